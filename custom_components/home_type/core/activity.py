@@ -1,0 +1,196 @@
+"""The activity summary: how often each entity changed state, by local hour and kind of day.
+
+Features never need every event, only this summary. The trainer builds it from a home file's
+events (:func:`summarize_events`); the integration builds it inside the recorder's database with an
+aggregate query. Both reduce their data to the same rows -- entity, local hour bucket, count,
+first time seen -- and finish through :func:`summary_from_buckets`, so the two paths can only
+differ in the counting itself, which the parity test checks.
+
+A *local hour bucket* is ``floor((utc_epoch_seconds + utc_offset) / 3600)``: hours since the
+epoch in the home's wall-clock time. Its remainder by 24 is the local hour, its quotient the
+local day (1970-01-01, day 0, was a Thursday). The UTC offset is constant between DST changes,
+so a window is cut into segments at those changes (:func:`utc_offset_segments`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .snapshot import EventLog
+
+HOURS: Final = 24
+SECONDS_PER_HOUR: Final = 3600
+SECONDS_PER_DAY: Final = 86400
+#: Less history than this is treated as none: rates from a few minutes are noise.
+MIN_HISTORY_DAYS: Final = 1.0 / 24.0
+_THURSDAY: Final = 3  # weekday (Monday = 0) of 1970-01-01, local day 0
+_SEGMENT_STEP: Final = 6 * SECONDS_PER_HOUR  # DST changes are months apart: 6 h steps find them
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetSegment:
+    """A stretch ``[start, end)`` of UTC epoch seconds over which the UTC offset is constant."""
+
+    start: float
+    end: float
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySummary:
+    """State changes per entity, by local hour (columns) on weekdays (row 0) and weekends (row 1).
+
+    ``weekday_days`` and ``weekend_days`` say how much time of each kind the window covered, so
+    that counts can be turned into rates comparable between 1 day and 90 days of history.
+    """
+
+    weekday_days: float = 0.0
+    weekend_days: float = 0.0
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def days(self) -> float:
+        """Days of history covered; 0 means structure only."""
+        return self.weekday_days + self.weekend_days
+
+    @property
+    def has_history(self) -> bool:
+        """Whether there is enough history for activity features to mean anything."""
+        return self.days >= MIN_HISTORY_DAYS
+
+
+EMPTY_SUMMARY: Final = ActivitySummary()
+
+
+@lru_cache(maxsize=64)
+def _zone(tz_name: str) -> ZoneInfo:
+    return ZoneInfo(tz_name)
+
+
+def _offset_at(zone: ZoneInfo, ts: float) -> int:
+    delta = datetime.fromtimestamp(ts, zone).utcoffset()
+    return int(delta.total_seconds()) if delta is not None else 0
+
+
+def utc_offset_segments(tz_name: str, start: float, end: float) -> list[OffsetSegment]:
+    """Cut ``[start, end)`` at every UTC offset change of the time zone (DST), in order."""
+    zone = _zone(tz_name)
+    segments: list[OffsetSegment] = []
+    if end <= start:
+        return segments
+    seg_start = start
+    offset = _offset_at(zone, start)
+    probe = start
+    while probe < end:
+        nxt = min(probe + _SEGMENT_STEP, end)
+        if _offset_at(zone, nxt) != offset and nxt > probe:
+            # Offset changes happen on whole seconds: bisect to the first second of the new one.
+            low, high = math.floor(probe), math.ceil(nxt)
+            while high - low > 1:
+                mid = (low + high) // 2
+                if _offset_at(zone, mid) == offset:
+                    low = mid
+                else:
+                    high = mid
+            change = float(max(high, seg_start))
+            if change < end:
+                segments.append(OffsetSegment(seg_start, change, offset))
+                seg_start = change
+                offset = _offset_at(zone, change)
+        probe = nxt
+    segments.append(OffsetSegment(seg_start, end, offset))
+    return segments
+
+
+def local_hour_buckets(timestamps: np.ndarray, segments: list[OffsetSegment]) -> np.ndarray:
+    """The local hour bucket of each time; every time must lie inside one of the segments."""
+    ts = np.asarray(timestamps, dtype=np.float64)
+    offsets = np.zeros(ts.shape, dtype=np.float64)
+    for segment in segments:
+        offsets[(ts >= segment.start) & (ts < segment.end)] = segment.offset
+    return np.floor((ts + offsets) / SECONDS_PER_HOUR).astype(np.int64)
+
+
+def weekday_weekend_days(tz_name: str, start: float, end: float) -> tuple[float, float]:
+    """Days of ``[start, end)`` that fell on local weekdays and on local weekends."""
+    weekday = weekend = 0.0
+    for segment in utc_offset_segments(tz_name, start, end):
+        local = segment.start + segment.offset
+        local_end = segment.end + segment.offset
+        while local < local_end:
+            day = math.floor(local / SECONDS_PER_DAY)
+            stop = min((day + 1) * SECONDS_PER_DAY, local_end)
+            if (day + _THURSDAY) % 7 >= 5:
+                weekend += stop - local
+            else:
+                weekday += stop - local
+            local = stop
+    return weekday / SECONDS_PER_DAY, weekend / SECONDS_PER_DAY
+
+
+def summary_from_buckets(
+    rows: Iterable[tuple[str, int, int, float]],
+    tz_name: str,
+    window_start: float,
+    end: float,
+) -> ActivitySummary:
+    """Finish a summary from ``(entity_id, local_hour_bucket, count, first_seen)`` rows.
+
+    History starts at the window's start or at the first state seen in it, whichever is later:
+    a recorder that has run three days covers three days, whatever the window asked for.
+    """
+    counts: dict[str, np.ndarray] = {}
+    first_seen = math.inf
+    for entity_id, bucket, count, first in rows:
+        grid = counts.get(entity_id)
+        if grid is None:
+            grid = counts[entity_id] = np.zeros((2, HOURS), dtype=np.float64)
+        day, hour = divmod(int(bucket), HOURS)
+        grid[1 if (day + _THURSDAY) % 7 >= 5 else 0, hour] += count
+        first_seen = min(first_seen, first)
+    if not counts:
+        return EMPTY_SUMMARY
+    weekday, weekend = weekday_weekend_days(tz_name, max(window_start, first_seen), end)
+    summary = ActivitySummary(weekday_days=weekday, weekend_days=weekend, counts=counts)
+    return summary if summary.has_history else EMPTY_SUMMARY
+
+
+def summarize_events(
+    events: EventLog,
+    tz_name: str,
+    window_start: float,
+    end: float,
+    entity_ids: Iterable[str] | None = None,
+) -> ActivitySummary:
+    """Summarise the events in ``[window_start, end)``, of ``entity_ids`` only if given."""
+    ts = events.timestamps
+    mask = (ts >= window_start) & (ts < end)
+    if entity_ids is not None:
+        wanted = set(entity_ids)
+        keep = np.array([name in wanted for name in events.entities], dtype=bool)
+        if keep.size:
+            mask &= keep[events.index]
+    if not mask.any():
+        return EMPTY_SUMMARY
+    ts = ts[mask]
+    index = events.index[mask].astype(np.int64)
+    buckets = local_hour_buckets(ts, utc_offset_segments(tz_name, window_start, end))
+    base = int(buckets.min())
+    span = int(buckets.max()) - base + 1
+    keys = index * span + (buckets - base)
+    unique, inverse, count = np.unique(keys, return_inverse=True, return_counts=True)
+    first = np.full(unique.shape, np.inf)
+    np.minimum.at(first, inverse, ts)
+    rows = (
+        (events.entities[int(k // span)], int(k % span) + base, int(c), float(f))
+        for k, c, f in zip(unique.tolist(), count.tolist(), first.tolist(), strict=True)
+    )
+    return summary_from_buckets(rows, tz_name, window_start, end)

@@ -1,0 +1,476 @@
+"""The home snapshot, format version 1: one home's registries and state history as a document.
+
+The trainer writes synthetic homes in this format and the integration exports real homes in it,
+so a synthetic home and a real one are the same kind of file and go through the same features.
+Validation is strict and names the file, the field and what was expected, because a silently
+accepted bad file becomes a silently wrong model.
+
+Events are held in columns (:class:`EventLog`), not as one object each: a 90-day home has
+hundreds of thousands of them and only their entity and time matter to the features.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from .atomic import atomic_write_bytes
+
+SCHEMA_VERSION: Final = 1
+
+HOME_TYPES: Final[tuple[str, ...]] = (
+    "studio",
+    "apartment",
+    "condo",
+    "townhouse",
+    "single_family_house",
+    "ranch_house",
+    "multi_story",
+    "cottage",
+)
+
+_ENTITY_ID: Final = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+_UTC_SUFFIXES: Final = ("Z", "+00:00")
+
+
+class SnapshotError(ValueError):
+    """A home file that cannot be read or breaks the format; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """A floor of the Home Assistant floor registry; ``level`` 0 is the ground floor."""
+
+    floor_id: str
+    name: str
+    level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """An area of the area registry, optionally on a floor."""
+
+    area_id: str
+    name: str
+    floor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A device of the device registry, optionally in an area."""
+
+    device_id: str
+    name: str
+    area_id: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """An entity of the entity registry; its own area overrides its device's."""
+
+    entity_id: str
+    device_id: str | None = None
+    area_id: str | None = None
+    device_class: str | None = None
+    unit: str | None = None
+
+    @property
+    def domain(self) -> str:
+        """The integration domain part of the entity id (``light`` in ``light.kitchen``)."""
+        return self.entity_id.partition(".")[0]
+
+
+@dataclass(slots=True)
+class EventLog:
+    """State changes in columns: event ``i`` is ``entities[index[i]]`` becoming ``states[i]``.
+
+    ``timestamps`` are UTC epoch seconds, the unit of the recorder's ``last_updated_ts``.
+    """
+
+    entities: tuple[str, ...] = ()
+    index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    timestamps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    states: list[str] = field(default_factory=list)
+    attributes: list[dict[str, Any] | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    @classmethod
+    def from_columns(
+        cls,
+        entity_ids: Sequence[str],
+        timestamps: Sequence[float] | np.ndarray,
+        states: Sequence[str],
+        attributes: Sequence[dict[str, Any] | None] | None = None,
+    ) -> EventLog:
+        """Build a log from one entity id, time and state per event, sorted by time (stable)."""
+        positions: dict[str, int] = {}
+        index = np.fromiter((positions.setdefault(e, len(positions)) for e in entity_ids),
+                            dtype=np.int32, count=len(entity_ids))
+        ts = np.asarray(timestamps, dtype=np.float64)
+        order = np.argsort(ts, kind="stable")
+        state_list = list(states)
+        attr_list = list(attributes) if attributes is not None else None
+        return cls(
+            entities=tuple(positions),
+            index=index[order],
+            timestamps=ts[order],
+            states=[state_list[i] for i in order],
+            attributes=[attr_list[i] for i in order] if attr_list is not None else None,
+        )
+
+    @property
+    def span(self) -> tuple[float, float] | None:
+        """First and last event time, or None for an empty log."""
+        if not len(self):
+            return None
+        return float(self.timestamps.min()), float(self.timestamps.max())
+
+
+@dataclass(slots=True)
+class HomeSnapshot:
+    """One home: what its registries hold and, optionally, how its states changed."""
+
+    home_id: str
+    home_type: str | None
+    metadata: dict[str, Any]
+    floors: tuple[Floor, ...] = ()
+    areas: tuple[Area, ...] = ()
+    devices: tuple[Device, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    events: EventLog = field(default_factory=EventLog)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of this home, keys in the order of the format's description."""
+        return {
+            "schema_version": self.schema_version,
+            "home_id": self.home_id,
+            "home_type": self.home_type,
+            "metadata": self.metadata,
+            "floors": [
+                {"floor_id": f.floor_id, "name": f.name, "level": f.level} for f in self.floors
+            ],
+            "areas": [
+                {"area_id": a.area_id, "name": a.name, "floor_id": a.floor_id} for a in self.areas
+            ],
+            "devices": [
+                {
+                    "device_id": d.device_id,
+                    "name": d.name,
+                    "area_id": d.area_id,
+                    "manufacturer": d.manufacturer,
+                    "model": d.model,
+                }
+                for d in self.devices
+            ],
+            "entities": [
+                {
+                    "entity_id": e.entity_id,
+                    "device_id": e.device_id,
+                    "area_id": e.area_id,
+                    "device_class": e.device_class,
+                    "unit": e.unit,
+                }
+                for e in self.entities
+            ],
+            "events": _events_to_records(self.events),
+        }
+
+    @classmethod
+    def from_dict(cls, document: Any, source: str = "<document>") -> HomeSnapshot:
+        """Validate a parsed document and build the snapshot; raise :class:`SnapshotError`."""
+        return _Parser(source).home(document)
+
+
+def _format_timestamps(timestamps: np.ndarray) -> list[str]:
+    """ISO 8601 UTC with milliseconds, truncated (never rounded up into the next hour)."""
+    millis = np.floor(np.asarray(timestamps, dtype=np.float64) * 1000.0 + 1e-6).astype(np.int64)
+    text = np.datetime_as_string(millis.astype("datetime64[ms]"), unit="ms")
+    return [f"{value}Z" for value in text.tolist()]
+
+
+def _events_to_records(events: EventLog) -> list[dict[str, Any]]:
+    names = events.entities
+    stamps = _format_timestamps(events.timestamps)
+    records: list[dict[str, Any]] = [
+        {"entity_id": names[i], "state": state, "timestamp": stamp}
+        for i, state, stamp in zip(events.index.tolist(), events.states, stamps, strict=True)
+    ]
+    if events.attributes is not None:
+        for record, attrs in zip(records, events.attributes, strict=True):
+            if attrs:
+                record["attributes"] = attrs
+    return records
+
+
+def dumps_snapshot(snapshot: HomeSnapshot, *, compress: bool) -> bytes:
+    """Serialise deterministically: the same snapshot always gives the same bytes."""
+    raw = json.dumps(snapshot.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    if not compress:
+        return raw
+    buffer = io.BytesIO()
+    # mtime=0 and no file name in the header: byte-identical output for identical homes.
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as gz:
+        gz.write(raw)
+    return buffer.getvalue()
+
+
+def write_snapshot(snapshot: HomeSnapshot, path: str | os.PathLike[str]) -> Path:
+    """Write a ``.json`` or ``.json.gz`` home file atomically."""
+    target = Path(path)
+    if not target.name.endswith((".json", ".json.gz")):
+        raise SnapshotError(f"{target}: a home file must end in .json or .json.gz")
+    return atomic_write_bytes(target, dumps_snapshot(snapshot, compress=target.suffix == ".gz"))
+
+
+def read_snapshot(path: str | os.PathLike[str]) -> HomeSnapshot:
+    """Read and validate a ``.json`` or ``.json.gz`` home file."""
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise SnapshotError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise SnapshotError(f"{source}: is a folder, not a home file") from None
+    except OSError as err:
+        raise SnapshotError(f"{source}: cannot read: {err.strerror}") from None
+    return loads_snapshot(raw, str(source))
+
+
+def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
+    """Parse and validate the bytes of a home file, gzip-compressed or not."""
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise SnapshotError(f"{source}: damaged gzip data ({err})") from None
+    try:
+        document = json.loads(raw)
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{source}: not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise SnapshotError(
+            f"{source}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
+    return HomeSnapshot.from_dict(document, source)
+
+
+class _Parser:
+    """Validates a document field by field, so each error names its exact place."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, expected: str, got: Any) -> SnapshotError:
+        shown = repr(got)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return SnapshotError(f"{self.source}: {where}: expected {expected}, got {shown}")
+
+    def field(self, obj: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...],
+              expected: str, *, optional: bool = False) -> Any:
+        if key not in obj:
+            if optional:
+                return None
+            place = f"{self.source}: {where}" if where else self.source
+            raise SnapshotError(f"{place}: missing field '{key}'")
+        value = obj[key]
+        if value is None and optional:
+            return None
+        # bool is an int in Python; a level or version of True is still a mistake.
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+            raise self.fail(f"{where}.{key}" if where else key, expected, value)
+        return value
+
+    def items(self, document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        value = self.field(document, key, "", list, "a list")
+        for position, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise self.fail(f"{key}[{position}]", "an object", item)
+        return value
+
+    def home(self, document: Any) -> HomeSnapshot:
+        if not isinstance(document, dict):
+            raise self.fail("document", "a JSON object", type(document).__name__)
+        version = self.field(document, "schema_version", "", int, "an integer")
+        if version != SCHEMA_VERSION:
+            raise SnapshotError(
+                f"{self.source}: schema_version: this version reads {SCHEMA_VERSION}, "
+                f"the file has {version}"
+            )
+        home_id = self.field(document, "home_id", "", str, "a string")
+        home_type = self.field(document, "home_type", "", str, "a home type or null",
+                               optional=True)
+        if "home_type" not in document:
+            raise SnapshotError(f"{self.source}: missing field 'home_type' (null if unknown)")
+        if home_type is not None and home_type not in HOME_TYPES:
+            raise self.fail("home_type", f"one of {', '.join(HOME_TYPES)} or null", home_type)
+        metadata = self.field(document, "metadata", "", dict, "an object")
+
+        floors = tuple(self.floor(item, f"floors[{i}]")
+                       for i, item in enumerate(self.items(document, "floors")))
+        floor_ids = self.unique([f.floor_id for f in floors], "floors", "floor_id")
+        areas = tuple(self.area(item, f"areas[{i}]", floor_ids)
+                      for i, item in enumerate(self.items(document, "areas")))
+        area_ids = self.unique([a.area_id for a in areas], "areas", "area_id")
+        devices = tuple(self.device(item, f"devices[{i}]", area_ids)
+                        for i, item in enumerate(self.items(document, "devices")))
+        device_ids = self.unique([d.device_id for d in devices], "devices", "device_id")
+        entities = tuple(self.entity(item, f"entities[{i}]", area_ids, device_ids)
+                         for i, item in enumerate(self.items(document, "entities")))
+        entity_ids = self.unique([e.entity_id for e in entities], "entities", "entity_id")
+        events = self.events(self.items(document, "events"), entity_ids)
+        return HomeSnapshot(
+            home_id=home_id,
+            home_type=home_type,
+            metadata=metadata,
+            floors=floors,
+            areas=areas,
+            devices=devices,
+            entities=entities,
+            events=events,
+        )
+
+    def unique(self, ids: list[str], key: str, name: str) -> set[str]:
+        seen: set[str] = set()
+        for position, value in enumerate(ids):
+            if value in seen:
+                raise SnapshotError(f"{self.source}: {key}[{position}].{name}: "
+                                    f"duplicate id {value!r}")
+            seen.add(value)
+        return seen
+
+    def reference(self, value: str | None, known: set[str], where: str, what: str) -> None:
+        if value is not None and value not in known:
+            raise SnapshotError(f"{self.source}: {where}: {value!r} is not one of the {what}")
+
+    def floor(self, item: Mapping[str, Any], where: str) -> Floor:
+        return Floor(
+            floor_id=self.field(item, "floor_id", where, str, "a string"),
+            name=self.field(item, "name", where, str, "a string"),
+            level=self.field(item, "level", where, int, "an integer or null", optional=True),
+        )
+
+    def area(self, item: Mapping[str, Any], where: str, floors: set[str]) -> Area:
+        floor_id = self.field(item, "floor_id", where, str, "a floor id or null", optional=True)
+        self.reference(floor_id, floors, f"{where}.floor_id", "floors")
+        return Area(
+            area_id=self.field(item, "area_id", where, str, "a string"),
+            name=self.field(item, "name", where, str, "a string"),
+            floor_id=floor_id,
+        )
+
+    def device(self, item: Mapping[str, Any], where: str, areas: set[str]) -> Device:
+        area_id = self.field(item, "area_id", where, str, "an area id or null", optional=True)
+        self.reference(area_id, areas, f"{where}.area_id", "areas")
+        return Device(
+            device_id=self.field(item, "device_id", where, str, "a string"),
+            name=self.field(item, "name", where, str, "a string"),
+            area_id=area_id,
+            manufacturer=self.field(item, "manufacturer", where, str, "a string or null",
+                                    optional=True),
+            model=self.field(item, "model", where, str, "a string or null", optional=True),
+        )
+
+    def entity(self, item: Mapping[str, Any], where: str, areas: set[str],
+               devices: set[str]) -> Entity:
+        entity_id = self.field(item, "entity_id", where, str, "a string")
+        if not _ENTITY_ID.match(entity_id):
+            raise self.fail(f"{where}.entity_id", "an entity id like 'light.kitchen'", entity_id)
+        device_id = self.field(item, "device_id", where, str, "a device id or null",
+                               optional=True)
+        self.reference(device_id, devices, f"{where}.device_id", "devices")
+        area_id = self.field(item, "area_id", where, str, "an area id or null", optional=True)
+        self.reference(area_id, areas, f"{where}.area_id", "areas")
+        return Entity(
+            entity_id=entity_id,
+            device_id=device_id,
+            area_id=area_id,
+            device_class=self.field(item, "device_class", where, str, "a string or null",
+                                    optional=True),
+            unit=self.field(item, "unit", where, str, "a string or null", optional=True),
+        )
+
+    def events(self, records: list[Mapping[str, Any]], known: set[str]) -> EventLog:
+        # Column-wise on purpose: a 90-day home has hundreds of thousands of events, and a
+        # per-record loop with checks would dominate training time. The slow, precise path
+        # runs only to name the first bad record.
+        entity_ids = [record.get("entity_id") for record in records]
+        states = [record.get("state") for record in records]
+        stamps = [record.get("timestamp") for record in records]
+        attributes = [record.get("attributes") for record in records]
+        for column in (entity_ids, states, stamps):
+            if not all(type(value) is str for value in column):
+                for position, record in enumerate(records):
+                    where = f"events[{position}]"
+                    self.field(record, "entity_id", where, str, "a string")
+                    self.field(record, "state", where, str, "a string")
+                    self.field(record, "timestamp", where, str, "an ISO 8601 UTC timestamp")
+        unknown = set(entity_ids) - known
+        if unknown:
+            position = next(i for i, e in enumerate(entity_ids) if e in unknown)
+            raise SnapshotError(f"{self.source}: events[{position}].entity_id: "
+                                f"{entity_ids[position]!r} is not one of the entities")
+        any_attributes = False
+        for position, attrs in enumerate(attributes):
+            if attrs is not None:
+                if not isinstance(attrs, dict):
+                    raise self.fail(f"events[{position}].attributes", "an object", attrs)
+                any_attributes = True
+        return EventLog.from_columns(
+            entity_ids,  # type: ignore[arg-type]
+            self.timestamps(stamps),  # type: ignore[arg-type]
+            states,  # type: ignore[arg-type]
+            attributes if any_attributes else None,
+        )
+
+    def timestamps(self, stamps: list[str]) -> np.ndarray:
+        """Parse ISO 8601 times to epoch seconds; numpy for the usual UTC form, else one by one."""
+        if not stamps:
+            return np.zeros(0, dtype=np.float64)
+        if all(s.endswith(_UTC_SUFFIXES) and "T" in s for s in stamps):
+            naive = [s[:-1] if s.endswith("Z") else s[:-6] for s in stamps]
+            try:
+                micros = np.array(naive, dtype="datetime64[us]").astype(np.int64)
+            except ValueError:
+                pass
+            else:
+                return micros.astype(np.float64) / 1e6
+        return np.array([self.timestamp(s, f"events[{i}].timestamp")
+                         for i, s in enumerate(stamps)], dtype=np.float64)
+
+    def timestamp(self, stamp: str, where: str) -> float:
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            raise self.fail(where, "an ISO 8601 UTC timestamp", stamp) from None
+        if moment.tzinfo is None or "T" not in stamp:
+            raise self.fail(where, "an ISO 8601 timestamp with a UTC offset", stamp)
+        return moment.astimezone(UTC).timestamp()
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def iter_home_files(folder: str | os.PathLike[str]) -> Iterable[Path]:
+    """Home files of a folder in name order (``home_001.json.gz`` …), temporary files skipped."""
+    base = Path(folder)
+    return sorted(
+        p for p in base.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.endswith((".json", ".json.gz"))
+    )

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Sourced by the scripts in this folder: makes sure .venv exists with Python 3.13 and the
+# project installed with its test extras, and re-installs only when pyproject.toml changed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+find_python313() {
+    local candidate
+    if [[ -n "${PYTHON:-}" ]]; then
+        echo "$PYTHON"; return 0
+    fi
+    for candidate in python3.13 \
+        "$(command -v pyenv >/dev/null 2>&1 && echo "$(pyenv root)/versions/3.13.0/bin/python3.13")" \
+        /usr/bin/python3.13 /usr/local/bin/python3.13; do
+        [[ -n "$candidate" ]] || continue
+        if PYENV_VERSION=3.13.0 "$candidate" -c 'import sys, venv; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
+            echo "$candidate"; return 0
+        fi
+    done
+    return 1
+}
+
+ensure_venv() {
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        local py
+        if ! py="$(find_python313)"; then
+            echo "error: Python 3.13 with venv is required (Debian 13: apt-get install python3.13-venv; Debian 12: pyenv install 3.13.0), or set PYTHON=/path/to/python3.13" >&2
+            exit 2
+        fi
+        echo "==> creating .venv with $py"
+        PYENV_VERSION=3.13.0 "$py" -m venv "$VENV"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    fi
+    local stamp="$VENV/.home-type-installed"
+    local want
+    want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+        echo "==> installing the project and its test extras into .venv (first time: a few minutes)"
+        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test]"
+        echo "$want" > "$stamp"
+    fi
+    export PATH="$VENV/bin:$PATH"
+}
+
+ensure_venv
+cd "$ROOT"

@@ -1,0 +1,1 @@
+"""Home Type tests."""

@@ -1,0 +1,100 @@
+"""Activity summary: DST segments, local hour buckets at their edges, per-day normalisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.activity import (
+    local_hour_buckets,
+    summarize_events,
+    utc_offset_segments,
+    weekday_weekend_days,
+)
+from custom_components.home_type.core.snapshot import EventLog
+
+BERLIN = "Europe/Berlin"
+
+
+def ts(text: str, tz: str = BERLIN) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz)).timestamp()
+
+
+def test_segments_split_at_dst_changes() -> None:
+    start, end = ts("2025-03-20T00:00"), ts("2025-11-10T00:00")
+    segments = utc_offset_segments(BERLIN, start, end)
+    assert [s.offset for s in segments] == [3600, 7200, 3600]
+    assert segments[1].start == ts("2025-03-30T03:00")  # 02:00 CET jumps to 03:00 CEST
+    assert segments[2].start == ts("2025-10-26T02:00", "UTC") - 3600  # 03:00 CEST → 02:00 CET
+    assert segments[0].start == start and segments[-1].end == end
+
+
+def test_no_dst_zone_is_one_segment() -> None:
+    segments = utc_offset_segments("America/Phoenix", 0.0, 200 * 86400.0)
+    assert len(segments) == 1 and segments[0].offset == -7 * 3600
+
+
+@pytest.mark.parametrize(
+    ("local", "hour"),
+    [("2025-06-02T09:59:59.900", 9), ("2025-06-02T10:00:00", 10),
+     ("2025-06-02T23:59:59.900", 23), ("2025-06-03T00:00:00", 0)],
+)
+def test_hour_bucket_edges(local: str, hour: int) -> None:
+    t = ts(local)
+    buckets = local_hour_buckets(np.array([t]), utc_offset_segments(BERLIN, t - 10, t + 10))
+    assert buckets[0] % 24 == hour
+
+
+def test_hours_across_spring_forward() -> None:
+    before, after = ts("2025-03-30T01:30"), ts("2025-03-30T03:30")
+    buckets = local_hour_buckets(np.array([before, after]),
+                                 utc_offset_segments(BERLIN, before - 1, after + 1))
+    assert [b % 24 for b in buckets] == [1, 3]
+
+
+def test_weekday_weekend_days() -> None:
+    # Monday 00:00 to the next Monday 00:00: five weekdays and two weekend days.
+    weekday, weekend = weekday_weekend_days(BERLIN, ts("2025-06-02T00:00"),
+                                            ts("2025-06-09T00:00"))
+    assert weekday == pytest.approx(5.0) and weekend == pytest.approx(2.0)
+    # The week with the autumn change has a 25-hour Sunday.
+    weekday, weekend = weekday_weekend_days(BERLIN, ts("2025-10-20T00:00"),
+                                            ts("2025-10-27T00:00"))
+    assert weekday == pytest.approx(5.0) and weekend == pytest.approx(2.0 + 1 / 24)
+
+
+def test_summary_counts_by_hour_and_kind_of_day() -> None:
+    saturday_8 = ts("2025-06-07T08:15")
+    monday_8 = ts("2025-06-09T08:15")
+    events = EventLog.from_columns(
+        ["light.a", "light.a", "light.a", "light.b"],
+        [saturday_8, monday_8, monday_8 + 60, monday_8 + 3600],
+        ["on", "on", "off", "on"],
+    )
+    start, end = ts("2025-06-07T00:00"), ts("2025-06-10T00:00")
+    summary = summarize_events(events, BERLIN, start, end)
+    assert summary.weekday_days == pytest.approx(1.0)
+    # History starts at the first state seen, Saturday 08:15, not at the window's start.
+    assert summary.weekend_days == pytest.approx(2.0 - 8.25 / 24)
+    assert summary.counts["light.a"][1, 8] == 1 and summary.counts["light.a"][0, 8] == 2
+    assert summary.counts["light.b"][0, 9] == 1
+    # So asking for a longer window changes nothing.
+    longer = summarize_events(events, BERLIN, start - 30 * 86400, end)
+    assert longer.days == pytest.approx(summary.days)
+
+
+def test_window_and_entity_filter() -> None:
+    events = EventLog.from_columns(["light.a", "light.b"], [1000.0, 2000.0], ["on", "on"])
+    assert summarize_events(events, "UTC", 1500.0, 90000.0).counts.keys() == {"light.b"}
+    assert summarize_events(events, "UTC", 0.0, 90000.0, ["light.a"]).counts.keys() == {
+        "light.a"}
+    assert not summarize_events(events, "UTC", 5000.0, 90000.0).has_history
+
+
+def test_a_few_minutes_is_no_history() -> None:
+    events = EventLog.from_columns(["light.a"], [1000.0], ["on"])
+    summary = summarize_events(events, "UTC", 0.0, 1000.0 + 120)
+    assert not summary.has_history and summary.days == 0

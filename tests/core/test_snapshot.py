@@ -1,0 +1,202 @@
+"""The home snapshot format: round trips, strict validation, atomic writes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.snapshot import (
+    Area,
+    Device,
+    Entity,
+    EventLog,
+    Floor,
+    HomeSnapshot,
+    SnapshotError,
+    loads_snapshot,
+    read_snapshot,
+    write_snapshot,
+)
+
+
+def make_home() -> HomeSnapshot:
+    return HomeSnapshot(
+        home_id="home_x",
+        home_type="townhouse",
+        metadata={"generator": "test", "seed": 1, "timezone": "Europe/Berlin"},
+        floors=(Floor("ground", "Erdgeschoss", 0), Floor("upstairs", "Obergeschoss", 1)),
+        areas=(Area("kuche", "Küche", "ground"), Area("garage", "Garage", None)),
+        devices=(Device("d1", "Küche Light", "kuche", "Shelly", "Shelly 1PM"),
+                 Device("d2", "Garage door", "garage", None, None)),
+        entities=(Entity("light.kuche_light", "d1", "kuche", None, None),
+                  Entity("cover.garage_door", "d2", "garage", "garage", None),
+                  Entity("sensor.template_1", None, None, "temperature", "°C")),
+        events=EventLog.from_columns(
+            ["light.kuche_light", "cover.garage_door", "light.kuche_light",
+             "sensor.template_1"],
+            [1_700_000_100.5, 1_700_000_000.0, 1_700_003_599.999, 1_700_000_050.25],
+            ["on", "open", "off", "21.5"],
+            [None, {"current_position": 100}, None, None],
+        ),
+    )
+
+
+def document() -> dict[str, Any]:
+    return make_home().to_dict()
+
+
+@pytest.mark.parametrize("name", ["home.json", "home.json.gz"])
+def test_round_trip(tmp_path: Path, name: str) -> None:
+    home = make_home()
+    path = write_snapshot(home, tmp_path / name)
+    again = read_snapshot(path)
+    assert again.to_dict() == home.to_dict()
+    assert again.floors == home.floors and again.entities == home.entities
+    np.testing.assert_array_equal(again.events.timestamps, np.sort(home.events.timestamps))
+    assert again.events.states == ["open", "21.5", "on", "off"]
+    assert again.events.attributes is not None
+    assert again.events.attributes[0] == {"current_position": 100}
+    if name.endswith(".gz"):
+        assert path.read_bytes()[:2] == b"\x1f\x8b"
+    else:
+        assert json.loads(path.read_text())["home_id"] == "home_x"
+
+
+def test_same_home_same_bytes(tmp_path: Path) -> None:
+    a = write_snapshot(make_home(), tmp_path / "a.json.gz").read_bytes()
+    os.utime(tmp_path)  # a different moment must not change the gzip header
+    b = write_snapshot(make_home(), tmp_path / "b.json.gz").read_bytes()
+    assert a == b
+
+
+def test_timestamps_keep_their_hour(tmp_path: Path) -> None:
+    """hh:59:59.9996 must never be rounded into the next hour when written to milliseconds."""
+    home = make_home()
+    home.events = EventLog.from_columns(["light.kuche_light"], [1_700_003_599.9996], ["on"])
+    again = read_snapshot(write_snapshot(home, tmp_path / "h.json"))
+    assert int(again.events.timestamps[0] // 3600) == int(1_700_003_599.9996 // 3600)
+
+
+def test_no_events_is_a_valid_home() -> None:
+    doc = document()
+    doc["events"] = []
+    doc["home_type"] = None
+    home = HomeSnapshot.from_dict(doc)
+    assert len(home.events) == 0 and home.events.span is None and home.home_type is None
+
+
+def _broken(change: Any) -> str:
+    doc = document()
+    change(doc)
+    with pytest.raises(SnapshotError) as info:
+        HomeSnapshot.from_dict(doc, "home_7.json")
+    return str(info.value)
+
+
+def test_missing_field_is_named() -> None:
+    message = _broken(lambda d: d["entities"][1].pop("entity_id"))
+    assert message == "home_7.json: entities[1]: missing field 'entity_id'"
+
+
+def test_missing_top_level_field() -> None:
+    assert "missing field 'areas'" in _broken(lambda d: d.pop("areas"))
+
+
+def test_wrong_version() -> None:
+    message = _broken(lambda d: d.update(schema_version=2))
+    assert message == "home_7.json: schema_version: this version reads 1, the file has 2"
+
+
+def test_bad_timestamp() -> None:
+    message = _broken(lambda d: d["events"][2].update(timestamp="yesterday at noon"))
+    assert message.startswith("home_7.json: events[2].timestamp: expected an ISO 8601")
+    assert "'yesterday at noon'" in message
+
+
+def test_timestamp_without_offset_is_refused() -> None:
+    message = _broken(lambda d: d["events"][0].update(timestamp="2025-01-01T10:00:00"))
+    assert "events[0].timestamp" in message and "UTC offset" in message
+
+
+def test_other_utc_offsets_are_converted() -> None:
+    doc = document()
+    doc["events"] = [{"entity_id": "light.kuche_light", "state": "on",
+                      "timestamp": "2023-11-14T23:13:20+01:00"}]
+    home = HomeSnapshot.from_dict(doc)
+    assert home.events.timestamps[0] == 1_700_000_000.0  # 22:13:20 UTC
+
+
+def test_unknown_label() -> None:
+    message = _broken(lambda d: d.update(home_type="castle"))
+    assert message.startswith("home_7.json: home_type: expected one of studio, apartment")
+    assert "'castle'" in message
+
+
+def test_wrong_type() -> None:
+    message = _broken(lambda d: d["floors"][0].update(level="ground"))
+    assert message == "home_7.json: floors[0].level: expected an integer or null, got 'ground'"
+
+
+def test_boolean_is_not_an_integer() -> None:
+    assert "floors[0].level" in _broken(lambda d: d["floors"][0].update(level=True))
+
+
+def test_dangling_reference() -> None:
+    message = _broken(lambda d: d["devices"][0].update(area_id="attic"))
+    assert message == "home_7.json: devices[0].area_id: 'attic' is not one of the areas"
+
+
+def test_event_for_unknown_entity() -> None:
+    message = _broken(lambda d: d["events"][1].update(entity_id="light.nowhere"))
+    assert "events[1].entity_id: 'light.nowhere' is not one of the entities" in message
+
+
+def test_duplicate_ids() -> None:
+    message = _broken(lambda d: d["areas"][1].update(area_id="kuche"))
+    assert message == "home_7.json: areas[1].area_id: duplicate id 'kuche'"
+
+
+def test_bad_entity_id() -> None:
+    assert "an entity id like 'light.kitchen'" in _broken(
+        lambda d: d["entities"][0].update(entity_id="Kitchen Light"))
+
+
+def test_read_errors(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError, match="no such file"):
+        read_snapshot(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(SnapshotError, match=r"bad.json: not valid JSON \(line 1, column 2"):
+        read_snapshot(tmp_path / "bad.json")
+    (tmp_path / "cut.json.gz").write_bytes(gzip.compress(b'{"a": 1}')[:-6])
+    with pytest.raises(SnapshotError, match="damaged gzip data"):
+        read_snapshot(tmp_path / "cut.json.gz")
+    with pytest.raises(SnapshotError, match="a JSON object"):
+        loads_snapshot(b"[1, 2]", "list.json")
+    with pytest.raises(SnapshotError, match="is a folder"):
+        read_snapshot(tmp_path)
+
+
+def test_write_refuses_other_names(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError, match="must end in .json or .json.gz"):
+        write_snapshot(make_home(), tmp_path / "home.txt")
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "home.json.gz"
+    write_snapshot(make_home(), target)
+    before = target.read_bytes()
+
+    def explode(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", explode)
+    with pytest.raises(KeyboardInterrupt):
+        write_snapshot(make_home(), target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home.json.gz"]

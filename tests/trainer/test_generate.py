@@ -1,0 +1,278 @@
+"""The procedural generator: label mix, determinism, physical plausibility, CLI behaviour."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.snapshot import (
+    HOME_TYPES,
+    iter_home_files,
+    read_snapshot,
+)
+from tests.conftest import ROOT, run_trainer
+from trainer.generate.design import OUTDOOR_KINDS
+from trainer.generate.procedural import design_home
+from trainer.generate.runner import (
+    DEFAULT_MIX,
+    GenerationError,
+    allocate_labels,
+    home_rng,
+    parse_mix,
+    plan_jobs,
+)
+from trainer.generate.simulate import run_simulation
+
+
+def test_default_mix_per_100_homes() -> None:
+    assert Counter(allocate_labels(DEFAULT_MIX, 100, 42)) == DEFAULT_MIX
+
+
+def test_mix_scales_with_count() -> None:
+    counts = Counter(allocate_labels(DEFAULT_MIX, 20, 1))
+    assert sum(counts.values()) == 20
+    assert counts["single_family_house"] == 6 and counts["apartment"] == 4
+    assert counts["studio"] == 1 and counts["multi_story"] == 1
+
+
+def test_custom_mix() -> None:
+    assert parse_mix("studio=1, cottage=3") == {"studio": 1, "cottage": 3}
+    assert Counter(allocate_labels({"studio": 1, "cottage": 3}, 8, 0)) == {
+        "studio": 2, "cottage": 6}
+    for bad in ("castle=3", "studio", "studio=-1", "studio=x", "studio=0"):
+        with pytest.raises(GenerationError, match="--mix"):
+            parse_mix(bad)
+
+
+def test_labels_are_shuffled_by_seed() -> None:
+    a, b = allocate_labels(DEFAULT_MIX, 100, 1), allocate_labels(DEFAULT_MIX, 100, 2)
+    assert a != b and Counter(a) == Counter(b)
+
+
+def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
+    files = list(iter_home_files(small_homes))
+    assert [f.name for f in files] == [f"home_{i:03d}.json.gz" for i in range(1, 17)]
+    labels = Counter()
+    for path in files:
+        home = read_snapshot(path)
+        labels[home.home_type] += 1
+        meta = home.metadata
+        assert meta["generator"] == "procedural" and meta["seed"] == 7 and meta["days"] == 14
+        start = np.datetime64(meta["start"].rstrip("Z")).astype("datetime64[ms]").astype(float)
+        end = np.datetime64(meta["end"].rstrip("Z")).astype("datetime64[ms]").astype(float)
+        assert (end - start) / 1000 == 14 * 86400
+        first, last = home.events.span  # type: ignore[misc]
+        assert first == start / 1000  # every entity's state is recorded at the start
+        assert last < end / 1000 and last > end / 1000 - 86400
+        # Every entity has its initial state, so every entity appears in the events.
+        assert set(home.events.entities) == {e.entity_id for e in home.entities}
+        per_day = len(home.events) / 14
+        assert 50 < per_day < 6000, (path.name, per_day)
+    assert labels == {label: 2 for label in HOME_TYPES}
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    args = ["generate", "--count", "3", "--days", "2", "--seed", "11", "--mix", "condo=1,cottage=2"]
+    assert run_trainer(*args, "--output", str(tmp_path / "a")).returncode == 0
+    assert run_trainer(*args, "--output", str(tmp_path / "b"), "--workers", "1").returncode == 0
+    a = sorted((tmp_path / "a").iterdir())
+    b = sorted((tmp_path / "b").iterdir())
+    assert [p.name for p in a] == [p.name for p in b]
+    assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
+
+
+def test_other_seed_other_homes(tmp_path: Path) -> None:
+    jobs_a = plan_jobs(4, 2, 1, tmp_path, {"townhouse": 1})
+    jobs_b = plan_jobs(4, 2, 2, tmp_path, {"townhouse": 1})
+    designs_a = [design_home(j.home_type, home_rng(j)) for j in jobs_a]
+    designs_b = [design_home(j.home_type, home_rng(j)) for j in jobs_b]
+    assert designs_a != designs_b
+    assert len({repr(d.areas) for d in designs_a}) == 4  # homes of one seed differ too
+
+
+def _simulated(home_type: str, index: int, days: int = 14):
+    jobs = plan_jobs(index + 1, days, 123, Path("."), {home_type: 1})
+    rng = home_rng(jobs[index])
+    design = design_home(home_type, rng)
+    snapshot, world = run_simulation(design, home_id="h", days=days,
+                                     start_day=date(2025, 1, 13), rng=rng)
+    return design, snapshot, world
+
+
+@pytest.mark.parametrize("home_type", ["apartment", "single_family_house", "townhouse",
+                                       "cottage", "studio"])
+def test_garage_doors_only_with_a_garage(home_type: str) -> None:
+    for index in range(6):
+        design, snapshot, _ = _simulated(home_type, index, days=7)
+        garage_doors = {e.entity_id for e in snapshot.entities
+                        if e.domain == "cover" and e.device_class == "garage"}
+        has_garage = any(a.kind == "garage" for a in design.areas)
+        if not has_garage:
+            assert not garage_doors
+        moves = Counter(snapshot.events.states[i] for i in range(len(snapshot.events))
+                        if snapshot.events.entities[snapshot.events.index[i]] in garage_doors)
+        if garage_doors and any(p.has_car for p in design.residents):
+            assert moves["opening"] > 0 and moves["closed"] > 0
+
+
+def test_lights_follow_darkness_and_presence() -> None:
+    on_events = dark = home = 0
+    for home_type in ("apartment", "single_family_house", "condo", "ranch_house"):
+        for index in range(3):
+            design, snapshot, world = _simulated(home_type, index)
+            indoor_lights = set()
+            for entity in snapshot.entities:
+                if entity.domain != "light":
+                    continue
+                device = next(d for d in design.devices if d.name in {
+                    dev.name for dev in snapshot.devices if dev.device_id == entity.device_id})
+                area = next((a for a in design.areas if a.name == device.area), None)
+                if device.kind != "outdoor_light" and (area is None or area.kind not in {
+                        "bathroom", "toilet", "hallway", "entrance", "stairs", "closet",
+                        "laundry", "basement", "garage", "pantry", "mudroom", "utility_room",
+                        "storage", "workshop", "attic"} | OUTDOOR_KINDS):
+                    indoor_lights.add(entity.entity_id)
+            events = snapshot.events
+            for i in range(len(events)):
+                if events.states[i] != "on" or events.entities[events.index[i]] not in \
+                        indoor_lights or events.timestamps[i] == world.start:
+                    continue
+                minute = int((events.timestamps[i] - world.start) // 60)
+                on_events += 1
+                dark += world.elevation[minute] < 12.0
+                home += world.anyone_home[minute]
+    assert on_events > 50
+    assert dark / on_events > 0.9, dark / on_events
+    assert home / on_events > 0.99
+
+
+def test_vacation_cottages_are_mostly_empty() -> None:
+    shares: dict[str, list[float]] = {"vacation": [], "primary": []}
+    for index in range(16):
+        design, _, world = _simulated("cottage", index, days=28)
+        shares[design.occupancy].append(float(world.anyone_home.mean()))
+    assert shares["vacation"] and shares["primary"]
+    assert np.mean(shares["vacation"]) < 0.45 < 0.7 < np.mean(shares["primary"])
+
+
+def test_outdoor_temperature_follows_seasons() -> None:
+    _, _, winter = _simulated("single_family_house", 0, days=3)
+    assert winter.outdoor.mean() < winter.outdoor.max() < 40
+    assert winter.design.latitude < 0 or winter.outdoor.mean() < 15
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_help_for_every_command() -> None:
+    result = run_trainer("--help")
+    assert result.returncode == 0
+    for command in ("generate", "inspect"):
+        assert command in result.stdout
+        sub = run_trainer(command, "--help")
+        assert sub.returncode == 0 and "Usage" in sub.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--count", "0"], "--count must be at least 1"),
+     (["--days", "-3"], "--days must be at least 1"),
+     (["--mix", "castle=2"], "--mix: 'castle=2' is not LABEL=WEIGHT"),
+     (["--backend", "magic"], "--backend must be procedural or openai")],
+)
+def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_trainer("generate", "--output", str(tmp_path / "out"), *args)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {message}"] or (
+        message in result.stderr and "Traceback" not in result.stderr)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_unwritable_output(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        result = run_trainer("generate", "--count", "1", "--days", "1",
+                             "--output", str(locked / "homes"))
+    finally:
+        locked.chmod(0o700)
+    assert result.returncode == 2 and "cannot create it" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_output_as_root(tmp_path: Path) -> None:
+    """Root can write anywhere; a file standing where the folder should be still fails."""
+    (tmp_path / "homes").write_text("not a folder")
+    result = run_trainer("generate", "--count", "1", "--days", "1",
+                         "--output", str(tmp_path / "homes"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: --output {tmp_path / 'homes'}: exists and is not a folder"
+
+
+def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
+    args = ["generate", "--count", "3", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
+    assert run_trainer(*args).returncode == 0
+    (tmp_path / "home_002.json.gz").unlink()
+    stamp = (tmp_path / "home_001.json.gz").stat().st_mtime_ns
+    again = run_trainer(*args)
+    assert again.returncode == 0
+    assert "2 of 3 homes already" in again.stderr and "1 homes written" in again.stderr
+    assert (tmp_path / "home_002.json.gz").exists()
+    assert (tmp_path / "home_001.json.gz").stat().st_mtime_ns == stamp
+    nothing = run_trainer(*args)
+    assert "nothing to do" in nothing.stderr
+    forced = run_trainer(*args, "--overwrite")
+    assert forced.returncode == 0 and "3 homes written" in forced.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_no_partial_file_and_rerun_resumes(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "trainer", "generate", "--count", "12", "--days", "30",
+            "--seed", "3", "--output", str(tmp_path)]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(tmp_path.glob("home_*.json.gz")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    written = sorted(tmp_path.iterdir())
+    assert all(p.name.startswith("home_") and p.name.endswith(".json.gz") for p in written)
+    for path in written:
+        read_snapshot(path)  # every file left is whole
+    assert len(written) < 12
+    resumed = run_trainer(*args[3:])
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(written)} of 12 homes already" in resumed.stderr
+    assert len(list(tmp_path.iterdir())) == 12
+
+
+def test_inspect(small_homes: Path) -> None:
+    result = run_trainer("inspect", str(small_homes / "home_001.json.gz"))
+    assert result.returncode == 0, result.stderr
+    for word in ("home_001", "floors", "areas", "devices", "entities", "events", "per day",
+                 "span"):
+        assert word in result.stdout
+
+
+def test_inspect_bad_file(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"schema_version": 1}')
+    result = run_trainer("inspect", str(tmp_path / "x.json"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'x.json'}: missing field 'home_id'"
+    missing = run_trainer("inspect", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr

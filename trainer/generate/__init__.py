@@ -1,0 +1,1 @@
+"""Synthetic home generators: designs (procedural or LLM) and the simulator that animates them."""

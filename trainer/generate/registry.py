@@ -1,0 +1,113 @@
+"""Turn a design into Home Assistant registry entries: floors, areas, devices and entities.
+
+Ids follow Home Assistant's own habits (slugified names for floors and areas, 32-hex device ids,
+``domain.object_id`` entity ids), so a synthetic home's registries look like an exported real one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from custom_components.home_type.core.snapshot import Area, Device, Entity, Floor
+
+from .catalog import DEVICE_KINDS, HELPER_ENTITIES, OUTDOOR_DEVICE_KINDS
+from .design import OUTDOOR_KINDS, HomeDesign
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, fallback: str = "unnamed") -> str:
+    """Home Assistant-like slug: ASCII-folded, lower case, underscores."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("_", folded.lower()).strip("_")
+    return slug or fallback
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, number = base, 2
+    while candidate in used:
+        candidate = f"{base}_{number}"
+        number += 1
+    used.add(candidate)
+    return candidate
+
+
+@dataclass(frozen=True, slots=True)
+class EntityPlan:
+    """How the simulator drives one entity: its behaviour and where the device physically is."""
+
+    entity_id: str
+    behaviour: str
+    device_index: int | None
+    device_kind: str | None
+    area_index: int | None  # the design area the device is physically in
+    outdoor: bool
+
+
+@dataclass(slots=True)
+class Registry:
+    """The registry side of a snapshot plus the simulator's plan for every entity."""
+
+    floors: tuple[Floor, ...]
+    areas: tuple[Area, ...]
+    devices: tuple[Device, ...]
+    entities: tuple[Entity, ...]
+    plans: tuple[EntityPlan, ...]
+
+
+def build_registry(design: HomeDesign, rng: np.random.Generator) -> Registry:
+    """Registry entries for a design; devices with no area get a physical place for the sim."""
+    used_floor: set[str] = set()
+    floors = tuple(Floor(_unique(slugify(f.name, "floor"), used_floor), f.name, f.level)
+                   for f in design.floors)
+    floor_by_level = {f.level: f.floor_id for f in floors}
+    used_area: set[str] = set()
+    areas = tuple(
+        Area(_unique(slugify(a.name, "area"), used_area), a.name,
+             floor_by_level.get(a.floor_level) if a.floor_level is not None else None)
+        for a in design.areas
+    )
+    area_index = {a.name: i for i, a in enumerate(design.areas)}
+    indoor = [i for i, a in enumerate(design.areas) if a.kind not in OUTDOOR_KINDS]
+
+    devices: list[Device] = []
+    entities: list[Entity] = []
+    plans: list[EntityPlan] = []
+    used_entity: set[str] = set()
+    for d_index, device in enumerate(design.devices):
+        kind = DEVICE_KINDS[device.kind]
+        registry_area = area_index.get(device.area) if device.area is not None else None
+        physical = registry_area
+        if physical is None and indoor and device.kind != "phone":
+            physical = indoor[int(rng.integers(len(indoor)))]
+        device_id = rng.bytes(16).hex()
+        devices.append(Device(
+            device_id=device_id,
+            name=device.name,
+            area_id=areas[registry_area].area_id if registry_area is not None else None,
+            manufacturer=device.manufacturer,
+            model=device.model,
+        ))
+        base = slugify(device.name, "device")
+        outdoor_device = device.kind in OUTDOOR_DEVICE_KINDS or (
+            physical is not None and design.areas[physical].kind in OUTDOOR_KINDS)
+        for template in kind.entities:
+            object_id = f"{base}_{template.suffix}" if template.suffix else base
+            entity_id = _unique(f"{template.domain}.{object_id}", used_entity)
+            entity_area = devices[-1].area_id
+            if areas and rng.random() < 0.03:  # an entity moved to another area by hand
+                entity_area = areas[int(rng.integers(len(areas)))].area_id
+            entities.append(Entity(entity_id, device_id, entity_area, template.device_class,
+                                   template.unit))
+            plans.append(EntityPlan(entity_id, template.behaviour, d_index, device.kind,
+                                    physical, outdoor_device))
+    for _ in range(design.helpers):
+        domain, behaviour, device_class = HELPER_ENTITIES[int(rng.integers(len(HELPER_ENTITIES)))]
+        entity_id = _unique(f"{domain}.{behaviour}_{int(rng.integers(1, 999))}", used_entity)
+        entities.append(Entity(entity_id, None, None, device_class, None))
+        plans.append(EntityPlan(entity_id, behaviour, None, None, None, False))
+    return Registry(floors, areas, tuple(devices), tuple(entities), tuple(plans))
