@@ -7,10 +7,12 @@ leaves no half-written file behind (every write is atomic).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -20,12 +22,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 
+from custom_components.home_type.core.activity import summarize_events
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
 from .generate.runner import (
@@ -43,8 +47,9 @@ from .generate.runner import (
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-console = Console(stderr=True)
-out = Console()
+# Reports are wide tables; when output goes to a file or CI log, do not squeeze them to 80.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+out = Console(width=None if sys.stdout.isatty() else 140)
 
 app = typer.Typer(
     name="trainer",
@@ -203,6 +208,203 @@ def inspect(
         table.add_row("busiest", ", ".join(
             f"{snapshot.events.entities[i]} ({n / days:,.0f}/day)" for i, n in busiest))
     out.print(table)
+
+
+DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
+DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
+
+
+def _task_progress(progress: Progress) -> Callable[[str, int, int], None]:
+    """Adapt the training's (step, done, total) callbacks to rich progress tasks."""
+    tasks: dict[str, TaskID] = {}
+
+    def update(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total, status="")
+        progress.update(tasks[step], completed=done, total=total)
+    return update
+
+
+@app.command()
+def train(
+    synthetic_homes: Annotated[Path, typer.Option(
+        help="Folder of labelled training homes.")] = Path("data/synthetic_homes"),
+    output: Annotated[Path, typer.Option(help="Where to write the model bundle.")] = DEFAULT_MODEL,
+    test_size: Annotated[float, typer.Option(
+        help="Share of homes held out (split by home, stratified by label).")] = 0.2,
+    evaluation_homes: Annotated[Path | None, typer.Option(
+        help="Homes generated with another seed, scored with the final model (default: "
+             f"{DEFAULT_EVAL_HOMES} if it exists).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of splits and model.")] = 42,
+    copies: Annotated[int, typer.Option(
+        help="Thinned copies of each home per history window (augmentation).")] = 4,
+    jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
+) -> None:
+    """Train the classifier, evaluate it honestly, write the bundle and its results file."""
+    from .dataset import DatasetError
+    from .metrics import class_table, summary_table
+    from .train import TrainingRun, run_training
+
+    if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
+        evaluation_homes = DEFAULT_EVAL_HOMES
+    if copies < 1:
+        raise UserError("--copies must be at least 1")
+    run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
+                      test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"--output {output}: cannot create its folder ({err.strerror})") from None
+    with progress_bar() as progress:
+        run.progress = _task_progress(progress)
+        try:
+            results = run_training(run)
+        except DatasetError as err:
+            raise UserError(str(err)) from None
+        except OSError as err:
+            raise UserError(f"cannot write {err.filename}: {err.strerror}") from None
+    headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
+    title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
+             else f"held-out homes ({results['holdout']['homes_test']}, same seed)")
+    baselines = {f"baseline: majority ({results['baselines']['majority_class']['label']})":
+                 results["baselines"]["majority_class"]["accuracy"],
+                 "baseline: best stump ("
+                 f"{results['baselines']['best_single_feature_stump']['feature']})":
+                 results["baselines"]["best_single_feature_stump"]["accuracy"]}
+    out.print(summary_table(f"{results['model_version']} on {title}", headline["by_window"],
+                            baselines))
+    ten = headline["by_window"].get("10d")
+    if ten:
+        out.print(class_table("10-day history: per class and confusion matrix", ten))
+    cv = results["cross_validation"]
+    out.print(f"grouped {cv['folds']}-fold CV ({cv['window']}): accuracy "
+              f"{cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f}, macro F1 "
+              f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
+    out.print(_targets_line(results["targets"]))
+    out.print(f"wrote {output} ({results['model_size_bytes'] / 1e6:.2f} MB, compiled = "
+              f"scikit-learn within {results['compiled_vs_sklearn_max_abs_diff']:.1e}), "
+              f"{run.sklearn_path.name}, {run.results_path.name} in "
+              f"{results['training_seconds']:.0f} s")
+
+
+def _targets_line(targets: dict[str, dict[str, object]]) -> str:
+    parts = []
+    for key, item in targets.items():
+        mark = {True: "[green]met[/green]", False: "[red]NOT met[/red]", None: "n/a"}[
+            item["met"]]  # type: ignore[index]
+        measured = item["measured"]
+        shown = f"{measured:.3f}" if isinstance(measured, float) else str(measured)
+        parts.append(f"{key} {shown} (target {item['target']}) {mark}")
+    return "targets: " + "; ".join(parts)
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Model bundle to score.")] = DEFAULT_MODEL,
+    homes: Annotated[Path, typer.Option(
+        help="Labelled homes the model never saw (another seed).")] = DEFAULT_EVAL_HOMES,
+    write: Annotated[bool, typer.Option(
+        help="Store the figures in the model's _results.json.")] = True,
+    jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
+) -> None:
+    """Score the compiled model on homes of another seed, per history window."""
+    from custom_components.home_type.core.model import ModelError, load_model
+
+    from .dataset import DatasetError
+    from .metrics import class_table, summary_table
+    from .train import evaluate_model, results_path_for, write_results
+
+    try:
+        predictor = load_model(model)
+    except ModelError as err:
+        raise UserError(str(err)) from None
+    with progress_bar() as progress:
+        try:
+            evaluation, _ = evaluate_model(predictor, homes, jobs, _task_progress(progress))
+        except DatasetError as err:
+            raise UserError(str(err)) from None
+    trained_on = set(predictor.info.get("training_data", {}).get("seeds", []))
+    if trained_on & set(evaluation["data"]["seeds"]):
+        console.print(f"[yellow]warning:[/yellow] {homes} shares a seed with the training "
+                      "homes; these figures are not on unseen homes")
+    out.print(summary_table(f"{predictor.version} on {homes}", evaluation["by_window"]))
+    if "10d" in evaluation["by_window"]:
+        out.print(class_table("10-day history: per class and confusion matrix",
+                              evaluation["by_window"]["10d"]))
+    results_file = results_path_for(model)
+    if write and results_file.exists():
+        results = json.loads(results_file.read_text())
+        if results.get("model_version") == predictor.version:
+            results["evaluation"] = evaluation
+            write_results(results_file, results)
+            console.print(f"updated {results_file}")
+
+
+@app.command()
+def classify(
+    files: Annotated[list[Path], typer.Argument(help="Home files (.json or .json.gz).")],
+    model: Annotated[Path, typer.Option(help="Model bundle.")] = DEFAULT_MODEL,
+    history_days: Annotated[float, typer.Option(
+        help="History window before the home's end, in days (0: structure only).")] = 10,
+) -> None:
+    """Classify homes; prints one JSON object per home (works for unlabelled homes)."""
+    from custom_components.home_type.core.classify import classify as classify_home
+    from custom_components.home_type.core.model import ModelError, load_model
+
+    from .dataset import as_home, window_summary
+
+    if history_days < 0:
+        raise UserError("--history-days must not be negative")
+    try:
+        predictor = load_model(model)
+    except ModelError as err:
+        raise UserError(str(err)) from None
+    for path in files:
+        home = as_home(_read(path))
+        end = home.end
+        summary = (window_summary(home, None) if history_days == 0 else
+                   summarize_events(home.snapshot.events, home.timezone,
+                                    end - history_days * 86400.0, end,
+                                    history_start=home.history_start))
+        result = classify_home(home.snapshot, summary, predictor).as_dict()
+        print(json.dumps({"file": str(path), "home_id": home.home_id, **result},
+                         ensure_ascii=False))
+
+
+@app.command()
+def verify(
+    model: Annotated[Path, typer.Argument(help="Model bundle to check.")] = DEFAULT_MODEL,
+) -> None:
+    """Load a bundle as Home Assistant does (no scikit-learn) and classify a sample home."""
+    from datetime import date
+
+    import numpy as np
+
+    from custom_components.home_type.core.classify import classify as classify_home
+    from custom_components.home_type.core.model import ModelError, load_model
+
+    from .dataset import as_home, window_summary
+    from .generate.procedural import design_home
+    from .generate.simulate import simulate
+
+    try:
+        predictor = load_model(model)
+    except ModelError as err:
+        raise UserError(str(err)) from None
+    rng = np.random.default_rng(2024)
+    sample = simulate(design_home("townhouse", rng), home_id="verify_sample", days=3,
+                      start_day=date(2025, 3, 3), rng=rng)
+    home = as_home(sample)
+    result = classify_home(sample, window_summary(home, 3), predictor)
+    if "sklearn" in sys.modules:
+        raise UserError("verify imported scikit-learn; the bundle must not need it")
+    info = predictor.info.get("training_data", {})
+    out.print(f"[green]ok[/green] {model}: version {predictor.version}, "
+              f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
+              f"trained on {info.get('homes', '?')} homes (seeds {', '.join(info.get('seeds', []))})"
+              f"; hash checked; loaded without scikit-learn")
+    out.print(f"sample townhouse (3 days) → {result.home_type} ({result.confidence:.2f})")
+    print(json.dumps(result.as_dict()))
 
 
 def _read(path: Path) -> HomeSnapshot:

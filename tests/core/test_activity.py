@@ -77,13 +77,16 @@ def test_summary_counts_by_hour_and_kind_of_day() -> None:
     start, end = ts("2025-06-07T00:00"), ts("2025-06-10T00:00")
     summary = summarize_events(events, BERLIN, start, end)
     assert summary.weekday_days == pytest.approx(1.0)
-    # History starts at the first state seen, Saturday 08:15, not at the window's start.
+    # History starts at the first state kept, Saturday 08:15, not at the window's start.
     assert summary.weekend_days == pytest.approx(2.0 - 8.25 / 24)
     assert summary.counts["light.a"][1, 8] == 1 and summary.counts["light.a"][0, 8] == 2
     assert summary.counts["light.b"][0, 9] == 1
-    # So asking for a longer window changes nothing.
+    # So asking for a longer window changes nothing ...
     longer = summarize_events(events, BERLIN, start - 30 * 86400, end)
     assert longer.days == pytest.approx(summary.days)
+    # ... unless the recorder is older than what happened in the window.
+    older = summarize_events(events, BERLIN, start, end, history_start=start - 86400)
+    assert older.days == pytest.approx(3.0)
 
 
 def test_window_and_entity_filter() -> None:

@@ -180,3 +180,14 @@ PERSON_NAMES: Final[tuple[str, ...]] = (
     "Alex", "Sam", "Jordan", "Emma", "Noah", "Mia", "Leo", "Sofia", "Lukas", "Chloé", "Lucas",
     "Marta", "Pablo", "Sanne", "Daan", "Elin", "Oskar", "Giulia", "Marco", "Priya", "Wei",
 )
+
+#: Words people put before a room's name to say which level it is on ("Upstairs Bath").
+LEVEL_PREFIXES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "en": {"upper": ("Upstairs", "Upper", "2nd Floor"), "ground": ("Downstairs", "Main")},
+    "de": {"upper": ("OG", "Obergeschoss"), "ground": ("EG", "Unten")},
+    "fr": {"upper": ("Étage",), "ground": ("RDC",)},
+    "es": {"upper": ("Planta alta",), "ground": ("Planta baja",)},
+    "nl": {"upper": ("Boven",), "ground": ("Beneden",)},
+    "sv": {"upper": ("Övre",), "ground": ("Nedre",)},
+    "it": {"upper": ("Piano di sopra",), "ground": ("Piano terra",)},
+}

@@ -22,7 +22,14 @@ from .design import (
     HomeDesign,
     ResidentDesign,
 )
-from .names import AREA_NAMES, FLOOR_NAMES, PERSON_NAMES, UNIT_FLOOR_NAMES, VAGUE_NAMES
+from .names import (
+    AREA_NAMES,
+    FLOOR_NAMES,
+    LEVEL_PREFIXES,
+    PERSON_NAMES,
+    UNIT_FLOOR_NAMES,
+    VAGUE_NAMES,
+)
 
 #: (time zone, latitude range, longitude, language, weight)
 LOCATIONS: Final = (
@@ -117,24 +124,26 @@ def _plan_unit(rng: np.random.Generator, home_type: str) -> _Plan:
 
 def _plan_house(rng: np.random.Generator, home_type: str) -> _Plan:
     """Attached or detached houses: levels, rooms by level, garage and outdoor spaces."""
-    p_basement = {"townhouse": 0.25, "single_family_house": 0.22, "ranch_house": 0.2,
-                  "multi_story": 0.75, "cottage": 0.08}[home_type]
+    # Levels follow the labels' definitions (DESIGN.md): a ranch house is single-level, a
+    # family house usually two, a multi-storey house three or more counting basement and attic.
+    # Overlap comes from size, rooms and devices -- not from houses that break their label.
+    basement = False
     if home_type == "ranch_house":
-        above = 1
+        above, basement = 1, _chance(rng, 0.15)
     elif home_type == "cottage":
         above = 2 if _chance(rng, 0.35) else 1
     elif home_type == "townhouse":
         above = 3 if _chance(rng, 0.3) else 2
+        basement = above == 2 and _chance(rng, 0.2)
     elif home_type == "single_family_house":
-        above = int(rng.choice([1, 2, 3], p=[0.15, 0.78, 0.07]))
-    else:  # multi_story: three or more levels, basement and attic counted
-        above = int(rng.choice([2, 3, 4], p=[0.35, 0.5, 0.15]))
-    basement = _chance(rng, p_basement)
-    if home_type == "multi_story" and above + basement < 3:
-        basement = True
+        above = 2 if _chance(rng, 0.93) else 1
+        basement = above == 1 or _chance(rng, 0.04)
+    else:  # multi_story
+        above = int(rng.choice([2, 3, 4], p=[0.4, 0.45, 0.15]))
+        basement = above == 2 or _chance(rng, 0.5)
     levels = ([-1] if basement else []) + list(range(above))
 
-    size = {"townhouse": 1.0, "single_family_house": 1.35, "ranch_house": 1.25,
+    size = {"townhouse": 0.95, "single_family_house": 1.35, "ranch_house": 1.25,
             "multi_story": 1.8, "cottage": 0.6}[home_type]
     size *= float(np.exp(rng.normal(0.0, 0.25)))
     bedrooms = int(np.clip(round(2.6 * size + rng.normal(0, 0.7)), 1, 7))
@@ -151,7 +160,7 @@ def _plan_house(rng: np.random.Generator, home_type: str) -> _Plan:
     optional = (
         ("dining_room", 0.35 + 0.3 * min(size, 1.5)), ("office", 0.3 + 0.25 * size),
         ("hallway", 0.55), ("entrance", 0.45), ("toilet", 0.25 + 0.2 * size),
-        ("laundry", 0.25 + 0.35 * min(size, 1.4)), ("stairs", 0.5 if len(levels) > 1 else 0.0),
+        ("laundry", 0.25 + 0.35 * min(size, 1.4)), ("stairs", 0.6 if len(levels) > 1 else 0.0),
         ("guest_room", 0.25 * size), ("kids_room", 0.0), ("mudroom", 0.12 * size),
         ("gym", 0.15 * size), ("media_room", 0.12 * size), ("playroom", 0.1 * size),
         ("pantry", 0.15 * size), ("utility_room", 0.25), ("closet", 0.2), ("storage", 0.25),
@@ -178,17 +187,24 @@ def _plan_house(rng: np.random.Generator, home_type: str) -> _Plan:
     elif _chance(rng, 0.35):
         rooms.append(("carport" if home_type != "townhouse" else "parking", ground))
     outdoor = {
-        "townhouse": (("patio", 0.6), ("back_yard", 0.4), ("garden", 0.2), ("balcony", 0.2),
-                      ("front_yard", 0.1), ("driveway", 0.15), ("deck", 0.1)),
-        "cottage": (("garden", 0.8), ("porch", 0.45), ("deck", 0.35), ("shed", 0.35),
+        # Attached: a small patio or yard behind, the street in front.
+        "townhouse": (("patio", 0.55), ("back_yard", 0.3), ("garden", 0.2), ("balcony", 0.25),
+                      ("front_yard", 0.04), ("driveway", 0.06), ("deck", 0.1)),
+        "cottage": (("garden", 0.85), ("porch", 0.45), ("deck", 0.35), ("shed", 0.35),
                     ("patio", 0.2), ("driveway", 0.15), ("sauna", 0.2)),
-    }.get(home_type, (("back_yard", 0.75), ("front_yard", 0.55), ("driveway", 0.55),
+    }.get(home_type, (("back_yard", 0.8), ("front_yard", 0.6), ("driveway", 0.65),
                       ("patio", 0.45), ("deck", 0.25), ("porch", 0.35), ("garden", 0.3),
                       ("shed", 0.2), ("pool", 0.1), ("balcony", 0.12)))
     for kind, p in outdoor:
         if _chance(rng, p):
             rooms.append((kind, ground))
 
+    if home_type == "townhouse" and above == 3 and _chance(rng, 0.5):
+        # The narrow three-storey kind: garage and entry below, living in the middle,
+        # bedrooms on top.
+        rooms = [(kind, 1 if kind in ("living_room", "kitchen", "dining_room", "toilet")
+                  and level == ground else 2 if level >= 1 and kind in ("bedroom", "bathroom")
+                  else level) for kind, level in rooms]
     vacation = home_type == "cottage" and _chance(rng, 0.45)
     residents = _residents(rng, [0.35, 0.45, 0.15, 0.05] if home_type == "cottage"
                            else [0.1, 0.35, 0.2, 0.22, 0.13])
@@ -267,7 +283,8 @@ def _furnish(rng: np.random.Generator, plan: _Plan, home_type: str, timezone: st
             if kind in ("driveway", "front_yard", "porch") and house:
                 add("camera", area, 0.4 * tech)
             if kind in ("back_yard", "front_yard", "garden") and house:
-                add("irrigation_valve", area, 0.4 * tech, count=1 + int(rng.integers(0, 3)))
+                add("irrigation_valve", area, (0.1 if home_type == "townhouse" else 0.4) * tech,
+                    count=1 + int(rng.integers(0, 3)))
             if kind == "pool":
                 add("smart_plug", area, 0.6)
             continue
@@ -348,7 +365,7 @@ def _furnish(rng: np.random.Generator, plan: _Plan, home_type: str, timezone: st
             else 0.12)
     else:
         add("energy_meter", entry, (0.15 if owner else 0.06) * tech)
-    stove_p = {"cottage": 0.7, "ranch_house": 0.12, "single_family_house": 0.08,
+    stove_p = {"cottage": 0.8, "ranch_house": 0.12, "single_family_house": 0.08,
                "multi_story": 0.1, "townhouse": 0.04}.get(home_type, 0.0)
     add("wood_stove", living, stove_p)
     if house and home_type != "cottage":
@@ -406,10 +423,17 @@ def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
     level_shift = 1 if floors and floors[0].level == plan.levels[0] + 1 else 0
     used: set[str] = set()
     areas = []
+    multi_level = len({level for _, level in plan.rooms if level >= 0}) > 1
+    prefixes = LEVEL_PREFIXES.get(language, LEVEL_PREFIXES["en"])
     for kind, level in plan.rooms:
         on_floor = floors and not _chance(rng, 0.08)
+        name = _area_name(rng, kind, language, used)
+        if multi_level and kind not in OUTDOOR_KINDS and _chance(rng, 0.2 if level > 0 else 0.08):
+            prefix = str(rng.choice(prefixes["upper" if level > 0 else "ground"]))
+            name = f"{prefix} {name}"
+            used.add(name.lower())
         areas.append(AreaDesign(
-            name=_area_name(rng, kind, language, used),
+            name=name,
             kind=kind,
             floor_level=level + level_shift if on_floor else None,
         ))

@@ -2,9 +2,10 @@
 
 Features never need every event, only this summary. The trainer builds it from a home file's
 events (:func:`summarize_events`); the integration builds it inside the recorder's database with an
-aggregate query. Both reduce their data to the same rows -- entity, local hour bucket, count,
-first time seen -- and finish through :func:`summary_from_buckets`, so the two paths can only
-differ in the counting itself, which the parity test checks.
+aggregate query. Both reduce their data to the same rows -- entity, local hour bucket, count --
+plus the time history starts (the oldest state kept), and finish through
+:func:`summary_from_buckets`, so the two paths can only differ in the counting itself, which
+the parity test checks.
 
 A *local hour bucket* is ``floor((utc_epoch_seconds + utc_offset) / 3600)``: hours since the
 epoch in the home's wall-clock time. Its remainder by 24 is the local hour, its quotient the
@@ -137,28 +138,28 @@ def weekday_weekend_days(tz_name: str, start: float, end: float) -> tuple[float,
 
 
 def summary_from_buckets(
-    rows: Iterable[tuple[str, int, int, float]],
+    rows: Iterable[tuple[str, int, int]],
     tz_name: str,
     window_start: float,
     end: float,
+    history_start: float,
 ) -> ActivitySummary:
-    """Finish a summary from ``(entity_id, local_hour_bucket, count, first_seen)`` rows.
+    """Finish a summary from ``(entity_id, local_hour_bucket, count)`` rows.
 
-    History starts at the window's start or at the first state seen in it, whichever is later:
-    a recorder that has run three days covers three days, whatever the window asked for.
+    The window covers ``[max(window_start, history_start), end)``: a recorder that has kept
+    three days covers three days, whatever the window asked for. ``history_start`` is the oldest
+    state kept (Home Assistant: the recorder's oldest row; a home file: its first event).
     """
     counts: dict[str, np.ndarray] = {}
-    first_seen = math.inf
-    for entity_id, bucket, count, first in rows:
+    for entity_id, bucket, count in rows:
         grid = counts.get(entity_id)
         if grid is None:
             grid = counts[entity_id] = np.zeros((2, HOURS), dtype=np.float64)
         day, hour = divmod(int(bucket), HOURS)
         grid[1 if (day + _THURSDAY) % 7 >= 5 else 0, hour] += count
-        first_seen = min(first_seen, first)
     if not counts:
         return EMPTY_SUMMARY
-    weekday, weekend = weekday_weekend_days(tz_name, max(window_start, first_seen), end)
+    weekday, weekend = weekday_weekend_days(tz_name, max(window_start, history_start), end)
     summary = ActivitySummary(weekday_days=weekday, weekend_days=weekend, counts=counts)
     return summary if summary.has_history else EMPTY_SUMMARY
 
@@ -169,8 +170,16 @@ def summarize_events(
     window_start: float,
     end: float,
     entity_ids: Iterable[str] | None = None,
+    history_start: float | None = None,
 ) -> ActivitySummary:
-    """Summarise the events in ``[window_start, end)``, of ``entity_ids`` only if given."""
+    """Summarise the events in ``[window_start, end)``, of ``entity_ids`` only if given.
+
+    History starts at ``history_start`` if given, else at the log's first event.
+    """
+    if not len(events):
+        return EMPTY_SUMMARY
+    if history_start is None:
+        history_start = float(events.timestamps.min())
     ts = events.timestamps
     mask = (ts >= window_start) & (ts < end)
     if entity_ids is not None:
@@ -185,12 +194,9 @@ def summarize_events(
     buckets = local_hour_buckets(ts, utc_offset_segments(tz_name, window_start, end))
     base = int(buckets.min())
     span = int(buckets.max()) - base + 1
-    keys = index * span + (buckets - base)
-    unique, inverse, count = np.unique(keys, return_inverse=True, return_counts=True)
-    first = np.full(unique.shape, np.inf)
-    np.minimum.at(first, inverse, ts)
+    unique, count = np.unique(index * span + (buckets - base), return_counts=True)
     rows = (
-        (events.entities[int(k // span)], int(k % span) + base, int(c), float(f))
-        for k, c, f in zip(unique.tolist(), count.tolist(), first.tolist(), strict=True)
+        (events.entities[k // span], k % span + base, c)
+        for k, c in zip(unique.tolist(), count.tolist(), strict=True)
     )
-    return summary_from_buckets(rows, tz_name, window_start, end)
+    return summary_from_buckets(rows, tz_name, window_start, end, history_start)

@@ -1,0 +1,272 @@
+"""The feature vector: one function, used by the trainer and by the integration alike.
+
+Features come from a home's registries (structure) and its activity summary (history). Rules
+that keep them honest between a synthetic home file and a live Home Assistant:
+
+- nothing depends on the order of lists or on how an entity id is spelled -- only on domains,
+  device classes, areas (through :mod:`.vocabulary`) and counts;
+- activity is normalised per day, so 1 day and 90 days of history are comparable, and the
+  number of events matters only as a rate;
+- with no history, every activity feature is 0 and ``has_history`` says so, so one model
+  serves homes with and without a recorder.
+
+Changing what a feature means requires a new :data:`FEATURE_VERSION`: a model trained on one
+version refuses to run on another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from typing import Final
+
+import numpy as np
+
+from .activity import HOURS, ActivitySummary
+from .snapshot import HomeSnapshot
+from .vocabulary import AREA_KINDS, OUTDOOR_AREA_KINDS, area_kind, names_fire, names_level
+
+FEATURE_VERSION: Final = 1
+
+_DOMAINS: Final = (
+    "light", "switch", "binary_sensor", "sensor", "climate", "cover", "lock", "media_player",
+    "vacuum", "valve", "fan", "camera", "device_tracker", "event", "humidifier", "water_heater",
+    "automation", "script", "input_boolean",
+)
+_DEVICE_CLASSES: Final = (
+    ("binary_sensor", "motion"), ("binary_sensor", "occupancy"), ("binary_sensor", "door"),
+    ("binary_sensor", "window"), ("binary_sensor", "moisture"), ("binary_sensor", "smoke"),
+    ("cover", "garage"), ("cover", "gate"), ("cover", "blind"), ("sensor", "temperature"),
+    ("sensor", "humidity"), ("sensor", "power"), ("sensor", "energy"), ("sensor", "battery"),
+    ("sensor", "illuminance"), ("sensor", "wind_speed"), ("valve", "water"),
+    ("switch", "outlet"), ("event", "doorbell"),
+)
+#: Domains of devices fixed to the building; plug-in and battery devices are the renter's kind.
+_INSTALLED_DOMAINS: Final = frozenset({"climate", "lock", "cover", "valve", "water_heater"})
+_ACTIVITY_GROUPS: Final = (
+    "light", "motion", "door", "lock", "garage", "outdoor", "climate", "media", "tracker",
+    "sensor",
+)
+_RHYTHM_BINS: Final = 6  # four-hour blocks of the local day, from midnight
+
+
+def _feature_names() -> tuple[str, ...]:
+    names = [
+        "floors", "floor_levels", "level_span", "lowest_level", "highest_level",
+        "has_floor_registry", "areas_log", "areas_per_floor", "areas_on_floor_share",
+        "indoor_rooms", "outdoor_areas", "unknown_area_share", "level_named_areas",
+        "levels_with_rooms", "main_level_room_share", "bedrooms_on_main_level",
+        "bedrooms_above_main_level", "rooms_below_main_level",
+    ]
+    names += [f"area_{kind}" for kind in AREA_KINDS]
+    names += [
+        "devices_log", "entities_log", "entities_per_device", "devices_without_area_share",
+        "entities_without_device_share", "entities_per_area", "devices_per_room",
+        "installed_share", "battery_share", "outdoor_entity_share", "fire_devices",
+        "manufacturers_log",
+    ]
+    names += [f"domain_{domain}" for domain in _DOMAINS]
+    names += [f"class_{domain}_{device_class}" for domain, device_class in _DEVICE_CLASSES]
+    names += [
+        "has_history", "changes_per_day_log", "changes_per_entity_day_log",
+        "active_entity_share", "weekend_ratio_log", "night_share",
+    ]
+    names += [f"rhythm_{4 * b:02d}h" for b in range(_RHYTHM_BINS)]
+    names += [f"share_{group}" for group in _ACTIVITY_GROUPS]
+    names += [f"rate_{group}_log" for group in ("door", "garage", "lock", "outdoor", "motion",
+                                               "tracker")]
+    return tuple(names)
+
+
+FEATURE_NAMES: Final[tuple[str, ...]] = _feature_names()
+
+
+def _log(value: float) -> float:
+    return math.log1p(max(value, 0.0))
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else 0.0
+
+
+def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str]]:
+    """Structure features, plus each entity's activity group and the outdoor entity ids."""
+    floors = home.floors
+    levels = sorted({f.level for f in floors if f.level is not None})
+    level_span = float(levels[-1] - levels[0] + 1) if levels else 0.0
+    kinds = {area.area_id: area_kind(area.name) for area in home.areas}
+    kind_counts = Counter(kinds.values())
+    n_areas = len(home.areas)
+    outdoor_areas = sum(kind_counts[k] for k in OUTDOOR_AREA_KINDS)
+    on_floor = sum(1 for area in home.areas if area.floor_id is not None)
+    values = [
+        float(len(floors)),
+        float(len(levels)),
+        level_span,
+        float(np.clip(levels[0], -3, 3)) if levels else 0.0,
+        float(np.clip(levels[-1], -3, 6)) if levels else 0.0,
+        1.0 if floors else 0.0,
+        _log(n_areas),
+        _share(on_floor, len(floors)) if floors else 0.0,
+        _share(on_floor, n_areas),
+        float(n_areas - outdoor_areas),
+        float(outdoor_areas),
+        _share(kind_counts["unknown"], n_areas),
+    ]
+    values.append(float(sum(1 for area in home.areas if names_level(area.name))))
+    values += _layout(home, kinds)
+    values += [float(kind_counts[kind]) for kind in AREA_KINDS]
+
+    entities = home.entities
+    n_devices = len(home.devices)
+    n_entities = len(entities)
+    by_device: dict[str, list[str]] = {}
+    for entity in entities:
+        if entity.device_id is not None:
+            by_device.setdefault(entity.device_id, []).append(entity.domain)
+    battery_devices = {e.device_id for e in entities
+                       if e.device_class == "battery" and e.device_id is not None}
+    installed = sum(1 for domains in by_device.values() if _INSTALLED_DOMAINS & set(domains))
+    outdoor_ids = {e.entity_id for e in entities
+                   if e.area_id is not None and kinds.get(e.area_id) in OUTDOOR_AREA_KINDS}
+    indoor_rooms = max(n_areas - outdoor_areas, 1)
+    values += [
+        _log(n_devices),
+        _log(n_entities),
+        _share(n_entities, n_devices),
+        _share(sum(1 for d in home.devices if d.area_id is None), n_devices),
+        _share(sum(1 for e in entities if e.device_id is None), n_entities),
+        _share(sum(1 for e in entities if e.area_id is not None), n_areas),
+        n_devices / indoor_rooms,
+        _share(installed, len(by_device)),
+        _share(len(battery_devices), len(by_device)),
+        _share(len(outdoor_ids), n_entities),
+        float(sum(1 for d in home.devices if names_fire(d.name))),
+        _log(len({d.manufacturer for d in home.devices if d.manufacturer})),
+    ]
+    domains = Counter(e.domain for e in entities)
+    values += [_log(domains[domain]) for domain in _DOMAINS]
+    classes = Counter((e.domain, e.device_class) for e in entities)
+    values += [_log(classes[pair]) for pair in _DEVICE_CLASSES]
+
+    groups: dict[str, str] = {}
+    for entity in entities:
+        groups[entity.entity_id] = _activity_group(
+            entity.domain, entity.device_class, entity.entity_id in outdoor_ids,
+            kinds.get(entity.area_id or "") == "garage")
+    return values, groups, outdoor_ids
+
+
+def _layout(home: HomeSnapshot, kinds: dict[str, str]) -> list[float]:
+    """Where rooms are: how many levels hold rooms, and bedrooms above or on the main level.
+
+    The main level is the one with the kitchen and living room. A ranch house sleeps on it, a
+    family house above it; a multi-storey house spreads over three or more. Homes whose areas
+    are on no floor with a level get zeros (``has_floor_registry`` tells the model why).
+    """
+    level_of = {f.floor_id: f.level for f in home.floors if f.level is not None}
+    placed = [(kinds[a.area_id], level_of[a.floor_id]) for a in home.areas
+              if a.floor_id in level_of and kinds[a.area_id] not in OUTDOOR_AREA_KINDS]
+    if not placed:
+        return [0.0] * 5
+    living = Counter(level for kind, level in placed if kind in ("kitchen", "living", "dining",
+                                                                  "studio"))
+    levels = [level for _, level in placed]
+    main = living.most_common(1)[0][0] if living else min(lv for lv in levels if lv >= 0) \
+        if any(lv >= 0 for lv in levels) else min(levels)
+    bedrooms = [level for kind, level in placed if kind == "bedroom"]
+    return [
+        float(len(set(levels))),
+        sum(1 for lv in levels if lv == main) / len(levels),
+        float(sum(1 for lv in bedrooms if lv == main)),
+        float(sum(1 for lv in bedrooms if lv > main)),
+        float(sum(1 for lv in levels if lv < main)),
+    ]
+
+
+def _activity_group(domain: str, device_class: str | None, outdoor: bool, garage: bool) -> str:
+    if domain == "cover" and device_class in ("garage", "gate") or garage:
+        return "garage"
+    if outdoor:
+        return "outdoor"
+    if domain == "light":
+        return "light"
+    if domain == "binary_sensor" and device_class in ("motion", "occupancy", "presence"):
+        return "motion"
+    if domain == "binary_sensor" and device_class in ("door", "opening", "window"):
+        return "door"
+    if domain == "lock":
+        return "lock"
+    if domain in ("climate", "water_heater", "humidifier", "fan"):
+        return "climate"
+    if domain == "media_player":
+        return "media"
+    if domain in ("device_tracker", "person"):
+        return "tracker"
+    if domain == "sensor":
+        return "sensor"
+    return "other"
+
+
+def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
+              groups: dict[str, str]) -> list[float]:
+    n_features = 6 + _RHYTHM_BINS + len(_ACTIVITY_GROUPS) + 6
+    if not summary.has_history:
+        return [0.0] * n_features
+    days = summary.days
+    known = set(entity_ids)
+    weekday = np.zeros(HOURS)
+    weekend = np.zeros(HOURS)
+    by_group: Counter[str] = Counter()
+    active = 0
+    for entity_id, grid in summary.counts.items():
+        if entity_id not in known:
+            continue
+        weekday += grid[0]
+        weekend += grid[1]
+        total = float(grid.sum())
+        if total > 0:
+            active += 1
+            by_group[groups.get(entity_id, "other")] += total
+    hours = weekday + weekend
+    total = float(hours.sum())
+    if total <= 0:
+        return [1.0] + [0.0] * (n_features - 1)
+    per_day = total / days
+    weekday_rate = _share(float(weekday.sum()), summary.weekday_days)
+    weekend_rate = _share(float(weekend.sum()), summary.weekend_days)
+    weekend_ratio = (math.log((weekend_rate + 1.0) / (weekday_rate + 1.0))
+                     if summary.weekday_days >= 0.5 and summary.weekend_days >= 0.5 else 0.0)
+    # Rhythm: the share of an average day's changes in each block. Weekdays and weekends are
+    # averaged separately first, so a window of weekdays only still has a comparable shape.
+    daily = np.zeros(HOURS)
+    if summary.weekday_days > 0:
+        daily += weekday / summary.weekday_days
+    if summary.weekend_days > 0:
+        daily += weekend / summary.weekend_days
+    blocks = daily.reshape(_RHYTHM_BINS, HOURS // _RHYTHM_BINS).sum(axis=1)
+    rhythm = blocks / blocks.sum()
+    values = [
+        1.0,
+        _log(per_day),
+        _log(_share(per_day, len(known))),
+        _share(active, len(known)),
+        weekend_ratio,
+        float(hours[:5].sum() / total),
+    ]
+    values += [float(v) for v in rhythm]
+    values += [by_group[group] / total for group in _ACTIVITY_GROUPS]
+    values += [_log(by_group[group] / days) for group in ("door", "garage", "lock", "outdoor",
+                                                          "motion", "tracker")]
+    return values
+
+
+def extract_features(home: HomeSnapshot, summary: ActivitySummary) -> np.ndarray:
+    """The feature vector of a home, in :data:`FEATURE_NAMES` order (float64)."""
+    structure, groups, _ = _structure(home)
+    values = structure + _activity(summary, groups.keys(), groups)
+    vector = np.asarray(values, dtype=np.float64)
+    if vector.shape != (len(FEATURE_NAMES),):  # a programming error, caught by the tests
+        raise AssertionError(f"{vector.shape[0]} features for {len(FEATURE_NAMES)} names")
+    return vector

@@ -1,0 +1,292 @@
+"""The model bundle: a trained classifier as plain arrays, loaded safely, run with numpy alone.
+
+Home Assistant OS and its container are Alpine (musl) systems for which scikit-learn ships no
+wheels, so the integration cannot use scikit-learn. The trainer therefore compiles its fitted
+pipeline into a dict of numpy arrays, numbers and strings (see ``trainer/compile.py``), and this
+module evaluates it: a forest of decision trees, then a per-class sigmoid calibration, exactly
+as scikit-learn does -- a test proves equal probabilities to 1e-9.
+
+A bundle is a pickle, and unpickling runs code named in the file. So loading (1) checks the
+file's SHA-256 against the ``.sha256`` file beside it, then (2) unpickles with an allow-list
+that admits only numpy's array and dtype reconstruction and a few harmless builtins: a pickle
+naming anything else (``os.system``, ``builtins.eval`` …) is refused before it can run, whether
+or not its hash matches. (3) The versions inside are checked against this code's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from .features import FEATURE_NAMES, FEATURE_VERSION
+from .snapshot import SCHEMA_VERSION
+
+BUNDLE_FORMAT: Final = "home_type_bundle"
+BUNDLE_VERSION: Final = 1
+
+_ALLOWED_GLOBALS: Final[frozenset[tuple[str, str]]] = frozenset({
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "complex"),
+    ("builtins", "slice"),
+    ("builtins", "bytearray"),
+})
+
+
+class ModelError(Exception):
+    """A model file that cannot be used; the message says which file and why, in one line."""
+
+    reason: str = "invalid"
+
+
+class ModelMissingError(ModelError):
+    """No model file where one was expected."""
+
+    reason = "missing"
+
+
+class ModelTamperedError(ModelError):
+    """The file's hash does not match its ``.sha256``, or the ``.sha256`` is missing."""
+
+    reason = "tampered"
+
+
+class ModelForeignError(ModelError):
+    """Not a Home Type bundle: unreadable, or naming code outside the allow-list."""
+
+    reason = "foreign"
+
+
+class ModelIncompatibleError(ModelError):
+    """A Home Type bundle made for another feature set, snapshot format or bundle format."""
+
+    reason = "incompatible"
+
+
+class _AllowListUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(f"it names {module}.{name}, which a model never needs")
+        return super().find_class(module, name)
+
+
+def sha256_path(model_path: Path) -> Path:
+    """Where the hash of a model file lives: ``home_type_classifier.pkl.sha256``."""
+    return model_path.with_name(model_path.name + ".sha256")
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_line(data: bytes, name: str) -> str:
+    """The ``.sha256`` file's content, in ``sha256sum`` format so ``sha256sum -c`` checks it."""
+    return f"{file_digest(data)}  {name}\n"
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledForest:
+    """Decision trees as flat arrays.
+
+    Node ``i`` compares ``x[feature[i]] <= threshold[i]`` (in float32, as scikit-learn's trees
+    do) and goes to ``left[i]`` or ``right[i]``; a negative ``left`` marks a leaf whose class
+    distribution is row ``-left[i] - 1`` of ``leaf_values``.
+    """
+
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf_values: np.ndarray
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Mean of the trees' class distributions, like ``RandomForestClassifier``."""
+        X32 = np.asarray(X, dtype=np.float32)
+        rows = np.arange(X32.shape[0])[:, None]
+        node = np.broadcast_to(self.roots, (X32.shape[0], self.roots.size)).copy()
+        inner = self.left[node] >= 0
+        while inner.any():
+            current = node[inner]
+            go_left = X32[np.broadcast_to(rows, node.shape)[inner],
+                          self.feature[current]] <= self.threshold[current]
+            node[inner] = np.where(go_left, self.left[current], self.right[current])
+            inner = self.left[node] >= 0
+        leaves = -self.left[node] - 1
+        total = np.zeros((X32.shape[0], self.leaf_values.shape[1]))
+        for tree in range(self.roots.size):  # in tree order, as scikit-learn accumulates
+            total += self.leaf_values[leaves[:, tree]]
+        return total / self.roots.size
+
+
+@dataclass(frozen=True, slots=True)
+class SigmoidCalibration:
+    """Platt scaling per class, then normalisation -- ``CalibratedClassifierCV(sigmoid)``."""
+
+    a: np.ndarray
+    b: np.ndarray
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))
+        total = proba.sum(axis=1, keepdims=True)
+        uniform = np.full_like(proba, 1.0 / proba.shape[1])
+        proba = np.divide(proba, total, out=uniform, where=total != 0)
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
+
+
+@dataclass(frozen=True, slots=True)
+class HomeTypeModel:
+    """A loaded bundle: scaling, forest and calibration, plus what describes them."""
+
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    version: str
+    mean: np.ndarray | None
+    scale: np.ndarray | None
+    forest: CompiledForest
+    calibration: SigmoidCalibration | None
+    info: dict[str, Any]
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, one row per feature vector."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if self.mean is not None and self.scale is not None:
+            X = (X - self.mean) / self.scale
+        scores = self.forest.predict_proba(X)
+        return self.calibration.apply(scores) if self.calibration is not None else scores
+
+
+def dumps_bundle(bundle: dict[str, Any]) -> bytes:
+    """Pickle a bundle dict (protocol 4: numpy arrays reconstruct through the allow-list)."""
+    return pickle.dumps(bundle, protocol=4)
+
+
+def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
+    """Unpickle through the allow-list; anything else is :class:`ModelForeignError`."""
+    try:
+        bundle = _AllowListUnpickler(io.BytesIO(data)).load()
+    except pickle.UnpicklingError as err:
+        raise ModelForeignError(f"{source}: not a Home Type model: {err}") from None
+    except Exception as err:  # truncated or garbage bytes raise all sorts of errors
+        raise ModelForeignError(f"{source}: not a Home Type model: unreadable ({err})") from None
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        raise ModelForeignError(f"{source}: not a Home Type model bundle")
+    return bundle
+
+
+def read_verified(path: str | Path) -> bytes:
+    """The model file's bytes, after its hash matched the ``.sha256`` beside it."""
+    model_path = Path(path)
+    try:
+        data = model_path.read_bytes()
+    except FileNotFoundError:
+        raise ModelMissingError(f"{model_path}: no model file there") from None
+    except IsADirectoryError:
+        raise ModelMissingError(f"{model_path}: is a folder, not a model file") from None
+    except OSError as err:
+        raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
+    digest_file = sha256_path(model_path)
+    try:
+        expected = digest_file.read_text().split()[0].strip().lower()
+    except (OSError, IndexError):
+        raise ModelTamperedError(
+            f"{model_path}: no {digest_file.name} beside it to check its integrity") from None
+    if file_digest(data) != expected:
+        raise ModelTamperedError(
+            f"{model_path}: SHA-256 does not match {digest_file.name}; the file was changed "
+            "after training")
+    return data
+
+
+def _array(bundle: dict[str, Any], key: str, dtype: type, source: str) -> np.ndarray:
+    value = bundle.get(key)
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
+        raise ModelForeignError(f"{source}: not a Home Type model bundle (bad '{key}')")
+    return value.astype(dtype, copy=False)
+
+
+def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeTypeModel:
+    """Check a bundle's versions and shapes and build the predictor."""
+    if bundle.get("bundle_version") != BUNDLE_VERSION:
+        raise ModelIncompatibleError(
+            f"{source}: bundle format {bundle.get('bundle_version')} (this version reads "
+            f"{BUNDLE_VERSION}); retrain or update Home Type")
+    if bundle.get("feature_version") != FEATURE_VERSION or tuple(
+            bundle.get("feature_names", ())) != FEATURE_NAMES:
+        raise ModelIncompatibleError(
+            f"{source}: trained on feature set {bundle.get('feature_version')}, this version "
+            f"computes {FEATURE_VERSION}; retrain the model with this version")
+    if bundle.get("snapshot_schema_version") != SCHEMA_VERSION:
+        raise ModelIncompatibleError(
+            f"{source}: made for snapshot format {bundle.get('snapshot_schema_version')}, this "
+            f"version reads {SCHEMA_VERSION}")
+    numpy_major = str(bundle.get("numpy_version", "0")).split(".")[0]
+    if numpy_major != np.__version__.split(".")[0]:
+        raise ModelIncompatibleError(
+            f"{source}: saved with numpy {bundle.get('numpy_version')}, this system has "
+            f"{np.__version__}")
+    classes = tuple(str(c) for c in bundle.get("classes", ()))
+    n_features = len(FEATURE_NAMES)
+    forest = bundle.get("forest")
+    if not classes or not isinstance(forest, dict):
+        raise ModelForeignError(f"{source}: not a Home Type model bundle (no classes or forest)")
+    compiled = CompiledForest(
+        roots=_array(forest, "roots", np.int64, source),
+        feature=_array(forest, "feature", np.int64, source),
+        threshold=_array(forest, "threshold", np.float64, source),
+        left=_array(forest, "left", np.int64, source),
+        right=_array(forest, "right", np.int64, source),
+        leaf_values=_array(forest, "leaf_values", np.float64, source),
+    )
+    n_nodes = compiled.feature.size
+    inner = compiled.left >= 0
+    if (compiled.leaf_values.ndim != 2 or compiled.leaf_values.shape[1] != len(classes)
+            or not (compiled.threshold.size == compiled.left.size == compiled.right.size
+                    == n_nodes)
+            or (compiled.roots.size and (compiled.roots.min() < 0 or compiled.roots.max()
+                                         >= n_nodes))
+            or np.any(compiled.left[inner] >= n_nodes) or np.any(compiled.right[inner] < 0)
+            or np.any(compiled.right[inner] >= n_nodes)
+            or np.any(compiled.feature[inner] < 0) or np.any(compiled.feature[inner]
+                                                             >= n_features)
+            or np.any(-compiled.left[~inner] - 1 >= compiled.leaf_values.shape[0])):
+        raise ModelForeignError(f"{source}: not a Home Type model bundle (inconsistent trees)")
+    calibration = None
+    if bundle.get("calibration") is not None:
+        cal = bundle["calibration"]
+        calibration = SigmoidCalibration(a=_array(cal, "a", np.float64, source),
+                                         b=_array(cal, "b", np.float64, source))
+        if calibration.a.shape != (len(classes),) or calibration.b.shape != (len(classes),):
+            raise ModelForeignError(f"{source}: not a Home Type model bundle (calibration)")
+    mean = scale = None
+    if bundle.get("scaler") is not None:
+        mean = _array(bundle["scaler"], "mean", np.float64, source)
+        scale = _array(bundle["scaler"], "scale", np.float64, source)
+    info = {k: v for k, v in bundle.items() if k not in ("forest", "calibration", "scaler")}
+    return HomeTypeModel(classes=classes, feature_names=FEATURE_NAMES,
+                         version=str(bundle.get("model_version", "unknown")), mean=mean,
+                         scale=scale, forest=compiled, calibration=calibration, info=info)
+
+
+def load_model(path: str | Path) -> HomeTypeModel:
+    """Load a model file: hash, allow-list unpickling, versions -- or a clear :class:`ModelError`.
+
+    Blocking (file I/O): Home Assistant calls it in the executor.
+    """
+    source = str(path)
+    return model_from_bundle(loads_bundle(read_verified(path), source), source)

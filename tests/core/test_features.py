@@ -1,0 +1,150 @@
+"""Features: one vector per home, independent of list order, id spelling and window length."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.activity import EMPTY_SUMMARY, summarize_events
+from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
+from custom_components.home_type.core.snapshot import (
+    Area,
+    Device,
+    Entity,
+    EventLog,
+    Floor,
+    HomeSnapshot,
+)
+from custom_components.home_type.core.vocabulary import area_kind, names_fire, names_level
+
+F = {name: i for i, name in enumerate(FEATURE_NAMES)}
+TZ = "America/Chicago"
+
+
+def house() -> HomeSnapshot:
+    floors = (Floor("ground", "Ground Floor", 0), Floor("up", "Upstairs", 1))
+    areas = (Area("kitchen", "Kitchen", "ground"), Area("living", "Living Room", "ground"),
+             Area("bed", "Master Bedroom", "up"), Area("bed2", "Kids Room", "up"),
+             Area("garage", "Garage", "ground"), Area("yard", "Back Yard", None))
+    devices = (Device("d1", "Kitchen Light", "kitchen"), Device("d2", "Garage door", "garage"),
+               Device("d3", "Hall motion", None), Device("d4", "Living Wood stove", "living"))
+    entities = (
+        Entity("light.kitchen", "d1", "kitchen"),
+        Entity("cover.garage", "d2", "garage", "garage"),
+        Entity("binary_sensor.hall_motion", "d3", None, "motion"),
+        Entity("sensor.hall_battery", "d3", None, "battery", "%"),
+        Entity("sensor.stove_temperature", "d4", "living", "temperature", "°C"),
+        Entity("sensor.gizmo", None, None, "made_up_class", "zz"),
+    )
+    return HomeSnapshot("h", None, {"timezone": TZ}, floors, areas, devices, entities)
+
+
+def weeks_of_events(home: HomeSnapshot, weeks: int) -> tuple[EventLog, float, float]:
+    """The same week repeated: any whole number of weeks must give the same rates."""
+    start = datetime(2025, 6, 2, tzinfo=ZoneInfo(TZ)).timestamp()  # a Monday
+    # Home Assistant records every state when it starts: history begins at the window's start.
+    ids = [e.entity_id for e in home.entities]
+    stamps = [start] * len(ids)
+    states = ["off"] * len(ids)
+    for day in range(7 * weeks):
+        for hour, entity in ((7, "light.kitchen"), (8, "cover.garage"), (18, "cover.garage"),
+                             (19, "light.kitchen"), (20, "binary_sensor.hall_motion")):
+            if day % 7 >= 5 and entity == "cover.garage":
+                continue  # no commute at the weekend
+            ids.append(entity)
+            stamps.append(start + day * 86400 + hour * 3600 + 17.0)
+            states.append("on")
+    return EventLog.from_columns(ids, stamps, states), start, start + 7 * weeks * 86400
+
+
+def test_names_and_length() -> None:
+    vector = extract_features(house(), EMPTY_SUMMARY)
+    assert vector.shape == (len(FEATURE_NAMES),) and vector.dtype == np.float64
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+    assert np.all(np.isfinite(vector))
+
+
+def test_structure_features_read_the_house() -> None:
+    v = extract_features(house(), EMPTY_SUMMARY)
+    assert v[F["floors"]] == 2 and v[F["level_span"]] == 2
+    assert v[F["area_garage"]] == 1 and v[F["area_bedroom"]] == 2 and v[F["area_yard"]] == 1
+    assert v[F["bedrooms_above_main_level"]] == 2 and v[F["bedrooms_on_main_level"]] == 0
+    assert v[F["fire_devices"]] == 1 and v[F["class_cover_garage"]] > 0
+    assert v[F["level_named_areas"]] == 0  # "Upstairs" is a floor here, not an area name
+    assert v[F["has_history"]] == 0
+
+
+def test_order_of_lists_does_not_matter() -> None:
+    home = house()
+    events, start, end = weeks_of_events(home, 1)
+    summary = summarize_events(events, TZ, start, end)
+    assert summary.has_history
+    shuffled = dataclasses.replace(
+        home,
+        floors=tuple(reversed(home.floors)),
+        areas=tuple(random.Random(1).sample(home.areas, len(home.areas))),
+        devices=tuple(reversed(home.devices)),
+        entities=tuple(random.Random(2).sample(home.entities, len(home.entities))),
+    )
+    np.testing.assert_array_equal(extract_features(home, summary),
+                                  extract_features(shuffled, summary))
+
+
+def test_entity_id_spelling_does_not_matter() -> None:
+    home = house()
+    events, start, end = weeks_of_events(home, 1)
+    rename = {e.entity_id: f"{e.domain}.renamed_{i}" for i, e in enumerate(home.entities)}
+    renamed_home = dataclasses.replace(home, entities=tuple(
+        dataclasses.replace(e, entity_id=rename[e.entity_id]) for e in home.entities))
+    renamed_events = EventLog.from_columns(
+        [rename[events.entities[i]] for i in events.index], events.timestamps, events.states)
+    np.testing.assert_array_equal(
+        extract_features(home, summarize_events(events, TZ, start, end)),
+        extract_features(renamed_home, summarize_events(renamed_events, TZ, start, end)))
+
+
+def test_activity_is_normalised_per_day() -> None:
+    home = house()
+    events, start, _ = weeks_of_events(home, 7)
+    week = 7 * 86400
+    # The second week alone, and weeks two to six: same routine, different window lengths.
+    a = extract_features(home, summarize_events(events, TZ, start + week, start + 2 * week))
+    b = extract_features(home, summarize_events(events, TZ, start + week, start + 6 * week))
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    assert a[F["has_history"]] == 1 and a[F["rate_garage_log"]] > 0
+    # weekdays are busier here (the commute): weekend ratio below 0
+    assert a[F["weekend_ratio_log"]] < 0
+
+
+def test_no_history_zeroes_activity() -> None:
+    v = extract_features(house(), EMPTY_SUMMARY)
+    start = F["has_history"]
+    assert np.all(v[start:] == 0)
+
+
+def test_empty_home() -> None:
+    empty = HomeSnapshot("e", None, {})
+    assert np.all(extract_features(empty, EMPTY_SUMMARY) == 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("Küche", "kitchen"), ("Garaje", "garage"), ("garage", "garage"), ("Salle à manger", "dining"),
+     ("Master Bath", "bathroom"), ("Gäste-WC", "toilet"), ("Tvättstuga", "laundry"),
+     ("Underground Parking", "parking"), ("Tiefgarage", "parking"), ("Sótano", "basement"),
+     ("Soffitta", "attic"), ("Schlafzimmer", "bedroom"), ("Balkon", "balcony"),
+     ("Emma's Room", "unknown"), ("Zone A", "unknown")],
+)
+def test_multilingual_area_kinds(name: str, kind: str) -> None:
+    assert area_kind(name) == kind
+
+
+def test_device_and_level_words() -> None:
+    assert names_fire("Stube Kachelofen") and names_fire("Poêle")
+    assert names_fire("Living Room Wood stove") and not names_fire("Kitchen Light")
+    assert names_level("Upstairs Bath") and names_level("OG Bad") and not names_level("Bath")

@@ -1,0 +1,274 @@
+"""Training, the compiled bundle, its safety checks, and the classify/verify/evaluate commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.features import FEATURE_VERSION
+from custom_components.home_type.core.model import (
+    ModelForeignError,
+    ModelIncompatibleError,
+    ModelMissingError,
+    ModelTamperedError,
+    dumps_bundle,
+    load_model,
+    loads_bundle,
+    sha256_line,
+    sha256_path,
+)
+from custom_components.home_type.core.snapshot import iter_home_files
+from tests.conftest import ROOT, run_trainer
+from trainer.dataset import EVALUATION_WINDOWS, build_rows
+
+
+def results_of(model: Path) -> dict:
+    return json.loads(model.with_name("home_type_classifier_results.json").read_text())
+
+
+def copy_model(model: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / model.name
+    target.write_bytes(model.read_bytes())
+    sha256_path(target).write_text(sha256_path(model).read_text())
+    return target
+
+
+def test_training_writes_every_artifact(trained_model: Path) -> None:
+    assert trained_model.exists() and sha256_path(trained_model).exists()
+    assert trained_model.with_name("home_type_classifier.sklearn.joblib").exists()
+    results = results_of(trained_model)
+    for key in ("model_version", "created", "feature_version", "training_data", "protocol",
+                "holdout", "cross_validation", "evaluation", "baselines", "targets",
+                "compiled_vs_sklearn_max_abs_diff", "model_size_bytes", "training_seconds"):
+        assert key in results, key
+    evaluation = results["evaluation"]["by_window"]
+    assert set(evaluation) == {"none", "1d", "10d", "90d"}
+    ten = evaluation["10d"]
+    for key in ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall",
+                "per_class", "confusion_matrix"):
+        assert key in ten
+    assert set(ten["per_class"]["cottage"]) == {"precision", "recall", "f1", "support"}
+    matrix = np.array(ten["confusion_matrix"]["rows_true_columns_predicted"])
+    assert matrix.shape == (8, 8) and matrix.sum() == 8  # one row per evaluation home
+    cv = results["cross_validation"]
+    assert cv["folds"] == 5 and 0 <= cv["accuracy_std"] <= cv["accuracy_mean"] <= 1
+    assert results["baselines"]["majority_class"]["label"]
+    assert results["baselines"]["best_single_feature_stump"]["feature"]
+    assert results["training_data"]["seeds"] == ["7"]
+    assert results["evaluation"]["data"]["seeds"] == ["8"]
+    assert results["holdout"]["homes_test"] == 8 and results["holdout"]["homes_train"] == 16
+    assert results["compiled_vs_sklearn_max_abs_diff"] < 1e-9
+    assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
+
+
+def test_compiled_model_equals_sklearn_on_every_home_and_window(trained_model: Path) -> None:
+    pipeline = joblib.load(trained_model.with_name("home_type_classifier.sklearn.joblib"))
+    model = load_model(trained_model)
+    eval_dir = trained_model.parent.parent / "eval"
+    rows = build_rows(list(iter_home_files(eval_dir)), EVALUATION_WINDOWS)
+    assert len(rows) == 8 * len(EVALUATION_WINDOWS)
+    ours = model.predict_proba(rows.X)
+    theirs = pipeline.predict_proba(rows.X)
+    assert list(model.classes) == list(pipeline.classes_)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0)
+
+
+def test_bundle_describes_itself(trained_model: Path) -> None:
+    model = load_model(trained_model)
+    info = model.info
+    for key in ("classes", "feature_names", "feature_version", "snapshot_schema_version",
+                "numpy_version", "training_data", "created", "model_version"):
+        assert key in info, key
+    assert info["training_data"]["homes"] == 24 and info["training_data"]["days"] == [12]
+    assert trained_model.stat().st_size < 2_000_000
+
+
+def test_training_is_deterministic(trained_model: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.pkl"
+    base = trained_model.parent.parent
+    result = run_trainer("train", "--synthetic-homes", str(base / "train"),
+                         "--evaluation-homes", str(base / "eval"), "--output", str(again),
+                         "--copies", "2", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    a = loads_bundle(trained_model.read_bytes())
+    b = loads_bundle(again.read_bytes())
+    for key in ("roots", "feature", "threshold", "left", "right", "leaf_values"):
+        np.testing.assert_array_equal(a["forest"][key], b["forest"][key])
+    np.testing.assert_array_equal(a["calibration"]["a"], b["calibration"]["a"])
+    assert a["model_version"].split("-")[1] == b["model_version"].split("-")[1]
+
+
+def test_tampered_file_is_refused(trained_model: Path, tmp_path: Path) -> None:
+    model = copy_model(trained_model, tmp_path)
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(ModelTamperedError, match="SHA-256 does not match"):
+        load_model(model)
+
+
+def test_missing_hash_and_missing_file(trained_model: Path, tmp_path: Path) -> None:
+    model = copy_model(trained_model, tmp_path)
+    sha256_path(model).unlink()
+    with pytest.raises(ModelTamperedError, match="no home_type_classifier.pkl.sha256 beside"):
+        load_model(model)
+    with pytest.raises(ModelMissingError, match="no model file there"):
+        load_model(tmp_path / "nothing.pkl")
+
+
+class _Exploit:
+    """A pickle that would create a file when loaded, if loading ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_foreign_pickle_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    model = tmp_path / "evil.pkl"
+    data = pickle.dumps({"format": "home_type_bundle", "x": _Exploit(marker)})
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))  # even with a valid hash
+    with pytest.raises(ModelForeignError, match=r"it names posix\.system|it names os\.system"):
+        load_model(model)
+    assert not marker.exists()
+    with pytest.raises(ModelForeignError, match="builtins.eval"):
+        loads_bundle(pickle.dumps(eval), "x")  # noqa: S301
+
+
+def test_incompatible_bundle_is_refused(trained_model: Path, tmp_path: Path) -> None:
+    bundle = loads_bundle(trained_model.read_bytes())
+    bundle["feature_version"] = FEATURE_VERSION + 1
+    data = dumps_bundle(bundle)
+    model = tmp_path / "old.pkl"
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))
+    with pytest.raises(ModelIncompatibleError, match="retrain the model"):
+        load_model(model)
+    with pytest.raises(ModelForeignError, match="not a Home Type model bundle"):
+        loads_bundle(pickle.dumps({"format": "something else"}), "x")
+
+
+def test_loads_and_classifies_without_sklearn_or_scipy(trained_model: Path,
+                                                       small_homes: Path) -> None:
+    script = f"""
+import sys
+sys.modules["sklearn"] = None
+sys.modules["scipy"] = None
+from custom_components.home_type.core.model import load_model
+from custom_components.home_type.core.snapshot import read_snapshot
+from custom_components.home_type.core.activity import summarize_events
+from custom_components.home_type.core.classify import classify
+model = load_model({str(trained_model)!r})
+home = read_snapshot({str(small_homes / "home_001.json.gz")!r})
+end = float(home.events.timestamps.max()) + 1
+summary = summarize_events(home.events, home.metadata["timezone"], end - 10 * 86400, end)
+print(classify(home, summary, model).home_type)
+assert not any(m.startswith(("sklearn", "scipy")) for m, v in sys.modules.items() if v)
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in load_model(trained_model).classes
+
+
+def test_classify_command(trained_model: Path, small_homes: Path, tmp_path: Path) -> None:
+    home = small_homes / "home_003.json.gz"
+    result = run_trainer("classify", str(home), "--model", str(trained_model))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) >= {"home_type", "confidence", "probabilities", "model_version"}
+    assert answer["method"] == "history" and answer["history_days"] == pytest.approx(10)
+    assert abs(sum(answer["probabilities"].values()) - 1) < 1e-3
+    assert answer["confidence"] == max(answer["probabilities"].values())
+
+
+def test_classify_odd_homes(trained_model: Path, tmp_path: Path) -> None:
+    """No events, no areas, unknown device classes, no label: still an answer."""
+    odd = {
+        "schema_version": 1, "home_id": "odd", "home_type": None, "metadata": {},
+        "floors": [], "areas": [],
+        "devices": [{"device_id": "d", "name": "Thing", "area_id": None, "manufacturer": None,
+                     "model": None}],
+        "entities": [{"entity_id": "sensor.thing", "device_id": "d", "area_id": None,
+                      "device_class": "flux_capacitance", "unit": "GW"},
+                     {"entity_id": "weird_domain.x", "device_id": None, "area_id": None,
+                      "device_class": None, "unit": None}],
+        "events": [],
+    }
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(odd))
+    result = run_trainer("classify", str(path), "--model", str(trained_model))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["method"] == "structure" and answer["history_days"] == 0
+
+
+def test_classify_bad_inputs(trained_model: Path, tmp_path: Path) -> None:
+    missing = run_trainer("classify", str(tmp_path / "none.json"), "--model", str(trained_model))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    no_model = run_trainer("classify", str(tmp_path / "x.json"), "--model",
+                           str(tmp_path / "no.pkl"))
+    assert no_model.returncode == 2 and "no model file there" in no_model.stderr
+    assert "Traceback" not in missing.stderr + no_model.stderr
+
+
+def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
+    result = run_trainer("verify", str(trained_model))
+    assert result.returncode == 0, result.stderr
+    assert "loaded without scikit-learn" in result.stdout
+    assert json.loads(result.stdout.strip().splitlines()[-1])["home_type"]
+    tampered = copy_model(trained_model, tmp_path)
+    tampered.write_bytes(tampered.read_bytes() + b"x")
+    bad = run_trainer("verify", str(tampered))
+    assert bad.returncode == 2 and "SHA-256 does not match" in bad.stderr
+
+
+def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
+    model = copy_model(trained_model, tmp_path / "m")
+    (tmp_path / "m" / "home_type_classifier_results.json").write_text(
+        json.dumps(results_of(trained_model)))
+    result = run_trainer("evaluate", "--model", str(model), "--homes",
+                         str(trained_model.parent.parent / "eval"))
+    assert result.returncode == 0, result.stderr
+    assert "10d" in result.stdout and "accuracy" in result.stdout
+    updated = json.loads((tmp_path / "m" / "home_type_classifier_results.json").read_text())
+    assert updated["evaluation"]["model_version"] == load_model(model).version
+    same_seed = run_trainer("evaluate", "--model", str(model), "--homes",
+                            str(trained_model.parent.parent / "train"), "--no-write")
+    assert same_seed.returncode == 0 and "shares a seed" in same_seed.stderr
+
+
+def test_train_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
+                                                            tmp_path: Path) -> None:
+    base = trained_model.parent.parent
+    result = run_trainer("train", "--synthetic-homes", str(base / "train"),
+                         "--evaluation-homes", str(base / "train"), "--output",
+                         str(tmp_path / "m.pkl"), "--copies", "1")
+    assert result.returncode == 2
+    assert "generated with the training seed 7" in result.stderr
+    assert not (tmp_path / "m.pkl").exists()
+
+
+def test_train_bad_inputs(tmp_path: Path) -> None:
+    missing = run_trainer("train", "--synthetic-homes", str(tmp_path / "nope"), "--output",
+                          str(tmp_path / "m.pkl"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = run_trainer("train", "--synthetic-homes", str(tmp_path / "empty"), "--output",
+                        str(tmp_path / "m.pkl"))
+    assert empty.returncode == 2 and "no home files" in empty.stderr
+    assert "Traceback" not in missing.stderr + empty.stderr

@@ -1,0 +1,292 @@
+"""From home files to feature rows: history windows, augmentation, splits by home.
+
+A home file holds 90 days; Home Assistant keeps 10 by default and a fresh install has none. So
+each home becomes several rows: its features with no history and with the last 1, 3, 10, 30 and
+90 days (training windows end at a random day, evaluation windows at the file's end). Training
+rows also lose random devices and entities, as real homes are missing what a synthetic one has.
+Every row carries its home's id: splits are made by home, before any of this, so no window of a
+test home is ever seen in training.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zlib
+from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from custom_components.home_type.core.activity import EMPTY_SUMMARY, ActivitySummary, \
+    summarize_events
+from custom_components.home_type.core.features import extract_features
+from custom_components.home_type.core.snapshot import (
+    EventLog,
+    HomeSnapshot,
+    SnapshotError,
+    iter_home_files,
+    read_snapshot,
+)
+
+#: History windows in days; ``None`` is structure only (a recorder with no history).
+WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 3, 10, 30, 90)
+EVALUATION_WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 10, 90)
+DEFAULT_WINDOW: Final = 10  # Home Assistant's default recorder keep
+
+
+class DatasetError(Exception):
+    """A folder of homes that cannot be used for training or evaluation."""
+
+
+@dataclass(slots=True)
+class Home:
+    """A labelled home with its history, ready to be cut into windows."""
+
+    snapshot: HomeSnapshot
+    timezone: str
+    end: float
+    #: The oldest state the source kept; an exported real home says it, a synthetic home's
+    #: history starts with its first event.
+    history_start: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.snapshot.home_type or ""
+
+    @property
+    def home_id(self) -> str:
+        return self.snapshot.home_id
+
+
+def _metadata_time(snapshot: HomeSnapshot, key: str) -> float | None:
+    value = snapshot.metadata.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
+
+
+def home_end(snapshot: HomeSnapshot) -> float:
+    """Where a home's history ends: its metadata ``end``, else just after its last event."""
+    end = _metadata_time(snapshot, "end")
+    if end is not None:
+        return end
+    span = snapshot.events.span
+    return span[1] + 1.0 if span else 0.0
+
+
+def as_home(snapshot: HomeSnapshot) -> Home:
+    timezone = snapshot.metadata.get("timezone")
+    return Home(snapshot, timezone if isinstance(timezone, str) else "UTC", home_end(snapshot),
+                _metadata_time(snapshot, "history_start"))
+
+
+def _load(path: Path) -> Home:
+    return as_home(read_snapshot(path))
+
+
+def load_homes(folder: str | os.PathLike[str], *, labelled: bool = True,
+               n_jobs: int = -1) -> list[Home]:
+    """Every home file of a folder, read in parallel, in file-name order."""
+    base = Path(folder)
+    if not base.is_dir():
+        raise DatasetError(f"{base}: no such folder (generate homes first: "
+                           "python -m trainer generate)")
+    files = list(iter_home_files(base))
+    if not files:
+        raise DatasetError(f"{base}: no home files (home_001.json.gz …) in it")
+    try:
+        homes = Parallel(n_jobs=n_jobs, backend="loky")(delayed(_load)(p) for p in files)
+    except SnapshotError as err:
+        raise DatasetError(str(err)) from None
+    if labelled:
+        missing = [h.home_id for h in homes if not h.snapshot.home_type]
+        if missing:
+            raise DatasetError(f"{base}: homes without a label: {', '.join(missing[:5])}")
+    return homes
+
+
+def window_summary(home: Home, days: int | None, end: float | None = None) -> ActivitySummary:
+    """The activity summary of the last ``days`` days before ``end`` (default: the file's end)."""
+    if days is None:
+        return EMPTY_SUMMARY
+    stop = home.end if end is None else end
+    return summarize_events(home.snapshot.events, home.timezone, stop - days * 86400.0, stop,
+                            history_start=home.history_start)
+
+
+def thin(snapshot: HomeSnapshot, rng: np.random.Generator) -> HomeSnapshot:
+    """A copy missing random devices, entities, areas and sometimes the floor registry."""
+    p_device = rng.uniform(0.0, 0.25)
+    p_entity = rng.uniform(0.0, 0.1)
+    devices = tuple(d for d in snapshot.devices if rng.random() >= p_device)
+    kept_devices = {d.device_id for d in devices}
+    entities = tuple(
+        e for e in snapshot.entities
+        if (e.device_id is None or e.device_id in kept_devices) and rng.random() >= p_entity
+    )
+    used_areas = {d.area_id for d in devices} | {e.area_id for e in entities}
+    areas = tuple(a for a in snapshot.areas if a.area_id in used_areas or rng.random() >= 0.3)
+    floors = snapshot.floors
+    if floors and rng.random() < 0.1:
+        floors = ()
+        areas = tuple(replace(a, floor_id=None) for a in areas)
+    area_ids = {a.area_id for a in areas}
+    devices = tuple(d if d.area_id in area_ids or d.area_id is None else
+                    replace(d, area_id=None) for d in devices)
+    entities = tuple(e if e.area_id in area_ids or e.area_id is None else
+                     replace(e, area_id=None) for e in entities)
+    return replace(snapshot, floors=floors, areas=areas, devices=devices, entities=entities,
+                   events=EventLog())
+
+
+@dataclass(slots=True)
+class Rows:
+    """Feature rows with, for each, its label, home and history window (-1: none)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    windows: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.y.size)
+
+    def select(self, mask: np.ndarray) -> Rows:
+        return Rows(self.X[mask], self.y[mask], self.groups[mask], self.windows[mask])
+
+
+def _home_rows(home: Home, windows: Sequence[int | None], copies: int, seed: int,
+               random_end: bool) -> list[tuple[np.ndarray, int]]:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _stable_hash(home.home_id)]))
+    span = home.snapshot.events.span
+    start = span[0] if span else home.end
+    rows: list[tuple[np.ndarray, int]] = []
+    for days in windows:
+        for copy in range(copies):
+            end = home.end
+            if random_end and days is not None:
+                earliest = min(start + days * 86400.0, home.end)
+                end = float(rng.uniform(earliest, home.end))
+            summary = window_summary(home, days, end)
+            structure = home.snapshot if copy == 0 else thin(home.snapshot, rng)
+            rows.append((extract_features(structure, summary), -1 if days is None else days))
+    return rows
+
+
+def _stable_hash(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+@dataclass(slots=True)
+class HomeRows:
+    """Everything training needs from one home file, computed where the file was read."""
+
+    label: str
+    home_id: str
+    seed: object
+    generator: object
+    days: object
+    train: list[tuple[np.ndarray, int]]
+    test: list[tuple[np.ndarray, int]]
+
+
+def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
+    """Augmented rows (random window ends, thinned copies) and evaluation rows of one file."""
+    home = _load(path)
+    meta = home.snapshot.metadata
+    return HomeRows(
+        label=home.label, home_id=home.home_id, seed=meta.get("seed"),
+        generator=meta.get("generator"), days=meta.get("days"),
+        train=_home_rows(home, WINDOWS, copies, seed, True),
+        test=_home_rows(home, EVALUATION_WINDOWS, 1, seed, False),
+    )
+
+
+def evaluation_rows(path: Path) -> HomeRows:
+    """Only the evaluation rows of one file (for scoring a model that is already trained)."""
+    home = _load(path)
+    meta = home.snapshot.metadata
+    return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
+                    generator=meta.get("generator"), days=meta.get("days"), train=[],
+                    test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False))
+
+
+def stack(homes: Sequence[HomeRows], which: str) -> Rows:
+    """Rows of the given homes, ``which`` is ``train`` or ``test``."""
+    X, y, groups, wins = [], [], [], []
+    for home in homes:
+        for vector, days in getattr(home, which):
+            X.append(vector)
+            y.append(home.label)
+            groups.append(home.home_id)
+            wins.append(days)
+    if not X:
+        raise DatasetError("no rows: no homes were given")
+    return Rows(np.vstack(X), np.asarray(y), np.asarray(groups), np.asarray(wins))
+
+
+def _file_rows(path: Path, windows: Sequence[int | None], copies: int, seed: int,
+               augment: bool) -> tuple[str, str, list[tuple[np.ndarray, int]]]:
+    home = _load(path)
+    return home.label, home.home_id, _home_rows(home, windows, copies, seed, augment)
+
+
+def build_rows(homes: Iterable[Home | Path], windows: Sequence[int | None] = WINDOWS, *,
+               copies: int = 1, seed: int = 0, augment: bool = False,
+               n_jobs: int = -1) -> Rows:
+    """Rows for every home × window (× ``copies`` thinned variants when augmenting).
+
+    Homes may be given as files: each worker then reads its own, so no history crosses
+    process boundaries -- the fast path for training.
+    """
+    copies = copies if augment else 1
+    jobs = []
+    for home in homes:
+        if isinstance(home, Home):
+            jobs.append(delayed(lambda h: (h.label, h.home_id, _home_rows(
+                h, windows, copies, seed, augment)))(home))
+        else:
+            jobs.append(delayed(_file_rows)(home, windows, copies, seed, augment))
+    try:
+        results = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
+    except SnapshotError as err:
+        raise DatasetError(str(err)) from None
+    X, y, groups, wins = [], [], [], []
+    for label, home_id, rows in results:
+        for vector, days in rows:
+            X.append(vector)
+            y.append(label)
+            groups.append(home_id)
+            wins.append(days)
+    if not X:
+        raise DatasetError("no rows: no homes were given")
+    return Rows(np.vstack(X), np.asarray(y), np.asarray(groups), np.asarray(wins))
+
+
+def split_by_home(homes: Sequence[Home], test_size: float, seed: int) -> tuple[list[Home],
+                                                                               list[Home]]:
+    """Stratified split of homes (not rows): every label keeps its share on both sides."""
+    if not 0.0 < test_size < 1.0:
+        raise DatasetError("--test-size must be between 0 and 1 (a share of the homes)")
+    rng = np.random.default_rng(seed)
+    train: list[Home] = []
+    test: list[Home] = []
+    labels = sorted({h.label for h in homes})
+    for label in labels:
+        group = [h for h in homes if h.label == label]
+        order = rng.permutation(len(group))
+        n_test = math.floor(len(group) * test_size + 0.5) if len(group) > 1 else 0
+        n_test = min(n_test, len(group) - 1)
+        test += [group[i] for i in order[:n_test]]
+        train += [group[i] for i in order[n_test:]]
+    if not test:
+        raise DatasetError("--test-size leaves no home for testing; use more homes")
+    return train, test

@@ -1,0 +1,97 @@
+"""Metrics in one shape for every report: overall, per class, confusion matrix, per window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich.table import Table
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+    precision_score,
+    recall_score,
+)
+
+
+def window_name(days: int) -> str:
+    """How a history window is called in reports: ``none`` or ``10d``."""
+    return "none" if days < 0 else f"{days}d"
+
+
+def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray,
+                           labels: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, F1, precision, recall, per-class figures and the confusion matrix."""
+    labels = list(labels)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "homes": int(len(y_true)),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro",
+                                   zero_division=0)),
+        "weighted_f1": float(f1_score(y_true, y_pred, labels=labels, average="weighted",
+                                      zero_division=0)),
+        "macro_precision": float(precision_score(y_true, y_pred, labels=labels,
+                                                 average="macro", zero_division=0)),
+        "macro_recall": float(recall_score(y_true, y_pred, labels=labels, average="macro",
+                                           zero_division=0)),
+        "per_class": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f),
+                    "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+        },
+        "confusion_matrix": {
+            "labels": labels,
+            "rows_true_columns_predicted": confusion_matrix(
+                y_true, y_pred, labels=labels).tolist(),
+        },
+    }
+
+
+def per_window(y_true: np.ndarray, y_pred: np.ndarray, windows: np.ndarray,
+               labels: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """:func:`classification_metrics` for each history window of the rows."""
+    return {
+        window_name(int(days)): classification_metrics(y_true[windows == days],
+                                                       y_pred[windows == days], labels)
+        for days in sorted(set(windows.tolist()))
+    }
+
+
+def summary_table(title: str, by_window: dict[str, dict[str, Any]],
+                  baselines: dict[str, float] | None = None) -> Table:
+    """One row per window: accuracy, macro F1, weighted F1, lowest class precision."""
+    table = Table(title=title)
+    for column in ("history", "homes", "accuracy", "macro F1", "weighted F1",
+                   "lowest class precision"):
+        table.add_column(column, justify="right" if column != "history" else "left")
+    for name, m in by_window.items():
+        worst = min(m["per_class"].items(), key=lambda kv: kv[1]["precision"])
+        table.add_row(name, str(m["homes"]), f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f}",
+                      f"{m['weighted_f1']:.3f}", f"{worst[1]['precision']:.2f} ({worst[0]})")
+    for name, value in (baselines or {}).items():
+        table.add_row(f"[dim]{name}[/dim]", "", f"[dim]{value:.3f}[/dim]", "", "", "")
+    return table
+
+
+def class_table(title: str, metrics: dict[str, Any]) -> Table:
+    """Per-class precision, recall, F1 and support, then the confusion matrix."""
+    labels = metrics["confusion_matrix"]["labels"]
+    matrix = metrics["confusion_matrix"]["rows_true_columns_predicted"]
+    table = Table(title=title)
+    table.add_column("true \\ predicted")
+    short = [label.replace("single_family_house", "single_fam.").replace("ranch_house",
+             "ranch").replace("multi_story", "multi_st.") for label in labels]
+    for name in short:
+        table.add_column(name, justify="right")
+    for column in ("precision", "recall", "F1", "homes"):
+        table.add_column(column, justify="right")
+    for label, row in zip(labels, matrix, strict=True):
+        pc = metrics["per_class"][label]
+        table.add_row(label, *(str(v) for v in row), f"{pc['precision']:.2f}",
+                      f"{pc['recall']:.2f}", f"{pc['f1']:.2f}", str(pc["support"]))
+    return table

@@ -1,0 +1,115 @@
+"""The classifier: a scikit-learn pipeline, and its compilation into a numpy-only bundle.
+
+A random forest suits these features -- counts, shares and rates on very different scales,
+with interactions (a garage matters more in a one-level home) -- and needs no scaling. Its
+probabilities are calibrated with Platt scaling fitted on out-of-fold predictions, the folds
+grouped by home so no home's windows calibrate its own predictions.
+
+:func:`compile_pipeline` turns the fitted pipeline into the plain dict that
+``custom_components/home_type/core/model.py`` evaluates without scikit-learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+N_ESTIMATORS = 100
+CALIBRATION_FOLDS = 3
+
+
+def grouped_folds(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """K folds that never split a home's rows between training and testing."""
+    n_splits = min(n_splits, len(np.unique(groups)))
+    dummy = np.zeros(len(groups))
+    return list(GroupKFold(n_splits=n_splits).split(dummy, groups=groups))
+
+
+def build_pipeline(groups: np.ndarray, random_state: int, n_jobs: int = -1) -> Pipeline:
+    """The unfitted pipeline for rows whose homes are ``groups`` (for grouped calibration)."""
+    forest = RandomForestClassifier(
+        n_estimators=N_ESTIMATORS,
+        max_features=0.3,
+        min_samples_leaf=1,
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
+    calibrated = CalibratedClassifierCV(
+        forest,
+        method="sigmoid",
+        cv=grouped_folds(groups, CALIBRATION_FOLDS),
+        ensemble=False,
+    )
+    return Pipeline([("classifier", calibrated)])
+
+
+def _compile_forest(forest: RandomForestClassifier) -> dict[str, np.ndarray]:
+    roots, feature, threshold, left, right, leaves = [], [], [], [], [], []
+    offset = n_leaves = 0
+    for tree in forest.estimators_:
+        t = tree.tree_
+        is_leaf = t.children_left < 0
+        leaf_rows = np.cumsum(is_leaf) - 1 + n_leaves
+        value = t.value[:, 0, : forest.n_classes_].astype(np.float64)
+        normaliser = value.sum(axis=1)[:, np.newaxis]
+        normaliser[normaliser == 0.0] = 1.0
+        leaves.append((value / normaliser)[is_leaf])  # what DecisionTreeClassifier returns
+        roots.append(offset)
+        feature.append(np.where(is_leaf, 0, t.feature))
+        threshold.append(np.where(is_leaf, 0.0, t.threshold))
+        left.append(np.where(is_leaf, -1 - leaf_rows, t.children_left + offset))
+        right.append(np.where(is_leaf, -1, t.children_right + offset))
+        offset += t.node_count
+        n_leaves += int(is_leaf.sum())
+    return {
+        "roots": np.asarray(roots, dtype=np.int32),
+        "feature": np.concatenate(feature).astype(np.int16),
+        "threshold": np.concatenate(threshold).astype(np.float64),
+        "left": np.concatenate(left).astype(np.int32),
+        "right": np.concatenate(right).astype(np.int32),
+        "leaf_values": np.vstack(leaves).astype(np.float64),
+    }
+
+
+def compile_pipeline(pipeline: Pipeline) -> dict[str, Any]:
+    """The arrays of a fitted pipeline: optional scaler, forest, optional sigmoid calibration."""
+    scaler: dict[str, np.ndarray] | None = None
+    calibration: dict[str, np.ndarray] | None = None
+    steps = [step for _, step in pipeline.steps if step != "passthrough"]
+    for step in steps[:-1]:
+        if not isinstance(step, StandardScaler):
+            raise TypeError(f"cannot compile a {type(step).__name__} step")
+        scaler = {"mean": np.asarray(step.mean_, dtype=np.float64),
+                  "scale": np.asarray(step.scale_, dtype=np.float64)}
+    final = steps[-1]
+    if isinstance(final, CalibratedClassifierCV):
+        if len(final.calibrated_classifiers_) != 1 or final.method != "sigmoid":
+            raise TypeError("compile needs CalibratedClassifierCV(method='sigmoid', "
+                            "ensemble=False)")
+        calibrated = final.calibrated_classifiers_[0]
+        forest = calibrated.estimator
+        calibrators: Sequence[_SigmoidCalibration] = calibrated.calibrators
+        if list(forest.classes_) != list(final.classes_) or len(calibrators) != len(
+                final.classes_):
+            raise TypeError("calibrators do not line up with the classes")
+        calibration = {"a": np.array([c.a_ for c in calibrators], dtype=np.float64),
+                       "b": np.array([c.b_ for c in calibrators], dtype=np.float64)}
+        classes = final.classes_
+    else:
+        forest = final
+        classes = forest.classes_
+    if not isinstance(forest, RandomForestClassifier):
+        raise TypeError(f"cannot compile a {type(forest).__name__}")
+    return {
+        "classes": [str(c) for c in classes],
+        "scaler": scaler,
+        "forest": _compile_forest(forest),
+        "calibration": calibration,
+    }
