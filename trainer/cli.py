@@ -407,6 +407,34 @@ def verify(
     print(json.dumps(result.as_dict()))
 
 
+BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_results.json")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Option(help="A model's _results.json.")] = BUNDLED_RESULTS,
+    page: Annotated[Path, typer.Option(help="Markdown page whose generated section to "
+                                            "replace.")] = Path("docs/model.md"),
+) -> None:
+    """Write a results file's metrics tables into docs/model.md (between its markers)."""
+    from custom_components.home_type.core.atomic import atomic_write_bytes
+
+    from .report import update_page
+
+    try:
+        data = json.loads(results.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{results}: no such file (train a model first)") from None
+    except (OSError, ValueError) as err:
+        raise UserError(f"{results}: not a results file ({err})") from None
+    try:
+        text = update_page(page, data, str(results))
+    except KeyError as err:
+        raise UserError(f"{results}: not a results file (no {err})") from None
+    atomic_write_bytes(page, text.encode())
+    console.print(f"updated {page} from {results}")
+
+
 def _read(path: Path) -> HomeSnapshot:
     try:
         return read_snapshot(path)
