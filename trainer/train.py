@@ -43,6 +43,7 @@ from custom_components.home_type.core.model import (
     dumps_bundle,
     file_digest,
     model_from_bundle,
+    results_path_for,
     sha256_line,
     sha256_path,
 )
@@ -94,11 +95,7 @@ class TrainingRun:
 
     @property
     def results_path(self) -> Path:
-        return self.output.with_name(self.output.stem + "_results.json")
-
-
-def results_path_for(model: Path) -> Path:
-    return model.with_name(model.stem + "_results.json")
+        return results_path_for(self.output)
 
 
 def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,

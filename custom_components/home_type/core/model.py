@@ -89,6 +89,11 @@ def sha256_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.name + ".sha256")
 
 
+def results_path_for(model_path: Path) -> Path:
+    """Where training writes a model's figures: ``home_type_classifier_results.json``."""
+    return model_path.with_name(model_path.stem + "_results.json")
+
+
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
