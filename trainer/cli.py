@@ -43,6 +43,15 @@ from .generate.runner import (
     prepare_output,
     run_jobs,
 )
+from .publish import (
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_MIN_MACRO_F1,
+    PREVIOUS_NAME,
+    PublishRefused,
+    Thresholds,
+)
+from .publish import publish as publish_model
+from .publish import rollback as rollback_model
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -433,6 +442,61 @@ def report(
         raise UserError(f"{results}: not a results file (no {err})") from None
     atomic_write_bytes(page, text.encode())
     console.print(f"updated {page} from {results}")
+
+
+DEFAULT_PUBLISH_DIR = Path("models/published")
+
+
+@app.command()
+def publish(
+    model: Annotated[Path | None, typer.Argument(
+        help=f"Model bundle to publish (default: {DEFAULT_MODEL}).", show_default=False)] = None,
+    *,
+    to: Annotated[Path, typer.Option(
+        "--to", help="Folder Home Assistant reads the model from (its model path option points "
+                     "to home_type_classifier.pkl in it); docker-compose mounts "
+                     f"{DEFAULT_PUBLISH_DIR} there.")] = DEFAULT_PUBLISH_DIR,
+    min_accuracy: Annotated[float, typer.Option(
+        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_ACCURACY",
+        help="Least accuracy with a 10-day history (evaluation homes, else held-out homes).")
+    ] = DEFAULT_MIN_ACCURACY,
+    min_macro_f1: Annotated[float, typer.Option(
+        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_MACRO_F1",
+        help="Least macro F1 with a 10-day history.")] = DEFAULT_MIN_MACRO_F1,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Publish below the thresholds or without a results file (never a model "
+                        "that fails its hash, allow-list or version checks).")] = False,
+    rollback: Annotated[bool, typer.Option(
+        "--rollback", help="Make the previous model (home_type_classifier.previous.pkl) current "
+                           "again; the current one becomes previous.")] = False,
+) -> None:
+    """Copy a verified, good enough model to where Home Assistant reads it, atomically.
+
+    Refusals exit 7 (the model fails verification: missing, hash, allow-list, versions) or 8
+    (no results file, or below the thresholds), and change nothing at the destination.
+    """
+    if rollback and model is not None:
+        raise UserError("--rollback restores the previous model of --to; give no MODEL with it")
+    try:
+        if rollback:
+            outcome = rollback_model(to)
+        else:
+            outcome = publish_model(model or DEFAULT_MODEL, to,
+                                    Thresholds(min_accuracy, min_macro_f1), force=force)
+    except PublishRefused as err:
+        raise UserError(str(err), err.exit_code) from None
+    if outcome.dropped:
+        console.print(f"[yellow]warning:[/yellow] the model found in {to} was not kept as "
+                      f"previous: {outcome.dropped}", highlight=False, soft_wrap=True)
+    if outcome.unchanged:
+        out.print(f"{outcome.model_path} is already model {outcome.version}; nothing to switch "
+                  f"({outcome.quality})", highlight=False, soft_wrap=True)
+        return
+    out.print(f"published {outcome.model_path}: {outcome.replaced or 'none'} → "
+              f"{outcome.version} ({outcome.quality})", highlight=False, soft_wrap=True)
+    if outcome.replaced:
+        out.print(f"previous model kept as {to / PREVIOUS_NAME} (publish --rollback --to {to} "
+                  "restores it)", highlight=False, soft_wrap=True)
 
 
 def _read(path: Path) -> HomeSnapshot:

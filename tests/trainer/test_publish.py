@@ -1,0 +1,311 @@
+"""``python -m trainer publish``: only verified, good enough models reach Home Assistant's folder.
+
+The models here are the bundled model and copies of it with another version (a valid bundle,
+re-hashed), so these tests need no training run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from custom_components.home_type.core.model import (
+    ModelError,
+    dumps_bundle,
+    load_model,
+    loads_bundle,
+    read_verified,
+    results_path_for,
+    sha256_line,
+    sha256_path,
+)
+from tests.conftest import ROOT, run_trainer
+from trainer import publish as publishing
+from trainer.cli import main
+from trainer.publish import (
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_MIN_MACRO_F1,
+    EXIT_BELOW_THRESHOLDS,
+    EXIT_NOT_VERIFIED,
+    MODEL_NAME,
+    PREVIOUS_NAME,
+    PublishRefused,
+    Thresholds,
+)
+
+BUNDLED = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
+
+
+def make_model(folder: Path, version: str, *, accuracy: float = 0.9, macro_f1: float = 0.9,
+               section: str = "evaluation") -> Path:
+    """A valid model (the bundled one, re-versioned) with a results file of chosen figures."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bundle = loads_bundle(BUNDLED.read_bytes())
+    bundle["model_version"] = version
+    data = dumps_bundle(bundle)
+    model = folder / "home_type_classifier.pkl"
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))
+    results = json.loads(results_path_for(BUNDLED).read_text())
+    results["model_version"] = version
+    if section == "holdout":
+        results["evaluation"] = None
+    results[section]["by_window"]["10d"].update(accuracy=accuracy, macro_f1=macro_f1)
+    results_path_for(model).write_text(json.dumps(results))
+    return model
+
+
+def state(folder: Path) -> dict[str, bytes]:
+    """Every file in a folder with its bytes: 'nothing changed' means this is equal."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+@pytest.fixture
+def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``python -m trainer publish …`` run in this process (fast): (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["trainer", "publish", *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as err:
+            code = int(err.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def test_bundled_model_meets_the_default_thresholds(tmp_path: Path) -> None:
+    """The defaults are documented as 'what the shipped model reaches': keep that true.
+
+    This one runs ``python -m trainer publish`` as a user does, in its own process.
+    """
+    result = run_trainer("publish", str(BUNDLED), "--to", str(tmp_path / "ha"))
+    code, stdout = result.returncode, result.stdout
+    version = load_model(BUNDLED).version
+    assert code == 0, result.stderr
+    assert f"none → {version}" in " ".join(stdout.split())
+    published = tmp_path / "ha" / MODEL_NAME
+    assert load_model(published).version == version
+    assert published.read_bytes() == BUNDLED.read_bytes()
+    assert sha256_path(published).read_text().endswith(f"  {MODEL_NAME}\n")  # sha256sum -c
+    assert results_path_for(published).read_bytes() == results_path_for(BUNDLED).read_bytes()
+    assert not (tmp_path / "ha" / PREVIOUS_NAME).exists()
+    assert (DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1) == (0.80, 0.75)
+
+
+def test_publish_keeps_the_previous_model_and_rolls_back(tmp_path: Path, publish) -> None:
+    a = make_model(tmp_path / "a", "2026.01.01-aaaa")
+    b = make_model(tmp_path / "b", "2026.02.02-bbbb")
+    ha = tmp_path / "ha"
+    assert publish(str(a), "--to", str(ha))[0] == 0
+    code, stdout, _ = publish(str(b), "--to", str(ha))
+    assert code == 0 and "2026.01.01-aaaa → 2026.02.02-bbbb" in stdout
+    assert "--rollback" in stdout
+    assert load_model(ha / MODEL_NAME).version == "2026.02.02-bbbb"
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.01.01-aaaa"
+    assert sha256_path(ha / PREVIOUS_NAME).read_text().endswith(f"  {PREVIOUS_NAME}\n")
+    previous_results = json.loads(results_path_for(ha / PREVIOUS_NAME).read_text())
+    assert previous_results["model_version"] == "2026.01.01-aaaa"
+    assert sorted(p.name for p in ha.iterdir()) == sorted([
+        MODEL_NAME, f"{MODEL_NAME}.sha256", "home_type_classifier_results.json",
+        PREVIOUS_NAME, f"{PREVIOUS_NAME}.sha256", "home_type_classifier.previous_results.json"])
+
+    again = publish(str(b), "--to", str(ha))  # the same model again: nothing to switch
+    assert again[0] == 0 and "already model 2026.02.02-bbbb" in again[1]
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.01.01-aaaa"
+
+    code, stdout, _ = publish("--rollback", "--to", str(ha))
+    assert code == 0 and "2026.02.02-bbbb → 2026.01.01-aaaa" in stdout
+    assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.02.02-bbbb"
+    assert json.loads(results_path_for(ha / MODEL_NAME).read_text())["model_version"] == \
+        "2026.01.01-aaaa"
+
+
+def _tampered(model: Path) -> None:
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+
+
+def _foreign(model: Path) -> None:
+    data = pickle.dumps({"format": "home_type_bundle", "run": print})
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))  # even with a valid hash
+
+
+def _other_results(model: Path) -> None:
+    results = json.loads(results_path_for(model).read_text())
+    results["model_version"] = "2020.01.01-0000"
+    results_path_for(model).write_text(json.dumps(results))
+
+
+@pytest.mark.parametrize(("spoil", "flags", "exit_code", "reason"), [
+    (_tampered, [], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
+    (_tampered, ["--force"], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
+    (lambda m: sha256_path(m).unlink(), ["--force"], EXIT_NOT_VERIFIED,
+     "no home_type_classifier.pkl.sha256 beside it"),
+    (_foreign, ["--force"], EXIT_NOT_VERIFIED, "not a Home Type model"),
+    (lambda m: m.unlink(), [], EXIT_NOT_VERIFIED, "no model file there"),
+    (lambda m: results_path_for(m).unlink(), [], EXIT_BELOW_THRESHOLDS,
+     "no home_type_classifier_results.json beside it"),
+    (_other_results, [], EXIT_BELOW_THRESHOLDS, "describes model 2020.01.01-0000"),
+    (None, ["--min-accuracy", "0.95"], EXIT_BELOW_THRESHOLDS,
+     "accuracy 0.900 < --min-accuracy 0.95 on evaluation homes (10-day history)"),
+    (None, ["--min-macro-f1", "0.91"], EXIT_BELOW_THRESHOLDS, "macro F1 0.900 < --min-macro-f1"),
+], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
+        "results-of-another-model", "accuracy", "macro-f1"])
+def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish, spoil,
+                                                       flags: list[str], exit_code: int,
+                                                       reason: str) -> None:
+    ha = tmp_path / "ha"
+    current = make_model(tmp_path / "a", "2026.01.01-aaaa")
+    assert publish(str(current), "--to", str(ha))[0] == 0
+    before = state(ha)
+    candidate = make_model(tmp_path / "b", "2026.02.02-bbbb")
+    if spoil is not None:
+        spoil(candidate)
+    code, _, stderr = publish(str(candidate), "--to", str(ha), *flags)
+    assert code == exit_code, stderr
+    assert stderr.startswith("error: not published: ") and reason in " ".join(stderr.split())
+    assert len(stderr.strip().splitlines()) <= 2  # one line (wrapped at most once by rich)
+    assert state(ha) == before
+    assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
+
+
+def test_refusal_does_not_create_the_destination(tmp_path: Path, publish) -> None:
+    low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5)
+    code, _, stderr = publish(str(low), "--to", str(tmp_path / "ha"))
+    assert code == EXIT_BELOW_THRESHOLDS and "accuracy 0.500 < --min-accuracy 0.80" in stderr
+    assert not (tmp_path / "ha").exists()
+
+
+def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(tmp_path: Path,
+                                                                          publish) -> None:
+    low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5, section="holdout")
+    code, _, stderr = publish(str(low), "--to", str(tmp_path / "ha"))
+    assert code == EXIT_BELOW_THRESHOLDS and "on held-out homes (10-day history)" in stderr
+    code, stdout, _ = publish(str(low), "--to", str(tmp_path / "ha"), "--force")
+    assert code == 0 and "thresholds not checked (--force)" in stdout
+    assert load_model(tmp_path / "ha" / MODEL_NAME).version == "2026.01.01-low"
+
+
+def test_environment_sets_the_thresholds(tmp_path: Path, publish,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=0.85)
+    monkeypatch.setenv("HOME_TYPE_MIN_ACCURACY", "0.9")
+    code, _, stderr = publish(str(model), "--to", str(tmp_path / "ha"))
+    assert code == EXIT_BELOW_THRESHOLDS and "--min-accuracy 0.90" in stderr
+
+
+def test_usage_errors(tmp_path: Path, publish) -> None:
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa")
+    (tmp_path / "file").write_text("")
+    code, _, stderr = publish(str(model), "--to", str(tmp_path / "file"))
+    assert code == 2 and "is a file, not a folder" in stderr
+    code, _, stderr = publish("--rollback", "--to", str(tmp_path / "empty"))
+    assert code == EXIT_NOT_VERIFIED and "no previous model" in stderr
+    code, _, stderr = publish(str(model), "--rollback", "--to", str(tmp_path / "ha"))
+    assert code == 2 and "give no MODEL" in stderr
+    code, _, stderr = publish(str(model), "--min-accuracy", "1.5")
+    assert code == 2 and "--min-accuracy" in stderr
+
+
+def test_a_broken_published_model_is_not_kept_as_previous(tmp_path: Path, publish) -> None:
+    ha = tmp_path / "ha"
+    for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
+        assert publish(str(make_model(tmp_path / version, version)), "--to", str(ha))[0] == 0
+    _tampered(ha / MODEL_NAME)  # bbbb, changed on disk after publishing
+    code, stdout, stderr = publish(str(make_model(tmp_path / "c", "2026.03.03-cccc")),
+                                   "--to", str(ha))
+    assert code == 0 and "none → 2026.03.03-cccc" in stdout
+    assert "was not kept as previous" in stderr and "SHA-256 does not match" in stderr
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.01.01-aaaa"  # the good one stays
+
+
+class Crash(BaseException):
+    """Stands for the process dying between two renames."""
+
+
+def _slots_are_sound(folder: Path) -> None:
+    """Each slot holds a model whose hash matches, or no model at all."""
+    for slot in (folder / MODEL_NAME, folder / PREVIOUS_NAME):
+        if slot.exists():
+            read_verified(slot)  # raises if the hash beside it is another model's
+
+
+@pytest.mark.parametrize("rollback", [False, True], ids=["publish", "rollback"])
+def test_a_crash_at_any_rename_never_leaves_a_model_beside_a_wrong_hash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rollback: bool) -> None:
+    """Stop the switch at each rename in turn; after a stopped publish, running it again works."""
+    a, b, c = (make_model(tmp_path / v, v) for v in ("2026.01.01-aaaa", "2026.02.02-bbbb",
+                                                       "2026.03.03-cccc"))
+    real_replace = publishing.os.replace
+    for stop in range(20):
+        ha = tmp_path / f"ha{stop}"
+        for model in (a, b):
+            publishing.publish(model, ha, Thresholds())
+        calls = 0
+
+        def replace(src, dst, _stop=stop):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            if calls > _stop:
+                raise Crash
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(publishing.os, "replace", replace)
+        try:
+            publishing.rollback(ha) if rollback else publishing.publish(c, ha, Thresholds())
+            finished = True
+        except Crash:
+            finished = False
+        monkeypatch.setattr(publishing.os, "replace", real_replace)
+        _slots_are_sound(ha)
+        assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]
+        if finished:
+            break
+        if not rollback:
+            publishing.publish(c, ha, Thresholds())
+            assert load_model(ha / MODEL_NAME).version == "2026.03.03-cccc"
+            _slots_are_sound(ha)
+    assert finished and stop >= 4  # both slots' hash and model renames were interrupted
+    want = "2026.01.01-aaaa" if rollback else "2026.03.03-cccc"
+    assert load_model(ha / MODEL_NAME).version == want
+
+
+def test_ctrl_c_waits_for_the_switch_to_finish(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal that arrives between two renames is held until the last one is done."""
+    ha = tmp_path / "ha"
+    for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
+        publishing.publish(make_model(tmp_path / version, version), ha, Thresholds())
+    real_replace = publishing.os.replace
+
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each rename
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(publishing.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        publishing.rollback(ha)
+    monkeypatch.setattr(publishing.os, "replace", real_replace)
+    assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.02.02-bbbb"
+    assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]
+
+
+def test_refused_error_type_carries_the_exit_code(tmp_path: Path) -> None:
+    with pytest.raises(PublishRefused) as caught:
+        publishing.publish(tmp_path / "none.pkl", tmp_path / "ha", Thresholds())
+    assert caught.value.exit_code == EXIT_NOT_VERIFIED
+    assert not isinstance(caught.value, ModelError)

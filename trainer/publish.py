@@ -1,0 +1,307 @@
+"""Publish a trained model where Home Assistant reads it: verified, good enough, switched safely.
+
+Home Assistant loads ``home_type_classifier.pkl`` from the folder its "model path" option names
+and checks it against the ``.sha256`` beside it. Publishing therefore has to guarantee three
+things the plain ``cp`` of a file does not:
+
+* **Only a verified model goes out.** The candidate is read once and checked as Home Assistant
+  will check it (hash, allow-list unpickling, feature/snapshot/bundle versions); the bytes that
+  were checked are the bytes that are copied. ``--force`` never skips this.
+* **Only a good enough model goes out.** Its ``_results.json`` must describe this very model and
+  its 10-day figures (evaluation homes of another seed, else the held-out homes) must reach the
+  thresholds. ``--force`` skips only this check.
+* **No crash leaves a model beside another model's hash.** Model and hash are two files, and two
+  renames are never atomic together. So every new file is first staged complete under a hidden
+  temporary name in the destination folder, and the switch runs in an order in which each slot
+  (current, previous) holds, at every instant, either a matching pair or *no model at all* (its
+  model is moved away before its hash changes, and the new model arrives last). A load during
+  those microseconds -- or after a crash inside them -- finds "no model file there", never a
+  model that fails its hash; running ``publish`` again completes the switch.
+
+The folder itself is never replaced, only files inside it: Docker bind-mounts it into the Home
+Assistant container, and a bind mount keeps pointing at the folder it was created with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from custom_components.home_type.core.atomic import atomic_write_bytes, write_temp_beside
+from custom_components.home_type.core.model import (
+    ModelError,
+    ModelMissingError,
+    loads_bundle,
+    model_from_bundle,
+    read_verified,
+    results_path_for,
+    sha256_line,
+    sha256_path,
+)
+
+MODEL_NAME: Final = "home_type_classifier.pkl"
+PREVIOUS_NAME: Final = "home_type_classifier.previous.pkl"
+
+#: Exit codes of a refusal (2 stays "usage error", 3-6 are the OpenAI backend's stops).
+EXIT_NOT_VERIFIED: Final = 7
+EXIT_BELOW_THRESHOLDS: Final = 8
+
+#: Defaults the bundled model meets (10-day evaluation: accuracy 0.83, macro F1 0.81), so a
+#: retrained model is published only if it is about as good as what ships.
+DEFAULT_MIN_ACCURACY: Final = 0.80
+DEFAULT_MIN_MACRO_F1: Final = 0.75
+THRESHOLD_WINDOW: Final = "10d"
+
+
+class PublishRefused(Exception):
+    """Publishing did not happen, and nothing changed at the destination; the reason in one line."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The least a model must score (10-day history) to be published."""
+
+    min_accuracy: float = DEFAULT_MIN_ACCURACY
+    min_macro_f1: float = DEFAULT_MIN_MACRO_F1
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A model file's verified bytes, its version, and its results file's bytes (if any)."""
+
+    data: bytes
+    version: str
+    results: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a publish or rollback did, for the one-line report."""
+
+    folder: Path
+    version: str
+    replaced: str | None = None  # the version that was current before
+    unchanged: bool = False  # the same model was already published
+    dropped: str | None = None  # why the model found at the destination was not kept
+    quality: str | None = None  # the figures that were checked, or why they were not
+
+    @property
+    def model_path(self) -> Path:
+        """The published model file."""
+        return self.folder / MODEL_NAME
+
+
+def read_candidate(model: Path) -> Candidate:
+    """Read a model once and verify exactly those bytes, as Home Assistant's loader does.
+
+    Raises :class:`~custom_components.home_type.core.model.ModelError` (missing, tampered,
+    foreign, incompatible).
+    """
+    data = read_verified(model)
+    predictor = model_from_bundle(loads_bundle(data, str(model)), str(model))
+    results_file = results_path_for(model)
+    try:
+        results = results_file.read_bytes()
+    except FileNotFoundError:
+        results = None
+    return Candidate(data=data, version=predictor.version, results=results)
+
+
+def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> str:
+    """Check the candidate's 10-day figures against the thresholds; return them as a phrase."""
+    results_file = results_path_for(model)
+
+    def refuse(reason: str) -> PublishRefused:
+        return PublishRefused(f"not published: {model}: {reason}", EXIT_BELOW_THRESHOLDS)
+
+    if candidate.results is None:
+        raise refuse(f"no {results_file.name} beside it to show how well it scores (python -m "
+                     "trainer train writes it; --force publishes without it)")
+    try:
+        results: dict[str, Any] = json.loads(candidate.results)
+    except ValueError as err:
+        raise refuse(f"{results_file.name} is not JSON ({err})") from None
+    if results.get("model_version") != candidate.version:
+        raise refuse(f"{results_file.name} describes model {results.get('model_version')}, not "
+                     f"this model {candidate.version}")
+    section, where = results.get("evaluation"), "evaluation homes"
+    if not section:
+        section, where = results.get("holdout"), "held-out homes"
+    window = (section or {}).get("by_window", {}).get(THRESHOLD_WINDOW)
+    if not window:
+        raise refuse(f"{results_file.name} has no {THRESHOLD_WINDOW} figures to check")
+    accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
+    figures = f"accuracy {accuracy:.3f}, macro F1 {macro_f1:.3f} on {where} (10-day history)"
+    short = [f"{name} {value:.3f} < {flag} {limit:.2f}" for name, value, flag, limit in (
+        ("accuracy", accuracy, "--min-accuracy", thresholds.min_accuracy),
+        ("macro F1", macro_f1, "--min-macro-f1", thresholds.min_macro_f1)) if value < limit]
+    if short:
+        raise refuse(f"{', '.join(short)} on {where} (10-day history)")
+    return figures
+
+
+def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = False) -> Outcome:
+    """Verify ``model``, check its figures (unless ``force``), and switch it in at ``folder``.
+
+    Every check runs before the first write: a refusal leaves the destination as it was.
+    """
+    try:
+        candidate = read_candidate(model)
+    except ModelError as err:
+        raise PublishRefused(f"not published: {err}", EXIT_NOT_VERIFIED) from None
+    quality = ("thresholds not checked (--force)" if force
+               else check_quality(candidate, model, thresholds))
+    return _install(folder, candidate, quality)
+
+
+def rollback(folder: Path) -> Outcome:
+    """Make the previous model current again (and the current one previous)."""
+    previous_path = folder / PREVIOUS_NAME
+    try:
+        previous = read_candidate(previous_path)
+    except ModelMissingError:
+        raise PublishRefused(f"{folder}: no previous model ({PREVIOUS_NAME}) to roll back to",
+                             EXIT_NOT_VERIFIED) from None
+    except ModelError as err:
+        raise PublishRefused(f"not rolled back: {err}", EXIT_NOT_VERIFIED) from None
+    return _install(folder, previous, "rolled back to the previous model")
+
+
+def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
+    """Switch ``new`` in as the current model; the current one (if valid) becomes previous."""
+    if folder.exists() and not folder.is_dir():
+        raise PublishRefused(f"--to {folder}: is a file, not a folder", 2)
+    current_path = folder / MODEL_NAME
+    dropped = None
+    try:
+        current: Candidate | None = read_candidate(current_path)
+    except ModelMissingError:
+        current = None
+    except ModelError as err:  # a broken model is no rollback target: keep the older previous
+        current, dropped = None, str(err)
+    staged: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if current is not None and current.data == new.data:
+            if new.results is not None:  # figures may have been re-measured (evaluate)
+                atomic_write_bytes(results_path_for(current_path), new.results)
+            return Outcome(folder, new.version, replaced=new.version, unchanged=True,
+                           quality=quality)
+        incoming = _stage_slot(current_path, new, staged)
+        previous_path = folder / PREVIOUS_NAME
+        outgoing = (None if current is None else  # the verified current file itself moves
+                    _stage_slot(previous_path, current, staged, move_from=current_path))
+        with _signals_held():
+            if outgoing is None:
+                current_path.unlink(missing_ok=True)
+            else:
+                previous_path.unlink(missing_ok=True)
+                _move_in(previous_path, outgoing)
+            _move_in(current_path, incoming)
+        _sync_folder(folder)
+    except OSError as err:
+        raise PublishRefused(f"--to {folder}: cannot write there ({err.strerror}); run the same "
+                             "command again to finish", 2) from None
+    finally:
+        for path in staged:  # whatever was not renamed into place (an error, Ctrl-C)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+    return Outcome(folder, new.version, replaced=None if current is None else current.version,
+                   dropped=dropped, quality=quality)
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """A slot's files, written complete under temporary names, waiting to be renamed in."""
+
+    hash: Path
+    results: Path | None
+    model: Path
+
+
+def _stage_slot(slot: Path, candidate: Candidate, staged: list[Path], *,
+                move_from: Path | None = None) -> _Staged:
+    """Stage a slot's ``.sha256``, results and model under temporary names.
+
+    The hash line names the slot's file, so ``sha256sum -c`` checks it there. With
+    ``move_from`` the model is not copied: that existing, verified file is moved into the slot.
+    """
+
+    def stage(target: Path, data: bytes) -> Path:
+        staged.append(write_temp_beside(target, data))  # remembered for clean-up
+        return staged[-1]
+
+    return _Staged(
+        hash=stage(sha256_path(slot), sha256_line(candidate.data, slot.name).encode()),
+        results=(None if candidate.results is None
+                 else stage(results_path_for(slot), candidate.results)),
+        model=move_from or stage(slot, candidate.data),
+    )
+
+
+def _move_in(slot: Path, staged: _Staged) -> None:
+    """Rename a slot's files into place, the model last.
+
+    Its old model was moved or removed before, so the slot holds no model until the model's
+    rename, and never a model beside another model's hash.
+    """
+    os.replace(staged.hash, sha256_path(slot))
+    os.replace(staged.model, slot)
+    _replace_or_remove(staged.results, results_path_for(slot))
+
+
+def _replace_or_remove(staged_results: Path | None, target: Path) -> None:
+    """Put a results file in place, or remove a stale one that would describe another model."""
+    if staged_results is None:
+        target.unlink(missing_ok=True)
+    else:
+        os.replace(staged_results, target)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, ``docker stop`` (SIGTERM) and SIGHUP until the renames are all done.
+
+    The renames take microseconds, but a signal between them would stop a rollback after the
+    previous model left its slot and before it reached the current one (it would then exist
+    only as a temporary file). A signal received meanwhile is raised again afterwards, so it
+    still stops the process -- with the switch complete. Python runs signal handlers in the main
+    thread whichever thread the signal hits (joblib may have left threads), so swapping the
+    handlers holds them where blocking the signal in one thread would not.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be set from the main thread
+        return
+    received: list[int] = []
+    held = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+            if hasattr(signal, name)]
+    before = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum))
+              for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        for sig in received:
+            signal.raise_signal(sig)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames durable; not every file system (nor Windows) can fsync a folder."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
