@@ -506,6 +506,10 @@ def _read(path: Path) -> HomeSnapshot:
         raise UserError(str(err)) from None
 
 
+# The pipeline runs the commands above in order; importing it registers it on ``app``.
+from . import pipeline_command  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point: run the app and turn user errors into one clean line."""
     try:

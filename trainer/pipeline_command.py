@@ -1,0 +1,140 @@
+"""``python -m trainer pipeline``: the whole retraining run, as the trainer container runs it.
+
+generate the training homes if missing → generate evaluation homes of another seed if missing →
+train, which scores the compiled model on the evaluation homes (the evaluate step; its figures
+land in the results file) → verify the bundle as Home Assistant loads it → publish it where
+Home Assistant reads it. Each step is the command of the same name called with the pipeline's
+settings, so its progress, figures and errors are the ones a user knows from running it alone;
+the first step that fails stops the run with that step's one-line error and exit code.
+
+Every size knob also reads an environment variable, so the container's default command can be
+made small or large without changing it: ``HOME_TYPE_COUNT``, ``HOME_TYPE_DAYS``,
+``HOME_TYPE_SEED``, ``HOME_TYPE_MIX``, ``HOME_TYPE_COPIES``, ``HOME_TYPE_BACKEND`` and the
+publish thresholds ``HOME_TYPE_MIN_ACCURACY`` / ``HOME_TYPE_MIN_MACRO_F1``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+
+from .cli import (
+    DEFAULT_MODEL,
+    DEFAULT_PUBLISH_DIR,
+    UserError,
+    app,
+    console,
+    generate,
+    publish,
+    train,
+)
+from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
+
+#: Evaluation homes use ``seed + EVAL_SEED_OFFSET`` (42 → 1042, as scripts/train).
+EVAL_SEED_OFFSET: Final = 1000
+BACKENDS: Final = ("auto", "procedural", "openai")
+
+
+def openai_backend_available() -> bool:
+    """Whether this version has the OpenAI generator (``generate --backend openai``)."""
+    return importlib.util.find_spec("trainer.openai_command") is not None
+
+
+def resolve_backend(requested: str, api_key: str | None, available: bool) -> tuple[str, str | None]:
+    """Choose the generator; add a one-line notice when it is not the obvious one.
+
+    ``auto`` (the container's default) means openai when ``OPENAI_API_KEY`` is set to something,
+    procedural otherwise -- docker-compose passes an unset key through as unset. Where the
+    OpenAI backend is not part of this version, even an explicit ``openai`` falls back to the
+    procedural generator, with a notice, rather than stopping a retraining run.
+    """
+    if requested not in BACKENDS:
+        raise UserError(f"--backend must be one of {', '.join(BACKENDS)}, not {requested!r}")
+    has_key = bool((api_key or "").strip())
+    if requested == "procedural" or (requested == "auto" and not has_key):
+        return "procedural", None
+    if not available:
+        return "procedural", ("notice: the openai backend is not available in this version; "
+                              "generating homes with the procedural generator")
+    if requested == "auto":
+        return "openai", ("notice: OPENAI_API_KEY is set, so an LLM designs the homes "
+                          "(--backend procedural stays offline)")
+    return "openai", None
+
+
+def _verify_in_new_process(model: Path) -> None:
+    """Run ``verify`` where scikit-learn was never imported (training imported it here)."""
+    result = subprocess.run([sys.executable, "-m", "trainer", "verify", str(model)], check=False)
+    if result.returncode != 0:
+        raise UserError("the bundle failed verification (its error is above)", result.returncode)
+
+
+@app.command()
+def pipeline(  # noqa: PLR0917 -- typer maps each parameter to a flag
+    count: Annotated[int, typer.Option(
+        min=1, envvar="HOME_TYPE_COUNT",
+        help="Homes to train on, and as many evaluation homes.")] = 100,
+    days: Annotated[int, typer.Option(
+        min=1, envvar="HOME_TYPE_DAYS", help="Days of history per home.")] = 90,
+    seed: Annotated[int, typer.Option(
+        envvar="HOME_TYPE_SEED", help="Seed of the training homes and the model; evaluation "
+                                      f"homes use seed + {EVAL_SEED_OFFSET}.")] = 42,
+    mix: Annotated[str | None, typer.Option(
+        envvar="HOME_TYPE_MIX", help="Label mix LABEL=WEIGHT,… (default: generate's).")] = None,
+    backend: Annotated[str, typer.Option(
+        envvar="HOME_TYPE_BACKEND",
+        help="auto (openai if OPENAI_API_KEY is set, else procedural), procedural or openai.")
+    ] = "auto",
+    copies: Annotated[int, typer.Option(
+        min=1, envvar="HOME_TYPE_COPIES",
+        help="Thinned copies of each home per history window (train --copies).")] = 4,
+    data: Annotated[Path, typer.Option(
+        help="Folder for the homes: synthetic_homes/ and synthetic_homes_eval/ in it "
+             "(…_llm/ with the openai backend).")] = Path("data"),
+    model: Annotated[Path, typer.Option(
+        help="Where training writes the model bundle.")] = DEFAULT_MODEL,
+    to: Annotated[Path, typer.Option(
+        "--to", help="Folder to publish to (publish --to).")] = DEFAULT_PUBLISH_DIR,
+    min_accuracy: Annotated[float, typer.Option(
+        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_ACCURACY",
+        help="publish --min-accuracy (10-day history).")] = DEFAULT_MIN_ACCURACY,
+    min_macro_f1: Annotated[float, typer.Option(
+        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_MACRO_F1",
+        help="publish --min-macro-f1 (10-day history).")] = DEFAULT_MIN_MACRO_F1,
+) -> None:
+    """Generate if missing → train → evaluate → verify → publish: the container's default run."""
+    chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"),
+                                     openai_backend_available())
+    if notice:
+        console.print(notice, highlight=False)
+    folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
+    evaluation = folder.with_name(folder.name + "_eval")
+    eval_seed = seed + EVAL_SEED_OFFSET
+    steps = [
+        (f"generate training homes ({count} × {days} days, seed {seed}, {chosen}) in {folder}",
+         lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
+                          mix=mix)),
+        (f"generate evaluation homes ({count} × {days} days, seed {eval_seed}) in {evaluation}",
+         lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
+                          backend=chosen, mix=mix)),
+        (f"train on {folder}, evaluate on {evaluation}",
+         lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
+                       seed=seed, copies=copies)),
+        (f"verify {model} in a fresh process, as Home Assistant loads it",
+         lambda: _verify_in_new_process(model)),
+        (f"publish to {to}",
+         lambda: publish(model, to=to, min_accuracy=min_accuracy, min_macro_f1=min_macro_f1)),
+    ]
+    for number, (title, run) in enumerate(steps, start=1):
+        console.rule(f"[bold]{number}/{len(steps)} {title}", align="left")
+        try:
+            run()
+        except UserError as err:
+            raise UserError(f"step {number}/{len(steps)} ({title.split(' ')[0]}): {err}",
+                            err.exit_code) from None
