@@ -1,0 +1,288 @@
+"""The trainer image and docker-compose.yml, checked on machines without a Docker engine.
+
+docker-compose itself validates the compose file (``docker-compose config``), a lint reads the
+Dockerfile's structure, and the image's exact command -- ENTRYPOINT + CMD parsed from the
+Dockerfile, so this test cannot drift from it -- runs in the local venv from an empty folder,
+with Home Assistant made unimportable because the image does not have it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pytest
+import yaml
+
+from custom_components.home_type.core.model import load_model
+from tests.conftest import EQUAL_MIX, ROOT, run_trainer
+from trainer.pipeline_command import resolve_backend
+from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
+
+DOCKERFILE = ROOT / "trainer" / "Dockerfile"
+COMPOSE = ROOT / "docker-compose.yml"
+HA_CONFIG_MODELS = PurePosixPath("/config/home_type_models")
+
+
+@dataclass
+class Stage:
+    """One ``FROM`` … block of a Dockerfile."""
+
+    image: str
+    name: str | None
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+    def args(self, keyword: str) -> list[str]:
+        return [args for key, args in self.instructions if key == keyword]
+
+
+def dockerfile_stages(path: Path = DOCKERFILE) -> list[Stage]:
+    """Instructions per stage, continuation lines joined, comments and parser directives dropped."""
+    lines: list[str] = []
+    pending = ""
+    for raw in path.read_text().splitlines():
+        if raw.lstrip().startswith("#"):
+            continue
+        pending += raw.rstrip().removesuffix("\\") + " " if raw.rstrip().endswith("\\") else raw
+        if not raw.rstrip().endswith("\\"):
+            if pending.strip():
+                lines.append(pending.strip())
+            pending = ""
+    stages: list[Stage] = []
+    for line in lines:
+        keyword, _, args = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "FROM":
+            parts = args.split()
+            stages.append(Stage(image=parts[0], name=parts[2] if len(parts) > 2 else None))
+        else:
+            stages[-1].instructions.append((keyword, args.strip()))
+    return stages
+
+
+def image_command() -> list[str]:
+    """The image's default command: ENTRYPOINT then CMD, both in exec (JSON) form."""
+    final = dockerfile_stages()[-1]
+    return json.loads(final.args("ENTRYPOINT")[-1]) + json.loads(final.args("CMD")[-1])
+
+
+def option(command: list[str], flag: str) -> str:
+    return command[command.index(flag) + 1]
+
+
+def test_dockerfile_is_small_pinned_multistage_and_non_root() -> None:
+    stages = dockerfile_stages()
+    assert len(stages) >= 2, "a builder stage and a final stage"
+    for stage in stages:
+        assert re.fullmatch(r"python:3\.13\.\d+-slim-bookworm", stage.image), stage.image
+        assert "latest" not in stage.image
+    builder, final = stages[0], stages[-1]
+    assert builder.name and final.name is None
+    assert any(re.search(r"\bpip wheel\b.* \.$", run) for run in builder.args("RUN")), \
+        "wheels are built from the project's own metadata (pyproject.toml)"
+    final_runs = " ".join(final.args("RUN"))
+    for tool in ("gcc", "g++", "clang", "build-essential", "make ", "apt-get install", "cargo"):
+        assert tool not in final_runs, f"{tool} in the final stage"
+    assert "--no-index" in final_runs and f"from={builder.name}" in final_runs
+    instructions = " ".join(args for stage in stages for _, args in stage.instructions)
+    assert "homeassistant" not in instructions and "[test]" not in instructions, \
+        "no Home Assistant in the image (the project's own dependencies, no test extras)"
+    users = final.args("USER")
+    assert users and users[-1] not in ("root", "0") and not users[-1].startswith("0:")
+    keywords = [key for key, _ in final.instructions]
+    assert keywords.index("USER") < keywords.index("ENTRYPOINT")
+    assert final.args("WORKDIR")[-1] == "/app"
+    assert json.loads(final.args("ENTRYPOINT")[-1]) == ["python", "-m", "trainer"]
+    assert json.loads(final.args("CMD")[-1])[0] == "pipeline"
+
+
+def test_dockerignore_sends_only_what_the_image_needs() -> None:
+    patterns = [line for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert patterns[0] == "*", "everything is left out unless named"
+    included = {p[1:].rstrip("/") for p in patterns if p.startswith("!")}
+    copied = set()
+    for stage in dockerfile_stages():
+        for args in stage.args("COPY"):
+            if "--from" not in args:
+                copied.update(s.rstrip("/") for s in args.split()[:-1])
+    assert copied <= included, copied - included
+    assert not included & {".venv", "data", "models", "config", "tests", ".git"}
+
+
+def compose_config(**env: str) -> dict:
+    """``docker-compose config``: the file as docker-compose reads it, paths resolved."""
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; "
+                    ".ci/run installs it)")
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("OPENAI_", "HOME_TYPE_", "COMPOSE_"))}
+    result = subprocess.run([tool, "--project-directory", str(ROOT), "-f", str(COMPOSE),
+                             "config"], capture_output=True, text=True, timeout=120,
+                            env={**clean, **env}, check=False)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def volumes(service: dict) -> dict[PurePosixPath, tuple[Path, str]]:
+    """Container path → (host path, mode)."""
+    out = {}
+    for volume in service["volumes"]:
+        host, container, mode = volume.split(":") if isinstance(volume, str) else (
+            volume["source"], volume["target"], "ro" if volume.get("read_only") else "rw")
+        out[PurePosixPath(container)] = (Path(host), mode)
+    return out
+
+
+def host_path(service: dict, container_path: PurePosixPath) -> Path:
+    """Where a path inside a container lives on the host, through the service's bind mounts."""
+    for target, (source, _) in sorted(volumes(service).items(), key=lambda kv: -len(kv[0].parts)):
+        if container_path == target or target in container_path.parents:
+            return source.joinpath(*container_path.relative_to(target).parts)
+    raise AssertionError(f"{container_path} is not on a volume: it would be lost with the "
+                         "container")
+
+
+def test_compose_file_is_valid_and_wires_trainer_and_home_assistant() -> None:
+    config = compose_config()
+    services = config["services"]
+    assert set(services) == {"trainer", "homeassistant"}
+
+    trainer = services["trainer"]
+    assert Path(trainer["build"]["context"]) == ROOT
+    assert trainer["build"]["dockerfile"] == "trainer/Dockerfile"
+    assert trainer["restart"] == "no"  # runs once and exits
+    assert volumes(trainer) == {PurePosixPath("/app/data"): (ROOT / "data", "rw"),
+                                PurePosixPath("/app/models"): (ROOT / "models", "rw")}
+    # Passed through by name: unset stays unset (→ procedural), a set value arrives as is.
+    assert trainer["environment"]["OPENAI_API_KEY"] is None
+    assert trainer["environment"]["OPENAI_BASE_URL"] is None
+    keyed = compose_config(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+                           HOME_TYPE_COUNT="20")
+    environment = keyed["services"]["trainer"]["environment"]
+    assert environment["OPENAI_API_KEY"] == "sk-test"
+    assert environment["OPENAI_BASE_URL"] == "http://127.0.0.1:9/v1"
+    assert environment["HOME_TYPE_COUNT"] == "20"
+
+    ha = services["homeassistant"]
+    pinned = next(r for r in tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "project"]["optional-dependencies"]["test"] if r.startswith("homeassistant=="))
+    assert ha["image"] == ("ghcr.io/home-assistant/home-assistant:"
+                           + pinned.removeprefix("homeassistant=="))
+    ha_volumes = volumes(ha)
+    assert ha_volumes[PurePosixPath("/config")] == (ROOT / "config", "rw")
+    assert ha_volumes[PurePosixPath("/config/custom_components/home_type")] == (
+        ROOT / "custom_components" / "home_type", "ro")
+    assert ha_volumes[HA_CONFIG_MODELS][1] == "ro"
+    assert ha["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
+    assert "8123" in " ".join(ha["healthcheck"]["test"])
+
+    # Where the image's command publishes is the folder Home Assistant reads.
+    command = image_command()
+    workdir = PurePosixPath(dockerfile_stages()[-1].args("WORKDIR")[-1])
+    published = host_path(trainer, workdir / option(command, "--to"))
+    assert published == ha_volumes[HA_CONFIG_MODELS][0]
+    assert (published / ".gitkeep").exists(), "the folder exists in a checkout, owned by you"
+    host_path(trainer, workdir / option(command, "--model"))  # training output persists
+    host_path(trainer, workdir / option(command, "--data"))
+
+
+def test_resolve_backend() -> None:
+    assert resolve_backend("auto", None, available=True) == ("procedural", None)
+    assert resolve_backend("auto", "  ", available=True) == ("procedural", None)
+    assert resolve_backend("procedural", "sk-x", available=True) == ("procedural", None)
+    backend, notice = resolve_backend("auto", "sk-x", available=True)
+    assert backend == "openai" and "OPENAI_API_KEY is set" in (notice or "")
+    assert resolve_backend("openai", None, available=True) == ("openai", None)
+    for requested in ("auto", "openai"):
+        backend, notice = resolve_backend(requested, "sk-x", available=False)
+        assert backend == "procedural" and "not available in this version" in (notice or "")
+
+
+@pytest.fixture
+def image_environment(tmp_path: Path) -> dict[str, str]:
+    """The environment of the image, small: no Home Assistant, no OpenAI key, tiny sizes."""
+    hide = tmp_path / "no_home_assistant"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['homeassistant'] = None  # the image has no Home Assistant\n")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "HOME_TYPE_", "PYTHONPATH"))}
+    return {**env, "PYTHONPATH": str(hide), "HOME_TYPE_COUNT": "24", "HOME_TYPE_DAYS": "3",
+            "HOME_TYPE_COPIES": "1", "HOME_TYPE_MIX": EQUAL_MIX, "HOME_TYPE_MIN_ACCURACY": "0",
+            "HOME_TYPE_MIN_MACRO_F1": "0", "PYTHONWARNINGS": "ignore"}
+
+
+@pytest.mark.slow
+def test_image_command_runs_the_whole_pipeline(tmp_path: Path,
+                                               image_environment: dict[str, str]) -> None:
+    command = image_command()
+    assert command[:3] == ["python", "-m", "trainer"]
+    work = tmp_path / "app"
+    work.mkdir()
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *command[1:]], cwd=work, capture_output=True,
+                              text=True, timeout=600, env={**image_environment, **env},
+                              check=False)
+
+    first = run()
+    assert first.returncode == 0, first.stderr[-3000:]
+    steps = re.findall(r"^(\d)/5 (\w+)", first.stderr, flags=re.MULTILINE)
+    assert steps == [("1", "generate"), ("2", "generate"), ("3", "train"), ("4", "verify"),
+                     ("5", "publish")]
+    assert "Traceback" not in first.stderr and "openai" not in first.stderr.lower()
+    data = work / option(command, "--data")
+    assert len(list((data / "synthetic_homes").glob("home_*.json.gz"))) == 24
+    assert len(list((data / "synthetic_homes_eval").glob("home_*.json.gz"))) == 24
+    trained = work / option(command, "--model")
+    published = work / option(command, "--to") / MODEL_NAME
+    assert published.read_bytes() == trained.read_bytes()
+    model = load_model(published)
+    assert f"none → {model.version}" in first.stdout
+    results = json.loads(published.with_name("home_type_classifier_results.json").read_text())
+    assert results["model_version"] == model.version
+    assert results["training_data"]["seeds"] == ["42"]
+    assert results["evaluation"]["data"]["seeds"] == ["1042"]  # evaluated on another seed
+    assert "loaded without scikit-learn" in first.stdout
+
+    # Again, with a bar no model can pass: homes are kept, the published model stays.
+    before = published.read_bytes()
+    if results["evaluation"]["by_window"]["10d"]["accuracy"] < 1.0:
+        second = run(HOME_TYPE_MIN_ACCURACY="1.0")
+        assert second.returncode == EXIT_BELOW_THRESHOLDS, second.stderr[-3000:]
+        assert "24 of 24 homes already in" in second.stderr
+        last = second.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: step 5/5 (publish): not published: ")
+        assert "< --min-accuracy 1.00" in last
+        assert published.read_bytes() == before
+
+
+def test_pipeline_usage_errors(tmp_path: Path) -> None:
+    bad = run_trainer("pipeline", "--count", "0", cwd=tmp_path)
+    assert bad.returncode == 2 and "--count" in bad.stderr
+    backend = run_trainer("pipeline", "--backend", "llm", cwd=tmp_path)
+    assert backend.returncode == 2 and "--backend must be one of auto, procedural, openai" in \
+        backend.stderr
+    assert not list(tmp_path.iterdir()), "nothing written for a usage error"
+
+
+def test_readme_documents_the_container_and_its_knobs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Retrain with the trainer container"):]
+    for text in ("docker compose build trainer", "docker compose run --rm trainer",
+                 "docker compose run --rm trainer train", "home_type.reload_model",
+                 "scripts/train", "python -m trainer publish --to",
+                 "/config/home_type_models/home_type_classifier.pkl", "--rollback"):
+        assert text in section, text
+    for variable in re.findall(r"envvar=\"(HOME_TYPE_\w+)\"",
+                               (ROOT / "trainer" / "pipeline_command.py").read_text()):
+        assert variable in section, variable
