@@ -27,6 +27,7 @@ OUTDOOR_KINDS: Final[frozenset[str]] = frozenset({
 })
 
 Occupancy = Literal["primary", "vacation"]
+Setting = Literal["urban", "suburban", "rural"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ class HomeDesign:
     devices: list[DeviceDesign] = field(default_factory=list)
     residents: list[ResidentDesign] = field(default_factory=list)
     occupancy: Occupancy = "primary"
+    #: How busy the street is: passers-by on cameras, deliveries at the door.
+    setting: Setting = "suburban"
     #: Helpers that live in every real installation: automations, scripts, input booleans.
     helpers: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
