@@ -22,7 +22,7 @@ import numpy as np
 
 from custom_components.home_type.core.snapshot import HOME_TYPES, write_snapshot
 
-from .design import HomeDesign
+from .design import HomeDesign, check_design
 from .procedural import design_home
 from .simulate import simulate
 
@@ -125,8 +125,13 @@ def start_day(rng: np.random.Generator) -> date:
 
 def simulate_and_write(job: HomeJob, design: HomeDesign, rng: np.random.Generator,
                        extra: Mapping[str, object] | None = None) -> HomeResult:
-    """Animate a design and write its home file; shared by every generator backend."""
+    """Animate a design and write its home file; shared by every generator backend.
+
+    The design is checked first (:func:`~.design.check_design`), so a home from any backend
+    that reaches the disk has passed the same validation.
+    """
     began = time.perf_counter()
+    check_design(design)
     snapshot = simulate(
         design,
         home_id=job.home_id,
