@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from custom_components.home_type.core.snapshot import read_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +28,30 @@ def run_trainer(*args: str, cwd: Path | None = None, timeout: float = 600,
         env=env,
         check=False,
     )
+
+
+def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,
+                               timeout: float = 120) -> tuple[str, list[Path]]:
+    """Start ``python -m trainer ARGS``, press Ctrl-C once a home file appears in ``folder``.
+
+    Asserts the run ended as an interrupted run must (exit 130, a message, no traceback) and
+    that every file left is a whole home; returns stderr and the files left, sorted.
+    """
+    process = subprocess.Popen([sys.executable, "-m", "trainer", *args], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not any(folder.glob("home_*.json.gz")):
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    written = sorted(folder.iterdir())
+    assert all(p.name.startswith("home_") and p.name.endswith(".json.gz") for p in written)
+    for path in written:
+        read_snapshot(path)  # every file left is whole: no partial or temporary file
+    return stderr, written
 
 
 @pytest.fixture(scope="session")
