@@ -28,7 +28,7 @@ from rich.table import Table
 
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
-from .generate.openai_settings import DEFAULT_MODEL, OpenAISettings
+from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
     DEFAULT_MIX,
     GenerationError,
@@ -107,7 +107,7 @@ def generate(
         "--overwrite", help="Regenerate homes whose file exists (default: skip them).")] = False,
     model: Annotated[str, typer.Option(
         help="openai: the model that designs the homes.", rich_help_panel="OpenAI backend")
-    ] = DEFAULT_MODEL,
+    ] = DEFAULT_LLM_MODEL,
     concurrency: Annotated[int, typer.Option(
         help="openai: requests in flight at once.", rich_help_panel="OpenAI backend")
     ] = OpenAISettings.concurrency,

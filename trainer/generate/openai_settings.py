@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-DEFAULT_MODEL: Final = "gpt-4o-mini"
+#: The model that designs homes unless --model says otherwise (named apart from the
+#: classifier's model bundle, which the trainer also calls a model).
+DEFAULT_LLM_MODEL: Final = "gpt-4o-mini"
 
 
 @dataclass(frozen=True)
 class OpenAISettings:
     """How the backend talks to the API. The defaults suit a low-tier (tier 1) account."""
 
-    model: str = DEFAULT_MODEL
+    model: str = DEFAULT_LLM_MODEL
     concurrency: int = 8
     rpm: int = 60
     tpm: int = 100_000
