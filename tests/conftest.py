@@ -30,6 +30,27 @@ def run_trainer(*args: str, cwd: Path | None = None, timeout: float = 600,
     )
 
 
+@pytest.fixture(scope="session")
+def small_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """16 homes × 14 days (two of each type), generated once through the CLI."""
+    output = tmp_path_factory.mktemp("homes")
+    mix = ",".join(f"{label}=1" for label in (
+        "studio", "apartment", "condo", "townhouse", "single_family_house", "ranch_house",
+        "multi_story", "cottage"))
+    result = run_trainer("generate", "--count", "16", "--days", "14", "--seed", "7",
+                         "--mix", mix, "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+#: ``python -m trainer`` with Ctrl-C armed as in a terminal. A job started in the background
+#: inherits an ignored SIGINT; resetting it in the child itself (not in a ``preexec_fn``) stays
+#: safe while the test process runs threads, such as the fake OpenAI server.
+_AS_FROM_A_TERMINAL = ("import runpy, signal; signal.signal(signal.SIGINT, "
+                       "signal.default_int_handler); runpy.run_module('trainer', "
+                       "run_name='__main__', alter_sys=True)")
+
+
 def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,
                                timeout: float = 120) -> tuple[str, list[Path]]:
     """Start ``python -m trainer ARGS``, press Ctrl-C once a home file appears in ``folder``.
@@ -37,8 +58,8 @@ def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, 
     Asserts the run ended as an interrupted run must (exit 130, a message, no traceback) and
     that every file left is a whole home; returns stderr and the files left, sorted.
     """
-    process = subprocess.Popen([sys.executable, "-m", "trainer", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    process = subprocess.Popen([sys.executable, "-c", _AS_FROM_A_TERMINAL, *args], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not any(folder.glob("home_*.json.gz")):
@@ -52,16 +73,3 @@ def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, 
     for path in written:
         read_snapshot(path)  # every file left is whole: no partial or temporary file
     return stderr, written
-
-
-@pytest.fixture(scope="session")
-def small_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """16 homes × 14 days (two of each type), generated once through the CLI."""
-    output = tmp_path_factory.mktemp("homes")
-    mix = ",".join(f"{label}=1" for label in (
-        "studio", "apartment", "condo", "townhouse", "single_family_house", "ranch_house",
-        "multi_story", "cottage"))
-    result = run_trainer("generate", "--count", "16", "--days", "14", "--seed", "7",
-                         "--mix", mix, "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    return output

@@ -235,13 +235,13 @@ def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ctrl_c_leaves_no_partial_file_and_rerun_resumes(tmp_path: Path) -> None:
-    args = ["generate", "--count", "12", "--days", "30", "--seed", "3", "--output", str(tmp_path)]
+    args = ["generate", "--count", "30", "--days", "30", "--seed", "3", "--output", str(tmp_path)]
     _, written = interrupt_after_first_home(args, tmp_path)
-    assert len(written) < 12
+    assert len(written) < 30
     resumed = run_trainer(*args)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(written)} of 12 homes already" in resumed.stderr
-    assert len(list(tmp_path.iterdir())) == 12
+    assert f"{len(written)} of 30 homes already" in resumed.stderr
+    assert len(list(tmp_path.iterdir())) == 30
 
 
 def test_inspect(small_homes: Path) -> None:

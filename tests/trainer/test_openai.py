@@ -9,11 +9,9 @@ takes milliseconds and asserts the 7 seconds. No request ever leaves 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import gzip
 import inspect
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -582,28 +580,30 @@ def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
 
 
 def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path: Path) -> None:
-    """LLM homes are ordinary training data: a mixed folder trains the classifier.
+    """LLM homes are ordinary training data: one folder of both trains the classifier.
 
-    ``trainer.train`` lands on another branch; until then this test is skipped. When it lands,
-    adjust the ``train`` arguments below to its CLI if they differ.
+    The folder is mixed the way a user would mix it: 16 procedural homes, then the OpenAI
+    backend asked for 24, which designs only the 8 missing ones (resume). ``trainer.train``
+    lives on the classifier's branch; until it is merged this test is skipped.
     """
     pytest.importorskip("trainer.train", reason="trainer.train (the classifier) is not on this "
                         "branch yet; this test runs once it is merged")
     mix = ",".join(f"{label}=1" for label in (
         "studio", "apartment", "condo", "townhouse", "single_family_house", "ranch_house",
         "multi_story", "cottage"))
-    data = tmp_path / "homes"
-    procedural = run_trainer("generate", "--count", "16", "--days", "3", "--seed", "1",
-                             "--mix", mix, "--output", str(data))
-    assert procedural.returncode == 0, procedural.stderr
-    llm = run_trainer(*_generate(tmp_path / "llm", "--count", "8", "--mix", mix),
+    homes, evaluation = tmp_path / "homes", tmp_path / "evaluation"
+    for count, seed, folder in (("16", "1", homes), ("8", "2", evaluation)):
+        made = run_trainer("generate", "--count", count, "--days", "4", "--seed", seed,
+                           "--mix", mix, "--output", str(folder))
+        assert made.returncode == 0, made.stderr
+    llm = run_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
                       env=_env(api))
     assert llm.returncode == 0, llm.stderr
-    for path in sorted((tmp_path / "llm").iterdir()):
-        shutil.copy(path, data / f"llm_{path.name}")
-    with gzip.open(next(data.glob("llm_*.json.gz"))) as handle:
-        assert json.load(handle)["metadata"]["generator"] == "openai"
-    models = tmp_path / "models"
-    trained = run_trainer("train", "--data", str(data), "--output", str(models))
-    assert trained.returncode == 0, trained.stderr
-    assert (models / "home_type_classifier.pkl").exists()
+    assert len(api.requests) == 8
+    generators = [read_snapshot(p).metadata["generator"] for p in sorted(homes.iterdir())]
+    assert generators == ["procedural"] * 16 + ["openai"] * 8
+    model = tmp_path / "models" / "home_type_classifier.pkl"
+    trained = run_trainer("train", "--synthetic-homes", str(homes), "--evaluation-homes",
+                          str(evaluation), "--output", str(model), "--copies", "1")
+    assert trained.returncode == 0, trained.stderr + trained.stdout
+    assert model.exists()
