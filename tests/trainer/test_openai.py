@@ -579,6 +579,7 @@ def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
 # --- the classifier ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path: Path) -> None:
     """LLM homes are ordinary training data: one folder of both trains the classifier.
 
