@@ -150,6 +150,8 @@ def bench_classify() -> Measurements:
         "target_classify_ms": 10,
     }
 
+
+def _machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
