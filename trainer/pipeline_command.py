@@ -15,7 +15,6 @@ publish thresholds ``HOME_TYPE_MIN_ACCURACY`` / ``HOME_TYPE_MIN_MACRO_F1``.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -41,31 +40,21 @@ EVAL_SEED_OFFSET: Final = 1000
 BACKENDS: Final = ("auto", "procedural", "openai")
 
 
-def openai_backend_available() -> bool:
-    """Whether this version has the OpenAI generator (``generate --backend openai``)."""
-    return importlib.util.find_spec("trainer.openai_command") is not None
-
-
-def resolve_backend(requested: str, api_key: str | None, available: bool) -> tuple[str, str | None]:
+def resolve_backend(requested: str, api_key: str | None) -> tuple[str, str | None]:
     """Choose the generator; add a one-line notice when it is not the obvious one.
 
     ``auto`` (the container's default) means openai when ``OPENAI_API_KEY`` is set to something,
-    procedural otherwise -- docker-compose passes an unset key through as unset. Where the
-    OpenAI backend is not part of this version, even an explicit ``openai`` falls back to the
-    procedural generator, with a notice, rather than stopping a retraining run.
+    procedural otherwise -- docker-compose passes an unset key through as unset, and an empty
+    one counts as unset.
     """
     if requested not in BACKENDS:
         raise UserError(f"--backend must be one of {', '.join(BACKENDS)}, not {requested!r}")
-    has_key = bool((api_key or "").strip())
-    if requested == "procedural" or (requested == "auto" and not has_key):
+    if requested != "auto":
+        return requested, None
+    if not (api_key or "").strip():
         return "procedural", None
-    if not available:
-        return "procedural", ("notice: the openai backend is not available in this version; "
-                              "generating homes with the procedural generator")
-    if requested == "auto":
-        return "openai", ("notice: OPENAI_API_KEY is set, so an LLM designs the homes "
-                          "(--backend procedural stays offline)")
-    return "openai", None
+    return "openai", ("notice: OPENAI_API_KEY is set, so an LLM designs the homes "
+                      "(--backend procedural stays offline; see docs/openai.md)")
 
 
 def _verify_in_new_process(model: Path) -> None:
@@ -109,32 +98,30 @@ def pipeline(  # noqa: PLR0917 -- typer maps each parameter to a flag
         help="publish --min-macro-f1 (10-day history).")] = DEFAULT_MIN_MACRO_F1,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
-    chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"),
-                                     openai_backend_available())
+    chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
     if notice:
         console.print(notice, highlight=False)
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
     evaluation = folder.with_name(folder.name + "_eval")
     eval_seed = seed + EVAL_SEED_OFFSET
     steps = [
-        (f"generate training homes ({count} × {days} days, seed {seed}, {chosen}) in {folder}",
+        ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}) in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
                           mix=mix)),
-        (f"generate evaluation homes ({count} × {days} days, seed {eval_seed}) in {evaluation}",
+        ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}) in {evaluation}",
          lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
                           backend=chosen, mix=mix)),
-        (f"train on {folder}, evaluate on {evaluation}",
+        ("train", f"on {folder}, evaluate on {evaluation}",
          lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
                        seed=seed, copies=copies)),
-        (f"verify {model} in a fresh process, as Home Assistant loads it",
+        ("verify", f"{model} in a fresh process, as Home Assistant loads it",
          lambda: _verify_in_new_process(model)),
-        (f"publish to {to}",
+        ("publish", f"to {to}",
          lambda: publish(model, to=to, min_accuracy=min_accuracy, min_macro_f1=min_macro_f1)),
     ]
-    for number, (title, run) in enumerate(steps, start=1):
-        console.rule(f"[bold]{number}/{len(steps)} {title}", align="left")
+    for number, (name, detail, run) in enumerate(steps, start=1):
+        console.rule(f"[bold]{number}/{len(steps)} {name} {detail}", align="left")
         try:
             run()
         except UserError as err:
-            raise UserError(f"step {number}/{len(steps)} ({title.split(' ')[0]}): {err}",
-                            err.exit_code) from None
+            raise UserError(f"step {number}/{len(steps)} ({name}): {err}", err.exit_code) from None

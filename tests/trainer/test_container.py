@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,7 @@ import yaml
 
 from custom_components.home_type.core.model import load_model
 from tests.conftest import EQUAL_MIX, ROOT, run_trainer
+from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from trainer.pipeline_command import resolve_backend
 from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
 
@@ -196,24 +198,46 @@ def test_compose_file_is_valid_and_wires_trainer_and_home_assistant() -> None:
 
 
 def test_resolve_backend() -> None:
-    assert resolve_backend("auto", None, available=True) == ("procedural", None)
-    assert resolve_backend("auto", "  ", available=True) == ("procedural", None)
-    assert resolve_backend("procedural", "sk-x", available=True) == ("procedural", None)
-    backend, notice = resolve_backend("auto", "sk-x", available=True)
+    assert resolve_backend("auto", None) == ("procedural", None)
+    assert resolve_backend("auto", "  ") == ("procedural", None)
+    assert resolve_backend("procedural", "sk-x") == ("procedural", None)
+    assert resolve_backend("openai", None) == ("openai", None)  # generate then asks for a key
+    backend, notice = resolve_backend("auto", "sk-x")
     assert backend == "openai" and "OPENAI_API_KEY is set" in (notice or "")
-    assert resolve_backend("openai", None, available=True) == ("openai", None)
-    for requested in ("auto", "openai"):
-        backend, notice = resolve_backend(requested, "sk-x", available=False)
-        assert backend == "procedural" and "not available in this version" in (notice or "")
+
+
+@pytest.fixture
+def api(socket_enabled: None) -> Iterator[FakeOpenAI]:
+    """The fake OpenAI API on 127.0.0.1 (sockets are enabled for this test only)."""
+    yield from serve()
+
+
+def test_pipeline_with_a_key_designs_homes_with_openai_and_stops_on_its_error(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The key compose passes through selects the OpenAI backend; its stop ends the pipeline."""
+    api.script(quota_exhausted())
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "HOME_TYPE_")) and "proxy" not in k.lower()}
+    env.update(NO_PROXY="127.0.0.1,localhost", OPENAI_API_KEY="test-key",
+               OPENAI_BASE_URL=api.url, HOME_TYPE_COUNT="3", HOME_TYPE_DAYS="2")
+    result = run_trainer("pipeline", cwd=tmp_path, env=env)
+    assert result.returncode == 3, result.stderr  # the OpenAI backend's "quota" exit code
+    assert "notice: OPENAI_API_KEY is set" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: step 1/5 (generate): OpenAI quota exhausted")
+    assert len(api.requests) == 1
+    assert not (tmp_path / "models").exists()
 
 
 @pytest.fixture
 def image_environment(tmp_path: Path) -> dict[str, str]:
     """The environment of the image, small: no Home Assistant, no OpenAI key, tiny sizes."""
+    # A package that shadows the installed one and fails to import, as it would in the image.
     hide = tmp_path / "no_home_assistant"
-    hide.mkdir()
-    (hide / "sitecustomize.py").write_text(
-        "import sys\nsys.modules['homeassistant'] = None  # the image has no Home Assistant\n")
+    (hide / "homeassistant").mkdir(parents=True)
+    (hide / "homeassistant" / "__init__.py").write_text(
+        "raise ModuleNotFoundError('the trainer image has no Home Assistant', "
+        "name='homeassistant')\n")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OPENAI_", "HOME_TYPE_", "PYTHONPATH"))}
     return {**env, "PYTHONPATH": str(hide), "HOME_TYPE_COUNT": "24", "HOME_TYPE_DAYS": "3",
