@@ -113,7 +113,7 @@ def read_candidate(model: Path) -> Candidate:
     results_file = results_path_for(model)
     try:
         results = results_file.read_bytes()
-    except FileNotFoundError:
+    except OSError:  # missing or unreadable: publish then says there are no figures to check
         results = None
     return Candidate(data=data, version=predictor.version, results=results)
 
@@ -130,18 +130,18 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
                      "trainer train writes it; --force publishes without it)")
     try:
         results: dict[str, Any] = json.loads(candidate.results)
-    except ValueError as err:
-        raise refuse(f"{results_file.name} is not JSON ({err})") from None
-    if results.get("model_version") != candidate.version:
-        raise refuse(f"{results_file.name} describes model {results.get('model_version')}, not "
-                     f"this model {candidate.version}")
-    section, where = results.get("evaluation"), "evaluation homes"
-    if not section:
-        section, where = results.get("holdout"), "held-out homes"
-    window = (section or {}).get("by_window", {}).get(THRESHOLD_WINDOW)
-    if not window:
-        raise refuse(f"{results_file.name} has no {THRESHOLD_WINDOW} figures to check")
-    accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
+        version = results.get("model_version")
+        section, where = results.get("evaluation"), "evaluation homes"
+        if not section:
+            section, where = results.get("holdout"), "held-out homes"
+        window = section["by_window"][THRESHOLD_WINDOW]
+        accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise refuse(f"{results_file.name} is not a results file with {THRESHOLD_WINDOW} "
+                     f"figures ({type(err).__name__}: {err})") from None
+    if version != candidate.version:
+        raise refuse(f"{results_file.name} describes model {version}, not this model "
+                     f"{candidate.version}")
     figures = f"accuracy {accuracy:.3f}, macro F1 {macro_f1:.3f} on {where} (10-day history)"
     short = [f"{name} {value:.3f} < {flag} {limit:.2f}" for name, value, flag, limit in (
         ("accuracy", accuracy, "--min-accuracy", thresholds.min_accuracy),
@@ -211,8 +211,8 @@ def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
             _move_in(current_path, incoming)
         _sync_folder(folder)
     except OSError as err:
-        raise PublishRefused(f"--to {folder}: cannot write there ({err.strerror}); run the same "
-                             "command again to finish", 2) from None
+        raise PublishRefused(f"--to {folder}: cannot write there ({err.strerror}); the models "
+                             "in it are left whole", 2) from None
     finally:
         for path in staged:  # whatever was not renamed into place (an error, Ctrl-C)
             with contextlib.suppress(OSError):

@@ -159,11 +159,13 @@ def _other_results(model: Path) -> None:
     (lambda m: results_path_for(m).unlink(), [], EXIT_BELOW_THRESHOLDS,
      "no home_type_classifier_results.json beside it"),
     (_other_results, [], EXIT_BELOW_THRESHOLDS, "describes model 2020.01.01-0000"),
+    (lambda m: results_path_for(m).write_text('{"evaluation": {"by_window": {}}}'), [],
+     EXIT_BELOW_THRESHOLDS, "is not a results file with 10d figures"),
     (None, ["--min-accuracy", "0.95"], EXIT_BELOW_THRESHOLDS,
      "accuracy 0.900 < --min-accuracy 0.95 on evaluation homes (10-day history)"),
     (None, ["--min-macro-f1", "0.91"], EXIT_BELOW_THRESHOLDS, "macro F1 0.900 < --min-macro-f1"),
 ], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
-        "results-of-another-model", "accuracy", "macro-f1"])
+        "results-of-another-model", "results-without-figures", "accuracy", "macro-f1"])
 def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish, spoil,
                                                        flags: list[str], exit_code: int,
                                                        reason: str) -> None:
@@ -218,6 +220,15 @@ def test_usage_errors(tmp_path: Path, publish) -> None:
     assert code == 2 and "give no MODEL" in stderr
     code, _, stderr = publish(str(model), "--min-accuracy", "1.5")
     assert code == 2 and "--min-accuracy" in stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
+def test_unwritable_destination(tmp_path: Path, publish) -> None:
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    code, _, stderr = publish(str(model), "--to", str(locked / "ha"))
+    assert code == 2 and "cannot write there (Permission denied)" in stderr
 
 
 def test_a_broken_published_model_is_not_kept_as_previous(tmp_path: Path, publish) -> None:
