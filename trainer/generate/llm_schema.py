@@ -93,6 +93,8 @@ class LLMHome(_Strict):
     longitude: float = Field(ge=-180, le=180)
     occupancy: Literal["primary", "vacation"] = Field(
         description="vacation: a second home, empty most of the time")
+    setting: Literal["urban", "suburban", "rural"] = Field(
+        description="how busy the street is: passers-by and deliveries")
     helpers: int = Field(ge=0, le=200, description="automations, scripts and helpers with no "
                          "device")
     floors: list[LLMFloor] = Field(description="may be empty: many owners never define floors")
@@ -189,6 +191,7 @@ def to_design(home: LLMHome, home_type: str) -> HomeDesign:
             weekend_wake=r.weekend_wake, weekend_sleep=r.weekend_sleep,
             works_from_home=r.works_from_home, has_car=r.has_car) for r in home.residents],
         occupancy=home.occupancy,
+        setting=home.setting,
         helpers=home.helpers,
         extra={"language": home.language},
     )
@@ -202,6 +205,7 @@ def from_design(design: HomeDesign) -> LLMHome:
         latitude=design.latitude,
         longitude=design.longitude,
         occupancy=design.occupancy,
+        setting=design.setting,
         helpers=design.helpers,
         floors=[LLMFloor(name=f.name, level=f.level) for f in design.floors],
         areas=[LLMArea(name=a.name, kind=a.kind, floor_level=a.floor_level)
