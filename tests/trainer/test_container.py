@@ -25,6 +25,7 @@ import yaml
 from custom_components.home_type.core.model import load_model
 from tests.conftest import EQUAL_MIX, ROOT, run_trainer
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
+from tests.trainer.test_openai import _env as openai_env
 from trainer.pipeline_command import resolve_backend
 from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
 
@@ -119,17 +120,21 @@ def test_dockerignore_sends_only_what_the_image_needs() -> None:
     assert not included & {".venv", "data", "models", "config", "tests", ".git"}
 
 
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment minus anything that would choose for the code under test."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("OPENAI_", "HOME_TYPE_", "COMPOSE_", "PYTHONPATH"))}
+
+
 def compose_config(**env: str) -> dict:
     """``docker-compose config``: the file as docker-compose reads it, paths resolved."""
     tool = shutil.which("docker-compose")
     if tool is None:
         pytest.skip("docker-compose is not installed (apt-get install docker-compose; "
                     ".ci/run installs it)")
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("OPENAI_", "HOME_TYPE_", "COMPOSE_"))}
     result = subprocess.run([tool, "--project-directory", str(ROOT), "-f", str(COMPOSE),
                              "config"], capture_output=True, text=True, timeout=120,
-                            env={**clean, **env}, check=False)
+                            env={**environment_without_settings(), **env}, check=False)
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)
 
@@ -216,11 +221,9 @@ def test_pipeline_with_a_key_designs_homes_with_openai_and_stops_on_its_error(
         api: FakeOpenAI, tmp_path: Path) -> None:
     """The key compose passes through selects the OpenAI backend; its stop ends the pipeline."""
     api.script(quota_exhausted())
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "HOME_TYPE_")) and "proxy" not in k.lower()}
-    env.update(NO_PROXY="127.0.0.1,localhost", OPENAI_API_KEY="test-key",
-               OPENAI_BASE_URL=api.url, HOME_TYPE_COUNT="3", HOME_TYPE_DAYS="2")
-    result = run_trainer("pipeline", cwd=tmp_path, env=env)
+    env = {k: v for k, v in openai_env(api).items() if not k.startswith("HOME_TYPE_")}
+    result = run_trainer("pipeline", cwd=tmp_path,
+                         env={**env, "HOME_TYPE_COUNT": "3", "HOME_TYPE_DAYS": "2"})
     assert result.returncode == 3, result.stderr  # the OpenAI backend's "quota" exit code
     assert "notice: OPENAI_API_KEY is set" in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -238,10 +241,9 @@ def image_environment(tmp_path: Path) -> dict[str, str]:
     (hide / "homeassistant" / "__init__.py").write_text(
         "raise ModuleNotFoundError('the trainer image has no Home Assistant', "
         "name='homeassistant')\n")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OPENAI_", "HOME_TYPE_", "PYTHONPATH"))}
-    return {**env, "PYTHONPATH": str(hide), "HOME_TYPE_COUNT": "24", "HOME_TYPE_DAYS": "3",
-            "HOME_TYPE_COPIES": "1", "HOME_TYPE_MIX": EQUAL_MIX, "HOME_TYPE_MIN_ACCURACY": "0",
+    return {**environment_without_settings(), "PYTHONPATH": str(hide),
+            "HOME_TYPE_COUNT": "24", "HOME_TYPE_DAYS": "3", "HOME_TYPE_COPIES": "1",
+            "HOME_TYPE_MIX": EQUAL_MIX, "HOME_TYPE_MIN_ACCURACY": "0",
             "HOME_TYPE_MIN_MACRO_F1": "0", "PYTHONWARNINGS": "ignore"}
 
 
