@@ -9,11 +9,12 @@ existing file is a finished one, which is what makes a re-run after Ctrl-C resum
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -178,6 +179,26 @@ def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the main process: it cancels what has not started, and a home
     being written is finished (whole) rather than torn mid-import with a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # see _sigint_blocked
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Start workers with Ctrl-C blocked; they inherit the mask, and _ignore_sigint lifts it.
+
+    A worker spends a second or more importing before its initializer runs; a Ctrl-C in that
+    window killed it with a traceback on the terminal. multiprocessing's resource tracker is
+    started the same way. The main process gets a Ctrl-C that came meanwhile when this ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def run_jobs(
@@ -195,7 +216,8 @@ def run_jobs(
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                                   initializer=_ignore_sigint)
     try:
-        futures = [pool.submit(worker, job) for job in jobs]
+        with _sigint_blocked():  # submit starts the workers
+            futures = [pool.submit(worker, job) for job in jobs]
         for future in concurrent.futures.as_completed(futures):
             on_done(future.result())
     except BaseException:
