@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from .design import OUTDOOR_KINDS, HomeDesign
-from .world import MINUTE, World, mark, runs
+from .world import MINUTE, Array, World, mark, runs
 
 #: Rooms people pass through on the way to another, now and then for a minute.
 _TRANSIT_KINDS = ("hallway", "stairs", "entrance")
@@ -51,12 +52,12 @@ _STAY_MINUTES = {"bathroom": 9.0, "toilet": 4.0, "hallway": 1.5, "entrance": 1.5
                  "living_room": 45.0, "studio_room": 50.0, "office": 55.0, "media_room": 60.0}
 
 
-def _part_of_day(hour: np.ndarray) -> np.ndarray:
+def _part_of_day(hour: Array) -> Array:
     """Column of ``_ROOM_WEIGHTS`` for each local hour: 0 night … 4 late evening."""
     return np.searchsorted(np.array([6.0, 10.0, 17.0, 21.0]), hour, side="right")
 
 
-def _day_offsets(design: HomeDesign, first_local_midnight: float, n_days: int) -> np.ndarray:
+def _day_offsets(design: HomeDesign, first_local_midnight: float, n_days: int) -> Array:
     """UTC offset (s) at local noon of days -1 … ``n_days`` (index d+1 for day d)."""
     zone = ZoneInfo(design.timezone)
     noons = [first_local_midnight + (d + 0.5) * 86400 for d in range(-1, n_days + 1)]
@@ -74,7 +75,7 @@ def simulate_residents(world: World, first_local_midnight: float, n_days: int) -
     offsets = _day_offsets(design, first_local_midnight, n_days)  # index d+1 for day d
 
     def minute(day: int, hour: float) -> int:
-        utc = first_local_midnight + day * 86400 + hour * 3600 - offsets[day + 1]
+        utc: float = first_local_midnight + day * 86400 + hour * 3600 - offsets[day + 1]
         return round((utc - world.start) / MINUTE)
 
     def weekday(day: int) -> int:
@@ -190,7 +191,7 @@ def _place_residents(world: World) -> None:
         track[world.asleep[r]] = own_bed
         awake_home = world.home[r] & ~world.asleep[r]
         starts, ends = runs(awake_home)
-        draws = iter(rng.random(world.minutes // 2 + 64).tolist())
+        draws = iter(cast("list[float]", rng.random(world.minutes // 2 + 64).tolist()))
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             t = s
             last = -1

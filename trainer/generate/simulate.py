@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -29,7 +30,7 @@ from .design import HomeDesign
 from .environment import outdoor_temperature, solar_elevation
 from .registry import Registry, build_registry
 from .residents import simulate_residents
-from .world import MINUTE, World
+from .world import MINUTE, Array, World
 
 __all__ = ["SIMULATOR_VERSION", "World", "local_midnight", "run_simulation", "simulate"]
 
@@ -37,7 +38,7 @@ __all__ = ["SIMULATOR_VERSION", "World", "local_midnight", "run_simulation", "si
 SIMULATOR_VERSION = 1
 
 
-def _dedupe(times: np.ndarray, states: list[str]) -> tuple[np.ndarray, list[str]]:
+def _dedupe(times: Array, states: list[str]) -> tuple[Array, list[str]]:
     """Drop repeats of the same state: Home Assistant records a change, not a repeat."""
     if not states:
         return times, states
@@ -103,8 +104,8 @@ def run_simulation(
     )
     simulate_residents(world, first_local_midnight, days)
 
-    all_times: list[np.ndarray] = []
-    all_ids: list[np.ndarray] = []
+    all_times: list[Array] = []
+    all_ids: list[Array] = []
     all_states: list[str] = []
     names: list[str] = []
     for position, plan in enumerate(registry.plans):
@@ -113,7 +114,7 @@ def run_simulation(
         times = np.asarray(times, dtype=np.float64)
         keep = (times > start) & (times < world.end)
         times = times[keep]
-        states = [s for s, k in zip(states, keep.tolist(), strict=True) if k]
+        states = [s for s, k in zip(states, cast("list[bool]", keep.tolist()), strict=True) if k]
         initial = initial_state(plan, (times, states))
         times, states = _dedupe(np.concatenate([[start], times]), [initial, *states])
         all_times.append(times)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.signal import lfilter
 
 from .design import HomeDesign
@@ -19,9 +21,12 @@ from .design import HomeDesign
 #: Seconds in a minute: the simulation's time step.
 MINUTE = 60.0
 
+#: A numpy array of any shape and dtype; what it holds per minute is said where it is used.
+Array = npt.NDArray[Any]
+
 #: What a behaviour returns: event times (epoch seconds) and the state entered at each, the
 #: initial state excluded.
-Events = tuple[np.ndarray, list[str]]
+Events = tuple[Array, list[str]]
 NO_EVENTS: Events = (np.zeros(0), [])
 
 
@@ -33,21 +38,21 @@ class World:
     rng: np.random.Generator
     start: float
     minutes: int
-    t: np.ndarray                 # epoch seconds of each minute
-    hour: np.ndarray              # local hour of day (float)
-    day: np.ndarray               # local day index, 0 = first day
-    weekend: np.ndarray           # bool per minute
-    elevation: np.ndarray         # sun elevation, degrees
-    outdoor: np.ndarray           # outdoor temperature, °C
-    home: np.ndarray              # (residents, minutes) bool
-    asleep: np.ndarray            # (residents, minutes) bool
-    room: np.ndarray              # (residents, minutes) area index, -1 away
-    occupied: np.ndarray          # (areas, minutes) bool, someone awake there
-    heating: np.ndarray           # bool per minute: heating season
-    cooling: np.ndarray           # bool per minute
+    t: Array                 # epoch seconds of each minute
+    hour: Array              # local hour of day (float)
+    day: Array               # local day index, 0 = first day
+    weekend: Array           # bool per minute
+    elevation: Array         # sun elevation, degrees
+    outdoor: Array           # outdoor temperature, °C
+    home: Array              # (residents, minutes) bool
+    asleep: Array            # (residents, minutes) bool
+    room: Array              # (residents, minutes) area index, -1 away
+    occupied: Array          # (areas, minutes) bool, someone awake there
+    heating: Array           # bool per minute: heating season
+    cooling: Array           # bool per minute
     has_ac: bool
-    departures: list[np.ndarray] = field(default_factory=list)  # minute indices per resident
-    arrivals: list[np.ndarray] = field(default_factory=list)
+    departures: list[Array] = field(default_factory=list)  # minute indices per resident
+    arrivals: list[Array] = field(default_factory=list)
     cache: dict[object, object] = field(default_factory=dict)
 
     @property
@@ -56,7 +61,7 @@ class World:
         return self.start + self.minutes * MINUTE
 
     @property
-    def anyone_home(self) -> np.ndarray:
+    def anyone_home(self) -> Array:
         """Per minute: at least one resident is at home, awake or asleep."""
         key = "anyone_home"
         if key not in self.cache:
@@ -65,7 +70,7 @@ class World:
         return self.cache[key]  # type: ignore[return-value]
 
     @property
-    def anyone_awake(self) -> np.ndarray:
+    def anyone_awake(self) -> Array:
         """Per minute: at least one resident is at home and awake."""
         key = "anyone_awake"
         if key not in self.cache:
@@ -77,7 +82,7 @@ class World:
         """The kind of a design area (``"other"`` for a device in no area)."""
         return self.design.areas[area].kind if area is not None else "other"
 
-    def seconds(self, minute_indices: np.ndarray) -> np.ndarray:
+    def seconds(self, minute_indices: Array) -> Array:
         """Random second inside each given minute."""
         m = np.asarray(minute_indices, dtype=np.float64)
         return self.start + m * MINUTE + self.rng.uniform(0.0, MINUTE, m.shape)
@@ -87,14 +92,14 @@ class World:
 # Interval helpers
 
 
-def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def runs(mask: Array) -> tuple[Array, Array]:
     """Start and end (exclusive) indices of the True runs of a boolean array."""
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     change = np.diff(padded)
     return np.flatnonzero(change == 1), np.flatnonzero(change == -1)
 
 
-def mark(starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
+def mark(starts: Array, ends: Array, length: int) -> Array:
     """Boolean array, True inside each ``[start, end)``; intervals are clipped to the array."""
     s = np.clip(np.asarray(starts, dtype=np.int64), 0, length)
     e = np.clip(np.asarray(ends, dtype=np.int64), 0, length)
@@ -105,7 +110,7 @@ def mark(starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
     return np.cumsum(delta[:-1]) > 0
 
 
-def merge(on: np.ndarray, off: np.ndarray, gap: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def merge(on: Array, off: Array, gap: float = 0.0) -> tuple[Array, Array]:
     """Union of ``[on, off)`` intervals (seconds); intervals closer than ``gap`` are joined."""
     if on.size == 0:
         return on, off
@@ -121,7 +126,7 @@ def merge(on: np.ndarray, off: np.ndarray, gap: float = 0.0) -> tuple[np.ndarray
     return starts, ends
 
 
-def toggle(on: np.ndarray, off: np.ndarray, on_state: str = "on",
+def toggle(on: Array, off: Array, on_state: str = "on",
            off_state: str = "off") -> Events:
     """Events for a set of on-intervals: on at each start, off at each end."""
     on, off = merge(np.asarray(on, dtype=np.float64), np.asarray(off, dtype=np.float64))
@@ -130,10 +135,10 @@ def toggle(on: np.ndarray, off: np.ndarray, on_state: str = "on",
     return times, [on_state, off_state] * on.size
 
 
-def cycle(world: World, times: np.ndarray, steps: list[tuple[str, tuple[float, float]]]) -> Events:
+def cycle(world: World, times: Array, steps: list[tuple[str, tuple[float, float]]]) -> Events:
     """A fixed sequence of states after each trigger, e.g. opening → open → closing → closed."""
     rng = world.rng
-    all_t: list[np.ndarray] = []
+    all_t: list[Array] = []
     all_s: list[str] = []
     times = np.sort(np.asarray(times, dtype=np.float64))
     # Triggers inside an unfinished cycle are dropped, like a second button press.
@@ -157,7 +162,7 @@ def cycle(world: World, times: np.ndarray, steps: list[tuple[str, tuple[float, f
 # Sensor series
 
 
-def quantized(world: World, series: Callable[[np.ndarray], np.ndarray], interval: float,
+def quantized(world: World, series: Callable[[Array], Array], interval: float,
               resolution: float, decimals: int) -> Events:
     """A sensor sampled every ``interval`` s (jittered), reporting when its rounded value moves."""
     rng = world.rng
@@ -173,14 +178,14 @@ def quantized(world: World, series: Callable[[np.ndarray], np.ndarray], interval
     return times, [fmt.format(v) for v in values.tolist()]
 
 
-def sample_at(world: World, values_per_minute: np.ndarray, times: np.ndarray) -> np.ndarray:
+def sample_at(world: World, values_per_minute: Array, times: Array) -> Array:
     """A per-minute series read at arbitrary times (clamped to the simulated span)."""
     idx = np.clip(((times - world.start) // MINUTE).astype(np.int64), 0, world.minutes - 1)
     return values_per_minute[idx]
 
 
-def ar_noise(rng: np.random.Generator, times: np.ndarray, sigma: float,
-             tau_hours: float) -> np.ndarray:
+def ar_noise(rng: np.random.Generator, times: Array, sigma: float,
+             tau_hours: float) -> Array:
     """Smooth noise (an Ornstein-Uhlenbeck walk) at roughly evenly spaced sample times."""
     if times.size == 0:
         return times
@@ -188,13 +193,14 @@ def ar_noise(rng: np.random.Generator, times: np.ndarray, sigma: float,
     decay = math.exp(-step / tau_hours)
     shocks = rng.normal(0.0, sigma * math.sqrt(1 - decay ** 2), times.size)
     shocks[0] = rng.normal(0.0, sigma)
-    return lfilter([1.0], [1.0, -decay], shocks)
+    walk: Array = lfilter([1.0], [1.0, -decay], shocks)
+    return walk
 
 
-def power_series(world: World, on: np.ndarray, off: np.ndarray, watts: float,
-                 idle: float) -> Callable[[np.ndarray], np.ndarray]:
+def power_series(world: World, on: Array, off: Array, watts: float,
+                 idle: float) -> Callable[[Array], Array]:
     """Power (W) at given times: ``watts`` with noise inside ``[on, off)``, else ``idle``."""
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         inside = np.searchsorted(on, times, side="right") - 1
         active = (inside >= 0) & (times < off[np.clip(inside, 0, None)]) if on.size else \
             np.zeros(times.shape, dtype=bool)

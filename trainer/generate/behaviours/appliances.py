@@ -8,6 +8,7 @@ from ..registry import EntityPlan
 from ..world import (
     MINUTE,
     NO_EVENTS,
+    Array,
     Events,
     World,
     cycle,
@@ -87,7 +88,7 @@ def irrigation(world: World, plan: EntityPlan) -> Events:
     return toggle(begins, begins + rng.uniform(600, 1800, begins.size), "open", "closed")
 
 
-def _washer_loads(world: World, plan: EntityPlan) -> tuple[np.ndarray, np.ndarray]:
+def _washer_loads(world: World, plan: EntityPlan) -> tuple[Array, Array]:
     """Washing-machine loads (on, off seconds) while someone is up in the daytime."""
     key = ("washer", plan.device_index)
     if key not in world.cache:
@@ -127,8 +128,9 @@ def router(world: World, plan: EntityPlan) -> Events:
         np.zeros(world.minutes)
     base = 5 + 300 * people * (world.hour > 18)
 
-    def series(times: np.ndarray) -> np.ndarray:
-        return sample_at(world, base, times) * np.exp(rng.normal(0, 0.6, times.shape))
+    def series(times: Array) -> Array:
+        traffic: Array = sample_at(world, base, times) * np.exp(rng.normal(0, 0.6, times.shape))
+        return traffic
     return quantized(world, series, float(rng.choice([600.0, 900.0])), 1.0, 0)
 
 

@@ -5,10 +5,12 @@ Sensors report at their real rates, and only when their rounded value moves, as 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from ..registry import EntityPlan
-from ..world import MINUTE, Events, World, ar_noise, quantized, sample_at, toggle
+from ..world import MINUTE, Array, Events, World, ar_noise, quantized, sample_at, toggle
 from .triggers import DARK_KINDS, area_runs, darkness, device_owner, random_sessions
 
 
@@ -38,7 +40,7 @@ def thermostat(world: World, plan: EntityPlan) -> Events:
     return np.array(times), states
 
 
-def _indoor_base(world: World) -> np.ndarray:
+def _indoor_base(world: World) -> Array:
     """Indoor temperature per minute: setpoint while heating, else drifting with the weather."""
     key = "indoor_base"
     if key not in world.cache:
@@ -63,7 +65,7 @@ def indoor_temperature(world: World, plan: EntityPlan) -> Events:
     offset = rng.normal(0, 0.8)
     interval = float(rng.choice([600.0, 900.0, 1800.0]))
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, base, times) + offset + ar_noise(rng, times, 0.25, 2.0)
     return quantized(world, series, interval, 0.1, 1)
 
@@ -73,7 +75,7 @@ def outdoor_temp(world: World, plan: EntityPlan) -> Events:
     rng = world.rng
     interval = float(rng.choice([300.0, 600.0]))
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, world.outdoor, times) + ar_noise(rng, times, 0.4, 1.0)
     return quantized(world, series, interval, 0.1, 1)
 
@@ -83,14 +85,14 @@ def humidity(world: World, plan: EntityPlan) -> Events:
     rng = world.rng
     interval = float(rng.choice([600.0, 900.0, 1800.0]))
     base = rng.uniform(38, 55) + (15.0 if plan.outdoor else 0.0)
-    shower = np.zeros(world.minutes)
+    shower: Array = np.zeros(world.minutes)
     if world.kind(plan.area_index) == "bathroom" and plan.area_index is not None:
         occupied = world.occupied[plan.area_index].astype(np.float64)
         kernel = np.exp(-np.arange(60) / 20.0)
         shower = np.convolve(occupied, kernel)[: world.minutes] * 1.2
     season = -0.4 * (world.outdoor - 12.0) if plan.outdoor else 0.25 * (world.outdoor - 12.0)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         value = base + sample_at(world, season + shower, times) + ar_noise(rng, times, 1.5, 6.0)
         return np.clip(value, 15, 99)
     return quantized(world, series, interval, 1.0, 0)
@@ -106,7 +108,7 @@ def illuminance(world: World, plan: EntityPlan) -> Events:
     lamp = occupied & darkness(world)
     lux = factor * np.clip(np.sin(np.radians(world.elevation)), 0, None) + lamp * 120.0
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         value = sample_at(world, lux, times) * np.exp(ar_noise(rng, times, 0.15, 1.0))
         return np.where(value < 5, 0, np.round(value, -1))
     return quantized(world, series, interval, 1.0, 0)
@@ -117,7 +119,7 @@ def wind(world: World, plan: EntityPlan) -> Events:
     rng = world.rng
     mean = rng.uniform(5, 18)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return np.clip(mean * np.exp(ar_noise(rng, times, 0.5, 2.0)), 0, 120)
     return quantized(world, series, float(rng.choice([300.0, 600.0])), 0.1, 1)
 
@@ -129,9 +131,10 @@ def air_quality(world: World, plan: EntityPlan) -> Events:
                                     ((world.hour > 18) & (world.hour < 19.5)))
     level = 6 + 25 * cooking
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         noise = np.exp(ar_noise(rng, times, 0.35, 1.5))
-        return np.clip(sample_at(world, level, times) * noise, 0, 500)
+        pm25: Array = np.clip(sample_at(world, level, times) * noise, 0, 500)
+        return pm25
     return quantized(world, series, 300.0, 1.0, 0)
 
 
@@ -154,7 +157,7 @@ def stove_temperature(world: World, plan: EntityPlan) -> Events:
         heat[lit:] = np.maximum(heat[lit:], curve)
     room = _indoor_base(world) + heat
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, room, times)
     return quantized(world, series, 180.0, 1.0, 0)
 
@@ -189,7 +192,7 @@ def tank_temperature(world: World, plan: EntityPlan) -> Events:
     dip = np.convolve(use.astype(np.float64), kernel)[: world.minutes] * 0.12
     tank = rng.uniform(48, 58) - np.clip(dip, 0, 15)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, tank, times) + ar_noise(rng, times, 0.3, 1.0)
     return quantized(world, series, 600.0, 1.0, 0)
 
@@ -219,11 +222,12 @@ def phone_battery(world: World, plan: EntityPlan) -> Events:
     drain = np.where(charging, 40.0, -rng.uniform(3.0, 7.0)) / 12.0  # % per 5 minutes
     level = np.empty(drain.size // 5 + 1)
     current = rng.uniform(40, 100)
-    for i, d in enumerate(drain[::5].tolist()):  # a clipped accumulation, 5-minute steps
+    # A clipped accumulation, in 5-minute steps.
+    for i, d in enumerate(cast("list[float]", drain[::5].tolist())):
         current = min(100.0, max(5.0, current + d))
         level[i] = current
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         idx = np.clip(((times - world.start) // 300).astype(np.int64), 0, level.size - 1)
         return level[idx]
     return quantized(world, series, 900.0, 1.0, 0)

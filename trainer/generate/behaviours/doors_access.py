@@ -6,6 +6,7 @@ They follow residents leaving and coming home, visitors at the door, and the day
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 
@@ -117,5 +118,5 @@ def doorbell(world: World, plan: EntityPlan) -> Events:
     presses = np.sort(world.seconds(random_minutes(world, world.anyone_awake,
                                                    _DELIVERIES[world.design.setting])))
     stamps = [datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
-              for t in presses.tolist()]
+              for t in cast("list[float]", presses.tolist())]
     return presses, stamps

@@ -12,6 +12,7 @@ from ..registry import EntityPlan
 from ..world import (
     MINUTE,
     NO_EVENTS,
+    Array,
     Events,
     World,
     merge,
@@ -23,7 +24,7 @@ from ..world import (
 from .triggers import area_runs, darkness, random_sessions
 
 
-def _plug_on(world: World, plan: EntityPlan) -> tuple[str, np.ndarray, np.ndarray, float]:
+def _plug_on(world: World, plan: EntityPlan) -> tuple[str, Array, Array, float]:
     """What a smart plug powers (drawn once per device), its on-intervals and its watts."""
     key = ("plug", plan.device_index)
     if key not in world.cache:
@@ -75,7 +76,7 @@ def plug_power(world: World, plan: EntityPlan) -> Events:
     return quantized(world, power_series(world, on, off, watts, idle), interval, 1.0, 0)
 
 
-def _on_time(on: np.ndarray, off: np.ndarray, times: np.ndarray) -> np.ndarray:
+def _on_time(on: Array, off: Array, times: Array) -> Array:
     """Seconds spent inside disjoint sorted ``[on, off)`` intervals up to each time."""
     if on.size == 0:
         return np.zeros(times.shape)
@@ -83,7 +84,8 @@ def _on_time(on: np.ndarray, off: np.ndarray, times: np.ndarray) -> np.ndarray:
     before = np.concatenate(([0.0], np.cumsum(lengths)))
     k = np.searchsorted(on, times, side="right")
     current = np.clip(times - on[np.maximum(k - 1, 0)], 0, lengths[np.maximum(k - 1, 0)])
-    return before[np.maximum(k - 1, 0)] + np.where(k > 0, current, 0.0)
+    spent: Array = before[np.maximum(k - 1, 0)] + np.where(k > 0, current, 0.0)
+    return spent
 
 
 def plug_energy(world: World, plan: EntityPlan) -> Events:
@@ -91,12 +93,12 @@ def plug_energy(world: World, plan: EntityPlan) -> Events:
     _, on, off, watts = _plug_on(world, plan)
     start_kwh = world.rng.uniform(0, 400)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return start_kwh + _on_time(on, off, times) * watts / 3.6e6
     return quantized(world, series, 600.0, 0.01, 2)
 
 
-def _home_load(world: World) -> np.ndarray:
+def _home_load(world: World) -> Array:
     """Whole-home draw (W) per minute: base load, people up, cooking, cold-weather heating."""
     key = "home_load"
     if key not in world.cache:
@@ -116,7 +118,7 @@ def home_power(world: World, plan: EntityPlan) -> Events:
     load = _home_load(world)
     interval = float(world.rng.choice([300.0, 600.0]))
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, load, times) * world.rng.lognormal(0, 0.25, times.shape)
     return quantized(world, series, interval, 10.0, 0)
 
@@ -125,12 +127,12 @@ def home_energy(world: World, plan: EntityPlan) -> Events:
     """The whole-home energy meter counts up the kWh the home draws."""
     cumulative = np.cumsum(_home_load(world)) / 60.0 / 1000.0 + world.rng.uniform(1000, 30000)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, cumulative, times)
     return quantized(world, series, 600.0, 0.1, 1)
 
 
-def _solar(world: World) -> np.ndarray:
+def _solar(world: World) -> Array:
     """Solar production (W) per minute: the sun's height times the day's clouds."""
     key = "solar"
     if key not in world.cache:
@@ -145,7 +147,7 @@ def solar_power(world: World, plan: EntityPlan) -> Events:
     """Solar inverters report production that follows the sun and the day's clouds."""
     produced = _solar(world)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         value = sample_at(world, produced, times)
         return np.where(value > 5, value * world.rng.normal(1, 0.05, times.shape), 0.0)
     return quantized(world, series, 300.0, 1.0, 0)
@@ -155,12 +157,12 @@ def solar_energy(world: World, plan: EntityPlan) -> Events:
     """Solar energy meters count up the kWh produced."""
     cumulative = np.cumsum(_solar(world)) / 60.0 / 1000.0 + world.rng.uniform(500, 20000)
 
-    def series(times: np.ndarray) -> np.ndarray:
+    def series(times: Array) -> Array:
         return sample_at(world, cumulative, times)
     return quantized(world, series, 900.0, 0.1, 1)
 
 
-def _ev_sessions(world: World, plan: EntityPlan) -> tuple[np.ndarray, np.ndarray]:
+def _ev_sessions(world: World, plan: EntityPlan) -> tuple[Array, Array]:
     """Charging sessions after some of the drivers' evening arrivals, 1-4 hours each."""
     key = ("ev", plan.device_index)
     if key not in world.cache:

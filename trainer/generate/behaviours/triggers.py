@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import EntityPlan
-from ..world import MINUTE, World, runs
+from ..world import MINUTE, Array, World, runs
 
 #: Rooms without much daylight: a light goes on there whatever the sun does.
 DARK_KINDS = frozenset({
@@ -18,7 +18,7 @@ DARK_KINDS = frozenset({
 })
 
 
-def area_runs(world: World, area: int | None, gap: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def area_runs(world: World, area: int | None, gap: int = 2) -> tuple[Array, Array]:
     """Minutes ``[start, end)`` someone is up in an area; gaps of ``gap`` minutes are bridged."""
     if area is None or area >= world.occupied.shape[0]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -35,7 +35,7 @@ def area_runs(world: World, area: int | None, gap: int = 2) -> tuple[np.ndarray,
     return world.cache[key]  # type: ignore[return-value]
 
 
-def darkness(world: World) -> np.ndarray:
+def darkness(world: World) -> Array:
     """Per minute: too dark indoors without a lamp (the sun low, later on a cloudy day)."""
     key = "dark"
     if key not in world.cache:
@@ -44,7 +44,7 @@ def darkness(world: World) -> np.ndarray:
     return world.cache[key]  # type: ignore[return-value]
 
 
-def comings_and_goings(world: World, cars_only: bool = False) -> np.ndarray:
+def comings_and_goings(world: World, cars_only: bool = False) -> Array:
     """Minutes anyone (or, with ``cars_only``, anyone with a car) left or came home."""
     picks = []
     for r, person in enumerate(world.design.residents):
@@ -54,7 +54,7 @@ def comings_and_goings(world: World, cars_only: bool = False) -> np.ndarray:
     return np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
 
 
-def random_minutes(world: World, mask: np.ndarray, per_day: float) -> np.ndarray:
+def random_minutes(world: World, mask: Array, per_day: float) -> Array:
     """About ``per_day`` random minutes a day, drawn among the minutes where ``mask`` holds."""
     candidates = np.flatnonzero(mask)
     if candidates.size == 0 or per_day <= 0:
@@ -63,8 +63,8 @@ def random_minutes(world: World, mask: np.ndarray, per_day: float) -> np.ndarray
     return world.rng.choice(candidates, size=n)
 
 
-def random_sessions(world: World, mask: np.ndarray, per_day: float, minutes: tuple[float, float]
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def random_sessions(world: World, mask: Array, per_day: float, minutes: tuple[float, float]
+                    ) -> tuple[Array, Array]:
     """Sessions (begin, end seconds) at ``random_minutes``, each lasting ``minutes`` (range)."""
     begins = world.seconds(random_minutes(world, mask, per_day))
     return begins, begins + world.rng.uniform(*minutes, begins.size) * MINUTE
