@@ -347,11 +347,11 @@ def evaluate(
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
 ) -> None:
     """Score the compiled model on homes of another seed, per history window."""
-    from custom_components.home_type.core.model import ModelError, load_model
+    from custom_components.home_type.core.model import ModelError, load_model, results_path_for
 
     from .dataset import DatasetError
     from .metrics import class_table, summary_table
-    from .train import evaluate_model, results_path_for, write_results
+    from .train import evaluate_model, write_results
 
     try:
         predictor = load_model(model)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -104,7 +105,7 @@ def pipeline(  # noqa: PLR0917 -- typer maps each parameter to a flag
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
     evaluation = folder.with_name(folder.name + "_eval")
     eval_seed = seed + EVAL_SEED_OFFSET
-    steps = [
+    steps: list[tuple[str, str, Callable[[], None]]] = [
         ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}) in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
                           mix=mix)),

@@ -131,7 +131,8 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
     try:
         results: dict[str, Any] = json.loads(candidate.results)
         version = results.get("model_version")
-        section, where = results.get("evaluation"), "evaluation homes"
+        section: Any = results.get("evaluation")
+        where = "evaluation homes"
         if not section:
             section, where = results.get("holdout"), "held-out homes"
         window = section["by_window"][THRESHOLD_WINDOW]
