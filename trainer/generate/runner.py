@@ -176,33 +176,19 @@ def pending(jobs: Iterable[HomeJob], overwrite: bool) -> list[HomeJob]:
     return [job for job in jobs if overwrite or not job.path.exists()]
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process.
-
-    The main process cancels what has not started, and a home being written is finished (whole)
-    rather than torn mid-import with a traceback.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # see _sigint_blocked
-
-
 @contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Start workers with Ctrl-C blocked; they inherit the mask, and _ignore_sigint lifts it.
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored; the main process alone handles Ctrl-C.
 
-    A worker spends a second or more importing before its initializer runs; a Ctrl-C in that
-    window killed it with a traceback on the terminal. multiprocessing's resource tracker is
-    started the same way. The main process gets a Ctrl-C that came meanwhile when this ends.
+    A spawned worker inherits an ignored SIGINT from the moment it exists, so one still
+    importing when Ctrl-C arrives cannot die with a traceback; the main process cancels what
+    has not started, and a home being written is finished whole.
     """
-    if not hasattr(signal, "pthread_sigmask"):  # Windows
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_jobs(
@@ -217,10 +203,10 @@ def run_jobs(
             on_done(worker(job))
         return
     context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                  initializer=_ignore_sigint)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        with _sigint_blocked():  # submit starts the workers
+        with _workers_ignore_ctrl_c():
+            # submit() starts the worker processes (up to max_workers) as it queues jobs.
             futures = [pool.submit(worker, job) for job in jobs]
         for future in concurrent.futures.as_completed(futures):
             on_done(future.result())
