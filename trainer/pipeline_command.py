@@ -66,7 +66,7 @@ def _verify_in_new_process(model: Path) -> None:
 
 
 @app.command()
-def pipeline(  # noqa: PLR0917 -- typer maps each parameter to a flag
+def pipeline(
     count: Annotated[int, typer.Option(
         min=1, envvar="HOME_TYPE_COUNT",
         help="Homes to train on, and as many evaluation homes.")] = 100,

@@ -95,6 +95,7 @@ class TrainingRun:
 
     @property
     def results_path(self) -> Path:
+        """The run's figures: ``…_results.json`` beside the model."""
         return results_path_for(self.output)
 
 
