@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import BigInteger
+from sqlalchemy.types import BigInteger, Float, Integer
 
 from .core.activity import (
     EMPTY_SUMMARY,
@@ -81,9 +81,11 @@ def hour_of_week(offset: int) -> ColumnElement[int]:
     parameters: PostgreSQL only matches the GROUP BY expression to the selected one when both
     are the same text.
     """
-    local = States.last_updated_ts + literal_column(str(int(offset)))
-    bucket = floor_int(local / literal_column(str(SECONDS_PER_HOUR)))
-    return bucket % literal_column(str(HOURS_PER_WEEK))
+    local = States.last_updated_ts + literal_column(str(int(offset)), Integer())
+    # A float divisor: SQLAlchemy then divides in double precision on every dialect
+    # (CAST(3600 AS FLOAT) on PostgreSQL, 3600 + 0.0 on SQLite), as numpy does.
+    bucket = floor_int(local / literal_column(str(SECONDS_PER_HOUR), Float()))
+    return bucket % literal_column(str(HOURS_PER_WEEK), Integer())
 
 
 def _count_rows(
