@@ -23,6 +23,9 @@ from homeassistant.helpers import (
     floor_registry as fr,
 )
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 from custom_components.home_type.core.features import FEATURE_NAMES, FEATURE_VERSION
 from custom_components.home_type.core.model import (
@@ -129,6 +132,9 @@ async def async_load_home(hass: HomeAssistant, home: HomeSnapshot) -> None:
         assert area_id is not None or device_area is None, entity
         if area_id != device_area:
             entity_registry.async_update_entity(created.entity_id, area_id=area_id)
+    # The recorder writes the registries' events first, so that the bulk insert does not
+    # hold the database's write lock against it.
+    await async_wait_recording_done(hass)
     await async_insert_events(hass, home.events)
 
 
@@ -142,14 +148,19 @@ async def async_insert_events(hass: HomeAssistant, events: EventLog) -> None:
             metas = [StatesMeta(entity_id=entity_id) for entity_id in events.entities]
             session.add_all(metas)
             session.flush()
-            ids = np.array([meta.metadata_id for meta in metas])[events.index]
-            rows = [
-                {"metadata_id": metadata_id, "state": state, "last_updated_ts": stamp}
-                for metadata_id, state, stamp in zip(
-                    ids.tolist(), events.states, events.timestamps.tolist(), strict=True
+            ids = np.array([meta.metadata_id for meta in metas])[events.index].tolist()
+            stamps = events.timestamps.tolist()
+            for start in range(0, len(ids), 50_000):
+                stop = start + 50_000
+                session.execute(
+                    States.__table__.insert(),
+                    [
+                        {"metadata_id": metadata_id, "state": state, "last_updated_ts": stamp}
+                        for metadata_id, state, stamp in zip(
+                            ids[start:stop], events.states[start:stop], stamps[start:stop],
+                            strict=True,
+                        )
+                    ],
                 )
-            ]
-            for start in range(0, len(rows), 50_000):
-                session.execute(States.__table__.insert(), rows[start : start + 50_000])
 
     await get_instance(hass).async_add_executor_job(insert)
