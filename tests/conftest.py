@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from custom_components.home_type.core.snapshot import read_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,3 +59,35 @@ def small_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
                          "--mix", EQUAL_MIX, "--output", str(output))
     assert result.returncode == 0, result.stderr
     return output
+
+
+#: ``python -m trainer`` with Ctrl-C armed as in a terminal. A job started in the background
+#: inherits an ignored SIGINT; resetting it in the child itself (not in a ``preexec_fn``) stays
+#: safe while the test process runs threads, such as the fake OpenAI server.
+_AS_FROM_A_TERMINAL = ("import runpy, signal; signal.signal(signal.SIGINT, "
+                       "signal.default_int_handler); runpy.run_module('trainer', "
+                       "run_name='__main__', alter_sys=True)")
+
+
+def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,
+                               timeout: float = 120) -> tuple[str, list[Path]]:
+    """Start ``python -m trainer ARGS``, press Ctrl-C once a home file appears in ``folder``.
+
+    Asserts the run ended as an interrupted run must (exit 130, a message, no traceback) and
+    that every file left is a whole home; returns stderr and the files left, sorted.
+    """
+    process = subprocess.Popen([sys.executable, "-c", _AS_FROM_A_TERMINAL, *args], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not any(folder.glob("home_*.json.gz")):
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    written = sorted(folder.iterdir())
+    assert all(p.name.startswith("home_") and p.name.endswith(".json.gz") for p in written)
+    for path in written:
+        read_snapshot(path)  # every file left is whole: no partial or temporary file
+    return stderr, written

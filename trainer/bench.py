@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from custom_components.home_type.core.atomic import atomic_write_bytes
@@ -72,6 +73,81 @@ def bench_generate() -> Measurements:
         "size_on_disk_mb": round(size / 1e6, 1),
         "target_wall_seconds": 60,
         "original_pipeline": "26-52 hours through an LLM",
+    }
+
+
+def _ensure_training_data() -> tuple[Path, Path]:
+    """The homes scripts/train uses; generated here if missing (same seeds and flags)."""
+    train, evaluation = ROOT / "data" / "synthetic_homes", ROOT / "data" / "synthetic_homes_eval"
+    for folder, seed in ((train, 42), (evaluation, 1042)):
+        subprocess.run([sys.executable, "-m", "trainer", "generate", "--count", "100", "--days",
+                        "90", "--seed", str(seed), "--output", str(folder)], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return train, evaluation
+
+
+@benchmark("train", "Training on 100 homes (seed 42), evaluated on 100 of seed 1042")
+def bench_train() -> Measurements:
+    train, evaluation = _ensure_training_data()
+    with tempfile.TemporaryDirectory() as folder:
+        model = Path(folder) / "home_type_classifier.pkl"
+        wall, cpu, peak = _run_timed([sys.executable, "-m", "trainer", "train",
+                                      "--synthetic-homes", str(train), "--evaluation-homes",
+                                      str(evaluation), "--output", str(model)])
+        results = json.loads(model.with_name("home_type_classifier_results.json").read_text())
+        size = model.stat().st_size
+    return {
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "peak_worker_rss_mb": round(peak, 0),
+        "model_file_bytes": size,
+        "model_file_mb": round(size / 1e6, 2),
+        "compiled_vs_sklearn_max_abs_diff": results["compiled_vs_sklearn_max_abs_diff"],
+        "target_wall_seconds": 60,
+        "target_model_mb": 2,
+    }
+
+
+@benchmark("classify", "Classifying one home from its snapshot (features + predict, numpy only)")
+def bench_classify() -> Measurements:
+    from custom_components.home_type.core.classify import classify
+    from custom_components.home_type.core.features import extract_features
+    from custom_components.home_type.core.model import load_model
+
+    from .dataset import load_homes, window_summary
+
+    model_path = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
+    began = time.perf_counter()
+    model = load_model(model_path)
+    load_ms = (time.perf_counter() - began) * 1000
+    _, evaluation = _ensure_training_data()
+    homes = load_homes(evaluation)
+    summaries = [window_summary(home, 10) for home in homes]
+    timings = []
+    feature_timings = []
+    for _ in range(5):
+        for home, summary in zip(homes, summaries, strict=True):
+            t0 = time.perf_counter()
+            extract_features(home.snapshot, summary)
+            t1 = time.perf_counter()
+            classify(home.snapshot, summary, model)
+            t2 = time.perf_counter()
+            feature_timings.append((t1 - t0) * 1000)
+            timings.append((t2 - t1) * 1000)
+    t0 = time.perf_counter()
+    for home in homes[:20]:
+        window_summary(home, 10)
+    summary_ms = (time.perf_counter() - t0) * 1000 / 20
+    return {
+        "model": str(model_path.relative_to(ROOT)),
+        "homes": len(homes),
+        # classify = features + compiled forest + calibration, from snapshot and summary
+        "classify_ms_median": round(float(np.median(timings)), 2),
+        "classify_ms_p95": round(float(np.percentile(timings, 95)), 2),
+        "features_ms_median": round(float(np.median(feature_timings)), 3),
+        "summary_from_90_day_file_ms_mean": round(summary_ms, 1),
+        "model_load_ms": round(load_ms, 1),
+        "target_classify_ms": 10,
     }
 
 

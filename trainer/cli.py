@@ -32,6 +32,7 @@ from rich.table import Table
 from custom_components.home_type.core.activity import summarize_events
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
+from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
     DEFAULT_MIX,
     GenerationError,
@@ -96,10 +97,12 @@ def generate(
     count: Annotated[int, typer.Option(help="Number of homes to generate.")] = 100,
     days: Annotated[int, typer.Option(help="Days of history per home.")] = 90,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and flags, same files.")] = 42,
-    output: Annotated[Path, typer.Option(help="Folder for home_001.json.gz …")] = Path(
-        "data/synthetic_homes"),
+    output: Annotated[Path | None, typer.Option(
+        help="Folder for home_001.json.gz … (default: data/synthetic_homes, or "
+             "data/synthetic_homes_llm with --backend openai).", show_default=False)] = None,
     backend: Annotated[str, typer.Option(
-        help="procedural (offline, default) or openai (layouts designed by an LLM).")
+        help="procedural (offline, default) or openai (layouts designed by an LLM; see "
+             "docs/openai.md).")
     ] = "procedural",
     mix: Annotated[str | None, typer.Option(
         help="Label mix as LABEL=WEIGHT,… (default: the original dataset's "
@@ -107,15 +110,42 @@ def generate(
     workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Regenerate homes whose file exists (default: skip them).")] = False,
+    model: Annotated[str, typer.Option(
+        help="openai: the model that designs the homes.", rich_help_panel="OpenAI backend")
+    ] = DEFAULT_LLM_MODEL,
+    concurrency: Annotated[int, typer.Option(
+        help="openai: requests in flight at once.", rich_help_panel="OpenAI backend")
+    ] = OpenAISettings.concurrency,
+    rpm: Annotated[int, typer.Option(
+        help="openai: client-side limit of requests per minute.",
+        rich_help_panel="OpenAI backend")] = OpenAISettings.rpm,
+    tpm: Annotated[int, typer.Option(
+        help="openai: client-side limit of tokens per minute (prompt + max reply, as OpenAI "
+             "counts them).", rich_help_panel="OpenAI backend")] = OpenAISettings.tpm,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="openai: print the planned requests and the estimated tokens and "
+        "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,
 ) -> None:
-    """Generate synthetic homes with 90 days of simulated state changes, offline and seeded."""
-    if backend != "procedural":
-        if backend == "openai":
-            raise UserError("the openai backend is not available in this version")
+    """Generate synthetic homes with 90 days of simulated state changes, offline and seeded.
+
+    With --backend openai an LLM designs each home instead: see docs/openai.md.
+    """
+    if backend not in ("procedural", "openai"):
         raise UserError(f"--backend must be procedural or openai, not {backend!r}")
+    if dry_run and backend != "openai":
+        raise UserError("--dry-run plans OpenAI requests: use it with --backend openai")
+    output = output or Path("data/synthetic_homes" if backend == "procedural"
+                            else "data/synthetic_homes_llm")
     try:
         weights = parse_mix(mix) if mix is not None else DEFAULT_MIX
-        jobs = plan_jobs(count, days, seed, output, weights)
+        jobs = plan_jobs(count, days, seed, output, weights, generator=backend)
+        if backend == "openai":
+            # Imported here: only this backend pays for loading the openai SDK.
+            from .openai_command import generate_openai, openai_settings  # noqa: PLC0415
+
+            generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
+                            settings=openai_settings(model, concurrency, rpm, tpm))
+            return
         prepare_output(output)
     except GenerationError as err:
         raise UserError(str(err)) from None
@@ -405,6 +435,34 @@ def verify(
               f"; hash checked; loaded without scikit-learn")
     out.print(f"sample townhouse (3 days) → {result.home_type} ({result.confidence:.2f})")
     print(json.dumps(result.as_dict()))
+
+
+BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_results.json")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Option(help="A model's _results.json.")] = BUNDLED_RESULTS,
+    page: Annotated[Path, typer.Option(help="Markdown page whose generated section to "
+                                            "replace.")] = Path("docs/model.md"),
+) -> None:
+    """Write a results file's metrics tables into docs/model.md (between its markers)."""
+    from custom_components.home_type.core.atomic import atomic_write_bytes
+
+    from .report import update_page
+
+    try:
+        data = json.loads(results.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{results}: no such file (train a model first)") from None
+    except (OSError, ValueError) as err:
+        raise UserError(f"{results}: not a results file ({err})") from None
+    try:
+        text = update_page(page, data, str(results))
+    except KeyError as err:
+        raise UserError(f"{results}: not a results file (no {err})") from None
+    atomic_write_bytes(page, text.encode())
+    console.print(f"updated {page} from {results}")
 
 
 def _read(path: Path) -> HomeSnapshot:

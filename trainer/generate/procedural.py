@@ -406,6 +406,15 @@ def _residents_design(rng: np.random.Generator, plan: _Plan,
     return residents
 
 
+#: (urban, suburban, rural) chances by home type.
+_SETTINGS: Final = {
+    "studio": (0.85, 0.15, 0.0), "apartment": (0.75, 0.25, 0.0), "condo": (0.7, 0.3, 0.0),
+    "townhouse": (0.55, 0.45, 0.0), "single_family_house": (0.1, 0.75, 0.15),
+    "ranch_house": (0.03, 0.67, 0.3), "multi_story": (0.15, 0.75, 0.1),
+    "cottage": (0.0, 0.15, 0.85),
+}
+
+
 def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
     """Draw one home of ``home_type``: rooms, devices and residents, with realistic mess."""
     weights = np.array([w for *_, w in LOCATIONS])
@@ -477,6 +486,8 @@ def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
         devices=devices,
         residents=residents,
         occupancy="vacation" if plan.vacation else "primary",
+        setting=str(rng.choice(["urban", "suburban", "rural"],
+                               p=_SETTINGS[home_type])),  # type: ignore[arg-type]
         helpers=helpers,
         extra={"owner": plan.owner, "tech": round(plan.tech, 3), "language": language},
     )

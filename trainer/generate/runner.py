@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import numpy as np
 
 from custom_components.home_type.core.snapshot import HOME_TYPES, write_snapshot
 
-from .design import HomeDesign
+from .design import HomeDesign, check_design
 from .procedural import design_home
 from .simulate import simulate
 
@@ -125,8 +126,13 @@ def start_day(rng: np.random.Generator) -> date:
 
 def simulate_and_write(job: HomeJob, design: HomeDesign, rng: np.random.Generator,
                        extra: Mapping[str, object] | None = None) -> HomeResult:
-    """Animate a design and write its home file; shared by every generator backend."""
+    """Animate a design and write its home file; shared by every generator backend.
+
+    The design is checked first (:func:`~.design.check_design`), so a home from any backend
+    that reaches the disk has passed the same validation.
+    """
     began = time.perf_counter()
+    check_design(design)
     snapshot = simulate(
         design,
         home_id=job.home_id,
@@ -168,6 +174,12 @@ def pending(jobs: Iterable[HomeJob], overwrite: bool) -> list[HomeJob]:
     return [job for job in jobs if overwrite or not job.path.exists()]
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process: it cancels what has not started, and a home
+    being written is finished (whole) rather than torn mid-import with a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_jobs(
     jobs: list[HomeJob],
     worker: Callable[[HomeJob], HomeResult],
@@ -180,7 +192,8 @@ def run_jobs(
             on_done(worker(job))
         return
     context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                  initializer=_ignore_sigint)
     try:
         futures = [pool.submit(worker, job) for job in jobs]
         for future in concurrent.futures.as_completed(futures):

@@ -1119,15 +1119,23 @@ def water_flow(world: World, plan: EntityPlan) -> Events:
 
 
 def doorbell(world: World, plan: EntityPlan) -> Events:
-    presses = np.sort(world.seconds(_random_minutes(world, world.anyone_awake, 0.35)))
+    presses = np.sort(world.seconds(_random_minutes(world, world.anyone_awake,
+                                                    _DELIVERIES[world.design.setting])))
     stamps = [datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
               for t in presses.tolist()]
     return presses, stamps
 
 
+#: Passers-by a day seen by an outdoor camera, by the home's setting.
+_PASSERS = {"urban": (10.0, 30.0), "suburban": (2.0, 8.0), "rural": (0.1, 1.5)}
+#: Parcels and visitors at the door a day, by setting.
+_DELIVERIES = {"urban": 0.5, "suburban": 0.35, "rural": 0.15}
+
+
 def outdoor_motion(world: World, plan: EntityPlan) -> Events:
     rng = world.rng
-    passers = _random_minutes(world, np.ones(world.minutes, dtype=bool), rng.uniform(1, 12))
+    daytime = (world.hour > 6) & (world.hour < 23)
+    passers = _random_minutes(world, daytime, rng.uniform(*_PASSERS[world.design.setting]))
     triggers = world.seconds(np.concatenate([_moves(world), passers]))
     return _toggle(triggers, triggers + rng.uniform(10, 40, triggers.size))
 
@@ -1313,6 +1321,7 @@ def run_simulation(
         "longitude": design.longitude,
         "residents": len(design.residents),
         "occupancy": design.occupancy,
+        "setting": design.setting,
     }
     info.update(metadata or {})
     snapshot = HomeSnapshot(

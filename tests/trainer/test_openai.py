@@ -1,0 +1,610 @@
+"""The OpenAI backend against a real HTTP server on 127.0.0.1 that speaks the OpenAI API.
+
+Every test that needs the API starts ``FakeOpenAI`` (tests/trainer/fake_openai.py) and talks to
+it through the real ``openai`` SDK, so the SDK's real exception classes, headers and bodies are
+what the backend sees. Sleeps are injected (``FakeTime``): a test of a 7-second Retry-After
+takes milliseconds and asserts the 7 seconds. No request ever leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.snapshot import read_snapshot
+from tests.conftest import interrupt_after_first_home, run_trainer
+from trainer import cli
+from trainer.generate import openai_backend, runner
+from trainer.generate.catalog import DEVICE_KINDS
+from trainer.generate.design import AREA_KINDS, DesignError, design_problems
+from trainer.generate.llm_schema import (
+    SCHEMA_NAME,
+    InvalidDesign,
+    from_design,
+    parse_design,
+    strict_json_schema,
+)
+from trainer.generate.openai_backend import (
+    OpenAISettings,
+    RunSummary,
+    Usage,
+    generate_homes,
+    make_client,
+)
+from trainer.generate.openai_cost import plan_requests
+from trainer.generate.openai_retry import (
+    BILLING_URL,
+    APIUnavailable,
+    AuthFailed,
+    QuotaExhausted,
+    RequestRejected,
+    parse_duration,
+    retry_after_seconds,
+)
+from trainer.generate.procedural import design_home
+from trainer.generate.ratelimit import RateLimiter
+from trainer.generate.runner import HomeJob, HomeResult, home_rng, pending, plan_jobs
+
+from .fake_openai import (
+    Answer,
+    FakeOpenAI,
+    completion,
+    design_reply,
+    error,
+    quota_exhausted,
+    rate_limited,
+    serve,
+)
+
+FAST = OpenAISettings(concurrency=1, rpm=100_000, tpm=100_000_000)
+
+
+@pytest.fixture
+def api(socket_enabled: None) -> Iterator[FakeOpenAI]:
+    """The fake API; sockets are enabled for this test (the HA plugin blocks them otherwise)."""
+    yield from serve()
+
+
+class FakeTime:
+    """An injected clock and sleep: waits are recorded, not slept."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class Recorder:
+    """A reporter that keeps every event."""
+
+    def __init__(self) -> None:
+        self.retries: list[tuple[str, float, str]] = []
+        self.repairs: list[tuple[str, str]] = []
+        self.skips: list[tuple[str, str]] = []
+        self.homes: list[str] = []
+
+    def retrying(self, job: HomeJob, attempt: int, wait: float, reason: str) -> None:
+        self.retries.append((job.home_id, wait, reason))
+
+    def repairing(self, job: HomeJob, problem: str) -> None:
+        self.repairs.append((job.home_id, problem))
+
+    def skipped(self, job: HomeJob, reason: str) -> None:
+        self.skips.append((job.home_id, reason))
+
+    def written(self, result: HomeResult, usage: Usage) -> None:
+        self.homes.append(result.home_id)
+
+
+async def design_homes(api: FakeOpenAI, output: Path, *, count: int = 1,
+                       mix: dict[str, int] | None = None, settings: OpenAISettings = FAST,
+                       clock: FakeTime | None = None, reporter: Recorder | None = None,
+                       ) -> tuple[list[HomeJob], RunSummary]:
+    """Plan ``count`` homes of 2 days and run the backend on the missing ones."""
+    clock = clock or FakeTime()
+    output.mkdir(parents=True, exist_ok=True)
+    jobs = plan_jobs(count, 2, 7, output, mix or {"condo": 1}, generator="openai")
+    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
+        summary = await generate_homes(pending(jobs, overwrite=False), settings, client,
+                                       reporter or Recorder(), sleep=clock.sleep,
+                                       clock=clock.clock)
+    return jobs, summary
+
+
+# --- the schema and the shared validation --------------------------------------------------
+
+
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _objects(item)
+
+
+def test_strict_schema_is_closed_and_fully_required() -> None:
+    schema = strict_json_schema()
+    objects = list(_objects(schema))
+    assert len(objects) == 5  # home, floor, area, device, resident
+    for obj in objects:
+        assert obj["additionalProperties"] is False
+        assert obj["required"] == list(obj["properties"])
+    text = json.dumps(schema)
+    assert "$ref" not in text and '"default"' not in text
+    area = schema["properties"]["areas"]["items"]["properties"]
+    device = schema["properties"]["devices"]["items"]["properties"]
+    assert area["kind"]["enum"] == list(AREA_KINDS)
+    assert device["kind"]["enum"] == list(DEVICE_KINDS)
+    assert {"type": "null"} in device["area"]["anyOf"]  # nullable, yet required
+
+
+def test_procedural_designs_pass_the_same_validation_and_round_trip() -> None:
+    """A reply carrying a procedural design parses back to that design: one contract."""
+    for home_type in ("studio", "condo", "multi_story", "cottage"):
+        for seed in range(5):
+            design = design_home(home_type, np.random.default_rng(seed))
+            assert design_problems(design) == []
+            parsed, language = parse_design(from_design(design).model_dump_json(), home_type)
+            assert language == design.extra["language"]
+            assert parsed.extra == {"language": language}
+            design.extra = parsed.extra
+            assert parsed == design
+
+
+@pytest.mark.parametrize(("changes", "problem"), [
+    ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+    ({"devices": [{"name": "Lamp", "kind": "smart_bulb", "area": "Nowhere",
+                   "manufacturer": None, "model": None}]}, "devices[0].area"),
+    ({"devices": [{"name": "Toaster", "kind": "toaster", "area": None,
+                   "manufacturer": None, "model": None}]}, "devices.0.kind"),
+    ({"residents": [{"name": "Ann", "wake": 9, "sleep": 20, "leave": 17, "back": 8,
+                     "weekend_wake": 9, "weekend_sleep": 23, "works_from_home": False,
+                     "has_car": True}]}, "residents[0].leave/back"),
+    ({"extra_field": 1}, "extra_field"),
+])
+def test_impossible_designs_are_rejected(changes: dict[str, Any], problem: str) -> None:
+    with pytest.raises(InvalidDesign, match=problem.replace("[", r"\[").replace("]", r"\]")):
+        parse_design(design_reply("condo", **changes), "condo")
+
+
+def test_simulate_and_write_applies_the_same_check(tmp_path: Path) -> None:
+    """The shared path refuses a broken design whoever made it: no file is written."""
+    job = plan_jobs(1, 1, 1, tmp_path, {"studio": 1})[0]
+    design = design_home("studio", home_rng(job))
+    design.areas[0] = type(design.areas[0])(design.areas[0].name, "throne_room", None)
+    with pytest.raises(DesignError, match=r"areas\[0\]\.kind"):
+        runner.simulate_and_write(job, design, home_rng(job))
+    assert not job.path.exists()
+
+
+# --- the retry policy's pieces ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"retry-after": "7"}, 7.0),
+    ({"Retry-After": "2.5"}, 2.5),
+    ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
+    ({"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}, 360.0),
+    ({"x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-tokens": "6m0s", "x-ratelimit-remaining-tokens": "5000"}, 1.0),
+    ({"x-ratelimit-reset-tokens": "120ms", "x-ratelimit-remaining-tokens": "0"}, 0.12),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, 30.0),
+    ({}, None),
+    ({"retry-after": "soon"}, None),
+])
+def test_retry_after_headers(headers: dict[str, str], seconds: float | None) -> None:
+    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
+    assert retry_after_seconds(headers, now=now) == pytest.approx(seconds)
+
+
+def test_reset_durations() -> None:
+    assert parse_duration("6m0s") == 360.0
+    assert parse_duration("1h2m3.5s") == 3723.5
+    assert parse_duration("20ms") == pytest.approx(0.02)
+    assert parse_duration("0.5") == 0.5
+    assert parse_duration("later") is None
+
+
+async def test_rate_limiter_keeps_rpm_and_tpm() -> None:
+    clock = FakeTime()
+    limiter = RateLimiter(rpm=60, tpm=1_000_000, clock=clock.clock, sleep=clock.sleep)
+    for _ in range(30):
+        await limiter.acquire(1)
+    # a 10-second burst, then one request a second
+    assert clock.now - 1_000.0 == pytest.approx(20.0)
+    clock = FakeTime()
+    limiter = RateLimiter(rpm=1_000, tpm=60_000, clock=clock.clock, sleep=clock.sleep)
+    for _ in range(4):
+        await limiter.acquire(20_000)  # larger than the 10,000-token bucket
+    # the first goes at once (into debt); each later one waits 20 s at 1,000 tokens a second
+    assert clock.now - 1_000.0 == pytest.approx(3 * 20.0)
+
+
+# --- the backend against the fake API ---------------------------------------------------------
+
+
+async def test_success_writes_homes_through_the_shared_simulator(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, count=2,
+                                       mix={"condo": 1, "cottage": 1}, reporter=recorder)
+    assert len(api.requests) == 2 and summary.usage.requests == 2
+    assert sorted(recorder.homes) == ["home_001", "home_002"] and summary.retries == 0
+    for request in api.requests:
+        body = request.body
+        assert request.path == "/v1/chat/completions"
+        assert request.headers["authorization"] == "Bearer test-key"
+        assert body["model"] == "gpt-4o-mini" and body["max_completion_tokens"] == 8_000
+        assert body["response_format"] == {"type": "json_schema", "json_schema": {
+            "name": SCHEMA_NAME, "strict": True, "schema": strict_json_schema()}}
+        assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    for job in jobs:
+        home = read_snapshot(job.path)  # the snapshot format's strict validation
+        assert home.home_type == job.home_type  # the planner's label, not the model's
+        meta = home.metadata
+        assert meta["generator"] == "openai" and meta["model"] == "gpt-4o-mini"
+        assert meta["model_version"] == "gpt-4o-mini-2024-07-18"
+        assert meta["usage"] == {"requests": 1, "prompt_tokens": 1900, "completion_tokens": 1500}
+        assert meta["days"] == 2 and len(home.events) > 0
+        assert set(home.events.entities) == {e.entity_id for e in home.entities}
+
+
+async def test_llm_home_is_exactly_what_the_shared_path_writes(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Same design, same seed: simulate_and_write gives the same bytes as the backend wrote."""
+    assert openai_backend.simulate_and_write is runner.simulate_and_write
+    jobs, _ = await design_homes(api, tmp_path / "llm")
+    job = jobs[0]
+    reply = design_reply(api.requests[0].home[1], job.home_id)
+    design, _ = parse_design(reply, job.home_type)
+    metadata = read_snapshot(job.path).metadata
+    extra = {k: metadata[k] for k in ("language", "model", "model_version", "prompt_version",
+                                      "usage")}
+    (tmp_path / "again").mkdir()
+    again = HomeJob(job.index, job.home_id, job.home_type, job.seed, job.days,
+                    tmp_path / "again" / job.path.name, "openai")
+    runner.simulate_and_write(again, design, home_rng(again), extra)
+    assert again.path.read_bytes() == job.path.read_bytes()
+
+
+async def test_rate_limited_twice_then_success(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(rate_limited(), rate_limited())
+    recorder = Recorder()
+    clock = FakeTime()
+    jobs, summary = await design_homes(api, tmp_path, clock=clock, reporter=recorder)
+    assert len(api.requests) == 3
+    assert jobs[0].path.exists() and summary.retries == 2
+    assert [r[0] for r in recorder.retries] == ["home_001", "home_001"]
+    assert "HTTP 429 rate_limit_exceeded" in recorder.retries[0][2]
+    assert "attempt 1/6" in recorder.retries[0][2] and "attempt 2/6" in recorder.retries[1][2]
+    assert all(0.02 <= s <= 0.022 for s in clock.sleeps)  # retry-after-ms: 20
+
+
+async def test_quota_exhausted_stops_at_once(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(quota_exhausted())
+    clock = FakeTime()
+    with pytest.raises(QuotaExhausted) as caught:
+        await design_homes(api, tmp_path, count=3, clock=clock)
+    assert len(api.requests) == 1 and clock.sleeps == []  # no retry, no other home
+    assert caught.value.exit_code == 3
+    assert BILLING_URL in str(caught.value) and "insufficient_quota" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_quota_keeps_the_homes_already_written(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(completion(design_reply("condo")), quota_exhausted())
+    with pytest.raises(QuotaExhausted):
+        await design_homes(api, tmp_path, count=3)
+    assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
+    read_snapshot(tmp_path / "home_001.json.gz")
+
+
+async def test_server_error_then_success(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(error(500, None, "The server had an error while processing your request."))
+    jobs, summary = await design_homes(api, tmp_path)
+    assert len(api.requests) == 2 and summary.retries == 1 and jobs[0].path.exists()
+
+
+async def test_timeout_then_success(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(Answer(body=json.loads(json.dumps(completion("{}").body)), delay=1.0))
+    settings = OpenAISettings(concurrency=1, rpm=100_000, tpm=100_000_000, timeout=0.3)
+    recorder = Recorder()
+    jobs, _ = await design_homes(api, tmp_path, settings=settings, reporter=recorder)
+    assert len(api.requests) == 2 and jobs[0].path.exists()
+    assert "timed out" in recorder.retries[0][2]
+
+
+@pytest.mark.parametrize(("answer", "stop", "code"), [
+    (error(401, "invalid_api_key", "Incorrect API key provided: sk-test."), AuthFailed, 4),
+    (error(403, "unsupported_country_region_territory", "Country not supported."), AuthFailed,
+     4),
+    (error(400, "invalid_request_error", "Invalid schema for response_format."),
+     RequestRejected, 5),
+    (error(404, "model_not_found", "The model `gpt-9` does not exist."), RequestRejected, 5),
+])
+async def test_errors_no_retry_can_fix_stop_the_run(
+        api: FakeOpenAI, tmp_path: Path, answer: Answer, stop: type[Exception],
+        code: int) -> None:
+    api.script(answer)
+    with pytest.raises(stop) as caught:
+        await design_homes(api, tmp_path, count=2)
+    assert len(api.requests) == 1
+    assert caught.value.exit_code == code  # type: ignore[attr-defined]
+    assert f"HTTP {answer.status}" in str(caught.value)
+
+
+async def test_malformed_json_then_valid(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(completion('{"language": "en", "timezone": "Europe/Ber'))
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, reporter=recorder)
+    assert len(api.requests) == 2 and jobs[0].path.exists() and not summary.skipped
+    assert "not valid JSON" in recorder.repairs[0][1]
+    repair = api.requests[1].body["messages"]
+    assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
+    assert repair[2]["content"].startswith('{"language"')
+    assert "not valid JSON" in repair[3]["content"]
+    assert read_snapshot(jobs[0].path).metadata["usage"]["requests"] == 2
+
+
+async def test_schema_violation_is_repaired_once_then_skipped(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    nowhere = {"devices": [{"name": "Lamp", "kind": "smart_bulb", "area": "Attic",
+                            "manufacturer": "IKEA of Sweden", "model": None}]}
+    bad = completion(design_reply("condo", **nowhere))
+    api.script(bad, bad)
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, count=2, reporter=recorder)
+    assert len(api.requests) == 3  # home 1: first + repair; home 2: one good request
+    assert api.requests[0].home == api.requests[1].home != api.requests[2].home
+    skipped = api.requests[0].home[0]
+    assert list(summary.skipped) == [skipped] and [s[0] for s in recorder.skips] == [skipped]
+    assert "devices[0].area: 'Attic' is not the name of an area" in summary.skipped[skipped]
+    assert "after one repair" in summary.skipped[skipped]
+    assert [job.path.exists() for job in jobs] == [job.home_id != skipped for job in jobs]
+
+
+async def test_refusal_and_truncation_count_as_unusable(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(completion(None, refusal="I can't help with that."),
+               completion('{"language": "en"', finish_reason="length"))
+    recorder = Recorder()
+    _, summary = await design_homes(api, tmp_path, reporter=recorder)
+    assert len(api.requests) == 2
+    assert "refused" in recorder.repairs[0][1]
+    assert "cut off" in summary.skipped["home_001"]
+
+
+@pytest.mark.parametrize(("headers", "waited"), [
+    ({"retry-after": "7"}, 7.0),
+    ({"retry-after-ms": "2500"}, 2.5),
+    ({"x-ratelimit-reset-requests": "1m30s", "x-ratelimit-remaining-requests": "0"}, 90.0),
+])
+async def test_retry_after_is_honoured(api: FakeOpenAI, tmp_path: Path,
+                                       headers: dict[str, str], waited: float) -> None:
+    api.script(rate_limited(headers))
+    clock = FakeTime()
+    recorder = Recorder()
+    jobs, _ = await design_homes(api, tmp_path, clock=clock, reporter=recorder)
+    assert len(api.requests) == 2 and jobs[0].path.exists()
+    assert len(clock.sleeps) == 1
+    assert waited <= clock.sleeps[0] <= waited * 1.1  # the hint, plus at most 10 % jitter
+    assert "as the server asked" in recorder.retries[0][2]
+
+
+async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(rate_limited({"x-ratelimit-reset-requests": "6m0s"}))
+    clock = FakeTime()
+    with pytest.raises(APIUnavailable) as caught:
+        await design_homes(api, tmp_path, clock=clock)
+    assert len(api.requests) == 1 and clock.sleeps == [] and caught.value.exit_code == 6
+
+
+async def test_attempts_are_bounded(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(*[error(503, None, "Service unavailable")] * 10)
+    clock = FakeTime()
+    with pytest.raises(APIUnavailable, match="after 6 attempts"):
+        await design_homes(api, tmp_path, clock=clock)
+    assert len(api.requests) == 6 and len(clock.sleeps) == 5
+    assert clock.sleeps == sorted(clock.sleeps)  # exponential backoff (plus jitter)
+    assert all(not s > 32 for s in clock.sleeps)
+
+
+async def test_concurrency_is_bounded(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.default_delay = 0.2
+    settings = OpenAISettings(concurrency=3, rpm=100_000, tpm=100_000_000)
+    jobs, _ = await design_homes(api, tmp_path, count=6, settings=settings)
+    assert all(job.path.exists() for job in jobs)
+    assert api.max_in_flight == 3  # overlapping requests, never more than allowed
+
+
+async def test_resume_after_interruption_writes_only_missing_homes(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(completion(design_reply("condo")), completion(design_reply("condo")),
+               quota_exhausted())
+    with pytest.raises(QuotaExhausted):
+        await design_homes(api, tmp_path, count=5)
+    first = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    assert sorted(first) == ["home_001.json.gz", "home_002.json.gz"]
+    api.requests.clear()
+    jobs, summary = await design_homes(api, tmp_path, count=5)
+    assert sorted(r.home[0] for r in api.requests) == ["home_003", "home_004", "home_005"]
+    assert len(summary.written) == 3 and all(job.path.exists() for job in jobs)
+    assert {name: (tmp_path / name).stat().st_mtime_ns for name in first} == first
+
+
+def test_client_has_the_sdk_retries_off() -> None:
+    client = make_client(FAST, api_key="k", base_url="http://127.0.0.1:9/v1")
+    assert client.max_retries == 0
+
+
+def test_token_estimate_per_home() -> None:
+    jobs = plan_jobs(40, 2, 42, Path("."), generator="openai")
+    plans = plan_requests(jobs)
+    prompt = [p.prompt_tokens for p in plans]
+    reply = [p.completion_tokens for p in plans]
+    assert 1_000 < min(prompt) <= max(prompt) < 3_000
+    assert min(reply) > 200 and max(reply) < FAST.max_completion_tokens
+    by_type: dict[str, list[int]] = {}
+    for plan in plans:
+        by_type.setdefault(plan.home_type, []).append(plan.completion_tokens)
+    assert np.mean(by_type["studio"]) < np.mean(by_type["single_family_house"])
+
+
+# --- the command line, end to end -----------------------------------------------------------
+
+
+def _env(api: FakeOpenAI | None, key: str | None = "test-key") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("OPENAI_") and "proxy" not in k.lower()}
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    if api is not None:
+        env["OPENAI_BASE_URL"] = api.url
+    if key is not None:
+        env["OPENAI_API_KEY"] = key
+    return env
+
+
+def _generate(output: Path, *args: str) -> list[str]:
+    """``generate --backend openai`` with limits a local server does not need."""
+    return ["generate", "--backend", "openai", "--days", "2", "--seed", "3",
+            "--rpm", "100000", "--tpm", "100000000", "--output", str(output), *args]
+
+
+def test_cli_quota_exit_code_and_one_line(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(quota_exhausted())
+    result = run_trainer(*_generate(tmp_path / "homes", "--count", "3", "--concurrency", "1"),
+                         env=_env(api))
+    assert result.returncode == 3, result.stderr
+    assert len(api.requests) == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: OpenAI quota exhausted (HTTP 429 insufficient_quota")
+    assert BILLING_URL in lines[-1] and "This run wrote 0 new homes" in lines[-1]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_missing_key_before_any_request(api: FakeOpenAI, tmp_path: Path) -> None:
+    result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, None))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty value for "
+        "a local server at OPENAI_BASE_URL), or use --dry-run to see the plan and its cost "
+        "without a key"]
+    assert api.requests == [] and not (tmp_path / "homes").exists()
+
+
+def test_cli_bad_key_exit_code(api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(error(401, "invalid_api_key", "Incorrect API key provided."))
+    result = run_trainer(*_generate(tmp_path, "--count", "2", "--model", "gpt-9",
+                                    "--concurrency", "1"),
+                         env=_env(api))
+    assert result.returncode == 4, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: OpenAI refused the API key (HTTP 401 invalid_api_key")
+    assert len(api.requests) == 1 and api.requests[0].body["model"] == "gpt-9"
+
+
+def test_cli_success_then_nothing_to_do(api: FakeOpenAI, tmp_path: Path) -> None:
+    args = _generate(tmp_path, "--count", "2", "--mix", "studio=1,ranch_house=1")
+    result = run_trainer(*args, env=_env(api))
+    assert result.returncode == 0, result.stderr
+    assert "2 homes written" in result.stderr and "2 requests (0 retries)" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home_001.json.gz", "home_002.json.gz"]
+    labels = sorted(read_snapshot(p).home_type or "" for p in tmp_path.iterdir())
+    assert labels == ["ranch_house", "studio"]
+    again = run_trainer(*args, env=_env(api, None))  # nothing left to ask: no key needed
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+    assert len(api.requests) == 2
+
+
+def test_cli_dry_run_needs_no_key_and_sends_nothing(api: FakeOpenAI, tmp_path: Path) -> None:
+    result = run_trainer(*_generate(tmp_path / "homes", "--count", "4", "--dry-run"),
+                         env=_env(api, None))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("dry run: 4 requests to gpt-4o-mini at " + api.url)
+    assert [line.split()[0] for line in lines[1:5]] == [f"home_00{i}" for i in range(1, 5)]
+    assert lines[5].startswith("total: ~") and lines[6].startswith("cost: about $0.0")
+    assert "assumed price for gpt-4o-mini: $0.15 input / $0.60 output" in lines[6]
+    assert api.requests == [] and not (tmp_path / "homes").exists()
+
+
+def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
+    result = run_trainer(*_generate(tmp_path, "--concurrency", "0"), env=_env(None, None))
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --concurrency must be at least 1"
+    defaults = {name: param.default for name, param in
+                inspect.signature(cli.generate).parameters.items()}
+    with pytest.raises(cli.UserError, match="--dry-run plans OpenAI requests"):
+        cli.generate(**{**defaults, "output": tmp_path, "dry_run": True})
+    for flag in ("rpm", "tpm"):
+        with pytest.raises(cli.UserError, match=f"--{flag} must be at least 1"):
+            cli.generate(**{**defaults, "output": tmp_path, "backend": "openai", flag: 0,
+                            "dry_run": True})
+
+
+@pytest.mark.slow
+def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    api.default_delay = 0.4
+    args = _generate(tmp_path, "--count", "6", "--concurrency", "1")
+    _, written = interrupt_after_first_home(args, tmp_path, env=_env(api), timeout=60)
+    assert 0 < len(written) < 6
+    before = len(api.requests)
+    api.default_delay = 0.0
+    resumed = run_trainer(*args, env=_env(api))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(written)} of 6 homes already" in resumed.stderr
+    assert len(api.requests) - before == 6 - len(written)
+    assert len(list(tmp_path.iterdir())) == 6
+
+
+# --- the classifier ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path: Path) -> None:
+    """LLM homes are ordinary training data: one folder of both trains the classifier.
+
+    The folder is mixed the way a user would mix it: 16 procedural homes, then the OpenAI
+    backend asked for 24, which designs only the 8 missing ones (resume). ``trainer.train``
+    lives on the classifier's branch; until it is merged this test is skipped.
+    """
+    pytest.importorskip("trainer.train", reason="trainer.train (the classifier) is not on this "
+                        "branch yet; this test runs once it is merged")
+    mix = ",".join(f"{label}=1" for label in (
+        "studio", "apartment", "condo", "townhouse", "single_family_house", "ranch_house",
+        "multi_story", "cottage"))
+    homes, evaluation = tmp_path / "homes", tmp_path / "evaluation"
+    for count, seed, folder in (("16", "1", homes), ("8", "2", evaluation)):
+        made = run_trainer("generate", "--count", count, "--days", "4", "--seed", seed,
+                           "--mix", mix, "--output", str(folder))
+        assert made.returncode == 0, made.stderr
+    llm = run_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
+                      env=_env(api))
+    assert llm.returncode == 0, llm.stderr
+    assert len(api.requests) == 8
+    generators = [read_snapshot(p).metadata["generator"] for p in sorted(homes.iterdir())]
+    assert generators == ["procedural"] * 16 + ["openai"] * 8
+    model = tmp_path / "models" / "home_type_classifier.pkl"
+    trained = run_trainer("train", "--synthetic-homes", str(homes), "--evaluation-homes",
+                          str(evaluation), "--output", str(model), "--copies", "1")
+    assert trained.returncode == 0, trained.stderr + trained.stdout
+    assert model.exists()

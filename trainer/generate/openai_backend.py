@@ -1,0 +1,302 @@
+"""The OpenAI generator backend: an LLM designs each home, the procedural simulator animates it.
+
+One structured-output request per home (not per day): the model returns a :class:`LLMHome`
+under a strict JSON schema, the reply is validated again on arrival, and
+:func:`~.runner.simulate_and_write` -- the procedural backend's own path -- turns it into a home
+file. Requests run concurrently on ``openai.AsyncOpenAI`` behind a semaphore and a client-side
+RPM/TPM limiter; transient errors are retried by one tenacity layer (``openai_retry``); a reply
+that is not valid JSON or breaks the schema gets one repair request, then the home is skipped
+and the run goes on; errors no retry can fix (quota, key, model) stop the run at once, keeping
+every home already written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import openai
+from openai.types.chat import ChatCompletion
+
+from .design import HomeDesign
+from .llm_prompt import PROMPT_VERSION, messages, repair_messages
+from .llm_schema import InvalidDesign, parse_design, response_format
+from .openai_cost import chat_tokens
+from .openai_retry import APIUnavailable, OpenAIStop, describe, retrying, server_hint, stop_for
+from .openai_settings import OpenAISettings
+from .ratelimit import RateLimiter
+from .runner import HomeJob, HomeResult, home_rng, simulate_and_write
+
+_LOG = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Usage:
+    """Requests and tokens, per home and for the whole run."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add_completion(self, completion: ChatCompletion) -> None:
+        """Count a reply's tokens (a compatible server may not report them)."""
+        if completion.usage is not None:
+            self.prompt_tokens += completion.usage.prompt_tokens
+            self.completion_tokens += completion.usage.completion_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        """Plain numbers for the home's metadata."""
+        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens}
+
+
+class Reporter(Protocol):
+    """Where the backend tells what happens; the CLI draws it, tests record it."""
+
+    def retrying(self, job: HomeJob, attempt: int, wait: float, reason: str) -> None:
+        """Tell that attempt ``attempt`` failed transiently; the next comes in ``wait`` s."""
+
+    def repairing(self, job: HomeJob, problem: str) -> None:
+        """Tell that the reply could not be used; one repair request follows."""
+
+    def skipped(self, job: HomeJob, reason: str) -> None:
+        """Tell that the repaired reply failed too; the home is left out of this run."""
+
+    def written(self, result: HomeResult, usage: Usage) -> None:
+        """Tell that the home's file is on disk."""
+
+
+class LogReporter(Reporter):
+    """A reporter that only logs, one line an event."""
+
+    def retrying(self, job: HomeJob, attempt: int, wait: float,  # noqa: D102
+                 reason: str) -> None:
+        _LOG.warning("%s: %s; retry %d in %.1f s", job.home_id, reason, attempt, wait)
+
+    def repairing(self, job: HomeJob, problem: str) -> None:  # noqa: D102
+        _LOG.warning("%s: %s; asking once for a repaired design", job.home_id, problem)
+
+    def skipped(self, job: HomeJob, reason: str) -> None:  # noqa: D102
+        _LOG.error("%s skipped: %s", job.home_id, reason)
+
+    def written(self, result: HomeResult, usage: Usage) -> None:  # noqa: D102
+        _LOG.info("%s written (%d requests)", result.home_id, usage.requests)
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did: homes written, homes skipped with their reasons, requests and tokens."""
+
+    written: list[HomeResult] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    retries: int = 0
+
+
+class HomeSkipped(Exception):
+    """The model's replies could not be used even after the repair request."""
+
+
+class _RunStopped(Exception):
+    """Another home hit an :class:`OpenAIStop`: send nothing more."""
+
+
+@dataclass(frozen=True, slots=True)
+class Designed:
+    """A checked design and what it cost."""
+
+    design: HomeDesign
+    language: str
+    usage: Usage
+    model_version: str
+
+
+def make_client(settings: OpenAISettings, api_key: str | None = None,
+                base_url: str | None = None) -> openai.AsyncOpenAI:
+    """Make the async client; key and URL default to ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``.
+
+    ``max_retries=0``: the SDK's own retries are off, so tenacity is the only retry layer and
+    every retry is counted, logged and bounded.
+    """
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None  # "" means unset
+    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0,
+                              timeout=settings.timeout)
+
+
+def _reply(completion: ChatCompletion) -> tuple[str | None, str]:
+    """Return the reply's text and what is wrong with it ("" when nothing obvious is)."""
+    if not completion.choices:
+        return None, "the reply had no choices"
+    choice = completion.choices[0]
+    if choice.message.refusal:
+        return None, f"the model refused: {' '.join(choice.message.refusal.split())[:200]}"
+    if choice.finish_reason == "length":
+        return None, "the reply was cut off at the token limit; make the home more concise"
+    return choice.message.content, ""
+
+
+class HomeDesigner:
+    """Asks the model for one home's design: transient retries, then at most one repair."""
+
+    def __init__(self, client: openai.AsyncOpenAI, settings: OpenAISettings, *,
+                 limiter: RateLimiter, reporter: Reporter, summary: RunSummary,
+                 sleep: Sleep) -> None:
+        self._client = client
+        self._settings = settings
+        self._limiter = limiter
+        self._reporter = reporter
+        self._summary = summary
+        self._sleep = sleep
+        #: Set by the first OpenAIStop: not one more request after an empty account or a bad key.
+        self.stopped = asyncio.Event()
+
+    async def design(self, job: HomeJob) -> Designed:
+        """Return the checked design of ``job``'s home; raise HomeSkipped or OpenAIStop."""
+        first = messages(job)
+        chat = first
+        usage = Usage()
+        problem = ""
+        for attempt in range(2):
+            completion = await self._complete(job, chat, usage)
+            reply, problem = _reply(completion)
+            if not problem:
+                try:
+                    design, language = parse_design(reply, job.home_type)
+                except InvalidDesign as err:
+                    problem = str(err)
+                else:
+                    return Designed(design, language, usage, completion.model)
+            if attempt == 0:
+                self._reporter.repairing(job, problem)
+                chat = repair_messages(first, reply, problem)
+        raise HomeSkipped(f"{problem} (still, after one repair request)")
+
+    async def _complete(self, job: HomeJob, chat: list[dict[str, str]],
+                        usage: Usage) -> ChatCompletion:
+        settings = self._settings
+        budget = chat_tokens(chat) + settings.max_completion_tokens
+
+        async def attempt() -> ChatCompletion:
+            await self._limiter.acquire(budget)
+            if self.stopped.is_set():
+                raise _RunStopped
+            usage.requests += 1
+            self._summary.usage.requests += 1
+            return await self._client.chat.completions.create(
+                model=settings.model,
+                messages=chat,  # type: ignore[arg-type]
+                response_format=response_format(),  # type: ignore[arg-type]
+                max_completion_tokens=settings.max_completion_tokens,
+            )
+
+        def on_retry(number: int, wait: float, err: BaseException) -> None:
+            self._summary.retries += 1
+            asked = " (as the server asked)" if server_hint(err) is not None else ""
+            self._reporter.retrying(
+                job, number, wait, f"{describe(err)}; attempt {number}/{settings.max_attempts} "
+                f"failed, waiting {wait:.1f} s{asked}")
+
+        policy = retrying(max_attempts=settings.max_attempts,
+                          max_seconds=settings.max_retry_seconds, sleep=self._sleep,
+                          on_retry=on_retry)
+        try:
+            completion: ChatCompletion = await policy(attempt)
+        except openai.APIError as err:
+            stop = stop_for(err, settings.model)
+            if stop is not None:
+                self.stopped.set()
+                raise stop from err
+            self.stopped.set()
+            raise APIUnavailable(
+                f"the OpenAI API kept failing for {job.home_id} ({describe(err)}) after "
+                f"{usage.requests} attempts; try again later: finished homes are kept and "
+                "skipped") from err
+        usage.add_completion(completion)
+        self._summary.usage.add_completion(completion)
+        return completion
+
+
+async def generate_homes(
+    jobs: Sequence[HomeJob],
+    settings: OpenAISettings,
+    client: openai.AsyncOpenAI,
+    reporter: Reporter | None = None,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    simulate_threads: int = 2,
+) -> RunSummary:
+    """Design, simulate and write every job's home; return what was done.
+
+    Designs are requested concurrently (``settings.concurrency`` at a time, within the RPM/TPM
+    budget); each finished design is simulated and written on a small thread pool, so the
+    event loop keeps serving the other requests. An :class:`OpenAIStop` from any home cancels
+    the rest and is raised; homes already written stay. On cancellation (Ctrl-C) the pool is
+    drained before returning, and every write is atomic, so no partial file is left.
+    """
+    reporter = reporter or LogReporter()
+    summary = RunSummary()
+    limiter = RateLimiter(settings.rpm, settings.tpm, clock=clock, sleep=sleep)
+    designer = HomeDesigner(client, settings, limiter=limiter, reporter=reporter,
+                            summary=summary, sleep=sleep)
+    gate = asyncio.Semaphore(settings.concurrency)
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=simulate_threads, thread_name_prefix="home-simulate")
+
+    async def one(job: HomeJob) -> None:
+        async with gate:
+            if designer.stopped.is_set():
+                return
+            try:
+                designed = await designer.design(job)
+            except HomeSkipped as skip:
+                summary.skipped[job.home_id] = str(skip)
+                reporter.skipped(job, str(skip))
+                return
+        extra: dict[str, Any] = {
+            "language": designed.language, "model": settings.model,
+            "model_version": designed.model_version, "prompt_version": PROMPT_VERSION,
+            "usage": designed.usage.as_dict()}
+        result = await loop.run_in_executor(pool, simulate_and_write, job, designed.design,
+                                            home_rng(job), extra)
+        summary.written.append(result)
+        reporter.written(result, designed.usage)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for job in jobs:
+                group.create_task(one(job))
+    except BaseExceptionGroup as errors:
+        raise _most_telling(errors) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return summary
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterable[BaseException]:
+    for err in group.exceptions:
+        if isinstance(err, BaseExceptionGroup):
+            yield from _leaves(err)
+        else:
+            yield err
+
+
+def _most_telling(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """Pick the error to show for a failed run.
+
+    A run-stopping API answer (quota first) wins; otherwise the other error -- a bug, a full
+    disk -- as it was raised.
+    """
+    errors = list(_leaves(group))
+    stops = [err for err in errors if isinstance(err, OpenAIStop)]
+    if stops:
+        return min(stops, key=lambda err: err.exit_code)
+    return errors[0] if len(errors) == 1 else group

@@ -1,0 +1,239 @@
+"""Which OpenAI errors are worth retrying, how long to wait, and which must stop the run.
+
+The original pipeline retried a 429 ``insufficient_quota`` -- an empty account -- for hours. Here
+the decision is read from the SDK's own exception classes and their structured ``code``/``type``
+(never from a string search of a message), and there is exactly one retry layer: the SDK's own
+retries are off (``max_retries=0``) and tenacity does the rest, honouring the server's
+``retry-after`` and rate-limit reset headers.
+
+=========================================  ==========  ============================================
+error                                      retried?    outcome
+=========================================  ==========  ============================================
+429 ``insufficient_quota``                 never       :class:`QuotaExhausted`, exit 3
+401 / 403                                  never       :class:`AuthFailed`, exit 4
+400 / 404 / 422 (bad request, model)       never       :class:`RequestRejected`, exit 5
+429 other codes, 408, 409, 5xx, timeout,   yes         after the attempts or the time run out:
+connection error                                       :class:`APIUnavailable`, exit 6
+=========================================  ==========  ============================================
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+import openai
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+BILLING_URL: Final = "https://platform.openai.com/account/billing"
+_QUOTA_CODES: Final = frozenset({"insufficient_quota"})
+_RETRY_STATUS: Final = frozenset({408, 409, 429})
+_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+
+
+class OpenAIStop(Exception):
+    """An API answer after which no further request can succeed: the whole run stops.
+
+    ``exit_code`` is the process exit code; the message is one line for the user.
+    """
+
+    exit_code = 1
+
+
+class QuotaExhausted(OpenAIStop):
+    """429 ``insufficient_quota``: the account has no credit; retrying cannot help."""
+
+    exit_code = 3
+
+
+class AuthFailed(OpenAIStop):
+    """401 or 403: the key is wrong, revoked, or has no access to the model."""
+
+    exit_code = 4
+
+
+class RequestRejected(OpenAIStop):
+    """400, 404, 422: the request itself is wrong (unknown model, unsupported parameter)."""
+
+    exit_code = 5
+
+
+class APIUnavailable(OpenAIStop):
+    """Transient errors that did not clear within the attempts and time allowed."""
+
+    exit_code = 6
+
+
+def is_quota_error(err: BaseException) -> bool:
+    """Tell a 429 whose structured error code (or type) says the quota is exhausted."""
+    return isinstance(err, openai.RateLimitError) and (
+        err.code in _QUOTA_CODES or err.type in _QUOTA_CODES)
+
+
+def is_transient(err: BaseException) -> bool:
+    """Worth another try: rate limits, timeouts, dropped connections, server errors."""
+    if is_quota_error(err):
+        return False
+    if isinstance(err, openai.APIConnectionError):  # APITimeoutError is one
+        return True
+    if isinstance(err, openai.APIStatusError):
+        return err.status_code in _RETRY_STATUS or err.status_code >= 500
+    return False
+
+
+def describe(err: BaseException) -> str:
+    """Describe an API error in one short line: status, code and the server's message."""
+    if isinstance(err, openai.APIStatusError):
+        code = f" {err.code}" if err.code else ""
+        message = err.body.get("message") if isinstance(err.body, dict) else None
+        text = " ".join(str(message or err.message).split())
+        return f"HTTP {err.status_code}{code}: {text[:200]}"
+    if isinstance(err, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(err, openai.APIConnectionError):
+        cause = err.__cause__
+        return f"connection error ({' '.join(str(cause).split())[:120]})" if cause else \
+            "connection error"
+    return " ".join(str(err).split())[:200]
+
+
+def stop_for(err: BaseException, model: str, written: int = 0) -> OpenAIStop | None:
+    """Return the run-stopping error an API error stands for, or None if it is not one."""
+    kept = (f"the {written} homes already written are kept and skipped" if written else
+            "homes already written are kept and skipped")
+    if is_quota_error(err):
+        return QuotaExhausted(
+            f"OpenAI quota exhausted ({describe(err)}). Nothing was retried: the account has no "
+            f"credit left or reached its budget. Add credit or raise the limit at {BILLING_URL}, "
+            f"then run the same command again ({kept}).")
+    if isinstance(err, openai.AuthenticationError | openai.PermissionDeniedError):
+        return AuthFailed(
+            f"OpenAI refused the API key ({describe(err)}). Check OPENAI_API_KEY (and "
+            f"OPENAI_BASE_URL if you use another server) and that the key's project may use "
+            f"model {model!r}.")
+    if isinstance(err, openai.BadRequestError | openai.NotFoundError
+                  | openai.UnprocessableEntityError):
+        return RequestRejected(
+            f"OpenAI rejected the request ({describe(err)}). Check --model {model!r}: it must "
+            f"exist for your account and support structured outputs (json_schema).")
+    if isinstance(err, openai.APIStatusError) and not is_transient(err):
+        return RequestRejected(f"OpenAI answered {describe(err)}; the run cannot go on.")
+    return None
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in an OpenAI reset header: ``"1s"``, ``"6m0s"``, ``"20ms"``, ``"1h2m3.5s"``."""
+    text = text.strip()
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        try:
+            return max(0.0, float(text))  # a bare number of seconds
+        except ValueError:
+            return None
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(number) * scale[unit] for number, unit in parts)
+
+
+def retry_after_seconds(headers: Mapping[str, str],
+                        now: datetime | None = None) -> float | None:
+    """How long the server asks us to wait, from the headers of a 429 or 5xx; None: no hint.
+
+    ``retry-after-ms`` (OpenAI's, most precise) wins, then ``retry-after`` (seconds or an HTTP
+    date), then the reset time of the exhausted limit: ``x-ratelimit-reset-requests`` when no
+    requests remain, ``-tokens`` when no tokens remain, the later of the two when the headers do
+    not say which.
+    """
+    lower = {key.lower(): value for key, value in headers.items()}
+    if (value := lower.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    if (value := lower.get("retry-after")) is not None:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                when = when if when.tzinfo else when.replace(tzinfo=UTC)
+                return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    resets = {}
+    for limit in ("requests", "tokens"):
+        reset = lower.get(f"x-ratelimit-reset-{limit}")
+        seconds = parse_duration(reset) if reset is not None else None
+        if seconds is not None:
+            resets[limit] = seconds
+    exhausted = [limit for limit in resets
+                 if lower.get(f"x-ratelimit-remaining-{limit}", "").strip() == "0"]
+    chosen = [resets[limit] for limit in exhausted] or list(resets.values())
+    return max(chosen) if chosen else None
+
+
+def server_hint(err: BaseException | None) -> float | None:
+    """Return the wait the server asked for in the error's response, if any."""
+    if isinstance(err, openai.APIStatusError):
+        return retry_after_seconds(err.response.headers)
+    return None
+
+
+class HintedWait:
+    """Tenacity wait: the server's hint (plus up to 10 % jitter) or exponential backoff.
+
+    The jitter spreads out requests that were all told to come back at the same moment; it only
+    ever lengthens the wait the server asked for.
+    """
+
+    def __init__(self, initial: float = 1.0, maximum: float = 30.0,
+                 rng: random.Random | None = None) -> None:
+        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self._rng = rng or random.Random()
+
+    def __call__(self, state: RetryCallState) -> float:
+        """Seconds to wait before the next attempt."""
+        err = state.outcome.exception() if state.outcome else None
+        hint = server_hint(err)
+        if hint is not None:
+            return hint * (1.0 + 0.1 * self._rng.random())
+        return float(self._backoff(state))
+
+
+def retrying(
+    *,
+    max_attempts: int,
+    max_seconds: float,
+    sleep: Callable[[float], Awaitable[None]],
+    on_retry: Callable[[int, float, BaseException], None],
+) -> AsyncRetrying:
+    """Build the one retry layer: transient errors only, bounded attempts and total time.
+
+    ``stop_before_delay`` gives up *before* a wait that would overrun the time budget (a reset
+    header of several minutes), so the run ends promptly with a clear error instead.
+    """
+
+    def before_sleep(state: RetryCallState) -> None:
+        err = state.outcome.exception() if state.outcome else None
+        if err is not None:
+            on_retry(state.attempt_number, state.upcoming_sleep, err)
+
+    return AsyncRetrying(
+        stop=stop_after_attempt(max_attempts) | stop_before_delay(max_seconds),
+        wait=HintedWait(),
+        retry=retry_if_exception(is_transient),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )

@@ -1,0 +1,29 @@
+"""Settings of the OpenAI backend, importable without the ``openai`` SDK.
+
+The command line builds its options from these defaults; keeping them apart from the backend
+means ``python -m trainer`` does not pay for importing the SDK unless ``--backend openai`` runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+#: The model that designs homes unless --model says otherwise (named apart from the
+#: classifier's model bundle, which the trainer also calls a model).
+DEFAULT_LLM_MODEL: Final = "gpt-4o-mini"
+
+
+@dataclass(frozen=True)
+class OpenAISettings:
+    """How the backend talks to the API. The defaults suit a low-tier (tier 1) account."""
+
+    model: str = DEFAULT_LLM_MODEL
+    concurrency: int = 8
+    rpm: int = 60
+    tpm: int = 100_000
+    #: Room for the largest homes (~5,000 tokens) with a margin; also what the TPM budget counts.
+    max_completion_tokens: int = 8_000
+    timeout: float = 120.0
+    max_attempts: int = 6
+    max_retry_seconds: float = 300.0

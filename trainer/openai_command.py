@@ -1,0 +1,173 @@
+"""``generate --backend openai`` on the command line: dry-run plan, key check, progress, exits.
+
+Kept out of ``cli.py`` so that the ``openai`` SDK is imported only when this backend runs; every
+other command starts without it. A run-stopping API answer becomes one ``error:`` line with its
+own exit code (3 quota, 4 key or permission, 5 request or model, 6 API unavailable), Ctrl-C
+exits 130, and a missing ``OPENAI_API_KEY`` is reported (exit 2) before any request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, TaskID
+
+from .cli import EXIT_INTERRUPTED, UserError, _generation_summary, console, progress_bar
+from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
+from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests
+from .generate.openai_retry import OpenAIStop
+from .generate.openai_settings import OpenAISettings
+from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
+
+
+def openai_settings(model: str, concurrency: int, rpm: int, tpm: int) -> OpenAISettings:
+    """Check the backend's flags and turn them into settings."""
+    for flag, value in (("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)):
+        if value < 1:
+            raise GenerationError(f"{flag} must be at least 1")
+    if not model.strip():
+        raise GenerationError("--model must name a model")
+    return OpenAISettings(model=model.strip(), concurrency=concurrency, rpm=rpm, tpm=tpm)
+
+
+def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
+                    settings: OpenAISettings, dry_run: bool, days: int) -> None:
+    """Plan, check the key, run, and explain how the run ended."""
+    todo = pending(jobs, overwrite)
+    if dry_run:
+        _print_plan(todo, len(jobs), settings, output)
+        return
+    if todo and not os.environ.get("OPENAI_API_KEY", "").strip():
+        raise UserError("OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty "
+                        "value for a local server at OPENAI_BASE_URL), or use --dry-run to see "
+                        "the plan and its cost without a key")
+    prepare_output(output)
+    if len(todo) < len(jobs):
+        console.print(f"{len(jobs) - len(todo)} of {len(jobs)} homes already in {output}; "
+                      + ("nothing to do." if not todo else "designing the rest "
+                         "(--overwrite regenerates them)."))
+    if not todo:
+        return
+    began, started = time.perf_counter(), time.time()
+    with progress_bar() as progress:
+        reporter = _ProgressReporter(progress, progress.add_task(
+            f"homes ({settings.model})", total=len(todo), status=""))
+        try:
+            summary = asyncio.run(_run_openai(todo, settings, reporter))
+        except OpenAIStop as err:
+            progress.stop()
+            written = _written_since(todo, started)
+            raise UserError(f"{err} This run wrote {written} new homes to {output}.",
+                            err.exit_code) from None
+        except KeyboardInterrupt:
+            progress.stop()
+            written = _written_since(todo, started)
+            raise UserError(
+                f"interrupted: {written} new homes written to {output}; run the same command "
+                "again to finish (finished homes are kept, no partial file is left)",
+                EXIT_INTERRUPTED) from None
+    _generation_summary(summary.written, output, time.perf_counter() - began, days)
+    _openai_summary(summary, settings)
+
+
+def _written_since(todo: list[HomeJob], started: float) -> int:
+    """Count the homes this run wrote, on disk.
+
+    A write that finished while the run was being cancelled counts too; a file kept from an
+    earlier run does not.
+    """
+    return sum(job.path.exists() and job.path.stat().st_mtime >= started for job in todo)
+
+
+async def _run_openai(todo: list[HomeJob], settings: OpenAISettings,
+                      reporter: _ProgressReporter) -> RunSummary:
+    async with make_client(settings) as client:
+        return await generate_homes(todo, settings, client, reporter)
+
+
+class _ProgressReporter:
+    """Draws the backend's events: one line per retry, repair or skip, and the bar's status."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+        self._retries = 0
+        self._skipped = 0
+        self._tokens = 0
+
+    def _line(self, text: str) -> None:
+        self._progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def _status(self, advance: int = 0) -> None:
+        self._progress.update(self._task, advance=advance, status=(
+            f"retries {self._retries} · skipped {self._skipped} · {self._tokens:,} tokens"))
+
+    def retrying(self, job: HomeJob, attempt: int, wait: float, reason: str) -> None:
+        self._retries += 1
+        self._line(f"{job.home_id}: {reason}")
+        self._status()
+
+    def repairing(self, job: HomeJob, problem: str) -> None:
+        self._line(f"{job.home_id}: {problem}; asking once for a repaired design")
+
+    def skipped(self, job: HomeJob, reason: str) -> None:
+        self._skipped += 1
+        self._line(f"{job.home_id} skipped: {reason}")
+        self._status(advance=1)
+
+    def written(self, result: HomeResult, usage: Usage) -> None:
+        self._tokens += usage.prompt_tokens + usage.completion_tokens
+        self._status(advance=1)
+
+
+def _price_note(model: str) -> str:
+    price = PRICES_PER_MILLION.get(model)
+    if price is None:
+        return f"no price assumed for {model!r}"
+    return (f"assumed price for {model}: ${price[0]:.2f} input / ${price[1]:.2f} output per "
+            "million tokens; check https://openai.com/api/pricing")
+
+
+def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
+                output: Path) -> None:
+    """``--dry-run``: every planned request with its estimated tokens, then totals and cost."""
+    base_url = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+    plans = plan_requests(todo)
+    lines = [f"dry run: {len(plans)} requests to {settings.model} at {base_url}, one per home "
+             f"({total - len(plans)} of {total} homes already in {output}); nothing is sent."]
+    lines += [f"{plan.home_id}  {plan.home_type:<20} ~{plan.prompt_tokens:>6,} input  "
+              f"~{plan.completion_tokens:>6,} output tokens" for plan in plans]
+    prompt = sum(p.prompt_tokens for p in plans)
+    completion = sum(p.completion_tokens for p in plans)
+    dollars = cost_usd(settings.model, prompt, completion)
+    reserved = prompt + len(plans) * settings.max_completion_tokens
+    minutes = max(len(plans) / settings.rpm, reserved / settings.tpm)
+    lines += [
+        f"total: ~{prompt:,} input + ~{completion:,} output tokens (estimated from characters; "
+        "repair requests, rare, not included)",
+        "cost: " + (f"about ${dollars:.2f}" if dollars is not None else "unknown")
+        + f" ({_price_note(settings.model)})",
+        f"time: at least {minutes:.1f} min within --rpm {settings.rpm} --tpm {settings.tpm} "
+        f"(each request reserves its prompt + {settings.max_completion_tokens:,} reply tokens "
+        "of the TPM budget)",
+    ]
+    typer.echo("\n".join(lines))
+
+
+def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
+    usage = summary.usage
+    dollars = cost_usd(settings.model, usage.prompt_tokens, usage.completion_tokens)
+    console.print(
+        f"{usage.requests} requests ({summary.retries} retries), {usage.prompt_tokens:,} input "
+        f"+ {usage.completion_tokens:,} output tokens"
+        + (f", about ${dollars:.2f} ({_price_note(settings.model)})" if dollars is not None
+           else ""), highlight=False, markup=False, soft_wrap=True)
+    if summary.skipped:
+        console.print(
+            f"{len(summary.skipped)} homes skipped because the model's design could not be used: "
+            f"{', '.join(sorted(summary.skipped))}. Run the same command again to retry them.",
+            highlight=False, markup=False, soft_wrap=True)
