@@ -33,7 +33,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
             raise
         # A model file that cannot be used does not get better by retrying set-up: load, and
         # let the sensor be unavailable until the file is fixed and the entry reloaded.
-        LOGGER.error("%s", coordinator.last_exception)
+        LOGGER.error(
+            "%s; the sensor is unavailable until the model file is fixed and Home Type is"
+            " reloaded",
+            coordinator.last_exception,
+        )
     entry.runtime_data = coordinator
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

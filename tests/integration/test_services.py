@@ -116,7 +116,7 @@ async def test_classify_without_a_model(
             blocking=True, return_response=True,
         )
     assert err.value.translation_key == "model_missing"
-    assert str(err.value).startswith("Home Type has no model to classify with: ")
+    assert str(err.value).startswith("Home Type cannot classify without its model: ")
     assert "no model file there" in str(err.value)
 
 
