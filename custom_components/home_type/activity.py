@@ -18,10 +18,9 @@ from collections.abc import Iterator, Sequence
 from itertools import batched
 from typing import Any
 
-from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.db_schema import States, StatesMeta
-from homeassistant.components.recorder.util import session_scope
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance, session_scope
 from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session

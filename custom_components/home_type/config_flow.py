@@ -45,7 +45,7 @@ async def _async_validate(
     hass: HomeAssistant, user_input: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], str]:
     """Check a form: its options, its errors, and the reason in words for the form."""
-    options = {
+    options: dict[str, Any] = {
         CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
         CONF_MODEL_PATH: str(user_input.get(CONF_MODEL_PATH, "")).strip(),
     }

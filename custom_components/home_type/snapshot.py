@@ -37,30 +37,30 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         Area(area.id, area.name, area.floor_id) for area in ar.async_get(hass).async_list_areas()
     )
     devices: dict[str, Device] = {}
-    for device in dr.async_get(hass).devices.values():
-        if device.disabled or device.entry_type is dr.DeviceEntryType.SERVICE:
+    for entry in dr.async_get(hass).devices.values():
+        if entry.disabled or entry.entry_type is dr.DeviceEntryType.SERVICE:
             continue
-        devices[device.id] = Device(
-            device_id=device.id,
-            name=device.name_by_user or device.name or "",
-            area_id=device.area_id,
-            manufacturer=device.manufacturer,
-            model=device.model,
+        devices[entry.id] = Device(
+            device_id=entry.id,
+            name=entry.name_by_user or entry.name or "",
+            area_id=entry.area_id,
+            manufacturer=entry.manufacturer,
+            model=entry.model,
         )
     entities: list[Entity] = []
-    for entry in er.async_get(hass).entities.values():
-        if entry.disabled:
+    for entity in er.async_get(hass).entities.values():
+        if entity.disabled:
             continue
-        device = devices.get(entry.device_id) if entry.device_id is not None else None
-        if entry.device_id is not None and device is None:
+        device = devices.get(entity.device_id) if entity.device_id is not None else None
+        if entity.device_id is not None and device is None:
             continue  # an entity of a disabled or service device
         entities.append(
             Entity(
-                entity_id=entry.entity_id,
-                device_id=entry.device_id,
-                area_id=entry.area_id or (device.area_id if device is not None else None),
-                device_class=entry.device_class or entry.original_device_class,
-                unit=entry.unit_of_measurement,
+                entity_id=entity.entity_id,
+                device_id=entity.device_id,
+                area_id=entity.area_id or (device.area_id if device is not None else None),
+                device_class=entity.device_class or entity.original_device_class,
+                unit=entity.unit_of_measurement,
             )
         )
     return HomeSnapshot(
