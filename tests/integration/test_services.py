@@ -9,7 +9,7 @@ from unittest.mock import patch
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -24,18 +24,20 @@ from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
 from .common import FIXTURE_PLATFORM, HISTORY_PROBABILITIES
 
 
+async def classify(hass: HomeAssistant, entry_id: str) -> ServiceResponse:
+    """Call home_type.classify for an entry and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry_id},
+        blocking=True, return_response=True,
+    )
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_classify_returns_the_result(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, snapshot: SnapshotAssertion
 ) -> None:
     """The response is the classification, the same the sensor shows."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_CLASSIFY,
-        {"config_entry_id": mock_config_entry.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    response = await classify(hass, mock_config_entry.entry_id)
     assert response == snapshot
     state = hass.states.get("sensor.home_type")
     assert state.state == response["home_type"]
@@ -60,13 +62,7 @@ async def test_classify_refreshes_the_sensor(
     await async_wait_recording_done(hass)
     freezer.tick(timedelta(hours=2))  # more than the hour that counts as history at all
 
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_CLASSIFY,
-        {"config_entry_id": mock_config_entry.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    response = await classify(hass, mock_config_entry.entry_id)
     assert response["method"] == "history"
     assert response["home_type"] == "single_family_house"
     assert response["confidence"] == max(HISTORY_PROBABILITIES)
@@ -80,10 +76,7 @@ async def test_classify_unknown_entry(hass: HomeAssistant) -> None:
     other.add_to_hass(hass)
     for entry_id in ("nope", other.entry_id):
         with pytest.raises(ServiceValidationError) as err:
-            await hass.services.async_call(
-                DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry_id},
-                blocking=True, return_response=True,
-            )
+            await classify(hass, entry_id)
         assert err.value.translation_key == "entry_not_found"
         assert str(err.value) == f"There is no Home Type entry with the id {entry_id}"
 
@@ -95,10 +88,7 @@ async def test_classify_entry_not_loaded(
     await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": init_integration.entry_id},
-            blocking=True, return_response=True,
-        )
+        await classify(hass, init_integration.entry_id)
     assert err.value.translation_key == "entry_not_loaded"
 
 
@@ -111,10 +101,7 @@ async def test_classify_without_a_model(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": mock_config_entry.entry_id},
-            blocking=True, return_response=True,
-        )
+        await classify(hass, mock_config_entry.entry_id)
     assert err.value.translation_key == "model_missing"
     assert str(err.value).startswith("Home Type cannot classify without its model: ")
     assert "no model file there" in str(err.value)
@@ -129,10 +116,7 @@ async def test_classify_database_error(
         "custom_components.home_type.coordinator.async_read_home",
         side_effect=OperationalError("SELECT", {}, Exception("disk I/O error")),
     ), pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": mock_config_entry.entry_id},
-            blocking=True, return_response=True,
-        )
+        await classify(hass, mock_config_entry.entry_id)
     assert err.value.translation_key == "recorder_error"
     assert "disk I/O error" in str(err.value)
     assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
@@ -146,9 +130,6 @@ async def test_classify_unexpected_error(
     with patch(
         "custom_components.home_type.coordinator.classify", side_effect=ValueError("boom")
     ), pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": mock_config_entry.entry_id},
-            blocking=True, return_response=True,
-        )
+        await classify(hass, mock_config_entry.entry_id)
     assert err.value.translation_key == "classify_failed"
     assert "boom" in str(err.value)
