@@ -127,6 +127,9 @@ async def test_options_change_reloads_with_new_model(
     write_model(bundled_model, model_bundle(version="test-1b"))
     await init_integration.runtime_data.async_refresh()
     assert init_integration.runtime_data.model is first  # a refresh does not re-read it
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data.model.version == "test-1b"  # a reload does
 
     write_model(config_dir / "home_type" / "custom.pkl", model_bundle(version="test-2"))
     hass.config_entries.async_update_entry(

@@ -123,3 +123,24 @@ async def test_home_without_areas_is_classified(
     state = hass.states.get("sensor.home_type")
     assert state.state == "apartment"
     assert state.attributes["method"] == "structure"
+
+
+async def test_home_without_history_is_classified_from_structure(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    area_registry: ar.AreaRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Areas and entities, but the recorder has none of their history: structure only."""
+    kitchen = area_registry.async_create("Kitchen")
+    light = entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "k",
+                                                suggested_object_id="kitchen")
+    entity_registry.async_update_entity(light.entity_id, area_id=kitchen.id)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    state = hass.states.get("sensor.home_type")
+    assert state.state == "apartment"
+    assert state.attributes["method"] == "structure"
+    assert state.attributes["history_days"] == 0
