@@ -58,6 +58,7 @@ def _run_timed(args: list[str]) -> tuple[float, float, float]:
 
 @benchmark("generate", "Generating 100 homes × 90 days (procedural, offline)")
 def bench_generate() -> Measurements:
+    """Time ``trainer generate`` for 100 homes of 90 days and measure what it writes."""
     with tempfile.TemporaryDirectory() as folder:
         wall, cpu, peak = _run_timed([sys.executable, "-m", "trainer", "generate",
                                       "--count", "100", "--days", "90", "--seed", "42",
@@ -88,6 +89,7 @@ def _ensure_training_data() -> tuple[Path, Path]:
 
 @benchmark("train", "Training on 100 homes (seed 42), evaluated on 100 of seed 1042")
 def bench_train() -> Measurements:
+    """Time ``trainer train`` on the standard homes; record the model's size and fidelity."""
     train, evaluation = _ensure_training_data()
     with tempfile.TemporaryDirectory() as folder:
         model = Path(folder) / "home_type_classifier.pkl"
@@ -110,6 +112,7 @@ def bench_train() -> Measurements:
 
 @benchmark("classify", "Classifying one home from its snapshot (features + predict, numpy only)")
 def bench_classify() -> Measurements:
+    """Time loading the shipped model and classifying each evaluation home with numpy alone."""
     from custom_components.home_type.core.classify import classify
     from custom_components.home_type.core.features import extract_features
     from custom_components.home_type.core.model import load_model

@@ -431,7 +431,8 @@ def verify(
     info = predictor.info.get("training_data", {})
     out.print(f"[green]ok[/green] {model}: version {predictor.version}, "
               f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
-              f"trained on {info.get('homes', '?')} homes (seeds {', '.join(info.get('seeds', []))})"
+              f"trained on {info.get('homes', '?')} homes "
+              f"(seeds {', '.join(info.get('seeds', []))})"
               f"; hash checked; loaded without scikit-learn")
     out.print(f"sample townhouse (3 days) → {result.home_type} ({result.confidence:.2f})")
     print(json.dumps(result.as_dict()))

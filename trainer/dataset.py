@@ -56,10 +56,12 @@ class Home:
 
     @property
     def label(self) -> str:
+        """The home type to learn ("" for an unlabelled home)."""
         return self.snapshot.home_type or ""
 
     @property
     def home_id(self) -> str:
+        """The home's id, from its snapshot."""
         return self.snapshot.home_id
 
 
@@ -83,6 +85,7 @@ def home_end(snapshot: HomeSnapshot) -> float:
 
 
 def as_home(snapshot: HomeSnapshot) -> Home:
+    """A snapshot ready for training: its time zone and where its history ends and starts."""
     timezone = snapshot.metadata.get("timezone")
     return Home(snapshot, timezone if isinstance(timezone, str) else "UTC", home_end(snapshot),
                 _metadata_time(snapshot, "history_start"))
@@ -160,6 +163,7 @@ class Rows:
         return int(self.y.size)
 
     def select(self, mask: np.ndarray) -> Rows:
+        """The rows where ``mask`` is True."""
         return Rows(self.X[mask], self.y[mask], self.groups[mask], self.windows[mask])
 
 

@@ -63,13 +63,14 @@ def render(results: dict[str, Any], source: str) -> str:
                   "never seen in training", ""]
     else:
         lines += ["### On held-out homes (same seed)", ""]
-    lines += _window_table(headline) + [""]
+    lines += [*_window_table(headline), ""]
     baselines = results["baselines"]
+    majority = baselines["majority_class"]
     stump = baselines["best_single_feature_stump"]
     cv = results["cross_validation"]
     lines += [
         "Baselines on the same homes, 10-day history: majority class "
-        f"(`{baselines['majority_class']['label']}`) {_pct(baselines['majority_class']['accuracy'])}; "
+        f"(`{majority['label']}`) {_pct(majority['accuracy'])}; "
         f"best single-feature decision stump (`{stump['feature']}`) {_pct(stump['accuracy'])}.",
         "",
         f"Held-out split of the training seed ({results['holdout']['homes_test']} homes, model "
@@ -83,8 +84,10 @@ def render(results: dict[str, Any], source: str) -> str:
     ten = headline.get("10d")
     if ten:
         lines += ["### Per class and confusion matrix, 10-day history", ""]
-        lines += _class_table(ten) + [""]
-    lines += ["### Targets", "", "| target | wanted | measured | met |", "| --- | ---: | ---: | --- |"]
+        lines += [*_class_table(ten), ""]
+    lines += ["### Targets", "",
+              "| target | wanted | measured | met |",
+              "| --- | ---: | ---: | --- |"]
     for key, item in results["targets"].items():
         measured = item["measured"]
         shown = f"{measured:.3f}" if isinstance(measured, float) else str(measured)

@@ -183,7 +183,7 @@ def test_read_errors(tmp_path: Path) -> None:
 
 
 def test_write_refuses_other_names(tmp_path: Path) -> None:
-    with pytest.raises(SnapshotError, match="must end in .json or .json.gz"):
+    with pytest.raises(SnapshotError, match=r"must end in \.json or \.json\.gz"):
         write_snapshot(make_home(), tmp_path / "home.txt")
 
 

@@ -216,7 +216,8 @@ def test_unwritable_output_as_root(tmp_path: Path) -> None:
     result = run_trainer("generate", "--count", "1", "--days", "1",
                          "--output", str(tmp_path / "homes"))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: --output {tmp_path / 'homes'}: exists and is not a folder"
+    expected = f"error: --output {tmp_path / 'homes'}: exists and is not a folder"
+    assert result.stderr.strip() == expected
 
 
 def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:

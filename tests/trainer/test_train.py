@@ -120,7 +120,7 @@ def test_tampered_file_is_refused(trained_model: Path, tmp_path: Path) -> None:
 def test_missing_hash_and_missing_file(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path)
     sha256_path(model).unlink()
-    with pytest.raises(ModelTamperedError, match="no home_type_classifier.pkl.sha256 beside"):
+    with pytest.raises(ModelTamperedError, match=r"no home_type_classifier\.pkl\.sha256 beside"):
         load_model(model)
     with pytest.raises(ModelMissingError, match="no model file there"):
         load_model(tmp_path / "nothing.pkl")
@@ -145,7 +145,7 @@ def test_foreign_pickle_runs_nothing(tmp_path: Path) -> None:
     with pytest.raises(ModelForeignError, match=r"it names posix\.system|it names os\.system"):
         load_model(model)
     assert not marker.exists()
-    with pytest.raises(ModelForeignError, match="builtins.eval"):
+    with pytest.raises(ModelForeignError, match=r"builtins\.eval"):
         loads_bundle(pickle.dumps(eval), "x")  # noqa: S301
 
 

@@ -50,7 +50,8 @@ DEVICE_KINDS: Final[dict[str, DeviceKind]] = {
         ("Shelly", "Shelly Plus 1"), ("Signify Netherlands B.V.", "Hue Lily"),
         ("Ring", "Floodlight Cam Wired Plus"))),
     "smart_plug": DeviceKind("Plug", (
-        _e("switch", "", "plug_switch", "outlet"), _e("sensor", "power", "plug_power", "power", "W"),
+        _e("switch", "", "plug_switch", "outlet"),
+        _e("sensor", "power", "plug_power", "power", "W"),
         _e("sensor", "energy", "plug_energy", "energy", "kWh")), False, (
         ("TP-Link", "KP115"), ("Shelly", "Shelly Plug S"), ("Eve Systems", "Eve Energy"),
         ("Meross", "MSS310"))),
@@ -62,8 +63,9 @@ DEVICE_KINDS: Final[dict[str, DeviceKind]] = {
     "presence_sensor": DeviceKind("Presence sensor", (
         _e("binary_sensor", "occupancy", "occupancy", "occupancy"),), False, (
         ("Aqara", "FP2"), ("Everything Presence", "EP One"), ("Tuya", "ZY-M100"))),
-    "door_sensor": DeviceKind("Door", (_e("binary_sensor", "door", "door", "door"), BATTERY),
-        False, (("Aqara", "MCCGQ11LM"), ("SmartThings", "IM6001-MPP01"), ("Ring", "Contact Sensor"))),
+    "door_sensor": DeviceKind("Door", (
+        _e("binary_sensor", "door", "door", "door"), BATTERY), False, (
+        ("Aqara", "MCCGQ11LM"), ("SmartThings", "IM6001-MPP01"), ("Ring", "Contact Sensor"))),
     "window_sensor": DeviceKind("Window", (
         _e("binary_sensor", "window", "window", "window"), BATTERY), False, (
         ("Aqara", "MCCGQ11LM"), ("Eve Systems", "Eve Door & Window"))),
@@ -156,7 +158,8 @@ DEVICE_KINDS: Final[dict[str, DeviceKind]] = {
     "washer": DeviceKind("Washer", (
         _e("sensor", "power", "washer_power", "power", "W"),
         _e("sensor", "state", "washer_state", "enum")), False, (
-        ("Samsung", "WF45T6000AW"), ("Bosch", "Serie 6 WAU28PH9GB"), ("LG Electronics", "WM4000HWA"))),
+        ("Samsung", "WF45T6000AW"), ("Bosch", "Serie 6 WAU28PH9GB"),
+        ("LG Electronics", "WM4000HWA"))),
     "water_heater": DeviceKind("Water heater", (
         _e("water_heater", "", "static"),
         _e("sensor", "temperature", "tank_temperature", "temperature", "°C")), True, (

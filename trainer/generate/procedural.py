@@ -387,17 +387,15 @@ def _residents_design(rng: np.random.Generator, plan: _Plan,
         wfh = not child and not retired and _chance(rng, 0.25)
         wake = float(np.clip(rng.normal(6.9 if not child else 7.0, 0.7), 4.5, 10.0))
         sleep = float(np.clip(rng.normal(23.1 if not child else 21.0, 0.8), 20.0, 26.0))
-        leave: float | None = wake + float(np.clip(rng.normal(1.0, 0.3), 0.3, 2.0))
-        back: float | None = leave + float(np.clip(rng.normal(8.8 if not child else 7.5, 1.0),
-                                                   3.0, 12.0))
-        if retired or wfh:
-            leave = back = None
+        leave = wake + float(np.clip(rng.normal(1.0, 0.3), 0.3, 2.0))
+        back = leave + float(np.clip(rng.normal(8.8 if not child else 7.5, 1.0), 3.0, 12.0))
+        commutes = not (retired or wfh)
         residents.append(ResidentDesign(
             name=str(rng.choice(PERSON_NAMES)),
             wake=round(wake, 2),
             sleep=round(sleep, 2),
-            leave=round(leave, 2) if leave is not None else None,
-            back=round(back, 2) if back is not None else None,
+            leave=round(leave, 2) if commutes else None,
+            back=round(back, 2) if commutes else None,
             weekend_wake=round(wake + float(np.clip(rng.normal(1.2, 0.6), 0, 3)), 2),
             weekend_sleep=round(sleep + float(np.clip(rng.normal(0.6, 0.4), 0, 2)), 2),
             works_from_home=wfh,
@@ -463,11 +461,12 @@ def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
             name = f"{model} {counters[kind]}"  # left with the name it paired with
         else:
             name = f"{area_name or 'Home'} {catalog.label}"
-        if area_name is not None and kind != "phone" and _chance(rng, 0.1):
-            area_name = None  # paired and never assigned
+        assigned = area_name
+        if assigned is not None and kind != "phone" and _chance(rng, 0.1):
+            assigned = None  # paired and never assigned
         if _chance(rng, 0.08):
             maker = model = None  # type: ignore[assignment]
-        devices.append(DeviceDesign(kind, name, area_name, maker, model))
+        devices.append(DeviceDesign(kind, name, assigned, maker, model))
     has_car_space = any(a.kind in ("garage", "carport", "parking", "driveway") for a in areas)
     residents = _residents_design(rng, plan, has_car_space)
     for person in residents:

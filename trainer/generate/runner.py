@@ -121,6 +121,7 @@ def home_rng(job: HomeJob) -> np.random.Generator:
 
 
 def start_day(rng: np.random.Generator) -> date:
+    """A home's first day: any day of ~21 months from 2024-01-01, so every season is seen."""
     return _FIRST_START + timedelta(days=int(rng.integers(0, _START_SPREAD_DAYS)))
 
 
@@ -175,8 +176,11 @@ def pending(jobs: Iterable[HomeJob], overwrite: bool) -> list[HomeJob]:
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process: it cancels what has not started, and a home
-    being written is finished (whole) rather than torn mid-import with a traceback."""
+    """Workers leave Ctrl-C to the main process.
+
+    The main process cancels what has not started, and a home being written is finished (whole)
+    rather than torn mid-import with a traceback.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

@@ -90,6 +90,7 @@ def sha256_path(model_path: Path) -> Path:
 
 
 def file_digest(data: bytes) -> str:
+    """Hex SHA-256 of ``data``, as ``sha256sum`` prints it."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -141,6 +142,7 @@ class SigmoidCalibration:
     b: np.ndarray
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from the forest's scores; each row sums to 1."""
         proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))
         total = proba.sum(axis=1, keepdims=True)
         uniform = np.full_like(proba, 1.0 / proba.shape[1])
