@@ -141,7 +141,7 @@ def generate(
         jobs = plan_jobs(count, days, seed, output, weights, generator=backend)
         if backend == "openai":
             # Imported here: only this backend pays for loading the openai SDK.
-            from .openai_command import generate_openai, openai_settings  # noqa: PLC0415
+            from .openai_command import generate_openai, openai_settings
 
             generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
                             settings=openai_settings(model, concurrency, rpm, tpm))

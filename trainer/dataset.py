@@ -13,17 +13,20 @@ from __future__ import annotations
 import math
 import os
 import zlib
-from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 from joblib import Parallel, delayed
 
-from custom_components.home_type.core.activity import EMPTY_SUMMARY, ActivitySummary, \
-    summarize_events
+from custom_components.home_type.core.activity import (
+    EMPTY_SUMMARY,
+    ActivitySummary,
+    summarize_events,
+)
 from custom_components.home_type.core.features import extract_features
 from custom_components.home_type.core.snapshot import (
     EventLog,

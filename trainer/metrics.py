@@ -29,7 +29,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray,
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0)
     return {
-        "homes": int(len(y_true)),
+        "homes": len(y_true),
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro",
                                    zero_division=0)),

@@ -9,11 +9,12 @@ existing file is a finished one, which is what makes a re-run after Ctrl-C resum
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -175,13 +176,19 @@ def pending(jobs: Iterable[HomeJob], overwrite: bool) -> list[HomeJob]:
     return [job for job in jobs if overwrite or not job.path.exists()]
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process.
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored; the main process alone handles Ctrl-C.
 
-    The main process cancels what has not started, and a home being written is finished (whole)
-    rather than torn mid-import with a traceback.
+    A spawned worker inherits an ignored SIGINT from the moment it exists, so one still
+    importing when Ctrl-C arrives cannot die with a traceback; the main process cancels what
+    has not started, and a home being written is finished whole.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_jobs(
@@ -196,10 +203,11 @@ def run_jobs(
             on_done(worker(job))
         return
     context = multiprocessing.get_context("spawn")
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                  initializer=_ignore_sigint)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        futures = [pool.submit(worker, job) for job in jobs]
+        with _workers_ignore_ctrl_c():
+            # submit() starts the worker processes (up to max_workers) as it queues jobs.
+            futures = [pool.submit(worker, job) for job in jobs]
         for future in concurrent.futures.as_completed(futures):
             on_done(future.result())
     except BaseException:

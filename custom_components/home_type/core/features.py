@@ -186,7 +186,7 @@ def _layout(home: HomeSnapshot, kinds: dict[str, str]) -> list[float]:
 
 
 def _activity_group(domain: str, device_class: str | None, outdoor: bool, garage: bool) -> str:
-    if domain == "cover" and device_class in ("garage", "gate") or garage:
+    if (domain == "cover" and device_class in ("garage", "gate")) or garage:
         return "garage"
     if outdoor:
         return "outdoor"
