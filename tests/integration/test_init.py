@@ -158,7 +158,7 @@ async def test_needs_neither_sklearn_nor_scipy(
     for name in ("sklearn", "scipy", "joblib"):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError):
-        import sklearn  # noqa: F401, PLC0415
+        import sklearn  # noqa: F401
 
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
