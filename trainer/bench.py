@@ -154,6 +154,63 @@ def bench_classify() -> Measurements:
     }
 
 
+RECORDER_BENCH = "tests/integration/bench_recorder.py"
+
+
+def _recorder_figures(database: list[str]) -> Measurements:
+    """Run the recorder benchmark module (pytest, real recorder) and read its figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "figures.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", RECORDER_BENCH, "-q", "-p", "no:cacheprovider",
+             *database],
+            cwd=ROOT, env={**os.environ, "HOME_TYPE_BENCH_RESULT": str(output)},
+            capture_output=True, text=True, check=False)
+        if result.returncode != 0 or not output.exists():
+            output_tail = (result.stdout + result.stderr)[-4000:]
+            raise RuntimeError(f"{RECORDER_BENCH} failed:\n{output_tail}")
+        return json.loads(output.read_text())
+
+
+def _bench_database(test_url: str) -> str:
+    """The tests' server with a database of the benchmark's own, none left from a crash."""
+    import sqlalchemy_utils  # a test extra, like the recorder benchmark itself
+
+    url = test_url.rsplit("/", 1)[0] + "/home_type_bench"
+    if sqlalchemy_utils.database_exists(url):
+        sqlalchemy_utils.drop_database(url)
+    return url
+
+
+@benchmark("recorder", "Reading the live home from the recorder: 90 days, ≥ 1,000,000 state rows")
+def bench_recorder() -> Measurements:
+    """Measure the integration's snapshot of a large home: SQLite, and PostgreSQL if set up.
+
+    PostgreSQL is measured when HOME_TYPE_TEST_DBURL names a server (.ci/run sets it up).
+    """
+    load = os.getloadavg()[0]
+    values: Measurements = {
+        "what": "registries + aggregate queries of a 90-day home (generated homes side by side, "
+                "ids suffixed) in a file database, as the sensor reads it (median of 3); the "
+                "event loop during the reads, the integration's set-up and a refresh: longest "
+                "single callback, and lag of a task due every 2 ms (counts other processes' "
+                "CPU use too)",
+        "load_average_before": round(load, 2),
+        "target_snapshot_seconds": 2,
+        "target_longest_loop_callback_ms": 50,
+    }
+    sqlite = _recorder_figures([])
+    values.update({f"sqlite_{key}": value for key, value in sqlite.items() if key != "database"})
+    url = os.environ.get("HOME_TYPE_TEST_DBURL")
+    if url:
+        postgres = _recorder_figures(["--dburl", _bench_database(url)])
+        values.update({f"postgresql_{key}": value for key, value in postgres.items()
+                       if key != "database"})
+    else:
+        values["postgresql"] = "not measured: HOME_TYPE_TEST_DBURL is not set (see .ci/run)"
+    return values
+
+
 def _machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),

@@ -1,0 +1,54 @@
+"""Home Type: what kind of home this is, from the registries and the recorder's history."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN, LOGGER
+from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:
+    """Set up Home Type from a config entry."""
+    coordinator = HomeTypeCoordinator(hass, entry)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        if coordinator.model_error is None:
+            raise
+        # A model file that cannot be used does not get better by retrying set-up: load, and
+        # let the sensor be unavailable until the file is fixed and the entry reloaded.
+        LOGGER.error(
+            "%s; the sensor is unavailable until the model file is fixed and Home Type is"
+            " reloaded",
+            coordinator.last_exception,
+        )
+    entry.runtime_data = coordinator
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:
+    """Unload a config entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> None:
+    """Reload with the new options (a new window or model file)."""
+    await hass.config_entries.async_reload(entry.entry_id)

@@ -1,0 +1,176 @@
+"""The live home's activity summary, counted inside the recorder's database.
+
+A home keeps hundreds of thousands of state rows; loading them as ``State`` objects would take
+seconds and a lot of memory. The database counts them instead: one aggregate query per stretch
+of constant UTC offset (DST cuts a window into at most a few), grouped by entity and local hour,
+filtered to the window and to the home's entities, so the index on
+``(metadata_id, last_updated_ts)`` does the work. The rows it returns go through the core's
+:func:`summary_from_buckets`, exactly as the trainer's events do.
+
+Only SQLAlchemy Core constructs are used, and the one operation databases disagree on -- turning
+a float into an integer (SQLite truncates, PostgreSQL and MySQL round) -- is compiled per
+dialect to an explicit floor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import batched
+from typing import Any
+
+from homeassistant.components.recorder.db_schema import States, StatesMeta
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance, session_scope
+from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import BigInteger, Float, Integer
+
+from .core.activity import (
+    EMPTY_SUMMARY,
+    HOURS,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    ActivitySummary,
+    OffsetSegment,
+    summary_from_buckets,
+    utc_offset_segments,
+)
+
+#: Hours in a week. The summary needs only the local hour and the weekday of each change, and
+#: both survive ``bucket mod 168`` (a week is 7 whole days, 1970-01-01 fixing the weekday), so
+#: the database groups by hour of the week: at most 168 rows per entity, whatever the window.
+HOURS_PER_WEEK = 7 * HOURS
+ROWS_PER_FETCH = 1024
+
+
+class floor_int(FunctionElement[int]):
+    """``floor(x)`` as an integer on every database the recorder supports."""
+
+    type = BigInteger()
+    name = "floor_int"
+    inherit_cache = True
+
+
+@compiles(floor_int)
+def _floor_int_default(element: floor_int, compiler: SQLCompiler, **kw: Any) -> str:
+    """PostgreSQL (and the SQL standard): FLOOR gives a double, then a cast that cannot round."""
+    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+@compiles(floor_int, "mysql")
+@compiles(floor_int, "mariadb")
+def _floor_int_mysql(element: floor_int, compiler: SQLCompiler, **kw: Any) -> str:
+    """MySQL and MariaDB cast to SIGNED, not BIGINT."""
+    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)}) AS SIGNED)"
+
+
+@compiles(floor_int, "sqlite")
+def _floor_int_sqlite(element: floor_int, compiler: SQLCompiler, **kw: Any) -> str:
+    """SQLite may lack FLOOR; its cast truncates, so step down one where that went up."""
+    value = compiler.process(element.clauses, **kw)
+    return f"(CAST({value} AS INTEGER) - (CAST({value} AS INTEGER) > {value}))"
+
+
+def hour_of_week(offset: int) -> ColumnElement[int]:
+    """Compute the local hour of the week of ``last_updated_ts`` for a UTC ``offset``.
+
+    ``floor((ts + offset) / 3600)`` is the core's local hour bucket, computed with the same
+    float operations as numpy does on the trainer's side. Constants are literal SQL, not bound
+    parameters: PostgreSQL only matches the GROUP BY expression to the selected one when both
+    are the same text.
+    """
+    local = States.last_updated_ts + literal_column(str(int(offset)), Integer())
+    # A float divisor: SQLAlchemy then divides in double precision on every dialect
+    # (CAST(3600 AS FLOAT) on PostgreSQL, 3600 + 0.0 on SQLite), as numpy does.
+    bucket = floor_int(local / literal_column(str(SECONDS_PER_HOUR), Float()))
+    return bucket % literal_column(str(HOURS_PER_WEEK), Integer())
+
+
+def _metadata_ids(
+    session: Session, entity_ids: Sequence[str], max_bind_vars: int
+) -> dict[int, str]:
+    """Map the recorder's ``metadata_id`` to each entity it has states of."""
+    names: dict[int, str] = {}
+    for chunk in batched(entity_ids, max_bind_vars, strict=False):
+        statement = select(StatesMeta.metadata_id, StatesMeta.entity_id).where(
+            StatesMeta.entity_id.in_(chunk)
+        )
+        for metadata_id, entity_id in session.connection().execute(statement):
+            names[metadata_id] = entity_id
+    return names
+
+
+def _count_rows(
+    session: Session,
+    names: dict[int, str],
+    segments: Sequence[OffsetSegment],
+    max_bind_vars: int,
+) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(entity_id, hour of week, count)`` as the database returns them.
+
+    Streamed, not listed: each row is summed and dropped. A list of a large home's rows (an
+    entity and an hour each) would be a hundred thousand live objects or more, enough to start
+    Python's full garbage collection -- which pauses every thread, the event loop's included,
+    for a quarter of a second in a large Home Assistant.
+    """
+    for ids in batched(names, max_bind_vars, strict=False):
+        for segment in segments:
+            hour = hour_of_week(segment.offset)
+            statement = (
+                select(States.metadata_id, hour, func.count())
+                .where(
+                    States.metadata_id.in_(ids),
+                    States.last_updated_ts >= segment.start,
+                    States.last_updated_ts < segment.end,
+                )
+                .group_by(States.metadata_id, hour)
+            )
+            # Core rows fetched a batch at a time, as the recorder's own history queries do;
+            # the ORM's session.execute would fetch them all into a list first.
+            result = session.connection().execute(statement).yield_per(ROWS_PER_FETCH)
+            for metadata_id, bucket, count in result:
+                yield names[metadata_id], bucket, count
+
+
+def _summarize(
+    hass: HomeAssistant,
+    entity_ids: Sequence[str],
+    window: tuple[float, float],
+    max_bind_vars: int,
+) -> ActivitySummary:
+    """Count in the database and finish the summary as the trainer does; recorder executor."""
+    tz_name = hass.config.time_zone
+    window_start, end = window
+    segments = utc_offset_segments(tz_name, window_start, end)
+    with session_scope(hass=hass, read_only=True) as session:
+        # The oldest state kept: a recorder that kept 3 days covers 3 days of any window.
+        history_start = session.execute(select(func.min(States.last_updated_ts))).scalar()
+        if history_start is None:
+            return EMPTY_SUMMARY
+        rows = _count_rows(
+            session, _metadata_ids(session, entity_ids, max_bind_vars), segments, max_bind_vars
+        )
+        return summary_from_buckets(rows, tz_name, window_start, end, float(history_start))
+
+
+async def async_activity_summary(
+    hass: HomeAssistant, entity_ids: Sequence[str], days: int, end: float
+) -> ActivitySummary:
+    """State changes of ``entity_ids`` in ``[end - days, end)``, by local hour and weekday.
+
+    Local time is the home's time zone (``hass.config.time_zone``), DST included. Runs on the
+    recorder's executor; ``days`` 0 means structure only and reads nothing.
+    """
+    if days <= 0 or not entity_ids:
+        return EMPTY_SUMMARY
+    instance = get_instance(hass)
+    return await instance.async_add_executor_job(
+        _summarize,
+        hass,
+        entity_ids,
+        (end - days * SECONDS_PER_DAY, end),
+        instance.max_bind_vars,
+    )

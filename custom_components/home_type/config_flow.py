@@ -1,0 +1,111 @@
+"""Config flow for Home Type: one entry, options for the history window and the model file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+)
+
+from .const import (
+    CONF_HISTORY_DAYS,
+    CONF_MODEL_PATH,
+    DEFAULT_HISTORY_DAYS,
+    DOMAIN,
+    MAX_HISTORY_DAYS,
+)
+from .coordinator import HomeTypeConfigEntry
+from .core.model import ModelError
+from .helpers import load_home_type_model, resolve_model_path
+
+SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_HISTORY_DAYS, default=DEFAULT_HISTORY_DAYS): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_HISTORY_DAYS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="days",
+            )
+        ),
+        vol.Optional(CONF_MODEL_PATH, default=""): TextSelector(),
+    }
+)
+
+
+async def _async_validate(
+    hass: HomeAssistant, user_input: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str], str]:
+    """Check a form: its options, its errors, and the reason in words for the form."""
+    options: dict[str, Any] = {
+        CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
+        CONF_MODEL_PATH: str(user_input.get(CONF_MODEL_PATH, "")).strip(),
+    }
+    path = resolve_model_path(hass.config.config_dir, options[CONF_MODEL_PATH])
+    if path is None:
+        return options, {CONF_MODEL_PATH: "outside_config"}, hass.config.config_dir
+    try:
+        await hass.async_add_executor_job(load_home_type_model, path)
+    except ModelError as err:
+        return options, {CONF_MODEL_PATH: f"model_{err.reason}"}, str(err)
+    return options, {}, ""
+
+
+class HomeTypeConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set Home Type up: a single entry, checked by loading its model first."""
+
+    VERSION = 1
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the history window and the model file."""
+        errors: dict[str, str] = {}
+        reason = ""
+        if user_input is not None:
+            options, errors, reason = await _async_validate(self.hass, user_input)
+            if not errors:
+                return self.async_create_entry(title="Home Type", data={}, options=options)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(SCHEMA, user_input),
+            errors=errors,
+            description_placeholders={"error": reason},
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: HomeTypeConfigEntry) -> HomeTypeOptionsFlow:
+        """Create the options flow."""
+        return HomeTypeOptionsFlow()
+
+
+class HomeTypeOptionsFlow(OptionsFlow):
+    """Change the history window or the model file; the entry reloads with them."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the current options and check new ones."""
+        errors: dict[str, str] = {}
+        reason = ""
+        if user_input is not None:
+            options, errors, reason = await _async_validate(self.hass, user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                SCHEMA, user_input or self.config_entry.options
+            ),
+            errors=errors,
+            description_placeholders={"error": reason},
+        )

@@ -1,0 +1,28 @@
+"""Constants for the Home Type integration."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Final
+
+DOMAIN: Final = "home_type"
+
+LOGGER = logging.getLogger(__package__)
+
+CONF_HISTORY_DAYS: Final = "history_days"
+CONF_MODEL_PATH: Final = "model_path"
+
+#: Home Assistant's recorder keeps 10 days by default; the model is trained on 1 to 90 days.
+DEFAULT_HISTORY_DAYS: Final = 10
+MAX_HISTORY_DAYS: Final = 90
+
+#: The model that ships with the integration, used when the model path option is empty.
+BUNDLED_MODEL: Final = Path(__file__).parent / "models" / "home_type_classifier.pkl"
+
+#: A home changes slowly: hourly is plenty, and the classify action refreshes on demand.
+UPDATE_INTERVAL: Final = timedelta(hours=1)
+
+SERVICE_CLASSIFY: Final = "classify"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

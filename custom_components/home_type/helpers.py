@@ -1,0 +1,40 @@
+"""Where the model file is and how it is loaded, shared by the config flow and the coordinator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .const import BUNDLED_MODEL
+from .core.model import HomeTypeModel, ModelIncompatibleError, load_model
+from .core.snapshot import HOME_TYPES
+
+
+def resolve_model_path(config_dir: str, value: str | None) -> Path | None:
+    """Find the model file an option names; None when it is outside the config folder.
+
+    An empty option means the bundled model. Anything else is relative to Home Assistant's
+    configuration folder, or absolute but inside it: the integration reads no file elsewhere.
+    The check is on the normalised path and touches no file, so it is safe in the event loop.
+    """
+    if not value or not value.strip():
+        return BUNDLED_MODEL
+    base = os.path.normpath(os.path.abspath(config_dir))
+    path = os.path.normpath(os.path.join(base, value.strip()))
+    if os.path.commonpath([base, path]) != base or path == base:
+        return None
+    return Path(path)
+
+
+def load_home_type_model(path: Path) -> HomeTypeModel:
+    """Load and check a model file; blocking (file I/O), so run it in the executor.
+
+    Besides the core's checks (hash, allow-list, versions), every class the model can predict
+    must be one of the sensor's options, or the sensor could not show the answer.
+    """
+    model = load_model(path)
+    unknown = sorted(set(model.classes) - set(HOME_TYPES))
+    if unknown:
+        raise ModelIncompatibleError(
+            f"{path}: predicts {', '.join(unknown)}, which this version does not know")
+    return model

@@ -1,0 +1,92 @@
+"""The live home as a snapshot: Home Assistant's registries in the core's snapshot format.
+
+What counts as the home: its floors and areas, every enabled device that is not a service
+(the sun, a weather forecast, Home Type itself are not part of the building), and every enabled
+entity of those devices or of no device (helpers, automations, people). An entity's area is its
+own, else its device's -- the effective area, as in a home file.
+
+The result is the same kind of document the trainer reads, so the features of the live home
+are computed by the same code as those of a synthetic one, and a later export of the home as
+a file needs nothing but events added to it.
+"""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    floor_registry as fr,
+)
+from homeassistant.util import dt as dt_util
+
+from .activity import async_activity_summary
+from .core.activity import ActivitySummary
+from .core.snapshot import Area, Device, Entity, Floor, HomeSnapshot
+
+
+@callback
+def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
+    """Read the registries into a snapshot without events and without a label."""
+    floors = tuple(
+        Floor(floor.floor_id, floor.name, floor.level)
+        for floor in fr.async_get(hass).async_list_floors()
+    )
+    areas = tuple(
+        Area(area.id, area.name, area.floor_id) for area in ar.async_get(hass).async_list_areas()
+    )
+    devices: dict[str, Device] = {}
+    for entry in dr.async_get(hass).devices.values():
+        if entry.disabled or entry.entry_type is dr.DeviceEntryType.SERVICE:
+            continue
+        devices[entry.id] = Device(
+            device_id=entry.id,
+            name=entry.name_by_user or entry.name or "",
+            area_id=entry.area_id,
+            manufacturer=entry.manufacturer,
+            model=entry.model,
+        )
+    entities: list[Entity] = []
+    for entity in er.async_get(hass).entities.values():
+        if entity.disabled:
+            continue
+        device = devices.get(entity.device_id) if entity.device_id is not None else None
+        if entity.device_id is not None and device is None:
+            continue  # an entity of a disabled or service device
+        entities.append(
+            Entity(
+                entity_id=entity.entity_id,
+                device_id=entity.device_id,
+                area_id=entity.area_id or (device.area_id if device is not None else None),
+                device_class=entity.device_class or entity.original_device_class,
+                unit=entity.unit_of_measurement,
+            )
+        )
+    return HomeSnapshot(
+        home_id=hass.config.location_name,
+        home_type=None,
+        metadata={"source": "home_assistant", "timezone": hass.config.time_zone},
+        floors=floors,
+        areas=areas,
+        devices=tuple(devices.values()),
+        entities=tuple(entities),
+    )
+
+
+async def async_read_home(
+    hass: HomeAssistant, history_days: int
+) -> tuple[HomeSnapshot, ActivitySummary]:
+    """Read the home: its snapshot, and its activity over the last ``history_days`` days.
+
+    This is the one way the integration reads the live home; the sensor, the classify action
+    and the parity test all go through it.
+    """
+    home = async_home_snapshot(hass)
+    summary = await async_activity_summary(
+        hass,
+        [entity.entity_id for entity in home.entities],
+        history_days,
+        dt_util.utcnow().timestamp(),
+    )
+    return home, summary

@@ -1,0 +1,137 @@
+"""Fixtures for the Home Type integration tests (pytest-homeassistant-custom-component).
+
+Every test here runs with a real recorder (the integration depends on it), real registries and
+Home Assistant's detection of blocking calls in the event loop switched on: a test that makes
+one fails, whether Home Assistant raises for it or only logs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from unittest.mock import AsyncMock, PropertyMock, patch
+
+import pytest
+from homeassistant import block_async_io
+from homeassistant.components.recorder import Recorder
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+
+from .common import write_model
+
+ENTRY_ID = "01JHOMETYPE0000000000000000"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """Load custom integrations, with the recorder started first (it needs hass unborn)."""
+
+
+@pytest.fixture(autouse=True)
+def detect_blocking_calls(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Switch on Home Assistant's blocking-call detection, as a real run does; fail on a hit.
+
+    Home Assistant enables it at start-up (bootstrap), which tests skip. Strict checks raise
+    in the offending call; the others only log, so the log is checked too.
+    """
+    caplog.set_level(logging.DEBUG, logger="homeassistant.util.loop")
+    calls = block_async_io._BLOCKED_CALLS.calls
+    enabled_here = not calls
+    if enabled_here:
+        block_async_io.enable()
+    yield
+    if enabled_here:
+        for call in calls:
+            setattr(call.object, call.function, call.original_func)
+        calls.clear()
+    blocking = [r.getMessage() for r in caplog.records if "Detected blocking call" in r.message]
+    assert not blocking, blocking
+
+
+@pytest.fixture
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A configuration folder of the test's own, for model files named by the options."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    hass.config.config_dir = str(folder)
+    return folder
+
+
+@pytest.fixture
+def model_path(tmp_path: Path) -> Path:
+    """The deterministic test model, standing in for the bundled one."""
+    return write_model(tmp_path / "bundled" / "home_type_classifier.pkl")
+
+
+@pytest.fixture(autouse=True)
+def bundled_model(model_path: Path) -> Iterator[Path]:
+    """Point the bundled-model location at the test model.
+
+    Sensor and action snapshots must not change with every retraining; the real bundled model
+    has its own test.
+    """
+    with patch("custom_components.home_type.helpers.BUNDLED_MODEL", model_path):
+        yield model_path
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format in ``snapshots/`` (syrupy's own fixture can win)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create every entity enabled, including those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """A Home Type entry with the default options."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home Type",
+        entry_id=ENTRY_ID,
+        data={},
+        options={CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""},
+    )
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Keep config flow tests from setting the entry up."""
+    with patch(
+        "custom_components.home_type.async_setup_entry", return_value=True
+    ) as setup_entry:
+        yield setup_entry
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    request: pytest.FixtureRequest,
+) -> MockConfigEntry:
+    """Set Home Type up; ``indirect`` parametrisation narrows the platforms."""
+    mock_config_entry.add_to_hass(hass)
+    context = nullcontext()
+    if platform := getattr(request, "param", None):
+        context = patch("custom_components.home_type.PLATFORMS", [platform])
+    with context:
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    return mock_config_entry

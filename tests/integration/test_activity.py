@@ -1,0 +1,172 @@
+"""The activity summary counted in the recorder's database, on SQLite and on PostgreSQL.
+
+These tests carry the ``recorder`` marker: ``scripts/test`` runs them a second time against a
+real PostgreSQL server (``--dburl``). Each one compares the database's counts with the core's
+own count of the same events (the trainer's path), at the edges where databases differ: a
+change at hh:59:59.9 (a rounding cast puts it in the next hour), midnight (the next day, maybe
+the weekend), and both DST changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from homeassistant.components.recorder import Recorder
+from homeassistant.core import HomeAssistant
+from sqlalchemy import select
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from custom_components.home_type.activity import async_activity_summary, hour_of_week
+from custom_components.home_type.core.activity import (
+    EMPTY_SUMMARY,
+    ActivitySummary,
+    summarize_events,
+)
+from custom_components.home_type.core.snapshot import EventLog
+
+from .common import async_insert_events
+
+pytestmark = pytest.mark.recorder
+
+BERLIN = "Europe/Berlin"
+
+
+def local(text: str, tz: str = BERLIN) -> float:
+    """Epoch seconds of a local wall-clock time."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz)).timestamp()
+
+
+def assert_same_summary(ours: ActivitySummary, theirs: ActivitySummary) -> None:
+    assert ours.weekday_days == pytest.approx(theirs.weekday_days, abs=1e-12)
+    assert ours.weekend_days == pytest.approx(theirs.weekend_days, abs=1e-12)
+    assert ours.counts.keys() == theirs.counts.keys()
+    for entity_id, grid in theirs.counts.items():
+        np.testing.assert_array_equal(ours.counts[entity_id], grid, err_msg=entity_id)
+
+
+async def _summaries(
+    hass: HomeAssistant, events: EventLog, days: int, end: float, tz: str = BERLIN
+) -> tuple[ActivitySummary, ActivitySummary]:
+    """The database's summary and the trainer's, of the same events and window."""
+    await hass.config.async_set_time_zone(tz)
+    await async_insert_events(hass, events)
+    ours = await async_activity_summary(hass, list(events.entities), days, end)
+    theirs = summarize_events(events, tz, end - days * 86400.0, end)
+    return ours, theirs
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_database_is_the_one_asked_for(
+    recorder_mock: Recorder, pytestconfig: pytest.Config
+) -> None:
+    """The PostgreSQL leg really runs on PostgreSQL (a guard against a silent SQLite rerun)."""
+    url = pytestconfig.getoption("dburl")
+    expected = "sqlite" if url.startswith("sqlite") else url.split(":")[0].split("+")[0]
+    assert recorder_mock.dialect_name == expected
+
+
+async def test_hour_edges_and_midnight(hass: HomeAssistant) -> None:
+    """hh:59:59.9 stays in its hour; midnight starts the next (weekend) day."""
+    stamps = {
+        "light.hall": [local("2025-06-06T10:59:59.900"), local("2025-06-06T11:00:00"),
+                       local("2025-06-06T23:59:59.900"), local("2025-06-07T00:00:00")],
+        "lock.front": [local("2025-06-05T09:59:59.999"), local("2025-06-08T23:59:59.900")],
+    }
+    ids = [e for e, times in stamps.items() for _ in times]
+    times = [t for e in stamps for t in stamps[e]]
+    events = EventLog.from_columns(ids, times, ["on"] * len(ids))
+    ours, theirs = await _summaries(hass, events, 7, local("2025-06-09T00:00"))
+
+    assert_same_summary(ours, theirs)
+    hall = ours.counts["light.hall"]
+    assert hall[0, 10] == hall[0, 11] == hall[0, 23] == 1  # Friday
+    assert hall[1, 0] == 1  # Saturday, midnight
+    assert hall.sum() == 4
+    lock = ours.counts["lock.front"]
+    assert lock[0, 9] == 1 and lock[1, 23] == 1  # Thursday 9 h, Sunday 23 h
+    assert ours.weekday_days + ours.weekend_days == pytest.approx(
+        (local("2025-06-09T00:00") - local("2025-06-05T09:59:59.999")) / 86400
+    )
+
+
+async def test_both_dst_changes(hass: HomeAssistant) -> None:
+    """Across spring forward and fall back, each change counts in its local hour."""
+    stamps = [
+        local("2025-03-30T01:59:59.900"),  # CET, the last moment before 02:00 -> 03:00
+        local("2025-03-30T03:00:00"),  # CEST, the first moment after
+        datetime.fromisoformat("2025-10-26T00:30:00+00:00").timestamp(),  # 02:30 CEST
+        datetime.fromisoformat("2025-10-26T01:30:00+00:00").timestamp(),  # 02:30 CET
+        datetime.fromisoformat("2025-10-26T01:59:59.900+00:00").timestamp(),  # 02:59:59.9 CET
+        local("2025-10-26T03:00:00"),
+    ]
+    events = EventLog.from_columns(["light.stairs"] * len(stamps), stamps, ["on"] * len(stamps))
+    ours, theirs = await _summaries(hass, events, 220, local("2025-10-28T00:00"))
+
+    assert_same_summary(ours, theirs)
+    sundays = ours.counts["light.stairs"][1]  # both changes happen on a Sunday night
+    assert sundays[1] == 1 and sundays[3] == 2 and sundays[2] == 3
+    assert sundays.sum() == 6
+
+
+async def test_window_bounds_and_entity_filter(hass: HomeAssistant) -> None:
+    """The window is [start, end); only the entities asked for are counted."""
+    end = local("2025-06-09T00:00")
+    start = end - 2 * 86400.0
+    events = EventLog.from_columns(
+        ["light.a", "light.a", "light.a", "light.a", "light.b"],
+        [start - 0.001, start, end - 0.001, end, start + 60],
+        ["on", "off", "on", "off", "on"],
+    )
+    await hass.config.async_set_time_zone(BERLIN)
+    await async_insert_events(hass, events)
+    ours = await async_activity_summary(hass, ["light.a", "light.unknown"], 2, end)
+    theirs = summarize_events(events, BERLIN, start, end, entity_ids=["light.a"])
+    assert_same_summary(ours, theirs)
+    assert ours.counts["light.a"].sum() == 2
+    assert ours.days == pytest.approx(2.0)
+
+
+async def test_history_shorter_than_the_window(hass: HomeAssistant) -> None:
+    """A recorder that kept three days covers three days, whatever the window asks."""
+    end = local("2025-06-09T00:00")
+    events = EventLog.from_columns(
+        ["light.a", "sensor.other"], [end - 3600.0, end - 3 * 86400.0], ["on", "12"]
+    )
+    ours, theirs = await _summaries(hass, events, 10, end)
+    assert_same_summary(ours, theirs)
+    assert ours.days == pytest.approx(3.0)
+    assert set(ours.counts) == {"light.a", "sensor.other"}
+
+
+async def test_no_history(hass: HomeAssistant) -> None:
+    """An empty recorder, a window of 0 days, or no entities: structure only."""
+    assert await async_activity_summary(hass, ["light.a"], 10, local("2025-06-09T00:00")) \
+        is EMPTY_SUMMARY
+    events = EventLog.from_columns(["light.a"], [local("2025-06-08T12:00")], ["on"])
+    await async_insert_events(hass, events)
+    end = local("2025-06-09T00:00")
+    assert await async_activity_summary(hass, ["light.a"], 0, end) is EMPTY_SUMMARY
+    assert await async_activity_summary(hass, [], 10, end) is EMPTY_SUMMARY
+    assert await async_activity_summary(hass, ["light.b"], 10, end) is EMPTY_SUMMARY
+
+
+def test_statement_is_portable() -> None:
+    """The floor is explicit on every dialect, and GROUP BY repeats the selected text."""
+    hour = hour_of_week(3600)
+    statement = select(hour).group_by(hour)
+    for dialect, floor in (
+        (postgresql.dialect(), "CAST(FLOOR((states.last_updated_ts + 3600) / CAST(3600 AS FLOAT))"
+                               " AS BIGINT)"),
+        (mysql.dialect(), "CAST(FLOOR((states.last_updated_ts + 3600) / 3600) AS SIGNED)"),
+        (sqlite.dialect(), "(CAST((states.last_updated_ts + 3600) / (3600 + 0.0) AS INTEGER) - "
+                           "(CAST((states.last_updated_ts + 3600) / (3600 + 0.0) AS INTEGER) > "
+                           "(states.last_updated_ts + 3600) / (3600 + 0.0)))"),
+    ):
+        sql = str(statement.compile(dialect=dialect))
+        selected, grouped = sql.split(" \nFROM states GROUP BY ")
+        assert floor in selected
+        assert selected.removeprefix("SELECT ").rsplit(" AS ", 1)[0] == grouped
+        assert ":" not in sql and "?" not in sql and "%(" not in sql  # no bound parameters

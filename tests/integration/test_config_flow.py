@@ -1,0 +1,139 @@
+"""The config flow: user step, its errors and recovery, the single-instance abort, options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from unittest.mock import AsyncMock
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+
+from .common import model_bundle, write_model
+
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
+
+
+async def test_user_step_with_the_bundled_model(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    """An empty model path means the bundled model; the entry holds the options."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 30}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Home Type"
+    assert result["data"] == {}
+    assert result["options"] == {CONF_HISTORY_DAYS: 30, CONF_MODEL_PATH: ""}
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+def _damage_tampered(model: Path) -> None:
+    model.write_bytes(model.read_bytes() + b"\0")
+
+
+def _damage_foreign(model: Path) -> None:
+    write_model(model, {"format": "not ours"})
+
+
+def _damage_incompatible(model: Path) -> None:
+    write_model(model, {**model_bundle(), "snapshot_schema_version": 99})
+
+
+@pytest.mark.parametrize(
+    ("model_option", "damage", "error"),
+    [
+        ("/etc/home_type.pkl", None, "outside_config"),
+        ("../outside/home_type.pkl", None, "outside_config"),
+        ("models/missing.pkl", None, "model_missing"),
+        ("models/home_type.pkl", _damage_tampered, "model_tampered"),
+        ("models/home_type.pkl", _damage_foreign, "model_foreign"),
+        ("models/home_type.pkl", _damage_incompatible, "model_incompatible"),
+    ],
+)
+async def test_user_step_errors_then_recovery(
+    hass: HomeAssistant,
+    config_dir: Path,
+    mock_setup_entry: AsyncMock,
+    model_option: str,
+    damage: object,
+    error: str,
+) -> None:
+    """Each unusable model path is refused with its reason; a good one is then accepted."""
+    model = write_model(config_dir / "models" / "home_type.pkl")
+    if damage is not None:
+        damage(model)  # type: ignore[operator]
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: model_option}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MODEL_PATH: error}
+    assert result["description_placeholders"]["error"]
+
+    write_model(model)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: " models/home_type.pkl "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "models/home_type.pkl"}
+    assert len(mock_setup_entry.mock_calls) == 1
+
+
+async def test_absolute_path_inside_config_is_accepted(
+    hass: HomeAssistant, config_dir: Path
+) -> None:
+    """An absolute path is fine as long as it is inside the configuration folder."""
+    model = write_model(config_dir / "home_type.pkl")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: str(model)}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == {CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: str(model)}
+
+
+async def test_single_instance(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+    """A second entry is refused: one home, one classifier."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "single_instance_allowed"
+
+
+async def test_options_flow(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
+) -> None:
+    """Options show the current values, refuse a bad model, then store the new ones."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 90, CONF_MODEL_PATH: "nothing/here.pkl"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MODEL_PATH: "model_missing"}
+
+    write_model(config_dir / "nothing" / "here.pkl")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 90, CONF_MODEL_PATH: "nothing/here.pkl"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == {CONF_HISTORY_DAYS: 90, CONF_MODEL_PATH: "nothing/here.pkl"}

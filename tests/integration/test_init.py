@@ -1,0 +1,171 @@
+"""Set-up and unload of Home Type, and what it does with a model or recorder it cannot use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from sqlalchemy.exc import OperationalError
+
+from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+
+from .common import model_bundle, write_model
+
+COORDINATOR_LOG = "custom_components.home_type"
+
+
+async def test_load_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """The entry loads, the sensor has a home type, and it unloads."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert init_integration.runtime_data.model_error is None
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+
+
+def _missing(model: Path) -> None:
+    model.unlink()
+
+
+def _tampered(model: Path) -> None:
+    model.write_bytes(model.read_bytes() + b"\0")
+
+
+def _foreign(model: Path) -> None:
+    write_model(model, {"format": "something else"})
+
+
+def _incompatible(model: Path) -> None:
+    write_model(model, {**model_bundle(), "feature_version": -1})
+
+
+def _unknown_labels(model: Path) -> None:
+    write_model(model, model_bundle(classes=("igloo", "apartment", "condo", "townhouse",
+                                             "single_family_house", "ranch_house",
+                                             "multi_story", "cottage")))
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason", "words"),
+    [
+        (_missing, "missing", "no model file there"),
+        (_tampered, "tampered", "SHA-256 does not match"),
+        (_foreign, "foreign", "not a Home Type model bundle"),
+        (_incompatible, "incompatible", "retrain the model"),
+        (_unknown_labels, "incompatible", "predicts igloo"),
+    ],
+)
+async def test_unusable_model_loads_unavailable(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    bundled_model: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: object,
+    reason: str,
+    words: str,
+) -> None:
+    """A bad model does not fail set-up: the sensor is unavailable, the log says why once."""
+    damage(bundled_model)  # type: ignore[operator]
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert mock_config_entry.runtime_data.model_error.reason == reason
+    lines = [r for r in caplog.records if r.name.startswith(COORDINATOR_LOG) and words in r.message]
+    assert len(lines) == 1
+    assert "\n" not in lines[0].getMessage()
+    assert lines[0].levelname == "ERROR"
+
+
+async def test_model_path_outside_config_is_refused(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """An entry pointing outside the config folder (edited by hand) reads nothing there."""
+    model = write_model(tmp_path / "elsewhere" / "model.pkl")
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={CONF_HISTORY_DAYS: 10,
+                                                    CONF_MODEL_PATH: str(model)})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert entry.runtime_data.model_error.reason == "missing"
+    assert "outside the configuration folder" in caplog.text
+
+
+async def test_recorder_error_retries_setup(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A database error is transient: set-up is retried later."""
+    mock_config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home",
+        side_effect=OperationalError("SELECT", {}, Exception("database is locked")),
+    ):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_options_change_reloads_with_new_model(
+    hass: HomeAssistant, init_integration: MockConfigEntry, config_dir: Path,
+    bundled_model: Path,
+) -> None:
+    """The model is loaded once and kept; new options reload the entry, reading it anew."""
+    first = init_integration.runtime_data.model
+    assert first.version == "test-1"
+    write_model(bundled_model, model_bundle(version="test-1b"))
+    await init_integration.runtime_data.async_refresh()
+    assert init_integration.runtime_data.model is first  # a refresh does not re-read it
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.runtime_data.model.version == "test-1b"  # a reload does
+
+    write_model(config_dir / "home_type" / "custom.pkl", model_bundle(version="test-2"))
+    hass.config_entries.async_update_entry(
+        init_integration,
+        options={CONF_HISTORY_DAYS: 3, CONF_MODEL_PATH: "home_type/custom.pkl"},
+    )
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.model.version == "test-2"
+    assert init_integration.runtime_data.history_days == 3
+    assert hass.states.get("sensor.home_type").attributes["model_version"] == "test-2"
+
+
+async def test_needs_neither_sklearn_nor_scipy(
+    hass: HomeAssistant, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set up with scikit-learn and SciPy unimportable, and the integration imported afresh."""
+    write_model(config_dir / "home_type_classifier.pkl")
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={CONF_HISTORY_DAYS: 10,
+                                                    CONF_MODEL_PATH: "home_type_classifier.pkl"})
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("sklearn", "scipy", "joblib"):
+            monkeypatch.setitem(sys.modules, name, None)
+        elif name.startswith("custom_components.home_type"):
+            monkeypatch.delitem(sys.modules, name)
+    for name in ("sklearn", "scipy", "joblib"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError):
+        import sklearn  # noqa: F401
+
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert "custom_components.home_type.core.model" in sys.modules  # imported again, here
+    loaded = [name for name, module in sys.modules.items()
+              if module is not None and name.split(".")[0] in ("sklearn", "scipy")]
+    assert not loaded

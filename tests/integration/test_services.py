@@ -1,0 +1,135 @@
+"""The ``home_type.classify`` action: its response, the sensor it refreshes, its errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from sqlalchemy.exc import OperationalError
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
+
+from .common import FIXTURE_PLATFORM, HISTORY_PROBABILITIES
+
+
+async def classify(hass: HomeAssistant, entry_id: str) -> ServiceResponse:
+    """Call home_type.classify for an entry and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry_id},
+        blocking=True, return_response=True,
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_classify_returns_the_result(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    """The response is the classification, the same the sensor shows."""
+    response = await classify(hass, mock_config_entry.entry_id)
+    assert response == snapshot
+    state = hass.states.get("sensor.home_type")
+    assert state.state == response["home_type"]
+    assert state.attributes["probabilities"] == response["probabilities"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_classify_refreshes_the_sensor(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A home that gained history since the last refresh is classified anew, at once."""
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    entity_registry.async_get_or_create(
+        "light", FIXTURE_PLATFORM, "hall", suggested_object_id="hall"
+    )
+    for state in ("on", "off", "on", "off"):
+        hass.states.async_set("light.hall", state)
+        freezer.tick(timedelta(minutes=1))
+    await async_wait_recording_done(hass)
+    freezer.tick(timedelta(hours=2))  # more than the hour that counts as history at all
+
+    response = await classify(hass, mock_config_entry.entry_id)
+    assert response["method"] == "history"
+    assert response["home_type"] == "single_family_house"
+    assert response["confidence"] == max(HISTORY_PROBABILITIES)
+    assert hass.states.get("sensor.home_type").state == "single_family_house"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_classify_unknown_entry(hass: HomeAssistant) -> None:
+    """An entry id that is not Home Type's is a translated validation error."""
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    for entry_id in ("nope", other.entry_id):
+        with pytest.raises(ServiceValidationError) as err:
+            await classify(hass, entry_id)
+        assert err.value.translation_key == "entry_not_found"
+        assert str(err.value) == f"There is no Home Type entry with the id {entry_id}"
+
+
+async def test_classify_entry_not_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An unloaded entry cannot classify."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await classify(hass, init_integration.entry_id)
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_classify_without_a_model(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, bundled_model: Path
+) -> None:
+    """With no usable model the action fails with the model's reason, translated."""
+    bundled_model.unlink()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError) as err:
+        await classify(hass, mock_config_entry.entry_id)
+    assert err.value.translation_key == "model_missing"
+    assert str(err.value).startswith("Home Type cannot classify without its model: ")
+    assert "no model file there" in str(err.value)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_classify_database_error(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A database error reaches the caller as a translated error, and the sensor goes away."""
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home",
+        side_effect=OperationalError("SELECT", {}, Exception("disk I/O error")),
+    ), pytest.raises(HomeAssistantError) as err:
+        await classify(hass, mock_config_entry.entry_id)
+    assert err.value.translation_key == "recorder_error"
+    assert "disk I/O error" in str(err.value)
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_classify_unexpected_error(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Anything else is reported as a failed classification, not a bare traceback."""
+    with patch(
+        "custom_components.home_type.coordinator.classify", side_effect=ValueError("boom")
+    ), pytest.raises(HomeAssistantError) as err:
+        await classify(hass, mock_config_entry.entry_id)
+    assert err.value.translation_key == "classify_failed"
+    assert "boom" in str(err.value)

@@ -1,0 +1,146 @@
+"""The live home as a snapshot: what of the registries counts as the home, and how."""
+
+from __future__ import annotations
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    floor_registry as fr,
+)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.home_type.core.snapshot import Area, Device, Entity, Floor
+from custom_components.home_type.snapshot import async_home_snapshot
+
+from .common import FIXTURE_PLATFORM
+
+
+async def test_registries_become_the_snapshot(
+    hass: HomeAssistant,
+    floor_registry: fr.FloorRegistry,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Floors, areas, devices and entities; effective areas; disabled and services left out."""
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+    upstairs = floor_registry.async_create("Upstairs", level=1)
+    cellar = floor_registry.async_create("Cellar", level=None)
+    bedroom = area_registry.async_create("Bedroom", floor_id=upstairs.floor_id)
+    garden = area_registry.async_create("Garden")
+
+    def device(key: str, **kwargs: object) -> dr.DeviceEntry:
+        return device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)}, **kwargs
+        )
+
+    lamp = device("lamp", name="Lamp", manufacturer="Signify", model="Hue")
+    lamp = device_registry.async_update_device(lamp.id, area_id=bedroom.id, name_by_user="Bed lamp")
+    sensor = device("sensor", name="Multisensor")
+    old = device("old", name="Old plug")
+    device_registry.async_update_device(old.id, disabled_by=dr.DeviceEntryDisabler.USER)
+    weather = device("weather", name="Forecast", entry_type=dr.DeviceEntryType.SERVICE)
+
+    def entity(object_id: str, **kwargs: object) -> er.RegistryEntry:
+        domain = kwargs.pop("domain", "sensor")
+        return entity_registry.async_get_or_create(
+            domain, FIXTURE_PLATFORM, object_id, suggested_object_id=object_id,
+            config_entry=entry, **kwargs,
+        )
+
+    entity("bed_lamp", domain="light", device_id=lamp.id)
+    moved = entity("bed_lamp_power", device_id=lamp.id, original_device_class="power",
+                   unit_of_measurement="W")
+    entity_registry.async_update_entity(moved.entity_id, area_id=garden.id)
+    overridden = entity("multisensor_t", device_id=sensor.id, original_device_class="humidity",
+                        unit_of_measurement="°C")
+    entity_registry.async_update_entity(overridden.entity_id, device_class="temperature")
+    entity("morning", domain="automation")
+    entity("old_plug", domain="switch", device_id=old.id)
+    entity("forecast", domain="weather", device_id=weather.id)
+    entity("hidden_by_user", disabled_by=er.RegistryEntryDisabler.USER)
+
+    home = async_home_snapshot(hass)
+
+    assert home.home_type is None
+    assert home.metadata == {"source": "home_assistant", "timezone": hass.config.time_zone}
+    assert home.floors == (Floor(upstairs.floor_id, "Upstairs", 1),
+                           Floor(cellar.floor_id, "Cellar", None))
+    assert set(home.areas) == {Area(bedroom.id, "Bedroom", upstairs.floor_id),
+                               Area(garden.id, "Garden", None)}
+    assert set(home.devices) == {
+        Device(lamp.id, "Bed lamp", bedroom.id, "Signify", "Hue"),
+        Device(sensor.id, "Multisensor", None, None, None),
+    }
+    assert set(home.entities) == {
+        Entity("light.bed_lamp", lamp.id, bedroom.id, None, None),
+        Entity("sensor.bed_lamp_power", lamp.id, garden.id, "power", "W"),
+        Entity("sensor.multisensor_t", sensor.id, None, "temperature", "°C"),
+        Entity("automation.morning", None, None, None, None),
+    }
+
+
+async def test_empty_home(hass: HomeAssistant) -> None:
+    """A home with nothing in its registries is still a snapshot."""
+    home = async_home_snapshot(hass)
+    assert (home.floors, home.areas, home.devices, home.entities) == ((), (), (), ())
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_home_type_itself_is_not_part_of_the_home(hass: HomeAssistant) -> None:
+    """The integration's own service device and sensor are not counted."""
+    assert hass.states.get("sensor.home_type") is not None
+    home = async_home_snapshot(hass)
+    assert home.devices == () and home.entities == ()
+
+
+async def test_home_without_areas_is_classified(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """No areas and no floors: the sensor still has an answer, from structure."""
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+    for index in range(3):
+        device = device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, str(index))},
+            name=f"Plug {index}",
+        )
+        entity_registry.async_get_or_create("switch", FIXTURE_PLATFORM, str(index),
+                                            device_id=device.id)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    home = async_home_snapshot(hass)
+    assert home.areas == () and len(home.devices) == 3
+    state = hass.states.get("sensor.home_type")
+    assert state.state == "apartment"
+    assert state.attributes["method"] == "structure"
+
+
+async def test_home_without_history_is_classified_from_structure(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    area_registry: ar.AreaRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Areas and entities, but the recorder has none of their history: structure only."""
+    kitchen = area_registry.async_create("Kitchen")
+    light = entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "k",
+                                                suggested_object_id="kitchen")
+    entity_registry.async_update_entity(light.entity_id, area_id=kitchen.id)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    state = hass.states.get("sensor.home_type")
+    assert state.state == "apartment"
+    assert state.attributes["method"] == "structure"
+    assert state.attributes["history_days"] == 0

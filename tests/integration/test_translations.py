@@ -1,0 +1,53 @@
+"""Every text the integration can show exists in translations/en.json, written out in full."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from custom_components.home_type import config_flow, coordinator, services
+from custom_components.home_type.core.model import (
+    ModelError,
+    ModelForeignError,
+    ModelIncompatibleError,
+    ModelMissingError,
+    ModelTamperedError,
+)
+from custom_components.home_type.core.snapshot import HOME_TYPES
+
+INTEGRATION = Path(coordinator.__file__).parent
+STRINGS = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+MODEL_REASONS = {error.reason for error in (ModelError, ModelMissingError, ModelTamperedError,
+                                            ModelForeignError, ModelIncompatibleError)}
+
+
+def test_home_types_have_names() -> None:
+    """The sensor's states, one translated name per label."""
+    states = STRINGS["entity"]["sensor"]["home_type"]["state"]
+    assert set(states) == set(HOME_TYPES)
+    assert all(states.values())
+
+
+def test_exceptions_are_translated() -> None:
+    """Each translation_key raised in the code, and each model reason, has a message."""
+    sources = "".join(Path(m.__file__).read_text() for m in (coordinator, services, config_flow))
+    keys = set(re.findall(r'translation_key="(\w+)"', sources))
+    keys |= {f"model_{reason}" for reason in MODEL_REASONS}
+    assert keys <= set(STRINGS["exceptions"])
+
+
+def test_flow_errors_are_translated() -> None:
+    """The config and options forms can show every error the validation returns."""
+    errors = {"outside_config"} | {f"model_{reason}" for reason in MODEL_REASONS}
+    assert errors <= set(STRINGS["config"]["error"])
+    assert STRINGS["options"]["error"] == STRINGS["config"]["error"]
+    for step in (STRINGS["config"]["step"]["user"], STRINGS["options"]["step"]["init"]):
+        assert set(step["data"]) == set(step["data_description"]) == {"history_days",
+                                                                      "model_path"}
+
+
+def test_no_references() -> None:
+    """Custom integrations read only literal text: no [%key:...%] references."""
+    assert "[%key:" not in json.dumps(STRINGS)
+    assert STRINGS["config"]["abort"]["single_instance_allowed"]
