@@ -4,7 +4,9 @@
 -- so sensor and action snapshots do not change when the trainer does. ``async_load_home``
 puts a home file into a Home Assistant test instance the way a real home lives there: floors,
 areas, devices and entities in the registries (entity ids exactly as in the file) and its
-events as recorder rows with their past timestamps, inserted directly for speed.
+events as recorder rows with their past timestamps, inserted directly for speed. The loading
+itself is ``devtools/home_fixture/load_home.py``, which the development instance
+(``scripts/develop``) loads its home with too.
 """
 
 from __future__ import annotations
@@ -12,20 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from homeassistant.components.recorder import get_instance
-from homeassistant.components.recorder.db_schema import States, StatesMeta
-from homeassistant.components.recorder.util import session_scope
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import (
-    area_registry as ar,
-    device_registry as dr,
-    entity_registry as er,
-    floor_registry as fr,
-)
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.home_type.core.features import FEATURE_NAMES, FEATURE_VERSION
 from custom_components.home_type.core.model import (
@@ -35,17 +25,16 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import (
-    HOME_TYPES,
-    SCHEMA_VERSION,
-    EventLog,
-    HomeSnapshot,
-)
+from custom_components.home_type.core.snapshot import HOME_TYPES, SCHEMA_VERSION, HomeSnapshot
+from devtools.home_fixture import load_home
+from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
+
+__all__ = ["FIXTURE_PLATFORM", "async_insert_events", "async_load_home", "model_bundle",
+           "write_model"]
 
 #: What the stump answers without history (row 0) and with it (row 1), in HOME_TYPES order.
 STRUCTURE_PROBABILITIES = (0.05, 0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05)
 HISTORY_PROBABILITIES = (0.05, 0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.05)
-FIXTURE_PLATFORM = "home_fixture"
 
 
 def model_bundle(version: str = "test-1", classes: tuple[str, ...] = HOME_TYPES) -> dict:
@@ -83,84 +72,7 @@ def write_model(path: Path, bundle: dict | None = None) -> Path:
 
 
 async def async_load_home(hass: HomeAssistant, home: HomeSnapshot) -> None:
-    """Registries and recorder rows for a home file; ids are Home Assistant's own but entity ids."""
+    """Registries and recorder rows for a home file, under a mock ``home_fixture`` entry."""
     entry = MockConfigEntry(domain=FIXTURE_PLATFORM, title=home.home_id)
     entry.add_to_hass(hass)
-    floor_registry = fr.async_get(hass)
-    floors = {
-        floor.floor_id: floor_registry.async_create(floor.name, level=floor.level).floor_id
-        for floor in home.floors
-    }
-    area_registry = ar.async_get(hass)
-    areas = {
-        area.area_id: area_registry.async_create(
-            area.name, floor_id=floors.get(area.floor_id or "")
-        ).id
-        for area in home.areas
-    }
-    device_registry = dr.async_get(hass)
-    devices: dict[str, tuple[str, str | None]] = {}
-    for device in home.devices:
-        created = device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            identifiers={(FIXTURE_PLATFORM, device.device_id)},
-            name=device.name,
-            manufacturer=device.manufacturer,
-            model=device.model,
-        )
-        area_id = areas[device.area_id] if device.area_id is not None else None
-        if area_id is not None:
-            device_registry.async_update_device(created.id, area_id=area_id)
-        devices[device.device_id] = (created.id, area_id)
-    entity_registry = er.async_get(hass)
-    for entity in home.entities:
-        domain, object_id = entity.entity_id.split(".", 1)
-        device_id, device_area = devices.get(entity.device_id or "", (None, None))
-        created = entity_registry.async_get_or_create(
-            domain,
-            FIXTURE_PLATFORM,
-            entity.entity_id,
-            suggested_object_id=object_id,
-            config_entry=entry,
-            device_id=device_id,
-            original_device_class=entity.device_class,
-            unit_of_measurement=entity.unit,
-        )
-        assert created.entity_id == entity.entity_id
-        area_id = areas[entity.area_id] if entity.area_id is not None else None
-        # A file's entity area is the effective one; the registry keeps only an override.
-        assert area_id is not None or device_area is None, entity
-        if area_id != device_area:
-            entity_registry.async_update_entity(created.entity_id, area_id=area_id)
-    # The recorder writes the registries' events first, so that the bulk insert does not
-    # hold the database's write lock against it.
-    await async_wait_recording_done(hass)
-    await async_insert_events(hass, home.events)
-
-
-async def async_insert_events(hass: HomeAssistant, events: EventLog) -> None:
-    """Events as ``states`` rows, written straight into the recorder's database."""
-    if not len(events):
-        return
-
-    def insert() -> None:
-        with session_scope(hass=hass) as session:
-            metas = [StatesMeta(entity_id=entity_id) for entity_id in events.entities]
-            session.add_all(metas)
-            session.flush()
-            ids = np.array([meta.metadata_id for meta in metas])[events.index].tolist()
-            stamps = events.timestamps.tolist()
-            for start in range(0, len(ids), 50_000):
-                stop = start + 50_000
-                session.execute(
-                    States.__table__.insert(),
-                    [
-                        {"metadata_id": metadata_id, "state": state, "last_updated_ts": stamp}
-                        for metadata_id, state, stamp in zip(
-                            ids[start:stop], events.states[start:stop], stamps[start:stop],
-                            strict=True,
-                        )
-                    ],
-                )
-
-    await get_instance(hass).async_add_executor_job(insert)
+    await load_home.async_load_home(hass, home, entry)
