@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the scripts in this folder: makes sure .venv exists with Python 3.13 and the
-# project installed with its test extras, and re-installs only when pyproject.toml changed.
+# project installed with its test extras (and those named in HOME_TYPE_EXTRAS, e.g. develop),
+# and re-installs only when pyproject.toml changed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,12 +35,13 @@ ensure_venv() {
         PYENV_VERSION=3.13.0 "$py" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
     fi
-    local stamp="$VENV/.home-type-installed"
+    local extras="test${HOME_TYPE_EXTRAS:+,$HOME_TYPE_EXTRAS}"
+    local stamp="$VENV/.home-type-installed-${extras//,/-}"
     local want
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-        echo "==> installing the project and its test extras into .venv (first time: a few minutes)"
-        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test]"
+        echo "==> installing the project and its extras [$extras] into .venv (first time: a few minutes)"
+        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$extras]"
         echo "$want" > "$stamp"
     fi
     export PATH="$VENV/bin:$PATH"
