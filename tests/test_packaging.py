@@ -1,0 +1,250 @@
+"""The repository as HACS and hassfest see it: hacs.json, the manifest, and what ships.
+
+HACS installs ``custom_components/home_type/`` and nothing else, after checking ``hacs.json``
+and the manifest; Home Assistant's hassfest (its GitHub action) validates the manifest. The
+rules below are theirs, written out here so that a broken manifest fails ``scripts/test``
+rather than a user's install:
+
+- hacs.json: ``name`` required, only the keys HACS knows, ``homeassistant`` a version
+  AwesomeVersion parses -- and equal to the Home Assistant this project tests against;
+- manifest: the keys hassfest requires (and ``version`` and ``issue_tracker``, which HACS and
+  Home Assistant require of a custom integration), no unknown key, ``domain`` then ``name``
+  then alphabetical order, ``domain`` equal to its folder, https links, a valid ``iot_class``
+  and ``integration_type``, ``version`` a version AwesomeVersion parses;
+- ``requirements``: empty, or packages known to have musllinux wheels (Home Assistant OS and
+  its container are Alpine) that Home Assistant's own pins allow (``package_constraints.txt``
+  in the installed ``homeassistant`` package);
+- one integration under ``custom_components/``, and every file Home Assistant reads at run
+  time inside it: manifest, translations, services, icons, the bundled model and its hash,
+  the brand icon -- and no import of anything outside it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import struct
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import homeassistant
+import pytest
+import yaml
+from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
+from homeassistant.const import __version__ as HA_VERSION
+from packaging.requirements import Requirement
+
+from custom_components.home_type.core.model import load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "custom_components" / "home_type"
+
+#: hacs/integration: custom_components/hacs/utils/validate.py, HACS_MANIFEST_JSON_SCHEMA.
+HACS_JSON_KEYS = {"content_in_root", "country", "filename", "hacs", "hide_default_branch",
+                  "homeassistant", "name", "persistent_directory", "render_readme",
+                  "zip_release"}
+HACS_JSON_BOOLEANS = {"content_in_root", "hide_default_branch", "render_readme", "zip_release"}
+
+#: hassfest (script/hassfest/manifest.py): the keys a custom integration's manifest may have.
+MANIFEST_KEYS = {"domain", "name", "integration_type", "config_flow", "mqtt", "zeroconf",
+                 "ssdp", "bluetooth", "homekit", "dhcp", "usb", "documentation",
+                 "issue_tracker", "quality_scale", "requirements", "dependencies",
+                 "after_dependencies", "codeowners", "loggers", "disabled", "iot_class",
+                 "single_config_entry", "version", "import_executor"}
+#: Required by hassfest (domain, name, documentation, codeowners), by Home Assistant for a
+#: custom integration (version) and by HACS (issue_tracker, codeowners, version).
+MANIFEST_REQUIRED = {"domain", "name", "documentation", "codeowners", "iot_class", "version",
+                     "issue_tracker"}
+IOT_CLASSES = {"assumed_state", "calculated", "cloud_polling", "cloud_push", "local_polling",
+               "local_push"}
+INTEGRATION_TYPES = {"device", "entity", "hardware", "helper", "hub", "service", "system"}
+VERSION_STRATEGIES = [AwesomeVersionStrategy.CALVER, AwesomeVersionStrategy.SEMVER,
+                      AwesomeVersionStrategy.SIMPLEVER, AwesomeVersionStrategy.BUILDVER,
+                      AwesomeVersionStrategy.PEP440]
+
+#: Requirements checked by hand to have musllinux x86_64 and aarch64 wheels on PyPI (name:
+#: what was checked). Empty: the integration runs on numpy, which Home Assistant ships; see
+#: DESIGN.md on why scikit-learn, which has no musllinux wheels, must never be here.
+MUSLLINUX_WHEELS_CHECKED: dict[str, str] = {}
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    return dict(load_json(INTEGRATION / "manifest.json"))
+
+
+@pytest.fixture(scope="module")
+def hacs() -> dict[str, Any]:
+    return dict(load_json(ROOT / "hacs.json"))
+
+
+def pinned_home_assistant() -> str:
+    """The Home Assistant version the test extra pins (pyproject.toml)."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["test"]
+    pins = [Requirement(r) for r in extras if Requirement(r).name == "homeassistant"]
+    assert len(pins) == 1, extras
+    (spec,) = pins[0].specifier
+    assert spec.operator == "==", pins[0]
+    return spec.version
+
+
+def home_assistant_constraints() -> dict[str, Requirement]:
+    """Home Assistant's own pins, from the installed package's package_constraints.txt."""
+    path = Path(homeassistant.__file__).parent / "package_constraints.txt"
+    pins: dict[str, Requirement] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            requirement = Requirement(line)
+            pins[requirement.name.lower().replace("_", "-")] = requirement
+    return pins
+
+
+# --- hacs.json ----------------------------------------------------------------------------
+
+def test_hacs_json_has_a_name_and_only_known_keys(hacs: dict[str, Any]) -> None:
+    assert isinstance(hacs.get("name"), str)
+    assert hacs["name"]
+    assert set(hacs) <= HACS_JSON_KEYS, set(hacs) - HACS_JSON_KEYS
+    for key in HACS_JSON_BOOLEANS & set(hacs):
+        assert isinstance(hacs[key], bool), key
+    assert hacs.get("render_readme") is True
+    assert "content_in_root" not in hacs  # the integration lives under custom_components/
+
+
+def test_hacs_minimum_home_assistant_is_the_tested_one(hacs: dict[str, Any]) -> None:
+    minimum = AwesomeVersion(hacs["homeassistant"])
+    assert minimum.valid
+    assert minimum.strategy == AwesomeVersionStrategy.CALVER
+    assert hacs["homeassistant"] == pinned_home_assistant() == HA_VERSION
+
+
+def test_readme_tells_how_to_install_through_hacs() -> None:
+    """HACS renders the README (render_readme) as the integration's page."""
+    readme = (ROOT / "README.md").read_text()
+    assert "HACS" in readme
+    assert "https://github.com/home-type/home-type" in readme
+
+
+# --- manifest.json ------------------------------------------------------------------------
+
+def test_manifest_keys_are_known_and_complete(manifest: dict[str, Any]) -> None:
+    assert set(manifest) <= MANIFEST_KEYS, set(manifest) - MANIFEST_KEYS
+    assert set(manifest) >= MANIFEST_REQUIRED, MANIFEST_REQUIRED - set(manifest)
+
+
+def test_manifest_keys_are_in_hassfest_order(manifest: dict[str, Any]) -> None:
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+
+
+def test_manifest_domain_is_the_folder(manifest: dict[str, Any]) -> None:
+    assert manifest["domain"] == INTEGRATION.name
+    assert re.fullmatch(r"[a-z0-9_]+", manifest["domain"])
+
+
+def test_manifest_values(manifest: dict[str, Any]) -> None:
+    version = AwesomeVersion(manifest["version"], ensure_strategy=VERSION_STRATEGIES)
+    assert version.strategy == AwesomeVersionStrategy.SEMVER, manifest["version"]
+    for key in ("documentation", "issue_tracker"):
+        url = urlparse(manifest[key])
+        assert url.scheme == "https", key
+        assert url.netloc, key
+    # Current hassfest refuses home-assistant.io documentation links for custom integrations.
+    assert urlparse(manifest["documentation"]).netloc != "www.home-assistant.io"
+    assert manifest["iot_class"] in IOT_CLASSES
+    assert manifest["integration_type"] in INTEGRATION_TYPES
+    assert manifest["config_flow"] is True
+    assert "recorder" in manifest["dependencies"]
+    assert manifest["codeowners"]
+    assert all(owner.startswith("@") for owner in manifest["codeowners"])
+    assert isinstance(manifest["requirements"], list)
+
+
+def test_version_matches_the_python_project(manifest: dict[str, Any]) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert manifest["version"] == project["version"]
+
+
+def test_requirements_install_on_home_assistant_os(manifest: dict[str, Any]) -> None:
+    """Each requirement has musllinux wheels and fits Home Assistant's own pins."""
+    pins = home_assistant_constraints()
+    assert "numpy" in pins  # what the integration runs on comes with Home Assistant
+    for line in manifest["requirements"]:
+        requirement = Requirement(line)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in MUSLLINUX_WHEELS_CHECKED, (
+            f"{line}: check that PyPI has musllinux x86_64 and aarch64 wheels of it, then "
+            "add it to MUSLLINUX_WHEELS_CHECKED")
+        if (pin := pins.get(name)) is not None:
+            (spec,) = pin.specifier
+            assert requirement.specifier.contains(spec.version, prereleases=True), (
+                f"{line} conflicts with Home Assistant's {pin}")
+
+
+def test_dependencies_exist_in_home_assistant(manifest: dict[str, Any]) -> None:
+    components = Path(homeassistant.__file__).parent / "components"
+    for domain in manifest.get("dependencies", []) + manifest.get("after_dependencies", []):
+        assert (components / domain / "manifest.json").exists(), domain
+
+
+# --- what ships ---------------------------------------------------------------------------
+
+def test_one_integration_under_custom_components() -> None:
+    folders = [p.name for p in (ROOT / "custom_components").iterdir()
+               if p.is_dir() and p.name != "__pycache__"]
+    assert folders == [INTEGRATION.name]
+
+
+def test_home_assistant_files_are_inside_the_integration() -> None:
+    for name in ("__init__.py", "manifest.json", "translations/en.json", "services.yaml",
+                 "icons.json", "quality_scale.yaml"):
+        assert (INTEGRATION / name).is_file(), name
+    load_json(INTEGRATION / "translations" / "en.json")
+    load_json(INTEGRATION / "icons.json")
+    assert isinstance(yaml.safe_load((INTEGRATION / "services.yaml").read_text()), dict)
+    models = sorted((INTEGRATION / "models").glob("*.pkl"))
+    assert models
+    for model in models:
+        assert model.with_name(model.name + ".sha256").is_file(), model
+        load_model(model)  # hash, allow-list, versions: as Home Assistant loads it
+
+
+def test_brand_icon() -> None:
+    """brand/icon.png: a 256x256 PNG (Home Assistant 2026.3+ reads it from the integration)."""
+    data = (INTEGRATION / "brand" / "icon.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (256, 256)
+
+
+def test_integration_imports_nothing_outside_itself() -> None:
+    """HACS copies only custom_components/home_type: the trainer and devtools stay behind."""
+    allowed = {"homeassistant", "numpy", "sqlalchemy", "voluptuous", "aiohttp", "orjson"}
+    for path in INTEGRATION.rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in allowed or _is_stdlib(top), f"{path}: imports {name}"
+
+
+def _is_stdlib(name: str) -> bool:
+    return name in sys.stdlib_module_names
