@@ -194,7 +194,24 @@ def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Pr
         "data": _provenance(homes, folder),
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
+        "by_floor_registry": _by_floor_registry(rows, predicted),
     }, rows
+
+
+def _by_floor_registry(rows: Rows, predicted: np.ndarray) -> dict[str, dict[str, float]]:
+    """10-day accuracy of homes with and without floors in their registry.
+
+    Levels are what tell a ranch from a family house from a multi-storey one; a home whose
+    owner never set floors up loses that, and this shows by how much.
+    """
+    ten = rows.windows == DEFAULT_WINDOW
+    has_floors = rows.X[:, FEATURE_NAMES.index("has_floor_registry")] > 0
+    out = {}
+    for name, mask in (("with_floors", ten & has_floors), ("without_floors", ten & ~has_floors)):
+        out[name] = {"homes": int(mask.sum()),
+                     "accuracy": float(np.mean(predicted[mask] == rows.y[mask]))
+                     if mask.any() else None}
+    return out
 
 
 def _rows_of(rows: Rows, home_ids: set[str], *, inside: bool) -> Rows:
