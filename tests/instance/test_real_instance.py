@@ -8,7 +8,8 @@ onboarding API (user, token, core configuration, analytics, integration), Home T
 through its config flow over the REST API, and then:
 
 - ``sensor.home_type`` holds a real answer of the bundled model over 10 days of history;
-- the ``home_type.classify`` action answers with the same result (``?return_response``);
+- the ``home_type.classify`` action answers with the same result (``?return_response``), and
+  ``home_type.reload_model`` with the model's version;
 - ``GET /api/home_type/classify`` answers too, where the integration has that view;
 - nothing Home Type or the fixture logged is an error;
 - SIGTERM stops Home Assistant cleanly, with no process left.
@@ -132,6 +133,16 @@ def test_classify_action_answers_over_rest(instance: Instance) -> None:
     assert result["home_type"] == state["state"]
     assert result["probabilities"] == state["attributes"]["probabilities"]
     assert result["history_days"] == 10.0
+
+
+def test_reload_model_action_answers_over_rest(instance: Instance) -> None:
+    answer = instance.client.call(
+        "POST", "/api/services/home_type/reload_model?return_response",
+        {"config_entry_id": instance.entry_id},
+    )
+    version = load_model(BUNDLED_MODEL).version
+    assert answer["service_response"] == {"model_version": version,
+                                          "previous_model_version": version}
 
 
 def test_classify_action_refuses_an_unknown_entry(instance: Instance) -> None:
