@@ -28,12 +28,7 @@ from .instance import (
     Client,
     HomeAssistantProcess,
     InstanceError,
-    add_home_type,
-    home_type_entries,
-    log_in,
-    onboard,
-    onboarding_done,
-    wait_for_home,
+    set_up_home_type,
     write_config,
 )
 
@@ -139,18 +134,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _set_up(client: Client) -> None:
     """Onboard (first run), wait for the home's history, add Home Type unless it is there."""
-    if not onboarding_done(client):
-        print("==> onboarding (user 'dev', password 'dev')")
-        onboard(client)
-    else:
-        log_in(client)
-    state = wait_for_home(client)
+    print("==> onboarding (user 'dev', password 'dev'), waiting for the home's history, "
+          "adding Home Type (history window 10 days, bundled model)")
+    _, state = set_up_home_type(client)
     print(f"==> home {state['attributes']['home_id']} loaded "
           f"({state['attributes']['events']} state changes, generated as "
           f"{state['attributes']['home_type']})")
-    if not home_type_entries(client):
-        print("==> adding Home Type (history window 10 days, bundled model)")
-        add_home_type(client)
     sensor = client.state("sensor.home_type") or {}
     print(f"==> sensor.home_type: {sensor.get('state')} "
           f"(confidence {sensor.get('attributes', {}).get('confidence')})")

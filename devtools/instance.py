@@ -11,7 +11,10 @@ instance is a ``hass`` subprocess, reached over its HTTP API with the standard l
 - :class:`HomeAssistantProcess` starts ``hass -c DIR --skip-pip`` and stops it with SIGTERM
   (Home Assistant's own clean shutdown), never leaving it behind.
 - :class:`Client` speaks the REST API; :func:`onboard` completes onboarding the way the
-  frontend does, :func:`add_home_type` adds the integration through its config flow.
+  frontend does, :func:`add_home_type` adds the integration through its config flow;
+  :func:`set_up_home_type` does what is left of both on an instance.
+- :func:`running` is all of it in one ``with`` block: configured, started, onboarded, the home
+  loaded and Home Type added; stopped at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -264,11 +269,11 @@ class HomeAssistantProcess:
         while True:
             if not self.running():
                 raise InstanceError(f"Home Assistant exited during start-up\n{self.log_tail()}")
-            try:
-                status, _ = client.request("GET", "/api/onboarding", auth=False, timeout=5)
+            try:  # any answer will do: 401 without a token
+                status, _ = client.request("GET", "/api/", auth=False, timeout=5)
             except OSError:
                 status = 0
-            if status == 200:
+            if status:
                 return
             if time.monotonic() > deadline:
                 raise InstanceError(f"no answer on {self.url} after {timeout:.0f} s\n"
@@ -368,8 +373,15 @@ def _decode(raw: bytes) -> Any:
 
 
 def onboarding_done(client: Client) -> bool:
-    """Whether every onboarding step is done (the steps' list needs no token)."""
-    steps = client.call("GET", "/api/onboarding", auth=False)
+    """Whether every onboarding step is done (the steps' list needs no token).
+
+    An instance onboarded before it started does not serve the onboarding API at all (404).
+    """
+    status, steps = client.request("GET", "/api/onboarding", auth=False)
+    if status == 404:
+        return True
+    if status != 200:
+        raise InstanceError(f"GET /api/onboarding: HTTP {status}: {steps}")
     return all(step["done"] for step in steps)
 
 
@@ -443,3 +455,45 @@ def add_home_type(client: Client, history_days: int = 10, model_path: str = "") 
     if result.get("type") != "create_entry":
         raise InstanceError(f"Home Type's config flow did not create an entry: {result}")
     return str(result["result"]["entry_id"])
+
+
+def set_up_home_type(client: Client) -> tuple[str, dict[str, Any]]:
+    """Onboard (or log in), wait for the home, add Home Type unless it is there.
+
+    Returns Home Type's entry id and the home fixture's status state.
+    """
+    if not onboarding_done(client):
+        onboard(client)
+    else:
+        log_in(client)
+    home = wait_for_home(client)
+    entries = home_type_entries(client)
+    entry_id = str(entries[0]["entry_id"]) if entries else add_home_type(client)
+    return entry_id, home
+
+
+@dataclass
+class RunningInstance:
+    """A started instance, with a logged-in client."""
+
+    hass: HomeAssistantProcess
+    client: Client
+    entry_id: str
+    home: dict[str, Any]
+
+
+@contextmanager
+def running(config_dir: Path, home_file: Path, *, ui: bool, port: int | None = None,
+            output: Path | None = None) -> Iterator[RunningInstance]:
+    """A configured, started and set-up instance; stopped (SIGTERM) when the block ends."""
+    port = port if port is not None else free_port()
+    write_config(config_dir, home_file, port, ui=ui)
+    hass = HomeAssistantProcess(config_dir, port, output=output)
+    hass.start()
+    try:
+        hass.wait_until_up(timeout=300)
+        client = Client(hass.url)
+        entry_id, home = set_up_home_type(client)
+        yield RunningInstance(hass, client, entry_id, home)
+    finally:
+        hass.stop()

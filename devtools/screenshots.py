@@ -21,10 +21,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,16 +38,7 @@ from typing import Any
 import aiohttp
 
 from .develop import generate_home
-from .instance import (
-    ROOT,
-    Client,
-    HomeAssistantProcess,
-    add_home_type,
-    free_port,
-    onboard,
-    wait_for_home,
-    write_config,
-)
+from .instance import ROOT, running
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -132,7 +126,7 @@ class Browser:
             [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
              f"--window-size={WIDTH},{HEIGHT}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True,
+            text=True, start_new_session=True,  # its helpers too go with close()
         )
         self.ids = itertools.count(1)
         self.session: aiohttp.ClientSession | None = None
@@ -208,14 +202,18 @@ class Browser:
             await self.socket.close()
         if self.session is not None:
             await self.session.close()
-        self.process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         await asyncio.to_thread(self.process.wait, 30)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 async def capture(url: str, output: Path, chromium: str) -> None:
     """Take the three pictures of a running development instance."""
     output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="home-type-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="home-type-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
         browser = Browser(chromium, Path(profile))
         try:
             await browser.connect()
@@ -254,21 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="home-type-screenshots-") as folder:
         base = Path(folder)
         home = generate_home(ROOT / ".develop" / "homes" / "single_family_house-seed2-21d")
-        port = free_port()
-        write_config(base / "config", home, port, ui=True)
-        hass = HomeAssistantProcess(base / "config", port, output=base / "console.log")
-        print(f"==> starting Home Assistant on port {port}")
-        hass.start()
-        try:
-            hass.wait_until_up(timeout=300)
-            client = Client(hass.url)
-            onboard(client)
-            wait_for_home(client)
-            add_home_type(client)
-            print(f"==> taking screenshots into {args.output}")
-            asyncio.run(capture(hass.url, args.output, args.chromium))
-        finally:
-            hass.stop()
+        print("==> starting Home Assistant")
+        with running(base / "config", home, ui=True, output=base / "console.log") as instance:
+            print(f"==> taking screenshots of {instance.hass.url} into {args.output}")
+            asyncio.run(capture(instance.hass.url, args.output, args.chromium))
     return 0
 
 

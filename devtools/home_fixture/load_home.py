@@ -157,8 +157,8 @@ def _insert_rows(instance: Recorder, events: EventLog) -> None:
         for meta in missing:
             known[meta.entity_id or ""] = meta.metadata_id
         per_entity = np.array([known[entity_id] for entity_id in events.entities])
-        ids = per_entity[events.index].tolist()
-        stamps = events.timestamps.tolist()
+        ids = cast(list[int], per_entity[events.index].tolist())
+        stamps = cast(list[float], events.timestamps.tolist())
         table = cast(Table, States.__table__)
         for start in range(0, len(ids), ROWS_PER_INSERT):
             stop = start + ROWS_PER_INSERT
