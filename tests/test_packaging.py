@@ -135,6 +135,21 @@ def test_readme_tells_how_to_install_through_hacs() -> None:
     assert "https://github.com/home-type/home-type" in readme
 
 
+RAW_BASE = "https://raw.githubusercontent.com/home-type/home-type/main/"
+
+
+def test_readme_images_show_in_hacs() -> None:
+    """HACS renders the README inside Home Assistant, where a relative image path resolves
+    against Home Assistant's own address: images must be absolute, and exist in the repository.
+    """
+    readme = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
+    assert images
+    for image in images:
+        assert image.startswith(RAW_BASE), image
+        assert (ROOT / image.removeprefix(RAW_BASE)).is_file(), image
+
+
 # --- manifest.json ------------------------------------------------------------------------
 
 def test_manifest_keys_are_known_and_complete(manifest: dict[str, Any]) -> None:
