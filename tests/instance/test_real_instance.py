@@ -24,9 +24,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from contextlib import ExitStack, contextmanager
 
 import pytest
 import pytest_socket
@@ -35,29 +33,12 @@ from custom_components.home_type.const import BUNDLED_MODEL
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
 from devtools.develop import HOME_TYPE, generate_home
-from devtools.instance import (
-    Client,
-    HomeAssistantProcess,
-    add_home_type,
-    free_port,
-    onboard,
-    wait_for_home,
-    write_config,
-)
+from devtools.instance import RunningInstance, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
 
 RESULT_KEYS = {"home_type", "confidence", "probabilities", "model_version", "history_days",
                "method"}
-
-
-@dataclass
-class Instance:
-    hass: HomeAssistantProcess
-    client: Client
-    entry_id: str
-    home_state: dict[str, Any]
-    started_in: float
 
 
 @contextmanager
@@ -72,34 +53,21 @@ def sockets_allowed() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
+def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningInstance]:
     """A running, onboarded Home Assistant with the home loaded and Home Type added."""
     began = time.monotonic()
     base = tmp_path_factory.mktemp("real_instance")
     home = generate_home(base / "home")
-    config = base / "config"
-    with sockets_allowed():
-        port = free_port()
-        write_config(config, home, port, ui=False)
-        hass = HomeAssistantProcess(config, port, output=base / "hass.out")
-        hass.start()
-        try:
-            hass.wait_until_up()
-            client = Client(hass.url)
-            onboard(client)
-            home_state = wait_for_home(client)
-            entry_id = add_home_type(client)
-        except BaseException:
-            hass.stop()
-            raise
-    try:
-        yield Instance(hass, client, entry_id, home_state, time.monotonic() - began)
-    finally:
-        hass.stop()
+    with ExitStack() as stack:
+        with sockets_allowed():
+            started = stack.enter_context(
+                running(base / "config", home, ui=False, output=base / "hass.out"))
+        print(f"instance ready in {time.monotonic() - began:.1f} s")
+        yield started
 
 
-def test_sensor_classifies_the_home(instance: Instance) -> None:
-    assert instance.home_state["attributes"]["home_type"] == HOME_TYPE
+def test_sensor_classifies_the_home(instance: RunningInstance) -> None:
+    assert instance.home["attributes"]["home_type"] == HOME_TYPE
     state = instance.client.state("sensor.home_type")
     assert state is not None
     attributes = state["attributes"]
@@ -116,12 +84,12 @@ def test_sensor_classifies_the_home(instance: Instance) -> None:
     assert attributes["options"] == list(HOME_TYPES)
 
 
-def test_api_needs_a_token(instance: Instance) -> None:
+def test_api_needs_a_token(instance: RunningInstance) -> None:
     status, _ = instance.client.request("GET", "/api/states/sensor.home_type", auth=False)
     assert status == 401
 
 
-def test_classify_action_answers_over_rest(instance: Instance) -> None:
+def test_classify_action_answers_over_rest(instance: RunningInstance) -> None:
     answer = instance.client.call(
         "POST", "/api/services/home_type/classify?return_response",
         {"config_entry_id": instance.entry_id},
@@ -135,7 +103,7 @@ def test_classify_action_answers_over_rest(instance: Instance) -> None:
     assert result["history_days"] == 10.0
 
 
-def test_reload_model_action_answers_over_rest(instance: Instance) -> None:
+def test_reload_model_action_answers_over_rest(instance: RunningInstance) -> None:
     answer = instance.client.call(
         "POST", "/api/services/home_type/reload_model?return_response",
         {"config_entry_id": instance.entry_id},
@@ -145,7 +113,7 @@ def test_reload_model_action_answers_over_rest(instance: Instance) -> None:
                                           "previous_model_version": version}
 
 
-def test_classify_action_refuses_an_unknown_entry(instance: Instance) -> None:
+def test_classify_action_refuses_an_unknown_entry(instance: RunningInstance) -> None:
     """The translated refusal reaches the log; the REST API itself answers 500.
 
     Home Assistant's REST API turns only schema errors and unknown actions into 400; any other
@@ -165,7 +133,7 @@ def test_classify_action_refuses_an_unknown_entry(instance: Instance) -> None:
     assert message in instance.hass.log_file.read_text()
 
 
-def test_classify_view(instance: Instance) -> None:
+def test_classify_view(instance: RunningInstance) -> None:
     status, answer = instance.client.request("GET", "/api/home_type/classify")
     if status == 404:
         pytest.skip("GET /api/home_type/classify answers 404: this version of the integration "
@@ -179,14 +147,14 @@ def test_classify_view(instance: Instance) -> None:
     assert status == 401
 
 
-def test_no_errors_logged_by_home_type(instance: Instance) -> None:
+def test_no_errors_logged_by_home_type(instance: RunningInstance) -> None:
     log = instance.hass.log_file.read_text()
     errors = [line for line in log.splitlines()
               if " ERROR " in line and ("home_type" in line or "home_fixture" in line)]
     assert not errors, "\n".join(errors)
 
 
-def test_stops_cleanly_on_sigterm(instance: Instance) -> None:
+def test_stops_cleanly_on_sigterm(instance: RunningInstance) -> None:
     process = instance.hass.process
     assert process is not None
     assert process.poll() is None, instance.hass.log_tail()
@@ -196,6 +164,4 @@ def test_stops_cleanly_on_sigterm(instance: Instance) -> None:
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)
     assert time.monotonic() - began < 30
-    print(f"instance ready in {instance.started_in:.1f} s, stopped in "
-          f"{time.monotonic() - began:.1f} s")
 
