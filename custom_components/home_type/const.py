@@ -25,4 +25,5 @@ BUNDLED_MODEL: Final = Path(__file__).parent / "models" / "home_type_classifier.
 UPDATE_INTERVAL: Final = timedelta(hours=1)
 
 SERVICE_CLASSIFY: Final = "classify"
+SERVICE_RELOAD_MODEL: Final = "reload_model"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

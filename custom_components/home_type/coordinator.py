@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -17,7 +20,12 @@ from .const import (
 )
 from .core.classify import Classification, classify
 from .core.model import HomeTypeModel, ModelError, ModelMissingError
-from .helpers import load_home_type_model, resolve_model_path
+from .helpers import (
+    ModelFileSignature,
+    load_home_type_model,
+    model_file_signature,
+    resolve_model_path,
+)
 from .snapshot import async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
@@ -26,10 +34,13 @@ type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
 class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
     """Classifies the home; it is the config entry's runtime data.
 
-    The model is loaded once, at the first refresh, and kept until the entry is reloaded (which
-    is how a changed model file is picked up). A model that cannot be used is not a reason to
-    fail set-up: :attr:`model_error` keeps why, and every refresh fails with that reason, so
-    the sensor is unavailable and the log says why once.
+    The model is loaded at the first refresh and kept. Before each update the coordinator
+    looks at the model file's size and modification time (one ``stat`` in the executor): when
+    the trainer's ``publish`` has replaced it, the new model is loaded then, without a restart;
+    ``home_type.reload_model`` does the same at once. A new file that cannot be used leaves
+    the model in use in place (its reason is kept in :attr:`model_error` and logged once). A
+    model that cannot be used at all is not a reason to fail set-up: every refresh then fails
+    with the reason, so the sensor is unavailable and the log says why once.
     """
 
     config_entry: HomeTypeConfigEntry
@@ -45,25 +56,59 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         )
         self.model: HomeTypeModel | None = None
         self.model_error: ModelError | None = None
+        self._model_file: ModelFileSignature | None = None
 
     @property
     def history_days(self) -> int:
         """The history window of the options, in days (0: structure only)."""
         return int(self.config_entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
 
+    def _model_path(self) -> Path | None:
+        option = self.config_entry.options.get(CONF_MODEL_PATH, "")
+        return resolve_model_path(self.hass.config.config_dir, option)
+
     async def _async_setup(self) -> None:
         """Load the model in the executor; keep the reason if it cannot be used."""
+        with contextlib.suppress(ModelError):
+            await self.async_load_model()
+
+    async def async_load_model(self) -> HomeTypeModel:
+        """(Re)load the model file now; on failure keep the model in use and raise why."""
         option = self.config_entry.options.get(CONF_MODEL_PATH, "")
-        path = resolve_model_path(self.hass.config.config_dir, option)
+        path = self._model_path()
         try:
             if path is None:
                 raise ModelMissingError(f"{option}: outside the configuration folder")
-            self.model = await self.hass.async_add_executor_job(load_home_type_model, path)
+            signature = await self.hass.async_add_executor_job(model_file_signature, path)
+            model = await self.hass.async_add_executor_job(load_home_type_model, path)
         except ModelError as err:
             self.model_error = err
+            if path is not None:
+                self._model_file = await self.hass.async_add_executor_job(
+                    model_file_signature, path)
+            raise
+        if self.model is not None and model.version != self.model.version:
+            LOGGER.info("Model %s replaces %s", model.version, self.model.version)
+        self.model, self.model_error, self._model_file = model, None, signature
+        return model
+
+    async def _async_pick_up_new_model(self) -> None:
+        """Load the model file again if it changed since it was loaded (published anew)."""
+        path = self._model_path()
+        if path is None:
+            return
+        signature = await self.hass.async_add_executor_job(model_file_signature, path)
+        if signature == self._model_file:
+            return
+        try:
+            await self.async_load_model()
+        except ModelError as err:
+            if self.model is not None:
+                LOGGER.warning("%s; still using model %s", err, self.model.version)
 
     async def _async_update_data(self) -> Classification:
         """Read the registries and the recorder, then classify in the executor."""
+        await self._async_pick_up_new_model()
         if self.model is None:
             error = self.model_error or ModelMissingError("no model loaded")
             raise UpdateFailed(

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from .const import BUNDLED_MODEL
-from .core.model import HomeTypeModel, ModelIncompatibleError, load_model
+from .core.model import HomeTypeModel, ModelIncompatibleError, load_model, sha256_path
 from .core.snapshot import HOME_TYPES
 
 
@@ -38,3 +38,21 @@ def load_home_type_model(path: Path) -> HomeTypeModel:
         raise ModelIncompatibleError(
             f"{path}: predicts {', '.join(unknown)}, which this version does not know")
     return model
+
+
+#: What identifies a model file's content cheaply: size and modification time of the model
+#: and of its ``.sha256`` (the trainer's ``publish`` replaces both by renaming).
+type ModelFileSignature = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        result = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (result.st_mtime_ns, result.st_size)
+
+
+def model_file_signature(path: Path) -> ModelFileSignature:
+    """Size and modification time of the model and its hash file; blocking (``stat``)."""
+    return (_stat(path), _stat(sha256_path(path)))

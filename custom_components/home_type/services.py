@@ -1,4 +1,4 @@
-"""The Home Type actions: ``home_type.classify``."""
+"""The Home Type actions: ``home_type.classify`` and ``home_type.reload_model``."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_CLASSIFY
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_CLASSIFY, SERVICE_RELOAD_MODEL
 from .coordinator import HomeTypeConfigEntry
+from .core.model import ModelError
 
 SERVICE_CLASSIFY_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+SERVICE_RELOAD_MODEL_SCHEMA = SERVICE_CLASSIFY_SCHEMA
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeTypeConfigEntry:
@@ -58,6 +60,25 @@ async def _async_classify(call: ServiceCall) -> ServiceResponse:
     return coordinator.data.as_dict()
 
 
+async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
+    """Load the model file again now (after a publish), then classify with it.
+
+    A file that cannot be used is refused with its reason and the model in use stays.
+    """
+    coordinator = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID]).runtime_data
+    previous = coordinator.model.version if coordinator.model is not None else None
+    try:
+        model = await coordinator.async_load_model()
+    except ModelError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=f"model_{err.reason}",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    await coordinator.async_refresh()
+    return {"model_version": model.version, "previous_model_version": previous}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (once, when the integration is set up)."""
@@ -67,4 +88,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_classify,
         schema=SERVICE_CLASSIFY_SCHEMA,
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RELOAD_MODEL,
+        _async_reload_model,
+        schema=SERVICE_RELOAD_MODEL_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

@@ -121,15 +121,18 @@ async def test_options_change_reloads_with_new_model(
     hass: HomeAssistant, init_integration: MockConfigEntry, config_dir: Path,
     bundled_model: Path,
 ) -> None:
-    """The model is loaded once and kept; new options reload the entry, reading it anew."""
+    """The model is kept while its file is unchanged, re-read when it changes, and new
+    options reload the entry."""
     first = init_integration.runtime_data.model
     assert first.version == "test-1"
+    await init_integration.runtime_data.async_refresh()
+    assert init_integration.runtime_data.model is first  # same file: not read again
     write_model(bundled_model, model_bundle(version="test-1b"))
     await init_integration.runtime_data.async_refresh()
-    assert init_integration.runtime_data.model is first  # a refresh does not re-read it
+    assert init_integration.runtime_data.model.version == "test-1b"  # a new file is
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert init_integration.runtime_data.model.version == "test-1b"  # a reload does
+    assert init_integration.runtime_data.model.version == "test-1b"
 
     write_model(config_dir / "home_type" / "custom.pkl", model_bundle(version="test-2"))
     hass.config_entries.async_update_entry(

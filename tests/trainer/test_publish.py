@@ -17,15 +17,14 @@ import pytest
 
 from custom_components.home_type.core.model import (
     ModelError,
-    dumps_bundle,
     load_model,
-    loads_bundle,
     read_verified,
     results_path_for,
     sha256_line,
     sha256_path,
 )
-from tests.conftest import ROOT, run_trainer
+from tests.conftest import run_trainer
+from tests.models import BUNDLED, make_model
 from trainer import publish as publishing
 from trainer.cli import main
 from trainer.publish import (
@@ -38,27 +37,6 @@ from trainer.publish import (
     PublishRefused,
     Thresholds,
 )
-
-BUNDLED = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
-
-
-def make_model(folder: Path, version: str, *, accuracy: float = 0.9, macro_f1: float = 0.9,
-               section: str = "evaluation") -> Path:
-    """A valid model (the bundled one, re-versioned) with a results file of chosen figures."""
-    folder.mkdir(parents=True, exist_ok=True)
-    bundle = loads_bundle(BUNDLED.read_bytes())
-    bundle["model_version"] = version
-    data = dumps_bundle(bundle)
-    model = folder / "home_type_classifier.pkl"
-    model.write_bytes(data)
-    sha256_path(model).write_text(sha256_line(data, model.name))
-    results = json.loads(results_path_for(BUNDLED).read_text())
-    results["model_version"] = version
-    if section == "holdout":
-        results["evaluation"] = None
-    results[section]["by_window"]["10d"].update(accuracy=accuracy, macro_f1=macro_f1)
-    results_path_for(model).write_text(json.dumps(results))
-    return model
 
 
 def state(folder: Path) -> dict[str, bytes]:

@@ -1,0 +1,143 @@
+"""The retrain loop: the trainer publishes a model, Home Assistant picks it up without a restart.
+
+Home Assistant runs on model A from the folder ``publish`` writes to; publishing B and calling
+``home_type.reload_model`` switches the sensor to B at once, publishing C is noticed at the next
+update, and a publish the trainer refuses (figures below the thresholds, a tampered file)
+leaves the model in use -- as does a model file broken by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.home_type.const import (
+    CONF_HISTORY_DAYS,
+    CONF_MODEL_PATH,
+    DOMAIN,
+    UPDATE_INTERVAL,
+)
+from tests.models import make_model
+from trainer.publish import (
+    EXIT_BELOW_THRESHOLDS,
+    EXIT_NOT_VERIFIED,
+    MODEL_NAME,
+    PublishRefused,
+    Thresholds,
+    publish,
+)
+
+FOLDER = "home_type_models"
+
+
+def sensor_version(hass: HomeAssistant) -> str:
+    state = hass.states.get("sensor.home_type")
+    assert state is not None
+    return str(state.attributes.get("model_version"))
+
+
+async def reload_model(hass: HomeAssistant, entry: MockConfigEntry) -> dict:
+    response = await hass.services.async_call(
+        DOMAIN, "reload_model", {"config_entry_id": entry.entry_id}, blocking=True,
+        return_response=True)
+    assert response is not None
+    return dict(response)
+
+
+@pytest.fixture
+async def running_on_a(hass: HomeAssistant, config_dir: Path, tmp_path: Path
+                       ) -> MockConfigEntry:
+    """Home Type set up on model A, published by the trainer into the config folder."""
+    publish(make_model(tmp_path / "a", "A-1"), config_dir / FOLDER, Thresholds())
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: f"{FOLDER}/{MODEL_NAME}"})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert sensor_version(hass) == "A-1"
+    return entry
+
+
+async def test_publish_then_reload_switches_the_sensor(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path
+) -> None:
+    publish(make_model(tmp_path / "b", "B-1"), config_dir / FOLDER, Thresholds())
+    assert await reload_model(hass, running_on_a) == {
+        "model_version": "B-1", "previous_model_version": "A-1"}
+    assert sensor_version(hass) == "B-1"
+    # The previous model is kept beside it for a rollback.
+    assert (config_dir / FOLDER / "home_type_classifier.previous.pkl").exists()
+
+
+async def test_a_new_model_is_noticed_at_the_next_update(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    publish(make_model(tmp_path / "c", "C-1"), config_dir / FOLDER, Thresholds())
+    assert sensor_version(hass) == "A-1"
+    freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sensor_version(hass) == "C-1"
+
+
+async def test_refused_publishes_leave_the_model_in_place(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path
+) -> None:
+    weak = make_model(tmp_path / "weak", "W-1", accuracy=0.2)
+    with pytest.raises(PublishRefused) as refused:
+        publish(weak, config_dir / FOLDER, Thresholds())
+    assert refused.value.exit_code == EXIT_BELOW_THRESHOLDS
+    tampered = make_model(tmp_path / "bad", "T-1")
+    tampered.write_bytes(tampered.read_bytes() + b"tampered")
+    with pytest.raises(PublishRefused) as refused:
+        publish(tampered, config_dir / FOLDER, Thresholds())
+    assert refused.value.exit_code == EXIT_NOT_VERIFIED
+    assert await reload_model(hass, running_on_a) == {
+        "model_version": "A-1", "previous_model_version": "A-1"}
+    assert sensor_version(hass) == "A-1"
+
+
+async def test_a_file_broken_by_hand_keeps_the_model_in_use(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path,
+    caplog: pytest.LogCaptureFixture, freezer: FrozenDateTimeFactory,
+) -> None:
+    published = config_dir / FOLDER / MODEL_NAME
+    published.write_bytes(published.read_bytes()[:-10])
+    with pytest.raises(HomeAssistantError) as error:
+        await reload_model(hass, running_on_a)
+    assert error.value.translation_key == "model_tampered"
+    assert sensor_version(hass) == "A-1"
+    freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = hass.states.get("sensor.home_type")
+    assert state is not None and state.state != "unavailable"
+    assert sensor_version(hass) == "A-1"
+    still = [r for r in caplog.records if "still using model A-1" in r.getMessage()]
+    assert len(still) <= 1  # said once at most, however many updates follow
+
+
+async def test_a_broken_new_file_is_logged_once(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path,
+    caplog: pytest.LogCaptureFixture, freezer: FrozenDateTimeFactory,
+) -> None:
+    published = config_dir / FOLDER / MODEL_NAME
+    published.write_bytes(published.read_bytes()[:-10])
+    for _ in range(2):
+        freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert sensor_version(hass) == "A-1"
+    still = [r for r in caplog.records if "still using model A-1" in r.getMessage()]
+    assert len(still) == 1 and "SHA-256 does not match" in still[0].getMessage()
+    assert running_on_a.runtime_data.model_error is not None
