@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN, LOGGER
 from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
 from .services import async_setup_services
+from .view import HomeTypeClassifyView
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -18,8 +19,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions and its HTTP view."""
     async_setup_services(hass)
+    hass.http.register_view(HomeTypeClassifyView())
     return True
 
 
