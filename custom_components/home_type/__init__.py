@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
+from .issues import async_delete_model_issue
 from .services import async_setup_services
 from .view import HomeTypeClassifyView
 
@@ -47,7 +48,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:
-    """Unload a config entry."""
+    """Unload a config entry; its model issue goes with it (set-up raises it again if due)."""
+    async_delete_model_issue(hass)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -31,7 +31,7 @@ def model_file(config_dir: str, option: str) -> str:
     if path is None:
         return option.strip()
     if not option.strip():
-        return f"the bundled model ({path.name})"
+        return f"{path.name} (the model bundled with Home Type)"
     return os.path.relpath(path, config_dir)
 
 

@@ -106,5 +106,6 @@ async def test_diagnostics_with_a_database_error(
             hass, hass_client, mock_config_entry)
     assert "database is locked" in diagnostics["home_error"]
     assert "features" not in diagnostics
-    assert diagnostics["model"]["file"] == "the bundled model (home_type_classifier.pkl)"
+    assert diagnostics["model"]["file"] == (
+        "home_type_classifier.pkl (the model bundled with Home Type)")
     assert diagnostics["result"]["home_type"] == "apartment"
