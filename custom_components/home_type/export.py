@@ -108,7 +108,7 @@ class ExportResult:
             "path": str(self.path),
             "filename": os.path.relpath(self.path, config_dir),
             "anonymized": bool(self.snapshot.metadata["anonymized"]),
-            "history_days": self.snapshot.metadata["days"],
+            "window_days": self.snapshot.metadata["days"],
             "floors": len(self.snapshot.floors),
             "areas": len(self.snapshot.areas),
             "devices": len(self.snapshot.devices),

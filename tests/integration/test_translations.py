@@ -24,6 +24,7 @@ STRINGS = json.loads((INTEGRATION / "translations" / "en.json").read_text())
 MODEL_REASONS = {error.reason for error in (ModelError, ModelMissingError, ModelTamperedError,
                                             ModelForeignError, ModelIncompatibleError,
                                             ModelOutsideConfigError)}
+EXPORT_FILENAME_REASONS = ("not_plain", "suffix")
 
 
 def test_home_types_have_names() -> None:
@@ -38,6 +39,7 @@ def test_exceptions_are_translated() -> None:
     sources = "".join(Path(m.__file__).read_text() for m in (coordinator, services, config_flow))
     keys = set(re.findall(r'translation_key="(\w+)"', sources))
     keys |= {f"model_{reason}" for reason in MODEL_REASONS}
+    keys |= {f"export_filename_{reason}" for reason in EXPORT_FILENAME_REASONS}
     assert keys <= set(STRINGS["exceptions"])
 
 
