@@ -35,10 +35,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
         if coordinator.model_error is None:
             raise
         # A model file that cannot be used does not get better by retrying set-up: load, and
-        # let the sensor be unavailable until the file is fixed and the entry reloaded.
+        # let the sensor be unavailable until the file is fixed (a repair issue says how).
         LOGGER.error(
-            "%s; the sensor is unavailable until the model file is fixed and Home Type is"
-            " reloaded",
+            "%s; the sensor is unavailable until the model file is fixed (Home Type checks it"
+            " hourly; the action home_type.reload_model loads it at once)",
             coordinator.last_exception,
         )
     entry.runtime_data = coordinator
