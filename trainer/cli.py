@@ -50,9 +50,9 @@ from .publish import (
     PREVIOUS_NAME,
     PublishRefused,
     Thresholds,
+    publish as publish_model,
+    rollback as rollback_model,
 )
-from .publish import publish as publish_model
-from .publish import rollback as rollback_model
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130

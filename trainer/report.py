@@ -64,6 +64,17 @@ def render(results: dict[str, Any], source: str) -> str:
     else:
         lines += ["### On held-out homes (same seed)", ""]
     lines += [*_window_table(headline), ""]
+    floors = (evaluation or {}).get("by_floor_registry")
+    if floors:
+        with_f, without_f = floors["with_floors"], floors["without_floors"]
+        lines += [
+            "By floor registry, 10-day history: homes with floors defined "
+            f"{_pct(with_f['accuracy'])} ({with_f['homes']} homes), without "
+            f"{_pct(without_f['accuracy'])} ({without_f['homes']} homes). Levels are what tell "
+            "a ranch house from a family house from a multi-storey one; defining floors in Home "
+            "Assistant gives the model them.",
+            "",
+        ]
     baselines = results["baselines"]
     majority = baselines["majority_class"]
     stump = baselines["best_single_feature_stump"]

@@ -1,5 +1,7 @@
-"""Training: rows by home, a held-out split, grouped cross-validation, evaluation on homes of
-another seed, baselines, the compiled bundle and the results file.
+"""Training: rows by home, held-out split, cross-validation, honest evaluation, bundle.
+
+Evaluation is on homes of another seed, next to baselines; everything lands in the results
+file beside the compiled bundle.
 
 The protocol, in order:
 
@@ -91,6 +93,7 @@ class TrainingRun:
 
     @property
     def sklearn_path(self) -> Path:
+        """The fitted scikit-learn pipeline, kept for research and re-export."""
         return self.output.with_name(self.output.stem + ".sklearn.joblib")
 
     @property
@@ -191,48 +194,70 @@ def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Pr
         "data": _provenance(homes, folder),
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
+        "by_floor_registry": _by_floor_registry(rows, predicted),
     }, rows
 
 
-def run_training(run: TrainingRun) -> dict[str, Any]:
-    """Train, evaluate, compile and write the bundle, its hash, the joblib file and results."""
-    began = time.perf_counter()
-    homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
-                       "reading training homes")
-    labels = sorted({h.label for h in homes})
-    if len(labels) < 2:
-        raise DatasetError(f"{run.homes}: homes of at least two types are needed")
-    all_train, all_test = stack(homes, "train"), stack(homes, "test")
+def _by_floor_registry(rows: Rows, predicted: np.ndarray) -> dict[str, dict[str, float]]:
+    """10-day accuracy of homes with and without floors in their registry.
 
-    # 2. held-out homes of the same seed
+    Levels are what tell a ranch from a family house from a multi-storey one; a home whose
+    owner never set floors up loses that, and this shows by how much.
+    """
+    ten = rows.windows == DEFAULT_WINDOW
+    has_floors = rows.X[:, FEATURE_NAMES.index("has_floor_registry")] > 0
+    out = {}
+    for name, mask in (("with_floors", ten & has_floors), ("without_floors", ten & ~has_floors)):
+        out[name] = {"homes": int(mask.sum()),
+                     "accuracy": float(np.mean(predicted[mask] == rows.y[mask]))
+                     if mask.any() else None}
+    return out
+
+
+def _rows_of(rows: Rows, home_ids: set[str], *, inside: bool) -> Rows:
+    """The rows of the given homes (``inside``) or of all the others."""
+    mask = np.isin(rows.groups, list(home_ids))
+    return rows.select(mask if inside else ~mask)
+
+
+def _holdout(run: TrainingRun, homes: list[HomeRows], train: Rows, test: Rows,
+             labels: list[str]) -> tuple[dict[str, Any], set[str]]:
+    """Step 2: fit on the training split, score on the held-out homes of the same seed."""
     train_homes, test_homes = split_by_home(homes, run.test_size, run.seed)  # type: ignore[arg-type]
     held_out = {h.home_id for h in test_homes}
     run.progress("fitting on the training split", 0, 1)
-    split_model = _fit(all_train.select(~np.isin(all_train.groups, list(held_out))), run.seed,
-                       run.n_jobs)
-    holdout_rows = all_test.select(np.isin(all_test.groups, list(held_out)))
-    holdout = per_window(holdout_rows.y, split_model.predict(holdout_rows.X),
-                         holdout_rows.windows, labels)
+    model = _fit(_rows_of(train, held_out, inside=False), run.seed, run.n_jobs)
+    rows = _rows_of(test, held_out, inside=True)
+    by_window = per_window(rows.y, model.predict(rows.X), rows.windows, labels)
     run.progress("fitting on the training split", 1, 1)
+    return {"homes_train": len(train_homes), "homes_test": len(test_homes),
+            "by_window": by_window}, held_out
 
-    # 3. grouped cross-validation over all homes
+
+def _cross_validate(run: TrainingRun, homes: list[HomeRows], train: Rows, test: Rows,
+                    labels: list[str]) -> dict[str, Any]:
+    """Step 3: grouped K-fold over all homes, scored on the 10-day window."""
     folds = grouped_folds(np.array([h.home_id for h in homes]), run.cv_folds)
-    fold_scores = []
+    scores = []
     for i, (_, test_idx) in enumerate(folds):
         run.progress("cross-validation", i, len(folds))
-        test_ids = {homes[j].home_id for j in test_idx}
-        model = _fit(all_train.select(~np.isin(all_train.groups, list(test_ids))), run.seed,
-                     run.n_jobs)
-        rows = _window(all_test.select(np.isin(all_test.groups, list(test_ids))),
-                       DEFAULT_WINDOW)
-        predicted = model.predict(rows.X)
-        fold_scores.append(classification_metrics(rows.y, predicted, labels))
+        fold = {homes[j].home_id for j in test_idx}
+        model = _fit(_rows_of(train, fold, inside=False), run.seed, run.n_jobs)
+        rows = _window(_rows_of(test, fold, inside=True), DEFAULT_WINDOW)
+        scores.append(classification_metrics(rows.y, model.predict(rows.X), labels))
     run.progress("cross-validation", len(folds), len(folds))
+    return {
+        "folds": len(folds),
+        "window": window_name(DEFAULT_WINDOW),
+        "accuracy_mean": float(np.mean([f["accuracy"] for f in scores])),
+        "accuracy_std": float(np.std([f["accuracy"] for f in scores])),
+        "macro_f1_mean": float(np.mean([f["macro_f1"] for f in scores])),
+        "macro_f1_std": float(np.std([f["macro_f1"] for f in scores])),
+    }
 
-    # 4. the shipped model, compiled and checked against scikit-learn
-    run.progress("fitting the final model", 0, 1)
-    final = _fit(all_train, run.seed, run.n_jobs)
-    compiled = compile_pipeline(final)
+
+def _bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any]:
+    """Step 4: the compiled bundle, versioned by date and a digest of its arrays."""
     created = datetime.now(UTC)
     bundle: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
@@ -243,46 +268,79 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
         "numpy_version": np.__version__,
         "sklearn_version": sklearn.__version__,
         "created": created.isoformat(timespec="seconds"),
-        "training_data": _provenance(homes, run.homes),
-        **compiled,
+        "training_data": _provenance(homes, folder),
+        **compile_pipeline(pipeline),
     }
-    arrays_digest = file_digest(dumps_bundle({k: v for k, v in bundle.items()
-                                              if k not in ("created",)}))[:8]
-    bundle["model_version"] = f"{created:%Y.%m.%d}-{arrays_digest}"
+    digest = file_digest(dumps_bundle({k: v for k, v in bundle.items() if k != "created"}))
+    bundle["model_version"] = f"{created:%Y.%m.%d}-{digest[:8]}"
+    return bundle
+
+
+def _baselines(train: Rows, test: Rows) -> dict[str, Any]:
+    """Step 6: majority class and best single-feature stump, 10-day window."""
+    ten = _window(test, DEFAULT_WINDOW)
+    majority = Counter(train.y.tolist()).most_common(1)[0][0]
+    return {
+        "majority_class": {"label": majority, "accuracy": float(np.mean(ten.y == majority))},
+        "best_single_feature_stump": _best_stump(_window(train, DEFAULT_WINDOW), ten),
+    }
+
+
+def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
+                     results: dict[str, Any]) -> None:
+    """The scikit-learn pipeline, the bundle, its hash and the results, each atomically.
+
+    The hash goes in before the bundle: a crash between the two leaves a pair that does not
+    match, which every loader refuses, rather than a new model trusted by an old hash.
+    """
+    run.output.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    joblib.dump(pipeline, buffer)
+    atomic_write_bytes(run.sklearn_path, buffer.getvalue())
+    atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
+    atomic_write_bytes(run.output, data)
+    write_results(run.results_path, results)
+
+
+def run_training(run: TrainingRun) -> dict[str, Any]:
+    """Train, evaluate, compile and write the bundle, its hash, the joblib file and results."""
+    began = time.perf_counter()
+    homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
+                      "reading training homes")
+    labels = sorted({h.label for h in homes})
+    if len(labels) < 2:
+        raise DatasetError(f"{run.homes}: homes of at least two types are needed")
+    train, test = stack(homes, "train"), stack(homes, "test")
+    holdout, held_out = _holdout(run, homes, train, test, labels)
+    cross_validation = _cross_validate(run, homes, train, test, labels)
+
+    run.progress("fitting the final model", 0, 1)
+    final = _fit(train, run.seed, run.n_jobs)
+    bundle = _bundle(final, homes, run.homes)
     data = dumps_bundle(bundle)
     predictor = model_from_bundle(bundle, "trained model")
-    check_rows = all_test
     run.progress("fitting the final model", 1, 1)
 
-    # 5. homes of another seed, scored with the compiled model
+    # Step 5: homes of another seed, scored with the compiled model -- the headline.
     evaluation: dict[str, Any] | None = None
-    baseline_rows: Rows = holdout_rows
-    baseline_train = all_train.select(~np.isin(all_train.groups, list(held_out)))
+    baseline_train = _rows_of(train, held_out, inside=False)
+    baseline_test = check_rows = _rows_of(test, held_out, inside=True)
     if run.evaluation_homes is not None:
-        evaluation, eval_rows = evaluate_model(predictor, run.evaluation_homes, run.n_jobs,
-                                               run.progress, labels)
+        evaluation, check_rows = evaluate_model(predictor, run.evaluation_homes, run.n_jobs,
+                                                run.progress, labels)
         shared = set(bundle["training_data"]["seeds"]) & set(evaluation["data"]["seeds"])
         if shared:
             raise DatasetError(
                 f"{run.evaluation_homes}: evaluation homes were generated with the training "
                 f"seed {', '.join(sorted(shared))}; generate them with another --seed")
-        baseline_rows, baseline_train = eval_rows, all_train
-        check_rows = eval_rows
+        baseline_train, baseline_test = train, check_rows
     parity = float(np.max(np.abs(predictor.predict_proba(check_rows.X)
                                  - final.predict_proba(check_rows.X))))
     if parity >= PARITY_TOLERANCE:
         raise RuntimeError(f"compiled model differs from scikit-learn by {parity:g}")
 
-    # 6. baselines on the headline homes (10-day window)
-    ten = _window(baseline_rows, DEFAULT_WINDOW)
-    majority = Counter(baseline_train.y.tolist()).most_common(1)[0][0]
-    stump = _best_stump(_window(baseline_train, DEFAULT_WINDOW), ten)
-    baselines = {
-        "majority_class": {"label": majority, "accuracy": float(np.mean(ten.y == majority))},
-        "best_single_feature_stump": stump,
-    }
-    headline = evaluation["by_window"] if evaluation else holdout
-    results = {
+    baselines = _baselines(baseline_train, baseline_test)
+    results: dict[str, Any] = {
         "model_version": bundle["model_version"],
         "created": bundle["created"],
         "feature_version": FEATURE_VERSION,
@@ -296,33 +354,21 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
             "evaluation_windows_days": "none, 1, 10, 90 (ending at the file's end)",
             "headline": "evaluation" if evaluation else "holdout",
         },
-        "holdout": {"homes_train": len(train_homes), "homes_test": len(test_homes),
-                    "by_window": holdout},
-        "cross_validation": {
-            "folds": len(folds),
-            "window": window_name(DEFAULT_WINDOW),
-            "accuracy_mean": float(np.mean([f["accuracy"] for f in fold_scores])),
-            "accuracy_std": float(np.std([f["accuracy"] for f in fold_scores])),
-            "macro_f1_mean": float(np.mean([f["macro_f1"] for f in fold_scores])),
-            "macro_f1_std": float(np.std([f["macro_f1"] for f in fold_scores])),
-        },
+        "holdout": holdout,
+        "cross_validation": cross_validation,
         "evaluation": evaluation,
         "baselines": baselines,
         "compiled_vs_sklearn_max_abs_diff": parity,
         "model_size_bytes": len(data),
         "training_seconds": round(time.perf_counter() - began, 1),
     }
-    results["targets"] = _targets(headline, stump["accuracy"], len(data))
-
-    run.output.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    joblib.dump(final, buffer)
-    atomic_write_bytes(run.sklearn_path, buffer.getvalue())
-    atomic_write_bytes(run.output, data)
-    atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
-    write_results(run.results_path, results)
+    headline = evaluation["by_window"] if evaluation else holdout["by_window"]
+    results["targets"] = _targets(headline, baselines["best_single_feature_stump"]["accuracy"],
+                                  len(data))
+    _write_artifacts(run, final, data, results)
     return results
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write a results file atomically, readable by people and by ``report``."""
     atomic_write_bytes(path, (json.dumps(results, indent=2) + "\n").encode())

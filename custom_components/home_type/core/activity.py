@@ -24,6 +24,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .snapshot import EventLog
 
@@ -55,7 +56,7 @@ class ActivitySummary:
 
     weekday_days: float = 0.0
     weekend_days: float = 0.0
-    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
     @property
     def days(self) -> float:
@@ -111,7 +112,8 @@ def utc_offset_segments(tz_name: str, start: float, end: float) -> list[OffsetSe
     return segments
 
 
-def local_hour_buckets(timestamps: np.ndarray, segments: list[OffsetSegment]) -> np.ndarray:
+def local_hour_buckets(timestamps: NDArray[np.float64],
+                       segments: list[OffsetSegment]) -> NDArray[np.int64]:
     """The local hour bucket of each time; every time must lie inside one of the segments."""
     ts = np.asarray(timestamps, dtype=np.float64)
     offsets = np.zeros(ts.shape, dtype=np.float64)
@@ -150,7 +152,7 @@ def summary_from_buckets(
     three days covers three days, whatever the window asked for. ``history_start`` is the oldest
     state kept (Home Assistant: the recorder's oldest row; a home file: its first event).
     """
-    counts: dict[str, np.ndarray] = {}
+    counts: dict[str, NDArray[np.float64]] = {}
     for entity_id, bucket, count in rows:
         grid = counts.get(entity_id)
         if grid is None:

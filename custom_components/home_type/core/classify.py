@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .activity import ActivitySummary
 from .features import extract_features
@@ -43,16 +44,16 @@ class Classification:
         }
 
 
-def classify_features(features: np.ndarray, model: HomeTypeModel,
+def classify_features(features: NDArray[np.float64], model: HomeTypeModel,
                       summary: ActivitySummary) -> Classification:
     """The result for an already computed feature vector."""
     proba = model.predict_proba(features)[0]
-    order = np.argsort(-proba, kind="stable")
-    best = int(order[0])
+    order = [int(i) for i in np.argsort(-proba, kind="stable")]
+    best = order[0]
     return Classification(
         home_type=model.classes[best],
         confidence=float(proba[best]),
-        probabilities={model.classes[i]: float(proba[i]) for i in order.tolist()},
+        probabilities={model.classes[i]: float(proba[i]) for i in order},
         model_version=model.version,
         history_days=summary.days,
         method="history" if summary.has_history else "structure",

@@ -17,11 +17,12 @@ version refuses to run on another.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .activity import HOURS, ActivitySummary
 from .snapshot import HomeSnapshot
@@ -218,17 +219,17 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
     known = set(entity_ids)
     weekday = np.zeros(HOURS)
     weekend = np.zeros(HOURS)
-    by_group: Counter[str] = Counter()
+    by_group: defaultdict[str, float] = defaultdict(float)
     active = 0
     for entity_id, grid in summary.counts.items():
         if entity_id not in known:
             continue
         weekday += grid[0]
         weekend += grid[1]
-        total = float(grid.sum())
-        if total > 0:
+        changes = float(grid.sum())
+        if changes > 0:
             active += 1
-            by_group[groups.get(entity_id, "other")] += total
+            by_group[groups.get(entity_id, "other")] += changes
     hours = weekday + weekend
     total = float(hours.sum())
     if total <= 0:
@@ -262,7 +263,7 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
     return values
 
 
-def extract_features(home: HomeSnapshot, summary: ActivitySummary) -> np.ndarray:
+def extract_features(home: HomeSnapshot, summary: ActivitySummary) -> NDArray[np.float64]:
     """The feature vector of a home, in :data:`FEATURE_NAMES` order (float64)."""
     structure, groups, _ = _structure(home)
     values = structure + _activity(summary, groups.keys(), groups)

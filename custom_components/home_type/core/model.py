@@ -20,9 +20,10 @@ import io
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .features import FEATURE_NAMES, FEATURE_VERSION
 from .snapshot import SCHEMA_VERSION
@@ -113,14 +114,14 @@ class CompiledForest:
     distribution is row ``-left[i] - 1`` of ``leaf_values``.
     """
 
-    roots: np.ndarray
-    feature: np.ndarray
-    threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    leaf_values: np.ndarray
+    roots: NDArray[np.int64]
+    feature: NDArray[np.int64]
+    threshold: NDArray[np.float64]
+    left: NDArray[np.int64]
+    right: NDArray[np.int64]
+    leaf_values: NDArray[np.float64]
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Mean of the trees' class distributions, like ``RandomForestClassifier``."""
         X32 = np.asarray(X, dtype=np.float32)
         rows = np.arange(X32.shape[0])[:, None]
@@ -143,17 +144,17 @@ class CompiledForest:
 class SigmoidCalibration:
     """Platt scaling per class, then normalisation -- ``CalibratedClassifierCV(sigmoid)``."""
 
-    a: np.ndarray
-    b: np.ndarray
+    a: NDArray[np.float64]
+    b: NDArray[np.float64]
 
-    def apply(self, scores: np.ndarray) -> np.ndarray:
+    def apply(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probabilities from the forest's scores; each row sums to 1."""
         proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))
         total = proba.sum(axis=1, keepdims=True)
         uniform = np.full_like(proba, 1.0 / proba.shape[1])
         proba = np.divide(proba, total, out=uniform, where=total != 0)
         proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
-        return proba
+        return cast(NDArray[np.float64], proba)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +164,13 @@ class HomeTypeModel:
     classes: tuple[str, ...]
     feature_names: tuple[str, ...]
     version: str
-    mean: np.ndarray | None
-    scale: np.ndarray | None
+    mean: NDArray[np.float64] | None
+    scale: NDArray[np.float64] | None
     forest: CompiledForest
     calibration: SigmoidCalibration | None
     info: dict[str, Any]
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated class probabilities, one row per feature vector."""
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         if self.mean is not None and self.scale is not None:
@@ -220,7 +221,7 @@ def read_verified(path: str | Path) -> bytes:
     return data
 
 
-def _array(bundle: dict[str, Any], key: str, dtype: type, source: str) -> np.ndarray:
+def _array(bundle: dict[str, Any], key: str, dtype: type, source: str) -> NDArray[Any]:
     value = bundle.get(key)
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
         raise ModelForeignError(f"{source}: not a Home Type model bundle (bad '{key}')")

@@ -20,9 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .atomic import atomic_write_bytes
 
@@ -100,8 +101,8 @@ class EventLog:
     """
 
     entities: tuple[str, ...] = ()
-    index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    timestamps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    index: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    timestamps: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     states: list[str] = field(default_factory=list)
     attributes: list[dict[str, Any] | None] | None = None
 
@@ -112,7 +113,7 @@ class EventLog:
     def from_columns(
         cls,
         entity_ids: Sequence[str],
-        timestamps: Sequence[float] | np.ndarray,
+        timestamps: Sequence[float] | NDArray[np.float64],
         states: Sequence[str],
         attributes: Sequence[dict[str, Any] | None] | None = None,
     ) -> EventLog:
@@ -196,7 +197,7 @@ class HomeSnapshot:
         return _Parser(source).home(document)
 
 
-def _format_timestamps(timestamps: np.ndarray) -> list[str]:
+def _format_timestamps(timestamps: NDArray[np.float64]) -> list[str]:
     """ISO 8601 UTC with milliseconds, truncated (never rounded up into the next hour)."""
     millis = np.floor(np.asarray(timestamps, dtype=np.float64) * 1000.0 + 1e-6).astype(np.int64)
     text = np.datetime_as_string(millis.astype("datetime64[ms]"), unit="ms")
@@ -207,8 +208,8 @@ def _events_to_records(events: EventLog) -> list[dict[str, Any]]:
     names = events.entities
     stamps = _format_timestamps(events.timestamps)
     records: list[dict[str, Any]] = [
-        {"entity_id": names[i], "state": state, "timestamp": stamp}
-        for i, state, stamp in zip(events.index.tolist(), events.states, stamps, strict=True)
+        {"entity_id": names[int(i)], "state": state, "timestamp": stamp}
+        for i, state, stamp in zip(events.index, events.states, stamps, strict=True)
     ]
     if events.attributes is not None:
         for record, attrs in zip(records, events.attributes, strict=True):
@@ -301,7 +302,7 @@ class _Parser:
         for position, item in enumerate(value):
             if not isinstance(item, dict):
                 raise self.fail(f"{key}[{position}]", "an object", item)
-        return value
+        return list(value)
 
     def home(self, document: Any) -> HomeSnapshot:
         if not isinstance(document, dict):
@@ -438,7 +439,7 @@ class _Parser:
             attributes if any_attributes else None,
         )
 
-    def timestamps(self, stamps: list[str]) -> np.ndarray:
+    def timestamps(self, stamps: list[str]) -> NDArray[np.float64]:
         """Parse ISO 8601 times to epoch seconds; numpy for the usual UTC form, else one by one."""
         if not stamps:
             return np.zeros(0, dtype=np.float64)
@@ -449,7 +450,7 @@ class _Parser:
             except ValueError:
                 pass
             else:
-                return micros.astype(np.float64) / 1e6
+                return cast(NDArray[np.float64], micros.astype(np.float64) / 1e6)
         return np.array([self.timestamp(s, f"events[{i}].timestamp")
                          for i, s in enumerate(stamps)], dtype=np.float64)
 
