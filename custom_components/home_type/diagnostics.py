@@ -111,5 +111,5 @@ async def async_get_config_entry_diagnostics(
         features = await hass.async_add_executor_job(extract_features, home, summary)
         data["registries"] = _registries(home)
         data["activity"] = _activity(summary, coordinator.history_days)
-        data["features"] = dict(zip(FEATURE_NAMES, features.tolist(), strict=True))
+        data["features"] = dict(zip(FEATURE_NAMES, map(float, features), strict=True))
     return async_redact_data(data, TO_REDACT)
