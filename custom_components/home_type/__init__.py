@@ -10,7 +10,9 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
+from .issues import async_delete_model_issue
 from .services import async_setup_services
+from .view import HomeTypeClassifyView
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -18,8 +20,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions."""
+    """Register the integration's actions and its HTTP view."""
     async_setup_services(hass)
+    hass.http.register_view(HomeTypeClassifyView())
     return True
 
 
@@ -32,10 +35,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
         if coordinator.model_error is None:
             raise
         # A model file that cannot be used does not get better by retrying set-up: load, and
-        # let the sensor be unavailable until the file is fixed and the entry reloaded.
+        # let the sensor be unavailable until the file is fixed (a repair issue says how).
         LOGGER.error(
-            "%s; the sensor is unavailable until the model file is fixed and Home Type is"
-            " reloaded",
+            "%s; the sensor is unavailable until the model file is fixed (Home Type checks it"
+            " hourly; the action home_type.reload_model loads it at once)",
             coordinator.last_exception,
         )
     entry.runtime_data = coordinator
@@ -45,7 +48,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:
-    """Unload a config entry."""
+    """Unload a config entry; its model issue goes with it (set-up raises it again if due)."""
+    async_delete_model_issue(hass)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

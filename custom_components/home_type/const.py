@@ -26,4 +26,7 @@ UPDATE_INTERVAL: Final = timedelta(hours=1)
 
 SERVICE_CLASSIFY: Final = "classify"
 SERVICE_RELOAD_MODEL: Final = "reload_model"
+SERVICE_EXPORT_SNAPSHOT: Final = "export_snapshot"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_FILENAME: Final = "filename"
+ATTR_ANONYMIZE: Final = "anonymize"

@@ -22,10 +22,12 @@ from .core.classify import Classification, classify
 from .core.model import HomeTypeModel, ModelError, ModelMissingError
 from .helpers import (
     ModelFileSignature,
+    ModelOutsideConfigError,
     load_home_type_model,
     model_file_signature,
     resolve_model_path,
 )
+from .issues import async_create_model_issue, async_delete_model_issue
 from .snapshot import async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
@@ -40,7 +42,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
     ``home_type.reload_model`` does the same at once. A new file that cannot be used leaves
     the model in use in place (its reason is kept in :attr:`model_error` and logged once). A
     model that cannot be used at all is not a reason to fail set-up: every refresh then fails
-    with the reason, so the sensor is unavailable and the log says why once.
+    with the reason, so the sensor is unavailable and the log says why once. Either way a
+    repair issue says why and what to do; it goes as soon as a model loads.
     """
 
     config_entry: HomeTypeConfigEntry
@@ -78,11 +81,13 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         path = self._model_path()
         try:
             if path is None:
-                raise ModelMissingError(f"{option}: outside the configuration folder")
+                raise ModelOutsideConfigError(f"{option}: outside the configuration folder")
             signature = await self.hass.async_add_executor_job(model_file_signature, path)
             model = await self.hass.async_add_executor_job(load_home_type_model, path)
         except ModelError as err:
             self.model_error = err
+            # The user has to act (a file, or the options): say so under Repairs too.
+            async_create_model_issue(self.hass, err, option)
             if path is not None:
                 self._model_file = await self.hass.async_add_executor_job(
                     model_file_signature, path)
@@ -90,6 +95,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         if self.model is not None and model.version != self.model.version:
             LOGGER.info("Model %s replaces %s", model.version, self.model.version)
         self.model, self.model_error, self._model_file = model, None, signature
+        async_delete_model_issue(self.hass)
         return model
 
     async def _async_pick_up_new_model(self) -> None:

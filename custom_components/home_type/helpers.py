@@ -6,8 +6,23 @@ import os
 from pathlib import Path
 
 from .const import BUNDLED_MODEL
-from .core.model import HomeTypeModel, ModelIncompatibleError, load_model, sha256_path
+from .core.model import (
+    HomeTypeModel,
+    ModelIncompatibleError,
+    ModelMissingError,
+    load_model,
+    sha256_path,
+)
 from .core.snapshot import HOME_TYPES
+
+
+class ModelOutsideConfigError(ModelMissingError):
+    """The model option names a file outside the configuration folder; nothing is read there.
+
+    Only an entry edited by hand can: the config and options forms refuse such a path.
+    """
+
+    reason = "outside_config"
 
 
 def resolve_model_path(config_dir: str, value: str | None) -> Path | None:

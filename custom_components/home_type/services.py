@@ -1,4 +1,4 @@
-"""The Home Type actions: ``home_type.classify`` and ``home_type.reload_model``."""
+"""The Home Type actions: ``classify``, ``reload_model`` and ``export_snapshot``."""
 
 from __future__ import annotations
 
@@ -13,13 +13,39 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_CLASSIFY, SERVICE_RELOAD_MODEL
+from .const import (
+    ATTR_ANONYMIZE,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_FILENAME,
+    DOMAIN,
+    LOGGER,
+    SERVICE_CLASSIFY,
+    SERVICE_EXPORT_SNAPSHOT,
+    SERVICE_RELOAD_MODEL,
+)
 from .coordinator import HomeTypeConfigEntry
 from .core.model import ModelError
+from .export import (
+    ExportFilenameError,
+    ExportResult,
+    async_build_export,
+    default_filename,
+    export_path,
+    write_export,
+)
 
 SERVICE_CLASSIFY_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
 SERVICE_RELOAD_MODEL_SCHEMA = SERVICE_CLASSIFY_SCHEMA
+SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_FILENAME): cv.string,
+        vol.Optional(ATTR_ANONYMIZE, default=True): cv.boolean,
+    }
+)
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeTypeConfigEntry:
@@ -79,6 +105,53 @@ async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
     return {"model_version": model.version, "previous_model_version": previous}
 
 
+async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
+    """Write the live home, with its window's history, as a home file in the config folder."""
+    hass = call.hass
+    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    config_dir = hass.config.config_dir
+    filename = call.data.get(ATTR_FILENAME) or default_filename(dt_util.now())
+    try:
+        path = export_path(config_dir, filename)
+    except ExportFilenameError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=f"export_filename_{err.reason}",
+            translation_placeholders={"filename": filename},
+        ) from err
+    try:
+        snapshot, classification = await async_build_export(
+            hass, entry, anonymized=call.data[ATTR_ANONYMIZE]
+        )
+    except SQLAlchemyError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="recorder_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    try:
+        await hass.async_add_executor_job(write_export, snapshot, path)
+    except FileExistsError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="export_file_exists",
+            translation_placeholders={"filename": path.name},
+        ) from err
+    except OSError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="export_write_failed",
+            translation_placeholders={"filename": path.name, "error": str(err)},
+        ) from err
+    result = ExportResult(path, snapshot, classification)
+    LOGGER.info(
+        "Exported the home to %s: %s entities, %s state changes over %s days%s",
+        path, len(snapshot.entities), len(snapshot.events), snapshot.metadata["days"],
+        ", anonymised" if call.data[ATTR_ANONYMIZE] else "",
+    )
+    return result.as_dict(config_dir)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (once, when the integration is set up)."""
@@ -94,5 +167,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_RELOAD_MODEL,
         _async_reload_model,
         schema=SERVICE_RELOAD_MODEL_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT_SNAPSHOT,
+        _async_export_snapshot,
+        schema=SERVICE_EXPORT_SNAPSHOT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )

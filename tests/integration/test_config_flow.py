@@ -12,6 +12,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+from custom_components.home_type.core.model import sha256_line, sha256_path
 
 from .common import model_bundle, write_model
 
@@ -45,6 +46,13 @@ def _damage_foreign(model: Path) -> None:
     write_model(model, {"format": "not ours"})
 
 
+def _damage_not_a_model(model: Path) -> None:
+    """Some other file, its .sha256 written to match: a hash does not make it a model."""
+    data = b"PK\x03\x04 a zip file, perhaps a backup"
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))
+
+
 def _damage_incompatible(model: Path) -> None:
     write_model(model, {**model_bundle(), "snapshot_schema_version": 99})
 
@@ -57,6 +65,7 @@ def _damage_incompatible(model: Path) -> None:
         ("models/missing.pkl", None, "model_missing"),
         ("models/home_type.pkl", _damage_tampered, "model_tampered"),
         ("models/home_type.pkl", _damage_foreign, "model_foreign"),
+        ("models/home_type.pkl", _damage_not_a_model, "model_foreign"),
         ("models/home_type.pkl", _damage_incompatible, "model_incompatible"),
     ],
 )
@@ -137,3 +146,18 @@ async def test_options_flow(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {CONF_HISTORY_DAYS: 90, CONF_MODEL_PATH: "nothing/here.pkl"}
+
+
+async def test_not_a_model_says_so(
+    hass: HomeAssistant, config_dir: Path, mock_setup_entry: AsyncMock
+) -> None:
+    """A file that is not a Home Type bundle: the form's error says so, and which file."""
+    _damage_not_a_model(config_dir / "backup.pkl")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "backup.pkl"}
+    )
+    assert result["errors"] == {CONF_MODEL_PATH: "model_foreign"}
+    reason = result["description_placeholders"]["error"]
+    assert "backup.pkl: not a Home Type model" in reason
+    assert not mock_setup_entry.mock_calls

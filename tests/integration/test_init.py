@@ -99,7 +99,7 @@ async def test_model_path_outside_config_is_refused(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
-    assert entry.runtime_data.model_error.reason == "missing"
+    assert entry.runtime_data.model_error.reason == "outside_config"
     assert "outside the configuration folder" in caplog.text
 
 

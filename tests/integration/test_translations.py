@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import yaml
+
 from custom_components.home_type import config_flow, coordinator, services
 from custom_components.home_type.core.model import (
     ModelError,
@@ -15,11 +17,14 @@ from custom_components.home_type.core.model import (
     ModelTamperedError,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES
+from custom_components.home_type.helpers import ModelOutsideConfigError
 
 INTEGRATION = Path(coordinator.__file__).parent
 STRINGS = json.loads((INTEGRATION / "translations" / "en.json").read_text())
 MODEL_REASONS = {error.reason for error in (ModelError, ModelMissingError, ModelTamperedError,
-                                            ModelForeignError, ModelIncompatibleError)}
+                                            ModelForeignError, ModelIncompatibleError,
+                                            ModelOutsideConfigError)}
+EXPORT_FILENAME_REASONS = ("not_plain", "suffix")
 
 
 def test_home_types_have_names() -> None:
@@ -34,12 +39,36 @@ def test_exceptions_are_translated() -> None:
     sources = "".join(Path(m.__file__).read_text() for m in (coordinator, services, config_flow))
     keys = set(re.findall(r'translation_key="(\w+)"', sources))
     keys |= {f"model_{reason}" for reason in MODEL_REASONS}
+    keys |= {f"export_filename_{reason}" for reason in EXPORT_FILENAME_REASONS}
     assert keys <= set(STRINGS["exceptions"])
+
+
+def test_issues_are_translated() -> None:
+    """A repair issue for every model reason: a title, and a text with the file and the fix."""
+    issues = STRINGS["issues"]
+    assert set(issues) == {f"model_{reason}" for reason in MODEL_REASONS}
+    for key, issue in issues.items():
+        assert issue["title"]
+        assert "{model}" in issue["description"], key
+        assert "{error}" in issue["description"] or key == "model_outside_config", key
+
+
+def test_actions_are_described() -> None:
+    """Each action in services.yaml has a name, a description and every field's text."""
+    actions = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    assert set(actions) == set(STRINGS["services"])
+    for action, spec in actions.items():
+        text = STRINGS["services"][action]
+        assert text["name"] and text["description"]
+        assert set(spec["fields"]) == set(text["fields"]), action
+        assert all(field["name"] and field["description"] for field in text["fields"].values())
 
 
 def test_flow_errors_are_translated() -> None:
     """The config and options forms can show every error the validation returns."""
-    errors = {"outside_config"} | {f"model_{reason}" for reason in MODEL_REASONS}
+    # The forms check the path before loading: outside the folder is their own "outside_config".
+    errors = {"outside_config"} | {f"model_{reason}"
+                                   for reason in MODEL_REASONS - {"outside_config"}}
     assert errors <= set(STRINGS["config"]["error"])
     assert STRINGS["options"]["error"] == STRINGS["config"]["error"]
     for step in (STRINGS["config"]["step"]["user"], STRINGS["options"]["step"]["init"]):

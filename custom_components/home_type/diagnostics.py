@@ -1,0 +1,115 @@
+"""Diagnostics: what Home Type sees of the home and of its model, without naming anything.
+
+A diagnostics file is attached to public bug reports, so it holds sizes, counts and the
+feature vector -- enough to tell why a home was classified as it was -- and never a floor,
+area, device or entity name or id: the home is summarised here, not copied (the
+``home_type.export_snapshot`` action is the way to share the home itself).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from sqlalchemy.exc import SQLAlchemyError
+
+from .const import CONF_MODEL_PATH
+from .coordinator import HomeTypeConfigEntry
+from .core.activity import ActivitySummary
+from .core.features import FEATURE_NAMES, extract_features
+from .core.model import HomeTypeModel
+from .core.snapshot import HomeSnapshot
+from .core.vocabulary import area_kind
+from .issues import config_relative, model_file
+from .snapshot import async_read_home
+
+#: Keys whose values name the home or something in it. The output is built from counts, so
+#: none should be there; redacting them anyway keeps a later addition from leaking one.
+TO_REDACT = {
+    "title",
+    "unique_id",
+    "home_id",
+    "location_name",
+    "name",
+    "floor_id",
+    "area_id",
+    "device_id",
+    "entity_id",
+}
+
+#: Bundle fields that say where a model came from, shown as they are.
+_PROVENANCE = ("created", "sklearn_version", "numpy_version", "feature_version",
+               "snapshot_schema_version", "training_data")
+
+
+def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
+    coordinator = entry.runtime_data
+    model: HomeTypeModel | None = coordinator.model
+    config_dir = hass.config.config_dir
+    info: dict[str, Any] = {
+        "file": model_file(config_dir, entry.options.get(CONF_MODEL_PATH, "")),
+        "loaded": model is not None,
+    }
+    if model is not None:
+        info["version"] = model.version
+        info["classes"] = list(model.classes)
+        info["provenance"] = {key: model.info[key] for key in _PROVENANCE if key in model.info}
+    error = coordinator.model_error
+    if error is not None:
+        info["error"] = {"reason": error.reason,
+                         "message": config_relative(str(error), config_dir)}
+    return info
+
+
+def _registries(home: HomeSnapshot) -> dict[str, Any]:
+    return {
+        "floors": len(home.floors),
+        "floor_levels": sorted({f.level for f in home.floors if f.level is not None}),
+        "areas": len(home.areas),
+        "area_kinds": dict(sorted(Counter(area_kind(a.name) for a in home.areas).items())),
+        "devices": len(home.devices),
+        "devices_without_area": sum(1 for d in home.devices if d.area_id is None),
+        "entities": len(home.entities),
+        "entities_without_device": sum(1 for e in home.entities if e.device_id is None),
+        "entity_domains": dict(sorted(Counter(e.domain for e in home.entities).items())),
+    }
+
+
+def _activity(summary: ActivitySummary, history_days: int) -> dict[str, Any]:
+    return {
+        "window_days": history_days,
+        "has_history": summary.has_history,
+        "days_covered": summary.days,
+        "weekday_days": summary.weekday_days,
+        "weekend_days": summary.weekend_days,
+        "entities_with_changes": len(summary.counts),
+        "total_changes": int(sum(grid.sum() for grid in summary.counts.values())),
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: HomeTypeConfigEntry
+) -> dict[str, Any]:
+    """The model, the home in numbers, its feature vector and the latest result."""
+    coordinator = entry.runtime_data
+    data: dict[str, Any] = {
+        "config_entry": entry.as_dict(),
+        "model": _model(hass, entry),
+        "last_update_success": coordinator.last_update_success,
+        "last_error": (None if coordinator.last_update_success
+                       else config_relative(str(coordinator.last_exception),
+                                            hass.config.config_dir)),
+        "result": coordinator.data.as_dict() if coordinator.last_update_success else None,
+    }
+    try:
+        home, summary = await async_read_home(hass, coordinator.history_days)
+    except SQLAlchemyError as err:
+        data["home_error"] = f"could not read the recorder's history: {err}"
+    else:
+        features = await hass.async_add_executor_job(extract_features, home, summary)
+        data["registries"] = _registries(home)
+        data["activity"] = _activity(summary, coordinator.history_days)
+        data["features"] = dict(zip(FEATURE_NAMES, map(float, features), strict=True))
+    return async_redact_data(data, TO_REDACT)

@@ -1,0 +1,310 @@
+"""Export the live home as a home file (snapshot format 1), to share it or check the sensor.
+
+The file holds what the sensor reads: the registries (as :func:`async_home_snapshot` sees
+them) and every state change of the home's entities in the configured history window -- the
+very rows the activity query counts -- plus the metadata the trainer needs to cut the same
+window again: ``timezone``, ``end``, ``history_start`` (the recorder's oldest state) and
+``days``. ``python -m trainer classify FILE --history-days DAYS`` therefore computes the same
+features, and gives the same answer, as the sensor at the moment of the export.
+
+Anonymised (the default), nothing in the file names the home or anything in it, and the
+features are unchanged, because the features read names through two keyword tables only:
+
+- floors become ``floor_1`` … "Floor 1" (levels kept); areas ``area_1`` … named for their room
+  kind, as :func:`~.core.vocabulary.area_kind` reads the original name ("Kitchen 1",
+  "Bedroom 2"; "Area 3" when the name says nothing), prefixed "Upstairs" when the original
+  name placed the room on a level; devices ``device_1`` … "Device 1", or "Wood stove 1" when
+  the original name said fire; entity ids ``<domain>.entity_1`` …; the home ``home``;
+- manufacturers, models, device classes and units are kept (they describe products, not
+  people), and so are states that are numbers or Home Assistant's standard words ("on",
+  "open", "home", "playing" …); any other state text (a zone's name, a media title, a text
+  helper's value) becomes ``redacted``.
+
+Pseudonyms follow the registries' order, so they are stable between two exports of the same
+home, and say nothing the registry does not.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import batched
+from pathlib import Path
+from typing import Any, Final
+
+from homeassistant.components.recorder.db_schema import States
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance, session_scope
+from homeassistant.util import dt as dt_util
+from sqlalchemy import func, select
+
+from .activity import ROWS_PER_FETCH, _metadata_ids, async_activity_summary
+from .coordinator import HomeTypeConfigEntry
+from .core.activity import SECONDS_PER_DAY
+from .core.atomic import atomic_write_bytes
+from .core.classify import Classification, classify
+from .core.snapshot import (
+    Area,
+    Device,
+    Entity,
+    EventLog,
+    Floor,
+    HomeSnapshot,
+    dumps_snapshot,
+)
+from .core.vocabulary import area_kind, names_fire, names_level
+from .snapshot import async_home_snapshot
+
+GENERATOR: Final = "home_assistant_export"
+SUFFIXES: Final = (".json.gz", ".json")
+REDACTED_STATE: Final = "redacted"
+
+#: A name for each room kind that :func:`area_kind` reads back as that kind (a test checks
+#: every kind, with and without the level word).
+KIND_NAMES: Final[dict[str, str]] = {
+    "kitchen": "Kitchen", "living": "Living room", "dining": "Dining room",
+    "bedroom": "Bedroom", "bathroom": "Bathroom", "toilet": "Toilet", "hallway": "Hallway",
+    "office": "Office", "laundry": "Laundry room", "storage": "Storage",
+    "basement": "Basement", "attic": "Attic", "garage": "Garage", "parking": "Parking",
+    "yard": "Garden", "patio": "Patio", "balcony": "Balcony", "driveway": "Driveway",
+    "pool": "Pool", "shed": "Shed", "leisure": "Hobby room", "studio": "Studio",
+    "unknown": "Area",
+}
+LEVEL_WORD: Final = "Upstairs"
+FIRE_NAME: Final = "Wood stove"
+DEVICE_NAME: Final = "Device"
+
+#: States kept as they are in an anonymised export: Home Assistant's own words, which say
+#: what a device did and nothing about who lives there.
+STANDARD_STATES: Final = frozenset({
+    "on", "off", "open", "closed", "opening", "closing", "stopped", "locked", "unlocked",
+    "locking", "unlocking", "jammed", "home", "not_home", "playing", "paused", "idle",
+    "standby", "buffering", "heat", "cool", "heat_cool", "auto", "dry", "fan_only",
+    "cleaning", "docked", "returning", "error", "charging", "armed_home", "armed_away",
+    "armed_night", "armed_vacation", "armed_custom_bypass", "disarmed", "triggered",
+    "pending", "arming", "disarming", "above_horizon", "below_horizon", "unavailable",
+    "unknown", "problem", "ok", "detected", "clear", "active", "inactive", "low", "normal",
+    "high", "wet", "motion", "no_motion", "occupied", "not_occupied", "present",
+    "not_present", "connected", "disconnected", "running", "not_running", "safe", "unsafe",
+    "smoke", "no_smoke", "true", "false", "yes", "no",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What was written, and the answer the integration gives for exactly that window."""
+
+    path: Path
+    snapshot: HomeSnapshot
+    classification: Classification | None
+
+    def as_dict(self, config_dir: str) -> dict[str, Any]:
+        """The action's response."""
+        return {
+            "path": str(self.path),
+            "filename": os.path.relpath(self.path, config_dir),
+            "anonymized": bool(self.snapshot.metadata["anonymized"]),
+            "window_days": self.snapshot.metadata["days"],
+            "floors": len(self.snapshot.floors),
+            "areas": len(self.snapshot.areas),
+            "devices": len(self.snapshot.devices),
+            "entities": len(self.snapshot.entities),
+            "events": len(self.snapshot.events),
+            "classification": (self.classification.as_dict()
+                               if self.classification is not None else None),
+        }
+
+
+class ExportFilenameError(ValueError):
+    """A file name the export refuses; ``reason`` is the translation key's tail."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def default_filename(now: datetime) -> str:
+    """``home_type_export_2025-06-01_143000.json.gz`` (local time): a new name per export."""
+    return f"home_type_export_{now.strftime('%Y-%m-%d_%H%M%S')}.json.gz"
+
+
+def export_path(config_dir: str, filename: str) -> Path:
+    """Where ``filename`` goes: straight into the configuration folder, or refuse.
+
+    A plain file name only -- no folder, no ``..``, not hidden (the atomic write's temporary
+    files are hidden) -- ending in ``.json`` or ``.json.gz``. Touches no file.
+    """
+    name = filename.strip()
+    separators = {"/", "\\", os.sep, os.altsep or "/", "\0"}
+    if not name or any(sep in name for sep in separators) or ".." in name or name[0] == ".":
+        raise ExportFilenameError("not_plain")
+    if not name.endswith(SUFFIXES):
+        raise ExportFilenameError("suffix")
+    base = os.path.normpath(os.path.abspath(config_dir))
+    path = os.path.normpath(os.path.join(base, name))
+    if os.path.dirname(path) != base:  # pragma: no cover - the checks above make it so
+        raise ExportFilenameError("not_plain")
+    return Path(path)
+
+
+def _is_number(state: str) -> bool:
+    try:
+        return math.isfinite(float(state))
+    except ValueError:
+        return False
+
+
+def _safe_state(state: str) -> str:
+    return state if state in STANDARD_STATES or _is_number(state) else REDACTED_STATE
+
+
+def anonymize(home: HomeSnapshot) -> HomeSnapshot:
+    """The same home with every name and id replaced, and the same features (module doc)."""
+    floors = {f.floor_id: f"floor_{i}" for i, f in enumerate(home.floors, 1)}
+    areas = {a.area_id: f"area_{i}" for i, a in enumerate(home.areas, 1)}
+    devices = {d.device_id: f"device_{i}" for i, d in enumerate(home.devices, 1)}
+    entities = {e.entity_id: f"{e.domain}.entity_{i}" for i, e in enumerate(home.entities, 1)}
+
+    kinds: Counter[str] = Counter()
+    new_areas = []
+    for area in home.areas:
+        kind = area_kind(area.name)
+        kinds[kind] += 1
+        name = f"{KIND_NAMES[kind]} {kinds[kind]}"
+        if names_level(area.name):
+            name = f"{LEVEL_WORD} {name}"
+        new_areas.append(Area(areas[area.area_id], name,
+                              floors[area.floor_id] if area.floor_id is not None else None))
+    fires = 0
+    new_devices = []
+    for number, device in enumerate(home.devices, 1):
+        if names_fire(device.name):
+            fires += 1
+            name = f"{FIRE_NAME} {fires}"
+        else:
+            name = f"{DEVICE_NAME} {number}"
+        new_devices.append(Device(devices[device.device_id], name,
+                                  areas[device.area_id] if device.area_id is not None else None,
+                                  device.manufacturer, device.model))
+    events = home.events
+    return HomeSnapshot(
+        home_id="home",
+        home_type=home.home_type,
+        metadata={**home.metadata, "anonymized": True},
+        floors=tuple(Floor(floors[f.floor_id], f"Floor {i}", f.level)
+                     for i, f in enumerate(home.floors, 1)),
+        areas=tuple(new_areas),
+        devices=tuple(new_devices),
+        entities=tuple(
+            Entity(entities[e.entity_id],
+                   devices[e.device_id] if e.device_id is not None else None,
+                   areas[e.area_id] if e.area_id is not None else None,
+                   e.device_class, e.unit)
+            for e in home.entities
+        ),
+        events=EventLog(
+            entities=tuple(entities[name] for name in events.entities),
+            index=events.index,
+            timestamps=events.timestamps,
+            states=[_safe_state(state) for state in events.states],
+        ),
+    )
+
+
+def read_events(
+    hass: HomeAssistant,
+    entity_ids: Sequence[str],
+    window: tuple[float, float],
+    max_bind_vars: int,
+) -> tuple[EventLog, float | None]:
+    """The state rows of ``entity_ids`` in ``[start, end)`` and the oldest state kept.
+
+    Runs on the recorder's executor. The filter is the activity query's (entity, window), so
+    the file has exactly the rows the sensor counted; they are streamed a batch at a time and
+    their few distinct state strings shared, so a long window costs three slim columns.
+    """
+    start, end = window
+    names_column: list[str] = []
+    stamps: list[float] = []
+    states: list[str] = []
+    seen: dict[str, str] = {}
+    with session_scope(hass=hass, read_only=True) as session:
+        oldest = session.execute(select(func.min(States.last_updated_ts))).scalar()
+        if oldest is None:
+            return EventLog(), None
+        names = _metadata_ids(session, entity_ids, max_bind_vars)
+        for ids in batched(names, max_bind_vars, strict=False):
+            statement = select(
+                States.metadata_id, States.state, States.last_updated_ts
+            ).where(
+                States.metadata_id.in_(ids),
+                States.last_updated_ts >= start,
+                States.last_updated_ts < end,
+            )
+            rows = session.connection().execute(statement).yield_per(ROWS_PER_FETCH)
+            for metadata_id, state, stamp in rows:
+                text = state or ""
+                names_column.append(names[metadata_id])
+                states.append(seen.setdefault(text, text))
+                stamps.append(stamp)
+    return EventLog.from_columns(names_column, stamps, states), float(oldest)
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
+
+
+async def async_build_export(
+    hass: HomeAssistant, entry: HomeTypeConfigEntry, *, anonymized: bool
+) -> tuple[HomeSnapshot, Classification | None]:
+    """The live home with its window's events, and the integration's answer for that window.
+
+    The window ends now, on a whole second: the file keeps times to the millisecond
+    (truncated), and a window that starts and ends on whole seconds keeps every exported
+    event on the same side of both edges, and in the same hour, as in the database.
+    """
+    coordinator = entry.runtime_data
+    days = coordinator.history_days
+    end = float(math.floor(dt_util.utcnow().timestamp()))
+    home = async_home_snapshot(hass)
+    entity_ids = [entity.entity_id for entity in home.entities]
+    events, history_start = EventLog(), None
+    if days > 0 and entity_ids:
+        instance = get_instance(hass)
+        events, history_start = await instance.async_add_executor_job(
+            read_events, hass, entity_ids, (end - days * SECONDS_PER_DAY, end),
+            instance.max_bind_vars,
+        )
+    home.events = events
+    home.metadata = {
+        "generator": GENERATOR,
+        "source": "home_assistant",
+        "timezone": hass.config.time_zone,
+        "end": _iso(end),
+        "history_start": _iso(history_start) if history_start is not None else None,
+        "days": days,
+        "anonymized": False,
+    }
+    classification = None
+    if coordinator.model is not None:
+        summary = await async_activity_summary(hass, entity_ids, days, end)
+        classification = await hass.async_add_executor_job(
+            classify, home, summary, coordinator.model
+        )
+    return (anonymize(home) if anonymized else home), classification
+
+
+def write_export(snapshot: HomeSnapshot, path: Path) -> Path:
+    """Serialise and write atomically; blocking, so run it in the executor.
+
+    Refuses to replace an existing file (:class:`FileExistsError`): the configuration folder
+    holds the user's own files, and an export never overwrites one.
+    """
+    data = dumps_snapshot(snapshot, compress=path.name.endswith(".gz"))
+    if path.exists():
+        raise FileExistsError(path)
+    return atomic_write_bytes(path, data)

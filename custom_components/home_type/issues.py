@@ -1,0 +1,65 @@
+"""Repair issues: an unusable model file is shown under Settings → Repairs, with the fix.
+
+A model that is missing, changed after training, not a Home Type bundle or made for another
+version cannot get better by retrying: the sensor stays unavailable until the user acts. So
+besides the one log line, Home Type raises one repair issue (id ``model``; the translation says
+which of the reasons it is and what to do) and deletes it as soon as a usable model is loaded.
+None of them is fixable from the Repairs dialog: the fix is a file, or the options.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+from .core.model import ModelError
+from .helpers import resolve_model_path
+
+ISSUE_MODEL: Final = "model"
+TROUBLESHOOTING_URL: Final = (
+    "https://github.com/home-type/home-type/blob/main/docs/troubleshooting.md"
+)
+
+
+def model_file(config_dir: str, option: str) -> str:
+    """The model file an option names, as a user would find it: bundled, or config-relative."""
+    path = resolve_model_path(config_dir, option)
+    if path is None:
+        return option.strip()
+    if not option.strip():
+        return f"{path.name} (the model bundled with Home Type)"
+    return os.path.relpath(path, config_dir)
+
+
+def config_relative(text: str, config_dir: str) -> str:
+    """A message with the configuration folder's paths written relative to it, as options are."""
+    return text.replace(os.path.join(config_dir, ""), "")
+
+
+@callback
+def async_create_model_issue(hass: HomeAssistant, error: ModelError, option: str) -> None:
+    """Raise (or update) the model issue with this error's reason and the model option."""
+    config_dir = hass.config.config_dir
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        ISSUE_MODEL,
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        learn_more_url=TROUBLESHOOTING_URL,
+        translation_key=f"model_{error.reason}",
+        translation_placeholders={
+            "model": model_file(config_dir, option),
+            "error": config_relative(str(error), config_dir),
+        },
+    )
+
+
+@callback
+def async_delete_model_issue(hass: HomeAssistant) -> None:
+    """A usable model is loaded, or the entry is gone: the issue is solved."""
+    ir.async_delete_issue(hass, DOMAIN, ISSUE_MODEL)

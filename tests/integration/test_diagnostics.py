@@ -1,0 +1,111 @@
+"""Diagnostics: the model, the home in numbers, its features -- and no name or id of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from unittest.mock import patch
+
+# Diagnostics import hassio for the system information; its models compile datetime parsers
+# on import, which fails under a frozen clock: import it before any test freezes one.
+import homeassistant.components.hassio  # noqa: F401
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from sqlalchemy.exc import OperationalError
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+from custom_components.home_type.core.features import FEATURE_NAMES
+
+from .common import async_load_home, write_model
+from .homes import END, SECRETS, TIMEZONE, tiny_home
+
+pytestmark = pytest.mark.recorder
+
+
+@pytest.fixture
+async def home_loaded(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """The tiny home in the registries and the recorder, time frozen at its end."""
+    freezer.move_to(END)
+    await hass.config.async_set_time_zone(TIMEZONE)
+    hass.config.location_name = "Smith residence"
+    await async_load_home(hass, tiny_home())
+
+
+@pytest.mark.usefixtures("home_loaded", "init_integration")
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Model, registries, activity, features and the result, as the snapshot shows."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert diagnostics == snapshot(exclude=props("created_at", "modified_at"))
+
+    assert list(diagnostics["features"]) == list(FEATURE_NAMES)
+    assert diagnostics["registries"]["area_kinds"] == {
+        "bedroom": 1, "kitchen": 1, "living": 1, "unknown": 1, "yard": 1}
+    assert diagnostics["activity"]["has_history"] is True
+    assert diagnostics["result"]["method"] == "history"
+    text = json.dumps(diagnostics, ensure_ascii=False)
+    leaked = [secret for secret in SECRETS if secret.casefold() in text.casefold()]
+    assert not leaked
+
+
+async def test_diagnostics_of_an_unusable_model(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    config_dir: Path,
+) -> None:
+    """The model's reason, with the path as the option names it, and no result."""
+    model = write_model(config_dir / "home_type" / "mine.pkl")
+    model.write_bytes(model.read_bytes() + b"\0")
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: "home_type/mine.pkl"})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["model"] == {
+        "file": "home_type/mine.pkl",
+        "loaded": False,
+        "error": {
+            "reason": "tampered",
+            "message": "home_type/mine.pkl: SHA-256 does not match mine.pkl.sha256; the file "
+                       "was changed after training",
+        },
+    }
+    assert diagnostics["last_update_success"] is False
+    assert diagnostics["last_error"].startswith("Home Type does not trust its model file")
+    assert diagnostics["result"] is None
+    assert diagnostics["activity"]["has_history"] is False  # window 0: structure only
+    assert str(config_dir) not in json.dumps(diagnostics)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_diagnostics_with_a_database_error(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A database error still gives the model and the result, and says what failed."""
+    with patch(
+        "custom_components.home_type.diagnostics.async_read_home",
+        side_effect=OperationalError("SELECT", {}, Exception("database is locked")),
+    ):
+        diagnostics = await get_diagnostics_for_config_entry(
+            hass, hass_client, mock_config_entry)
+    assert "database is locked" in diagnostics["home_error"]
+    assert "features" not in diagnostics
+    assert diagnostics["model"]["file"] == (
+        "home_type_classifier.pkl (the model bundled with Home Type)")
+    assert diagnostics["result"]["home_type"] == "apartment"

@@ -1,0 +1,324 @@
+"""``home_type.export_snapshot``: the live home as a file the trainer classifies as the sensor does.
+
+A home is loaded into Home Assistant (registries and recorder rows), Home Type classifies it
+with a trained model, the action exports it, and the trainer's own code -- ``as_home`` and
+``window_summary`` on the file, then the same model -- must give the sensor's label and
+probabilities to 1e-9, anonymised or not: the file is a faithful copy of what the sensor read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+import voluptuous as vol
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.recorder import get_instance
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from sqlalchemy.exc import OperationalError
+
+from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+from custom_components.home_type.core.classify import classify
+from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
+from custom_components.home_type.core.model import load_model, sha256_path
+from custom_components.home_type.core.snapshot import (
+    HomeSnapshot,
+    iter_home_files,
+    read_snapshot,
+)
+from custom_components.home_type.export import read_events
+from custom_components.home_type.snapshot import async_read_home
+from tests.conftest import run_trainer
+from trainer.dataset import as_home, window_summary
+
+from .common import async_load_home
+from .homes import END, SECRETS, tiny_home
+
+pytestmark = pytest.mark.recorder
+
+MODEL_OPTION = "home_type/home_type_classifier.pkl"
+
+
+async def export(hass: HomeAssistant, entry_id: str, **fields: object) -> ServiceResponse:
+    """Call home_type.export_snapshot and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, "export_snapshot", {"config_entry_id": entry_id, **fields},
+        blocking=True, return_response=True,
+    )
+
+
+def _install_model(model: Path, config_dir: Path) -> None:
+    target = config_dir / MODEL_OPTION
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(model, target)
+    shutil.copy(sha256_path(model), sha256_path(target))
+
+
+async def _set_up_home(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, home: HomeSnapshot, days: int,
+    option: str = "",
+) -> MockConfigEntry:
+    """The home in Home Assistant, time at its end, Home Type set up on it."""
+    trainer_home = as_home(home)
+    freezer.move_to(datetime.fromtimestamp(trainer_home.end, UTC))
+    await hass.config.async_set_time_zone(trainer_home.timezone)
+    await async_load_home(hass, home)
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type",
+                            options={CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: option})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+@pytest.fixture(scope="module")
+def homes(small_homes: Path) -> dict[str, HomeSnapshot]:
+    """The hand-made home and a generated cottage (wood stove) and multi-storey house."""
+    found: dict[str, HomeSnapshot] = {"tiny": tiny_home()}
+    for path in iter_home_files(small_homes):
+        home = read_snapshot(path)
+        found.setdefault(home.home_type or "", home)
+    return found
+
+
+@pytest.mark.parametrize("anonymize", [True, False])
+@pytest.mark.parametrize(("name", "days"), [("tiny", 3), ("cottage", 10), ("multi_story", 90)])
+async def test_trainer_gives_the_sensors_answer(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_dir: Path,
+    trained_model: Path,
+    homes: dict[str, HomeSnapshot],
+    name: str,
+    days: int,
+    anonymize: bool,
+) -> None:
+    """Same features, label and probabilities (1e-9) from the exported file as the sensor."""
+    _install_model(trained_model, config_dir)
+    entry = await _set_up_home(hass, freezer, homes[name], days, MODEL_OPTION)
+    sensor = entry.runtime_data.data
+    live_home, live_summary = await async_read_home(hass, days)
+
+    response = await export(hass, entry.entry_id, filename=f"{name}.json.gz",
+                            anonymize=anonymize)
+    path = config_dir / f"{name}.json.gz"
+    assert response["path"] == str(path)
+    assert response["filename"] == f"{name}.json.gz"
+    assert response["anonymized"] is anonymize
+    exported = read_snapshot(path)
+    assert exported.home_type is None
+    assert exported.metadata["generator"] == "home_assistant_export"
+    assert exported.metadata["days"] == days
+    assert exported.metadata["timezone"] == hass.config.time_zone
+    assert len(exported.entities) == response["entities"] == len(live_home.entities)
+    assert len(exported.events) == response["events"]
+
+    home = as_home(exported)
+    summary = window_summary(home, exported.metadata["days"])
+    theirs = extract_features(exported, summary)
+    ours = extract_features(live_home, live_summary)
+    different = [f"{feature}: {a!r} != {b!r}" for feature, a, b
+                 in zip(FEATURE_NAMES, ours, theirs, strict=True) if abs(a - b) > 1e-9]
+    assert not different
+    result = classify(exported, summary, load_model(trained_model))
+    assert result.home_type == sensor.home_type == hass.states.get("sensor.home_type").state
+    assert result.probabilities == pytest.approx(sensor.probabilities, abs=1e-9)
+    assert result.method == sensor.method == "history"
+    assert response["classification"] == result.as_dict()
+
+    text = gzip.decompress(path.read_bytes()).decode()
+    if anonymize and name == "tiny":
+        assert not [s for s in SECRETS if s.casefold() in text.casefold()]
+    if not anonymize:
+        assert {e.entity_id for e in exported.entities} == {
+            e.entity_id for e in live_home.entities}
+
+
+async def test_trainer_command_line(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_dir: Path,
+    trained_model: Path,
+) -> None:
+    """``python -m trainer classify FILE --history-days DAYS`` prints the sensor's answer."""
+    _install_model(trained_model, config_dir)
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10, MODEL_OPTION)
+    await export(hass, entry.entry_id, filename="mine.json")
+    result = await hass.async_add_executor_job(
+        run_trainer, "classify", str(config_dir / "mine.json"), "--model", str(trained_model),
+        "--history-days", "10")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    shown = hass.states.get("sensor.home_type")
+    assert printed["home_id"] == "home"
+    assert printed["home_type"] == shown.state
+    assert printed["probabilities"] == shown.attributes["probabilities"]
+    assert printed["history_days"] == shown.attributes["history_days"]
+
+
+async def test_default_name_and_nothing_else_written(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
+) -> None:
+    """A dated name in the configuration folder, local time; no temporary file left."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    before = set(config_dir.iterdir())
+    response = await export(hass, entry.entry_id)
+    # The home's end, 12:00 UTC, is 13:00 in Berlin.
+    written = config_dir / "home_type_export_2025-03-15_130000.json.gz"
+    assert response["path"] == str(written)
+    assert set(config_dir.iterdir()) - before == {written}
+    assert response["anonymized"] is True
+    assert response["window_days"] == 10
+    # The test model (a stump on has_history) answered too, for exactly this window.
+    assert response["classification"]["home_type"] == "single_family_house"
+    metadata = read_snapshot(written).metadata
+    assert metadata["end"] == END.isoformat()
+    assert metadata["history_start"] == datetime.fromtimestamp(
+        float(tiny_home().events.timestamps.min()), UTC).isoformat()
+
+    # A second export, a second later: a new name, the first file untouched.
+    freezer.tick(1)
+    second = await export(hass, entry.entry_id)
+    assert second["path"].endswith("home_type_export_2025-03-15_130001.json.gz")
+
+
+async def test_structure_only(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
+) -> None:
+    """A window of 0 days exports the registries and no events; the trainer agrees."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 0)
+    response = await export(hass, entry.entry_id, filename="structure.json")
+    exported = read_snapshot(config_dir / "structure.json")
+    assert len(exported.events) == 0 == response["events"]
+    assert exported.metadata["history_start"] is None
+    summary = window_summary(as_home(exported), None)
+    assert response["classification"]["method"] == "structure"
+    assert not summary.has_history
+
+
+async def test_without_a_model(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path, bundled_model: Path
+) -> None:
+    """The export does not need a model: the file is written, with no answer beside it."""
+    bundled_model.unlink()
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    response = await export(hass, entry.entry_id, filename="home.json.gz")
+    assert response["classification"] is None
+    assert len(read_snapshot(config_dir / "home.json.gz").events) == len(tiny_home().events)
+
+
+async def test_without_a_response(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
+) -> None:
+    """Called as a plain action (an automation, a script): the file is written all the same."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    await hass.services.async_call(DOMAIN, "export_snapshot", {
+        "config_entry_id": entry.entry_id, "filename": "plain.json"}, blocking=True)
+    assert (config_dir / "plain.json").is_file()
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("filename", "key"),
+    [
+        ("../outside.json.gz", "export_filename_not_plain"),
+        ("/tmp/home.json.gz", "export_filename_not_plain"),
+        ("folder/home.json", "export_filename_not_plain"),
+        ("..", "export_filename_not_plain"),
+        ("home.csv", "export_filename_suffix"),
+    ],
+)
+async def test_bad_file_names(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path,
+    filename: str, key: str,
+) -> None:
+    """A file name that is not a plain .json/.json.gz name: a translated validation error."""
+    before = set(config_dir.parent.rglob("*"))
+    with pytest.raises(ServiceValidationError) as err:
+        await export(hass, mock_config_entry.entry_id, filename=filename)
+    assert err.value.translation_key == key
+    assert filename in str(err.value)
+    assert set(config_dir.parent.rglob("*")) == before
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_unknown_field(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+    """The schema refuses fields it does not know, and values of the wrong kind."""
+    with pytest.raises(vol.Invalid):
+        await export(hass, mock_config_entry.entry_id, folder="/tmp")
+    with pytest.raises(vol.Invalid):
+        await export(hass, mock_config_entry.entry_id, anonymize="perhaps")
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_existing_file_is_never_replaced(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
+) -> None:
+    """A name already taken is refused, and the file there is left as it was."""
+    mine = config_dir / "mine.json"
+    mine.write_text("my own notes")
+    with pytest.raises(ServiceValidationError) as err:
+        await export(hass, mock_config_entry.entry_id, filename="mine.json")
+    assert err.value.translation_key == "export_file_exists"
+    assert mine.read_text() == "my own notes"
+    assert list(config_dir.iterdir()) == [mine]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_unwritable_location(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
+) -> None:
+    """A write that fails half-way leaves nothing behind and says why, translated."""
+    with patch("custom_components.home_type.core.atomic.os.replace",
+               side_effect=OSError(28, "No space left on device")), \
+            pytest.raises(HomeAssistantError) as err:
+        await export(hass, mock_config_entry.entry_id, filename="home.json.gz")
+    assert err.value.translation_key == "export_write_failed"
+    assert "No space left on device" in str(err.value)
+    assert list(config_dir.iterdir()) == []
+
+
+async def test_database_error(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
+) -> None:
+    """A database error while reading the history: translated, and no file."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    with patch("custom_components.home_type.export.read_events",
+               side_effect=OperationalError("SELECT", {}, Exception("disk I/O error"))), \
+            pytest.raises(HomeAssistantError) as err:
+        await export(hass, entry.entry_id, filename="home.json")
+    assert err.value.translation_key == "recorder_error"
+    assert "disk I/O error" in str(err.value)
+    assert list(config_dir.iterdir()) == []
+
+
+async def test_entry_not_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An unloaded entry exports nothing."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await export(hass, init_integration.entry_id)
+    assert err.value.translation_key == "entry_not_loaded"
+
+
+async def test_empty_recorder(hass: HomeAssistant) -> None:
+    """A recorder with no state at all: no events and no history start, not an error."""
+    await async_wait_recording_done(hass)
+    events, history_start = await get_instance(hass).async_add_executor_job(
+        read_events, hass, ["light.kitchen"], (0.0, 2e9), 100)
+    assert len(events) == 0
+    assert history_start is None

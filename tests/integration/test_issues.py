@@ -1,0 +1,162 @@
+"""Repair issues: an unusable model file is raised under Repairs, and cleared once one loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
+from custom_components.home_type.core.model import dumps_bundle, sha256_line, sha256_path
+from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL
+
+from .common import model_bundle, write_model
+from .test_init import _foreign, _incompatible, _missing, _tampered, _unknown_labels
+
+MODEL_OPTION = "home_type/home_type_classifier.pkl"
+
+
+def _not_a_pickle(model: Path) -> None:
+    """A file of another kind with a matching .sha256: hashing does not make it a model."""
+    data = b'{"this": "is a JSON file"}'
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))
+
+
+def _code(model: Path) -> None:
+    """A pickle that would run a command when loaded, hash and all."""
+    data = b"cos\nsystem\n(S'echo pwned'\ntR."
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))
+
+
+async def _set_up(hass: HomeAssistant, option: str, days: int = 10) -> MockConfigEntry:
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type",
+                            options={CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: option})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("damage", "key", "words"),
+    [
+        (_missing, "model_missing", "no model file there"),
+        (_tampered, "model_tampered", "SHA-256 does not match"),
+        (_foreign, "model_foreign", "not a Home Type model bundle"),
+        (_not_a_pickle, "model_foreign", "not a Home Type model"),
+        (_code, "model_foreign", "it names os.system"),
+        (_incompatible, "model_incompatible", "retrain the model"),
+        (_unknown_labels, "model_incompatible", "predicts igloo"),
+    ],
+)
+async def test_unusable_model_raises_an_issue(
+    hass: HomeAssistant,
+    issue_registry: ir.IssueRegistry,
+    config_dir: Path,
+    damage: object,
+    key: str,
+    words: str,
+) -> None:
+    """One error issue per entry, its reason's text, the file as the option names it."""
+    model = write_model(config_dir / MODEL_OPTION)
+    damage(model)  # type: ignore[operator]
+    await _set_up(hass, MODEL_OPTION)
+
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue is not None
+    assert issue.translation_key == key
+    assert issue.severity is ir.IssueSeverity.ERROR
+    assert not issue.is_fixable
+    assert issue.learn_more_url == TROUBLESHOOTING_URL
+    placeholders = issue.translation_placeholders
+    assert placeholders["model"] == MODEL_OPTION
+    assert words in placeholders["error"]
+    assert placeholders["error"].startswith(MODEL_OPTION)  # relative: no absolute paths
+    assert len([i for i in issue_registry.issues.values() if i.domain == DOMAIN]) == 1
+
+
+async def test_bundled_model_missing(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, bundled_model: Path
+) -> None:
+    """The bundled model is named as such: the fix is a reinstall."""
+    bundled_model.unlink()
+    await _set_up(hass, "")
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue.translation_key == "model_missing"
+    assert issue.translation_placeholders["model"] == (
+        "home_type_classifier.pkl (the model bundled with Home Type)")
+
+
+async def test_model_outside_the_config_folder(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, tmp_path: Path
+) -> None:
+    """An entry edited by hand to point outside: its own issue, and nothing read there."""
+    outside = write_model(tmp_path / "elsewhere" / "model.pkl")
+    await _set_up(hass, str(outside))
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue.translation_key == "model_outside_config"
+    assert issue.translation_placeholders["model"] == str(outside)
+
+
+async def test_issue_goes_when_a_good_model_loads(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+) -> None:
+    """Fixing the file and reloading the model clears the issue and brings the sensor back."""
+    model = write_model(config_dir / MODEL_OPTION)
+    _tampered(model)
+    entry = await _set_up(hass, MODEL_OPTION)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+
+    write_model(model)
+    await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
+                                   blocking=True)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+    assert hass.states.get("sensor.home_type").state == "apartment"
+
+
+async def test_bad_replacement_while_a_model_is_in_use(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+) -> None:
+    """A model file replaced by a bad one: the issue is raised, the sensor keeps working."""
+    model = write_model(config_dir / MODEL_OPTION)
+    entry = await _set_up(hass, MODEL_OPTION)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+
+    data = dumps_bundle({**model_bundle(), "feature_version": 99})
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN, "reload_model", {"config_entry_id": entry.entry_id}, blocking=True)
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue.translation_key == "model_incompatible"
+    assert hass.states.get("sensor.home_type").state == "apartment"
+
+    write_model(model, model_bundle(version="test-2"))
+    await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
+                                   blocking=True)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+
+
+async def test_issue_goes_with_the_entry(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, bundled_model: Path
+) -> None:
+    """Unloading or removing the entry takes its issue away (set-up raises it again)."""
+    bundled_model.unlink()
+    entry = await _set_up(hass, "")
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None

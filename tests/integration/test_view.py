@@ -1,0 +1,163 @@
+"""``GET /api/home_type/classify``, through the real HTTP stack and its authentication."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from sqlalchemy.exc import OperationalError
+
+from custom_components.home_type.core.snapshot import EventLog
+from custom_components.home_type.view import URL
+
+from .common import FIXTURE_PLATFORM, async_insert_events
+from .test_services import classify
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_needs_a_token(hass_client_no_auth: ClientSessionGenerator) -> None:
+    """Like every Home Assistant API: 401 without a bearer token, and no result."""
+    client = await hass_client_no_auth()
+    response = await client.get(URL)
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    assert "home_type" not in await response.text()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_returns_the_sensors_result(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The latest result, in the action's shape: what the sensor shows."""
+    client = await hass_client()
+    response = await client.get(URL)
+    assert response.status == HTTPStatus.OK
+    body = await response.json()
+    assert set(body) == {"home_type", "confidence", "probabilities", "model_version",
+                         "history_days", "method"}
+    state = hass.states.get("sensor.home_type")
+    assert body["home_type"] == state.state == "apartment"
+    assert body == await classify(hass, mock_config_entry.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_refresh_classifies_now(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Without refresh the latest result is returned as it is; with ?refresh=1, a new one."""
+    entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
+                                        suggested_object_id="hall")
+    # Written straight into the database, hours back: moving the clock instead would expire
+    # the client's access token.
+    now = dt_util.utcnow().timestamp()
+    await async_insert_events(hass, EventLog.from_columns(
+        ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
+    client = await hass_client()
+
+    for query in ("", "?refresh=0", "?refresh=false"):
+        response = await client.get(URL + query)
+        assert (await response.json())["method"] == "structure", query
+    response = await client.get(URL + "?refresh=1")
+    assert response.status == HTTPStatus.OK
+    body = await response.json()
+    assert body["method"] == "history"
+    assert body["home_type"] == hass.states.get("sensor.home_type").state
+    assert body["home_type"] == "single_family_house"
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize(
+    ("query", "code", "words"),
+    [
+        ("?entry=1", "unknown_parameter", "Unknown query parameter entry"),
+        ("?refresh=1&format=xml", "unknown_parameter", "Unknown query parameter format"),
+        ("?refresh=maybe", "invalid_parameter", "refresh must be given once, as 0 or 1"),
+        ("?refresh=1&refresh=0", "invalid_parameter", "refresh must be given once"),
+    ],
+)
+async def test_bad_query(
+    hass_client: ClientSessionGenerator, query: str, code: str, words: str
+) -> None:
+    """Anything but refresh=0/1 is a 400 that says what is accepted."""
+    client = await hass_client()
+    response = await client.get(URL + query)
+    assert response.status == HTTPStatus.BAD_REQUEST
+    body = await response.json()
+    assert body["code"] == code
+    assert body["message"].startswith(words)
+
+
+async def test_unusable_model_is_503(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+    bundled_model: Path,
+) -> None:
+    """While the sensor is unavailable: 503 with the sensor's reason, translated."""
+    bundled_model.unlink()
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client()
+    for query in ("", "?refresh=1"):
+        response = await client.get(URL + query)
+        assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+        body = await response.json()
+        assert body["code"] == "model_missing"
+        assert body["message"].startswith("Home Type cannot classify without its model: ")
+        assert "Traceback" not in body["message"]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_database_error_is_503(hass_client: ClientSessionGenerator) -> None:
+    """A refresh that cannot read the recorder: 503, and the reason."""
+    client = await hass_client()
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home",
+        side_effect=OperationalError("SELECT", {}, Exception("disk I/O error")),
+    ):
+        response = await client.get(URL + "?refresh=1")
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+    body = await response.json()
+    assert body["code"] == "recorder_error"
+    assert "disk I/O error" in body["message"]
+    # The failure is the sensor's too: without refresh it is reported until the next success.
+    response = await client.get(URL)
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_unexpected_error_is_503(hass_client: ClientSessionGenerator) -> None:
+    """An error the coordinator did not expect is still a JSON answer, not a traceback."""
+    client = await hass_client()
+    with patch(
+        "custom_components.home_type.coordinator.classify", side_effect=ValueError("boom")
+    ):
+        response = await client.get(URL + "?refresh=1")
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert await response.json() == {
+        "code": "classify_failed",
+        "message": "Home Type could not classify the home: boom",
+    }
+
+
+async def test_not_loaded_is_503(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, init_integration: MockConfigEntry
+) -> None:
+    """An unloaded entry has no result: 503, and what to do."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client()
+    response = await client.get(URL)
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+    body = await response.json()
+    assert body["code"] == "not_loaded"
+    assert "Home Type is not loaded" in body["message"]
