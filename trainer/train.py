@@ -39,9 +39,8 @@ from sklearn.tree import DecisionTreeClassifier
 from custom_components.home_type.core.atomic import atomic_write_bytes
 from custom_components.home_type.core.features import FEATURE_NAMES, FEATURE_VERSION
 from custom_components.home_type.core.model import (
-    BUNDLE_FORMAT,
-    BUNDLE_VERSION,
     HomeTypeModel,
+    bundle_header,
     dumps_bundle,
     file_digest,
     model_from_bundle,
@@ -49,7 +48,7 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import SCHEMA_VERSION, iter_home_files
+from custom_components.home_type.core.snapshot import iter_home_files
 
 from .dataset import (
     DEFAULT_WINDOW,
@@ -260,12 +259,7 @@ def _bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any
     """Step 4: the compiled bundle, versioned by date and a digest of its arrays."""
     created = datetime.now(UTC)
     bundle: dict[str, Any] = {
-        "format": BUNDLE_FORMAT,
-        "bundle_version": BUNDLE_VERSION,
-        "feature_version": FEATURE_VERSION,
-        "feature_names": list(FEATURE_NAMES),
-        "snapshot_schema_version": SCHEMA_VERSION,
-        "numpy_version": np.__version__,
+        **bundle_header(),
         "sklearn_version": sklearn.__version__,
         "created": created.isoformat(timespec="seconds"),
         "training_data": _provenance(homes, folder),

@@ -17,15 +17,14 @@ import numpy as np
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.home_type.core.features import FEATURE_NAMES, FEATURE_VERSION
+from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import (
-    BUNDLE_FORMAT,
-    BUNDLE_VERSION,
+    bundle_header,
     dumps_bundle,
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import HOME_TYPES, SCHEMA_VERSION, HomeSnapshot
+from custom_components.home_type.core.snapshot import HOME_TYPES, HomeSnapshot
 from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
@@ -41,12 +40,7 @@ def model_bundle(version: str = "test-1", classes: tuple[str, ...] = HOME_TYPES)
     """A valid bundle: one tree, split on ``has_history`` (apartment without, house with)."""
     split = FEATURE_NAMES.index("has_history")
     return {
-        "format": BUNDLE_FORMAT,
-        "bundle_version": BUNDLE_VERSION,
-        "feature_version": FEATURE_VERSION,
-        "feature_names": list(FEATURE_NAMES),
-        "snapshot_schema_version": SCHEMA_VERSION,
-        "numpy_version": np.__version__,
+        **bundle_header(),
         "model_version": version,
         "classes": list(classes),
         "scaler": None,

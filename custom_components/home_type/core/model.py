@@ -179,6 +179,22 @@ class HomeTypeModel:
         return self.calibration.apply(scores) if self.calibration is not None else scores
 
 
+def bundle_header() -> dict[str, Any]:
+    """The fields that make a dict a bundle this version reads: format, versions, features.
+
+    Whoever writes a bundle (the trainer, a test) starts from these, so a change to the format
+    or the feature set is made in one place.
+    """
+    return {
+        "format": BUNDLE_FORMAT,
+        "bundle_version": BUNDLE_VERSION,
+        "feature_version": FEATURE_VERSION,
+        "feature_names": list(FEATURE_NAMES),
+        "snapshot_schema_version": SCHEMA_VERSION,
+        "numpy_version": np.__version__,
+    }
+
+
 def dumps_bundle(bundle: dict[str, Any]) -> bytes:
     """Pickle a bundle dict (protocol 4: numpy arrays reconstruct through the allow-list)."""
     return pickle.dumps(bundle, protocol=4)
