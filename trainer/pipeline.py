@@ -1,9 +1,14 @@
 """The classifier: a scikit-learn pipeline, and its compilation into a numpy-only bundle.
 
-A random forest suits these features -- counts, shares and rates on very different scales,
-with interactions (a garage matters more in a one-level home) -- and needs no scaling. Its
-probabilities are calibrated with Platt scaling fitted on out-of-fold predictions, the folds
-grouped by home so no home's windows calibrate its own predictions.
+A forest of trees suits these features -- counts, shares and rates on very different scales,
+with interactions (a garage matters more in a one-level home) -- and needs no scaling. It is an
+*extremely randomized* forest (random thresholds, no bootstrap) rather than a random forest:
+with only a hundred homes to learn from, random thresholds generalise a little better. Measured
+on development homes of seeds 500 and 900 (never the evaluation seed): +0.03 structure-only
+accuracy over six 100-home training subsets, +0.01 at 10 days for the full pipeline on 300
+homes, and grouped cross-validation on the training homes from 0.69 to 0.75. Its probabilities
+are calibrated with Platt scaling fitted on out-of-fold predictions, the folds grouped by home
+so no home's windows calibrate its own predictions.
 
 :func:`compile_pipeline` turns the fitted pipeline into the plain dict that
 ``custom_components/home_type/core/model.py`` evaluates without scikit-learn.
@@ -16,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -34,7 +39,7 @@ def grouped_folds(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, n
 
 def build_pipeline(groups: np.ndarray, random_state: int, n_jobs: int = -1) -> Pipeline:
     """The unfitted pipeline for rows whose homes are ``groups`` (for grouped calibration)."""
-    forest = RandomForestClassifier(
+    forest = ExtraTreesClassifier(
         n_estimators=N_ESTIMATORS,
         max_features=0.3,
         min_samples_leaf=1,
@@ -50,7 +55,7 @@ def build_pipeline(groups: np.ndarray, random_state: int, n_jobs: int = -1) -> P
     return Pipeline([("classifier", calibrated)])
 
 
-def _compile_forest(forest: RandomForestClassifier) -> dict[str, np.ndarray]:
+def _compile_forest(forest: ExtraTreesClassifier) -> dict[str, np.ndarray]:
     roots, feature, threshold, left, right, leaves = [], [], [], [], [], []
     offset = n_leaves = 0
     for tree in forest.estimators_:
@@ -105,7 +110,7 @@ def compile_pipeline(pipeline: Pipeline) -> dict[str, Any]:
     else:
         forest = final
         classes = forest.classes_
-    if not isinstance(forest, RandomForestClassifier):
+    if not isinstance(forest, ExtraTreesClassifier):
         raise TypeError(f"cannot compile a {type(forest).__name__}")
     return {
         "classes": [str(c) for c in classes],

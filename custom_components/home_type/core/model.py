@@ -122,7 +122,7 @@ class CompiledForest:
     leaf_values: NDArray[np.float64]
 
     def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Mean of the trees' class distributions, like ``RandomForestClassifier``."""
+        """Mean of the trees' class distributions, as scikit-learn's forests compute it."""
         X32 = np.asarray(X, dtype=np.float32)
         rows = np.arange(X32.shape[0])[:, None]
         node = np.broadcast_to(self.roots, (X32.shape[0], self.roots.size)).copy()
