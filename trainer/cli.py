@@ -379,6 +379,87 @@ def evaluate(
             console.print(f"updated {results_file}")
 
 
+DEFAULT_CURVE = Path("docs/learning_curve.json")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise UserError(f"--sizes {text!r}: give numbers of homes, e.g. 25,50,100") from None
+    if not sizes or sizes[0] < 1:
+        raise UserError(f"--sizes {text!r}: give positive numbers of homes, e.g. 25,50,100")
+    return sizes
+
+
+@app.command()
+def curve(
+    synthetic_homes: Annotated[Path, typer.Option(
+        help="Folder of labelled training homes, at least as many as the largest size.")
+    ] = Path("data/curve_homes"),
+    evaluation_homes: Annotated[Path, typer.Option(
+        help="Homes of another seed every fit is scored on.")
+    ] = Path("data/curve_evaluation_homes"),
+    sizes: Annotated[str, typer.Option(
+        help="Training-set sizes, in homes, comma-separated.")] = "25,50,100,200,400,1000",
+    repeats: Annotated[int, typer.Option(
+        help="Fits per size, each on another stratified subset.")] = 3,
+    output: Annotated[Path, typer.Option(
+        help="Where to write the curve (report renders it into docs/model.md).")
+    ] = DEFAULT_CURVE,
+    seed: Annotated[int, typer.Option(help="Random seed of subsets and models.")] = 42,
+    jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
+) -> None:
+    """Learning curve: accuracy on unseen homes against the number of training homes.
+
+    Shows whether more homes would lift the figures, or the types overlap whatever the amount.
+
+    Homes first: [bold]generate --count 1000 --seed 2042 --output data/curve_homes[/bold]
+
+    and: [bold]generate --count 300 --seed 3042 --output data/curve_evaluation_homes[/bold]
+    """
+    from custom_components.home_type.core.atomic import atomic_write_bytes
+
+    from .curve import CurveRun, learning_curve
+    from .dataset import DatasetError
+
+    if repeats < 1:
+        raise UserError("--repeats must be at least 1")
+    run = CurveRun(homes=synthetic_homes, evaluation_homes=evaluation_homes,
+                   sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)
+    with progress_bar() as progress:
+        run.progress = _task_progress(progress)
+        try:
+            result = learning_curve(run)
+        except DatasetError as err:
+            raise UserError(str(err)) from None
+    out.print(curve_table(result))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(output, (json.dumps(result, indent=2) + "\n").encode())
+    except OSError as err:
+        raise UserError(f"--output {output}: cannot write it ({err.strerror})") from None
+    console.print(f"wrote {output} in {result['seconds']:.0f} s")
+
+
+def curve_table(result: dict[str, object]) -> Table:
+    """The curve as a terminal table: mean ± std of each figure per training-set size."""
+    table = Table(title="learning curve on "
+                        f"{result['evaluation_data']['homes']} unseen homes")  # type: ignore[index]
+    for column in ("training homes", "fits", "accuracy 10d", "macro F1 10d",
+                   "lowest class precision 10d", "that class (fits)", "accuracy, no history"):
+        table.add_column(column, justify="left" if column.startswith("that") else "right")
+    for point in result["points"]:  # type: ignore[attr-defined]
+        figures = [f"{point[key]['mean']:.3f} ± {point[key]['std']:.3f}"
+                   for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d",
+                               "accuracy_none")]
+        weakest = ", ".join(f"{label} ({n})"
+                            for label, n in point["lowest_precision_class_10d"].items())
+        table.add_row(str(point["homes"]), str(point["fits"]), *figures[:3], weakest,
+                      figures[3])
+    return table
+
+
 @app.command()
 def classify(
     files: Annotated[list[Path], typer.Argument(help="Home files (.json or .json.gz).")],
@@ -453,26 +534,38 @@ BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_
 @app.command()
 def report(
     results: Annotated[Path, typer.Option(help="A model's _results.json.")] = BUNDLED_RESULTS,
+    curve: Annotated[Path, typer.Option(
+        help="A learning curve (python -m trainer curve); skipped if the file is absent.")
+    ] = DEFAULT_CURVE,
     page: Annotated[Path, typer.Option(help="Markdown page whose generated section to "
                                             "replace.")] = Path("docs/model.md"),
 ) -> None:
-    """Write a results file's metrics tables into docs/model.md (between its markers)."""
+    """Write a results file's metrics tables and the learning curve into docs/model.md."""
     from custom_components.home_type.core.atomic import atomic_write_bytes
 
     from .report import update_page
 
+    data = _read_json(results, "results file", "train a model first")
+    curve_data = _read_json(curve, "learning curve", "") if curve.exists() else None
     try:
-        data = json.loads(results.read_text())
-    except FileNotFoundError:
-        raise UserError(f"{results}: no such file (train a model first)") from None
-    except (OSError, ValueError) as err:
-        raise UserError(f"{results}: not a results file ({err})") from None
-    try:
-        text = update_page(page, data, str(results))
+        text = update_page(page, data, str(results), curve_data)
     except KeyError as err:
-        raise UserError(f"{results}: not a results file (no {err})") from None
+        raise UserError(f"{results} or {curve}: not what report reads (no {err})") from None
     atomic_write_bytes(page, text.encode())
-    console.print(f"updated {page} from {results}")
+    console.print(f"updated {page} from {results}"
+                  + (f" and {curve}" if curve_data is not None else ""))
+
+
+def _read_json(path: Path, what: str, hint: str) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file" + (f" ({hint})" if hint else "")) from None
+    except (OSError, ValueError) as err:
+        raise UserError(f"{path}: not a {what} ({err})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: not a {what}")
+    return data
 
 
 DEFAULT_PUBLISH_DIR = Path("models/published")

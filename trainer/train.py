@@ -72,7 +72,8 @@ PARITY_TOLERANCE: Final = 1e-9
 Progress = Callable[[str, int, int], None]
 
 
-def _no_progress(step: str, done: int, total: int) -> None:
+def no_progress(step: str, done: int, total: int) -> None:
+    """The progress callback of a run nobody watches (tests, library use)."""
     return None
 
 
@@ -88,7 +89,7 @@ class TrainingRun:
     copies: int = 4
     cv_folds: int = 5
     n_jobs: int = -1
-    progress: Progress = field(default=_no_progress)
+    progress: Progress = field(default=no_progress)
 
     @property
     def sklearn_path(self) -> Path:
@@ -126,13 +127,15 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
     return homes
 
 
-def _fit(rows: Rows, seed: int, n_jobs: int) -> Any:
+def fit_rows(rows: Rows, seed: int, n_jobs: int) -> Any:
+    """The pipeline of :mod:`.pipeline`, fitted on rows (calibration folds grouped by home)."""
     pipeline = build_pipeline(rows.groups, seed, n_jobs)
     pipeline.fit(rows.X, rows.y)
     return pipeline
 
 
-def _provenance(homes: list[HomeRows], folder: Path) -> dict[str, Any]:
+def provenance(homes: list[HomeRows], folder: Path) -> dict[str, Any]:
+    """Where rows came from, as results files record it: generator, seeds, days, labels."""
     seeds = sorted({str(h.seed) for h in homes})
     return {
         "folder": str(folder),
@@ -190,7 +193,7 @@ def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Pr
     predicted = np.asarray(model.classes)[model.predict_proba(rows.X).argmax(axis=1)]
     labels = labels or sorted(set(model.classes) | set(rows.y.tolist()))
     return {
-        "data": _provenance(homes, folder),
+        "data": provenance(homes, folder),
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
         "by_floor_registry": _by_floor_registry(rows, predicted),
@@ -225,7 +228,7 @@ def _holdout(run: TrainingRun, homes: list[HomeRows], train: Rows, test: Rows,
     train_homes, test_homes = split_by_home(homes, run.test_size, run.seed)  # type: ignore[arg-type]
     held_out = {h.home_id for h in test_homes}
     run.progress("fitting on the training split", 0, 1)
-    model = _fit(_rows_of(train, held_out, inside=False), run.seed, run.n_jobs)
+    model = fit_rows(_rows_of(train, held_out, inside=False), run.seed, run.n_jobs)
     rows = _rows_of(test, held_out, inside=True)
     by_window = per_window(rows.y, model.predict(rows.X), rows.windows, labels)
     run.progress("fitting on the training split", 1, 1)
@@ -241,7 +244,7 @@ def _cross_validate(run: TrainingRun, homes: list[HomeRows], train: Rows, test: 
     for i, (_, test_idx) in enumerate(folds):
         run.progress("cross-validation", i, len(folds))
         fold = {homes[j].home_id for j in test_idx}
-        model = _fit(_rows_of(train, fold, inside=False), run.seed, run.n_jobs)
+        model = fit_rows(_rows_of(train, fold, inside=False), run.seed, run.n_jobs)
         rows = _window(_rows_of(test, fold, inside=True), DEFAULT_WINDOW)
         scores.append(classification_metrics(rows.y, model.predict(rows.X), labels))
     run.progress("cross-validation", len(folds), len(folds))
@@ -262,7 +265,7 @@ def _bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any
         **bundle_header(),
         "sklearn_version": sklearn.__version__,
         "created": created.isoformat(timespec="seconds"),
-        "training_data": _provenance(homes, folder),
+        "training_data": provenance(homes, folder),
         **compile_pipeline(pipeline),
     }
     digest = file_digest(dumps_bundle({k: v for k, v in bundle.items() if k != "created"}))
@@ -309,7 +312,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     cross_validation = _cross_validate(run, homes, train, test, labels)
 
     run.progress("fitting the final model", 0, 1)
-    final = _fit(train, run.seed, run.n_jobs)
+    final = fit_rows(train, run.seed, run.n_jobs)
     bundle = _bundle(final, homes, run.homes)
     data = dumps_bundle(bundle)
     predictor = model_from_bundle(bundle, "trained model")

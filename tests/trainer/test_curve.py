@@ -1,0 +1,104 @@
+"""The learning curve: stratified subsets, the command, its errors and its page in the docs."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ALL_TYPES, ROOT, run_trainer
+from trainer.curve import stratified_subset
+from trainer.dataset import DatasetError
+from trainer.report import CURVE_END, CURVE_START, render_curve
+
+LABELS = ["a"] * 50 + ["b"] * 30 + ["c"] * 15 + ["d"] * 5
+
+
+@pytest.mark.parametrize("size", [4, 10, 20, 37, 100])
+def test_subset_keeps_each_share_and_every_label(size: int) -> None:
+    chosen = stratified_subset(LABELS, size, np.random.default_rng(size))
+    counts = Counter(LABELS[i] for i in chosen)
+    assert len(chosen) == len(set(chosen)) == size
+    assert set(counts) == {"a", "b", "c", "d"}
+    for label, share in (("a", 0.5), ("b", 0.3), ("c", 0.15), ("d", 0.05)):
+        assert abs(counts[label] - share * size) <= 1, (label, counts)
+
+
+def test_subsets_differ_between_draws_and_repeat_with_the_seed() -> None:
+    first = stratified_subset(LABELS, 20, np.random.default_rng(1))
+    assert first == stratified_subset(LABELS, 20, np.random.default_rng(1))
+    assert first != stratified_subset(LABELS, 20, np.random.default_rng(2))
+
+
+def test_subset_sizes_it_cannot_draw() -> None:
+    with pytest.raises(DatasetError, match="cannot hold the 4 types"):
+        stratified_subset(LABELS, 3, np.random.default_rng(0))
+    with pytest.raises(DatasetError, match="of 100 homes"):
+        stratified_subset(LABELS, 101, np.random.default_rng(0))
+
+
+def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> None:
+    base = trained_model.parent.parent  # 24 training homes (seed 7), 8 evaluation (seed 8)
+    output = tmp_path / "curve.json"
+    result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
+                         "--evaluation-homes", str(base / "eval"), "--sizes", "24,8",
+                         "--repeats", "2", "--output", str(output), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert "learning curve on 8 unseen homes" in result.stdout
+    curve = json.loads(output.read_text())
+    assert [(p["homes"], p["fits"]) for p in curve["points"]] == [(8, 2), (24, 1)]
+    assert curve["training_data"]["seeds"] == ["7"] and curve["evaluation_data"]["seeds"] == ["8"]
+    for point in curve["points"]:
+        for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d", "accuracy_none"):
+            item = point[key]
+            assert 0.0 <= item["min"] <= item["mean"] <= item["max"] <= 1.0
+            assert item["std"] >= 0.0
+        weakest = point["lowest_precision_class_10d"]  # ties count every class at the minimum
+        assert set(weakest) <= set(ALL_TYPES) and sum(weakest.values()) >= point["fits"]
+    assert curve["points"][1]["accuracy_10d"]["std"] == 0.0  # one fit: no spread
+
+    page = tmp_path / "model.md"
+    page.write_text("# Model\n")
+    results = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
+    result = run_trainer("report", "--results", str(results), "--curve", str(output),
+                         "--page", str(page))
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert render_curve(curve) in text
+    assert "| 8 | 2 | " in text and "| 24 | 1 | " in text
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sizes", "ten"], "--sizes 'ten': give numbers of homes"),
+    (["--sizes", "0,8"], "give positive numbers"),
+    (["--sizes", "25"], "at most 24 homes are in"),
+    (["--repeats", "0"], "--repeats must be at least 1"),
+])
+def test_curve_bad_inputs(trained_model: Path, tmp_path: Path, args: list[str],
+                          message: str) -> None:
+    base = trained_model.parent.parent
+    result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
+                         "--evaluation-homes", str(base / "eval"), "--output",
+                         str(tmp_path / "curve.json"), "--jobs", "1", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "curve.json").exists()
+
+
+def test_curve_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
+                                                             tmp_path: Path) -> None:
+    train = trained_model.parent.parent / "train"
+    result = run_trainer("curve", "--synthetic-homes", str(train), "--evaluation-homes",
+                         str(train), "--sizes", "8", "--output", str(tmp_path / "c.json"))
+    assert result.returncode == 2
+    assert "share the training seed 7" in result.stderr
+
+
+def test_docs_show_the_committed_learning_curve() -> None:
+    curve = json.loads((ROOT / "docs" / "learning_curve.json").read_text())
+    page = (ROOT / "docs" / "model.md").read_text()
+    generated = page[page.index(CURVE_START): page.index(CURVE_END) + len(CURVE_END)]
+    assert generated == render_curve(curve)
