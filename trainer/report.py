@@ -22,12 +22,20 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _with_interval(m: dict[str, Any], key: str) -> str:
+    """``0.810 (0.730–0.880)``: the figure and its 95 % bootstrap interval, when recorded."""
+    interval = m.get("intervals_95", {}).get(key)
+    shown = _pct(m[key])
+    return f"{shown} ({interval[0]:.3f}–{interval[1]:.3f})" if interval else shown
+
+
 def _window_table(by_window: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["| history | homes | accuracy | macro F1 | weighted F1 | macro precision | "
-             "macro recall |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| history | homes | accuracy (95 % interval) | macro F1 (95 % interval) | "
+             "weighted F1 | macro precision | macro recall |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, m in by_window.items():
-        lines.append(f"| {name} | {m['homes']} | {_pct(m['accuracy'])} | "
-                     f"{_pct(m['macro_f1'])} | {_pct(m['weighted_f1'])} | "
+        lines.append(f"| {name} | {m['homes']} | {_with_interval(m, 'accuracy')} | "
+                     f"{_with_interval(m, 'macro_f1')} | {_pct(m['weighted_f1'])} | "
                      f"{_pct(m['macro_precision'])} | {_pct(m['macro_recall'])} |")
     return lines
 
@@ -67,7 +75,11 @@ def render(results: dict[str, Any], source: str) -> str:
                   "never seen in training", ""]
     else:
         lines += ["### On held-out homes (same seed)", ""]
-    lines += [*_window_table(headline), ""]
+    homes = max(m["homes"] for m in headline.values())
+    lines += [*_window_table(headline), "",
+              "Intervals: 95 % percentile bootstrap over the homes (2,000 resamples). One home "
+              f"of {homes} is {1 / homes:.3f} of accuracy: differences inside these intervals "
+              "are noise.", ""]
     floors = (evaluation or {}).get("by_floor_registry")
     if floors:
         with_f, without_f = floors["with_floors"], floors["without_floors"]

@@ -56,6 +56,9 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     for key in ("accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall",
                 "per_class", "confusion_matrix"):
         assert key in ten
+    for key in ("accuracy", "macro_f1"):  # 8 homes: a wide interval, unless all are right
+        low, high = ten["intervals_95"][key]
+        assert low <= ten[key] <= high and (high - low > 0.1 or ten[key] == 1.0)
     assert set(ten["per_class"]["cottage"]) == {"precision", "recall", "f1", "support"}
     matrix = np.array(ten["confusion_matrix"]["rows_true_columns_predicted"])
     assert matrix.shape == (8, 8) and matrix.sum() == 8  # one row per evaluation home
