@@ -194,7 +194,8 @@ def _recorder_figures(database: list[str]) -> Measurements:
         if result.returncode != 0 or not output.exists():
             output_tail = (result.stdout + result.stderr)[-4000:]
             raise RuntimeError(f"{RECORDER_BENCH} failed:\n{output_tail}")
-        return json.loads(output.read_text())
+        figures: dict[str, Any] = json.loads(output.read_text())
+        return figures
 
 
 def _bench_database(test_url: str) -> str:

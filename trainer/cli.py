@@ -243,7 +243,7 @@ def inspect(
         table.add_row("events", f"{len(snapshot.events):,} ({len(snapshot.events) / days:,.0f} "
                       "per day)")
         table.add_row("span", f"{first} → {last} UTC ({days:.1f} days)")
-        busiest = Counter(snapshot.events.index.tolist()).most_common(3)
+        busiest = Counter(int(i) for i in snapshot.events.index).most_common(3)
         table.add_row("busiest", ", ".join(
             f"{snapshot.events.entities[i]} ({n / days:,.0f}/day)" for i, n in busiest))
     out.print(table)

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from joblib import Parallel, delayed
+from numpy.typing import NDArray
 
 from custom_components.home_type.core.activity import (
     EMPTY_SUMMARY,
@@ -109,7 +110,8 @@ def load_homes(folder: str | os.PathLike[str], *, labelled: bool = True,
     if not files:
         raise DatasetError(f"{base}: no home files (home_001.json.gz …) in it")
     try:
-        homes = Parallel(n_jobs=n_jobs, backend="loky")(delayed(_load)(p) for p in files)
+        homes: list[Home] = Parallel(n_jobs=n_jobs, backend="loky")(
+            delayed(_load)(p) for p in files)
     except SnapshotError as err:
         raise DatasetError(str(err)) from None
     if labelled:
@@ -157,25 +159,25 @@ def thin(snapshot: HomeSnapshot, rng: np.random.Generator) -> HomeSnapshot:
 class Rows:
     """Feature rows with, for each, its label, home and history window (-1: none)."""
 
-    X: np.ndarray
-    y: np.ndarray
-    groups: np.ndarray
-    windows: np.ndarray
+    X: NDArray[Any]
+    y: NDArray[Any]
+    groups: NDArray[Any]
+    windows: NDArray[Any]
 
     def __len__(self) -> int:
         return int(self.y.size)
 
-    def select(self, mask: np.ndarray) -> Rows:
+    def select(self, mask: NDArray[Any]) -> Rows:
         """The rows where ``mask`` is True."""
         return Rows(self.X[mask], self.y[mask], self.groups[mask], self.windows[mask])
 
 
 def _home_rows(home: Home, windows: Sequence[int | None], copies: int, seed: int,
-               random_end: bool) -> list[tuple[np.ndarray, int]]:
+               random_end: bool) -> list[tuple[NDArray[Any], int]]:
     rng = np.random.default_rng(np.random.SeedSequence([seed, _stable_hash(home.home_id)]))
     span = home.snapshot.events.span
     start = span[0] if span else home.end
-    rows: list[tuple[np.ndarray, int]] = []
+    rows: list[tuple[NDArray[Any], int]] = []
     for days in windows:
         for copy in range(copies):
             end = home.end
@@ -201,8 +203,8 @@ class HomeRows:
     seed: object
     generator: object
     days: object
-    train: list[tuple[np.ndarray, int]]
-    test: list[tuple[np.ndarray, int]]
+    train: list[tuple[NDArray[Any], int]]
+    test: list[tuple[NDArray[Any], int]]
 
 
 def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
@@ -241,7 +243,7 @@ def stack(homes: Sequence[HomeRows], which: str) -> Rows:
 
 
 def _file_rows(path: Path, windows: Sequence[int | None], copies: int, seed: int,
-               augment: bool) -> tuple[str, str, list[tuple[np.ndarray, int]]]:
+               augment: bool) -> tuple[str, str, list[tuple[NDArray[Any], int]]]:
     home = _load(path)
     return home.label, home.home_id, _home_rows(home, windows, copies, seed, augment)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 from rich.table import Table
 from sklearn.metrics import (
     accuracy_score,
@@ -21,15 +22,15 @@ BOOTSTRAP_ROUNDS: Final = 2000
 INTERVAL: Final = 0.95
 
 
-def weighted_scores(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str],
-                    weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def weighted_scores(y_true: NDArray[Any], y_pred: NDArray[Any], labels: Sequence[str],
+                    weights: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """Accuracy and macro F1 for each row of ``weights`` (how often each home is counted).
 
     Macro F1 counts every label, as ``f1_score(labels=…, zero_division=0)`` does.
     """
     index = {label: i for i, label in enumerate(labels)}
-    true = np.array([index[v] for v in y_true.tolist()], dtype=np.int64)
-    pred = np.array([index.get(v, -1) for v in y_pred.tolist()], dtype=np.int64)
+    true = np.array([index[str(v)] for v in y_true], dtype=np.int64)
+    pred = np.array([index.get(str(v), -1) for v in y_pred], dtype=np.int64)
     classes = np.arange(len(labels))
     is_true = (true[:, None] == classes).astype(np.float64)
     is_pred = (pred[:, None] == classes).astype(np.float64)
@@ -40,7 +41,7 @@ def weighted_scores(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str
     return accuracy, f1.mean(axis=1)
 
 
-def bootstrap_intervals(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str],
+def bootstrap_intervals(y_true: NDArray[Any], y_pred: NDArray[Any], labels: Sequence[str],
                         rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> dict[str, list[float]]:
     """95 % percentile-bootstrap intervals of accuracy and macro F1, resampling homes.
 
@@ -65,7 +66,7 @@ def window_name(days: int) -> str:
     return "none" if days < 0 else f"{days}d"
 
 
-def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray,
+def classification_metrics(y_true: NDArray[Any], y_pred: NDArray[Any],
                            labels: Sequence[str]) -> dict[str, Any]:
     """Accuracy, F1, precision, recall, per-class figures and the confusion matrix."""
     labels = list(labels)
@@ -96,7 +97,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray,
     }
 
 
-def per_window(y_true: np.ndarray, y_pred: np.ndarray, windows: np.ndarray,
+def per_window(y_true: NDArray[Any], y_pred: NDArray[Any], windows: NDArray[Any],
                labels: Sequence[str]) -> dict[str, dict[str, Any]]:
     """:func:`classification_metrics` for each history window of the rows."""
     return {

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.model_selection import GroupKFold
@@ -30,14 +31,14 @@ N_ESTIMATORS = 100
 CALIBRATION_FOLDS = 3
 
 
-def grouped_folds(groups: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def grouped_folds(groups: NDArray[Any], n_splits: int) -> list[tuple[NDArray[Any], NDArray[Any]]]:
     """K folds that never split a home's rows between training and testing."""
     n_splits = min(n_splits, len(np.unique(groups)))
     dummy = np.zeros(len(groups))
     return list(GroupKFold(n_splits=n_splits).split(dummy, groups=groups))
 
 
-def build_pipeline(groups: np.ndarray, random_state: int, n_jobs: int = -1) -> Pipeline:
+def build_pipeline(groups: NDArray[Any], random_state: int, n_jobs: int = -1) -> Pipeline:
     """The unfitted pipeline for rows whose homes are ``groups`` (for grouped calibration)."""
     forest = ExtraTreesClassifier(
         n_estimators=N_ESTIMATORS,
@@ -55,7 +56,7 @@ def build_pipeline(groups: np.ndarray, random_state: int, n_jobs: int = -1) -> P
     return Pipeline([("classifier", calibrated)])
 
 
-def _compile_forest(forest: ExtraTreesClassifier) -> dict[str, np.ndarray]:
+def _compile_forest(forest: ExtraTreesClassifier) -> dict[str, NDArray[Any]]:
     roots, feature, threshold, left, right, leaves = [], [], [], [], [], []
     offset = n_leaves = 0
     for tree in forest.estimators_:
@@ -85,8 +86,8 @@ def _compile_forest(forest: ExtraTreesClassifier) -> dict[str, np.ndarray]:
 
 def compile_pipeline(pipeline: Pipeline) -> dict[str, Any]:
     """The arrays of a fitted pipeline: optional scaler, forest, optional sigmoid calibration."""
-    scaler: dict[str, np.ndarray] | None = None
-    calibration: dict[str, np.ndarray] | None = None
+    scaler: dict[str, NDArray[Any]] | None = None
+    calibration: dict[str, NDArray[Any]] | None = None
     steps = [step for _, step in pipeline.steps if step != "passthrough"]
     for step in steps[:-1]:
         if not isinstance(step, StandardScaler):

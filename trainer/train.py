@@ -34,6 +34,7 @@ import joblib
 import numpy as np
 import sklearn
 from joblib import Parallel, delayed
+from numpy.typing import NDArray
 from sklearn.tree import DecisionTreeClassifier
 
 from custom_components.home_type.core.atomic import atomic_write_bytes
@@ -191,7 +192,7 @@ def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Pr
     homes = read_rows(folder, 1, 0, n_jobs, progress, "reading evaluation homes", train=False)
     rows = stack(homes, "test")
     predicted = np.asarray(model.classes)[model.predict_proba(rows.X).argmax(axis=1)]
-    labels = labels or sorted(set(model.classes) | set(rows.y.tolist()))
+    labels = labels or sorted(set(model.classes) | {str(v) for v in rows.y})
     return {
         "data": provenance(homes, folder),
         "model_version": model.version,
@@ -200,7 +201,8 @@ def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Pr
     }, rows
 
 
-def _by_floor_registry(rows: Rows, predicted: np.ndarray) -> dict[str, dict[str, float]]:
+def _by_floor_registry(rows: Rows,
+                      predicted: NDArray[Any]) -> dict[str, dict[str, float | None]]:
     """10-day accuracy of homes with and without floors in their registry.
 
     Levels are what tell a ranch from a family house from a multi-storey one; a home whose

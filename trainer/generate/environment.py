@@ -7,12 +7,15 @@ ones (declination, equation of time, hour angle): a minute or two off, which no 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 _DEG = np.pi / 180.0
 
 
-def solar_elevation(timestamps: np.ndarray, latitude: float, longitude: float) -> np.ndarray:
+def solar_elevation(timestamps: NDArray[Any], latitude: float, longitude: float) -> NDArray[Any]:
     """Sun elevation in degrees above the horizon at each UTC epoch second."""
     ts = np.asarray(timestamps, dtype=np.float64)
     days = ts / 86400.0
@@ -33,15 +36,15 @@ def solar_elevation(timestamps: np.ndarray, latitude: float, longitude: float) -
     lat = latitude * _DEG
     sin_elevation = (np.sin(lat) * np.sin(declination)
                      + np.cos(lat) * np.cos(declination) * np.cos(hour_angle))
-    return np.degrees(np.arcsin(np.clip(sin_elevation, -1.0, 1.0)))
+    return np.asarray(np.degrees(np.arcsin(np.clip(sin_elevation, -1.0, 1.0))), dtype=float)
 
 
 def outdoor_temperature(
-    timestamps: np.ndarray,
-    local_hours: np.ndarray,
+    timestamps: NDArray[Any],
+    local_hours: NDArray[Any],
     latitude: float,
     rng: np.random.Generator,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Outdoor °C per time: a seasonal swing by latitude, a daily swing, and passing weather."""
     ts = np.asarray(timestamps, dtype=np.float64)
     abs_lat = abs(latitude)
@@ -59,4 +62,4 @@ def outdoor_temperature(
         anomaly[day] = 0.75 * anomaly[day - 1] + rng.normal(0.0, 2.2)
     where = (ts - ts[0]) / 86400.0 if ts.size else ts
     weather = np.interp(where, np.arange(n_days), anomaly)
-    return seasonal + daily + weather
+    return np.asarray(seasonal + daily + weather, dtype=float)

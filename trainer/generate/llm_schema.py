@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,8 +31,12 @@ from .design import (
 #: Name of the schema in the request; OpenAI allows [a-zA-Z0-9_-]{1,64}.
 SCHEMA_NAME: Final = "home_design"
 
-AreaKind = Literal[AREA_KINDS]  # type: ignore[valid-type]
-DeviceKind = Literal[tuple(DEVICE_KINDS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the kinds are data; a type checker sees names
+    AreaKind = str
+    DeviceKind = str
+else:  # pydantic sees the closed sets, and so does the JSON schema sent to the model
+    AreaKind = Literal[AREA_KINDS]
+    DeviceKind = Literal[tuple(DEVICE_KINDS)]
 Hour = float
 
 

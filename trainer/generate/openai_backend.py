@@ -19,10 +19,11 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import openai
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 
 from .design import HomeDesign
 from .llm_prompt import PROMPT_VERSION, messages, repair_messages
@@ -190,10 +191,11 @@ class HomeDesigner:
                 raise _RunStopped
             usage.requests += 1
             self._summary.usage.requests += 1
+            # Plain dicts, as the prompt module builds them; the SDK's TypedDicts are the same.
             return await self._client.chat.completions.create(
                 model=settings.model,
-                messages=chat,  # type: ignore[arg-type]
-                response_format=response_format(),  # type: ignore[arg-type]
+                messages=cast("list[ChatCompletionMessageParam]", chat),
+                response_format=cast("ResponseFormatJSONSchema", response_format()),
                 max_completion_tokens=settings.max_completion_tokens,
             )
 
