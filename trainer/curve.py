@@ -22,7 +22,7 @@ import numpy as np
 
 from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, stack
 from .metrics import classification_metrics
-from .train import Progress, fit_rows, no_progress, provenance, read_rows
+from .train import Progress, fit_rows, no_progress, provenance, read_rows, refuse_shared_seeds
 
 #: History windows a curve point is scored on: structure only, and Home Assistant's default.
 CURVE_WINDOWS = {"none": -1, "10d": DEFAULT_WINDOW}
@@ -80,10 +80,9 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
                       "reading training homes")
     evaluation = read_rows(run.evaluation_homes, 1, 0, run.n_jobs, run.progress,
                            "reading evaluation homes", train=False)
-    shared = ({str(h.seed) for h in homes} & {str(h.seed) for h in evaluation})
-    if shared:
-        raise DatasetError(f"{run.evaluation_homes}: evaluation homes share the training seed "
-                           f"{', '.join(sorted(shared))}; generate them with another --seed")
+    training_data = provenance(homes, run.homes)
+    evaluation_data = provenance(evaluation, run.evaluation_homes)
+    refuse_shared_seeds(training_data, evaluation_data)
     sizes = sorted(set(run.sizes))
     if not sizes or sizes[-1] > len(homes):
         raise DatasetError(f"--sizes: at most {len(homes)} homes are in {run.homes}")
@@ -125,8 +124,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
                        "lowest_precision_class_10d": dict(weakest.most_common())})
     run.progress("fitting subsets", total, total)
     return {
-        "training_data": provenance(homes, run.homes),
-        "evaluation_data": provenance(evaluation, run.evaluation_homes),
+        "training_data": training_data,
+        "evaluation_data": evaluation_data,
         "protocol": {
             "subsets": "stratified by label, drawn without replacement; every size is fitted "
                        f"{run.repeats} times on different subsets (once when it is all homes)",

@@ -148,6 +148,18 @@ def provenance(homes: list[HomeRows], folder: Path) -> dict[str, Any]:
     }
 
 
+def refuse_shared_seeds(training: dict[str, Any], evaluation: dict[str, Any]) -> None:
+    """Refuse evaluation homes of a training seed: they would be scored as unseen, and are not.
+
+    Both arguments are :func:`provenance` records.
+    """
+    shared = set(training["seeds"]) & set(evaluation["seeds"])
+    if shared:
+        raise DatasetError(
+            f"{evaluation['folder']}: evaluation homes were generated with the training "
+            f"seed {', '.join(sorted(shared))}; generate them with another --seed")
+
+
 def _best_stump(train: Rows, test: Rows) -> dict[str, Any]:
     """The single feature whose depth-1 tree scores best on the test rows (a generous bound)."""
     best: dict[str, Any] = {"feature": None, "accuracy": 0.0}
@@ -327,11 +339,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     if run.evaluation_homes is not None:
         evaluation, check_rows = evaluate_model(predictor, run.evaluation_homes, run.n_jobs,
                                                 run.progress, labels)
-        shared = set(bundle["training_data"]["seeds"]) & set(evaluation["data"]["seeds"])
-        if shared:
-            raise DatasetError(
-                f"{run.evaluation_homes}: evaluation homes were generated with the training "
-                f"seed {', '.join(sorted(shared))}; generate them with another --seed")
+        refuse_shared_seeds(bundle["training_data"], evaluation["data"])
         baseline_train, baseline_test = train, check_rows
     parity = float(np.max(np.abs(predictor.predict_proba(check_rows.X)
                                  - final.predict_proba(check_rows.X))))

@@ -94,7 +94,7 @@ def test_curve_refuses_evaluation_homes_of_the_training_seed(trained_model: Path
     result = run_trainer("curve", "--synthetic-homes", str(train), "--evaluation-homes",
                          str(train), "--sizes", "8", "--output", str(tmp_path / "c.json"))
     assert result.returncode == 2
-    assert "share the training seed 7" in result.stderr
+    assert "generated with the training seed 7" in result.stderr
 
 
 def test_docs_show_the_committed_learning_curve() -> None:
