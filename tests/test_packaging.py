@@ -16,7 +16,7 @@ rather than a user's install:
   in the installed ``homeassistant`` package);
 - one integration under ``custom_components/``, and every file Home Assistant reads at run
   time inside it: manifest, translations, services, icons, the bundled model and its hash,
-  the brand icon -- and no import of anything outside it.
+  the brand images -- and no import of anything outside it.
 """
 
 from __future__ import annotations
@@ -235,13 +235,34 @@ def test_home_assistant_files_are_inside_the_integration() -> None:
         load_model(model)  # hash, allow-list, versions: as Home Assistant loads it
 
 
-def test_brand_icon() -> None:
-    """brand/icon.png: a 256x256 PNG (Home Assistant 2026.3+ reads it from the integration)."""
-    data = (INTEGRATION / "brand" / "icon.png").read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert data[12:16] == b"IHDR"
+#: The names Home Assistant 2026.3+ serves from a custom integration's brand/ folder.
+BRAND_NAMES = {f"{dark}{kind}{hidpi}.png" for dark in ("", "dark_") for kind in ("icon", "logo")
+               for hidpi in ("", "@2x")}
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    assert data[12:16] == b"IHDR", path
     width, height = struct.unpack(">II", data[16:24])
-    assert (width, height) == (256, 256)
+    return width, height
+
+
+def test_brand_images() -> None:
+    """brand/: the images Home Assistant 2026.3+ shows, at the sizes the brands rules ask.
+
+    An icon is square, 256 px (512 px at 2x); a logo's shortest side is 128-256 px
+    (256-512 px at 2x). A misspelt name would silently show nothing, so only known names.
+    """
+    images = {path.name: _png_size(path) for path in (INTEGRATION / "brand").iterdir()}
+    assert set(images) <= BRAND_NAMES
+    assert {"icon.png", "icon@2x.png", "logo.png", "logo@2x.png"} <= set(images)
+    for name, (width, height) in images.items():
+        scale = 2 if "@2x" in name else 1
+        if "icon" in name:
+            assert (width, height) == (256 * scale, 256 * scale), name
+        else:
+            assert 128 * scale <= min(width, height) <= 256 * scale, name
 
 
 def test_integration_imports_nothing_outside_itself() -> None:
