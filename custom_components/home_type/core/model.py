@@ -244,6 +244,26 @@ def _array(bundle: dict[str, Any], key: str, dtype: type, source: str) -> NDArra
     return value.astype(dtype, copy=False)
 
 
+def _trees_are_sound(forest: CompiledForest, n_classes: int, n_features: int) -> bool:
+    """Every index in range, and every child after its parent.
+
+    scikit-learn numbers a node's children after it, and compilation keeps that order; asking
+    for it means the predictor's walk always ends, even on a bundle crafted with a loop (the
+    hash only proves the file is the one its ``.sha256`` names, not that it came from training).
+    """
+    n_nodes = forest.feature.size
+    inner = forest.left >= 0
+    parent = np.arange(n_nodes)[inner]
+    return bool(
+        forest.leaf_values.ndim == 2 and forest.leaf_values.shape[1] == n_classes
+        and forest.threshold.size == forest.left.size == forest.right.size == n_nodes
+        and forest.roots.size > 0 and forest.roots.min() >= 0 and forest.roots.max() < n_nodes
+        and np.all(forest.left[inner] > parent) and np.all(forest.left[inner] < n_nodes)
+        and np.all(forest.right[inner] > parent) and np.all(forest.right[inner] < n_nodes)
+        and np.all(forest.feature[inner] >= 0) and np.all(forest.feature[inner] < n_features)
+        and np.all(-forest.left[~inner] - 1 < forest.leaf_values.shape[0]))
+
+
 def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeTypeModel:
     """Check a bundle's versions and shapes and build the predictor."""
     if bundle.get("bundle_version") != BUNDLE_VERSION:
@@ -277,18 +297,7 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         right=_array(forest, "right", np.int64, source),
         leaf_values=_array(forest, "leaf_values", np.float64, source),
     )
-    n_nodes = compiled.feature.size
-    inner = compiled.left >= 0
-    if (compiled.leaf_values.ndim != 2 or compiled.leaf_values.shape[1] != len(classes)
-            or not (compiled.threshold.size == compiled.left.size == compiled.right.size
-                    == n_nodes)
-            or (compiled.roots.size and (compiled.roots.min() < 0 or compiled.roots.max()
-                                         >= n_nodes))
-            or np.any(compiled.left[inner] >= n_nodes) or np.any(compiled.right[inner] < 0)
-            or np.any(compiled.right[inner] >= n_nodes)
-            or np.any(compiled.feature[inner] < 0) or np.any(compiled.feature[inner]
-                                                             >= n_features)
-            or np.any(-compiled.left[~inner] - 1 >= compiled.leaf_values.shape[0])):
+    if not _trees_are_sound(compiled, len(classes), n_features):
         raise ModelForeignError(f"{source}: not a Home Type model bundle (inconsistent trees)")
     calibration = None
     if bundle.get("calibration") is not None:
@@ -301,6 +310,8 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
     if bundle.get("scaler") is not None:
         mean = _array(bundle["scaler"], "mean", np.float64, source)
         scale = _array(bundle["scaler"], "scale", np.float64, source)
+        if mean.shape != (n_features,) or scale.shape != (n_features,):
+            raise ModelForeignError(f"{source}: not a Home Type model bundle (scaler)")
     info = {k: v for k, v in bundle.items() if k not in ("forest", "calibration", "scaler")}
     return HomeTypeModel(classes=classes, feature_names=FEATURE_NAMES,
                          version=str(bundle.get("model_version", "unknown")), mean=mean,

@@ -1,0 +1,136 @@
+"""Loading a model bundle: every way a file can be wrong ends in one clear error, never a hang.
+
+The bundled model is the starting point; each case breaks one thing about it. Training, the
+allow-list and the hash are tested with a freshly trained model in tests/trainer/test_train.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.features import FEATURE_NAMES
+from custom_components.home_type.core.model import (
+    ModelError,
+    ModelForeignError,
+    ModelIncompatibleError,
+    ModelMissingError,
+    dumps_bundle,
+    load_model,
+    loads_bundle,
+    model_from_bundle,
+    sha256_line,
+    sha256_path,
+)
+from tests.conftest import ROOT
+
+BUNDLED = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
+
+
+@pytest.fixture
+def bundle() -> dict[str, Any]:
+    return loads_bundle(BUNDLED.read_bytes(), "bundled")
+
+
+def _forest(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda bundle: change(bundle["forest"])
+
+
+def _set(key: str, value: object) -> Callable[[dict[str, Any]], None]:
+    return lambda mapping: mapping.__setitem__(key, value)
+
+
+def _loop(forest: dict[str, Any]) -> None:
+    """The first inner node's left child points back at the root: a walk that never ends."""
+    first_inner = int(np.flatnonzero(forest["left"] >= 0)[1])
+    forest["left"] = forest["left"].copy()
+    forest["left"][first_inner] = 0
+
+
+BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]] = {
+    "bundle format": (_set("bundle_version", 99), ModelIncompatibleError,
+                      "bundle format 99 .*retrain or update"),
+    "feature names": (_set("feature_names", FEATURE_NAMES[:-1]), ModelIncompatibleError,
+                      "feature set"),
+    "snapshot format": (_set("snapshot_schema_version", 99), ModelIncompatibleError,
+                        "snapshot format 99"),
+    "numpy major": (_set("numpy_version", "0.9"), ModelIncompatibleError,
+                    "saved with numpy 0.9"),
+    "no classes": (_set("classes", []), ModelForeignError, r"\(no classes or forest\)"),
+    "no forest": (_set("forest", None), ModelForeignError, r"\(no classes or forest\)"),
+    "text array": (_forest(_set("threshold", np.array(["a"]))), ModelForeignError,
+                   r"\(bad 'threshold'\)"),
+    "missing array": (_forest(lambda f: f.pop("roots")), ModelForeignError,
+                      r"\(bad 'roots'\)"),
+    "no trees": (_forest(_set("roots", np.zeros(0, dtype=np.int32))), ModelForeignError,
+                 r"\(inconsistent trees\)"),
+    "root out of range": (_forest(lambda f: f.__setitem__("roots", f["roots"] + 10**9)),
+                          ModelForeignError, r"\(inconsistent trees\)"),
+    "feature out of range": (_forest(lambda f: f.__setitem__(
+        "feature", np.full_like(f["feature"], len(FEATURE_NAMES)))), ModelForeignError,
+        r"\(inconsistent trees\)"),
+    "a loop": (_forest(_loop), ModelForeignError, r"\(inconsistent trees\)"),
+    "leaf rows": (_forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"][:1])),
+                  ModelForeignError, r"\(inconsistent trees\)"),
+    "leaf classes": (_forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"][:, :2])),
+                     ModelForeignError, r"\(inconsistent trees\)"),
+    "calibration": (lambda b: b["calibration"].__setitem__("a", b["calibration"]["a"][:3]),
+                    ModelForeignError, r"\(calibration\)"),
+    "scaler": (_set("scaler", {"mean": np.zeros(3), "scale": np.ones(3)}), ModelForeignError,
+               r"\(scaler\)"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_bundle_is_refused_with_its_reason(case: str, bundle: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    change, error, message = BROKEN[case]
+    change(bundle)
+    data = dumps_bundle(bundle)
+    model = tmp_path / "model.pkl"
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name))  # a valid hash proves nothing
+    with pytest.raises(error, match=message) as caught:
+        load_model(model)
+    assert str(caught.value).startswith(f"{model}: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_the_bundled_model_passes_the_same_checks(bundle: dict[str, Any]) -> None:
+    """The checks above refuse broken bundles, not the real one (trees in scikit-learn order)."""
+    model = model_from_bundle(bundle, "bundled")
+    assert model.classes == tuple(bundle["classes"])
+    proba = model.predict_proba(np.zeros(len(FEATURE_NAMES)))
+    assert proba.shape == (1, len(model.classes))
+    assert np.isclose(proba.sum(), 1.0)
+
+
+def test_identity_scaler_changes_nothing(bundle: dict[str, Any]) -> None:
+    """A bundle with a scaler (a linear model's pipeline would carry one) scales first."""
+    x = np.linspace(0.0, 3.0, len(FEATURE_NAMES))
+    plain = model_from_bundle(bundle).predict_proba(x)
+    bundle["scaler"] = {"mean": np.zeros(len(FEATURE_NAMES)), "scale": np.ones(len(FEATURE_NAMES))}
+    assert np.array_equal(model_from_bundle(bundle).predict_proba(x), plain)
+    bundle["scaler"] = {"mean": -x, "scale": np.ones(len(FEATURE_NAMES))}  # shifts x to 2x
+    assert np.array_equal(model_from_bundle(bundle).predict_proba(x),
+                          model_from_bundle({**bundle, "scaler": None}).predict_proba(2 * x))
+
+
+def test_cut_or_empty_file_is_foreign() -> None:
+    with pytest.raises(ModelForeignError, match=r"cut\.pkl: not a Home Type model: pickle data"):
+        loads_bundle(BUNDLED.read_bytes()[:1000], "cut.pkl")
+    with pytest.raises(ModelForeignError, match=r"empty\.pkl: not a Home Type model: unreadable"):
+        loads_bundle(b"", "empty.pkl")
+
+
+def test_unreadable_paths(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissingError, match="is a folder, not a model file"):
+        load_model(tmp_path)
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_bytes(b"x")
+    with pytest.raises(ModelMissingError, match=r"cannot read it \(Not a directory\)"):
+        load_model(not_a_folder / "model.pkl")
