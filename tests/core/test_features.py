@@ -127,6 +127,17 @@ def test_no_history_zeroes_activity() -> None:
     assert np.all(v[start:] == 0)
 
 
+def test_history_of_other_entities_only() -> None:
+    """A recorder that kept only entities the home no longer has: history, but no activity."""
+    home = house()
+    start = datetime(2025, 6, 2, tzinfo=ZoneInfo(TZ)).timestamp()
+    events = EventLog.from_columns(["light.removed"] * 3, [start, start + 3600, start + 7200],
+                                   ["on", "off", "on"])
+    v = extract_features(home, summarize_events(events, TZ, start, start + 10 * 86400))
+    assert v[F["has_history"]] == 1
+    assert np.all(v[F["has_history"] + 1:] == 0)
+
+
 def test_empty_home() -> None:
     empty = HomeSnapshot("e", None, {})
     assert np.all(extract_features(empty, EMPTY_SUMMARY) == 0)

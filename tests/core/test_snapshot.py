@@ -167,6 +167,25 @@ def test_bad_entity_id() -> None:
         lambda d: d["entities"][0].update(entity_id="Kitchen Light"))
 
 
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["events"][1].pop("entity_id"), "events[1]: missing field 'entity_id'"),
+    (lambda d: d["events"][3].update(state=21.5),
+     "events[3].state: expected a string, got 21.5"),
+    (lambda d: d["events"][0].update(timestamp=1_700_000_000),
+     "events[0].timestamp: expected an ISO 8601 UTC timestamp, got 1700000000"),
+    (lambda d: d["events"][2].update(attributes=[1]), "events[2].attributes: expected an object"),
+    (lambda d: d["events"][2].update(timestamp="2025-13-01T10:00:00Z"),
+     "events[2].timestamp: expected an ISO 8601"),
+    (lambda d: d["areas"].append("Kitchen"), "areas[2]: expected an object, got 'Kitchen'"),
+    (lambda d: d.pop("home_type"), "missing field 'home_type' (null if unknown)"),
+    (lambda d: d.update(home_id=["x" * 100]),  # long values are cut to 60 characters
+     "home_id: expected a string, got ['" + "x" * 55 + "..."),
+])
+def test_each_bad_field_is_named(change: Any, expected: str) -> None:
+    """Events are checked column-wise for speed; the first bad record is still named."""
+    assert expected in _broken(change)
+
+
 def test_read_errors(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="no such file"):
         read_snapshot(tmp_path / "missing.json")
@@ -180,6 +199,11 @@ def test_read_errors(tmp_path: Path) -> None:
         loads_snapshot(b"[1, 2]", "list.json")
     with pytest.raises(SnapshotError, match="is a folder"):
         read_snapshot(tmp_path)
+    (tmp_path / "latin1.json").write_bytes('{"home_id": "Küche"}'.encode("latin-1"))
+    with pytest.raises(SnapshotError, match=r"latin1\.json: not UTF-8 text"):
+        read_snapshot(tmp_path / "latin1.json")
+    with pytest.raises(SnapshotError, match=r"cannot read: Not a directory"):
+        read_snapshot(tmp_path / "latin1.json" / "home.json")
 
 
 def test_write_refuses_other_names(tmp_path: Path) -> None:
