@@ -37,6 +37,12 @@ def test_no_dst_zone_is_one_segment() -> None:
     assert len(segments) == 1 and segments[0].offset == -7 * 3600
 
 
+def test_empty_window_has_no_segments() -> None:
+    """A window that ends where it starts (or before) covers no time, in any zone."""
+    assert utc_offset_segments(BERLIN, 1_700_000_000.0, 1_700_000_000.0) == []
+    assert utc_offset_segments(BERLIN, 1_700_000_000.0, 1_600_000_000.0) == []
+
+
 @pytest.mark.parametrize(
     ("local", "hour"),
     [("2025-06-02T09:59:59.900", 9), ("2025-06-02T10:00:00", 10),
