@@ -60,6 +60,8 @@ def _logo(height: int, text_colour: tuple[int, int, int, int]) -> Image.Image:
 
 def draw_all(folder: Path = BRAND) -> list[Path]:
     """Writes every brand image into ``folder``; the icon reads on light and dark alike."""
+    if not FONT.is_file():
+        raise SystemExit(f"{FONT}: font missing (Debian: apt-get install fonts-dejavu-core)")
     images = {
         "icon.png": _house(256),
         "icon@2x.png": _house(512),

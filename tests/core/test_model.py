@@ -45,7 +45,7 @@ def _set(key: str, value: object) -> Callable[[dict[str, Any]], None]:
 
 
 def _loop(forest: dict[str, Any]) -> None:
-    """The first inner node's left child points back at the root: a walk that never ends."""
+    """The second inner node's left child points back at the root: a walk that never ends."""
     first_inner = int(np.flatnonzero(forest["left"] >= 0)[1])
     forest["left"] = forest["left"].copy()
     forest["left"][first_inner] = 0
