@@ -1,8 +1,9 @@
 """The live home as a snapshot: Home Assistant's registries in the core's snapshot format.
 
 What counts as the home: its floors and areas, every enabled device that is not a service
-(the sun, a weather forecast, Home Type itself are not part of the building), and every enabled
-entity of those devices or of no device (helpers, automations, people). An entity's area is its
+(the sun, a weather forecast, Home Type itself are not part of the building) with its enabled
+child devices (Home Assistant 2026.9+), and every enabled entity of those devices or of no
+device (helpers, automations, people). An entity's area is its
 own, else its device's -- the effective area, as in a home file.
 
 The result is the same kind of document the trainer reads, so the features of the live home
@@ -11,6 +12,8 @@ a file needs nothing but events added to it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
@@ -36,17 +39,7 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
     areas = tuple(
         Area(area.id, area.name, area.floor_id) for area in ar.async_get(hass).async_list_areas()
     )
-    devices: dict[str, Device] = {}
-    for entry in dr.async_get(hass).devices.values():
-        if entry.disabled or entry.entry_type is dr.DeviceEntryType.SERVICE:
-            continue
-        devices[entry.id] = Device(
-            device_id=entry.id,
-            name=entry.name_by_user or entry.name or "",
-            area_id=entry.area_id,
-            manufacturer=entry.manufacturer,
-            model=entry.model,
-        )
+    devices = _home_devices(dr.async_get(hass))
     entities: list[Entity] = []
     for entity in er.async_get(hass).entities.values():
         if entity.disabled:
@@ -72,6 +65,45 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         devices=tuple(devices.values()),
         entities=tuple(entities),
     )
+
+
+def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
+    """The home's devices by id: enabled main devices that are not services, and their children.
+
+    Home Assistant 2026.9 moved sub-devices (a hub's channels; MQTT, SmartThings, Netatmo…
+    sub-devices, converted in place with their ids) out of ``devices`` into ``child_devices``,
+    and made ``devices`` an iterable of entries whose use as a mapping is deprecated (it
+    breaks in 2027.9). Before, ``devices`` is a dict by id and there are no children. Reading
+    both keeps a home's devices, and its entities on them, the same across that upgrade.
+    A child is part of its parent: it takes the parent's maker and model (it has none of its
+    own), the parent's area when it has none (as Home Assistant's effective area does), and
+    is left out with a disabled or service parent.
+    """
+    registry_devices = registry.devices
+    main = registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
+    devices: dict[str, Device] = {}
+    for entry in main:
+        if entry.disabled or entry.entry_type is dr.DeviceEntryType.SERVICE:
+            continue
+        devices[entry.id] = Device(
+            device_id=entry.id,
+            name=entry.name_by_user or entry.name or "",
+            area_id=entry.area_id,
+            manufacturer=entry.manufacturer,
+            model=entry.model,
+        )
+    for child in getattr(registry, "child_devices", ()):
+        parent = devices.get(child.parent_device_id)
+        if child.disabled or parent is None:
+            continue
+        devices[child.id] = Device(
+            device_id=child.id,
+            name=child.name_by_user or child.name or "",
+            area_id=child.area_id or parent.area_id,
+            manufacturer=parent.manufacturer,
+            model=parent.model,
+        )
+    return devices
 
 
 async def async_read_home(

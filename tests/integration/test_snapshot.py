@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -81,6 +84,105 @@ async def test_registries_become_the_snapshot(
         Entity("sensor.bed_lamp_power", lamp.id, garden.id, "power", "W"),
         Entity("sensor.multisensor_t", sensor.id, None, "temperature", "°C"),
         Entity("automation.morning", None, None, None, None),
+    }
+
+
+@dataclass(frozen=True)
+class _ChildDevice:
+    """A child device as Home Assistant 2026.9+ keeps it: exactly the fields of 2026.11's
+    ``ChildDeviceEntry`` (helpers/device_registry.py) that a reader can use; no maker, model
+    or entry type, which 2026.11 answers with a deprecation warning and None."""
+
+    id: str
+    parent_device_id: str
+    config_entry_id: str
+    name: str | None = None
+    name_by_user: str | None = None
+    area_id: str | None = None
+    disabled_by: dr.DeviceEntryDisabler | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_by is not None
+
+
+class _DevicesView:
+    """``DeviceRegistry.devices`` as 2026.9+ has it: iterating gives the main devices; using
+    it as a mapping is deprecated there (a warning now, broken in 2027.9), so it fails here."""
+
+    def __init__(self, entries: list[dr.DeviceEntry]) -> None:
+        self._entries = entries
+
+    def __iter__(self) -> Iterator[dr.DeviceEntry]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"devices used as a mapping: .{name}")
+
+
+async def test_child_devices_of_newer_home_assistant(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Home Assistant 2026.9+ keeps sub-devices as child devices, apart from ``devices``.
+
+    The pinned Home Assistant cannot make one, so the real registries hold every device, and
+    the registry is given the 2026.9+ shape on top, as its migration does it: the sub-devices
+    leave ``devices`` and become children with the same ids. Children count as devices, with
+    their parent's maker, model and (without their own) area; their entities stay in the home.
+    """
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+    hall = area_registry.async_create("Hall")
+    porch = area_registry.async_create("Porch")
+
+    def device(key: str, **kwargs: object) -> dr.DeviceEntry:
+        return device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)}, **kwargs
+        )
+
+    hub = device("hub", name="Relay hub", manufacturer="Shelly", model="Pro 4PM")
+    hub = device_registry.async_update_device(hub.id, area_id=hall.id)
+    spare = device("spare", name="Spare hub")
+    spare = device_registry.async_update_device(spare.id,
+                                                disabled_by=dr.DeviceEntryDisabler.USER)
+    cloud = device("cloud", name="Cloud", entry_type=dr.DeviceEntryType.SERVICE)
+    keys = ("channel_1", "channel_2", "channel_3", "spare_channel", "cloud_part")
+    subs = {key: device(key) for key in keys}
+    for key in keys:
+        entity_registry.async_get_or_create("switch", FIXTURE_PLATFORM, key,
+                                            suggested_object_id=key, device_id=subs[key].id)
+
+    def child(key: str, parent: dr.DeviceEntry, **kwargs: object) -> _ChildDevice:
+        return _ChildDevice(id=subs[key].id, parent_device_id=parent.id,
+                            config_entry_id=entry.entry_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(device_registry, "devices", _DevicesView([hub, spare, cloud]))
+    monkeypatch.setattr(device_registry, "child_devices", [
+        child("channel_1", hub, name="Channel 1"),
+        child("channel_2", hub, name="Channel 2", name_by_user="Porch light", area_id=porch.id),
+        child("channel_3", hub, disabled_by=dr.DeviceEntryDisabler.USER),
+        child("spare_channel", spare),
+        child("cloud_part", cloud),
+    ], raising=False)
+
+    home = async_home_snapshot(hass)
+
+    channel_1, channel_2 = subs["channel_1"].id, subs["channel_2"].id
+    assert set(home.devices) == {
+        Device(hub.id, "Relay hub", hall.id, "Shelly", "Pro 4PM"),
+        Device(channel_1, "Channel 1", hall.id, "Shelly", "Pro 4PM"),
+        Device(channel_2, "Porch light", porch.id, "Shelly", "Pro 4PM"),
+    }
+    assert set(home.entities) == {
+        Entity("switch.channel_1", channel_1, hall.id, None, None),
+        Entity("switch.channel_2", channel_2, porch.id, None, None),
     }
 
 
