@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -450,7 +450,9 @@ class _Parser:
             except ValueError:
                 pass
             else:
-                return cast(NDArray[np.float64], micros.astype(np.float64) / 1e6)
+                seconds = micros.astype(np.float64)
+                seconds /= 1e6
+                return seconds
         return np.array([self.timestamp(s, f"events[{i}].timestamp")
                          for i, s in enumerate(stamps)], dtype=np.float64)
 
