@@ -33,8 +33,10 @@ async def test_entities(
 ) -> None:
     """Entities and states, against the stored snapshot; all on the Home Type service."""
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
-    device = device_registry.async_get_device({(DOMAIN, mock_config_entry.entry_id)})
-    assert device is not None
+    # By config entry: looking a device up by identifier is deprecated in Home Assistant 2026.8+
+    # (identifiers are unique per entry only), and an error there when tests call it.
+    (device,) = dr.async_entries_for_config_entry(device_registry, mock_config_entry.entry_id)
+    assert device.identifiers == {(DOMAIN, mock_config_entry.entry_id)}
     assert device.entry_type is dr.DeviceEntryType.SERVICE
     for entry in er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id):
         assert entry.device_id == device.id
