@@ -13,7 +13,7 @@ a file needs nothing but events added to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
@@ -50,7 +50,7 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         entities.append(
             Entity(
                 entity_id=entity.entity_id,
-                device_id=entity.device_id,
+                device_id=device.device_id if device is not None else None,
                 area_id=entity.area_id or (device.area_id if device is not None else None),
                 device_class=entity.device_class or entity.original_device_class,
                 unit=entity.unit_of_measurement,
@@ -62,36 +62,51 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         metadata={"source": "home_assistant", "timezone": hass.config.time_zone},
         floors=floors,
         areas=areas,
-        devices=tuple(devices.values()),
+        devices=tuple(dict.fromkeys(devices.values())),  # the parts of a split device: once
         entities=tuple(entities),
     )
 
 
 def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
-    """The home's devices by id: enabled main devices that are not services, and their children.
+    """The home's devices, under the registry id of every entry that stands for one.
 
-    Home Assistant 2026.9 moved sub-devices (a hub's channels; MQTT, SmartThings, Netatmo…
-    sub-devices, converted in place with their ids) out of ``devices`` into ``child_devices``,
-    and made ``devices`` an iterable of entries whose use as a mapping is deprecated (it
-    breaks in 2027.9). Before, ``devices`` is a dict by id and there are no children. Reading
-    both keeps a home's devices, and its entities on them, the same across that upgrade.
-    A child is part of its parent: it takes the parent's maker and model (it has none of its
-    own), the parent's area when it has none (as Home Assistant's effective area does), and
-    is left out with a disabled or service parent.
+    Enabled main devices that are not services, and their enabled children. Two upgrades of
+    Home Assistant change what the registry holds for the same home, and both are undone here
+    so that its devices -- and the entities on them -- stay what they were in 2025.4:
+
+    - 2026.8 splits a device that belonged to several config entries into one device per entry
+      (new ids; each keeps the old id as ``composite_device_id``). The parts are one device
+      again, under the old id: the composite's primary entry's part gives the fields, the
+      others (by id) what it lacks.
+    - 2026.9 moves sub-devices (a hub's channels; MQTT, SmartThings, Netatmo… sub-devices,
+      converted in place with their ids) out of ``devices`` into ``child_devices``, and makes
+      ``devices`` an iterable whose use as a mapping is deprecated (it breaks in 2027.9). A
+      child is part of its parent: it takes the parent's maker and model (it has none of its
+      own) and, without an area of its own, the parent's (as Home Assistant's effective area
+      does); it is left out with a disabled or service parent.
     """
     registry_devices = registry.devices
     main = registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
-    devices: dict[str, Device] = {}
+    parts: dict[str, list[dr.DeviceEntry]] = {}
     for entry in main:
         if entry.disabled or entry.entry_type is dr.DeviceEntryType.SERVICE:
             continue
-        devices[entry.id] = Device(
-            device_id=entry.id,
-            name=entry.name_by_user or entry.name or "",
-            area_id=entry.area_id,
-            manufacturer=entry.manufacturer,
-            model=entry.model,
+        parts.setdefault(getattr(entry, "composite_device_id", None) or entry.id, []).append(entry)
+    devices: dict[str, Device] = {}
+    for device_id, entries in parts.items():
+        entries.sort(key=lambda entry: (
+            getattr(entry, "config_entry_id", None)
+            != getattr(entry, "composite_primary_config_entry", None),
+            entry.id,
+        ))
+        device = Device(
+            device_id=device_id,
+            name=_first(entry.name_by_user or entry.name for entry in entries) or "",
+            area_id=_first(entry.area_id for entry in entries),
+            manufacturer=_first(entry.manufacturer for entry in entries),
+            model=_first(entry.model for entry in entries),
         )
+        devices.update(dict.fromkeys((entry.id for entry in entries), device))
     for child in getattr(registry, "child_devices", ()):
         parent = devices.get(child.parent_device_id)
         if child.disabled or parent is None:
@@ -104,6 +119,10 @@ def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
             model=parent.model,
         )
     return devices
+
+
+def _first(values: Iterable[str | None]) -> str | None:
+    return next((value for value in values if value), None)
 
 
 async def async_read_home(

@@ -161,7 +161,7 @@ async def test_child_devices_of_newer_home_assistant(
 
     def child(key: str, parent: dr.DeviceEntry, **kwargs: object) -> _ChildDevice:
         return _ChildDevice(id=subs[key].id, parent_device_id=parent.id,
-                            config_entry_id=entry.entry_id, **kwargs)  # type: ignore[arg-type]
+                            config_entry_id=entry.entry_id, **kwargs)
 
     monkeypatch.setattr(device_registry, "devices", _DevicesView([hub, spare, cloud]))
     monkeypatch.setattr(device_registry, "child_devices", [
@@ -183,6 +183,77 @@ async def test_child_devices_of_newer_home_assistant(
     assert set(home.entities) == {
         Entity("switch.channel_1", channel_1, hall.id, None, None),
         Entity("switch.channel_2", channel_2, porch.id, None, None),
+    }
+
+
+class _SplitPart:
+    """A part of a device that Home Assistant 2026.8+ split by config entry: a real registry
+    entry, plus the fields 2026.11's ``DeviceEntry`` has for it (helpers/device_registry.py)."""
+
+    def __init__(self, entry: dr.DeviceEntry, config_entry_id: str, composite_device_id: str,
+                 composite_primary_config_entry: str) -> None:
+        self._entry = entry
+        self.config_entry_id = config_entry_id
+        self.composite_device_id = composite_device_id
+        self.composite_primary_config_entry = composite_primary_config_entry
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._entry, name)
+
+
+async def test_split_devices_of_newer_home_assistant(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Home Assistant 2026.8+ splits a device of two config entries into two devices.
+
+    The pinned Home Assistant keeps one device for both entries; here the real registries hold
+    the two parts, given the fields 2026.8+ adds. They are one device again, under the old id,
+    with the primary entry's part's fields and the other's area; the entities of both parts,
+    and a child of either, are on it.
+    """
+    living = area_registry.async_create("Living room")
+    first, second = MockConfigEntry(domain=FIXTURE_PLATFORM), MockConfigEntry(domain="companion")
+    first.add_to_hass(hass)
+    second.add_to_hass(hass)
+    one = device_registry.async_get_or_create(
+        config_entry_id=first.entry_id, identifiers={(FIXTURE_PLATFORM, "tv")},
+        name="TV", manufacturer="LG", model="OLED55")
+    other = device_registry.async_get_or_create(
+        config_entry_id=second.entry_id, identifiers={("companion", "tv")}, name="Telly")
+    other = device_registry.async_update_device(other.id, area_id=living.id)
+    # The primary entry's part is the one that sorts last by id, so that taking the parts in
+    # id order alone would give the other's name.
+    primary, secondary = sorted((one, other), key=lambda entry: entry.id, reverse=True)
+    primary_entry = first.entry_id if primary is one else second.entry_id
+    entity_registry.async_get_or_create("media_player", FIXTURE_PLATFORM, "tv",
+                                        suggested_object_id="tv", device_id=one.id)
+    entity_registry.async_get_or_create("sensor", "companion", "tv_battery",
+                                        suggested_object_id="tv_battery", device_id=other.id)
+    remote = device_registry.async_get_or_create(
+        config_entry_id=second.entry_id, identifiers={("companion", "remote")}, name="Remote")
+
+    monkeypatch.setattr(device_registry, "devices", _DevicesView([
+        _SplitPart(entry, entry_id, "0ld7v", primary_entry)
+        for entry, entry_id in ((one, first.entry_id), (other, second.entry_id))
+    ]))
+    monkeypatch.setattr(device_registry, "child_devices", [_ChildDevice(
+        id=remote.id, parent_device_id=secondary.id, config_entry_id=second.entry_id,
+        name="Remote")], raising=False)
+
+    home = async_home_snapshot(hass)
+
+    expected_name = "TV" if primary is one else "Telly"
+    assert set(home.devices) == {
+        Device("0ld7v", expected_name, living.id, "LG", "OLED55"),
+        Device(remote.id, "Remote", living.id, "LG", "OLED55"),
+    }
+    assert set(home.entities) == {
+        Entity("media_player.tv", "0ld7v", living.id, None, None),
+        Entity("sensor.tv_battery", "0ld7v", living.id, None, None),
     }
 
 
