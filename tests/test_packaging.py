@@ -73,7 +73,13 @@ MUSLLINUX_WHEELS_CHECKED: dict[str, str] = {}
 
 
 def load_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The file's JSON; a key twice in one object fails (json keeps the last one silently)."""
+    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        assert len(set(keys)) == len(keys), f"{path.name}: a key twice in one object: {keys}"
+        return dict(pairs)
+
+    return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=refuse_duplicates)
 
 
 @pytest.fixture(scope="module")

@@ -117,6 +117,8 @@ async def test_single_instance(hass: HomeAssistant, mock_config_entry: MockConfi
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "single_instance_allowed"
+    # Home Assistant's own text (manifest: single_config_entry): none of ours is shown.
+    assert result["translation_domain"] == "homeassistant"
 
 
 async def test_options_flow(

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import yaml
+from homeassistant.helpers import config_validation as cv
 
 from custom_components.home_type import config_flow, coordinator, services
 from custom_components.home_type.core.model import (
@@ -79,4 +80,16 @@ def test_flow_errors_are_translated() -> None:
 def test_no_references() -> None:
     """Custom integrations read only literal text: no [%key:...%] references."""
     assert "[%key:" not in json.dumps(STRINGS)
-    assert STRINGS["config"]["abort"]["single_instance_allowed"]
+
+
+def test_no_html() -> None:
+    """hassfest refuses a text with anything like an HTML tag (say ``<date>``) in it."""
+    def texts(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return [text for value in node.values() for text in texts(value)]
+        return [node] if isinstance(node, str) else []
+
+    strings = texts(STRINGS)
+    assert len(strings) > 50
+    for text in strings:
+        cv.string_with_no_html(text)
