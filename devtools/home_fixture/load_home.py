@@ -60,9 +60,7 @@ def async_add_to_registries(hass: HomeAssistant, home: HomeSnapshot, entry: Conf
     }
     area_registry = ar.async_get(hass)
     areas = {
-        area.area_id: area_registry.async_create(
-            area.name, floor_id=floors.get(area.floor_id or "")
-        ).id
+        area.area_id: _async_area(area_registry, area.name, floors.get(area.floor_id or ""))
         for area in home.areas
     }
     device_registry = dr.async_get(hass)
@@ -83,6 +81,13 @@ def async_add_to_registries(hass: HomeAssistant, home: HomeSnapshot, entry: Conf
     for entity in home.entities:
         domain, object_id = entity.entity_id.split(".", 1)
         device_id, device_area = devices.get(entity.device_id or "", (None, None))
+        area_id = areas[entity.area_id] if entity.area_id is not None else None
+        # A file's entity area is the effective one; the registry keeps only an override.
+        if area_id is None and device_area is not None:
+            raise ValueError(f"{entity.entity_id}: no area, but its device has one")
+        # Home Assistant 2026.10+ refuses an area of its own to an entity of a device that has
+        # no name of its own (it would be shown under its device's name in another room).
+        own_area = device_id is not None and area_id != device_area
         registered = entity_registry.async_get_or_create(
             domain,
             FIXTURE_PLATFORM,
@@ -90,17 +95,27 @@ def async_add_to_registries(hass: HomeAssistant, home: HomeSnapshot, entry: Conf
             suggested_object_id=object_id,
             config_entry=entry,
             device_id=device_id,
+            has_entity_name=own_area,
+            original_name=object_id.replace("_", " ") if own_area else None,
             original_device_class=entity.device_class,
             unit_of_measurement=entity.unit,
         )
         if registered.entity_id != entity.entity_id:
             raise ValueError(f"{entity.entity_id} is taken: registered as {registered.entity_id}")
-        area_id = areas[entity.area_id] if entity.area_id is not None else None
-        # A file's entity area is the effective one; the registry keeps only an override.
-        if area_id is None and device_area is not None:
-            raise ValueError(f"{entity.entity_id}: no area, but its device has one")
         if area_id != device_area:
             entity_registry.async_update_entity(registered.entity_id, area_id=area_id)
+
+
+def _async_area(area_registry: ar.AreaRegistry, name: str, floor_id: str | None) -> str:
+    """The id of a new area, or of the one already there by that name, on the file's floor.
+
+    Onboarding creates Living Room, Kitchen and Bedroom, and the development instance may be
+    onboarded before or after the home loads (Home Assistant 2026.10 is quick enough to do it
+    first): the home takes them over, as a user's own would be.
+    """
+    if (existing := area_registry.async_get_area_by_name(name)) is not None:
+        return area_registry.async_update(existing.id, floor_id=floor_id).id
+    return area_registry.async_create(name, floor_id=floor_id).id
 
 
 async def async_insert_events(hass: HomeAssistant, events: EventLog) -> None:

@@ -17,8 +17,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_type.core.snapshot import Area, Device, Entity, Floor
 from custom_components.home_type.snapshot import async_home_snapshot
+from devtools.home_fixture.load_home import async_add_to_registries
 
 from .common import FIXTURE_PLATFORM
+from .homes import tiny_home
 
 
 async def test_registries_become_the_snapshot(
@@ -56,8 +58,9 @@ async def test_registries_become_the_snapshot(
         )
 
     entity("bed_lamp", domain="light", device_id=lamp.id)
+    # Named: Home Assistant 2026.10+ gives an area of its own only to an entity with a name.
     moved = entity("bed_lamp_power", device_id=lamp.id, original_device_class="power",
-                   unit_of_measurement="W")
+                   unit_of_measurement="W", has_entity_name=True, original_name="Power")
     entity_registry.async_update_entity(moved.entity_id, area_id=garden.id)
     overridden = entity("multisensor_t", device_id=sensor.id, original_device_class="humidity",
                         unit_of_measurement="°C")
@@ -317,3 +320,31 @@ async def test_home_without_history_is_classified_from_structure(
     assert state.state == "apartment"
     assert state.attributes["method"] == "structure"
     assert state.attributes["history_days"] == 0
+
+
+async def test_home_file_takes_over_an_area_of_its_name(
+    hass: HomeAssistant,
+    floor_registry: fr.FloorRegistry,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """An area there before the home loads (as onboarding's) becomes the file's, on its floor.
+
+    The development instance may be onboarded before its home loads, and onboarding creates
+    Living Room, Kitchen and Bedroom; a home with one of them must still load.
+    """
+    before = area_registry.async_create("wohnzimmer")  # the same name to Home Assistant
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+
+    async_add_to_registries(hass, tiny_home(), entry)
+
+    ground = floor_registry.async_get_floor_by_name("Erdgeschoss")
+    assert ground is not None
+    living = area_registry.async_get_area(before.id)
+    assert living is not None and living.floor_id == ground.floor_id
+    [stove] = [device for device in dr.async_entries_for_config_entry(device_registry,
+                                                                      entry.entry_id)
+               if (FIXTURE_PLATFORM, "dev_stove") in device.identifiers]
+    assert stove.area_id == before.id
+    assert len(area_registry.areas) == len(tiny_home().areas)
