@@ -41,7 +41,7 @@ ensure_venv() {
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
         echo "==> installing the project and its extras [$extras] into .venv (first time: a few minutes)"
-        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$extras]"
+        "$VENV/bin/python" -m pip install --quiet -e "${ROOT}[$extras]"
         echo "$want" > "$stamp"
     fi
     export PATH="$VENV/bin:$PATH"
