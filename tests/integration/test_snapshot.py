@@ -189,6 +189,62 @@ async def test_child_devices_of_newer_home_assistant(
     }
 
 
+
+@pytest.mark.skipif(not hasattr(dr.DeviceRegistry, "async_get_or_create_child"),
+                    reason="child devices came with Home Assistant 2026.9 "
+                           "(scripts/test-newer-ha runs this on a release that has them)")
+async def test_real_child_devices(
+    hass: HomeAssistant,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The stand-in test above, on the registry's own child devices, where it has them."""
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+    hall = area_registry.async_create("Hall")
+    porch = area_registry.async_create("Porch")
+
+    def device(key: str, **kwargs: object) -> dr.DeviceEntry:
+        return device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)}, **kwargs
+        )
+
+    hub = device("hub", name="Relay hub", manufacturer="Shelly", model="Pro 4PM")
+    hub = device_registry.async_update_device(hub.id, area_id=hall.id)
+    spare = device("spare", name="Spare hub")
+    spare = device_registry.async_update_device(spare.id,
+                                                disabled_by=dr.DeviceEntryDisabler.USER)
+    cloud = device("cloud", name="Cloud", entry_type=dr.DeviceEntryType.SERVICE)
+
+    def child(key: str, parent: dr.DeviceEntry, **kwargs: object) -> str:
+        made = device_registry.async_get_or_create_child(
+            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)},
+            parent_device_id=parent.id, **kwargs)
+        entity_registry.async_get_or_create("switch", FIXTURE_PLATFORM, key,
+                                            suggested_object_id=key, device_id=made.id)
+        return str(made.id)
+
+    channel_1 = child("channel_1", hub, name="Channel 1")
+    channel_2 = child("channel_2", hub, name="Channel 2")
+    device_registry.async_update_child_device(channel_2, name_by_user="Porch light",
+                                              area_id=porch.id)
+    child("channel_3", hub, disabled_by=dr.DeviceEntryDisabler.USER)
+    child("spare_channel", spare)
+    child("cloud_part", cloud)
+
+    home = async_home_snapshot(hass)
+
+    assert set(home.devices) == {
+        Device(hub.id, "Relay hub", hall.id, "Shelly", "Pro 4PM"),
+        Device(channel_1, "Channel 1", hall.id, "Shelly", "Pro 4PM"),
+        Device(channel_2, "Porch light", porch.id, "Shelly", "Pro 4PM"),
+    }
+    assert set(home.entities) == {
+        Entity("switch.channel_1", channel_1, hall.id, None, None),
+        Entity("switch.channel_2", channel_2, porch.id, None, None),
+    }
+
 class _SplitPart:
     """A part of a device that Home Assistant 2026.8+ split by config entry: a real registry
     entry, plus the fields 2026.11's ``DeviceEntry`` has for it (helpers/device_registry.py)."""
