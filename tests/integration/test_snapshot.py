@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -12,6 +15,7 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
     floor_registry as fr,
+    label_registry as lr,
 )
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -21,6 +25,8 @@ from devtools.home_fixture.load_home import async_add_to_registries
 
 from .common import FIXTURE_PLATFORM
 from .homes import tiny_home
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 async def test_registries_become_the_snapshot(
@@ -404,3 +410,35 @@ async def test_home_file_takes_over_an_area_of_its_name(
                if (FIXTURE_PLATFORM, "dev_stove") in device.identifiers]
     assert stove.area_id == before.id
     assert len(area_registry.areas) == len(tiny_home().areas)
+
+
+@pytest.mark.skipif(not hasattr(dr.DeviceEntry, "composite_device_id"),
+                    reason="devices are split by config entry from Home Assistant 2026.8 "
+                           "(scripts/test-newer-ha runs this on a release that does)")
+@pytest.mark.parametrize("load_registries", [False])
+async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
+    """The stand-in test above, on a device that Home Assistant itself splits on upgrade.
+
+    The fixture file is what Home Assistant 2025.4.4 stored for a TV of two config entries
+    (an integration's and a companion's, whose battery sensor sits on the TV); 2026.8+
+    migrates it into one device per entry. The home still has one TV, under its old id.
+    """
+    stored = json.loads((FIXTURES / "registries_2025.4.4_device_of_two_entries.json").read_text())
+    hass_storage.update(stored)
+    [old] = stored["core.device_registry"]["data"]["devices"]
+    for domain, entry_id in (("home_fixture", old["primary_config_entry"]),
+                             ("companion", next(e for e in old["config_entries"]
+                                                if e != old["primary_config_entry"]))):
+        MockConfigEntry(domain=domain, entry_id=entry_id).add_to_hass(hass)
+    dr.async_setup(hass)  # as bootstrap does it (2026.x); tests with registries skip it
+    for registry in (fr, ar, lr, dr, er):
+        await registry.async_load(hass)
+    assert len(dr.async_get(hass).devices) == 2  # split, as it is on a real upgrade
+
+    home = async_home_snapshot(hass)
+
+    assert set(home.devices) == {Device(old["id"], "TV", "living_room", "LG", "OLED55")}
+    assert set(home.entities) == {
+        Entity("media_player.tv", old["id"], "living_room", None, None),
+        Entity("sensor.tv_battery", old["id"], "living_room", None, None),
+    }
