@@ -132,6 +132,55 @@ class _DevicesView:
         raise AssertionError(f"devices used as a mapping: .{name}")
 
 
+@dataclass
+class _Parents:
+    """A relay hub in the hall, a disabled spare hub and a cloud service, for child devices."""
+
+    entry: MockConfigEntry
+    hall: ar.AreaEntry
+    porch: ar.AreaEntry
+    hub: dr.DeviceEntry
+    spare: dr.DeviceEntry
+    cloud: dr.DeviceEntry
+
+
+def _parents(hass: HomeAssistant, area_registry: ar.AreaRegistry,
+             device_registry: dr.DeviceRegistry) -> _Parents:
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+
+    def device(key: str, **kwargs: object) -> dr.DeviceEntry:
+        return device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)}, **kwargs
+        )
+
+    hall = area_registry.async_create("Hall")
+    hub = device("hub", name="Relay hub", manufacturer="Shelly", model="Pro 4PM")
+    spare = device("spare", name="Spare hub")
+    return _Parents(
+        entry, hall, area_registry.async_create("Porch"),
+        device_registry.async_update_device(hub.id, area_id=hall.id),
+        device_registry.async_update_device(spare.id, disabled_by=dr.DeviceEntryDisabler.USER),
+        device("cloud", name="Cloud", entry_type=dr.DeviceEntryType.SERVICE),
+    )
+
+
+def _assert_children_counted(hass: HomeAssistant, parents: _Parents, channel_1: str,
+                             channel_2: str) -> None:
+    """The hub's two enabled channels count, the second renamed and in the porch; no others."""
+    home = async_home_snapshot(hass)
+    hub, hall, porch = parents.hub, parents.hall.id, parents.porch.id
+    assert set(home.devices) == {
+        Device(hub.id, "Relay hub", hall, "Shelly", "Pro 4PM"),
+        Device(channel_1, "Channel 1", hall, "Shelly", "Pro 4PM"),
+        Device(channel_2, "Porch light", porch, "Shelly", "Pro 4PM"),
+    }
+    assert set(home.entities) == {
+        Entity("switch.channel_1", channel_1, hall, None, None),
+        Entity("switch.channel_2", channel_2, porch, None, None),
+    }
+
+
 async def test_child_devices_of_newer_home_assistant(
     hass: HomeAssistant,
     monkeypatch: pytest.MonkeyPatch,
@@ -146,54 +195,31 @@ async def test_child_devices_of_newer_home_assistant(
     leave ``devices`` and become children with the same ids. Children count as devices, with
     their parent's maker, model and (without their own) area; their entities stay in the home.
     """
-    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
-    entry.add_to_hass(hass)
-    hall = area_registry.async_create("Hall")
-    porch = area_registry.async_create("Porch")
-
-    def device(key: str, **kwargs: object) -> dr.DeviceEntry:
-        return device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)}, **kwargs
-        )
-
-    hub = device("hub", name="Relay hub", manufacturer="Shelly", model="Pro 4PM")
-    hub = device_registry.async_update_device(hub.id, area_id=hall.id)
-    spare = device("spare", name="Spare hub")
-    spare = device_registry.async_update_device(spare.id,
-                                                disabled_by=dr.DeviceEntryDisabler.USER)
-    cloud = device("cloud", name="Cloud", entry_type=dr.DeviceEntryType.SERVICE)
+    parents = _parents(hass, area_registry, device_registry)
     keys = ("channel_1", "channel_2", "channel_3", "spare_channel", "cloud_part")
-    subs = {key: device(key) for key in keys}
+    subs = {key: device_registry.async_get_or_create(config_entry_id=parents.entry.entry_id,
+                                                     identifiers={(FIXTURE_PLATFORM, key)})
+            for key in keys}
     for key in keys:
         entity_registry.async_get_or_create("switch", FIXTURE_PLATFORM, key,
                                             suggested_object_id=key, device_id=subs[key].id)
 
     def child(key: str, parent: dr.DeviceEntry, **kwargs: object) -> _ChildDevice:
         return _ChildDevice(id=subs[key].id, parent_device_id=parent.id,
-                            config_entry_id=entry.entry_id, **kwargs)
+                            config_entry_id=parents.entry.entry_id, **kwargs)
 
-    monkeypatch.setattr(device_registry, "devices", _DevicesView([hub, spare, cloud]))
+    monkeypatch.setattr(device_registry, "devices",
+                        _DevicesView([parents.hub, parents.spare, parents.cloud]))
     monkeypatch.setattr(device_registry, "child_devices", [
-        child("channel_1", hub, name="Channel 1"),
-        child("channel_2", hub, name="Channel 2", name_by_user="Porch light", area_id=porch.id),
-        child("channel_3", hub, disabled_by=dr.DeviceEntryDisabler.USER),
-        child("spare_channel", spare),
-        child("cloud_part", cloud),
+        child("channel_1", parents.hub, name="Channel 1"),
+        child("channel_2", parents.hub, name="Channel 2", name_by_user="Porch light",
+              area_id=parents.porch.id),
+        child("channel_3", parents.hub, disabled_by=dr.DeviceEntryDisabler.USER),
+        child("spare_channel", parents.spare),
+        child("cloud_part", parents.cloud),
     ], raising=False)
 
-    home = async_home_snapshot(hass)
-
-    channel_1, channel_2 = subs["channel_1"].id, subs["channel_2"].id
-    assert set(home.devices) == {
-        Device(hub.id, "Relay hub", hall.id, "Shelly", "Pro 4PM"),
-        Device(channel_1, "Channel 1", hall.id, "Shelly", "Pro 4PM"),
-        Device(channel_2, "Porch light", porch.id, "Shelly", "Pro 4PM"),
-    }
-    assert set(home.entities) == {
-        Entity("switch.channel_1", channel_1, hall.id, None, None),
-        Entity("switch.channel_2", channel_2, porch.id, None, None),
-    }
-
+    _assert_children_counted(hass, parents, subs["channel_1"].id, subs["channel_2"].id)
 
 
 @pytest.mark.skipif(not hasattr(dr.DeviceRegistry, "async_get_or_create_child"),
@@ -206,50 +232,26 @@ async def test_real_child_devices(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """The stand-in test above, on the registry's own child devices, where it has them."""
-    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
-    entry.add_to_hass(hass)
-    hall = area_registry.async_create("Hall")
-    porch = area_registry.async_create("Porch")
-
-    def device(key: str, **kwargs: object) -> dr.DeviceEntry:
-        return device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)}, **kwargs
-        )
-
-    hub = device("hub", name="Relay hub", manufacturer="Shelly", model="Pro 4PM")
-    hub = device_registry.async_update_device(hub.id, area_id=hall.id)
-    spare = device("spare", name="Spare hub")
-    spare = device_registry.async_update_device(spare.id,
-                                                disabled_by=dr.DeviceEntryDisabler.USER)
-    cloud = device("cloud", name="Cloud", entry_type=dr.DeviceEntryType.SERVICE)
+    parents = _parents(hass, area_registry, device_registry)
 
     def child(key: str, parent: dr.DeviceEntry, **kwargs: object) -> str:
         made = device_registry.async_get_or_create_child(
-            config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)},
+            config_entry_id=parents.entry.entry_id, identifiers={(FIXTURE_PLATFORM, key)},
             parent_device_id=parent.id, **kwargs)
         entity_registry.async_get_or_create("switch", FIXTURE_PLATFORM, key,
                                             suggested_object_id=key, device_id=made.id)
         return str(made.id)
 
-    channel_1 = child("channel_1", hub, name="Channel 1")
-    channel_2 = child("channel_2", hub, name="Channel 2")
+    channel_1 = child("channel_1", parents.hub, name="Channel 1")
+    channel_2 = child("channel_2", parents.hub, name="Channel 2")
     device_registry.async_update_child_device(channel_2, name_by_user="Porch light",
-                                              area_id=porch.id)
-    child("channel_3", hub, disabled_by=dr.DeviceEntryDisabler.USER)
-    child("spare_channel", spare)
-    child("cloud_part", cloud)
+                                              area_id=parents.porch.id)
+    child("channel_3", parents.hub, disabled_by=dr.DeviceEntryDisabler.USER)
+    child("spare_channel", parents.spare)
+    child("cloud_part", parents.cloud)
 
-    home = async_home_snapshot(hass)
+    _assert_children_counted(hass, parents, channel_1, channel_2)
 
-    assert set(home.devices) == {
-        Device(hub.id, "Relay hub", hall.id, "Shelly", "Pro 4PM"),
-        Device(channel_1, "Channel 1", hall.id, "Shelly", "Pro 4PM"),
-        Device(channel_2, "Porch light", porch.id, "Shelly", "Pro 4PM"),
-    }
-    assert set(home.entities) == {
-        Entity("switch.channel_1", channel_1, hall.id, None, None),
-        Entity("switch.channel_2", channel_2, porch.id, None, None),
-    }
 
 class _SplitPart:
     """A part of a device that Home Assistant 2026.8+ split by config entry: a real registry
