@@ -18,14 +18,10 @@
 PYTHON314_HOME="$ROOT/.python3.14"
 DEBIAN_ARCHIVE="http://deb.debian.org/debian"
 DEBIAN_SUITE="testing"
-# The interpreter with its standard library, and the shared libraries it and its extension
-# modules link against, in their Debian testing versions.
-DEBIAN_PACKAGES=(
-    python3.14-minimal libpython3.14-minimal libpython3.14-stdlib python3.14
-    libc6 libc-gconv-modules-extra libgcc-s1 libstdc++6 libssl3t64 libexpat1 zlib1g libffi8
-    libsqlite3-0 libzstd1 liblzma5 libbz2-1.0 libmpdec4 libncursesw6 libtinfo6
-    libreadline8t64 libuuid1 libdb5.3t64
-)
+# The interpreter with its standard library; apt-cache adds what it depends on, shared
+# libraries (the C library among them) and data (time zones) alike, whatever their names are
+# in the suite today.
+DEBIAN_PACKAGE="python3.14"
 
 python314_works() {
     [[ -n "$1" ]] && "$1" -c '
@@ -49,7 +45,7 @@ find_python314() {
 
 fetch_debian_python314() (
     set -euo pipefail
-    echo "==> fetching Python 3.14 from Debian $DEBIAN_SUITE into .python3.14 (once: about 40 MB)"
+    echo "==> fetching Python 3.14 from Debian $DEBIAN_SUITE into .python3.14 (once: about 18 MB)"
     local work
     work="$(mktemp -d "$ROOT/.python3.14.XXXXXX")"  # beside it: the final move is a rename
     trap 'status=$?; rm -rf "$work"
@@ -67,7 +63,11 @@ fetch_debian_python314() (
         -o "Dir::Cache=$work/apt" -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)"
     )
     apt-get "${apt[@]}" update >/dev/null
-    (cd "$work/debs" && apt-get "${apt[@]}" download "${DEBIAN_PACKAGES[@]}" >/dev/null)
+    local packages
+    mapfile -t packages < <(apt-cache "${apt[@]}" depends --recurse --no-recommends \
+        --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances "$DEBIAN_PACKAGE" |
+        grep -v '^[ <]' | sort -u)  # indented: relations; <name>: virtual packages
+    (cd "$work/debs" && apt-get "${apt[@]}" download "${packages[@]}" >/dev/null)
     local deb
     for deb in "$work"/debs/*.deb; do
         dpkg-deb --extract "$deb" "$work/root"
