@@ -524,7 +524,10 @@ def verify(
               f"trained on {info.get('homes', '?')} homes "
               f"(seeds {', '.join(info.get('seeds', []))})"
               f"; hash checked; loaded without scikit-learn")
-    out.print(f"sample townhouse (3 days) → {result.home_type} ({result.confidence:.2f})")
+    verdict = ("right" if result.home_type == "townhouse" else
+               "wrong (one home; the results file has the measured figures)")
+    out.print(f"sample townhouse (3 days, generated now) → {result.home_type} "
+              f"({result.confidence:.2f}): {verdict}", soft_wrap=True)
     print(json.dumps(result.as_dict()))
 
 

@@ -233,7 +233,10 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
     result = run_trainer("verify", str(trained_model))
     assert result.returncode == 0, result.stderr
     assert "loaded without scikit-learn" in result.stdout
-    assert json.loads(result.stdout.strip().splitlines()[-1])["home_type"]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])["home_type"]
+    verdict = "right" if answer == "townhouse" else "wrong"
+    assert f"sample townhouse (3 days, generated now) → {answer} (" in result.stdout
+    assert f"): {verdict}" in result.stdout
     tampered = copy_model(trained_model, tmp_path)
     tampered.write_bytes(tampered.read_bytes() + b"x")
     bad = run_trainer("verify", str(tampered))
