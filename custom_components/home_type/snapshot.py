@@ -2,9 +2,9 @@
 
 What counts as the home: its floors and areas, every enabled device that is not a service
 (the sun, a weather forecast, Home Type itself are not part of the building) with its enabled
-child devices (Home Assistant 2026.9+), and every enabled entity of those devices or of no
-device (helpers, automations, people). An entity's area is its
-own, else its device's -- the effective area, as in a home file.
+child devices (Home Assistant 2026.9+), once however many integrations registered it, and
+every enabled entity of those devices or of no device (helpers, automations, people). An
+entity's area is its own, else its device's -- the effective area, as in a home file.
 
 The result is the same kind of document the trainer reads, so the features of the live home
 are computed by the same code as those of a synthetic one, and a later export of the home as
@@ -74,10 +74,13 @@ def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
     Home Assistant change what the registry holds for the same home, and both are undone here
     so that its devices -- and the entities on them -- stay what they were in 2025.4:
 
-    - 2026.8 splits a device that belonged to several config entries into one device per entry
-      (new ids; each keeps the old id as ``composite_device_id``). The parts are one device
-      again, under the old id: the composite's primary entry's part gives the fields, the
-      others (by id) what it lacks.
+    - 2026.8 keeps one device per config entry. A device that belonged to several is split
+      into parts (new ids; each keeps the old id as ``composite_device_id``), and a device
+      that a second integration registers later with the same identifier or connection (a
+      bulb's MAC address seen by the router, a companion's battery sensor) is a device of its
+      own. Each is one device again (``_same_devices``), under the old id if it has one: the
+      composite's primary entry's part gives the fields, then the first registered with a
+      maker or model; the others fill what it lacks.
     - 2026.9 moves sub-devices (a hub's channels; MQTT, SmartThings, Netatmo… sub-devices,
       converted in place with their ids) out of ``devices`` into ``child_devices``, and makes
       ``devices`` an iterable whose use as a mapping is deprecated (it breaks in 2027.9). A
@@ -87,20 +90,21 @@ def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
     """
     registry_devices = registry.devices
     main = registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
-    parts: dict[str, list[dr.DeviceEntry]] = {}
-    for entry in main:
-        if entry.disabled or entry.entry_type is dr.DeviceEntryType.SERVICE:
-            continue
-        parts.setdefault(getattr(entry, "composite_device_id", None) or entry.id, []).append(entry)
     devices: dict[str, Device] = {}
-    for device_id, entries in parts.items():
+    for entries in _same_devices(
+        entry for entry in main
+        if not entry.disabled and entry.entry_type is not dr.DeviceEntryType.SERVICE
+    ):
         entries.sort(key=lambda entry: (
             getattr(entry, "config_entry_id", None)
             != getattr(entry, "composite_primary_config_entry", None),
+            not (entry.manufacturer or entry.model),
+            entry.created_at,
             entry.id,
         ))
         device = Device(
-            device_id=device_id,
+            device_id=_first(getattr(entry, "composite_device_id", None) for entry in entries)
+            or entries[0].id,
             name=_first(entry.name_by_user or entry.name for entry in entries) or "",
             area_id=_first(entry.area_id for entry in entries),
             manufacturer=_first(entry.manufacturer for entry in entries),
@@ -119,6 +123,36 @@ def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
             model=parent.model,
         )
     return devices
+
+
+def _same_devices(entries: Iterable[dr.DeviceEntry]) -> list[list[dr.DeviceEntry]]:
+    """Registry entries grouped by the physical device they stand for.
+
+    Entries are one device when they share a composite id, an identifier or a connection,
+    directly or through another entry -- what made Home Assistant before 2026.8 keep them as
+    one. Before 2026.8 the registry never holds two such entries, and every group is one entry.
+    """
+    listed = list(entries)
+    parent = list(range(len(listed)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    first_with: dict[tuple[str, ...], int] = {}
+    for index, entry in enumerate(listed):
+        composite = getattr(entry, "composite_device_id", None)
+        marks: list[tuple[str, ...]] = [("composite", composite)] if composite else []
+        marks += [("identifier", *identifier) for identifier in entry.identifiers]
+        marks += [("connection", *connection) for connection in entry.connections]
+        for mark in marks:
+            parent[root(index)] = root(first_with.setdefault(mark, index))
+    groups: dict[int, list[dr.DeviceEntry]] = {}
+    for index, entry in enumerate(listed):
+        groups.setdefault(root(index), []).append(entry)
+    return list(groups.values())
 
 
 def _first(values: Iterable[str | None]) -> str | None:

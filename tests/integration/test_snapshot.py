@@ -444,3 +444,56 @@ async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, An
         Entity("media_player.tv", old["id"], "living_room", None, None),
         Entity("sensor.tv_battery", old["id"], "living_room", None, None),
     }
+
+
+@pytest.mark.skipif(not hasattr(dr.DeviceEntry, "composite_device_id"),
+                    reason="from Home Assistant 2026.8 a second integration's registration of a "
+                           "device is a device of its own (scripts/test-newer-ha runs this)")
+async def test_device_of_two_integrations_counts_once(
+    hass: HomeAssistant,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A bulb, as its router sees it (same MAC) and as a battery companion sees it (same
+    identifier), is three devices to Home Assistant 2026.8+ and was one before: it is one.
+
+    The router registered it first, without maker or model; the bulb's own integration's
+    registration gives the fields. The router itself, sharing nothing, stays apart.
+    """
+    kitchen, office = area_registry.async_create("Kitchen"), area_registry.async_create("Office")
+    mac = (dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")
+
+    def register(domain: str, key: str, **kwargs: object) -> dr.DeviceEntry:
+        entry = MockConfigEntry(domain=domain)
+        entry.add_to_hass(hass)
+        device = device_registry.async_get_or_create(config_entry_id=entry.entry_id, **kwargs)
+        entity_domain, object_id = key.split(".")
+        entity_registry.async_get_or_create(entity_domain, domain, key,
+                                            suggested_object_id=object_id,
+                                            config_entry=entry, device_id=device.id)
+        return device
+
+    client = register("unifi", "device_tracker.bulb_client", connections={mac},
+                      name="bulb-client")
+    device_registry.async_update_device(client.id, area_id=office.id)
+    bulb = register("hue", "light.bulb", identifiers={("hue", "bulb")}, connections={mac},
+                    name="Bulb", manufacturer="Signify", model="LCT015")
+    device_registry.async_update_device(bulb.id, area_id=kitchen.id)
+    register("battery_notes", "sensor.bulb_battery", identifiers={("hue", "bulb")},
+             name="Bulb battery")
+    router = register("unifi", "sensor.router_uptime",
+                      connections={(dr.CONNECTION_NETWORK_MAC, "11:22:33:44:55:66")},
+                      name="Router", manufacturer="Ubiquiti", model="UDR")
+    assert len(list(device_registry.devices)) == 4
+
+    home = async_home_snapshot(hass)
+
+    assert set(home.devices) == {
+        Device(bulb.id, "Bulb", kitchen.id, "Signify", "LCT015"),
+        Device(router.id, "Router", None, "Ubiquiti", "UDR"),
+    }
+    assert {(entity.entity_id, entity.device_id) for entity in home.entities} == {
+        ("device_tracker.bulb_client", bulb.id), ("light.bulb", bulb.id),
+        ("sensor.bulb_battery", bulb.id), ("sensor.router_uptime", router.id),
+    }
