@@ -47,5 +47,10 @@ ensure_venv() {
     export PATH="$VENV/bin:$PATH"
 }
 
+# A database URL without its password, for the log.
+shown_url() {
+    sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"
+}
+
 ensure_venv
 cd "$ROOT"
