@@ -27,6 +27,13 @@ from .common import FIXTURE_PLATFORM
 from .homes import tiny_home
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Tests of the registry's newer shapes, on a release that has them (scripts/test-newer-ha).
+SINCE_2026_8 = pytest.mark.skipif(
+    not hasattr(dr.DeviceEntry, "composite_device_id"),
+    reason="one device per config entry came with Home Assistant 2026.8")
+SINCE_2026_9 = pytest.mark.skipif(
+    not hasattr(dr.DeviceRegistry, "async_get_or_create_child"),
+    reason="child devices came with Home Assistant 2026.9")
 
 
 async def test_registries_become_the_snapshot(
@@ -222,9 +229,7 @@ async def test_child_devices_of_newer_home_assistant(
     _assert_children_counted(hass, parents, subs["channel_1"].id, subs["channel_2"].id)
 
 
-@pytest.mark.skipif(not hasattr(dr.DeviceRegistry, "async_get_or_create_child"),
-                    reason="child devices came with Home Assistant 2026.9 "
-                           "(scripts/test-newer-ha runs this on a release that has them)")
+@SINCE_2026_9
 async def test_real_child_devices(
     hass: HomeAssistant,
     area_registry: ar.AreaRegistry,
@@ -414,9 +419,7 @@ async def test_home_file_takes_over_an_area_of_its_name(
     assert len(area_registry.areas) == len(tiny_home().areas)
 
 
-@pytest.mark.skipif(not hasattr(dr.DeviceEntry, "composite_device_id"),
-                    reason="devices are split by config entry from Home Assistant 2026.8 "
-                           "(scripts/test-newer-ha runs this on a release that does)")
+@SINCE_2026_8
 @pytest.mark.parametrize("load_registries", [False])
 async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
     """The stand-in test above, on a device that Home Assistant itself splits on upgrade.
@@ -446,9 +449,7 @@ async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, An
     }
 
 
-@pytest.mark.skipif(not hasattr(dr.DeviceEntry, "composite_device_id"),
-                    reason="from Home Assistant 2026.8 a second integration's registration of a "
-                           "device is a device of its own (scripts/test-newer-ha runs this)")
+@SINCE_2026_8
 async def test_device_of_two_integrations_counts_once(
     hass: HomeAssistant,
     area_registry: ar.AreaRegistry,
