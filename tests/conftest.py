@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -15,6 +16,19 @@ from custom_components.home_type.core.snapshot import read_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Drop the stderr handler that the Home Assistant plugin adds with ``logging.basicConfig``.
+
+    pytest keeps every record of a failing test for its report already. That handler wrote each
+    a second time, to stderr, and the records that the recorder's thread logs while pytest
+    writes its progress escaped capture into the CI log (over a thousand SQL lines a run).
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
 
 def run_trainer(*args: str, cwd: Path | None = None, timeout: float = 600,
                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
