@@ -52,5 +52,19 @@ shown_url() {
     sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"
 }
 
+# run_pytest VENV ARGS…: pytest in that venv; stops the script if it fails. "Nothing selected"
+# (the caller's arguments chose none of these tests, e.g. scripts/test tests/trainer for the
+# recorder run) is not a failure.
+run_pytest() {
+    local venv="$1" status=0
+    shift
+    PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest "$@" || status=$?
+    if [[ $status -eq 5 ]]; then
+        echo "    (none of the selected tests is among these)"
+    elif [[ $status -ne 0 ]]; then
+        exit $status
+    fi
+}
+
 ensure_venv
 cd "$ROOT"
