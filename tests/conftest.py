@@ -17,7 +17,6 @@ from custom_components.home_type.core.snapshot import read_snapshot
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     """Drop the stderr handler that the Home Assistant plugin adds with ``logging.basicConfig``.
 
@@ -29,6 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for handler in list(root.handlers):
         if type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
+
 
 def run_trainer(*args: str, cwd: Path | None = None, timeout: float = 600,
                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
