@@ -130,11 +130,22 @@ def test_classify_action_refuses_an_unknown_entry(instance: RunningInstance) -> 
         assert answer == {"message": reason}
     else:
         assert status == 500, answer
-        assert f"ServiceValidationError: {reason}" in instance.hass.log_file.read_text()
+        assert _logged(instance, f"ServiceValidationError: {reason}")
     status, answer = instance.client.request(
         "POST", "/api/services/home_type/classify?return_response", {},
     )
     assert status == 400, answer
+
+
+def _logged(instance: RunningInstance, text: str, timeout: float = 10) -> bool:
+    """Whether the log has the text, waiting for it: Home Assistant writes its log from a
+    thread of its own, so a line can land just after the HTTP answer."""
+    deadline = time.monotonic() + timeout
+    while text not in instance.hass.log_file.read_text():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def test_classify_view(instance: RunningInstance) -> None:
