@@ -67,8 +67,8 @@ VERSION_STRATEGIES = [AwesomeVersionStrategy.CALVER, AwesomeVersionStrategy.SEMV
                       AwesomeVersionStrategy.PEP440]
 
 #: Requirements checked by hand to have musllinux x86_64 and aarch64 wheels on PyPI (name:
-#: what was checked). See DESIGN.md on why scikit-learn, which has no musllinux wheels, must
-#: never be here.
+#: what was checked). scikit-learn, which has no musllinux wheels, must never be here (README:
+#: the integration runs on numpy and the standard library alone).
 MUSLLINUX_WHEELS_CHECKED: dict[str, str] = {
     "numpy": "2.2.2 and 2.3.2 (Home Assistant 2025.4 and 2026.2-2026.11 pins), cp313, "
              "musllinux_1_2 x86_64 and aarch64, pip download --only-binary, 2026-11-30",

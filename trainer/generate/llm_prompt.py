@@ -21,7 +21,7 @@ from .runner import HomeJob
 #: Bumped when the prompt changes in a way that changes the homes; kept in each home's metadata.
 PROMPT_VERSION: Final = 1
 
-#: DESIGN.md's label table: what each home type is physically.
+#: What each home type is physically: the project's label table (docs/model.md shows it).
 HOME_TYPE_DESCRIPTIONS: Final[dict[str, str]] = {
     "studio": "one main room plus bathroom, one level, in a multi-unit building",
     "apartment": "2-6 rooms on one level in a multi-unit building; rented: plug-in and battery "

@@ -1,9 +1,10 @@
 """Procedural home designs: floors, rooms, devices and residents drawn per home type.
 
-Each type follows DESIGN.md's description of it physically, but every quantity is drawn from a
-wide distribution and the types overlap the way real homes do: a large apartment has more rooms
-than a small townhouse, a cottage may have a garage, a family house may have a basement (three
-levels, like a multi-storey house). A dataset that one feature separates teaches nothing.
+Each type follows its physical description (``HOME_TYPE_DESCRIPTIONS``), but every quantity is
+drawn from a wide distribution and the types overlap the way real homes do: a large apartment
+has more rooms than a small townhouse, a cottage may have a garage, a family house may have a
+basement (three levels, like a multi-storey house). A dataset that one feature separates
+teaches nothing.
 """
 
 from __future__ import annotations
@@ -124,8 +125,9 @@ def _plan_unit(rng: np.random.Generator, home_type: str) -> _Plan:
 
 def _plan_house(rng: np.random.Generator, home_type: str) -> _Plan:
     """Attached or detached houses: levels, rooms by level, garage and outdoor spaces."""
-    # Levels follow the labels' definitions (DESIGN.md): a ranch house is single-level, a
-    # family house usually two, a multi-storey house three or more counting basement and attic.
+    # Levels follow the labels' definitions (HOME_TYPE_DESCRIPTIONS): a ranch house is
+    # single-level, a family house usually two, a multi-storey house three or more counting
+    # basement and attic.
     # Overlap comes from size, rooms and devices -- not from houses that break their label.
     basement = False
     if home_type == "ranch_house":
