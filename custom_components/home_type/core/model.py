@@ -2,7 +2,7 @@
 
 Home Assistant OS and its container are Alpine (musl) systems for which scikit-learn ships no
 wheels, so the integration cannot use scikit-learn. The trainer therefore compiles its fitted
-pipeline into a dict of numpy arrays, numbers and strings (see ``trainer/compile.py``), and this
+pipeline into a dict of numpy arrays, numbers and strings (``trainer/pipeline.py``), and this
 module evaluates it: a forest of decision trees, then a per-class sigmoid calibration, exactly
 as scikit-learn does -- a test proves equal probabilities to 1e-9.
 
