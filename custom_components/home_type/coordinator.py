@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -60,6 +61,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self.model: HomeTypeModel | None = None
         self.model_error: ModelError | None = None
         self._model_file: ModelFileSignature | None = None
+        self._model_lock = asyncio.Lock()
 
     @property
     def history_days(self) -> int:
@@ -76,21 +78,31 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             await self.async_load_model()
 
     async def async_load_model(self) -> HomeTypeModel:
-        """(Re)load the model file now; on failure keep the model in use and raise why."""
+        """(Re)load the model file now; on failure keep the model in use and raise why.
+
+        Loads run one at a time: the hourly check and ``home_type.reload_model`` may overlap,
+        and the one that started first must not finish last with an older file.
+        """
+        async with self._model_lock:
+            return await self._async_load_model()
+
+    async def _async_load_model(self) -> HomeTypeModel:
         option = self.config_entry.options.get(CONF_MODEL_PATH, "")
         path = self._model_path()
+        signature: ModelFileSignature | None = None
         try:
             if path is None:
                 raise ModelOutsideConfigError(f"{option}: outside the configuration folder")
+            # Taken before reading: a file that changes during the read (a publish finishing,
+            # a copy in progress) then differs from it at the next check and is read again.
             signature = await self.hass.async_add_executor_job(model_file_signature, path)
             model = await self.hass.async_add_executor_job(load_home_type_model, path)
         except ModelError as err:
             self.model_error = err
             # The user has to act (a file, or the options): say so under Repairs too.
             async_create_model_issue(self.hass, err, option)
-            if path is not None:
-                self._model_file = await self.hass.async_add_executor_job(
-                    model_file_signature, path)
+            if signature is not None:
+                self._model_file = signature
             raise
         if self.model is not None and model.version != self.model.version:
             LOGGER.info("Model %s replaces %s", model.version, self.model.version)

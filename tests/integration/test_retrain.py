@@ -8,24 +8,31 @@ leaves the model in use -- as does a model file broken by hand.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
+from custom_components.home_type import coordinator as coordinator_module
 from custom_components.home_type.const import (
     CONF_HISTORY_DAYS,
     CONF_MODEL_PATH,
     DOMAIN,
     UPDATE_INTERVAL,
 )
+from custom_components.home_type.core.model import HomeTypeModel
+from custom_components.home_type.helpers import load_home_type_model
 from tests.models import make_model
 from trainer.publish import (
     EXIT_BELOW_THRESHOLDS,
@@ -141,3 +148,57 @@ async def test_a_broken_new_file_is_logged_once(
     still = [r for r in caplog.records if "still using model A-1" in r.getMessage()]
     assert len(still) == 1 and "SHA-256 does not match" in still[0].getMessage()
     assert running_on_a.runtime_data.model_error is not None
+
+
+async def test_a_model_published_while_being_read_is_picked_up(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """``publish`` empties the slot before it renames the new model in; a check that reads the
+    slot in that gap fails, and the model that lands a moment later must still be loaded."""
+    slot = config_dir / FOLDER / MODEL_NAME
+    slot.unlink()  # publish has moved A away ...
+    reads: list[Path] = []
+
+    def read_then_publish_lands(path: Path) -> HomeTypeModel:
+        reads.append(path)
+        try:
+            return load_home_type_model(path)
+        finally:
+            if len(reads) == 1:  # ... and renames B in just after the read
+                publish(make_model(tmp_path / "b", "B-1"), config_dir / FOLDER, Thresholds())
+
+    with patch.object(coordinator_module, "load_home_type_model", read_then_publish_lands):
+        for _ in range(2):
+            freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(reads) == 2
+    assert sensor_version(hass) == "B-1"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "model") is None
+
+
+async def test_overlapping_loads_end_on_the_newest_model(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path
+) -> None:
+    """A slow load of B must not finish after, and undo, a load of the C published meanwhile."""
+    coordinator = running_on_a.runtime_data
+    publish(make_model(tmp_path / "b", "B-1"), config_dir / FOLDER, Thresholds())
+    first_read, let_first_finish = threading.Event(), threading.Event()
+
+    def slow_first_read(path: Path) -> HomeTypeModel:
+        model = load_home_type_model(path)
+        if not first_read.is_set():
+            first_read.set()
+            let_first_finish.wait(10)
+        return model
+
+    with patch.object(coordinator_module, "load_home_type_model", slow_first_read):
+        slow = hass.async_create_task(coordinator.async_load_model())
+        await hass.async_add_executor_job(first_read.wait, 10)
+        publish(make_model(tmp_path / "c", "C-1"), config_dir / FOLDER, Thresholds())
+        fast = hass.async_create_task(coordinator.async_load_model())
+        await asyncio.sleep(0.05)  # without one load at a time, C would be in before B ends
+        let_first_finish.set()
+        await asyncio.gather(slow, fast)
+    assert coordinator.model is not None and coordinator.model.version == "C-1"
