@@ -45,7 +45,7 @@ from sqlalchemy import func, select
 from .activity import ROWS_PER_FETCH, _metadata_ids, async_activity_summary
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY
-from .core.atomic import atomic_write_bytes
+from .core.atomic import atomic_create_bytes
 from .core.classify import Classification, classify
 from .core.snapshot import (
     Area,
@@ -295,7 +295,10 @@ async def async_build_export(
         classification = await hass.async_add_executor_job(
             classify, home, summary, coordinator.model
         )
-    return (anonymize(home) if anonymized else home), classification
+    if anonymized:
+        # Every event's state is looked at: a million for a large home's 90 days.
+        home = await hass.async_add_executor_job(anonymize, home)
+    return home, classification
 
 
 def write_export(snapshot: HomeSnapshot, path: Path) -> Path:
@@ -305,6 +308,4 @@ def write_export(snapshot: HomeSnapshot, path: Path) -> Path:
     holds the user's own files, and an export never overwrites one.
     """
     data = dumps_snapshot(snapshot, compress=path.name.endswith(".gz"))
-    if path.exists():
-        raise FileExistsError(path)
-    return atomic_write_bytes(path, data)
+    return atomic_create_bytes(path, data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest.mock import patch
@@ -37,7 +38,7 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from custom_components.home_type.export import read_events
+from custom_components.home_type.export import anonymize, read_events
 from custom_components.home_type.snapshot import async_read_home
 from tests.conftest import run_trainer
 from trainer.dataset import as_home, window_summary
@@ -194,6 +195,22 @@ async def test_default_name_and_nothing_else_written(
     assert second["path"].endswith("home_type_export_2025-03-15_130001.json.gz")
 
 
+async def test_anonymising_runs_outside_the_event_loop(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Renaming looks at every event (a million for a big home's 90 days): not in the loop."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    threads: list[int] = []
+
+    def anonymize_noting_the_thread(home: HomeSnapshot) -> HomeSnapshot:
+        threads.append(threading.get_ident())
+        return anonymize(home)
+
+    with patch("custom_components.home_type.export.anonymize", anonymize_noting_the_thread):
+        await export(hass, entry.entry_id)
+    assert threads and threading.get_ident() not in threads
+
+
 async def test_structure_only(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
 ) -> None:
@@ -281,7 +298,7 @@ async def test_unwritable_location(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
 ) -> None:
     """A write that fails half-way leaves nothing behind and says why, translated."""
-    with patch("custom_components.home_type.core.atomic.os.replace",
+    with patch("custom_components.home_type.core.atomic.os.link",
                side_effect=OSError(28, "No space left on device")), \
             pytest.raises(HomeAssistantError) as err:
         await export(hass, mock_config_entry.entry_id, filename="home.json.gz")

@@ -8,6 +8,7 @@ makes the write all-or-nothing on every POSIX file system and on Windows.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -47,3 +48,35 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return target
+
+
+#: errno values of file systems that have no hard links (FAT, exFAT, some network shares).
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
+
+
+def atomic_create_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` all-or-nothing, and only if no file is there.
+
+    :class:`FileExistsError` if ``path`` exists -- also when another writer created it while
+    this one was writing: the complete file is linked to its name, which the system refuses
+    atomically when the name is taken (a check before a rename could not promise that).
+    """
+    target = Path(path)
+    tmp = write_temp_beside(target, data)
+    try:
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise
+        except OSError as err:
+            if err.errno not in _NO_HARD_LINKS:
+                raise
+            # No hard links here: check, then rename -- a race remains only on such systems.
+            if target.exists():
+                raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+            os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return target
+

@@ -1,0 +1,73 @@
+"""Atomic writes: all or nothing, and a create that never replaces a file."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+
+from custom_components.home_type.core import atomic
+from custom_components.home_type.core.atomic import atomic_create_bytes
+
+
+def test_create_writes_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "home.json"
+    assert atomic_create_bytes(target, b"{}") == target
+    assert target.read_bytes() == b"{}"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_create_never_replaces_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "home.json"
+    target.write_bytes(b"mine")
+    with pytest.raises(FileExistsError):
+        atomic_create_bytes(target, b"{}")
+    assert target.read_bytes() == b"mine"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_create_loses_to_a_file_that_appears_just_before_the_name_is_taken(
+    tmp_path: Path,
+) -> None:
+    """Another writer may create the file at any moment, up to the very call that would give
+    ours its name (the gap a check before a rename leaves open): that file is kept."""
+    target = tmp_path / "home.json"
+    link, replace = os.link, os.replace
+
+    def another_writer_first(real: Callable[[str | Path, str | Path], None]
+                             ) -> Callable[[str | Path, str | Path], None]:
+        def call(source: str | Path, destination: str | Path) -> None:
+            target.write_bytes(b"the other export")
+            real(source, destination)
+        return call
+
+    with patch.object(atomic.os, "link", another_writer_first(link)), \
+            patch.object(atomic.os, "replace", another_writer_first(replace)), \
+            pytest.raises(FileExistsError):
+        atomic_create_bytes(target, b"{}")
+    assert target.read_bytes() == b"the other export"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("code", [errno.EPERM, errno.EOPNOTSUPP])
+def test_create_without_hard_links(tmp_path: Path, code: int) -> None:
+    """FAT and some network shares have no hard links: check, then rename."""
+    target = tmp_path / "home.json"
+    with patch.object(atomic.os, "link", side_effect=OSError(code, "not here")):
+        atomic_create_bytes(target, b"{}")
+        with pytest.raises(FileExistsError):
+            atomic_create_bytes(target, b"[]")
+    assert target.read_bytes() == b"{}"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_create_reports_other_errors_and_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "home.json"
+    with patch.object(atomic.os, "link", side_effect=OSError(errno.ENOSPC, "disk full")), \
+            pytest.raises(OSError, match="disk full"):
+        atomic_create_bytes(target, b"{}")
+    assert list(tmp_path.iterdir()) == []
