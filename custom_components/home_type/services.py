@@ -11,7 +11,12 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
@@ -66,6 +71,23 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeTypeConfigEntry:
     return entry
 
 
+async def _async_check_admin(call: ServiceCall) -> None:
+    """Refuse a call made by a user who is not an administrator.
+
+    Writing into the configuration folder and swapping the model are an administrator's acts,
+    as for Home Assistant's own admin actions. Its ``async_register_admin_service`` cannot
+    return a response before 2026, so the same check is made here. Calls with no user
+    (automations, scripts) pass, as they do there.
+    """
+    if not call.context.user_id:
+        return
+    user = await call.hass.auth.async_get_user(call.context.user_id)
+    if user is None:
+        raise UnknownUser(context=call.context)
+    if not user.is_admin:
+        raise Unauthorized(context=call.context)
+
+
 async def _async_classify(call: ServiceCall) -> ServiceResponse:
     """Classify the home now, refresh the sensor, and return the result."""
     coordinator = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID]).runtime_data
@@ -91,6 +113,7 @@ async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
 
     A file that cannot be used is refused with its reason and the model in use stays.
     """
+    await _async_check_admin(call)
     coordinator = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID]).runtime_data
     previous = coordinator.model.version if coordinator.model is not None else None
     try:
@@ -107,6 +130,7 @@ async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
 
 async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
     """Write the live home, with its window's history, as a home file in the config folder."""
+    await _async_check_admin(call)
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     config_dir = hass.config.config_dir

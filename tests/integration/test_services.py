@@ -1,4 +1,5 @@
-"""The ``home_type.classify`` action: its response, the sensor it refreshes, its errors."""
+"""The ``home_type.classify`` action: its response, the sensor it refreshes, its errors; and
+who may call the actions."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from unittest.mock import patch
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant, ServiceResponse
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -133,3 +139,28 @@ async def test_classify_unexpected_error(
         await classify(hass, mock_config_entry.entry_id)
     assert err.value.translation_key == "classify_failed"
     assert "boom" in str(err.value)
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("action", ["reload_model", "export_snapshot"])
+async def test_model_and_file_actions_are_for_administrators(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path,
+    hass_admin_user: MockUser, hass_read_only_user: MockUser, action: str,
+) -> None:
+    """Swapping the model and writing into the configuration folder: administrators (and
+    automations, which have no user) only; reading the answer stays open to every user."""
+    data = {"config_entry_id": mock_config_entry.entry_id}
+
+    async def call(service: str, user_id: str) -> ServiceResponse:
+        return await hass.services.async_call(
+            DOMAIN, service, data, blocking=True, return_response=True,
+            context=Context(user_id=user_id))
+
+    before = set(config_dir.iterdir())
+    with pytest.raises(Unauthorized):
+        await call(action, hass_read_only_user.id)
+    with pytest.raises(UnknownUser):
+        await call(action, "no-such-user")
+    assert set(config_dir.iterdir()) == before
+    assert await call(action, hass_admin_user.id)
+    assert await call(SERVICE_CLASSIFY, hass_read_only_user.id)
