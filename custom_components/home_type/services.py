@@ -76,8 +76,8 @@ async def _async_check_admin(call: ServiceCall) -> None:
 
     Writing into the configuration folder and swapping the model are an administrator's acts,
     as for Home Assistant's own admin actions. Its ``async_register_admin_service`` cannot
-    return a response before 2026, so the same check is made here. Calls with no user
-    (automations, scripts) pass, as they do there.
+    return a response before 2026, so the same check is made here. A call with no user (an
+    automation triggered by a state or a time) passes, as it does there.
     """
     if not call.context.user_id:
         return
@@ -96,7 +96,7 @@ async def _async_classify(call: ServiceCall) -> ServiceResponse:
         error = coordinator.last_exception
         if isinstance(error, HomeAssistantError) and error.translation_key:
             raise HomeAssistantError(
-                translation_domain=DOMAIN,
+                translation_domain=error.translation_domain,
                 translation_key=error.translation_key,
                 translation_placeholders=error.translation_placeholders,
             ) from error
@@ -184,7 +184,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_CLASSIFY,
         _async_classify,
         schema=SERVICE_CLASSIFY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
+        # Not ONLY: it updates the sensor, so a dashboard button may call it for that alone.
+        supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,

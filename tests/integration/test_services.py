@@ -51,13 +51,16 @@ async def test_classify_returns_the_result(
 
 
 @pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("with_response", [True, False])
 async def test_classify_refreshes_the_sensor(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
+    with_response: bool,
 ) -> None:
-    """A home that gained history since the last refresh is classified anew, at once."""
+    """A home that gained history since the last refresh is classified anew, at once -- also
+    by a call that asks for no response (a dashboard button)."""
     assert hass.states.get("sensor.home_type").state == "apartment"
     entity_registry.async_get_or_create(
         "light", FIXTURE_PLATFORM, "hall", suggested_object_id="hall"
@@ -68,10 +71,15 @@ async def test_classify_refreshes_the_sensor(
     await async_wait_recording_done(hass)
     freezer.tick(timedelta(hours=2))  # more than the hour that counts as history at all
 
-    response = await classify(hass, mock_config_entry.entry_id)
-    assert response["method"] == "history"
-    assert response["home_type"] == "single_family_house"
-    assert response["confidence"] == max(HISTORY_PROBABILITIES)
+    if with_response:
+        response = await classify(hass, mock_config_entry.entry_id)
+        assert response["method"] == "history"
+        assert response["home_type"] == "single_family_house"
+        assert response["confidence"] == max(HISTORY_PROBABILITIES)
+    else:
+        assert await hass.services.async_call(
+            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": mock_config_entry.entry_id},
+            blocking=True) is None
     assert hass.states.get("sensor.home_type").state == "single_family_house"
 
 
