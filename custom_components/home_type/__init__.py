@@ -48,9 +48,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:
-    """Unload a config entry; its model issue goes with it (set-up raises it again if due)."""
-    async_delete_model_issue(hass)
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a config entry; its model issue goes with it (set-up raises it again if due).
+
+    The coordinator is stopped before the issue is deleted, so a model check that is still
+    reading the file cannot raise the issue again for an entry that is gone.
+    """
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_shutdown()
+        async_delete_model_issue(hass)
+    return unloaded
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> None:

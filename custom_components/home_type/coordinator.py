@@ -62,6 +62,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self.model_error: ModelError | None = None
         self._model_file: ModelFileSignature | None = None
         self._model_lock = asyncio.Lock()
+        self._unloaded = False
 
     @property
     def history_days(self) -> int:
@@ -99,8 +100,10 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             model = await self.hass.async_add_executor_job(load_home_type_model, path)
         except ModelError as err:
             self.model_error = err
-            # The user has to act (a file, or the options): say so under Repairs too.
-            async_create_model_issue(self.hass, err, option)
+            # The user has to act (a file, or the options): say so under Repairs too -- unless
+            # the entry was unloaded while this read ran (its issue is gone with it).
+            if not self._unloaded:
+                async_create_model_issue(self.hass, err, option)
             if signature is not None:
                 self._model_file = signature
             raise
@@ -109,6 +112,11 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self.model, self.model_error, self._model_file = model, None, signature
         async_delete_model_issue(self.hass)
         return model
+
+    async def async_shutdown(self) -> None:
+        """Stop for good; a model check still running must not raise the repair issue anew."""
+        self._unloaded = True
+        await super().async_shutdown()
 
     async def _async_pick_up_new_model(self) -> None:
         """Load the model file again if it changed since it was loaded (published anew)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from homeassistant.const import STATE_UNAVAILABLE
@@ -11,8 +13,16 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.home_type import coordinator as coordinator_module
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
-from custom_components.home_type.core.model import dumps_bundle, sha256_line, sha256_path
+from custom_components.home_type.core.model import (
+    HomeTypeModel,
+    ModelError,
+    dumps_bundle,
+    sha256_line,
+    sha256_path,
+)
+from custom_components.home_type.helpers import load_home_type_model
 from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL
 
 from .common import model_bundle, write_model
@@ -159,4 +169,29 @@ async def test_issue_goes_with_the_entry(
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
     assert await hass.config_entries.async_remove(entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+
+
+async def test_no_issue_from_a_check_that_outlives_its_entry(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+) -> None:
+    """A model check still reading a broken file when the entry is removed must not raise
+    the issue again: nothing would ever delete it."""
+    model = write_model(config_dir / MODEL_OPTION)
+    entry = await _set_up(hass, MODEL_OPTION)
+    model.write_bytes(model.read_bytes()[:-10])  # broken by hand
+    reading, finish = threading.Event(), threading.Event()
+
+    def slow_load(path: Path) -> HomeTypeModel:
+        reading.set()
+        finish.wait(10)
+        return load_home_type_model(path)
+
+    with patch.object(coordinator_module, "load_home_type_model", slow_load):
+        check = hass.async_create_task(entry.runtime_data.async_load_model())
+        await hass.async_add_executor_job(reading.wait, 10)
+        assert await hass.config_entries.async_remove(entry.entry_id)
+        finish.set()
+        with pytest.raises(ModelError):
+            await check
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
