@@ -640,7 +640,9 @@ from . import pipeline_command  # noqa: E402, F401
 def main() -> None:
     """Entry point: run the app and turn user errors into one clean line."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer does not exit: it turns Ctrl-C during a command into
+        # Exit(130), and any Exit into a returned code (0 after --help), which must be passed on.
+        code = app(standalone_mode=False)
     except UserError as err:
         console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         sys.exit(err.exit_code)
@@ -657,3 +659,7 @@ def main() -> None:
             show()
             sys.exit(getattr(err, "exit_code", EXIT_USAGE))
         raise
+    if code == EXIT_INTERRUPTED:
+        console.print("interrupted", highlight=False)
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import joblib
@@ -26,7 +28,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import iter_home_files
-from tests.conftest import ROOT, run_trainer
+from tests.conftest import _AS_FROM_A_TERMINAL, ROOT, run_trainer
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
 
 
@@ -278,3 +280,25 @@ def test_train_bad_inputs(tmp_path: Path) -> None:
                         str(tmp_path / "m.pkl"))
     assert empty.returncode == 2 and "no home files" in empty.stderr
     assert "Traceback" not in missing.stderr + empty.stderr
+
+
+def test_ctrl_c_stops_training_with_130_and_leaves_no_file(trained_model: Path,
+                                                           tmp_path: Path) -> None:
+    """typer turns Ctrl-C inside a command into a returned 130, which main() must pass on."""
+    output = tmp_path / "out"
+    # One worker: no joblib worker processes, which the terminal's SIGINT would reach as well.
+    process = subprocess.Popen(
+        [sys.executable, "-c", _AS_FROM_A_TERMINAL, "train", "--synthetic-homes",
+         str(trained_model.parent.parent / "train"), "--output", str(output / "m.pkl"),
+         "--copies", "2", "--jobs", "1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not output.is_dir():  # made when the work starts
+        time.sleep(0.02)
+    time.sleep(0.5)  # into the reading of the homes (the whole run takes over 10 s)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in stderr
+    assert list(output.iterdir()) == []  # no model, hash, joblib, results or temporary file
