@@ -1,5 +1,14 @@
 """``python -m trainer``: the trainer's command line."""
 
-from trainer.cli import main
+import sys
 
-main()
+# Importing the command line (numpy, scipy, rich, typer …) takes about a second, before main()
+# can catch anything: Ctrl-C then must still end in one line and 130, not an import traceback.
+# 130 is trainer.cli.EXIT_INTERRUPTED, written out because that module may not be loaded yet.
+try:
+    from trainer.cli import main
+
+    main()
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)

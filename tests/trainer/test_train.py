@@ -302,3 +302,24 @@ def test_ctrl_c_stops_training_with_130_and_leaves_no_file(trained_model: Path,
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in stderr
     assert list(output.iterdir()) == []  # no model, hash, joblib, results or temporary file
+
+
+def test_ctrl_c_while_the_command_line_loads(tmp_path: Path) -> None:
+    """Ctrl-C before main() runs (numpy, scipy, typer still importing): one line, not a trace.
+
+    The interrupt is raised at the import of typer, the first big import of trainer.cli, so the
+    test does not depend on timing.
+    """
+    ctrl_c_at_import = (
+        "import runpy, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "class CtrlC:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        "            signal.raise_signal(signal.SIGINT)\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        "runpy.run_module('trainer', run_name='__main__', alter_sys=True)\n")
+    result = subprocess.run([sys.executable, "-c", ctrl_c_at_import, "verify"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "interrupted\n"
