@@ -357,26 +357,62 @@ def evaluate(
         predictor = load_model(model)
     except ModelError as err:
         raise UserError(str(err)) from None
+    results_file = results_path_for(model)
+    # Read before the evaluation: a broken results file must not cost a whole run to find out.
+    results, not_stored = _results_to_update(results_file, predictor.version) if write else (
+        None, None)
     with progress_bar() as progress:
         try:
             evaluation, _ = evaluate_model(predictor, homes, jobs, _task_progress(progress))
         except DatasetError as err:
             raise UserError(str(err)) from None
-    trained_on = set(predictor.info.get("training_data", {}).get("seeds", []))
-    if trained_on & set(evaluation["data"]["seeds"]):
-        console.print(f"[yellow]warning:[/yellow] {homes} shares a seed with the training "
-                      "homes; these figures are not on unseen homes")
+    trained_on = {str(seed) for seed in predictor.info.get("training_data", {}).get("seeds", [])}
+    shared = sorted(trained_on & {str(seed) for seed in evaluation["data"]["seeds"]})
+    if shared:
+        console.print(f"[yellow]warning:[/yellow] {homes} shares a seed ({', '.join(shared)}) "
+                      "with the training homes; these figures are not on unseen homes",
+                      highlight=False, soft_wrap=True)
+        # Stored, they would pass for figures on unseen homes (publish trusts the file).
+        not_stored = not_stored or f"{homes} shares a seed with the training homes"
     out.print(summary_table(f"{predictor.version} on {homes}", evaluation["by_window"]))
     if "10d" in evaluation["by_window"]:
         out.print(class_table("10-day history: per class and confusion matrix",
                               evaluation["by_window"]["10d"]))
-    results_file = results_path_for(model)
-    if write and results_file.exists():
-        results = json.loads(results_file.read_text())
-        if results.get("model_version") == predictor.version:
-            results["evaluation"] = evaluation
-            write_results(results_file, results)
-            console.print(f"updated {results_file}")
+    if not write:
+        return
+    if results is None or not_stored:
+        console.print(f"nothing stored in {results_file}: {not_stored}", highlight=False,
+                      soft_wrap=True)
+        return
+    results["evaluation"] = evaluation
+    write_results(results_file, results)
+    console.print(f"updated {results_file}")
+
+
+def _results_to_update(path: Path, version: str) -> tuple[dict[str, object] | None, str | None]:
+    """The results file evaluate may update, or why it will store nothing in it.
+
+    A missing file or one of another model is no error (the figures are still shown); a file
+    that cannot be read or parsed is, since writing over it would hide a problem.
+    """
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None, "no such file (train writes it beside the model)"
+    except OSError as err:
+        raise UserError(f"{path}: cannot read it ({err.strerror}); --no-write skips "
+                        "it") from None
+    try:
+        results = json.loads(text)
+    except ValueError as err:
+        raise UserError(f"{path}: not a results file ({err}); fix or remove it, or use "
+                        "--no-write") from None
+    if not isinstance(results, dict):
+        raise UserError(f"{path}: not a results file; fix or remove it, or use --no-write")
+    if results.get("model_version") != version:
+        return None, (f"it describes model {results.get('model_version')}, not this model "
+                      f"{version}")
+    return results, None
 
 
 DEFAULT_CURVE = Path("docs/learning_curve.json")

@@ -247,17 +247,69 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
 
 def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path / "m")
-    (tmp_path / "m" / "home_type_classifier_results.json").write_text(
-        json.dumps(results_of(trained_model)))
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    results_file.write_text(json.dumps(results_of(trained_model)))
     result = run_trainer("evaluate", "--model", str(model), "--homes",
                          str(trained_model.parent.parent / "eval"))
     assert result.returncode == 0, result.stderr
     assert "10d" in result.stdout and "accuracy" in result.stdout
-    updated = json.loads((tmp_path / "m" / "home_type_classifier_results.json").read_text())
+    assert f"updated {results_file}" in result.stderr
+    updated = json.loads(results_file.read_text())
     assert updated["evaluation"]["model_version"] == load_model(model).version
+
+
+def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
+                                                          tmp_path: Path) -> None:
+    """Such figures would pass for figures on unseen homes, and publish trusts the file."""
+    model = copy_model(trained_model, tmp_path / "m")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    results_file.write_text(json.dumps(results_of(trained_model)))
+    before = results_file.read_bytes()
     same_seed = run_trainer("evaluate", "--model", str(model), "--homes",
-                            str(trained_model.parent.parent / "train"), "--no-write")
-    assert same_seed.returncode == 0 and "shares a seed" in same_seed.stderr
+                            str(trained_model.parent.parent / "train"))
+    assert same_seed.returncode == 0, same_seed.stderr
+    assert "10d" in same_seed.stdout  # shown, with the warning
+    stderr = " ".join(same_seed.stderr.split())
+    assert "shares a seed (7) with the training homes" in stderr
+    assert f"nothing stored in {results_file}" in stderr and "updated" not in stderr
+    assert results_file.read_bytes() == before
+    published = run_trainer("publish", str(model), "--to", str(tmp_path / "ha"),
+                            "--min-accuracy", "0", "--min-macro-f1", "0")
+    assert published.returncode == 0, published.stderr  # still its figures on unseen homes
+
+
+def test_evaluate_checks_the_results_file_first(trained_model: Path, tmp_path: Path) -> None:
+    model = copy_model(trained_model, tmp_path / "m")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    results_file.write_text("{not json")
+    # No such homes: the results file is refused before any evaluation starts.
+    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    assert broken.returncode == 2
+    assert broken.stderr.startswith(f"error: {results_file}: not a results file")
+    assert "--no-write" in broken.stderr and "Traceback" not in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
+    assert results_file.read_text() == "{not json"
+    ignored = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                          "--no-write")
+    assert ignored.returncode == 2 and "no such folder" in ignored.stderr
+
+
+def test_evaluate_says_why_nothing_was_stored(trained_model: Path, tmp_path: Path) -> None:
+    model = copy_model(trained_model, tmp_path / "m")
+    homes = str(trained_model.parent.parent / "eval")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    missing = run_trainer("evaluate", "--model", str(model), "--homes", homes)
+    assert missing.returncode == 0, missing.stderr
+    assert f"nothing stored in {results_file}: no such file" in " ".join(missing.stderr.split())
+    assert not results_file.exists()
+    other = results_of(trained_model) | {"model_version": "2020.01.01-0000"}
+    results_file.write_text(json.dumps(other))
+    foreign = run_trainer("evaluate", "--model", str(model), "--homes", homes)
+    assert foreign.returncode == 0, foreign.stderr
+    assert "describes model 2020.01.01-0000, not this model" in " ".join(foreign.stderr.split())
+    assert json.loads(results_file.read_text()) == other
+    quiet = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--no-write")
+    assert quiet.returncode == 0 and "stored" not in quiet.stderr
 
 
 def test_train_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
