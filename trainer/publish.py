@@ -9,7 +9,8 @@ things the plain ``cp`` of a file does not:
   were checked are the bytes that are copied. ``--force`` never skips this.
 * **Only a good enough model goes out.** Its ``_results.json`` must describe this very model and
   its 10-day figures (evaluation homes of another seed, else the held-out homes) must reach the
-  thresholds. ``--force`` skips only this check.
+  thresholds; figures on evaluation homes of a training seed are refused, as they are not on
+  unseen homes. ``--force`` skips only this check.
 * **No crash leaves a model beside another model's hash.** Model and hash are two files, and two
   renames are never atomic together. So every new file is first staged complete under a hidden
   temporary name in the destination folder, and the switch runs in an order in which each slot
@@ -83,6 +84,8 @@ class Candidate:
     data: bytes
     version: str
     results: bytes | None
+    #: Seeds of the homes it was trained on, from the verified bundle (not the results file).
+    training_seeds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,10 @@ def read_candidate(model: Path) -> Candidate:
         results = results_file.read_bytes()
     except OSError:  # missing or unreadable: publish then says there are no figures to check
         results = None
-    return Candidate(data=data, version=predictor.version, results=results)
+    training_data = predictor.info.get("training_data")
+    seeds = training_data.get("seeds", []) if isinstance(training_data, dict) else []
+    return Candidate(data=data, version=predictor.version, results=results,
+                     training_seeds=frozenset(str(seed) for seed in seeds))
 
 
 def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> str:
@@ -137,12 +143,22 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
             section, where = results.get("holdout"), "held-out homes"
         window = section["by_window"][THRESHOLD_WINDOW]
         accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
+        # Evaluation figures count only on homes of other seeds: the model's own training
+        # seeds (from the verified bundle) and those its results file names.
+        trained_on = candidate.training_seeds | {
+            str(seed) for seed in (results.get("training_data") or {}).get("seeds", [])}
+        shared = (sorted(trained_on & {str(seed) for seed in section["data"]["seeds"]})
+                  if where == "evaluation homes" else [])
     except (ValueError, TypeError, KeyError, AttributeError) as err:
         raise refuse(f"{results_file.name} is not a results file with {THRESHOLD_WINDOW} "
-                     f"figures ({type(err).__name__}: {err})") from None
+                     f"figures and their homes' seeds ({type(err).__name__}: {err})") from None
     if version != candidate.version:
         raise refuse(f"{results_file.name} describes model {version}, not this model "
                      f"{candidate.version}")
+    if shared:
+        raise refuse(f"{results_file.name} scores it on evaluation homes of its training seed "
+                     f"{', '.join(shared)}, not on unseen homes (evaluate it on homes of "
+                     "another seed)")
     figures = f"accuracy {accuracy:.3f}, macro F1 {macro_f1:.3f} on {where} (10-day history)"
     short = [f"{name} {value:.3f} < {flag} {limit:.2f}" for name, value, flag, limit in (
         ("accuracy", accuracy, "--min-accuracy", thresholds.min_accuracy),

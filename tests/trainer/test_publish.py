@@ -127,6 +127,15 @@ def _other_results(model: Path) -> None:
     results_path_for(model).write_text(json.dumps(results))
 
 
+def _scored_on_a_training_seed(model: Path, *, keep_training_data: bool = True) -> None:
+    """Figures measured on homes of seed 42, the bundled model's training seed."""
+    results = json.loads(results_path_for(model).read_text())
+    results["evaluation"]["data"]["seeds"] = ["42", "1042"]
+    if not keep_training_data:  # the verified bundle still names its training seeds
+        del results["training_data"]
+    results_path_for(model).write_text(json.dumps(results))
+
+
 @pytest.mark.parametrize(("spoil", "flags", "exit_code", "reason"), [
     (_tampered, [], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
     (_tampered, ["--force"], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
@@ -139,11 +148,16 @@ def _other_results(model: Path) -> None:
     (_other_results, [], EXIT_BELOW_THRESHOLDS, "describes model 2020.01.01-0000"),
     (lambda m: results_path_for(m).write_text('{"evaluation": {"by_window": {}}}'), [],
      EXIT_BELOW_THRESHOLDS, "is not a results file with 10d figures"),
+    (_scored_on_a_training_seed, [], EXIT_BELOW_THRESHOLDS,
+     "scores it on evaluation homes of its training seed 42, not on unseen homes"),
+    (lambda m: _scored_on_a_training_seed(m, keep_training_data=False), [],
+     EXIT_BELOW_THRESHOLDS, "evaluation homes of its training seed 42"),
     (None, ["--min-accuracy", "0.95"], EXIT_BELOW_THRESHOLDS,
      "accuracy 0.900 < --min-accuracy 0.95 on evaluation homes (10-day history)"),
     (None, ["--min-macro-f1", "0.91"], EXIT_BELOW_THRESHOLDS, "macro F1 0.900 < --min-macro-f1"),
 ], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
-        "results-of-another-model", "results-without-figures", "accuracy", "macro-f1"])
+        "results-of-another-model", "results-without-figures", "scored-on-a-training-seed",
+        "training-seed-from-the-bundle", "accuracy", "macro-f1"])
 def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish, spoil,
                                                        flags: list[str], exit_code: int,
                                                        reason: str) -> None:
