@@ -1,14 +1,24 @@
-"""``python -m trainer``: the trainer's command line."""
+"""``python -m trainer`` and the ``home-type-trainer`` command: the trainer's command line."""
 
 import sys
 
-# Importing the command line (numpy, scipy, rich, typer …) takes about a second, before main()
-# can catch anything: Ctrl-C then must still end in one line and 130, not an import traceback.
-# 130 is trainer.cli.EXIT_INTERRUPTED, written out because that module may not be loaded yet.
-try:
-    from trainer.cli import main
 
-    main()
-except KeyboardInterrupt:
-    print("interrupted", file=sys.stderr)
-    sys.exit(130)
+def run() -> None:
+    """Import the command line and run it; Ctrl-C during the import is a clean stop too.
+
+    Importing the command line (numpy, scipy, rich, typer …) takes about a second, before
+    main() can catch anything: Ctrl-C then must still end in one line and 130, not an import
+    traceback. 130 is trainer.cli.EXIT_INTERRUPTED, written out because that module may not be
+    loaded yet.
+    """
+    try:
+        from trainer.cli import main
+
+        main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

@@ -636,7 +636,8 @@ def publish(
     """Copy a verified, good enough model to where Home Assistant reads it, atomically.
 
     Refusals exit 7 (the model fails verification: missing, hash, allow-list, versions) or 8
-    (no results file, or below the thresholds), and change nothing at the destination.
+    (no results file, figures measured on homes of a training seed, or below the thresholds),
+    and change nothing at the destination.
     """
     if rollback and model is not None:
         raise UserError("--rollback restores the previous model of --to; give no MODEL with it")
