@@ -35,6 +35,7 @@ from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotErro
 from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
     DEFAULT_MIX,
+    FolderMismatch,
     GenerationError,
     HomeResult,
     make_procedural_home,
@@ -77,6 +78,14 @@ class UserError(Exception):
     def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class FolderMismatchError(UserError):
+    """``generate`` refused a folder of other homes; ``mismatch`` lets a caller advise its way."""
+
+    def __init__(self, mismatch: FolderMismatch) -> None:
+        super().__init__(str(mismatch))
+        self.mismatch = mismatch
 
 
 def progress_bar() -> Progress:
@@ -155,10 +164,12 @@ def generate(
             generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
                             settings=openai_settings(model, concurrency, rpm, tpm))
             return
+        todo = pending(jobs, output, overwrite)
         prepare_output(output)
+    except FolderMismatch as err:
+        raise FolderMismatchError(err) from None
     except GenerationError as err:
         raise UserError(str(err)) from None
-    todo = pending(jobs, overwrite)
     skipped = len(jobs) - len(todo)
     if skipped:
         console.print(f"{skipped} of {len(jobs)} homes already in {output}; "

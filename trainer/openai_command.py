@@ -37,7 +37,7 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int) -> OpenAIS
 def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                     settings: OpenAISettings, dry_run: bool, days: int) -> None:
     """Plan, check the key, run, and explain how the run ended."""
-    todo = pending(jobs, overwrite)
+    todo = pending(jobs, output, overwrite)
     if dry_run:
         _print_plan(todo, len(jobs), settings, output)
         return

@@ -1,11 +1,13 @@
 """``python -m trainer pipeline``: the whole retraining run, as the trainer container runs it.
 
-generate the training homes if missing → generate evaluation homes of another seed if missing →
-train, which scores the compiled model on the evaluation homes (the evaluate step; its figures
-land in the results file) → verify the bundle as Home Assistant loads it → publish it where
-Home Assistant reads it. Each step is the command of the same name called with the pipeline's
-settings, so its progress, figures and errors are the ones a user knows from running it alone;
-the first step that fails stops the run with that step's one-line error and exit code.
+generate the training homes if missing → generate evaluation homes of another seed if missing
+(a folder holding homes of other settings, or more homes than ``--count``, stops the run:
+training reads a whole folder) → train, which scores the compiled model on the evaluation homes
+(the evaluate step; its figures land in the results file) → verify the bundle as Home Assistant
+loads it → publish it where Home Assistant reads it. Each step is the command of the same name
+called with the pipeline's settings, so its progress, figures and errors are the ones a user
+knows from running it alone; the first step that fails stops the run with that step's one-line
+error and exit code.
 
 Every size knob also reads an environment variable, so the container's default command can be
 made small or large without changing it: ``HOME_TYPE_COUNT``, ``HOME_TYPE_DAYS``,
@@ -27,6 +29,7 @@ import typer
 from .cli import (
     DEFAULT_MODEL,
     DEFAULT_PUBLISH_DIR,
+    FolderMismatchError,
     UserError,
     app,
     console,
@@ -124,5 +127,11 @@ def pipeline(
         console.rule(f"[bold]{number}/{len(steps)} {name} {detail}", align="left")
         try:
             run()
+        except FolderMismatchError as err:
+            # generate refuses a folder of other homes (train would read them all); the advice
+            # is the pipeline's, which has no --overwrite or --output.
+            raise UserError(f"step {number}/{len(steps)} ({name}): {err.mismatch.reason}: delete "
+                            f"{err.mismatch.folder} to generate it anew with these settings, or "
+                            "pass another --data", err.exit_code) from None
         except UserError as err:
             raise UserError(f"step {number}/{len(steps)} ({name}): {err}", err.exit_code) from None

@@ -301,6 +301,38 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir()), "nothing written for a usage error"
 
 
+def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) -> None:
+    """Homes of another seed, length or count in --data stop the run before training on them."""
+    data, model, to = tmp_path / "data", tmp_path / "model.pkl", tmp_path / "published"
+    args = ["pipeline", "--count", "3", "--days", "1", "--seed", "42", "--backend", "procedural",
+            "--data", str(data), "--model", str(model), "--to", str(to)]
+    homes = data / "synthetic_homes"
+    made = run_trainer("generate", "--count", "5", "--days", "2", "--seed", "5",
+                       "--output", str(homes))
+    assert made.returncode == 0, made.stderr
+    result = run_trainer(*args)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: step 1/5 (generate): {homes} holds 5 homes of seed 5, 2 days; these flags ask "
+        f"for 3 homes of seed 42, 1 days: delete {homes} to generate it anew with these "
+        "settings, or pass another --data")
+    assert not model.exists() and not to.exists()
+    assert len(list(homes.iterdir())) == 5
+    # Homes of these very settings, and more of them than --count: also refused (the step
+    # planned 3; training reads every home in the folder).
+    shutil.rmtree(homes)
+    evaluation = data / "synthetic_homes_eval"
+    for count, seed, folder in (("3", "42", homes), ("4", "1042", evaluation)):
+        assert run_trainer("generate", "--count", count, "--days", "1", "--seed", seed,
+                           "--mix", EQUAL_MIX, "--output", str(folder)).returncode == 0
+    result = run_trainer(*args, "--mix", EQUAL_MIX)
+    assert result.returncode == 2, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: step 2/5 (generate): {evaluation} holds 4 homes; these "
+                           "flags ask for 3 homes"), last
+    assert not model.exists()
+
+
 def test_readme_documents_the_container_and_its_knobs() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Retrain with the trainer container"):]

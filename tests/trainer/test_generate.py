@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 from collections import Counter
 from datetime import date
@@ -20,10 +22,12 @@ from trainer.generate.design import OUTDOOR_KINDS
 from trainer.generate.procedural import design_home
 from trainer.generate.runner import (
     DEFAULT_MIX,
+    FolderMismatch,
     GenerationError,
     allocate_labels,
     home_rng,
     parse_mix,
+    pending,
     plan_jobs,
 )
 from trainer.generate.simulate import run_simulation
@@ -234,6 +238,85 @@ def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
     assert "nothing to do" in nothing.stderr
     forced = run_trainer(*args, "--overwrite")
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
+
+
+@pytest.mark.slow
+def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -> None:
+    """A file name that exists is not a finished home of these flags: each difference is named."""
+    args = ["generate", "--count", "3", "--days", "2", "--seed", "1", "--output", str(tmp_path)]
+    assert run_trainer(*args).returncode == 0
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
+    expected = {
+        ("--days", "10"): "holds homes of 2 days; these flags ask for homes of 10 days: pass "
+                          "--overwrite to regenerate them, or pass another --output",
+        ("--seed", "99", "--days", "10"): "holds homes of seed 1, 2 days; these flags ask for "
+                                          "homes of seed 99, 10 days",
+        ("--mix", "studio=1"): "holds homes labelled for another --count or --mix",
+        ("--count", "5"): "holds homes labelled for another --count or --mix",
+        ("--count", "2"): "holds 3 homes; these flags ask for 2 homes: remove home_003.json.gz "
+                          "(1 home file these flags do not plan), or pass another --output",
+        ("--backend", "openai", "--dry-run"): "holds homes of the procedural backend; these "
+                                              "flags ask for homes of the openai backend",
+    }
+    for flags, message in expected.items():
+        result = run_trainer(*args, *flags)
+        assert result.returncode == 2, (flags, result.stderr)
+        assert result.stderr.startswith(f"error: {tmp_path} ") and message in result.stderr, \
+            (flags, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1 and not result.stdout
+    # Strays are refused even with --overwrite: training would read them.
+    stray = run_trainer(*args, "--count", "2", "--overwrite")
+    assert stray.returncode == 2 and "remove home_003.json.gz" in stray.stderr
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()} == before
+    forced = run_trainer(*args, "--seed", "99", "--overwrite")
+    assert forced.returncode == 0 and "3 homes written" in forced.stderr
+    assert "nothing to do" in run_trainer(*args, "--seed", "99").stderr
+
+
+def test_resume_keeps_only_homes_a_fresh_run_would_write(tmp_path: Path) -> None:
+    """With one label, a larger --count plans the same first homes: they are kept, and the
+    folder is byte for byte what a fresh run of the larger count writes."""
+    args = ["generate", "--days", "1", "--seed", "4", "--mix", "studio=1"]
+    assert run_trainer(*args, "--count", "2", "--output", str(tmp_path / "a")).returncode == 0
+    grown = run_trainer(*args, "--count", "3", "--output", str(tmp_path / "a"))
+    assert grown.returncode == 0 and "2 of 3 homes already" in grown.stderr
+    assert run_trainer(*args, "--count", "3", "--output", str(tmp_path / "b")).returncode == 0
+    a, b = sorted((tmp_path / "a").iterdir()), sorted((tmp_path / "b").iterdir())
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def _rewrite(path: Path, document: dict[str, object]) -> None:
+    path.write_bytes(gzip.compress(json.dumps(document).encode()))
+
+
+def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None:
+    """Files of this generator are checked from their head; any other key order is read whole,
+    and a damaged file is refused (it would otherwise pass for a finished home)."""
+    assert run_trainer("generate", "--count", "2", "--days", "1", "--seed", "3",
+                       "--output", str(tmp_path)).returncode == 0
+    jobs = plan_jobs(2, 1, 3, tmp_path)
+    first = jobs[0].path
+    document = json.loads(gzip.decompress(first.read_bytes()))
+    _rewrite(first, {"events": document.pop("events"), **document})
+    assert pending(jobs, tmp_path, overwrite=False) == []
+    _rewrite(first, {**document, "metadata": {**document["metadata"], "seed": 4}})
+    with pytest.raises(FolderMismatch, match="holds homes of seed 4; these flags ask for homes "
+                                             "of seed 3"):
+        pending(jobs, tmp_path, overwrite=False)
+    first.write_bytes(first.read_bytes()[:40])
+    with pytest.raises(FolderMismatch, match=r"damaged gzip data.*pass --overwrite"):
+        pending(jobs, tmp_path, overwrite=False)
+    assert pending(jobs, tmp_path, overwrite=True) == jobs
+
+
+def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """scripts/train re-runs generate on 200 homes of 90 days: skipping must not parse them."""
+    assert run_trainer("generate", "--count", "2", "--days", "3", "--seed", "3",
+                       "--output", str(tmp_path)).returncode == 0
+    monkeypatch.setattr("trainer.generate.runner.read_snapshot",
+                        lambda path: pytest.fail(f"read {path} in full"))
+    assert pending(plan_jobs(2, 3, 3, tmp_path), tmp_path, overwrite=False) == []
 
 
 @pytest.mark.slow

@@ -121,8 +121,8 @@ async def design_homes(api: FakeOpenAI, output: Path, *, count: int = 1,
     output.mkdir(parents=True, exist_ok=True)
     jobs = plan_jobs(count, 2, 7, output, mix or {"condo": 1}, generator="openai")
     async with make_client(settings, api_key="test-key", base_url=api.url) as client:
-        summary = await generate_homes(pending(jobs, overwrite=False), settings, client,
-                                       reporter or Recorder(), sleep=clock.sleep,
+        summary = await generate_homes(pending(jobs, output, overwrite=False), settings,
+                                       client, reporter or Recorder(), sleep=clock.sleep,
                                        clock=clock.clock)
     return jobs, summary
 
@@ -560,6 +560,21 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
                             "dry_run": True})
 
 
+def test_cli_resume_refuses_homes_of_other_flags(api: FakeOpenAI, tmp_path: Path) -> None:
+    """An LLM folder resumes only with the flags that planned it; no request is sent otherwise."""
+    args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
+    assert run_trainer(*args, env=_env(api)).returncode == 0
+    assert len(api.requests) == 2
+    again = run_trainer(*args, env=_env(api))
+    assert again.returncode == 0 and "2 of 2 homes already" in again.stderr
+    for flags in (("--days", "3"), ("--seed", "4"), ("--dry-run", "--days", "3")):
+        result = run_trainer(*args, *flags, env=_env(api))
+        assert result.returncode == 2, (flags, result.stderr)
+        assert result.stderr.startswith(f"error: {tmp_path} holds homes of ")
+        assert "pass --overwrite to regenerate them" in result.stderr
+    assert len(api.requests) == 2
+
+
 @pytest.mark.slow
 def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
         api: FakeOpenAI, tmp_path: Path) -> None:
@@ -583,9 +598,10 @@ def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
 def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path: Path) -> None:
     """LLM homes are ordinary training data: one folder of both trains the classifier.
 
-    The folder is mixed the way a user would mix it: 16 procedural homes, then the OpenAI
-    backend asked for 24, which designs only the 8 missing ones (resume). ``trainer.train``
-    lives on the classifier's branch; until it is merged this test is skipped.
+    The folder is mixed the way a user would mix it now that ``generate`` never resumes over
+    another backend's homes: 16 procedural homes, plus the last 8 of 24 the OpenAI backend
+    designed in a folder of its own. ``trainer.train`` lives on the classifier's branch; until
+    it is merged this test is skipped.
     """
     pytest.importorskip("trainer.train", reason="trainer.train (the classifier) is not on this "
                         "branch yet; this test runs once it is merged")
@@ -597,10 +613,17 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
         made = run_trainer("generate", "--count", count, "--days", "4", "--seed", seed,
                            "--mix", mix, "--output", str(folder))
         assert made.returncode == 0, made.stderr
-    llm = run_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
+    refused = run_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
+                          env=_env(api))
+    assert refused.returncode == 2 and "holds homes of the procedural backend, 4 days; these " \
+        "flags ask for homes of the openai backend, 2 days" in refused.stderr and not api.requests
+    llm_homes = tmp_path / "llm"
+    llm = run_trainer(*_generate(llm_homes, "--count", "24", "--seed", "1", "--mix", mix),
                       env=_env(api))
     assert llm.returncode == 0, llm.stderr
-    assert len(api.requests) == 8
+    assert len(api.requests) == 24
+    for path in sorted(llm_homes.iterdir())[16:]:
+        path.rename(homes / path.name)
     generators = [read_snapshot(p).metadata["generator"] for p in sorted(homes.iterdir())]
     assert generators == ["procedural"] * 16 + ["openai"] * 8
     model = tmp_path / "models" / "home_type_classifier.pkl"
