@@ -185,8 +185,13 @@ def generate(
             results.append(result)
             progress.update(task, advance=1, status=f"{result.home_id} {result.home_type}")
 
+        def waiting(running: int) -> None:
+            progress.console.print(f"interrupted: waiting for the {running} homes in progress "
+                                   "to finish (a home is written whole or not at all) …",
+                                   highlight=False)
+
         try:
-            run_jobs(todo, make_procedural_home, n_workers, done)
+            run_jobs(todo, make_procedural_home, n_workers, done, waiting)
         except KeyboardInterrupt:
             progress.stop()
             raise UserError(

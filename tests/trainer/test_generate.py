@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,8 @@ from trainer.generate.runner import (
     DEFAULT_MIX,
     FolderMismatch,
     GenerationError,
+    HomeJob,
+    HomeResult,
     allocate_labels,
     home_rng,
     parse_mix,
@@ -317,6 +320,44 @@ def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
     monkeypatch.setattr("trainer.generate.runner.read_snapshot",
                         lambda path: pytest.fail(f"read {path} in full"))
     assert pending(plan_jobs(2, 3, 3, tmp_path), tmp_path, overwrite=False) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_counts_the_homes_finished_while_it_waits(tmp_path: Path) -> None:
+    """Workers finish the homes they hold after Ctrl-C; the message counts them and says so."""
+    args = ["generate", "--count", "20", "--days", "20", "--seed", "3", "--workers", "4",
+            "--output", str(tmp_path)]
+    stderr, written = interrupt_after_first_home(args, tmp_path)
+    assert "waiting for the" in stderr and "homes in progress to finish" in stderr
+    reported = re.search(r"interrupted: (\d+) new homes written", stderr)
+    assert reported is not None and int(reported.group(1)) == len(written), stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_reports_homes_finished_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_jobs hands over the homes finished during the wait, not only those seen before."""
+    from trainer.generate import runner
+
+    jobs = plan_jobs(6, 1, 1, Path("."))
+    done: list[HomeResult] = []
+    waits: list[int] = []
+
+    def on_done(result: HomeResult) -> None:
+        done.append(result)
+        if len(done) == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_jobs(jobs, _fake_home, 2, on_done, waits.append)
+    assert len(waits) == 1 and waits[0] >= 1
+    assert len(done) > 1 and len({r.home_id for r in done}) == len(done)
+
+
+def _fake_home(job: HomeJob) -> HomeResult:
+    import time
+
+    time.sleep(0.3)
+    return HomeResult(job.home_id, job.home_type, 0, 0, 0.3)
 
 
 @pytest.mark.slow

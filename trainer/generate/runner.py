@@ -344,21 +344,39 @@ def run_jobs(
     worker: Callable[[HomeJob], HomeResult],
     workers: int,
     on_done: Callable[[HomeResult], None],
+    on_wait: Callable[[int], None] = lambda running: None,
 ) -> None:
-    """Run jobs on a process pool; Ctrl-C cancels what has not started and re-raises."""
+    """Run jobs on a process pool; Ctrl-C cancels what has not started and re-raises.
+
+    Homes already being made are finished whole (their workers ignore Ctrl-C): ``on_wait``
+    hears how many before the wait, and each of them still reaches ``on_done``, so the caller's
+    count of written homes is what is on disk.
+    """
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             on_done(worker(job))
         return
     context = multiprocessing.get_context("spawn")
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    futures: list[concurrent.futures.Future[HomeResult]] = []
+    reported: set[concurrent.futures.Future[HomeResult]] = set()
     try:
         with _workers_ignore_ctrl_c():
             # submit() starts the worker processes (up to max_workers) as it queues jobs.
             futures = [pool.submit(worker, job) for job in jobs]
         for future in concurrent.futures.as_completed(futures):
+            reported.add(future)
             on_done(future.result())
     except BaseException:
+        for future in futures:
+            future.cancel()  # fails for the homes a worker has taken: those will be written
+        running = sum(not future.done() for future in futures)
+        if running:
+            on_wait(running)
         pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            if (future not in reported and not future.cancelled()
+                    and future.exception() is None):
+                on_done(future.result())
         raise
     pool.shutdown(wait=True)
