@@ -125,7 +125,7 @@ def generate(
     mix: Annotated[str | None, typer.Option(
         help="Label mix as LABEL=WEIGHT,… (default: the original dataset's "
              + ", ".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()) + ").")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (-1: all cores).")] = -1,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Regenerate homes whose file exists (default: skip them).")] = False,
     model: Annotated[str, typer.Option(
@@ -152,6 +152,8 @@ def generate(
         raise UserError(f"--backend must be procedural or openai, not {backend!r}")
     if dry_run and backend != "openai":
         raise UserError("--dry-run plans OpenAI requests: use it with --backend openai")
+    if workers < 1 and workers != -1:
+        raise UserError(f"--workers must be at least 1, or -1 for all cores, not {workers}")
     output = output or Path("data/synthetic_homes" if backend == "procedural"
                             else "data/synthetic_homes_llm")
     try:
@@ -175,7 +177,7 @@ def generate(
         console.print(f"{skipped} of {len(jobs)} homes already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
                          "(--overwrite regenerates them)."))
-    n_workers = workers or os.cpu_count() or 1
+    n_workers = (os.cpu_count() or 1) if workers == -1 else workers
     results: list[HomeResult] = []
     began = time.perf_counter()
     with progress_bar() as progress:

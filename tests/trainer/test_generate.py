@@ -19,6 +19,7 @@ from custom_components.home_type.core.snapshot import (
     read_snapshot,
 )
 from tests.conftest import interrupt_after_first_home, run_trainer
+from trainer import cli
 from trainer.generate.design import OUTDOOR_KINDS
 from trainer.generate.procedural import design_home
 from trainer.generate.runner import (
@@ -320,6 +321,27 @@ def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
     monkeypatch.setattr("trainer.generate.runner.read_snapshot",
                         lambda path: pytest.fail(f"read {path} in full"))
     assert pending(plan_jobs(2, 3, 3, tmp_path), tmp_path, overwrite=False) == []
+
+
+def test_workers_minus_one_means_all_cores(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[int] = []
+
+    def record(jobs: list[HomeJob], worker: object, workers: int, *_: object) -> None:
+        used.append(workers)
+
+    monkeypatch.setattr(cli, "run_jobs", record)
+    monkeypatch.setattr(os, "cpu_count", lambda: 7)
+    for workers in (-1, 3):
+        cli.generate(count=2, days=1, seed=1, output=tmp_path / str(workers), workers=workers)
+    assert used == [7, 3]
+    assert "-1: all cores" in run_trainer("generate", "--help").stdout
+    for bad in ("0", "-2"):
+        result = run_trainer("generate", "--workers", bad, "--output", str(tmp_path / "x"))
+        assert result.returncode == 2
+        assert result.stderr.strip() == (f"error: --workers must be at least 1, or -1 for all "
+                                          f"cores, not {bad}")
+    assert not (tmp_path / "x").exists()
 
 
 @pytest.mark.slow
