@@ -177,6 +177,8 @@ def generate(
         console.print(f"{skipped} of {len(jobs)} homes already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
                          "(--overwrite regenerates them)."))
+    if not todo:
+        return
     n_workers = (os.cpu_count() or 1) if workers == -1 else workers
     results: list[HomeResult] = []
     began = time.perf_counter()

@@ -240,6 +240,7 @@ def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
     assert (tmp_path / "home_001.json.gz").stat().st_mtime_ns == stamp
     nothing = run_trainer(*args)
     assert "nothing to do" in nothing.stderr
+    assert "0/0" not in nothing.stderr  # no empty progress bar after "nothing to do"
     forced = run_trainer(*args, "--overwrite")
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
 
