@@ -102,8 +102,10 @@ def compile_pipeline(pipeline: Pipeline) -> dict[str, Any]:
         calibrated = final.calibrated_classifiers_[0]
         forest = calibrated.estimator
         calibrators: Sequence[_SigmoidCalibration] = calibrated.calibrators
-        if list(forest.classes_) != list(final.classes_) or len(calibrators) != len(
-                final.classes_):
+        # With two classes scikit-learn fits one calibrator, for the second class, and gives
+        # the first one minus it; the bundle keeps that single pair and the predictor does same.
+        expected = 1 if len(final.classes_) == 2 else len(final.classes_)
+        if list(forest.classes_) != list(final.classes_) or len(calibrators) != expected:
             raise TypeError("calibrators do not line up with the classes")
         calibration = {"a": np.array([c.a_ for c in calibrators], dtype=np.float64),
                        "b": np.array([c.b_ for c in calibrators], dtype=np.float64)}

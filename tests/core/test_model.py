@@ -51,6 +51,17 @@ def _loop(forest: dict[str, Any]) -> None:
     forest["left"][first_inner] = 0
 
 
+def _two_classes(bundle: dict[str, Any], pairs: int = 1) -> None:
+    """The bundle cut to its first two classes, with ``pairs`` calibration pairs."""
+    bundle["classes"] = bundle["classes"][:2]
+    leaves = bundle["forest"]["leaf_values"][:, :2]
+    total = leaves.sum(axis=1, keepdims=True)
+    bundle["forest"]["leaf_values"] = np.divide(leaves, total, out=np.full_like(leaves, 0.5),
+                                                where=total != 0)
+    bundle["calibration"] = {key: values[:pairs] for key, values in
+                             bundle["calibration"].items()}
+
+
 BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]] = {
     "bundle format": (_set("bundle_version", 99), ModelIncompatibleError,
                       "bundle format 99 .*retrain or update"),
@@ -80,6 +91,12 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
                      ModelForeignError, r"\(inconsistent trees\)"),
     "calibration": (lambda b: b["calibration"].__setitem__("a", b["calibration"]["a"][:3]),
                     ModelForeignError, r"\(calibration\)"),
+    "one calibration pair for many classes": (
+        lambda b: b["calibration"].update(a=b["calibration"]["a"][:1],
+                                          b=b["calibration"]["b"][:1]),
+        ModelForeignError, r"\(calibration\)"),
+    "two classes, a pair each": (lambda b: _two_classes(b, pairs=2), ModelForeignError,
+                                 r"\(calibration\)"),
     "scaler": (_set("scaler", {"mean": np.zeros(3), "scale": np.ones(3)}), ModelForeignError,
                r"\(scaler\)"),
 }
@@ -107,6 +124,20 @@ def test_the_bundled_model_passes_the_same_checks(bundle: dict[str, Any]) -> Non
     proba = model.predict_proba(np.zeros(len(FEATURE_NAMES)))
     assert proba.shape == (1, len(model.classes))
     assert np.isclose(proba.sum(), 1.0)
+
+
+def test_two_class_bundle_calibrates_the_second_class_only(bundle: dict[str, Any]) -> None:
+    """Two classes: scikit-learn's one sigmoid for the second class, the first gets the rest."""
+    _two_classes(bundle)
+    model = model_from_bundle(bundle, "two")
+    X = np.random.default_rng(0).uniform(0.0, 5.0, (20, len(FEATURE_NAMES)))
+    scores = model.forest.predict_proba(X)
+    a, b = bundle["calibration"]["a"][0], bundle["calibration"]["b"][0]
+    second = 1.0 / (1.0 + np.exp(a * scores[:, 1] + b))
+    proba = model.predict_proba(X)
+    assert model.classes == tuple(bundle["classes"]) and proba.shape == (20, 2)
+    np.testing.assert_array_equal(proba[:, 1], second)
+    np.testing.assert_array_equal(proba[:, 0], 1.0 - second)
 
 
 def test_identity_scaler_changes_nothing(bundle: dict[str, Any]) -> None:

@@ -88,6 +88,33 @@ def test_compiled_model_equals_sklearn_on_every_home_and_window(trained_model: P
     np.testing.assert_allclose(ours.sum(axis=1), 1.0)
 
 
+def test_two_home_types_train_and_compile_like_sklearn(tmp_path: Path) -> None:
+    """With two classes scikit-learn keeps one calibrator; the bundle and predictor follow it."""
+    for seed, folder in ((7, "train"), (8, "eval")):
+        result = run_trainer("generate", "--count", "12", "--days", "3", "--seed", str(seed),
+                             "--mix", "apartment=1,condo=1", "--output", str(tmp_path / folder))
+        assert result.returncode == 0, result.stderr
+    model = tmp_path / "models" / "home_type_classifier.pkl"
+    result = run_trainer("train", "--synthetic-homes", str(tmp_path / "train"),
+                         "--evaluation-homes", str(tmp_path / "eval"), "--output", str(model),
+                         "--copies", "1", "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert results_of(model)["compiled_vs_sklearn_max_abs_diff"] < 1e-9
+    assert loads_bundle(model.read_bytes())["calibration"]["a"].shape == (1,)
+    compiled = load_model(model)
+    pipeline = joblib.load(model.with_name("home_type_classifier.sklearn.joblib"))
+    rows = build_rows(list(iter_home_files(tmp_path / "eval")), EVALUATION_WINDOWS)
+    varied = rows.X * np.random.default_rng(0).uniform(0.5, 1.5, rows.X.shape)  # off the homes
+    for X in (rows.X, varied):
+        np.testing.assert_allclose(compiled.predict_proba(X), pipeline.predict_proba(X),
+                                   rtol=0, atol=1e-9)
+    assert compiled.classes == ("apartment", "condo")
+    classified = run_trainer("classify", str(tmp_path / "eval" / "home_001.json.gz"),
+                             "--model", str(model))
+    assert classified.returncode == 0, classified.stderr
+    assert set(json.loads(classified.stdout)["probabilities"]) == {"apartment", "condo"}
+
+
 def test_bundle_describes_itself(trained_model: Path) -> None:
     model = load_model(trained_model)
     info = model.info

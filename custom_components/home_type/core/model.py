@@ -142,17 +142,25 @@ class CompiledForest:
 
 @dataclass(frozen=True, slots=True)
 class SigmoidCalibration:
-    """Platt scaling per class, then normalisation -- ``CalibratedClassifierCV(sigmoid)``."""
+    """Platt scaling per class, then normalisation -- ``CalibratedClassifierCV(sigmoid)``.
+
+    A model of two classes has a single ``a``/``b`` pair, for the second class, as
+    scikit-learn fits it: the first class gets one minus that, without normalisation.
+    """
 
     a: NDArray[np.float64]
     b: NDArray[np.float64]
 
     def apply(self, scores: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probabilities from the forest's scores; each row sums to 1."""
-        proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))
-        total = proba.sum(axis=1, keepdims=True)
-        uniform = np.full_like(proba, 1.0 / proba.shape[1])
-        proba = np.divide(proba, total, out=uniform, where=total != 0)
+        if self.a.size == 1 and scores.shape[1] == 2:
+            second = 1.0 / (1.0 + np.exp(self.a * scores[:, 1] + self.b))
+            proba = np.column_stack([1.0 - second, second])
+        else:
+            proba = 1.0 / (1.0 + np.exp(self.a * scores + self.b))
+            total = proba.sum(axis=1, keepdims=True)
+            uniform = np.full_like(proba, 1.0 / proba.shape[1])
+            proba = np.divide(proba, total, out=uniform, where=total != 0)
         proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
         return cast(NDArray[np.float64], proba)
 
@@ -304,7 +312,9 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         cal = bundle["calibration"]
         calibration = SigmoidCalibration(a=_array(cal, "a", np.float64, source),
                                          b=_array(cal, "b", np.float64, source))
-        if calibration.a.shape != (len(classes),) or calibration.b.shape != (len(classes),):
+        # One pair per class, or a single pair for the second class of a two-class model.
+        pairs = 1 if len(classes) == 2 else len(classes)
+        if calibration.a.shape != (pairs,) or calibration.b.shape != (pairs,):
             raise ModelForeignError(f"{source}: not a Home Type model bundle (calibration)")
     mean = scale = None
     if bundle.get("scaler") is not None:
