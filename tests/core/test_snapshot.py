@@ -132,6 +132,50 @@ def test_other_utc_offsets_are_converted() -> None:
     assert home.events.timestamps[0] == 1_700_000_000.0  # 22:13:20 UTC
 
 
+@pytest.mark.parametrize("stamp", [
+    "99999-01-10T00:00:00Z",  # numpy reads five-digit years
+    "1969-12-31T23:59:59Z",
+    "NaTZ",  # numpy's not-a-time
+    "1969-12-31T23:00:00-00:30",  # the slow path, for other offsets
+    "9999-12-31T23:00:00-05:00",  # in UTC, year 10000
+    "0001-01-01T00:00:00+05:00",  # in UTC, year 0
+])
+def test_timestamps_outside_1970_to_9999_are_refused(stamp: str) -> None:
+    message = _broken(lambda d: d["events"][2].update(timestamp=stamp))
+    assert message == ("home_7.json: events[2].timestamp: expected an ISO 8601 UTC timestamp "
+                       f"from 1970 to 9999, got {stamp!r}")
+
+
+@pytest.mark.parametrize("stamps", [("1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"),
+                                    ("1970-01-01T01:00:00+01:00", "9999-12-31T23:59:59+00:00"),
+                                    ("1970-01-01T01:00:00+01:00", "9999-12-31T18:59:59-05:00")])
+def test_the_ends_of_the_range_are_valid(stamps: tuple[str, str]) -> None:
+    doc = document()
+    doc["events"] = [{"entity_id": "light.kuche_light", "state": state, "timestamp": stamp}
+                     for state, stamp in zip(("on", "off"), stamps, strict=True)]
+    span = HomeSnapshot.from_dict(doc).events.span
+    assert span is not None and span[0] == 0.0 and span[1] == pytest.approx(253_402_300_799, 1)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "America", "../../etc/passwd", "/etc/hostname",
+                                  1, ["UTC"]])
+def test_a_time_zone_zoneinfo_cannot_load_is_refused(zone: object) -> None:
+    message = _broken(lambda d: d["metadata"].update(timezone=zone))
+    assert message == ("home_7.json: metadata.timezone: expected an IANA time zone like "
+                       f"'Europe/Berlin', or null for UTC, got {zone!r}")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Etc/GMT+5", None, "absent"])
+def test_a_known_time_zone_or_none_is_valid(zone: str | None) -> None:
+    doc = document()
+    if zone == "absent":
+        doc["metadata"].pop("timezone")
+    else:
+        doc["metadata"]["timezone"] = zone
+    assert HomeSnapshot.from_dict(doc).metadata.get("timezone") == (
+        None if zone == "absent" else zone)
+
+
 def test_unknown_label() -> None:
     message = _broken(lambda d: d.update(home_type="castle"))
     assert message.startswith("home_7.json: home_type: expected one of studio, apartment")

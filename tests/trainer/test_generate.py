@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -409,3 +410,23 @@ def test_inspect_bad_file(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"error: {tmp_path / 'x.json'}: missing field 'home_id'"
     missing = run_trainer("inspect", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["metadata"].update(timezone="Mars/Base"),
+     "metadata.timezone: expected an IANA time zone like 'Europe/Berlin', or null for UTC, "
+     "got 'Mars/Base'"),
+    (lambda d: d["events"][0].update(timestamp="99999-01-10T00:00:00Z"),
+     "events[0].timestamp: expected an ISO 8601 UTC timestamp from 1970 to 9999, "
+     "got '99999-01-10T00:00:00Z'"),
+])
+def test_inspect_refuses_what_classify_could_not_use(small_homes: Path, tmp_path: Path,
+                                                     change: Any, message: str) -> None:
+    """A home with an unknown time zone or a far-future event is refused when read."""
+    document = json.loads(gzip.decompress((small_homes / "home_001.json.gz").read_bytes()))
+    change(document)
+    home = tmp_path / "odd.json"
+    home.write_text(json.dumps(document))
+    result = run_trainer("inspect", str(home))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {home}: {message}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +43,10 @@ HOME_TYPES: Final[tuple[str, ...]] = (
 
 _ENTITY_ID: Final = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _UTC_SUFFIXES: Final = ("Z", "+00:00")
+#: Events must fall in 1970-01-01 .. 9999-12-31 UTC: epoch seconds the recorder can hold and
+#: ``datetime`` can show. numpy parses years beyond 9999 and before 1970 without complaint.
+_YEAR_10000: Final = 253_402_300_800.0
+_TIMESTAMP_RANGE: Final = "an ISO 8601 UTC timestamp from 1970 to 9999"
 
 
 class SnapshotError(ValueError):
@@ -321,6 +326,7 @@ class _Parser:
         if home_type is not None and home_type not in HOME_TYPES:
             raise self.fail("home_type", f"one of {', '.join(HOME_TYPES)} or null", home_type)
         metadata = self.field(document, "metadata", "", dict, "an object")
+        self.timezone(metadata)
 
         floors = tuple(self.floor(item, f"floors[{i}]")
                        for i, item in enumerate(self.items(document, "floors")))
@@ -345,6 +351,25 @@ class _Parser:
             entities=entities,
             events=events,
         )
+
+    def timezone(self, metadata: Mapping[str, Any]) -> None:
+        """The activity summary cuts days in this zone, so it must be one zoneinfo can load.
+
+        Absent or null means UTC, as the summary reads it; anything else that is not a zone
+        would fail later, in the middle of classifying or training.
+        """
+        zone = metadata.get("timezone")
+        if zone is None:
+            return
+        if isinstance(zone, str):
+            try:
+                ZoneInfo(zone)
+            except (KeyError, ValueError, OSError):  # unknown, malformed, a folder of zones
+                pass
+            else:
+                return
+        raise self.fail("metadata.timezone", "an IANA time zone like 'Europe/Berlin', or null "
+                        "for UTC", zone)
 
     def unique(self, ids: list[str], key: str, name: str) -> set[str]:
         seen: set[str] = set()
@@ -452,9 +477,16 @@ class _Parser:
             else:
                 seconds = micros.astype(np.float64)
                 seconds /= 1e6
-                return seconds
-        return np.array([self.timestamp(s, f"events[{i}].timestamp")
-                         for i, s in enumerate(stamps)], dtype=np.float64)
+                return self.in_range(seconds, stamps)
+        return self.in_range(np.array([self.timestamp(s, f"events[{i}].timestamp")
+                                       for i, s in enumerate(stamps)], dtype=np.float64), stamps)
+
+    def in_range(self, seconds: NDArray[np.float64], stamps: list[str]) -> NDArray[np.float64]:
+        outside = ~((seconds >= 0.0) & (seconds < _YEAR_10000))  # NaT parses as a huge negative
+        if outside.any():
+            position = int(np.argmax(outside))
+            raise self.fail(f"events[{position}].timestamp", _TIMESTAMP_RANGE, stamps[position])
+        return seconds
 
     def timestamp(self, stamp: str, where: str) -> float:
         try:
@@ -463,7 +495,10 @@ class _Parser:
             raise self.fail(where, "an ISO 8601 UTC timestamp", stamp) from None
         if moment.tzinfo is None or "T" not in stamp:
             raise self.fail(where, "an ISO 8601 timestamp with a UTC offset", stamp)
-        return moment.astimezone(UTC).timestamp()
+        try:
+            return moment.astimezone(UTC).timestamp()
+        except OverflowError:  # year 9999 or 1 pushed past the calendar by its offset
+            raise self.fail(where, _TIMESTAMP_RANGE, stamp) from None
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
