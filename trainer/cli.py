@@ -521,22 +521,35 @@ def classify(
     files: Annotated[list[Path], typer.Argument(help="Home files (.json or .json.gz).")],
     model: Annotated[Path, typer.Option(help="Model bundle.")] = DEFAULT_MODEL,
     history_days: Annotated[float, typer.Option(
-        help="History window before the home's end, in days (0: structure only).")] = 10,
+        help="History window before the home's end, in days (0: structure only; at most "
+             "90, as in the integration's options and the trained windows).")] = 10,
 ) -> None:
-    """Classify homes; prints one JSON object per home (works for unlabelled homes)."""
+    """Classify homes; prints one JSON object per home (works for unlabelled homes).
+
+    A file that cannot be read gets an error line and the others are still classified; the
+    exit code is then 2.
+    """
+    from custom_components.home_type.const import MAX_HISTORY_DAYS
     from custom_components.home_type.core.classify import classify as classify_home
     from custom_components.home_type.core.model import ModelError, load_model
 
     from .dataset import as_home, window_summary
 
-    if history_days < 0:
-        raise UserError("--history-days must not be negative")
+    if not 0 <= history_days <= MAX_HISTORY_DAYS:  # also refuses nan
+        raise UserError(f"--history-days must be from 0 to {MAX_HISTORY_DAYS} days (the "
+                        f"longest window the model is trained on), not {history_days:g}")
     try:
         predictor = load_model(model)
     except ModelError as err:
         raise UserError(str(err)) from None
+    failed = 0
     for path in files:
-        home = as_home(_read(path))
+        try:
+            home = as_home(_read(path))
+        except UserError as err:
+            console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+            failed += 1
+            continue
         end = home.end
         summary = (window_summary(home, None) if history_days == 0 else
                    summarize_events(home.snapshot.events, home.timezone,
@@ -544,7 +557,9 @@ def classify(
                                     history_start=home.history_start))
         result = classify_home(home.snapshot, summary, predictor).as_dict()
         print(json.dumps({"file": str(path), "home_id": home.home_id, **result},
-                         ensure_ascii=False))
+                         ensure_ascii=False), flush=True)
+    if failed:  # each already has its error line; main() returns typer.Exit's code as 0
+        sys.exit(EXIT_USAGE)
 
 
 @app.command()

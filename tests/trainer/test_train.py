@@ -258,6 +258,35 @@ def test_classify_bad_inputs(trained_model: Path, tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr + no_model.stderr
 
 
+@pytest.mark.parametrize("days", ["inf", "1e308", "nan", "-1", "90.5"])
+def test_classify_refuses_a_window_the_model_never_saw(trained_model: Path, small_homes: Path,
+                                                       days: str) -> None:
+    """0 to 90 days, as the integration's option and the trained windows; not a traceback."""
+    result = run_trainer("classify", str(small_homes / "home_001.json.gz"), "--model",
+                         str(trained_model), "--history-days", days)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "error: --history-days must be from 0 to 90 days (the longest window the model is "
+        f"trained on), not {float(days):g}")
+
+
+def test_classify_goes_on_past_a_bad_file(trained_model: Path, small_homes: Path,
+                                          tmp_path: Path) -> None:
+    """Every good file is classified; each bad one gets its error line; the exit code says so."""
+    homes = [small_homes / "home_001.json.gz", tmp_path / "missing.json",
+             small_homes / "home_002.json.gz", tmp_path / "broken.json"]
+    homes[3].write_text("{")
+    result = run_trainer("classify", *map(str, homes), "--model", str(trained_model),
+                         "--history-days", "90")
+    assert result.returncode == 2
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["home_id"] for a in answers] == ["home_001", "home_002"]
+    assert result.stderr.splitlines() == [
+        f"error: {homes[1]}: no such file",
+        f"error: {homes[3]}: not valid JSON (line 1, column 2: Expecting property name "
+        "enclosed in double quotes)"]
+
+
 def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
     result = run_trainer("verify", str(trained_model))
     assert result.returncode == 0, result.stderr
