@@ -612,20 +612,36 @@ def report(
         help="A learning curve (python -m trainer curve); skipped if the file is absent.")
     ] = DEFAULT_CURVE,
     page: Annotated[Path, typer.Option(help="Markdown page whose generated section to "
-                                            "replace.")] = Path("docs/model.md"),
+                                            "replace (it must have one).")] = Path("docs/model.md"),
 ) -> None:
     """Write a results file's metrics tables and the learning curve into docs/model.md."""
     from custom_components.home_type.core.atomic import atomic_write_bytes
 
-    from .report import update_page
+    from .report import PageError, ReportError, update_page
 
     data = _read_json(results, "results file", "train a model first")
     curve_data = _read_json(curve, "learning curve", "") if curve.exists() else None
     try:
-        text = update_page(page, data, str(results), curve_data)
-    except KeyError as err:
-        raise UserError(f"{results} or {curve}: not what report reads (no {err})") from None
-    atomic_write_bytes(page, text.encode())
+        old = page.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"--page {page}: no such file (report replaces the generated section "
+                        "of an existing page, such as docs/model.md)") from None
+    except IsADirectoryError:
+        raise UserError(f"--page {page}: is a folder, not a Markdown page") from None
+    except OSError as err:
+        raise UserError(f"--page {page}: cannot read it ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--page {page}: not UTF-8 text") from None
+    try:
+        text = update_page(old, data, str(results), curve_data, str(curve))
+    except PageError as err:
+        raise UserError(f"--page {page}: {err}") from None
+    except ReportError as err:
+        raise UserError(str(err)) from None
+    try:
+        atomic_write_bytes(page, text.encode())
+    except OSError as err:
+        raise UserError(f"--page {page}: cannot write it ({err.strerror})") from None
     console.print(f"updated {page} from {results}"
                   + (f" and {curve}" if curve_data is not None else ""))
 

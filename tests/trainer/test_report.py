@@ -4,12 +4,15 @@ labels' meaning as the generators have it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_trainer
 from trainer.generate.llm_prompt import HOME_TYPE_DESCRIPTIONS
-from trainer.report import END, START, render
+from trainer.report import CURVE_END, CURVE_START, END, START, render
 
 BUNDLED = ROOT / "custom_components" / "home_type" / "models"
 
@@ -36,3 +39,70 @@ def test_docs_describe_each_home_type_as_the_generators_do() -> None:
     described = {label.strip("| `"): text.rstrip(" |") for label, text in rows}
     assert described == HOME_TYPE_DESCRIPTIONS
     assert list(described) == list(HOME_TYPES)
+
+
+def _page(folder: Path, text: str) -> Path:
+    page = folder / "model.md"
+    page.write_text(text)
+    return page
+
+
+def test_report_replaces_the_sections_of_a_page_copy(tmp_path: Path) -> None:
+    """Between the markers only; a page without the curve's markers gets the curve appended."""
+    page = _page(tmp_path, f"# Model\n\nintro\n\n{START}\nstale table\n{END}\n\nafter\n")
+    result = run_trainer("report", "--page", str(page))
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert text.startswith("# Model\n\nintro\n\n" + START) and "stale table" not in text
+    assert "\nafter\n" in text and text.rstrip().endswith(CURVE_END)
+    assert text.index(END) < text.index(CURVE_START)
+
+
+def test_report_refuses_a_page_it_cannot_update(tmp_path: Path) -> None:
+    """A typo, a folder, a path through a file, or a page without the section: one line each."""
+    (tmp_path / "a_file").write_text("x")
+    unrelated = _page(tmp_path, f"# Notes\n\n{END}\n{START}\n")  # markers out of order
+    cases = {
+        tmp_path / "modle.md": "no such file (report replaces the generated section of an "
+                               "existing page, such as docs/model.md)",
+        tmp_path: "is a folder, not a Markdown page",
+        tmp_path / "a_file" / "x.md": "cannot read it (Not a directory)",
+        unrelated: f"has no generated section to replace (the lines '{START}' and, after it, "
+                   f"'{END}'); is it the right page?",
+    }
+    for page, message in cases.items():
+        result = run_trainer("report", "--page", str(page))
+        assert result.returncode == 2
+        assert result.stderr.strip() == f"error: --page {page}: {message}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "model.md"]
+    assert unrelated.read_text() == f"# Notes\n\n{END}\n{START}\n"
+
+
+def test_report_names_the_file_it_cannot_read(tmp_path: Path) -> None:
+    page = _page(tmp_path, f"{START}\n{END}\n")
+    before = page.read_text()
+    curve = tmp_path / "curve.json"
+    curve.write_text(json.dumps({"points": []}))
+    bad_curve = run_trainer("report", "--page", str(page), "--curve", str(curve))
+    assert bad_curve.returncode == 2
+    assert bad_curve.stderr.strip() == (
+        f"error: {curve}: not a learning curve report reads (no 'training_data')")
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"evaluation": {"by_window": {}}, "training_data": {}}))
+    bad_results = run_trainer("report", "--page", str(page), "--results", str(results),
+                              "--curve", str(tmp_path / "none.json"))
+    assert bad_results.returncode == 2
+    assert bad_results.stderr.strip() == (
+        f"error: {results}: not a results file report reads (no 'model_version')")
+    assert page.read_text() == before
+
+
+@pytest.mark.parametrize("results", [{"evaluation": "none"}, {"evaluation": {"by_window": []}}])
+def test_a_results_file_of_another_shape_is_one_line(tmp_path: Path, results: object) -> None:
+    page = _page(tmp_path, f"{START}\n{END}\n")
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results))
+    result = run_trainer("report", "--page", str(page), "--results", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {path}: not a results file report reads (")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
