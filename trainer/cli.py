@@ -30,6 +30,12 @@ from rich.progress import (
 from rich.table import Table
 
 from custom_components.home_type.core.activity import summarize_events
+from custom_components.home_type.core.model import (
+    HomeTypeModel,
+    ModelError,
+    ModelMissingError,
+    load_model,
+)
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
 from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
@@ -270,6 +276,7 @@ def inspect(
 
 
 DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
+BUNDLED_MODEL = Path("custom_components/home_type/models/home_type_classifier.pkl")
 DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
 
 
@@ -282,6 +289,22 @@ def _task_progress(progress: Progress) -> Callable[[str, int, int], None]:
             tasks[step] = progress.add_task(step, total=total, status="")
         progress.update(tasks[step], completed=done, total=total)
     return update
+
+
+#: What to say when the default model is missing: a fresh checkout has trained none yet.
+NO_MODEL_YET = (f"; no model has been trained here yet: run scripts/train, or use the one bundled "
+                f"with the integration, {BUNDLED_MODEL}")
+
+
+def _load_model(path: Path) -> HomeTypeModel:
+    """Load a bundle as Home Assistant does; a refusal is the user's one-line error."""
+    try:
+        return load_model(path)
+    except ModelMissingError as err:
+        hint = NO_MODEL_YET if path == DEFAULT_MODEL else ""
+        raise UserError(f"{err}{hint}") from None
+    except ModelError as err:
+        raise UserError(str(err)) from None
 
 
 @app.command()
@@ -367,16 +390,13 @@ def evaluate(
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
 ) -> None:
     """Score the compiled model on homes of another seed, per history window."""
-    from custom_components.home_type.core.model import ModelError, load_model, results_path_for
+    from custom_components.home_type.core.model import results_path_for
 
     from .dataset import DatasetError
     from .metrics import class_table, summary_table
     from .train import evaluate_model, write_results
 
-    try:
-        predictor = load_model(model)
-    except ModelError as err:
-        raise UserError(str(err)) from None
+    predictor = _load_model(model)
     results_file = results_path_for(model)
     # Read before the evaluation: a broken results file must not cost a whole run to find out.
     results, not_stored = _results_to_update(results_file, predictor.version) if write else (
@@ -531,17 +551,13 @@ def classify(
     """
     from custom_components.home_type.const import MAX_HISTORY_DAYS
     from custom_components.home_type.core.classify import classify as classify_home
-    from custom_components.home_type.core.model import ModelError, load_model
 
     from .dataset import as_home, window_summary
 
     if not 0 <= history_days <= MAX_HISTORY_DAYS:  # also refuses nan
         raise UserError(f"--history-days must be from 0 to {MAX_HISTORY_DAYS} days (the "
                         f"longest window the model is trained on), not {history_days:g}")
-    try:
-        predictor = load_model(model)
-    except ModelError as err:
-        raise UserError(str(err)) from None
+    predictor = _load_model(model)
     failed = 0
     for path in files:
         try:
@@ -572,16 +588,12 @@ def verify(
     import numpy as np
 
     from custom_components.home_type.core.classify import classify as classify_home
-    from custom_components.home_type.core.model import ModelError, load_model
 
     from .dataset import as_home, window_summary
     from .generate.procedural import design_home
     from .generate.simulate import simulate
 
-    try:
-        predictor = load_model(model)
-    except ModelError as err:
-        raise UserError(str(err)) from None
+    predictor = _load_model(model)
     rng = np.random.default_rng(2024)
     sample = simulate(design_home("townhouse", rng), home_id="verify_sample", days=3,
                       start_day=date(2025, 3, 3), rng=rng)
@@ -699,7 +711,8 @@ def publish(
             outcome = publish_model(model or DEFAULT_MODEL, to,
                                     Thresholds(min_accuracy, min_macro_f1), force=force)
     except PublishRefused as err:
-        raise UserError(str(err), err.exit_code) from None
+        hint = NO_MODEL_YET if model is None and not rollback and not DEFAULT_MODEL.exists() else ""
+        raise UserError(f"{err}{hint}", err.exit_code) from None
     if outcome.dropped:
         console.print(f"[yellow]warning:[/yellow] the model found in {to} was not kept as "
                       f"previous: {outcome.dropped}", highlight=False, soft_wrap=True)

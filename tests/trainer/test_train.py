@@ -301,6 +301,22 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "SHA-256 does not match" in bad.stderr
 
 
+@pytest.mark.parametrize("command", [["verify"], ["evaluate"], ["classify", "home.json"],
+                                     ["publish", "--to", "published"]])
+def test_a_fresh_checkout_is_told_where_a_model_is(tmp_path: Path, command: list[str]) -> None:
+    """No model trained yet: the default path is missing, and the error says what to do."""
+    result = run_trainer(*command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode in (2, 7), result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: {'not published: ' if command[0] == 'publish' else ''}"
+        "models/home_type_classifier.pkl: no model file there; no model has been trained here "
+        "yet: run scripts/train, or use the one bundled with the integration, "
+        "custom_components/home_type/models/home_type_classifier.pkl"]
+    other = run_trainer("verify", "other.pkl", cwd=tmp_path,
+                        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert other.stderr.strip() == "error: other.pkl: no model file there"
+
+
 def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path / "m")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
