@@ -11,7 +11,6 @@ choice.
 from __future__ import annotations
 
 import time
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,12 +99,7 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
             rng = np.random.default_rng([run.seed, size, repeat])
             subset: list[HomeRows] = [homes[i] for i in stratified_subset(
                 [h.label for h in homes], size, rng)]
-            with warnings.catch_warnings():
-                # A type with one or two homes in a small subset is missing from some
-                # calibration folds; scikit-learn warns each time, the curve shows the cost.
-                warnings.filterwarnings("ignore", "Number of classes in training fold",
-                                        RuntimeWarning)
-                model = fit_rows(stack(subset, "train"), run.seed + repeat, run.n_jobs)
+            model = fit_rows(stack(subset, "train"), run.seed + repeat, run.n_jobs)
             for name, days in CURVE_WINDOWS.items():
                 rows = test.select(test.windows == days)
                 m = classification_metrics(rows.y, model.predict(rows.X), labels)
