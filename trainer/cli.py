@@ -307,6 +307,33 @@ def _load_model(path: Path) -> HomeTypeModel:
         raise UserError(str(err)) from None
 
 
+def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
+    """Refuse an output that cannot be written before the long work, not after it.
+
+    ``beside`` are the other files written next to it (a model's hash, joblib and results):
+    none may be a folder, and the nearest existing parent must be a folder one can write in.
+    Nothing is created here; the folder is made when the files are written.
+    """
+    if path.is_dir():
+        raise UserError(f"{flag} {path}: is a folder; give a file name, e.g. {path / example}")
+    for other in beside:
+        if other.is_dir():
+            raise UserError(f"{flag} {path}: {other} is a folder, and a file goes there")
+    parent = next(p for p in path.absolute().parents if p.exists())
+    if not parent.is_dir():
+        raise UserError(f"{flag} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"{flag} {path}: cannot write in {parent} (permission denied)")
+
+
+def check_model_output(path: Path, flag: str) -> None:
+    """:func:`check_output` for a model bundle and the files training writes beside it."""
+    from .train import TrainingRun
+
+    check_output(path, flag, DEFAULT_MODEL.name,
+                 *TrainingRun(homes=Path(), output=path).written[1:])
+
+
 @app.command()
 def train(
     synthetic_homes: Annotated[Path, typer.Option(
@@ -331,12 +358,9 @@ def train(
         evaluation_homes = DEFAULT_EVAL_HOMES
     if copies < 1:
         raise UserError("--copies must be at least 1")
+    check_model_output(output, "--output")
     run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
                       test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UserError(f"--output {output}: cannot create its folder ({err.strerror})") from None
     with progress_bar() as progress:
         run.progress = _task_progress(progress)
         try:
@@ -501,6 +525,7 @@ def curve(
 
     if repeats < 1:
         raise UserError("--repeats must be at least 1")
+    check_output(output, "--output", DEFAULT_CURVE.name)
     run = CurveRun(homes=synthetic_homes, evaluation_homes=evaluation_homes,
                    sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)
     with progress_bar() as progress:

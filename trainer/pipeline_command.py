@@ -32,6 +32,7 @@ from .cli import (
     FolderMismatchError,
     UserError,
     app,
+    check_model_output,
     console,
     generate,
     publish,
@@ -102,6 +103,7 @@ def pipeline(
         help="publish --min-macro-f1 (10-day history).")] = DEFAULT_MIN_MACRO_F1,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
+    check_model_output(model, "--model")  # before generating homes for a train step it stops
     chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
     if notice:
         console.print(notice, highlight=False)

@@ -103,6 +103,11 @@ class TrainingRun:
         """The run's figures: ``…_results.json`` beside the model."""
         return results_path_for(self.output)
 
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file the run writes, so a caller can check them all before it starts."""
+        return (self.output, sha256_path(self.output), self.sklearn_path, self.results_path)
+
 
 def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,
               step: str, *, train: bool = True) -> list[HomeRows]:

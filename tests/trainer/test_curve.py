@@ -76,6 +76,8 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     (["--sizes", "0,8"], "give positive numbers"),
     (["--sizes", "25"], "at most 24 homes are in"),
     (["--repeats", "0"], "--repeats must be at least 1"),
+    (["--output", "/"], "--output /: is a folder; give a file name"),
+    (["--output", str(ROOT / "README.md" / "curve.json")], "README.md is a file, not a folder"),
 ])
 def test_curve_bad_inputs(trained_model: Path, tmp_path: Path, args: list[str],
                           message: str) -> None:

@@ -448,3 +448,42 @@ def test_ctrl_c_while_the_command_line_loads(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 130, result.stderr
     assert result.stderr == "interrupted\n"
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single ``error:`` line a refused command prints, and nothing else on stderr."""
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_train_refuses_a_folder_as_output_before_reading(small_homes: Path,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
+                                      "--output", str(tmp_path / "out")))
+    assert f"--output {tmp_path / 'out'}: is a folder" in line
+    (tmp_path / "m.pkl.sha256").mkdir()  # a file written beside the model
+    line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
+                                      "--output", str(tmp_path / "m.pkl")))
+    assert f"{tmp_path / 'm.pkl.sha256'} is a folder" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pkl.sha256", "out"]
+    assert not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("command", ["train", "pipeline"])
+def test_output_under_a_file_names_the_file(command: str, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    flag = "--output" if command == "train" else "--model"
+    line = one_error_line(run_trainer(command, flag, str(tmp_path / "file" / "m.pkl"),
+                                      cwd=tmp_path))
+    assert f"{tmp_path / 'file'} is a file, not a folder" in line
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    line = one_error_line(run_trainer("pipeline", "--model", "models", cwd=tmp_path))
+    assert "--model models: is a folder" in line
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]
