@@ -352,7 +352,7 @@ def train(
     """Train the classifier, evaluate it honestly, write the bundle and its results file."""
     from .dataset import DatasetError
     from .metrics import class_table, summary_table
-    from .train import TrainingRun, run_training
+    from .train import TrainingRun, check_training_run, run_training
 
     if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
         evaluation_homes = DEFAULT_EVAL_HOMES
@@ -361,14 +361,15 @@ def train(
     check_model_output(output, "--output")
     run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
                       test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
-    with progress_bar() as progress:
-        run.progress = _task_progress(progress)
-        try:
+    try:
+        check_training_run(run)  # before the progress bar, which would print a line
+        with progress_bar() as progress:
+            run.progress = _task_progress(progress)
             results = run_training(run)
-        except DatasetError as err:
-            raise UserError(str(err)) from None
-        except OSError as err:
-            raise UserError(f"cannot write {err.filename}: {err.strerror}") from None
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    except OSError as err:
+        raise UserError(f"cannot write {err.filename}: {err.strerror}") from None
     headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
     title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
              else f"held-out homes ({results['holdout']['homes_test']}, same seed)")
@@ -520,7 +521,7 @@ def curve(
     """
     from custom_components.home_type.core.atomic import atomic_write_bytes
 
-    from .curve import CurveRun, learning_curve
+    from .curve import CurveRun, check_curve_run, learning_curve
     from .dataset import DatasetError
 
     if repeats < 1:
@@ -528,12 +529,13 @@ def curve(
     check_output(output, "--output", DEFAULT_CURVE.name)
     run = CurveRun(homes=synthetic_homes, evaluation_homes=evaluation_homes,
                    sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)
-    with progress_bar() as progress:
-        run.progress = _task_progress(progress)
-        try:
+    try:
+        check_curve_run(run)  # before the progress bar, which would print a line
+        with progress_bar() as progress:
+            run.progress = _task_progress(progress)
             result = learning_curve(run)
-        except DatasetError as err:
-            raise UserError(str(err)) from None
+    except DatasetError as err:
+        raise UserError(str(err)) from None
     out.print(curve_table(result))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, stack
+from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, check_jobs, check_seed, stack
 from .metrics import classification_metrics
-from .train import Progress, fit_rows, no_progress, provenance, read_rows, refuse_shared_seeds
+from .train import (
+    Progress,
+    fit_rows,
+    home_files,
+    no_progress,
+    provenance,
+    read_evaluation_homes,
+    read_rows,
+    refuse_shared_seeds,
+)
 
 #: History windows a curve point is scored on: structure only, and Home Assistant's default.
 CURVE_WINDOWS = {"none": -1, "10d": DEFAULT_WINDOW}
@@ -72,19 +81,30 @@ def _summary(values: list[float]) -> dict[str, float]:
             "min": float(np.min(values)), "max": float(np.max(values))}
 
 
+def check_curve_run(run: CurveRun) -> None:
+    """Refuse what the settings and the file counts decide before any home is read."""
+    check_seed(run.seed, run.repeats)
+    check_jobs(run.n_jobs)
+    available = len(home_files(run.homes))
+    home_files(run.evaluation_homes)
+    if not run.sizes or max(run.sizes) > available:
+        raise DatasetError(f"--sizes: at most {available} homes are in {run.homes}")
+
+
 def learning_curve(run: CurveRun) -> dict[str, Any]:
     """Fit on subsets of each size ``repeats`` times; score each fit on the evaluation homes."""
     began = time.perf_counter()
+    check_curve_run(run)
+    sizes = sorted(set(run.sizes))
     homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
                       "reading training homes")
-    evaluation = read_rows(run.evaluation_homes, 1, 0, run.n_jobs, run.progress,
-                           "reading evaluation homes", train=False)
+    types = len({h.label for h in homes})
+    if sizes[0] < types:  # a subset holds at least one home of each type
+        raise DatasetError(f"--sizes: at least {types} homes, one of each type in {run.homes}")
+    evaluation = read_evaluation_homes(run.evaluation_homes, run.n_jobs, run.progress)
     training_data = provenance(homes, run.homes)
     evaluation_data = provenance(evaluation, run.evaluation_homes)
     refuse_shared_seeds(training_data, evaluation_data)
-    sizes = sorted(set(run.sizes))
-    if not sizes or sizes[-1] > len(homes):
-        raise DatasetError(f"--sizes: at most {len(homes)} homes are in {run.homes}")
     labels = sorted({h.label for h in homes} | {h.label for h in evaluation})
     test = stack(evaluation, "test")
     points = []

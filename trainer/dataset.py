@@ -44,7 +44,7 @@ DEFAULT_WINDOW: Final = 10  # Home Assistant's default recorder keep
 
 
 class DatasetError(Exception):
-    """A folder of homes that cannot be used for training or evaluation."""
+    """A folder of homes, or a setting, that cannot be used for training or evaluation."""
 
 
 @dataclass(slots=True)
@@ -280,11 +280,40 @@ def build_rows(homes: Iterable[Home | Path], windows: Sequence[int | None] = WIN
     return Rows(np.vstack(X), np.asarray(y), np.asarray(groups), np.asarray(wins))
 
 
+#: The largest seed scikit-learn takes: its ``random_state`` is a 32-bit unsigned integer.
+MAX_SEED: Final = 2**32 - 1
+
+
+def check_seed(seed: int, fits: int = 1) -> None:
+    """Refuse a seed before any home is read, rather than when scikit-learn rejects it after.
+
+    A run of ``fits`` fits seeds them ``seed``, ``seed + 1``, … (the curve's repeats).
+    """
+    top = MAX_SEED - (fits - 1)
+    if not 0 <= seed <= top:
+        raise DatasetError(f"--seed {seed}: give a whole number from 0 to {top}"
+                           + (f" (the {fits} fits use --seed to --seed + {fits - 1})"
+                              if fits > 1 else ""))
+
+
+def check_jobs(n_jobs: int) -> None:
+    """Refuse a worker count joblib would refuse only once reading has started."""
+    if n_jobs != -1 and n_jobs < 1:
+        raise DatasetError(f"--jobs {n_jobs}: give -1 (all cores) or a number of workers, "
+                           "1 or more")
+
+
+def check_test_size(test_size: float) -> None:
+    """Refuse a held-out share that is no share; NaN fails the comparison, so it is refused."""
+    if not 0.0 < test_size < 1.0:
+        raise DatasetError(f"--test-size {test_size}: give a share of the homes between 0 and 1, "
+                           "e.g. 0.2")
+
+
 def split_by_home(homes: Sequence[Home], test_size: float, seed: int) -> tuple[list[Home],
                                                                                list[Home]]:
     """Stratified split of homes (not rows): every label keeps its share on both sides."""
-    if not 0.0 < test_size < 1.0:
-        raise DatasetError("--test-size must be between 0 and 1 (a share of the homes)")
+    check_test_size(test_size)
     rng = np.random.default_rng(seed)
     train: list[Home] = []
     test: list[Home] = []

@@ -103,7 +103,14 @@ def pipeline(
         help="publish --min-macro-f1 (10-day history).")] = DEFAULT_MIN_MACRO_F1,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
-    check_model_output(model, "--model")  # before generating homes for a train step it stops
+    from .dataset import DatasetError, check_seed
+
+    # What would stop the train step is refused before generating homes for it.
+    try:
+        check_seed(seed)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    check_model_output(model, "--model")
     chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
     if notice:
         console.print(notice, highlight=False)

@@ -14,7 +14,8 @@ The protocol, in order:
 4. the shipped model is fitted on all training homes, compiled to the numpy-only bundle, and
    checked against scikit-learn (largest probability difference, must be < 1e-9);
 5. if a folder of evaluation homes is given (generated with another seed), the *compiled* model
-   is scored on it: these are the headline figures, on homes no step above has seen;
+   is scored on it: these are the headline figures, on homes no step above has seen (they are
+   read with the training homes, so homes of a training seed are refused before any fit);
 6. baselines on the same homes: the majority class, and the best single-feature decision stump.
 """
 
@@ -57,6 +58,9 @@ from .dataset import (
     DatasetError,
     HomeRows,
     Rows,
+    check_jobs,
+    check_seed,
+    check_test_size,
     evaluation_rows,
     split_by_home,
     stack,
@@ -109,15 +113,22 @@ class TrainingRun:
         return (self.output, sha256_path(self.output), self.sklearn_path, self.results_path)
 
 
-def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,
-              step: str, *, train: bool = True) -> list[HomeRows]:
-    """Rows of every home of a folder, read in parallel; ``train=False``: evaluation rows only."""
-    files = list(iter_home_files(folder)) if folder.is_dir() else []
+def home_files(folder: Path) -> list[Path]:
+    """The home files of a folder; a missing or empty one is refused before any work."""
     if not folder.is_dir():
         raise DatasetError(f"{folder}: no such folder (generate homes first: "
                            "python -m trainer generate)")
+    files = list(iter_home_files(folder))
     if not files:
         raise DatasetError(f"{folder}: no home files (home_001.json.gz …) in it")
+    return files
+
+
+def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,
+              step: str, *, train: bool = True) -> list[HomeRows]:
+    """Rows of every home of a folder, read in parallel; ``train=False``: evaluation rows only."""
+    check_jobs(n_jobs)
+    files = home_files(folder)
     homes: list[HomeRows] = []
     progress(step, 0, len(files))
     try:
@@ -208,10 +219,20 @@ def _targets(headline: dict[str, dict[str, Any]], stump: float, size: int) -> di
     return out
 
 
+def read_evaluation_homes(folder: Path, n_jobs: int, progress: Progress) -> list[HomeRows]:
+    """The evaluation rows of every home of a folder (the four windows ending at its end)."""
+    return read_rows(folder, 1, 0, n_jobs, progress, "reading evaluation homes", train=False)
+
+
 def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Progress,
                    labels: list[str] | None = None) -> tuple[dict[str, Any], Rows]:
     """Score a compiled model on every home of a folder, per history window."""
-    homes = read_rows(folder, 1, 0, n_jobs, progress, "reading evaluation homes", train=False)
+    return score_homes(model, read_evaluation_homes(folder, n_jobs, progress), folder, labels)
+
+
+def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
+                labels: list[str] | None = None) -> tuple[dict[str, Any], Rows]:
+    """Score a compiled model on homes read by :func:`read_evaluation_homes`, per window."""
     rows = stack(homes, "test")
     predicted = np.asarray(model.classes)[model.predict_proba(rows.X).argmax(axis=1)]
     labels = labels or sorted(set(model.classes) | {str(v) for v in rows.y})
@@ -323,14 +344,33 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
     write_results(run.results_path, results)
 
 
+def check_training_run(run: TrainingRun) -> None:
+    """Refuse the settings and folders of a run before any home is read (none is read here)."""
+    check_seed(run.seed)
+    check_jobs(run.n_jobs)
+    check_test_size(run.test_size)
+    home_files(run.homes)
+    if run.evaluation_homes is not None:
+        home_files(run.evaluation_homes)
+
+
 def run_training(run: TrainingRun) -> dict[str, Any]:
     """Train, evaluate, compile and write the bundle, its hash, the joblib file and results."""
     began = time.perf_counter()
+    check_training_run(run)
     homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
                       "reading training homes")
     labels = sorted({h.label for h in homes})
     if len(labels) < 2:
         raise DatasetError(f"{run.homes}: homes of at least two types are needed")
+    # Evaluation homes are read now, not after the fits: their seeds come with them, and
+    # homes of a training seed are refused before any fitting time is spent.
+    evaluation_homes: list[HomeRows] | None = None
+    if run.evaluation_homes is not None:
+        evaluation_homes = read_evaluation_homes(run.evaluation_homes, run.n_jobs,
+                                                 run.progress)
+        refuse_shared_seeds(provenance(homes, run.homes),
+                            provenance(evaluation_homes, run.evaluation_homes))
     train, test = stack(homes, "train"), stack(homes, "test")
     holdout, held_out = _holdout(run, homes, train, test, labels)
     cross_validation = _cross_validate(run, homes, train, test, labels)
@@ -346,10 +386,9 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     evaluation: dict[str, Any] | None = None
     baseline_train = _rows_of(train, held_out, inside=False)
     baseline_test = check_rows = _rows_of(test, held_out, inside=True)
-    if run.evaluation_homes is not None:
-        evaluation, check_rows = evaluate_model(predictor, run.evaluation_homes, run.n_jobs,
-                                                run.progress, labels)
-        refuse_shared_seeds(bundle["training_data"], evaluation["data"])
+    if run.evaluation_homes is not None and evaluation_homes is not None:
+        evaluation, check_rows = score_homes(predictor, evaluation_homes, run.evaluation_homes,
+                                             labels)
         baseline_train, baseline_test = train, check_rows
     parity = float(np.max(np.abs(predictor.predict_proba(check_rows.X)
                                  - final.predict_proba(check_rows.X))))

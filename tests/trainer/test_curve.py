@@ -76,18 +76,35 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     (["--sizes", "0,8"], "give positive numbers"),
     (["--sizes", "25"], "at most 24 homes are in"),
     (["--repeats", "0"], "--repeats must be at least 1"),
+    (["--seed", "-1"], "--seed -1: give a whole number from 0 to"),
+    (["--seed", "4294967294"], "from 0 to 4294967293 (the 3 fits use --seed to --seed + 2)"),
+    (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
+    (["--evaluation-homes", "/nowhere"], "/nowhere: no such folder"),
     (["--output", "/"], "--output /: is a folder; give a file name"),
     (["--output", str(ROOT / "README.md" / "curve.json")], "README.md is a file, not a folder"),
 ])
 def test_curve_bad_inputs(trained_model: Path, tmp_path: Path, args: list[str],
                           message: str) -> None:
+    """Refused at once: before any home is read, with one line and nothing written."""
     base = trained_model.parent.parent
     result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
                          "--evaluation-homes", str(base / "eval"), "--output",
                          str(tmp_path / "curve.json"), "--jobs", "1", *args)
     assert result.returncode == 2
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "curve.json").exists()
+
+
+def test_curve_refuses_sizes_below_the_types_before_reading_evaluation_homes(
+        trained_model: Path, tmp_path: Path) -> None:
+    base = trained_model.parent.parent
+    result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
+                         "--evaluation-homes", str(base / "eval"), "--sizes", "3,8",
+                         "--output", str(tmp_path / "c.json"), "--jobs", "1")
+    assert result.returncode == 2
+    assert "--sizes: at least 8 homes, one of each type in" in result.stderr
+    assert "reading evaluation homes" not in result.stderr
 
 
 def test_curve_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
@@ -97,6 +114,7 @@ def test_curve_refuses_evaluation_homes_of_the_training_seed(trained_model: Path
                          str(train), "--sizes", "8", "--output", str(tmp_path / "c.json"))
     assert result.returncode == 2
     assert "generated with the training seed 7" in result.stderr
+    assert "fitting" not in result.stderr
 
 
 def test_docs_show_the_committed_learning_curve() -> None:

@@ -393,6 +393,7 @@ def test_train_refuses_evaluation_homes_of_the_training_seed(trained_model: Path
                          str(tmp_path / "m.pkl"), "--copies", "1")
     assert result.returncode == 2
     assert "generated with the training seed 7" in result.stderr
+    assert "fitting" not in result.stderr, "refused once the seeds are known, before any fit"
     assert not (tmp_path / "m.pkl").exists()
 
 
@@ -486,4 +487,32 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     (tmp_path / "models").mkdir()
     line = one_error_line(run_trainer("pipeline", "--model", "models", cwd=tmp_path))
     assert "--model models: is a folder" in line
+    seed = one_error_line(run_trainer("pipeline", "--seed", "-1", cwd=tmp_path))
+    assert "--seed -1: give a whole number from 0 to 4294967295" in seed
     assert [p.name for p in tmp_path.iterdir()] == ["models"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    *((["--test-size", size], f"--test-size {size}: give a share of the homes between 0 and 1")
+      for size in ("2.0", "0.0", "1.0", "-1.0", "nan")),
+    (["--seed", "-1"], "--seed -1: give a whole number from 0 to 4294967295"),
+    (["--seed", "4294967296"], "--seed 4294967296: give a whole number from 0 to 4294967295"),
+    (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
+    (["--evaluation-homes", "nowhere"], "nowhere: no such folder"),
+    (["--evaluation-homes", "empty"], "empty: no home files"),
+])
+def test_train_refuses_bad_settings_before_reading(small_homes: Path, tmp_path: Path,
+                                                   args: list[str], message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
+                                      "--output", "new/m.pkl", *args, cwd=tmp_path))
+    assert message in line
+    assert not (tmp_path / "new").exists()
+
+
+def test_evaluate_refuses_no_jobs_before_reading(trained_model: Path) -> None:
+    result = run_trainer("evaluate", "--model", str(trained_model), "--homes",
+                         str(trained_model.parent.parent / "eval"), "--jobs", "0")
+    assert result.returncode == 2
+    assert "error: --jobs 0: give -1 (all cores)" in result.stderr
+    assert "reading" not in result.stderr
