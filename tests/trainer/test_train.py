@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import joblib
@@ -28,7 +26,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import iter_home_files
-from tests.conftest import _AS_FROM_A_TERMINAL, ROOT, run_trainer
+from tests.conftest import ROOT, run_trainer
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
 
 
@@ -410,24 +408,33 @@ def test_train_bad_inputs(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_training_with_130_and_leaves_no_file(trained_model: Path,
                                                            tmp_path: Path) -> None:
-    """typer turns Ctrl-C inside a command into a returned 130, which main() must pass on."""
+    """typer turns Ctrl-C inside a command into a returned 130, which main() must pass on.
+
+    The Ctrl-C comes when the first model fit starts (homes read, nothing written yet), from
+    inside the run, so the test does not depend on timing.
+    """
     output = tmp_path / "out"
-    # One worker: no joblib worker processes, which the terminal's SIGINT would reach as well.
-    process = subprocess.Popen(
-        [sys.executable, "-c", _AS_FROM_A_TERMINAL, "train", "--synthetic-homes",
+    ctrl_c_at_first_fit = (
+        "import runpy, signal\n"
+        "import trainer.train as train\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "fit = train.fit_rows\n"
+        "def ctrl_c_then_fit(*args, **kwargs):\n"
+        "    signal.raise_signal(signal.SIGINT)\n"
+        "    return fit(*args, **kwargs)\n"
+        "train.fit_rows = ctrl_c_then_fit\n"
+        "runpy.run_module('trainer', run_name='__main__', alter_sys=True)\n")
+    # One worker: no joblib worker processes, which a terminal's SIGINT would reach as well.
+    result = subprocess.run(
+        [sys.executable, "-c", ctrl_c_at_first_fit, "train", "--synthetic-homes",
          str(trained_model.parent.parent / "train"), "--output", str(output / "m.pkl"),
          "--copies", "2", "--jobs", "1"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not output.is_dir():  # made when the work starts
-        time.sleep(0.02)
-    time.sleep(0.5)  # into the reading of the homes (the whole run takes over 10 s)
-    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
-    assert stderr.strip().splitlines()[-1] == "interrupted" and "Traceback" not in stderr
-    assert list(output.iterdir()) == []  # no model, hash, joblib, results or temporary file
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in result.stderr
+    # No model, hash, joblib, results or temporary file.
+    assert not output.exists() or list(output.iterdir()) == []
 
 
 def test_ctrl_c_while_the_command_line_loads(tmp_path: Path) -> None:
