@@ -601,7 +601,7 @@ def classify(
         result = classify_home(home.snapshot, summary, predictor).as_dict()
         print(json.dumps({"file": str(path), "home_id": home.home_id, **result},
                          ensure_ascii=False), flush=True)
-    if failed:  # each already has its error line; main() returns typer.Exit's code as 0
+    if failed:  # each has had its error line already
         sys.exit(EXIT_USAGE)
 
 
