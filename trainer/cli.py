@@ -156,8 +156,16 @@ def generate(
     """
     if backend not in ("procedural", "openai"):
         raise UserError(f"--backend must be procedural or openai, not {backend!r}")
-    if dry_run and backend != "openai":
-        raise UserError("--dry-run plans OpenAI requests: use it with --backend openai")
+    if backend != "openai":
+        # Given to the procedural backend they would do nothing, silently.
+        given = [flag for flag, value, default in (
+            ("--model", model, DEFAULT_LLM_MODEL), ("--concurrency", concurrency,
+                                                     OpenAISettings.concurrency),
+            ("--rpm", rpm, OpenAISettings.rpm), ("--tpm", tpm, OpenAISettings.tpm),
+            ("--dry-run", dry_run, False)) if value != default]
+        if given:
+            raise UserError(f"{', '.join(given)}: OpenAI backend option"
+                            f"{'s' if len(given) > 1 else ''}; use with --backend openai")
     if workers < 1 and workers != -1:
         raise UserError(f"--workers must be at least 1, or -1 for all cores, not {workers}")
     output = output or Path("data/synthetic_homes" if backend == "procedural"

@@ -552,8 +552,15 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
     assert result.stderr.strip() == "error: --concurrency must be at least 1"
     defaults = {name: param.default for name, param in
                 inspect.signature(cli.generate).parameters.items()}
-    with pytest.raises(cli.UserError, match="--dry-run plans OpenAI requests"):
+    with pytest.raises(cli.UserError, match="--dry-run: OpenAI backend option; use with "):
         cli.generate(**{**defaults, "output": tmp_path, "dry_run": True})
+    # Without --backend openai they would do nothing, silently.
+    ignored = run_trainer("generate", "--model", "gpt-4o", "--rpm", "5", "--output",
+                          str(tmp_path / "homes"))
+    assert ignored.returncode == 2
+    assert ignored.stderr.strip() == ("error: --model, --rpm: OpenAI backend options; use with "
+                                      "--backend openai")
+    assert not (tmp_path / "homes").exists()
     for flag in ("rpm", "tpm"):
         with pytest.raises(cli.UserError, match=f"--{flag} must be at least 1"):
             cli.generate(**{**defaults, "output": tmp_path, "backend": "openai", flag: 0,
