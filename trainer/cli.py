@@ -739,6 +739,10 @@ def publish(
     """
     if rollback and model is not None:
         raise UserError("--rollback restores the previous model of --to; give no MODEL with it")
+    if rollback and force:
+        # A rollback checks the previous model's files, never its figures: nothing to force.
+        raise UserError("--rollback restores the previous model of --to; --force has no "
+                        "meaning with it")
     try:
         if rollback:
             outcome = rollback_model(to)

@@ -210,6 +210,8 @@ def test_usage_errors(tmp_path: Path, publish) -> None:
     assert code == EXIT_NOT_VERIFIED and "no previous model" in stderr
     code, _, stderr = publish(str(model), "--rollback", "--to", str(tmp_path / "ha"))
     assert code == 2 and "give no MODEL" in stderr
+    code, _, stderr = publish("--rollback", "--force", "--to", str(tmp_path / "ha"))
+    assert code == 2 and "--force has no meaning with it" in stderr
     code, _, stderr = publish(str(model), "--min-accuracy", "1.5")
     assert code == 2 and "--min-accuracy" in stderr
 
