@@ -19,6 +19,7 @@ from custom_components.home_type.core.model import (
     ModelForeignError,
     ModelIncompatibleError,
     ModelMissingError,
+    ModelTamperedError,
     dumps_bundle,
     load_model,
     loads_bundle,
@@ -115,6 +116,33 @@ def test_broken_bundle_is_refused_with_its_reason(case: str, bundle: dict[str, A
         load_model(model)
     assert str(caught.value).startswith(f"{model}: ")
     assert "\n" not in str(caught.value)
+
+
+def _hash_folder(digest: Path) -> None:
+    digest.mkdir()
+
+
+def _hash_unreadable(digest: Path) -> None:
+    digest.symlink_to(digest)  # a link to itself: reading it fails with "too many levels"
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda digest: None, "no model.pkl.sha256 beside it to check its integrity"),
+    (lambda digest: digest.write_text(""), "model.pkl.sha256 holds no SHA-256 line"),
+    (lambda digest: digest.write_bytes(b"\xff\xfe binary"),
+     "model.pkl.sha256 holds no SHA-256 line"),
+    (_hash_folder, "model.pkl.sha256 is a folder, not its hash file"),
+    (_hash_unreadable, "cannot read model.pkl.sha256 (Too many levels of symbolic links)"),
+])
+def test_each_hash_file_fault_says_what_it_is(damage: Callable[[Path], object],
+                                              message: str, tmp_path: Path) -> None:
+    """The hash file missing, empty, binary, a folder or unreadable: each its own reason."""
+    model = tmp_path / "model.pkl"
+    model.write_bytes(BUNDLED.read_bytes())
+    damage(sha256_path(model))
+    with pytest.raises(ModelTamperedError) as caught:
+        load_model(model)
+    assert str(caught.value) == f"{model}: {message}"
 
 
 def test_the_bundled_model_passes_the_same_checks(bundle: dict[str, Any]) -> None:

@@ -234,10 +234,19 @@ def read_verified(path: str | Path) -> bytes:
         raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
     digest_file = sha256_path(model_path)
     try:
-        expected = digest_file.read_text().split()[0].strip().lower()
-    except (OSError, IndexError):
+        expected = digest_file.read_text(encoding="ascii").split()[0].strip().lower()
+    except FileNotFoundError:
         raise ModelTamperedError(
             f"{model_path}: no {digest_file.name} beside it to check its integrity") from None
+    except IsADirectoryError:
+        raise ModelTamperedError(
+            f"{model_path}: {digest_file.name} is a folder, not its hash file") from None
+    except OSError as err:
+        raise ModelTamperedError(
+            f"{model_path}: cannot read {digest_file.name} ({err.strerror})") from None
+    except (IndexError, ValueError):  # empty, or not text
+        raise ModelTamperedError(
+            f"{model_path}: {digest_file.name} holds no SHA-256 line") from None
     if file_digest(data) != expected:
         raise ModelTamperedError(
             f"{model_path}: SHA-256 does not match {digest_file.name}; the file was changed "
