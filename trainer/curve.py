@@ -19,12 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, check_jobs, check_seed, stack
+from .dataset import (
+    DEFAULT_WINDOW,
+    DatasetError,
+    HomeRows,
+    check_jobs,
+    check_seed,
+    home_files,
+    stack,
+)
 from .metrics import classification_metrics
 from .train import (
     Progress,
     fit_rows,
-    home_files,
     no_progress,
     provenance,
     read_evaluation_homes,

@@ -99,16 +99,24 @@ def _load(path: Path) -> Home:
     return as_home(read_snapshot(path))
 
 
+def home_files(folder: Path) -> list[Path]:
+    """The home files of a folder; a missing or empty one is refused before any work."""
+    if folder.exists() and not folder.is_dir():
+        raise DatasetError(f"{folder}: is a file; give the folder of home files")
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: no such folder (generate homes first: "
+                           "python -m trainer generate)")
+    files = list(iter_home_files(folder))
+    if not files:
+        raise DatasetError(f"{folder}: no home files (home_001.json.gz …) in it")
+    return files
+
+
 def load_homes(folder: str | os.PathLike[str], *, labelled: bool = True,
                n_jobs: int = -1) -> list[Home]:
     """Every home file of a folder, read in parallel, in file-name order."""
     base = Path(folder)
-    if not base.is_dir():
-        raise DatasetError(f"{base}: no such folder (generate homes first: "
-                           "python -m trainer generate)")
-    files = list(iter_home_files(base))
-    if not files:
-        raise DatasetError(f"{base}: no home files (home_001.json.gz …) in it")
+    files = home_files(base)
     try:
         homes: list[Home] = Parallel(n_jobs=n_jobs, backend="loky")(
             delayed(_load)(p) for p in files)

@@ -51,7 +51,6 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import iter_home_files
 
 from .dataset import (
     DEFAULT_WINDOW,
@@ -62,6 +61,7 @@ from .dataset import (
     check_seed,
     check_test_size,
     evaluation_rows,
+    home_files,
     split_by_home,
     stack,
     training_rows,
@@ -111,17 +111,6 @@ class TrainingRun:
     def written(self) -> tuple[Path, ...]:
         """Every file the run writes, so a caller can check them all before it starts."""
         return (self.output, sha256_path(self.output), self.sklearn_path, self.results_path)
-
-
-def home_files(folder: Path) -> list[Path]:
-    """The home files of a folder; a missing or empty one is refused before any work."""
-    if not folder.is_dir():
-        raise DatasetError(f"{folder}: no such folder (generate homes first: "
-                           "python -m trainer generate)")
-    files = list(iter_home_files(folder))
-    if not files:
-        raise DatasetError(f"{folder}: no home files (home_001.json.gz …) in it")
-    return files
 
 
 def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,

@@ -507,10 +507,12 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
     (["--evaluation-homes", "nowhere"], "nowhere: no such folder"),
     (["--evaluation-homes", "empty"], "empty: no home files"),
+    (["--evaluation-homes", "notes.txt"], "notes.txt: is a file; give the folder of home files"),
 ])
 def test_train_refuses_bad_settings_before_reading(small_homes: Path, tmp_path: Path,
                                                    args: list[str], message: str) -> None:
     (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("not homes")
     line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
                                       "--output", "new/m.pkl", *args, cwd=tmp_path))
     assert message in line
