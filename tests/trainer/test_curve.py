@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import ALL_TYPES, ROOT, run_trainer
 from trainer.curve import stratified_subset
 from trainer.dataset import DatasetError
-from trainer.report import CURVE_END, CURVE_START, render_curve
+from trainer.report import CURVE_END, CURVE_START, END, START, render_curve
 
 LABELS = ["a"] * 50 + ["b"] * 30 + ["c"] * 15 + ["d"] * 5
 
@@ -61,7 +61,7 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     assert curve["points"][1]["accuracy_10d"]["std"] == 0.0  # one fit: no spread
 
     page = tmp_path / "model.md"
-    page.write_text("# Model\n")
+    page.write_text(f"# Model\n\n{START}\n{END}\n")  # report fills an existing page's sections
     results = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
     result = run_trainer("report", "--results", str(results), "--curve", str(output),
                          "--page", str(page))
