@@ -11,7 +11,7 @@ from unittest.mock import patch
 import pytest
 
 from custom_components.home_type.core import atomic
-from custom_components.home_type.core.atomic import atomic_create_bytes
+from custom_components.home_type.core.atomic import atomic_create_bytes, atomic_write_bytes
 
 
 def test_create_writes_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -71,3 +71,16 @@ def test_create_reports_other_errors_and_leaves_nothing(tmp_path: Path) -> None:
             pytest.raises(OSError, match="disk full"):
         atomic_create_bytes(target, b"{}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_that_fails_to_rename_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "model.pkl"
+    target.write_bytes(b"old")
+    with patch.object(atomic.os, "replace", side_effect=OSError(errno.ENOSPC, "disk full")), \
+            pytest.raises(OSError, match="disk full"):
+        atomic_write_bytes(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [target]
+    atomic_write_bytes(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert list(tmp_path.iterdir()) == [target]
