@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -427,7 +427,7 @@ def evaluate(
 
     from .dataset import DatasetError
     from .metrics import class_table, summary_table
-    from .train import evaluate_model, write_results
+    from .train import evaluate_model, refresh_targets, write_results
 
     predictor = _load_model(model)
     results_file = results_path_for(model)
@@ -458,11 +458,13 @@ def evaluate(
                       soft_wrap=True)
         return
     results["evaluation"] = evaluation
+    results["protocol"]["headline"] = "evaluation"
+    refresh_targets(results)  # measured on the figures just stored, as report shows them
     write_results(results_file, results)
     console.print(f"updated {results_file}")
 
 
-def _results_to_update(path: Path, version: str) -> tuple[dict[str, object] | None, str | None]:
+def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None, str | None]:
     """The results file evaluate may update, or why it will store nothing in it.
 
     A missing file or one of another model is no error (the figures are still shown); a file

@@ -319,7 +319,11 @@ def test_a_fresh_checkout_is_told_where_a_model_is(tmp_path: Path, command: list
 def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path / "m")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
-    results_file.write_text(json.dumps(results_of(trained_model)))
+    # As train writes it when it had no evaluation homes: the held-out figures are the headline.
+    results = results_of(trained_model)
+    results["evaluation"], results["protocol"]["headline"] = None, "holdout"
+    results["targets"]["accuracy_10d"]["measured"] = -1.0
+    results_file.write_text(json.dumps(results))
     result = run_trainer("evaluate", "--model", str(model), "--homes",
                          str(trained_model.parent.parent / "eval"))
     assert result.returncode == 0, result.stderr
@@ -327,6 +331,10 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     assert f"updated {results_file}" in result.stderr
     updated = json.loads(results_file.read_text())
     assert updated["evaluation"]["model_version"] == load_model(model).version
+    # The targets are measured on the figures just stored, which are now the headline.
+    assert updated["protocol"]["headline"] == "evaluation"
+    assert updated["targets"]["accuracy_10d"]["measured"] == (
+        updated["evaluation"]["by_window"]["10d"]["accuracy"])
 
 
 def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
