@@ -17,7 +17,7 @@ import pytest
 from homeassistant import block_async_io
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, get_test_config_dir
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -33,6 +33,22 @@ def auto_enable_custom_integrations(
     recorder_mock: Recorder, enable_custom_integrations: None
 ) -> None:
     """Load custom integrations, with the recorder started first (it needs hass unborn)."""
+
+
+#: The test plugin's configuration folder, shared by every test that does not take
+#: ``config_dir``: a file left there is seen by later tests and by the next run.
+SHARED_CONFIG = Path(get_test_config_dir())
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_in_the_shared_config() -> Iterator[None]:
+    """A test that writes files (an export, a model) must write them into ``config_dir``."""
+    before = set(SHARED_CONFIG.iterdir())
+    yield
+    left = sorted(p.name for p in set(SHARED_CONFIG.iterdir()) - before
+                  if p.name != "__pycache__")
+    assert not left, (f"the test left {left} in {SHARED_CONFIG}, shared by every test: "
+                      "take the config_dir fixture")
 
 
 @pytest.fixture(autouse=True)

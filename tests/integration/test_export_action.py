@@ -195,6 +195,7 @@ async def test_default_name_and_nothing_else_written(
     assert second["path"].endswith("home_type_export_2025-03-15_130001.json.gz")
 
 
+@pytest.mark.usefixtures("config_dir")
 async def test_anonymising_runs_outside_the_event_loop(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
