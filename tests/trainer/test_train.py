@@ -437,7 +437,9 @@ def test_ctrl_c_stops_training_with_130_and_leaves_no_file(trained_model: Path,
         [sys.executable, "-c", ctrl_c_at_first_fit, "train", "--synthetic-homes",
          str(trained_model.parent.parent / "train"), "--output", str(output / "m.pkl"),
          "--copies", "2", "--jobs", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+        # Not the repository: its data/synthetic_homes_eval, where present, would be read first.
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 130, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in result.stderr
