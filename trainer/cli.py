@@ -425,7 +425,7 @@ def evaluate(
     """Score the compiled model on homes of another seed, per history window."""
     from custom_components.home_type.core.model import results_path_for
 
-    from .dataset import DatasetError
+    from .dataset import DatasetError, shared_seeds
     from .metrics import class_table, summary_table
     from .train import evaluate_model, refresh_targets, write_results
 
@@ -439,8 +439,8 @@ def evaluate(
             evaluation, _ = evaluate_model(predictor, homes, jobs, _task_progress(progress))
         except DatasetError as err:
             raise UserError(str(err)) from None
-    trained_on = {str(seed) for seed in predictor.info.get("training_data", {}).get("seeds", [])}
-    shared = sorted(trained_on & {str(seed) for seed in evaluation["data"]["seeds"]})
+    shared = shared_seeds(predictor.info.get("training_data", {}).get("seeds", []),
+                          evaluation["data"]["seeds"])
     if shared:
         console.print(f"[yellow]warning:[/yellow] {homes} shares a seed ({', '.join(shared)}) "
                       "with the training homes; these figures are not on unseen homes",

@@ -99,6 +99,14 @@ def _load(path: Path) -> Home:
     return as_home(read_snapshot(path))
 
 
+def shared_seeds(trained: Iterable[object], evaluated: Iterable[object]) -> list[str]:
+    """Seeds that made both the training and the evaluation homes (figures not on unseen homes).
+
+    Compared as text: bundles, results files and home files do not all hold seeds as strings.
+    """
+    return sorted({str(seed) for seed in trained} & {str(seed) for seed in evaluated})
+
+
 def home_files(folder: Path) -> list[Path]:
     """The home files of a folder; a missing or empty one is refused before any work."""
     if folder.exists() and not folder.is_dir():

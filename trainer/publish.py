@@ -126,6 +126,8 @@ def read_candidate(model: Path) -> Candidate:
 
 def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> str:
     """Check the candidate's 10-day figures against the thresholds; return them as a phrase."""
+    from .dataset import shared_seeds  # here: joblib is no cost for the other commands
+
     results_file = results_path_for(model)
 
     def refuse(reason: str) -> PublishRefused:
@@ -145,9 +147,9 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
         accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
         # Evaluation figures count only on homes of other seeds: the model's own training
         # seeds (from the verified bundle) and those its results file names.
-        trained_on = candidate.training_seeds | {
-            str(seed) for seed in (results.get("training_data") or {}).get("seeds", [])}
-        shared = (sorted(trained_on & {str(seed) for seed in section["data"]["seeds"]})
+        trained_on = [*candidate.training_seeds,
+                      *(results.get("training_data") or {}).get("seeds", [])]
+        shared = (shared_seeds(trained_on, section["data"]["seeds"])
                   if where == "evaluation homes" else [])
     except (ValueError, TypeError, KeyError, AttributeError) as err:
         raise refuse(f"{results_file.name} is not a results file with {THRESHOLD_WINDOW} "

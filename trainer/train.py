@@ -62,6 +62,7 @@ from .dataset import (
     check_test_size,
     evaluation_rows,
     home_files,
+    shared_seeds,
     split_by_home,
     stack,
     training_rows,
@@ -163,11 +164,11 @@ def refuse_shared_seeds(training: dict[str, Any], evaluation: dict[str, Any]) ->
 
     Both arguments are :func:`provenance` records.
     """
-    shared = set(training["seeds"]) & set(evaluation["seeds"])
+    shared = shared_seeds(training["seeds"], evaluation["seeds"])
     if shared:
         raise DatasetError(
             f"{evaluation['folder']}: evaluation homes were generated with the training "
-            f"seed {', '.join(sorted(shared))}; generate them with another --seed")
+            f"seed {', '.join(shared)}; generate them with another --seed")
 
 
 def _best_stump(train: Rows, test: Rows) -> dict[str, Any]:
