@@ -103,7 +103,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # The user has to act (a file, or the options): say so under Repairs too -- unless
             # the entry was unloaded while this read ran (its issue is gone with it).
             if not self._unloaded:
-                async_create_model_issue(self.hass, err, option)
+                async_create_model_issue(
+                    self.hass, err, option, still_serving=self.model is not None
+                )
             if signature is not None:
                 self._model_file = signature
             raise

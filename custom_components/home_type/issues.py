@@ -4,7 +4,9 @@ A model that is missing, changed after training, not a Home Type bundle or made 
 version cannot get better by retrying: the sensor stays unavailable until the user acts. So
 besides the one log line, Home Type raises one repair issue (id ``model``; the translation says
 which of the reasons it is and what to do) and deletes it as soon as a usable model is loaded.
-None of them is fixable from the Repairs dialog: the fix is a file, or the options.
+None of them is fixable from the Repairs dialog: the fix is a file, or the options. Its severity
+is an error while no model answers (the sensor is unavailable), and a warning while a model
+loaded earlier keeps answering: something still needs the user, but nothing is broken yet.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def config_relative(text: str, config_dir: str) -> str:
 
 
 @callback
-def async_create_model_issue(hass: HomeAssistant, error: ModelError, option: str) -> None:
+def async_create_model_issue(
+    hass: HomeAssistant, error: ModelError, option: str, *, still_serving: bool
+) -> None:
     """Raise (or update) the model issue with this error's reason and the model option."""
     config_dir = hass.config.config_dir
     ir.async_create_issue(
@@ -49,7 +53,7 @@ def async_create_model_issue(hass: HomeAssistant, error: ModelError, option: str
         DOMAIN,
         ISSUE_MODEL,
         is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
+        severity=ir.IssueSeverity.WARNING if still_serving else ir.IssueSeverity.ERROR,
         learn_more_url=TROUBLESHOOTING_URL,
         translation_key=f"model_{error.reason}",
         translation_placeholders={

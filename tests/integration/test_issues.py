@@ -148,6 +148,7 @@ async def test_bad_replacement_while_a_model_is_in_use(
             DOMAIN, "reload_model", {"config_entry_id": entry.entry_id}, blocking=True)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
     assert issue.translation_key == "model_incompatible"
+    assert issue.severity is ir.IssueSeverity.WARNING  # nothing broken yet: the old one answers
     assert hass.states.get("sensor.home_type").state == "apartment"
 
     write_model(model, model_bundle(version="test-2"))
