@@ -334,6 +334,17 @@ def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
         raise UserError(f"{flag} {path}: cannot write in {parent} (permission denied)")
 
 
+def check_folder_output(folder: Path, flag: str) -> None:
+    """Refuse a destination folder that cannot be written, as :func:`check_output` a file."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{flag} {folder}: is a file, not a folder")
+    nearest = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
+    if not nearest.is_dir():
+        raise UserError(f"{flag} {folder}: {nearest} is a file, not a folder")
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise UserError(f"{flag} {folder}: cannot write in {nearest} (permission denied)")
+
+
 def check_model_output(path: Path, flag: str) -> None:
     """:func:`check_output` for a model bundle and the files training writes beside it."""
     from .train import TrainingRun

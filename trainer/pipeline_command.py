@@ -32,6 +32,7 @@ from .cli import (
     FolderMismatchError,
     UserError,
     app,
+    check_folder_output,
     check_model_output,
     console,
     generate,
@@ -111,6 +112,7 @@ def pipeline(
     except DatasetError as err:
         raise UserError(str(err)) from None
     check_model_output(model, "--model")
+    check_folder_output(to, "--to")
     chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
     if notice:
         console.print(notice, highlight=False)

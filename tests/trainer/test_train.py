@@ -506,7 +506,12 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     assert "--model models: is a folder" in line
     seed = one_error_line(run_trainer("pipeline", "--seed", "-1", cwd=tmp_path))
     assert "--seed -1: give a whole number from 0 to 4294967295" in seed
-    assert [p.name for p in tmp_path.iterdir()] == ["models"]
+    (tmp_path / "notes.txt").write_text("x")
+    to = one_error_line(run_trainer("pipeline", "--to", "notes.txt", cwd=tmp_path))
+    assert "--to notes.txt: is a file, not a folder" in to
+    under = one_error_line(run_trainer("pipeline", "--to", "notes.txt/ha", cwd=tmp_path))
+    assert f"--to notes.txt/ha: {tmp_path / 'notes.txt'} is a file, not a folder" in under
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "notes.txt"]
 
 
 @pytest.mark.parametrize(("args", "message"), [
