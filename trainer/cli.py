@@ -629,6 +629,9 @@ def classify(
 @app.command()
 def verify(
     model: Annotated[Path, typer.Argument(help="Model bundle to check.")] = DEFAULT_MODEL,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object (the model and the sample's result) instead of "
+                       "the report, for scripts.")] = False,
 ) -> None:
     """Load a bundle as Home Assistant does (no scikit-learn) and classify a sample home."""
     from datetime import date
@@ -650,6 +653,13 @@ def verify(
     if "sklearn" in sys.modules:
         raise UserError("verify imported scikit-learn; the bundle must not need it")
     info = predictor.info.get("training_data", {})
+    if as_json:
+        print(json.dumps({"model": str(model), "version": predictor.version,
+                          "classes": list(predictor.classes),
+                          "features": len(predictor.feature_names), "training_data": info,
+                          "sample": {"home_type": "townhouse", "days": 3,
+                                     "result": result.as_dict()}}))
+        return
     out.print(f"[green]ok[/green] {model}: version {predictor.version}, "
               f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
               f"trained on {info.get('homes', '?')} homes "
@@ -659,7 +669,6 @@ def verify(
                "wrong (one home; the results file has the measured figures)")
     out.print(f"sample townhouse (3 days, generated now) → {result.home_type} "
               f"({result.confidence:.2f}): {verdict}", soft_wrap=True)
-    print(json.dumps(result.as_dict()))
 
 
 BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_results.json")

@@ -290,7 +290,12 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
     result = run_trainer("verify", str(trained_model))
     assert result.returncode == 0, result.stderr
     assert "loaded without scikit-learn" in result.stdout
-    answer = json.loads(result.stdout.strip().splitlines()[-1])["home_type"]
+    assert "{" not in result.stdout  # a report for people; --json is for scripts
+    as_json = run_trainer("verify", str(trained_model), "--json")
+    report = json.loads(as_json.stdout)  # the whole of stdout is one JSON object
+    answer = report["sample"]["result"]["home_type"]
+    assert report["version"] in result.stdout
+    assert report["features"] > 0 and len(report["classes"]) == 8
     verdict = "right" if answer == "townhouse" else "wrong"
     assert f"sample townhouse (3 days, generated now) → {answer} (" in result.stdout
     assert f"): {verdict}" in result.stdout
