@@ -28,7 +28,7 @@ from .dataset import (
     home_files,
     stack,
 )
-from .metrics import classification_metrics
+from .metrics import classification_metrics, counted_classes
 from .train import (
     Progress,
     fit_rows,
@@ -130,8 +130,7 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
             for name, days in CURVE_WINDOWS.items():
                 rows = test.select(test.windows == days)
                 m = classification_metrics(rows.y, model.predict(rows.X), labels)
-                present = {k: c["precision"] for k, c in m["per_class"].items()
-                           if c["support"] > 0}
+                present = {k: c["precision"] for k, c in counted_classes(m).items()}
                 precision = min(present.values())
                 if days == DEFAULT_WINDOW:  # every class at the minimum (ties: all of them)
                     weakest.update(k for k, v in present.items() if v == precision)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -26,7 +26,8 @@ def weighted_scores(y_true: NDArray[Any], y_pred: NDArray[Any], labels: Sequence
                     weights: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """Accuracy and macro F1 for each row of ``weights`` (how often each home is counted).
 
-    Macro F1 counts every label, as ``f1_score(labels=…, zero_division=0)`` does.
+    Macro F1 averages the labels a resample has among its true or predicted types, as
+    ``f1_score(zero_division=0)`` without ``labels`` does (see :func:`counted_classes`).
     """
     index = {label: i for i, label in enumerate(labels)}
     true = np.array([index[str(v)] for v in y_true], dtype=np.int64)
@@ -37,8 +38,11 @@ def weighted_scores(y_true: NDArray[Any], y_pred: NDArray[Any], labels: Sequence
     accuracy = weights @ (true == pred).astype(np.float64) / weights.sum(axis=1)
     tp = weights @ (is_true * is_pred)
     denominator = weights @ is_true + weights @ is_pred  # 2 TP + FP + FN
-    f1 = np.divide(2.0 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-    return accuracy, f1.mean(axis=1)
+    counted = denominator > 0
+    f1 = np.divide(2.0 * tp, denominator, out=np.zeros_like(tp), where=counted)
+    macro_f1 = np.divide(f1.sum(axis=1), counted.sum(axis=1),
+                         out=np.zeros(len(f1)), where=counted.any(axis=1))
+    return accuracy, macro_f1
 
 
 def bootstrap_intervals(y_true: NDArray[Any], y_pred: NDArray[Any], labels: Sequence[str],
@@ -66,33 +70,57 @@ def window_name(days: int) -> str:
     return "none" if days < 0 else f"{days}d"
 
 
+def counted_classes(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The per-class figures of the types among the homes or among the answers.
+
+    A type that is neither (two of eight in a folder of three homes; one in a cross-validation
+    fold of twenty) has no precision, recall or F1 to speak of: counting it as 0 sank macro F1
+    and the lowest class precision for the size of the folder, not for any error. A type that
+    was answered but is absent scores precision 0 (each of those answers was wrong), and one
+    that is present but never answered scores 0 too. This is scikit-learn's own rule when no
+    ``labels`` are given. Results files written before ``predicted`` was stored count a type
+    by its homes alone.
+    """
+    return {label: c for label, c in metrics["per_class"].items()
+            if c["support"] > 0 or c.get("predicted", 0) > 0}
+
+
 def classification_metrics(y_true: NDArray[Any], y_pred: NDArray[Any],
                            labels: Sequence[str]) -> dict[str, Any]:
-    """Accuracy, F1, precision, recall, per-class figures and the confusion matrix."""
+    """Accuracy, F1, precision, recall, per-class figures and the confusion matrix.
+
+    Every label has its row and its column; the macro averages take those of
+    :func:`counted_classes`.
+    """
     labels = list(labels)
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0)
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    predicted = matrix.sum(axis=0)
+    counted = [label for label, s, p in zip(labels, support, predicted, strict=True)
+               if s > 0 or p > 0]
+
+    def macro(score: Callable[..., Any]) -> float:
+        return float(score(y_true, y_pred, labels=counted, average="macro", zero_division=0))
+
     return {
         "homes": len(y_true),
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro",
-                                   zero_division=0)),
+        "macro_f1": macro(f1_score),
         "weighted_f1": float(f1_score(y_true, y_pred, labels=labels, average="weighted",
                                       zero_division=0)),
-        "macro_precision": float(precision_score(y_true, y_pred, labels=labels,
-                                                 average="macro", zero_division=0)),
-        "macro_recall": float(recall_score(y_true, y_pred, labels=labels, average="macro",
-                                           zero_division=0)),
+        "macro_precision": macro(precision_score),
+        "macro_recall": macro(recall_score),
         "intervals_95": bootstrap_intervals(y_true, y_pred, labels),
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f),
-                    "support": int(s)}
-            for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+                    "support": int(s), "predicted": int(n)}
+            for label, p, r, f, s, n in zip(labels, precision, recall, f1, support, predicted,
+                                            strict=True)
         },
         "confusion_matrix": {
             "labels": labels,
-            "rows_true_columns_predicted": confusion_matrix(
-                y_true, y_pred, labels=labels).tolist(),
+            "rows_true_columns_predicted": matrix.tolist(),
         },
     }
 
@@ -115,7 +143,8 @@ def summary_table(title: str, by_window: dict[str, dict[str, Any]],
                    "weighted F1", "lowest class precision"):
         table.add_column(column, justify="right" if column != "history" else "left")
     for name, m in by_window.items():
-        worst = min(m["per_class"].items(), key=lambda kv: kv[1]["precision"])
+        worst = min(counted_classes(m).items(), key=lambda kv: kv[1]["precision"],
+                    default=("none", {"precision": 0.0}))
         figures = []
         for key in ("accuracy", "macro_f1"):
             low, high = m.get("intervals_95", {}).get(key) or (None, None)

@@ -67,7 +67,7 @@ from .dataset import (
     stack,
     training_rows,
 )
-from .metrics import classification_metrics, per_window, window_name
+from .metrics import classification_metrics, counted_classes, per_window, window_name
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
@@ -194,8 +194,8 @@ def _targets(headline: dict[str, dict[str, Any]], stump: float, size: int) -> di
     measured = {
         "accuracy_10d": ten.get("accuracy"),
         "macro_f1_10d": ten.get("macro_f1"),
-        "min_class_precision_10d": min((c["precision"] for c in ten.get(
-            "per_class", {}).values() if c["support"] > 0), default=None),
+        "min_class_precision_10d": min((c["precision"] for c in (
+            counted_classes(ten) if ten else {}).values()), default=None),
         "accuracy_structure_only": none.get("accuracy"),
         "best_stump_max": stump,
         "model_size_bytes_max": size,

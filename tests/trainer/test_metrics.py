@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from rich.console import Console
+from rich.table import Table
 from sklearn.metrics import accuracy_score, f1_score
 
-from trainer.metrics import bootstrap_intervals, classification_metrics, weighted_scores
+from trainer.metrics import (
+    bootstrap_intervals,
+    classification_metrics,
+    counted_classes,
+    summary_table,
+    weighted_scores,
+)
 
 LABELS = ["a", "b", "c", "d", "e"]
 
@@ -26,8 +34,50 @@ def test_weighted_scores_equal_sklearn_on_each_resample() -> None:
     accuracy, macro_f1 = weighted_scores(y_true, y_pred, LABELS, weights)
     for i, draw in enumerate(draws):
         assert accuracy[i] == pytest.approx(accuracy_score(y_true[draw], y_pred[draw]))
-        assert macro_f1[i] == pytest.approx(f1_score(
-            y_true[draw], y_pred[draw], labels=LABELS, average="macro", zero_division=0))
+        assert macro_f1[i] == pytest.approx(f1_score(  # scikit-learn's labels: those seen
+            y_true[draw], y_pred[draw], average="macro", zero_division=0))
+
+
+def test_weighted_scores_skip_types_a_resample_lacks() -> None:
+    y_true = np.array(["a", "a", "b", "c"])
+    y_pred = np.array(["a", "a", "b", "a"])
+    weights = np.array([[1.0, 1.0, 1.0, 0.0],   # c drawn neither as truth nor as answer
+                        [1.0, 0.0, 0.0, 1.0]])  # c missed: F1 0 for it, and b is not there
+    _, macro_f1 = weighted_scores(y_true, y_pred, LABELS, weights)
+    assert macro_f1.tolist() == pytest.approx([1.0, (2 / 3 + 0.0) / 2])
+
+
+def test_macro_figures_count_only_types_among_homes_or_answers() -> None:
+    """Three homes, all right: a perfect score, not 2/5 for the three types it never saw."""
+    y_true = np.array(["a", "b", "b"])
+    m = classification_metrics(y_true, y_true, LABELS)
+    assert m["accuracy"] == m["macro_f1"] == m["macro_precision"] == m["macro_recall"] == 1.0
+    assert m["intervals_95"]["macro_f1"] == [1.0, 1.0]
+    assert set(counted_classes(m)) == {"a", "b"}
+    assert m["per_class"]["e"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0,
+                                   "predicted": 0}  # every type keeps its row
+
+    # Answering a type that is not there is an error, and counts: precision 0 for "c".
+    wrong = classification_metrics(y_true, np.array(["a", "b", "c"]), LABELS)
+    assert set(counted_classes(wrong)) == {"a", "b", "c"}
+    assert wrong["per_class"]["c"]["predicted"] == 1
+    assert wrong["macro_precision"] == pytest.approx((1.0 + 1.0 + 0.0) / 3)
+    assert wrong["macro_f1"] == pytest.approx(f1_score(
+        y_true, ["a", "b", "c"], average="macro", zero_division=0))
+    table = summary_table("t", {"10d": wrong})
+    assert "0.00 (c)" in _text(table)
+
+
+def test_old_results_count_types_by_their_homes() -> None:
+    """Results files from before ``predicted`` was stored: a type counts if it had homes."""
+    per_class = {"a": {"precision": 1.0, "support": 2}, "b": {"precision": 0.0, "support": 0}}
+    assert list(counted_classes({"per_class": per_class})) == ["a"]
+
+
+def _text(table: Table) -> str:
+    console = Console(width=200, record=True)
+    console.print(table)
+    return console.export_text()
 
 
 def test_interval_holds_the_figure_and_narrows_with_more_homes() -> None:

@@ -59,9 +59,12 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     for key in ("accuracy", "macro_f1"):  # 8 homes: a wide interval, unless all are right
         low, high = ten["intervals_95"][key]
         assert low <= ten[key] <= high and (high - low > 0.1 or ten[key] == 1.0)
-    assert set(ten["per_class"]["cottage"]) == {"precision", "recall", "f1", "support"}
+    assert set(ten["per_class"]["cottage"]) == {"precision", "recall", "f1", "support",
+                                                "predicted"}
     matrix = np.array(ten["confusion_matrix"]["rows_true_columns_predicted"])
     assert matrix.shape == (8, 8) and matrix.sum() == 8  # one row per evaluation home
+    labels = ten["confusion_matrix"]["labels"]
+    assert [ten["per_class"][label]["predicted"] for label in labels] == matrix.sum(0).tolist()
     cv = results["cross_validation"]
     assert cv["folds"] == 5 and 0 <= cv["accuracy_std"] <= cv["accuracy_mean"] <= 1
     assert results["baselines"]["majority_class"]["label"]
