@@ -301,3 +301,13 @@ def test_integration_imports_nothing_outside_itself(manifest: dict[str, Any]) ->
 
 def _is_stdlib(name: str) -> bool:
     return name in sys.stdlib_module_names
+
+
+def test_github_runs_hassfest_and_hacs_validation() -> None:
+    """The validators that cannot run in scripts/test (they need GitHub) run there."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/validate.yaml").read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    uses = {step["uses"].split("@")[0]: step.get("with", {}) for step in steps}
+    assert "home-assistant/actions/hassfest" in uses
+    assert uses["hacs/action"] == {"category": "integration"}  # nothing ignored
+    assert {"push", "pull_request"} <= set(workflow[True])  # YAML 1.1 reads "on" as True
