@@ -11,7 +11,9 @@ through its config flow over the REST API, and then:
 - the ``home_type.classify`` action answers with the same result (``?return_response``), and
   ``home_type.reload_model`` with the model's version;
 - ``GET /api/home_type/classify`` answers too, where the integration has that view;
-- nothing Home Type or the fixture logged is an error;
+- nothing Home Type or the fixture logged is an error, and nothing names Home Type in a
+  warning but Home Assistant's notice of every custom integration (a deprecated API's
+  "Detected that custom integration" warning would);
 - SIGTERM stops Home Assistant cleanly, with no process left.
 
 No frontend package is needed: the instance serves the API only. The HTTP calls open sockets,
@@ -159,11 +161,17 @@ def test_classify_view(instance: RunningInstance) -> None:
     assert status == 401
 
 
-def test_no_errors_logged_by_home_type(instance: RunningInstance) -> None:
+def test_no_errors_or_deprecation_warnings_logged_by_home_type(instance: RunningInstance) -> None:
     log = instance.hass.log_file.read_text()
     errors = [line for line in log.splitlines()
               if " ERROR " in line and ("home_type" in line or "home_fixture" in line)]
     assert not errors, "\n".join(errors)
+    # Home Type's own warnings, and Home Assistant's about it: a deprecated API is announced
+    # a few releases ahead as "Detected that custom integration 'home_type' …". (The notice
+    # Home Assistant gives every custom integration names it without quotes.)
+    warnings = [line for line in log.splitlines() if " WARNING " in line and (
+        "[custom_components.home_type" in line or "integration 'home_type'" in line)]
+    assert not warnings, "\n".join(warnings)
 
 
 def test_stops_cleanly_on_sigterm(instance: RunningInstance) -> None:
