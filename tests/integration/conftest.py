@@ -68,8 +68,28 @@ def detect_blocking_calls(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         for call in calls:
             setattr(call.object, call.function, call.original_func)
         calls.clear()
-    blocking = [r.getMessage() for r in caplog.records if "Detected blocking call" in r.message]
+    blocking = [r.getMessage() for r in _records(caplog) if "Detected blocking call" in r.message]
     assert not blocking, blocking
+
+
+def _records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Everything a test logged: ``caplog.records`` in a fixture's teardown has only the
+    teardown's records."""
+    return [*caplog.get_records("setup"), *caplog.get_records("call"), *caplog.records]
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_api_used(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail on Home Assistant's report of a deprecated API called by Home Type.
+
+    Home Assistant announces an API's removal a few releases ahead with one warning ("Detected
+    that custom integration 'home_type' …"); scripts/test-newer-ha runs these tests on a newer
+    release, where such a report shows what the next releases will break.
+    """
+    yield
+    reports = [r.getMessage() for r in _records(caplog)
+               if "custom integration 'home_type'" in r.getMessage()]
+    assert not reports, reports
 
 
 @pytest.fixture
