@@ -6,7 +6,7 @@ import sys
 def run() -> None:
     """Import the command line and run it; Ctrl-C during the import is a clean stop too.
 
-    Importing the command line (numpy, scipy, rich, typer …) takes about a second, before
+    Importing the command line (numpy, rich, typer …) takes a few tenths of a second, before
     main() can catch anything: Ctrl-C then must still end in one line and 130, not an import
     traceback. 130 is trainer.cli.EXIT_INTERRUPTED, written out because that module may not be
     loaded yet.

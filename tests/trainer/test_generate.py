@@ -6,6 +6,8 @@ import gzip
 import json
 import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -19,7 +21,7 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from tests.conftest import interrupt_after_first_home, run_trainer
+from tests.conftest import ROOT, interrupt_after_first_home, run_trainer
 from trainer import cli
 from trainer.generate.design import OUTDOOR_KINDS
 from trainer.generate.procedural import design_home
@@ -187,6 +189,19 @@ def test_help_for_every_command() -> None:
         assert command in result.stdout
         sub = run_trainer(command, "--help")
         assert sub.returncode == 0 and "Usage" in sub.stdout
+
+
+def test_command_line_loads_without_scipy_signal() -> None:
+    """scipy.signal takes most of a second to import: a refused flag or --help should not wait.
+
+    Only the simulation needs it (world.ar_noise imports it); the tests run ``python -m
+    trainer`` about a hundred times.
+    """
+    script = ("import sys, trainer.cli\n"
+              "assert 'scipy.signal' not in sys.modules, 'imported with the command line'\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize(

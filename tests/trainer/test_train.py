@@ -456,7 +456,7 @@ def test_ctrl_c_stops_training_with_130_and_leaves_no_file(trained_model: Path,
 
 
 def test_ctrl_c_while_the_command_line_loads(tmp_path: Path) -> None:
-    """Ctrl-C before main() runs (numpy, scipy, typer still importing): one line, not a trace.
+    """Ctrl-C before main() runs (numpy, typer still importing): one line, not a trace.
 
     The interrupt is raised at the import of typer, the first big import of trainer.cli, so the
     test does not depend on timing.

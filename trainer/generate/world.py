@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import lfilter
 
 from .design import HomeDesign
 
@@ -187,6 +186,10 @@ def sample_at(world: World, values_per_minute: Array, times: Array) -> Array:
 def ar_noise(rng: np.random.Generator, times: Array, sigma: float,
              tau_hours: float) -> Array:
     """Smooth noise (an Ornstein-Uhlenbeck walk) at roughly evenly spaced sample times."""
+    # Imported here, not with the module: scipy.signal takes most of a second to load, and every
+    # ``python -m trainer`` loads this module, also to refuse a flag in one line.
+    from scipy.signal import lfilter
+
     if times.size == 0:
         return times
     step = float(np.mean(np.diff(times))) / 3600.0 if times.size > 1 else 1.0
