@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,50 @@ def pytest_configure(config: pytest.Config) -> None:
     for handler in list(root.handlers):
         if type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
+
+
+#: The folders whose tests share Home Assistant's test plugin state: the recorder, the plugin's
+#: configuration folder (see tests/integration/conftest.py) and a real ``hass`` process.
+_HOME_ASSISTANT_TESTS = tuple(ROOT / "tests" / name for name in ("core", "instance", "integration"))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep Home Assistant's tests on one pytest-xdist worker, one after the other.
+
+    scripts/test runs the whole suite with ``-n auto --dist loadgroup``: the trainer's tests,
+    each mostly a ``python -m trainer`` subprocess, spread over the cores, while these run in one
+    worker, in order, as in a run without ``-n`` (where the marker does nothing).
+    """
+    serial = pytest.mark.xdist_group("home_assistant")
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in _HOME_ASSISTANT_TESTS):
+            item.add_marker(serial)
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+              make: Callable[[Path], None]) -> Path:
+    """A folder that ``make`` fills once per pytest run, shared read-only by the tests.
+
+    Under pytest-xdist each worker sets up session fixtures of its own: without this, every
+    worker would generate the same homes and train the same model again. The first worker makes
+    the folder under the run's shared temporary folder while holding a lock; the others wait,
+    then use it.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that failed making it
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 def run_trainer(*args: str, cwd: Path | None = None, timeout: float = 600,
@@ -52,27 +99,30 @@ EQUAL_MIX = ",".join(f"{label}=1" for label in ALL_TYPES)
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained through the CLI on 24 small homes, evaluated on 8 of another seed."""
-    base = tmp_path_factory.mktemp("trained")
-    for count, seed, folder in ((24, 7, "train"), (8, 8, "eval")):
-        result = run_trainer("generate", "--count", str(count), "--days", "12", "--seed",
-                             str(seed), "--mix", EQUAL_MIX, "--output", str(base / folder))
-        assert result.returncode == 0, result.stderr
-    model = base / "models" / "home_type_classifier.pkl"
-    result = run_trainer("train", "--synthetic-homes", str(base / "train"),
-                         "--evaluation-homes", str(base / "eval"), "--output", str(model),
-                         "--copies", "2")
-    assert result.returncode == 0, result.stderr + result.stdout
-    return model
+
+    def make(base: Path) -> None:
+        for count, seed, folder in ((24, 7, "train"), (8, 8, "eval")):
+            result = run_trainer("generate", "--count", str(count), "--days", "12", "--seed",
+                                 str(seed), "--mix", EQUAL_MIX, "--output", str(base / folder))
+            assert result.returncode == 0, result.stderr
+        result = run_trainer("train", "--synthetic-homes", str(base / "train"),
+                             "--evaluation-homes", str(base / "eval"), "--output",
+                             str(base / "models" / "home_type_classifier.pkl"), "--copies", "2")
+        assert result.returncode == 0, result.stderr + result.stdout
+
+    return made_once(tmp_path_factory, "trained", make) / "models" / "home_type_classifier.pkl"
 
 
 @pytest.fixture(scope="session")
 def small_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """16 homes × 14 days (two of each type), generated once through the CLI."""
-    output = tmp_path_factory.mktemp("homes")
-    result = run_trainer("generate", "--count", "16", "--days", "14", "--seed", "7",
-                         "--mix", EQUAL_MIX, "--output", str(output))
-    assert result.returncode == 0, result.stderr
-    return output
+
+    def make(output: Path) -> None:
+        result = run_trainer("generate", "--count", "16", "--days", "14", "--seed", "7",
+                             "--mix", EQUAL_MIX, "--output", str(output))
+        assert result.returncode == 0, result.stderr
+
+    return made_once(tmp_path_factory, "homes", make)
 
 
 #: ``python -m trainer`` with Ctrl-C armed as in a terminal. A job started in the background
