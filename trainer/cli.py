@@ -347,7 +347,7 @@ def check_folder_output(folder: Path, flag: str) -> None:
 
 def check_model_output(path: Path, flag: str) -> None:
     """:func:`check_output` for a model bundle and the files training writes beside it."""
-    from .train import TrainingRun
+    from .runs import TrainingRun
 
     check_output(path, flag, DEFAULT_MODEL.name,
                  *TrainingRun(homes=Path(), output=path).written[1:])
@@ -370,8 +370,7 @@ def train(
 ) -> None:
     """Train the classifier, evaluate it honestly, write the bundle and its results file."""
     from .dataset import DatasetError
-    from .metrics import class_table, summary_table
-    from .train import TrainingRun, check_training_run, run_training
+    from .runs import TrainingRun, check_training_run
 
     if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
         evaluation_homes = DEFAULT_EVAL_HOMES
@@ -382,6 +381,10 @@ def train(
                       test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
     try:
         check_training_run(run)  # before the progress bar, which would print a line
+        # scikit-learn (a second and a half to import) only once the flags are good.
+        from .metrics import class_table, summary_table
+        from .train import run_training
+
         with progress_bar() as progress:
             run.progress = _task_progress(progress)
             results = run_training(run)
@@ -542,8 +545,8 @@ def curve(
     """
     from custom_components.home_type.core.atomic import atomic_write_bytes
 
-    from .curve import CurveRun, check_curve_run, learning_curve
     from .dataset import DatasetError
+    from .runs import CurveRun, check_curve_run
 
     if repeats < 1:
         raise UserError("--repeats must be at least 1")
@@ -552,6 +555,8 @@ def curve(
                    sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)
     try:
         check_curve_run(run)  # before the progress bar, which would print a line
+        from .curve import learning_curve  # scikit-learn, once the flags are good
+
         with progress_bar() as progress:
             run.progress = _task_progress(progress)
             result = learning_curve(run)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,16 +21,12 @@ from .dataset import (
     DEFAULT_WINDOW,
     DatasetError,
     HomeRows,
-    check_jobs,
-    check_seed,
-    home_files,
     stack,
 )
 from .metrics import classification_metrics, counted_classes
+from .runs import CurveRun, check_curve_run
 from .train import (
-    Progress,
     fit_rows,
-    no_progress,
     provenance,
     read_evaluation_homes,
     read_rows,
@@ -41,20 +35,6 @@ from .train import (
 
 #: History windows a curve point is scored on: structure only, and Home Assistant's default.
 CURVE_WINDOWS = {"none": -1, "10d": DEFAULT_WINDOW}
-
-
-@dataclass(slots=True)
-class CurveRun:
-    """Arguments of a learning-curve run (the CLI's flags)."""
-
-    homes: Path
-    evaluation_homes: Path
-    sizes: Sequence[int]
-    repeats: int = 3
-    seed: int = 42
-    copies: int = 4
-    n_jobs: int = -1
-    progress: Progress = field(default=no_progress)
 
 
 def stratified_subset(labels: Sequence[str], size: int, rng: np.random.Generator) -> list[int]:
@@ -86,16 +66,6 @@ def stratified_subset(labels: Sequence[str], size: int, rng: np.random.Generator
 def _summary(values: list[float]) -> dict[str, float]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values)),
             "min": float(np.min(values)), "max": float(np.max(values))}
-
-
-def check_curve_run(run: CurveRun) -> None:
-    """Refuse what the settings and the file counts decide before any home is read."""
-    check_seed(run.seed, run.repeats)
-    check_jobs(run.n_jobs)
-    available = len(home_files(run.homes))
-    home_files(run.evaluation_homes)
-    if not run.sizes or max(run.sizes) > available:
-        raise DatasetError(f"--sizes: at most {available} homes are in {run.homes}")
 
 
 def learning_curve(run: CurveRun) -> dict[str, Any]:

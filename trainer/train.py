@@ -26,8 +26,6 @@ import json
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -47,7 +45,6 @@ from custom_components.home_type.core.model import (
     dumps_bundle,
     file_digest,
     model_from_bundle,
-    results_path_for,
     sha256_line,
     sha256_path,
 )
@@ -58,8 +55,6 @@ from .dataset import (
     HomeRows,
     Rows,
     check_jobs,
-    check_seed,
-    check_test_size,
     evaluation_rows,
     home_files,
     shared_seeds,
@@ -69,6 +64,7 @@ from .dataset import (
 )
 from .metrics import classification_metrics, counted_classes, per_window, window_name
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds
+from .runs import Progress, TrainingRun, check_training_run
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
 TARGETS: Final = {
@@ -76,42 +72,6 @@ TARGETS: Final = {
     "accuracy_structure_only": 0.80, "best_stump_max": 0.60, "model_size_bytes_max": 2_000_000,
 }
 PARITY_TOLERANCE: Final = 1e-9
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(step: str, done: int, total: int) -> None:
-    """The progress callback of a run nobody watches (tests, library use)."""
-    return None
-
-
-@dataclass(slots=True)
-class TrainingRun:
-    """Arguments of a training run (the CLI's flags)."""
-
-    homes: Path
-    output: Path
-    evaluation_homes: Path | None = None
-    test_size: float = 0.2
-    seed: int = 42
-    copies: int = 4
-    cv_folds: int = 5
-    n_jobs: int = -1
-    progress: Progress = field(default=no_progress)
-
-    @property
-    def sklearn_path(self) -> Path:
-        """The fitted scikit-learn pipeline, kept for research and re-export."""
-        return self.output.with_name(self.output.stem + ".sklearn.joblib")
-
-    @property
-    def results_path(self) -> Path:
-        """The run's figures: ``…_results.json`` beside the model."""
-        return results_path_for(self.output)
-
-    @property
-    def written(self) -> tuple[Path, ...]:
-        """Every file the run writes, so a caller can check them all before it starts."""
-        return (self.output, sha256_path(self.output), self.sklearn_path, self.results_path)
 
 
 def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,
@@ -344,16 +304,6 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
     atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
     atomic_write_bytes(run.output, data)
     write_results(run.results_path, results)
-
-
-def check_training_run(run: TrainingRun) -> None:
-    """Refuse the settings and folders of a run before any home is read (none is read here)."""
-    check_seed(run.seed)
-    check_jobs(run.n_jobs)
-    check_test_size(run.test_size)
-    home_files(run.homes)
-    if run.evaluation_homes is not None:
-        home_files(run.evaluation_homes)
 
 
 def run_training(run: TrainingRun) -> dict[str, Any]:

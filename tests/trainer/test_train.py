@@ -548,3 +548,18 @@ def test_evaluate_refuses_no_jobs_before_reading(trained_model: Path) -> None:
     assert result.returncode == 2
     assert "error: --jobs 0: give -1 (all cores)" in result.stderr
     assert "reading" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["train", "--seed", "-1"], ["curve", "--seed", "-1"],
+                                  ["train", "--synthetic-homes", "nowhere"]])
+def test_refused_flags_do_not_wait_for_scikit_learn(args: list[str]) -> None:
+    """scikit-learn takes a second and a half to import: a mistyped flag is refused first."""
+    script = ("import sys\nfrom trainer.cli import main\n"
+              f"sys.argv = ['trainer', *{args!r}]\n"
+              "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+              "assert code == 2, code\n"
+              "assert 'sklearn' not in sys.modules, 'imported before the flags were checked'\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("error: ")
