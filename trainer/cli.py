@@ -439,15 +439,22 @@ def evaluate(
     """Score the compiled model on homes of another seed, per history window."""
     from custom_components.home_type.core.model import results_path_for
 
-    from .dataset import DatasetError, shared_seeds
-    from .metrics import class_table, summary_table
-    from .train import evaluate_model, refresh_targets, write_results
+    from .dataset import DatasetError, check_jobs, home_files, shared_seeds
 
     predictor = _load_model(model)
     results_file = results_path_for(model)
     # Read before the evaluation: a broken results file must not cost a whole run to find out.
     results, not_stored = _results_to_update(results_file, predictor.version) if write else (
         None, None)
+    try:
+        check_jobs(jobs)
+        home_files(homes)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    # scikit-learn (a second and a half to import) only once the flags are good.
+    from .metrics import class_table, summary_table
+    from .train import evaluate_model, refresh_targets, write_results
+
     with progress_bar() as progress:
         try:
             evaluation, _ = evaluate_model(predictor, homes, jobs, _task_progress(progress))

@@ -27,6 +27,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.core.snapshot import iter_home_files
 from tests.conftest import ROOT, run_trainer
+from tests.models import BUNDLED
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
 
 
@@ -551,7 +552,9 @@ def test_evaluate_refuses_no_jobs_before_reading(trained_model: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["train", "--seed", "-1"], ["curve", "--seed", "-1"],
-                                  ["train", "--synthetic-homes", "nowhere"]])
+                                  ["train", "--synthetic-homes", "nowhere"],
+                                  *(["evaluate", "--model", str(BUNDLED), *flag]
+                                    for flag in (["--jobs", "0"], ["--homes", "nowhere"]))])
 def test_refused_flags_do_not_wait_for_scikit_learn(args: list[str]) -> None:
     """scikit-learn takes a second and a half to import: a mistyped flag is refused first."""
     script = ("import sys\nfrom trainer.cli import main\n"
