@@ -327,22 +327,23 @@ def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
     for other in beside:
         if other.is_dir():
             raise UserError(f"{flag} {path}: {other} is a folder, and a file goes there")
-    parent = next(p for p in path.absolute().parents if p.exists())
-    if not parent.is_dir():
-        raise UserError(f"{flag} {path}: {parent} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UserError(f"{flag} {path}: cannot write in {parent} (permission denied)")
+    _check_writable(path, flag, path.absolute().parent)
 
 
 def check_folder_output(folder: Path, flag: str) -> None:
     """Refuse a destination folder that cannot be written, as :func:`check_output` a file."""
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{flag} {folder}: is a file, not a folder")
-    nearest = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
+    _check_writable(folder, flag, folder.absolute())
+
+
+def _check_writable(given: Path, flag: str, start: Path) -> None:
+    """The nearest existing path at or above ``start`` must be a folder one can write in."""
+    nearest = next(p for p in [start, *start.parents] if p.exists())
     if not nearest.is_dir():
-        raise UserError(f"{flag} {folder}: {nearest} is a file, not a folder")
+        raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
     if not os.access(nearest, os.W_OK | os.X_OK):
-        raise UserError(f"{flag} {folder}: cannot write in {nearest} (permission denied)")
+        raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)")
 
 
 def check_model_output(path: Path, flag: str) -> None:
