@@ -17,12 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import (
-    DEFAULT_WINDOW,
-    DatasetError,
-    HomeRows,
-    stack,
-)
+from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, stack
 from .metrics import classification_metrics, counted_classes
 from .runs import CurveRun, check_curve_run
 from .train import (
