@@ -234,7 +234,8 @@ def test_home_assistant_files_are_inside_the_integration() -> None:
     for name in ("__init__.py", "manifest.json", "translations/en.json", "services.yaml",
                  "icons.json", "quality_scale.yaml"):
         assert (INTEGRATION / name).is_file(), name
-    load_json(INTEGRATION / "translations" / "en.json")
+    for translation in (INTEGRATION / "translations").glob("*.json"):
+        load_json(translation)  # a key twice would hide one of the texts
     load_json(INTEGRATION / "icons.json")
     assert isinstance(yaml.safe_load((INTEGRATION / "services.yaml").read_text()), dict)
     models = sorted((INTEGRATION / "models").glob("*.pkl"))

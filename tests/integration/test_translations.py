@@ -1,4 +1,5 @@
-"""Every text the integration can show exists in translations/en.json, written out in full."""
+"""Every text the integration can show exists in translations/en.json, written out in full,
+and every other language says the same things: the same keys, the same placeholders."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.translation import async_get_translations
 
 from custom_components.home_type import config_flow, coordinator, services
+from custom_components.home_type.const import DOMAIN
 from custom_components.home_type.core.model import (
     ModelError,
     ModelForeignError,
@@ -22,6 +27,8 @@ from custom_components.home_type.helpers import ModelOutsideConfigError
 
 INTEGRATION = Path(coordinator.__file__).parent
 STRINGS = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+TRANSLATIONS = {path.stem: json.loads(path.read_text(encoding="utf-8"))
+                for path in sorted((INTEGRATION / "translations").glob("*.json"))}
 MODEL_REASONS = {error.reason for error in (ModelError, ModelMissingError, ModelTamperedError,
                                             ModelForeignError, ModelIncompatibleError,
                                             ModelOutsideConfigError)}
@@ -93,3 +100,64 @@ def test_no_html() -> None:
     assert len(strings) > 50
     for text in strings:
         cv.string_with_no_html(text)
+
+
+def _leaves(node: object, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
+    """Each text by its key path, so two languages can be compared key by key."""
+    if isinstance(node, dict):
+        return {leaf: text for key, value in node.items()
+                for leaf, text in _leaves(value, (*path, key)).items()}
+    assert isinstance(node, str), path
+    return {path: node}
+
+
+def test_languages_shipped() -> None:
+    """The languages the README promises; a file added without its tests is noticed."""
+    assert set(TRANSLATIONS) == {"en", "de", "es", "fr", "nl"}
+
+
+@pytest.mark.parametrize("language", sorted(set(TRANSLATIONS) - {"en"}))
+def test_language_says_what_english_says(language: str) -> None:
+    """Same keys as English (Home Assistant shows the English text for a missing one, and
+    ignores an extra one), the same placeholders in each, no HTML, nothing left in English."""
+    english, other = _leaves(STRINGS), _leaves(TRANSLATIONS[language])
+    assert set(other) == set(english)
+    for path, text in other.items():
+        assert sorted(re.findall(r"{\w+}", text)) == sorted(re.findall(r"{\w+}", english[path])), (
+            path)
+        assert text.count("`") == english[path].count("`"), path
+        cv.string_with_no_html(text)
+    translated = [path for path, text in other.items() if text != english[path]]
+    # Only names that stay the same in the language (Studio, Cottage...) may equal English.
+    assert len(translated) > 0.95 * len(english)
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATIONS))
+def test_repairs_name_the_option_as_the_form_does(language: str) -> None:
+    """A repair that says "change *Model file*" uses the label the options form shows."""
+    strings = TRANSLATIONS[language]
+    label = strings["options"]["step"]["init"]["data"]["model_path"]
+    assert strings["config"]["step"]["user"]["data"]["model_path"] == label
+    english_label = STRINGS["options"]["step"]["init"]["data"]["model_path"]
+    for key, issue in strings["issues"].items():
+        mentions = STRINGS["issues"][key]["description"].count(f"*{english_label}*")
+        assert issue["description"].count(f"*{label}*") == mentions, key
+
+
+@pytest.mark.parametrize(("language", "townhouse", "reload_model"), [
+    ("en", "Townhouse", "Reload model"),
+    ("de", "Reihenhaus", "Modell neu laden"),
+    ("es", "Casa adosada", "Recargar el modelo"),
+    ("fr", "Maison mitoyenne", "Recharger le modèle"),
+    ("nl", "Rijtjeshuis", "Model opnieuw laden"),
+])
+async def test_home_assistant_reads_the_language(
+    hass: HomeAssistant, language: str, townhouse: str, reload_model: str
+) -> None:
+    """Home Assistant's own loader finds each file where it looks for a custom integration's
+    texts, and shows the sensor's state and the action in that language."""
+    prefix = f"component.{DOMAIN}"
+    entity = await async_get_translations(hass, language, "entity", {DOMAIN})
+    assert entity[f"{prefix}.entity.sensor.home_type.state.townhouse"] == townhouse
+    actions = await async_get_translations(hass, language, "services", {DOMAIN})
+    assert actions[f"{prefix}.services.reload_model.name"] == reload_model
