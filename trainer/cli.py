@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,6 +29,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from custom_components.home_type.core.activity import summarize_events
 from custom_components.home_type.core.model import (
@@ -190,7 +192,7 @@ def generate(
     if skipped:
         console.print(f"{skipped} of {len(jobs)} homes already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
-                         "(--overwrite regenerates them)."))
+                         "(--overwrite regenerates them)."), markup=False)
     if not todo:
         return
     n_workers = (os.cpu_count() or 1) if workers == -1 else workers
@@ -223,7 +225,7 @@ def _generation_summary(results: list[HomeResult], output: Path, seconds: float,
                         days: int) -> None:
     if not results:
         return
-    table = Table(title=f"{len(results)} homes written to {output} in {seconds:.1f} s")
+    table = Table(title=Text(f"{len(results)} homes written to {output} in {seconds:.1f} s"))
     table.add_column("home type")
     table.add_column("homes", justify="right")
     table.add_column("events/day (mean)", justify="right")
@@ -250,35 +252,38 @@ def inspect(
     snapshot = _read(file)
     meta = snapshot.metadata
     span = snapshot.events.span
-    table = Table(title=f"{snapshot.home_id}: {snapshot.home_type or 'unlabelled'}",
+    table = Table(title=Text(f"{snapshot.home_id}: {snapshot.home_type or 'unlabelled'}"),
                   show_header=False)
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("made by", f"{meta.get('generator', '?')} (seed {meta.get('seed', '?')})")
-    table.add_row("place", f"{meta.get('timezone', '?')}, latitude {meta.get('latitude', '?')}")
-    table.add_row("residents", f"{meta.get('residents', '?')} ({meta.get('occupancy', '?')})")
+
+    def row(name: str, value: str) -> None:
+        table.add_row(name, Text(value))  # the file's own names, shown as written, not as markup
+
+    row("made by", f"{meta.get('generator', '?')} (seed {meta.get('seed', '?')})")
+    row("place", f"{meta.get('timezone', '?')}, latitude {meta.get('latitude', '?')}")
+    row("residents", f"{meta.get('residents', '?')} ({meta.get('occupancy', '?')})")
     floors = ", ".join(f"{f.name} ({f.level})" for f in sorted(
         snapshot.floors, key=lambda f: (f.level is None, f.level or 0))) or "none defined"
-    table.add_row("floors", floors)
+    row("floors", floors)
     per_floor = Counter(a.floor_id for a in snapshot.areas)
-    table.add_row("areas", f"{len(snapshot.areas)}: " + ", ".join(
+    row("areas", f"{len(snapshot.areas)}: " + ", ".join(
         f"{floor or 'no floor'} {n}" for floor, n in per_floor.most_common()))
-    table.add_row("devices", f"{len(snapshot.devices)} "
-                  f"({sum(d.area_id is None for d in snapshot.devices)} without an area)")
+    row("devices", f"{len(snapshot.devices)} "
+        f"({sum(d.area_id is None for d in snapshot.devices)} without an area)")
     domains = Counter(e.domain for e in snapshot.entities)
-    table.add_row("entities", f"{len(snapshot.entities)}: " + ", ".join(
+    row("entities", f"{len(snapshot.entities)}: " + ", ".join(
         f"{d} {n}" for d, n in domains.most_common()))
     if span is None:
-        table.add_row("events", "none (structure only)")
+        row("events", "none (structure only)")
     else:
         days = max((span[1] - span[0]) / 86400, 1 / 24)
         first = time.strftime("%Y-%m-%d %H:%M", time.gmtime(span[0]))
         last = time.strftime("%Y-%m-%d %H:%M", time.gmtime(span[1]))
-        table.add_row("events", f"{len(snapshot.events):,} ({len(snapshot.events) / days:,.0f} "
-                      "per day)")
-        table.add_row("span", f"{first} → {last} UTC ({days:.1f} days)")
+        row("events", f"{len(snapshot.events):,} ({len(snapshot.events) / days:,.0f} per day)")
+        row("span", f"{first} → {last} UTC ({days:.1f} days)")
         busiest = Counter(int(i) for i in snapshot.events.index).most_common(3)
-        table.add_row("busiest", ", ".join(
+        row("busiest", ", ".join(
             f"{snapshot.events.entities[i]} ({n / days:,.0f}/day)" for i, n in busiest))
     out.print(table)
 
@@ -401,8 +406,8 @@ def train(
                  "baseline: best stump ("
                  f"{results['baselines']['best_single_feature_stump']['feature']})":
                  results["baselines"]["best_single_feature_stump"]["accuracy"]}
-    out.print(summary_table(f"{results['model_version']} on {title}", headline["by_window"],
-                            baselines))
+    out.print(summary_table(escape(f"{results['model_version']} on {title}"),
+                            headline["by_window"], baselines))
     ten = headline["by_window"].get("10d")
     if ten:
         out.print(class_table("10-day history: per class and confusion matrix", ten))
@@ -414,7 +419,7 @@ def train(
     out.print(f"wrote {output} ({results['model_size_bytes'] / 1e6:.2f} MB, compiled = "
               f"scikit-learn within {results['compiled_vs_sklearn_max_abs_diff']:.1e}), "
               f"{run.sklearn_path.name}, {run.results_path.name} in "
-              f"{results['training_seconds']:.0f} s")
+              f"{results['training_seconds']:.0f} s", markup=False)
 
 
 def _targets_line(targets: dict[str, dict[str, object]]) -> str:
@@ -464,26 +469,27 @@ def evaluate(
     shared = shared_seeds(predictor.info.get("training_data", {}).get("seeds", []),
                           evaluation["data"]["seeds"])
     if shared:
-        console.print(f"[yellow]warning:[/yellow] {homes} shares a seed ({', '.join(shared)}) "
-                      "with the training homes; these figures are not on unseen homes",
+        console.print(f"[yellow]warning:[/yellow] {escape(str(homes))} shares a seed "
+                      f"({', '.join(shared)}) with the training homes; these figures are not on "
+                      "unseen homes",
                       highlight=False, soft_wrap=True)
         # Stored, they would pass for figures on unseen homes (publish trusts the file).
         not_stored = not_stored or f"{homes} shares a seed with the training homes"
-    out.print(summary_table(f"{predictor.version} on {homes}", evaluation["by_window"]))
+    out.print(summary_table(escape(f"{predictor.version} on {homes}"), evaluation["by_window"]))
     if "10d" in evaluation["by_window"]:
         out.print(class_table("10-day history: per class and confusion matrix",
                               evaluation["by_window"]["10d"]))
     if not write:
         return
     if results is None or not_stored:
-        console.print(f"nothing stored in {results_file}: {not_stored}", highlight=False,
-                      soft_wrap=True)
+        console.print(f"nothing stored in {results_file}: {not_stored}", markup=False,
+                      highlight=False, soft_wrap=True)
         return
     results["evaluation"] = evaluation
     results["protocol"]["headline"] = "evaluation"
     refresh_targets(results)  # measured on the figures just stored, as report shows them
     write_results(results_file, results)
-    console.print(f"updated {results_file}")
+    console.print(f"updated {results_file}", markup=False)
 
 
 def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -576,7 +582,7 @@ def curve(
         atomic_write_bytes(output, (json.dumps(result, indent=2) + "\n").encode())
     except OSError as err:
         raise UserError(f"--output {output}: cannot write it ({err.strerror})") from None
-    console.print(f"wrote {output} in {result['seconds']:.0f} s")
+    console.print(f"wrote {output} in {result['seconds']:.0f} s", markup=False)
 
 
 def curve_table(result: dict[str, object]) -> Table:
@@ -624,7 +630,7 @@ def classify(
         try:
             home = as_home(_read(path))
         except UserError as err:
-            console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+            print_error(str(err))
             failed += 1
             continue
         end = home.end
@@ -673,7 +679,7 @@ def verify(
                           "sample": {"home_type": "townhouse", "days": 3,
                                      "result": result.as_dict()}}))
         return
-    out.print(f"[green]ok[/green] {model}: version {predictor.version}, "
+    out.print(f"[green]ok[/green] {escape(str(model))}: version {predictor.version}, "
               f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
               f"trained on {info.get('homes', '?')} homes "
               f"(seeds {', '.join(info.get('seeds', []))})"
@@ -725,7 +731,7 @@ def report(
     except OSError as err:
         raise UserError(f"--page {page}: cannot write it ({err.strerror})") from None
     console.print(f"updated {page} from {results}"
-                  + (f" and {curve}" if curve_data is not None else ""))
+                  + (f" and {curve}" if curve_data is not None else ""), markup=False)
 
 
 def _read_json(path: Path, what: str, hint: str) -> dict[str, object]:
@@ -788,17 +794,19 @@ def publish(
         hint = NO_MODEL_YET if model is None and not rollback and not DEFAULT_MODEL.exists() else ""
         raise UserError(f"{err}{hint}", err.exit_code) from None
     if outcome.dropped:
-        console.print(f"[yellow]warning:[/yellow] the model found in {to} was not kept as "
-                      f"previous: {outcome.dropped}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/yellow] the model found in {escape(str(to))} was not "
+                      f"kept as previous: {escape(outcome.dropped)}", highlight=False,
+                      soft_wrap=True)
     if outcome.unchanged:
         out.print(f"{outcome.model_path} is already model {outcome.version}; nothing to switch "
-                  f"({outcome.quality})", highlight=False, soft_wrap=True)
+                  f"({outcome.quality})", markup=False, highlight=False, soft_wrap=True)
         return
     out.print(f"published {outcome.model_path}: {outcome.replaced or 'none'} → "
-              f"{outcome.version} ({outcome.quality})", highlight=False, soft_wrap=True)
+              f"{outcome.version} ({outcome.quality})", markup=False, highlight=False,
+              soft_wrap=True)
     if outcome.replaced:
         out.print(f"previous model kept as {to / PREVIOUS_NAME} (publish --rollback --to {to} "
-                  "restores it)", highlight=False, soft_wrap=True)
+                  "restores it)", markup=False, highlight=False, soft_wrap=True)
 
 
 def _read(path: Path) -> HomeSnapshot:
@@ -812,6 +820,11 @@ def _read(path: Path) -> HomeSnapshot:
 from . import pipeline_command  # noqa: E402, F401
 
 
+def print_error(message: str) -> None:
+    """The one ``error:`` line; the message is shown as written (a path may hold "[x]")."""
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: run the app and turn user errors into one clean line."""
     try:
@@ -819,7 +832,7 @@ def main() -> None:
         # Exit(130), and any Exit into a returned code (0 after --help), which must be passed on.
         code = app(standalone_mode=False)
     except UserError as err:
-        console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        print_error(str(err))
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         console.print("interrupted", highlight=False)

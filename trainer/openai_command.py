@@ -49,7 +49,7 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
     if len(todo) < len(jobs):
         console.print(f"{len(jobs) - len(todo)} of {len(jobs)} homes already in {output}; "
                       + ("nothing to do." if not todo else "designing the rest "
-                         "(--overwrite regenerates them)."))
+                         "(--overwrite regenerates them)."), markup=False)
     if not todo:
         return
     began, started = time.perf_counter(), time.time()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Annotated, Final
 
 import typer
+from rich.markup import escape
 
 from .cli import (
     DEFAULT_MODEL,
@@ -135,7 +136,7 @@ def pipeline(
          lambda: publish(model, to=to, min_accuracy=min_accuracy, min_macro_f1=min_macro_f1)),
     ]
     for number, (name, detail, run) in enumerate(steps, start=1):
-        console.rule(f"[bold]{number}/{len(steps)} {name} {detail}", align="left")
+        console.rule(f"[bold]{number}/{len(steps)} {name} {escape(detail)}", align="left")
         try:
             run()
         except FolderMismatchError as err:

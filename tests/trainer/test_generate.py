@@ -418,6 +418,23 @@ def test_inspect(small_homes: Path) -> None:
         assert word in result.stdout
 
 
+def test_inspect_shows_names_as_written(small_homes: Path, tmp_path: Path) -> None:
+    """A name that looks like terminal markup ("[bold]", "[/]") is text, not a style or a crash."""
+    document = json.loads(gzip.decompress((small_homes / "home_001.json.gz").read_bytes()))
+    document["home_id"] = "[bold]mine[/]"
+    document["floors"] = [{"floor_id": "up", "name": "[red]Upstairs", "level": 1}]
+    for area in document["areas"]:
+        area["floor_id"] = "up"
+    home = tmp_path / "[dim]" / "mine.json"
+    home.parent.mkdir()
+    home.write_text(json.dumps(document))
+    result = run_trainer("inspect", str(home))
+    assert result.returncode == 0, result.stderr
+    assert "[bold]mine[/]" in result.stdout and "[red]Upstairs (1)" in result.stdout
+    missing = run_trainer("inspect", str(tmp_path / "[/]" / "gone.json"))
+    assert missing.stderr == f"error: {tmp_path / '[/]' / 'gone.json'}: no such file\n"
+
+
 def test_inspect_bad_file(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"schema_version": 1}')
     result = run_trainer("inspect", str(tmp_path / "x.json"))

@@ -485,6 +485,18 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def test_paths_are_shown_as_written(trained_model: Path, tmp_path: Path) -> None:
+    """Paths with brackets ("[bold]", "[/]") are not read as terminal markup: not dropped from
+    a line, and no crash instead of the error line."""
+    model = copy_model(trained_model, tmp_path / "[bold]")
+    result = run_trainer("verify", str(model))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"ok {model}: version ")
+    home = tmp_path / "[/]" / "home.json"
+    line = one_error_line(run_trainer("classify", str(home), "--model", str(model)))
+    assert line == f"error: {home}: no such file"
+
+
 def test_train_refuses_a_folder_as_output_before_reading(small_homes: Path,
                                                           tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
