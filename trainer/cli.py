@@ -841,12 +841,15 @@ def main() -> None:
         sys.exit(err.exit_code)
     except typer.Abort:
         sys.exit(EXIT_INTERRUPTED)
-    except Exception as err:  # click's usage errors when standalone_mode is off
-        show = getattr(err, "show", None)
-        if callable(show):
-            show()
-            sys.exit(getattr(err, "exit_code", EXIT_USAGE))
-        raise
+    except Exception as err:  # click's usage errors (typer's copy of click) without standalone
+        format_message = getattr(err, "format_message", None)
+        if not callable(format_message):
+            raise
+        # One line like every other mistake, with where to look, instead of click's three.
+        ctx = getattr(err, "ctx", None)
+        hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        print_error(f"{str(format_message()).rstrip('.')}{hint}")
+        sys.exit(getattr(err, "exit_code", EXIT_USAGE))
     if code == EXIT_INTERRUPTED:
         console.print("interrupted", highlight=False)
     if isinstance(code, int) and code:

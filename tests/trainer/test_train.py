@@ -485,6 +485,19 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["train", "--bogus"], "No such option: --bogus"),
+    (["evaluate", "--jobs", "many"], "Invalid value for '--jobs'"),
+    (["classify"], "Missing argument"),
+    (["nope"], "No such command 'nope'"),
+])
+def test_usage_mistakes_give_one_line(args: list[str], message: str) -> None:
+    """A mistyped flag or command is one line like every other mistake, and says where to look."""
+    line = one_error_line(run_trainer(*args))
+    command = "python -m trainer" + ("" if args[0] == "nope" else f" {args[0]}")
+    assert line.startswith(f"error: {message}") and line.endswith(f"(see {command} --help)")
+
+
 def test_paths_are_shown_as_written(trained_model: Path, tmp_path: Path) -> None:
     """Paths with brackets ("[bold]", "[/]") are not read as terminal markup: not dropped from
     a line, and no crash instead of the error line."""
