@@ -96,6 +96,11 @@ class FolderMismatchError(UserError):
         self.mismatch = mismatch
 
 
+def print_error(message: str) -> None:
+    """The one ``error:`` line; the message is shown as written (a path may hold "[x]")."""
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def progress_bar() -> Progress:
     """The progress bar every long command shows (on stderr, so stdout stays data)."""
     return Progress(
@@ -818,11 +823,6 @@ def _read(path: Path) -> HomeSnapshot:
 
 # The pipeline runs the commands above in order; importing it registers it on ``app``.
 from . import pipeline_command  # noqa: E402, F401
-
-
-def print_error(message: str) -> None:
-    """The one ``error:`` line; the message is shown as written (a path may hold "[x]")."""
-    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
