@@ -15,6 +15,7 @@ import pytest
 
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import (
+    CompiledForest,
     ModelError,
     ModelForeignError,
     ModelIncompatibleError,
@@ -52,6 +53,17 @@ def _loop(forest: dict[str, Any]) -> None:
     forest["left"][first_inner] = 0
 
 
+def _child(side: str, to: Callable[[int, int], int]) -> Callable[[dict[str, Any]], None]:
+    """The second inner node's ``side`` child set to ``to(node, node_count)``."""
+
+    def change(forest: dict[str, Any]) -> None:
+        node = int(np.flatnonzero(forest["left"] >= 0)[1])
+        forest[side] = forest[side].copy()
+        forest[side][node] = to(node, forest["left"].size)
+
+    return change
+
+
 def _two_classes(bundle: dict[str, Any], pairs: int = 1) -> None:
     """The bundle cut to its first two classes, with ``pairs`` calibration pairs."""
     bundle["classes"] = bundle["classes"][:2]
@@ -86,12 +98,24 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
         "feature", np.full_like(f["feature"], len(FEATURE_NAMES)))), ModelForeignError,
         r"\(inconsistent trees\)"),
     "a loop": (_forest(_loop), ModelForeignError, r"\(inconsistent trees\)"),
+    "a node its own left child": (_forest(_child("left", lambda node, _: node)),
+                                  ModelForeignError, r"\(inconsistent trees\)"),
+    "a right child back to the root": (_forest(_child("right", lambda node, _: 0)),
+                                       ModelForeignError, r"\(inconsistent trees\)"),
+    "a left child past the end": (_forest(_child("left", lambda _, count: count)),
+                                  ModelForeignError, r"\(inconsistent trees\)"),
+    "a right child past the end": (_forest(_child("right", lambda _, count: count)),
+                                   ModelForeignError, r"\(inconsistent trees\)"),
+    "negative feature": (_forest(lambda f: f.__setitem__("feature", f["feature"] * 0 - 1)),
+                         ModelForeignError, r"\(inconsistent trees\)"),
     "leaf rows": (_forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"][:1])),
                   ModelForeignError, r"\(inconsistent trees\)"),
     "leaf classes": (_forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"][:, :2])),
                      ModelForeignError, r"\(inconsistent trees\)"),
     "calibration": (lambda b: b["calibration"].__setitem__("a", b["calibration"]["a"][:3]),
                     ModelForeignError, r"\(calibration\)"),
+    "calibration b": (lambda b: b["calibration"].__setitem__("b", b["calibration"]["b"][:3]),
+                      ModelForeignError, r"\(calibration\)"),
     "one calibration pair for many classes": (
         lambda b: b["calibration"].update(a=b["calibration"]["a"][:1],
                                           b=b["calibration"]["b"][:1]),
@@ -193,3 +217,56 @@ def test_unreadable_paths(tmp_path: Path) -> None:
     not_a_folder.write_bytes(b"x")
     with pytest.raises(ModelMissingError, match=r"cannot read it \(Not a directory\)"):
         load_model(not_a_folder / "model.pkl")
+
+
+def test_same_numpy_major_loads(bundle: dict[str, Any]) -> None:
+    """A model saved with another numpy 2.x release loads: only the major version must match."""
+    major = np.__version__.split(".")[0]
+    for version in (f"{major}.0.0", f"{major}.99.1"):
+        bundle["numpy_version"] = version
+        assert model_from_bundle(bundle, "other minor").classes == tuple(bundle["classes"])
+
+
+def test_hash_file_in_capitals_is_accepted(tmp_path: Path) -> None:
+    """Some tools print hashes in capitals (PowerShell's Get-FileHash); hex is hex."""
+    model = tmp_path / "model.pkl"
+    data = BUNDLED.read_bytes()
+    model.write_bytes(data)
+    sha256_path(model).write_text(sha256_line(data, model.name).upper())
+    assert load_model(model).classes
+
+
+@pytest.mark.parametrize(("module", "name"), [
+    ("builtins", "getattr"), ("builtins", "__import__"), ("builtins", "exec"),
+    ("numpy", "load"), ("numpy", "frombuffer"), ("pickle", "loads"), ("os", "system"),
+])
+def test_globals_an_exploit_would_reach_for_are_refused(module: str, name: str) -> None:
+    """The allow-list admits array reconstruction only, not a step towards calling code."""
+    data = f"c{module}\n{name}\n.".encode()  # protocol 0: push the global named, and stop
+    with pytest.raises(ModelForeignError, match=rf"it names {module}\.{name},"):
+        loads_bundle(data, "gadget.pkl")
+
+
+def _one_split(threshold: float) -> CompiledForest:
+    """One tree: feature 0 ``<= threshold`` is the first class, above it the second."""
+    return CompiledForest(roots=np.array([0]), feature=np.array([0, 0, 0]),
+                          threshold=np.array([threshold, -2.0, -2.0]),
+                          left=np.array([1, -1, -2]), right=np.array([2, -1, -1]),
+                          leaf_values=np.array([[1.0, 0.0], [0.0, 1.0]]))
+
+
+def test_trees_split_as_scikit_learn_does() -> None:
+    """``x <= threshold`` goes left, compared in float32 (the trees' dtype in scikit-learn)."""
+    threshold = float(np.float32(0.1))  # scikit-learn keeps float32-representable thresholds
+    forest = _one_split(threshold)
+    just_above = np.nextafter(threshold, 1.0)  # a float64 that rounds back to the threshold
+    X = np.array([[threshold], [just_above], [0.2], [0.0]])
+    np.testing.assert_array_equal(forest.predict_proba(X)[:, 0], [1.0, 1.0, 0.0, 1.0])
+
+
+def test_scaler_divides_by_scale(bundle: dict[str, Any]) -> None:
+    x = np.linspace(0.0, 3.0, len(FEATURE_NAMES), dtype=np.float64)
+    bundle["scaler"] = {"mean": np.zeros(len(FEATURE_NAMES)),
+                        "scale": np.full(len(FEATURE_NAMES), 2.0)}
+    assert np.array_equal(model_from_bundle(bundle).predict_proba(2 * x),
+                          model_from_bundle({**bundle, "scaler": None}).predict_proba(x))
