@@ -10,7 +10,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from custom_components.home_type.core.activity import EMPTY_SUMMARY, summarize_events
+from custom_components.home_type.core.activity import (
+    EMPTY_SUMMARY,
+    ActivitySummary,
+    summarize_events,
+)
 from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.snapshot import (
     Area,
@@ -159,3 +163,50 @@ def test_device_and_level_words() -> None:
     assert names_fire("Stube Kachelofen") and names_fire("Poêle")
     assert names_fire("Living Room Wood stove") and not names_fire("Kitchen Light")
     assert names_level("Upstairs Bath") and names_level("OG Bad") and not names_level("Bath")
+
+
+def test_levels_below_ground_and_bedrooms_on_the_main_level() -> None:
+    """A basement is the lowest level whatever order the floors come in; a ranch sleeps on main."""
+    floors = (Floor("attic", "Attic", 2), Floor("up", "Upstairs", 1),
+              Floor("basement", "Basement", -1), Floor("ground", "Ground Floor", 0))
+    areas = (Area("kitchen", "Kitchen", "ground"), Area("bed", "Bedroom", "ground"),
+             Area("bed2", "Kids Room", "up"), Area("yard", "Back Yard", None))
+    devices = (Device("d1", "Lamp", "kitchen"), Device("d2", "Lamp", "bed"))
+    home = HomeSnapshot("h", None, {}, floors, areas, devices)
+    v = extract_features(home, EMPTY_SUMMARY)
+    assert v[F["lowest_level"]] == -1 and v[F["highest_level"]] == 2
+    assert v[F["level_span"]] == 4 and v[F["floor_levels"]] == 4
+    assert v[F["bedrooms_on_main_level"]] == 1 and v[F["bedrooms_above_main_level"]] == 1
+    assert v[F["devices_per_room"]] == 2 / 3  # the yard is not a room
+
+
+def test_a_garage_door_outdoors_is_garage_activity() -> None:
+    """A gate or garage door counts as garage, not outdoor, wherever its area is."""
+    areas = (Area("drive", "Driveway"),)
+    entities = (Entity("cover.gate", None, "drive", "gate"),
+                Entity("light.drive", None, "drive"))
+    home = HomeSnapshot("h", None, {}, (), areas, (), entities)
+    start = 1_750_000_000.0
+    events = EventLog.from_columns(["cover.gate", "cover.gate", "light.drive"],
+                                   [start + 100, start + 200, start + 300], ["on"] * 3)
+    v = extract_features(home, summarize_events(events, "UTC", start, start + 7 * 86400))
+    assert v[F["share_garage"]] == pytest.approx(2 / 3)
+    assert v[F["share_outdoor"]] == pytest.approx(1 / 3)
+
+
+def test_activity_features_of_a_known_summary() -> None:
+    """Hand-counted: night is 00:00-05:00, active share is of the home's entities."""
+    home = house()
+    grid = np.zeros((2, 24))
+    grid[0, 2] = 2.0   # two changes at 02:00 on weekdays
+    grid[0, 5] = 6.0   # six at 05:00, which is morning
+    summary = ActivitySummary(weekday_days=5.0, weekend_days=2.0,
+                              counts={"light.kitchen": grid, "sensor.gizmo": np.zeros((2, 24))})
+    v = extract_features(home, summary)
+    assert v[F["night_share"]] == pytest.approx(2 / 8)
+    assert v[F["active_entity_share"]] == pytest.approx(1 / 6)
+    assert v[F["share_light"]] == 1.0
+    weekday_only = ActivitySummary(weekday_days=5.0, weekend_days=0.25,
+                                   counts={"light.kitchen": grid})
+    # Less than half a weekend day seen: no ratio rather than a rate from a few hours.
+    assert extract_features(home, weekday_only)[F["weekend_ratio_log"]] == 0.0
