@@ -107,3 +107,17 @@ def test_a_few_minutes_is_no_history() -> None:
     events = EventLog.from_columns(["light.a"], [1000.0], ["on"])
     summary = summarize_events(events, "UTC", 0.0, 1000.0 + 120)
     assert not summary.has_history and summary.days == 0
+
+
+def test_window_is_start_inclusive_end_exclusive() -> None:
+    """An event at the window's first instant counts, in its local hour; one at its end not."""
+    start, end = ts("2025-06-02T10:00"), ts("2025-06-09T10:00")
+    events = EventLog.from_columns(["light.a", "light.a"], [start, end], ["on", "off"])
+    summary = summarize_events(events, BERLIN, start, end)
+    assert summary.counts["light.a"].sum() == 1 and summary.counts["light.a"][0, 10] == 1
+
+
+def test_an_hour_of_history_is_enough() -> None:
+    events = EventLog.from_columns(["light.a"], [1000.0], ["on"])
+    assert not summarize_events(events, "UTC", 0.0, 1000.0 + 3599).has_history
+    assert summarize_events(events, "UTC", 0.0, 1000.0 + 3600).has_history
