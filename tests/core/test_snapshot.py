@@ -19,6 +19,7 @@ from custom_components.home_type.core.snapshot import (
     Floor,
     HomeSnapshot,
     SnapshotError,
+    iter_home_files,
     loads_snapshot,
     read_snapshot,
     write_snapshot,
@@ -78,9 +79,12 @@ def test_same_home_same_bytes(tmp_path: Path) -> None:
 def test_timestamps_keep_their_hour(tmp_path: Path) -> None:
     """hh:59:59.9996 must never be rounded into the next hour when written to milliseconds."""
     home = make_home()
-    home.events = EventLog.from_columns(["light.kuche_light"], [1_700_003_599.9996], ["on"])
+    last = 1_700_006_399.9996  # 2023-11-14T23:59:59.9996Z
+    home.events = EventLog.from_columns(["light.kuche_light"], [last], ["on"])
     again = read_snapshot(write_snapshot(home, tmp_path / "h.json"))
-    assert int(again.events.timestamps[0] // 3600) == int(1_700_003_599.9996 // 3600)
+    assert int(again.events.timestamps[0] // 3600) == int(last // 3600)
+    written = json.loads((tmp_path / "h.json").read_text())["events"][0]["timestamp"]
+    assert written == "2023-11-14T23:59:59.999Z"  # the format's own spelling: milliseconds, Z
 
 
 def test_no_events_is_a_valid_home() -> None:
@@ -191,9 +195,18 @@ def test_boolean_is_not_an_integer() -> None:
     assert "floors[0].level" in _broken(lambda d: d["floors"][0].update(level=True))
 
 
-def test_dangling_reference() -> None:
-    message = _broken(lambda d: d["devices"][0].update(area_id="attic"))
-    assert message == "home_7.json: devices[0].area_id: 'attic' is not one of the areas"
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["devices"][0].update(area_id="attic"),
+     "devices[0].area_id: 'attic' is not one of the areas"),
+    (lambda d: d["areas"][0].update(floor_id="cellar"),
+     "areas[0].floor_id: 'cellar' is not one of the floors"),
+    (lambda d: d["entities"][0].update(device_id="d9"),
+     "entities[0].device_id: 'd9' is not one of the devices"),
+    (lambda d: d["entities"][0].update(area_id="attic"),
+     "entities[0].area_id: 'attic' is not one of the areas"),
+])
+def test_dangling_reference(change: Any, expected: str) -> None:
+    assert _broken(change) == f"home_7.json: {expected}"
 
 
 def test_event_for_unknown_entity() -> None:
@@ -206,9 +219,11 @@ def test_duplicate_ids() -> None:
     assert message == "home_7.json: areas[1].area_id: duplicate id 'kuche'"
 
 
-def test_bad_entity_id() -> None:
+@pytest.mark.parametrize("entity_id", ["Kitchen Light", "light.kitchen lamp", "light.kitchen.2",
+                                       "light.Kitchen", "kitchen"])
+def test_bad_entity_id(entity_id: str) -> None:
     assert "an entity id like 'light.kitchen'" in _broken(
-        lambda d: d["entities"][0].update(entity_id="Kitchen Light"))
+        lambda d: d["entities"][0].update(entity_id=entity_id))
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -268,3 +283,12 @@ def test_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
         write_snapshot(make_home(), target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home.json.gz"]
+
+
+def test_home_files_of_a_folder_skip_temporary_and_other_files(tmp_path: Path) -> None:
+    """A write in progress (hidden temporary) or a stray file is not a home."""
+    for name in ("home_002.json.gz", "home_001.json", ".home_003.json.gz.x1.tmp", ".hidden.json",
+                 "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "folder.json").mkdir()
+    assert [p.name for p in iter_home_files(tmp_path)] == ["home_001.json", "home_002.json.gz"]
