@@ -53,7 +53,7 @@ def test_create_loses_to_a_file_that_appears_just_before_the_name_is_taken(
     assert list(tmp_path.iterdir()) == [target]
 
 
-@pytest.mark.parametrize("code", [errno.EPERM, errno.EOPNOTSUPP])
+@pytest.mark.parametrize("code", [errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS])
 def test_create_without_hard_links(tmp_path: Path, code: int) -> None:
     """FAT and some network shares have no hard links: check, then rename."""
     target = tmp_path / "home.json"
@@ -84,3 +84,11 @@ def test_write_that_fails_to_rename_leaves_the_old_file_and_no_temporary(tmp_pat
     atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"new"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
+    """A temporary file is private (0600); the file it becomes is 0644 like any other, so
+    Home Assistant reads a model or home file that another user wrote."""
+    for write, name in ((atomic_write_bytes, "model.pkl"), (atomic_create_bytes, "home.json")):
+        target = write(tmp_path / name, b"{}")
+        assert target.stat().st_mode & 0o777 == 0o644
