@@ -220,7 +220,7 @@ def test_duplicate_ids() -> None:
 
 
 @pytest.mark.parametrize("entity_id", ["Kitchen Light", "light.kitchen lamp", "light.kitchen.2",
-                                       "light.Kitchen", "kitchen"])
+                                       "light.Kitchen", "kitchen", "light.kitchen\n"])
 def test_bad_entity_id(entity_id: str) -> None:
     assert "an entity id like 'light.kitchen'" in _broken(
         lambda d: d["entities"][0].update(entity_id=entity_id))

@@ -415,7 +415,7 @@ class _Parser:
     def entity(self, item: Mapping[str, Any], where: str, areas: set[str],
                devices: set[str]) -> Entity:
         entity_id = self.field(item, "entity_id", where, str, "a string")
-        if not _ENTITY_ID.match(entity_id):
+        if not _ENTITY_ID.fullmatch(entity_id):  # match() and $ let a final newline through
             raise self.fail(f"{where}.entity_id", "an entity id like 'light.kitchen'", entity_id)
         device_id = self.field(item, "device_id", where, str, "a device id or null",
                                optional=True)
