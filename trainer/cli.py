@@ -251,7 +251,7 @@ def _generation_summary(results: list[HomeResult], output: Path, seconds: float,
 
 @app.command()
 def inspect(
-    file: Annotated[Path, typer.Argument(help="A home file (.json or .json.gz).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A home file (.json or .json.gz).")],
 ) -> None:
     """Print a one-screen summary of a home file: type, floors, areas, devices, events."""
     snapshot = _read(file)
@@ -610,7 +610,8 @@ def curve_table(result: dict[str, object]) -> Table:
 
 @app.command()
 def classify(
-    files: Annotated[list[Path], typer.Argument(help="Home files (.json or .json.gz).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE",
+                                                    help="Home files (.json or .json.gz).")],
     model: Annotated[Path, typer.Option(help="Model bundle.")] = DEFAULT_MODEL,
     history_days: Annotated[float, typer.Option(
         help="History window before the home's end, in days (0: structure only; at most "
@@ -652,7 +653,8 @@ def classify(
 
 @app.command()
 def verify(
-    model: Annotated[Path, typer.Argument(help="Model bundle to check.")] = DEFAULT_MODEL,
+    model: Annotated[Path, typer.Argument(
+        metavar="MODEL", help="Model bundle to check.")] = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object (the model and the sample's result) instead of "
                        "the report, for scripts.")] = False,
@@ -757,7 +759,8 @@ DEFAULT_PUBLISH_DIR = Path("models/published")
 @app.command()
 def publish(
     model: Annotated[Path | None, typer.Argument(
-        help=f"Model bundle to publish (default: {DEFAULT_MODEL}).", show_default=False)] = None,
+        metavar="MODEL", help=f"Model bundle to publish (default: {DEFAULT_MODEL}).",
+        show_default=False)] = None,
     *,
     to: Annotated[Path, typer.Option(
         "--to", help="Folder Home Assistant reads the model from (its model path option points "

@@ -488,7 +488,7 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "--bogus"], "No such option: --bogus"),
     (["evaluate", "--jobs", "many"], "Invalid value for '--jobs'"),
-    (["classify"], "Missing argument"),
+    (["classify"], "Missing argument 'FILE'"),
     (["nope"], "No such command 'nope'"),
 ])
 def test_usage_mistakes_give_one_line(args: list[str], message: str) -> None:
