@@ -12,6 +12,7 @@ from trainer.metrics import (
     bootstrap_intervals,
     classification_metrics,
     counted_classes,
+    per_window,
     summary_table,
     weighted_scores,
 )
@@ -43,8 +44,9 @@ def test_weighted_scores_skip_types_a_resample_lacks() -> None:
     y_pred = np.array(["a", "a", "b", "a"])
     weights = np.array([[1.0, 1.0, 1.0, 0.0],   # c drawn neither as truth nor as answer
                         [1.0, 0.0, 0.0, 1.0]])  # c missed: F1 0 for it, and b is not there
-    _, macro_f1 = weighted_scores(y_true, y_pred, LABELS, weights)
+    accuracy, macro_f1 = weighted_scores(y_true, y_pred, LABELS, weights)
     assert macro_f1.tolist() == pytest.approx([1.0, (2 / 3 + 0.0) / 2])
+    assert accuracy.tolist() == pytest.approx([1.0, 0.5])  # out of the homes drawn, not all
 
 
 def test_macro_figures_count_only_types_among_homes_or_answers() -> None:
@@ -56,6 +58,7 @@ def test_macro_figures_count_only_types_among_homes_or_answers() -> None:
     assert set(counted_classes(m)) == {"a", "b"}
     assert m["per_class"]["e"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0,
                                    "predicted": 0}  # every type keeps its row
+    assert "1.00 (a)" in _text(summary_table("t", {"10d": m}))  # not 0.00 of an absent type
 
     # Answering a type that is not there is an error, and counts: precision 0 for "c".
     wrong = classification_metrics(y_true, np.array(["a", "b", "c"]), LABELS)
@@ -66,6 +69,34 @@ def test_macro_figures_count_only_types_among_homes_or_answers() -> None:
         y_true, ["a", "b", "c"], average="macro", zero_division=0))
     table = summary_table("t", {"10d": wrong})
     assert "0.00 (c)" in _text(table)
+
+
+def test_matrix_rows_are_true_types_and_a_type_never_answered_scores_zero() -> None:
+    """Three "a" homes answered right, the one "b" home answered "a" too."""
+    m = classification_metrics(np.array(["a", "a", "a", "b"]), np.array(["a"] * 4),
+                               ["a", "b", "c"])
+    assert m["confusion_matrix"]["rows_true_columns_predicted"] == [[3, 0, 0], [1, 0, 0],
+                                                                    [0, 0, 0]]
+    assert m["per_class"]["a"] == pytest.approx({"precision": 0.75, "recall": 1.0,
+                                                 "f1": 6 / 7, "support": 3, "predicted": 4})
+    assert m["per_class"]["b"]["predicted"] == 0
+    # "b" is among the homes but never answered: 0 for it, not scikit-learn's undefined 0/0
+    assert m["macro_precision"] == pytest.approx((0.75 + 0.0) / 2)
+    assert m["macro_recall"] == pytest.approx((1.0 + 0.0) / 2)
+    assert m["macro_f1"] == pytest.approx((6 / 7 + 0.0) / 2)
+    assert m["weighted_f1"] == pytest.approx((3 * 6 / 7 + 1 * 0.0) / 4)  # weighted by homes
+    assert "0.00 (b)" in _text(summary_table("t", {"10d": m}))
+
+
+def test_per_window_scores_each_window_on_its_own_rows() -> None:
+    y_true = np.array(["a", "b", "a", "b", "b"])
+    y_pred = np.array(["a", "b", "b", "b", "a"])
+    windows = np.array([-1, -1, 10, 10, 10])
+    by_window = per_window(y_true, y_pred, windows, ["a", "b"])
+    assert list(by_window) == ["none", "10d"]
+    assert [m["homes"] for m in by_window.values()] == [2, 3]
+    assert by_window["none"]["accuracy"] == 1.0
+    assert by_window["10d"]["accuracy"] == pytest.approx(1 / 3)
 
 
 def test_old_results_count_types_by_their_homes() -> None:
@@ -90,6 +121,15 @@ def test_interval_holds_the_figure_and_narrows_with_more_homes() -> None:
             assert low <= m[name] <= high
         widths.append(np.diff(m["intervals_95"]["accuracy"])[0])
     assert widths[0] > widths[1] > widths[2] > 0.0
+
+
+def test_interval_spans_95_percent() -> None:
+    """320 of 400 homes right: about 0.8 ± 1.96 standard errors, not a 90 % or 99 % span."""
+    y_true = np.array(["a"] * 400)
+    y_pred = np.array(["a"] * 320 + ["b"] * 80)
+    low, high = bootstrap_intervals(y_true, y_pred, LABELS)["accuracy"]
+    assert high - low == pytest.approx(2 * 1.96 * np.sqrt(0.8 * 0.2 / 400), rel=0.06)
+    assert low == pytest.approx(0.8 - 1.96 * 0.02, abs=0.005)
 
 
 def test_interval_of_a_perfect_and_of_a_hopeless_model() -> None:
