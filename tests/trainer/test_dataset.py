@@ -1,0 +1,156 @@
+"""Rows from home files: splits by home, history windows, augmentation, seeds (no training)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.snapshot import iter_home_files, read_snapshot
+from trainer import dataset
+from trainer.dataset import (
+    EVALUATION_WINDOWS,
+    MAX_SEED,
+    WINDOWS,
+    DatasetError,
+    HomeRows,
+    as_home,
+    check_seed,
+    evaluation_rows,
+    shared_seeds,
+    split_by_home,
+    stack,
+    thin,
+    training_rows,
+    window_summary,
+)
+
+DAY = 86400.0
+
+
+@dataclass
+class _Home:
+    """What a split looks at: a label and an id."""
+
+    label: str
+    home_id: str
+
+
+def _homes(**counts: int) -> list[_Home]:
+    return [_Home(label, f"{label}{i}") for label, n in counts.items() for i in range(n)]
+
+
+def _split(homes: list[_Home], test_size: float, seed: int) -> tuple[list[_Home], list[_Home]]:
+    return split_by_home(homes, test_size, seed)  # type: ignore[arg-type]
+
+
+def test_split_holds_out_a_rounded_share_of_each_type() -> None:
+    homes = _homes(a=5, b=3, c=1)
+    train, test = _split(homes, 0.2, 0)
+    assert sorted(h.label for h in test) == ["a", "b"]  # 5 × 0.2 = 1; 3 × 0.2 = 0.6 → 1
+    assert {h.home_id for h in train} | {h.home_id for h in test} == {h.home_id for h in homes}
+    assert not {h.home_id for h in train} & {h.home_id for h in test}
+    assert "c0" in {h.home_id for h in train}  # a type's only home is trained on
+
+
+def test_split_keeps_a_training_home_of_every_type() -> None:
+    train, test = _split(_homes(a=2, b=2), 0.9, 0)
+    assert sorted(h.label for h in train) == sorted(h.label for h in test) == ["a", "b"]
+
+
+def test_split_that_leaves_no_test_home_is_refused() -> None:
+    with pytest.raises(DatasetError, match="leaves no home for testing"):
+        _split(_homes(a=1, b=1), 0.5, 0)
+
+
+def test_split_follows_the_seed() -> None:
+    homes = _homes(a=10, b=10)
+    ids = [sorted(h.home_id for h in _split(homes, 0.3, seed)[1]) for seed in (1, 1, 2)]
+    assert ids[0] == ids[1] != ids[2]
+
+
+def test_seeds_are_compared_as_text() -> None:
+    assert shared_seeds([7, "8"], ["7", 9]) == ["7"]
+    assert shared_seeds([7], [8]) == []
+
+
+def test_a_run_of_several_fits_keeps_every_seed_in_range() -> None:
+    check_seed(MAX_SEED - 2, fits=3)
+    with pytest.raises(DatasetError, match="to 4294967293"):
+        check_seed(MAX_SEED - 1, fits=3)
+
+
+def test_rows_are_grouped_by_home() -> None:
+    homes = [HomeRows(label, home_id, None, None, None, [], [(np.zeros(2), -1), (np.ones(2), 10)])
+             for label, home_id in (("a", "h1"), ("a", "h2"))]
+    rows = stack(homes, "test")
+    assert rows.groups.tolist() == ["h1", "h1", "h2", "h2"]
+    assert rows.windows.tolist() == [-1, 10, -1, 10]
+
+
+@pytest.fixture(scope="module")
+def home_file(small_homes: Path) -> Path:
+    return next(iter(iter_home_files(small_homes)))
+
+
+def test_a_window_covers_its_days(home_file: Path) -> None:
+    home = as_home(read_snapshot(home_file))
+    assert window_summary(home, None).days == 0.0
+    for days in (1, 10):
+        assert window_summary(home, days).days == pytest.approx(days, abs=0.05)
+
+
+def test_training_windows_end_at_random_days_inside_the_history(
+        home_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copy 0 of each window is the home as it is; the others are thinned, all seeded."""
+    ends: list[tuple[int | None, float | None]] = []
+    summary = dataset.window_summary
+
+    def recorded(home: dataset.Home, days: int | None, end: float | None = None):  # type: ignore[no-untyped-def]
+        ends.append((days, end))
+        return summary(home, days, end)
+
+    monkeypatch.setattr(dataset, "window_summary", recorded)
+    home = as_home(read_snapshot(home_file))
+    start = home.snapshot.events.span[0]
+    rows = training_rows(home_file, 3, 5)
+    assert [days for _, days in rows.train] == [-1 if w is None else w
+                                                for w in WINDOWS for _ in range(3)]
+    train_ends = ends[:len(rows.train)]
+    for days, end in train_ends:
+        assert end is not None
+        if days is not None:
+            assert min(start + days * DAY, home.end) <= end <= home.end
+    assert {end for days, end in train_ends if days in (1, 3)} - {home.end}, "not all at the end"
+    assert [end for _, end in ends[len(rows.train):]] == [home.end] * len(EVALUATION_WINDOWS)
+
+    evaluation = evaluation_rows(home_file)
+    assert [days for _, days in rows.test] == [-1, 1, 10, 90]
+    for (ours, _), (theirs, _) in zip(rows.test, evaluation.test, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    structure_only = [vector for vector, days in rows.train if days == -1]
+    np.testing.assert_array_equal(structure_only[0], evaluation.test[0][0])  # copy 0 as is
+    assert any((v != structure_only[0]).any() for v in structure_only[1:]), "copies thinned"
+
+    again, other = training_rows(home_file, 3, 5), training_rows(home_file, 3, 6)
+    same = [np.array_equal(a, b) for (a, _), (b, _) in zip(rows.train, again.train, strict=True)]
+    differ = [not np.array_equal(a, b)
+              for (a, _), (b, _) in zip(rows.train, other.train, strict=True)]
+    assert all(same) and any(differ)
+
+
+def test_thinning_drops_a_few_devices_and_their_entities(home_file: Path) -> None:
+    """Up to a quarter of the devices go (a real home lacks some), not most of them."""
+    snapshot = read_snapshot(home_file)
+    rng = np.random.default_rng(0)
+    kept = []
+    for _ in range(20):
+        thinned = thin(snapshot, rng)
+        devices = {d.device_id for d in thinned.devices}
+        assert devices <= {d.device_id for d in snapshot.devices}
+        assert all(e.device_id is None or e.device_id in devices for e in thinned.entities)
+        assert not len(thinned.events)
+        kept.append(len(devices) / len(snapshot.devices))
+    assert min(kept) >= 0.6 and 0.8 <= np.mean(kept) < 1.0
