@@ -1,0 +1,159 @@
+"""The training protocol's steps in-process, on hand-built rows: who is fitted on what.
+
+The training tests of test_train.py run the whole command and check what it writes; these check
+the steps a figure depends on -- no home's rows on both sides of a split, baselines fitted on
+training rows, targets met at their bound -- without fitting a forest (except the last one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from custom_components.home_type.core.features import FEATURE_NAMES
+from trainer import train
+from trainer.dataset import EVALUATION_WINDOWS, WINDOWS, HomeRows, stack
+from trainer.runs import TrainingRun
+
+N = len(FEATURE_NAMES)
+
+
+def _homes(per_label: int = 5) -> list[HomeRows]:
+    rng = np.random.default_rng(0)
+
+    def rows(windows: tuple[int | None, ...]) -> list[tuple[np.ndarray, int]]:
+        return [(rng.random(N), -1 if w is None else w) for w in windows]
+
+    return [HomeRows(label, f"{label}{i}", 7, "procedural", 14, rows(WINDOWS),
+                     rows(EVALUATION_WINDOWS))
+            for label in ("a", "b") for i in range(per_label)]
+
+
+class _Recorder:
+    """Stands in for :func:`trainer.train.fit_rows`: remembers each fit's homes and scored rows."""
+
+    def __init__(self) -> None:
+        self.fitted: list[set[str]] = []
+        self.scored: list[tuple[set[str], set[int]]] = []
+
+    def __call__(self, rows: Any, seed: int, n_jobs: int) -> Any:
+        self.fitted.append(set(rows.groups.tolist()))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        rows = self.rows
+        mask = np.isin(rows.X, X).all(axis=1)
+        self.scored.append((set(rows.groups[mask].tolist()), set(rows.windows[mask].tolist())))
+        return np.full(len(X), "a")
+
+    rows: Any = None
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> _Recorder:
+    fit = _Recorder()
+    monkeypatch.setattr(train, "fit_rows", fit)
+    return fit
+
+
+def _run(**kwargs: Any) -> TrainingRun:
+    return TrainingRun(homes=Path("homes"), output=Path("m.pkl"), n_jobs=1, **kwargs)
+
+
+def test_holdout_fits_on_other_homes_and_scores_their_evaluation_rows(
+        recorder: _Recorder) -> None:
+    homes = _homes()
+    train_rows, test_rows = stack(homes, "train"), stack(homes, "test")
+    recorder.rows = test_rows
+    result, held_out = train._holdout(_run(test_size=0.4, seed=3), homes, train_rows, test_rows,
+                                      ["a", "b"])
+    assert len(held_out) == 4 and (result["homes_train"], result["homes_test"]) == (6, 4)
+    assert recorder.fitted == [{h.home_id for h in homes} - held_out]
+    assert recorder.scored == [(held_out, {-1, 1, 10, 90})]
+    assert list(result["by_window"]) == ["none", "1d", "10d", "90d"]
+
+
+def test_cross_validation_fits_each_fold_without_its_homes(recorder: _Recorder) -> None:
+    homes = _homes()
+    train_rows, test_rows = stack(homes, "train"), stack(homes, "test")
+    recorder.rows = test_rows
+    cv = train._cross_validate(_run(cv_folds=5), homes, train_rows, test_rows, ["a", "b"])
+    everyone = {h.home_id for h in homes}
+    assert cv["folds"] == len(recorder.fitted) == 5
+    scored = [home_ids for home_ids, _ in recorder.scored]
+    for fitted, fold in zip(recorder.fitted, scored, strict=True):
+        assert fitted == everyone - fold and len(fold) == 2
+    assert set().union(*scored) == everyone
+    assert {w for _, windows in recorder.scored for w in windows} == {10}
+    assert cv["accuracy_mean"] == pytest.approx(0.5)  # "a" answered for every home
+
+
+def test_baselines_are_learned_on_training_rows() -> None:
+    """Majority and stump come from the training rows, and are scored on the test rows."""
+    def rows(feature: list[float], labels: list[str]) -> Any:
+        homes = []
+        for i, (value, label) in enumerate(zip(feature, labels, strict=True)):
+            vector = np.zeros(N)
+            vector[0] = value
+            homes.append(HomeRows(label, f"h{i}", 7, "", 14, [], [(vector, 10)]))
+        return stack(homes, "test")
+
+    training = rows([0.0, 0.0, 0.0, 10.0], ["a", "a", "a", "b"])
+    testing = rows([20.0, 30.0, 30.0], ["a", "b", "b"])  # a threshold of 5 calls all "b"
+    baselines = train._baselines(training, testing)
+    assert baselines["majority_class"] == {"label": "a", "accuracy": pytest.approx(1 / 3)}
+    stump = baselines["best_single_feature_stump"]
+    assert stump == {"feature": FEATURE_NAMES[0], "threshold": 5.0,
+                     "accuracy": pytest.approx(2 / 3)}
+
+
+def _window(accuracy: float, macro_f1: float, precision: float) -> dict[str, Any]:
+    return {"accuracy": accuracy, "macro_f1": macro_f1, "per_class": {
+        "a": {"precision": precision, "support": 1, "predicted": 1},
+        "z": {"precision": 0.0, "support": 0, "predicted": 0}}}  # no homes, no answers
+
+
+def test_targets_are_met_at_their_bound_and_count_only_present_types() -> None:
+    results: dict[str, Any] = {
+        "holdout": {"by_window": {"10d": _window(0.5, 0.5, 0.5), "none": {"accuracy": 0.5}}},
+        "evaluation": {"by_window": {"10d": _window(0.90, 0.88, 0.80),
+                                     "none": {"accuracy": 0.80}}},
+        "baselines": {"best_single_feature_stump": {"accuracy": 0.60}},
+        "model_size_bytes": 2_000_000,
+    }
+    train.refresh_targets(results)
+    targets = results["targets"]
+    assert targets["min_class_precision_10d"]["measured"] == 0.80
+    assert all(t["met"] for t in targets.values()), targets
+    results["baselines"]["best_single_feature_stump"]["accuracy"] = 0.61
+    results["model_size_bytes"] = 2_000_001
+    results["evaluation"] = None  # the held-out homes are the headline then
+    train.refresh_targets(results)
+    assert not any(t["met"] for t in results["targets"].values()), results["targets"]
+
+
+def test_a_compiled_model_unlike_scikit_learn_is_not_written(
+        small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """2e-9 apart on one probability is too far: training stops before writing a file."""
+    compile_model = train.model_from_bundle
+
+    class Off:
+        def __init__(self, bundle: dict[str, Any], name: str) -> None:
+            self.model = compile_model(bundle, name)
+
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+            probabilities = self.model.predict_proba(X)
+            probabilities[:, 0] += 2e-9
+            return probabilities
+
+    monkeypatch.setattr(train, "model_from_bundle", Off)
+    monkeypatch.setattr(train, "_holdout",  # fits skipped; the check runs on two homes' rows
+                        lambda run, homes, *rest: ({}, {h.home_id for h in homes[:2]}))
+    monkeypatch.setattr(train, "_cross_validate", lambda *args: {})
+    output = tmp_path / "m.pkl"
+    with pytest.raises(RuntimeError, match="compiled model differs from scikit-learn by 2e-09"):
+        train.run_training(TrainingRun(homes=small_homes, output=output, copies=1, n_jobs=1))
+    assert not list(tmp_path.iterdir())
