@@ -183,6 +183,39 @@ def test_refusal_does_not_create_the_destination(tmp_path: Path, publish) -> Non
     assert not (tmp_path / "ha").exists()
 
 
+def test_figures_at_the_thresholds_are_good_enough(tmp_path: Path, publish) -> None:
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=DEFAULT_MIN_ACCURACY,
+                       macro_f1=DEFAULT_MIN_MACRO_F1)
+    code, stdout, stderr = publish(str(model), "--to", str(tmp_path / "ha"))
+    assert code == 0, stderr
+    assert "accuracy 0.800, macro F1 0.750" in " ".join(stdout.split())
+
+
+def test_republishing_the_same_model_brings_its_new_figures(tmp_path: Path, publish) -> None:
+    """``evaluate`` re-measures a model's figures: publishing it again takes them along."""
+    ha = tmp_path / "ha"
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=0.85)
+    assert publish(str(model), "--to", str(ha))[0] == 0
+    remeasured = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=0.95)
+    code, stdout, _ = publish(str(remeasured), "--to", str(ha))
+    assert code == 0 and "already model 2026.01.01-aaaa" in stdout
+    assert results_path_for(ha / MODEL_NAME).read_bytes() == results_path_for(model).read_bytes()
+    assert '"accuracy": 0.95' in results_path_for(ha / MODEL_NAME).read_text()
+
+
+def test_a_model_without_figures_takes_no_other_models_figures(tmp_path: Path,
+                                                                publish) -> None:
+    ha = tmp_path / "ha"
+    for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
+        assert publish(str(make_model(tmp_path / version, version)), "--to", str(ha))[0] == 0
+    bare = make_model(tmp_path / "c", "2026.03.03-cccc")
+    results_path_for(bare).unlink()
+    assert publish(str(bare), "--to", str(ha), "--force")[0] == 0
+    assert not results_path_for(ha / MODEL_NAME).exists()  # bbbb's figures went with it
+    assert json.loads(results_path_for(ha / PREVIOUS_NAME).read_text())["model_version"] == \
+        "2026.02.02-bbbb"
+
+
 def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(tmp_path: Path,
                                                                           publish) -> None:
     low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5, section="holdout")
@@ -286,6 +319,28 @@ def test_a_crash_at_any_rename_never_leaves_a_model_beside_a_wrong_hash(
     assert finished and stop >= 4  # both slots' hash and model renames were interrupted
     want = "2026.01.01-aaaa" if rollback else "2026.03.03-cccc"
     assert load_model(ha / MODEL_NAME).version == want
+
+
+def test_a_broken_current_model_leaves_before_the_new_hash_arrives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash after the first rename finds no model in the slot, not the broken one."""
+    ha = tmp_path / "ha"
+    publishing.publish(make_model(tmp_path / "a", "2026.01.01-aaaa"), ha, Thresholds())
+    _tampered(ha / MODEL_NAME)
+    real_replace = publishing.os.replace
+    calls = 0
+
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise Crash
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(publishing.os, "replace", replace)
+    with pytest.raises(Crash):
+        publishing.publish(make_model(tmp_path / "b", "2026.02.02-bbbb"), ha, Thresholds())
+    assert sha256_path(ha / MODEL_NAME).exists() and not (ha / MODEL_NAME).exists()
 
 
 def test_ctrl_c_waits_for_the_switch_to_finish(tmp_path: Path,
