@@ -95,6 +95,30 @@ async def test_diagnostics_of_an_unusable_model(
     assert str(config_dir) not in json.dumps(diagnostics)
 
 
+async def test_diagnostics_forget_the_error_of_a_fixed_model(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    config_dir: Path,
+) -> None:
+    """Once a good model loads, its file's earlier error is gone from diagnostics too: a bug
+    report must not blame a file that is fine now."""
+    model = write_model(config_dir / "home_type" / "mine.pkl")
+    model.write_bytes(model.read_bytes() + b"\0")
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: "home_type/mine.pkl"})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    write_model(model)
+    await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
+                                   blocking=True)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["model"]["loaded"] is True
+    assert "error" not in diagnostics["model"]
+    assert diagnostics["last_error"] is None
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_diagnostics_with_a_database_error(
     hass: HomeAssistant,
