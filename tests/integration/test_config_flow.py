@@ -8,7 +8,7 @@ from unittest.mock import AsyncMock
 import pytest
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
@@ -17,6 +17,15 @@ from custom_components.home_type.core.model import sha256_line, sha256_path
 from .common import model_bundle, write_model
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
+
+
+def _suggested(result: FlowResult) -> dict[str, object]:
+    """The values a form shows filled in."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
 
 
 async def test_user_step_with_the_bundled_model(
@@ -35,6 +44,8 @@ async def test_user_step_with_the_bundled_model(
     assert result["title"] == "Home Type"
     assert result["data"] == {}
     assert result["options"] == {CONF_HISTORY_DAYS: 30, CONF_MODEL_PATH: ""}
+    # Whole days, as the form asks for them: stored as 30, not as the selector's 30.0.
+    assert type(result["options"][CONF_HISTORY_DAYS]) is int
     assert len(mock_setup_entry.mock_calls) == 1
 
 
@@ -88,6 +99,8 @@ async def test_user_step_errors_then_recovery(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_MODEL_PATH: error}
     assert result["description_placeholders"]["error"]
+    # The form comes back with what was typed, to correct rather than retype.
+    assert _suggested(result) == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: model_option}
 
     write_model(model)
     result = await hass.config_entries.flow.async_configure(
@@ -129,12 +142,7 @@ async def test_options_flow(
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description
-    }
-    assert suggested == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""}
+    assert _suggested(result) == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""}
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_HISTORY_DAYS: 90, CONF_MODEL_PATH: "nothing/here.pkl"}
@@ -148,6 +156,16 @@ async def test_options_flow(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {CONF_HISTORY_DAYS: 90, CONF_MODEL_PATH: "nothing/here.pkl"}
+    assert type(mock_config_entry.options[CONF_HISTORY_DAYS]) is int
+
+
+@pytest.mark.parametrize("days", [-1, 91, 365])
+async def test_history_window_is_0_to_90_days(hass: HomeAssistant, days: int) -> None:
+    """The model is trained on windows of 0 to 90 days: the form takes nothing else."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    with pytest.raises(InvalidData):
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_HISTORY_DAYS: days})
 
 
 async def test_not_a_model_says_so(
