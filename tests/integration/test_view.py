@@ -47,12 +47,17 @@ async def test_returns_the_sensors_result(
 
 
 @pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("refresh", ["1", "true", "True", "ON"])
 async def test_refresh_classifies_now(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     entity_registry: er.EntityRegistry,
+    refresh: str,
 ) -> None:
-    """Without refresh the latest result is returned as it is; with ?refresh=1, a new one."""
+    """Without refresh the latest result is returned as it is; with ?refresh=1, a new one.
+
+    In any case: a script that writes Python's ``True`` or YAML's ``ON`` means yes as well.
+    """
     entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
                                         suggested_object_id="hall")
     # Written straight into the database, hours back: moving the clock instead would expire
@@ -62,10 +67,10 @@ async def test_refresh_classifies_now(
         ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
     client = await hass_client()
 
-    for query in ("", "?refresh=0", "?refresh=false"):
+    for query in ("", "?refresh=0", "?refresh=false", "?refresh=False", "?refresh=OFF"):
         response = await client.get(URL + query)
         assert (await response.json())["method"] == "structure", query
-    response = await client.get(URL + "?refresh=1")
+    response = await client.get(URL + "?refresh=" + refresh)
     assert response.status == HTTPStatus.OK
     body = await response.json()
     assert body["method"] == "history"
