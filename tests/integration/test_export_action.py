@@ -34,6 +34,7 @@ from custom_components.home_type.core.classify import classify
 from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.model import load_model, sha256_path
 from custom_components.home_type.core.snapshot import (
+    EventLog,
     HomeSnapshot,
     iter_home_files,
     read_snapshot,
@@ -43,7 +44,7 @@ from custom_components.home_type.snapshot import async_read_home
 from tests.conftest import run_trainer
 from trainer.dataset import as_home, window_summary
 
-from .common import async_load_home
+from .common import async_insert_events, async_load_home
 from .homes import END, SECRETS, tiny_home
 
 pytestmark = pytest.mark.recorder
@@ -189,8 +190,13 @@ async def test_default_name_and_nothing_else_written(
     assert metadata["history_start"] == datetime.fromtimestamp(
         float(tiny_home().events.timestamps.min()), UTC).isoformat()
 
+    # A clock between two seconds: the window still ends on the whole second before it.
+    freezer.tick(0.5)
+    await export(hass, entry.entry_id, filename="half.json")
+    assert read_snapshot(config_dir / "half.json").metadata["end"] == END.isoformat()
+
     # A second export, a second later: a new name, the first file untouched.
-    freezer.tick(1)
+    freezer.tick(0.5)
     second = await export(hass, entry.entry_id)
     assert second["path"].endswith("home_type_export_2025-03-15_130001.json.gz")
 
@@ -244,7 +250,8 @@ async def test_without_a_response(
     entry = await _set_up_home(hass, freezer, tiny_home(), 10)
     await hass.services.async_call(DOMAIN, "export_snapshot", {
         "config_entry_id": entry.entry_id, "filename": "plain.json"}, blocking=True)
-    assert (config_dir / "plain.json").is_file()
+    # A .json file is plain JSON, to read in an editor; only .json.gz is compressed.
+    assert json.loads((config_dir / "plain.json").read_text())["home_id"] == "home"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -340,3 +347,17 @@ async def test_empty_recorder(hass: HomeAssistant) -> None:
         read_events, hass, ["light.kitchen"], (0.0, 2e9), 100)
     assert len(events) == 0
     assert history_start is None
+
+
+async def test_events_of_the_window_only(hass: HomeAssistant) -> None:
+    """The file's events are the activity query's: [start, end), the entities asked for."""
+    start, end = 1_750_000_000.0, 1_750_086_400.0
+    await async_insert_events(hass, EventLog.from_columns(
+        ["light.a", "light.a", "light.a", "light.a", "light.b"],
+        [start - 0.001, start, end - 0.001, end, start + 60],
+        ["on", "off", "on", "off", "on"]))
+    events, history_start = await get_instance(hass).async_add_executor_job(
+        read_events, hass, ["light.a", "light.unknown"], (start, end), 100)
+    assert [events.entities[i] for i in events.index] == ["light.a", "light.a"]
+    assert events.timestamps.tolist() == pytest.approx([start, end - 0.001], abs=1e-6)
+    assert history_start == pytest.approx(start - 0.001, abs=1e-6)
