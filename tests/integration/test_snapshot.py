@@ -336,6 +336,18 @@ async def test_empty_home(hass: HomeAssistant) -> None:
     assert (home.floors, home.areas, home.devices, home.entities) == ((), (), (), ())
 
 
+async def test_hidden_entities_are_part_of_the_home(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """Hiding is about dashboards, not the building: a hidden entity counts, a disabled not."""
+    for key, extra in (("shown", {}), ("hidden", {"hidden_by": er.RegistryEntryHider.USER}),
+                       ("disabled", {"disabled_by": er.RegistryEntryDisabler.USER})):
+        entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, key,
+                                            suggested_object_id=key, **extra)
+    home = async_home_snapshot(hass)
+    assert [entity.entity_id for entity in home.entities] == ["light.shown", "light.hidden"]
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_home_type_itself_is_not_part_of_the_home(hass: HomeAssistant) -> None:
     """The integration's own service device and sensor are not counted."""
