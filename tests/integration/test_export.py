@@ -123,6 +123,7 @@ def test_anonymized_generated_homes(small_homes: Path) -> None:
         ("home..json.gz", "not_plain"),
         (".hidden.json", "not_plain"),
         ("   ", "not_plain"),
+        ("home\0.json", "not_plain"),
         ("home.txt", "suffix"),
         ("home.json.zip", "suffix"),
         (".json", "not_plain"),
