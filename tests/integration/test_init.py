@@ -85,6 +85,8 @@ async def test_unusable_model_loads_unavailable(
     assert len(lines) == 1
     assert "\n" not in lines[0].getMessage()
     assert lines[0].levelname == "ERROR"
+    # A file to fix, not a bug: no traceback ("Unexpected error fetching …") anywhere.
+    assert not [r for r in caplog.records if r.name.startswith(COORDINATOR_LOG) and r.exc_info]
 
 
 async def test_model_path_outside_config_is_refused(
