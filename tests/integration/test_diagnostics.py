@@ -64,12 +64,9 @@ async def test_diagnostics(
     assert not leaked
 
 
-async def test_diagnostics_of_an_unusable_model(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    config_dir: Path,
-) -> None:
-    """The model's reason, with the path as the option names it, and no result."""
+async def _set_up_with_a_tampered_model(hass: HomeAssistant,
+                                        config_dir: Path) -> tuple[MockConfigEntry, Path]:
+    """An entry whose model file (home_type/mine.pkl) was changed after training."""
     model = write_model(config_dir / "home_type" / "mine.pkl")
     model.write_bytes(model.read_bytes() + b"\0")
     entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
@@ -77,6 +74,16 @@ async def test_diagnostics_of_an_unusable_model(
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    return entry, model
+
+
+async def test_diagnostics_of_an_unusable_model(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    config_dir: Path,
+) -> None:
+    """The model's reason, with the path as the option names it, and no result."""
+    entry, _ = await _set_up_with_a_tampered_model(hass, config_dir)
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["model"] == {
@@ -102,13 +109,7 @@ async def test_diagnostics_forget_the_error_of_a_fixed_model(
 ) -> None:
     """Once a good model loads, its file's earlier error is gone from diagnostics too: a bug
     report must not blame a file that is fine now."""
-    model = write_model(config_dir / "home_type" / "mine.pkl")
-    model.write_bytes(model.read_bytes() + b"\0")
-    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
-        CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: "home_type/mine.pkl"})
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry, model = await _set_up_with_a_tampered_model(hass, config_dir)
     write_model(model)
     await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
                                    blocking=True)
