@@ -126,7 +126,7 @@ def generated_homes(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return list(iter_home_files(folder))
 
 
-async def _async_load_large_home(hass: HomeAssistant, files: list[Path]) -> tuple[int, int]:
+async def _async_load_large_home(hass: HomeAssistant, files: list[Path]) -> tuple[int, float]:
     """Registries and rows of the large home; its million events are not kept in memory.
 
     Held, they would make every full garbage collection -- which stops all threads, the event
