@@ -32,6 +32,7 @@ from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
 DOCKERFILE = ROOT / "trainer" / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
 HA_CONFIG_MODELS = PurePosixPath("/config/home_type_models")
+BUNDLED_MODEL = ROOT / "custom_components" / "home_type" / "models" / MODEL_NAME
 
 
 @dataclass
@@ -241,7 +242,8 @@ def image_environment(tmp_path: Path) -> dict[str, str]:
     (hide / "homeassistant" / "__init__.py").write_text(
         "raise ModuleNotFoundError('the trainer image has no Home Assistant', "
         "name='homeassistant')\n")
-    return {**environment_without_settings(), "PYTHONPATH": str(hide),
+    # Then this checkout's trainer, not whichever one the venv's editable install points to.
+    return {**environment_without_settings(), "PYTHONPATH": f"{hide}{os.pathsep}{ROOT}",
             "HOME_TYPE_COUNT": "24", "HOME_TYPE_DAYS": "3", "HOME_TYPE_COPIES": "1",
             "HOME_TYPE_MIX": EQUAL_MIX, "HOME_TYPE_MIN_ACCURACY": "0",
             "HOME_TYPE_MIN_MACRO_F1": "0", "PYTHONWARNINGS": "ignore"}
@@ -344,3 +346,116 @@ def test_readme_documents_the_container_and_its_knobs() -> None:
     for variable in re.findall(r"envvar=\"(HOME_TYPE_\w+)\"",
                                (ROOT / "trainer" / "pipeline_command.py").read_text()):
         assert variable in section, variable
+
+
+@pytest.fixture
+def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``python -m trainer pipeline …`` in this process with each step recorded, not run.
+
+    Returns a function of the arguments (and environment variables) that gives the exit code
+    and the steps as called: (name, positional arguments, keyword arguments).
+    """
+    from trainer import pipeline_command
+    from trainer.cli import main
+
+    calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+
+    def record(name: str):  # type: ignore[no-untyped-def]
+        def step(*args: object, **kwargs: object) -> None:
+            calls.append((name, args, kwargs))
+        return step
+
+    for name in ("generate", "train", "publish", "_verify_in_new_process"):
+        monkeypatch.setattr(pipeline_command, name, record(name))
+    for key in os.environ:
+        if key.startswith(("OPENAI_", "HOME_TYPE_")):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, **env: str) -> tuple[int, list[tuple[str, tuple, dict]]]:
+        calls.clear()
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(sys, "argv", ["trainer", "pipeline", *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as err:
+            code = int(err.code or 0)
+        return code, list(calls)
+
+    return run
+
+
+def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ignore[no-untyped-def]
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Each step is the command of that name given the pipeline's flags and variables: the
+    evaluation homes of seed + 1000 beside the training homes, same count, days, mix and
+    backend; training on the one, scored on the other; verify and publish of that model."""
+    code, calls = pipeline_steps(
+        "--count", "3", "--days", "2", "--seed", "5", "--mix", "studio=1", "--data", "d",
+        "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
+        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25")
+    assert code == 0, capsys.readouterr().err
+    homes, evaluation, model = Path("d/synthetic_homes"), Path("d/synthetic_homes_eval"), Path(
+        "out/m.pkl")
+    same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1"}
+    assert calls == [
+        ("generate", (), {**same, "seed": 5, "output": homes}),
+        ("generate", (), {**same, "seed": 1005, "output": evaluation}),
+        ("train", (), {"synthetic_homes": homes, "output": model, "evaluation_homes": evaluation,
+                       "seed": 5, "copies": 2}),
+        ("_verify_in_new_process", (model,), {}),
+        ("publish", (model,), {"to": Path("ha"), "min_accuracy": 0.5, "min_macro_f1": 0.25}),
+    ]
+    stderr = capsys.readouterr().err
+    assert [line.split(" ", 2)[:2] for line in stderr.splitlines() if "/5 " in line] == [
+        ["1/5", "generate"], ["2/5", "generate"], ["3/5", "train"], ["4/5", "verify"],
+        ["5/5", "publish"]]
+
+
+def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyped-def]
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A key selects the OpenAI backend, whose homes go to …_llm and …_llm_eval: never mixed
+    with the procedural homes of the same --data."""
+    code, calls = pipeline_steps(OPENAI_API_KEY="sk-test")
+    assert code == 0, capsys.readouterr().err
+    generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"])
+                 for name, _, kwargs in calls if name == "generate"]
+    assert generated == [(Path("data/synthetic_homes_llm"), 42, "openai"),
+                         (Path("data/synthetic_homes_llm_eval"), 1042, "openai")]
+    train = next(kwargs for name, _, kwargs in calls if name == "train")
+    assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")
+    assert train["evaluation_homes"] == Path("data/synthetic_homes_llm_eval")
+
+
+def test_pipeline_stops_at_the_failing_step(pipeline_steps,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from trainer import pipeline_command
+    from trainer.cli import UserError
+
+    def refuse(model: Path) -> None:
+        raise UserError("the bundle failed verification (its error is above)", 7)
+
+    monkeypatch.setattr(pipeline_command, "_verify_in_new_process", refuse)
+    code, calls = pipeline_steps("--backend", "procedural")
+    assert code == 7
+    assert [name for name, _, _ in calls] == ["generate", "generate", "train"]  # no publish
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: step 4/5 (verify): the bundle failed verification (its error is above)")
+
+
+def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:
+    """The verify step runs ``verify`` in a new process; its refusal stops the pipeline."""
+    from trainer.cli import UserError
+    from trainer.pipeline_command import _verify_in_new_process
+
+    model = tmp_path / MODEL_NAME
+    model.write_bytes(BUNDLED_MODEL.read_bytes() + b"x")  # the hash no longer matches
+    (tmp_path / f"{MODEL_NAME}.sha256").write_bytes(
+        BUNDLED_MODEL.with_name(f"{MODEL_NAME}.sha256").read_bytes())
+    with pytest.raises(UserError, match=r"failed verification") as refused:
+        _verify_in_new_process(model)
+    assert refused.value.exit_code == 2
+    _verify_in_new_process(BUNDLED_MODEL)  # a good bundle passes
