@@ -227,6 +227,7 @@ def test_classify_command(trained_model: Path, small_homes: Path, tmp_path: Path
     answer = json.loads(result.stdout)
     assert set(answer) >= {"home_type", "confidence", "probabilities", "model_version"}
     assert answer["method"] == "history" and answer["history_days"] == pytest.approx(10)
+    assert answer["file"] == str(home) and answer["home_id"] == "home_003"
     assert abs(sum(answer["probabilities"].values()) - 1) < 1e-3
     assert answer["confidence"] == max(answer["probabilities"].values())
 
@@ -522,6 +523,14 @@ def test_train_refuses_a_folder_as_output_before_reading(small_homes: Path,
     assert f"{tmp_path / 'm.pkl.sha256'} is a folder" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pkl.sha256", "out"]
     assert not any((tmp_path / "out").iterdir())
+    # Every other file training writes beside the model is checked as well, not only the hash.
+    (tmp_path / "m.pkl.sha256").rmdir()
+    for beside in ("m.sklearn.joblib", "m_results.json"):
+        (tmp_path / beside).mkdir()
+        line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
+                                          "--output", str(tmp_path / "m.pkl")))
+        assert f"{tmp_path / beside} is a folder" in line
+        (tmp_path / beside).rmdir()
 
 
 @pytest.mark.parametrize("command", ["train", "pipeline"])
@@ -554,6 +563,7 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     (["--seed", "-1"], "--seed -1: give a whole number from 0 to 4294967295"),
     (["--seed", "4294967296"], "--seed 4294967296: give a whole number from 0 to 4294967295"),
     (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
+    (["--copies", "0"], "--copies must be at least 1"),
     (["--evaluation-homes", "nowhere"], "nowhere: no such folder"),
     (["--evaluation-homes", "empty"], "empty: no home files"),
     (["--evaluation-homes", "notes.txt"], "notes.txt: is a file; give the folder of home files"),
@@ -591,3 +601,66 @@ def test_refused_flags_do_not_wait_for_scikit_learn(args: list[str]) -> None:
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("error: ")
+
+
+def test_refused_evaluation_homes_do_not_wait_for_scikit_learn(small_homes: Path) -> None:
+    """The evaluation folder is checked with the training one, before the slow import."""
+    script = ("import sys\nfrom trainer.cli import main\n"
+              f"sys.argv = ['trainer', 'train', '--synthetic-homes', {str(small_homes)!r}, "
+              "'--evaluation-homes', 'nowhere']\n"
+              "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+              "assert code == 2, code\n"
+              "assert 'sklearn' not in sys.modules, 'imported before the flags were checked'\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("error: nowhere: no such folder")
+
+
+def test_verify_runs_where_scikit_learn_cannot_be_imported(trained_model: Path) -> None:
+    """As in Home Assistant: verify must need nothing of scikit-learn, not only say so."""
+    # A finder that refuses it (not sys.modules["sklearn"] = None, which verify's own check
+    # would take for an import).
+    script = ("import sys\n"
+              "class NoScikitLearn:\n"
+              "    def find_spec(self, name, path=None, target=None):\n"
+              "        if name.split('.')[0] == 'sklearn':\n"
+              "            raise ImportError('no scikit-learn, as in Home Assistant')\n"
+              "sys.meta_path.insert(0, NoScikitLearn())\nfrom trainer.cli import main\n"
+              f"sys.argv = ['trainer', 'verify', {str(trained_model)!r}]\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "loaded without scikit-learn" in result.stdout
+
+
+def test_train_scores_on_the_default_evaluation_homes_when_present(trained_model: Path,
+                                                                    tmp_path: Path) -> None:
+    """Without --evaluation-homes, data/synthetic_homes_eval is used if it exists (as --help
+    says), so scripts/train's figures are on homes of another seed."""
+    base = trained_model.parent.parent
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "synthetic_homes_eval").symlink_to(base / "eval")
+    result = run_trainer("train", "--synthetic-homes", str(base / "train"), "--output",
+                         "m/home_type_classifier.pkl", "--copies", "1", cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    results = results_of(tmp_path / "m" / "home_type_classifier.pkl")
+    assert results["evaluation"]["data"]["seeds"] == ["8"]
+    assert results["protocol"]["headline"] == "evaluation"
+
+
+def test_calibration_folds_never_split_a_home() -> None:
+    """Platt scaling is fitted on out-of-fold predictions: a home's rows (its windows and
+    thinned copies) are all in the fold or all out, or it would calibrate its own answers."""
+    from trainer.pipeline import CALIBRATION_FOLDS, build_pipeline, grouped_folds
+
+    groups = np.repeat(np.arange(12), 5)
+    calibrated = build_pipeline(groups, random_state=0).named_steps["classifier"]
+    folds = list(calibrated.cv)
+    assert len(folds) == CALIBRATION_FOLDS
+    for train_rows, test_rows in folds:
+        assert not set(groups[train_rows]) & set(groups[test_rows])
+    assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(60))
+    # Fewer homes than folds: one fold per home, not an error.
+    assert len(grouped_folds(np.array([0, 0, 1, 1]), CALIBRATION_FOLDS)) == 2
