@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ALL_TYPES, ROOT, run_trainer
-from trainer.curve import stratified_subset
+from trainer.curve import CURVE_WINDOWS, stratified_subset
 from trainer.dataset import DatasetError
 from trainer.report import CURVE_END, CURVE_START, END, START, render_curve
 
@@ -122,3 +124,104 @@ def test_docs_show_the_committed_learning_curve() -> None:
     page = (ROOT / "docs" / "model.md").read_text()
     generated = page[page.index(CURVE_START): page.index(CURVE_END) + len(CURVE_END)]
     assert generated == render_curve(curve)
+
+
+def test_largest_remainders_get_the_homes_left_over() -> None:
+    """37 of 50/30/15/5 is 18.5/11.1/5.55/1.85: the two homes left go to the largest
+    remainders (d, then c), not to the largest types."""
+    chosen = stratified_subset(LABELS, 37, np.random.default_rng(0))
+    assert Counter(LABELS[i] for i in chosen) == {"a": 18, "b": 11, "c": 6, "d": 2}
+
+
+class _Recorded:
+    """What a learning curve drew and scored, with every fit replaced by a constant answer."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from trainer import curve
+
+        self.subsets: list[list[int]] = []
+        self.seeds: list[int] = []
+        self.scored: list[np.ndarray] = []
+
+        def subset(labels: list[str], size: int, rng: np.random.Generator) -> list[int]:
+            chosen = stratified_subset(labels, size, rng)
+            self.subsets.append(chosen)
+            return chosen
+
+        recorded = self
+
+        class Model:
+            def predict(self, X: np.ndarray) -> np.ndarray:
+                recorded.scored.append(X)
+                return np.array(["studio"] * len(X))
+
+        def fit(rows: object, seed: int, n_jobs: int) -> Model:
+            self.seeds.append(seed)
+            return Model()
+
+        monkeypatch.setattr(curve, "stratified_subset", subset)
+        monkeypatch.setattr(curve, "fit_rows", fit)
+
+
+def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
+        trained_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each repeat of a size is another subset with another model seed; the same --seed
+    gives the same subsets, seeds and figures again; every fit is scored on the evaluation
+    homes' rows of each curve window, each home once."""
+    from trainer.curve import learning_curve
+    from trainer.dataset import stack
+    from trainer.runs import CurveRun
+    from trainer.train import read_evaluation_homes
+
+    base = trained_model.parent.parent  # 24 training homes (seed 7), 8 evaluation (seed 8)
+
+    def run(seed: int) -> tuple[_Recorded, dict]:
+        recorded = _Recorded(monkeypatch)
+        curve = learning_curve(CurveRun(homes=base / "train", evaluation_homes=base / "eval",
+                                        sizes=[16, 8, 24], repeats=2, seed=seed, copies=1,
+                                        n_jobs=1))
+        return recorded, curve
+
+    first, curve = run(3)
+    assert [len(s) for s in first.subsets] == [8, 8, 16, 16, 24]
+    assert first.subsets[0] != first.subsets[1] and first.subsets[2] != first.subsets[3]
+    assert first.seeds == [3, 4, 3, 4, 3]
+    again, same = run(3)
+    assert (again.subsets, again.seeds) == (first.subsets, first.seeds)
+    assert same["points"] == curve["points"]
+    other, _ = run(4)
+    assert other.subsets != first.subsets
+
+    test = stack(read_evaluation_homes(base / "eval", 1, lambda *_: None), "test")
+    expected = [test.select(test.windows == days).X for days in CURVE_WINDOWS.values()]
+    assert len(first.scored) == 5 * len(expected)
+    for i, X in enumerate(first.scored):
+        np.testing.assert_array_equal(X, expected[i % len(expected)])
+        assert len(X) == 8
+
+
+def test_an_interrupted_curve_write_leaves_the_old_file(
+        trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while the curve is being written: the previous curve stays whole, no temp file."""
+    from trainer import curve
+    from trainer.cli import main
+
+    base = trained_model.parent.parent
+    output = tmp_path / "curve.json"
+    output.write_text('{"old": true}\n')
+    committed = json.loads((ROOT / "docs" / "learning_curve.json").read_text())
+    monkeypatch.setattr(curve, "learning_curve", lambda run: committed)
+
+    def ctrl_c(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", ctrl_c)
+    monkeypatch.setattr(sys, "argv", [
+        "trainer", "curve", "--synthetic-homes", str(base / "train"), "--evaluation-homes",
+        str(base / "eval"), "--sizes", "8", "--output", str(output), "--jobs", "1"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130, capsys.readouterr().err
+    assert output.read_text() == '{"old": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["curve.json"]
