@@ -4,6 +4,8 @@ labels' meaning as the generators have it."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
 from tests.conftest import ROOT, run_trainer
+from trainer.cli import main
 from trainer.generate.llm_prompt import HOME_TYPE_DESCRIPTIONS
 from trainer.report import CURVE_END, CURVE_START, END, START, render
 
@@ -106,3 +109,23 @@ def test_a_results_file_of_another_shape_is_one_line(tmp_path: Path, results: ob
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}: not a results file report reads (")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_an_interrupted_report_leaves_the_page_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while the page is being written: the old page, whole, and no temporary file."""
+    page = _page(tmp_path, f"# Model\n\n{START}\nold table\n{END}\n")
+    before = page.read_text()
+
+    def ctrl_c(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(ROOT)  # the default --results and --curve are the repository's
+    monkeypatch.setattr(os, "fsync", ctrl_c)
+    monkeypatch.setattr(sys, "argv", ["trainer", "report", "--page", str(page)])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130, capsys.readouterr().err
+    assert page.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.md"]

@@ -1,0 +1,68 @@
+"""``scripts/bench`` (trainer/bench.py) without its timings: the files it writes and what they keep.
+
+The benchmarks themselves take minutes; these tests swap them for instant ones and check that
+docs/benchmarks.md always renders docs/benchmarks.json, and that ``--only`` refreshes one
+section and keeps the others.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+
+from tests.conftest import ROOT
+from trainer import bench
+
+
+def test_committed_benchmark_page_renders_its_json() -> None:
+    """The page's figures are the JSON's figures, not edited apart from them."""
+    results = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
+    assert (ROOT / "docs" / "benchmarks.md").read_text() == bench._render(results)
+
+
+@pytest.fixture
+def docs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Two instant benchmarks writing into a temporary docs folder."""
+    monkeypatch.setattr(bench, "DOCS", tmp_path)
+    monkeypatch.setattr(bench, "BENCHMARKS", {
+        "first": ("First thing", lambda: {"wall_seconds": 1.5, "target_wall_seconds": 60}),
+        "second": ("Second thing", lambda: {"size_mb": 2.0}),
+    })
+    return tmp_path
+
+
+def test_only_refreshes_one_section_and_keeps_the_others(docs: Path) -> None:
+    kept = {"measured_at": "2020-01-01 00:00 UTC", "values": {"size_mb": 9.0}}
+    (docs / "benchmarks.json").write_text(json.dumps(
+        {"machine": {"cpus": 1}, "benchmarks": {"second": kept,
+                                                 "gone": {"measured_at": "x", "values": {}}}}))
+    bench.main(only=["first"])
+    results = json.loads((docs / "benchmarks.json").read_text())
+    assert results["machine"] == bench._machine()
+    assert results["benchmarks"]["second"] == kept
+    assert results["benchmarks"]["first"]["values"] == {"wall_seconds": 1.5,
+                                                        "target_wall_seconds": 60}
+    page = (docs / "benchmarks.md").read_text()
+    assert page == bench._render(results)
+    assert page.index("## First thing") < page.index("## Second thing")
+    assert "| wall seconds | 1.5 |" in page and "| size mb | 9.0 |" in page
+
+
+def test_a_first_run_of_one_benchmark_shows_only_it(docs: Path) -> None:
+    bench.main(only=["second"])
+    results = json.loads((docs / "benchmarks.json").read_text())
+    assert list(results["benchmarks"]) == ["second"]
+    page = (docs / "benchmarks.md").read_text()
+    assert "## Second thing" in page and "First thing" not in page
+
+
+def test_an_unknown_benchmark_is_one_line_and_writes_nothing(
+        docs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit) as stop:
+        bench.main(only=["first", "nope"])
+    assert stop.value.exit_code == 2
+    assert capsys.readouterr().err == "error: unknown benchmark nope; known: first, second\n"
+    assert list(docs.iterdir()) == []
