@@ -450,9 +450,26 @@ async def test_resume_after_interruption_writes_only_missing_homes(
     assert {name: (tmp_path / name).stat().st_mtime_ns for name in first} == first
 
 
-def test_client_has_the_sdk_retries_off() -> None:
+def test_client_defaults_and_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's retries are off, the timeout is ours, and OPENAI_BASE_URL is where requests go."""
     client = make_client(FAST, api_key="k", base_url="http://127.0.0.1:9/v1")
-    assert client.max_retries == 0
+    assert client.max_retries == 0 and client.timeout == 120.0
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert str(make_client(FAST, api_key="k").base_url) == "http://127.0.0.1:9/v1/"
+    # empty means unset: the real API, not an empty URL that fails as a connection error six
+    # times (the SDK, given no URL, reads the empty variable itself)
+    monkeypatch.setenv("OPENAI_BASE_URL", "")
+    assert str(make_client(FAST, api_key="k").base_url) == "https://api.openai.com/v1/"
+
+
+def test_the_quota_error_wins_over_other_stops() -> None:
+    """Two homes stopped at once, by an empty account and by a bad key: the user sees the quota."""
+    errors = BaseExceptionGroup("run", [AuthFailed("key"), ExceptionGroup(
+        "inner", [QuotaExhausted("quota"), APIUnavailable("down")])])
+    picked = openai_backend._most_telling(errors)
+    assert isinstance(picked, QuotaExhausted)
+    bug = ValueError("a bug")
+    assert openai_backend._most_telling(BaseExceptionGroup("run", [bug])) is bug
 
 
 def test_token_estimate_per_home() -> None:

@@ -30,7 +30,7 @@ from .llm_prompt import PROMPT_VERSION, messages, repair_messages
 from .llm_schema import InvalidDesign, parse_design, response_format
 from .openai_cost import chat_tokens
 from .openai_retry import APIUnavailable, OpenAIStop, describe, retrying, server_hint, stop_for
-from .openai_settings import OpenAISettings
+from .openai_settings import DEFAULT_BASE_URL, OpenAISettings
 from .ratelimit import RateLimiter
 from .runner import HomeJob, HomeResult, home_rng, simulate_and_write
 
@@ -127,7 +127,8 @@ def make_client(settings: OpenAISettings, api_key: str | None = None,
     ``max_retries=0``: the SDK's own retries are off, so tenacity is the only retry layer and
     every retry is counted, logged and bounded.
     """
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None  # "" means unset
+    # "" means unset; passing None would let the SDK read the empty variable as the URL.
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0,
                               timeout=settings.timeout)
 

@@ -13,6 +13,10 @@ from typing import Final
 #: classifier's model bundle, which the trainer also calls a model).
 DEFAULT_LLM_MODEL: Final = "gpt-4o-mini"
 
+#: Where requests go when OPENAI_BASE_URL is unset or empty. Spelled out here because the SDK,
+#: given no base URL, reads OPENAI_BASE_URL itself and keeps an empty value as the URL.
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+
 
 @dataclass(frozen=True)
 class OpenAISettings:
