@@ -299,14 +299,21 @@ async def test_rate_limited_twice_then_success(api: FakeOpenAI, tmp_path: Path) 
     assert all(0.02 <= s <= 0.022 for s in clock.sleeps)  # retry-after-ms: 20
 
 
-async def test_quota_exhausted_stops_at_once(api: FakeOpenAI, tmp_path: Path) -> None:
-    api.script(quota_exhausted())
+@pytest.mark.parametrize("answer", [
+    quota_exhausted(),
+    # the structured code alone, or the type alone, is enough: never the message
+    error(429, "insufficient_quota", "Billing hard limit reached.", type_="requests"),
+    error(429, None, "Billing hard limit reached.", type_="insufficient_quota"),
+])
+async def test_quota_exhausted_stops_at_once(api: FakeOpenAI, tmp_path: Path,
+                                             answer: Answer) -> None:
+    api.script(answer)
     clock = FakeTime()
     with pytest.raises(QuotaExhausted) as caught:
         await design_homes(api, tmp_path, count=3, clock=clock)
     assert len(api.requests) == 1 and clock.sleeps == []  # no retry, no other home
     assert caught.value.exit_code == 3
-    assert BILLING_URL in str(caught.value) and "insufficient_quota" in str(caught.value)
+    assert BILLING_URL in str(caught.value) and "HTTP 429" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -318,8 +325,10 @@ async def test_quota_keeps_the_homes_already_written(api: FakeOpenAI, tmp_path: 
     read_snapshot(tmp_path / "home_001.json.gz")
 
 
-async def test_server_error_then_success(api: FakeOpenAI, tmp_path: Path) -> None:
-    api.script(error(500, None, "The server had an error while processing your request."))
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 503])
+async def test_server_error_then_success(api: FakeOpenAI, tmp_path: Path, status: int) -> None:
+    """Timeouts, conflicts, a 429 without a code and 5xx are transient: retried once here."""
+    api.script(error(status, None, "The server had an error while processing your request."))
     jobs, summary = await design_homes(api, tmp_path)
     assert len(api.requests) == 2 and summary.retries == 1 and jobs[0].path.exists()
 
