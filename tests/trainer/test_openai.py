@@ -22,10 +22,11 @@ import pytest
 
 from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import interrupt_after_first_home, run_trainer
-from trainer import cli
+from trainer import cli, openai_command
 from trainer.generate import openai_backend, runner
 from trainer.generate.catalog import DEVICE_KINDS
 from trainer.generate.design import AREA_KINDS, DesignError, design_problems
+from trainer.generate.llm_prompt import home_hints, messages
 from trainer.generate.llm_schema import (
     SCHEMA_NAME,
     InvalidDesign,
@@ -40,7 +41,7 @@ from trainer.generate.openai_backend import (
     generate_homes,
     make_client,
 )
-from trainer.generate.openai_cost import plan_requests
+from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests
 from trainer.generate.openai_retry import (
     BILLING_URL,
     APIUnavailable,
@@ -225,6 +226,11 @@ def test_reset_durations() -> None:
 
 
 async def test_rate_limiter_keeps_rpm_and_tpm() -> None:
+    async with asyncio.timeout(10):  # a limiter that never lets a request go fails, not hangs
+        await _keeps_rpm_and_tpm()
+
+
+async def _keeps_rpm_and_tpm() -> None:
     clock = FakeTime()
     limiter = RateLimiter(rpm=60, tpm=1_000_000, clock=clock.clock, sleep=clock.sleep)
     for _ in range(30):
@@ -239,6 +245,20 @@ async def test_rate_limiter_keeps_rpm_and_tpm() -> None:
     assert clock.now - 1_000.0 == pytest.approx(3 * 20.0)
 
 
+async def test_rate_limiter_does_not_bank_idle_time() -> None:
+    """A quiet spell refills the bucket only to its ten-second burst, never a minute's worth."""
+    clock = FakeTime()
+    limiter = RateLimiter(rpm=60, tpm=1_000_000, clock=clock.clock, sleep=clock.sleep)
+    for _ in range(10):
+        await limiter.acquire(1)
+    assert clock.sleeps == []
+    clock.now += 600.0  # ten idle minutes
+    for _ in range(20):
+        await limiter.acquire(1)
+    # ten go at once (a full bucket), then one a second
+    assert sum(clock.sleeps) == pytest.approx(10.0) and limiter.waited == pytest.approx(10.0)
+
+
 # --- the backend against the fake API ---------------------------------------------------------
 
 
@@ -248,6 +268,7 @@ async def test_success_writes_homes_through_the_shared_simulator(
     jobs, summary = await design_homes(api, tmp_path, count=2,
                                        mix={"condo": 1, "cottage": 1}, reporter=recorder)
     assert len(api.requests) == 2 and summary.usage.requests == 2
+    assert (summary.usage.prompt_tokens, summary.usage.completion_tokens) == (3_800, 3_000)
     assert sorted(recorder.homes) == ["home_001", "home_002"] and summary.retries == 0
     for request in api.requests:
         body = request.body
@@ -401,6 +422,15 @@ async def test_refusal_and_truncation_count_as_unusable(api: FakeOpenAI, tmp_pat
     assert "cut off" in summary.skipped["home_001"]
 
 
+async def test_empty_reply_is_repaired_not_a_crash(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A compatible server may answer with no content and no refusal: that is a bad reply."""
+    api.script(completion(None))
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, reporter=recorder)
+    assert len(api.requests) == 2 and jobs[0].path.exists() and not summary.skipped
+    assert recorder.repairs == [("home_001", "the reply was empty")]
+
+
 @pytest.mark.parametrize(("headers", "waited"), [
     ({"retry-after": "7"}, 7.0),
     ({"retry-after-ms": "2500"}, 2.5),
@@ -434,6 +464,29 @@ async def test_attempts_are_bounded(api: FakeOpenAI, tmp_path: Path) -> None:
     assert len(api.requests) == 6 and len(clock.sleeps) == 5
     assert clock.sleeps == sorted(clock.sleeps)  # exponential backoff (plus jitter)
     assert all(not s > 32 for s in clock.sleeps)
+
+
+async def test_exponential_backoff_is_capped_at_30_seconds(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(*[error(503, None, "Service unavailable")] * 10)
+    clock = FakeTime()
+    settings = OpenAISettings(concurrency=1, rpm=100_000, tpm=100_000_000, max_attempts=9)
+    with pytest.raises(APIUnavailable, match="after 9 attempts"):
+        await design_homes(api, tmp_path, settings=settings, clock=clock)
+    assert len(clock.sleeps) == 8
+    assert all(2 ** n <= s <= 2 ** n + 1 for n, s in enumerate(clock.sleeps[:5]))
+    assert clock.sleeps[5:] == [30.0, 30.0, 30.0]  # 32, 64, 128 s: capped
+
+
+async def test_tpm_budget_reserves_the_reply_allowance(api: FakeOpenAI, tmp_path: Path) -> None:
+    """Each request counts its prompt plus max_completion_tokens, as OpenAI's limiter does."""
+    settings = OpenAISettings(concurrency=1, rpm=100_000, tpm=60_000)  # a 10,000-token bucket
+    clock = FakeTime()
+    jobs, _ = await design_homes(api, tmp_path, count=2, settings=settings, clock=clock)
+    first, second = (chat_tokens(messages(job)) + settings.max_completion_tokens for job in jobs)
+    assert first < 10_000 < first + second
+    # the first fits the bucket; the second waits for what it lacks at 1,000 tokens a second
+    assert clock.sleeps == [pytest.approx((first + second - 10_000) / 1_000)]
 
 
 async def test_concurrency_is_bounded(api: FakeOpenAI, tmp_path: Path) -> None:
@@ -492,6 +545,36 @@ def test_token_estimate_per_home() -> None:
     for plan in plans:
         by_type.setdefault(plan.home_type, []).append(plan.completion_tokens)
     assert np.mean(by_type["studio"]) < np.mean(by_type["single_family_house"])
+
+
+def test_usage_is_priced_at_the_assumed_rates(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cost_usd("gpt-4o-mini", 2_000_000, 1_000_000) == pytest.approx(0.30 + 0.60)
+    assert cost_usd("gpt-4o", 1_000_000, 0) == pytest.approx(2.50)
+    assert cost_usd("my-local-model", 1_000_000, 1_000_000) is None
+    summary = RunSummary(usage=Usage(requests=12, prompt_tokens=2_000_000,
+                                     completion_tokens=1_000_000), retries=2)
+    openai_command._openai_summary(summary, OpenAISettings())
+    line = " ".join(capsys.readouterr().err.split())
+    assert line.startswith("12 requests (2 retries), 2,000,000 input + 1,000,000 output tokens, "
+                           "about $0.90 (assumed price for gpt-4o-mini")
+
+
+def test_hints_vary_between_homes_and_follow_the_seed() -> None:
+    """Each home asks for its own variety; the same seed asks for the same, another seed not."""
+    jobs = plan_jobs(40, 2, 42, Path("."), generator="openai")
+    hints = [home_hints(job) for job in jobs]
+    assert len({json.dumps(h, sort_keys=True) for h in hints}) >= 35
+    assert hints == [home_hints(job) for job in plan_jobs(40, 2, 42, Path("."),
+                                                           generator="openai")]
+    other = [home_hints(job) for job in plan_jobs(40, 2, 43, Path("."), generator="openai")]
+    assert sum(a != b for a, b in zip(hints, other, strict=True)) >= 35
+
+
+@pytest.mark.parametrize(("home_type", "usual"), [("apartment", "rents"),
+                                                  ("single_family_house", "owns")])
+def test_tenure_hint_fits_the_home_type(home_type: str, usual: str) -> None:
+    jobs = plan_jobs(200, 2, 5, Path("."), {home_type: 1}, generator="openai")
+    assert sum(home_hints(job)["tenure"] == usual for job in jobs) > 160
 
 
 # --- the command line, end to end -----------------------------------------------------------
