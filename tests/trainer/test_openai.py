@@ -617,6 +617,9 @@ def test_cli_missing_key_before_any_request(api: FakeOpenAI, tmp_path: Path) -> 
         "a local server at OPENAI_BASE_URL), or use --dry-run to see the plan and its cost "
         "without a key"]
     assert api.requests == [] and not (tmp_path / "homes").exists()
+    blank = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, "  "))
+    assert blank.returncode == 2 and "OPENAI_API_KEY is not set" in blank.stderr
+    assert api.requests == [] and not (tmp_path / "homes").exists()
 
 
 def test_cli_bad_key_exit_code(api: FakeOpenAI, tmp_path: Path) -> None:
@@ -659,6 +662,8 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
     result = run_trainer(*_generate(tmp_path, "--concurrency", "0"), env=_env(None, None))
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --concurrency must be at least 1"
+    blank = run_trainer(*_generate(tmp_path, "--model", " ", "--dry-run"), env=_env(None, None))
+    assert blank.returncode == 2 and blank.stderr.strip() == "error: --model must name a model"
     defaults = {name: param.default for name, param in
                 inspect.signature(cli.generate).parameters.items()}
     with pytest.raises(cli.UserError, match="--dry-run: OpenAI backend option; use with "):
@@ -689,6 +694,60 @@ def test_cli_resume_refuses_homes_of_other_flags(api: FakeOpenAI, tmp_path: Path
         assert result.stderr.startswith(f"error: {tmp_path} holds homes of ")
         assert "pass --overwrite to regenerate them" in result.stderr
     assert len(api.requests) == 2
+
+
+def test_cli_counts_only_the_homes_this_run_wrote(api: FakeOpenAI, tmp_path: Path) -> None:
+    first = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1"), env=_env(api))
+    assert first.returncode == 0, first.stderr
+    plan = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1", "--dry-run"),
+                       env=_env(api, None))
+    lines = plan.stdout.strip().splitlines()
+    assert lines[0].startswith("dry run: 2 requests") and "(2 of 4 homes already in" in lines[0]
+    assert [line.split()[0] for line in lines[1:3]] == ["home_003", "home_004"]
+    api.script(completion(design_reply("condo")), quota_exhausted())
+    second = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
+                                    "--concurrency", "1"), env=_env(api))
+    assert second.returncode == 3, second.stderr
+    assert "This run wrote 1 new homes" in second.stderr.strip().splitlines()[-1]
+    assert len(list(tmp_path.iterdir())) == 3
+    # --overwrite plans every home again; the three kept from before are not this run's
+    api.script(quota_exhausted())
+    third = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
+                                   "--concurrency", "1", "--overwrite"), env=_env(api))
+    assert third.returncode == 3, third.stderr
+    assert "This run wrote 0 new homes" in third.stderr.strip().splitlines()[-1]
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_cli_skipped_homes_are_named_and_retried_by_a_rerun(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    bad = completion('{"language": "en"')
+    api.script(bad, bad)
+    args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
+    result = run_trainer(*args, env=_env(api))
+    assert result.returncode == 0, result.stderr
+    err = " ".join(result.stderr.split())
+    assert "home_001 skipped: the reply is not valid JSON" in err
+    assert ("1 homes skipped because the model's design could not be used: home_001. Run the "
+            "same command again to retry them.") in err
+    assert [p.name for p in tmp_path.iterdir()] == ["home_002.json.gz"]
+    again = run_trainer(*args, env=_env(api))
+    assert again.returncode == 0, again.stderr
+    assert [r.home[0] for r in api.requests[3:]] == ["home_001"]
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
+    """With the defaults the TPM budget, not the RPM one, bounds the time: it is printed."""
+    output = tmp_path / "homes"
+    result = run_trainer("generate", "--backend", "openai", "--count", "20", "--days", "2",
+                         "--seed", "3", "--output", str(output), "--dry-run", env=_env(None, None))
+    assert result.returncode == 0, result.stderr
+    plans = plan_requests(plan_jobs(20, 2, 3, output, generator="openai"))
+    reserved = sum(p.prompt_tokens for p in plans) + 20 * 8_000
+    assert reserved / 100_000 > 20 / 60
+    assert (f"time: at least {reserved / 100_000:.1f} min within --rpm 60 --tpm 100000"
+            in result.stdout)
 
 
 @pytest.mark.slow
