@@ -23,7 +23,9 @@ from custom_components.home_type.core.snapshot import (
 )
 from tests.conftest import ROOT, interrupt_after_first_home, run_trainer
 from trainer import cli
-from trainer.generate.design import OUTDOOR_KINDS
+from trainer.generate.design import (
+    OUTDOOR_KINDS,
+)
 from trainer.generate.procedural import design_home
 from trainer.generate.runner import (
     DEFAULT_MIX,
@@ -55,6 +57,7 @@ def test_custom_mix() -> None:
     assert parse_mix("studio=1, cottage=3") == {"studio": 1, "cottage": 3}
     assert Counter(allocate_labels({"studio": 1, "cottage": 3}, 8, 0)) == {
         "studio": 2, "cottage": 6}
+    assert parse_mix("studio=0,cottage=2") == {"studio": 0, "cottage": 2}  # weights may be 0
     for bad in ("castle=3", "studio", "studio=-1", "studio=x", "studio=0"):
         with pytest.raises(GenerationError, match="--mix"):
             parse_mix(bad)
@@ -69,11 +72,16 @@ def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
     files = list(iter_home_files(small_homes))
     assert [f.name for f in files] == [f"home_{i:03d}.json.gz" for i in range(1, 17)]
     labels = Counter()
+    starts: set[str] = set()
     for path in files:
         home = read_snapshot(path)
         labels[home.home_type] += 1
         meta = home.metadata
         assert meta["generator"] == "procedural" and meta["seed"] == 7 and meta["days"] == 14
+        assert home.home_id == path.name.removesuffix(".json.gz")
+        assert meta["index"] == int(home.home_id.removeprefix("home_")) - 1
+        assert meta["language"] in {"en", "de", "fr", "es", "nl", "sv", "it"}
+        starts.add(meta["start"][:10])
         start = np.datetime64(meta["start"].rstrip("Z")).astype("datetime64[ms]").astype(float)
         end = np.datetime64(meta["end"].rstrip("Z")).astype("datetime64[ms]").astype(float)
         assert (end - start) / 1000 == 14 * 86400
@@ -85,6 +93,8 @@ def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
         per_day = len(home.events) / 14
         assert 50 < per_day < 6000, (path.name, per_day)
     assert labels == {label: 2 for label in HOME_TYPES}
+    # Homes start on days spread over the seasons, not all on one day.
+    assert len(starts) > 8 and len({start[5:7] for start in starts}) >= 4, starts
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -106,12 +116,11 @@ def test_other_seed_other_homes(tmp_path: Path) -> None:
     assert len({repr(d.areas) for d in designs_a}) == 4  # homes of one seed differ too
 
 
-def _simulated(home_type: str, index: int, days: int = 14):
+def _simulated(home_type: str, index: int, days: int = 14, start: date = date(2025, 1, 13)):
     jobs = plan_jobs(index + 1, days, 123, Path("."), {home_type: 1})
     rng = home_rng(jobs[index])
     design = design_home(home_type, rng)
-    snapshot, world = run_simulation(design, home_id="h", days=days,
-                                     start_day=date(2025, 1, 13), rng=rng)
+    snapshot, world = run_simulation(design, home_id="h", days=days, start_day=start, rng=rng)
     return design, snapshot, world
 
 
@@ -208,6 +217,7 @@ def test_command_line_loads_without_scipy_signal() -> None:
     ("args", "message"),
     [(["--count", "0"], "--count must be at least 1"),
      (["--days", "-3"], "--days must be at least 1"),
+     (["--days", "0"], "--days must be at least 1"),
      (["--mix", "castle=2"], "--mix: 'castle=2' is not LABEL=WEIGHT"),
      (["--backend", "magic"], "--backend must be procedural or openai")],
 )
@@ -244,6 +254,19 @@ def test_unwritable_output_as_root(tmp_path: Path) -> None:
     assert result.stderr.strip() == expected
 
 
+def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder that exists but cannot be written is refused before any home is made (as root
+    every folder is writable, so the refusal is simulated)."""
+    from trainer.generate import runner
+
+    made: list[HomeJob] = []
+    monkeypatch.setattr(runner.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(cli, "run_jobs", lambda jobs, *_: made.extend(jobs))
+    with pytest.raises(cli.UserError, match=f"^--output {re.escape(str(tmp_path))}: not writable$"):
+        cli.generate(count=1, days=1, seed=1, output=tmp_path, workers=1)
+    assert not made and not any(tmp_path.iterdir())
+
+
 def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
     args = ["generate", "--count", "3", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
     assert run_trainer(*args).returncode == 0
@@ -259,6 +282,24 @@ def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
     assert "0/0" not in nothing.stderr  # no empty progress bar after "nothing to do"
     forced = run_trainer(*args, "--overwrite")
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
+
+
+def test_progress_and_summary_count_what_was_written(tmp_path: Path) -> None:
+    """The bar reaches the number of homes; the summary's figures are the files' own."""
+    result = run_trainer("generate", "--count", "3", "--days", "2", "--seed", "8", "--mix",
+                         "studio=1,cottage=2", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^homes .* 3/3 home_00\d (studio|cottage) ", result.stderr, re.MULTILINE)
+    homes = [read_snapshot(path) for path in iter_home_files(tmp_path)]
+    events = sum(len(home.events) for home in homes)
+    rows = {m[1]: (int(m[2]), m[3]) for m in re.finditer(
+        r"^│ (\w+) +│ +(\d+) │ +([\d,]+) │$", result.stderr, re.MULTILINE)}
+    assert rows == {
+        "studio": (1, f"{sum(len(h.events) for h in homes if h.home_type == 'studio') / 2:,.0f}"),
+        "cottage": (2, f"{sum(len(h.events) for h in homes if h.home_type == 'cottage') / 4:,.0f}"),
+        "total": (3, f"{events / 6:,.0f}")}
+    assert "3 homes written to" in result.stderr  # the title wraps a long folder's name
+    assert f"{events:,} state changes" in result.stderr
 
 
 @pytest.mark.slow
@@ -304,6 +345,23 @@ def test_resume_keeps_only_homes_a_fresh_run_would_write(tmp_path: Path) -> None
     assert run_trainer(*args, "--count", "3", "--output", str(tmp_path / "b")).returncode == 0
     a, b = sorted((tmp_path / "a").iterdir()), sorted((tmp_path / "b").iterdir())
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_resume_refuses_a_home_under_another_homes_name(tmp_path: Path) -> None:
+    """Same seed, days and label is not enough: a copied or renamed home is another home, and
+    the folder would train on one home twice."""
+    args = ["generate", "--count", "2", "--days", "1", "--seed", "4", "--mix", "studio=1",
+            "--output", str(tmp_path)]
+    assert run_trainer(*args).returncode == 0
+    fresh = (tmp_path / "home_002.json.gz").read_bytes()
+    (tmp_path / "home_002.json.gz").write_bytes((tmp_path / "home_001.json.gz").read_bytes())
+    result = run_trainer(*args)
+    assert result.returncode == 2 and not result.stdout
+    assert result.stderr.strip() == (
+        f"error: {tmp_path / 'home_002.json.gz'} is home_001 (index 0), not the home_002 these "
+        "flags plan (index 1): pass --overwrite to regenerate them, or pass another --output")
+    assert run_trainer(*args, "--overwrite").returncode == 0
+    assert (tmp_path / "home_002.json.gz").read_bytes() == fresh
 
 
 def _rewrite(path: Path, document: dict[str, object]) -> None:
@@ -367,9 +425,12 @@ def test_ctrl_c_counts_the_homes_finished_while_it_waits(tmp_path: Path) -> None
     args = ["generate", "--count", "20", "--days", "20", "--seed", "3", "--workers", "4",
             "--output", str(tmp_path)]
     stderr, written = interrupt_after_first_home(args, tmp_path)
-    assert "waiting for the" in stderr and "homes in progress to finish" in stderr
+    running = re.search(r"waiting for the (\d+) homes in progress to finish", stderr)
+    assert running is not None, stderr
     reported = re.search(r"interrupted: (\d+) new homes written", stderr)
     assert reported is not None and int(reported.group(1)) == len(written), stderr
+    # The workers ignore Ctrl-C: the homes they were making are finished, not lost.
+    assert len(written) >= int(running.group(1)), stderr
 
 
 @pytest.mark.slow
@@ -416,6 +477,17 @@ def test_inspect(small_homes: Path) -> None:
     for word in ("home_001", "floors", "areas", "devices", "entities", "events", "per day",
                  "span"):
         assert word in result.stdout
+    home = read_snapshot(small_homes / "home_001.json.gz")
+    rows = {m[1]: m[2].strip() for m in re.finditer(r"^│ (\w[\w ]*?) +│ (.*?)│$",
+                                                     result.stdout, re.MULTILINE)}
+    first, last = home.events.span  # type: ignore[misc]
+    per_day = len(home.events) / ((last - first) / 86400)
+    assert rows["made by"] == "procedural (seed 7)"
+    assert rows["areas"].startswith(f"{len(home.areas)}: ")
+    assert rows["devices"] == (f"{len(home.devices)} "
+                               f"({sum(d.area_id is None for d in home.devices)} without an area)")
+    assert rows["entities"].startswith(f"{len(home.entities)}: ")
+    assert rows["events"] == f"{len(home.events):,} ({per_day:,.0f} per day)"
 
 
 def test_inspect_shows_names_as_written(small_homes: Path, tmp_path: Path) -> None:
@@ -462,3 +534,4 @@ def test_inspect_refuses_what_classify_could_not_use(small_homes: Path, tmp_path
     result = run_trainer("inspect", str(home))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {home}: {message}"
+
