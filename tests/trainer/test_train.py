@@ -592,6 +592,19 @@ def test_evaluate_refuses_no_jobs_before_reading(trained_model: Path) -> None:
                                     for flag in (["--jobs", "0"], ["--homes", "nowhere"]))])
 def test_refused_flags_do_not_wait_for_scikit_learn(args: list[str]) -> None:
     """scikit-learn takes a second and a half to import: a mistyped flag is refused first."""
+    assert _refused_before_scikit_learn(args).startswith("error: ")
+
+
+def test_refused_evaluation_homes_do_not_wait_for_scikit_learn(small_homes: Path) -> None:
+    """The evaluation folder is checked with the training one, before the slow import."""
+    stderr = _refused_before_scikit_learn(
+        ["train", "--synthetic-homes", str(small_homes), "--evaluation-homes", "nowhere"])
+    assert stderr.startswith("error: nowhere: no such folder")
+
+
+def _refused_before_scikit_learn(args: list[str]) -> str:
+    """Runs the trainer with ``args`` in a new process, asserts it exited 2 without importing
+    scikit-learn, and returns what it printed on stderr."""
     script = ("import sys\nfrom trainer.cli import main\n"
               f"sys.argv = ['trainer', *{args!r}]\n"
               "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
@@ -600,21 +613,7 @@ def test_refused_flags_do_not_wait_for_scikit_learn(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stderr.startswith("error: ")
-
-
-def test_refused_evaluation_homes_do_not_wait_for_scikit_learn(small_homes: Path) -> None:
-    """The evaluation folder is checked with the training one, before the slow import."""
-    script = ("import sys\nfrom trainer.cli import main\n"
-              f"sys.argv = ['trainer', 'train', '--synthetic-homes', {str(small_homes)!r}, "
-              "'--evaluation-homes', 'nowhere']\n"
-              "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
-              "assert code == 2, code\n"
-              "assert 'sklearn' not in sys.modules, 'imported before the flags were checked'\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.startswith("error: nowhere: no such folder")
+    return result.stderr
 
 
 def test_verify_runs_where_scikit_learn_cannot_be_imported(trained_model: Path) -> None:
