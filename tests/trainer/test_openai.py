@@ -9,6 +9,7 @@ takes milliseconds and asserts the 7 seconds. No request ever leaves 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
 import os
@@ -454,6 +455,30 @@ async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path
     with pytest.raises(APIUnavailable) as caught:
         await design_homes(api, tmp_path, clock=clock)
     assert len(api.requests) == 1 and clock.sleeps == [] and caught.value.exit_code == 6
+
+
+class QueueingTime(FakeTime):
+    """FakeTime whose sleeps also take a twentieth of their length in real time, so that the
+    retry budget (tenacity's real clock) sees a wait in the rate limiter."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(seconds / 20)
+
+
+async def test_time_queued_in_our_limiter_is_not_the_api_failing(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A low --rpm queues each attempt in the limiter; that wait is not spent on retries.
+
+    At 6 requests a minute the limiter holds each retry for 10 s (0.5 s here in real time),
+    which alone overran a 0.3 s budget: the home failed after 2 requests with "the OpenAI API
+    kept failing", though the server had asked for 1 ms.
+    """
+    api.script(rate_limited({"retry-after-ms": "1"}), rate_limited({"retry-after-ms": "1"}))
+    settings = dataclasses.replace(FAST, rpm=6, max_retry_seconds=0.3)
+    jobs, summary = await design_homes(api, tmp_path, settings=settings, clock=QueueingTime())
+    assert len(api.requests) == 3 and summary.retries == 2 and jobs[0].path.exists()
 
 
 async def test_attempts_are_bounded(api: FakeOpenAI, tmp_path: Path) -> None:

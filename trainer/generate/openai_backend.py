@@ -185,9 +185,13 @@ class HomeDesigner:
                         usage: Usage) -> ChatCompletion:
         settings = self._settings
         budget = chat_tokens(chat) + settings.max_completion_tokens
+        queued = 0.0  # seconds in our own limiter: the retry budget leaves them out
 
         async def attempt() -> ChatCompletion:
+            nonlocal queued
+            began = time.monotonic()  # tenacity's clock, whatever clock the limiter has
             await self._limiter.acquire(budget)
+            queued += time.monotonic() - began
             if self.stopped.is_set():
                 raise _RunStopped
             usage.requests += 1
@@ -209,7 +213,7 @@ class HomeDesigner:
 
         policy = retrying(max_attempts=settings.max_attempts,
                           max_seconds=settings.max_retry_seconds, sleep=self._sleep,
-                          on_retry=on_retry)
+                          on_retry=on_retry, queued=lambda: queued)
         try:
             completion: ChatCompletion = await policy(attempt)
         except openai.APIError as err:

@@ -32,9 +32,9 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    stop_before_delay,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 BILLING_URL: Final = "https://platform.openai.com/account/billing"
 _QUOTA_CODES: Final = frozenset({"insufficient_quota"})
@@ -211,17 +211,37 @@ class HintedWait:
         return float(self._backoff(state))
 
 
+class _OverBudget(stop_base):
+    """Tenacity stop: give up before a wait that would overrun the time budget.
+
+    Like tenacity's ``stop_before_delay``, less the seconds ``queued()`` reports: time spent
+    waiting in our own rate limiter is not the API failing. Counted, a low ``--tpm`` with many
+    homes in flight used up the budget after two attempts and called the API unavailable.
+    """
+
+    def __init__(self, max_seconds: float, queued: Callable[[], float]) -> None:
+        self._max_seconds = max_seconds
+        self._queued = queued
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        """Whether the next wait would end past the budget."""
+        spent = (retry_state.seconds_since_start or 0.0) - self._queued()
+        return spent + retry_state.upcoming_sleep >= self._max_seconds
+
+
 def retrying(
     *,
     max_attempts: int,
     max_seconds: float,
     sleep: Callable[[float], Awaitable[None]],
     on_retry: Callable[[int, float, BaseException], None],
+    queued: Callable[[], float] = lambda: 0.0,
 ) -> AsyncRetrying:
     """Build the one retry layer: transient errors only, bounded attempts and total time.
 
-    ``stop_before_delay`` gives up *before* a wait that would overrun the time budget (a reset
-    header of several minutes), so the run ends promptly with a clear error instead.
+    The time budget is checked *before* a wait that would overrun it (a reset header of several
+    minutes), so the run ends promptly with a clear error instead. ``queued`` reports the seconds
+    the attempts spent in the client-side rate limiter, which the budget leaves out.
     """
 
     def before_sleep(state: RetryCallState) -> None:
@@ -230,7 +250,7 @@ def retrying(
             on_retry(state.attempt_number, state.upcoming_sleep, err)
 
     return AsyncRetrying(
-        stop=stop_after_attempt(max_attempts) | stop_before_delay(max_seconds),
+        stop=stop_after_attempt(max_attempts) | _OverBudget(max_seconds, queued),
         wait=HintedWait(),
         retry=retry_if_exception(is_transient),
         sleep=sleep,
