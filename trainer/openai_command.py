@@ -20,7 +20,7 @@ from .cli import EXIT_INTERRUPTED, UserError, _generation_summary, console, prog
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests
 from .generate.openai_retry import OpenAIStop
-from .generate.openai_settings import DEFAULT_BASE_URL, OpenAISettings
+from .generate.openai_settings import OpenAISettings, base_url_from_environment
 from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
 
 
@@ -135,7 +135,7 @@ def _price_note(model: str) -> str:
 def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
                 output: Path) -> None:
     """``--dry-run``: every planned request with its estimated tokens, then totals and cost."""
-    base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    base_url = base_url_from_environment()
     plans = plan_requests(todo)
     lines = [f"dry run: {len(plans)} requests to {settings.model} at {base_url}, one per home "
              f"({total - len(plans)} of {total} homes already in {output}); nothing is sent."]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +29,7 @@ from .llm_prompt import PROMPT_VERSION, messages, repair_messages
 from .llm_schema import InvalidDesign, parse_design, response_format
 from .openai_cost import chat_tokens
 from .openai_retry import APIUnavailable, OpenAIStop, describe, retrying, server_hint, stop_for
-from .openai_settings import DEFAULT_BASE_URL, OpenAISettings
+from .openai_settings import OpenAISettings, base_url_from_environment
 from .ratelimit import RateLimiter
 from .runner import HomeJob, HomeResult, home_rng, simulate_and_write
 
@@ -127,8 +126,8 @@ def make_client(settings: OpenAISettings, api_key: str | None = None,
     ``max_retries=0``: the SDK's own retries are off, so tenacity is the only retry layer and
     every retry is counted, logged and bounded.
     """
-    # "" means unset; passing None would let the SDK read the empty variable as the URL.
-    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    # Never None: the SDK would then read OPENAI_BASE_URL itself, and keep "" as the URL.
+    base_url = base_url or base_url_from_environment()
     return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0,
                               timeout=settings.timeout)
 

@@ -6,6 +6,7 @@ means ``python -m trainer`` does not pay for importing the SDK unless ``--backen
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Final
 
@@ -16,6 +17,14 @@ DEFAULT_LLM_MODEL: Final = "gpt-4o-mini"
 #: Where requests go when OPENAI_BASE_URL is unset or empty. Spelled out here because the SDK,
 #: given no base URL, reads OPENAI_BASE_URL itself and keeps an empty value as the URL.
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+
+
+def base_url_from_environment() -> str:
+    """Return OPENAI_BASE_URL, or the real API's address when it is unset or empty.
+
+    One reading for the client and the dry run, so the plan names the server the requests go to.
+    """
+    return os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
 
 
 @dataclass(frozen=True)
