@@ -235,7 +235,7 @@ def retrying(
     max_seconds: float,
     sleep: Callable[[float], Awaitable[None]],
     on_retry: Callable[[int, float, BaseException], None],
-    queued: Callable[[], float] = lambda: 0.0,
+    queued: Callable[[], float],
 ) -> AsyncRetrying:
     """Build the one retry layer: transient errors only, bounded attempts and total time.
 
