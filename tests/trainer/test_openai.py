@@ -462,8 +462,7 @@ class QueueingTime(FakeTime):
     retry budget (tenacity's real clock) sees a wait in the rate limiter."""
 
     async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+        await super().sleep(seconds)
         await asyncio.sleep(seconds / 20)
 
 
