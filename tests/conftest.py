@@ -125,6 +125,22 @@ def small_homes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return made_once(tmp_path_factory, "homes", make)
 
 
+def exit_code_of_ctrl_c_while_writing(monkeypatch: pytest.MonkeyPatch,
+                                      argv: list[str]) -> object:
+    """Run the trainer in this process with ``argv``; Ctrl-C arrives as a file is flushed to
+    disk, between writing it and putting it in place. Returns the exit code."""
+    from trainer.cli import main
+
+    def ctrl_c(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", ctrl_c)
+    monkeypatch.setattr(sys, "argv", ["trainer", *argv])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    return stop.value.code
+
+
 #: ``python -m trainer`` with Ctrl-C armed as in a terminal. A job started in the background
 #: inherits an ignored SIGINT; resetting it in the child itself (not in a ``preexec_fn``) stays
 #: safe while the test process runs threads, such as the fake OpenAI server.

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import ALL_TYPES, ROOT, run_trainer
+from tests.conftest import ALL_TYPES, ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
 from trainer.curve import CURVE_WINDOWS, stratified_subset
 from trainer.dataset import DatasetError
 from trainer.report import CURVE_END, CURVE_START, END, START, render_curve
@@ -205,7 +203,6 @@ def test_an_interrupted_curve_write_leaves_the_old_file(
         capsys: pytest.CaptureFixture[str]) -> None:
     """Ctrl-C while the curve is being written: the previous curve stays whole, no temp file."""
     from trainer import curve
-    from trainer.cli import main
 
     base = trained_model.parent.parent
     output = tmp_path / "curve.json"
@@ -213,15 +210,9 @@ def test_an_interrupted_curve_write_leaves_the_old_file(
     committed = json.loads((ROOT / "docs" / "learning_curve.json").read_text())
     monkeypatch.setattr(curve, "learning_curve", lambda run: committed)
 
-    def ctrl_c(fd: int) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(os, "fsync", ctrl_c)
-    monkeypatch.setattr(sys, "argv", [
-        "trainer", "curve", "--synthetic-homes", str(base / "train"), "--evaluation-homes",
+    code = exit_code_of_ctrl_c_while_writing(monkeypatch, [
+        "curve", "--synthetic-homes", str(base / "train"), "--evaluation-homes",
         str(base / "eval"), "--sizes", "8", "--output", str(output), "--jobs", "1"])
-    with pytest.raises(SystemExit) as stop:
-        main()
-    assert stop.value.code == 130, capsys.readouterr().err
+    assert code == 130, capsys.readouterr().err
     assert output.read_text() == '{"old": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["curve.json"]

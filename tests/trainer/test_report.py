@@ -4,16 +4,13 @@ labels' meaning as the generators have it."""
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from tests.conftest import ROOT, run_trainer
-from trainer.cli import main
+from tests.conftest import ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
 from trainer.generate.llm_prompt import HOME_TYPE_DESCRIPTIONS
 from trainer.report import CURVE_END, CURVE_START, END, START, render
 
@@ -118,14 +115,8 @@ def test_an_interrupted_report_leaves_the_page_as_it_was(
     page = _page(tmp_path, f"# Model\n\n{START}\nold table\n{END}\n")
     before = page.read_text()
 
-    def ctrl_c(fd: int) -> None:
-        raise KeyboardInterrupt
-
     monkeypatch.chdir(ROOT)  # the default --results and --curve are the repository's
-    monkeypatch.setattr(os, "fsync", ctrl_c)
-    monkeypatch.setattr(sys, "argv", ["trainer", "report", "--page", str(page)])
-    with pytest.raises(SystemExit) as stop:
-        main()
-    assert stop.value.code == 130, capsys.readouterr().err
+    code = exit_code_of_ctrl_c_while_writing(monkeypatch, ["report", "--page", str(page)])
+    assert code == 130, capsys.readouterr().err
     assert page.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.md"]
