@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from custom_components.home_type.core.model import load_model
-from tests.conftest import EQUAL_MIX, ROOT, run_trainer
+from tests.conftest import EQUAL_MIX, ROOT, run_trainer, trainer_in_process
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from tests.trainer.test_openai import _env as openai_env
 from trainer.pipeline_command import resolve_backend
@@ -356,7 +356,6 @@ def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ig
     and the steps as called: (name, positional arguments, keyword arguments).
     """
     from trainer import pipeline_command
-    from trainer.cli import main
 
     calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
 
@@ -376,12 +375,7 @@ def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ig
         calls.clear()
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        monkeypatch.setattr(sys, "argv", ["trainer", "pipeline", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as err:
-            code = int(err.code or 0)
+        code = trainer_in_process(monkeypatch, "pipeline", *args)
         return code, list(calls)
 
     return run

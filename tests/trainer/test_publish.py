@@ -10,7 +10,6 @@ import json
 import os
 import pickle
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,9 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from tests.conftest import run_trainer
+from tests.conftest import run_trainer, trainer_in_process
 from tests.models import BUNDLED, make_model
 from trainer import publish as publishing
-from trainer.cli import main
 from trainer.publish import (
     DEFAULT_MIN_ACCURACY,
     DEFAULT_MIN_MACRO_F1,
@@ -49,12 +47,7 @@ def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
     """``python -m trainer publish …`` run in this process (fast): (exit code, stdout, stderr)."""
 
     def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["trainer", "publish", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as err:
-            code = int(err.code or 0)
+        code = trainer_in_process(monkeypatch, "publish", *args)
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 
