@@ -490,6 +490,15 @@ async def test_attempts_are_bounded(api: FakeOpenAI, tmp_path: Path) -> None:
     assert all(not s > 32 for s in clock.sleeps)
 
 
+async def test_attempts_counted_are_those_of_the_failing_request(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A repair request that never gets through failed 6 times, not 7: the first reply came."""
+    api.script(completion("not JSON"), *[error(503, None, "Service unavailable")] * 6)
+    with pytest.raises(APIUnavailable, match="after 6 attempts"):
+        await design_homes(api, tmp_path)
+    assert len(api.requests) == 7
+
+
 async def test_exponential_backoff_is_capped_at_30_seconds(
         api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(*[error(503, None, "Service unavailable")] * 10)

@@ -185,14 +185,16 @@ class HomeDesigner:
         settings = self._settings
         budget = chat_tokens(chat) + settings.max_completion_tokens
         queued = 0.0  # seconds in our own limiter: the retry budget leaves them out
+        sent = 0  # this request's attempts; usage.requests also counts an earlier request
 
         async def attempt() -> ChatCompletion:
-            nonlocal queued
+            nonlocal queued, sent
             began = time.monotonic()  # tenacity's clock, whatever clock the limiter has
             await self._limiter.acquire(budget)
             queued += time.monotonic() - began
             if self.stopped.is_set():
                 raise _RunStopped
+            sent += 1
             usage.requests += 1
             self._summary.usage.requests += 1
             # Plain dicts, as the prompt module builds them; the SDK's TypedDicts are the same.
@@ -223,7 +225,7 @@ class HomeDesigner:
             self.stopped.set()
             raise APIUnavailable(
                 f"the OpenAI API kept failing for {job.home_id} ({describe(err)}) after "
-                f"{usage.requests} attempts; try again later: finished homes are kept and "
+                f"{sent} attempts; try again later: finished homes are kept and "
                 "skipped") from err
         usage.add_completion(completion)
         self._summary.usage.add_completion(completion)
