@@ -108,15 +108,17 @@ def describe(err: BaseException) -> str:
     return " ".join(str(err).split())[:200]
 
 
-def stop_for(err: BaseException, model: str, written: int = 0) -> OpenAIStop | None:
-    """Return the run-stopping error an API error stands for, or None if it is not one."""
-    kept = (f"the {written} homes already written are kept and skipped" if written else
-            "homes already written are kept and skipped")
+def stop_for(err: BaseException, model: str) -> OpenAIStop | None:
+    """Return the run-stopping error an API error stands for, or None if it is not one.
+
+    How many homes the run wrote is the command's to add: it counts them on disk, including a
+    write that finished while the run was being cancelled.
+    """
     if is_quota_error(err):
         return QuotaExhausted(
             f"OpenAI quota exhausted ({describe(err)}). Nothing was retried: the account has no "
             f"credit left or reached its budget. Add credit or raise the limit at {BILLING_URL}, "
-            f"then run the same command again ({kept}).")
+            "then run the same command again (homes already written are kept and skipped).")
     if isinstance(err, openai.AuthenticationError | openai.PermissionDeniedError):
         return AuthFailed(
             f"OpenAI refused the API key ({describe(err)}). Check OPENAI_API_KEY (and "
