@@ -153,6 +153,11 @@ def generate(
     tpm: Annotated[int, typer.Option(
         help="openai: client-side limit of tokens per minute (prompt + max reply, as OpenAI "
              "counts them).", rich_help_panel="OpenAI backend")] = OpenAISettings.tpm,
+    max_cost: Annotated[float | None, typer.Option(
+        "--max-cost", metavar="USD", show_default=False,
+        help="openai: spend at most this many dollars (at the assumed prices): a request is "
+             "sent only if its prompt and whole reply allowance still fit. Default: no cap.",
+        rich_help_panel="OpenAI backend")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="openai: print the planned requests and the estimated tokens and "
         "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,
@@ -169,7 +174,7 @@ def generate(
             ("--model", model, DEFAULT_LLM_MODEL), ("--concurrency", concurrency,
                                                      OpenAISettings.concurrency),
             ("--rpm", rpm, OpenAISettings.rpm), ("--tpm", tpm, OpenAISettings.tpm),
-            ("--dry-run", dry_run, False)) if value != default]
+            ("--max-cost", max_cost, None), ("--dry-run", dry_run, False)) if value != default]
         if given:
             raise UserError(f"{', '.join(given)}: OpenAI backend option"
                             f"{'s' if len(given) > 1 else ''}; use with --backend openai")
@@ -185,7 +190,7 @@ def generate(
             from .openai_command import generate_openai, openai_settings
 
             generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
-                            settings=openai_settings(model, concurrency, rpm, tpm))
+                            settings=openai_settings(model, concurrency, rpm, tpm, max_cost))
             return
         todo = pending(jobs, output, overwrite)
         prepare_output(output)

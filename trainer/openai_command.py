@@ -2,13 +2,15 @@
 
 Kept out of ``cli.py`` so that the ``openai`` SDK is imported only when this backend runs; every
 other command starts without it. A run-stopping API answer becomes one ``error:`` line with its
-own exit code (3 quota, 4 key or permission, 5 request or model, 6 API unavailable), Ctrl-C
-exits 130, and a missing ``OPENAI_API_KEY`` is reported (exit 2) before any request.
+own exit code (3 quota, 4 key or permission, 5 request or model, 6 API unavailable), so does
+reaching the ``--max-cost`` cap (7); Ctrl-C exits 130, and a missing ``OPENAI_API_KEY`` is
+reported (exit 2) before any request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from pathlib import Path
@@ -18,20 +20,32 @@ from rich.progress import Progress, TaskID
 
 from .cli import EXIT_INTERRUPTED, UserError, _generation_summary, console, progress_bar
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
-from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests
+from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests, usd
 from .generate.openai_retry import OpenAIStop
 from .generate.openai_settings import OpenAISettings, base_url_from_environment
 from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
+from .generate.spending import CapReached, homes_within
 
 
-def openai_settings(model: str, concurrency: int, rpm: int, tpm: int) -> OpenAISettings:
+def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
+                    max_cost: float | None = None) -> OpenAISettings:
     """Check the backend's flags and turn them into settings."""
     for flag, value in (("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)):
         if value < 1:
             raise GenerationError(f"{flag} must be at least 1")
-    if not model.strip():
+    model = model.strip()
+    if not model:
         raise GenerationError("--model must name a model")
-    return OpenAISettings(model=model.strip(), concurrency=concurrency, rpm=rpm, tpm=tpm)
+    if max_cost is not None:
+        if not math.isfinite(max_cost) or max_cost <= 0:
+            raise GenerationError(f"--max-cost must be a positive number of dollars, not "
+                                  f"{max_cost:g}")
+        if model not in PRICES_PER_MILLION:
+            raise GenerationError(
+                f"--max-cost needs the price of {model!r}, and none is assumed (priced: "
+                f"{', '.join(PRICES_PER_MILLION)}); leave it out for a free or local server")
+    return OpenAISettings(model=model, concurrency=concurrency, rpm=rpm, tpm=tpm,
+                          max_cost_usd=max_cost)
 
 
 def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
@@ -72,6 +86,17 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                 EXIT_INTERRUPTED) from None
     _generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
+    if summary.not_sent:
+        raise UserError(_cap_message(summary, settings), CapReached.exit_code)
+
+
+def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
+    names = summary.not_sent
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (f"stopped at --max-cost {usd(settings.max_cost_usd or 0)}: about "
+            f"{usd(summary.spent_usd)} spent at the assumed prices, and the next request could "
+            f"have passed the cap, so {len(names)} homes were not asked for ({shown}). Run the "
+            "same command again with a higher --max-cost to design them.")
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:
@@ -149,12 +174,21 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
     lines += [
         f"total: ~{prompt:,} input + ~{completion:,} output tokens (estimated from characters; "
         "repair requests, rare, not included)",
-        "cost: " + (f"about ${dollars:.2f}" if dollars is not None else "unknown")
+        "cost: " + (f"about {usd(dollars)}" if dollars is not None else "unknown")
         + f" ({_price_note(settings.model)})",
         f"time: at least {minutes:.1f} min within --rpm {settings.rpm} --tpm {settings.tpm} "
         f"(each request reserves its prompt + {settings.max_completion_tokens:,} reply tokens "
         "of the TPM budget)",
     ]
+    if settings.max_cost_usd is not None:
+        fit = homes_within(settings.max_cost_usd, settings.model, plans,
+                           settings.max_completion_tokens)
+        lines.append(
+            f"cap: --max-cost {usd(settings.max_cost_usd)} " + (
+                "leaves room for every planned home" if fit == len(plans) else
+                f"stops the run after about {fit} of {len(plans)} homes")
+            + f" (each request holds its prompt + {settings.max_completion_tokens:,} reply "
+            "tokens of the cap until it answers; more in flight, a little sooner)")
     typer.echo("\n".join(lines))
 
 
@@ -164,7 +198,7 @@ def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
     console.print(
         f"{usage.requests} requests ({summary.retries} retries), {usage.prompt_tokens:,} input "
         f"+ {usage.completion_tokens:,} output tokens"
-        + (f", about ${dollars:.2f} ({_price_note(settings.model)})" if dollars is not None
+        + (f", about {usd(dollars)} ({_price_note(settings.model)})" if dollars is not None
            else ""), highlight=False, markup=False, soft_wrap=True)
     if summary.skipped:
         console.print(

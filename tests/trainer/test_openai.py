@@ -42,7 +42,7 @@ from trainer.generate.openai_backend import (
     generate_homes,
     make_client,
 )
-from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests
+from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests, usd
 from trainer.generate.openai_retry import (
     BILLING_URL,
     APIUnavailable,
@@ -55,6 +55,7 @@ from trainer.generate.openai_retry import (
 from trainer.generate.procedural import design_home
 from trainer.generate.ratelimit import RateLimiter
 from trainer.generate.runner import HomeJob, HomeResult, home_rng, pending, plan_jobs
+from trainer.generate.spending import CapReached, SpendingCap, homes_within
 
 from .fake_openai import (
     Answer,
@@ -610,6 +611,102 @@ def test_tenure_hint_fits_the_home_type(home_type: str, usual: str) -> None:
     assert sum(home_hints(job)["tenure"] == usual for job in jobs) > 160
 
 
+# --- the spending cap (--max-cost) ------------------------------------------------------------
+
+#: What one of the fake's replies costs: it reports 1,900 input and 1,500 output tokens.
+REPLY_USD = cost_usd("gpt-4o-mini", 1_900, 1_500) or 0.0
+
+
+def _holds(count: int, output: Path) -> list[float]:
+    """Dollars each of ``design_homes``'s requests holds of the cap before it is sent."""
+    cap = SpendingCap(None, FAST.model)
+    return [cap.dollars(chat_tokens(messages(job)), FAST.max_completion_tokens)
+            for job in plan_jobs(count, 2, 7, output, {"condo": 1}, generator="openai")]
+
+
+def test_spending_cap_holds_the_worst_case_until_the_reply() -> None:
+    cap = SpendingCap(0.01, "gpt-4o-mini")
+    hold = cap.reserve(2_000, 8_000)
+    assert hold.dollars == pytest.approx((2_000 * 0.15 + 8_000 * 0.60) / 1e6)
+    assert cap.reserved_usd == pytest.approx(hold.dollars) and cap.spent_usd == 0
+    cap.settle(hold, 1_900, 1_500)
+    assert cap.reserved_usd == 0 and cap.spent_usd == pytest.approx(REPLY_USD)
+    second = cap.reserve(2_000, 8_000)  # $0.0012 spent + $0.0051 held: fits under $0.01
+    with pytest.raises(CapReached):
+        cap.reserve(2_000, 8_000)  # another $0.0051 held would pass it
+    cap.free(second)
+    assert cap.reserved_usd == 0 and cap.spent_usd == pytest.approx(REPLY_USD)
+    with pytest.raises(CapReached):  # once reached, nothing more, though room came back
+        cap.reserve(1, 1)
+    kept = SpendingCap(1.0, "gpt-4o")
+    kept.keep(kept.reserve(1_000, 1_000))
+    assert kept.spent_usd == pytest.approx(0.0125) and kept.reserved_usd == 0
+    with pytest.raises(ValueError, match="no price is assumed for 'llama3'"):
+        SpendingCap(1.0, "llama3")
+    SpendingCap(None, "llama3").reserve(10**9, 10**9)  # no cap, never refused
+
+
+async def test_max_cost_stops_before_a_request_could_pass_it(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    limit = REPLY_USD + max(_holds(4, tmp_path)) + REPLY_USD / 2  # room for two homes
+    settings = dataclasses.replace(FAST, max_cost_usd=limit)
+    jobs, summary = await design_homes(api, tmp_path, count=4, settings=settings)
+    assert len(api.requests) == 2
+    assert [job.path.exists() for job in jobs] == [True, True, False, False]
+    assert summary.not_sent == ["home_003", "home_004"]
+    assert summary.spent_usd == pytest.approx(2 * REPLY_USD) and summary.spent_usd < limit
+
+
+async def test_max_cost_counts_every_request_in_flight_and_lets_them_finish(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Three at once: the third would hold too much, the two sent finish and are written."""
+    api.default_delay = 0.2
+    limit = 2.5 * max(_holds(6, tmp_path))
+    settings = dataclasses.replace(FAST, concurrency=3, max_cost_usd=limit)
+    jobs, summary = await design_homes(api, tmp_path, count=6, settings=settings)
+    assert len(api.requests) == 2 and api.max_in_flight == 2
+    assert sum(job.path.exists() for job in jobs) == 2 and len(summary.not_sent) == 4
+
+
+async def test_an_error_answer_frees_its_hold(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A 503 generated nothing, so its retry fits where the first request did."""
+    api.script(error(503, None, "Service unavailable"))
+    limit = max(_holds(2, tmp_path)) + REPLY_USD / 2  # one request's hold at a time
+    settings = dataclasses.replace(FAST, max_cost_usd=limit)
+    jobs, summary = await design_homes(api, tmp_path, count=2, settings=settings)
+    assert len(api.requests) == 2 and jobs[0].path.exists()
+    assert summary.not_sent == ["home_002"]
+
+
+async def test_a_timeout_keeps_its_hold(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A request that timed out may still be billed: its whole hold counts as spent."""
+    api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
+    limit = max(_holds(2, tmp_path)) + REPLY_USD / 2
+    settings = dataclasses.replace(FAST, timeout=0.3, max_cost_usd=limit)
+    _, summary = await design_homes(api, tmp_path, count=2, settings=settings)
+    assert len(api.requests) == 1 and summary.written == []
+    assert summary.not_sent == ["home_001", "home_002"]
+    assert summary.spent_usd == pytest.approx(_holds(1, tmp_path)[0])
+
+
+async def test_a_reply_without_usage_keeps_its_hold(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A compatible server that reports no tokens is charged the worst case, not nothing."""
+    body = {k: v for k, v in completion(design_reply("condo")).body.items() if k != "usage"}
+    api.script(Answer(body=body))
+    holds = _holds(2, tmp_path)
+    # with usage reported the second home would fit: a reply plus a hold is under the cap
+    limit = max(holds) + 1.5 * REPLY_USD
+    settings = dataclasses.replace(FAST, max_cost_usd=limit)
+    jobs, summary = await design_homes(api, tmp_path, count=2, settings=settings)
+    assert len(api.requests) == 1 and jobs[0].path.exists()
+    assert summary.not_sent == ["home_002"] and summary.spent_usd == pytest.approx(holds[0])
+
+
+def test_dollars_are_shown_to_two_significant_digits_below_a_dime() -> None:
+    assert [usd(d) for d in (0, 0.0048, 0.00119, 0.05, 0.099, 0.125, 2.01, 1e-5)] == [
+        "$0.00", "$0.0048", "$0.0012", "$0.05", "$0.099", "$0.12", "$2.01", "$0.00001"]
+
+
 # --- the command line, end to end -----------------------------------------------------------
 
 
@@ -697,16 +794,27 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
     assert result.stderr.strip() == "error: --concurrency must be at least 1"
     blank = run_trainer(*_generate(tmp_path, "--model", " ", "--dry-run"), env=_env(None, None))
     assert blank.returncode == 2 and blank.stderr.strip() == "error: --model must name a model"
+    for bad in ("0", "-1", "nan", "inf"):
+        free = run_trainer(*_generate(tmp_path, "--max-cost", bad, "--dry-run"),
+                           env=_env(None, None))
+        assert free.returncode == 2 and free.stderr.strip().startswith(
+            "error: --max-cost must be a positive number of dollars, not "), bad
+    unpriced = run_trainer(*_generate(tmp_path, "--max-cost", "1", "--model", "llama3",
+                                      "--dry-run"), env=_env(None, None))
+    assert unpriced.returncode == 2 and unpriced.stderr.strip() == (
+        "error: --max-cost needs the price of 'llama3', and none is assumed (priced: "
+        "gpt-4o-mini, gpt-4o, gpt-4.1-nano, gpt-4.1-mini, gpt-4.1); leave it out for a free or "
+        "local server")
     defaults = {name: param.default for name, param in
                 inspect.signature(cli.generate).parameters.items()}
     with pytest.raises(cli.UserError, match="--dry-run: OpenAI backend option; use with "):
         cli.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
-    ignored = run_trainer("generate", "--model", "gpt-4o", "--rpm", "5", "--output",
-                          str(tmp_path / "homes"))
+    ignored = run_trainer("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1",
+                          "--output", str(tmp_path / "homes"))
     assert ignored.returncode == 2
-    assert ignored.stderr.strip() == ("error: --model, --rpm: OpenAI backend options; use with "
-                                      "--backend openai")
+    assert ignored.stderr.strip() == ("error: --model, --rpm, --max-cost: OpenAI backend "
+                                      "options; use with --backend openai")
     assert not (tmp_path / "homes").exists()
     for flag in ("rpm", "tpm"):
         with pytest.raises(cli.UserError, match=f"--{flag} must be at least 1"):
@@ -781,6 +889,54 @@ def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
     assert reserved / 100_000 > 20 / 60
     assert (f"time: at least {reserved / 100_000:.1f} min within --rpm 60 --tpm 100000"
             in result.stdout)
+
+
+def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    jobs = plan_jobs(3, 2, 3, tmp_path, generator="openai")
+    cap = SpendingCap(None, FAST.model)
+    holds = [cap.dollars(chat_tokens(messages(job)), 8_000) for job in jobs]
+    limit = f"{max(holds) + REPLY_USD / 2:.6f}"  # room for the first home only
+    args = _generate(tmp_path, "--count", "3", "--concurrency", "1")
+    result = run_trainer(*args, "--max-cost", limit, env=_env(api))
+    assert result.returncode == 7, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: stopped at --max-cost {usd(float(limit))}: about {usd(REPLY_USD)} spent at the "
+        "assumed prices, and the next request could have passed the cap, so 2 homes were not "
+        "asked for (home_002, home_003). Run the same command again with a higher --max-cost "
+        "to design them.")
+    assert "1 requests (0 retries)" in result.stderr and len(api.requests) == 1
+    again = run_trainer(*args, "--max-cost", "1", env=_env(api))
+    assert again.returncode == 0, again.stderr
+    assert [r.home[0] for r in api.requests[1:]] == ["home_002", "home_003"]
+
+
+def test_cli_dry_run_says_where_max_cost_stops_the_run(tmp_path: Path) -> None:
+    args = ("generate", "--backend", "openai", "--count", "20", "--days", "2", "--seed", "3",
+            "--output", str(tmp_path / "homes"), "--dry-run")
+    plans = plan_requests(plan_jobs(20, 2, 3, tmp_path / "homes", generator="openai"))
+    fit = homes_within(0.01, FAST.model, plans, 8_000)
+    assert 0 < fit < 20
+    low = run_trainer(*args, "--max-cost", "0.01", env=_env(None, None))
+    assert low.returncode == 0, low.stderr
+    assert low.stdout.strip().splitlines()[-1].startswith(
+        f"cap: --max-cost $0.01 stops the run after about {fit} of 20 homes (each request "
+        "holds its prompt + 8,000 reply tokens of the cap until it answers")
+    high = run_trainer(*args, "--max-cost", "1", env=_env(None, None))
+    assert "cap: --max-cost $1.00 leaves room for every planned home" in high.stdout
+
+
+def test_homes_within_feeds_the_plan_through_the_cap() -> None:
+    """Each estimated home spends its reply and must first fit its whole allowance."""
+    plans = plan_requests(plan_jobs(10, 2, 3, Path("."), generator="openai"))
+    cap = SpendingCap(None, FAST.model)
+    spent = [cap.dollars(p.prompt_tokens, p.completion_tokens) for p in plans]
+    held = [cap.dollars(p.prompt_tokens, 8_000) for p in plans]
+    limit = sum(spent[:4]) + held[4]  # the fifth fits exactly, the sixth not
+    assert homes_within(limit, FAST.model, plans, 8_000) == 5
+    assert homes_within(limit - 1e-9, FAST.model, plans, 8_000) == 4
+    assert homes_within(100.0, FAST.model, plans, 8_000) == 10
 
 
 @pytest.mark.slow

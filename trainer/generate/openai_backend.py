@@ -7,7 +7,8 @@ file. Requests run concurrently on ``openai.AsyncOpenAI`` behind a semaphore and
 RPM/TPM limiter; transient errors are retried by one tenacity layer (``openai_retry``); a reply
 that is not valid JSON or breaks the schema gets one repair request, then the home is skipped
 and the run goes on; errors no retry can fix (quota, key, model) stop the run at once, keeping
-every home already written.
+every home already written. Under ``--max-cost`` each request first holds its worst case on a
+:class:`~.spending.SpendingCap`, and the first that does not fit ends the run gently.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .openai_retry import APIUnavailable, OpenAIStop, describe, retrying, server
 from .openai_settings import OpenAISettings, base_url_from_environment
 from .ratelimit import RateLimiter
 from .runner import HomeJob, HomeResult, home_rng, simulate_and_write
+from .spending import CapReached, Reservation, SpendingCap
 
 _LOG = logging.getLogger(__name__)
 
@@ -97,8 +99,11 @@ class RunSummary:
 
     written: list[HomeResult] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: Homes not asked for because their request did not fit under --max-cost.
+    not_sent: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     retries: int = 0
+    spent_usd: float = 0.0
 
 
 class HomeSkipped(Exception):
@@ -148,11 +153,12 @@ class HomeDesigner:
     """Asks the model for one home's design: transient retries, then at most one repair."""
 
     def __init__(self, client: openai.AsyncOpenAI, settings: OpenAISettings, *,
-                 limiter: RateLimiter, reporter: Reporter, summary: RunSummary,
-                 sleep: Sleep) -> None:
+                 limiter: RateLimiter, cap: SpendingCap, reporter: Reporter,
+                 summary: RunSummary, sleep: Sleep) -> None:
         self._client = client
         self._settings = settings
         self._limiter = limiter
+        self._cap = cap
         self._reporter = reporter
         self._summary = summary
         self._sleep = sleep
@@ -183,7 +189,8 @@ class HomeDesigner:
     async def _complete(self, job: HomeJob, chat: list[dict[str, str]],
                         usage: Usage) -> ChatCompletion:
         settings = self._settings
-        budget = chat_tokens(chat) + settings.max_completion_tokens
+        prompt = chat_tokens(chat)
+        budget = prompt + settings.max_completion_tokens
         queued = 0.0  # seconds in our own limiter: the retry budget leaves them out
         sent = 0  # this request's attempts; usage.requests also counts an earlier request
 
@@ -194,16 +201,11 @@ class HomeDesigner:
             queued += time.monotonic() - began
             if self.stopped.is_set():
                 raise _RunStopped
+            hold = self._cap.reserve(prompt, settings.max_completion_tokens)
             sent += 1
             usage.requests += 1
             self._summary.usage.requests += 1
-            # Plain dicts, as the prompt module builds them; the SDK's TypedDicts are the same.
-            return await self._client.chat.completions.create(
-                model=settings.model,
-                messages=cast("list[ChatCompletionMessageParam]", chat),
-                response_format=cast("ResponseFormatJSONSchema", response_format()),
-                max_completion_tokens=settings.max_completion_tokens,
-            )
+            return await self._send(chat, hold)
 
         def on_retry(number: int, wait: float, err: BaseException) -> None:
             self._summary.retries += 1
@@ -232,6 +234,31 @@ class HomeDesigner:
         return completion
 
 
+    async def _send(self, chat: list[dict[str, str]], hold: Reservation) -> ChatCompletion:
+        """Send one request; then turn its hold on the spending cap into what it cost."""
+        settings = self._settings
+        try:
+            # Plain dicts, as the prompt module builds them; the SDK's TypedDicts are the same.
+            completion = await self._client.chat.completions.create(
+                model=settings.model,
+                messages=cast("list[ChatCompletionMessageParam]", chat),
+                response_format=cast("ResponseFormatJSONSchema", response_format()),
+                max_completion_tokens=settings.max_completion_tokens,
+            )
+        except openai.APIStatusError:
+            self._cap.free(hold)
+            raise
+        except BaseException:
+            self._cap.keep(hold)
+            raise
+        if completion.usage is None:  # a compatible server may not report tokens
+            self._cap.keep(hold)
+        else:
+            self._cap.settle(hold, completion.usage.prompt_tokens,
+                             completion.usage.completion_tokens)
+        return completion
+
+
 async def generate_homes(
     jobs: Sequence[HomeJob],
     settings: OpenAISettings,
@@ -253,7 +280,8 @@ async def generate_homes(
     reporter = reporter or LogReporter()
     summary = RunSummary()
     limiter = RateLimiter(settings.rpm, settings.tpm, clock=clock, sleep=sleep)
-    designer = HomeDesigner(client, settings, limiter=limiter, reporter=reporter,
+    cap = SpendingCap(settings.max_cost_usd, settings.model)
+    designer = HomeDesigner(client, settings, limiter=limiter, cap=cap, reporter=reporter,
                             summary=summary, sleep=sleep)
     gate = asyncio.Semaphore(settings.concurrency)
     loop = asyncio.get_running_loop()
@@ -264,10 +292,15 @@ async def generate_homes(
             if designer.stopped.is_set():
                 return
             try:
+                if cap.reached:
+                    raise CapReached
                 designed = await designer.design(job)
             except HomeSkipped as skip:
                 summary.skipped[job.home_id] = str(skip)
                 reporter.skipped(job, str(skip))
+                return
+            except CapReached:
+                summary.not_sent.append(job.home_id)
                 return
         extra: dict[str, Any] = {
             "language": designed.language, "model": settings.model,
@@ -286,6 +319,8 @@ async def generate_homes(
         raise _most_telling(errors) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    summary.spent_usd = cap.spent_usd
+    summary.not_sent.sort()
     return summary
 
 

@@ -11,6 +11,7 @@ assumption, shown as one, and ``docs/openai.md`` says where to check them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -79,3 +80,10 @@ def cost_usd(model: str, prompt: float, completion: float) -> float | None:
     if price is None:
         return None
     return (prompt * price[0] + completion * price[1]) / 1_000_000
+
+
+def usd(dollars: float) -> str:
+    """Dollars for a person: cents from a dime up, two significant digits below ($0.0048)."""
+    if dollars >= 0.1 or dollars <= 0:
+        return f"${dollars:.2f}"
+    return f"${dollars:.{1 - math.floor(math.log10(dollars))}f}".rstrip("0")

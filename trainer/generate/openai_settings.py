@@ -40,3 +40,5 @@ class OpenAISettings:
     timeout: float = 120.0
     max_attempts: int = 6
     max_retry_seconds: float = 300.0
+    #: --max-cost: dollars the run may spend at the assumed prices; None, no cap.
+    max_cost_usd: float | None = None

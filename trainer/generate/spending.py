@@ -1,0 +1,108 @@
+"""``--max-cost``: a run of the OpenAI backend that never spends more than the user allowed.
+
+Dollars are known only after a reply (the API reports its tokens), but a request must be judged
+before it is sent. So each request first *reserves* its worst case -- the estimated prompt and
+the whole reply allowance (``max_completion_tokens``), at the assumed prices -- and is sent only
+if what was spent plus what is reserved stays within the cap. When the reply comes the
+reservation becomes the reported tokens (a typical reply uses a fifth of the allowance), so the
+cap is kept with room to spare, as long as the character-based prompt estimate is not off by
+more than the unused allowance. An error the server answered generated nothing and frees its
+reservation; a timeout or a dropped connection may still have been generated and billed, so its
+reservation is kept as spent.
+
+Once one request does not fit, no further request is sent: requests already in flight finish
+and their homes are written, and the command ends with exit code 7, naming the homes not asked
+for. Running it again with a higher cap designs just those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .openai_cost import PRICES_PER_MILLION, RequestPlan
+
+
+class CapReached(Exception):
+    """A request's worst case does not fit under ``--max-cost``, so it was not sent."""
+
+    exit_code = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What one request holds of the cap until it answers."""
+
+    dollars: float
+
+
+class SpendingCap:
+    """The money side of a run: spent, reserved, and whether the next request fits.
+
+    ``limit_usd=None`` keeps no cap; a model without an assumed price then counts as free. The
+    backend is single-threaded asyncio, so no lock is needed.
+    """
+
+    def __init__(self, limit_usd: float | None, model: str) -> None:
+        price = PRICES_PER_MILLION.get(model)
+        if limit_usd is not None and price is None:
+            raise ValueError(f"no price is assumed for {model!r}")
+        self.limit_usd = limit_usd
+        self._price = price or (0.0, 0.0)
+        self.spent_usd = 0.0
+        self.reserved_usd = 0.0
+        #: Set by the first request that did not fit; no request is sent after it.
+        self.reached = False
+
+    def dollars(self, prompt_tokens: float, completion_tokens: float) -> float:
+        """Dollars for these tokens at the assumed price."""
+        return (prompt_tokens * self._price[0] + completion_tokens * self._price[1]) / 1e6
+
+    def reserve(self, prompt_tokens: float, completion_tokens: float) -> Reservation:
+        """Hold a request's worst case, or raise :class:`CapReached` if it does not fit."""
+        hold = Reservation(self.dollars(prompt_tokens, completion_tokens))
+        if self.limit_usd is not None and (
+                self.reached or self.spent_usd + self.reserved_usd + hold.dollars > self.limit_usd):
+            self.reached = True
+            raise CapReached
+        self.reserved_usd += hold.dollars
+        return hold
+
+    def settle(self, hold: Reservation, prompt_tokens: int, completion_tokens: int) -> None:
+        """The request answered: spend the tokens the API reported instead of the hold."""
+        self._release(hold)
+        self.spent_usd += self.dollars(prompt_tokens, completion_tokens)
+
+    def free(self, hold: Reservation) -> None:
+        """The server answered with an error: nothing was generated, nothing is spent."""
+        self._release(hold)
+
+    def keep(self, hold: Reservation) -> None:
+        """Count the whole hold spent: the tokens are not known.
+
+        No answer came (a timeout, a dropped connection, Ctrl-C), yet it may still be billed; or
+        the answer did not report its tokens.
+        """
+        self._release(hold)
+        self.spent_usd += hold.dollars
+
+    def _release(self, hold: Reservation) -> None:
+        # max(): float sums need not come back to exactly zero.
+        self.reserved_usd = max(0.0, self.reserved_usd - hold.dollars)
+
+
+def homes_within(limit_usd: float, model: str, plans: Sequence[RequestPlan],
+                 allowance: int) -> int:
+    """How many planned homes a capped run designs if requests go one at a time as estimated.
+
+    For ``--dry-run``: the same reserve-then-settle rule, fed with the plan's estimates. With
+    several requests in flight more is held at once, so a real run may stop a little earlier.
+    """
+    cap = SpendingCap(limit_usd, model)
+    for done, plan in enumerate(plans):
+        try:
+            hold = cap.reserve(plan.prompt_tokens, allowance)
+        except CapReached:
+            return done
+        cap.settle(hold, plan.prompt_tokens, plan.completion_tokens)
+    return len(plans)
