@@ -10,7 +10,6 @@ reported (exit 2) before any request.
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import time
 from pathlib import Path
@@ -22,7 +21,11 @@ from .cli import EXIT_INTERRUPTED, UserError, _generation_summary, console, prog
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests, usd
 from .generate.openai_retry import OpenAIStop
-from .generate.openai_settings import OpenAISettings, base_url_from_environment
+from .generate.openai_settings import (
+    OpenAISettings,
+    base_url_from_environment,
+    max_cost_problem,
+)
 from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
 from .generate.spending import CapReached, homes_within
 
@@ -37,9 +40,8 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
     if not model:
         raise GenerationError("--model must name a model")
     if max_cost is not None:
-        if not math.isfinite(max_cost) or max_cost <= 0:
-            raise GenerationError(f"--max-cost must be a positive number of dollars, not "
-                                  f"{max_cost:g}")
+        if problem := max_cost_problem(max_cost):
+            raise GenerationError(problem)
         if model not in PRICES_PER_MILLION:
             raise GenerationError(
                 f"--max-cost needs the price of {model!r}, and none is assumed (priced: "
@@ -94,9 +96,10 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
     names = summary.not_sent
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     return (f"stopped at --max-cost {usd(settings.max_cost_usd or 0)}: about "
-            f"{usd(summary.spent_usd)} spent at the assumed prices, and the next request could "
-            f"have passed the cap, so {len(names)} homes were not asked for ({shown}). Run the "
-            "same command again with a higher --max-cost to design them.")
+            f"{usd(summary.spent_usd)} spent at the assumed prices, and the next request, "
+            f"holding {usd(summary.refused_usd)} until it answers, could have passed the cap, so "
+            f"{len(names)} homes were not asked for ({shown}). Run the same command again with "
+            "a higher --max-cost to design them.")
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:

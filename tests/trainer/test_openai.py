@@ -634,6 +634,7 @@ def test_spending_cap_holds_the_worst_case_until_the_reply() -> None:
     second = cap.reserve(2_000, 8_000)  # $0.0012 spent + $0.0051 held: fits under $0.01
     with pytest.raises(CapReached):
         cap.reserve(2_000, 8_000)  # another $0.0051 held would pass it
+    assert cap.refused_usd == pytest.approx(hold.dollars)  # what the refused one would hold
     cap.free(second)
     assert cap.reserved_usd == 0 and cap.spent_usd == pytest.approx(REPLY_USD)
     with pytest.raises(CapReached):  # once reached, nothing more, though room came back
@@ -903,9 +904,9 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
     assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: stopped at --max-cost {usd(float(limit))}: about {usd(REPLY_USD)} spent at the "
-        "assumed prices, and the next request could have passed the cap, so 2 homes were not "
-        "asked for (home_002, home_003). Run the same command again with a higher --max-cost "
-        "to design them.")
+        f"assumed prices, and the next request, holding {usd(holds[1])} until it answers, could "
+        "have passed the cap, so 2 homes were not asked for (home_002, home_003). Run the same "
+        "command again with a higher --max-cost to design them.")
     assert "1 requests (0 retries)" in result.stderr and len(api.requests) == 1
     again = run_trainer(*args, "--max-cost", "1", env=_env(api))
     assert again.returncode == 0, again.stderr

@@ -104,6 +104,8 @@ class RunSummary:
     usage: Usage = field(default_factory=Usage)
     retries: int = 0
     spent_usd: float = 0.0
+    #: What the first request refused by --max-cost would have held of it.
+    refused_usd: float = 0.0
 
 
 class HomeSkipped(Exception):
@@ -319,7 +321,7 @@ async def generate_homes(
         raise _most_telling(errors) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    summary.spent_usd = cap.spent_usd
+    summary.spent_usd, summary.refused_usd = cap.spent_usd, cap.refused_usd
     summary.not_sent.sort()
     return summary
 

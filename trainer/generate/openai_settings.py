@@ -6,6 +6,7 @@ means ``python -m trainer`` does not pay for importing the SDK unless ``--backen
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Final
@@ -25,6 +26,13 @@ def base_url_from_environment() -> str:
     One reading for the client and the dry run, so the plan names the server the requests go to.
     """
     return os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+
+
+def max_cost_problem(max_cost: float) -> str | None:
+    """Say why ``--max-cost`` cannot be a cap (zero, negative, nan, inf), or return None."""
+    if math.isfinite(max_cost) and max_cost > 0:
+        return None
+    return f"--max-cost must be a positive number of dollars, not {max_cost:g}"
 
 
 @dataclass(frozen=True)

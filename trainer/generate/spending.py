@@ -53,6 +53,8 @@ class SpendingCap:
         self.reserved_usd = 0.0
         #: Set by the first request that did not fit; no request is sent after it.
         self.reached = False
+        #: What that request would have held: tells a user how far off a small cap is.
+        self.refused_usd = 0.0
 
     def dollars(self, prompt_tokens: float, completion_tokens: float) -> float:
         """Dollars for these tokens at the assumed price."""
@@ -63,7 +65,8 @@ class SpendingCap:
         hold = Reservation(self.dollars(prompt_tokens, completion_tokens))
         if self.limit_usd is not None and (
                 self.reached or self.spent_usd + self.reserved_usd + hold.dollars > self.limit_usd):
-            self.reached = True
+            if not self.reached:
+                self.reached, self.refused_usd = True, hold.dollars
             raise CapReached
         self.reserved_usd += hold.dollars
         return hold
