@@ -11,8 +11,10 @@ error and exit code.
 
 Every size knob also reads an environment variable, so the container's default command can be
 made small or large without changing it: ``HOME_TYPE_COUNT``, ``HOME_TYPE_DAYS``,
-``HOME_TYPE_SEED``, ``HOME_TYPE_MIX``, ``HOME_TYPE_COPIES``, ``HOME_TYPE_BACKEND`` and the
-publish thresholds ``HOME_TYPE_MIN_ACCURACY`` / ``HOME_TYPE_MIN_MACRO_F1``.
+``HOME_TYPE_SEED``, ``HOME_TYPE_MIX``, ``HOME_TYPE_COPIES``, ``HOME_TYPE_BACKEND``, the
+publish thresholds ``HOME_TYPE_MIN_ACCURACY`` / ``HOME_TYPE_MIN_MACRO_F1``, and the OpenAI
+backend's spending cap ``HOME_TYPE_MAX_COST``, half for the training homes and half for the
+evaluation homes (as many of each), so the two steps together stay within it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .cli import (
     publish,
     train,
 )
+from .generate.openai_settings import max_cost_problem
 from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
 
 #: Evaluation homes use ``seed + EVAL_SEED_OFFSET`` (42 → 1042, as scripts/train).
@@ -103,6 +106,11 @@ def pipeline(
     min_macro_f1: Annotated[float, typer.Option(
         min=0.0, max=1.0, envvar="HOME_TYPE_MIN_MACRO_F1",
         help="publish --min-macro-f1 (10-day history).")] = DEFAULT_MIN_MACRO_F1,
+    max_cost: Annotated[float | None, typer.Option(
+        "--max-cost", metavar="USD", envvar="HOME_TYPE_MAX_COST", show_default=False,
+        help="openai: dollars designing the homes may cost at most, half for the training "
+             "and half for the evaluation homes (generate --max-cost). Default: no cap.")
+    ] = None,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
     from .dataset import DatasetError, check_seed
@@ -114,19 +122,26 @@ def pipeline(
         raise UserError(str(err)) from None
     check_model_output(model, "--model")
     check_folder_output(to, "--to")
+    if max_cost is not None and (problem := max_cost_problem(max_cost)):
+        raise UserError(problem)
     chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
     if notice:
         console.print(notice, highlight=False)
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
     evaluation = folder.with_name(folder.name + "_eval")
     eval_seed = seed + EVAL_SEED_OFFSET
+    # The procedural generator costs nothing: a cap set for when a key is there is ignored.
+    share = max_cost / 2 if max_cost is not None and chosen == "openai" else None
+    capped = f", at most ${share:g} of --max-cost ${max_cost:g}" if share is not None else ""
     steps: list[tuple[str, str, Callable[[], None]]] = [
-        ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}) in {folder}",
+        ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}{capped}) "
+                     f"in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
-                          mix=mix)),
-        ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}) in {evaluation}",
+                          mix=mix, max_cost=share)),
+        ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}{capped}) in "
+                     f"{evaluation}",
          lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
-                          backend=chosen, mix=mix)),
+                          backend=chosen, mix=mix, max_cost=share)),
         ("train", f"on {folder}, evaluate on {evaluation}",
          lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
                        seed=seed, copies=copies)),

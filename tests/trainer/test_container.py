@@ -174,11 +174,12 @@ def test_compose_file_is_valid_and_wires_trainer_and_home_assistant() -> None:
     assert trainer["environment"]["OPENAI_API_KEY"] is None
     assert trainer["environment"]["OPENAI_BASE_URL"] is None
     keyed = compose_config(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
-                           HOME_TYPE_COUNT="20")
+                           HOME_TYPE_COUNT="20", HOME_TYPE_MAX_COST="0.5")
     environment = keyed["services"]["trainer"]["environment"]
     assert environment["OPENAI_API_KEY"] == "sk-test"
     assert environment["OPENAI_BASE_URL"] == "http://127.0.0.1:9/v1"
     assert environment["HOME_TYPE_COUNT"] == "20"
+    assert environment["HOME_TYPE_MAX_COST"] == "0.5"
 
     ha = services["homeassistant"]
     pinned = next(r for r in tomllib.loads((ROOT / "pyproject.toml").read_text())[
@@ -231,6 +232,20 @@ def test_pipeline_with_a_key_designs_homes_with_openai_and_stops_on_its_error(
     assert last.startswith("error: step 1/5 (generate): OpenAI quota exhausted")
     assert len(api.requests) == 1
     assert not (tmp_path / "models").exists()
+
+
+def test_pipeline_max_cost_too_small_for_one_request_sends_none(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    env = {k: v for k, v in openai_env(api).items() if not k.startswith("HOME_TYPE_")}
+    result = run_trainer("pipeline", cwd=tmp_path, env={
+        **env, "HOME_TYPE_COUNT": "3", "HOME_TYPE_DAYS": "2", "HOME_TYPE_MAX_COST": "0.002"})
+    assert result.returncode == 7, result.stderr  # generate's "cap reached" exit code
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: about "
+                           "$0.00 spent at the assumed prices, and the next request, holding "
+                           "$0.005"), last
+    assert "3 homes were not asked for (home_001, home_002, home_003)" in last
+    assert api.requests == [] and not (tmp_path / "models").exists()
 
 
 @pytest.fixture
@@ -300,6 +315,9 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     backend = run_trainer("pipeline", "--backend", "llm", cwd=tmp_path)
     assert backend.returncode == 2 and "--backend must be one of auto, procedural, openai" in \
         backend.stderr
+    free = run_trainer("pipeline", "--max-cost", "0", cwd=tmp_path)
+    assert free.returncode == 2 and free.stderr.strip() == (
+        "error: --max-cost must be a positive number of dollars, not 0")
     assert not list(tmp_path.iterdir()), "nothing written for a usage error"
 
 
@@ -389,11 +407,12 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
     code, calls = pipeline_steps(
         "--count", "3", "--days", "2", "--seed", "5", "--mix", "studio=1", "--data", "d",
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
-        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25")
+        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1")
     assert code == 0, capsys.readouterr().err
     homes, evaluation, model = Path("d/synthetic_homes"), Path("d/synthetic_homes_eval"), Path(
         "out/m.pkl")
-    same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1"}
+    # the procedural generator costs nothing: the cap, set for when a key is there, is not passed
+    same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1", "max_cost": None}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
@@ -412,12 +431,14 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyp
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """A key selects the OpenAI backend, whose homes go to …_llm and …_llm_eval: never mixed
     with the procedural homes of the same --data."""
-    code, calls = pipeline_steps(OPENAI_API_KEY="sk-test")
+    code, calls = pipeline_steps(OPENAI_API_KEY="sk-test", HOME_TYPE_MAX_COST="0.5")
     assert code == 0, capsys.readouterr().err
-    generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"])
+    generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"], kwargs["max_cost"])
                  for name, _, kwargs in calls if name == "generate"]
-    assert generated == [(Path("data/synthetic_homes_llm"), 42, "openai"),
-                         (Path("data/synthetic_homes_llm_eval"), 1042, "openai")]
+    # half of the cap each: the two steps together stay within it
+    assert generated == [(Path("data/synthetic_homes_llm"), 42, "openai", 0.25),
+                         (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25)]
+    assert "seed 42, openai, at most $0.25 of --max-cost $0.5)" in capsys.readouterr().err
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")
     assert train["evaluation_homes"] == Path("data/synthetic_homes_llm_eval")
