@@ -95,11 +95,15 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
 def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
     names = summary.not_sent
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    return (f"stopped at --max-cost {usd(settings.max_cost_usd or 0)}: about "
-            f"{usd(summary.spent_usd)} spent at the assumed prices, and the next request, "
-            f"holding {usd(summary.refused_usd)} until it answers, could have passed the cap, so "
-            f"{len(names)} homes were not asked for ({shown}). Run the same command again with "
-            "a higher --max-cost to design them.")
+    cap = settings.max_cost_usd or 0.0
+    advice = (f"Raise --max-cost above {usd(summary.refused_usd)}: no request fits under less."
+              if summary.refused_usd > cap else
+              "Run the same command again to design them: the cap counts each run's spend on "
+              "its own, and the homes written are kept.")
+    return (f"stopped at --max-cost {usd(cap)}: about {usd(summary.spent_usd)} spent at the "
+            f"assumed prices, and the next request, holding {usd(summary.refused_usd)} until it "
+            f"answers, could have passed the cap, so {len(names)} homes were not asked for "
+            f"({shown}). {advice}")
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:

@@ -906,11 +906,17 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
         f"error: stopped at --max-cost {usd(float(limit))}: about {usd(REPLY_USD)} spent at the "
         f"assumed prices, and the next request, holding {usd(holds[1])} until it answers, could "
         "have passed the cap, so 2 homes were not asked for (home_002, home_003). Run the same "
-        "command again with a higher --max-cost to design them.")
+        "command again to design them: the cap counts each run's spend on its own, and the "
+        "homes written are kept.")
     assert "1 requests (0 retries)" in result.stderr and len(api.requests) == 1
-    again = run_trainer(*args, "--max-cost", "1", env=_env(api))
-    assert again.returncode == 0, again.stderr
+    # the same cap again: a new run's own budget, for the homes not yet written
+    again = run_trainer(*args, "--max-cost", limit, env=_env(api))
+    assert again.returncode == 7, again.stderr
+    assert [r.home[0] for r in api.requests[1:]] == ["home_002"]
+    last = run_trainer(*args, "--max-cost", limit, env=_env(api))
+    assert last.returncode == 0, last.stderr
     assert [r.home[0] for r in api.requests[1:]] == ["home_002", "home_003"]
+    assert len(list(tmp_path.iterdir())) == 3
 
 
 def test_cli_dry_run_says_where_max_cost_stops_the_run(tmp_path: Path) -> None:
