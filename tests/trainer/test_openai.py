@@ -703,6 +703,28 @@ async def test_a_reply_without_usage_keeps_its_hold(api: FakeOpenAI, tmp_path: P
     assert summary.not_sent == ["home_002"] and summary.spent_usd == pytest.approx(holds[0])
 
 
+async def test_max_cost_reached_still_lets_a_home_in_flight_retry(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A 429 frees its hold, so the retry fits where the request did: the home finishes."""
+    api.script(rate_limited())
+    limit = 2.5 * max(_holds(3, tmp_path))  # two in flight; the third is refused at once
+    settings = dataclasses.replace(FAST, concurrency=3, max_cost_usd=limit)
+    jobs, summary = await design_homes(api, tmp_path, count=3, settings=settings)
+    assert [job.path.exists() for job in jobs] == [True, True, False]
+    assert summary.not_sent == ["home_003"] and len(api.requests) == 3
+
+
+async def test_max_cost_reached_still_lets_a_home_in_flight_repair(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The repair request of a home in flight is sent if it fits: its first reply is paid."""
+    api.script(completion('{"language": "en"'))
+    limit = max(_holds(2, tmp_path)) + 1.5 * REPLY_USD  # one hold, then a reply and a repair
+    settings = dataclasses.replace(FAST, concurrency=2, max_cost_usd=limit)
+    jobs, summary = await design_homes(api, tmp_path, count=2, settings=settings)
+    assert [job.path.exists() for job in jobs] == [True, False]
+    assert summary.not_sent == ["home_002"] and len(api.requests) == 2
+
+
 def test_dollars_are_shown_to_two_significant_digits_below_a_dime() -> None:
     assert [usd(d) for d in (0, 0.0048, 0.00119, 0.05, 0.099, 0.125, 2.01, 1e-5)] == [
         "$0.00", "$0.0048", "$0.0012", "$0.05", "$0.099", "$0.12", "$2.01", "$0.00001"]
@@ -1002,3 +1024,4 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
                           str(evaluation), "--output", str(model), "--copies", "1")
     assert trained.returncode == 0, trained.stderr + trained.stdout
     assert model.exists()
+

@@ -203,7 +203,9 @@ class HomeDesigner:
             queued += time.monotonic() - began
             if self.stopped.is_set():
                 raise _RunStopped
-            hold = self._cap.reserve(prompt, settings.max_completion_tokens)
+            # usage counts every request of this home: after the first, a retry or a repair
+            hold = self._cap.reserve(prompt, settings.max_completion_tokens,
+                                     new_home=usage.requests == 0)
             sent += 1
             usage.requests += 1
             self._summary.usage.requests += 1

@@ -10,9 +10,10 @@ more than the unused allowance. An error the server answered generated nothing a
 reservation; a timeout or a dropped connection may still have been generated and billed, so its
 reservation is kept as spent.
 
-Once one request does not fit, no further request is sent: requests already in flight finish
-and their homes are written, and the command ends with exit code 7, naming the homes not asked
-for. Running it again with a higher cap designs just those.
+Once one request does not fit, no further home is begun: homes already in flight finish (a
+retry or a repair request is still sent if it fits) and are written, and the command ends with
+exit code 7, naming the homes not asked for. Each run has a budget of its own, so running the
+same command again designs just those.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class SpendingCap:
         self._price = price or (0.0, 0.0)
         self.spent_usd = 0.0
         self.reserved_usd = 0.0
-        #: Set by the first request that did not fit; no request is sent after it.
+        #: Set by the first request that did not fit; no new home is begun after it.
         self.reached = False
         #: What that request would have held: tells a user how far off a small cap is.
         self.refused_usd = 0.0
@@ -60,11 +61,18 @@ class SpendingCap:
         """Dollars for these tokens at the assumed price."""
         return (prompt_tokens * self._price[0] + completion_tokens * self._price[1]) / 1e6
 
-    def reserve(self, prompt_tokens: float, completion_tokens: float) -> Reservation:
-        """Hold a request's worst case, or raise :class:`CapReached` if it does not fit."""
+    def reserve(self, prompt_tokens: float, completion_tokens: float, *,
+                new_home: bool = True) -> Reservation:
+        """Hold a request's worst case, or raise :class:`CapReached` if it does not fit.
+
+        Once the cap is reached no new home is begun; but a home already in flight may still
+        send its retry or repair request if that fits, so it finishes instead of wasting what
+        its first reply cost.
+        """
         hold = Reservation(self.dollars(prompt_tokens, completion_tokens))
         if self.limit_usd is not None and (
-                self.reached or self.spent_usd + self.reserved_usd + hold.dollars > self.limit_usd):
+                (self.reached and new_home)
+                or self.spent_usd + self.reserved_usd + hold.dollars > self.limit_usd):
             if not self.reached:
                 self.reached, self.refused_usd = True, hold.dollars
             raise CapReached
