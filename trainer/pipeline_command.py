@@ -50,6 +50,20 @@ EVAL_SEED_OFFSET: Final = 1000
 BACKENDS: Final = ("auto", "procedural", "openai")
 
 
+def _halved_cap_note(err: UserError, share: float | None, max_cost: float | None) -> str:
+    """Turn generate's cap advice into the pipeline's: each step was given half of the cap.
+
+    A generate step stopped by ``--max-cost`` names caps of its own half; a user who raised the
+    pipeline's cap to one of them would be stopped again.
+    """
+    from .generate.spending import CapReached  # only when a run has stopped
+
+    if share is None or max_cost is None or err.exit_code != CapReached.exit_code:
+        return ""
+    return (" (The pipeline gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
+            f"${max_cost:g}: set it to twice any cap named here.)")
+
+
 def resolve_backend(requested: str, api_key: str | None) -> tuple[str, str | None]:
     """Choose the generator; add a one-line notice when it is not the obvious one.
 
@@ -161,4 +175,5 @@ def pipeline(
                             f"{err.mismatch.folder} to generate it anew with these settings, or "
                             "pass another --data", err.exit_code) from None
         except UserError as err:
-            raise UserError(f"step {number}/{len(steps)} ({name}): {err}", err.exit_code) from None
+            raise UserError(f"step {number}/{len(steps)} ({name}): {err}"
+                            + _halved_cap_note(err, share, max_cost), err.exit_code) from None

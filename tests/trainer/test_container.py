@@ -244,8 +244,11 @@ def test_pipeline_max_cost_too_small_for_one_request_sends_none(
     assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: about "
                            "$0.00 spent at the assumed prices, and the next request, holding "
                            "$0.005"), last
+    # the figures are the step's half: raising --max-cost to the one named would still fail
     assert last.endswith("3 homes were not asked for (home_001, home_002, home_003). Raise "
-                         "--max-cost above $0.0051: no request fits under less.")
+                         "--max-cost above $0.0051: no request fits under less. (The pipeline "
+                         "gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
+                         "$0.002: set it to twice any cap named here.)"), last
     assert api.requests == [] and not (tmp_path / "models").exists()
 
 
