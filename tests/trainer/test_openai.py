@@ -728,6 +728,8 @@ async def test_max_cost_reached_still_lets_a_home_in_flight_repair(
 def test_dollars_are_shown_to_two_significant_digits_below_a_dime() -> None:
     assert [usd(d) for d in (0, 0.0048, 0.00119, 0.05, 0.099, 0.125, 2.01, 1e-5)] == [
         "$0.00", "$0.0048", "$0.0012", "$0.05", "$0.099", "$0.12", "$2.01", "$0.00001"]
+    # what rounds up to a dime is shown as one, not as "$0.1"
+    assert [usd(d) for d in (0.0996, 0.00999)] == ["$0.10", "$0.01"]
 
 
 # --- the command line, end to end -----------------------------------------------------------

@@ -84,6 +84,8 @@ def cost_usd(model: str, prompt: float, completion: float) -> float | None:
 
 def usd(dollars: float) -> str:
     """Dollars for a person: cents from a dime up, two significant digits below ($0.0048)."""
+    if 0 < dollars < 0.1:
+        dollars = float(f"{dollars:.2g}")  # first: $0.0996 is shown as a dime, not as "$0.1"
     if dollars >= 0.1 or dollars <= 0:
         return f"${dollars:.2f}"
     return f"${dollars:.{1 - math.floor(math.log10(dollars))}f}".rstrip("0")
