@@ -195,7 +195,7 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
                 "leaves room for every planned home" if fit == len(plans) else
                 f"stops the run after about {fit} of {len(plans)} homes")
             + f" (each request holds its prompt + {settings.max_completion_tokens:,} reply "
-            "tokens of the cap until it answers; more in flight, a little sooner)")
+            "tokens of the cap until it answers)")
     typer.echo("\n".join(lines))
 
 

@@ -56,12 +56,13 @@ def _halved_cap_note(err: UserError, share: float | None, max_cost: float | None
     A generate step stopped by ``--max-cost`` names caps of its own half; a user who raised the
     pipeline's cap to one of them would be stopped again.
     """
-    from .generate.spending import CapReached  # only when a run has stopped
+    from .generate.openai_cost import usd  # only when a run has stopped
+    from .generate.spending import CapReached
 
     if share is None or max_cost is None or err.exit_code != CapReached.exit_code:
         return ""
     return (" (The pipeline gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
-            f"${max_cost:g}: set it to twice any cap named here.)")
+            f"{usd(max_cost)}: set it to twice any cap named here.)")
 
 
 def resolve_backend(requested: str, api_key: str | None) -> tuple[str, str | None]:
@@ -146,7 +147,11 @@ def pipeline(
     eval_seed = seed + EVAL_SEED_OFFSET
     # The procedural generator costs nothing: a cap set for when a key is there is ignored.
     share = max_cost / 2 if max_cost is not None and chosen == "openai" else None
-    capped = f", at most ${share:g} of --max-cost ${max_cost:g}" if share is not None else ""
+    capped = ""
+    if share is not None and max_cost is not None:
+        from .generate.openai_cost import usd  # the openai backend's module, loaded for it only
+
+        capped = f", at most {usd(share)} of --max-cost {usd(max_cost)}"
     steps: list[tuple[str, str, Callable[[], None]]] = [
         ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}{capped}) "
                      f"in {folder}",

@@ -442,7 +442,7 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyp
     # half of the cap each: the two steps together stay within it
     assert generated == [(Path("data/synthetic_homes_llm"), 42, "openai", 0.25),
                          (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25)]
-    assert "seed 42, openai, at most $0.25 of --max-cost $0.5)" in capsys.readouterr().err
+    assert "seed 42, openai, at most $0.25 of --max-cost $0.50)" in capsys.readouterr().err
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")
     assert train["evaluation_homes"] == Path("data/synthetic_homes_llm_eval")

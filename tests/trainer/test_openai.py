@@ -624,27 +624,38 @@ def _holds(count: int, output: Path) -> list[float]:
             for job in plan_jobs(count, 2, 7, output, {"condo": 1}, generator="openai")]
 
 
-def test_spending_cap_holds_the_worst_case_until_the_reply() -> None:
+async def test_spending_cap_holds_the_worst_case_until_the_reply() -> None:
     cap = SpendingCap(0.01, "gpt-4o-mini")
-    hold = cap.reserve(2_000, 8_000)
+    hold = await cap.reserve(2_000, 8_000)
     assert hold.dollars == pytest.approx((2_000 * 0.15 + 8_000 * 0.60) / 1e6)
     assert cap.reserved_usd == pytest.approx(hold.dollars) and cap.spent_usd == 0
     cap.settle(hold, 1_900, 1_500)
     assert cap.reserved_usd == 0 and cap.spent_usd == pytest.approx(REPLY_USD)
-    second = cap.reserve(2_000, 8_000)  # $0.0012 spent + $0.0051 held: fits under $0.01
-    with pytest.raises(CapReached):
-        cap.reserve(2_000, 8_000)  # another $0.0051 held would pass it
-    assert cap.refused_usd == pytest.approx(hold.dollars)  # what the refused one would hold
-    cap.free(second)
-    assert cap.reserved_usd == 0 and cap.spent_usd == pytest.approx(REPLY_USD)
-    with pytest.raises(CapReached):  # once reached, nothing more, though room came back
-        cap.reserve(1, 1)
-    kept = SpendingCap(1.0, "gpt-4o")
-    kept.keep(kept.reserve(1_000, 1_000))
-    assert kept.spent_usd == pytest.approx(0.0125) and kept.reserved_usd == 0
+    second = await cap.reserve(2_000, 8_000)  # $0.0012 spent + $0.0051 held: fits under $0.01
+    # another $0.0051 held would pass the cap: it waits for the one in flight
+    third = asyncio.create_task(cap.reserve(2_000, 8_000))
+    await asyncio.sleep(0)
+    assert not third.done() and not cap.reached
+    cap.settle(second, 1_900, 1_500)  # $0.0024 spent, nothing held: now it fits
+    async with asyncio.timeout(5):  # a release that wakes no one would hang here
+        held = await third
+    fourth = asyncio.create_task(cap.reserve(2_000, 8_000))
+    await asyncio.sleep(0)
+    assert not fourth.done()
+    cap.keep(held)  # a timeout: $0.0075 spent, nothing in flight, and $0.0051 more won't fit
+    async with asyncio.timeout(5):
+        with pytest.raises(CapReached):
+            await fourth
+    assert cap.reached and cap.refused_usd == pytest.approx(hold.dollars)
+    with pytest.raises(CapReached):  # no new home after that, though this one would fit
+        await cap.reserve(1, 1)
+    begun = await cap.reserve(1, 1, new_home=False)  # a begun home's retry: judged on the fit
+    cap.free(begun)  # an error answer: nothing spent
+    assert cap.spent_usd == pytest.approx(2 * REPLY_USD + hold.dollars)
+    assert cap.reserved_usd == 0
     with pytest.raises(ValueError, match="no price is assumed for 'llama3'"):
         SpendingCap(1.0, "llama3")
-    SpendingCap(None, "llama3").reserve(10**9, 10**9)  # no cap, never refused
+    await SpendingCap(None, "llama3").reserve(10**9, 10**9)  # no cap, never refused
 
 
 async def test_max_cost_stops_before_a_request_could_pass_it(
@@ -658,15 +669,20 @@ async def test_max_cost_stops_before_a_request_could_pass_it(
     assert summary.spent_usd == pytest.approx(2 * REPLY_USD) and summary.spent_usd < limit
 
 
-async def test_max_cost_counts_every_request_in_flight_and_lets_them_finish(
+async def test_a_request_that_does_not_fit_waits_for_those_in_flight(
         api: FakeOpenAI, tmp_path: Path) -> None:
-    """Three at once: the third would hold too much, the two sent finish and are written."""
-    api.default_delay = 0.2
-    limit = 2.5 * max(_holds(6, tmp_path))
+    """Holds of the requests in flight count, and shrink when they answer: the run waits for
+    them rather than ending with --concurrency holds of the cap unused."""
+    api.default_delay = 0.1
+    holds = _holds(10, tmp_path)
+    limit = 2.5 * max(holds)  # two holds at once; seven homes in all, as one at a time
+    assert 6 * REPLY_USD + max(holds) < limit < 7 * REPLY_USD + min(holds)
     settings = dataclasses.replace(FAST, concurrency=3, max_cost_usd=limit)
-    jobs, summary = await design_homes(api, tmp_path, count=6, settings=settings)
-    assert len(api.requests) == 2 and api.max_in_flight == 2
-    assert sum(job.path.exists() for job in jobs) == 2 and len(summary.not_sent) == 4
+    async with asyncio.timeout(30):  # a waiting request nobody wakes would hang the run
+        jobs, summary = await design_homes(api, tmp_path, count=10, settings=settings)
+    assert api.max_in_flight == 2 and len(api.requests) == 7
+    assert sum(job.path.exists() for job in jobs) == 7 and len(summary.not_sent) == 3
+    assert summary.spent_usd == pytest.approx(7 * REPLY_USD) and summary.spent_usd < limit
 
 
 async def test_an_error_answer_frees_its_hold(api: FakeOpenAI, tmp_path: Path) -> None:
@@ -703,26 +719,16 @@ async def test_a_reply_without_usage_keeps_its_hold(api: FakeOpenAI, tmp_path: P
     assert summary.not_sent == ["home_002"] and summary.spent_usd == pytest.approx(holds[0])
 
 
-async def test_max_cost_reached_still_lets_a_home_in_flight_retry(
+async def test_a_repair_request_is_held_like_any_other(
         api: FakeOpenAI, tmp_path: Path) -> None:
-    """A 429 frees its hold, so the retry fits where the request did: the home finishes."""
-    api.script(rate_limited())
-    limit = 2.5 * max(_holds(3, tmp_path))  # two in flight; the third is refused at once
-    settings = dataclasses.replace(FAST, concurrency=3, max_cost_usd=limit)
-    jobs, summary = await design_homes(api, tmp_path, count=3, settings=settings)
-    assert [job.path.exists() for job in jobs] == [True, True, False]
-    assert summary.not_sent == ["home_003"] and len(api.requests) == 3
-
-
-async def test_max_cost_reached_still_lets_a_home_in_flight_repair(
-        api: FakeOpenAI, tmp_path: Path) -> None:
-    """The repair request of a home in flight is sent if it fits: its first reply is paid."""
+    """After an unusable first reply, the repair must fit too; here it does not."""
     api.script(completion('{"language": "en"'))
-    limit = max(_holds(2, tmp_path)) + 1.5 * REPLY_USD  # one hold, then a reply and a repair
-    settings = dataclasses.replace(FAST, concurrency=2, max_cost_usd=limit)
+    limit = max(_holds(2, tmp_path)) + REPLY_USD / 2  # one hold, but not a reply and a hold
+    settings = dataclasses.replace(FAST, max_cost_usd=limit)
     jobs, summary = await design_homes(api, tmp_path, count=2, settings=settings)
-    assert [job.path.exists() for job in jobs] == [True, False]
-    assert summary.not_sent == ["home_002"] and len(api.requests) == 2
+    assert len(api.requests) == 1 and not any(job.path.exists() for job in jobs)
+    assert summary.not_sent == ["home_001", "home_002"]
+    assert summary.spent_usd == pytest.approx(REPLY_USD)
 
 
 def test_dollars_are_shown_to_two_significant_digits_below_a_dime() -> None:

@@ -204,8 +204,8 @@ class HomeDesigner:
             if self.stopped.is_set():
                 raise _RunStopped
             # usage counts every request of this home: after the first, a retry or a repair
-            hold = self._cap.reserve(prompt, settings.max_completion_tokens,
-                                     new_home=usage.requests == 0)
+            hold = await self._cap.reserve(prompt, settings.max_completion_tokens,
+                                           new_home=usage.requests == 0)
             sent += 1
             usage.requests += 1
             self._summary.usage.requests += 1
@@ -236,7 +236,6 @@ class HomeDesigner:
         usage.add_completion(completion)
         self._summary.usage.add_completion(completion)
         return completion
-
 
     async def _send(self, chat: list[dict[str, str]], hold: Reservation) -> ChatCompletion:
         """Send one request; then turn its hold on the spending cap into what it cost."""
