@@ -100,10 +100,9 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
               if summary.refused_usd > cap else
               "Run the same command again to design them: the cap counts each run's spend on "
               "its own, and the homes written are kept.")
-    return (f"stopped at --max-cost {usd(cap)}: about {usd(summary.spent_usd)} spent at the "
-            f"assumed prices, and the next request, holding {usd(summary.refused_usd)} until it "
-            f"answers, could have passed the cap, so {len(names)} homes were not asked for "
-            f"({shown}). {advice}")
+    return (f"stopped at --max-cost {usd(cap)}: {usd(summary.spent_usd)} of it used, and the "
+            f"next request, holding {usd(summary.refused_usd)} until it answers, could have "
+            f"passed it, so {len(names)} homes were not asked for ({shown}). {advice}")
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:
@@ -206,7 +205,12 @@ def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
         f"{usage.requests} requests ({summary.retries} retries), {usage.prompt_tokens:,} input "
         f"+ {usage.completion_tokens:,} output tokens"
         + (f", about {usd(dollars)} ({_price_note(settings.model)})" if dollars is not None
-           else ""), highlight=False, markup=False, soft_wrap=True)
+           else "")
+        # More than the tokens' price when a request timed out or reported no tokens: those
+        # count in full against the cap.
+        + (f"; {usd(summary.spent_usd)} of --max-cost {usd(settings.max_cost_usd)} used"
+           if settings.max_cost_usd is not None else ""),
+        highlight=False, markup=False, soft_wrap=True)
     if summary.skipped:
         console.print(
             f"{len(summary.skipped)} homes skipped because the model's design could not be used: "

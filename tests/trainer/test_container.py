@@ -241,9 +241,8 @@ def test_pipeline_max_cost_too_small_for_one_request_sends_none(
         **env, "HOME_TYPE_COUNT": "3", "HOME_TYPE_DAYS": "2", "HOME_TYPE_MAX_COST": "0.002"})
     assert result.returncode == 7, result.stderr  # generate's "cap reached" exit code
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: about "
-                           "$0.00 spent at the assumed prices, and the next request, holding "
-                           "$0.005"), last
+    assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: $0.00 "
+                           "of it used, and the next request, holding $0.005"), last
     # the figures are the step's half: raising --max-cost to the one named would still fail
     assert last.endswith("3 homes were not asked for (home_001, home_002, home_003). Raise "
                          "--max-cost above $0.0051: no request fits under less. (The pipeline "

@@ -933,12 +933,12 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
     assert result.returncode == 7, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
     assert result.stderr.strip().splitlines()[-1] == (
-        f"error: stopped at --max-cost {usd(float(limit))}: about {usd(REPLY_USD)} spent at the "
-        f"assumed prices, and the next request, holding {usd(holds[1])} until it answers, could "
-        "have passed the cap, so 2 homes were not asked for (home_002, home_003). Run the same "
-        "command again to design them: the cap counts each run's spend on its own, and the "
-        "homes written are kept.")
+        f"error: stopped at --max-cost {usd(float(limit))}: {usd(REPLY_USD)} of it used, and "
+        f"the next request, holding {usd(holds[1])} until it answers, could have passed it, so "
+        "2 homes were not asked for (home_002, home_003). Run the same command again to design "
+        "them: the cap counts each run's spend on its own, and the homes written are kept.")
     assert "1 requests (0 retries)" in result.stderr and len(api.requests) == 1
+    assert f"; {usd(REPLY_USD)} of --max-cost {usd(float(limit))} used" in result.stderr
     # the same cap again: a new run's own budget, for the homes not yet written
     again = run_trainer(*args, "--max-cost", limit, env=_env(api))
     assert again.returncode == 7, again.stderr
