@@ -50,7 +50,8 @@ EVAL_SEED_OFFSET: Final = 1000
 BACKENDS: Final = ("auto", "procedural", "openai")
 
 
-def _halved_cap_note(err: UserError, share: float | None, max_cost: float | None) -> str:
+def _halved_cap_note(step: str, err: UserError, share: float | None,
+                     max_cost: float | None) -> str:
     """Turn generate's cap advice into the pipeline's: each step was given half of the cap.
 
     A generate step stopped by ``--max-cost`` names caps of its own half; a user who raised the
@@ -59,7 +60,8 @@ def _halved_cap_note(err: UserError, share: float | None, max_cost: float | None
     from .generate.openai_cost import usd  # only when a run has stopped
     from .generate.spending import CapReached
 
-    if share is None or max_cost is None or err.exit_code != CapReached.exit_code:
+    if (step != "generate" or share is None or max_cost is None
+            or err.exit_code != CapReached.exit_code):
         return ""
     return (" (The pipeline gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
             f"{usd(max_cost)}: set it to twice any cap named here.)")
@@ -181,4 +183,5 @@ def pipeline(
                             "pass another --data", err.exit_code) from None
         except UserError as err:
             raise UserError(f"step {number}/{len(steps)} ({name}): {err}"
-                            + _halved_cap_note(err, share, max_cost), err.exit_code) from None
+                            + _halved_cap_note(name, err, share, max_cost),
+                            err.exit_code) from None

@@ -462,6 +462,11 @@ def test_pipeline_stops_at_the_failing_step(pipeline_steps,  # type: ignore[no-u
     assert [name for name, _, _ in calls] == ["generate", "generate", "train"]  # no publish
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "error: step 4/5 (verify): the bundle failed verification (its error is above)")
+    # exit code 7 is generate's "cap reached" too; only a generate step gets the cap's note
+    code, _ = pipeline_steps("--backend", "openai", "--max-cost", "1", OPENAI_API_KEY="sk-test")
+    assert code == 7
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: step 4/5 (verify): the bundle failed verification (its error is above)")
 
 
 def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:
