@@ -115,6 +115,11 @@ def progress_bar() -> Progress:
     )
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 home``, ``3 homes``: a run of one is common (``--count 1``, a resume, a retry)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def _human_bytes(size: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -200,7 +205,7 @@ def generate(
         raise UserError(str(err)) from None
     skipped = len(jobs) - len(todo)
     if skipped:
-        console.print(f"{skipped} of {len(jobs)} homes already in {output}; "
+        console.print(f"{skipped} of {counted(len(jobs), 'home')} already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
                          "(--overwrite regenerates them)."), markup=False)
     if not todo:
@@ -216,8 +221,8 @@ def generate(
             progress.update(task, advance=1, status=f"{result.home_id} {result.home_type}")
 
         def waiting(running: int) -> None:
-            progress.console.print(f"interrupted: waiting for the {running} homes in progress "
-                                   "to finish (a home is written whole or not at all) …",
+            progress.console.print(f"interrupted: waiting for the {counted(running, 'home')} in "
+                                   "progress to finish (a home is written whole or not at all) …",
                                    highlight=False)
 
         try:
@@ -225,8 +230,8 @@ def generate(
         except KeyboardInterrupt:
             progress.stop()
             raise UserError(
-                f"interrupted: {len(results)} new homes written to {output}; run the same "
-                "command again to finish (finished homes are kept, no partial file is left)",
+                f"interrupted: {counted(len(results), 'new home')} written to {output}; run the "
+                "same command again to finish (finished homes are kept, no partial file is left)",
                 EXIT_INTERRUPTED) from None
     _generation_summary(results, output, time.perf_counter() - began, days)
 
@@ -235,7 +240,8 @@ def _generation_summary(results: list[HomeResult], output: Path, seconds: float,
                         days: int) -> None:
     if not results:
         return
-    table = Table(title=Text(f"{len(results)} homes written to {output} in {seconds:.1f} s"))
+    table = Table(title=Text(
+        f"{counted(len(results), 'home')} written to {output} in {seconds:.1f} s"))
     table.add_column("home type")
     table.add_column("homes", justify="right")
     table.add_column("events/day (mean)", justify="right")

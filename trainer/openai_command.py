@@ -17,7 +17,14 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, TaskID
 
-from .cli import EXIT_INTERRUPTED, UserError, _generation_summary, console, progress_bar
+from .cli import (
+    EXIT_INTERRUPTED,
+    UserError,
+    _generation_summary,
+    console,
+    counted,
+    progress_bar,
+)
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests, usd
 from .generate.openai_retry import OpenAIStop
@@ -63,7 +70,8 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                         "the plan and its cost without a key")
     prepare_output(output)
     if len(todo) < len(jobs):
-        console.print(f"{len(jobs) - len(todo)} of {len(jobs)} homes already in {output}; "
+        console.print(f"{len(jobs) - len(todo)} of {counted(len(jobs), 'home')} already in "
+                      f"{output}; "
                       + ("nothing to do." if not todo else "designing the rest "
                          "(--overwrite regenerates them)."), markup=False)
     if not todo:
@@ -77,14 +85,14 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
         except OpenAIStop as err:
             progress.stop()
             written = _written_since(todo, started)
-            raise UserError(f"{err} This run wrote {written} new homes to {output}.",
+            raise UserError(f"{err} This run wrote {counted(written, 'new home')} to {output}.",
                             err.exit_code) from None
         except KeyboardInterrupt:
             progress.stop()
             written = _written_since(todo, started)
             raise UserError(
-                f"interrupted: {written} new homes written to {output}; run the same command "
-                "again to finish (finished homes are kept, no partial file is left)",
+                f"interrupted: {counted(written, 'new home')} written to {output}; run the same "
+                "command again to finish (finished homes are kept, no partial file is left)",
                 EXIT_INTERRUPTED) from None
     _generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
@@ -102,7 +110,8 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
               "its own, and the homes written are kept.")
     return (f"stopped at --max-cost {usd(cap)}: {usd(summary.spent_usd)} of it used, and the "
             f"next request, holding {usd(summary.refused_usd)} until it answers, could have "
-            f"passed it, so {len(names)} homes were not asked for ({shown}). {advice}")
+            f"passed it, so {counted(len(names), 'home')} {'was' if len(names) == 1 else 'were'} "
+            f"not asked for ({shown}). {advice}")
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:
@@ -168,8 +177,9 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
     """``--dry-run``: every planned request with its estimated tokens, then totals and cost."""
     base_url = base_url_from_environment()
     plans = plan_requests(todo)
-    lines = [f"dry run: {len(plans)} requests to {settings.model} at {base_url}, one per home "
-             f"({total - len(plans)} of {total} homes already in {output}); nothing is sent."]
+    lines = [f"dry run: {counted(len(plans), 'request')} to {settings.model} at {base_url}, one "
+             f"per home ({total - len(plans)} of {counted(total, 'home')} already in {output}); "
+             "nothing is sent."]
     lines += [f"{plan.home_id}  {plan.home_type:<20} ~{plan.prompt_tokens:>6,} input  "
               f"~{plan.completion_tokens:>6,} output tokens" for plan in plans]
     prompt = sum(p.prompt_tokens for p in plans)
@@ -192,7 +202,7 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
         lines.append(
             f"cap: --max-cost {usd(settings.max_cost_usd)} " + (
                 "leaves room for every planned home" if fit == len(plans) else
-                f"stops the run after about {fit} of {len(plans)} homes")
+                f"stops the run after about {fit} of {counted(len(plans), 'home')}")
             + f" (each request holds its prompt + {settings.max_completion_tokens:,} reply "
             "tokens of the cap until it answers)")
     typer.echo("\n".join(lines))
@@ -202,7 +212,8 @@ def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
     usage = summary.usage
     dollars = cost_usd(settings.model, usage.prompt_tokens, usage.completion_tokens)
     console.print(
-        f"{usage.requests} requests ({summary.retries} retries), {usage.prompt_tokens:,} input "
+        f"{counted(usage.requests, 'request')} ({counted(summary.retries, 'retry', 'retries')}), "
+        f"{usage.prompt_tokens:,} input "
         f"+ {usage.completion_tokens:,} output tokens"
         + (f", about {usd(dollars)} ({_price_note(settings.model)})" if dollars is not None
            else "")
@@ -212,7 +223,8 @@ def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
            if settings.max_cost_usd is not None else ""),
         highlight=False, markup=False, soft_wrap=True)
     if summary.skipped:
+        skipped = len(summary.skipped)
         console.print(
-            f"{len(summary.skipped)} homes skipped because the model's design could not be used: "
-            f"{', '.join(sorted(summary.skipped))}. Run the same command again to retry them.",
-            highlight=False, markup=False, soft_wrap=True)
+            f"{counted(skipped, 'home')} skipped because the model's design could not be used: "
+            f"{', '.join(sorted(summary.skipped))}. Run the same command again to retry "
+            f"{'it' if skipped == 1 else 'them'}.", highlight=False, markup=False, soft_wrap=True)

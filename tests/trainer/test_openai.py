@@ -880,7 +880,7 @@ def test_cli_counts_only_the_homes_this_run_wrote(api: FakeOpenAI, tmp_path: Pat
     second = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
                                     "--concurrency", "1"), env=_env(api))
     assert second.returncode == 3, second.stderr
-    assert "This run wrote 1 new homes" in second.stderr.strip().splitlines()[-1]
+    assert "This run wrote 1 new home to" in second.stderr.strip().splitlines()[-1]
     assert len(list(tmp_path.iterdir())) == 3
     # --overwrite plans every home again; the three kept from before are not this run's
     api.script(quota_exhausted())
@@ -900,8 +900,8 @@ def test_cli_skipped_homes_are_named_and_retried_by_a_rerun(
     assert result.returncode == 0, result.stderr
     err = " ".join(result.stderr.split())
     assert "home_001 skipped: the reply is not valid JSON" in err
-    assert ("1 homes skipped because the model's design could not be used: home_001. Run the "
-            "same command again to retry them.") in err
+    assert ("1 home skipped because the model's design could not be used: home_001. Run the "
+            "same command again to retry it.") in err
     assert [p.name for p in tmp_path.iterdir()] == ["home_002.json.gz"]
     again = run_trainer(*args, env=_env(api))
     assert again.returncode == 0, again.stderr
@@ -937,7 +937,7 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
         f"the next request, holding {usd(holds[1])} until it answers, could have passed it, so "
         "2 homes were not asked for (home_002, home_003). Run the same command again to design "
         "them: the cap counts each run's spend on its own, and the homes written are kept.")
-    assert "1 requests (0 retries)" in result.stderr and len(api.requests) == 1
+    assert "1 request (0 retries)" in result.stderr and len(api.requests) == 1
     assert f"; {usd(REPLY_USD)} of --max-cost {usd(float(limit))} used" in result.stderr
     # the same cap again: a new run's own budget, for the homes not yet written
     again = run_trainer(*args, "--max-cost", limit, env=_env(api))
