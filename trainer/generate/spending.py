@@ -25,7 +25,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .openai_cost import PRICES_PER_MILLION, RequestPlan
+from .openai_cost import PRICES_PER_MILLION, RequestPlan, cost_usd
 
 
 class CapReached(Exception):
@@ -49,11 +49,10 @@ class SpendingCap:
     """
 
     def __init__(self, limit_usd: float | None, model: str) -> None:
-        price = PRICES_PER_MILLION.get(model)
-        if limit_usd is not None and price is None:
+        if limit_usd is not None and model not in PRICES_PER_MILLION:
             raise ValueError(f"no price is assumed for {model!r}")
         self.limit_usd = limit_usd
-        self._price = price or (0.0, 0.0)
+        self._model = model
         self.spent_usd = 0.0
         self.reserved_usd = 0.0
         self._in_flight = 0
@@ -65,8 +64,8 @@ class SpendingCap:
         self.refused_usd = 0.0
 
     def dollars(self, prompt_tokens: float, completion_tokens: float) -> float:
-        """Dollars for these tokens at the assumed price."""
-        return (prompt_tokens * self._price[0] + completion_tokens * self._price[1]) / 1e6
+        """Dollars for these tokens at the assumed price (none: free, and then uncapped)."""
+        return cost_usd(self._model, prompt_tokens, completion_tokens) or 0.0
 
     async def reserve(self, prompt_tokens: float, completion_tokens: float, *,
                       new_home: bool = True) -> Reservation:
