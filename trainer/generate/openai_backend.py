@@ -8,7 +8,8 @@ RPM/TPM limiter; transient errors are retried by one tenacity layer (``openai_re
 that is not valid JSON or breaks the schema gets one repair request, then the home is skipped
 and the run goes on; errors no retry can fix (quota, key, model) stop the run at once, keeping
 every home already written. Under ``--max-cost`` each request first holds its worst case on a
-:class:`~.spending.SpendingCap`, and the first that does not fit ends the run gently.
+:class:`~.spending.SpendingCap`; one that does not fit waits for those in flight, and one that
+cannot fit ends the run gently.
 """
 
 from __future__ import annotations
