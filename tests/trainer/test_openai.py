@@ -617,10 +617,14 @@ def test_tenure_hint_fits_the_home_type(home_type: str, usual: str) -> None:
 REPLY_USD = cost_usd("gpt-4o-mini", 1_900, 1_500) or 0.0
 
 
+def _hold_usd(job: HomeJob) -> float:
+    """Dollars the first request of ``job`` holds of the cap before it is sent."""
+    return cost_usd(FAST.model, chat_tokens(messages(job)), FAST.max_completion_tokens) or 0.0
+
+
 def _holds(count: int, output: Path) -> list[float]:
     """Dollars each of ``design_homes``'s requests holds of the cap before it is sent."""
-    cap = SpendingCap(None, FAST.model)
-    return [cap.dollars(chat_tokens(messages(job)), FAST.max_completion_tokens)
+    return [_hold_usd(job)
             for job in plan_jobs(count, 2, 7, output, {"condo": 1}, generator="openai")]
 
 
@@ -924,9 +928,7 @@ def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
 
 def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
         api: FakeOpenAI, tmp_path: Path) -> None:
-    jobs = plan_jobs(3, 2, 3, tmp_path, generator="openai")
-    cap = SpendingCap(None, FAST.model)
-    holds = [cap.dollars(chat_tokens(messages(job)), 8_000) for job in jobs]
+    holds = [_hold_usd(job) for job in plan_jobs(3, 2, 3, tmp_path, generator="openai")]
     limit = f"{max(holds) + REPLY_USD / 2:.6f}"  # room for the first home only
     args = _generate(tmp_path, "--count", "3", "--concurrency", "1")
     result = run_trainer(*args, "--max-cost", limit, env=_env(api))
