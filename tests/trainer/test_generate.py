@@ -50,7 +50,7 @@ from trainer.generate.runner import (
     pending,
     plan_jobs,
 )
-from trainer.generate.simulate import run_simulation
+from trainer.generate.simulate import SIMULATOR_VERSION, run_simulation
 from trainer.generate.world import runs
 
 
@@ -322,7 +322,8 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
     expected = {
         ("--days", "10"): "holds homes of 2 days; these flags ask for homes of 10 days: pass "
-                          "--overwrite to regenerate them, or pass another --output",
+                          f"--overwrite or delete {tmp_path} to regenerate them, or pass another "
+                          "--output",
         ("--seed", "99", "--days", "10"): "holds homes of seed 1, 2 days; these flags ask for "
                                           "homes of seed 99, 10 days",
         ("--mix", "studio=1"): "holds homes labelled for another --count or --mix",
@@ -371,7 +372,8 @@ def test_resume_refuses_a_home_under_another_homes_name(tmp_path: Path) -> None:
     assert result.returncode == 2 and not result.stdout
     assert result.stderr.strip() == (
         f"error: {tmp_path / 'home_002.json.gz'} is home_001 (index 0), not the home_002 these "
-        "flags plan (index 1): pass --overwrite to regenerate them, or pass another --output")
+        f"flags plan (index 1): pass --overwrite or delete {tmp_path} to regenerate them, or pass "
+        "another --output")
     assert run_trainer(*args, "--overwrite").returncode == 0
     assert (tmp_path / "home_002.json.gz").read_bytes() == fresh
 
@@ -398,6 +400,31 @@ def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None
     with pytest.raises(FolderMismatch, match=r"damaged gzip data.*pass --overwrite"):
         pending(jobs, tmp_path, overwrite=False)
     assert pending(jobs, tmp_path, overwrite=True) == jobs
+
+
+def test_resume_refuses_procedural_homes_of_another_simulator(tmp_path: Path) -> None:
+    """A procedural folder of an older simulator would mix two simulations in one training set;
+    an LLM home is kept whatever simulated it, since asking for its design again is paid."""
+    assert run_trainer("generate", "--count", "2", "--days", "1", "--seed", "3",
+                       "--output", str(tmp_path)).returncode == 0
+    jobs = plan_jobs(2, 1, 3, tmp_path)
+    for job in jobs:
+        document = json.loads(gzip.decompress(job.path.read_bytes()))
+        assert document["metadata"]["simulator_version"] == SIMULATOR_VERSION
+        _rewrite(job.path, {**document, "metadata": {**document["metadata"],
+                                                     "simulator_version": SIMULATOR_VERSION - 1}})
+    with pytest.raises(FolderMismatch) as refused:
+        pending(jobs, tmp_path, overwrite=False)
+    assert str(refused.value) == (
+        f"{tmp_path} holds homes of simulator version {SIMULATOR_VERSION - 1}; these flags ask "
+        f"for homes of simulator version {SIMULATOR_VERSION}: pass --overwrite or delete "
+        f"{tmp_path} to regenerate them, or pass another --output")
+    for job in jobs:
+        document = json.loads(gzip.decompress(job.path.read_bytes()))
+        _rewrite(job.path, {**document, "metadata": {**document["metadata"],
+                                                     "generator": "openai"}})
+    assert pending(plan_jobs(2, 1, 3, tmp_path, generator="openai"), tmp_path,
+                   overwrite=False) == []
 
 
 def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
@@ -775,10 +802,10 @@ def test_simulated_homes_keep_their_physical_contracts(start: date) -> None:
                     stays += [("not_home", run)
                               for run in zip(*runs(~world.home[owner]), strict=True)]
                     for state, (s, e) in stays:
-                        # The phone follows within minutes. (A resident already away when the
-                        # recording starts still shows "home" until the first arrival.)
-                        if e - s > 120 and s > 0:
+                        # The phone follows within minutes, from the first minute recorded.
+                        if e - s > 120:
                             seen["tracker"] += 1
+                            seen["away at start"] += s == 0 and state == "not_home"
                             middle = world.start + (s + e) / 2 * 60
                             assert _state_at(changes, middle) == state
                 elif (info.device_class == "motion" and info.domain == "binary_sensor"
@@ -791,7 +818,7 @@ def test_simulated_homes_keep_their_physical_contracts(start: date) -> None:
                             m = int((t - world.start) // 60)
                             assert occupied[max(0, m - 3): m + 1].any(), entity_id
     assert min(seen[k] for k in ("garage", "lock", "energy", "thermostat", "vacuum", "tracker",
-                                 "motion")) > 0, seen
+                                 "away at start", "motion")) > 0, seen
     assert seen["heated"] > 0 or start.month == 7, seen
     weekday, weekend = (away[part][0] / away[part][1] for part in ("weekday", "weekend"))
     assert weekday > weekend + 0.25, (weekday, weekend)  # people commute on weekdays
@@ -826,14 +853,14 @@ def test_sun_and_seasons_follow_the_place() -> None:
 #: --seed 42`` writes. Their registries and metadata (all but ``days`` and ``end``) are those of
 #: data/synthetic_homes, the homes the bundled model was trained on (``--days 90``).
 _SEED_42_HOMES = {
-    "home_001": "fc11da59c2c3f20f6ec66efdb8a0fa5a5efa66045f38a02f756cff7c7e898c39",  # studio
-    "home_002": "5b41523e894c7e95052e27b09aa9aeed527d2adb5bc21ebf976424c2bc801744",  # townhouse
-    "home_004": "798f41247bf7a88e6f75be236e88b23d0feaa0d1a35923e1bdbfe8cda223a242",  # apartment
-    "home_006": "43978ec81c5b297b9f7c817605bcfa2720c34759e969744100e1cb92b8f29760",  # ranch
-    "home_007": "0ef9b98d51697182b0230fc67e552a2a57c2f3a0660f81c18133737a03cd8209",  # condo
-    "home_008": "2a112b236d4e6690baecaad71bdc621071133485785c0a5758cf051e0f26548c",  # cottage
-    "home_009": "5ee295aa6a84fabbd4032023689bab6fa5aadd31e0b5b008e7d8ddf74fef53da",  # family
-    "home_039": "4dad251dad73b056310b8486952bd37454eb88f388d4c666cffa329fd4959ccd",  # multi
+    "home_001": "1698bf2660b4dbeb71d0386e48475312d94a864b53b5340240b5db239a90bccf",  # studio
+    "home_002": "8ceb3893fa1efe21463a4bb5639e1f04431ede2326f61a9a48b8524340e48916",  # townhouse
+    "home_004": "2377d79f8dbeb68a47546abc0fa9875f1f281c9d9bda8bae645309a9a9b48748",  # apartment
+    "home_006": "7d03861657ddd48e05a41f3e14b50beec2d626395dff846cfe7fd295bf1f1499",  # ranch
+    "home_007": "11de838e5ba7eba53960db44b18134d445d75572a20dd3077787956e540d44f5",  # condo
+    "home_008": "00d5cf6d4756ff76eab138d7a1f6e70baef6135f65e6faec203dca71aad41889",  # cottage
+    "home_009": "afec830c4ac579b5907a6fdd0f9b085a9bca8bdffe55ed1b464e113617da2271",  # family
+    "home_039": "c54c018ab6972108657872d9d47558e615bf37bbf5b75798cf806912de7aa939",  # multi
 }
 
 

@@ -868,7 +868,7 @@ def test_cli_resume_refuses_homes_of_other_flags(api: FakeOpenAI, tmp_path: Path
         result = run_trainer(*args, *flags, env=_env(api))
         assert result.returncode == 2, (flags, result.stderr)
         assert result.stderr.startswith(f"error: {tmp_path} holds homes of ")
-        assert "pass --overwrite to regenerate them" in result.stderr
+        assert f"pass --overwrite or delete {tmp_path} to regenerate them" in result.stderr
     assert len(api.requests) == 2
 
 

@@ -35,7 +35,7 @@ from custom_components.home_type.core.snapshot import (
 
 from .design import HomeDesign, check_design
 from .procedural import design_home
-from .simulate import simulate
+from .simulate import SIMULATOR_VERSION, simulate
 
 #: Homes per 100 in the original dataset.
 DEFAULT_MIX: Final[dict[str, int]] = {
@@ -63,7 +63,8 @@ class FolderMismatch(GenerationError):
         self.folder = folder
         self.extra = extra
         self.regenerate = regenerate
-        fixes = ["pass --overwrite to regenerate them"] if regenerate else []
+        # "delete" too: scripts/train and the like run generate with flags their user can't add.
+        fixes = [f"pass --overwrite or delete {folder} to regenerate them"] if regenerate else []
         if extra:
             fixes.append(f"remove {_names(extra)} ({len(extra)} home "
                          f"file{'s' if len(extra) > 1 else ''} these flags do not plan)")
@@ -216,7 +217,7 @@ def pending(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]
     extra = sorted(on_disk - {job.path.name for job in jobs})
     done = [job for job in jobs if job.path.name in on_disk]
     wrong = [] if overwrite else [
-        (job, found) for job in done if (found := _identity(job.path)) != _planned(job)]
+        (job, found) for job in done if _differs(found := _identity(job.path), job)]
     if extra or wrong:
         raise FolderMismatch(_mismatch(output, jobs, len(on_disk), extra, wrong), output, extra,
                              bool(wrong))
@@ -229,7 +230,21 @@ _HEAD_BYTES: Final = 16_384
 
 def _planned(job: HomeJob) -> dict[str, object]:
     return {"generator": job.generator, "seed": job.seed, "days": job.days,
-            "home_type": job.home_type, "index": job.index, "home_id": job.home_id}
+            "home_type": job.home_type, "index": job.index, "home_id": job.home_id,
+            "simulator_version": SIMULATOR_VERSION}
+
+
+def _differs(found: dict[str, object], job: HomeJob) -> bool:
+    """Whether a home on disk is not the one ``job`` would write.
+
+    A procedural home of another simulator version differs (remaking one takes a second): a
+    folder must not train on two simulations at once. An LLM home is kept whatever simulated
+    it: its paid design is what the folder holds, and asking for it again would bill it twice.
+    """
+    planned = _planned(job)
+    if job.generator != "procedural":
+        del planned["simulator_version"]
+    return any(found[key] != value for key, value in planned.items())
 
 
 def _identity(path: Path) -> dict[str, object]:
@@ -256,7 +271,8 @@ def _identity(path: Path) -> dict[str, object]:
     meta = head["metadata"] if isinstance(head["metadata"], dict) else {}
     return {"generator": meta.get("generator"), "seed": meta.get("seed"),
             "days": meta.get("days"), "home_type": head["home_type"],
-            "index": meta.get("index"), "home_id": head["home_id"]}
+            "index": meta.get("index"), "home_id": head["home_id"],
+            "simulator_version": meta.get("simulator_version")}
 
 
 def _leading_fields(text: str, wanted: set[str]) -> dict[str, Any]:
@@ -305,7 +321,10 @@ def _mismatch(output: Path, jobs: list[HomeJob], homes: int, extra: list[str],
     asked = _planned(jobs[0])
     held: list[str] = []
     wanted: list[str] = []
-    for key, form in {"generator": "the {} backend", "seed": "seed {}", "days": "{} days"}.items():
+    forms = {"generator": "the {} backend", "seed": "seed {}", "days": "{} days"}
+    if asked["generator"] == "procedural":
+        forms["simulator_version"] = "simulator version {}"
+    for key, form in forms.items():
         values = sorted({str(found[key]) for _, found in wrong})
         if values and values != [str(asked[key])]:
             held.append(form.format("/".join(values)))

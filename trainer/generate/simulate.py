@@ -35,7 +35,7 @@ from .world import MINUTE, Array, World
 __all__ = ["SIMULATOR_VERSION", "World", "local_midnight", "run_simulation", "simulate"]
 
 #: Version of the simulation, recorded in every home's metadata (`simulator_version`).
-SIMULATOR_VERSION = 1
+SIMULATOR_VERSION = 2
 
 
 def _dedupe(times: Array, states: list[str]) -> tuple[Array, list[str]]:
@@ -115,7 +115,7 @@ def run_simulation(
         keep = (times > start) & (times < world.end)
         times = times[keep]
         states = [s for s, k in zip(states, cast("list[bool]", keep.tolist()), strict=True) if k]
-        initial = initial_state(plan, (times, states))
+        initial = initial_state(world, plan, (times, states))
         times, states = _dedupe(np.concatenate([[start], times]), [initial, *states])
         all_times.append(times)
         all_ids.append(np.full(times.size, position, dtype=np.int32))
