@@ -160,9 +160,15 @@ def generate(
              "counts them).", rich_help_panel="OpenAI backend")] = OpenAISettings.tpm,
     max_cost: Annotated[float | None, typer.Option(
         "--max-cost", metavar="USD", show_default=False,
-        help="openai: spend at most this many dollars (at the assumed prices): a request is "
-             "sent only if its prompt and whole reply allowance still fit. Default: no cap.",
-        rich_help_panel="OpenAI backend")] = None,
+        help="openai: spend at most this many dollars (at the assumed prices, or --price): a "
+             "request is sent only if its prompt and whole reply allowance still fit. Default: "
+             "no cap.", rich_help_panel="OpenAI backend")] = None,
+    price: Annotated[str | None, typer.Option(
+        "--price", metavar="INPUT,OUTPUT", show_default=False,
+        help="openai: USD per million input and output tokens, e.g. 0.25,2.00 (0,0 for a free "
+             "server), counted by --dry-run, the summary and --max-cost in place of the assumed "
+             "price. Needed for --max-cost with a model that has none. Default: the assumed "
+             "price (docs/openai.md).", rich_help_panel="OpenAI backend")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="openai: print the planned requests and the estimated tokens and "
         "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,
@@ -179,7 +185,8 @@ def generate(
             ("--model", model, DEFAULT_LLM_MODEL), ("--concurrency", concurrency,
                                                      OpenAISettings.concurrency),
             ("--rpm", rpm, OpenAISettings.rpm), ("--tpm", tpm, OpenAISettings.tpm),
-            ("--max-cost", max_cost, None), ("--dry-run", dry_run, False)) if value != default]
+            ("--max-cost", max_cost, None), ("--price", price, None),
+            ("--dry-run", dry_run, False)) if value != default]
         if given:
             raise UserError(f"{', '.join(given)}: OpenAI backend option"
                             f"{'s' if len(given) > 1 else ''}; use with --backend openai")
@@ -195,7 +202,8 @@ def generate(
             from .openai_command import generate_openai, openai_settings
 
             generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
-                            settings=openai_settings(model, concurrency, rpm, tpm, max_cost))
+                            settings=openai_settings(model, concurrency, rpm, tpm, max_cost,
+                                                     price))
             return
         todo = pending(jobs, output, overwrite)
         prepare_output(output)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -26,19 +27,26 @@ from .cli import (
     progress_bar,
 )
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
-from .generate.openai_cost import PRICES_PER_MILLION, cost_usd, plan_requests, usd
+from .generate.openai_cost import (
+    PRICES_PER_MILLION,
+    cost_usd,
+    plan_requests,
+    price_per_million,
+    usd,
+)
 from .generate.openai_retry import OpenAIStop
 from .generate.openai_settings import (
     OpenAISettings,
     base_url_from_environment,
     max_cost_problem,
+    parse_price,
 )
 from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
 from .generate.spending import CapReached, homes_within
 
 
 def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
-                    max_cost: float | None = None) -> OpenAISettings:
+                    max_cost: float | None = None, price: str | None = None) -> OpenAISettings:
     """Check the backend's flags and turn them into settings."""
     for flag, value in (("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)):
         if value < 1:
@@ -46,15 +54,21 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
     model = model.strip()
     if not model:
         raise GenerationError("--model must name a model")
+    try:
+        per_million = parse_price(price) if price is not None else None
+    except ValueError as err:
+        raise GenerationError(str(err)) from None
     if max_cost is not None:
         if problem := max_cost_problem(max_cost):
             raise GenerationError(problem)
-        if model not in PRICES_PER_MILLION:
+        if price_per_million(model, per_million) is None:
             raise GenerationError(
                 f"--max-cost needs the price of {model!r}, and none is assumed (priced: "
-                f"{', '.join(PRICES_PER_MILLION)}); leave it out for a free or local server")
+                f"{', '.join(PRICES_PER_MILLION)}): give it as --price INPUT,OUTPUT (USD per "
+                "million input and output tokens), or leave --max-cost out for a free or local "
+                "server")
     return OpenAISettings(model=model, concurrency=concurrency, rpm=rpm, tpm=tpm,
-                          max_cost_usd=max_cost)
+                          max_cost_usd=max_cost, price=per_million)
 
 
 def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
@@ -164,10 +178,21 @@ class _ProgressReporter:
         self._status(advance=1)
 
 
-def _price_note(model: str) -> str:
+def _per_million(dollars: float) -> str:
+    """A price as given: at least cents, and every digit it has ($0.075, not $0.07)."""
+    cents = f"{dollars:.2f}"
+    return "$" + (cents if float(cents) == dollars else f"{Decimal(repr(dollars)):f}")
+
+
+def _price_note(settings: OpenAISettings) -> str:
+    """Say which price the dollars are counted at, and that it is an assumption or the user's."""
+    model = settings.model
+    if settings.price is not None:
+        return (f"--price for {model}: {_per_million(settings.price[0])} input / "
+                f"{_per_million(settings.price[1])} output per million tokens")
     price = PRICES_PER_MILLION.get(model)
     if price is None:
-        return f"no price assumed for {model!r}"
+        return f"no price assumed for {model!r}; --price INPUT,OUTPUT gives one"
     return (f"assumed price for {model}: ${price[0]:.2f} input / ${price[1]:.2f} output per "
             "million tokens; check https://openai.com/api/pricing")
 
@@ -184,21 +209,21 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
               f"~{plan.completion_tokens:>6,} output tokens" for plan in plans]
     prompt = sum(p.prompt_tokens for p in plans)
     completion = sum(p.completion_tokens for p in plans)
-    dollars = cost_usd(settings.model, prompt, completion)
+    dollars = cost_usd(settings.model, prompt, completion, settings.price)
     reserved = prompt + len(plans) * settings.max_completion_tokens
     minutes = max(len(plans) / settings.rpm, reserved / settings.tpm)
     lines += [
         f"total: ~{prompt:,} input + ~{completion:,} output tokens (estimated from characters; "
         "repair requests, rare, not included)",
         "cost: " + (f"about {usd(dollars)}" if dollars is not None else "unknown")
-        + f" ({_price_note(settings.model)})",
+        + f" ({_price_note(settings)})",
         f"time: at least {minutes:.1f} min within --rpm {settings.rpm} --tpm {settings.tpm} "
         f"(each request reserves its prompt + {settings.max_completion_tokens:,} reply tokens "
         "of the TPM budget)",
     ]
     if settings.max_cost_usd is not None:
         fit = homes_within(settings.max_cost_usd, settings.model, plans,
-                           settings.max_completion_tokens)
+                           settings.max_completion_tokens, settings.price)
         lines.append(
             f"cap: --max-cost {usd(settings.max_cost_usd)} " + (
                 "leaves room for every planned home" if fit == len(plans) else
@@ -210,12 +235,13 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
 
 def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
     usage = summary.usage
-    dollars = cost_usd(settings.model, usage.prompt_tokens, usage.completion_tokens)
+    dollars = cost_usd(settings.model, usage.prompt_tokens, usage.completion_tokens,
+                       settings.price)
     console.print(
         f"{counted(usage.requests, 'request')} ({counted(summary.retries, 'retry', 'retries')}), "
         f"{usage.prompt_tokens:,} input "
         f"+ {usage.completion_tokens:,} output tokens"
-        + (f", about {usd(dollars)} ({_price_note(settings.model)})" if dollars is not None
+        + (f", about {usd(dollars)} ({_price_note(settings)})" if dollars is not None
            else "")
         # More than the tokens' price when a request timed out or reported no tokens: those
         # count in full against the cap.

@@ -174,12 +174,14 @@ def test_compose_file_is_valid_and_wires_trainer_and_home_assistant() -> None:
     assert trainer["environment"]["OPENAI_API_KEY"] is None
     assert trainer["environment"]["OPENAI_BASE_URL"] is None
     keyed = compose_config(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
-                           HOME_TYPE_COUNT="20", HOME_TYPE_MAX_COST="0.5")
+                           HOME_TYPE_COUNT="20", HOME_TYPE_MAX_COST="0.5",
+                           HOME_TYPE_PRICE="0.25,2.00")
     environment = keyed["services"]["trainer"]["environment"]
     assert environment["OPENAI_API_KEY"] == "sk-test"
     assert environment["OPENAI_BASE_URL"] == "http://127.0.0.1:9/v1"
     assert environment["HOME_TYPE_COUNT"] == "20"
     assert environment["HOME_TYPE_MAX_COST"] == "0.5"
+    assert environment["HOME_TYPE_PRICE"] == "0.25,2.00"
 
     ha = services["homeassistant"]
     pinned = next(r for r in tomllib.loads((ROOT / "pyproject.toml").read_text())[
@@ -321,6 +323,10 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     free = run_trainer("pipeline", "--max-cost", "0", cwd=tmp_path)
     assert free.returncode == 2 and free.stderr.strip() == (
         "error: --max-cost must be a positive number of dollars, not 0")
+    price = run_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
+    assert price.returncode == 2 and price.stderr.strip() == (
+        "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
+        "more (e.g. --price 0.25,2.00), not '0.25'")
     assert not list(tmp_path.iterdir()), "nothing written for a usage error"
 
 
@@ -410,12 +416,15 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
     code, calls = pipeline_steps(
         "--count", "3", "--days", "2", "--seed", "5", "--mix", "studio=1", "--data", "d",
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
-        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1")
+        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1",
+        HOME_TYPE_PRICE="0.25,2.00")
     assert code == 0, capsys.readouterr().err
     homes, evaluation, model = Path("d/synthetic_homes"), Path("d/synthetic_homes_eval"), Path(
         "out/m.pkl")
-    # the procedural generator costs nothing: the cap, set for when a key is there, is not passed
-    same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1", "max_cost": None}
+    # the procedural generator costs nothing: the cap and the price, set for when a key is
+    # there, are not passed
+    same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1", "max_cost": None,
+            "price": None}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
@@ -434,13 +443,15 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyp
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """A key selects the OpenAI backend, whose homes go to …_llm and …_llm_eval: never mixed
     with the procedural homes of the same --data."""
-    code, calls = pipeline_steps(OPENAI_API_KEY="sk-test", HOME_TYPE_MAX_COST="0.5")
+    code, calls = pipeline_steps(OPENAI_API_KEY="sk-test", HOME_TYPE_MAX_COST="0.5",
+                                 HOME_TYPE_PRICE="0.25,2.00")
     assert code == 0, capsys.readouterr().err
-    generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"], kwargs["max_cost"])
-                 for name, _, kwargs in calls if name == "generate"]
-    # half of the cap each: the two steps together stay within it
-    assert generated == [(Path("data/synthetic_homes_llm"), 42, "openai", 0.25),
-                         (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25)]
+    generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"], kwargs["max_cost"],
+                  kwargs["price"]) for name, _, kwargs in calls if name == "generate"]
+    # half of the cap each: the two steps together stay within it, at the same price
+    assert generated == [
+        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00"),
+        (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25, "0.25,2.00")]
     assert "seed 42, openai, at most $0.25 of --max-cost $0.50)" in capsys.readouterr().err
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")

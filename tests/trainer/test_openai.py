@@ -838,18 +838,25 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
                                       "--dry-run"), env=_env(None, None))
     assert unpriced.returncode == 2 and unpriced.stderr.strip() == (
         "error: --max-cost needs the price of 'llama3', and none is assumed (priced: "
-        "gpt-4o-mini, gpt-4o, gpt-4.1-nano, gpt-4.1-mini, gpt-4.1); leave it out for a free or "
-        "local server")
+        "gpt-4o-mini, gpt-4o, gpt-4.1-nano, gpt-4.1-mini, gpt-4.1): give it as --price "
+        "INPUT,OUTPUT (USD per million input and output tokens), or leave --max-cost out for a "
+        "free or local server")
+    for bad in ("0.25", "0.25;2", "a,b", "1,2,3", "-0.1,2", "nan,1", "1,inf", ""):
+        price = run_trainer(*_generate(tmp_path, "--price", bad, "--dry-run"),
+                            env=_env(None, None))
+        assert price.returncode == 2 and price.stderr.strip() == (
+            "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 "
+            f"or more (e.g. --price 0.25,2.00), not {bad!r}"), bad
     defaults = {name: param.default for name, param in
                 inspect.signature(cli.generate).parameters.items()}
     with pytest.raises(cli.UserError, match="--dry-run: OpenAI backend option; use with "):
         cli.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
     ignored = run_trainer("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1",
-                          "--output", str(tmp_path / "homes"))
+                          "--price", "0,0", "--output", str(tmp_path / "homes"))
     assert ignored.returncode == 2
-    assert ignored.stderr.strip() == ("error: --model, --rpm, --max-cost: OpenAI backend "
-                                      "options; use with --backend openai")
+    assert ignored.stderr.strip() == ("error: --model, --rpm, --max-cost, --price: OpenAI "
+                                      "backend options; use with --backend openai")
     assert not (tmp_path / "homes").exists()
     for flag in ("rpm", "tpm"):
         with pytest.raises(cli.UserError, match=f"--{flag} must be at least 1"):
@@ -976,6 +983,69 @@ def test_homes_within_feeds_the_plan_through_the_cap() -> None:
     assert homes_within(limit, FAST.model, plans, 8_000) == 5
     assert homes_within(limit - 1e-9, FAST.model, plans, 8_000) == 4
     assert homes_within(100.0, FAST.model, plans, 8_000) == 10
+
+
+def test_a_given_price_replaces_the_assumed_one() -> None:
+    """--price prices a model the table does not know, and overrides one it does."""
+    assert cost_usd("gpt-5-mini", 2_000_000, 1_000_000, (0.25, 2.00)) == pytest.approx(2.50)
+    assert cost_usd("gpt-4o-mini", 1_000_000, 0, (1.0, 0.0)) == pytest.approx(1.0)
+    assert cost_usd("gpt-4o-mini", 1_000_000, 1_000_000, (0.0, 0.0)) == 0.0
+    plans = plan_requests(plan_jobs(10, 2, 3, Path("."), generator="openai"))
+    assert homes_within(0.02, "gpt-4o-mini", plans, 8_000) == 10
+    assert homes_within(0.02, "gpt-4o-mini", plans, 8_000, (0.25, 2.00)) == 2
+    assert homes_within(0.02, "gpt-5-mini", plans, 8_000, (0.25, 2.00)) == 2
+    assert homes_within(1e-9, "gpt-5-mini", plans, 8_000, (0.0, 0.0)) == 10
+    assert SpendingCap(1.0, "llama3", (0.0, 0.0)).dollars(10**9, 10**9) == 0.0
+
+
+def test_cli_price_is_what_the_dry_run_and_the_summary_count(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A model without an assumed price gets one from --price; a known model's is replaced."""
+    args = _generate(tmp_path, "--count", "2", "--model", "gpt-5-mini", "--price", "0.25,2.00")
+    plan = run_trainer(*args, "--dry-run", env=_env(api, None))
+    assert plan.returncode == 0, plan.stderr
+    plans = plan_requests(plan_jobs(2, 2, 3, tmp_path, generator="openai"))
+    dollars = cost_usd("gpt-5-mini", sum(p.prompt_tokens for p in plans),
+                       sum(p.completion_tokens for p in plans), (0.25, 2.00)) or 0.0
+    assert (f"cost: about {usd(dollars)} (--price for gpt-5-mini: $0.25 input / $2.00 output "
+            "per million tokens)") in plan.stdout
+    result = run_trainer(*args, env=_env(api))
+    assert result.returncode == 0, result.stderr
+    assert [r.body["model"] for r in api.requests] == ["gpt-5-mini"] * 2
+    paid = 2 * (1_900 * 0.25 + 1_500 * 2.00) / 1e6  # the fake reports 1,900 + 1,500 tokens
+    assert (f"about {usd(paid)} (--price for gpt-5-mini: $0.25 input / $2.00 output per million "
+            "tokens)") in " ".join(result.stderr.split())
+    known = run_trainer(*_generate(tmp_path / "known", "--count", "1", "--price", "0.075,0",
+                                   "--dry-run"), env=_env(api, None))
+    assert "(--price for gpt-4o-mini: $0.075 input / $0.00 output per million tokens)" in \
+        known.stdout
+    unknown = run_trainer(*_generate(tmp_path / "unknown", "--count", "1", "--model", "llama3",
+                                     "--dry-run"), env=_env(api, None))
+    assert ("cost: unknown (no price assumed for 'llama3'; --price INPUT,OUTPUT gives one)"
+            in unknown.stdout)
+
+
+def test_cli_max_cost_counts_at_the_given_price(api: FakeOpenAI, tmp_path: Path) -> None:
+    """With --price, --max-cost holds and spends at that price: here room for one home only,
+    where gpt-4o-mini's assumed price would have left room for all three."""
+    price = (0.25, 2.00)
+    jobs = plan_jobs(3, 2, 3, tmp_path, generator="openai")
+    hold = [cost_usd("gpt-5-mini", chat_tokens(messages(job)), 8_000, price) or 0.0
+            for job in jobs]
+    spent = cost_usd("gpt-5-mini", 1_900, 1_500, price) or 0.0
+    limit = max(hold) + spent / 2
+    assert 2 * REPLY_USD + max(_hold_usd(job) for job in jobs) < limit
+    args = _generate(tmp_path, "--count", "3", "--concurrency", "1", "--model", "gpt-5-mini",
+                     "--price", "0.25,2.00", "--max-cost", f"{limit:.6f}")
+    plan = run_trainer(*args, "--dry-run", env=_env(api, None))
+    assert f"cap: --max-cost {usd(limit)} stops the run after about 1 of 3 homes" in \
+        plan.stdout, plan.stdout
+    result = run_trainer(*args, env=_env(api))
+    assert result.returncode == 7, result.stderr
+    assert len(api.requests) == 1 and [p.name for p in tmp_path.iterdir()] == [
+        "home_001.json.gz"]
+    assert f"; {usd(spent)} of --max-cost {usd(limit)} used" in result.stderr
+    assert f"holding {usd(hold[1])} until it answers" in result.stderr.splitlines()[-1]
 
 
 @pytest.mark.slow

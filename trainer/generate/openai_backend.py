@@ -284,7 +284,7 @@ async def generate_homes(
     reporter = reporter or LogReporter()
     summary = RunSummary()
     limiter = RateLimiter(settings.rpm, settings.tpm, clock=clock, sleep=sleep)
-    cap = SpendingCap(settings.max_cost_usd, settings.model)
+    cap = SpendingCap(settings.max_cost_usd, settings.model, settings.price)
     designer = HomeDesigner(client, settings, limiter=limiter, cap=cap, reporter=reporter,
                             summary=summary, sleep=sleep)
     gate = asyncio.Semaphore(settings.concurrency)

@@ -5,7 +5,8 @@ a token for English prose and 3.5 for compact JSON (keys, quotes and numbers spl
 reply of each home is sized by serialising the procedural design of the same home type and seed
 in the reply's schema -- a home the LLM designs has the same fields and a similar number of
 rooms and devices. Prices are list prices per million tokens as we know them; they are an
-assumption, shown as one, and ``docs/openai.md`` says where to check them.
+assumption, shown as one, and ``docs/openai.md`` says where to check them. ``--price`` replaces
+them for a run: for a model not listed, or one whose price changed.
 """
 
 from __future__ import annotations
@@ -74,9 +75,19 @@ def plan_requests(jobs: Sequence[HomeJob]) -> list[RequestPlan]:
             for job in jobs]
 
 
-def cost_usd(model: str, prompt: float, completion: float) -> float | None:
-    """Dollars for the given tokens at the assumed price; None for a model without one."""
-    price = PRICES_PER_MILLION.get(model)
+def price_per_million(model: str,
+                      price: tuple[float, float] | None = None) -> tuple[float, float] | None:
+    """The price a run counts: ``--price`` when given, else the model's assumed one, else None."""
+    return price if price is not None else PRICES_PER_MILLION.get(model)
+
+
+def cost_usd(model: str, prompt: float, completion: float,
+             price: tuple[float, float] | None = None) -> float | None:
+    """Dollars for the given tokens at ``price`` (``--price``) or the model's assumed price.
+
+    None for a model without an assumed price when no price is given.
+    """
+    price = price_per_million(model, price)
     if price is None:
         return None
     return (prompt * price[0] + completion * price[1]) / 1_000_000

@@ -28,6 +28,24 @@ def base_url_from_environment() -> str:
     return os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
 
 
+def parse_price(text: str) -> tuple[float, float]:
+    """Read ``--price INPUT,OUTPUT``: USD per million prompt and completion tokens.
+
+    For a model without an assumed price (or to correct one), so that ``--dry-run``, the summary
+    and ``--max-cost`` can count dollars. 0 is allowed: a local server costs nothing. Raises
+    ValueError with the one line to show.
+    """
+    parts = text.split(",")
+    try:
+        price = tuple(float(part) for part in parts)
+    except ValueError:
+        price = ()
+    if len(price) == 2 and all(math.isfinite(p) and p >= 0 for p in price):
+        return price[0], price[1]
+    raise ValueError("--price must be two dollar amounts per million tokens, INPUT,OUTPUT, each "
+                     f"0 or more (e.g. --price 0.25,2.00), not {text!r}")
+
+
 def max_cost_problem(max_cost: float) -> str | None:
     """Say why ``--max-cost`` cannot be a cap (zero, negative, nan, inf), or return None."""
     if math.isfinite(max_cost) and max_cost > 0:
@@ -50,3 +68,6 @@ class OpenAISettings:
     max_retry_seconds: float = 300.0
     #: --max-cost: dollars the run may spend at the assumed prices; None, no cap.
     max_cost_usd: float | None = None
+    #: --price: USD per million (input, output) tokens, in place of the model's assumed price
+    #: (``openai_cost.PRICES_PER_MILLION``); None, the assumed price, if there is one.
+    price: tuple[float, float] | None = None

@@ -2,13 +2,13 @@
 
 Dollars are known only after a reply (the API reports its tokens), but a request must be judged
 before it is sent. So each request first *reserves* its worst case -- the estimated prompt and
-the whole reply allowance (``max_completion_tokens``), at the assumed prices -- and is sent only
-if what was spent plus what is reserved stays within the cap. When the reply comes the
-reservation becomes the reported tokens (a typical reply uses a fifth of the allowance), so the
-cap is kept with room to spare, as long as the character-based prompt estimate is not off by
-more than the unused allowance. An error the server answered generated nothing and frees its
-reservation; a timeout or a dropped connection may still have been generated and billed, so its
-reservation is kept as spent.
+the whole reply allowance (``max_completion_tokens``), at the assumed prices or ``--price`` --
+and is sent only if what was spent plus what is reserved stays within the cap. When the reply
+comes the reservation becomes the reported tokens (a typical reply uses a fifth of the
+allowance), so the cap is kept with room to spare, as long as the character-based prompt
+estimate is not off by more than the unused allowance. An error the server answered generated
+nothing and frees its reservation; a timeout or a dropped connection may still have been
+generated and billed, so its reservation is kept as spent.
 
 A request that does not fit while others are in flight waits for them to answer: their holds
 shrink to what they cost, and the cap is used nearly to the end, instead of leaving
@@ -25,7 +25,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .openai_cost import PRICES_PER_MILLION, RequestPlan, cost_usd
+from .openai_cost import RequestPlan, cost_usd, price_per_million
 
 
 class CapReached(Exception):
@@ -44,12 +44,15 @@ class Reservation:
 class SpendingCap:
     """The money side of a run: spent, reserved, and whether the next request fits.
 
-    ``limit_usd=None`` keeps no cap; a model without an assumed price then counts as free. The
-    backend is single-threaded asyncio, so no lock is needed: only ``reserve`` awaits.
+    Tokens are priced at ``price`` (``--price``) or else the model's assumed price.
+    ``limit_usd=None`` keeps no cap; a model without a price then counts as free. The backend is
+    single-threaded asyncio, so no lock is needed: only ``reserve`` awaits.
     """
 
-    def __init__(self, limit_usd: float | None, model: str) -> None:
-        if limit_usd is not None and model not in PRICES_PER_MILLION:
+    def __init__(self, limit_usd: float | None, model: str,
+                 price: tuple[float, float] | None = None) -> None:
+        self._price = price_per_million(model, price)
+        if limit_usd is not None and self._price is None:
             raise ValueError(f"no price is assumed for {model!r}")
         self.limit_usd = limit_usd
         self._model = model
@@ -64,8 +67,8 @@ class SpendingCap:
         self.refused_usd = 0.0
 
     def dollars(self, prompt_tokens: float, completion_tokens: float) -> float:
-        """Dollars for these tokens at the assumed price (none: free, and then uncapped)."""
-        return cost_usd(self._model, prompt_tokens, completion_tokens) or 0.0
+        """Dollars for these tokens at the run's price (none: free, and then uncapped)."""
+        return cost_usd(self._model, prompt_tokens, completion_tokens, self._price) or 0.0
 
     async def reserve(self, prompt_tokens: float, completion_tokens: float, *,
                       new_home: bool = True) -> Reservation:
@@ -123,14 +126,14 @@ class SpendingCap:
 
 
 def homes_within(limit_usd: float, model: str, plans: Sequence[RequestPlan],
-                 allowance: int) -> int:
+                 allowance: int, price: tuple[float, float] | None = None) -> int:
     """How many planned homes a capped run designs, if the estimates hold.
 
     For ``--dry-run``: the plan's requests one at a time through the same hold-then-settle rule.
     A real run with several requests in flight ends alike, because a request that does not fit
     waits for those in flight to settle before it gives up.
     """
-    cap = SpendingCap(limit_usd, model)
+    cap = SpendingCap(limit_usd, model, price)
     for done, plan in enumerate(plans):
         hold = Reservation(cap.dollars(plan.prompt_tokens, allowance))
         if not cap._take(hold):  # the rule itself, without the waiting
