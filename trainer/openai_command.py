@@ -108,6 +108,7 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                 f"interrupted: {counted(written, 'new home')} written to {output}; run the same "
                 "command again to finish (finished homes are kept, no partial file is left)",
                 EXIT_INTERRUPTED) from None
+        reporter.not_sent(len(summary.not_sent))
     _generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
     if summary.not_sent:
@@ -152,13 +153,16 @@ class _ProgressReporter:
         self._retries = 0
         self._skipped = 0
         self._tokens = 0
+        self._not_sent = 0
 
     def _line(self, text: str) -> None:
         self._progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def _status(self, advance: int = 0) -> None:
+        cap = (f" · cap reached: {counted(self._not_sent, 'home')} not sent" if self._not_sent
+               else "")
         self._progress.update(self._task, advance=advance, status=(
-            f"retries {self._retries} · skipped {self._skipped} · {self._tokens:,} tokens"))
+            f"retries {self._retries} · skipped {self._skipped} · {self._tokens:,} tokens{cap}"))
 
     def retrying(self, job: HomeJob, attempt: int, wait: float, reason: str) -> None:
         self._retries += 1
@@ -176,6 +180,16 @@ class _ProgressReporter:
     def written(self, result: HomeResult, usage: Usage) -> None:
         self._tokens += usage.prompt_tokens + usage.completion_tokens
         self._status(advance=1)
+
+    def not_sent(self, count: int) -> None:
+        """Account for the homes --max-cost kept the run from asking for.
+
+        They advance the bar as skipped homes do, so it ends full rather than stalled at 22/30
+        as if the run had hung, and the status says why; the error line names them.
+        """
+        if count:
+            self._not_sent = count
+            self._status(advance=count)
 
 
 def _per_million(dollars: float) -> str:

@@ -762,6 +762,12 @@ def _generate(output: Path, *args: str) -> list[str]:
             "--rpm", "100000", "--tpm", "100000000", "--output", str(output), *args]
 
 
+def _progress_line(stderr: str) -> str:
+    """The progress bar's last state, as the user saw it (spaces collapsed)."""
+    bar = next(line for line in stderr.splitlines() if line.startswith("homes (gpt-4o-mini)"))
+    return " ".join(bar.split())
+
+
 def test_cli_quota_exit_code_and_one_line(api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(quota_exhausted())
     result = run_trainer(*_generate(tmp_path / "homes", "--count", "3", "--concurrency", "1"),
@@ -948,13 +954,19 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
         "them: the cap counts each run's spend on its own, and the homes written are kept.")
     assert "1 request (0 retries)" in result.stderr and len(api.requests) == 1
     assert f"; {usd(REPLY_USD)} of --max-cost {usd(float(limit))} used" in result.stderr
+    # the bar ends full, not stalled at 1/3 as if the run had hung, and says why
+    assert ("3/3 retries 0 · skipped 0 · 3,400 tokens · cap reached: 2 homes not sent"
+            in _progress_line(result.stderr))
     # the same cap again: a new run's own budget, for the homes not yet written
     again = run_trainer(*args, "--max-cost", limit, env=_env(api))
     assert again.returncode == 7, again.stderr
     assert [r.home[0] for r in api.requests[1:]] == ["home_002"]
+    assert "2/2 retries 0 · skipped 0 · 3,400 tokens · cap reached: 1 home not sent" in \
+        _progress_line(again.stderr)
     last = run_trainer(*args, "--max-cost", limit, env=_env(api))
     assert last.returncode == 0, last.stderr
     assert [r.home[0] for r in api.requests[1:]] == ["home_002", "home_003"]
+    assert "cap reached" not in last.stderr
     assert len(list(tmp_path.iterdir())) == 3
 
 
