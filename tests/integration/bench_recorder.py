@@ -223,15 +223,17 @@ async def test_read_large_home(
     rows = await get_instance(hass).async_add_executor_job(count)
     assert rows >= MIN_ROWS
 
+    # Timed before the loop is watched: the ten reads run in one callback, as no sensor ever
+    # does (it reads once a refresh), and would pass for the set-up's longest callback.
+    began = time.perf_counter()
+    for _ in range(10):
+        async_home_snapshot(hass)
+    registries_ms = (time.perf_counter() - began) / 10 * 1000
     monitor = LoopMonitor()
     monitor.start()
     reads_90 = await _timed_reads(hass, DAYS, 3)
     reads_10 = await _timed_reads(hass, 10, 3)
     stalls = {"reads": monitor.lap()}
-    began = time.perf_counter()
-    for _ in range(10):
-        async_home_snapshot(hass)
-    registries_ms = (time.perf_counter() - began) / 10 * 1000
     entry = MockConfigEntry(domain=DOMAIN, title="Home Type",
                             options={CONF_HISTORY_DAYS: DAYS, CONF_MODEL_PATH: ""})
     entry.add_to_hass(hass)
