@@ -15,7 +15,8 @@ made small or large without changing it: ``HOME_TYPE_COUNT``, ``HOME_TYPE_DAYS``
 publish thresholds ``HOME_TYPE_MIN_ACCURACY`` / ``HOME_TYPE_MIN_MACRO_F1``, and the OpenAI
 backend's spending cap ``HOME_TYPE_MAX_COST``, half for the training homes and half for the
 evaluation homes (as many of each), so the two steps together stay within it, with the price it
-counts at, ``HOME_TYPE_PRICE`` (generate ``--price``).
+counts at, ``HOME_TYPE_PRICE`` (generate ``--price``), and its model, ``HOME_TYPE_OPENAI_MODEL``
+(generate ``--model``; the pipeline's ``--model`` is the bundle's path).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .cli import (
     publish,
     train,
 )
-from .generate.openai_settings import max_cost_problem, parse_price
+from .generate.openai_settings import DEFAULT_LLM_MODEL, max_cost_problem, parse_price
 from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
 
 #: Evaluation homes use ``seed + EVAL_SEED_OFFSET`` (42 → 1042, as scripts/train).
@@ -134,6 +135,11 @@ def pipeline(
         help="openai: USD per million input and output tokens, e.g. 0.25,2.00, counted in "
              "place of the assumed price (generate --price). Default: the assumed price.")
     ] = None,
+    openai_model: Annotated[str, typer.Option(
+        "--openai-model", envvar="HOME_TYPE_OPENAI_MODEL",
+        help="openai: the model that designs the homes (generate --model), e.g. the name a "
+             "local server behind OPENAI_BASE_URL knows it by.")
+    ] = DEFAULT_LLM_MODEL,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
     from .dataset import DatasetError, check_seed
@@ -152,16 +158,20 @@ def pipeline(
             parse_price(price)
         except ValueError as err:
             raise UserError(str(err)) from None
+    openai_model = openai_model.strip()
+    if not openai_model:
+        raise UserError("--openai-model / HOME_TYPE_OPENAI_MODEL must name a model")
     chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
     if notice:
         console.print(notice, highlight=False)
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
     evaluation = folder.with_name(folder.name + "_eval")
     eval_seed = seed + EVAL_SEED_OFFSET
-    # The procedural generator costs nothing: a cap (or price) set for when a key is there is
-    # ignored.
+    # The procedural generator costs nothing and asks no model: a cap, price or model set for
+    # when a key is there is ignored.
     share = max_cost / 2 if max_cost is not None and chosen == "openai" else None
     price = price if chosen == "openai" else None
+    llm = openai_model if chosen == "openai" else DEFAULT_LLM_MODEL
     capped = ""
     if share is not None and max_cost is not None:
         from .generate.openai_cost import usd  # the openai backend's module, loaded for it only
@@ -171,11 +181,11 @@ def pipeline(
         ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}{capped}) "
                      f"in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
-                          mix=mix, max_cost=share, price=price)),
+                          mix=mix, model=llm, max_cost=share, price=price)),
         ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}{capped}) in "
                      f"{evaluation}",
          lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
-                          backend=chosen, mix=mix, max_cost=share, price=price)),
+                          backend=chosen, mix=mix, model=llm, max_cost=share, price=price)),
         ("train", f"on {folder}, evaluate on {evaluation}",
          lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
                        seed=seed, copies=copies)),

@@ -175,13 +175,14 @@ def test_compose_file_is_valid_and_wires_trainer_and_home_assistant() -> None:
     assert trainer["environment"]["OPENAI_BASE_URL"] is None
     keyed = compose_config(OPENAI_API_KEY="sk-test", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
                            HOME_TYPE_COUNT="20", HOME_TYPE_MAX_COST="0.5",
-                           HOME_TYPE_PRICE="0.25,2.00")
+                           HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1")
     environment = keyed["services"]["trainer"]["environment"]
     assert environment["OPENAI_API_KEY"] == "sk-test"
     assert environment["OPENAI_BASE_URL"] == "http://127.0.0.1:9/v1"
     assert environment["HOME_TYPE_COUNT"] == "20"
     assert environment["HOME_TYPE_MAX_COST"] == "0.5"
     assert environment["HOME_TYPE_PRICE"] == "0.25,2.00"
+    assert environment["HOME_TYPE_OPENAI_MODEL"] == "llama3.1"
 
     ha = services["homeassistant"]
     pinned = next(r for r in tomllib.loads((ROOT / "pyproject.toml").read_text())[
@@ -327,6 +328,10 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
         "more (e.g. --price 0.25,2.00), not '0.25'")
+    unnamed = run_trainer("pipeline", cwd=tmp_path,
+                          env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
+    assert unnamed.returncode == 2 and unnamed.stderr.strip() == (
+        "error: --openai-model / HOME_TYPE_OPENAI_MODEL must name a model")
     assert not list(tmp_path.iterdir()), "nothing written for a usage error"
 
 
@@ -417,14 +422,14 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
         "--count", "3", "--days", "2", "--seed", "5", "--mix", "studio=1", "--data", "d",
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
         HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1",
-        HOME_TYPE_PRICE="0.25,2.00")
+        HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1")
     assert code == 0, capsys.readouterr().err
     homes, evaluation, model = Path("d/synthetic_homes"), Path("d/synthetic_homes_eval"), Path(
         "out/m.pkl")
-    # the procedural generator costs nothing: the cap and the price, set for when a key is
-    # there, are not passed
+    # the procedural generator costs nothing and asks no model: the cap, the price and the
+    # model, set for when a key is there, are not passed
     same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1", "max_cost": None,
-            "price": None}
+            "price": None, "model": "gpt-4o-mini"}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
@@ -444,14 +449,15 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyp
     """A key selects the OpenAI backend, whose homes go to …_llm and …_llm_eval: never mixed
     with the procedural homes of the same --data."""
     code, calls = pipeline_steps(OPENAI_API_KEY="sk-test", HOME_TYPE_MAX_COST="0.5",
-                                 HOME_TYPE_PRICE="0.25,2.00")
+                                 HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL=" llama3.1 ")
     assert code == 0, capsys.readouterr().err
     generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"], kwargs["max_cost"],
-                  kwargs["price"]) for name, _, kwargs in calls if name == "generate"]
-    # half of the cap each: the two steps together stay within it, at the same price
+                  kwargs["price"], kwargs["model"]) for name, _, kwargs in calls
+                 if name == "generate"]
+    # half of the cap each: the two steps together stay within it, at the same price and model
     assert generated == [
-        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00"),
-        (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25, "0.25,2.00")]
+        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00", "llama3.1"),
+        (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25, "0.25,2.00", "llama3.1")]
     assert "seed 42, openai, at most $0.25 of --max-cost $0.50)" in capsys.readouterr().err
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")
