@@ -778,10 +778,21 @@ def test_simulated_homes_keep_their_physical_contracts(start: date) -> None:
                     readings = [float(state) for state in sequence]
                     assert readings == sorted(readings), entity_id  # a meter only counts up
                 elif info.domain == "climate" and device and device.kind == "thermostat":
-                    for t, state in changes[1:]:
+                    for t, state in changes:  # from start-up: no heating in a July night
                         day = world.day[int((t - world.start) // 60)]
                         seen["thermostat"] += 1
                         assert state != "heat" or daily_outdoor[day] < 18, (state, t)
+                elif info.domain == "light" and device and device.kind == "outdoor_light":
+                    # Lit at night only (give or take the switching's minutes), including the
+                    # night under way when the recording starts.
+                    on = [(t, end) for (t, state), (end, _) in itertools.pairwise(
+                        [*changes, (world.end, "")]) if state == "on"]
+                    for t, end in on:
+                        seen["outdoor light"] += 1
+                        seen["lit at start-up"] += t == world.start
+                        m = np.arange(int((t - world.start) // 60) + 20,
+                                      min(int((end - world.start) // 60) - 20, world.minutes))
+                        assert (world.elevation[m] < 3.0).all(), (entity_id, t, end)
                 elif info.device_class == "temperature" and device and device.kind in (
                         "thermostat", "climate_sensor"):
                     for t, state in changes[1:]:
@@ -818,7 +829,8 @@ def test_simulated_homes_keep_their_physical_contracts(start: date) -> None:
                             m = int((t - world.start) // 60)
                             assert occupied[max(0, m - 3): m + 1].any(), entity_id
     assert min(seen[k] for k in ("garage", "lock", "energy", "thermostat", "vacuum", "tracker",
-                                 "away at start", "motion")) > 0, seen
+                                 "away at start", "outdoor light", "lit at start-up",
+                                 "motion")) > 0, seen
     assert seen["heated"] > 0 or start.month == 7, seen
     weekday, weekend = (away[part][0] / away[part][1] for part in ("weekday", "weekend"))
     assert weekday > weekend + 0.25, (weekday, weekend)  # people commute on weekdays
@@ -850,18 +862,21 @@ def test_sun_and_seasons_follow_the_place() -> None:
 
 
 #: SHA-256 of the JSON of the first home of each type that ``generate --count 100 --days 2
-#: --seed 42`` writes. Their registries and metadata (all but ``days`` and ``end``) are those of
-#: data/synthetic_homes, the homes the bundled model was trained on (``--days 90``).
+#: --seed 42`` writes, to say which kind of home changed. Their registries and metadata (all but
+#: ``days`` and ``end``) are those of data/synthetic_homes, the homes the bundled model was
+#: trained on (``--days 90``).
 _SEED_42_HOMES = {
-    "home_001": "1698bf2660b4dbeb71d0386e48475312d94a864b53b5340240b5db239a90bccf",  # studio
-    "home_002": "8ceb3893fa1efe21463a4bb5639e1f04431ede2326f61a9a48b8524340e48916",  # townhouse
-    "home_004": "2377d79f8dbeb68a47546abc0fa9875f1f281c9d9bda8bae645309a9a9b48748",  # apartment
-    "home_006": "7d03861657ddd48e05a41f3e14b50beec2d626395dff846cfe7fd295bf1f1499",  # ranch
-    "home_007": "11de838e5ba7eba53960db44b18134d445d75572a20dd3077787956e540d44f5",  # condo
-    "home_008": "00d5cf6d4756ff76eab138d7a1f6e70baef6135f65e6faec203dca71aad41889",  # cottage
-    "home_009": "afec830c4ac579b5907a6fdd0f9b085a9bca8bdffe55ed1b464e113617da2271",  # family
-    "home_039": "c54c018ab6972108657872d9d47558e615bf37bbf5b75798cf806912de7aa939",  # multi
+    "home_001": "75897a55bd81cd79727d1dad34e2b863399ceab1f274bec099ea3ceed51f8cab",  # studio
+    "home_002": "c6e59e648a04fd2bca86f3acced8d548d70f2cd3e998156324939f910a0b3a74",  # townhouse
+    "home_004": "f12bf2c23bc2dc05ea9dbd2882c393e2ff2e1d75e12b571c10ef395e4d295e1d",  # apartment
+    "home_006": "7014e3c35dcdb2b3dc4d90183bc43079817eb0a55af6da81b853956dcaade2f5",  # ranch
+    "home_007": "9f19901ec9da7acca4092b91a756a43dc5fbbd65ce32691027ed7a7108d83c0a",  # condo
+    "home_008": "8d1ca92242a18ea32c16148bbfa1f84e212f115941cd2fab33d3dff2b50d409d",  # cottage
+    "home_009": "7ed863d9dcdbef4c9669a9958483467db70954dda38f752fbe7b751317278eae",  # family
+    "home_039": "a926befe473f4142a5aed2a8ebe746b79b0e47465505be8a269c48a321d1174c",  # multi
 }
+#: SHA-256 of the hundred homes' digests, in order.
+_SEED_42_ALL_HOMES = "897bb182cbf6bbcb4a5beca6d269adbf1ac3b6f06181cac783918677b27df5b2"
 
 
 @pytest.mark.slow
@@ -870,10 +885,14 @@ def test_seed_42_still_makes_the_homes_the_bundled_model_learned_from(tmp_path: 
     homes from that seed (a changed draw, a reordered random call, another numpy) leaves the
     model trained on homes no command makes. If the change is meant, bump SIMULATOR_VERSION,
     regenerate data/synthetic_homes, retrain the bundled model and update these digests."""
-    jobs = {job.home_id: job for job in plan_jobs(100, 2, 42, tmp_path)}
+    jobs = plan_jobs(100, 2, 42, tmp_path)
+    every = hashlib.sha256()
     digests = {}
-    for home_id in _SEED_42_HOMES:
-        make_procedural_home(jobs[home_id])
-        digests[home_id] = hashlib.sha256(gzip.decompress(jobs[home_id].path.read_bytes())
-                                          ).hexdigest()
+    for job in jobs:  # all of them: a change may touch a few homes only (a porch light's timer)
+        make_procedural_home(job)
+        digest = hashlib.sha256(gzip.decompress(job.path.read_bytes())).hexdigest()
+        every.update(digest.encode())
+        if job.home_id in _SEED_42_HOMES:
+            digests[job.home_id] = digest
     assert digests == _SEED_42_HOMES
+    assert every.hexdigest() == _SEED_42_ALL_HOMES

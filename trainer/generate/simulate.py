@@ -35,7 +35,7 @@ from .world import MINUTE, Array, World
 __all__ = ["SIMULATOR_VERSION", "World", "local_midnight", "run_simulation", "simulate"]
 
 #: Version of the simulation, recorded in every home's metadata (`simulator_version`).
-SIMULATOR_VERSION = 2
+SIMULATOR_VERSION = 3
 
 
 def _dedupe(times: Array, states: list[str]) -> tuple[Array, list[str]]:
@@ -112,10 +112,14 @@ def run_simulation(
         names.append(plan.entity_id)
         times, states = BEHAVIOURS[plan.behaviour](world, plan)
         times = np.asarray(times, dtype=np.float64)
+        # A state entered at or before the start is the one recorded at start-up (a porch light
+        # that came on the evening before); the catalogue's start-up state otherwise.
+        before = np.flatnonzero(times <= start)
+        entered = states[int(before[np.argmax(times[before])])] if before.size else None
         keep = (times > start) & (times < world.end)
         times = times[keep]
         states = [s for s, k in zip(states, cast("list[bool]", keep.tolist()), strict=True) if k]
-        initial = initial_state(world, plan, (times, states))
+        initial = entered if entered is not None else initial_state(world, plan, (times, states))
         times, states = _dedupe(np.concatenate([[start], times]), [initial, *states])
         all_times.append(times)
         all_ids.append(np.full(times.size, position, dtype=np.int32))

@@ -1,7 +1,8 @@
 """Behaviours: how each kind of entity changes state in the simulated world.
 
 Every behaviour is a function ``(world, plan) -> (times, states)``: the moments an entity changes
-and the state it enters, its start-up state excluded (see :func:`initial_state`). The catalogue
+and the state it enters. Its start-up state is the one entered last at or before the start, if
+any (a light switched on the evening before), else :func:`initial_state`'s. The catalogue
 names an entity's behaviour (``catalog.EntityTemplate.behaviour``); :data:`BEHAVIOURS` finds it.
 Behaviours draw from the world's one random generator, so the order in which the simulator runs
 them is part of what makes a home reproducible from its seed.
@@ -78,7 +79,7 @@ _INITIAL: dict[str, str] = {
     "light": "off", "outdoor_light": "off", "motion": "off", "occupancy": "off", "door": "off",
     "window": "off", "garage_door": "closed", "gate": "closed", "lock": "locked",
     "intercom": "locked", "blinds": "closed", "media": "off", "vacuum": "docked",
-    "irrigation": "closed", "thermostat": "heat", "tracker": "home", "plug_switch": "off",
+    "irrigation": "closed", "tracker": "home", "plug_switch": "off",
     "ev_switch": "off", "fireplace": "off", "fan": "off", "dehumidifier": "off",
     "washer_state": "idle", "sump": "off", "water_flow": "0.0", "doorbell": "unknown",
     "outdoor_motion": "off", "automation": "on", "script": "off", "input_boolean": "off",

@@ -60,12 +60,18 @@ def outdoor_light(world: World, plan: EntityPlan) -> Events:
         begins = world.seconds(np.concatenate([moves, extra]))
         return toggle(begins, begins + rng.uniform(60, 300, begins.size))
     begins = world.start + night_s * MINUTE + rng.normal(0, 300, night_s.size)
+    # The recording starts at midnight, in a night that began the evening before.
+    under_way = night_s == 0
     if mode == "dusk_to_dawn":
         finish = world.start + night_e * MINUTE + rng.normal(0, 300, night_e.size)
+        begins[under_way] = world.start  # on since dusk: on at start-up
     else:
         local_midnight_gap = (24.0 - world.hour[np.clip(night_s, 0, world.minutes - 1)]) * 3600
         finish = begins + local_midnight_gap - rng.uniform(0, 1.5, night_s.size) * 3600
         finish = np.maximum(finish, begins + 600)
+        # That night's timer ran out before midnight (measured from midnight it would burn
+        # for a day).
+        begins, finish = begins[~under_way], finish[~under_way]
     return toggle(begins, np.minimum(finish, world.end - 1))
 
 
