@@ -119,7 +119,7 @@ def run_simulation(
         keep = (times > start) & (times < world.end)
         times = times[keep]
         states = [s for s, k in zip(states, cast("list[bool]", keep.tolist()), strict=True) if k]
-        initial = entered if entered is not None else initial_state(world, plan, (times, states))
+        initial = entered if entered is not None else initial_state(plan, (times, states))
         times, states = _dedupe(np.concatenate([[start], times]), [initial, *states])
         all_times.append(times)
         all_ids.append(np.full(times.size, position, dtype=np.int32))

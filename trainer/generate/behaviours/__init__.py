@@ -54,7 +54,6 @@ from .energy import (
 )
 from .helper_entities import automation, input_boolean, sauna_static, script, template_sensor
 from .lights_presence import light, motion, occupancy, outdoor_light, outdoor_motion, tracker
-from .triggers import device_owner
 
 BEHAVIOURS: dict[str, Callable[[World, EntityPlan], Events]] = {
     "light": light, "outdoor_light": outdoor_light, "motion": motion, "occupancy": occupancy,
@@ -90,17 +89,12 @@ _STATIC_STATES: dict[str | None, str] = {
 }
 
 
-def initial_state(world: World, plan: EntityPlan, events: Events) -> str:
+def initial_state(plan: EntityPlan, events: Events) -> str:
     """The state Home Assistant records at start-up, before the first change."""
     if plan.behaviour in _INITIAL:
         state = _INITIAL[plan.behaviour]
         if plan.behaviour == "plug_switch" and not events[1]:
             return "on"
-        if plan.behaviour == "tracker":
-            # Where its owner is: one away at start-up (a holiday, a night shift) shows
-            # not_home until coming back, and one away the whole window never shows home.
-            owner = device_owner(world, plan)
-            return "not_home" if owner is not None and not world.home[owner][0] else state
         return state
     if plan.behaviour == "static":
         domain = plan.entity_id.partition(".")[0]

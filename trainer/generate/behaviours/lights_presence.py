@@ -121,6 +121,8 @@ def tracker(world: World, plan: EntityPlan) -> Events:
     lag = world.rng.uniform(30, 240)
     leave = world.seconds(world.departures[owner]) + lag
     back = world.seconds(world.arrivals[owner]) - lag
-    times = np.concatenate([leave, back])
-    states = ["not_home"] * leave.size + ["home"] * back.size
+    # An owner away at midnight (a holiday, a night shift) left before the recording began.
+    gone = [world.start] if not world.home[owner][0] else []
+    times = np.concatenate([gone, leave, back])
+    states = ["not_home"] * (len(gone) + leave.size) + ["home"] * back.size
     return times, states
