@@ -229,22 +229,23 @@ _HEAD_BYTES: Final = 16_384
 
 
 def _planned(job: HomeJob) -> dict[str, object]:
-    return {"generator": job.generator, "seed": job.seed, "days": job.days,
-            "home_type": job.home_type, "index": job.index, "home_id": job.home_id,
-            "simulator_version": SIMULATOR_VERSION}
+    """What a home on disk must say of itself to be the one ``job`` would write.
 
-
-def _differs(found: dict[str, object], job: HomeJob) -> bool:
-    """Whether a home on disk is not the one ``job`` would write.
-
-    A procedural home of another simulator version differs (remaking one takes a second): a
+    A procedural home must also be of this simulator version (remaking one takes a second): a
     folder must not train on two simulations at once. An LLM home is kept whatever simulated
     it: its paid design is what the folder holds, and asking for it again would bill it twice.
     """
-    planned = _planned(job)
-    if job.generator != "procedural":
-        del planned["simulator_version"]
-    return any(found[key] != value for key, value in planned.items())
+    planned: dict[str, object] = {
+        "generator": job.generator, "seed": job.seed, "days": job.days,
+        "home_type": job.home_type, "index": job.index, "home_id": job.home_id}
+    if job.generator == "procedural":
+        planned["simulator_version"] = SIMULATOR_VERSION
+    return planned
+
+
+def _differs(found: dict[str, object], job: HomeJob) -> bool:
+    """Whether a home on disk is not the one ``job`` would write (see :func:`_planned`)."""
+    return any(found[key] != value for key, value in _planned(job).items())
 
 
 def _identity(path: Path) -> dict[str, object]:
@@ -321,10 +322,11 @@ def _mismatch(output: Path, jobs: list[HomeJob], homes: int, extra: list[str],
     asked = _planned(jobs[0])
     held: list[str] = []
     wanted: list[str] = []
-    forms = {"generator": "the {} backend", "seed": "seed {}", "days": "{} days"}
-    if asked["generator"] == "procedural":
-        forms["simulator_version"] = "simulator version {}"
+    forms = {"generator": "the {} backend", "seed": "seed {}", "days": "{} days",
+             "simulator_version": "simulator version {}"}
     for key, form in forms.items():
+        if key not in asked:
+            continue
         values = sorted({str(found[key]) for _, found in wrong})
         if values and values != [str(asked[key])]:
             held.append(form.format("/".join(values)))
