@@ -207,8 +207,9 @@ def _price_note(settings: OpenAISettings) -> str:
     price = PRICES_PER_MILLION.get(model)
     if price is None:
         return f"no price assumed for {model!r}; --price INPUT,OUTPUT gives one"
-    return (f"assumed price for {model}: ${price[0]:.2f} input / ${price[1]:.2f} output per "
-            "million tokens; check https://openai.com/api/pricing")
+    return (f"assumed price for {model}: {_per_million(price[0])} input / "
+            f"{_per_million(price[1])} output per million tokens; check "
+            "https://openai.com/api/pricing")
 
 
 def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
