@@ -1,10 +1,10 @@
 """``generate --backend openai`` on the command line: dry-run plan, key check, progress, exits.
 
-Kept out of ``cli.py`` so that the ``openai`` SDK is imported only when this backend runs; every
-other command starts without it. A run-stopping API answer becomes one ``error:`` line with its
-own exit code (3 quota, 4 key or permission, 5 request or model, 6 API unavailable), so does
-reaching the ``--max-cost`` cap (7); Ctrl-C exits 130, and a missing ``OPENAI_API_KEY`` is
-reported (exit 2) before any request.
+Kept out of ``homes_commands`` so that the ``openai`` SDK is imported only when this backend
+runs; every other command starts without it. A run-stopping API answer becomes one ``error:``
+line with its own exit code (3 quota, 4 key or permission, 5 request or model, 6 API
+unavailable), so does reaching the ``--max-cost`` cap (7); Ctrl-C exits 130, and a missing
+``OPENAI_API_KEY`` is reported (exit 2) before any request.
 """
 
 from __future__ import annotations
@@ -18,14 +18,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, TaskID
 
-from .cli import (
-    EXIT_INTERRUPTED,
-    UserError,
-    _generation_summary,
-    console,
-    counted,
-    progress_bar,
-)
+from .command_line import EXIT_INTERRUPTED, UserError, console, counted, progress_bar
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import (
     PRICES_PER_MILLION,
@@ -43,6 +36,7 @@ from .generate.openai_settings import (
 )
 from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
 from .generate.spending import CapReached, homes_within
+from .homes_commands import generation_summary
 
 
 def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
@@ -109,7 +103,7 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                 "command again to finish (finished homes are kept, no partial file is left)",
                 EXIT_INTERRUPTED) from None
         reporter.not_sent(len(summary.not_sent))
-    _generation_summary(summary.written, output, time.perf_counter() - began, days)
+    generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
     if summary.not_sent:
         raise UserError(_cap_message(summary, settings), CapReached.exit_code)

@@ -31,21 +31,19 @@ from typing import Annotated, Final
 import typer
 from rich.markup import escape
 
-from .cli import (
+from .command_line import (
     DEFAULT_MODEL,
-    DEFAULT_PUBLISH_DIR,
     FolderMismatchError,
     UserError,
-    app,
     check_folder_output,
     check_model_output,
     console,
-    generate,
-    publish,
-    train,
 )
 from .generate.openai_settings import DEFAULT_LLM_MODEL, max_cost_problem, parse_price
+from .homes_commands import generate
+from .model_commands import DEFAULT_PUBLISH_DIR, publish
 from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
+from .training_commands import train
 
 #: Evaluation homes use ``seed + EVAL_SEED_OFFSET`` (42 → 1042, as scripts/train).
 EVAL_SEED_OFFSET: Final = 1000
@@ -93,7 +91,6 @@ def _verify_in_new_process(model: Path) -> None:
         raise UserError("the bundle failed verification (its error is above)", result.returncode)
 
 
-@app.command()
 def pipeline(
     count: Annotated[int, typer.Option(
         min=1, envvar="HOME_TYPE_COUNT",

@@ -468,7 +468,7 @@ def test_pipeline_stops_at_the_failing_step(pipeline_steps,  # type: ignore[no-u
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     from trainer import pipeline_command
-    from trainer.cli import UserError
+    from trainer.command_line import UserError
 
     def refuse(model: Path) -> None:
         raise UserError("the bundle failed verification (its error is above)", 7)
@@ -488,7 +488,7 @@ def test_pipeline_stops_at_the_failing_step(pipeline_steps,  # type: ignore[no-u
 
 def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:
     """The verify step runs ``verify`` in a new process; its refusal stops the pipeline."""
-    from trainer.cli import UserError
+    from trainer.command_line import UserError
     from trainer.pipeline_command import _verify_in_new_process
 
     model = tmp_path / MODEL_NAME

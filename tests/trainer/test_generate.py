@@ -25,7 +25,8 @@ from custom_components.home_type.core.snapshot import (
     read_snapshot,
 )
 from tests.conftest import ROOT, interrupt_after_first_home, run_trainer
-from trainer import cli
+from trainer import homes_commands
+from trainer.command_line import UserError
 from trainer.generate.catalog import DEVICE_KINDS, HELPER_ENTITIES
 from trainer.generate.design import (
     OUTDOOR_KINDS,
@@ -273,9 +274,9 @@ def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     made: list[HomeJob] = []
     monkeypatch.setattr(runner.os, "access", lambda path, mode: False)
-    monkeypatch.setattr(cli, "run_jobs", lambda jobs, *_: made.extend(jobs))
-    with pytest.raises(cli.UserError, match=f"^--output {re.escape(str(tmp_path))}: not writable$"):
-        cli.generate(count=1, days=1, seed=1, output=tmp_path, workers=1)
+    monkeypatch.setattr(homes_commands, "run_jobs", lambda jobs, *_: made.extend(jobs))
+    with pytest.raises(UserError, match=f"^--output {re.escape(str(tmp_path))}: not writable$"):
+        homes_commands.generate(count=1, days=1, seed=1, output=tmp_path, workers=1)
     assert not made and not any(tmp_path.iterdir())
 
 
@@ -444,10 +445,11 @@ def test_workers_minus_one_means_all_cores(tmp_path: Path,
     def record(jobs: list[HomeJob], worker: object, workers: int, *_: object) -> None:
         used.append(workers)
 
-    monkeypatch.setattr(cli, "run_jobs", record)
+    monkeypatch.setattr(homes_commands, "run_jobs", record)
     monkeypatch.setattr(os, "cpu_count", lambda: 7)
     for workers in (-1, 3):
-        cli.generate(count=2, days=1, seed=1, output=tmp_path / str(workers), workers=workers)
+        homes_commands.generate(count=2, days=1, seed=1, output=tmp_path / str(workers),
+                                workers=workers)
     assert used == [7, 3]
     assert "-1: all cores" in run_trainer("generate", "--help").stdout
     for bad in ("0", "-2"):

@@ -23,7 +23,8 @@ import pytest
 
 from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import interrupt_after_first_home, run_trainer
-from trainer import cli, openai_command
+from trainer import homes_commands, openai_command
+from trainer.command_line import UserError
 from trainer.generate import openai_backend, runner
 from trainer.generate.catalog import DEVICE_KINDS
 from trainer.generate.design import AREA_KINDS, DesignError, design_problems
@@ -854,9 +855,9 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
             "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 "
             f"or more (e.g. --price 0.25,2.00), not {bad!r}"), bad
     defaults = {name: param.default for name, param in
-                inspect.signature(cli.generate).parameters.items()}
-    with pytest.raises(cli.UserError, match="--dry-run: OpenAI backend option; use with "):
-        cli.generate(**{**defaults, "output": tmp_path, "dry_run": True})
+                inspect.signature(homes_commands.generate).parameters.items()}
+    with pytest.raises(UserError, match="--dry-run: OpenAI backend option; use with "):
+        homes_commands.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
     ignored = run_trainer("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1",
                           "--price", "0,0", "--output", str(tmp_path / "homes"))
@@ -865,8 +866,8 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path) -> None:
                                       "backend options; use with --backend openai")
     assert not (tmp_path / "homes").exists()
     for flag in ("rpm", "tpm"):
-        with pytest.raises(cli.UserError, match=f"--{flag} must be at least 1"):
-            cli.generate(**{**defaults, "output": tmp_path, "backend": "openai", flag: 0,
+        with pytest.raises(UserError, match=f"--{flag} must be at least 1"):
+            homes_commands.generate(**{**defaults, "output": tmp_path, "backend": "openai", flag: 0,
                             "dry_run": True})
 
 

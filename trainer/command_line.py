@@ -1,0 +1,147 @@
+"""What every trainer command shares: the consoles, the one-line error, the progress bar.
+
+Also the checks of an output before the long work, and the model and home readers that turn a
+refusal into the user's one line. The commands live in modules by what they work on --
+``homes_commands``, ``training_commands``, ``model_commands``, ``pipeline_command`` -- and
+``cli`` registers them on its app and runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from custom_components.home_type.core.model import (
+    HomeTypeModel,
+    ModelError,
+    ModelMissingError,
+    load_model,
+)
+from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
+
+from .generate.runner import FolderMismatch
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# Reports are wide tables; when output goes to a file or CI log, do not squeeze them to 80.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+out = Console(width=None if sys.stdout.isatty() else 140)
+
+
+class UserError(Exception):
+    """A mistake the user can fix; shown as one line, exit code 2 (or ``exit_code``)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class FolderMismatchError(UserError):
+    """``generate`` refused a folder of other homes; ``mismatch`` lets a caller advise its way."""
+
+    def __init__(self, mismatch: FolderMismatch) -> None:
+        super().__init__(str(mismatch))
+        self.mismatch = mismatch
+
+
+def print_error(message: str) -> None:
+    """The one ``error:`` line; the message is shown as written (a path may hold "[x]")."""
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def progress_bar() -> Progress:
+    """The progress bar every long command shows (on stderr, so stdout stays data)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 home``, ``3 homes``: a run of one is common (``--count 1``, a resume, a retry)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
+BUNDLED_MODEL = Path("custom_components/home_type/models/home_type_classifier.pkl")
+
+#: What to say when the default model is missing: a fresh checkout has trained none yet.
+NO_MODEL_YET = (f"; no model has been trained here yet: run scripts/train, or use the one bundled "
+                f"with the integration, {BUNDLED_MODEL}")
+
+
+def load_bundle(path: Path) -> HomeTypeModel:
+    """Load a bundle as Home Assistant does; a refusal is the user's one-line error."""
+    try:
+        return load_model(path)
+    except ModelMissingError as err:
+        hint = NO_MODEL_YET if path == DEFAULT_MODEL else ""
+        raise UserError(f"{err}{hint}") from None
+    except ModelError as err:
+        raise UserError(str(err)) from None
+
+
+def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
+    """Refuse an output that cannot be written before the long work, not after it.
+
+    ``beside`` are the other files written next to it (a model's hash, joblib and results):
+    none may be a folder, and the nearest existing parent must be a folder one can write in.
+    Nothing is created here; the folder is made when the files are written.
+    """
+    if path.is_dir():
+        raise UserError(f"{flag} {path}: is a folder; give a file name, e.g. {path / example}")
+    for other in beside:
+        if other.is_dir():
+            raise UserError(f"{flag} {path}: {other} is a folder, and a file goes there")
+    _check_writable(path, flag, path.absolute().parent)
+
+
+def check_folder_output(folder: Path, flag: str) -> None:
+    """Refuse a destination folder that cannot be written, as :func:`check_output` a file."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{flag} {folder}: is a file, not a folder")
+    _check_writable(folder, flag, folder.absolute())
+
+
+def _check_writable(given: Path, flag: str, start: Path) -> None:
+    """The nearest existing path at or above ``start`` must be a folder one can write in."""
+    nearest = next(p for p in [start, *start.parents] if p.exists())
+    if not nearest.is_dir():
+        raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)")
+
+
+def check_model_output(path: Path, flag: str) -> None:
+    """:func:`check_output` for a model bundle and the files training writes beside it."""
+    from .runs import TrainingRun
+
+    check_output(path, flag, DEFAULT_MODEL.name,
+                 *TrainingRun(homes=Path(), output=path).written[1:])
+
+
+def read_home(path: Path) -> HomeSnapshot:
+    """Read a home file; a broken or missing one is the user's one-line error."""
+    try:
+        return read_snapshot(path)
+    except SnapshotError as err:
+        raise UserError(str(err)) from None

@@ -1,0 +1,188 @@
+"""``classify``, ``verify`` and ``publish``: use a trained bundle as Home Assistant does.
+
+None of them imports scikit-learn: the bundle is numpy arrays read by the integration's own
+predictor, and ``verify`` fails if scikit-learn was imported at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from custom_components.home_type.core.activity import summarize_events
+
+from .command_line import (
+    DEFAULT_MODEL,
+    EXIT_USAGE,
+    NO_MODEL_YET,
+    UserError,
+    console,
+    load_bundle,
+    out,
+    print_error,
+    read_home,
+)
+from .publish import (
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_MIN_MACRO_F1,
+    PREVIOUS_NAME,
+    PublishRefused,
+    Thresholds,
+    publish as publish_model,
+    rollback as rollback_model,
+)
+
+
+def classify(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE",
+                                                    help="Home files (.json or .json.gz).")],
+    model: Annotated[Path, typer.Option(help="Model bundle.")] = DEFAULT_MODEL,
+    history_days: Annotated[float, typer.Option(
+        help="History window before the home's end, in days (0: structure only; at most "
+             "90, as in the integration's options and the trained windows).")] = 10,
+) -> None:
+    """Classify homes; prints one JSON object per home (works for unlabelled homes).
+
+    A file that cannot be read gets an error line and the others are still classified; the
+    exit code is then 2.
+    """
+    from custom_components.home_type.const import MAX_HISTORY_DAYS
+    from custom_components.home_type.core.classify import classify as classify_home
+
+    from .dataset import as_home, window_summary
+
+    if not 0 <= history_days <= MAX_HISTORY_DAYS:  # also refuses nan
+        raise UserError(f"--history-days must be from 0 to {MAX_HISTORY_DAYS} days (the "
+                        f"longest window the model is trained on), not {history_days:g}")
+    predictor = load_bundle(model)
+    failed = 0
+    for path in files:
+        try:
+            home = as_home(read_home(path))
+        except UserError as err:
+            print_error(str(err))
+            failed += 1
+            continue
+        end = home.end
+        summary = (window_summary(home, None) if history_days == 0 else
+                   summarize_events(home.snapshot.events, home.timezone,
+                                    end - history_days * 86400.0, end,
+                                    history_start=home.history_start))
+        result = classify_home(home.snapshot, summary, predictor).as_dict()
+        print(json.dumps({"file": str(path), "home_id": home.home_id, **result},
+                         ensure_ascii=False), flush=True)
+    if failed:  # each has had its error line already
+        sys.exit(EXIT_USAGE)
+
+
+def verify(
+    model: Annotated[Path, typer.Argument(
+        metavar="MODEL", help="Model bundle to check.")] = DEFAULT_MODEL,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object (the model and the sample's result) instead of "
+                       "the report, for scripts.")] = False,
+) -> None:
+    """Load a bundle as Home Assistant does (no scikit-learn) and classify a sample home."""
+    from datetime import date
+
+    import numpy as np
+
+    from custom_components.home_type.core.classify import classify as classify_home
+
+    from .dataset import as_home, window_summary
+    from .generate.procedural import design_home
+    from .generate.simulate import simulate
+
+    predictor = load_bundle(model)
+    rng = np.random.default_rng(2024)
+    sample = simulate(design_home("townhouse", rng), home_id="verify_sample", days=3,
+                      start_day=date(2025, 3, 3), rng=rng)
+    home = as_home(sample)
+    result = classify_home(sample, window_summary(home, 3), predictor)
+    if "sklearn" in sys.modules:
+        raise UserError("verify imported scikit-learn; the bundle must not need it")
+    info = predictor.info.get("training_data", {})
+    if as_json:
+        print(json.dumps({"model": str(model), "version": predictor.version,
+                          "classes": list(predictor.classes),
+                          "features": len(predictor.feature_names), "training_data": info,
+                          "sample": {"home_type": "townhouse", "days": 3,
+                                     "result": result.as_dict()}}))
+        return
+    out.print(f"[green]ok[/green] {escape(str(model))}: version {predictor.version}, "
+              f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
+              f"trained on {info.get('homes', '?')} homes "
+              f"(seeds {', '.join(info.get('seeds', []))})"
+              f"; hash checked; loaded without scikit-learn")
+    verdict = ("right" if result.home_type == "townhouse" else
+               "wrong (one home; the results file has the measured figures)")
+    out.print(f"sample townhouse (3 days, generated now) → {result.home_type} "
+              f"({result.confidence:.2f}): {verdict}", soft_wrap=True)
+
+
+DEFAULT_PUBLISH_DIR = Path("models/published")
+
+
+def publish(
+    model: Annotated[Path | None, typer.Argument(
+        metavar="MODEL", help=f"Model bundle to publish (default: {DEFAULT_MODEL}).",
+        show_default=False)] = None,
+    *,
+    to: Annotated[Path, typer.Option(
+        "--to", help="Folder Home Assistant reads the model from (its model path option points "
+                     "to home_type_classifier.pkl in it); docker-compose mounts "
+                     f"{DEFAULT_PUBLISH_DIR} there.")] = DEFAULT_PUBLISH_DIR,
+    min_accuracy: Annotated[float, typer.Option(
+        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_ACCURACY",
+        help="Least accuracy with a 10-day history (evaluation homes, else held-out homes).")
+    ] = DEFAULT_MIN_ACCURACY,
+    min_macro_f1: Annotated[float, typer.Option(
+        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_MACRO_F1",
+        help="Least macro F1 with a 10-day history.")] = DEFAULT_MIN_MACRO_F1,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Publish below the thresholds or without a results file (never a model "
+                        "that fails its hash, allow-list or version checks).")] = False,
+    rollback: Annotated[bool, typer.Option(
+        "--rollback", help="Make the previous model (home_type_classifier.previous.pkl) current "
+                           "again; the current one becomes previous.")] = False,
+) -> None:
+    """Copy a verified, good enough model to where Home Assistant reads it, atomically.
+
+    Refusals exit 7 (the model fails verification: missing, hash, allow-list, versions) or 8
+    (no results file, figures measured on homes of a training seed, or below the thresholds),
+    and change nothing at the destination.
+    """
+    if rollback and model is not None:
+        raise UserError("--rollback restores the previous model of --to; give no MODEL with it")
+    if rollback and force:
+        # A rollback checks the previous model's files, never its figures: nothing to force.
+        raise UserError("--rollback restores the previous model of --to; --force has no "
+                        "meaning with it")
+    try:
+        if rollback:
+            outcome = rollback_model(to)
+        else:
+            outcome = publish_model(model or DEFAULT_MODEL, to,
+                                    Thresholds(min_accuracy, min_macro_f1), force=force)
+    except PublishRefused as err:
+        hint = NO_MODEL_YET if model is None and not rollback and not DEFAULT_MODEL.exists() else ""
+        raise UserError(f"{err}{hint}", err.exit_code) from None
+    if outcome.dropped:
+        console.print(f"[yellow]warning:[/yellow] the model found in {escape(str(to))} was not "
+                      f"kept as previous: {escape(outcome.dropped)}", highlight=False,
+                      soft_wrap=True)
+    if outcome.unchanged:
+        out.print(f"{outcome.model_path} is already model {outcome.version}; nothing to switch "
+                  f"({outcome.quality})", markup=False, highlight=False, soft_wrap=True)
+        return
+    out.print(f"published {outcome.model_path}: {outcome.replaced or 'none'} → "
+              f"{outcome.version} ({outcome.quality})", markup=False, highlight=False,
+              soft_wrap=True)
+    if outcome.replaced:
+        out.print(f"previous model kept as {to / PREVIOUS_NAME} (publish --rollback --to {to} "
+                  "restores it)", markup=False, highlight=False, soft_wrap=True)

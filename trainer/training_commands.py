@@ -1,0 +1,337 @@
+"""``train``, ``evaluate``, ``curve`` and ``report``: fit the classifier and measure it honestly.
+
+scikit-learn takes a second and a half to import, so each command imports it only once its flags
+have been checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress, TaskID
+from rich.table import Table
+
+from .command_line import (
+    DEFAULT_MODEL,
+    UserError,
+    check_model_output,
+    check_output,
+    console,
+    load_bundle,
+    out,
+    progress_bar,
+)
+
+DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
+
+
+def _task_progress(progress: Progress) -> Callable[[str, int, int], None]:
+    """Adapt the training's (step, done, total) callbacks to rich progress tasks."""
+    tasks: dict[str, TaskID] = {}
+
+    def update(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total, status="")
+        progress.update(tasks[step], completed=done, total=total)
+    return update
+
+
+def train(
+    synthetic_homes: Annotated[Path, typer.Option(
+        help="Folder of labelled training homes.")] = Path("data/synthetic_homes"),
+    output: Annotated[Path, typer.Option(help="Where to write the model bundle.")] = DEFAULT_MODEL,
+    test_size: Annotated[float, typer.Option(
+        help="Share of homes held out (split by home, stratified by label).")] = 0.2,
+    evaluation_homes: Annotated[Path | None, typer.Option(
+        help="Homes generated with another seed, scored with the final model (default: "
+             f"{DEFAULT_EVAL_HOMES} if it exists).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of splits and model.")] = 42,
+    copies: Annotated[int, typer.Option(
+        help="Thinned copies of each home per history window (augmentation).")] = 4,
+    jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
+) -> None:
+    """Train the classifier, evaluate it honestly, write the bundle and its results file."""
+    from .dataset import DatasetError
+    from .runs import TrainingRun, check_training_run
+
+    if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
+        evaluation_homes = DEFAULT_EVAL_HOMES
+    if copies < 1:
+        raise UserError("--copies must be at least 1")
+    check_model_output(output, "--output")
+    run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
+                      test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
+    try:
+        check_training_run(run)  # before the progress bar, which would print a line
+        # scikit-learn (a second and a half to import) only once the flags are good.
+        from .metrics import class_table, summary_table
+        from .train import run_training
+
+        with progress_bar() as progress:
+            run.progress = _task_progress(progress)
+            results = run_training(run)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    except OSError as err:
+        raise UserError(f"cannot write {err.filename}: {err.strerror}") from None
+    headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
+    title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
+             else f"held-out homes ({results['holdout']['homes_test']}, same seed)")
+    baselines = {f"baseline: majority ({results['baselines']['majority_class']['label']})":
+                 results["baselines"]["majority_class"]["accuracy"],
+                 "baseline: best stump ("
+                 f"{results['baselines']['best_single_feature_stump']['feature']})":
+                 results["baselines"]["best_single_feature_stump"]["accuracy"]}
+    out.print(summary_table(escape(f"{results['model_version']} on {title}"),
+                            headline["by_window"], baselines))
+    ten = headline["by_window"].get("10d")
+    if ten:
+        out.print(class_table("10-day history: per class and confusion matrix", ten))
+    cv = results["cross_validation"]
+    out.print(f"grouped {cv['folds']}-fold CV ({cv['window']}): accuracy "
+              f"{cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f}, macro F1 "
+              f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
+    out.print(_targets_line(results["targets"]))
+    out.print(f"wrote {output} ({results['model_size_bytes'] / 1e6:.2f} MB, compiled = "
+              f"scikit-learn within {results['compiled_vs_sklearn_max_abs_diff']:.1e}), "
+              f"{run.sklearn_path.name}, {run.results_path.name} in "
+              f"{results['training_seconds']:.0f} s", markup=False)
+
+
+def _targets_line(targets: dict[str, dict[str, object]]) -> str:
+    parts = []
+    for key, item in targets.items():
+        mark = {True: "[green]met[/green]", False: "[red]NOT met[/red]", None: "n/a"}[
+            item["met"]]  # type: ignore[index]
+        measured = item["measured"]
+        shown = f"{measured:.3f}" if isinstance(measured, float) else str(measured)
+        parts.append(f"{key} {shown} (target {item['target']}) {mark}")
+    return "targets: " + "; ".join(parts)
+
+
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Model bundle to score.")] = DEFAULT_MODEL,
+    homes: Annotated[Path, typer.Option(
+        help="Labelled homes the model never saw (another seed).")] = DEFAULT_EVAL_HOMES,
+    write: Annotated[bool, typer.Option(
+        help="Store the figures in the model's _results.json.")] = True,
+    jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
+) -> None:
+    """Score the compiled model on homes of another seed, per history window."""
+    from custom_components.home_type.core.model import results_path_for
+
+    from .dataset import DatasetError, check_jobs, home_files, shared_seeds
+
+    predictor = load_bundle(model)
+    results_file = results_path_for(model)
+    # Read before the evaluation: a broken results file must not cost a whole run to find out.
+    results, not_stored = _results_to_update(results_file, predictor.version) if write else (
+        None, None)
+    try:
+        check_jobs(jobs)
+        home_files(homes)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    # scikit-learn (a second and a half to import) only once the flags are good.
+    from .metrics import class_table, summary_table
+    from .train import evaluate_model, refresh_targets, write_results
+
+    with progress_bar() as progress:
+        try:
+            evaluation, _ = evaluate_model(predictor, homes, jobs, _task_progress(progress))
+        except DatasetError as err:
+            raise UserError(str(err)) from None
+    shared = shared_seeds(predictor.info.get("training_data", {}).get("seeds", []),
+                          evaluation["data"]["seeds"])
+    if shared:
+        console.print(f"[yellow]warning:[/yellow] {escape(str(homes))} shares a seed "
+                      f"({', '.join(shared)}) with the training homes; these figures are not on "
+                      "unseen homes",
+                      highlight=False, soft_wrap=True)
+        # Stored, they would pass for figures on unseen homes (publish trusts the file).
+        not_stored = not_stored or f"{homes} shares a seed with the training homes"
+    out.print(summary_table(escape(f"{predictor.version} on {homes}"), evaluation["by_window"]))
+    if "10d" in evaluation["by_window"]:
+        out.print(class_table("10-day history: per class and confusion matrix",
+                              evaluation["by_window"]["10d"]))
+    if not write:
+        return
+    if results is None or not_stored:
+        console.print(f"nothing stored in {results_file}: {not_stored}", markup=False,
+                      highlight=False, soft_wrap=True)
+        return
+    results["evaluation"] = evaluation
+    results["protocol"]["headline"] = "evaluation"
+    refresh_targets(results)  # measured on the figures just stored, as report shows them
+    write_results(results_file, results)
+    console.print(f"updated {results_file}", markup=False)
+
+
+def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The results file evaluate may update, or why it will store nothing in it.
+
+    A missing file or one of another model is no error (the figures are still shown); a file
+    that cannot be read or parsed is, since writing over it would hide a problem.
+    """
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None, "no such file (train writes it beside the model)"
+    except OSError as err:
+        raise UserError(f"{path}: cannot read it ({err.strerror}); --no-write skips "
+                        "it") from None
+    try:
+        results = json.loads(text)
+    except ValueError as err:
+        raise UserError(f"{path}: not a results file ({err}); fix or remove it, or use "
+                        "--no-write") from None
+    if not isinstance(results, dict):
+        raise UserError(f"{path}: not a results file; fix or remove it, or use --no-write")
+    if results.get("model_version") != version:
+        return None, (f"it describes model {results.get('model_version')}, not this model "
+                      f"{version}")
+    return results, None
+
+
+DEFAULT_CURVE = Path("docs/learning_curve.json")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise UserError(f"--sizes {text!r}: give numbers of homes, e.g. 25,50,100") from None
+    if not sizes or sizes[0] < 1:
+        raise UserError(f"--sizes {text!r}: give positive numbers of homes, e.g. 25,50,100")
+    return sizes
+
+
+def curve(
+    synthetic_homes: Annotated[Path, typer.Option(
+        help="Folder of labelled training homes, at least as many as the largest size.")
+    ] = Path("data/curve_homes"),
+    evaluation_homes: Annotated[Path, typer.Option(
+        help="Homes of another seed every fit is scored on.")
+    ] = Path("data/curve_evaluation_homes"),
+    sizes: Annotated[str, typer.Option(
+        help="Training-set sizes, in homes, comma-separated.")] = "25,50,100,200,400,1000",
+    repeats: Annotated[int, typer.Option(
+        help="Fits per size, each on another stratified subset.")] = 3,
+    output: Annotated[Path, typer.Option(
+        help="Where to write the curve (report renders it into docs/model.md).")
+    ] = DEFAULT_CURVE,
+    seed: Annotated[int, typer.Option(help="Random seed of subsets and models.")] = 42,
+    jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
+) -> None:
+    """Learning curve: accuracy on unseen homes against the number of training homes.
+
+    Shows whether more homes would lift the figures, or the types overlap whatever the amount.
+
+    Homes first: [bold]generate --count 1000 --seed 2042 --output data/curve_homes[/bold]
+
+    and: [bold]generate --count 300 --seed 3042 --output data/curve_evaluation_homes[/bold]
+    """
+    from custom_components.home_type.core.atomic import atomic_write_bytes
+
+    from .dataset import DatasetError
+    from .runs import CurveRun, check_curve_run
+
+    if repeats < 1:
+        raise UserError("--repeats must be at least 1")
+    check_output(output, "--output", DEFAULT_CURVE.name)
+    run = CurveRun(homes=synthetic_homes, evaluation_homes=evaluation_homes,
+                   sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)
+    try:
+        check_curve_run(run)  # before the progress bar, which would print a line
+        from .curve import learning_curve  # scikit-learn, once the flags are good
+
+        with progress_bar() as progress:
+            run.progress = _task_progress(progress)
+            result = learning_curve(run)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
+    out.print(curve_table(result))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(output, (json.dumps(result, indent=2) + "\n").encode())
+    except OSError as err:
+        raise UserError(f"--output {output}: cannot write it ({err.strerror})") from None
+    console.print(f"wrote {output} in {result['seconds']:.0f} s", markup=False)
+
+
+def curve_table(result: dict[str, object]) -> Table:
+    """The curve as a terminal table: mean ± std of each figure per training-set size."""
+    table = Table(title="learning curve on "
+                        f"{result['evaluation_data']['homes']} unseen homes")  # type: ignore[index]
+    for column in ("training homes", "fits", "accuracy 10d", "macro F1 10d",
+                   "lowest class precision 10d", "that class (fits)", "accuracy, no history"):
+        table.add_column(column, justify="left" if column.startswith("that") else "right")
+    for point in result["points"]:  # type: ignore[attr-defined]
+        figures = [f"{point[key]['mean']:.3f} ± {point[key]['std']:.3f}"
+                   for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d",
+                               "accuracy_none")]
+        weakest = ", ".join(f"{label} ({n})"
+                            for label, n in point["lowest_precision_class_10d"].items())
+        table.add_row(str(point["homes"]), str(point["fits"]), *figures[:3], weakest,
+                      figures[3])
+    return table
+
+
+BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_results.json")
+
+
+def report(
+    results: Annotated[Path, typer.Option(help="A model's _results.json.")] = BUNDLED_RESULTS,
+    curve: Annotated[Path, typer.Option(
+        help="A learning curve (python -m trainer curve); skipped if the file is absent.")
+    ] = DEFAULT_CURVE,
+    page: Annotated[Path, typer.Option(help="Markdown page whose generated section to "
+                                            "replace (it must have one).")] = Path("docs/model.md"),
+) -> None:
+    """Write a results file's metrics tables and the learning curve into docs/model.md."""
+    from custom_components.home_type.core.atomic import atomic_write_bytes
+
+    from .report import PageError, ReportError, update_page
+
+    data = _read_json(results, "results file", "train a model first")
+    curve_data = _read_json(curve, "learning curve", "") if curve.exists() else None
+    try:
+        old = page.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"--page {page}: no such file (report replaces the generated section "
+                        "of an existing page, such as docs/model.md)") from None
+    except IsADirectoryError:
+        raise UserError(f"--page {page}: is a folder, not a Markdown page") from None
+    except OSError as err:
+        raise UserError(f"--page {page}: cannot read it ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--page {page}: not UTF-8 text") from None
+    try:
+        text = update_page(old, data, str(results), curve_data, str(curve))
+    except PageError as err:
+        raise UserError(f"--page {page}: {err}") from None
+    except ReportError as err:
+        raise UserError(str(err)) from None
+    try:
+        atomic_write_bytes(page, text.encode())
+    except OSError as err:
+        raise UserError(f"--page {page}: cannot write it ({err.strerror})") from None
+    console.print(f"updated {page} from {results}"
+                  + (f" and {curve}" if curve_data is not None else ""), markup=False)
+
+
+def _read_json(path: Path, what: str, hint: str) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file" + (f" ({hint})" if hint else "")) from None
+    except (OSError, ValueError) as err:
+        raise UserError(f"{path}: not a {what} ({err})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: not a {what}")
+    return data
