@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from sqlalchemy.exc import SQLAlchemyError
 
+from .activity import database_error_text
 from .const import (
     CONF_HISTORY_DAYS,
     CONF_MODEL_PATH,
@@ -112,7 +113,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         if self.model is not None and model.version != self.model.version:
             LOGGER.info("Model %s replaces %s", model.version, self.model.version)
         self.model, self.model_error, self._model_file = model, None, signature
-        async_delete_model_issue(self.hass)
+        # A read that outlived its entry must not delete the issue its successor raised.
+        if not self._unloaded:
+            async_delete_model_issue(self.hass)
         return model
 
     async def async_shutdown(self) -> None:
@@ -150,6 +153,6 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="recorder_error",
-                translation_placeholders={"error": str(err)},
+                translation_placeholders={"error": database_error_text(err)},
             ) from err
         return await self.hass.async_add_executor_job(classify, home, summary, self.model)

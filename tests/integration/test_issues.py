@@ -196,3 +196,36 @@ async def test_no_issue_from_a_check_that_outlives_its_entry(
         with pytest.raises(ModelError):
             await check
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+
+
+async def test_a_load_that_outlives_its_entry_keeps_the_new_entrys_issue(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+) -> None:
+    """A good model still loading when new options name a missing file must not delete the
+    issue the reloaded entry raised: the missing file never changes, so nothing would raise
+    it again and the sensor would stay unavailable with no word under Repairs."""
+    write_model(config_dir / MODEL_OPTION)
+    entry = await _set_up(hass, MODEL_OPTION)
+    old = entry.runtime_data
+    reading, finish = threading.Event(), threading.Event()
+
+    def slow_load(path: Path) -> HomeTypeModel:
+        if not reading.is_set():  # only the old entry's load waits
+            reading.set()
+            finish.wait(10)
+        return load_home_type_model(path)
+
+    with patch.object(coordinator_module, "load_home_type_model", slow_load):
+        # In the background, or waiting for the reload below would wait for it (e.g. the
+        # home_type.reload_model action, which runs outside the entry's tasks).
+        check = hass.async_create_background_task(old.async_load_model(), "slow load")
+        await hass.async_add_executor_job(reading.wait, 10)
+        hass.config_entries.async_update_entry(
+            entry, options={CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "home_type/typo.pkl"})
+        await hass.async_block_till_done()
+        assert entry.runtime_data is not old
+        assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+        finish.set()
+        await check
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
