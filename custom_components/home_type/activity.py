@@ -15,13 +15,15 @@ dialect to an explicit floor.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import batched
 from typing import Any
 
 from homeassistant.components.recorder.db_schema import States, StatesMeta
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.recorder import get_instance, session_scope
+from homeassistant.helpers.recorder import get_instance
 from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -44,6 +46,29 @@ from .core.activity import (
 #: the database groups by hour of the week: at most 168 rows per entity, whatever the window.
 HOURS_PER_WEEK = 7 * HOURS
 ROWS_PER_FETCH = 1024
+
+
+@contextmanager
+def read_session(hass: HomeAssistant) -> Iterator[Session]:
+    """A recorder session for reading, closed on exit; recorder executor only.
+
+    Not ``session_scope``: it logs every failed query with a traceback before raising it, so
+    a database that stays down would put one in the log each hour. Home Type reports the
+    failure itself, once (the coordinator logs when it breaks and when it recovers).
+    """
+    with get_instance(hass).get_session() as session:
+        yield session
+
+
+def database_error_text(err: SQLAlchemyError) -> str:
+    """The database's own one-line reason, e.g. "database is locked".
+
+    ``str(err)`` adds the SQL and its parameters -- the recorder's engine does not hide them,
+    and the states_meta lookup's parameters are the home's entity ids -- which have no place
+    in a log line, an action's error or diagnostics meant to be shared.
+    """
+    reason = str(getattr(err, "orig", None) or err).strip()
+    return reason.splitlines()[0] if reason else type(err).__name__
 
 
 class floor_int(FunctionElement[int]):
@@ -145,7 +170,7 @@ def _summarize(
     tz_name = hass.config.time_zone
     window_start, end = window
     segments = utc_offset_segments(tz_name, window_start, end)
-    with session_scope(hass=hass, read_only=True) as session:
+    with read_session(hass) as session:
         # The oldest state kept: a recorder that kept 3 days covers 3 days of any window.
         history_start = session.execute(select(func.min(States.last_updated_ts))).scalar()
         if history_start is None:

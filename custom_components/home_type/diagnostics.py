@@ -15,6 +15,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from sqlalchemy.exc import SQLAlchemyError
 
+from .activity import database_error_text
 from .const import CONF_MODEL_PATH
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import ActivitySummary
@@ -106,7 +107,9 @@ async def async_get_config_entry_diagnostics(
     try:
         home, summary = await async_read_home(hass, coordinator.history_days)
     except SQLAlchemyError as err:
-        data["home_error"] = f"could not read the recorder's history: {err}"
+        data["home_error"] = (
+            f"could not read the recorder's history: {database_error_text(err)}"
+        )
     else:
         features = await hass.async_add_executor_job(extract_features, home, summary)
         data["registries"] = _registries(home)

@@ -38,11 +38,11 @@ from typing import Any, Final
 
 from homeassistant.components.recorder.db_schema import States
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.recorder import get_instance, session_scope
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from sqlalchemy import func, select
 
-from .activity import ROWS_PER_FETCH, _metadata_ids, async_activity_summary
+from .activity import ROWS_PER_FETCH, _metadata_ids, async_activity_summary, read_session
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY
 from .core.atomic import atomic_create_bytes
@@ -232,7 +232,7 @@ def read_events(
     stamps: list[float] = []
     states: list[str] = []
     seen: dict[str, str] = {}
-    with session_scope(hass=hass, read_only=True) as session:
+    with read_session(hass) as session:
         oldest = session.execute(select(func.min(States.last_updated_ts))).scalar()
         if oldest is None:
             return EventLog(), None

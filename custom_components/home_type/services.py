@@ -21,6 +21,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
+from .activity import database_error_text
 from .const import (
     ATTR_ANONYMIZE,
     ATTR_CONFIG_ENTRY_ID,
@@ -151,7 +152,7 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="recorder_error",
-            translation_placeholders={"error": str(err)},
+            translation_placeholders={"error": database_error_text(err)},
         ) from err
     try:
         await hass.async_add_executor_job(write_export, snapshot, path)

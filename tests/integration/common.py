@@ -6,16 +6,22 @@ puts a home file into a Home Assistant test instance the way a real home lives t
 areas, devices and entities in the registries (entity ids exactly as in the file) and its
 events as recorder rows with their past timestamps, inserted directly for speed. The loading
 itself is ``devtools/home_fixture/load_home.py``, which the development instance
-(``scripts/develop``) loads its home with too.
+(``scripts/develop``) loads its home with too. ``failing_database`` breaks the recorder's
+database for the queries named, the way a locked or damaged one fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from homeassistant.components.recorder import get_instance
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from sqlalchemy import event
 
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import (
@@ -28,8 +34,8 @@ from custom_components.home_type.core.snapshot import HOME_TYPES, HomeSnapshot
 from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
-__all__ = ["FIXTURE_PLATFORM", "async_insert_events", "async_load_home", "model_bundle",
-           "write_model"]
+__all__ = ["FIXTURE_PLATFORM", "async_insert_events", "async_load_home", "failing_database",
+           "model_bundle", "write_model"]
 
 #: What the stump answers without history (row 0) and with it (row 1), in HOME_TYPES order.
 STRUCTURE_PROBABILITIES = (0.05, 0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05)
@@ -70,3 +76,27 @@ async def async_load_home(hass: HomeAssistant, home: HomeSnapshot) -> None:
     entry = MockConfigEntry(domain=FIXTURE_PLATFORM, title=home.home_id)
     entry.add_to_hass(hass)
     await load_home.async_load_home(hass, home, entry)
+
+
+@contextmanager
+def failing_database(hass: HomeAssistant, reason: str, query: str) -> Iterator[None]:
+    """Make every SELECT whose SQL holds ``query`` fail in the database driver with ``reason``.
+
+    Raised where a real failure is, under SQLAlchemy, so the error is what Home Type gets from
+    a locked or damaged database: the driver's error wrapped with the statement and its
+    parameters (a hand-made ``OperationalError("SELECT", {}, ...)`` has neither). The
+    recorder's own queries are left alone unless they hold ``query`` too.
+    """
+    engine = get_instance(hass).engine
+    assert engine is not None
+    error = engine.dialect.loaded_dbapi.OperationalError
+
+    def fail(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+        if query in statement and statement.lstrip().upper().startswith("SELECT"):
+            raise error(reason)
+
+    event.listen(engine, "do_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(engine, "do_execute", fail)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from unittest.mock import patch
 
 # Diagnostics import hassio for the system information; its models compile datetime parsers
 # on import, which fails under a frozen clock: import it before any test freezes one.
@@ -18,14 +17,13 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-from sqlalchemy.exc import OperationalError
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core.features import FEATURE_NAMES
 
-from .common import async_load_home, write_model
+from .common import async_load_home, failing_database, write_model
 from .homes import END, SECRETS, TIMEZONE, tiny_home
 
 pytestmark = pytest.mark.recorder
@@ -120,21 +118,26 @@ async def test_diagnostics_forget_the_error_of_a_fixed_model(
     assert diagnostics["last_error"] is None
 
 
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("home_loaded", "init_integration")
 async def test_diagnostics_with_a_database_error(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """A database error still gives the model and the result, and says what failed."""
-    with patch(
-        "custom_components.home_type.diagnostics.async_read_home",
-        side_effect=OperationalError("SELECT", {}, Exception("database is locked")),
-    ):
+    """A database error still gives the model, says what failed in one line -- and names
+    nothing of the home, though the failed query's parameters are its entity ids and the
+    database's error carries them."""
+    before = mock_config_entry.runtime_data.data
+    with failing_database(hass, "database is locked", "FROM states_meta"):
+        await mock_config_entry.runtime_data.async_refresh()
         diagnostics = await get_diagnostics_for_config_entry(
             hass, hass_client, mock_config_entry)
-    assert "database is locked" in diagnostics["home_error"]
+    assert diagnostics["home_error"] == "could not read the recorder's history: database is locked"
+    assert diagnostics["last_error"] == (
+        "Home Type could not read the recorder's history: database is locked")
     assert "features" not in diagnostics
     assert diagnostics["model"]["file"] == (
         "home_type_classifier.pkl (the model bundled with Home Type)")
-    assert diagnostics["result"]["home_type"] == "apartment"
+    assert before.home_type == "single_family_house" and diagnostics["result"] is None
+    text = json.dumps(diagnostics, ensure_ascii=False).casefold()
+    assert [secret for secret in SECRETS if secret.casefold() in text] == []

@@ -27,7 +27,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core.classify import classify
@@ -44,7 +43,7 @@ from custom_components.home_type.snapshot import async_read_home
 from tests.conftest import run_trainer
 from trainer.dataset import as_home, window_summary
 
-from .common import async_insert_events, async_load_home
+from .common import async_insert_events, async_load_home, failing_database
 from .homes import END, SECRETS, tiny_home
 
 pytestmark = pytest.mark.recorder
@@ -318,14 +317,14 @@ async def test_unwritable_location(
 async def test_database_error(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
 ) -> None:
-    """A database error while reading the history: translated, and no file."""
+    """A database error while reading the history: translated, in one line that names none
+    of the entity ids the failed query was given, and no file."""
     entry = await _set_up_home(hass, freezer, tiny_home(), 10)
-    with patch("custom_components.home_type.export.read_events",
-               side_effect=OperationalError("SELECT", {}, Exception("disk I/O error"))), \
+    with failing_database(hass, "disk I/O error", "FROM states_meta"), \
             pytest.raises(HomeAssistantError) as err:
         await export(hass, entry.entry_id, filename="home.json")
     assert err.value.translation_key == "recorder_error"
-    assert "disk I/O error" in str(err.value)
+    assert str(err.value) == "Home Type could not read the recorder's history: disk I/O error"
     assert list(config_dir.iterdir()) == []
 
 
