@@ -3,9 +3,10 @@
 A home keeps hundreds of thousands of state rows; loading them as ``State`` objects would take
 seconds and a lot of memory. The database counts them instead: one aggregate query per stretch
 of constant UTC offset (DST cuts a window into at most a few), grouped by entity and local hour,
-filtered to the window and to the home's entities, so the index on
-``(metadata_id, last_updated_ts)`` does the work. The rows it returns go through the core's
-:func:`summary_from_buckets`, exactly as the trainer's events do.
+filtered to the window and to the home's entities, so the index on ``(metadata_id,
+last_updated_ts)`` finds the rows, and to changes of state (not the rows the recorder writes
+for attributes alone), which costs a read of each row's ``last_changed_ts``. The rows it
+returns go through the core's :func:`summary_from_buckets`, exactly as the trainer's events do.
 
 Only SQLAlchemy Core constructs are used, and the one operation databases disagree on -- turning
 a float into an integer (SQLite truncates, PostgreSQL and MySQL round) -- is compiled per
@@ -22,7 +23,7 @@ from typing import Any
 from homeassistant.components.recorder.db_schema import States, StatesMeta
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -114,6 +115,21 @@ def hour_of_week(offset: int) -> ColumnElement[int]:
     return bucket % literal_column(str(HOURS_PER_WEEK), Integer())
 
 
+def state_changed() -> ColumnElement[bool]:
+    """Rows that are a change of state, not an update of attributes alone.
+
+    The recorder also writes a row when only attributes change (a thermostat's measured
+    temperature, a media player's position, a light's brightness), with ``last_changed_ts``
+    set to the earlier change of state; a change of state leaves it NULL (equal, in rows of
+    older schemas). The summary counts changes of state, as the home files and the trainer
+    do; counting every row would make a thermostat look busier than any light. The same test
+    as Home Assistant's own history uses for significant changes.
+    """
+    return or_(
+        States.last_changed_ts.is_(None), States.last_changed_ts == States.last_updated_ts
+    )
+
+
 def _metadata_ids(
     session: Session, entity_ids: Sequence[str], max_bind_vars: int
 ) -> dict[int, str]:
@@ -150,6 +166,7 @@ def _count_rows(
                     States.metadata_id.in_(ids),
                     States.last_updated_ts >= segment.start,
                     States.last_updated_ts < segment.end,
+                    state_changed(),
                 )
                 .group_by(States.metadata_id, hour)
             )

@@ -42,7 +42,13 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from sqlalchemy import func, select
 
-from .activity import ROWS_PER_FETCH, _metadata_ids, async_activity_summary, read_session
+from .activity import (
+    ROWS_PER_FETCH,
+    _metadata_ids,
+    async_activity_summary,
+    read_session,
+    state_changed,
+)
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY
 from .core.atomic import atomic_create_bytes
@@ -221,11 +227,12 @@ def read_events(
     window: tuple[float, float],
     max_bind_vars: int,
 ) -> tuple[EventLog, float | None]:
-    """The state rows of ``entity_ids`` in ``[start, end)`` and the oldest state kept.
+    """The changes of state of ``entity_ids`` in ``[start, end)`` and the oldest state kept.
 
-    Runs on the recorder's executor. The filter is the activity query's (entity, window), so
-    the file has exactly the rows the sensor counted; they are streamed a batch at a time and
-    their few distinct state strings shared, so a long window costs three slim columns.
+    Runs on the recorder's executor. The filter is the activity query's (entity, window,
+    changes of state only), so the file has exactly the rows the sensor counted; they are
+    streamed a batch at a time and their few distinct state strings shared, so a long window
+    costs three slim columns.
     """
     start, end = window
     names_column: list[str] = []
@@ -244,6 +251,7 @@ def read_events(
                 States.metadata_id.in_(ids),
                 States.last_updated_ts >= start,
                 States.last_updated_ts < end,
+                state_changed(),
             )
             rows = session.connection().execute(statement).yield_per(ROWS_PER_FETCH)
             for metadata_id, state, stamp in rows:

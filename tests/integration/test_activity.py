@@ -9,13 +9,17 @@ the weekend), and both DST changes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from homeassistant.components.recorder import Recorder
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 from sqlalchemy import select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
@@ -26,6 +30,7 @@ from custom_components.home_type.core.activity import (
     summarize_events,
 )
 from custom_components.home_type.core.snapshot import EventLog
+from custom_components.home_type.export import read_events
 
 from .common import async_insert_events
 
@@ -170,3 +175,34 @@ def test_statement_is_portable() -> None:
         assert floor in selected
         assert selected.removeprefix("SELECT ").rsplit(" AS ", 1)[0] == grouped
         assert ":" not in sql and "?" not in sql and "%(" not in sql  # no bound parameters
+
+
+async def test_attribute_updates_are_not_changes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Rows the recorder writes for attributes alone count for nothing, in the summary and in
+    an exported home: the home files hold changes of state only, and a thermostat reporting
+    its temperature every few minutes would otherwise outweigh every light of the home."""
+    await hass.config.async_set_time_zone(BERLIN)
+    start = local("2025-06-08T10:00")
+    freezer.move_to(datetime.fromtimestamp(start, UTC))
+    hass.states.async_set("climate.hall", "heat", {"current_temperature": 19.0})
+    hass.states.async_set("light.desk", "on", {"brightness": 10})
+    for minute in range(1, 11):  # ten measured temperatures, three brightness steps
+        freezer.tick(60)
+        hass.states.async_set("climate.hall", "heat", {"current_temperature": 19.0 + minute})
+        if minute <= 3:
+            hass.states.async_set("light.desk", "on", {"brightness": 10 + minute})
+    freezer.tick(60)
+    hass.states.async_set("light.desk", "off", {})
+    await async_wait_recording_done(hass)
+    end = start + 3600.0
+
+    summary = await async_activity_summary(hass, ["climate.hall", "light.desk"], 1, end)
+    assert {entity: int(grid.sum()) for entity, grid in summary.counts.items()} == {
+        "climate.hall": 1, "light.desk": 2}
+    events, _ = await get_instance(hass).async_add_executor_job(
+        read_events, hass, ["climate.hall", "light.desk"], (start - 1.0, end), 100)
+    assert sorted(zip([events.entities[i] for i in events.index], events.states,
+                      strict=True)) == [
+        ("climate.hall", "heat"), ("light.desk", "off"), ("light.desk", "on")]
