@@ -194,10 +194,15 @@ def evaluate_model(model: HomeTypeModel, folder: Path, n_jobs: int, progress: Pr
 
 def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
                 labels: list[str] | None = None) -> tuple[dict[str, Any], Rows]:
-    """Score a compiled model on homes read by :func:`read_evaluation_homes`, per window."""
+    """Score a compiled model on homes read by :func:`read_evaluation_homes`, per window.
+
+    The labels reported are ``labels`` (default: the model's classes) and every type the
+    homes have: a type the model was never trained on is scored too, each of its homes
+    wrong, with its own per-class row -- not a KeyError once every fit is done.
+    """
     rows = stack(homes, "test")
     predicted = np.asarray(model.classes)[model.predict_proba(rows.X).argmax(axis=1)]
-    labels = labels or sorted(set(model.classes) | {str(v) for v in rows.y})
+    labels = sorted(set(labels or model.classes) | {str(v) for v in rows.y})
     return {
         "data": provenance(homes, folder),
         "model_version": model.version,

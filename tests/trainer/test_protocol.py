@@ -157,3 +157,26 @@ def test_a_compiled_model_unlike_scikit_learn_is_not_written(
     with pytest.raises(RuntimeError, match="compiled model differs from scikit-learn by 2e-09"):
         train.run_training(TrainingRun(homes=small_homes, output=output, copies=1, n_jobs=1))
     assert not list(tmp_path.iterdir())
+
+
+def test_evaluation_homes_of_a_type_training_lacks_are_scored(
+        small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A type only the evaluation homes have gets its per-class row (never right, support 1),
+    rather than a KeyError after every fit is done."""
+    evaluation = [HomeRows(h.label, h.home_id, 8, h.generator, h.days, [], h.test)
+                  for h in _homes(per_label=1)]
+    evaluation.append(HomeRows("c", "c0", 8, "procedural", 14, [], evaluation[0].test))
+
+    def read_rows(*args: Any, train: bool = True, **kwargs: Any) -> list[HomeRows]:
+        return _homes() if train else evaluation
+
+    monkeypatch.setattr(train, "read_rows", read_rows)
+    monkeypatch.setattr(train, "_holdout", lambda run, homes, *rest: ({}, set()))
+    monkeypatch.setattr(train, "_cross_validate", lambda *args: {})
+    results = train.run_training(TrainingRun(
+        homes=small_homes, evaluation_homes=small_homes, output=tmp_path / "m.pkl", copies=1,
+        n_jobs=1))
+    ten = results["evaluation"]["by_window"]["10d"]
+    assert ten["confusion_matrix"]["labels"] == ["a", "b", "c"]
+    assert ten["per_class"]["c"]["support"] == 1 and ten["per_class"]["c"]["recall"] == 0.0
+    assert ten["homes"] == 3
