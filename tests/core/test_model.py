@@ -124,6 +124,23 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
                                  r"\(calibration\)"),
     "scaler": (_set("scaler", {"mean": np.zeros(3), "scale": np.ones(3)}), ModelForeignError,
                r"\(scaler\)"),
+    # A crafted file with a matching hash, each part of the wrong kind: refused at load, never
+    # an AttributeError, TypeError or IndexError at load or at the first prediction.
+    "calibration not a mapping": (_set("calibration", [1, 2]), ModelForeignError,
+                                  r"\(bad 'calibration'\)"),
+    "scaler not a mapping": (_set("scaler", "x"), ModelForeignError, r"\(bad 'scaler'\)"),
+    "classes not a list": (_set("classes", 5), ModelForeignError, r"\(bad 'classes'\)"),
+    "classes not text": (lambda b: b.__setitem__("classes", list(range(len(b["classes"])))),
+                         ModelForeignError, r"\(bad 'classes'\)"),
+    "feature names not a list": (_set("feature_names", 5), ModelForeignError,
+                                 r"\(bad 'feature_names'\)"),
+    **{f"{key} a column": (_forest(lambda f, key=key: f.__setitem__(key, f[key].reshape(-1, 1))),
+                           ModelForeignError, rf"\(bad '{key}'\)")
+       for key in ("roots", "feature", "threshold", "left", "right")},
+    "roots a matrix": (_forest(lambda f: f.__setitem__("roots", f["roots"].reshape(10, -1))),
+                       ModelForeignError, r"\(bad 'roots'\)"),
+    "leaf values flat": (_forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"].ravel())),
+                         ModelForeignError, r"\(bad 'leaf_values'\)"),
 }
 
 

@@ -254,11 +254,42 @@ def read_verified(path: str | Path) -> bytes:
     return data
 
 
-def _array(bundle: dict[str, Any], key: str, dtype: type, source: str) -> NDArray[Any]:
+def _bad(source: str, key: str) -> ModelForeignError:
+    return ModelForeignError(f"{source}: not a Home Type model bundle (bad '{key}')")
+
+
+def _array(bundle: dict[str, Any], key: str, dtype: type, source: str,
+           ndim: int = 1) -> NDArray[Any]:
+    """A numeric array of ``ndim`` dimensions, or :class:`ModelForeignError` naming ``key``.
+
+    The dimensions are checked here because the checks after this one index the arrays: a
+    column where a vector belongs would fail there, or at the first prediction, with numpy's
+    own error instead of this one line.
+    """
     value = bundle.get(key)
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
-        raise ModelForeignError(f"{source}: not a Home Type model bundle (bad '{key}')")
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf" or value.ndim != ndim:
+        raise _bad(source, key)
     return value.astype(dtype, copy=False)
+
+
+def _section(bundle: dict[str, Any], key: str, source: str) -> dict[str, Any] | None:
+    """An optional part of the bundle (calibration, scaler): absent, or a mapping of arrays."""
+    value = bundle.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise _bad(source, key)
+    return value
+
+
+def _names(bundle: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
+    """A list of names (classes, feature names) as a tuple; anything but text is refused.
+
+    ``tuple()`` of a number fails with a TypeError, and ``str()`` of anything else would
+    pass a crafted value along as if it were a name.
+    """
+    value = bundle.get(key, ())
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise _bad(source, key)
+    return tuple(value)
 
 
 def _trees_are_sound(forest: CompiledForest, n_classes: int, n_features: int) -> bool:
@@ -287,8 +318,8 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         raise ModelIncompatibleError(
             f"{source}: bundle format {bundle.get('bundle_version')} (this version reads "
             f"{BUNDLE_VERSION}); retrain or update Home Type")
-    if bundle.get("feature_version") != FEATURE_VERSION or tuple(
-            bundle.get("feature_names", ())) != FEATURE_NAMES:
+    if bundle.get("feature_version") != FEATURE_VERSION or _names(
+            bundle, "feature_names", source) != FEATURE_NAMES:
         raise ModelIncompatibleError(
             f"{source}: trained on feature set {bundle.get('feature_version')}, this version "
             f"computes {FEATURE_VERSION}; retrain the model with this version")
@@ -301,7 +332,7 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         raise ModelIncompatibleError(
             f"{source}: saved with numpy {bundle.get('numpy_version')}, this system has "
             f"{np.__version__}")
-    classes = tuple(str(c) for c in bundle.get("classes", ()))
+    classes = _names(bundle, "classes", source)
     n_features = len(FEATURE_NAMES)
     forest = bundle.get("forest")
     if not classes or not isinstance(forest, dict):
@@ -312,13 +343,13 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         threshold=_array(forest, "threshold", np.float64, source),
         left=_array(forest, "left", np.int64, source),
         right=_array(forest, "right", np.int64, source),
-        leaf_values=_array(forest, "leaf_values", np.float64, source),
+        leaf_values=_array(forest, "leaf_values", np.float64, source, ndim=2),
     )
     if not _trees_are_sound(compiled, len(classes), n_features):
         raise ModelForeignError(f"{source}: not a Home Type model bundle (inconsistent trees)")
     calibration = None
-    if bundle.get("calibration") is not None:
-        cal = bundle["calibration"]
+    cal = _section(bundle, "calibration", source)
+    if cal is not None:
         calibration = SigmoidCalibration(a=_array(cal, "a", np.float64, source),
                                          b=_array(cal, "b", np.float64, source))
         # One pair per class, or a single pair for the second class of a two-class model.
@@ -326,9 +357,10 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         if calibration.a.shape != (pairs,) or calibration.b.shape != (pairs,):
             raise ModelForeignError(f"{source}: not a Home Type model bundle (calibration)")
     mean = scale = None
-    if bundle.get("scaler") is not None:
-        mean = _array(bundle["scaler"], "mean", np.float64, source)
-        scale = _array(bundle["scaler"], "scale", np.float64, source)
+    scaler = _section(bundle, "scaler", source)
+    if scaler is not None:
+        mean = _array(scaler, "mean", np.float64, source)
+        scale = _array(scaler, "scale", np.float64, source)
         if mean.shape != (n_features,) or scale.shape != (n_features,):
             raise ModelForeignError(f"{source}: not a Home Type model bundle (scaler)")
     info = {k: v for k, v in bundle.items() if k not in ("forest", "calibration", "scaler")}
