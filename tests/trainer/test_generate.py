@@ -562,7 +562,7 @@ def test_inspect_bad_file(tmp_path: Path) -> None:
      "metadata.timezone: expected an IANA time zone like 'Europe/Berlin', or null for UTC, "
      "got 'Mars/Base'"),
     (lambda d: d["events"][0].update(timestamp="99999-01-10T00:00:00Z"),
-     "events[0].timestamp: expected an ISO 8601 UTC timestamp from 1970 to 9999, "
+     "events[0].timestamp: expected an ISO 8601 UTC timestamp from 1970 to 9998, "
      "got '99999-01-10T00:00:00Z'"),
 ])
 def test_inspect_refuses_what_classify_could_not_use(small_homes: Path, tmp_path: Path,

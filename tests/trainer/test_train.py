@@ -26,7 +26,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import iter_home_files
-from tests.conftest import ROOT, run_trainer
+from tests.conftest import ROOT, run_trainer, trainer_in_process
 from tests.models import BUNDLED
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
 
@@ -289,6 +289,32 @@ def test_classify_goes_on_past_a_bad_file(trained_model: Path, small_homes: Path
         f"error: {homes[1]}: no such file",
         f"error: {homes[3]}: not valid JSON (line 1, column 2: Expecting property name "
         "enclosed in double quotes)"]
+
+
+def test_classify_at_the_end_of_the_time_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The last valid moment classifies in the zone furthest ahead of UTC; a later one is
+    refused with one line (it was an OverflowError: year 10000 in the home's zone)."""
+    def home(home_id: str, last: str) -> Path:
+        path = tmp_path / f"{home_id}.json"
+        path.write_text(json.dumps({
+            "schema_version": 1, "home_id": home_id, "home_type": None,
+            "metadata": {"timezone": "Pacific/Kiritimati"}, "floors": [], "areas": [],
+            "devices": [], "entities": [{"entity_id": "light.a"}],
+            "events": [{"entity_id": "light.a", "state": state, "timestamp": stamp}
+                       for state, stamp in (("on", "9998-12-25T00:00:00Z"), ("off", last))]}))
+        return path
+
+    last, far = home("last", "9998-12-31T23:59:59.999Z"), home("far", "9999-12-31T23:00:00Z")
+    code = trainer_in_process(monkeypatch, "classify", str(last), str(far), "--model",
+                              str(BUNDLED), "--history-days", "10")
+    out, err = capsys.readouterr()
+    assert code == 2
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [(a["home_id"], a["method"]) for a in answers] == [("last", "history")]
+    assert err.splitlines() == [
+        f"error: {far}: events[1].timestamp: expected an ISO 8601 UTC timestamp from 1970 to "
+        "9998, got '9999-12-31T23:00:00Z'"]
 
 
 def test_verify_command(trained_model: Path, tmp_path: Path) -> None:

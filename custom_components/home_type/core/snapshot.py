@@ -43,10 +43,12 @@ HOME_TYPES: Final[tuple[str, ...]] = (
 
 _ENTITY_ID: Final = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _UTC_SUFFIXES: Final = ("Z", "+00:00")
-#: Events must fall in 1970-01-01 .. 9999-12-31 UTC: epoch seconds the recorder can hold and
-#: ``datetime`` can show. numpy parses years beyond 9999 and before 1970 without complaint.
-_YEAR_10000: Final = 253_402_300_800.0
-_TIMESTAMP_RANGE: Final = "an ISO 8601 UTC timestamp from 1970 to 9999"
+#: Times must fall in 1970-01-01 .. 9998-12-31 UTC: epoch seconds the recorder can hold and
+#: ``datetime`` can show in every time zone. Year 9999 is left out: the activity summary
+#: reads a window's end in the home's zone, and 9999-12-31T23:00Z is year 10000 in Tokyo.
+#: numpy parses years beyond 9999 and before 1970 without complaint.
+_YEAR_9999: Final = 253_370_764_800.0
+_TIMESTAMP_RANGE: Final = "an ISO 8601 UTC timestamp from 1970 to 9998"
 
 
 class SnapshotError(ValueError):
@@ -482,7 +484,7 @@ class _Parser:
                                        for i, s in enumerate(stamps)], dtype=np.float64), stamps)
 
     def in_range(self, seconds: NDArray[np.float64], stamps: list[str]) -> NDArray[np.float64]:
-        outside = ~((seconds >= 0.0) & (seconds < _YEAR_10000))  # NaT parses as a huge negative
+        outside = ~((seconds >= 0.0) & (seconds < _YEAR_9999))  # NaT parses as a huge negative
         if outside.any():
             position = int(np.argmax(outside))
             raise self.fail(f"events[{position}].timestamp", _TIMESTAMP_RANGE, stamps[position])
