@@ -117,10 +117,11 @@ def test_wrong_version() -> None:
     assert message == "home_7.json: schema_version: this version reads 1, the file has 2"
 
 
-def test_bad_timestamp() -> None:
-    message = _broken(lambda d: d["events"][2].update(timestamp="yesterday at noon"))
+@pytest.mark.parametrize("stamp", ["yesterday at noon", "NaTZ"])  # NaT: numpy's not-a-time
+def test_bad_timestamp(stamp: str) -> None:
+    message = _broken(lambda d: d["events"][2].update(timestamp=stamp))
     assert message.startswith("home_7.json: events[2].timestamp: expected an ISO 8601")
-    assert "'yesterday at noon'" in message
+    assert repr(stamp) in message
 
 
 def test_timestamp_without_offset_is_refused() -> None:
@@ -140,7 +141,6 @@ def test_other_utc_offsets_are_converted() -> None:
     "9999-12-31T23:00:00Z",  # year 10000 in Tokyo: a window ending there cannot be cut in days
     "9999-01-01T00:00:00+00:00",
     "99999-01-10T00:00:00Z",  # numpy reads five-digit years
-    "NaTZ",  # numpy's not-a-time
     "1969-12-31T23:59:59Z",
     "1969-12-31T23:00:00-00:30",  # the slow path, for other offsets
     "9999-12-31T23:00:00-05:00",  # in UTC, year 10000
@@ -161,6 +161,23 @@ def test_the_ends_of_the_range_are_valid(stamps: tuple[str, str]) -> None:
                      for state, stamp in zip(("on", "off"), stamps, strict=True)]
     span = HomeSnapshot.from_dict(doc).events.span
     assert span is not None and span[0] == 0.0 and span[1] == pytest.approx(253_370_764_799, 1)
+
+
+@pytest.mark.parametrize("stamp", ["2024-01-01T10:00:00+05:00Z", "2024-01-01T10:00:00-00:00Z",
+                                   "2024-01-01T10:00:00+00:00+00:00", "2024-01-01T10:00:00ZZ"])
+def test_an_offset_before_the_utc_suffix_is_refused(stamp: str) -> None:
+    """Refused whether or not another event has another offset (numpy's path, or one by one).
+
+    numpy read the first as 05:00 UTC, with a warning, when every other stamp ended in Z.
+    """
+    def other_offset(doc: dict[str, Any]) -> None:
+        doc["events"][0]["timestamp"] = "2023-11-14T23:13:20+01:00"
+
+    for change in (lambda d: None, other_offset):
+        message = _broken(lambda d, change=change: (change(d),
+                                                   d["events"][2].update(timestamp=stamp)))
+        assert message == ("home_7.json: events[2].timestamp: expected an ISO 8601 UTC "
+                           f"timestamp, got {stamp!r}")
 
 
 @pytest.mark.parametrize("zone", ["Mars/Base", "", "America", "../../etc/passwd", "/etc/hostname",
