@@ -15,7 +15,6 @@ import os
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,6 +33,7 @@ from custom_components.home_type.core.snapshot import (
     HomeSnapshot,
     SnapshotError,
     iter_home_files,
+    metadata_time,
     read_snapshot,
 )
 
@@ -69,19 +69,9 @@ class Home:
         return self.snapshot.home_id
 
 
-def _metadata_time(snapshot: HomeSnapshot, key: str) -> float | None:
-    value = snapshot.metadata.get(key)
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value).timestamp()
-    except ValueError:
-        return None
-
-
 def home_end(snapshot: HomeSnapshot) -> float:
     """Where a home's history ends: its metadata ``end``, else just after its last event."""
-    end = _metadata_time(snapshot, "end")
+    end = metadata_time(snapshot, "end")
     if end is not None:
         return end
     span = snapshot.events.span
@@ -92,7 +82,7 @@ def as_home(snapshot: HomeSnapshot) -> Home:
     """A snapshot ready for training: its time zone and where its history ends and starts."""
     timezone = snapshot.metadata.get("timezone")
     return Home(snapshot, timezone if isinstance(timezone, str) else "UTC", home_end(snapshot),
-                _metadata_time(snapshot, "history_start"))
+                metadata_time(snapshot, "history_start"))
 
 
 def _load(path: Path) -> Home:

@@ -180,6 +180,21 @@ def test_an_offset_before_the_utc_suffix_is_refused(stamp: str) -> None:
                            f"timestamp, got {stamp!r}")
 
 
+@pytest.mark.parametrize("key", ["end", "history_start"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2025-01-20T22:00:00", "an ISO 8601 timestamp with a UTC offset"),  # whose local time?
+    ("yesterday", "an ISO 8601 UTC timestamp"),
+    (1_737_410_400, "an ISO 8601 timestamp with a UTC offset, or null"),
+    ("9999-12-31T23:00:00Z", "an ISO 8601 UTC timestamp from 1970 to 9998"),
+    ("1969-12-31T23:00:00Z", "an ISO 8601 UTC timestamp from 1970 to 9998"),
+])
+def test_a_metadata_time_needs_a_utc_offset(key: str, value: object, expected: str) -> None:
+    """``end`` and ``history_start`` cut the history windows; read in the training machine's
+    zone, a time without an offset gave other windows with TZ=UTC than in New York."""
+    message = _broken(lambda d: d["metadata"].update({key: value}))
+    assert message == f"home_7.json: metadata.{key}: expected {expected}, got {value!r}"
+
+
 @pytest.mark.parametrize("zone", ["Mars/Base", "", "America", "../../etc/passwd", "/etc/hostname",
                                   1, ["UTC"]])
 def test_a_time_zone_zoneinfo_cannot_load_is_refused(zone: object) -> None:

@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from custom_components.home_type.core.snapshot import iter_home_files, read_snapshot
+from custom_components.home_type.core.snapshot import (
+    HomeSnapshot,
+    SnapshotError,
+    iter_home_files,
+    read_snapshot,
+)
 from trainer import dataset
 from trainer.dataset import (
     EVALUATION_WINDOWS,
@@ -100,6 +105,17 @@ def test_a_window_covers_its_days(home_file: Path) -> None:
     assert window_summary(home, None).days == 0.0
     for days in (1, 10):
         assert window_summary(home, days).days == pytest.approx(days, abs=0.05)
+
+
+def test_a_metadata_end_without_an_offset_is_refused() -> None:
+    """Read in the training machine's zone, it moved the windows with TZ; a home built in
+    memory (not read from a file, which is checked as it is read) is held to the same rule."""
+    snapshot = HomeSnapshot("x", None, {"end": "2025-01-20T22:00:00",
+                                        "timezone": "Europe/Madrid"})
+    with pytest.raises(SnapshotError) as caught:
+        as_home(snapshot)
+    assert str(caught.value) == ("x: metadata.end: expected an ISO 8601 timestamp with a UTC "
+                                 "offset, got '2025-01-20T22:00:00'")
 
 
 def test_training_windows_end_at_random_days_inside_the_history(

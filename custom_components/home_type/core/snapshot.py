@@ -52,6 +52,8 @@ _TIMESTAMP_RANGE: Final = "an ISO 8601 UTC timestamp from 1970 to 9998"
 #: The characters of the stamps numpy parses (their UTC suffix cut off); see
 #: :func:`_numpy_form`.
 _NUMPY_SAFE: Final = b"0123456789-:.T"
+#: Metadata times that cut the history windows: where the history ends, and where it starts.
+_METADATA_TIMES: Final = ("end", "history_start")
 
 
 class SnapshotError(ValueError):
@@ -332,6 +334,8 @@ class _Parser:
             raise self.fail("home_type", f"one of {', '.join(HOME_TYPES)} or null", home_type)
         metadata = self.field(document, "metadata", "", dict, "an object")
         self.timezone(metadata)
+        for key in _METADATA_TIMES:
+            self.metadata_time(metadata, key)
 
         floors = tuple(self.floor(item, f"floors[{i}]")
                        for i, item in enumerate(self.items(document, "floors")))
@@ -375,6 +379,23 @@ class _Parser:
                 return
         raise self.fail("metadata.timezone", "an IANA time zone like 'Europe/Berlin', or null "
                         "for UTC", zone)
+
+    def metadata_time(self, metadata: Mapping[str, Any], key: str) -> float | None:
+        """A metadata time as epoch seconds; absent or null is None.
+
+        Held to the events' rules: without an offset, the time would be read in the zone of
+        whichever machine reads the file, and the windows it ends would move with it.
+        """
+        value = metadata.get(key)
+        if value is None:
+            return None
+        where = f"metadata.{key}"
+        if not isinstance(value, str):
+            raise self.fail(where, "an ISO 8601 timestamp with a UTC offset, or null", value)
+        seconds = self.timestamp(value, where)
+        if not 0.0 <= seconds < _YEAR_9999:
+            raise self.fail(where, _TIMESTAMP_RANGE, value)
+        return seconds
 
     def unique(self, ids: list[str], key: str, name: str) -> set[str]:
         seen: set[str] = set()
@@ -523,6 +544,15 @@ def _numpy_form(stamps: list[str]) -> list[str] | None:
     if not joined.isascii() or joined.encode("ascii").translate(None, _NUMPY_SAFE):
         return None
     return naive
+
+
+def metadata_time(snapshot: HomeSnapshot, key: str) -> float | None:
+    """A snapshot's metadata ``end`` or ``history_start`` in epoch seconds, None if absent.
+
+    A file's are checked as it is read; a snapshot built in memory gets the same check here,
+    its error naming the home.
+    """
+    return _Parser(snapshot.home_id).metadata_time(snapshot.metadata, key)
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
