@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -83,20 +84,54 @@ def test_structure_features_read_the_house() -> None:
     assert v[F["has_history"]] == 0
 
 
-def test_order_of_lists_does_not_matter() -> None:
+def tied_house() -> HomeSnapshot:
+    """As many living rooms on two levels: kitchen downstairs, living room upstairs."""
     home = house()
+    moved = (dataclasses.replace(a, floor_id="up") if a.area_id == "living" else a
+             for a in home.areas)
+    areas = (*moved, Area("bed3", "Bedroom 3", "ground"), Area("hall", "Hall", "ground"))
+    return dataclasses.replace(home, areas=areas)
+
+
+@pytest.mark.parametrize("make", [house, tied_house])
+def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> None:
+    home = make()
     events, start, end = weeks_of_events(home, 1)
     summary = summarize_events(events, TZ, start, end)
     assert summary.has_history
-    shuffled = dataclasses.replace(
+    reordered = [dataclasses.replace(
         home,
         floors=tuple(reversed(home.floors)),
-        areas=tuple(random.Random(1).sample(home.areas, len(home.areas))),
+        areas=areas,
         devices=tuple(reversed(home.devices)),
         entities=tuple(random.Random(2).sample(home.entities, len(home.entities))),
-    )
-    np.testing.assert_array_equal(extract_features(home, summary),
-                                  extract_features(shuffled, summary))
+    ) for areas in (tuple(reversed(home.areas)),
+                    tuple(random.Random(1).sample(home.areas, len(home.areas))))]
+    for other in reordered:
+        np.testing.assert_array_equal(extract_features(home, summary),
+                                      extract_features(other, summary))
+
+
+def test_a_tie_for_the_main_level_goes_to_the_level_nearest_the_ground() -> None:
+    v = extract_features(tied_house(), EMPTY_SUMMARY)  # kitchen on 0, living room on 1
+    assert v[F["main_level_room_share"]] == 4 / 7  # kitchen, garage, bedroom 3, hall of 7
+    assert v[F["bedrooms_above_main_level"]] == 2 and v[F["rooms_below_main_level"]] == 0
+    # A den below and a kitchen above: nearest the ground wins, at or above it first.
+    level = {"basement": -1, "ground": 0, "up": 1, "attic": 2}
+    floors = tuple(Floor(floor_id, floor_id, lv) for floor_id, lv in level.items())
+    for den, kitchen, main in (("basement", "ground", 0), ("basement", "up", 1),
+                               ("up", "attic", 1)):
+        areas = (Area("den", "Den", den), Area("kitchen", "Kitchen", kitchen),
+                 Area("bed", "Bedroom", "attic"))
+        for order in (areas, areas[::-1]):
+            v = extract_features(HomeSnapshot("h", None, {}, floors, order), EMPTY_SUMMARY)
+            assert v[F["rooms_below_main_level"]] == sum(1 for a in areas
+                                                         if level[a.floor_id] < main)
+    # No kitchen or living room: the lowest level at or above the ground, else the lowest.
+    for bedrooms, below in ((("basement", "up", "attic"), 1), (("basement",), 0)):
+        areas = tuple(Area(floor_id, "Bedroom", floor_id) for floor_id in bedrooms)
+        v = extract_features(HomeSnapshot("h", None, {}, floors, areas), EMPTY_SUMMARY)
+        assert v[F["rooms_below_main_level"]] == below
 
 
 def test_entity_id_spelling_does_not_matter() -> None:

@@ -162,9 +162,9 @@ def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str
 def _layout(home: HomeSnapshot, kinds: dict[str, str]) -> list[float]:
     """Where rooms are: how many levels hold rooms, and bedrooms above or on the main level.
 
-    The main level is the one with the kitchen and living room. A ranch house sleeps on it, a
-    family house above it; a multi-storey house spreads over three or more. Homes whose areas
-    are on no floor with a level get zeros (``has_floor_registry`` tells the model why).
+    The main level is the one with the most kitchen and living rooms. A ranch house sleeps on
+    it, a family house above it; a multi-storey house spreads over three or more. Homes whose
+    areas are on no floor with a level get zeros (``has_floor_registry`` tells the model why).
     """
     level_of = {f.floor_id: f.level for f in home.floors if f.level is not None}
     placed = [(kinds[a.area_id], level_of[a.floor_id]) for a in home.areas
@@ -174,8 +174,16 @@ def _layout(home: HomeSnapshot, kinds: dict[str, str]) -> list[float]:
     living = Counter(level for kind, level in placed if kind in ("kitchen", "living", "dining",
                                                                   "studio"))
     levels = [level for _, level in placed]
-    main = living.most_common(1)[0][0] if living else min(lv for lv in levels if lv >= 0) \
-        if any(lv >= 0 for lv in levels) else min(levels)
+    if living:
+        # A tie (kitchen downstairs and living room upstairs, or a den in the basement and the
+        # kitchen on the ground floor) goes to the level nearest the ground, at or above it
+        # first: where the home is entered, and where the main level is below without a kitchen.
+        # Never the list's order: features must not depend on it.
+        most = max(living.values())
+        main = min((lv for lv, n in living.items() if n == most), key=lambda lv: (lv < 0, abs(lv)))
+    else:
+        main = min(lv for lv in levels if lv >= 0) if any(lv >= 0 for lv in levels) \
+            else min(levels)
     bedrooms = [level for kind, level in placed if kind == "bedroom"]
     return [
         float(len(set(levels))),
