@@ -200,6 +200,15 @@ def test_device_and_level_words() -> None:
     assert names_level("Upstairs Bath") and names_level("OG Bad") and not names_level("Bath")
 
 
+def test_og_is_a_level_but_not_the_danish_and_norwegian_and() -> None:
+    levels = ["OG", "OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1", "og bad", "Bad im OG",
+              "Schlafzimmer OG Süd"]
+    conjunctions = ["Kjøkken og stue", "Køkken og alrum", "Kjøkken Og Stue", "KJØKKEN OG STUE",
+                    "Stue og  kjøkken"]
+    assert [name for name in levels if not names_level(name)] == []
+    assert [name for name in conjunctions if names_level(name)] == []
+
+
 def test_levels_below_ground_and_bedrooms_on_the_main_level() -> None:
     """A basement is the lowest level whatever order the floors come in; a ranch sleeps on main."""
     floors = (Floor("attic", "Attic", 2), Floor("up", "Upstairs", 1),

@@ -92,10 +92,11 @@ _FIRE_KEYWORDS: Final[tuple[str, ...]] = (
     "braskamin", "kamin", "vedspis", "camino", "stufa", "jotul", "pellet*",
 )
 
-#: Words that place a room on a level: "Upstairs Bath", "OG Bad", "Planta alta".
+#: Words that place a room on a level: "Upstairs Bath", "OG Bad", "Planta alta". "OG" (German
+#: Obergeschoss) is also Danish and Norwegian for "and": see :func:`names_level`.
 _LEVEL_KEYWORDS: Final[tuple[str, ...]] = (
     "upstairs", "downstairs", "upper", "lower", "first floor", "second floor", "2nd floor",
-    "ground floor", "main floor", "og", "eg", "dg", "obergeschoss", "erdgeschoss", "unten",
+    "ground floor", "main floor", "eg", "dg", "obergeschoss", "erdgeschoss", "unten",
     "oben", "etage", "rdc", "rez-de-chaussee", "planta alta", "planta baja", "boven", "beneden",
     "ovre", "nedre", "piano di sopra", "piano terra", "primo piano",
 )
@@ -120,6 +121,9 @@ def _compile(keywords: tuple[str, ...]) -> re.Pattern[str]:
 _AREA_PATTERNS: Final = tuple((kind, _compile(words)) for kind, words in _AREA_KEYWORDS.items())
 _FIRE_PATTERN: Final = _compile(_FIRE_KEYWORDS)
 _LEVEL_PATTERN: Final = _compile(_LEVEL_KEYWORDS)
+_OG: Final = re.compile(r"\bog\b", re.IGNORECASE)
+_WORD_BEFORE: Final = re.compile(r"[^\W\d_]\s+$")
+_WORD_AFTER: Final = re.compile(r"\s+[^\W\d_]")
 
 
 @lru_cache(maxsize=4096)
@@ -140,5 +144,15 @@ def names_fire(name: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def names_level(name: str) -> bool:
-    """Whether an area name says which level the room is on ("Upstairs Bath")."""
-    return bool(_LEVEL_PATTERN.search(fold(name)))
+    """Whether an area name says which level the room is on ("Upstairs Bath", "1. OG")."""
+    if _LEVEL_PATTERN.search(fold(name)):
+        return True
+    # "OG" (Obergeschoss) between two words is the Danish and Norwegian "and" ("Kjøkken og
+    # stue"), unless written in capitals in a name that is not ("Schlafzimmer OG Süd"); anywhere
+    # else it is a level ("OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1").
+    for match in _OG.finditer(name):
+        conjunction = bool(_WORD_BEFORE.search(name, 0, match.start())
+                           and _WORD_AFTER.match(name, match.end()))
+        if not conjunction or (match.group() == "OG" and not name.isupper()):
+            return True
+    return False
