@@ -25,7 +25,7 @@ from custom_components.home_type.core.snapshot import (
     Floor,
     HomeSnapshot,
 )
-from custom_components.home_type.core.vocabulary import area_kind, names_fire, names_level
+from custom_components.home_type.core.vocabulary import area_kind, fold, names_fire, names_level
 
 F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 TZ = "America/Chicago"
@@ -188,10 +188,18 @@ def test_empty_home() -> None:
      ("Master Bath", "bathroom"), ("Gäste-WC", "toilet"), ("Tvättstuga", "laundry"),
      ("Underground Parking", "parking"), ("Tiefgarage", "parking"), ("Sótano", "basement"),
      ("Soffitta", "attic"), ("Schlafzimmer", "bedroom"), ("Balkon", "balcony"),
-     ("Emma's Room", "unknown"), ("Zone A", "unknown")],
+     ("Emma's Room", "unknown"), ("Zone A", "unknown"),
+     ("Soveværelse", "bedroom"), ("Gæsteværelse", "bedroom"), ("Badeværelse", "bathroom"),
+     ("Salle d’eau", "bathroom")],
 )
 def test_multilingual_area_kinds(name: str, kind: str) -> None:
     assert area_kind(name) == kind
+
+
+def test_fold_writes_out_letters_without_accents() -> None:
+    assert fold("Gæsteværelse") == "gaestevaerelse" and fold("ÆBLE") == "aeble"
+    assert fold("Cœur") == "coeur" and fold("Straße") == "strasse"
+    assert fold("Kjøkken") == "kjokken" and fold("Salle d’eau") == "salle d'eau"
 
 
 def test_device_and_level_words() -> None:

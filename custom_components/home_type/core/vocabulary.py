@@ -56,12 +56,13 @@ _AREA_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
     "toilet": ("toilet", "wc", "half bath", "powder room", "gaste-wc", "toilettes", "aseo",
         "toalett", "bagno di servizio", "restroom", "lavatory"),
     "bathroom": ("bathroom", "bath", "ensuite", "shower", "badezimmer", "bad", "salle de bain",
-        "salle d'eau", "bano", "badkamer", "badrum", "bagno", "banheiro", "baderom", "sauna",
-        "bastu"),
+        "salle d'eau", "bano", "badkamer", "badrum", "bagno", "banheiro", "baderom",
+        "badevaerelse", "sauna", "bastu"),
     "bedroom": ("bedroom", "master", "nursery", "guest room", "spare room", "schlafzimmer",
         "kinderzimmer", "gastezimmer", "chambre", "dormitorio", "habitacion", "slaapkamer",
         "kinderkamer", "logeerkamer", "sovrum", "barnrum", "gastrum", "camera", "cameretta",
-        "quarto", "soverom", "sovevaerelse", "kids room", "children's room", "bed"),
+        "quarto", "soverom", "sovevaerelse", "gaestevaerelse", "bornevaerelse", "kids room",
+        "children's room", "bed"),
     "living": ("living", "lounge", "family room", "den", "sitting room", "wohnzimmer", "stube",
         "salon", "sejour", "sala de estar", "woonkamer", "vardagsrum", "soggiorno", "salotto",
         "stue", "stua", "great room"),
@@ -102,10 +103,17 @@ _LEVEL_KEYWORDS: Final[tuple[str, ...]] = (
 )
 
 
+#: Letters that have no accent to drop but are written out in plain Latin letters: Danish and
+#: Norwegian "æ", "ø", French "œ", and the typographic apostrophe of "Salle d’eau". ("ß" needs
+#: nothing: ``casefold`` writes it "ss".)
+_SPELLED_OUT: Final = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "\u2019": "'"})
+
+
 def fold(text: str) -> str:
-    """Lower-case, accent-free form of a name ("Küche" → "kuche", "Entrée" → "entree")."""
+    """Lower-case, accent-free form of a name ("Küche" → "kuche", "Værelse" → "vaerelse")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ø", "o")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
+        _SPELLED_OUT)
 
 
 def _compile(keywords: tuple[str, ...]) -> re.Pattern[str]:
