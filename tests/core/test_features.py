@@ -190,10 +190,28 @@ def test_empty_home() -> None:
      ("Soffitta", "attic"), ("Schlafzimmer", "bedroom"), ("Balkon", "balcony"),
      ("Emma's Room", "unknown"), ("Zone A", "unknown"),
      ("Soveværelse", "bedroom"), ("Gæsteværelse", "bedroom"), ("Badeværelse", "bathroom"),
-     ("Salle d’eau", "bathroom")],
+     ("Salle de bains", "bathroom"), ("Salle d’eau", "bathroom"), ("Toilette", "toilet"),
+     ("Hal", "hallway"), ("Bijkeuken", "laundry"), ("Studeerkamer", "office"),
+     ("Zitkamer", "living"), ("Oficina", "office"), ("Sala", "living"), ("Recámara", "bedroom"),
+     ("Game Room", "leisure"), ("Hobbyraum", "leisure"), ("Heizraum", "laundry"),
+     ("Ankleidezimmer", "storage")],
 )
 def test_multilingual_area_kinds(name: str, kind: str) -> None:
     assert area_kind(name) == kind
+
+
+def test_compounds_are_read_by_their_head_after_every_listed_word() -> None:
+    """German (and Dutch, Scandinavian) compounds end in the room word: "Eltern|schlafzimmer"."""
+    heads = {"Elternschlafzimmer": "bedroom", "Gästebad": "bathroom", "Duschbad": "bathroom",
+             "Wohnküche": "kitchen", "Gästetoilette": "toilet", "Weinkeller": "basement",
+             "Vorratskammer": "storage", "Hausflur": "hallway", "Ouderslaapkamer": "bedroom",
+             "Dagligstue": "living", "Föräldrasovrum": "bedroom", "Südterrasse": "patio"}
+    # A listed word wins over a word's ending; an unknown head says nothing.
+    listed = {"Waschküche": "laundry", "Schwimmbad": "pool", "Hallenbad": "pool",
+              "Bijkeuken": "laundry", "Speisekammer": "kitchen", "Kellerflur": "basement",
+              "Wintergarten": "patio", "Tvättstuga": "laundry", "Musikzimmer": "unknown",
+              "Badminton": "unknown"}
+    assert {name: area_kind(name) for name in heads | listed} == heads | listed
 
 
 def test_fold_writes_out_letters_without_accents() -> None:

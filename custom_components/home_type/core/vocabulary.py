@@ -26,62 +26,73 @@ OUTDOOR_AREA_KINDS: Final[frozenset[str]] = frozenset({
 
 # Checked in this order ("Master Bath" is a bathroom, "Garage spot" a parking space).
 # Keywords are accent-folded and lower case; a keyword matches a whole word, or the start of a
-# word when it ends with "*" (compounds: "Schlafzimmer", "Badezimmer").
+# word when it ends with "*" ("Kellerraum"). One that starts with "*" is a compound's head and
+# matches the end of a word ("Elternschlafzimmer", "Gästebad", "Wohnküche"): heads are tried
+# only when no other keyword matched, so "Waschküche" stays a laundry and "Schwimmbad" a pool.
 _AREA_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
     "parking": ("parking", "carport", "parkplatz", "stellplatz", "aparcamiento",
         "plaza de garaje", "parkeerplaats", "parkering", "posto auto", "cochera",
         "abri voiture", "place de parking", "garage spot", "parking space", "tiefgarage"),
-    "garage": ("garage", "garaje", "garagem", "box auto", "autobox", "garasje"),
+    "garage": ("garage", "garaje", "garagem", "box auto", "autobox", "garasje", "*garage"),
     "driveway": ("driveway", "einfahrt", "allee", "oprit", "uppfart", "vialetto",
         "entrada de coches", "oppkjorsel", "indkorsel"),
-    "pool": ("pool", "piscina", "piscine", "zwembad", "schwimmbad"),
+    "pool": ("pool", "piscina", "piscine", "zwembad", "schwimmbad", "hallenbad"),
     "shed": ("shed", "barn", "schuppen", "gartenhaus", "cabanon", "abri de jardin", "caseta",
-        "schuur", "tuinhuis", "bod", "friggebod", "capanno", "outbuilding", "greenhouse"),
-    "balcony": ("balcony", "balkon", "balcon", "balcone", "balkong", "loggia"),
+        "schuur", "tuinhuis", "bod", "friggebod", "capanno", "outbuilding", "greenhouse",
+        "*schuppen"),
+    "balcony": ("balcony", "balkon", "balcon", "balcone", "balkong", "loggia", "*balkon"),
     "patio": ("patio", "terrace", "terrasse", "terraza", "terras", "terrazzo", "terrass",
         "deck", "porch", "veranda", "porche", "portico", "altan", "dakterras", "dachterrasse",
-        "uteplats", "holzterrasse", "tarima", "lanai", "sunroom"),
+        "uteplats", "holzterrasse", "tarima", "lanai", "sunroom", "wintergarten",
+        "*terrasse", "*terras"),
     "yard": ("yard", "backyard", "garden", "garten", "jardin", "tuin", "tradgard", "giardino",
-        "achtertuin", "voortuin", "vorgarten", "hinterhof", "lawn", "hage", "have", "orchard"),
+        "achtertuin", "voortuin", "vorgarten", "hinterhof", "lawn", "hage", "have", "orchard",
+        "*garten", "*tuin"),
     "basement": ("basement", "cellar", "keller*", "sous-sol", "cave", "sotano", "kelder",
-        "kallare", "cantina", "seminterrato", "lower level", "kjeller"),
+        "kallare", "cantina", "seminterrato", "lower level", "kjeller", "*keller", "*kelder"),
     "attic": ("attic", "loft", "dachboden", "speicher", "spitzboden", "grenier", "combles",
         "atico", "desvan", "buhardilla", "zolder", "vliering", "vind", "soffitta", "mansarda",
         "sottotetto", "mezzanine", "galerie", "altillo"),
     "kitchen": ("kitchen", "kitchenette", "kuche", "kochnische", "cuisine", "cocina", "keuken",
         "kok", "cucina", "cucinotto", "cozinha", "kjokken", "kokken", "pantry", "speisekammer",
-        "despensa", "cellier"),
+        "despensa", "cellier", "*kuche", "*keuken", "*kjokken", "*kokken"),
     "dining": ("dining", "esszimmer", "salle a manger", "comedor", "eetkamer", "matsal",
-        "sala da pranzo", "spisestue"),
-    "toilet": ("toilet", "wc", "half bath", "powder room", "gaste-wc", "toilettes", "aseo",
-        "toalett", "bagno di servizio", "restroom", "lavatory"),
+        "sala da pranzo", "spisestue", "essbereich", "essecke", "sala de jantar"),
+    "toilet": ("toilet", "wc", "half bath", "powder room", "gaste-wc", "toilettes", "toilette",
+        "aseo", "toalett", "bagno di servizio", "restroom", "lavatory", "*toilette"),
     "bathroom": ("bathroom", "bath", "ensuite", "shower", "badezimmer", "bad", "salle de bain",
-        "salle d'eau", "bano", "badkamer", "badrum", "bagno", "banheiro", "baderom",
-        "badevaerelse", "sauna", "bastu"),
+        "salle de bains", "salle d'eau", "bano", "badkamer", "badrum", "bagno", "banheiro",
+        "baderom", "badevaerelse", "sauna", "bastu", "*bad", "*badezimmer", "*badkamer",
+        "*badrum"),
     "bedroom": ("bedroom", "master", "nursery", "guest room", "spare room", "schlafzimmer",
         "kinderzimmer", "gastezimmer", "chambre", "dormitorio", "habitacion", "slaapkamer",
         "kinderkamer", "logeerkamer", "sovrum", "barnrum", "gastrum", "camera", "cameretta",
-        "quarto", "soverom", "sovevaerelse", "gaestevaerelse", "bornevaerelse", "kids room",
-        "children's room", "bed"),
+        "quarto", "soverom", "sovevaerelse", "gaestevaerelse", "bornevaerelse", "recamara",
+        "kids room", "children's room", "bed", "*schlafzimmer", "*kinderzimmer", "*slaapkamer",
+        "*sovrum", "*soverom"),
     "living": ("living", "lounge", "family room", "den", "sitting room", "wohnzimmer", "stube",
-        "salon", "sejour", "sala de estar", "woonkamer", "vardagsrum", "soggiorno", "salotto",
-        "stue", "stua", "great room"),
+        "wohnbereich", "salon", "sejour", "sala", "sala de estar", "woonkamer", "zitkamer",
+        "vardagsrum", "soggiorno", "salotto", "stue", "stua", "alrum", "great room", "*stube",
+        "*stue"),
     "hallway": ("hallway", "hall", "corridor", "landing", "entrance", "entryway", "foyer",
         "stairs", "staircase", "flur", "diele", "eingang", "treppe*", "couloir", "entree",
-        "escalier", "pasillo", "recibidor", "entrada", "escalera", "gang", "overloop", "trap",
-        "korridor", "entre", "farstu", "trappa", "corridoio", "ingresso", "scale", "mudroom",
-        "boot room", "vestibule"),
-    "office": ("office", "study", "arbeitszimmer", "buro", "bureau", "despacho", "werkkamer",
-        "kantoor", "kontor", "studio di lavoro", "escritorio", "workspace"),
+        "escalier", "degagement", "pasillo", "recibidor", "entrada", "escalera", "vestibulo",
+        "hal", "gang", "overloop", "trap", "korridor", "entre", "farstu", "trappa", "corridoio",
+        "ingresso", "scale", "mudroom", "boot room", "vestibule", "*flur", "*diele"),
+    "office": ("office", "study", "arbeitszimmer", "buro", "bureau", "despacho", "oficina",
+        "werkkamer", "studeerkamer", "kantoor", "kontor", "arbejdsvaerelse", "studio di lavoro",
+        "escritorio", "workspace", "*buro"),
     "laundry": ("laundry", "utility", "waschkuche", "hauswirtschaft*", "buanderie", "lavadero",
-        "washok", "tvattstuga", "lavanderia", "boiler", "heizung*", "chaufferie", "mechanical",
-        "pannrum", "cuarto de calderas", "vaskerom", "bryggers"),
-    "storage": ("storage", "store room", "closet", "wardrobe", "abstellraum", "ankleide",
+        "washok", "bijkeuken", "tvattstuga", "lavanderia", "cuarto de lavado", "boiler", "heiz*",
+        "chaufferie", "mechanical", "pannrum", "cuarto de calderas", "vaskerom", "bryggers"),
+    "storage": ("storage", "store room", "closet", "wardrobe", "abstellraum", "ankleide*",
         "debarras", "dressing", "trastero", "vestidor", "berging", "inloopkast", "forrad",
-        "kladkammare", "ripostiglio", "cabina armadio", "walk-in", "abstellkammer", "bod"),
+        "kladkammare", "ripostiglio", "cabina armadio", "walk-in", "abstellkammer", "bod",
+        "*kammer", "*forrad"),
     "leisure": ("gym", "fitness*", "workout", "media room", "home theater", "cinema",
-        "playroom", "games room", "workshop", "werkstatt", "atelier", "taller", "werkplaats",
-        "verkstad", "laboratorio", "hobby"),
+        "playroom", "games room", "game room", "gameroom", "gaming", "spielzimmer", "speelkamer",
+        "salle de jeux", "workshop", "werkstatt", "atelier", "taller", "werkplaats", "verkstad",
+        "laboratorio", "hobby*", "*werkstatt"),
     "studio": ("studio", "main room", "living area", "einzimmerwohnung", "wohnraum",
         "piece principale", "estudio", "etta", "monolocale", "bedsit"),
 }
@@ -119,14 +130,27 @@ def fold(text: str) -> str:
 def _compile(keywords: tuple[str, ...]) -> re.Pattern[str]:
     parts = []
     for keyword in keywords:
-        if keyword.endswith("*"):
+        if keyword.startswith("*"):
+            parts.append(rf"{re.escape(keyword[1:])}\b")
+        elif keyword.endswith("*"):
             parts.append(rf"\b{re.escape(keyword[:-1])}\w*")
         else:
             parts.append(rf"\b{re.escape(keyword)}\b")
     return re.compile("|".join(parts))
 
 
-_AREA_PATTERNS: Final = tuple((kind, _compile(words)) for kind, words in _AREA_KEYWORDS.items())
+def _area_patterns(heads: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each kind's keywords, or its compound heads only, in the table's order."""
+    patterns = []
+    for kind, keywords in _AREA_KEYWORDS.items():
+        words = tuple(word for word in keywords if word.startswith("*") == heads)
+        if words:
+            patterns.append((kind, _compile(words)))
+    return tuple(patterns)
+
+
+# Words first, then the heads of compounds: a listed word says more than a word's ending.
+_AREA_PATTERNS: Final = _area_patterns(heads=False) + _area_patterns(heads=True)
 _FIRE_PATTERN: Final = _compile(_FIRE_KEYWORDS)
 _LEVEL_PATTERN: Final = _compile(_LEVEL_KEYWORDS)
 _OG: Final = re.compile(r"\bog\b", re.IGNORECASE)
