@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from custom_components.home_type.core.activity import (
+    hours_covered,
     local_hour_buckets,
     summarize_events,
     utc_offset_segments,
-    weekday_weekend_days,
 )
 from custom_components.home_type.core.snapshot import EventLog
 
@@ -61,15 +61,20 @@ def test_hours_across_spring_forward() -> None:
     assert [b % 24 for b in buckets] == [1, 3]
 
 
-def test_weekday_weekend_days() -> None:
-    # Monday 00:00 to the next Monday 00:00: five weekdays and two weekend days.
-    weekday, weekend = weekday_weekend_days(BERLIN, ts("2025-06-02T00:00"),
-                                            ts("2025-06-09T00:00"))
-    assert weekday == pytest.approx(5.0) and weekend == pytest.approx(2.0)
-    # The week with the autumn change has a 25-hour Sunday.
-    weekday, weekend = weekday_weekend_days(BERLIN, ts("2025-10-20T00:00"),
-                                            ts("2025-10-27T00:00"))
-    assert weekday == pytest.approx(5.0) and weekend == pytest.approx(2.0 + 1 / 24)
+def test_hours_covered() -> None:
+    # Monday 00:00 to the next Monday 00:00: every hour five times on weekdays, twice on weekends.
+    covered = hours_covered(BERLIN, ts("2025-06-02T00:00"), ts("2025-06-09T00:00"))
+    np.testing.assert_allclose(covered, [[5.0] * 24, [2.0] * 24])
+    # The week with the autumn change has a 25-hour Sunday: 02:00-03:00 comes twice.
+    covered = hours_covered(BERLIN, ts("2025-10-20T00:00"), ts("2025-10-27T00:00"))
+    assert covered[1, 2] == pytest.approx(3.0) and covered[1, 3] == pytest.approx(2.0)
+    assert covered[0].sum() == pytest.approx(5 * 24.0)
+    # A day from Friday 14:30: Friday's hours from 14:30 on, Saturday's until then.
+    covered = hours_covered(BERLIN, ts("2025-06-06T14:30"), ts("2025-06-07T14:30"))
+    assert covered[0, 14] == pytest.approx(0.5) and covered[1, 14] == pytest.approx(0.5)
+    assert covered[0, 15] == 1.0 and covered[1, 15] == 0.0
+    assert covered[0, 13] == 0.0 and covered[1, 13] == 1.0
+    assert covered.sum() == pytest.approx(24.0)
 
 
 def test_summary_counts_by_hour_and_kind_of_day() -> None:

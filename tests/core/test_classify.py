@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from custom_components.home_type.core.activity import EMPTY_SUMMARY, ActivitySummary
 from custom_components.home_type.core.classify import classify, classify_features
@@ -16,13 +17,13 @@ def test_most_likely_first_with_its_confidence() -> None:
     model = load_model(BUNDLED)
     x = np.linspace(0.0, 3.0, len(FEATURE_NAMES), dtype=np.float64)
     proba = model.predict_proba(x)[0]
-    summary = ActivitySummary(weekday_days=10.0 / 3, weekend_days=0.0,
+    summary = ActivitySummary(hours_covered=np.array([[10.0 / 3] * 24, [0.0] * 24]),
                               counts={"light.a": np.ones((2, 24))})
     result = classify_features(x, model, summary)
     ranked = sorted(zip(model.classes, proba.tolist(), strict=True), key=lambda p: -p[1])
     assert list(result.probabilities.items()) == ranked
     assert (result.home_type, result.confidence) == ranked[0]
-    assert result.method == "history" and result.history_days == 10.0 / 3
+    assert result.method == "history" and result.history_days == pytest.approx(10.0 / 3)
     shown = result.as_dict()
     assert list(shown["probabilities"]) == [label for label, _ in ranked]
     assert shown["confidence"] == round(ranked[0][1], 4) == shown["probabilities"][ranked[0][0]]

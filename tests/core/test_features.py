@@ -160,6 +160,31 @@ def test_activity_is_normalised_per_day() -> None:
     assert a[F["weekend_ratio_log"]] < 0
 
 
+def test_where_the_window_starts_tilts_no_rate() -> None:
+    """The same day every day, busier in the evening: a window of any length starting at any
+    time -- mid-afternoon, mid-hour, the eve of a weekend -- gives that day's rhythm and night
+    share, and no weekend difference. Dividing a kind of day's counts by its whole days tilted
+    them towards the hours the window covered more often."""
+    home = house()
+    monday = datetime(2025, 6, 2, tzinfo=ZoneInfo(TZ)).timestamp()
+    per_hour = [2] * 7 + [4] * 10 + [8] * 7  # spread evenly: each half hour has half
+    stamps = [monday + day * 86400 + hour * 3600 + 17.0 + k * 3600 / per_hour[hour]
+              for day in range(35) for hour in range(24) for k in range(per_hour[hour])]
+    events = EventLog.from_columns(["light.kitchen"] * len(stamps), stamps,
+                                   ["on"] * len(stamps))
+    names = [F[n] for n in FEATURE_NAMES if n.startswith("rhythm_")] + [F["night_share"]]
+    weeks = extract_features(home, summarize_events(events, TZ, monday + 7 * 86400,
+                                                    monday + 21 * 86400))
+    assert weeks[F["weekend_ratio_log"]] == pytest.approx(0.0, abs=1e-12)
+    for start_day, start_hour, days in ((8, 14, 1), (11, 14, 1), (11, 14.5, 3), (10, 20, 3),
+                                        (3, 14.5, 10), (9, 0.5, 24)):
+        start = monday + start_day * 86400 + start_hour * 3600
+        v = extract_features(home, summarize_events(events, TZ, start, start + days * 86400))
+        np.testing.assert_allclose(v[names], weeks[names], atol=1e-12,
+                                   err_msg=f"day {start_day} {start_hour} h, {days} days")
+        assert v[F["weekend_ratio_log"]] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_no_history_zeroes_activity() -> None:
     v = extract_features(house(), EMPTY_SUMMARY)
     start = F["has_history"]
@@ -270,13 +295,13 @@ def test_activity_features_of_a_known_summary() -> None:
     grid = np.zeros((2, 24))
     grid[0, 2] = 2.0   # two changes at 02:00 on weekdays
     grid[0, 5] = 6.0   # six at 05:00, which is morning
-    summary = ActivitySummary(weekday_days=5.0, weekend_days=2.0,
+    summary = ActivitySummary(hours_covered=np.array([[5.0] * 24, [2.0] * 24]),
                               counts={"light.kitchen": grid, "sensor.gizmo": np.zeros((2, 24))})
     v = extract_features(home, summary)
     assert v[F["night_share"]] == pytest.approx(2 / 8)
     assert v[F["active_entity_share"]] == pytest.approx(1 / 6)
     assert v[F["share_light"]] == 1.0
-    weekday_only = ActivitySummary(weekday_days=5.0, weekend_days=0.25,
+    weekday_only = ActivitySummary(hours_covered=np.array([[5.0] * 24, [0.25] * 24]),
                                    counts={"light.kitchen": grid})
     # Less than half a weekend day seen: no ratio rather than a rate from a few hours.
     assert extract_features(home, weekday_only)[F["weekend_ratio_log"]] == 0.0

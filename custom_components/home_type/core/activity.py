@@ -46,22 +46,38 @@ class OffsetSegment:
     offset: int
 
 
+def _no_hours() -> NDArray[np.float64]:
+    return np.zeros((2, HOURS), dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class ActivitySummary:
     """State changes per entity, by local hour (columns) on weekdays (row 0) and weekends (row 1).
 
-    ``weekday_days`` and ``weekend_days`` say how much time of each kind the window covered, so
-    that counts can be turned into rates comparable between 1 day and 90 days of history.
+    ``hours_covered``, in the same layout, says how long the window covered each local hour of
+    each kind of day, in hours: a 10-day window that starts at 14:30 covers 14:00-15:00 nine
+    and a half times and 15:00-16:00 ten times. Each hour's count is a rate only over its own
+    coverage, so where in the day the window starts tilts no rate, and 1 day and 90 days of
+    history are comparable.
     """
 
-    weekday_days: float = 0.0
-    weekend_days: float = 0.0
+    hours_covered: NDArray[np.float64] = field(default_factory=_no_hours)
     counts: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    @property
+    def weekday_days(self) -> float:
+        """Days of weekday history covered."""
+        return float(self.hours_covered[0].sum()) / HOURS
+
+    @property
+    def weekend_days(self) -> float:
+        """Days of weekend history covered."""
+        return float(self.hours_covered[1].sum()) / HOURS
 
     @property
     def days(self) -> float:
         """Days of history covered; 0 means structure only."""
-        return self.weekday_days + self.weekend_days
+        return float(self.hours_covered.sum()) / HOURS
 
     @property
     def has_history(self) -> bool:
@@ -122,21 +138,28 @@ def local_hour_buckets(timestamps: NDArray[np.float64],
     return np.floor((ts + offsets) / SECONDS_PER_HOUR).astype(np.int64)
 
 
-def weekday_weekend_days(tz_name: str, start: float, end: float) -> tuple[float, float]:
-    """Days of ``[start, end)`` that fell on local weekdays and on local weekends."""
-    weekday = weekend = 0.0
+def _kind_of_day(day: int) -> int:
+    """0 for a weekday, 1 for a weekend day, of a local day number (day 0 a Thursday)."""
+    return 1 if (day + _THURSDAY) % 7 >= 5 else 0
+
+
+def hours_covered(tz_name: str, start: float, end: float) -> NDArray[np.float64]:
+    """How long ``[start, end)`` covered each local hour on weekdays and weekends, in hours.
+
+    Row 0 weekdays, row 1 weekends, a column per local hour. Daylight saving is in it: the
+    night the clocks go back covers 02:00-03:00 twice, the night they go forward not at all.
+    """
+    covered = _no_hours()
     for segment in utc_offset_segments(tz_name, start, end):
         local = segment.start + segment.offset
         local_end = segment.end + segment.offset
         while local < local_end:
-            day = math.floor(local / SECONDS_PER_DAY)
-            stop = min((day + 1) * SECONDS_PER_DAY, local_end)
-            if (day + _THURSDAY) % 7 >= 5:
-                weekend += stop - local
-            else:
-                weekday += stop - local
+            bucket = math.floor(local / SECONDS_PER_HOUR)
+            stop = min((bucket + 1) * SECONDS_PER_HOUR, local_end)
+            day, hour = divmod(bucket, HOURS)
+            covered[_kind_of_day(day), hour] += stop - local
             local = stop
-    return weekday / SECONDS_PER_DAY, weekend / SECONDS_PER_DAY
+    return covered / SECONDS_PER_HOUR
 
 
 def summary_from_buckets(
@@ -158,11 +181,11 @@ def summary_from_buckets(
         if grid is None:
             grid = counts[entity_id] = np.zeros((2, HOURS), dtype=np.float64)
         day, hour = divmod(int(bucket), HOURS)
-        grid[1 if (day + _THURSDAY) % 7 >= 5 else 0, hour] += count
+        grid[_kind_of_day(day), hour] += count
     if not counts:
         return EMPTY_SUMMARY
-    weekday, weekend = weekday_weekend_days(tz_name, max(window_start, history_start), end)
-    summary = ActivitySummary(weekday_days=weekday, weekend_days=weekend, counts=counts)
+    covered = hours_covered(tz_name, max(window_start, history_start), end)
+    summary = ActivitySummary(hours_covered=covered, counts=counts)
     return summary if summary.has_history else EMPTY_SUMMARY
 
 

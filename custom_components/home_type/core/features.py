@@ -28,7 +28,7 @@ from .activity import HOURS, ActivitySummary
 from .snapshot import HomeSnapshot
 from .vocabulary import AREA_KINDS, OUTDOOR_AREA_KINDS, area_kind, names_fire, names_level
 
-FEATURE_VERSION: Final = 1
+FEATURE_VERSION: Final = 2
 
 _DOMAINS: Final = (
     "light", "switch", "binary_sensor", "sensor", "climate", "cover", "lock", "media_player",
@@ -50,6 +50,9 @@ _ACTIVITY_GROUPS: Final = (
     "sensor",
 )
 _RHYTHM_BINS: Final = 6  # four-hour blocks of the local day, from midnight
+#: Hours: a kind of day seen in a local hour for less than this, beside one seen longer, is
+#: left out of that hour's rate (minutes of history make a noisy rate).
+_MIN_HOUR_COVER: Final = 0.5
 
 
 def _feature_names() -> tuple[str, ...]:
@@ -218,6 +221,31 @@ def _activity_group(domain: str, device_class: str | None, outdoor: bool, garage
     return "other"
 
 
+def _average_day(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
+                 ) -> tuple[NDArray[np.float64], float]:
+    """Changes in each local hour of an average day, and the weekend-to-weekday log ratio.
+
+    Each count is a rate over its own hour's coverage (``by_hour`` and ``covered`` are
+    weekday/weekend rows by 24 hours), so a window that starts mid-afternoon does not make the
+    afternoon look busier. An hour is the mean of its weekday and weekend rates, so a window of
+    weekdays only keeps the shape of a whole week; a kind of day seen in that hour for less than
+    half an hour, beside one seen longer, is left out (a rate from minutes is noise). The
+    weekend ratio compares the two kinds over the hours both cover that well.
+    """
+    rates = np.divide(by_hour, covered, out=np.zeros_like(by_hour), where=covered > 0)
+    well = covered >= _MIN_HOUR_COVER
+    usable = (well | ~well.any(axis=0)) & (covered > 0)
+    kinds = usable.sum(axis=0)
+    daily = np.divide((rates * usable).sum(axis=0), kinds, out=np.zeros(HOURS), where=kinds > 0)
+    if daily.sum() <= 0:  # every change fell in a poorly covered hour: pool the kinds
+        pooled = covered.sum(axis=0)
+        daily = np.divide(by_hour.sum(axis=0), pooled, out=np.zeros(HOURS), where=pooled > 0)
+    shared = well[0] & well[1]
+    weekend_ratio = math.log((float(rates[1, shared].sum()) + 1.0)
+                             / (float(rates[0, shared].sum()) + 1.0))
+    return daily, weekend_ratio
+
+
 def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
               groups: dict[str, str]) -> list[float]:
     n_features = 6 + _RHYTHM_BINS + len(_ACTIVITY_GROUPS) + 6
@@ -225,35 +253,25 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
         return [0.0] * n_features
     days = summary.days
     known = set(entity_ids)
-    weekday = np.zeros(HOURS)
-    weekend = np.zeros(HOURS)
+    by_hour = np.zeros((2, HOURS))
     by_group: defaultdict[str, float] = defaultdict(float)
     active = 0
     for entity_id, grid in summary.counts.items():
         if entity_id not in known:
             continue
-        weekday += grid[0]
-        weekend += grid[1]
+        by_hour += grid
         changes = float(grid.sum())
         if changes > 0:
             active += 1
             by_group[groups.get(entity_id, "other")] += changes
-    hours = weekday + weekend
-    total = float(hours.sum())
+    total = float(by_hour.sum())
     if total <= 0:
         return [1.0] + [0.0] * (n_features - 1)
     per_day = total / days
-    weekday_rate = _share(float(weekday.sum()), summary.weekday_days)
-    weekend_rate = _share(float(weekend.sum()), summary.weekend_days)
-    weekend_ratio = (math.log((weekend_rate + 1.0) / (weekday_rate + 1.0))
-                     if summary.weekday_days >= 0.5 and summary.weekend_days >= 0.5 else 0.0)
-    # Rhythm: the share of an average day's changes in each block. Weekdays and weekends are
-    # averaged separately first, so a window of weekdays only still has a comparable shape.
-    daily = np.zeros(HOURS)
-    if summary.weekday_days > 0:
-        daily += weekday / summary.weekday_days
-    if summary.weekend_days > 0:
-        daily += weekend / summary.weekend_days
+    daily, weekend_ratio = _average_day(by_hour, summary.hours_covered)
+    if summary.weekday_days < 0.5 or summary.weekend_days < 0.5:
+        weekend_ratio = 0.0  # half a day of one kind says nothing of it
+    # Rhythm: the share of an average day's changes in each block.
     blocks = daily.reshape(_RHYTHM_BINS, HOURS // _RHYTHM_BINS).sum(axis=1)
     rhythm = blocks / blocks.sum()
     values = [
@@ -262,7 +280,7 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
         _log(_share(per_day, len(known))),
         _share(active, len(known)),
         weekend_ratio,
-        float(hours[:5].sum() / total),
+        float(daily[:5].sum() / daily.sum()),
     ]
     values += [float(v) for v in rhythm]
     values += [by_group[group] / total for group in _ACTIVITY_GROUPS]
