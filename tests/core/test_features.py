@@ -185,6 +185,24 @@ def test_where_the_window_starts_tilts_no_rate() -> None:
         assert v[F["weekend_ratio_log"]] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.parametrize("covered_03h", [(5.0, 0.2), (0.0, 0.0)], ids=["minutes", "never"])
+def test_changes_only_in_an_hour_seen_for_minutes_or_never(
+    covered_03h: tuple[float, float]
+) -> None:
+    """The only change fell on a weekend at 03:00, an hour the window saw on weekends for
+    twelve minutes (beside five weekdays), or (a file whose history starts after its events)
+    never: the day's shape is that hour's, never a division by zero."""
+    grid = np.zeros((2, 24))
+    grid[1, 3] = 1.0
+    covered = np.array([[5.0] * 24, [0.0] * 24])
+    covered[:, 3] = covered_03h
+    v = extract_features(house(), ActivitySummary(hours_covered=covered,
+                                                  counts={"light.kitchen": grid}))
+    assert v[F["rhythm_00h"]] == 1.0 and v[F["night_share"]] == 1.0
+    assert v[F["weekend_ratio_log"]] == 0.0
+    assert np.isfinite(v).all()
+
+
 def test_no_history_zeroes_activity() -> None:
     v = extract_features(house(), EMPTY_SUMMARY)
     start = F["has_history"]

@@ -237,9 +237,13 @@ def _average_day(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
     usable = (well | ~well.any(axis=0)) & (covered > 0)
     kinds = usable.sum(axis=0)
     daily = np.divide((rates * usable).sum(axis=0), kinds, out=np.zeros(HOURS), where=kinds > 0)
-    if daily.sum() <= 0:  # every change fell in a poorly covered hour: pool the kinds
+    if daily.sum() <= 0:
+        # Every change fell where a kind of day was seen for minutes: pool the kinds. A change
+        # in an hour never covered (a home file whose history starts after some of its events)
+        # counts as it is, so the day's shape never divides by zero.
         pooled = covered.sum(axis=0)
-        daily = np.divide(by_hour.sum(axis=0), pooled, out=np.zeros(HOURS), where=pooled > 0)
+        counts = by_hour.sum(axis=0)
+        daily = np.divide(counts, pooled, out=counts.copy(), where=pooled > 0)
     shared = well[0] & well[1]
     weekend_ratio = math.log((float(rates[1, shared].sum()) + 1.0)
                              / (float(rates[0, shared].sum()) + 1.0))
