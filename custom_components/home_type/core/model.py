@@ -254,8 +254,9 @@ def read_verified(path: str | Path) -> bytes:
     return data
 
 
-def _bad(source: str, key: str) -> ModelForeignError:
-    return ModelForeignError(f"{source}: not a Home Type model bundle (bad '{key}')")
+def _not_a_bundle(source: str, why: str) -> ModelForeignError:
+    """The one refusal of a bundle whose parts are not a Home Type model's, and which part."""
+    return ModelForeignError(f"{source}: not a Home Type model bundle ({why})")
 
 
 def _array(bundle: dict[str, Any], key: str, dtype: type, source: str,
@@ -268,7 +269,7 @@ def _array(bundle: dict[str, Any], key: str, dtype: type, source: str,
     """
     value = bundle.get(key)
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf" or value.ndim != ndim:
-        raise _bad(source, key)
+        raise _not_a_bundle(source, f"bad '{key}'")
     return value.astype(dtype, copy=False)
 
 
@@ -276,7 +277,7 @@ def _section(bundle: dict[str, Any], key: str, source: str) -> dict[str, Any] | 
     """An optional part of the bundle (calibration, scaler): absent, or a mapping of arrays."""
     value = bundle.get(key)
     if value is not None and not isinstance(value, dict):
-        raise _bad(source, key)
+        raise _not_a_bundle(source, f"bad '{key}'")
     return value
 
 
@@ -288,7 +289,7 @@ def _names(bundle: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
     """
     value = bundle.get(key, ())
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise _bad(source, key)
+        raise _not_a_bundle(source, f"bad '{key}'")
     return tuple(value)
 
 
@@ -336,7 +337,7 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
     n_features = len(FEATURE_NAMES)
     forest = bundle.get("forest")
     if not classes or not isinstance(forest, dict):
-        raise ModelForeignError(f"{source}: not a Home Type model bundle (no classes or forest)")
+        raise _not_a_bundle(source, "no classes or forest")
     compiled = CompiledForest(
         roots=_array(forest, "roots", np.int64, source),
         feature=_array(forest, "feature", np.int64, source),
@@ -346,7 +347,7 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         leaf_values=_array(forest, "leaf_values", np.float64, source, ndim=2),
     )
     if not _trees_are_sound(compiled, len(classes), n_features):
-        raise ModelForeignError(f"{source}: not a Home Type model bundle (inconsistent trees)")
+        raise _not_a_bundle(source, "inconsistent trees")
     calibration = None
     cal = _section(bundle, "calibration", source)
     if cal is not None:
@@ -355,14 +356,14 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         # One pair per class, or a single pair for the second class of a two-class model.
         pairs = 1 if len(classes) == 2 else len(classes)
         if calibration.a.shape != (pairs,) or calibration.b.shape != (pairs,):
-            raise ModelForeignError(f"{source}: not a Home Type model bundle (calibration)")
+            raise _not_a_bundle(source, "calibration")
     mean = scale = None
     scaler = _section(bundle, "scaler", source)
     if scaler is not None:
         mean = _array(scaler, "mean", np.float64, source)
         scale = _array(scaler, "scale", np.float64, source)
         if mean.shape != (n_features,) or scale.shape != (n_features,):
-            raise ModelForeignError(f"{source}: not a Home Type model bundle (scaler)")
+            raise _not_a_bundle(source, "scaler")
     info = {k: v for k, v in bundle.items() if k not in ("forest", "calibration", "scaler")}
     return HomeTypeModel(classes=classes, feature_names=FEATURE_NAMES,
                          version=str(bundle.get("model_version", "unknown")), mean=mean,
