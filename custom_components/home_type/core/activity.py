@@ -47,6 +47,7 @@ class OffsetSegment:
 
 
 def _no_hours() -> NDArray[np.float64]:
+    """An empty weekday/weekend × local hour grid, the layout of counts and coverage alike."""
     return np.zeros((2, HOURS), dtype=np.float64)
 
 
@@ -179,7 +180,7 @@ def summary_from_buckets(
     for entity_id, bucket, count in rows:
         grid = counts.get(entity_id)
         if grid is None:
-            grid = counts[entity_id] = np.zeros((2, HOURS), dtype=np.float64)
+            grid = counts[entity_id] = _no_hours()
         day, hour = divmod(int(bucket), HOURS)
         grid[_kind_of_day(day), hour] += count
     if not counts:
