@@ -230,7 +230,8 @@ def _average_day(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
     afternoon look busier. An hour is the mean of its weekday and weekend rates, so a window of
     weekdays only keeps the shape of a whole week; a kind of day seen in that hour for less than
     half an hour, beside one seen longer, is left out (a rate from minutes is noise). The
-    weekend ratio compares the two kinds over the hours both cover that well.
+    weekend ratio compares the two kinds over the hours both cover that well, and is 0 when
+    either kind has less than half a day: that says nothing of it.
     """
     rates = np.divide(by_hour, covered, out=np.zeros_like(by_hour), where=covered > 0)
     well = covered >= _MIN_HOUR_COVER
@@ -244,6 +245,8 @@ def _average_day(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
         pooled = covered.sum(axis=0)
         counts = by_hour.sum(axis=0)
         daily = np.divide(counts, pooled, out=counts.copy(), where=pooled > 0)
+    if min(float(covered[0].sum()), float(covered[1].sum())) / HOURS < 0.5:
+        return daily, 0.0
     shared = well[0] & well[1]
     weekend_ratio = math.log((float(rates[1, shared].sum()) + 1.0)
                              / (float(rates[0, shared].sum()) + 1.0))
@@ -273,8 +276,6 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
         return [1.0] + [0.0] * (n_features - 1)
     per_day = total / days
     daily, weekend_ratio = _average_day(by_hour, summary.hours_covered)
-    if summary.weekday_days < 0.5 or summary.weekend_days < 0.5:
-        weekend_ratio = 0.0  # half a day of one kind says nothing of it
     # Rhythm: the share of an average day's changes in each block.
     blocks = daily.reshape(_RHYTHM_BINS, HOURS // _RHYTHM_BINS).sum(axis=1)
     rhythm = blocks / blocks.sum()
