@@ -6,7 +6,8 @@ of constant UTC offset (DST cuts a window into at most a few), grouped by entity
 filtered to the window and to the home's entities, so the index on ``(metadata_id,
 last_updated_ts)`` finds the rows, and to changes of state (not the rows the recorder writes
 for attributes alone), which costs a read of each row's ``last_changed_ts``. The rows it
-returns go through the core's :func:`summary_from_buckets`, exactly as the trainer's events do.
+returns go through the core's :func:`summary_from_buckets`, and on to the same code as the
+trainer's events.
 
 Only SQLAlchemy Core constructs are used, and the one operation databases disagree on -- turning
 a float into an integer (SQLite truncates, PostgreSQL and MySQL round) -- is compiled per
@@ -152,10 +153,10 @@ def _count_rows(
 ) -> Iterator[tuple[str, int, int]]:
     """Yield ``(entity_id, hour of week, count)`` as the database returns them.
 
-    Streamed, not listed: each row is summed and dropped. A list of a large home's rows (an
-    entity and an hour each) would be a hundred thousand live objects or more, enough to start
-    Python's full garbage collection -- which pauses every thread, the event loop's included,
-    for a quarter of a second in a large Home Assistant.
+    Streamed, not listed: each row's numbers go into compact arrays and the row is dropped. A
+    list of a large home's rows (an entity and an hour each) would be a hundred thousand live
+    objects or more, enough to start Python's full garbage collection -- which pauses every
+    thread, the event loop's included, for a quarter of a second in a large Home Assistant.
     """
     for ids in batched(names, max_bind_vars, strict=False):
         for segment in segments:

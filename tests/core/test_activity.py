@@ -75,6 +75,9 @@ def test_hours_covered() -> None:
     assert covered[0, 15] == 1.0 and covered[1, 15] == 0.0
     assert covered[0, 13] == 0.0 and covered[1, 13] == 1.0
     assert covered.sum() == pytest.approx(24.0)
+    # A window that ends where it starts covers nothing.
+    empty = hours_covered(BERLIN, ts("2025-06-06T14:30"), ts("2025-06-06T14:30"))
+    assert empty.shape == (2, 24) and not empty.any()
 
 
 def test_summary_counts_by_hour_and_kind_of_day() -> None:
