@@ -89,7 +89,7 @@ def generate(
         "--dry-run", help="openai: print the planned requests and the estimated tokens and "
         "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,
 ) -> None:
-    """Generate synthetic homes with 90 days of simulated state changes, offline and seeded.
+    """Generate seeded synthetic homes with simulated state changes (90 days by default).
 
     With --backend openai an LLM designs each home instead: see docs/openai.md.
     """
