@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced by the scripts in this folder: makes sure .venv exists with Python 3.13 and the
-# project installed with its test extras (and those named in HOME_TYPE_EXTRAS, e.g. develop),
-# and re-installs only when pyproject.toml changed.
+# project installed with its test extras (and those named in HOME_TYPE_EXTRAS, e.g. develop;
+# mariadb when HOME_TYPE_TEST_MYSQL_DBURL is set), and re-installs only when pyproject.toml
+# changed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +37,11 @@ ensure_venv() {
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
     fi
     local extras="test${HOME_TYPE_EXTRAS:+,$HOME_TYPE_EXTRAS}"
+    # The recorder tests on MariaDB need its driver (scripts/test; it compiles against
+    # libmariadb-dev, so it is not among the test extras every contributor installs).
+    if [[ -n "${HOME_TYPE_TEST_MYSQL_DBURL:-}" && ",$extras," != *,mariadb,* ]]; then
+        extras+=",mariadb"
+    fi
     local stamp="$VENV/.home-type-installed-${extras//,/-}"
     local want
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"

@@ -1,10 +1,10 @@
-"""The activity summary counted in the recorder's database, on SQLite and on PostgreSQL.
+"""The activity summary counted in the recorder's database: SQLite, PostgreSQL and MariaDB.
 
-These tests carry the ``recorder`` marker: ``scripts/test`` runs them a second time against a
-real PostgreSQL server (``--dburl``). Each one compares the database's counts with the core's
-own count of the same events (the trainer's path), at the edges where databases differ: a
-change at hh:59:59.9 (a rounding cast puts it in the next hour), midnight (the next day, maybe
-the weekend), and both DST changes.
+These tests carry the ``recorder`` marker: ``scripts/test`` runs them again against real
+PostgreSQL and MariaDB servers (``--dburl``). Each one compares the database's counts with the
+core's own count of the same events (the trainer's path), at the edges where databases differ:
+a change at hh:59:59.9 (a rounding cast puts it in the next hour), midnight (the next day,
+maybe the weekend), and both DST changes.
 """
 
 from __future__ import annotations
@@ -67,7 +67,10 @@ async def _summaries(
 async def test_database_is_the_one_asked_for(
     recorder_mock: Recorder, pytestconfig: pytest.Config
 ) -> None:
-    """The PostgreSQL leg really runs on PostgreSQL (a guard against a silent SQLite rerun)."""
+    """A server's leg really runs on that server (a guard against a silent SQLite rerun).
+
+    MariaDB is SQLAlchemy's (and the recorder's) MySQL dialect: ``mysql://`` gives ``mysql``.
+    """
     url = pytestconfig.getoption("dburl")
     expected = "sqlite" if url.startswith("sqlite") else url.split(":")[0].split("+")[0]
     assert recorder_mock.dialect_name == expected
