@@ -8,12 +8,10 @@ from pathlib import Path
 from .const import BUNDLED_MODEL
 from .core.model import (
     HomeTypeModel,
-    ModelIncompatibleError,
     ModelMissingError,
     load_model,
     sha256_path,
 )
-from .core.snapshot import HOME_TYPES
 
 
 class ModelOutsideConfigError(ModelMissingError):
@@ -44,15 +42,11 @@ def resolve_model_path(config_dir: str, value: str | None) -> Path | None:
 def load_home_type_model(path: Path) -> HomeTypeModel:
     """Load and check a model file; blocking (file I/O), so run it in the executor.
 
-    Besides the core's checks (hash, allow-list, versions), every class the model can predict
-    must be one of the sensor's options, or the sensor could not show the answer.
+    The core's checks (hash, allow-list, versions, and that every class the model can predict
+    is one of the sensor's options) are the trainer's too, so ``verify`` and ``publish``
+    refuse what Home Assistant would.
     """
-    model = load_model(path)
-    unknown = sorted(set(model.classes) - set(HOME_TYPES))
-    if unknown:
-        raise ModelIncompatibleError(
-            f"{path}: predicts {', '.join(unknown)}, which this version does not know")
-    return model
+    return load_model(path)
 
 
 #: What identifies a model file's content cheaply: size and modification time of the model

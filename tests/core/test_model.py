@@ -85,6 +85,9 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
     "numpy major": (_set("numpy_version", "0.9"), ModelIncompatibleError,
                     "saved with numpy 0.9"),
     "no classes": (_set("classes", []), ModelForeignError, r"\(no classes or forest\)"),
+    "a class the sensor does not have": (
+        lambda b: b.__setitem__("classes", ["castle", *b["classes"][1:]]),
+        ModelIncompatibleError, "predicts castle, which this version does not know"),
     "no forest": (_set("forest", None), ModelForeignError, r"\(no classes or forest\)"),
     "text array": (_forest(_set("threshold", np.array(["a"]))), ModelForeignError,
                    r"\(bad 'threshold'\)"),

@@ -21,7 +21,7 @@ from trainer.runs import TrainingRun
 N = len(FEATURE_NAMES)
 
 
-def _homes(per_label: int = 5) -> list[HomeRows]:
+def _homes(per_label: int = 5, labels: tuple[str, ...] = ("a", "b")) -> list[HomeRows]:
     rng = np.random.default_rng(0)
 
     def rows(windows: tuple[int | None, ...]) -> list[tuple[np.ndarray, int]]:
@@ -29,7 +29,7 @@ def _homes(per_label: int = 5) -> list[HomeRows]:
 
     return [HomeRows(label, f"{label}{i}", 7, "procedural", 14, rows(WINDOWS),
                      rows(EVALUATION_WINDOWS))
-            for label in ("a", "b") for i in range(per_label)]
+            for label in labels for i in range(per_label)]
 
 
 class _Recorder:
@@ -162,13 +162,14 @@ def test_a_compiled_model_unlike_scikit_learn_is_not_written(
 def test_evaluation_homes_of_a_type_training_lacks_are_scored(
         small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A type only the evaluation homes have gets its per-class row (never right, support 1),
-    rather than a KeyError after every fit is done."""
+    rather than a KeyError after every fit is done. Real types: the bundle is really built."""
+    types = ("apartment", "condo")
     evaluation = [HomeRows(h.label, h.home_id, 8, h.generator, h.days, [], h.test)
-                  for h in _homes(per_label=1)]
-    evaluation.append(HomeRows("c", "c0", 8, "procedural", 14, [], evaluation[0].test))
+                  for h in _homes(per_label=1, labels=types)]
+    evaluation.append(HomeRows("studio", "s0", 8, "procedural", 14, [], evaluation[0].test))
 
     def read_rows(*args: Any, train: bool = True, **kwargs: Any) -> list[HomeRows]:
-        return _homes() if train else evaluation
+        return _homes(labels=types) if train else evaluation
 
     monkeypatch.setattr(train, "read_rows", read_rows)
     monkeypatch.setattr(train, "_holdout", lambda run, homes, *rest: ({}, set()))
@@ -177,6 +178,7 @@ def test_evaluation_homes_of_a_type_training_lacks_are_scored(
         homes=small_homes, evaluation_homes=small_homes, output=tmp_path / "m.pkl", copies=1,
         n_jobs=1))
     ten = results["evaluation"]["by_window"]["10d"]
-    assert ten["confusion_matrix"]["labels"] == ["a", "b", "c"]
-    assert ten["per_class"]["c"]["support"] == 1 and ten["per_class"]["c"]["recall"] == 0.0
+    assert ten["confusion_matrix"]["labels"] == ["apartment", "condo", "studio"]
+    assert ten["per_class"]["studio"]["support"] == 1
+    assert ten["per_class"]["studio"]["recall"] == 0.0
     assert ten["homes"] == 3

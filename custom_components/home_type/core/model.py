@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .features import FEATURE_NAMES, FEATURE_VERSION
-from .snapshot import SCHEMA_VERSION
+from .snapshot import HOME_TYPES, SCHEMA_VERSION
 
 BUNDLE_FORMAT: Final = "home_type_bundle"
 BUNDLE_VERSION: Final = 1
@@ -338,6 +338,12 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
     forest = bundle.get("forest")
     if not classes or not isinstance(forest, dict):
         raise _not_a_bundle(source, "no classes or forest")
+    # Here, not in the integration alone: the trainer's verify and publish load models through
+    # this function too, and must refuse what the sensor could not show.
+    unknown = sorted(set(classes) - set(HOME_TYPES))
+    if unknown:
+        raise ModelIncompatibleError(
+            f"{source}: predicts {', '.join(unknown)}, which this version does not know")
     compiled = CompiledForest(
         roots=_array(forest, "roots", np.int64, source),
         feature=_array(forest, "feature", np.int64, source),
