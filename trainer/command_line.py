@@ -31,6 +31,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
+from . import INTEGRATION_DIR
 from .generate.runner import FolderMismatch
 
 EXIT_USAGE = 2
@@ -82,11 +83,22 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 
 
 DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
-BUNDLED_MODEL = Path("custom_components/home_type/models/home_type_classifier.pkl")
+#: Where the integration's model is wherever the trainer runs: a checkout, or site-packages
+#: in the trainer's image (whose working folder holds only data and models).
+BUNDLED_MODEL = INTEGRATION_DIR / "models" / "home_type_classifier.pkl"
 
-#: What to say when the default model is missing: a fresh checkout has trained none yet.
-NO_MODEL_YET = (f"; no model has been trained here yet: run scripts/train, or use the one bundled "
-                f"with the integration, {BUNDLED_MODEL}")
+
+def no_model_yet() -> str:
+    """What to add when the default model is missing: a fresh checkout has trained none yet.
+
+    The bundled model's path is relative when it lies under the working folder (a checkout's
+    root), else absolute, so that it always names a file that is there.
+    """
+    here = Path.cwd().resolve()
+    bundled = BUNDLED_MODEL.relative_to(here) if BUNDLED_MODEL.is_relative_to(here) else (
+        BUNDLED_MODEL)
+    return ("; no model has been trained here yet: run scripts/train (or python -m trainer "
+            f"train), or use the one bundled with the integration, {bundled}")
 
 
 def load_bundle(path: Path) -> HomeTypeModel:
@@ -94,7 +106,7 @@ def load_bundle(path: Path) -> HomeTypeModel:
     try:
         return load_model(path)
     except ModelMissingError as err:
-        hint = NO_MODEL_YET if path == DEFAULT_MODEL else ""
+        hint = no_model_yet() if path == DEFAULT_MODEL else ""
         raise UserError(f"{err}{hint}") from None
     except ModelError as err:
         raise UserError(str(err)) from None

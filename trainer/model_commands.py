@@ -19,10 +19,10 @@ from custom_components.home_type.core.activity import summarize_events
 from .command_line import (
     DEFAULT_MODEL,
     EXIT_USAGE,
-    NO_MODEL_YET,
     UserError,
     console,
     load_bundle,
+    no_model_yet,
     out,
     print_error,
     read_home,
@@ -170,7 +170,8 @@ def publish(
             outcome = publish_model(model or DEFAULT_MODEL, to,
                                     Thresholds(min_accuracy, min_macro_f1), force=force)
     except PublishRefused as err:
-        hint = NO_MODEL_YET if model is None and not rollback and not DEFAULT_MODEL.exists() else ""
+        fresh = model is None and not rollback and not DEFAULT_MODEL.exists()
+        hint = no_model_yet() if fresh else ""
         raise UserError(f"{err}{hint}", err.exit_code) from None
     if outcome.dropped:
         console.print(f"[yellow]warning:[/yellow] the model found in {escape(str(to))} was not "

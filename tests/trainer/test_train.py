@@ -345,8 +345,8 @@ def test_a_fresh_checkout_is_told_where_a_model_is(tmp_path: Path, command: list
     assert result.stderr.strip().splitlines() == [
         f"error: {'not published: ' if command[0] == 'publish' else ''}"
         "models/home_type_classifier.pkl: no model file there; no model has been trained here "
-        "yet: run scripts/train, or use the one bundled with the integration, "
-        "custom_components/home_type/models/home_type_classifier.pkl"]
+        "yet: run scripts/train (or python -m trainer train), or use the one bundled with the "
+        f"integration, {ROOT / 'custom_components/home_type/models/home_type_classifier.pkl'}"]
     other = run_trainer("verify", "other.pkl", cwd=tmp_path,
                         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert other.stderr.strip() == "error: other.pkl: no model file there"
