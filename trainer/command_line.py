@@ -23,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from custom_components.home_type.const import BUNDLED_MODEL
 from custom_components.home_type.core.model import (
     HomeTypeModel,
     ModelError,
@@ -31,7 +32,6 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
-from . import INTEGRATION_DIR
 from .generate.runner import FolderMismatch
 
 EXIT_USAGE = 2
@@ -83,20 +83,20 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 
 
 DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
-#: Where the integration's model is wherever the trainer runs: a checkout, or site-packages
-#: in the trainer's image (whose working folder holds only data and models).
-BUNDLED_MODEL = INTEGRATION_DIR / "models" / "home_type_classifier.pkl"
 
 
 def no_model_yet() -> str:
     """What to add when the default model is missing: a fresh checkout has trained none yet.
 
-    The bundled model's path is relative when it lies under the working folder (a checkout's
-    root), else absolute, so that it always names a file that is there.
+    The bundled model is the integration's own file wherever the trainer runs (a checkout, or
+    site-packages in the trainer's image, whose working folder holds only data and models):
+    relative when it lies under the working folder (a checkout's root), else absolute, so that
+    it always names a file that is there.
     """
     here = Path.cwd().resolve()
-    bundled = BUNDLED_MODEL.relative_to(here) if BUNDLED_MODEL.is_relative_to(here) else (
-        BUNDLED_MODEL)
+    bundled = BUNDLED_MODEL.resolve()
+    if bundled.is_relative_to(here):
+        bundled = bundled.relative_to(here)
     return ("; no model has been trained here yet: run scripts/train (or python -m trainer "
             f"train), or use the one bundled with the integration, {bundled}")
 
