@@ -22,8 +22,8 @@ from .const import (
     MAX_HISTORY_DAYS,
 )
 from .coordinator import HomeTypeConfigEntry
-from .core.model import ModelError
-from .helpers import load_home_type_model, resolve_model_path
+from .core.model import ModelError, load_model
+from .helpers import resolve_model_path
 
 SCHEMA = vol.Schema(
     {
@@ -53,7 +53,7 @@ async def _async_validate(
     if path is None:
         return options, {CONF_MODEL_PATH: "outside_config"}, hass.config.config_dir
     try:
-        await hass.async_add_executor_job(load_home_type_model, path)
+        await hass.async_add_executor_job(load_model, path)
     except ModelError as err:
         return options, {CONF_MODEL_PATH: f"model_{err.reason}"}, str(err)
     return options, {}, ""

@@ -21,11 +21,10 @@ from .const import (
     UPDATE_INTERVAL,
 )
 from .core.classify import Classification, classify
-from .core.model import HomeTypeModel, ModelError, ModelMissingError
+from .core.model import HomeTypeModel, ModelError, ModelMissingError, load_model
 from .helpers import (
     ModelFileSignature,
     ModelOutsideConfigError,
-    load_home_type_model,
     model_file_signature,
     resolve_model_path,
 )
@@ -98,7 +97,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # Taken before reading: a file that changes during the read (a publish finishing,
             # a copy in progress) then differs from it at the next check and is read again.
             signature = await self.hass.async_add_executor_job(model_file_signature, path)
-            model = await self.hass.async_add_executor_job(load_home_type_model, path)
+            model = await self.hass.async_add_executor_job(load_model, path)
         except ModelError as err:
             self.model_error = err
             # The user has to act (a file, or the options): say so under Repairs too -- unless

@@ -1,4 +1,4 @@
-"""Where the model file is and how it is loaded, shared by the config flow and the coordinator."""
+"""Where the model file is, and how a new one is noticed: for the config flow and coordinator."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ import os
 from pathlib import Path
 
 from .const import BUNDLED_MODEL
-from .core.model import (
-    HomeTypeModel,
-    ModelMissingError,
-    load_model,
-    sha256_path,
-)
+from .core.model import ModelMissingError, sha256_path
 
 
 class ModelOutsideConfigError(ModelMissingError):
@@ -37,16 +32,6 @@ def resolve_model_path(config_dir: str, value: str | None) -> Path | None:
     if os.path.commonpath([base, path]) != base or path == base:
         return None
     return Path(path)
-
-
-def load_home_type_model(path: Path) -> HomeTypeModel:
-    """Load and check a model file; blocking (file I/O), so run it in the executor.
-
-    The core's checks (hash, allow-list, versions, and that every class the model can predict
-    is one of the sensor's options) are the trainer's too, so ``verify`` and ``publish``
-    refuse what Home Assistant would.
-    """
-    return load_model(path)
 
 
 #: What identifies a model file's content cheaply: size and modification time of the model

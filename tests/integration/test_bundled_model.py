@@ -10,8 +10,8 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_type.const import BUNDLED_MODEL
+from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from custom_components.home_type.helpers import load_home_type_model
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def bundled_model() -> Path:
 
 def test_bundled_model_loads() -> None:
     """Hash, allow-list, versions and labels all pass; every label can be predicted."""
-    model = load_home_type_model(BUNDLED_MODEL)
+    model = load_model(BUNDLED_MODEL)
     assert set(model.classes) == set(HOME_TYPES)
 
 

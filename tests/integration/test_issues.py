@@ -19,10 +19,10 @@ from custom_components.home_type.core.model import (
     HomeTypeModel,
     ModelError,
     dumps_bundle,
+    load_model,
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.helpers import load_home_type_model
 from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL
 
 from .common import model_bundle, write_model
@@ -186,9 +186,9 @@ async def test_no_issue_from_a_check_that_outlives_its_entry(
     def slow_load(path: Path) -> HomeTypeModel:
         reading.set()
         finish.wait(10)
-        return load_home_type_model(path)
+        return load_model(path)
 
-    with patch.object(coordinator_module, "load_home_type_model", slow_load):
+    with patch.object(coordinator_module, "load_model", slow_load):
         check = hass.async_create_task(entry.runtime_data.async_load_model())
         await hass.async_add_executor_job(reading.wait, 10)
         assert await hass.config_entries.async_remove(entry.entry_id)
@@ -213,9 +213,9 @@ async def test_a_load_that_outlives_its_entry_keeps_the_new_entrys_issue(
         if not reading.is_set():  # only the old entry's load waits
             reading.set()
             finish.wait(10)
-        return load_home_type_model(path)
+        return load_model(path)
 
-    with patch.object(coordinator_module, "load_home_type_model", slow_load):
+    with patch.object(coordinator_module, "load_model", slow_load):
         # In the background, or waiting for the reload below would wait for it (e.g. the
         # home_type.reload_model action, which runs outside the entry's tasks).
         check = hass.async_create_background_task(old.async_load_model(), "slow load")

@@ -31,8 +31,7 @@ from custom_components.home_type.const import (
     DOMAIN,
     UPDATE_INTERVAL,
 )
-from custom_components.home_type.core.model import HomeTypeModel
-from custom_components.home_type.helpers import load_home_type_model
+from custom_components.home_type.core.model import HomeTypeModel, load_model
 from tests.models import make_model
 from trainer.publish import (
     EXIT_BELOW_THRESHOLDS,
@@ -163,12 +162,12 @@ async def test_a_model_published_while_being_read_is_picked_up(
     def read_then_publish_lands(path: Path) -> HomeTypeModel:
         reads.append(path)
         try:
-            return load_home_type_model(path)
+            return load_model(path)
         finally:
             if len(reads) == 1:  # ... and renames B in just after the read
                 publish(make_model(tmp_path / "b", "B-1"), config_dir / FOLDER, Thresholds())
 
-    with patch.object(coordinator_module, "load_home_type_model", read_then_publish_lands):
+    with patch.object(coordinator_module, "load_model", read_then_publish_lands):
         for _ in range(2):
             freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
             async_fire_time_changed(hass)
@@ -187,13 +186,13 @@ async def test_overlapping_loads_end_on_the_newest_model(
     first_read, let_first_finish = threading.Event(), threading.Event()
 
     def slow_first_read(path: Path) -> HomeTypeModel:
-        model = load_home_type_model(path)
+        model = load_model(path)
         if not first_read.is_set():
             first_read.set()
             let_first_finish.wait(10)
         return model
 
-    with patch.object(coordinator_module, "load_home_type_model", slow_first_read):
+    with patch.object(coordinator_module, "load_model", slow_first_read):
         slow = hass.async_create_task(coordinator.async_load_model())
         await hass.async_add_executor_job(first_read.wait, 10)
         publish(make_model(tmp_path / "c", "C-1"), config_dir / FOLDER, Thresholds())
