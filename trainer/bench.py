@@ -138,15 +138,15 @@ def bench_train() -> Measurements:
 @benchmark("classify", "Classifying one home from its snapshot (features + predict, numpy only)")
 def bench_classify() -> Measurements:
     """Time loading the shipped model and classifying each evaluation home with numpy alone."""
+    from custom_components.home_type.const import BUNDLED_MODEL
     from custom_components.home_type.core.classify import classify
     from custom_components.home_type.core.features import extract_features
     from custom_components.home_type.core.model import load_model
 
     from .dataset import load_homes, window_summary
 
-    model_path = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
     began = time.perf_counter()
-    model = load_model(model_path)
+    model = load_model(BUNDLED_MODEL)
     load_ms = (time.perf_counter() - began) * 1000
     _, evaluation = _ensure_training_data()
     homes = load_homes(evaluation)
@@ -167,7 +167,7 @@ def bench_classify() -> Measurements:
         window_summary(home, 10)
     summary_ms = (time.perf_counter() - t0) * 1000 / 20
     return {
-        "model": str(model_path.relative_to(ROOT)),
+        "model": str(BUNDLED_MODEL.relative_to(ROOT)),
         "homes": len(homes),
         # classify = features + compiled forest + calibration, from snapshot and summary
         "classify_ms_median": round(float(np.median(timings)), 2),
