@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,6 @@ def test_other_utc_offsets_are_converted() -> None:
 @pytest.mark.parametrize("stamp", [
     "9999-12-31T23:00:00Z",  # year 10000 in Tokyo: a window ending there cannot be cut in days
     "9999-01-01T00:00:00+00:00",
-    "99999-01-10T00:00:00Z",  # numpy reads five-digit years
     "1969-12-31T23:59:59Z",
     "1969-12-31T23:00:00-00:30",  # the slow path, for other offsets
     "9999-12-31T23:00:00-05:00",  # in UTC, year 10000
@@ -178,6 +178,44 @@ def test_an_offset_before_the_utc_suffix_is_refused(stamp: str) -> None:
                                                    d["events"][2].update(timestamp=stamp)))
         assert message == ("home_7.json: events[2].timestamp: expected an ISO 8601 UTC "
                            f"timestamp, got {stamp!r}")
+
+
+def _with_other_offset(doc: dict[str, Any]) -> None:
+    """Another event in another spelling: every stamp then goes one by one through datetime."""
+    doc["events"][0]["timestamp"] = "2023-11-14T23:13:20+01:00"
+
+
+@pytest.mark.parametrize("stamp", ["2024-01-01T10:0000Z", "2024-01-01T1000:00Z",
+                                   "99999-01-10T00:00:00.000Z"])
+def test_a_stamp_datetime_refuses_is_refused_whatever_the_others(stamp: str) -> None:
+    """numpy read ``10:0000`` (the last digits as an offset) when every stamp ended in Z;
+    it reads five-digit years too."""
+    for change in (lambda d: None, _with_other_offset):
+        message = _broken(lambda d, change=change: (change(d),
+                                                   d["events"][2].update(timestamp=stamp)))
+        assert message == ("home_7.json: events[2].timestamp: expected an ISO 8601 UTC "
+                           f"timestamp, got {stamp!r}")
+
+
+@pytest.mark.parametrize("stamp", ["2024-01-01T1000Z", "2024-01-01T100000Z",
+                                   "2024-01-01T10:00:00,000Z", "2024-01-01T10Z"])
+def test_other_spellings_of_a_time_are_read_as_datetime_reads_them(stamp: str) -> None:
+    """ISO 8601's basic format, a comma, an hour alone: 10:00 UTC, read without a warning."""
+    for change in (lambda d: None, _with_other_offset):
+        doc = document()
+        change(doc)
+        doc["events"][2]["timestamp"] = stamp
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warned on the basic format
+            home = HomeSnapshot.from_dict(doc)
+        assert 1_704_103_200.0 in home.events.timestamps.tolist()  # 2024-01-01T10:00:00Z
+
+
+def test_stamps_of_other_widths_are_not_read_across_each_other() -> None:
+    """A short stamp and a long one are two bad stamps, not two good ones joined."""
+    message = _broken(lambda d: (d["events"][1].update(timestamp="2024-01-01T10:00:00.000"),
+                                 d["events"][2].update(timestamp="Z2024-01-01T10:00:00.000Z")))
+    assert message.startswith("home_7.json: events[1].timestamp: expected an ISO 8601")
 
 
 @pytest.mark.parametrize("key", ["end", "history_start"])
