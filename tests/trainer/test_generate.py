@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import itertools
@@ -193,6 +194,21 @@ def test_vacation_cottages_are_mostly_empty() -> None:
         shares[design.occupancy].append(float(world.anyone_home.mean()))
     assert shares["vacation"] and shares["primary"]
     assert np.mean(shares["vacation"]) < 0.45 < 0.7 < np.mean(shares["primary"])
+
+
+@pytest.mark.parametrize("home_type", HOME_TYPES)
+def test_a_home_nobody_lives_in_is_simulated_empty(home_type: str) -> None:
+    """An LLM's design may have no residents (a vacation home, its schema allows it): the
+    design check passes it, so the simulation must run it -- it crashed on the climate."""
+    for index in range(2):
+        jobs = plan_jobs(index + 1, 3, 123, Path("."), {home_type: 1})
+        rng = home_rng(jobs[index])
+        design = dataclasses.replace(design_home(home_type, rng), residents=[])
+        assert design_problems(design) == []
+        snapshot, world = run_simulation(design, home_id="h", days=3,
+                                         start_day=date(2025, 1, 13), rng=rng)
+        assert not world.anyone_home.any()
+        assert len(snapshot.events) > 0  # thermostats, meters, the weather still report
 
 
 def test_outdoor_temperature_follows_seasons() -> None:

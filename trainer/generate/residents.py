@@ -162,7 +162,7 @@ def _place_residents(world: World) -> None:
     room = np.full((count, world.minutes), -1, dtype=np.int16)
     occupied = np.zeros((max(n_areas, 1), world.minutes), dtype=bool)
     if n_areas == 0 or count == 0:
-        world.room, world.occupied = room, occupied[:0]
+        world.room, world.occupied = room, occupied[:n_areas]  # nobody in any room
         return
     kinds = [a.kind for a in areas]
     outdoor = np.array([k in OUTDOOR_KINDS for k in kinds])
