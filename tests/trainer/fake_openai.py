@@ -27,13 +27,15 @@ _ASKED = re.compile(r"Design home (\S+): an? (.+?) — ")
 
 @dataclass(frozen=True)
 class Answer:
-    """One scripted answer: a status, headers, a JSON body (or raw bytes), an optional delay."""
+    """One scripted answer: a status, headers, a JSON body (or raw bytes of ``content_type``), an
+    optional delay."""
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     raw: bytes | None = None
+    content_type: str = "application/json"
 
 
 def completion(content: str | None, *, finish_reason: str = "stop",
@@ -154,7 +156,7 @@ class FakeOpenAI:
                 time.sleep(answer.delay)
             payload = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
             handler.send_response(answer.status)
-            handler.send_header("content-type", "application/json")
+            handler.send_header("content-type", answer.content_type)
             handler.send_header("content-length", str(len(payload)))
             for name, value in answer.headers.items():
                 handler.send_header(name, value)

@@ -385,6 +385,24 @@ async def test_errors_no_retry_can_fix_stop_the_run(
     assert f"HTTP {answer.status}" in str(caught.value)
 
 
+@pytest.mark.parametrize("answer", [
+    # OPENAI_BASE_URL at a web UI or behind a proxy's error page: the SDK returns the text
+    Answer(raw=b"<html><body>Sign in</body></html>", content_type="text/html; charset=utf-8"),
+    Answer(raw=b"<html><body>Bad gateway</body></html>"),  # said to be JSON, is not
+    Answer(raw=b'"ok"'),  # JSON, but no object
+])
+async def test_a_200_that_is_no_chat_completion_stops_the_run(
+        api: FakeOpenAI, tmp_path: Path, answer: Answer) -> None:
+    """One request, then the run stops with exit 5 and advice: a traceback before."""
+    api.script(answer)
+    with pytest.raises(RequestRejected) as caught:
+        await design_homes(api, tmp_path, count=2)
+    assert len(api.requests) == 1 and caught.value.exit_code == 5
+    assert str(caught.value) == (f"the server at {api.url} did not answer like the chat "
+                                 "completions API; check OPENAI_BASE_URL.")
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_malformed_json_then_valid(api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(completion('{"language": "en", "timezone": "Europe/Ber'))
     recorder = Recorder()
@@ -792,6 +810,18 @@ def test_cli_missing_key_before_any_request(api: FakeOpenAI, tmp_path: Path) -> 
     blank = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, "  "))
     assert blank.returncode == 2 and "OPENAI_API_KEY is not set" in blank.stderr
     assert api.requests == [] and not (tmp_path / "homes").exists()
+
+
+def test_cli_web_page_at_the_base_url_is_one_error_line(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    api.script(Answer(raw=b"<html>Open WebUI</html>", content_type="text/html"))
+    result = run_trainer(*_generate(tmp_path, "--count", "2", "--concurrency", "1"),
+                         env=_env(api))
+    assert result.returncode == 5, result.stderr
+    assert "Traceback" not in result.stderr and len(api.requests) == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: the server at {api.url} did not answer like the chat completions API; check "
+        f"OPENAI_BASE_URL. This run wrote 0 new homes to {tmp_path}.")
 
 
 def test_cli_bad_key_exit_code(api: FakeOpenAI, tmp_path: Path) -> None:

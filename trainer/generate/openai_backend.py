@@ -15,6 +15,7 @@ cannot fit ends the run gently.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -30,7 +31,15 @@ from .design import HomeDesign
 from .llm_prompt import PROMPT_VERSION, messages, repair_messages
 from .llm_schema import InvalidDesign, parse_design, response_format
 from .openai_cost import chat_tokens
-from .openai_retry import APIUnavailable, OpenAIStop, describe, retrying, server_hint, stop_for
+from .openai_retry import (
+    APIUnavailable,
+    OpenAIStop,
+    RequestRejected,
+    describe,
+    retrying,
+    server_hint,
+    stop_for,
+)
 from .openai_settings import OpenAISettings, base_url_from_environment
 from .ratelimit import RateLimiter
 from .runner import HomeJob, HomeResult, home_rng, simulate_and_write
@@ -224,6 +233,9 @@ class HomeDesigner:
                           on_retry=on_retry, queued=lambda: queued)
         try:
             completion: ChatCompletion = await policy(attempt)
+        except OpenAIStop:
+            self.stopped.set()
+            raise
         except openai.APIError as err:
             stop = stop_for(err, settings.model)
             if stop is not None:
@@ -252,15 +264,28 @@ class HomeDesigner:
         except openai.APIStatusError:
             self._cap.free(hold)
             raise
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:  # a 200 whose body is no JSON
+            self._cap.keep(hold)
+            raise self._not_the_api() from err
         except BaseException:
             self._cap.keep(hold)
             raise
+        # A 200 that is no JSON object, e.g. a web page: the SDK returns its text, not a reply.
+        if not isinstance(completion, ChatCompletion):
+            self._cap.keep(hold)
+            raise self._not_the_api()
         if completion.usage is None:  # a compatible server may not report tokens
             self._cap.keep(hold)
         else:
             self._cap.settle(hold, completion.usage.prompt_tokens,
                              completion.usage.completion_tokens)
         return completion
+
+    def _not_the_api(self) -> RequestRejected:
+        """A 200 that is no chat completion: OPENAI_BASE_URL names a web page or a proxy."""
+        url = str(self._client.base_url).rstrip("/")
+        return RequestRejected(f"the server at {url} did not answer like the chat completions "
+                               "API; check OPENAI_BASE_URL.")
 
 
 async def generate_homes(
