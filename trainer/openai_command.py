@@ -3,8 +3,8 @@
 Kept out of ``homes_commands`` so that the ``openai`` SDK is imported only when this backend
 runs; every other command starts without it. A run-stopping API answer becomes one ``error:``
 line with its own exit code (3 quota, 4 key or permission, 5 request or model, 6 API
-unavailable), so does reaching the ``--max-cost`` cap (7); Ctrl-C exits 130, and a missing
-``OPENAI_API_KEY`` is reported (exit 2) before any request.
+unavailable), so does reaching the ``--max-cost`` cap (7); Ctrl-C exits 130, and a missing or
+malformed ``OPENAI_API_KEY`` is reported (exit 2) before any request.
 """
 
 from __future__ import annotations
@@ -72,10 +72,17 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
     if dry_run:
         _print_plan(todo, len(jobs), settings, output)
         return
-    if todo and not os.environ.get("OPENAI_API_KEY", "").strip():
+    # Stripped: a key copied with a space, or read from a CRLF .env with its \r, fails as a
+    # connection error whose message holds the key, retried six times.
+    api_key = os.environ.get("OPENAI_API_KEY", "").strip()
+    if todo and not api_key:
         raise UserError("OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty "
                         "value for a local server at OPENAI_BASE_URL), or use --dry-run to see "
                         "the plan and its cost without a key")
+    if todo and not all("!" <= char <= "~" for char in api_key):  # never echo the key
+        raise UserError("OPENAI_API_KEY is not a key: it holds a space, a control character "
+                        "or a non-ASCII character (the '…' of the placeholder sk-…, say); set "
+                        "it to the key itself")
     prepare_output(output)
     if len(todo) < len(jobs):
         console.print(f"{len(jobs) - len(todo)} of {counted(len(jobs), 'home')} already in "
@@ -89,7 +96,7 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
         reporter = _ProgressReporter(progress, progress.add_task(
             f"homes ({settings.model})", total=len(todo), status=""))
         try:
-            summary = asyncio.run(_run_openai(todo, settings, reporter))
+            summary = asyncio.run(_run_openai(todo, settings, reporter, api_key))
         except OpenAIStop as err:
             progress.stop()
             written = _written_since(todo, started)
@@ -133,8 +140,8 @@ def _written_since(todo: list[HomeJob], started: float) -> int:
 
 
 async def _run_openai(todo: list[HomeJob], settings: OpenAISettings,
-                      reporter: _ProgressReporter) -> RunSummary:
-    async with make_client(settings) as client:
+                      reporter: _ProgressReporter, api_key: str) -> RunSummary:
+    async with make_client(settings, api_key=api_key) as client:
         return await generate_homes(todo, settings, client, reporter)
 
 

@@ -824,6 +824,27 @@ def test_cli_web_page_at_the_base_url_is_one_error_line(
         f"OPENAI_BASE_URL. This run wrote 0 new homes to {tmp_path}.")
 
 
+def test_cli_whitespace_around_the_key_is_ignored(api: FakeOpenAI, tmp_path: Path) -> None:
+    """The \r a CRLF .env leaves on the key: a connection error retried six times, exit 6, with
+    the key in every line, before the key was stripped."""
+    result = run_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api, " test-key\r"))
+    assert result.returncode == 0, result.stderr
+    assert [r.headers["authorization"] for r in api.requests] == ["Bearer test-key"]
+
+
+@pytest.mark.parametrize("key", ["sk-…", "sk-proj secret", "sk-proj\tsecret"])
+def test_cli_a_key_no_api_has_is_refused_before_any_request(
+        api: FakeOpenAI, tmp_path: Path, key: str) -> None:
+    """The docs' placeholder pasted as it is was a traceback; a key is never echoed."""
+    result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, key))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: OPENAI_API_KEY is not a key: it holds a space, a control character or a "
+        "non-ASCII character (the '…' of the placeholder sk-…, say); set it to the key itself"]
+    assert "secret" not in result.stderr
+    assert api.requests == [] and not (tmp_path / "homes").exists()
+
+
 def test_cli_bad_key_exit_code(api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(error(401, "invalid_api_key", "Incorrect API key provided."))
     result = run_trainer(*_generate(tmp_path, "--count", "2", "--model", "gpt-9",
