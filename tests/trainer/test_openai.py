@@ -211,6 +211,9 @@ def test_simulate_and_write_applies_the_same_check(tmp_path: Path) -> None:
     ({"x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-requests": "0",
       "x-ratelimit-reset-tokens": "6m0s", "x-ratelimit-remaining-tokens": "5000"}, 1.0),
     ({"x-ratelimit-reset-tokens": "120ms", "x-ratelimit-remaining-tokens": "0"}, 0.12),
+    ({"x-ratelimit-reset-tokens": "2s", "x-ratelimit-remaining-tokens": "-1"}, 2.0),  # Azure
+    # a limit with room left is no reason to wait for its reset
+    ({"x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-requests": "5"}, None),
     ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, 30.0),
     ({}, None),
     ({"retry-after": "soon"}, None),
@@ -467,6 +470,32 @@ async def test_retry_after_is_honoured(api: FakeOpenAI, tmp_path: Path,
     assert len(clock.sleeps) == 1
     assert waited <= clock.sleeps[0] <= waited * 1.1  # the hint, plus at most 10 % jitter
     assert "as the server asked" in recorder.retries[0][2]
+
+
+def test_reset_headers_are_a_wait_only_for_a_429() -> None:
+    """A 5xx sends them for limits it did not hit: 12 ms between attempts was no backoff."""
+    headers = {"x-ratelimit-reset-requests": "12ms", "x-ratelimit-remaining-requests": "59"}
+    assert retry_after_seconds(headers, rate_limited=False) is None
+    assert retry_after_seconds({**headers, "retry-after": "3"}, rate_limited=False) == 3.0
+
+
+@pytest.mark.parametrize("answer", [
+    # Azure: tokens exhausted (-1), reset in 0 s: all six attempts went at once
+    rate_limited({"x-ratelimit-remaining-tokens": "-1", "x-ratelimit-reset-tokens": "0"}),
+    rate_limited({"retry-after": "0"}),
+    rate_limited({"x-ratelimit-remaining-requests": "5", "x-ratelimit-reset-requests": "1s"}),
+    error(503, None, "Service unavailable", headers={
+        "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "12ms"}),
+])
+async def test_no_wait_from_the_server_means_backoff(
+        api: FakeOpenAI, tmp_path: Path, answer: Answer) -> None:
+    api.script(answer, answer)
+    clock = FakeTime()
+    recorder = Recorder()
+    jobs, _ = await design_homes(api, tmp_path, clock=clock, reporter=recorder)
+    assert len(api.requests) == 3 and jobs[0].path.exists()
+    assert 1.0 <= clock.sleeps[0] <= 2.0 and 2.0 <= clock.sleeps[1] <= 3.0  # 1, 2 s + jitter
+    assert not any("as the server asked" in reason for _, _, reason in recorder.retries)
 
 
 async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path) -> None:

@@ -147,14 +147,16 @@ def parse_duration(text: str) -> float | None:
     return sum(float(number) * scale[unit] for number, unit in parts)
 
 
-def retry_after_seconds(headers: Mapping[str, str],
-                        now: datetime | None = None) -> float | None:
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None, *,
+                        rate_limited: bool = True) -> float | None:
     """How long the server asks us to wait, from the headers of a 429 or 5xx; None: no hint.
 
     ``retry-after-ms`` (OpenAI's, most precise) wins, then ``retry-after`` (seconds or an HTTP
-    date), then the reset time of the exhausted limit: ``x-ratelimit-reset-requests`` when no
-    requests remain, ``-tokens`` when no tokens remain, the later of the two when the headers do
-    not say which.
+    date), then, for a 429 (``rate_limited``), the reset time of the exhausted limit:
+    ``x-ratelimit-reset-requests`` when no requests remain (``-remaining-requests`` 0 or below),
+    ``-tokens`` when no tokens remain, the later of those whose remaining header is missing when
+    none says it is exhausted. A limit with room left is no reason to wait for its reset, and
+    the reset headers of any other answer (a 5xx) describe limits it did not hit.
     """
     lower = {key.lower(): value for key, value in headers.items()}
     if (value := lower.get("retry-after-ms")) is not None:
@@ -173,22 +175,36 @@ def retry_after_seconds(headers: Mapping[str, str],
             if when is not None:
                 when = when if when.tzinfo else when.replace(tzinfo=UTC)
                 return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-    resets = {}
+    if not rate_limited:
+        return None
+    exhausted, unsaid = [], []
     for limit in ("requests", "tokens"):
         reset = lower.get(f"x-ratelimit-reset-{limit}")
         seconds = parse_duration(reset) if reset is not None else None
-        if seconds is not None:
-            resets[limit] = seconds
-    exhausted = [limit for limit in resets
-                 if lower.get(f"x-ratelimit-remaining-{limit}", "").strip() == "0"]
-    chosen = [resets[limit] for limit in exhausted] or list(resets.values())
+        if seconds is None:
+            continue
+        try:
+            remaining: float | None = float(lower[f"x-ratelimit-remaining-{limit}"])
+        except (KeyError, ValueError):
+            remaining = None
+        if remaining is None:
+            unsaid.append(seconds)
+        elif remaining <= 0:  # Azure sends -1
+            exhausted.append(seconds)
+    chosen = exhausted or unsaid
     return max(chosen) if chosen else None
 
 
 def server_hint(err: BaseException | None) -> float | None:
-    """Return the wait the server asked for in the error's response, if any."""
+    """Return the wait the server asked for in the error's response, if any.
+
+    A wait of 0 (``retry-after: 0``, a reset of ``0s``) is no hint: taken, every attempt
+    fired at once and the request failed within a second.
+    """
     if isinstance(err, openai.APIStatusError):
-        return retry_after_seconds(err.response.headers)
+        hint = retry_after_seconds(err.response.headers,
+                                   rate_limited=err.status_code == 429)
+        return hint if hint is not None and hint > 0 else None
     return None
 
 
