@@ -242,6 +242,17 @@ def test_usage_errors(tmp_path: Path, publish) -> None:
     assert code == 2 and "--min-accuracy" in stderr
 
 
+def test_destination_under_a_file(tmp_path: Path, publish) -> None:
+    """The write failure path, for any user (root included): a file where a folder must be."""
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa")
+    (tmp_path / "file").write_text("")
+    destination = tmp_path / "file" / "ha"
+    code, stdout, stderr = publish(str(model), "--to", str(destination))
+    assert code == 2 and not stdout
+    assert f"--to {destination}: cannot write there (Not a directory)" in stderr
+    assert "Traceback" not in stderr and (tmp_path / "file").read_text() == ""
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
 def test_unwritable_destination(tmp_path: Path, publish) -> None:
     model = make_model(tmp_path / "m", "2026.01.01-aaaa")
