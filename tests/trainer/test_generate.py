@@ -283,6 +283,17 @@ def test_unwritable_output_as_root(tmp_path: Path) -> None:
     assert result.stderr.strip() == expected
 
 
+def test_output_under_a_file(tmp_path: Path) -> None:
+    """The 'cannot create it' path, for any user (root included): a file where a parent folder
+    must be makes mkdir fail with ENOTDIR."""
+    (tmp_path / "file").write_text("not a folder")
+    output = tmp_path / "file" / "homes"
+    result = run_trainer("generate", "--count", "1", "--days", "1", "--output", str(output))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: --output {output}: cannot create it (Not a directory)"
+    assert (tmp_path / "file").read_text() == "not a folder"
+
+
 def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder that exists but cannot be written is refused before any home is made (as root
     every folder is writable, so the refusal is simulated)."""
