@@ -70,10 +70,14 @@ def test_round_trip(tmp_path: Path, name: str) -> None:
         assert json.loads(path.read_text())["home_id"] == "home_x"
 
 
-def test_same_home_same_bytes(tmp_path: Path) -> None:
+def test_same_home_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gzip stamps the clock (whole seconds) into its header unless told mtime=0: write the same
+    home at two different clock seconds and expect the same bytes, with a zero header time."""
+    monkeypatch.setattr(gzip.time, "time", lambda: 1_700_000_000.0)
     a = write_snapshot(make_home(), tmp_path / "a.json.gz").read_bytes()
-    os.utime(tmp_path)  # a different moment must not change the gzip header
+    monkeypatch.setattr(gzip.time, "time", lambda: 1_800_000_000.0)
     b = write_snapshot(make_home(), tmp_path / "b.json.gz").read_bytes()
+    assert a[4:8] == b"\0\0\0\0"  # the header's MTIME field
     assert a == b
 
 
