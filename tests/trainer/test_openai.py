@@ -1166,11 +1166,8 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
 
     The folder is mixed the way a user would mix it now that ``generate`` never resumes over
     another backend's homes: 16 procedural homes, plus the last 8 of 24 the OpenAI backend
-    designed in a folder of its own. ``trainer.train`` lives on the classifier's branch; until
-    it is merged this test is skipped.
+    designed in a folder of its own, then ``python -m trainer train`` trains on the folder.
     """
-    pytest.importorskip("trainer.train", reason="trainer.train (the classifier) is not on this "
-                        "branch yet; this test runs once it is merged")
     mix = ",".join(f"{label}=1" for label in (
         "studio", "apartment", "condo", "townhouse", "single_family_house", "ranch_house",
         "multi_story", "cottage"))
