@@ -18,16 +18,22 @@ from homeassistant.exceptions import (
     UnknownUser,
 )
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from sqlalchemy.exc import OperationalError
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
+from custom_components.home_type.core.snapshot import EventLog
 
-from .common import FIXTURE_PLATFORM, HISTORY_PROBABILITIES
+from .common import (
+    FIXTURE_PLATFORM,
+    HISTORY_PROBABILITIES,
+    async_insert_events,
+    failing_database,
+)
 
 
 async def classify(hass: HomeAssistant, entry_id: str) -> ServiceResponse:
@@ -121,18 +127,24 @@ async def test_classify_without_a_model(
     assert "no model file there" in str(err.value)
 
 
+@pytest.mark.recorder
 @pytest.mark.usefixtures("init_integration")
 async def test_classify_database_error(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:
-    """A database error reaches the caller as a translated error, and the sensor goes away."""
-    with patch(
-        "custom_components.home_type.coordinator.async_read_home",
-        side_effect=OperationalError("SELECT", {}, Exception("disk I/O error")),
-    ), pytest.raises(HomeAssistantError) as err:
+    """A database error reaches the caller as a translated error in one line -- the database's
+    reason, not the failed statement with the entity ids it was given -- and the sensor goes
+    away."""
+    entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
+                                        suggested_object_id="hall")
+    now = dt_util.utcnow().timestamp()  # rows in the states table, so the home is read
+    await async_insert_events(hass, EventLog.from_columns(
+        ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
+    with failing_database(hass, "disk I/O error", "FROM states_meta"), \
+            pytest.raises(HomeAssistantError) as err:
         await classify(hass, mock_config_entry.entry_id)
     assert err.value.translation_key == "recorder_error"
-    assert "disk I/O error" in str(err.value)
+    assert str(err.value) == "Home Type could not read the recorder's history: disk I/O error"
     assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
 
 

@@ -12,12 +12,11 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type.core.snapshot import EventLog
 from custom_components.home_type.view import URL
 
-from .common import FIXTURE_PLATFORM, async_insert_events
+from .common import FIXTURE_PLATFORM, async_insert_events, failing_database
 from .test_services import classify
 
 
@@ -121,22 +120,29 @@ async def test_unusable_model_is_503(
         assert "Traceback" not in body["message"]
 
 
+@pytest.mark.recorder
 @pytest.mark.usefixtures("init_integration")
-async def test_database_error_is_503(hass_client: ClientSessionGenerator) -> None:
-    """A refresh that cannot read the recorder: 503, and the reason."""
+async def test_database_error_is_503(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, entity_registry: er.EntityRegistry
+) -> None:
+    """A refresh that cannot read the recorder: 503, and the database's one-line reason -- not
+    the failed statement, whose parameters are the home's entity ids."""
+    entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
+                                        suggested_object_id="hall")
+    now = dt_util.utcnow().timestamp()  # rows in the states table, so the home is read
+    await async_insert_events(hass, EventLog.from_columns(
+        ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
     client = await hass_client()
-    with patch(
-        "custom_components.home_type.coordinator.async_read_home",
-        side_effect=OperationalError("SELECT", {}, Exception("disk I/O error")),
-    ):
+    with failing_database(hass, "disk I/O error", "FROM states_meta"):
         response = await client.get(URL + "?refresh=1")
     assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
-    body = await response.json()
-    assert body["code"] == "recorder_error"
-    assert "disk I/O error" in body["message"]
+    expected = {"code": "recorder_error",
+                "message": "Home Type could not read the recorder's history: disk I/O error"}
+    assert await response.json() == expected
     # The failure is the sensor's too: without refresh it is reported until the next success.
     response = await client.get(URL)
     assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert await response.json() == expected
 
 
 @pytest.mark.usefixtures("init_integration")
