@@ -58,15 +58,20 @@ shown_url() {
     sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"
 }
 
-# run_pytest VENV ARGS…: pytest in that venv; stops the script if it fails. "Nothing selected"
-# (the caller's arguments chose none of these tests, e.g. scripts/test tests/trainer for the
-# recorder run) is not a failure.
+# run_pytest VENV GIVEN ARGS…: pytest in that venv; stops the script if it fails. GIVEN is how
+# many pytest arguments the script itself was given ($#). "Nothing selected" (pytest's exit 5)
+# is not a failure when there were some (scripts/test tests/trainer chooses none of the
+# recorder tests for the database runs), and is one when there were none: a whole-suite run
+# (CI's) whose marker or paths match no test ran nothing, and must not pass.
 run_pytest() {
-    local venv="$1" status=0
-    shift
+    local venv="$1" given="$2" status=0
+    shift 2
     PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest "$@" || status=$?
-    if [[ $status -eq 5 ]]; then
+    if [[ $status -eq 5 && $given -gt 0 ]]; then
         echo "    (none of the selected tests is among these)"
+    elif [[ $status -eq 5 ]]; then
+        echo "error: pytest collected no test here: this selection must run some" >&2
+        exit 5
     elif [[ $status -ne 0 ]]; then
         exit $status
     fi
