@@ -32,7 +32,7 @@ from .const import (
     SERVICE_EXPORT_SNAPSHOT,
     SERVICE_RELOAD_MODEL,
 )
-from .coordinator import HomeTypeConfigEntry
+from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
 from .core.model import ModelError
 from .export import (
     ExportFilenameError,
@@ -92,6 +92,15 @@ async def _async_check_admin(call: ServiceCall) -> None:
 async def _async_classify(call: ServiceCall) -> ServiceResponse:
     """Classify the home now, refresh the sensor, and return the result."""
     coordinator = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID]).runtime_data
+    await _async_refresh_or_raise(coordinator)
+    return coordinator.data.as_dict()
+
+
+async def _async_refresh_or_raise(coordinator: HomeTypeCoordinator) -> None:
+    """Classify now; a failure is the action's, with the coordinator's translated reason.
+
+    ``async_refresh`` never raises: it only marks the sensor unavailable.
+    """
     await coordinator.async_refresh()
     if not coordinator.last_update_success:
         error = coordinator.last_exception
@@ -106,7 +115,6 @@ async def _async_classify(call: ServiceCall) -> ServiceResponse:
             translation_key="classify_failed",
             translation_placeholders={"error": str(error)},
         ) from error
-    return coordinator.data.as_dict()
 
 
 async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
@@ -125,7 +133,7 @@ async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
             translation_key=f"model_{err.reason}",
             translation_placeholders={"error": str(err)},
         ) from err
-    await coordinator.async_refresh()
+    await _async_refresh_or_raise(coordinator)  # the model stays loaded either way
     return {"model_version": model.version, "previous_model_version": previous}
 
 

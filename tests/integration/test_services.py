@@ -129,12 +129,14 @@ async def test_classify_without_a_model(
 
 @pytest.mark.recorder
 @pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("action", [SERVICE_CLASSIFY, "reload_model"])
 async def test_classify_database_error(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, entity_registry: er.EntityRegistry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, entity_registry: er.EntityRegistry,
+    action: str,
 ) -> None:
     """A database error reaches the caller as a translated error in one line -- the database's
     reason, not the failed statement with the entity ids it was given -- and the sensor goes
-    away."""
+    away. ``reload_model`` classifies with the model it loaded: it answered as if it had."""
     entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
                                         suggested_object_id="hall")
     now = dt_util.utcnow().timestamp()  # rows in the states table, so the home is read
@@ -142,7 +144,9 @@ async def test_classify_database_error(
         ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
     with failing_database(hass, "disk I/O error", "FROM states_meta"), \
             pytest.raises(HomeAssistantError) as err:
-        await classify(hass, mock_config_entry.entry_id)
+        await hass.services.async_call(DOMAIN, action,
+                                       {"config_entry_id": mock_config_entry.entry_id},
+                                       blocking=True, return_response=True)
     assert err.value.translation_key == "recorder_error"
     assert str(err.value) == "Home Type could not read the recorder's history: disk I/O error"
     assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
