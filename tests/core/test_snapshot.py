@@ -190,7 +190,10 @@ def _with_other_offset(doc: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("stamp", ["2024-01-01T10:0000Z", "2024-01-01T1000:00Z",
-                                   "99999-01-10T00:00:00.000Z"])
+                                   "99999-01-10T00:00:00.000Z",
+                                   # the written form's width, but not a time
+                                   "2024-02-30T10:00:00.000Z", "2024-01-01T10:00:00.0a0Z",
+                                   "2024-01-01T10:00:00.000\uff3a"])  # a full-width Z
 def test_a_stamp_datetime_refuses_is_refused_whatever_the_others(stamp: str) -> None:
     """numpy read ``10:0000`` (the last digits as an offset) when every stamp ended in Z;
     it reads five-digit years too."""
