@@ -588,9 +588,9 @@ def test_inspect_bad_file(tmp_path: Path) -> None:
     (lambda d: d["metadata"].update(timezone="Mars/Base"),
      "metadata.timezone: expected an IANA time zone like 'Europe/Berlin', or null for UTC, "
      "got 'Mars/Base'"),
-    (lambda d: d["events"][0].update(timestamp="99999-01-10T00:00:00Z"),
+    (lambda d: d["events"][0].update(timestamp="1969-12-31T23:59:59.000Z"),
      "events[0].timestamp: expected an ISO 8601 UTC timestamp from 1970 to 9998, "
-     "got '99999-01-10T00:00:00Z'"),
+     "got '1969-12-31T23:59:59.000Z'"),
 ])
 def test_inspect_refuses_what_classify_could_not_use(small_homes: Path, tmp_path: Path,
                                                      change: Any, message: str) -> None:
