@@ -342,6 +342,10 @@ def test_read_errors(tmp_path: Path) -> None:
         read_snapshot(tmp_path / "latin1.json")
     with pytest.raises(SnapshotError, match=r"cannot read: Not a directory"):
         read_snapshot(tmp_path / "latin1.json" / "home.json")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SnapshotError,
+                       match=r"deep\.json: not a home file \(JSON nested too deeply\)"):
+        read_snapshot(tmp_path / "deep.json")
 
 
 def test_write_refuses_other_names(tmp_path: Path) -> None:

@@ -582,6 +582,11 @@ def test_inspect_bad_file(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"error: {tmp_path / 'x.json'}: missing field 'home_id'"
     missing = run_trainer("inspect", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    deep = run_trainer("inspect", str(tmp_path / "deep.json"))
+    assert deep.returncode == 2
+    assert deep.stderr == (f"error: {tmp_path / 'deep.json'}: "
+                           "not a home file (JSON nested too deeply)\n")
 
 
 @pytest.mark.parametrize(("change", "message"), [

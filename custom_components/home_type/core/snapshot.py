@@ -277,6 +277,8 @@ def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
         document = json.loads(raw)
     except UnicodeDecodeError:
         raise SnapshotError(f"{source}: not UTF-8 text") from None
+    except RecursionError:
+        raise SnapshotError(f"{source}: not a home file (JSON nested too deeply)") from None
     except json.JSONDecodeError as err:
         raise SnapshotError(
             f"{source}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
