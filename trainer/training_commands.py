@@ -179,7 +179,7 @@ def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None,
     that cannot be read or parsed is, since writing over it would hide a problem.
     """
     try:
-        text = path.read_text()
+        text = path.read_bytes()  # not UTF-8: json.loads says so, as for other broken JSON
     except FileNotFoundError:
         return None, "no such file (train writes it beside the model)"
     except OSError as err:

@@ -409,6 +409,17 @@ def test_evaluate_checks_the_results_file_first(trained_model: Path, tmp_path: P
     assert ignored.returncode == 2 and "no such folder" in ignored.stderr
 
 
+def test_evaluate_refuses_a_results_file_not_in_utf8(trained_model: Path, tmp_path: Path) -> None:
+    model = copy_model(trained_model, tmp_path / "m")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    results_file.write_bytes('{"model_version": "K\u00fcche"}'.encode("latin-1"))
+    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    assert broken.returncode == 2
+    assert broken.stderr.startswith(f"error: {results_file}: not a results file ('utf-8' codec")
+    assert "--no-write" in broken.stderr and "Traceback" not in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
+
+
 def test_evaluate_says_why_nothing_was_stored(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path / "m")
     homes = str(trained_model.parent.parent / "eval")
