@@ -195,6 +195,17 @@ def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None,
     if results.get("model_version") != version:
         return None, (f"it describes model {results.get('model_version')}, not this model "
                       f"{version}")
+    # What evaluate writes into and refresh_targets reads, checked before a whole evaluation.
+    for keys, kind, what in ((("protocol",), dict, "an object"),
+                             (("baselines", "best_single_feature_stump", "accuracy"),
+                              (int, float), "a number"),
+                             (("model_size_bytes",), (int, float), "a number")):
+        value: Any = results
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise UserError(f"{path}: not a results file ({'.'.join(keys)} is not {what}); fix "
+                            "or remove it, or use --no-write")
     return results, None
 
 

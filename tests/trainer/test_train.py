@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -407,6 +408,26 @@ def test_evaluate_checks_the_results_file_first(trained_model: Path, tmp_path: P
     ignored = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
                           "--no-write")
     assert ignored.returncode == 2 and "no such folder" in ignored.stderr
+
+
+@pytest.mark.parametrize(("damage", "field"), [
+    (lambda r: r.update(protocol="x"), "protocol is not an object"),
+    (lambda r: r.pop("baselines"), "baselines.best_single_feature_stump.accuracy is not a number"),
+    (lambda r: r.update(model_size_bytes="big"), "model_size_bytes is not a number"),
+])
+def test_evaluate_checks_what_it_writes_into_first(trained_model: Path, tmp_path: Path,
+                                                   damage: Any, field: str) -> None:
+    """This model's results file, damaged where evaluate writes: refused before evaluating."""
+    model = copy_model(trained_model, tmp_path / "m")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    results = results_of(trained_model)
+    damage(results)
+    results_file.write_text(json.dumps(results))
+    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    assert broken.returncode == 2
+    assert " ".join(broken.stderr.split()) == (
+        f"error: {results_file}: not a results file ({field}); fix or remove it, or use "
+        "--no-write")
 
 
 def test_evaluate_refuses_a_results_file_not_in_utf8(trained_model: Path, tmp_path: Path) -> None:
