@@ -71,6 +71,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
     homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
                       "reading training homes")
     types = len({h.label for h in homes})
+    if types < 2:  # as train refuses: a fit on one type cannot score the others
+        raise DatasetError(f"{run.homes}: homes of at least two types are needed")
     if sizes[0] < types:  # a subset holds at least one home of each type
         raise DatasetError(f"--sizes: at least {types} homes, one of each type in {run.homes}")
     evaluation = read_evaluation_homes(run.evaluation_homes, run.n_jobs, run.progress)

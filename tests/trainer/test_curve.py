@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import ALL_TYPES, ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
 from trainer.curve import CURVE_WINDOWS, stratified_subset
 from trainer.dataset import DatasetError
@@ -105,6 +107,25 @@ def test_curve_refuses_sizes_below_the_types_before_reading_evaluation_homes(
     assert result.returncode == 2
     assert "--sizes: at least 8 homes, one of each type in" in result.stderr
     assert "reading evaluation homes" not in result.stderr
+
+
+def test_curve_refuses_homes_of_one_type_as_train_does(trained_model: Path,
+                                                       tmp_path: Path) -> None:
+    base = trained_model.parent.parent
+    files = sorted((base / "train").glob("*.json*"))
+    first = read_snapshot(files[0]).home_type
+    one_type = tmp_path / "one_type"
+    one_type.mkdir()
+    for path in files:
+        if read_snapshot(path).home_type == first:
+            shutil.copy(path, one_type / path.name)
+    result = run_trainer("curve", "--synthetic-homes", str(one_type), "--evaluation-homes",
+                         str(base / "eval"), "--sizes", "2", "--output", str(tmp_path / "c.json"),
+                         "--jobs", "1")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {one_type}: homes of at least two types are needed")
+    assert not (tmp_path / "c.json").exists()
 
 
 def test_curve_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
