@@ -108,6 +108,12 @@ def generate(
                             f"{'s' if len(given) > 1 else ''}; use with --backend openai")
     if workers < 1 and workers != -1:
         raise UserError(f"--workers must be at least 1, or -1 for all cores, not {workers}")
+    from .dataset import DatasetError, check_seed  # as train and pipeline check it
+
+    try:
+        check_seed(seed)
+    except DatasetError as err:
+        raise UserError(str(err)) from None
     output = output or Path("data/synthetic_homes" if backend == "procedural"
                             else "data/synthetic_homes_llm")
     try:

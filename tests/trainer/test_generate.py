@@ -248,7 +248,8 @@ def test_command_line_loads_without_scipy_signal() -> None:
      (["--days", "-3"], "--days must be at least 1"),
      (["--days", "0"], "--days must be at least 1"),
      (["--mix", "castle=2"], "--mix: 'castle=2' is not LABEL=WEIGHT"),
-     (["--backend", "magic"], "--backend must be procedural or openai")],
+     (["--backend", "magic"], "--backend must be procedural or openai"),
+     (["--seed", "-1"], "--seed -1: give a whole number from 0 to 4294967295")],
 )
 def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = run_trainer("generate", "--output", str(tmp_path / "out"), *args)
