@@ -25,6 +25,8 @@ from .command_line import (
 from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
     DEFAULT_MIX,
+    MAX_COUNT,
+    MAX_DAYS,
     FolderMismatch,
     GenerationError,
     HomeResult,
@@ -46,8 +48,10 @@ def _human_bytes(size: float) -> str:
 
 
 def generate(
-    count: Annotated[int, typer.Option(help="Number of homes to generate.")] = 100,
-    days: Annotated[int, typer.Option(help="Days of history per home.")] = 90,
+    count: Annotated[int, typer.Option(
+        help=f"Number of homes to generate (at most {MAX_COUNT}).")] = 100,
+    days: Annotated[int, typer.Option(
+        help=f"Days of history per home (at most {MAX_DAYS}).")] = 90,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and flags, same files.")] = 42,
     output: Annotated[Path | None, typer.Option(
         help="Folder for home_001.json.gz … (default: data/synthetic_homes, or "

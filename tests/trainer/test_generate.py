@@ -247,6 +247,8 @@ def test_command_line_loads_without_scipy_signal() -> None:
     [(["--count", "0"], "--count must be at least 1"),
      (["--days", "-3"], "--days must be at least 1"),
      (["--days", "0"], "--days must be at least 1"),
+     (["--days", "100000000"], "--days must be at most 3650 (ten years), not 100000000"),
+     (["--count", "100000000"], "--count must be at most 100000, not 100000000"),
      (["--mix", "castle=2"], "--mix: 'castle=2' is not LABEL=WEIGHT"),
      (["--backend", "magic"], "--backend must be procedural or openai"),
      (["--seed", "-1"], "--seed -1: give a whole number from 0 to 4294967295")],
@@ -257,6 +259,18 @@ def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: s
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {message}")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(("count", "days", "message"), [
+    (100_001, 1, "--count must be at most 100000, not 100001"),
+    (1, 3651, "--days must be at most 3650 (ten years), not 3651"),
+])
+def test_absurd_sizes_are_refused_before_planning(count: int, days: int, message: str) -> None:
+    """A 100-million-day home would fill memory in numpy, 100 million homes in the job list."""
+    assert plan_jobs(100_000, 3650, 1, Path("."), {"studio": 1})[-1].home_id == "home_100000"
+    with pytest.raises(GenerationError) as caught:
+        plan_jobs(count, days, 1, Path("."))
+    assert str(caught.value) == message
 
 
 def test_unwritable_output(tmp_path: Path) -> None:
@@ -520,6 +534,24 @@ def test_ctrl_c_reports_homes_finished_after_it(monkeypatch: pytest.MonkeyPatch)
         runner.run_jobs(jobs, _fake_home, 2, on_done, waits.append)
     assert len(waits) == 1 and waits[0] >= 1
     assert len(done) > 1 and len({r.home_id for r in done}) == len(done)
+
+
+@pytest.mark.slow
+def test_a_failed_home_is_not_reported_as_ctrl_c() -> None:
+    """A worker's error waits for the homes in progress too, but says nothing of Ctrl-C."""
+    from trainer.generate import runner
+
+    waits: list[int] = []
+    with pytest.raises(ValueError, match="no such home"):
+        runner.run_jobs(plan_jobs(4, 1, 1, Path(".")), _failing_home, 2, lambda _: None,
+                        waits.append)
+    assert waits == []
+
+
+def _failing_home(job: HomeJob) -> HomeResult:
+    if job.index == 0:
+        raise ValueError("no such home")
+    return _fake_home(job)
 
 
 def _fake_home(job: HomeJob) -> HomeResult:

@@ -44,6 +44,11 @@ DEFAULT_MIX: Final[dict[str, int]] = {
 }
 _FIRST_START: Final = date(2024, 1, 1)
 _START_SPREAD_DAYS: Final = 640  # homes start on any day of ~21 months: every season is seen
+#: The largest run generate accepts: ten years a home (one such home is ~4 million state
+#: changes), a hundred thousand homes (their plan alone is ~10 MB). Beyond, numpy or the
+#: job list would exhaust memory after minutes instead of a one-line error.
+MAX_DAYS: Final = 3650
+MAX_COUNT: Final = 100_000
 
 
 class GenerationError(Exception):
@@ -129,14 +134,23 @@ def allocate_labels(mix: Mapping[str, int], count: int, seed: int) -> list[str]:
     return [labels[i] for i in order]
 
 
+def check_size(count: int, days: int) -> None:
+    """Refuse a ``--count`` or ``--days`` that no run can make, before any label is planned."""
+    if count < 1:
+        raise GenerationError("--count must be at least 1")
+    if count > MAX_COUNT:
+        raise GenerationError(f"--count must be at most {MAX_COUNT}, not {count}")
+    if days < 1:
+        raise GenerationError("--days must be at least 1")
+    if days > MAX_DAYS:
+        raise GenerationError(f"--days must be at most {MAX_DAYS} (ten years), not {days}")
+
+
 def plan_jobs(count: int, days: int, seed: int, output: Path,
               mix: Mapping[str, int] | None = None, generator: str = "procedural",
               suffix: str = ".json.gz") -> list[HomeJob]:
     """Every home of a run, in order, whether or not its file exists already."""
-    if count < 1:
-        raise GenerationError("--count must be at least 1")
-    if days < 1:
-        raise GenerationError("--days must be at least 1")
+    check_size(count, days)
     width = max(3, len(str(count)))
     labels = allocate_labels(mix or DEFAULT_MIX, count, seed)
     return [
@@ -369,9 +383,9 @@ def run_jobs(
 ) -> None:
     """Run jobs on a process pool; Ctrl-C cancels what has not started and re-raises.
 
-    Homes already being made are finished whole (their workers ignore Ctrl-C): ``on_wait``
-    hears how many before the wait, and each of them still reaches ``on_done``, so the caller's
-    count of written homes is what is on disk.
+    Homes already being made are finished whole (their workers ignore Ctrl-C): after Ctrl-C
+    ``on_wait`` hears how many before the wait, and each of them still reaches ``on_done``, so
+    the caller's count of written homes is what is on disk.
     """
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
@@ -388,11 +402,11 @@ def run_jobs(
         for future in concurrent.futures.as_completed(futures):
             reported.add(future)
             on_done(future.result())
-    except BaseException:
+    except BaseException as err:
         for future in futures:
             future.cancel()  # fails for the homes a worker has taken: those will be written
         running = sum(not future.done() for future in futures)
-        if running:
+        if running and isinstance(err, KeyboardInterrupt):  # a failed home is no Ctrl-C
             on_wait(running)
         pool.shutdown(wait=True, cancel_futures=True)
         for future in futures:
