@@ -41,6 +41,8 @@ from custom_components.home_type.core.snapshot import (
 WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 3, 10, 30, 90)
 EVALUATION_WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 10, 90)
 DEFAULT_WINDOW: Final = 10  # Home Assistant's default recorder keep
+#: Training learns to tell types apart: homes of one type alone teach it nothing.
+MIN_TYPES: Final = 2
 
 
 class DatasetError(Exception):
@@ -316,6 +318,12 @@ def check_test_size(test_size: float) -> None:
                            "e.g. 0.2")
 
 
+def held_out(homes: int, test_size: float) -> int:
+    """How many of a type's ``homes`` :func:`split_by_home` holds out: one stays in training."""
+    n_test = math.floor(homes * test_size + 0.5) if homes > 1 else 0
+    return min(n_test, homes - 1)
+
+
 def split_by_home(homes: Sequence[Home], test_size: float, seed: int) -> tuple[list[Home],
                                                                                list[Home]]:
     """Stratified split of homes (not rows): every label keeps its share on both sides."""
@@ -327,8 +335,7 @@ def split_by_home(homes: Sequence[Home], test_size: float, seed: int) -> tuple[l
     for label in labels:
         group = [h for h in homes if h.label == label]
         order = rng.permutation(len(group))
-        n_test = math.floor(len(group) * test_size + 0.5) if len(group) > 1 else 0
-        n_test = min(n_test, len(group) - 1)
+        n_test = held_out(len(group), test_size)
         test += [group[i] for i in order[:n_test]]
         train += [group[i] for i in order[n_test:]]
     if not test:

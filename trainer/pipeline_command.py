@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Final
@@ -40,6 +41,7 @@ from .command_line import (
     console,
 )
 from .generate.openai_settings import DEFAULT_LLM_MODEL, max_cost_problem, parse_price
+from .generate.runner import DEFAULT_MIX, GenerationError, allocate_labels, check_size, parse_mix
 from .homes_commands import generate
 from .model_commands import DEFAULT_PUBLISH_DIR, publish
 from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
@@ -89,6 +91,32 @@ def _verify_in_new_process(model: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "trainer", "verify", str(model)], check=False)
     if result.returncode != 0:
         raise UserError("the bundle failed verification (its error is above)", result.returncode)
+
+
+def _check_planned_labels(count: int, days: int, seed: int, mix: str | None) -> None:
+    """Refuse a count and mix whose homes train could not split, before any is generated.
+
+    The labels are the ones generate plans (:func:`allocate_labels`), checked by train's rules:
+    two types at least, and a type with enough homes for :func:`split_by_home` to hold one out.
+    """
+    from .dataset import MIN_TYPES, held_out
+    from .runs import DEFAULT_TEST_SIZE
+
+    try:
+        check_size(count, days)
+        weights = parse_mix(mix) if mix is not None else DEFAULT_MIX
+    except GenerationError as err:
+        raise UserError(str(err)) from None
+    homes = Counter(allocate_labels(weights, count, seed))
+    if sum(weight > 0 for weight in weights.values()) < MIN_TYPES:
+        raise UserError(f"--mix / HOME_TYPE_MIX {mix}: training needs homes of at least "
+                        f"{MIN_TYPES} types; give {MIN_TYPES} labels a positive weight")
+    if len(homes) < MIN_TYPES or not any(held_out(n, DEFAULT_TEST_SIZE) for n in homes.values()):
+        raise UserError(
+            f"--count / HOME_TYPE_COUNT {count}: too few homes for training ("
+            + ", ".join(f"{n} {label}" for label, n in homes.most_common())
+            + f"); it needs {MIN_TYPES} types, and a type with enough homes to hold "
+            f"{DEFAULT_TEST_SIZE:.0%} of them out for testing: give a larger --count")
 
 
 def pipeline(
@@ -146,6 +174,7 @@ def pipeline(
         check_seed(seed)
     except DatasetError as err:
         raise UserError(str(err)) from None
+    _check_planned_labels(count, days, seed, mix)
     check_model_output(model, "--model")
     check_folder_output(to, "--to")
     if max_cost is not None and (problem := max_cost_problem(max_cost)):

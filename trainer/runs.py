@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from custom_components.home_type.core.model import results_path_for, sha256_path
 
 from .dataset import DatasetError, check_jobs, check_seed, check_test_size, home_files
+
+#: The share of homes a training run holds out (``train --test-size``'s default).
+DEFAULT_TEST_SIZE: Final = 0.2
 
 #: A run reports its steps to this: step name, items done, items in all.
 Progress = Callable[[str, int, int], None]
@@ -31,7 +35,7 @@ class TrainingRun:
     homes: Path
     output: Path
     evaluation_homes: Path | None = None
-    test_size: float = 0.2
+    test_size: float = DEFAULT_TEST_SIZE
     seed: int = 42
     copies: int = 4
     cv_folds: int = 5

@@ -51,6 +51,7 @@ from custom_components.home_type.core.model import (
 
 from .dataset import (
     DEFAULT_WINDOW,
+    MIN_TYPES,
     DatasetError,
     HomeRows,
     Rows,
@@ -318,8 +319,8 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
                       "reading training homes")
     labels = sorted({h.label for h in homes})
-    if len(labels) < 2:
-        raise DatasetError(f"{run.homes}: homes of at least two types are needed")
+    if len(labels) < MIN_TYPES:
+        raise DatasetError(f"{run.homes}: homes of at least {MIN_TYPES} types are needed")
     # Evaluation homes are read now, not after the fits: their seeds come with them, and
     # homes of a training seed are refused before any fitting time is spent.
     evaluation_homes: list[HomeRows] | None = None

@@ -32,6 +32,8 @@ from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
 DOCKERFILE = ROOT / "trainer" / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
 HA_CONFIG_MODELS = PurePosixPath("/config/home_type_models")
+#: The fewest homes pipeline trains on: two types, and a type of three to hold one out.
+SMALLEST_MIX = "studio=3,condo=1"
 BUNDLED_MODEL = ROOT / "custom_components" / "home_type" / "models" / MODEL_NAME
 
 
@@ -228,7 +230,8 @@ def test_pipeline_with_a_key_designs_homes_with_openai_and_stops_on_its_error(
     api.script(quota_exhausted())
     env = {k: v for k, v in openai_env(api).items() if not k.startswith("HOME_TYPE_")}
     result = run_trainer("pipeline", cwd=tmp_path,
-                         env={**env, "HOME_TYPE_COUNT": "3", "HOME_TYPE_DAYS": "2"})
+                         env={**env, "HOME_TYPE_COUNT": "4", "HOME_TYPE_DAYS": "2",
+                              "HOME_TYPE_MIX": SMALLEST_MIX})
     assert result.returncode == 3, result.stderr  # the OpenAI backend's "quota" exit code
     assert "notice: OPENAI_API_KEY is set" in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -241,13 +244,15 @@ def test_pipeline_max_cost_too_small_for_one_request_sends_none(
         api: FakeOpenAI, tmp_path: Path) -> None:
     env = {k: v for k, v in openai_env(api).items() if not k.startswith("HOME_TYPE_")}
     result = run_trainer("pipeline", cwd=tmp_path, env={
-        **env, "HOME_TYPE_COUNT": "3", "HOME_TYPE_DAYS": "2", "HOME_TYPE_MAX_COST": "0.002"})
+        **env, "HOME_TYPE_COUNT": "4", "HOME_TYPE_DAYS": "2", "HOME_TYPE_MIX": SMALLEST_MIX,
+        "HOME_TYPE_MAX_COST": "0.002"})
     assert result.returncode == 7, result.stderr  # generate's "cap reached" exit code
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: $0.00 "
                            "of it used, and the next request, holding $0.005"), last
     # the figures are the step's half: raising --max-cost to the one named would still fail
-    assert last.endswith("3 homes were not asked for (home_001, home_002, home_003). Raise "
+    assert last.endswith("4 homes were not asked for (home_001, home_002, home_003, home_004). "
+                         "Raise "
                          "--max-cost above $0.0051: no request fits under less. (The pipeline "
                          "gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
                          "$0.002: set it to twice any cap named here.)"), last
@@ -338,8 +343,8 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
 def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) -> None:
     """Homes of another seed, length or count in --data stop the run before training on them."""
     data, model, to = tmp_path / "data", tmp_path / "model.pkl", tmp_path / "published"
-    args = ["pipeline", "--count", "3", "--days", "1", "--seed", "42", "--backend", "procedural",
-            "--data", str(data), "--model", str(model), "--to", str(to)]
+    args = ["pipeline", "--count", "4", "--days", "1", "--seed", "42", "--backend", "procedural",
+            "--mix", SMALLEST_MIX, "--data", str(data), "--model", str(model), "--to", str(to)]
     homes = data / "synthetic_homes"
     made = run_trainer("generate", "--count", "5", "--days", "2", "--seed", "5",
                        "--output", str(homes))
@@ -348,22 +353,22 @@ def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) ->
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: step 1/5 (generate): {homes} holds 5 homes of seed 5, 2 days; these flags ask "
-        f"for 3 homes of seed 42, 1 days: delete {homes} to generate it anew with these "
+        f"for 4 homes of seed 42, 1 days: delete {homes} to generate it anew with these "
         "settings, or pass another --data")
     assert not model.exists() and not to.exists()
     assert len(list(homes.iterdir())) == 5
     # Homes of these very settings, and more of them than --count: also refused (the step
-    # planned 3; training reads every home in the folder).
+    # planned 4; training reads every home in the folder).
     shutil.rmtree(homes)
     evaluation = data / "synthetic_homes_eval"
-    for count, seed, folder in (("3", "42", homes), ("4", "1042", evaluation)):
+    for count, seed, folder in (("4", "42", homes), ("5", "1042", evaluation)):
         assert run_trainer("generate", "--count", count, "--days", "1", "--seed", seed,
-                           "--mix", EQUAL_MIX, "--output", str(folder)).returncode == 0
-    result = run_trainer(*args, "--mix", EQUAL_MIX)
+                           "--mix", SMALLEST_MIX, "--output", str(folder)).returncode == 0
+    result = run_trainer(*args)
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"error: step 2/5 (generate): {evaluation} holds 4 homes; these "
-                           "flags ask for 3 homes"), last
+    assert last.startswith(f"error: step 2/5 (generate): {evaluation} holds 5 homes; these "
+                           "flags ask for 4 homes"), last
     assert not model.exists()
 
 
@@ -419,7 +424,7 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
     evaluation homes of seed + 1000 beside the training homes, same count, days, mix and
     backend; training on the one, scored on the other; verify and publish of that model."""
     code, calls = pipeline_steps(
-        "--count", "3", "--days", "2", "--seed", "5", "--mix", "studio=1", "--data", "d",
+        "--count", "4", "--days", "2", "--seed", "5", "--mix", SMALLEST_MIX, "--data", "d",
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
         HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1",
         HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1")
@@ -428,7 +433,7 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
         "out/m.pkl")
     # the procedural generator costs nothing and asks no model: the cap, the price and the
     # model, set for when a key is there, are not passed
-    same = {"count": 3, "days": 2, "backend": "procedural", "mix": "studio=1", "max_cost": None,
+    same = {"count": 4, "days": 2, "backend": "procedural", "mix": SMALLEST_MIX, "max_cost": None,
             "price": None, "model": "gpt-4o-mini"}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
@@ -442,6 +447,30 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
     assert [line.split(" ", 2)[:2] for line in stderr.splitlines() if "/5 " in line] == [
         ["1/5", "generate"], ["2/5", "generate"], ["3/5", "train"], ["4/5", "verify"],
         ["5/5", "publish"]]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--mix", "condo=1"], "--mix / HOME_TYPE_MIX condo=1: training needs homes of at least 2 "
+                           "types; give 2 labels a positive weight"),
+    (["--count", "3"], "--count / HOME_TYPE_COUNT 3: too few homes for training (1 condo, 1 "
+                       "single_family_house, 1 apartment); it needs 2 types, and a type with "
+                       "enough homes to hold 20% of them out for testing: give a larger --count"),
+    (["--count", "4", "--mix", "studio=2,condo=2"], "--count / HOME_TYPE_COUNT 4: too few homes "
+     "for training (2 studio, 2 condo); it needs 2 types, and a type with enough homes to hold "
+     "20% of them out for testing: give a larger --count"),
+    (["--count", "100001"], "--count must be at most 100000, not 100001"),
+    (["--days", "3651"], "--days must be at most 3650 (ten years), not 3651"),
+    (["--mix", "castle=1"], "--mix: 'castle=1' is not LABEL=WEIGHT"),
+])
+def test_pipeline_refuses_what_train_would_before_generating(
+        pipeline_steps, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+        args: list[str], message: str) -> None:
+    """Homes train could not split are never generated (with openai they would be paid for)."""
+    code, calls = pipeline_steps(*args, "--backend", "procedural")
+    assert (code, calls) == (2, [])
+    assert capsys.readouterr().err.strip().startswith(f"error: {message}")
+    code, calls = pipeline_steps("--count", "4", "--mix", SMALLEST_MIX, "--backend", "procedural")
+    assert code == 0 and [name for name, _, _ in calls][:3] == ["generate", "generate", "train"]
 
 
 def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyped-def]
@@ -499,3 +528,14 @@ def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:
         _verify_in_new_process(model)
     assert refused.value.exit_code == 2
     _verify_in_new_process(BUNDLED_MODEL)  # a good bundle passes
+
+
+def test_pipeline_checks_the_split_train_makes() -> None:
+    """The labels check holds out train's share: pipeline calls train with its default."""
+    import inspect
+
+    from trainer.runs import DEFAULT_TEST_SIZE, TrainingRun
+    from trainer.training_commands import train
+
+    assert inspect.signature(train).parameters["test_size"].default == DEFAULT_TEST_SIZE
+    assert TrainingRun(Path("h"), Path("m")).test_size == DEFAULT_TEST_SIZE
