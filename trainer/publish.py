@@ -221,7 +221,7 @@ def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
         previous_path = folder / PREVIOUS_NAME
         outgoing = (None if current is None else  # the verified current file itself moves
                     _stage_slot(previous_path, current, staged, move_from=current_path))
-        with _signals_held():
+        with signals_held():
             if outgoing is None:
                 current_path.unlink(missing_ok=True)
             else:
@@ -289,10 +289,11 @@ def _replace_or_remove(staged_results: Path | None, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """Hold Ctrl-C, ``docker stop`` (SIGTERM) and SIGHUP until the renames are all done.
 
-    The renames take microseconds, but a signal between them would stop a rollback after the
+    Training's writes of a model and its hash are held the same way. The renames take
+    microseconds, but a signal between them would stop a rollback after the
     previous model left its slot and before it reached the current one (it would then exist
     only as a temporary file). A signal received meanwhile is raised again afterwards, so it
     still stops the process -- with the switch complete. Python runs signal handlers in the main

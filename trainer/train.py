@@ -65,6 +65,7 @@ from .dataset import (
 )
 from .metrics import classification_metrics, counted_classes, per_window, window_name
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds
+from .publish import signals_held
 from .runs import Progress, TrainingRun, check_training_run
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
@@ -301,15 +302,18 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
     """The scikit-learn pipeline, the bundle, its hash and the results, each atomically.
 
     The hash goes in before the bundle: a crash between the two leaves a pair that does not
-    match, which every loader refuses, rather than a new model trusted by an old hash.
+    match, which every loader refuses, rather than a new model trusted by an old hash. Ctrl-C
+    and ``docker stop`` are held until all four are written, so they never split the pair
+    (nor leave results beside another model).
     """
     run.output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
-    atomic_write_bytes(run.sklearn_path, buffer.getvalue())
-    atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
-    atomic_write_bytes(run.output, data)
-    write_results(run.results_path, results)
+    with signals_held():
+        atomic_write_bytes(run.sklearn_path, buffer.getvalue())
+        atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
+        atomic_write_bytes(run.output, data)
+        write_results(run.results_path, results)
 
 
 def run_training(run: TrainingRun) -> dict[str, Any]:

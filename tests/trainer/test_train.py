@@ -721,3 +721,27 @@ def test_calibration_folds_never_split_a_home() -> None:
     assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(60))
     # Fewer homes than folds: one fold per home, not an error.
     assert len(grouped_folds(np.array([0, 0, 1, 1]), CALIBRATION_FOLDS)) == 2
+
+
+def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal before any of training's writes is held until all four files are written."""
+    import signal
+
+    from trainer import train as training
+    from trainer.runs import TrainingRun
+
+    real_write = training.atomic_write_bytes
+
+    def write(path: Path, data: bytes) -> Path:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each write
+        return real_write(path, data)
+
+    monkeypatch.setattr(training, "atomic_write_bytes", write)
+    run = TrainingRun(homes=tmp_path, output=tmp_path / "out" / "model.pkl")
+    with pytest.raises(KeyboardInterrupt):
+        training._write_artifacts(run, {"fitted": True}, b"new model", {"model_version": "v"})
+    assert run.output.read_bytes() == b"new model"
+    assert sha256_path(run.output).read_text() == sha256_line(b"new model", "model.pkl")
+    assert joblib.load(run.sklearn_path) == {"fitted": True}
+    assert json.loads(run.results_path.read_text()) == {"model_version": "v"}
