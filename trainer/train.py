@@ -91,6 +91,12 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
             progress(step, len(homes), len(files))
     except ValueError as err:  # SnapshotError is a ValueError; it names the file
         raise DatasetError(str(err)) from None
+    first: dict[str, Path] = {}
+    for path, home in zip(files, homes, strict=True):
+        # A copied file would count as another home: in the figures, folds and provenance.
+        if (seen := first.setdefault(home.home_id, path)) != path:
+            raise DatasetError(f"{seen} and {path} are both home {home.home_id}: a home may be "
+                               "in a folder once; remove the copy")
     unlabelled = [h.home_id for h in homes if not h.label]
     if unlabelled:
         raise DatasetError(f"{folder}: homes without a label: {', '.join(unlabelled[:5])}")

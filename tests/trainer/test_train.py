@@ -745,3 +745,21 @@ def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
     assert sha256_path(run.output).read_text() == sha256_line(b"new model", "model.pkl")
     assert joblib.load(run.sklearn_path) == {"fitted": True}
     assert json.loads(run.results_path.read_text()) == {"model_version": "v"}
+
+
+def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> None:
+    """A copy would count as another home in the figures and the provenance."""
+    from trainer import train as training
+    from trainer.dataset import DatasetError
+    from trainer.runs import no_progress
+
+    for name in ("home_001.json.gz", "home_002.json.gz"):
+        (tmp_path / name).write_bytes((small_homes / name).read_bytes())
+    (tmp_path / "home_003.json.gz").write_bytes((small_homes / "home_001.json.gz").read_bytes())
+    with pytest.raises(DatasetError) as caught:
+        training.read_evaluation_homes(tmp_path, 1, no_progress)
+    assert str(caught.value) == (
+        f"{tmp_path / 'home_001.json.gz'} and {tmp_path / 'home_003.json.gz'} are both home "
+        "home_001: a home may be in a folder once; remove the copy")
+    (tmp_path / "home_003.json.gz").unlink()
+    assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
