@@ -763,3 +763,15 @@ def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> Non
         "home_001: a home may be in a folder once; remove the copy")
     (tmp_path / "home_003.json.gz").unlink()
     assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
+
+
+def test_homes_too_few_for_the_calibration_folds_are_refused_in_one_line() -> None:
+    """Three homes, three calibration folds: the one holding out the studio trains on condos
+    alone, where scikit-learn failed with "need classifier with two classes"."""
+    from trainer.dataset import DatasetError, Rows
+    from trainer.train import fit_rows
+
+    rows = Rows(X=np.zeros((6, 4)), y=np.array(["condo"] * 4 + ["studio"] * 2),
+                groups=np.array(["h1", "h1", "h2", "h2", "h3", "h3"]), windows=np.full(6, -1))
+    with pytest.raises(DatasetError, match=r"^too few homes to train on \(2 condo, 1 studio\): "):
+        fit_rows(rows, seed=1, n_jobs=1)
