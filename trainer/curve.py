@@ -26,6 +26,7 @@ from .train import (
     read_evaluation_homes,
     read_rows,
     refuse_shared_seeds,
+    training_types,
 )
 
 #: History windows a curve point is scored on: structure only, and Home Assistant's default.
@@ -70,9 +71,7 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
     sizes = sorted(set(run.sizes))
     homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
                       "reading training homes")
-    types = len({h.label for h in homes})
-    if types < 2:  # as train refuses: a fit on one type cannot score the others
-        raise DatasetError(f"{run.homes}: homes of at least two types are needed")
+    types = len(training_types(homes, run.homes))
     if sizes[0] < types:  # a subset holds at least one home of each type
         raise DatasetError(f"--sizes: at least {types} homes, one of each type in {run.homes}")
     evaluation = read_evaluation_homes(run.evaluation_homes, run.n_jobs, run.progress)

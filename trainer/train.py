@@ -103,6 +103,14 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
     return homes
 
 
+def training_types(homes: list[HomeRows], folder: Path) -> list[str]:
+    """The homes' types, sorted; refused when too few to learn to tell apart (train, curve)."""
+    labels = sorted({h.label for h in homes})
+    if len(labels) < MIN_TYPES:
+        raise DatasetError(f"{folder}: homes of at least {MIN_TYPES} types are needed")
+    return labels
+
+
 def fit_rows(rows: Rows, seed: int, n_jobs: int) -> Any:
     """The pipeline of :mod:`.pipeline`, fitted on rows (calibration folds grouped by home).
 
@@ -338,9 +346,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     check_training_run(run)
     homes = read_rows(run.homes, run.copies, run.seed, run.n_jobs, run.progress,
                       "reading training homes")
-    labels = sorted({h.label for h in homes})
-    if len(labels) < MIN_TYPES:
-        raise DatasetError(f"{run.homes}: homes of at least {MIN_TYPES} types are needed")
+    labels = training_types(homes, run.homes)
     # Evaluation homes are read now, not after the fits: their seeds come with them, and
     # homes of a training seed are refused before any fitting time is spent.
     evaluation_homes: list[HomeRows] | None = None

@@ -124,7 +124,7 @@ def test_curve_refuses_homes_of_one_type_as_train_does(trained_model: Path,
                          "--jobs", "1")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
-        f"error: {one_type}: homes of at least two types are needed")
+        f"error: {one_type}: homes of at least 2 types are needed")
     assert not (tmp_path / "c.json").exists()
 
 
