@@ -7,7 +7,9 @@ leaves no half-written file behind (every write is atomic).
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 import typer
 
@@ -31,13 +33,46 @@ for command in (generate, inspect, train, evaluate, curve, report, classify, ver
                 pipeline):
     app.command()(command)
 
+#: Ctrl-C pressed while typer builds the command line, held until it is built (see main()).
+_held_ctrl_c: list[int] = []
+
+
+def _hold_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    _held_ctrl_c.append(signum)
+
+
+def _release_ctrl_c() -> None:
+    """Ctrl-C acts again; one pressed meanwhile stops the run now, before the command starts."""
+    if signal.getsignal(signal.SIGINT) is _hold_ctrl_c:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _held_ctrl_c:
+        _held_ctrl_c.clear()
+        raise KeyboardInterrupt
+
+
+@app.callback()
+def _command_line_built() -> None:
+    _release_ctrl_c()
+
 
 def main() -> None:
-    """Entry point: run the app and turn user errors into one clean line."""
+    """Entry point: run the app and turn user errors into one clean line.
+
+    Typer builds every option's validator in pydantic-core (Rust) before parsing, for about half
+    a second; a KeyboardInterrupt raised in there comes out as pyo3's PanicException, which is
+    no Exception and no KeyboardInterrupt: a traceback and exit 1. So Ctrl-C is held until the
+    command line is built (the app's callback), and then acts. Not if SIGINT was ignored (a
+    background job): it stays ignored.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _hold_ctrl_c)
     try:
         # Without standalone mode typer does not exit: it turns Ctrl-C during a command into
         # Exit(130), and any Exit into a returned code (0 after --help), which must be passed on.
-        code = app(standalone_mode=False)
+        try:
+            code = app(standalone_mode=False)
+        finally:
+            _release_ctrl_c()  # --help and usage errors never reach the callback
     except UserError as err:
         print_error(str(err))
         sys.exit(err.exit_code)

@@ -9,8 +9,10 @@ import itertools
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -218,6 +220,46 @@ def test_outdoor_temperature_follows_seasons() -> None:
 
 
 # --- the command line ---------------------------------------------------------------------
+
+
+class _Panic(BaseException):
+    """What pyo3 makes of a KeyboardInterrupt raised while pydantic-core's Rust code runs."""
+
+
+def test_ctrl_c_while_the_command_line_is_built_stops_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Typer builds each option's validator in pydantic-core for about half a second; Ctrl-C
+    in there came out as pyo3's PanicException (a traceback, exit 1). It is held until the
+    command line is built, then stops the run before the command starts."""
+    from typer import _adapters
+
+    from tests.conftest import trainer_in_process
+
+    build = _adapters.try_build_adapter
+    pressed: list[bool] = []
+
+    def build_in_rust(*args: Any, **kwargs: Any) -> Any:
+        if not pressed:
+            pressed.append(True)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)  # Python runs the handler here, inside the "Rust" call
+            except KeyboardInterrupt as err:
+                raise _Panic("Error building schema validator: KeyboardInterrupt") from err
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(_adapters, "try_build_adapter", build_in_rust)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        code = trainer_in_process(monkeypatch, "inspect", str(tmp_path / "no_such_home.json"))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C acts again
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert pressed
+    assert code == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "no such" not in err  # stopped before the command ran
 
 
 def test_help_for_every_command() -> None:
