@@ -64,7 +64,7 @@ from .dataset import (
     training_rows,
 )
 from .metrics import classification_metrics, counted_classes, per_window, window_name
-from .pipeline import CALIBRATION_FOLDS, build_pipeline, compile_pipeline, grouped_folds
+from .pipeline import build_pipeline, compile_pipeline, grouped_folds
 from .publish import signals_held
 from .runs import Progress, TrainingRun, check_training_run
 
@@ -117,13 +117,13 @@ def fit_rows(rows: Rows, seed: int, n_jobs: int) -> Any:
     Every calibration fold trains a forest on the other folds' homes, which must hold two types
     at least: in a folder of a few homes they may not, and scikit-learn fails in its own terms.
     """
-    for fitted, _ in grouped_folds(rows.groups, CALIBRATION_FOLDS):
+    pipeline = build_pipeline(rows.groups, seed, n_jobs)
+    for fitted, _ in pipeline.named_steps["classifier"].cv:  # the folds the fit will use
         if np.unique(rows.y[fitted]).size < MIN_TYPES:
             types = Counter(dict(zip(rows.groups.tolist(), rows.y.tolist(), strict=True)).values())
             homes = ", ".join(f"{n} {label}" for label, n in sorted(types.items()))
             raise DatasetError(f"too few homes to train on ({homes}): a calibration fold would "
                                "hold homes of one type only; use more homes of each type")
-    pipeline = build_pipeline(rows.groups, seed, n_jobs)
     with warnings.catch_warnings():
         # A type with one or two homes in a fold or a small subset is missing from some
         # calibration folds; scikit-learn warns each time, the figures show the cost.
