@@ -1,0 +1,180 @@
+"""The automation blueprint in ``blueprints/``: valid as Home Assistant reads blueprints, and run
+by a real automation on the real sensor -- when it acts, and when it must stay quiet."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.blueprint import models
+from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
+from custom_components.home_type.core.snapshot import HOME_TYPES
+
+from .common import FIXTURE_PLATFORM, model_bundle, write_model
+
+ROOT = Path(__file__).parents[2]
+BLUEPRINTS = ROOT / "blueprints"
+CHANGED = BLUEPRINTS / "automation" / "home_type" / "home_type_changed.yaml"
+REPOSITORY = "https://github.com/home-type/home-type/blob/main/"
+
+#: What the test actions record: every variable the blueprint promises its actions.
+RECORDED = {name: f"{{{{ {name} }}}}" for name in
+            ("home_type", "home_type_name", "previous_home_type", "confidence")}
+
+
+def test_blueprints_are_valid() -> None:
+    """Every blueprint passes Home Assistant's blueprint schema for the folder it is in, and
+    its ``source_url`` is where it lies in the repository (the blueprint importer's address)."""
+    found = sorted(BLUEPRINTS.rglob("*.yaml"))
+    assert CHANGED in found
+    for path in found:
+        domain = path.relative_to(BLUEPRINTS).parts[0]
+        blueprint = models.Blueprint(load_yaml_dict(path), path=str(path),
+                                     expected_domain=domain, schema=BLUEPRINT_SCHEMA)
+        assert blueprint.metadata["source_url"] == REPOSITORY + path.relative_to(ROOT).as_posix()
+
+
+def test_home_type_choices_are_the_sensor_states() -> None:
+    """The choice of types offers exactly the sensor's states, named as its English
+    translation names them, and all of them by default."""
+    inputs = load_yaml_dict(CHANGED)["blueprint"]["input"]["home_types"]
+    names = json.loads((ROOT / "custom_components/home_type/translations/en.json").read_text())
+    states = names["entity"]["sensor"]["home_type"]["state"]
+    options = inputs["selector"]["select"]["options"]
+    assert [option["value"] for option in options] == list(HOME_TYPES)
+    assert [option["label"] for option in options] == [states[label] for label in HOME_TYPES]
+    assert inputs["default"] == list(HOME_TYPES)
+
+
+@pytest.fixture
+def blueprint_installed(config_dir: Path) -> str:
+    """The blueprint where importing it puts it, in the test's own configuration folder."""
+    folder = config_dir / "blueprints" / "automation" / "home_type"
+    folder.mkdir(parents=True)
+    shutil.copy(CHANGED, folder)
+    return f"home_type/{CHANGED.name}"
+
+
+async def use_blueprint(hass: HomeAssistant, path: str, **inputs: Any) -> None:
+    """One automation made from the blueprint, on the Home Type sensor."""
+    assert await async_setup_component(hass, "automation", {"automation": {"use_blueprint": {
+        "path": path, "input": {"home_type_sensor": "sensor.home_type", **inputs}}}})
+    await hass.async_block_till_done()
+
+
+async def gain_history(hass: HomeAssistant, entity_registry: er.EntityRegistry,
+                       freezer: FrozenDateTimeFactory, entry: MockConfigEntry) -> None:
+    """Give the home an hour's history and classify: the test model then says single-family
+    house at 0.4, where it said apartment at 0.5."""
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
+                                        suggested_object_id="hall")
+    for state in ("on", "off", "on", "off"):
+        hass.states.async_set("light.hall", state)
+        freezer.tick(timedelta(minutes=1))
+    await async_wait_recording_done(hass)
+    freezer.tick(timedelta(hours=2))
+    await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry.entry_id},
+                                   blocking=True)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_type").state == "single_family_house"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_acts_on_a_change(
+    hass: HomeAssistant, blueprint_installed: str, mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry, freezer: FrozenDateTimeFactory,
+) -> None:
+    """A change of type runs the actions once, with the new type, its name, the old type and
+    the confidence in percent; the sensor going unavailable and back (a reload), its removal
+    and its return with Home Type added again run nothing."""
+    calls = async_mock_service(hass, "test", "record")
+    await use_blueprint(hass, blueprint_installed, min_confidence=40,
+                        actions=[{"action": "test.record", "data": RECORDED}])
+    await gain_history(hass, entity_registry, freezer, mock_config_entry)
+    assert [call.data for call in calls] == [{
+        "home_type": "single_family_house", "home_type_name": "Single-family house",
+        "previous_home_type": "apartment", "confidence": 40}]
+
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_type").state == "single_family_house"
+    assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_type") is None
+    again = MockConfigEntry(domain=DOMAIN, title=mock_config_entry.title,
+                            options=mock_config_entry.options)
+    again.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(again.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_type").state == "single_family_house"
+    assert len(calls) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("inputs", [{"min_confidence": 45},
+                                    {"home_types": ["apartment", "townhouse"]}],
+                         ids=["not sure enough", "not a chosen type"])
+async def test_quiet_when_filtered_out(
+    hass: HomeAssistant, blueprint_installed: str, mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry, freezer: FrozenDateTimeFactory, inputs: dict[str, Any],
+) -> None:
+    """A new type less sure than asked, or not among the chosen types, runs nothing."""
+    calls = async_mock_service(hass, "test", "record")
+    await use_blueprint(hass, blueprint_installed, **inputs,
+                        actions=[{"action": "test.record", "data": RECORDED}])
+    await gain_history(hass, entity_registry, freezer, mock_config_entry)
+    assert calls == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_quiet_when_only_the_confidence_changes(
+    hass: HomeAssistant, blueprint_installed: str, mock_config_entry: MockConfigEntry,
+    model_path: Path,
+) -> None:
+    """A new model surer of the same type changes the sensor's confidence, not its state: no
+    change of mind."""
+    calls = async_mock_service(hass, "test", "record")
+    await use_blueprint(hass, blueprint_installed, min_confidence=0,
+                        actions=[{"action": "test.record", "data": RECORDED}])
+    surer = model_bundle(version="test-2")
+    surer["forest"]["leaf_values"][0] = (0.02, 0.8, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03)
+    write_model(model_path, surer)
+    await hass.services.async_call(DOMAIN, "reload_model",
+                                   {"config_entry_id": mock_config_entry.entry_id}, blocking=True)
+    await hass.async_block_till_done()
+    state = hass.states.get("sensor.home_type")
+    assert (state.state, state.attributes["model_version"]) == ("apartment", "test-2")
+    assert state.attributes["confidence"] == 0.8
+    assert calls == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_default_action_notifies(
+    hass: HomeAssistant, blueprint_installed: str, mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry, freezer: FrozenDateTimeFactory,
+) -> None:
+    """Left at its defaults (all types, 50 %), the blueprint notifies in the sidebar; here at
+    a lower confidence so the test model's 40 % is enough."""
+    notes: list[ServiceCall] = async_mock_service(hass, "persistent_notification", "create")
+    await use_blueprint(hass, blueprint_installed, min_confidence=40)
+    await gain_history(hass, entity_registry, freezer, mock_config_entry)
+    assert [call.data for call in notes] == [{
+        "title": "Home Type",
+        "message": "Home Type now says Single-family house (40 % sure); it said apartment "
+                   "before."}]
