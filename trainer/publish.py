@@ -28,9 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -46,6 +43,8 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
+
+from .signals import signals_held
 
 MODEL_NAME: Final = "home_type_classifier.pkl"
 PREVIOUS_NAME: Final = "home_type_classifier.previous.pkl"
@@ -286,35 +285,6 @@ def _replace_or_remove(staged_results: Path | None, target: Path) -> None:
         target.unlink(missing_ok=True)
     else:
         os.replace(staged_results, target)
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, ``docker stop`` (SIGTERM) and SIGHUP until the renames are all done.
-
-    Training's writes of a model and its hash are held the same way. The renames take
-    microseconds, but a signal between them would stop a rollback after the
-    previous model left its slot and before it reached the current one (it would then exist
-    only as a temporary file). A signal received meanwhile is raised again afterwards, so it
-    still stops the process -- with the switch complete. Python runs signal handlers in the main
-    thread whichever thread the signal hits (joblib may have left threads), so swapping the
-    handlers holds them where blocking the signal in one thread would not.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # handlers can only be set from the main thread
-        return
-    received: list[int] = []
-    held = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
-            if hasattr(signal, name)]
-    before = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum))
-              for sig in held}
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-        for sig in received:
-            signal.raise_signal(sig)
 
 
 def _sync_folder(folder: Path) -> None:

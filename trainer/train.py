@@ -65,8 +65,8 @@ from .dataset import (
 )
 from .metrics import classification_metrics, counted_classes, per_window, window_name
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds
-from .publish import signals_held
 from .runs import Progress, TrainingRun, check_training_run
+from .signals import signals_held
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
 TARGETS: Final = {
