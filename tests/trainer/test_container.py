@@ -12,8 +12,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ import pytest
 import yaml
 
 from custom_components.home_type.core.model import load_model
+from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import EQUAL_MIX, ROOT, run_trainer, trainer_in_process
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from tests.trainer.test_openai import _env as openai_env
@@ -318,6 +322,70 @@ def test_image_command_runs_the_whole_pipeline(tmp_path: Path,
         assert last.startswith("error: step 5/5 (publish): not published: ")
         assert "< --min-accuracy 1.00" in last
         assert published.read_bytes() == before
+
+
+#: Runs a command as the first process of a new PID namespace -- PID 1, as in a container --
+#: and prints its process id as seen from outside, where ``docker stop`` sends from.
+AS_PID_1 = textwrap.dedent("""
+    import os, sys
+    os.unshare(os.CLONE_NEWPID)
+    child = os.fork()
+    if child == 0:
+        os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+    print(child, flush=True)
+    sys.exit(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
+""")
+
+
+def test_docker_stop_stops_the_image_command_cleanly(
+        tmp_path: Path, image_environment: dict[str, str]) -> None:
+    """``docker stop`` sends the image's STOPSIGNAL to PID 1 and kills it 10 s later (compose:
+    its ``stop_grace_period``). As PID 1, Python ignores a signal it has no handler for, so the
+    signal must be one the trainer stops on: homes in progress finish, nothing is left
+    half-written, exit 130, within the grace period."""
+    final = dockerfile_stages()[-1]
+    stop = signal.Signals[(final.args("STOPSIGNAL") or ["SIGTERM"])[-1]]
+    trainer = yaml.safe_load(COMPOSE.read_text())["services"]["trainer"]
+    assert "stop_signal" not in trainer, "the image's STOPSIGNAL is the one tested here"
+    amount, unit = re.fullmatch(r"(\d+)([sm])", trainer.get("stop_grace_period", "10s")).groups()
+    grace = int(amount) * (60 if unit == "m" else 1)
+    work = tmp_path / "app"
+    work.mkdir()
+    try:
+        launcher = subprocess.Popen(
+            [sys.executable, "-c", AS_PID_1, *image_command()[1:]], cwd=work, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**image_environment, "HOME_TYPE_COUNT": "400", "HOME_TYPE_DAYS": "30"})
+    except OSError as err:  # pragma: no cover - depends on the machine
+        pytest.skip(f"cannot start a process: {err}")
+    assert launcher.stdout is not None
+    first_line = launcher.stdout.readline()
+    if not first_line.strip():  # no new PID namespace without CAP_SYS_ADMIN
+        launcher.wait(timeout=30)
+        pytest.skip(f"cannot make a PID namespace here: {launcher.stderr.read()[-300:]}")
+    pid_1 = int(first_line)
+    homes = work / option(image_command(), "--data") / "synthetic_homes"
+    try:
+        deadline = time.monotonic() + 120
+        while not list(homes.glob("home_*.json.gz")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list(homes.glob("home_*.json.gz")), "the pipeline never began writing homes"
+        os.kill(pid_1, stop)
+        try:
+            _, errors = launcher.communicate(timeout=min(grace, 60))
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{stop.name} sent to PID 1 did not stop it: docker stop "
+                                 "would kill it") from None
+    finally:
+        if launcher.poll() is None:
+            os.kill(pid_1, signal.SIGKILL)
+            launcher.wait(timeout=30)
+    assert launcher.returncode == 130, errors[-2000:]
+    assert "interrupted" in errors and "Traceback" not in errors
+    written = sorted(homes.iterdir())
+    assert written and all(p.name.startswith("home_") for p in written), written  # no temp files
+    for path in written:
+        read_snapshot(path)  # each one whole
 
 
 def test_pipeline_usage_errors(tmp_path: Path) -> None:
