@@ -504,6 +504,8 @@ async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path
     with pytest.raises(APIUnavailable) as caught:
         await design_homes(api, tmp_path, clock=clock)
     assert len(api.requests) == 1 and clock.sleeps == [] and caught.value.exit_code == 6
+    # A sentence of its own: the command adds "This run wrote … homes" after it.
+    assert str(caught.value).endswith("try again later: finished homes are kept and skipped.")
 
 
 class QueueingTime(FakeTime):

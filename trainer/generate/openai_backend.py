@@ -245,7 +245,7 @@ class HomeDesigner:
             raise APIUnavailable(
                 f"the OpenAI API kept failing for {job.home_id} ({describe(err)}) after "
                 f"{sent} attempts; try again later: finished homes are kept and "
-                "skipped") from err
+                "skipped.") from err
         usage.add_completion(completion)
         self._summary.usage.add_completion(completion)
         return completion
