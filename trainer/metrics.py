@@ -21,6 +21,9 @@ from sklearn.metrics import (
 BOOTSTRAP_ROUNDS: Final = 2000
 INTERVAL: Final = 0.95
 
+#: Where reports tell how many answers reach a confidence and how many of those are right.
+CONFIDENCE_LEVELS: Final = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
 
 def weighted_scores(y_true: NDArray[Any], y_pred: NDArray[Any], labels: Sequence[str],
                     weights: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -133,6 +136,37 @@ def per_window(y_true: NDArray[Any], y_pred: NDArray[Any], windows: NDArray[Any]
                                                        y_pred[windows == days], labels)
         for days in sorted(set(windows.tolist()))
     }
+
+
+def by_confidence(y_true: NDArray[Any], y_pred: NDArray[Any],
+                  confidence: NDArray[np.float64]) -> list[dict[str, Any]]:
+    """For each of :data:`CONFIDENCE_LEVELS`: the answers at or above it, and their accuracy.
+
+    The sensor shows its confidence, and an automation may act only above a threshold: this
+    says what a threshold buys -- how many homes still get an answer, how many of those are
+    right -- measured, rather than trusting the calibration to mean it.
+    """
+    total = len(y_true)
+    levels = []
+    for level in CONFIDENCE_LEVELS:
+        reached = confidence >= level
+        homes = int(reached.sum())
+        levels.append({
+            "at_least": level, "homes": homes, "share": homes / total if total else 0.0,
+            "accuracy": float(np.mean(y_pred[reached] == y_true[reached])) if homes else None})
+    return levels
+
+
+def confidence_table(title: str, levels: list[dict[str, Any]]) -> Table:
+    """:func:`by_confidence` as a table: level, homes answered, and how many of those right."""
+    table = Table(title=title)
+    for column in ("confidence at least", "homes", "share", "accuracy"):
+        table.add_column(column, justify="right")
+    for level in levels:
+        accuracy = level["accuracy"]
+        table.add_row(f"{level['at_least']:.0%}", str(level["homes"]), f"{level['share']:.0%}",
+                      "n/a" if accuracy is None else f"{accuracy:.3f}")
+    return table
 
 
 def summary_table(title: str, by_window: dict[str, dict[str, Any]],

@@ -53,6 +53,22 @@ def _class_table(m: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _confidence_table(levels: list[dict[str, Any]]) -> list[str]:
+    """What a confidence threshold buys: how many homes keep an answer, how many are right."""
+    lines = ["How far to trust the confidence, 10-day history: the answers whose confidence (the "
+             "sensor's `confidence` attribute) reaches a level, and how many of them are right. "
+             "An automation that acts only at or above a level — the blueprint's *Minimum "
+             "confidence* — acts on that share of homes, with that accuracy; the accuracy of a "
+             "level few homes reach rests on those few.",
+             "",
+             "| confidence at least | homes | share | accuracy |",
+             "| ---: | ---: | ---: | ---: |"]
+    for level in levels:
+        lines.append(f"| {level['at_least']:.0%} | {level['homes']} | {level['share']:.2f} | "
+                     f"{_pct(level['accuracy'])} |")
+    return lines
+
+
 def render(results: dict[str, Any], source: str) -> str:
     """The generated Markdown section for a results file."""
     evaluation = results.get("evaluation")
@@ -90,6 +106,9 @@ def render(results: dict[str, Any], source: str) -> str:
             "Assistant gives the model them.",
             "",
         ]
+    levels = (evaluation or {}).get("by_confidence")
+    if levels:
+        lines += [*_confidence_table(levels), ""]
     baselines = results["baselines"]
     majority = baselines["majority_class"]
     stump = baselines["best_single_feature_stump"]

@@ -63,7 +63,13 @@ from .dataset import (
     stack,
     training_rows,
 )
-from .metrics import classification_metrics, counted_classes, per_window, window_name
+from .metrics import (
+    by_confidence,
+    classification_metrics,
+    counted_classes,
+    per_window,
+    window_name,
+)
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds
 from .runs import Progress, TrainingRun, check_training_run
 from .signals import signals_held
@@ -227,13 +233,17 @@ def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
     wrong, with its own per-class row -- not a KeyError once every fit is done.
     """
     rows = stack(homes, "test")
-    predicted = np.asarray(model.classes)[model.predict_proba(rows.X).argmax(axis=1)]
+    probabilities = model.predict_proba(rows.X)
+    predicted = np.asarray(model.classes)[probabilities.argmax(axis=1)]
     labels = sorted(set(labels or model.classes) | {str(v) for v in rows.y})
+    ten = rows.windows == DEFAULT_WINDOW
     return {
         "data": provenance(homes, folder),
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
         "by_floor_registry": _by_floor_registry(rows, predicted),
+        "by_confidence": by_confidence(rows.y[ten], predicted[ten],
+                                       probabilities.max(axis=1)[ten]),
     }, rows
 
 

@@ -69,7 +69,7 @@ def train(
     try:
         check_training_run(run)  # before the progress bar, which would print a line
         # scikit-learn (a second and a half to import) only once the flags are good.
-        from .metrics import class_table, summary_table
+        from .metrics import summary_table
         from .train import run_training
 
         with progress_bar() as progress:
@@ -89,9 +89,7 @@ def train(
                  results["baselines"]["best_single_feature_stump"]["accuracy"]}
     out.print(summary_table(escape(f"{results['model_version']} on {title}"),
                             headline["by_window"], baselines))
-    ten = headline["by_window"].get("10d")
-    if ten:
-        out.print(class_table("10-day history: per class and confusion matrix", ten))
+    _print_ten_day(headline)
     cv = results["cross_validation"]
     out.print(f"grouped {cv['folds']}-fold CV ({cv['window']}): accuracy "
               f"{cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f}, macro F1 "
@@ -101,6 +99,18 @@ def train(
               f"scikit-learn within {results['compiled_vs_sklearn_max_abs_diff']:.1e}), "
               f"{run.sklearn_path.name}, {run.results_path.name} in "
               f"{results['training_seconds']:.0f} s", markup=False)
+
+
+def _print_ten_day(scores: dict[str, Any]) -> None:
+    """The 10-day figures behind the summary: per class, and what a confidence threshold buys."""
+    from .metrics import class_table, confidence_table
+
+    ten = scores["by_window"].get("10d")
+    if ten:
+        out.print(class_table("10-day history: per class and confusion matrix", ten))
+    if scores.get("by_confidence"):
+        out.print(confidence_table("10-day history: answers by confidence",
+                                   scores["by_confidence"]))
 
 
 def _targets_line(targets: dict[str, dict[str, object]]) -> str:
@@ -138,7 +148,7 @@ def evaluate(
     except DatasetError as err:
         raise UserError(str(err)) from None
     # scikit-learn (a second and a half to import) only once the flags are good.
-    from .metrics import class_table, summary_table
+    from .metrics import summary_table
     from .train import evaluate_model, refresh_targets, write_results
 
     with progress_bar() as progress:
@@ -156,9 +166,7 @@ def evaluate(
         # Stored, they would pass for figures on unseen homes (publish trusts the file).
         not_stored = not_stored or f"{homes} shares a seed with the training homes"
     out.print(summary_table(escape(f"{predictor.version} on {homes}"), evaluation["by_window"]))
-    if "10d" in evaluation["by_window"]:
-        out.print(class_table("10-day history: per class and confusion matrix",
-                              evaluation["by_window"]["10d"]))
+    _print_ten_day(evaluation)
     if not write:
         return
     if results is None or not_stored:

@@ -9,8 +9,11 @@ from rich.table import Table
 from sklearn.metrics import accuracy_score, f1_score
 
 from trainer.metrics import (
+    CONFIDENCE_LEVELS,
     bootstrap_intervals,
+    by_confidence,
     classification_metrics,
+    confidence_table,
     counted_classes,
     per_window,
     summary_table,
@@ -146,3 +149,32 @@ def test_intervals_repeat_with_the_seed() -> None:
         y_true, y_pred, LABELS)
     assert bootstrap_intervals(y_true, y_pred, LABELS, seed=1) != bootstrap_intervals(
         y_true, y_pred, LABELS, seed=2)
+
+
+def test_by_confidence_counts_the_answers_that_reach_each_level() -> None:
+    """At each level: the answers at or above it, their share of all, and how many are right;
+    a level no answer reaches has no accuracy rather than a made-up one."""
+    y_true = np.array(["a", "b", "c", "d", "e"])
+    y_pred = np.array(["a", "b", "x", "d", "x"])
+    confidence = np.array([0.95, 0.7, 0.7, 0.45, 0.3])
+    levels = {level["at_least"]: level for level in by_confidence(y_true, y_pred, confidence)}
+    assert list(levels) == list(CONFIDENCE_LEVELS)
+    assert levels[0.3] == {"at_least": 0.3, "homes": 5, "share": 1.0, "accuracy": 0.6}
+    assert levels[0.5] == {"at_least": 0.5, "homes": 3, "share": 0.6, "accuracy": 2 / 3}
+    assert levels[0.7] == {"at_least": 0.7, "homes": 3, "share": 0.6, "accuracy": 2 / 3}
+    assert levels[0.8] == {"at_least": 0.8, "homes": 1, "share": 0.2, "accuracy": 1.0}
+    assert levels[0.9]["homes"] == 1
+    empty = by_confidence(y_true, y_pred, np.full(5, 0.1))
+    assert all(level["homes"] == 0 and level["accuracy"] is None for level in empty)
+    assert by_confidence(y_true[:0], y_pred[:0], confidence[:0])[0]["share"] == 0.0
+
+
+def test_confidence_table_shows_each_level() -> None:
+    levels = by_confidence(np.array(["a", "b"]), np.array(["a", "a"]), np.array([0.85, 0.5]))
+    table = confidence_table("trust", levels)
+    rows = {row[0]: row[1:] for row in zip(*(column._cells for column in table.columns),
+                                            strict=True)}
+    assert list(rows) == ["30%", "40%", "50%", "60%", "70%", "80%", "90%"]
+    assert rows["50%"] == ("2", "100%", "0.500")
+    assert rows["80%"] == ("1", "50%", "1.000")
+    assert rows["90%"] == ("0", "0%", "n/a")

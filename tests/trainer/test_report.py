@@ -32,6 +32,17 @@ def test_bundled_model_loads_and_matches_its_results() -> None:
     assert results["evaluation"]["data"]["seeds"] != results["training_data"]["seeds"]
 
 
+def test_confidence_levels_are_shown_when_measured() -> None:
+    """Older results files have no ``by_confidence``: their page simply has no such table."""
+    results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
+    page = render(results, "results.json")
+    levels = results["evaluation"]["by_confidence"]
+    rows = [line for line in page.splitlines() if line.startswith("| ") and "% |" in line]
+    assert len(rows) == len(levels) and rows[0].startswith("| 30% | ")
+    del results["evaluation"]["by_confidence"]
+    assert "confidence at least" not in render(results, "results.json")
+
+
 def test_docs_describe_each_home_type_as_the_generators_do() -> None:
     page = (ROOT / "docs" / "model.md").read_text()
     section = page[page.index("## The eight home types"): page.index("## Features")]

@@ -78,6 +78,28 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
 
 
+def test_confidence_levels_are_the_evaluation_homes_10_day_answers(trained_model: Path) -> None:
+    """``by_confidence`` counts each evaluation home once, by the confidence the sensor would
+    show for it with 10 days of history (the probability of the type it answers)."""
+    from trainer.dataset import DEFAULT_WINDOW, stack
+    from trainer.runs import no_progress
+    from trainer.train import read_evaluation_homes
+
+    levels = results_of(trained_model)["evaluation"]["by_confidence"]
+    model = load_model(trained_model)
+    rows = stack(read_evaluation_homes(trained_model.parent.parent / "eval", 1, no_progress),
+                 "test")
+    ten = rows.windows == DEFAULT_WINDOW
+    probabilities = model.predict_proba(rows.X[ten])
+    right = np.asarray(model.classes)[probabilities.argmax(axis=1)] == rows.y[ten]
+    confidence = probabilities.max(axis=1)
+    assert len(confidence) == 8
+    for level in levels:
+        reached = confidence >= level["at_least"]
+        assert level["homes"] == reached.sum() and level["share"] == reached.mean()
+        assert level["accuracy"] == (right[reached].mean() if reached.any() else None)
+
+
 def test_compiled_model_equals_sklearn_on_every_home_and_window(trained_model: Path) -> None:
     pipeline = joblib.load(trained_model.with_name("home_type_classifier.sklearn.joblib"))
     model = load_model(trained_model)
@@ -365,6 +387,7 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
                          str(trained_model.parent.parent / "eval"))
     assert result.returncode == 0, result.stderr
     assert "10d" in result.stdout and "accuracy" in result.stdout
+    assert "confidence at least" in result.stdout
     assert f"updated {results_file}" in result.stderr
     updated = json.loads(results_file.read_text())
     assert updated["evaluation"]["model_version"] == load_model(model).version
