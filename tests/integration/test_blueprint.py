@@ -143,6 +143,25 @@ async def test_quiet_when_filtered_out(
 
 
 @pytest.mark.usefixtures("init_integration")
+async def test_the_confidence_is_compared_unrounded(
+    hass: HomeAssistant, blueprint_installed: str, mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry, freezer: FrozenDateTimeFactory, model_path: Path,
+) -> None:
+    """39.5 % is shown as 40 but is below a 40 % minimum, as docs/model.md counts levels."""
+    calls = async_mock_service(hass, "test", "record")
+    just_below = model_bundle(version="test-2")
+    just_below["forest"]["leaf_values"][1] = (0.05, 0.1, 0.1, 0.1, 0.395, 0.1, 0.1, 0.055)
+    write_model(model_path, just_below)
+    await hass.services.async_call(DOMAIN, "reload_model",
+                                   {"config_entry_id": mock_config_entry.entry_id}, blocking=True)
+    await use_blueprint(hass, blueprint_installed, min_confidence=40,
+                        actions=[{"action": "test.record", "data": RECORDED}])
+    await gain_history(hass, entity_registry, freezer, mock_config_entry)
+    assert hass.states.get("sensor.home_type").attributes["confidence"] == 0.395
+    assert calls == []
+
+
+@pytest.mark.usefixtures("init_integration")
 async def test_quiet_when_only_the_confidence_changes(
     hass: HomeAssistant, blueprint_installed: str, mock_config_entry: MockConfigEntry,
     model_path: Path,
