@@ -5,36 +5,55 @@
 # changed.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 VENV="$ROOT/.venv"
+# Written last when .venv is made, naming the folder it was made in: a venv cut short (Ctrl-C,
+# a Python without ensurepip) has none, and one moved or copied with its checkout names the
+# old folder, which its scripts and its editable install still point to. Either is made again.
+VENV_MARKER="$VENV/.home-type-venv"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+python313_works() {
+    [[ -n "$1" ]] && PYENV_VERSION=3.13.0 "$1" -c '
+import ensurepip, sys, venv
+assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1
+}
 
 find_python313() {
     local candidate
     if [[ -n "${PYTHON:-}" ]]; then
-        echo "$PYTHON"; return 0
+        if python313_works "$PYTHON"; then echo "$PYTHON"; return 0; fi
+        echo "error: PYTHON=$PYTHON is not a Python 3.13 with venv and ensurepip" >&2
+        return 1
     fi
     for candidate in python3.13 \
         "$(command -v pyenv >/dev/null 2>&1 && echo "$(pyenv root)/versions/3.13.0/bin/python3.13")" \
         /usr/bin/python3.13 /usr/local/bin/python3.13; do
-        [[ -n "$candidate" ]] || continue
-        if PYENV_VERSION=3.13.0 "$candidate" -c 'import sys, venv; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
-            echo "$candidate"; return 0
-        fi
+        if python313_works "$candidate"; then echo "$candidate"; return 0; fi
     done
+    echo "error: Python 3.13 with venv is required (Debian 13: apt-get install python3.13-venv; Debian 12: pyenv install 3.13.0), or set PYTHON=/path/to/python3.13" >&2
     return 1
 }
 
+venv_ready() {
+    [[ "$(cat "$VENV_MARKER" 2>/dev/null)" == "$VENV" ]] && "$VENV/bin/python" -c '
+import pip, sys
+assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1
+}
+
 ensure_venv() {
-    if [[ ! -x "$VENV/bin/python" ]]; then
+    if ! venv_ready; then
         local py
-        if ! py="$(find_python313)"; then
-            echo "error: Python 3.13 with venv is required (Debian 13: apt-get install python3.13-venv; Debian 12: pyenv install 3.13.0), or set PYTHON=/path/to/python3.13" >&2
-            exit 2
+        py="$(find_python313)" || exit 2
+        if [[ -e "$VENV" ]]; then
+            echo "==> .venv was cut short, is of another Python or was made in another folder:" \
+                 "making it again"
+            rm -rf "$VENV"
         fi
         echo "==> creating .venv with $py"
         PYENV_VERSION=3.13.0 "$py" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        echo "$VENV" > "$VENV_MARKER"
     fi
     local extras="test${HOME_TYPE_EXTRAS:+,$HOME_TYPE_EXTRAS}"
     # The recorder tests on MariaDB need its driver (scripts/test; it compiles against

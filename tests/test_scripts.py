@@ -1,0 +1,113 @@
+"""The set-up every script shares (scripts/_venv.sh), run in bash on venvs made for the test.
+
+The functions are sourced without the file's last two lines (make .venv, go to the
+repository), so nothing here touches the project's own .venv or installs anything.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SCRIPTS = ROOT / "scripts"
+VENV_SH = SCRIPTS / "_venv.sh"
+RUNS_ON_SOURCING = 'ensure_venv\ncd "$ROOT"\n'
+#: A real Python 3.13: the one running the tests.
+PYTHON313 = sys.executable
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder laid out like the repository, with _venv.sh's functions only."""
+    text = VENV_SH.read_text()
+    assert text.endswith(RUNS_ON_SOURCING)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "_venv.sh").write_text(text.removesuffix(RUNS_ON_SOURCING))
+    return tmp_path
+
+
+def bash(project: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` after sourcing the functions (``set -euo pipefail`` holds, as in a script)."""
+    script = f'source "{project}/scripts/_venv.sh"\n{code}\n'
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(project), **env},
+                          check=False)
+
+
+def make_venv(path: Path, *, pip: bool = True) -> None:
+    args = [] if pip else ["--without-pip"]
+    subprocess.run([PYTHON313, "-m", "venv", *args, str(path)], check=True, timeout=120)
+
+
+def ready(project: Path) -> bool:
+    return bash(project, "venv_ready").returncode == 0
+
+
+def test_a_venv_is_ready_only_when_finished_here(project: Path, tmp_path: Path) -> None:
+    """Its marker is written last, naming the folder: without it (a Ctrl-C while .venv was
+    made, or ensurepip missing) or naming another folder (a moved checkout, whose scripts
+    and editable install point there), the venv is made again -- as is one without pip."""
+    venv = project / ".venv"
+    assert not ready(project)
+    make_venv(venv)
+    assert not ready(project), "no marker: cut short"
+    (venv / ".home-type-venv").write_text(f"{tmp_path / 'elsewhere' / '.venv'}\n")
+    assert not ready(project), "made in another folder"
+    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    assert ready(project)
+
+    bare = project / "bare"
+    bare.mkdir()
+    (bare / "scripts").mkdir()
+    (bare / "scripts" / "_venv.sh").write_text((project / "scripts" / "_venv.sh").read_text())
+    make_venv(bare / ".venv", pip=False)
+    (bare / ".venv" / ".home-type-venv").write_text(f"{bare / '.venv'}\n")
+    assert not ready(bare), "no pip"
+
+
+def test_the_python_named_by_PYTHON_is_checked(project: Path) -> None:
+    """PYTHON was taken as it was: a Python 3.11 made a .venv no install could use, and every
+    later run failed the same way."""
+    other = project / "python3.11"
+    other.write_text("#!/bin/sh\nexec /usr/bin/env python3 -c 'import sys; sys.exit(1)'\n")
+    other.chmod(0o755)
+    refused = bash(project, "find_python313", PYTHON=str(other))
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr == (f"error: PYTHON={other} is not a Python 3.13 with venv and "
+                              "ensurepip\n")
+    chosen = bash(project, "find_python313", PYTHON=PYTHON313)
+    assert chosen.returncode == 0 and chosen.stdout == f"{PYTHON313}\n"
+
+
+def test_nothing_collected_fails_only_a_whole_suite_run(project: Path) -> None:
+    """pytest's exit 5 (no test selected) is a failure for a run given no arguments (CI's: a
+    marker matching nothing must not pass), not for one that chose its tests."""
+    venv = project / "fake"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("#!/bin/sh\nexit 5\n")
+    (venv / "bin" / "python").chmod(0o755)
+    whole = bash(project, f'run_pytest "{venv}" 0 -m recorder; echo went on')
+    assert whole.returncode == 5 and "went on" not in whole.stdout
+    assert "error: pytest collected no test here" in whole.stderr
+    chosen = bash(project, f'run_pytest "{venv}" 1 -m recorder; echo went on')
+    assert chosen.returncode == 0 and chosen.stdout.endswith("went on\n")
+    (venv / "bin" / "python").write_text("#!/bin/sh\nexit 1\n")
+    failed = bash(project, f'run_pytest "{venv}" 1; echo went on')
+    assert failed.returncode == 1 and "went on" not in failed.stdout
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.iterdir()
+                                          if not p.name.startswith("_")))
+def test_each_script_stops_on_errors_even_through_a_link(script: str) -> None:
+    """Run through a symbolic link (``~/bin/ht-test``), a script looked for _venv.sh beside
+    the link; ``source`` failed, and without ``set -e`` of its own the script went on with
+    whichever Python was on PATH -- scripts/test then exited 0 after pytest failed."""
+    text = (SCRIPTS / script).read_text()
+    source = text.index('source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/_venv.sh"')
+    assert re.search(r"^set -euo pipefail\b", text[:source], flags=re.MULTILINE), script
