@@ -35,7 +35,28 @@ find_python313() {
     return 1
 }
 
+# mark_if_finished_here DIR: a venv made before the marker existed is taken as finished here
+# when it has an install stamp (written after its pip) and its pip script runs DIR's own python
+# (pip writes that path into it: one moved from another folder names that folder).
+mark_if_finished_here() {
+    local dir="$1" first="" second=""
+    [[ ! -e "$dir/.home-type-venv" ]] || return 0
+    compgen -G "$dir/.home-type-installed*" >/dev/null || return 0
+    [[ -f "$dir/bin/pip" ]] || return 0
+    { IFS= read -r first; IFS= read -r second; } < "$dir/bin/pip" || true
+    # A path without spaces is the #! line; one with spaces, an exec line under #!/bin/sh.
+    local python
+    for python in python python3 python3.13; do
+        if [[ "$first" == "#!$dir/bin/$python" \
+                || "$second" == "'''exec' \"$dir/bin/$python\" "* ]]; then
+            echo "$dir" > "$dir/.home-type-venv"
+            return 0
+        fi
+    done
+}
+
 venv_ready() {
+    mark_if_finished_here "$VENV"
     [[ "$(cat "$VENV_MARKER" 2>/dev/null)" == "$VENV" ]] && "$VENV/bin/python" -c '
 import pip, sys
 assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1

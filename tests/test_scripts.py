@@ -56,7 +56,7 @@ def test_a_venv_is_ready_only_when_finished_here(project: Path, tmp_path: Path) 
     venv = project / ".venv"
     assert not ready(project)
     make_venv(venv)
-    assert not ready(project), "no marker: cut short"
+    assert not ready(project), "no marker and no install stamp: cut short"
     (venv / ".home-type-venv").write_text(f"{tmp_path / 'elsewhere' / '.venv'}\n")
     assert not ready(project), "made in another folder"
     (venv / ".home-type-venv").write_text(f"{venv}\n")
@@ -69,6 +69,28 @@ def test_a_venv_is_ready_only_when_finished_here(project: Path, tmp_path: Path) 
     make_venv(bare / ".venv", pip=False)
     (bare / ".venv" / ".home-type-venv").write_text(f"{bare / '.venv'}\n")
     assert not ready(bare), "no pip"
+
+
+@pytest.mark.parametrize("folder", ["repo", "a repo with spaces"])
+def test_a_venv_finished_before_the_marker_is_kept(project: Path, tmp_path: Path,
+                                                   folder: str) -> None:
+    """A .venv the scripts finished before they wrote markers (its install stamp is there)
+    is adopted, not made again -- unless it was moved from another folder, which its pip
+    script still names (pip writes a path with spaces on a line of its own)."""
+    here = tmp_path / folder
+    (here / "scripts").mkdir(parents=True)
+    (here / "scripts" / "_venv.sh").write_text((project / "scripts" / "_venv.sh").read_text())
+    venv = here / ".venv"
+    make_venv(venv)
+    (venv / ".home-type-installed-test").write_text("stamp\n")
+    assert ready(here) and (venv / ".home-type-venv").read_text() == f"{venv}\n"
+
+    moved = tmp_path / f"moved {folder}"
+    moved.mkdir()
+    (here / "scripts").rename(moved / "scripts")
+    (venv / ".home-type-venv").unlink()
+    venv.rename(moved / ".venv")
+    assert not ready(moved) and not (moved / ".venv" / ".home-type-venv").exists()
 
 
 def test_the_python_named_by_PYTHON_is_checked(project: Path) -> None:
