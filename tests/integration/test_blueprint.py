@@ -4,14 +4,14 @@ by a real automation on the real sensor -- when it acts, and when it must stay q
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.blueprint import models
+from homeassistant.components.blueprint import importer, models
 from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import entity_registry as er
@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
 from custom_components.home_type.core.snapshot import HOME_TYPES
@@ -31,6 +32,9 @@ ROOT = Path(__file__).parents[2]
 BLUEPRINTS = ROOT / "blueprints"
 CHANGED = BLUEPRINTS / "automation" / "home_type" / "home_type_changed.yaml"
 REPOSITORY = "https://github.com/home-type/home-type/blob/main/"
+IMPORT_URL = REPOSITORY + CHANGED.relative_to(ROOT).as_posix()
+RAW_URL = IMPORT_URL.replace("https://github.com/", "https://raw.githubusercontent.com/").replace(
+    "/blob/", "/")
 
 #: What the test actions record: every variable the blueprint promises its actions.
 RECORDED = {name: f"{{{{ {name} }}}}" for name in
@@ -62,12 +66,25 @@ def test_home_type_choices_are_the_sensor_states() -> None:
 
 
 @pytest.fixture
-def blueprint_installed(config_dir: Path) -> str:
-    """The blueprint where importing it puts it, in the test's own configuration folder."""
-    folder = config_dir / "blueprints" / "automation" / "home_type"
-    folder.mkdir(parents=True)
-    shutil.copy(CHANGED, folder)
-    return f"home_type/{CHANGED.name}"
+async def blueprint_installed(hass: HomeAssistant, config_dir: Path,
+                              aioclient_mock: AiohttpClientMocker) -> str:
+    """The blueprint imported from the address the docs give, by Home Assistant's importer,
+    and saved where it names it (the folder is GitHub's owner, not ours), in the test's own
+    configuration folder."""
+    aioclient_mock.get(RAW_URL, text=CHANGED.read_text())
+    imported = await importer.fetch_blueprint_from_url(hass, IMPORT_URL)
+    path = f"{imported.suggested_filename}.yaml"
+    target = config_dir / "blueprints" / "automation" / path
+    await hass.async_add_executor_job(partial(target.parent.mkdir, parents=True))
+    await hass.async_add_executor_job(target.write_text, imported.raw_data)
+    return path
+
+
+def test_docs_use_the_path_an_import_saves_to() -> None:
+    """docs/integration.md gives the address to import and, in YAML, the path it lands at."""
+    docs = (ROOT / "docs" / "integration.md").read_text()
+    assert f"\n{IMPORT_URL}\n" in docs
+    assert "      path: home-type/home_type_changed.yaml " in docs
 
 
 async def use_blueprint(hass: HomeAssistant, path: str, **inputs: Any) -> None:
