@@ -325,12 +325,15 @@ def test_image_command_runs_the_whole_pipeline(tmp_path: Path,
 
 
 #: Runs a command as the first process of a new PID namespace -- PID 1, as in a container --
-#: and prints its process id as seen from outside, where ``docker stop`` sends from.
+#: and prints its process id as seen from outside, where ``docker stop`` sends from. Signals
+#: start at their defaults, as Docker starts PID 1: a test run in the background of a shell
+#: inherits SIGINT ignored, which the trainer would keep.
 AS_PID_1 = textwrap.dedent("""
-    import os, sys
+    import os, signal, sys
     os.unshare(os.CLONE_NEWPID)
     child = os.fork()
     if child == 0:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
     print(child, flush=True)
     sys.exit(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]))
