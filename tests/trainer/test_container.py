@@ -30,6 +30,7 @@ from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import EQUAL_MIX, ROOT, run_trainer, trainer_in_process
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from tests.trainer.test_openai import _env as openai_env
+from trainer.generate.openai_retry import IN_CONTAINER_VARIABLE
 from trainer.pipeline_command import resolve_backend
 from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
 
@@ -111,6 +112,8 @@ def test_dockerfile_is_small_pinned_multistage_and_non_root() -> None:
     assert final.args("WORKDIR")[-1] == "/app"
     assert json.loads(final.args("ENTRYPOINT")[-1]) == ["python", "-m", "trainer"]
     assert json.loads(final.args("CMD")[-1])[0] == "pipeline"
+    # The trainer's hint when an OpenAI-compatible server at localhost cannot be reached.
+    assert f"{IN_CONTAINER_VARIABLE}=1" in " ".join(final.args("ENV")).split()
 
 
 def test_dockerignore_sends_only_what_the_image_needs() -> None:

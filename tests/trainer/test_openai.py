@@ -13,6 +13,7 @@ import dataclasses
 import inspect
 import json
 import os
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,7 @@ from trainer.generate.openai_backend import (
 from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests, usd
 from trainer.generate.openai_retry import (
     BILLING_URL,
+    IN_CONTAINER_VARIABLE,
     APIUnavailable,
     AuthFailed,
     QuotaExhausted,
@@ -506,6 +508,37 @@ async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path
     assert len(api.requests) == 1 and clock.sleeps == [] and caught.value.exit_code == 6
     # A sentence of its own: the command adds "This run wrote … homes" after it.
     assert str(caught.value).endswith("try again later: finished homes are kept and skipped.")
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(("host", "in_container", "hint"), [
+    ("127.0.0.1", "", False), ("localhost", "1", True), ("127.0.0.1", "1", True)])
+async def test_a_server_never_reached_is_named(
+        socket_enabled: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        host: str, in_container: str, hint: bool) -> None:
+    """Connection refused on every attempt is no busy server: the message names the address to
+    check; in the trainer container, where localhost is the container, the one to use."""
+    monkeypatch.setenv(IN_CONTAINER_VARIABLE, in_container)
+    port = _closed_port()
+    base_url = f"http://{host}:{port}/v1"
+    jobs = plan_jobs(1, 2, 7, tmp_path, {"condo": 1}, generator="openai")
+    clock = FakeTime()
+    async with make_client(FAST, api_key="test-key", base_url=base_url) as client:
+        with pytest.raises(APIUnavailable) as caught:
+            await generate_homes(jobs, FAST, client, Recorder(), sleep=clock.sleep,
+                                 clock=clock.clock)
+    message = str(caught.value)
+    assert f"check that the server at {base_url} is running and reachable (OPENAI_BASE_URL)" \
+        in message and message.endswith(": finished homes are kept and skipped.")
+    container = (f"in the trainer container, {host} is the container itself: a server on your "
+                 f"machine is http://host.docker.internal:{port}/v1")
+    assert (container in message) is hint
 
 
 class QueueingTime(FakeTime):

@@ -36,6 +36,7 @@ from .openai_retry import (
     OpenAIStop,
     RequestRejected,
     describe,
+    give_up_advice,
     retrying,
     server_hint,
     stop_for,
@@ -242,10 +243,10 @@ class HomeDesigner:
                 self.stopped.set()
                 raise stop from err
             self.stopped.set()
+            advice = give_up_advice(err, str(self._client.base_url))
             raise APIUnavailable(
                 f"the OpenAI API kept failing for {job.home_id} ({describe(err)}) after "
-                f"{sent} attempts; try again later: finished homes are kept and "
-                "skipped.") from err
+                f"{sent} attempts; {advice}: finished homes are kept and skipped.") from err
         usage.add_completion(completion)
         self._summary.usage.add_completion(completion)
         return completion

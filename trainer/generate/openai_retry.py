@@ -19,12 +19,15 @@ connection error                                       :class:`APIUnavailable`, 
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Final
+from urllib.parse import urlsplit
 
 import openai
 from tenacity import (
@@ -106,6 +109,39 @@ def describe(err: BaseException) -> str:
         return f"connection error ({' '.join(str(cause).split())[:120]})" if cause else \
             "connection error"
     return " ".join(str(err).split())[:200]
+
+
+#: Set by the trainer image (trainer/Dockerfile): inside it, "localhost" is the container.
+IN_CONTAINER_VARIABLE: Final = "HOME_TYPE_IN_CONTAINER"
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def give_up_advice(err: BaseException, base_url: str) -> str:
+    """What to do when transient errors outlasted every attempt.
+
+    A server that cannot be reached at all is rarely busy: more often OPENAI_BASE_URL names the
+    wrong port, or -- in the trainer container -- ``localhost``, which is then the container.
+    """
+    if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
+        return "try again later"
+    advice = (f"check that the server at {base_url.rstrip('/')} is running and reachable "
+              "(OPENAI_BASE_URL), or try again later")
+    parts = urlsplit(base_url)
+    if os.environ.get(IN_CONTAINER_VARIABLE) and _is_local(parts.hostname or ""):
+        port = f":{parts.port}" if parts.port else ""
+        advice += (f"; in the trainer container, {parts.hostname} is the container itself: a "
+                   f"server on your machine is http://host.docker.internal{port}"
+                   f"{parts.path.rstrip('/')}")
+    return advice
 
 
 def stop_for(err: BaseException, model: str) -> OpenAIStop | None:
