@@ -7,10 +7,6 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 VENV="$ROOT/.venv"
-# Written last when .venv is made, naming the folder it was made in: a venv cut short (Ctrl-C,
-# a Python without ensurepip) has none, and one moved or copied with its checkout names the
-# old folder, which its scripts and its editable install still point to. Either is made again.
-VENV_MARKER="$VENV/.home-type-venv"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 python313_works() {
@@ -35,6 +31,14 @@ find_python313() {
     return 1
 }
 
+# mark_venv DIR: the venv in DIR is whole. Written last when a venv is made, naming the folder
+# it was made in: a venv cut short (Ctrl-C, a Python without ensurepip) has no marker, and one
+# moved or copied with its checkout names the old folder, which its scripts and its editable
+# install still point to. Either is made again.
+mark_venv() {
+    echo "$1" > "$1/.home-type-venv"
+}
+
 # mark_if_finished_here DIR: a venv made before the marker existed is taken as finished here
 # when it has an install stamp (written after its pip) and its pip script runs DIR's own python
 # (pip writes that path into it: one moved from another folder names that folder).
@@ -49,15 +53,20 @@ mark_if_finished_here() {
     for python in python python3 python3.13; do
         if [[ "$first" == "#!$dir/bin/$python" \
                 || "$second" == "'''exec' \"$dir/bin/$python\" "* ]]; then
-            echo "$dir" > "$dir/.home-type-venv"
+            mark_venv "$dir"
             return 0
         fi
     done
 }
 
+# venv_marked DIR: the venv in DIR was finished in DIR (see mark_venv).
+venv_marked() {
+    mark_if_finished_here "$1"
+    [[ "$(cat "$1/.home-type-venv" 2>/dev/null)" == "$1" ]]
+}
+
 venv_ready() {
-    mark_if_finished_here "$VENV"
-    [[ "$(cat "$VENV_MARKER" 2>/dev/null)" == "$VENV" ]] && "$VENV/bin/python" -c '
+    venv_marked "$VENV" && "$VENV/bin/python" -c '
 import pip, sys
 assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1
 }
@@ -74,7 +83,7 @@ ensure_venv() {
         echo "==> creating .venv with $py"
         PYENV_VERSION=3.13.0 "$py" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        echo "$VENV" > "$VENV_MARKER"
+        mark_venv "$VENV"
     fi
     local extras="test${HOME_TYPE_EXTRAS:+,$HOME_TYPE_EXTRAS}"
     # The recorder tests on MariaDB need its driver (scripts/test; it compiles against
