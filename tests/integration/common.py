@@ -14,13 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import get_instance
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 from sqlalchemy import event
 
 from custom_components.home_type.core.features import FEATURE_NAMES
@@ -34,8 +40,8 @@ from custom_components.home_type.core.snapshot import HOME_TYPES, HomeSnapshot
 from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
-__all__ = ["FIXTURE_PLATFORM", "async_insert_events", "async_load_home", "failing_database",
-           "model_bundle", "write_model"]
+__all__ = ["FIXTURE_PLATFORM", "async_insert_events", "async_load_home",
+           "async_record_history", "failing_database", "model_bundle", "write_model"]
 
 #: What the stump answers without history (row 0) and with it (row 1), in HOME_TYPES order.
 STRUCTURE_PROBABILITIES = (0.05, 0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05)
@@ -76,6 +82,19 @@ async def async_load_home(hass: HomeAssistant, home: HomeSnapshot) -> None:
     entry = MockConfigEntry(domain=FIXTURE_PLATFORM, title=home.home_id)
     entry.add_to_hass(hass)
     await load_home.async_load_home(hass, home, entry)
+
+
+async def async_record_history(hass: HomeAssistant, entity_registry: er.EntityRegistry,
+                               freezer: FrozenDateTimeFactory) -> None:
+    """A light switched four times, recorded, two hours ago: history the next refresh reads
+    (more than the hour that counts as history at all), so the test model's answer changes."""
+    entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
+                                        suggested_object_id="hall")
+    for state in ("on", "off", "on", "off"):
+        hass.states.async_set("light.hall", state)
+        freezer.tick(timedelta(minutes=1))
+    await async_wait_recording_done(hass)
+    freezer.tick(timedelta(hours=2))
 
 
 @contextmanager

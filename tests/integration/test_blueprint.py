@@ -4,7 +4,6 @@ by a real automation on the real sensor -- when it acts, and when it must stay q
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,12 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
 from custom_components.home_type.core.snapshot import HOME_TYPES
 
-from .common import FIXTURE_PLATFORM, model_bundle, write_model
+from .common import async_record_history, model_bundle, write_model
 
 ROOT = Path(__file__).parents[2]
 BLUEPRINTS = ROOT / "blueprints"
@@ -99,13 +95,7 @@ async def gain_history(hass: HomeAssistant, entity_registry: er.EntityRegistry,
     """Give the home an hour's history and classify: the test model then says single-family
     house at 0.4, where it said apartment at 0.5."""
     assert hass.states.get("sensor.home_type").state == "apartment"
-    entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
-                                        suggested_object_id="hall")
-    for state in ("on", "off", "on", "off"):
-        hass.states.async_set("light.hall", state)
-        freezer.tick(timedelta(minutes=1))
-    await async_wait_recording_done(hass)
-    freezer.tick(timedelta(hours=2))
+    await async_record_history(hass, entity_registry, freezer)
     await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry.entry_id},
                                    blocking=True)
     await hass.async_block_till_done()

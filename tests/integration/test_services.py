@@ -3,7 +3,6 @@ who may call the actions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
@@ -20,9 +19,6 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
@@ -32,6 +28,7 @@ from .common import (
     FIXTURE_PLATFORM,
     HISTORY_PROBABILITIES,
     async_insert_events,
+    async_record_history,
     failing_database,
 )
 
@@ -68,14 +65,7 @@ async def test_classify_refreshes_the_sensor(
     """A home that gained history since the last refresh is classified anew, at once -- also
     by a call that asks for no response (a dashboard button)."""
     assert hass.states.get("sensor.home_type").state == "apartment"
-    entity_registry.async_get_or_create(
-        "light", FIXTURE_PLATFORM, "hall", suggested_object_id="hall"
-    )
-    for state in ("on", "off", "on", "off"):
-        hass.states.async_set("light.hall", state)
-        freezer.tick(timedelta(minutes=1))
-    await async_wait_recording_done(hass)
-    freezer.tick(timedelta(hours=2))  # more than the hour that counts as history at all
+    await async_record_history(hass, entity_registry, freezer)
 
     if with_response:
         response = await classify(hass, mock_config_entry.entry_id)
