@@ -22,14 +22,18 @@ RUNS_ON_SOURCING = 'ensure_venv\ncd "$ROOT"\n'
 PYTHON313 = sys.executable
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A folder laid out like the repository, with _venv.sh's functions only."""
+def laid_out(folder: Path) -> Path:
+    """``folder`` laid out like the repository, with _venv.sh's functions only."""
     text = VENV_SH.read_text()
     assert text.endswith(RUNS_ON_SOURCING)
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "_venv.sh").write_text(text.removesuffix(RUNS_ON_SOURCING))
-    return tmp_path
+    (folder / "scripts").mkdir(parents=True)
+    (folder / "scripts" / "_venv.sh").write_text(text.removesuffix(RUNS_ON_SOURCING))
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return laid_out(tmp_path)
 
 
 def bash(project: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -62,24 +66,18 @@ def test_a_venv_is_ready_only_when_finished_here(project: Path, tmp_path: Path) 
     (venv / ".home-type-venv").write_text(f"{venv}\n")
     assert ready(project)
 
-    bare = project / "bare"
-    bare.mkdir()
-    (bare / "scripts").mkdir()
-    (bare / "scripts" / "_venv.sh").write_text((project / "scripts" / "_venv.sh").read_text())
+    bare = laid_out(project / "bare")
     make_venv(bare / ".venv", pip=False)
     (bare / ".venv" / ".home-type-venv").write_text(f"{bare / '.venv'}\n")
     assert not ready(bare), "no pip"
 
 
 @pytest.mark.parametrize("folder", ["repo", "a repo with spaces"])
-def test_a_venv_finished_before_the_marker_is_kept(project: Path, tmp_path: Path,
-                                                   folder: str) -> None:
+def test_a_venv_finished_before_the_marker_is_kept(tmp_path: Path, folder: str) -> None:
     """A .venv the scripts finished before they wrote markers (its install stamp is there)
     is adopted, not made again -- unless it was moved from another folder, which its pip
     script still names (pip writes a path with spaces on a line of its own)."""
-    here = tmp_path / folder
-    (here / "scripts").mkdir(parents=True)
-    (here / "scripts" / "_venv.sh").write_text((project / "scripts" / "_venv.sh").read_text())
+    here = laid_out(tmp_path / folder)
     venv = here / ".venv"
     make_venv(venv)
     (venv / ".home-type-installed-test").write_text("stamp\n")
