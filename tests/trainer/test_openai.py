@@ -13,7 +13,6 @@ import dataclasses
 import inspect
 import json
 import os
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 
 from custom_components.home_type.core.snapshot import read_snapshot
+from devtools.instance import free_port
 from tests.conftest import interrupt_after_first_home, run_trainer
 from trainer import homes_commands, openai_command
 from trainer.command_line import UserError
@@ -510,13 +510,6 @@ async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path
     assert str(caught.value).endswith("try again later: finished homes are kept and skipped.")
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize(("host", "in_container", "hint"), [
     ("127.0.0.1", "", False), ("localhost", "1", True), ("127.0.0.1", "1", True)])
 async def test_a_server_never_reached_is_named(
@@ -525,7 +518,7 @@ async def test_a_server_never_reached_is_named(
     """Connection refused on every attempt is no busy server: the message names the address to
     check; in the trainer container, where localhost is the container, the one to use."""
     monkeypatch.setenv(IN_CONTAINER_VARIABLE, in_container)
-    port = _closed_port()
+    port = free_port()  # nothing listens: every connection is refused at once
     base_url = f"http://{host}:{port}/v1"
     jobs = plan_jobs(1, 2, 7, tmp_path, {"condo": 1}, generator="openai")
     clock = FakeTime()
