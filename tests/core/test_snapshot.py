@@ -314,6 +314,13 @@ def test_bad_entity_id(entity_id: str) -> None:
     (lambda d: d["events"][2].update(attributes=[1]), "events[2].attributes: expected an object"),
     (lambda d: d["events"][2].update(timestamp="2025-13-01T10:00:00Z"),
      "events[2].timestamp: expected an ISO 8601"),
+    # A list or an object cannot go in the set the column check builds: still named.
+    (lambda d: d["events"][1].update(entity_id=["light.kuche_light"]),
+     "events[1].entity_id: expected a string, got ['light.kuche_light']"),
+    (lambda d: d["events"][2].update(state={"value": "on"}),
+     "events[2].state: expected a string, got {'value': 'on'}"),
+    (lambda d: d["events"].insert(1, ["light.kuche_light", "on"]),
+     "events[1]: expected an object, got ['light.kuche_light', 'on']"),
     (lambda d: d["areas"].append("Kitchen"), "areas[2]: expected an object, got 'Kitchen'"),
     (lambda d: d.pop("home_type"), "missing field 'home_type' (null if unknown)"),
     (lambda d: d.update(home_id=["x" * 100]),  # long values are cut to 60 characters
@@ -322,6 +329,24 @@ def test_bad_entity_id(entity_id: str) -> None:
 def test_each_bad_field_is_named(change: Any, expected: str) -> None:
     """Events are checked column-wise for speed; the first bad record is still named."""
     assert expected in _broken(change)
+
+
+def test_events_are_sorted_by_time_and_ties_keep_their_order() -> None:
+    """Home files come in order and are taken as they are; any other order is sorted."""
+    ids = ["light.a", "light.b", "light.a", "light.c"]
+    stamps = np.array([10.0, 20.0, 20.0, 30.0])
+    in_order = EventLog.from_columns(ids, stamps, ["1", "2", "3", "4"])
+    stamps[0] = 99.0  # the log has its own copy
+    assert in_order.timestamps.tolist() == [10.0, 20.0, 20.0, 30.0]
+    assert in_order.states == ["1", "2", "3", "4"]
+    assert in_order.entities == ("light.a", "light.b", "light.c")
+    assert in_order.index.tolist() == [0, 1, 0, 2]
+    shuffled = EventLog.from_columns(ids, [30.0, 20.0, 10.0, 20.0], ["1", "2", "3", "4"],
+                                     [None, {"n": 2}, None, {"n": 4}])
+    assert shuffled.timestamps.tolist() == [10.0, 20.0, 20.0, 30.0]
+    assert shuffled.states == ["3", "2", "4", "1"]
+    assert shuffled.index.tolist() == [0, 1, 2, 0]
+    assert shuffled.attributes == [None, {"n": 2}, {"n": 4}, None]
 
 
 def test_read_errors(tmp_path: Path) -> None:
