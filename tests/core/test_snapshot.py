@@ -349,6 +349,36 @@ def test_events_are_sorted_by_time_and_ties_keep_their_order() -> None:
     assert shuffled.attributes == [None, {"n": 2}, {"n": 4}, None]
 
 
+def test_columns_of_other_lengths_are_refused() -> None:
+    with pytest.raises(ValueError, match="one value per event"):
+        EventLog.from_columns(["light.a", "light.b"], [1.0, 2.0, 3.0], ["on", "off"])
+    with pytest.raises(ValueError, match="one value per event"):
+        EventLog.from_columns(["light.a", "light.b"], [1.0, 2.0], ["on"])
+    with pytest.raises(ValueError, match="one value per event"):
+        EventLog.from_columns(["light.a"], [1.0], ["on"], [None, None])
+    with pytest.raises(ValueError, match="one value per event"):
+        EventLog.from_columns(["light.a"], 1.0, ["on"])  # type: ignore[arg-type]
+
+
+class _Unhashable(str):
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _FailingHash:
+    def __hash__(self) -> int:
+        raise ValueError("no hash")
+
+
+def test_values_a_set_cannot_hold_get_the_precise_check() -> None:
+    """A document built in code may hold them; the quick check hashes, the precise one not."""
+    doc = document()
+    doc["events"][0]["state"] = _Unhashable("off")
+    assert HomeSnapshot.from_dict(doc).events.states[0] == "off"
+    doc["events"][0]["state"] = _FailingHash()
+    with pytest.raises(SnapshotError, match=r"events\[0\]\.state: expected a string"):
+        HomeSnapshot.from_dict(doc)
+
+
 def test_read_errors(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="no such file"):
         read_snapshot(tmp_path / "missing.json")
