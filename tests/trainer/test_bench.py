@@ -66,3 +66,24 @@ def test_an_unknown_benchmark_is_one_line_and_writes_nothing(
     assert stop.value.exit_code == 2
     assert capsys.readouterr().err == "error: unknown benchmark nope; known: first, second\n"
     assert list(docs.iterdir()) == []
+
+
+def test_a_timed_command_runs_three_times_and_reports_the_median_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One run of the same code varies by a fifth on a shared machine: the median, and the range."""
+    timings = iter([(70.0, 120.0, 600.0), (62.0, 110.0, 690.0), (88.0, 130.0, 650.0)])
+    folders: list[Path] = []
+
+    def run_timed(args: list[str]) -> tuple[float, float, float]:
+        folder = Path(args[-1])
+        assert folder.is_dir() and not any(folder.iterdir()), "each run starts in a fresh folder"
+        (folder / "out").write_text("x" * len(folders))
+        folders.append(folder)
+        return next(timings)
+
+    monkeypatch.setattr(bench, "_run_timed", run_timed)
+    figures = bench._timed_runs(lambda folder: ["cmd", str(folder)],
+                                lambda folder: {"size": (folder / "out").stat().st_size})
+    assert figures == {"runs": 3, "wall_seconds": 70.0, "wall_seconds_range": "62.0-88.0",
+                       "cpu_seconds": 120.0, "peak_memory_all_processes_mb": 690.0, "size": 2}
+    assert len(set(folders)) == 3 and not any(f.exists() for f in folders)
