@@ -89,8 +89,8 @@ def _timed_runs(command: Callable[[Path], list[str]],
     """Time :data:`RUNS` runs of a command, each writing into a fresh folder.
 
     ``command`` builds the arguments for a folder; ``inspect`` reads what a run wrote there
-    (every run writes the same). Wall and CPU seconds are the median run's, with the range
-    of walls beside them; memory is the largest peak.
+    (every run writes the same). Wall and CPU seconds are each the median over the runs, with
+    the range of walls beside them; memory is the largest peak.
     """
     walls, cpus, peaks = [], [], []
     written: Measurements = {}
