@@ -27,6 +27,7 @@ import re
 import struct
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -281,12 +282,9 @@ def test_brand_images() -> None:
 PROVIDED_BY_HOME_ASSISTANT = {"homeassistant", "sqlalchemy", "voluptuous", "aiohttp", "orjson"}
 
 
-def test_integration_imports_nothing_outside_itself(manifest: dict[str, Any]) -> None:
-    """HACS copies only custom_components/home_type: the trainer and devtools stay behind, and
-    any other package it imports is Home Assistant's own or one of its requirements."""
-    allowed = PROVIDED_BY_HOME_ASSISTANT | {
-        Requirement(line).name.lower() for line in manifest["requirements"]}
-    for path in INTEGRATION.rglob("*.py"):
+def _outside_imports(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Each absolute import of the folder's modules that is not of the standard library."""
+    for path in folder.rglob("*.py"):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -296,12 +294,47 @@ def test_integration_imports_nothing_outside_itself(manifest: dict[str, Any]) ->
             else:
                 continue
             for name in names:
-                top = name.split(".")[0]
-                assert top in allowed or _is_stdlib(top), f"{path}: imports {name}"
+                if name.split(".")[0] not in sys.stdlib_module_names:
+                    yield path, name
 
 
-def _is_stdlib(name: str) -> bool:
-    return name in sys.stdlib_module_names
+def test_integration_imports_nothing_outside_itself(manifest: dict[str, Any]) -> None:
+    """HACS copies only custom_components/home_type: the trainer and devtools stay behind, and
+    any other package it imports is Home Assistant's own or one of its requirements."""
+    allowed = PROVIDED_BY_HOME_ASSISTANT | {
+        Requirement(line).name.lower() for line in manifest["requirements"]}
+    for path, name in _outside_imports(INTEGRATION):
+        assert name.split(".")[0] in allowed, f"{path}: imports {name}"
+
+
+def test_core_imports_what_home_assistant_and_the_trainer_image_both_have(
+        manifest: dict[str, Any]) -> None:
+    """core/ runs inside Home Assistant and in the trainer's image, which has no Home
+    Assistant: a package it imports must come with both (a dependency of the project, and Home
+    Assistant's own or a requirement of the manifest)."""
+    in_home_assistant = PROVIDED_BY_HOME_ASSISTANT | {
+        Requirement(line).name.lower() for line in manifest["requirements"]}
+    in_image = {Requirement(line).name.lower() for line in
+                tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    for path, name in _outside_imports(INTEGRATION / "core"):
+        top = name.split(".")[0]
+        assert top in in_home_assistant & in_image, f"{path}: imports {name}"
+
+
+def test_the_project_pins_what_home_assistant_pins() -> None:
+    """A dependency Home Assistant pins exactly is pinned to the same version, so the trainer
+    reads and writes home files with the libraries the integration runs on."""
+    pins = home_assistant_constraints()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    checked = []
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        pin = pins.get(requirement.name.lower().replace("_", "-"))
+        if pin is not None and [spec.operator for spec in pin.specifier] == ["=="]:
+            assert str(requirement.specifier) == str(pin.specifier), (
+                f"{line}: Home Assistant {pinned_home_assistant()} pins {pin}")
+            checked.append(requirement.name)
+    assert {"numpy", "orjson"} <= set(checked)
 
 
 def test_github_runs_hassfest_and_hacs_validation() -> None:

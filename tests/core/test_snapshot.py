@@ -403,6 +403,31 @@ def test_read_errors(tmp_path: Path) -> None:
         read_snapshot(tmp_path / "deep.json")
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_files_json_reads_are_still_read(tmp_path: Path, encoding: str) -> None:
+    """orjson reads home files, and refuses a byte-order mark, UTF-16 and UTF-32, which json
+    read: such a file (a Windows editor's) is read as before, by json."""
+    text = json.dumps(document(), ensure_ascii=False)
+    (tmp_path / "home.json").write_bytes(text.encode(encoding))
+    assert read_snapshot(tmp_path / "home.json").to_dict() == make_home().to_dict()
+
+
+def test_home_files_are_written_as_json_writes_them(tmp_path: Path) -> None:
+    """orjson writes home files with the bytes json wrote, non-ASCII names included."""
+    home = make_home()
+    expected = json.dumps(home.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    assert write_snapshot(home, tmp_path / "home.json").read_bytes() == expected
+
+
+def test_what_orjson_cannot_write_json_still_writes(tmp_path: Path) -> None:
+    """An integer past 64 bits (here in free-form metadata) is written as json writes it."""
+    home = make_home()
+    home.metadata["serial"] = 2**70
+    raw = write_snapshot(home, tmp_path / "home.json").read_bytes()
+    assert b'"serial":1180591620717411303424' in raw
+    assert json.loads(raw)["metadata"]["serial"] == 2**70
+
+
 def test_write_refuses_other_names(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match=r"must end in \.json or \.json\.gz"):
         write_snapshot(make_home(), tmp_path / "home.txt")
