@@ -96,10 +96,14 @@ def hacs() -> dict[str, Any]:
     return dict(load_json(ROOT / "hacs.json"))
 
 
+def python_project() -> dict[str, Any]:
+    """pyproject.toml's ``[project]`` table."""
+    return dict(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"])
+
+
 def pinned_home_assistant() -> str:
     """The Home Assistant version the test extra pins (pyproject.toml)."""
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "optional-dependencies"]["test"]
+    extras = python_project()["optional-dependencies"]["test"]
     pins = [Requirement(r) for r in extras if Requirement(r).name == "homeassistant"]
     assert len(pins) == 1, extras
     (spec,) = pins[0].specifier
@@ -197,8 +201,7 @@ def test_manifest_values(manifest: dict[str, Any]) -> None:
 
 
 def test_version_matches_the_python_project(manifest: dict[str, Any]) -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert manifest["version"] == project["version"]
+    assert manifest["version"] == python_project()["version"]
 
 
 def test_requirements_install_on_home_assistant_os(manifest: dict[str, Any]) -> None:
@@ -298,11 +301,16 @@ def _outside_imports(folder: Path) -> Iterator[tuple[Path, str]]:
                     yield path, name
 
 
+def _in_home_assistant(manifest: dict[str, Any]) -> set[str]:
+    """What the integration finds installed: Home Assistant's own packages and its requirements."""
+    return PROVIDED_BY_HOME_ASSISTANT | {
+        Requirement(line).name.lower() for line in manifest["requirements"]}
+
+
 def test_integration_imports_nothing_outside_itself(manifest: dict[str, Any]) -> None:
     """HACS copies only custom_components/home_type: the trainer and devtools stay behind, and
     any other package it imports is Home Assistant's own or one of its requirements."""
-    allowed = PROVIDED_BY_HOME_ASSISTANT | {
-        Requirement(line).name.lower() for line in manifest["requirements"]}
+    allowed = _in_home_assistant(manifest)
     for path, name in _outside_imports(INTEGRATION):
         assert name.split(".")[0] in allowed, f"{path}: imports {name}"
 
@@ -312,22 +320,18 @@ def test_core_imports_what_home_assistant_and_the_trainer_image_both_have(
     """core/ runs inside Home Assistant and in the trainer's image, which has no Home
     Assistant: a package it imports must come with both (a dependency of the project, and Home
     Assistant's own or a requirement of the manifest)."""
-    in_home_assistant = PROVIDED_BY_HOME_ASSISTANT | {
-        Requirement(line).name.lower() for line in manifest["requirements"]}
-    in_image = {Requirement(line).name.lower() for line in
-                tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    in_image = {Requirement(line).name.lower() for line in python_project()["dependencies"]}
+    allowed = _in_home_assistant(manifest) & in_image
     for path, name in _outside_imports(INTEGRATION / "core"):
-        top = name.split(".")[0]
-        assert top in in_home_assistant & in_image, f"{path}: imports {name}"
+        assert name.split(".")[0] in allowed, f"{path}: imports {name}"
 
 
 def test_the_project_pins_what_home_assistant_pins() -> None:
     """A dependency Home Assistant pins exactly is pinned to the same version, so the trainer
     reads and writes home files with the libraries the integration runs on."""
     pins = home_assistant_constraints()
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     checked = []
-    for line in project["dependencies"]:
+    for line in python_project()["dependencies"]:
         requirement = Requirement(line)
         pin = pins.get(requirement.name.lower().replace("_", "-"))
         if pin is not None and [spec.operator for spec in pin.specifier] == ["=="]:

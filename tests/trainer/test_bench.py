@@ -68,7 +68,7 @@ def test_an_unknown_benchmark_is_one_line_and_writes_nothing(
     assert list(docs.iterdir()) == []
 
 
-def test_a_timed_command_runs_three_times_and_reports_the_median_run(
+def test_a_timed_command_runs_three_times_and_reports_the_medians(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """One run of the same code varies by a fifth on a shared machine: the medians (of wall and
     of CPU seconds, each over the runs), and the range."""
