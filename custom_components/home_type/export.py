@@ -15,10 +15,16 @@ features are unchanged, because the features read names through two keyword tabl
   "Bedroom 2"; "Area 3" when the name says nothing), prefixed "Upstairs" when the original
   name placed the room on a level; devices ``device_1`` … "Device 1", or "Wood stove 1" when
   the original name said fire; entity ids ``<domain>.entity_1`` …; the home ``home``;
-- manufacturers, models, device classes and units are kept (they describe products, not
-  people), and so are states that are numbers or Home Assistant's standard words ("on",
-  "open", "home", "playing" …); any other state text (a zone's name, a media title, a text
-  helper's value) becomes ``redacted``.
+- manufacturers become "Manufacturer 1" … (the features count how many there are), models
+  are dropped, and a unit is kept only when it is one of Home Assistant's own (``°C``,
+  ``kWh``), because a DIY device's or a template sensor's are typed by its owner;
+- device classes are kept, and so are states that are Home Assistant's standard words ("on",
+  "open", "home", "playing" …); any other state (a zone's name, a media title, a text
+  helper's value, and every number: a door code or a postcode is a number too) becomes
+  ``redacted``. The features count state changes and never read a state.
+
+What stays is when things happened: the file shows the home's daily rhythm (when doors
+opened, when its people came and went), which is what the activity features read.
 
 Pseudonyms follow the registries' order, so they are stable between two exports of the same
 home, and say nothing the registry does not.
@@ -36,7 +42,9 @@ from itertools import batched
 from pathlib import Path
 from typing import Any, Final
 
+from homeassistant.components.number.const import DEVICE_CLASS_UNITS as NUMBER_UNITS
 from homeassistant.components.recorder.db_schema import States
+from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_UNITS
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
@@ -83,6 +91,15 @@ KIND_NAMES: Final[dict[str, str]] = {
 LEVEL_WORD: Final = "Upstairs"
 FIRE_NAME: Final = "Wood stove"
 DEVICE_NAME: Final = "Device"
+MANUFACTURER_NAME: Final = "Manufacturer"
+
+#: Units kept in an anonymised export: those Home Assistant itself knows for a device class.
+HOME_ASSISTANT_UNITS: Final[frozenset[str]] = frozenset(
+    str(unit)
+    for units in (*SENSOR_UNITS.values(), *NUMBER_UNITS.values())
+    for unit in units
+    if isinstance(unit, str)
+)
 
 #: States kept as they are in an anonymised export: Home Assistant's own words, which say
 #: what a device did and nothing about who lives there.
@@ -157,15 +174,12 @@ def export_path(config_dir: str, filename: str) -> Path:
     return Path(path)
 
 
-def _is_number(state: str) -> bool:
-    try:
-        return math.isfinite(float(state))
-    except ValueError:
-        return False
-
-
 def _safe_state(state: str) -> str:
-    return state if state in STANDARD_STATES or _is_number(state) else REDACTED_STATE
+    return state if state in STANDARD_STATES else REDACTED_STATE
+
+
+def _safe_unit(unit: str | None) -> str | None:
+    return unit if unit in HOME_ASSISTANT_UNITS else None
 
 
 def anonymize(home: HomeSnapshot) -> HomeSnapshot:
@@ -185,6 +199,10 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
             name = f"{LEVEL_WORD} {name}"
         new_areas.append(Area(areas[area.area_id], name,
                               floors[area.floor_id] if area.floor_id is not None else None))
+    makers: dict[str, str] = {}
+    for device in home.devices:
+        if device.manufacturer and device.manufacturer not in makers:
+            makers[device.manufacturer] = f"{MANUFACTURER_NAME} {len(makers) + 1}"
     fires = 0
     new_devices = []
     for number, device in enumerate(home.devices, 1):
@@ -195,7 +213,9 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
             name = f"{DEVICE_NAME} {number}"
         new_devices.append(Device(devices[device.device_id], name,
                                   areas[device.area_id] if device.area_id is not None else None,
-                                  device.manufacturer, device.model))
+                                  makers[device.manufacturer] if device.manufacturer
+                                  else device.manufacturer,
+                                  None))
     events = home.events
     return HomeSnapshot(
         home_id="home",
@@ -209,7 +229,7 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
             Entity(entities[e.entity_id],
                    devices[e.device_id] if e.device_id is not None else None,
                    areas[e.area_id] if e.area_id is not None else None,
-                   e.device_class, e.unit)
+                   e.device_class, _safe_unit(e.unit))
             for e in home.entities
         ),
         events=EventLog(
@@ -313,7 +333,9 @@ def write_export(snapshot: HomeSnapshot, path: Path) -> Path:
     """Serialise and write atomically; blocking, so run it in the executor.
 
     Refuses to replace an existing file (:class:`FileExistsError`): the configuration folder
-    holds the user's own files, and an export never overwrites one.
+    holds the user's own files, and an export never overwrites one. A file with the home's
+    real names is readable by its owner only; an anonymised one, like any other file.
     """
     data = dumps_snapshot(snapshot, compress=path.name.endswith(".gz"))
-    return atomic_create_bytes(path, data)
+    mode = 0o644 if snapshot.metadata.get("anonymized") else 0o600
+    return atomic_create_bytes(path, data, mode)

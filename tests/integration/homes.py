@@ -1,9 +1,10 @@
 """A small hand-made home with names worth hiding, for diagnostics and export tests.
 
 Hand-made rather than generated, so snapshots do not change with the generator. Its names
-exercise what anonymisation must keep: room kinds in several languages, a level word, an
-unreadable room name, a wood stove, a device with no area, entities of no device, and states
-that are people's words (a zone name, a text helper's value).
+exercise what anonymisation must keep and what it must hide: room kinds in several languages,
+a level word, an unreadable room name, a wood stove, a device with no area, entities of no
+device, states that are people's words (a zone name, a text helper's value, a phone number),
+and manufacturers and models, which an owner may have typed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ END = datetime(2025, 3, 15, 12, 0, 0, tzinfo=UTC)
 TIMEZONE = "Europe/Berlin"
 HOURS_OF_HISTORY = 5 * 24
 
+#: A text helper's value that is a number too: numbers can say who lives there.
+PHONE_NUMBER = "+4915112345678"
+
 #: Every name and id in the home; none may appear in diagnostics or an anonymised export.
 SECRETS = (
     "Smith residence", "ground_floor", "Erdgeschoss", "first_floor", "Upstairs of the Smiths",
@@ -32,7 +36,8 @@ SECRETS = (
     "dev_stove", "Jøtul wood stove", "dev_lock", "Front door lock", "dev_phone",
     "Alice's phone", "light.kuche_decke", "binary_sensor.haustur", "lock.haustur",
     "sensor.wohnzimmer_temperatur", "device_tracker.alice_phone", "input_text.note",
-    "person.alice", "Grandma's house", "buy milk",
+    "person.alice", "Grandma's house", "buy milk", PHONE_NUMBER, "Signify", "LCT015", "Jøtul",
+    "F 520", "Nuki", "Smart Lock 3.0", "Google", "Pixel 8",
 )
 
 
@@ -64,7 +69,7 @@ def tiny_home() -> HomeSnapshot:
             ids += ["device_tracker.alice_phone", "person.alice", "input_text.note"]
             stamps += [ts + 1200, ts + 1201, ts + 1800]
             zone = "Grandma's house" if hour % 24 else "home"
-            states += [zone, zone, "buy milk"]
+            states += [zone, zone, "buy milk" if hour % 24 else PHONE_NUMBER]
     return HomeSnapshot(
         home_id="Smith residence",
         home_type=None,

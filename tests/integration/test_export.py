@@ -7,6 +7,7 @@ does out) is tested in ``test_export_action.py``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ import pytest
 from custom_components.home_type.core.activity import summarize_events
 from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.snapshot import (
+    Device,
+    Entity,
     HomeSnapshot,
     dumps_snapshot,
     iter_home_files,
@@ -73,19 +76,19 @@ def test_anonymized_tiny_home() -> None:
         ("area_4", "Area 1", "floor_2"),
         ("area_5", "Garden 1", None),
     ]
-    assert [(d.device_id, d.name, d.area_id, d.manufacturer) for d in anonymous.devices] == [
-        ("device_1", "Device 1", "area_1", "Signify"),
-        ("device_2", "Wood stove 1", "area_2", "Jøtul"),
-        ("device_3", "Device 3", None, "Nuki"),
-        ("device_4", "Device 4", None, "Google"),
+    assert [(d.device_id, d.name, d.area_id, d.manufacturer, d.model)
+            for d in anonymous.devices] == [
+        ("device_1", "Device 1", "area_1", "Manufacturer 1", None),
+        ("device_2", "Wood stove 1", "area_2", "Manufacturer 2", None),
+        ("device_3", "Device 3", None, "Manufacturer 3", None),
+        ("device_4", "Device 4", None, "Manufacturer 4", None),
     ]
     assert [e.entity_id for e in anonymous.entities] == [
         "light.entity_1", "binary_sensor.entity_2", "lock.entity_3", "sensor.entity_4",
         "device_tracker.entity_5", "input_text.entity_6", "person.entity_7"]
     assert anonymous.entities[3].device_class == "temperature"
     assert anonymous.entities[3].unit == "°C"
-    assert set(anonymous.events.states) == {"on", "off", "unlocked", "20.5", "21.5", "22.5",
-                                            "home", REDACTED_STATE}
+    assert set(anonymous.events.states) == {"on", "off", "unlocked", "home", REDACTED_STATE}
     assert len(anonymous.events) == len(home.events)
     assert anonymous.metadata["anonymized"] is True
 
@@ -96,6 +99,34 @@ def test_anonymized_tiny_home() -> None:
     assert loads_snapshot(text.encode()).to_dict() == anonymous.to_dict()
     assert dumps_snapshot(anonymize(tiny_home()), compress=True) == dumps_snapshot(
         anonymous, compress=True)
+
+
+def test_anonymized_products_and_units() -> None:
+    """A shared manufacturer stays one, an absent one absent; units are Home Assistant's own.
+
+    A DIY device's manufacturer and model and a template sensor's unit are its owner's words.
+    """
+    home = tiny_home()
+    diy = Device("dev_node", "Node", "aliceroom", "Alice Smith DIY", "alice-bedroom-node")
+    home = replace(
+        home,
+        devices=(*home.devices, diy, Device("dev_bulb", "Bulb", "kuche", "Signify", None),
+                 Device("dev_plug", "Plug", None, None, None),
+                 Device("dev_switch", "Switch", None, "", "")),
+        entities=(*home.entities, Entity("sensor.pills", "dev_node", None, None, "Alice's pills"),
+                  Entity("sensor.power", "dev_plug", None, "power", "W")),
+    )
+    anonymous = anonymize(home)
+    assert_same_features(home, anonymous)
+    assert [d.manufacturer for d in anonymous.devices] == [
+        "Manufacturer 1", "Manufacturer 2", "Manufacturer 3", "Manufacturer 4",
+        "Manufacturer 5", "Manufacturer 1", None, ""]
+    assert {d.model for d in anonymous.devices} == {None}
+    assert [e.unit for e in anonymous.entities] == [None, None, None, "°C", None, None, None,
+                                                    None, "W"]
+    text = dumps_snapshot(anonymous, compress=False).decode()
+    assert not [secret for secret in ("Alice", "alice", "pills", "DIY", "Signify")
+                if secret in text]
 
 
 def test_anonymized_generated_homes(small_homes: Path) -> None:

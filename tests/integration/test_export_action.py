@@ -139,6 +139,8 @@ async def test_trainer_gives_the_sensors_answer(
     assert result.method == sensor.method == "history"
     assert response["classification"] == result.as_dict()
 
+    # Real names are for the owner's eyes only, also on a shared host.
+    assert path.stat().st_mode & 0o777 == (0o644 if anonymize else 0o600)
     text = gzip.decompress(path.read_bytes()).decode()
     if anonymize and name == "tiny":
         assert not [s for s in SECRETS if s.casefold() in text.casefold()]

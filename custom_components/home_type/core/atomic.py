@@ -14,12 +14,13 @@ import tempfile
 from pathlib import Path
 
 
-def write_temp_beside(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_temp_beside(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
     """Write ``data`` to a new hidden temporary file in ``path``'s folder and return its path.
 
     The file is complete and on disk (fsynced) when this returns, so renaming it over ``path``
     (``os.replace``) is the whole write. Callers that must switch several files in a chosen order
     (the trainer's ``publish``) stage them all with this first; the caller renames or unlinks it.
+    ``mode``: readable by others unless the file is its owner's alone (a home's real names).
     """
     target = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -28,7 +29,7 @@ def write_temp_beside(path: str | os.PathLike[str], data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
+        os.chmod(tmp_name, mode)
     except BaseException:
         # KeyboardInterrupt included: the temporary file must not outlive an interrupted write.
         with contextlib.suppress(OSError):
@@ -54,7 +55,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
 
 
-def atomic_create_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def atomic_create_bytes(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
     """Write ``data`` to ``path`` all-or-nothing, and only if no file is there.
 
     :class:`FileExistsError` if ``path`` exists -- also when another writer created it while
@@ -62,7 +63,7 @@ def atomic_create_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     atomically when the name is taken (a check before a rename could not promise that).
     """
     target = Path(path)
-    tmp = write_temp_beside(target, data)
+    tmp = write_temp_beside(target, data, mode)
     try:
         try:
             os.link(tmp, target)
