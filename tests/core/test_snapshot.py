@@ -241,8 +241,10 @@ def test_a_metadata_time_needs_a_utc_offset(key: str, value: object, expected: s
 
 
 @pytest.mark.parametrize("zone", ["Mars/Base", "", "America", "../../etc/passwd", "/etc/hostname",
-                                  1, ["UTC"]])
-def test_a_time_zone_zoneinfo_cannot_load_is_refused(zone: object) -> None:
+                                  1, ["UTC"], "localtime", "posixrules", "posix/Europe/Berlin",
+                                  "right/Europe/Berlin"])
+def test_a_time_zone_not_read_alike_everywhere_is_refused(zone: object) -> None:
+    """Also a zone that means another one on each machine: the machine's own (localtime)."""
     message = _broken(lambda d: d["metadata"].update(timezone=zone))
     assert message == ("home_7.json: metadata.timezone: expected an IANA time zone like "
                        f"'Europe/Berlin', or null for UTC, got {zone!r}")

@@ -746,6 +746,14 @@ def test_design_check_refuses_floors_the_registry_could_not_hold() -> None:
                                        "areas[1].floor_level: no floor has level 2"]
 
 
+@pytest.mark.parametrize("zone", ["Mars/Base", "localtime"])
+def test_design_check_refuses_a_zone_not_read_alike_everywhere(zone: str) -> None:
+    """An LLM may answer "localtime": zoneinfo loads it, as the reading machine's own zone."""
+    design = HomeDesign("townhouse", zone, 52.5, 13.4, floors=[FloorDesign("Ground", 0)],
+                        areas=[AreaDesign("Kitchen", "kitchen", 0)])
+    assert design_problems(design) == [f"timezone: {zone!r} is not an IANA time zone"]
+
+
 _HA_ID = re.compile(r"^(?!.+__)(?!_)[\da-z_]+(?<!_)\.(?!_)[\da-z_]+(?<!_)$")  # HA's valid_entity_id
 
 

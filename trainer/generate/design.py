@@ -14,6 +14,8 @@ from functools import cache
 from typing import Any, Final, Literal, get_args
 from zoneinfo import available_timezones
 
+from custom_components.home_type.core.snapshot import portable_zone
+
 from .catalog import DEVICE_KINDS
 
 #: What a room is for; the simulator places people and devices by kind, never by name.
@@ -111,7 +113,7 @@ def design_problems(design: HomeDesign) -> list[str]:
     place (``devices[3].area``) so it can be sent back to the model as a repair hint.
     """
     problems: list[str] = []
-    if design.timezone not in _timezones():
+    if design.timezone not in _timezones() or not portable_zone(design.timezone):
         problems.append(f"timezone: {design.timezone!r} is not an IANA time zone")
     if not (math.isfinite(design.latitude) and -90.0 <= design.latitude <= 90.0):
         problems.append(f"latitude: {design.latitude} is not between -90 and 90")

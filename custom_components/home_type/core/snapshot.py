@@ -324,6 +324,18 @@ def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
     return HomeSnapshot.from_dict(document, source)
 
 
+def portable_zone(zone: str) -> bool:
+    """Whether a zone name means the same wherever the file is read.
+
+    zoneinfo also loads names that do not: ``localtime`` is the reading machine's own zone,
+    ``posixrules`` a copy of whichever zone the system chose, and the ``posix/`` and
+    ``right/`` folders exist only on some systems (``right/`` zones count leap seconds, so
+    their hours start 27 seconds late). A home file naming one would give other features,
+    and perhaps another answer, on another machine.
+    """
+    return zone not in {"localtime", "posixrules"} and not zone.startswith(("posix/", "right/"))
+
+
 class _Parser:
     """Validates a document field by field, so each error names its exact place."""
 
@@ -405,15 +417,15 @@ class _Parser:
         )
 
     def timezone(self, metadata: Mapping[str, Any]) -> None:
-        """The activity summary cuts days in this zone, so it must be one zoneinfo can load.
+        """The activity summary cuts days in this zone: one zoneinfo loads, alike everywhere.
 
-        Absent or null means UTC, as the summary reads it; anything else that is not a zone
-        would fail later, in the middle of classifying or training.
+        See :func:`portable_zone`. Absent or null means UTC, as the summary reads it; anything
+        else that is not a zone would fail later, in the middle of classifying or training.
         """
         zone = metadata.get("timezone")
         if zone is None:
             return
-        if isinstance(zone, str):
+        if isinstance(zone, str) and portable_zone(zone):
             try:
                 ZoneInfo(zone)
             except (KeyError, ValueError, OSError):  # unknown, malformed, a folder of zones
