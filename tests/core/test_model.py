@@ -6,21 +6,28 @@ allow-list and the hash are tested with a freshly trained model in tests/trainer
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from numpy._core.multiarray import _reconstruct as np_reconstruct  # type: ignore[attr-defined]
 
+from custom_components.home_type.core import model as model_module
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import (
+    MAX_DEPTH,
+    MAX_TREES,
     CompiledForest,
     ModelError,
     ModelForeignError,
     ModelIncompatibleError,
     ModelMissingError,
     ModelTamperedError,
+    bundle_header,
     dumps_bundle,
     load_model,
     loads_bundle,
@@ -28,6 +35,7 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
+from custom_components.home_type.core.snapshot import HOME_TYPES
 from tests.conftest import ROOT
 
 BUNDLED = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
@@ -64,6 +72,18 @@ def _child(side: str, to: Callable[[int, int], int]) -> Callable[[dict[str, Any]
     return change
 
 
+def _chain(depth: int) -> dict[str, Any]:
+    """One tree of ``depth`` levels of splits: inner node ``2k`` goes to ``2k+2`` or a leaf."""
+    nodes = 2 * depth + 1
+    left = np.full(nodes, -1)
+    right = np.full(nodes, -1)
+    left[0:-1:2] = np.arange(2, nodes, 2)
+    right[0:-1:2] = np.arange(1, nodes, 2)
+    return {"roots": np.array([0]), "feature": np.zeros(nodes, dtype=np.int16),
+            "threshold": np.zeros(nodes), "left": left, "right": right,
+            "leaf_values": np.full((1, len(HOME_TYPES)), 1.0 / len(HOME_TYPES))}
+
+
 def _two_classes(bundle: dict[str, Any], pairs: int = 1) -> None:
     """The bundle cut to its first two classes, with ``pairs`` calibration pairs."""
     bundle["classes"] = bundle["classes"][:2]
@@ -90,7 +110,7 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
         ModelIncompatibleError, "predicts castle, which this version does not know"),
     "no forest": (_set("forest", None), ModelForeignError, r"\(no classes or forest\)"),
     "text array": (_forest(_set("threshold", np.array(["a"]))), ModelForeignError,
-                   r"\(bad 'threshold'\)"),
+                   "it holds an array of U1, not of plain numbers"),
     "missing array": (_forest(lambda f: f.pop("roots")), ModelForeignError,
                       r"\(bad 'roots'\)"),
     "no trees": (_forest(_set("roots", np.zeros(0, dtype=np.int32))), ModelForeignError,
@@ -144,6 +164,47 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
                        ModelForeignError, r"\(bad 'roots'\)"),
     "leaf values flat": (_forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"].ravel())),
                          ModelForeignError, r"\(bad 'leaf_values'\)"),
+    # Values whose comparison or str() would raise, or print more than one line.
+    "bundle format an array": (_set("bundle_version", np.array([1, 1])), ModelIncompatibleError,
+                               "bundle format a ndarray "),
+    "bundle format as text": (_set("bundle_version", "1"), ModelIncompatibleError,
+                              "bundle format 1 "),
+    "bundle format over lines": (_set("bundle_version", "1\nTraceback"),
+                                 ModelIncompatibleError, "bundle format an unprintable text "),
+    "numpy version a list": (_set("numpy_version", [[["2"]]]), ModelIncompatibleError,
+                             "saved with numpy a list,"),
+    "model version over lines": (_set("model_version", "v1\nerror: fake"), ModelForeignError,
+                                 r"\(bad 'model_version'\)"),
+    "training data a list": (_set("training_data", ["x"]), ModelForeignError,
+                             r"\(bad 'training_data'\)"),
+    "seeds a number": (lambda b: b["training_data"].__setitem__("seeds", 5), ModelForeignError,
+                       r"\(bad 'training_data'\)"),
+    "seeds numbers": (lambda b: b["training_data"].__setitem__("seeds", [5]),
+                      ModelForeignError, r"\(bad 'training_data'\)"),
+    "an array in the description": (_set("created", np.zeros(2)), ModelForeignError,
+                                    r"\(bad 'created'\)"),
+    # Numbers a prediction would turn into NaN or negative probabilities.
+    "NaN threshold": (_forest(lambda f: f.__setitem__("threshold", f["threshold"] * np.nan)),
+                      ModelForeignError, r"\(bad 'threshold'\)"),
+    "infinite calibration": (lambda b: b["calibration"].__setitem__(
+        "a", b["calibration"]["a"] * np.inf), ModelForeignError, r"\(bad 'a'\)"),
+    "negative leaves": (_forest(lambda f: f.__setitem__("leaf_values", -f["leaf_values"])),
+                        ModelForeignError, r"\(inconsistent trees\)"),
+    "leaves that are not distributions": (
+        _forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"] * 0.5)),
+        ModelForeignError, r"\(inconsistent trees\)"),
+    "scale zero": (_set("scaler", {"mean": np.zeros(len(FEATURE_NAMES)),
+                                   "scale": np.zeros(len(FEATURE_NAMES))}),
+                   ModelForeignError, r"\(scaler\)"),
+    # Work a small file could ask of every prediction.
+    "a node of two parents": (_forest(_child("right", lambda node, _: node + 1)),
+                              ModelForeignError, r"\(inconsistent trees\)"),
+    "a tree twice": (_forest(lambda f: f.__setitem__("roots", np.concatenate(
+        [f["roots"], f["roots"][:1]]))), ModelForeignError, r"\(inconsistent trees\)"),
+    "too many trees": (_forest(lambda f: f.__setitem__("roots", np.zeros(MAX_TREES + 1, np.int32))),
+                       ModelForeignError, r"\(bad 'roots'\)"),
+    "too deep": (lambda b: b.__setitem__("forest", _chain(MAX_DEPTH + 1)), ModelForeignError,
+                 r"\(inconsistent trees\)"),
 }
 
 
@@ -187,6 +248,15 @@ def test_each_hash_file_fault_says_what_it_is(damage: Callable[[Path], object],
     with pytest.raises(ModelTamperedError) as caught:
         load_model(model)
     assert str(caught.value) == f"{model}: {message}"
+
+
+def test_the_deepest_tree_allowed_loads(bundle: dict[str, Any]) -> None:
+    """The depth limit is a limit, not an off-by-one: ``MAX_DEPTH`` levels still load."""
+    bundle["forest"], bundle["calibration"] = _chain(MAX_DEPTH), None
+    bundle["classes"] = list(HOME_TYPES)
+    model = model_from_bundle(bundle, "deep")
+    np.testing.assert_allclose(model.predict_proba(np.ones(len(FEATURE_NAMES))),
+                               [[1.0 / len(HOME_TYPES)] * len(HOME_TYPES)])
 
 
 def test_the_bundled_model_passes_the_same_checks(bundle: dict[str, Any]) -> None:
@@ -259,6 +329,9 @@ def test_hash_file_in_capitals_is_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("module", "name"), [
     ("builtins", "getattr"), ("builtins", "__import__"), ("builtins", "exec"),
     ("numpy", "load"), ("numpy", "frombuffer"), ("pickle", "loads"), ("os", "system"),
+    # Harmless alone, but each turns a forged array into a call on it, or allocates at will.
+    ("builtins", "set"), ("builtins", "bytearray"), ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"),
 ])
 def test_globals_an_exploit_would_reach_for_are_refused(module: str, name: str) -> None:
     """The allow-list admits array reconstruction only, not a step towards calling code."""
@@ -290,3 +363,93 @@ def test_scaler_divides_by_scale(bundle: dict[str, Any]) -> None:
                         "scale": np.full(len(FEATURE_NAMES), 2.0)}
     assert np.array_equal(model_from_bundle(bundle).predict_proba(2 * x),
                           model_from_bundle({**bundle, "scaler": None}).predict_proba(x))
+
+
+class _Reduce:
+    """Pickles as ``func(*args)`` then ``__setstate__(state)``: what a crafted file can say."""
+
+    def __init__(self, func: object, args: tuple[object, ...], state: object = None) -> None:
+        self.func, self.args, self.state = func, args, state
+
+
+class _CraftingPickler(pickle.Pickler):
+    def reducer_override(self, obj: object) -> Any:
+        if isinstance(obj, _Reduce):
+            return (obj.func, obj.args, obj.state) if obj.state is not None else (
+                obj.func, obj.args)
+        return NotImplemented
+
+
+def _crafted(value: object) -> bytes:
+    buffer = io.BytesIO()
+    _CraftingPickler(buffer, protocol=4).dump({**bundle_header(), "numpy_version": value})
+    return buffer.getvalue()
+
+
+def _array_of(dtype: _Reduce, raw: bytes, shape: tuple[int, ...] = (1,)) -> _Reduce:
+    """An array as numpy pickles one, with the dtype and bytes the file chooses."""
+    return _Reduce(np_reconstruct, (np.ndarray, (0,), b"b"), (1, shape, dtype, False, raw))
+
+
+NO_FIELDS = (3, "|", None, None, None, -1, -1, 0)
+
+
+@pytest.mark.parametrize(("array", "what"), [
+    # An object array: its eight bytes would be read as a pointer, and Python would crash.
+    (_array_of(_Reduce(np.dtype, ("O8", False, True), (3, "|", None, None, None, -1, -1, 63)),
+               b"A" * 8), "an array of O8, not of plain numbers"),
+    # A record whose state hides an object field while its flags say there is none.
+    (_array_of(_Reduce(np.dtype, ("V8", False, True),
+                       (3, "|", None, ("a",), {"a": (np.dtype("O"), 0)}, 8, 1, 0)), b"A" * 8),
+     "an array of V8, not of plain numbers"),
+    # The name of a number, with fields in its state.
+    (_array_of(_Reduce(np.dtype, ("f8", False, True),
+                       (3, "<", None, ("a",), {"a": (np.dtype("O"), 0)}, 8, 1, 63)), b"A" * 8),
+     "an array of f8, not of plain numbers"),
+    (_array_of(_Reduce(np.dtype, ("f8", False, True), NO_FIELDS), b"A" * 7),
+     "an array whose bytes do not fill its shape"),
+    (_array_of(_Reduce(np.dtype, ("f8", False, True), NO_FIELDS), b"A" * 8, (1, 1, 1)),
+     "an array in a form numpy does not write"),
+    (_Reduce(np_reconstruct, (np.ndarray, (0,), b"b"), (1, (1,), np.dtype("f8"), False,
+                                                         [1.0])),
+     "an array in a form numpy does not write"),
+])
+def test_a_forged_array_is_refused_before_numpy_makes_it(array: _Reduce, what: str) -> None:
+    """Only the allow-listed names, yet a file that would crash numpy: one line, no crash."""
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(_crafted(array), "forged.pkl")
+    assert str(caught.value) == f"forged.pkl: not a Home Type model: it holds {what}"
+
+
+def test_arrays_come_back_as_they_went() -> None:
+    """Every dtype and layout a bundle uses (byte orders, Fortran order, empty) round-trips."""
+    arrays = {"f8": np.linspace(0, 1, 6).reshape(2, 3), "fortran": np.asfortranarray(
+        np.arange(6, dtype=np.int32).reshape(2, 3)), "big": np.arange(3, dtype=">i8"),
+        "bytes": np.arange(3, dtype=np.uint8), "empty": np.zeros(0, dtype=np.int16),
+        "f4": np.float32([0.5, -2.0])}
+    back = loads_bundle(dumps_bundle({**bundle_header(), "arrays": arrays}))["arrays"]
+    for name, array in arrays.items():
+        assert back[name].dtype == array.dtype and back[name].shape == array.shape, name
+        np.testing.assert_array_equal(back[name], array)
+
+
+def test_a_name_over_lines_is_shown_on_one() -> None:
+    buffer = io.BytesIO()
+    _CraftingPickler(buffer, protocol=4).dump(_Reduce(print, ()))
+    data = buffer.getvalue().replace(b"builtins", b"built\nin")
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(data, "lines.pkl")
+    assert "\n" not in str(caught.value)
+    assert "it names an unprintable text, which a model never needs" in str(caught.value)
+
+
+def test_a_file_larger_than_any_model_is_not_read_whole(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before its hash is computed or a byte unpickled, whatever its hash file says."""
+    monkeypatch.setattr(model_module, "MAX_MODEL_BYTES", 1000)
+    model = tmp_path / "model.pkl"
+    model.write_bytes(b"x" * 1001)
+    with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
+        load_model(model)
+    with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
+        loads_bundle(b"x" * 1001, "big.pkl")

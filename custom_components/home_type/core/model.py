@@ -7,16 +7,23 @@ module evaluates it: a forest of decision trees, then a per-class sigmoid calibr
 as scikit-learn does -- a test proves equal probabilities to 1e-9.
 
 A bundle is a pickle, and unpickling runs code named in the file. So loading (1) checks the
-file's SHA-256 against the ``.sha256`` file beside it, then (2) unpickles with an allow-list
-that admits only numpy's array and dtype reconstruction and a few harmless builtins: a pickle
-naming anything else (``os.system``, ``builtins.eval`` …) is refused before it can run, whether
-or not its hash matches. (3) The versions inside are checked against this code's.
+file's SHA-256 against the ``.sha256`` file beside it (whoever can replace the file can replace
+that too, so it proves integrity, not origin), then (2) unpickles with an allow-list of the
+three names a numpy array's pickle uses -- and even those do not reach numpy: they build inert
+stand-ins that only record what the file says. A pickle naming anything else (``os.system``,
+``builtins.eval`` …) is refused before it can run. (3) Only then are arrays made, by
+:func:`numpy.frombuffer` from the recorded bytes, and only of plain numbers in native layouts:
+numpy's own reconstruction would trust a file's dtype, and an object dtype forged there turns
+eight bytes of the file into a pointer, which crashes Home Assistant's whole process. (4) The
+versions, shapes and numbers inside are checked against this code's, with limits that keep a
+small file from asking for gigabytes or minutes of work. Every failure is one line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,21 +38,64 @@ from .snapshot import HOME_TYPES, SCHEMA_VERSION
 BUNDLE_FORMAT: Final = "home_type_bundle"
 BUNDLE_VERSION: Final = 1
 
-_ALLOWED_GLOBALS: Final[frozenset[tuple[str, str]]] = frozenset({
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("builtins", "set"),
-    ("builtins", "frozenset"),
-    ("builtins", "complex"),
-    ("builtins", "slice"),
-    ("builtins", "bytearray"),
-})
+#: A model file is about a megabyte (docs/benchmarks.md); one a thousand homes trained is twelve.
+MAX_MODEL_BYTES: Final = 64 * 1024 * 1024
+#: Far past any forest the trainer fits (100 trees of depth 23 and 23,000 nodes for 100
+#: homes), and low enough that one prediction stays within a second whatever the file says.
+MAX_TREES: Final = 10_000
+MAX_DEPTH: Final = 1_000
+MAX_NODES: Final = 4_000_000
+#: Containers nest three deep in a bundle (bundle, training data, labels).
+_MAX_NESTING: Final = 8
+
+#: The dtypes of a bundle's arrays: plain numbers, as the pickle names them.
+_NUMBER_DTYPES: Final = frozenset({"f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1"})
+
+
+class _Dtype:
+    """Stands in for ``numpy.dtype`` while unpickling: records the file's words, builds nothing."""
+
+    __slots__ = ("args", "state")
+
+    def __init__(self, *args: object) -> None:
+        self.args = args
+        self.state: object = None
+
+    def __setstate__(self, state: object) -> None:
+        self.state = state
+
+
+class _Array:
+    """Stands in for an array while unpickling; :func:`_real_array` makes it one, if it may."""
+
+    __slots__ = ("state",)
+
+    def __init__(self) -> None:
+        self.state: object = None
+
+    def __setstate__(self, state: object) -> None:
+        self.state = state
+
+
+class _NdarrayName:
+    """What the name ``numpy.ndarray`` stands for: an argument of reconstruction, no more."""
+
+    def __new__(cls, *args: object) -> _NdarrayName:
+        raise pickle.UnpicklingError("it builds an array from parts, which a model never does")
+
+
+def _reconstruct(subtype: object, *args: object) -> _Array:
+    if subtype is not _NdarrayName:
+        raise pickle.UnpicklingError("it reconstructs something other than an array")
+    return _Array()
+
+
+_ALLOWED_GLOBALS: Final[dict[tuple[str, str], Any]] = {
+    ("numpy", "ndarray"): _NdarrayName,
+    ("numpy", "dtype"): _Dtype,
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+}
 
 
 class ModelError(Exception):
@@ -81,8 +131,70 @@ class ModelIncompatibleError(ModelError):
 class _AllowListUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED_GLOBALS:
-            raise pickle.UnpicklingError(f"it names {module}.{name}, which a model never needs")
-        return super().find_class(module, name)
+            named = _shown(f"{module}.{name}") if isinstance(module, str) and isinstance(
+                name, str) else "a name that is not text"
+            raise pickle.UnpicklingError(f"it names {named}, which a model never needs")
+        return _ALLOWED_GLOBALS[module, name]
+
+
+class _NotABundle(Exception):
+    """A part of an unpickled file that is not what a bundle holds; the message says which."""
+
+
+def _shown(value: object) -> str:
+    """A value from the file, fit for a one-line message: printable, short, or described."""
+    if isinstance(value, str) and value.isprintable() and len(value) <= 60:
+        return value
+    if type(value) is int and abs(value) < 10**12:
+        return str(value)
+    return f"a {type(value).__name__}" if not isinstance(value, str) else "an unprintable text"
+
+
+def _real_array(stub: _Array) -> NDArray[Any]:
+    """The array a stand-in recorded, made by numpy only if it is plain numbers.
+
+    The state is numpy's own pickle of an array: ``(1, shape, dtype, fortran, raw bytes)``,
+    its dtype ``(name, align, copy)`` with the state of a dtype without fields, sub-arrays
+    or objects. Anything else is refused, so no byte of the file is ever read as a pointer.
+    """
+    state = stub.state
+    if not (type(state) is tuple and len(state) == 5 and state[0] == 1):
+        raise _NotABundle("an array in a form numpy does not write")
+    _, shape, dtype, fortran, raw = state
+    if not (type(shape) is tuple and all(type(n) is int and n >= 0 for n in shape)
+            and len(shape) <= 2 and type(fortran) is bool and type(raw) is bytes):
+        raise _NotABundle("an array in a form numpy does not write")
+    if not (isinstance(dtype, _Dtype) and len(dtype.args) == 3 and dtype.args[0] in _NUMBER_DTYPES
+            and any(dtype.state == (3, order, None, None, None, -1, -1, 0) for order in "<>|=")):
+        name = dtype.args[0] if isinstance(dtype, _Dtype) and dtype.args else None
+        raise _NotABundle(f"an array of {_shown(name)}, not of plain numbers")
+    order = cast(tuple[str, ...], dtype.state)[1]
+    kind = np.dtype(f"{order if order in '<>' else ''}{dtype.args[0]}")
+    count = math.prod(shape)
+    if count * kind.itemsize != len(raw):
+        raise _NotABundle("an array whose bytes do not fill its shape")
+    return np.frombuffer(raw, dtype=kind, count=count).reshape(
+        shape, order="F" if fortran else "C")
+
+
+def _plain(value: object, depth: int = 0) -> object:
+    """The unpickled file with its arrays made real; anything a bundle never holds refused.
+
+    A bundle is dicts with text keys, lists, text, numbers, booleans, None and number arrays.
+    """
+    if depth > _MAX_NESTING:
+        raise _NotABundle("containers nested deeper than a bundle's")
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, _Array):
+        return _real_array(value)
+    if type(value) is dict:
+        if not all(type(key) is str for key in value):
+            raise _NotABundle("a key that is not text")
+        return {key: _plain(item, depth + 1) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return [_plain(item, depth + 1) for item in cast(list[object], value)]
+    raise _NotABundle(f"{_shown(value)}, which a bundle never holds")
 
 
 def sha256_path(model_path: Path) -> Path:
@@ -209,29 +321,48 @@ def dumps_bundle(bundle: dict[str, Any]) -> bytes:
 
 
 def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
-    """Unpickle through the allow-list; anything else is :class:`ModelForeignError`."""
+    """Unpickle through the allow-list; anything else is :class:`ModelForeignError`.
+
+    Tuples come back as lists, as JSON would have them.
+    """
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelForeignError(f"{source}: not a Home Type model: more than "
+                                f"{MAX_MODEL_BYTES:,} bytes, far more than any model")
     try:
-        bundle = _AllowListUnpickler(io.BytesIO(data)).load()
+        bundle = _plain(_AllowListUnpickler(io.BytesIO(data)).load())
     except pickle.UnpicklingError as err:
         raise ModelForeignError(f"{source}: not a Home Type model: {err}") from None
+    except _NotABundle as err:
+        raise ModelForeignError(f"{source}: not a Home Type model: it holds {err}") from None
     except Exception as err:  # truncated or garbage bytes raise all sorts of errors
-        raise ModelForeignError(f"{source}: not a Home Type model: unreadable ({err})") from None
-    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        why = str(err) if str(err).isprintable() and len(str(err)) <= 80 else ""
+        raise ModelForeignError(f"{source}: not a Home Type model: unreadable "
+                                f"({why or type(err).__name__})") from None
+    if not isinstance(bundle, dict) or not _is(bundle.get("format"), BUNDLE_FORMAT):
         raise ModelForeignError(f"{source}: not a Home Type model bundle")
     return bundle
+
+
+def _is(value: object, expected: int | str) -> bool:
+    """``value == expected`` for a value of the file, of the same type (never an array's ==)."""
+    return type(value) is type(expected) and value == expected
 
 
 def read_verified(path: str | Path) -> bytes:
     """The model file's bytes, after its hash matched the ``.sha256`` beside it."""
     model_path = Path(path)
     try:
-        data = model_path.read_bytes()
+        with model_path.open("rb") as handle:
+            data = handle.read(MAX_MODEL_BYTES + 1)
     except FileNotFoundError:
         raise ModelMissingError(f"{model_path}: no model file there") from None
     except IsADirectoryError:
         raise ModelMissingError(f"{model_path}: is a folder, not a model file") from None
     except OSError as err:
         raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelForeignError(f"{model_path}: not a Home Type model: more than "
+                                f"{MAX_MODEL_BYTES:,} bytes, far more than any model")
     digest_file = sha256_path(model_path)
     try:
         expected = digest_file.read_text(encoding="ascii").split()[0].strip().lower()
@@ -260,17 +391,22 @@ def _not_a_bundle(source: str, why: str) -> ModelForeignError:
 
 
 def _array(bundle: dict[str, Any], key: str, dtype: type, source: str,
-           ndim: int = 1) -> NDArray[Any]:
+           ndim: int = 1, limit: int = MAX_NODES) -> NDArray[Any]:
     """A numeric array of ``ndim`` dimensions, or :class:`ModelForeignError` naming ``key``.
 
     The dimensions are checked here because the checks after this one index the arrays: a
     column where a vector belongs would fail there, or at the first prediction, with numpy's
-    own error instead of this one line.
+    own error instead of this one line. The size is checked before the copy to ``dtype``: a
+    file of bytes would otherwise ask for eight times its size. Floats must be finite.
     """
     value = bundle.get(key)
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf" or value.ndim != ndim:
+    if (not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf"
+            or value.ndim != ndim or value.size > limit):
         raise _not_a_bundle(source, f"bad '{key}'")
-    return value.astype(dtype, copy=False)
+    array: NDArray[Any] = value.astype(dtype, copy=False)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise _not_a_bundle(source, f"bad '{key}'")
+    return array
 
 
 def _section(bundle: dict[str, Any], key: str, source: str) -> dict[str, Any] | None:
@@ -294,45 +430,108 @@ def _names(bundle: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
 
 
 def _trees_are_sound(forest: CompiledForest, n_classes: int, n_features: int) -> bool:
-    """Every index in range, and every child after its parent.
+    """Every index in range, every child after its parent and of one parent, depth bounded.
 
     scikit-learn numbers a node's children after it, and compilation keeps that order; asking
     for it means the predictor's walk always ends, even on a bundle crafted with a loop (the
     hash only proves the file is the one its ``.sha256`` names, not that it came from training).
+    One parent per node makes the trees trees, so the depth walk below visits each node once;
+    the depth and tree limits bound a prediction's work. Leaves are class distributions.
     """
     n_nodes = forest.feature.size
     inner = forest.left >= 0
     parent = np.arange(n_nodes)[inner]
-    return bool(
+    sound = bool(
         forest.leaf_values.ndim == 2 and forest.leaf_values.shape[1] == n_classes
         and forest.threshold.size == forest.left.size == forest.right.size == n_nodes
-        and forest.roots.size > 0 and forest.roots.min() >= 0 and forest.roots.max() < n_nodes
+        and 0 < forest.roots.size <= MAX_TREES
+        and forest.roots.min() >= 0 and forest.roots.max() < n_nodes
         and np.all(forest.left[inner] > parent) and np.all(forest.left[inner] < n_nodes)
         and np.all(forest.right[inner] > parent) and np.all(forest.right[inner] < n_nodes)
         and np.all(forest.feature[inner] >= 0) and np.all(forest.feature[inner] < n_features)
-        and np.all(-forest.left[~inner] - 1 < forest.leaf_values.shape[0]))
+        and np.all(-forest.left[~inner] - 1 < forest.leaf_values.shape[0])
+        and np.all(forest.leaf_values >= 0.0) and np.all(forest.leaf_values <= 1.0)
+        and np.allclose(forest.leaf_values.sum(axis=1), 1.0, rtol=0.0, atol=1e-6))
+    if not sound:
+        return False
+    starts = np.concatenate([forest.roots, forest.left[inner], forest.right[inner]])
+    if np.unique(starts).size != starts.size:  # a node two trees or two parents share
+        return False
+    level = forest.roots
+    for _ in range(MAX_DEPTH + 1):  # MAX_DEPTH levels of splits, then leaves only
+        level = level[forest.left[level] >= 0]
+        if not level.size:
+            return True
+        level = np.concatenate([forest.left[level], forest.right[level]])
+    return False
+
+
+#: What the bundle says of its training, with the types of what the trainer and the
+#: integration's diagnostics read from it.
+_PROVENANCE_TYPES: Final[dict[str, type]] = {
+    "folder": str, "homes": int, "generators": list, "seeds": list, "days": list,
+    "labels": dict,
+}
+
+
+def _info(bundle: dict[str, Any], source: str) -> dict[str, Any]:
+    """The bundle's description: every part but the arrays' sections, of the types shown.
+
+    ``verify`` prints it, ``publish`` compares its seeds, diagnostics show it: a crafted value
+    of another type would fail there, after loading said the model was good.
+    """
+    info = {k: v for k, v in bundle.items() if k not in ("forest", "calibration", "scaler")}
+    for key, value in info.items():
+        if isinstance(value, np.ndarray):
+            raise _not_a_bundle(source, f"bad '{key}'")
+    training = info.get("training_data", {})
+    if not isinstance(training, dict) or not all(
+            isinstance(training[key], kind) for key, kind in _PROVENANCE_TYPES.items()
+            if key in training):
+        raise _not_a_bundle(source, "bad 'training_data'")
+    for key in ("generators", "seeds"):
+        if not all(isinstance(item, str) for item in training.get(key, [])):
+            raise _not_a_bundle(source, "bad 'training_data'")
+    return info
 
 
 def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeTypeModel:
-    """Check a bundle's versions and shapes and build the predictor."""
-    if bundle.get("bundle_version") != BUNDLE_VERSION:
+    """Check a bundle's versions, shapes and numbers and build the predictor.
+
+    Whatever the bundle holds, the outcome is a model or a :class:`ModelError`: a value of a
+    kind no check foresaw ends as "not a Home Type model bundle", never as a traceback.
+    """
+    try:
+        return _model_from_bundle(bundle, source)
+    except ModelError:
+        raise
+    except Exception as err:  # a crafted file must end in one line, whatever it holds
+        raise _not_a_bundle(source, type(err).__name__) from None
+
+
+def _model_from_bundle(bundle: dict[str, Any], source: str) -> HomeTypeModel:
+    if not _is(bundle.get("bundle_version"), BUNDLE_VERSION):
         raise ModelIncompatibleError(
-            f"{source}: bundle format {bundle.get('bundle_version')} (this version reads "
-            f"{BUNDLE_VERSION}); retrain or update Home Type")
-    if bundle.get("feature_version") != FEATURE_VERSION or _names(
+            f"{source}: bundle format {_shown(bundle.get('bundle_version'))} (this version "
+            f"reads {BUNDLE_VERSION}); retrain or update Home Type")
+    if not _is(bundle.get("feature_version"), FEATURE_VERSION) or _names(
             bundle, "feature_names", source) != FEATURE_NAMES:
         raise ModelIncompatibleError(
-            f"{source}: trained on feature set {bundle.get('feature_version')}, this version "
-            f"computes {FEATURE_VERSION}; retrain the model with this version")
-    if bundle.get("snapshot_schema_version") != SCHEMA_VERSION:
+            f"{source}: trained on feature set {_shown(bundle.get('feature_version'))}, this "
+            f"version computes {FEATURE_VERSION}; retrain the model with this version")
+    if not _is(bundle.get("snapshot_schema_version"), SCHEMA_VERSION):
         raise ModelIncompatibleError(
-            f"{source}: made for snapshot format {bundle.get('snapshot_schema_version')}, this "
-            f"version reads {SCHEMA_VERSION}")
-    numpy_major = str(bundle.get("numpy_version", "0")).split(".")[0]
-    if numpy_major != np.__version__.split(".")[0]:
+            f"{source}: made for snapshot format {_shown(bundle.get('snapshot_schema_version'))}"
+            f", this version reads {SCHEMA_VERSION}")
+    numpy_version = bundle.get("numpy_version", "0")
+    if not isinstance(numpy_version, str) or (
+            numpy_version.split(".")[0] != np.__version__.split(".")[0]):
         raise ModelIncompatibleError(
-            f"{source}: saved with numpy {bundle.get('numpy_version')}, this system has "
+            f"{source}: saved with numpy {_shown(numpy_version)}, this system has "
             f"{np.__version__}")
+    version = bundle.get("model_version", "unknown")
+    if not (isinstance(version, str) and version.isprintable() and 0 < len(version) <= 64):
+        raise _not_a_bundle(source, "bad 'model_version'")
     classes = _names(bundle, "classes", source)
     n_features = len(FEATURE_NAMES)
     forest = bundle.get("forest")
@@ -345,12 +544,13 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
         raise ModelIncompatibleError(
             f"{source}: predicts {', '.join(unknown)}, which this version does not know")
     compiled = CompiledForest(
-        roots=_array(forest, "roots", np.int64, source),
+        roots=_array(forest, "roots", np.int64, source, limit=MAX_TREES),
         feature=_array(forest, "feature", np.int64, source),
         threshold=_array(forest, "threshold", np.float64, source),
         left=_array(forest, "left", np.int64, source),
         right=_array(forest, "right", np.int64, source),
-        leaf_values=_array(forest, "leaf_values", np.float64, source, ndim=2),
+        leaf_values=_array(forest, "leaf_values", np.float64, source, ndim=2,
+                           limit=MAX_NODES * len(HOME_TYPES)),
     )
     if not _trees_are_sound(compiled, len(classes), n_features):
         raise _not_a_bundle(source, "inconsistent trees")
@@ -368,12 +568,11 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
     if scaler is not None:
         mean = _array(scaler, "mean", np.float64, source)
         scale = _array(scaler, "scale", np.float64, source)
-        if mean.shape != (n_features,) or scale.shape != (n_features,):
+        if mean.shape != (n_features,) or scale.shape != (n_features,) or np.any(scale <= 0):
             raise _not_a_bundle(source, "scaler")
-    info = {k: v for k, v in bundle.items() if k not in ("forest", "calibration", "scaler")}
-    return HomeTypeModel(classes=classes, feature_names=FEATURE_NAMES,
-                         version=str(bundle.get("model_version", "unknown")), mean=mean,
-                         scale=scale, forest=compiled, calibration=calibration, info=info)
+    return HomeTypeModel(classes=classes, feature_names=FEATURE_NAMES, version=version,
+                         mean=mean, scale=scale, forest=compiled, calibration=calibration,
+                         info=_info(bundle, source))
 
 
 def load_model(path: str | Path) -> HomeTypeModel:
