@@ -41,7 +41,7 @@ BUNDLE_VERSION: Final = 1
 #: A model file is about a megabyte (docs/benchmarks.md); one a thousand homes trained is twelve.
 MAX_MODEL_BYTES: Final = 64 * 1024 * 1024
 #: Far past any forest the trainer fits (100 trees of depth 23 and 23,000 nodes for 100
-#: homes), and low enough that one prediction stays within a second whatever the file says.
+#: homes), and low enough to bound the work of a prediction, whatever the file says.
 MAX_TREES: Final = 10_000
 MAX_DEPTH: Final = 1_000
 MAX_NODES: Final = 4_000_000
