@@ -433,6 +433,21 @@ def test_arrays_come_back_as_they_went() -> None:
         np.testing.assert_array_equal(back[name], array)
 
 
+def test_a_list_held_in_many_places_is_read_once() -> None:
+    """Nine levels of a thousand references each: a small file, 10**27 items if each was
+    walked where it appears; it must load (or be refused) at once."""
+    value: object = [1.0]
+    for _ in range(9):
+        value = [value] * 1000
+    data = dumps_bundle({**bundle_header(), "training_data": {"labels": value}})
+    assert len(data) < 100_000
+    with pytest.raises(ModelForeignError, match="containers nested deeper than a bundle's"):
+        loads_bundle(data, "bomb.pkl")
+    value = [[1.0] * 1000] * 1000
+    bundle = loads_bundle(dumps_bundle({**bundle_header(), "nested": [value] * 1000}))
+    assert bundle["nested"][999][999][999] == 1.0
+
+
 def test_a_name_over_lines_is_shown_on_one() -> None:
     buffer = io.BytesIO()
     _CraftingPickler(buffer, protocol=4).dump(_Reduce(print, ()))

@@ -12,7 +12,7 @@ that too, so it proves integrity, not origin), then (2) unpickles with an allow-
 three names a numpy array's pickle uses -- and even those do not reach numpy: they build inert
 stand-ins that only record what the file says. A pickle naming anything else (``os.system``,
 ``builtins.eval`` …) is refused before it can run. (3) Only then are arrays made, by
-:func:`numpy.frombuffer` from the recorded bytes, and only of plain numbers in native layouts:
+:func:`numpy.frombuffer` from the recorded bytes, and only of plain numbers in numpy's layouts:
 numpy's own reconstruction would trust a file's dtype, and an object dtype forged there turns
 eight bytes of the file into a pointer, which crashes Home Assistant's whole process. (4) The
 versions, shapes and numbers inside are checked against this code's, with limits that keep a
@@ -177,24 +177,33 @@ def _real_array(stub: _Array) -> NDArray[Any]:
         shape, order="F" if fortran else "C")
 
 
-def _plain(value: object, depth: int = 0) -> object:
+def _plain(value: object, depth: int = 0, done: dict[int, object] | None = None) -> object:
     """The unpickled file with its arrays made real; anything a bundle never holds refused.
 
     A bundle is dicts with text keys, lists, text, numbers, booleans, None and number arrays.
+    A pickle may hold one container in many places (a list of a thousand references to a list
+    of a thousand references …); each is converted once, so the work is the file's size.
     """
-    if depth > _MAX_NESTING:
-        raise _NotABundle("containers nested deeper than a bundle's")
     if value is None or type(value) in (str, int, float, bool):
         return value
+    done = {} if done is None else done
+    if id(value) in done:
+        return done[id(value)]
+    if depth > _MAX_NESTING:
+        raise _NotABundle("containers nested deeper than a bundle's")
+    plain: object
     if isinstance(value, _Array):
-        return _real_array(value)
-    if type(value) is dict:
+        plain = _real_array(value)
+    elif type(value) is dict:
         if not all(type(key) is str for key in value):
             raise _NotABundle("a key that is not text")
-        return {key: _plain(item, depth + 1) for key, item in value.items()}
-    if type(value) in (list, tuple):
-        return [_plain(item, depth + 1) for item in cast(list[object], value)]
-    raise _NotABundle(f"{_shown(value)}, which a bundle never holds")
+        plain = {key: _plain(item, depth + 1, done) for key, item in value.items()}
+    elif type(value) in (list, tuple):
+        plain = [_plain(item, depth + 1, done) for item in cast(list[object], value)]
+    else:
+        raise _NotABundle(f"{_shown(value)}, which a bundle never holds")
+    done[id(value)] = plain
+    return plain
 
 
 def sha256_path(model_path: Path) -> Path:
