@@ -204,6 +204,34 @@ def test_a_stamp_datetime_refuses_is_refused_whatever_the_others(stamp: str) -> 
                            f"timestamp, got {stamp!r}")
 
 
+@pytest.mark.parametrize("stamp", ["2024-02-30T10:00:00.000Z", "2023-02-29T10:00:00.000Z",
+                                   "2024-04-31T10:00:00.000Z", "2024-13-01T10:00:00.000Z",
+                                   "2024-00-01T10:00:00.000Z", "2024-01-00T10:00:00.000Z",
+                                   "2024-01-01T24:00:00.000Z", "2024-01-01T10:60:00.000Z",
+                                   "2024-01-01T10:00:60.000Z"])
+def test_a_day_that_does_not_exist_among_many_events_is_named(stamp: str) -> None:
+    """numpy 2.2 and 2.3 crashed the process (a segmentation fault) casting 505 or more
+    stamps of the written form when one of them was not on the calendar."""
+    doc = document()
+    first = doc["events"][0]
+    doc["events"] = [{**first, "timestamp": f"2024-02-{1 + i % 28:02d}T10:00:00.000Z"}
+                     for i in range(600)]
+    doc["events"][555]["timestamp"] = stamp
+    with pytest.raises(SnapshotError) as info:
+        HomeSnapshot.from_dict(doc, "home_7.json")
+    assert str(info.value) == ("home_7.json: events[555].timestamp: expected an ISO 8601 UTC "
+                               f"timestamp, got {stamp!r}")
+
+
+def test_the_calendar_keeps_its_leap_days() -> None:
+    """29 February of 2024 and 2000 exist; of 1900 and 2023 they do not."""
+    doc = document()
+    first = doc["events"][0]
+    days = ["2024-02-29", "2000-02-29", "2023-12-31", "1970-01-01"]
+    doc["events"] = [{**first, "timestamp": f"{days[i % 4]}T23:59:59.999Z"} for i in range(600)]
+    assert len(HomeSnapshot.from_dict(doc).events) == 600
+
+
 @pytest.mark.parametrize("stamp", ["2024-01-01T1000Z", "2024-01-01T100000Z",
                                    "2024-01-01T10:00:00,000Z", "2024-01-01T10Z"])
 def test_other_spellings_of_a_time_are_read_as_datetime_reads_them(stamp: str) -> None:
@@ -269,7 +297,8 @@ def test_unknown_label() -> None:
 
 def test_wrong_type() -> None:
     message = _broken(lambda d: d["floors"][0].update(level="ground"))
-    assert message == "home_7.json: floors[0].level: expected an integer or null, got 'ground'"
+    assert message == ("home_7.json: floors[0].level: expected an integer from -1000 to 1000, "
+                       "or null, got 'ground'")
 
 
 def test_boolean_is_not_an_integer() -> None:
@@ -403,6 +432,36 @@ def test_read_errors(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError,
                        match=r"deep\.json: not a home file \(JSON nested too deeply\)"):
         read_snapshot(tmp_path / "deep.json")
+    damaged = bytearray(gzip.compress(json.dumps(document()).encode()))
+    damaged[10] ^= 0xFF  # the first byte of the deflate stream: zlib's own error
+    (tmp_path / "flipped.json.gz").write_bytes(bytes(damaged))
+    with pytest.raises(SnapshotError, match=r"flipped\.json\.gz: damaged gzip data"):
+        read_snapshot(tmp_path / "flipped.json.gz")
+    with pytest.raises(SnapshotError, match=r"digits\.json: not a home file \(a number of "):
+        loads_snapshot(b'{"home_id": ' + b"1" * 5000 + b"}", "digits.json")
+
+
+@pytest.mark.parametrize("text", [b'"\\ud800"', b'"\xed\xa0\x80"'])
+def test_half_a_character_is_not_utf8(text: bytes) -> None:
+    """orjson refuses a lone surrogate, json read it: a file that failed later, in whatever
+    printed or wrote its name."""
+    raw = json.dumps(document()).encode().replace(b'"home_x"', text)
+    assert text in raw
+    with pytest.raises(SnapshotError, match=r"^odd\.json: not UTF-8 text$"):
+        loads_snapshot(raw, "odd.json")
+
+
+@pytest.mark.parametrize(("level", "valid"), [(1000, True), (-1000, True), (1001, False),
+                                              (-(10**400), False)])
+def test_floor_levels_are_a_building_s(level: int, valid: bool) -> None:
+    """A level of 400 digits was read (by json, orjson refuses it) and broke the features."""
+    doc = document()
+    doc["floors"][0]["level"] = level
+    if valid:
+        assert HomeSnapshot.from_dict(doc).floors[0].level == level
+    else:
+        assert _broken(lambda d: d["floors"][0].update(level=level)).startswith(
+            "home_7.json: floors[0].level: expected an integer from -1000 to 1000, or null")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])

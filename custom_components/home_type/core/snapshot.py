@@ -16,12 +16,13 @@ import io
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -56,6 +57,9 @@ _TIMESTAMP_RANGE: Final = "an ISO 8601 UTC timestamp from 1970 to 9998"
 _STAMP_WIDTH: Final = 24
 _STAMP_SEPARATORS: Final = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 23: "Z"}
 _STAMP_DIGITS: Final = [i for i in range(_STAMP_WIDTH) if i not in _STAMP_SEPARATORS]
+#: Floor levels a building can have, and then some: a level of 400 digits cannot be a float.
+_MAX_LEVEL: Final = 1000
+_LEVEL_RANGE: Final = f"an integer from -{_MAX_LEVEL} to {_MAX_LEVEL}, or null"
 #: Metadata times that cut the history windows: where the history ends, and where it starts.
 _METADATA_TIMES: Final = ("end", "history_start")
 
@@ -275,11 +279,16 @@ def _parse_json(raw: bytes) -> Any:
     UTF-8 byte-order mark (Windows editors add one), UTF-16 or -32, NaN, and json's error
     message with its line and column. One difference: orjson reads an integer outside 64 bits
     (signed, or unsigned) as a float, which the checks refuse where a whole number is due.
+    Text json reads but orjson refuses, a lone surrogate, raises :class:`UnicodeEncodeError`.
     """
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw)
+        document = json.loads(raw)
+    # json reads "\ud800", half of a character, that orjson refuses and no UTF-8 can hold:
+    # it would fail later, in whatever prints or writes it.
+    json.dumps(document, ensure_ascii=False).encode()
+    return document
 
 
 def write_snapshot(snapshot: HomeSnapshot, path: str | os.PathLike[str]) -> Path:
@@ -309,11 +318,11 @@ def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise SnapshotError(f"{source}: damaged gzip data ({err})") from None
     try:
         document = _parse_json(raw)
-    except UnicodeDecodeError:
+    except UnicodeError:  # undecodable bytes, or text with half a character (a surrogate)
         raise SnapshotError(f"{source}: not UTF-8 text") from None
     except RecursionError:
         raise SnapshotError(f"{source}: not a home file (JSON nested too deeply)") from None
@@ -321,6 +330,9 @@ def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
         raise SnapshotError(
             f"{source}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
         ) from None
+    except ValueError:  # json's own limit: an integer of more than 4,300 digits
+        raise SnapshotError(f"{source}: not a home file (a number of thousands of digits)"
+                            ) from None
     return HomeSnapshot.from_dict(document, source)
 
 
@@ -466,10 +478,14 @@ class _Parser:
             raise SnapshotError(f"{self.source}: {where}: {value!r} is not one of the {what}")
 
     def floor(self, item: Mapping[str, Any], where: str) -> Floor:
+        """A floor; its level bounded, as the features subtract levels and make them floats."""
+        level = self.field(item, "level", where, int, _LEVEL_RANGE, optional=True)
+        if level is not None and not -_MAX_LEVEL <= level <= _MAX_LEVEL:
+            raise self.fail(f"{where}.level", _LEVEL_RANGE, level)
         return Floor(
             floor_id=self.field(item, "floor_id", where, str, "a string"),
             name=self.field(item, "name", where, str, "a string"),
-            level=self.field(item, "level", where, int, "an integer or null", optional=True),
+            level=level,
         )
 
     def area(self, item: Mapping[str, Any], where: str, floors: set[str]) -> Area:
@@ -625,7 +641,33 @@ def _written_form(stamps: list[str]) -> NDArray[np.bytes_] | None:
     for column, separator in _STAMP_SEPARATORS.items():
         if not (cells[:, column] == ord(separator)).all():
             return None
+    if not _on_the_calendar(cells):
+        return None
     return np.ascontiguousarray(cells[:, :-1]).view(f"S{_STAMP_WIDTH - 1}").ravel()
+
+
+#: Days of each month, February of a common year; index 0 unused.
+_MONTH_DAYS: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _on_the_calendar(cells: NDArray[np.uint8]) -> bool:
+    """Whether every stamp's month, day, hour, minute and second exist (no 30 February).
+
+    numpy 2.2 and 2.3 crash -- a segmentation fault, not an exception -- when a cast of 505
+    or more such strings meets one out of range, so none may reach the cast: a file with one
+    is read one stamp at a time, and ``datetime`` names the stamp.
+    """
+    def number(start: int, width: int) -> NDArray[np.int64]:
+        digits = cells[:, start:start + width].astype(np.int64) - ord("0")
+        return cast(NDArray[np.int64], digits @ (10 ** np.arange(width - 1, -1, -1)))
+
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
+    if not ((month >= 1) & (month <= 12)).all():
+        return False
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[month] + (leap & (month == 2))
+    return bool(((day >= 1) & (day <= last)).all() and (number(11, 2) <= 23).all()
+                and (number(14, 2) <= 59).all() and (number(17, 2) <= 59).all())
 
 
 def metadata_time(snapshot: HomeSnapshot, key: str) -> float | None:
