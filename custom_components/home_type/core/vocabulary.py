@@ -154,7 +154,7 @@ _AREA_PATTERNS: Final = _area_patterns(heads=False) + _area_patterns(heads=True)
 _FIRE_PATTERN: Final = _compile(_FIRE_KEYWORDS)
 _LEVEL_PATTERN: Final = _compile(_LEVEL_KEYWORDS)
 _OG: Final = re.compile(r"\bog\b", re.IGNORECASE)
-_WORD_BEFORE: Final = re.compile(r"[^\W\d_]\s+$")
+_LETTER: Final = re.compile(r"[^\W\d_]")
 _WORD_AFTER: Final = re.compile(r"\s+[^\W\d_]")
 
 
@@ -183,8 +183,20 @@ def names_level(name: str) -> bool:
     # stue"), unless written in capitals in a name that is not ("Schlafzimmer OG Süd"); anywhere
     # else it is a level ("OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1").
     for match in _OG.finditer(name):
-        conjunction = bool(_WORD_BEFORE.search(name, 0, match.start())
-                           and _WORD_AFTER.match(name, match.end()))
+        conjunction = _word_before(name, match.start()) and bool(
+            _WORD_AFTER.match(name, match.end()))
         if not conjunction or (match.group() == "OG" and not name.isupper()):
             return True
     return False
+
+
+def _word_before(name: str, end: int) -> bool:
+    """Whether ``name[:end]`` ends in a letter, then whitespace.
+
+    Read backwards from ``end`` over the whitespace only: a search of the whole prefix for
+    each "og" made a long name of many ("a og a og …") take seconds, quadratically.
+    """
+    start = end
+    while start > 0 and name[start - 1].isspace():
+        start -= 1
+    return 0 < start < end and bool(_LETTER.match(name, start - 1))
