@@ -413,12 +413,41 @@ NO_FIELDS = (3, "|", None, None, None, -1, -1, 0)
     (_Reduce(np_reconstruct, (np.ndarray, (0,), b"b"), (1, (1,), np.dtype("f8"), False,
                                                          [1.0])),
      "an array in a form numpy does not write"),
+    (_Reduce(np_reconstruct, (np.ndarray, (0,), b"b"), (2, (1,), np.dtype("f8"), False,
+                                                         b"A" * 8)),
+     "an array in a form numpy does not write"),
+    ({1: 2}, "a key that is not text"),
+    ({1, 2}, "a set, which a bundle never holds"),
 ])
 def test_a_forged_array_is_refused_before_numpy_makes_it(array: _Reduce, what: str) -> None:
     """Only the allow-listed names, yet a file that would crash numpy: one line, no crash."""
     with pytest.raises(ModelForeignError) as caught:
         loads_bundle(_crafted(array), "forged.pkl")
     assert str(caught.value) == f"forged.pkl: not a Home Type model: it holds {what}"
+
+
+@pytest.mark.parametrize(("value", "what"), [
+    (_Reduce(np.ndarray, ((1,),)), "it builds an array from parts, which a model never does"),
+    (_Reduce(np_reconstruct, (np.dtype, (0,), b"b")),
+     "it reconstructs something other than an array"),
+])
+def test_the_allowed_names_build_arrays_the_way_numpy_pickles_them_only(
+        value: _Reduce, what: str) -> None:
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(_crafted(value), "forged.pkl")
+    assert str(caught.value) == f"forged.pkl: not a Home Type model: {what}"
+
+
+def test_an_error_no_check_foresaw_is_one_line(bundle: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a bundle makes the checks raise ends as a ModelError, not a traceback."""
+    def fail(*args: object) -> bool:
+        raise MemoryError
+
+    monkeypatch.setattr(model_module, "_trees_are_sound", fail)
+    with pytest.raises(ModelForeignError) as caught:
+        model_from_bundle(bundle, "odd.pkl")
+    assert str(caught.value) == "odd.pkl: not a Home Type model bundle (MemoryError)"
 
 
 def test_arrays_come_back_as_they_went() -> None:

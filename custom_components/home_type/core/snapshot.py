@@ -578,7 +578,7 @@ class _Parser:
         if naive is not None:
             try:
                 micros = naive.astype("datetime64[us]").astype(np.int64)
-            except ValueError:
+            except ValueError:  # pragma: no cover - what passed _written_form, numpy parses
                 pass
             else:
                 seconds = micros.astype(np.float64)
