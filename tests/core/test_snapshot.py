@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -211,16 +212,22 @@ def test_a_stamp_datetime_refuses_is_refused_whatever_the_others(stamp: str) -> 
                                    "2024-01-01T10:00:60.000Z"])
 def test_a_day_that_does_not_exist_among_many_events_is_named(stamp: str) -> None:
     """numpy 2.2 and 2.3 crashed the process (a segmentation fault) casting 505 or more
-    stamps of the written form when one of them was not on the calendar."""
+    stamps of the written form when one of them was not on the calendar. Such a stamp is
+    read as datetime reads it (Python 3.14's reads hour 24 as the next day's midnight)."""
     doc = document()
     first = doc["events"][0]
     doc["events"] = [{**first, "timestamp": f"2024-02-{1 + i % 28:02d}T10:00:00.000Z"}
                      for i in range(600)]
     doc["events"][555]["timestamp"] = stamp
-    with pytest.raises(SnapshotError) as info:
-        HomeSnapshot.from_dict(doc, "home_7.json")
-    assert str(info.value) == ("home_7.json: events[555].timestamp: expected an ISO 8601 UTC "
-                               f"timestamp, got {stamp!r}")
+    try:
+        moment = datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        with pytest.raises(SnapshotError) as info:
+            HomeSnapshot.from_dict(doc, "home_7.json")
+        assert str(info.value) == ("home_7.json: events[555].timestamp: expected an ISO 8601 "
+                                   f"UTC timestamp, got {stamp!r}")
+    else:
+        assert moment in HomeSnapshot.from_dict(doc).events.timestamps.tolist()
 
 
 def test_the_calendar_keeps_its_leap_days() -> None:
