@@ -131,9 +131,9 @@ class ModelIncompatibleError(ModelError):
 class _AllowListUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED_GLOBALS:
-            named = _shown(f"{module}.{name}") if isinstance(module, str) and isinstance(
-                name, str) else "a name that is not text"
-            raise pickle.UnpicklingError(f"it names {named}, which a model never needs")
+            # The unpickler itself refuses a name that is not text, before asking here.
+            raise pickle.UnpicklingError(
+                f"it names {_shown(f'{module}.{name}')}, which a model never needs")
         return _ALLOWED_GLOBALS[module, name]
 
 
@@ -335,8 +335,7 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     Tuples come back as lists, as JSON would have them.
     """
     if len(data) > MAX_MODEL_BYTES:
-        raise ModelForeignError(f"{source}: not a Home Type model: more than "
-                                f"{MAX_MODEL_BYTES:,} bytes, far more than any model")
+        raise _too_large(source)
     try:
         bundle = _plain(_AllowListUnpickler(io.BytesIO(data)).load())
     except pickle.UnpicklingError as err:
@@ -350,6 +349,11 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     if not isinstance(bundle, dict) or not _is(bundle.get("format"), BUNDLE_FORMAT):
         raise ModelForeignError(f"{source}: not a Home Type model bundle")
     return bundle
+
+
+def _too_large(source: str) -> ModelForeignError:
+    return ModelForeignError(f"{source}: not a Home Type model: more than {MAX_MODEL_BYTES:,} "
+                             "bytes, far more than any model")
 
 
 def _is(value: object, expected: int | str) -> bool:
@@ -369,9 +373,8 @@ def read_verified(path: str | Path) -> bytes:
         raise ModelMissingError(f"{model_path}: is a folder, not a model file") from None
     except OSError as err:
         raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
-    if len(data) > MAX_MODEL_BYTES:
-        raise ModelForeignError(f"{model_path}: not a Home Type model: more than "
-                                f"{MAX_MODEL_BYTES:,} bytes, far more than any model")
+    if len(data) > MAX_MODEL_BYTES:  # refused here, not as a hash mismatch of its first part
+        raise _too_large(str(model_path))
     digest_file = sha256_path(model_path)
     try:
         expected = digest_file.read_text(encoding="ascii").split()[0].strip().lower()
@@ -453,8 +456,7 @@ def _trees_are_sound(forest: CompiledForest, n_classes: int, n_features: int) ->
     sound = bool(
         forest.leaf_values.ndim == 2 and forest.leaf_values.shape[1] == n_classes
         and forest.threshold.size == forest.left.size == forest.right.size == n_nodes
-        and 0 < forest.roots.size <= MAX_TREES
-        and forest.roots.min() >= 0 and forest.roots.max() < n_nodes
+        and forest.roots.size > 0 and forest.roots.min() >= 0 and forest.roots.max() < n_nodes
         and np.all(forest.left[inner] > parent) and np.all(forest.left[inner] < n_nodes)
         and np.all(forest.right[inner] > parent) and np.all(forest.right[inner] < n_nodes)
         and np.all(forest.feature[inner] >= 0) and np.all(forest.feature[inner] < n_features)
