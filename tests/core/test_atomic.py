@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest.mock import patch
 
@@ -92,3 +92,22 @@ def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
     for write, name in ((atomic_write_bytes, "model.pkl"), (atomic_create_bytes, "home.json")):
         target = write(tmp_path / name, b"{}")
         assert target.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("write", [atomic_write_bytes, atomic_create_bytes])
+def test_pieces_are_written_in_order_or_not_at_all(
+    tmp_path: Path, write: Callable[[Path, atomic.Data], Path]
+) -> None:
+    """The writers take a home file's text in pieces; a writer of pieces that fails half-way
+    (an error, Ctrl-C) leaves the old file, or none, and no temporary file."""
+    target = tmp_path / "home.json"
+    assert write(target, iter([b"[1,", b"2", b"]"])).read_bytes() == b"[1,2]"
+    target.unlink()
+
+    def pieces() -> Iterator[bytes]:
+        yield b"[1,"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write(target, pieces())
+    assert list(tmp_path.iterdir()) == []

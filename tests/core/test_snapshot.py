@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from custom_components.home_type.core import snapshot as snapshot_module
 from custom_components.home_type.core.snapshot import (
     Area,
     Device,
@@ -22,6 +23,7 @@ from custom_components.home_type.core.snapshot import (
     HomeSnapshot,
     SnapshotError,
     iter_home_files,
+    iter_snapshot_bytes,
     loads_snapshot,
     read_snapshot,
     write_snapshot,
@@ -485,6 +487,44 @@ def test_home_files_are_written_as_json_writes_them(tmp_path: Path) -> None:
     home = make_home()
     expected = json.dumps(home.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
     assert write_snapshot(home, tmp_path / "home.json").read_bytes() == expected
+
+
+@pytest.mark.parametrize("events", [0, 1, 3, 4, 7])
+def test_events_written_a_slice_at_a_time_make_the_whole_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, events: int
+) -> None:
+    """The writer serialises the events a slice at a time, so a large home's text is never
+    whole in memory: the slices, commas and brackets make exactly json's document, for an
+    empty log, one slice, a full one, and a part slice after full ones."""
+    monkeypatch.setattr(snapshot_module, "EVENTS_PER_PIECE", 2)
+    home = make_home()
+    stamps = np.arange(events, dtype=np.float64) * 3600.0 + 1_700_000_000.0
+    home.events = EventLog.from_columns(
+        ["light.kuche_light"] * events, stamps, ["on"] * events,
+        [{"n": i} if i % 2 else None for i in range(events)])
+    pieces = list(iter_snapshot_bytes(home, compress=False))
+    assert len(pieces) == 2 + (events + 1) // 2
+    expected = json.dumps(home.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    assert b"".join(pieces) == expected
+    path = write_snapshot(home, tmp_path / "home.json.gz")
+    assert gzip.decompress(path.read_bytes()) == expected
+    assert read_snapshot(path).to_dict() == home.to_dict()
+
+
+def test_compressed_output_is_handed_on_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compressed file is not gathered whole either: it leaves in pieces of about the
+    set size, which together are one gzip stream of the document."""
+    monkeypatch.setattr(snapshot_module, "_GZIP_PIECE", 64)
+    monkeypatch.setattr(snapshot_module, "EVENTS_PER_PIECE", 8)
+    home = make_home()
+    rng = np.random.default_rng(5)
+    stamps = np.sort(rng.uniform(1_700_000_000.0, 1_800_000_000.0, 40_000))
+    home.events = EventLog.from_columns(["sensor.template_1"] * 40_000, stamps,
+                                        [f"{x:.3f}" for x in rng.uniform(0, 100, 40_000)])
+    pieces = list(iter_snapshot_bytes(home, compress=True))
+    assert len(pieces) > 3
+    assert gzip.decompress(b"".join(pieces)) == b"".join(
+        iter_snapshot_bytes(home, compress=False))
 
 
 def test_what_orjson_cannot_write_json_still_writes(tmp_path: Path) -> None:

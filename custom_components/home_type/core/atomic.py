@@ -11,10 +11,15 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+#: What the writers take: the bytes, or pieces of them in order -- a large home file is
+#: serialised a piece at a time, so its whole text never has to be in memory at once.
+type Data = bytes | Iterable[bytes]
 
-def write_temp_beside(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
+
+def write_temp_beside(path: str | os.PathLike[str], data: Data, mode: int = 0o644) -> Path:
     """Write ``data`` to a new hidden temporary file in ``path``'s folder and return its path.
 
     The file is complete and on disk (fsynced) when this returns, so renaming it over ``path``
@@ -26,7 +31,8 @@ def write_temp_beside(path: str | os.PathLike[str], data: bytes, mode: int = 0o6
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
@@ -38,7 +44,7 @@ def write_temp_beside(path: str | os.PathLike[str], data: bytes, mode: int = 0o6
     return Path(tmp_name)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
     target = Path(path)
     tmp = write_temp_beside(target, data)
@@ -55,7 +61,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
 
 
-def atomic_create_bytes(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
+def atomic_create_bytes(path: str | os.PathLike[str], data: Data, mode: int = 0o644) -> Path:
     """Write ``data`` to ``path`` all-or-nothing, and only if no file is there.
 
     :class:`FileExistsError` if ``path`` exists -- also when another writer created it while

@@ -17,7 +17,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import repeat
@@ -141,6 +141,22 @@ class EventLog:
         positions: dict[str, int] = {}
         index = np.fromiter((positions.setdefault(e, len(positions)) for e in entity_ids),
                             dtype=np.int32, count=len(entity_ids))
+        return cls.in_time_order(tuple(positions), index, timestamps, states, attributes)
+
+    @classmethod
+    def in_time_order(
+        cls,
+        entities: tuple[str, ...],
+        index: NDArray[np.int32],
+        timestamps: Sequence[float] | NDArray[np.float64],
+        states: Sequence[str],
+        attributes: Sequence[dict[str, Any] | None] | None = None,
+    ) -> EventLog:
+        """Build a log from its columns, event ``i`` being ``entities[index[i]]``; stable sort.
+
+        For a reader that numbers entities as it goes (the export's database read), so a
+        large log never holds an entity id per event.
+        """
         ts = np.array(timestamps, dtype=np.float64)  # a copy: the log owns its columns
         state_list = list(states)
         attr_list = list(attributes) if attributes is not None else None
@@ -150,11 +166,11 @@ class EventLog:
         if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()):
             # Already in order, as home files and the recorder give them: a stable sort would
             # change nothing, and skipping it takes ~40 % off this call for a 90-day home.
-            return cls(entities=tuple(positions), index=index, timestamps=ts,
+            return cls(entities=entities, index=index, timestamps=ts,
                        states=state_list, attributes=attr_list)
         order = np.argsort(ts, kind="stable")
         return cls(
-            entities=tuple(positions),
+            entities=entities,
             index=index[order],
             timestamps=ts[order],
             states=[state_list[i] for i in order],
@@ -183,9 +199,12 @@ class HomeSnapshot:
     events: EventLog = field(default_factory=EventLog)
     schema_version: int = SCHEMA_VERSION
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of this home, keys in the order of the format's description."""
-        return {
+    def to_dict(self, *, events: bool = True) -> dict[str, Any]:
+        """The JSON document of this home, keys in the order of the format's description.
+
+        ``events=False`` leaves the events out (the writer adds them a slice at a time).
+        """
+        document = {
             "schema_version": self.schema_version,
             "home_id": self.home_id,
             "home_type": self.home_type,
@@ -216,8 +235,10 @@ class HomeSnapshot:
                 }
                 for e in self.entities
             ],
-            "events": _events_to_records(self.events),
         }
+        if events:
+            document["events"] = _events_to_records(self.events, 0, len(self.events))
+        return document
 
     @classmethod
     def from_dict(cls, document: Any, source: str = "<document>") -> HomeSnapshot:
@@ -232,33 +253,73 @@ def _format_timestamps(timestamps: NDArray[np.float64]) -> list[str]:
     return [f"{value}Z" for value in text.tolist()]
 
 
-def _events_to_records(events: EventLog) -> list[dict[str, Any]]:
+def _events_to_records(events: EventLog, start: int, stop: int) -> list[dict[str, Any]]:
+    """Events ``start`` to ``stop`` as the format's records."""
     names = events.entities
-    stamps = _format_timestamps(events.timestamps)
+    stamps = _format_timestamps(events.timestamps[start:stop])
     records: list[dict[str, Any]] = [
         {"entity_id": names[int(i)], "state": state, "timestamp": stamp}
-        for i, state, stamp in zip(events.index, events.states, stamps, strict=True)
+        for i, state, stamp in zip(events.index[start:stop], events.states[start:stop], stamps,
+                                   strict=True)
     ]
     if events.attributes is not None:
-        for record, attrs in zip(records, events.attributes, strict=True):
+        for record, attrs in zip(records, events.attributes[start:stop], strict=True):
             if attrs:
                 record["attributes"] = attrs
     return records
 
 
-def dumps_snapshot(snapshot: HomeSnapshot, *, compress: bool) -> bytes:
-    """Serialise deterministically: the same snapshot always gives the same bytes."""
-    raw = _json_bytes(snapshot.to_dict())
-    if not compress:
-        return raw
+#: Events serialised at a time. As records (a dict and three strings each, ~400 bytes) a
+#: large home's 90 days -- tens of millions of changes -- would not fit in the memory of the
+#: machines Home Assistant runs on; a piece of this size costs about ten megabytes, and
+#: larger pieces are no faster.
+EVENTS_PER_PIECE: Final = 16_384
+#: Compressed output handed on at a time.
+_GZIP_PIECE: Final = 1 << 20
+
+
+def iter_snapshot_bytes(snapshot: HomeSnapshot, *, compress: bool) -> Iterator[bytes]:
+    """The home file's bytes in pieces, the events a slice at a time; see :func:`dumps_snapshot`.
+
+    ``events`` is the document's last key, so the text is everything before the events'
+    closing ``]}``, each slice's records without their brackets, comma-joined, and ``]}``.
+    """
+    text = _snapshot_text(snapshot)
+    yield from _gzip_pieces(text) if compress else text
+
+
+def _snapshot_text(snapshot: HomeSnapshot) -> Iterator[bytes]:
+    shell = {**snapshot.to_dict(events=False), "events": []}
+    head = _json_bytes(shell)
+    if not head.endswith(b"[]}"):  # pragma: no cover - to_dict puts events last
+        raise AssertionError("events must be a home file's last key")
+    yield head[:-2]
+    for start in range(0, len(snapshot.events), EVENTS_PER_PIECE):
+        records = _json_bytes(_events_to_records(snapshot.events, start,
+                                                  start + EVENTS_PER_PIECE))
+        yield (b"," if start else b"") + records[1:-1]
+    yield b"]}"
+
+
+def _gzip_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
     buffer = io.BytesIO()
     # mtime=0 and no file name in the header: byte-identical output for identical homes.
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as gz:
-        gz.write(raw)
-    return buffer.getvalue()
+        for piece in pieces:
+            gz.write(piece)
+            if buffer.tell() >= _GZIP_PIECE:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
 
 
-def _json_bytes(document: dict[str, Any]) -> bytes:
+def dumps_snapshot(snapshot: HomeSnapshot, *, compress: bool) -> bytes:
+    """Serialise deterministically: the same snapshot always gives the same bytes."""
+    return b"".join(iter_snapshot_bytes(snapshot, compress=compress))
+
+
+def _json_bytes(document: dict[str, Any] | list[dict[str, Any]]) -> bytes:
     """Compact UTF-8 JSON, by orjson: Home Assistant's own encoder, five times as fast as json.
 
     For every home the generator writes, the bytes are json's (``separators=(",", ":")``,
@@ -296,7 +357,9 @@ def write_snapshot(snapshot: HomeSnapshot, path: str | os.PathLike[str]) -> Path
     target = Path(path)
     if not target.name.endswith((".json", ".json.gz")):
         raise SnapshotError(f"{target}: a home file must end in .json or .json.gz")
-    return atomic_write_bytes(target, dumps_snapshot(snapshot, compress=target.suffix == ".gz"))
+    return atomic_write_bytes(
+        target, iter_snapshot_bytes(snapshot, compress=target.suffix == ".gz")
+    )
 
 
 def read_snapshot(path: str | os.PathLike[str]) -> HomeSnapshot:
