@@ -170,11 +170,14 @@ def _count_rows(
                     state_changed(),
                 )
                 .group_by(States.metadata_id, hour)
+                .execution_options(yield_per=ROWS_PER_FETCH)
             )
-            # Core rows fetched a batch at a time, as the recorder's own history queries do;
-            # the ORM's session.execute would fetch them all into a list first.
-            result = session.connection().execute(statement).yield_per(ROWS_PER_FETCH)
-            for metadata_id, bucket, count in result:
+            # Core rows fetched a batch at a time: the ORM's session.execute would fetch them
+            # all into a list first. The option, set on the statement, also makes PostgreSQL's
+            # and MySQL's drivers stream from a server-side cursor; without it they buffer the
+            # whole result (hundreds of megabytes for the export's rows), and ``yield_per``
+            # on the result would only hand that buffer out in batches.
+            for metadata_id, bucket, count in session.connection().execute(statement):
                 yield names[metadata_id], bucket, count
 
 

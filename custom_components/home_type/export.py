@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from itertools import batched
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 from homeassistant.components.number.const import DEVICE_CLASS_UNITS as NUMBER_UNITS
 from homeassistant.components.recorder.db_schema import States
 from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_UNITS
@@ -68,7 +70,7 @@ from .core.snapshot import (
     EventLog,
     Floor,
     HomeSnapshot,
-    dumps_snapshot,
+    iter_snapshot_bytes,
 )
 from .core.vocabulary import area_kind, names_fire, names_level
 from .snapshot import async_home_snapshot
@@ -250,13 +252,14 @@ def read_events(
     """The changes of state of ``entity_ids`` in ``[start, end)`` and the oldest state kept.
 
     Runs on the recorder's executor. The filter is the activity query's (entity, window,
-    changes of state only), so the file has exactly the rows the sensor counted; they are
-    streamed a batch at a time and their few distinct state strings shared, so a long window
-    costs three slim columns.
+    changes of state only), so the file has exactly the rows the sensor counted. They are
+    streamed a batch at a time into slim columns -- an entity number (4 bytes), a time (8) and
+    one of a few shared state strings (8) per change -- because a large home's 90 days are tens
+    of millions of changes, and a Python object per change would take gigabytes.
     """
     start, end = window
-    names_column: list[str] = []
-    stamps: list[float] = []
+    index = array("i")
+    stamps = array("d")
     states: list[str] = []
     seen: dict[str, str] = {}
     with read_session(hass) as session:
@@ -264,6 +267,7 @@ def read_events(
         if oldest is None:
             return EventLog(), None
         names = _metadata_ids(session, entity_ids, max_bind_vars)
+        numbers = {metadata_id: number for number, metadata_id in enumerate(names)}
         for ids in batched(names, max_bind_vars, strict=False):
             statement = select(
                 States.metadata_id, States.state, States.last_updated_ts
@@ -272,14 +276,17 @@ def read_events(
                 States.last_updated_ts >= start,
                 States.last_updated_ts < end,
                 state_changed(),
-            )
-            rows = session.connection().execute(statement).yield_per(ROWS_PER_FETCH)
+            ).execution_options(yield_per=ROWS_PER_FETCH)
+            rows = session.connection().execute(statement)
             for metadata_id, state, stamp in rows:
                 text = state or ""
-                names_column.append(names[metadata_id])
+                index.append(numbers[metadata_id])
                 states.append(seen.setdefault(text, text))
                 stamps.append(stamp)
-    return EventLog.from_columns(names_column, stamps, states), float(oldest)
+    log = EventLog.in_time_order(
+        tuple(names.values()), np.frombuffer(index, dtype=np.int32), stamps, states
+    )
+    return log, float(oldest)
 
 
 def _classify_rows(home: HomeSnapshot, window: tuple[float, float],
@@ -350,6 +357,6 @@ def write_export(snapshot: HomeSnapshot, path: Path) -> Path:
     holds the user's own files, and an export never overwrites one. A file with the home's
     real names is readable by its owner only; an anonymised one, like any other file.
     """
-    data = dumps_snapshot(snapshot, compress=path.name.endswith(".gz"))
+    data = iter_snapshot_bytes(snapshot, compress=path.name.endswith(".gz"))
     mode = 0o644 if snapshot.metadata.get("anonymized") else 0o600
     return atomic_create_bytes(path, data, mode)
