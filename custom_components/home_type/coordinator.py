@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -20,8 +21,10 @@ from .const import (
     LOGGER,
     UPDATE_INTERVAL,
 )
+from .core.activity import ActivitySummary
 from .core.classify import Classification, classify
 from .core.model import HomeTypeModel, ModelError, ModelMissingError, load_model
+from .core.snapshot import HomeSnapshot
 from .helpers import (
     ModelFileSignature,
     ModelOutsideConfigError,
@@ -32,6 +35,11 @@ from .issues import async_create_model_issue, async_delete_model_issue
 from .snapshot import async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
+
+
+def _retrieve_exception(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
@@ -63,6 +71,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._model_file: ModelFileSignature | None = None
         self._model_lock = asyncio.Lock()
         self._unloaded = False
+        self._last_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
+        self._next_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
 
     @property
     def history_days(self) -> int:
@@ -117,6 +127,41 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             async_delete_model_issue(self.hass)
         return model
 
+    async def async_read_home(self) -> tuple[HomeSnapshot, ActivitySummary]:
+        """Read the live home: a read that starts no earlier than this call, shared.
+
+        A large home's read keeps the recorder's executor busy for tens of seconds. The hourly
+        update, the classify action, the view's ``?refresh=1`` and diagnostics can come at
+        once, and each used to start a read of its own: four at once filled that executor, and
+        Home Assistant's history and logbook waited behind them. Now one read runs at a time.
+        A caller that comes while one runs does not take its answer, which may predate what
+        the caller has just changed: it waits for the next read, which starts when the running
+        one ends and which every caller until then shares.
+        """
+        read = self._next_read
+        if read is None or read.done():  # done: cancelled before it began (Home Assistant stopping)
+            previous = self._last_read
+            if previous is not None and previous.done():
+                previous = None
+            read = self._last_read = self.hass.async_create_background_task(
+                self._async_read_after(previous), f"{DOMAIN} read home", eager_start=True
+            )
+            # Retrieved here too: every caller may have been cancelled (a closed request).
+            read.add_done_callback(_retrieve_exception)
+            if not read.done() and previous is not None:
+                self._next_read = read
+        # A caller that is cancelled leaves the read to the others.
+        return await asyncio.shield(read)
+
+    async def _async_read_after(
+        self, previous: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None
+    ) -> tuple[HomeSnapshot, ActivitySummary]:
+        if previous is not None:
+            await asyncio.wait([previous])
+            # From here on a new caller must not join: this read has begun.
+            self._next_read = None
+        return await async_read_home(self.hass, self.history_days)
+
     async def async_shutdown(self) -> None:
         """Stop for good; a model check still running must not raise the repair issue anew."""
         self._unloaded = True
@@ -147,7 +192,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
                 translation_placeholders={"error": str(error)},
             )
         try:
-            home, summary = await async_read_home(self.hass, self.history_days)
+            home, summary = await self.async_read_home()
         except SQLAlchemyError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,

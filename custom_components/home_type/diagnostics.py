@@ -24,7 +24,6 @@ from .core.model import HomeTypeModel
 from .core.snapshot import HomeSnapshot
 from .core.vocabulary import area_kind
 from .issues import config_relative, model_file
-from .snapshot import async_read_home
 
 #: Keys whose values name the home or something in it. The output is built from counts, so
 #: none should be there; redacting them anyway keeps a later addition from leaking one.
@@ -105,7 +104,7 @@ async def async_get_config_entry_diagnostics(
         "result": coordinator.data.as_dict() if coordinator.last_update_success else None,
     }
     try:
-        home, summary = await async_read_home(hass, coordinator.history_days)
+        home, summary = await coordinator.async_read_home()
     except SQLAlchemyError as err:
         data["home_error"] = (
             f"could not read the recorder's history: {database_error_text(err)}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -10,9 +13,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.home_type.const import UPDATE_INTERVAL
+from custom_components.home_type import activity
+from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY, UPDATE_INTERVAL
 from custom_components.home_type.snapshot import async_read_home
 
 from .common import failing_database
@@ -62,3 +66,57 @@ async def test_refreshes_hourly(hass: HomeAssistant, freezer: FrozenDateTimeFact
         await _tick(hass, freezer)
         await _tick(hass, freezer)
     assert read_home.call_count == 2
+
+
+async def test_reads_at_once_share_one_read(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """One read at a time: a large home's read fills the recorder's executor for tens of
+    seconds, and the hourly update, the classify action and diagnostics coming at once each
+    started one, which kept Home Assistant's own history waiting. Callers that come while a
+    read runs share the next one, which begins when it ends: the running one may predate
+    what they just changed (here, a new entity). A caller that is cancelled (a closed
+    request) leaves the read to the others; a call after them all reads anew."""
+    coordinator = init_integration.runtime_data
+    entities = er.async_get(hass)
+    entities.async_get_or_create("light", "demo", "ceiling")
+    # The database reads wait until every caller has asked for the home.
+    released = threading.Event()
+    real_summarize, real_read_home = activity._summarize, coordinator.async_read_home
+    callers: list[str] = []
+    all_asked = asyncio.Event()
+
+    def summarize(*args: Any) -> Any:
+        assert released.wait(10)
+        return real_summarize(*args)
+
+    async def read_home() -> Any:
+        callers.append("caller")
+        if len(callers) == 5:
+            all_asked.set()
+        return await real_read_home()
+
+    with patch.object(activity, "_summarize", side_effect=summarize) as database, \
+            patch.object(coordinator, "async_read_home", side_effect=read_home):
+        running = hass.async_create_task(coordinator.async_read_home())
+        entities.async_get_or_create("light", "demo", "new_lamp")
+        gone = hass.async_create_task(coordinator.async_read_home())
+        waiting = asyncio.gather(
+            coordinator.async_refresh(),
+            hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
+                                     {"config_entry_id": init_integration.entry_id},
+                                     blocking=True, return_response=True),
+            coordinator.async_read_home(),
+        )
+        await all_asked.wait()
+        gone.cancel()
+        released.set()
+        _, result, (home, _) = await waiting
+        first, _ = await running
+        assert gone.cancelled()
+        assert database.call_count == 2
+        assert result == coordinator.data.as_dict()
+        assert "light.demo_new_lamp" not in {entity.entity_id for entity in first.entities}
+        assert "light.demo_new_lamp" in {entity.entity_id for entity in home.entities}
+        await coordinator.async_read_home()
+        assert database.call_count == 3
