@@ -16,13 +16,15 @@ import numpy as np
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder, get_instance
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
+from custom_components.home_type import activity
 from custom_components.home_type.activity import async_activity_summary, hour_of_week
 from custom_components.home_type.core.activity import (
     EMPTY_SUMMARY,
@@ -159,6 +161,35 @@ async def test_no_history(hass: HomeAssistant) -> None:
     assert await async_activity_summary(hass, ["light.a"], 0, end) is EMPTY_SUMMARY
     assert await async_activity_summary(hass, [], 10, end) is EMPTY_SUMMARY
     assert await async_activity_summary(hass, ["light.b"], 10, end) is EMPTY_SUMMARY
+
+
+async def test_a_read_on_sqlite_stops_when_home_assistant_stops(
+    hass: HomeAssistant, recorder_mock: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder's shutdown closes every SQLite connection, ours too, and closing one
+    under a running query crashed Home Assistant: a read (the summary's, the export's) ends
+    with "interrupted" as soon as Home Assistant is stopping, and reads as before otherwise
+    (here SQLite asks at every step, so even this small read is long enough)."""
+    if recorder_mock.dialect_name != "sqlite":
+        pytest.skip("SQLite's progress handler; the servers' connections are sockets")
+    monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
+    end = local("2025-06-09T00:00")
+    events = EventLog.from_columns(["light.a"] * 3, [end - 7200.0, end - 3600.0, end - 60.0],
+                                   ["on", "off", "on"])
+    ours, theirs = await _summaries(hass, events, 1, end)
+    assert_same_summary(ours, theirs)
+    instance = get_instance(hass)
+    hass.set_state(CoreState.stopping)
+    try:
+        with pytest.raises(OperationalError, match="interrupted"):
+            await async_activity_summary(hass, ["light.a"], 1, end)
+        with pytest.raises(OperationalError, match="interrupted"):
+            await instance.async_add_executor_job(
+                read_events, hass, ["light.a"], (end - 86400.0, end), 100)
+    finally:
+        hass.set_state(CoreState.running)
+    again = await async_activity_summary(hass, ["light.a"], 1, end)
+    assert_same_summary(again, theirs)
 
 
 def test_statement_is_portable() -> None:
