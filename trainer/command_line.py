@@ -58,6 +58,14 @@ class FolderMismatchError(UserError):
         self.mismatch = mismatch
 
 
+def shown_path(path: Path) -> str:
+    """``path`` as text any output can carry, where ``print`` could fail on it half-way.
+
+    A Linux file name may hold any bytes; those that are not UTF-8 become U+FFFD.
+    """
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def print_error(message: str) -> None:
     """The one ``error:`` line; the message is shown as written (a path may hold "[x]")."""
     console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)

@@ -26,6 +26,7 @@ from .command_line import (
     out,
     print_error,
     read_home,
+    shown_path,
 )
 from .publish import (
     DEFAULT_MIN_ACCURACY,
@@ -74,7 +75,7 @@ def classify(
                                     end - history_days * 86400.0, end,
                                     history_start=home.history_start))
         result = classify_home(home.snapshot, summary, predictor).as_dict()
-        print(json.dumps({"file": str(path), "home_id": home.home_id, **result},
+        print(json.dumps({"file": shown_path(path), "home_id": home.home_id, **result},
                          ensure_ascii=False), flush=True)
     if failed:  # each has had its error line already
         sys.exit(EXIT_USAGE)

@@ -276,6 +276,18 @@ def test_classify_odd_homes(trained_model: Path, tmp_path: Path) -> None:
     assert answer["method"] == "structure" and answer["history_days"] == 0
 
 
+def test_classify_a_file_whose_name_is_not_utf8(trained_model: Path, small_homes: Path,
+                                                tmp_path: Path) -> None:
+    """A Linux file name may hold any bytes: the answer shows the ones that are not UTF-8
+    as U+FFFD rather than failing half-way through printing it, on a strict UTF-8 output."""
+    name = os.fsdecode(b"home_\xff.json.gz")
+    (tmp_path / name).write_bytes((small_homes / "home_003.json.gz").read_bytes())
+    result = run_trainer("classify", str(tmp_path / name), "--model", str(trained_model),
+                         env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["file"] == f"{tmp_path}/home_\ufffd.json.gz"
+
+
 def test_classify_bad_inputs(trained_model: Path, tmp_path: Path) -> None:
     missing = run_trainer("classify", str(tmp_path / "none.json"), "--model", str(trained_model))
     assert missing.returncode == 2 and "no such file" in missing.stderr
