@@ -68,9 +68,10 @@ def read_session(hass: HomeAssistant) -> Iterator[Session]:
 
     On SQLite a read stops when Home Assistant stops: the recorder's shutdown closes every
     connection of its pool, ours included, and closing one under a running query crashed
-    Home Assistant (a segmentation fault, 3 times in 4 on a large home's 10-day read). SQLite
-    asks a progress handler every few thousand steps whether to go on; ours says no once
-    Home Assistant is stopping, and the query ends at once with "interrupted".
+    Home Assistant (a segmentation fault, 3 times in 4, in a 10-day read of a large home's
+    90-day database) or held its stop up for 16-20 s (a 10-day database, 4 times in 4). SQLite
+    asks a progress handler every :data:`STEPS_PER_LOOK` steps whether to go on; ours says no
+    once Home Assistant is stopping, and the query ends at once with "interrupted".
     """
     with get_instance(hass).get_session() as session:
         driver = session.connection().connection.driver_connection
