@@ -246,9 +246,11 @@ def bench_recorder() -> Measurements:
     values: Measurements = {
         "what": "registries + aggregate queries of a 90-day home (generated homes side by side, "
                 "ids suffixed) in a file database, as the sensor reads it (median of 3); the "
-                "event loop during the reads, the integration's set-up and a refresh: longest "
-                "single callback, and lag of a task due every 2 ms (counts other processes' "
-                "CPU use too)",
+                "export action (anonymised, 90 days): its time, and how far the process's "
+                "resident memory rose above its level before (sampled every 5 ms); the event "
+                "loop during the reads, the integration's set-up, a refresh and the export: "
+                "longest single callback, and lag of a task due every 2 ms (counts other "
+                "processes' CPU use too)",
         "load_average_before": round(load, 2),
         "target_snapshot_seconds": 2,
         "target_longest_loop_callback_ms": 50,

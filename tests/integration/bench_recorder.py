@@ -9,6 +9,8 @@ in production mode (not asyncio debug) and Home Assistant's blocking-call detect
 
 - the integration's snapshot (registries, then the aggregate queries) for 90 and 10 days;
 - a full refresh of the sensor (snapshot, features, model);
+- the ``home_type.export_snapshot`` action (anonymised, 90 days): its time, and how far the
+  process's memory rose above where it stood before (:class:`MemoryWatch`);
 - how long the event loop was held meanwhile (:class:`LoopMonitor`).
 
 No assertion on time here: the figures go to docs/benchmarks.md through ``scripts/bench``.
@@ -21,11 +23,13 @@ import gc
 import json
 import os
 import statistics
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.db_schema import States
@@ -42,6 +46,7 @@ from custom_components.home_type.const import (
     CONF_HISTORY_DAYS,
     CONF_MODEL_PATH,
     DOMAIN,
+    SERVICE_EXPORT_SNAPSHOT,
 )
 from custom_components.home_type.core.snapshot import (
     Area,
@@ -195,6 +200,40 @@ class LoopMonitor:
         return self.lap()
 
 
+class MemoryWatch:
+    """The most the process's resident memory rose above its level at the start, sampled.
+
+    ``ru_maxrss`` cannot tell: it keeps the peak of the whole run, loading the home included.
+    A thread looks at the resident size every few milliseconds instead; it is joined before
+    the test ends (the test plugin fails a test that leaves a thread).
+    """
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="bench_memory_watch")
+        self.start = self.peak = 0
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def __enter__(self) -> MemoryWatch:
+        gc.collect()
+        self.start = self.peak = self._process.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._process.memory_info().rss)
+
+    @property
+    def rise_mb(self) -> float:
+        return round((self.peak - self.start) / 2**20, 1)
+
+
 async def _timed_reads(hass: HomeAssistant, days: int, repeat: int) -> list[float]:
     seconds = []
     for _ in range(repeat):
@@ -247,7 +286,18 @@ async def test_read_large_home(
     await coordinator.async_refresh()
     refresh_seconds = time.perf_counter() - began
     assert coordinator.last_update_success and coordinator.data.method == "history"
-    stalls["refresh"] = await monitor.stop()
+    stalls["refresh"] = monitor.lap()
+    with MemoryWatch() as memory:
+        began = time.perf_counter()
+        export = await hass.services.async_call(
+            DOMAIN, SERVICE_EXPORT_SNAPSHOT, {"config_entry_id": entry.entry_id},
+            blocking=True, return_response=True)
+        export_seconds = time.perf_counter() - began
+    stalls["export"] = await monitor.stop()
+    assert export is not None
+    export_path = Path(str(export["path"]))
+    export_mb = export_path.stat().st_size / 2**20
+    export_path.unlink()
 
     figures = {
         "database": recorder_mock.dialect_name,
@@ -261,6 +311,10 @@ async def test_read_large_home(
         "registries_ms": round(registries_ms, 1),
         "setup_seconds": round(setup_seconds, 3),
         "refresh_90d_seconds": round(refresh_seconds, 3),
+        "export_90d_events": export["events"],
+        "export_90d_seconds": round(export_seconds, 2),
+        "export_90d_memory_rise_mb": memory.rise_mb,
+        "export_90d_file_mb": round(export_mb, 1),
         "longest_loop_callback_ms": max(longest for longest, _ in stalls.values()),
         "max_loop_lag_ms": max(lag for _, lag in stalls.values()),
         **{f"longest_loop_callback_ms_{phase}": figures[0] for phase, figures in stalls.items()},
