@@ -21,8 +21,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type import activity
 from custom_components.home_type.activity import async_activity_summary, hour_of_week
