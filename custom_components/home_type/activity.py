@@ -75,15 +75,15 @@ def read_session(hass: HomeAssistant) -> Iterator[Session]:
     """
     with get_instance(hass).get_session() as session:
         driver = session.connection().connection.driver_connection
-        if not isinstance(driver, sqlite3.Connection):
-            yield session
-            return
-        driver.set_progress_handler(lambda: hass.is_stopping, STEPS_PER_LOOK)
+        sqlite = driver if isinstance(driver, sqlite3.Connection) else None
+        if sqlite is not None:
+            sqlite.set_progress_handler(lambda: hass.is_stopping, STEPS_PER_LOOK)
         try:
             yield session
         finally:
-            # The connection serves the recorder's other readers after this one.
-            driver.set_progress_handler(None, 0)
+            if sqlite is not None:
+                # The connection serves the recorder's other readers after this one.
+                sqlite.set_progress_handler(None, 0)
 
 
 def database_error_text(err: SQLAlchemyError) -> str:
