@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.home_type import activity
 from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY, UPDATE_INTERVAL
+from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 from custom_components.home_type.snapshot import async_read_home
 
 from .common import failing_database
@@ -76,7 +77,10 @@ async def test_reads_at_once_share_one_read(
     started one, which kept Home Assistant's own history waiting. Callers that come while a
     read runs share the next one, which begins when it ends: the running one may predate
     what they just changed (here, a new entity). A caller that is cancelled (a closed
-    request) leaves the read to the others; a call after them all reads anew."""
+    request) leaves the read to the others; a call after them all reads anew. Only one
+    refresh is among the callers: Home Assistant 2026.10 serialises a coordinator's
+    refreshes on the debouncer's lock, so a second would wait for the first instead of
+    asking for the home."""
     coordinator = init_integration.runtime_data
     entities = er.async_get(hass)
     entities.async_get_or_create("light", "demo", "ceiling")
@@ -102,7 +106,7 @@ async def test_reads_at_once_share_one_read(
         entities.async_get_or_create("light", "demo", "new_lamp")
         gone = hass.async_create_task(coordinator.async_read_home())
         waiting = asyncio.gather(
-            coordinator.async_refresh(),
+            async_get_config_entry_diagnostics(hass, init_integration),
             hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
                                      {"config_entry_id": init_integration.entry_id},
                                      blocking=True, return_response=True),
@@ -111,11 +115,12 @@ async def test_reads_at_once_share_one_read(
         await all_asked.wait()
         gone.cancel()
         released.set()
-        _, result, (home, _) = await waiting
+        diagnostics, result, (home, _) = await waiting
         first, _ = await running
         assert gone.cancelled()
         assert database.call_count == 2
         assert result == coordinator.data.as_dict()
+        assert diagnostics["registries"]["entities"] == len(home.entities)
         assert "light.demo_new_lamp" not in {entity.entity_id for entity in first.entities}
         assert "light.demo_new_lamp" in {entity.entity_id for entity in home.entities}
         await coordinator.async_read_home()
