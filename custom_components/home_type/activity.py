@@ -17,7 +17,7 @@ dialect to an explicit floor.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import batched
 from typing import Any
@@ -155,7 +155,24 @@ def state_changed() -> ColumnElement[bool]:
     )
 
 
-def _metadata_ids(
+def home_changes(
+    ids: Iterable[int], start: float, end: float
+) -> tuple[ColumnElement[bool], ...]:
+    """The rows Home Type reads: changes of state of entities ``ids`` in ``[start, end)``.
+
+    One filter for the summary's counts and the export's rows, so the file has exactly the
+    rows the sensor counted. Entity first, then time: the index on ``(metadata_id,
+    last_updated_ts)`` finds them.
+    """
+    return (
+        States.metadata_id.in_(ids),
+        States.last_updated_ts >= start,
+        States.last_updated_ts < end,
+        state_changed(),
+    )
+
+
+def metadata_ids(
     session: Session, entity_ids: Sequence[str], max_bind_vars: int
 ) -> dict[int, str]:
     """Map the recorder's ``metadata_id`` to each entity it has states of."""
@@ -187,12 +204,7 @@ def _count_rows(
             hour = hour_of_week(segment.offset)
             statement = (
                 select(States.metadata_id, hour, func.count())
-                .where(
-                    States.metadata_id.in_(ids),
-                    States.last_updated_ts >= segment.start,
-                    States.last_updated_ts < segment.end,
-                    state_changed(),
-                )
+                .where(*home_changes(ids, segment.start, segment.end))
                 .group_by(States.metadata_id, hour)
                 .execution_options(yield_per=ROWS_PER_FETCH)
             )
@@ -221,7 +233,7 @@ def _summarize(
         if history_start is None:
             return EMPTY_SUMMARY
         rows = _count_rows(
-            session, _metadata_ids(session, entity_ids, max_bind_vars), segments, max_bind_vars
+            session, metadata_ids(session, entity_ids, max_bind_vars), segments, max_bind_vars
         )
         return summary_from_buckets(rows, tz_name, window_start, end, float(history_start))
 

@@ -52,12 +52,7 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from sqlalchemy import func, select
 
-from .activity import (
-    ROWS_PER_FETCH,
-    _metadata_ids,
-    read_session,
-    state_changed,
-)
+from .activity import ROWS_PER_FETCH, home_changes, metadata_ids, read_session
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, summarize_events
 from .core.atomic import atomic_create_bytes
@@ -251,11 +246,12 @@ def read_events(
 ) -> tuple[EventLog, float | None]:
     """The changes of state of ``entity_ids`` in ``[start, end)`` and the oldest state kept.
 
-    Runs on the recorder's executor. The filter is the activity query's (entity, window,
-    changes of state only), so the file has exactly the rows the sensor counted. They are
-    streamed a batch at a time into slim columns -- an entity number (4 bytes), a time (8) and
-    one of a few shared state strings (8) per change -- because a large home's 90 days are tens
-    of millions of changes, and a Python object per change would take gigabytes.
+    Runs on the recorder's executor. The filter is the activity query's
+    (:func:`~.activity.home_changes`), so the file has exactly the rows the sensor counted.
+    They are streamed a batch at a time into slim columns -- an entity number (4 bytes), a
+    time (8) and one of a few shared state strings (8) per change -- because a large home's
+    90 days are tens of millions of changes, and a Python object per change would take
+    gigabytes.
     """
     start, end = window
     index = array("i")
@@ -266,17 +262,14 @@ def read_events(
         oldest = session.execute(select(func.min(States.last_updated_ts))).scalar()
         if oldest is None:
             return EventLog(), None
-        names = _metadata_ids(session, entity_ids, max_bind_vars)
+        names = metadata_ids(session, entity_ids, max_bind_vars)
         numbers = {metadata_id: number for number, metadata_id in enumerate(names)}
         for ids in batched(names, max_bind_vars, strict=False):
-            statement = select(
-                States.metadata_id, States.state, States.last_updated_ts
-            ).where(
-                States.metadata_id.in_(ids),
-                States.last_updated_ts >= start,
-                States.last_updated_ts < end,
-                state_changed(),
-            ).execution_options(yield_per=ROWS_PER_FETCH)
+            statement = (
+                select(States.metadata_id, States.state, States.last_updated_ts)
+                .where(*home_changes(ids, start, end))
+                .execution_options(yield_per=ROWS_PER_FETCH)
+            )
             rows = session.connection().execute(statement)
             for metadata_id, state, stamp in rows:
                 text = state or ""
