@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import warnings
+from array import array
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -387,6 +388,20 @@ def test_events_are_sorted_by_time_and_ties_keep_their_order() -> None:
     assert shuffled.states == ["3", "2", "4", "1"]
     assert shuffled.index.tolist() == [0, 1, 2, 0]
     assert shuffled.attributes == [None, {"n": 2}, {"n": 4}, None]
+
+
+def test_a_log_owns_its_columns_whatever_it_was_given() -> None:
+    """The export hands over typed arrays and a list it keeps until the log is made; a log
+    made of columns already in order must not share them (views or the same list)."""
+    stamps, states = array("d", [10.0, 20.0]), ["on", "off"]
+    index = np.zeros(2, dtype=np.int32)
+    log = EventLog.in_time_order(("light.a",), index, stamps, states)
+    stamps[0], states[0] = 99.0, "open"
+    assert log.timestamps.tolist() == [10.0, 20.0]
+    assert log.states == ["on", "off"]
+    from_list = EventLog.in_time_order(("light.a",), index, [10.0, 20.0], states)
+    assert from_list.timestamps.tolist() == [10.0, 20.0]
+    assert from_list.timestamps.flags.owndata
 
 
 def test_columns_of_other_lengths_are_refused() -> None:
