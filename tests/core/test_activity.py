@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from custom_components.home_type.core import activity as activity_module
 from custom_components.home_type.core.activity import (
     hours_covered,
     local_hour_buckets,
@@ -129,3 +130,30 @@ def test_an_hour_of_history_is_enough() -> None:
     events = EventLog.from_columns(["light.a"], [1000.0], ["on"])
     assert not summarize_events(events, "UTC", 0.0, 1000.0 + 3599).has_history
     assert summarize_events(events, "UTC", 0.0, 1000.0 + 3600).has_history
+
+
+@pytest.mark.parametrize("per_pass", [1, 7, 1000])
+def test_summing_a_pass_at_a_time_changes_no_count(
+    monkeypatch: pytest.MonkeyPatch, per_pass: int
+) -> None:
+    """A large export is summarised in passes; every count and entity must be as in one.
+
+    Passes that see no change in the window, an entity whose changes are all outside it, and
+    one left out by name are in it, across a DST change.
+    """
+    rng = np.random.default_rng(3)
+    start, end = ts("2025-03-20T00:00"), ts("2025-04-10T00:00")
+    stamps = np.sort(rng.uniform(start - 5 * 86400, end + 86400, 600))
+    names = rng.choice(["light.a", "light.b", "lock.door", "switch.out"], stamps.size)
+    names[(stamps >= start) & (stamps < end) & (names == "switch.out")] = "light.a"
+    events = EventLog.from_columns(names.tolist(), stamps, ["on"] * stamps.size)
+    wanted = ["light.a", "light.b", "switch.out"]
+    whole = summarize_events(events, BERLIN, start, end, wanted)
+    monkeypatch.setattr(activity_module, "CHANGES_PER_PASS", per_pass)
+    parts = summarize_events(events, BERLIN, start, end, wanted)
+    assert list(parts.counts) == list(whole.counts) == ["light.a", "light.b"]
+    for name, grid in whole.counts.items():
+        assert np.array_equal(parts.counts[name], grid)
+    assert np.array_equal(parts.hours_covered, whole.hours_covered)
+    assert sum(grid.sum() for grid in parts.counts.values()) == np.count_nonzero(
+        (stamps >= start) & (stamps < end) & np.isin(names, wanted))

@@ -36,6 +36,10 @@ SECONDS_PER_DAY: Final = 86400
 MIN_HISTORY_DAYS: Final = 1.0 / 24.0
 _THURSDAY: Final = 3  # weekday (Monday = 0) of 1970-01-01, local day 0
 _SEGMENT_STEP: Final = 6 * SECONDS_PER_HOUR  # DST changes are months apart: 6 h steps find them
+#: Events :func:`summarize_events` counts at a time. A home file's window is one pass; the
+#: export of a large home's 90 days (tens of millions of changes) is many, so its temporaries
+#: (times, buckets, grid cells) stay a few megabytes instead of the export's memory peak.
+CHANGES_PER_PASS: Final = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,35 @@ def summary_from_buckets(
         tz_name, window_start, end, history_start)
 
 
+def _cell_counts(
+    index: NDArray[np.integer[Any]],
+    buckets: NDArray[np.integer[Any]],
+    counts: NDArray[np.integer[Any]] | None,
+    n: int,
+) -> NDArray[np.float64]:
+    """Changes per entity and cell of the grid, flattened (entity-major): ``n`` grids."""
+    cell = np.asarray(index, dtype=np.int64) * (2 * HOURS) + _cells(
+        np.asarray(buckets, dtype=np.int64))
+    return np.asarray(np.bincount(cell, weights=counts, minlength=n * 2 * HOURS),
+                      dtype=np.float64)
+
+
+def _finish(
+    entities: Sequence[str],
+    grids: NDArray[np.float64],
+    seen: NDArray[np.bool_],
+    tz_name: str,
+    window_start: float,
+    end: float,
+    history_start: float,
+) -> ActivitySummary:
+    by_entity = grids.reshape(len(entities), 2, HOURS)
+    counted = {entities[int(i)]: by_entity[i] for i in np.flatnonzero(seen)}
+    covered = hours_covered(tz_name, max(window_start, history_start), end)
+    summary = ActivitySummary(hours_covered=covered, counts=counted)
+    return summary if summary.has_history else EMPTY_SUMMARY
+
+
 def summary_from_arrays(
     entities: Sequence[str],
     index: NDArray[np.integer[Any]],
@@ -222,16 +255,10 @@ def summary_from_arrays(
     """
     if not len(index):
         return EMPTY_SUMMARY
-    cell = np.asarray(index, dtype=np.int64) * (2 * HOURS) + _cells(
-        np.asarray(buckets, dtype=np.int64))
     n = len(entities)
-    grids = np.asarray(np.bincount(cell, weights=counts, minlength=n * 2 * HOURS),
-                       dtype=np.float64).reshape(n, 2, HOURS)
-    seen = np.bincount(index, minlength=n) > 0
-    counted = {entities[int(i)]: grids[i] for i in np.flatnonzero(seen)}
-    covered = hours_covered(tz_name, max(window_start, history_start), end)
-    summary = ActivitySummary(hours_covered=covered, counts=counted)
-    return summary if summary.has_history else EMPTY_SUMMARY
+    return _finish(entities, _cell_counts(index, buckets, counts, n),
+                   np.bincount(index, minlength=n) > 0,
+                   tz_name, window_start, end, history_start)
 
 
 def summarize_events(
@@ -250,16 +277,26 @@ def summarize_events(
         return EMPTY_SUMMARY
     if history_start is None:
         history_start = float(events.timestamps.min())
-    ts = events.timestamps
-    mask = (ts >= window_start) & (ts < end)
+    keep = None
     if entity_ids is not None:
         wanted = set(entity_ids)
         keep = np.array([name in wanted for name in events.entities], dtype=bool)
-        if keep.size:
-            mask &= keep[events.index]
-    if not mask.any():
+    segments = utc_offset_segments(tz_name, window_start, end)
+    n = len(events.entities)
+    grids = np.zeros(n * 2 * HOURS, dtype=np.float64)
+    # Counts only add up, so a pass at a time gives the same sums (whole numbers, exact in a
+    # float), and only one pass's temporaries are ever held.
+    for first in range(0, len(events), CHANGES_PER_PASS):
+        ts = events.timestamps[first:first + CHANGES_PER_PASS]
+        index = events.index[first:first + CHANGES_PER_PASS]
+        mask = (ts >= window_start) & (ts < end)
+        if keep is not None:
+            mask &= keep[index]
+        if not mask.all():  # the export's and the sensor's rows are all in the window
+            ts, index = ts[mask], index[mask]
+        if len(index):
+            grids += _cell_counts(index, local_hour_buckets(ts, segments), None, n)
+    seen = grids.reshape(n, -1).sum(axis=1) > 0  # each change counted one
+    if not seen.any():
         return EMPTY_SUMMARY
-    ts = ts[mask]
-    buckets = local_hour_buckets(ts, utc_offset_segments(tz_name, window_start, end))
-    return summary_from_arrays(events.entities, events.index[mask], buckets, None, tz_name,
-                               window_start, end, history_start)
+    return _finish(events.entities, grids, seen, tz_name, window_start, end, history_start)
