@@ -292,7 +292,7 @@ def summarize_events(
         mask = (ts >= window_start) & (ts < end)
         if keep is not None:
             mask &= keep[index]
-        if not mask.all():  # the export's and the sensor's rows are all in the window
+        if not mask.all():  # the export's rows all are: then no copies
             ts, index = ts[mask], index[mask]
         if len(index):
             grids += _cell_counts(index, local_hour_buckets(ts, segments), None, n)
