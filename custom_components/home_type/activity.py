@@ -172,6 +172,16 @@ def home_changes(
     )
 
 
+def oldest_state(session: Session) -> float | None:
+    """When the recorder's oldest kept state was written, or None for an empty database.
+
+    History starts there: a recorder that kept 3 days covers 3 days of any window. The
+    export writes it as ``history_start`` so that the trainer covers the hours the sensor did.
+    """
+    oldest = session.execute(select(func.min(States.last_updated_ts))).scalar()
+    return float(oldest) if oldest is not None else None
+
+
 def metadata_ids(
     session: Session, entity_ids: Sequence[str], max_bind_vars: int
 ) -> dict[int, str]:
@@ -228,14 +238,13 @@ def _summarize(
     window_start, end = window
     segments = utc_offset_segments(tz_name, window_start, end)
     with read_session(hass) as session:
-        # The oldest state kept: a recorder that kept 3 days covers 3 days of any window.
-        history_start = session.execute(select(func.min(States.last_updated_ts))).scalar()
+        history_start = oldest_state(session)
         if history_start is None:
             return EMPTY_SUMMARY
         rows = _count_rows(
             session, metadata_ids(session, entity_ids, max_bind_vars), segments, max_bind_vars
         )
-        return summary_from_buckets(rows, tz_name, window_start, end, float(history_start))
+        return summary_from_buckets(rows, tz_name, window_start, end, history_start)
 
 
 async def async_activity_summary(

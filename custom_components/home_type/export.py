@@ -50,9 +50,15 @@ from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS as SENSOR_U
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from .activity import ROWS_PER_FETCH, home_changes, metadata_ids, read_session
+from .activity import (
+    ROWS_PER_FETCH,
+    home_changes,
+    metadata_ids,
+    oldest_state,
+    read_session,
+)
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, summarize_events
 from .core.atomic import atomic_create_bytes
@@ -259,7 +265,7 @@ def read_events(
     states: list[str] = []
     seen: dict[str, str] = {}
     with read_session(hass) as session:
-        oldest = session.execute(select(func.min(States.last_updated_ts))).scalar()
+        oldest = oldest_state(session)
         if oldest is None:
             return EventLog(), None
         names = metadata_ids(session, entity_ids, max_bind_vars)
@@ -279,7 +285,7 @@ def read_events(
     log = EventLog.in_time_order(
         tuple(names.values()), np.frombuffer(index, dtype=np.int32), stamps, states
     )
-    return log, float(oldest)
+    return log, oldest
 
 
 def _classify_rows(home: HomeSnapshot, window: tuple[float, float],
