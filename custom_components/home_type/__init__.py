@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
+from .helpers import ModelOutsideConfigError
 from .issues import async_delete_model_issue
 from .services import async_setup_services
 from .view import HomeTypeClassifyView
@@ -33,18 +34,49 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryNotReady:
         if coordinator.model_error is None:
-            raise
+            raise _not_ready(coordinator.last_exception) from coordinator.last_exception
         # A model file that cannot be used does not get better by retrying set-up: load, and
         # let the sensor be unavailable until the file is fixed (a repair issue says how).
         LOGGER.error(
-            "%s; the sensor is unavailable until the model file is fixed (Home Type checks it"
-            " hourly; the action home_type.reload_model loads it at once)",
+            "%s; the sensor is unavailable until %s",
             coordinator.last_exception,
+            _MODEL_REMEDY_OUTSIDE_CONFIG
+            if isinstance(coordinator.model_error, ModelOutsideConfigError)
+            else _MODEL_REMEDY,
         )
     entry.runtime_data = coordinator
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+#: What ends an unusable model's ERROR at set-up. A file inside the configuration folder is
+#: checked again before each update; a path outside it is never read, so only the option helps.
+_MODEL_REMEDY = (
+    "the model file is fixed (Home Type checks it hourly; the action home_type.reload_model"
+    " loads it at once)"
+)
+_MODEL_REMEDY_OUTSIDE_CONFIG = (
+    "the Model file option names a file inside the configuration folder, or is empty for the"
+    " bundled model (Home Type → Configure)"
+)
+
+
+def _not_ready(failure: Exception | None) -> ConfigEntryNotReady:
+    """Set-up's retry, with the failed update's translated reason for the entry's card.
+
+    Home Assistant before 2026.9 raises its own ``ConfigEntryNotReady`` with no translation,
+    only the update's error as its cause: Devices & services showed the reason in English,
+    whatever the user's language (the retry itself is logged at debug level only). Later
+    releases copy the translation themselves, as this does.
+    """
+    if isinstance(failure, HomeAssistantError) and failure.translation_key is not None:
+        return ConfigEntryNotReady(
+            translation_domain=failure.translation_domain,
+            translation_key=failure.translation_key,
+            translation_placeholders=failure.translation_placeholders,
+        )
+    return ConfigEntryNotReady()  # a bug, logged with its traceback by the coordinator
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:

@@ -85,6 +85,9 @@ async def test_unusable_model_loads_unavailable(
     assert len(lines) == 1
     assert "\n" not in lines[0].getMessage()
     assert lines[0].levelname == "ERROR"
+    assert lines[0].getMessage().endswith(
+        "the sensor is unavailable until the model file is fixed (Home Type checks it hourly;"
+        " the action home_type.reload_model loads it at once)")
     # A file to fix, not a bug: no traceback ("Unexpected error fetching …") anywhere.
     assert not [r for r in caplog.records if r.name.startswith(COORDINATOR_LOG) and r.exc_info]
 
@@ -102,13 +105,26 @@ async def test_model_path_outside_config_is_refused(
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
     assert entry.runtime_data.model_error.reason == "outside_config"
-    assert "outside the configuration folder" in caplog.text
+    errors = [r.getMessage() for r in caplog.records
+              if r.name.startswith(COORDINATOR_LOG) and r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert f"{model}: outside the configuration folder" in errors[0]
+    # Neither the hourly check nor reload_model reads a path outside the folder: only the
+    # option can make it right, and the line says so.
+    assert errors[0].endswith(
+        "the sensor is unavailable until the Model file option names a file inside the"
+        " configuration folder, or is empty for the bundled model (Home Type → Configure)")
 
 
 async def test_recorder_error_retries_setup(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A database error is transient: set-up is retried later."""
+    """A database error is transient: set-up is retried later, and the entry says why.
+
+    Home Assistant logs a retry at debug level only (info in later releases), so the reason on
+    the entry's card under Devices & services is the one word the user gets: in their
+    language, from the translation key.
+    """
     mock_config_entry.add_to_hass(hass)
     with patch(
         "custom_components.home_type.coordinator.async_read_home",
@@ -117,6 +133,28 @@ async def test_recorder_error_retries_setup(
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason == (
+        "Home Type could not read the recorder's history: database is locked")
+    assert mock_config_entry.error_reason_translation_key == "recorder_error"
+
+
+async def test_a_bug_at_setup_retries_with_its_traceback_logged(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error keeps Home Assistant's own reason (the error's text, untranslated)
+    and its traceback in the log."""
+    mock_config_entry.add_to_hass(hass)
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home",
+        side_effect=ZeroDivisionError("division by zero"),
+    ):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason == "division by zero"
+    assert mock_config_entry.error_reason_translation_key is None
+    failures = [r for r in caplog.records if r.name.startswith(COORDINATOR_LOG) and r.exc_info]
+    assert [r.getMessage() for r in failures] == ["Unexpected error fetching home_type data"]
 
 
 async def test_options_change_reloads_with_new_model(
