@@ -259,7 +259,7 @@ def _file_rows(path: Path, windows: Sequence[int | None], copies: int, seed: int
 def build_rows(homes: Iterable[Home | Path], windows: Sequence[int | None] = WINDOWS, *,
                copies: int = 1, seed: int = 0, augment: bool = False,
                n_jobs: int = -1) -> Rows:
-    """Rows for every home × window (× ``copies`` thinned variants when augmenting).
+    """Rows for every home × window (× ``copies`` when augmenting: the home, then thinned ones).
 
     Homes may be given as files: each worker then reads its own, so no history crosses
     process boundaries -- the fast path for training.

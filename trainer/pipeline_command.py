@@ -136,7 +136,8 @@ def pipeline(
     ] = "auto",
     copies: Annotated[int, typer.Option(
         min=1, envvar="HOME_TYPE_COPIES",
-        help="Thinned copies of each home per history window (train --copies).")] = 4,
+        help="Copies of each home per history window: the home itself, then thinned ones "
+             "(train --copies).")] = 4,
     data: Annotated[Path, typer.Option(
         help="Folder for the homes: synthetic_homes/ and synthetic_homes_eval/ in it "
              "(…_llm/ with the openai backend).")] = Path("data"),

@@ -52,7 +52,8 @@ def train(
              f"{DEFAULT_EVAL_HOMES} if it exists).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of splits and model.")] = 42,
     copies: Annotated[int, typer.Option(
-        help="Thinned copies of each home per history window (augmentation).")] = 4,
+        help="Copies of each home per history window: the home itself, then thinned ones "
+             "(augmentation).")] = 4,
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
 ) -> None:
     """Train the classifier, evaluate it honestly, write the bundle and its results file."""
