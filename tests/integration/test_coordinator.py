@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -21,6 +22,7 @@ from custom_components.home_type.diagnostics import async_get_config_entry_diagn
 from custom_components.home_type.snapshot import async_read_home
 
 from .common import failing_database
+from .conftest import ENTRY_ID
 
 pytestmark = pytest.mark.usefixtures("init_integration")
 
@@ -59,14 +61,21 @@ async def test_unavailable_then_back(
 
 
 async def test_refreshes_hourly(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """No polling option: a fixed hourly refresh."""
+    """No polling option: a fixed hourly refresh, an hour after the last."""
     with patch(
         "custom_components.home_type.coordinator.async_read_home",
         wraps=async_read_home,
     ) as read_home:
-        await _tick(hass, freezer)
-        await _tick(hass, freezer)
-    assert read_home.call_count == 2
+        # Set up again on the frozen clock: the fixture's set-up scheduled the next refresh on
+        # the real one, and the first tick of the frozen clock would fire it whenever it is due.
+        await hass.config_entries.async_reload(ENTRY_ID)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        read_home.reset_mock()
+        for minutes, reads in ((59, 0), (1, 1), (59, 1), (1, 2)):
+            freezer.tick(timedelta(minutes=minutes))
+            async_fire_time_changed(hass)
+            await hass.async_block_till_done(wait_background_tasks=True)
+            assert read_home.call_count == reads, minutes
 
 
 async def test_reads_at_once_share_one_read(
