@@ -54,6 +54,13 @@ def _set(key: str, value: object) -> Callable[[dict[str, Any]], None]:
     return lambda mapping: mapping.__setitem__(key, value)
 
 
+def _leaf_beyond_probabilities(forest: dict[str, Any]) -> None:
+    """A leaf of 1.5 and -0.5: it sums to 1, so only the 0..1 check refuses it."""
+    forest["leaf_values"] = forest["leaf_values"].copy()
+    forest["leaf_values"][0] = 0.0
+    forest["leaf_values"][0, :2] = (1.5, -0.5)
+
+
 def _loop(forest: dict[str, Any]) -> None:
     """The second inner node's left child points back at the root: a walk that never ends."""
     first_inner = int(np.flatnonzero(forest["left"] >= 0)[1])
@@ -190,6 +197,8 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
         "a", b["calibration"]["a"] * np.inf), ModelForeignError, r"\(bad 'a'\)"),
     "negative leaves": (_forest(lambda f: f.__setitem__("leaf_values", -f["leaf_values"])),
                         ModelForeignError, r"\(inconsistent trees\)"),
+    "a leaf beyond 0..1 that still sums to 1": (_forest(_leaf_beyond_probabilities),
+                                                ModelForeignError, r"\(inconsistent trees\)"),
     "leaves that are not distributions": (
         _forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"] * 0.5)),
         ModelForeignError, r"\(inconsistent trees\)"),
