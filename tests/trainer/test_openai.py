@@ -325,6 +325,7 @@ async def test_rate_limited_twice_then_success(api: FakeOpenAI, tmp_path: Path) 
     assert [r[0] for r in recorder.retries] == ["home_001", "home_001"]
     assert "HTTP 429 rate_limit_exceeded" in recorder.retries[0][2]
     assert "attempt 1/6" in recorder.retries[0][2] and "attempt 2/6" in recorder.retries[1][2]
+    assert len(clock.sleeps) == 2  # one wait before each retry
     assert all(0.02 <= s <= 0.022 for s in clock.sleeps)  # retry-after-ms: 20
 
 
