@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.translation import async_get_translations
 
-from custom_components.home_type import config_flow, coordinator, services
+from custom_components.home_type import coordinator
 from custom_components.home_type.const import DOMAIN
 from custom_components.home_type.core.model import (
     ModelError,
@@ -43,11 +43,15 @@ def test_home_types_have_names() -> None:
 
 
 def test_exceptions_are_translated() -> None:
-    """Each translation_key raised in the code, and each model reason, has a message."""
-    sources = "".join(Path(m.__file__).read_text() for m in (coordinator, services, config_flow))
-    keys = set(re.findall(r'translation_key="(\w+)"', sources))
+    """Each translation_key raised in the code, each model reason and each reason the export
+    refuses a file name for, has a message. Every module is read, so a new one is too."""
+    sources = "".join(path.read_text() for path in sorted(INTEGRATION.rglob("*.py")))
+    keys = set(re.findall(r'translation_domain=DOMAIN,\s+translation_key="(\w+)"', sources))
+    assert {"recorder_error", "classify_failed", "entry_not_found"} <= keys  # the scan works
     keys |= {f"model_{reason}" for reason in MODEL_REASONS}
-    keys |= {f"export_filename_{reason}" for reason in EXPORT_FILENAME_REASONS}
+    filename_reasons = set(re.findall(r'ExportFilenameError\("(\w+)"\)', sources))
+    assert filename_reasons == set(EXPORT_FILENAME_REASONS)
+    keys |= {f"export_filename_{reason}" for reason in filename_reasons}
     assert keys <= set(STRINGS["exceptions"])
 
 
