@@ -82,6 +82,7 @@ def test_confidence_levels_are_the_evaluation_homes_10_day_answers(trained_model
     """``by_confidence`` counts each evaluation home once, by the confidence the sensor would
     show for it with 10 days of history (the probability of the type it answers)."""
     from trainer.dataset import DEFAULT_WINDOW, stack
+    from trainer.metrics import CONFIDENCE_LEVELS
     from trainer.runs import no_progress
     from trainer.train import read_evaluation_homes
 
@@ -94,6 +95,7 @@ def test_confidence_levels_are_the_evaluation_homes_10_day_answers(trained_model
     right = np.asarray(model.classes)[probabilities.argmax(axis=1)] == rows.y[ten]
     confidence = probabilities.max(axis=1)
     assert len(confidence) == 8
+    assert [level["at_least"] for level in levels] == list(CONFIDENCE_LEVELS)
     for level in levels:
         reached = confidence >= level["at_least"]
         assert level["homes"] == reached.sum() and level["share"] == reached.mean()
@@ -679,13 +681,23 @@ def test_evaluate_refuses_no_jobs_before_reading(trained_model: Path) -> None:
     assert "reading" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["train", "--seed", "-1"], ["curve", "--seed", "-1"],
-                                  ["train", "--synthetic-homes", "nowhere"],
-                                  *(["evaluate", "--model", str(BUNDLED), *flag]
-                                    for flag in (["--jobs", "0"], ["--homes", "nowhere"]))])
-def test_refused_flags_do_not_wait_for_scikit_learn(args: list[str]) -> None:
-    """scikit-learn takes a second and a half to import: a mistyped flag is refused first."""
-    assert _refused_before_scikit_learn(args).startswith("error: ")
+@pytest.mark.parametrize(("args", "error"), [
+    (["train", "--synthetic-homes", "HOMES", "--seed", "-1"], "error: --seed -1: give a whole"),
+    (["curve", "--synthetic-homes", "HOMES", "--seed", "-1"], "error: --seed -1: give a whole"),
+    (["train", "--synthetic-homes", "nowhere"], "error: nowhere: no such folder"),
+    (["evaluate", "--model", str(BUNDLED), "--homes", "HOMES", "--jobs", "0"],
+     "error: --jobs 0: give -1 (all cores)"),
+    (["evaluate", "--model", str(BUNDLED), "--homes", "nowhere"], "error: nowhere: no such folder"),
+])
+def test_refused_flags_do_not_wait_for_scikit_learn(
+    small_homes: Path, args: list[str], error: str
+) -> None:
+    """scikit-learn takes a second and a half to import: a mistyped flag is refused first.
+
+    The homes folder exists (HOMES), so the flag is what is refused, not a missing folder.
+    """
+    args = [str(small_homes) if arg == "HOMES" else arg for arg in args]
+    assert _refused_before_scikit_learn(args).startswith(error)
 
 
 def test_refused_evaluation_homes_do_not_wait_for_scikit_learn(small_homes: Path) -> None:
