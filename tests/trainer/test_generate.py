@@ -30,6 +30,7 @@ from custom_components.home_type.core.snapshot import (
 from tests.conftest import ROOT, interrupt_after_first_home, run_trainer
 from trainer import homes_commands
 from trainer.command_line import UserError
+from trainer.generate import runner
 from trainer.generate.catalog import DEVICE_KINDS, HELPER_ENTITIES
 from trainer.generate.design import (
     OUTDOOR_KINDS,
@@ -120,6 +121,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     a = sorted((tmp_path / "a").iterdir())
     b = sorted((tmp_path / "b").iterdir())
     assert [p.name for p in a] == [p.name for p in b]
+    assert len([p for p in a if p.name.endswith(".json.gz")]) == 3
     assert all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
 
 
@@ -307,9 +309,16 @@ def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: s
     (100_001, 1, "--count must be at most 100000, not 100001"),
     (1, 3651, "--days must be at most 3650 (ten years), not 3651"),
 ])
-def test_absurd_sizes_are_refused_before_planning(count: int, days: int, message: str) -> None:
+def test_absurd_sizes_are_refused_before_planning(
+    count: int, days: int, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A 100-million-day home would fill memory in numpy, 100 million homes in the job list."""
     assert plan_jobs(100_000, 3650, 1, Path("."), {"studio": 1})[-1].home_id == "home_100000"
+
+    def planned(*_: object) -> None:
+        raise AssertionError("the homes were planned before their size was checked")
+
+    monkeypatch.setattr(runner, "allocate_labels", planned)
     with pytest.raises(GenerationError) as caught:
         plan_jobs(count, days, 1, Path("."))
     assert str(caught.value) == message
