@@ -317,14 +317,15 @@ def test_image_command_runs_the_whole_pipeline(tmp_path: Path,
 
     # Again, with a bar no model can pass: homes are kept, the published model stays.
     before = published.read_bytes()
-    if results["evaluation"]["by_window"]["10d"]["accuracy"] < 1.0:
-        second = run(HOME_TYPE_MIN_ACCURACY="1.0")
-        assert second.returncode == EXIT_BELOW_THRESHOLDS, second.stderr[-3000:]
-        assert "24 of 24 homes already in" in second.stderr
-        last = second.stderr.strip().splitlines()[-1]
-        assert last.startswith("error: step 5/5 (publish): not published: ")
-        assert "< --min-accuracy 1.00" in last
-        assert published.read_bytes() == before
+    # The run is seeded: this model misses some homes, or the bar below would not be one.
+    assert results["evaluation"]["by_window"]["10d"]["accuracy"] < 1.0
+    second = run(HOME_TYPE_MIN_ACCURACY="1.0")
+    assert second.returncode == EXIT_BELOW_THRESHOLDS, second.stderr[-3000:]
+    assert "24 of 24 homes already in" in second.stderr
+    last = second.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: step 5/5 (publish): not published: ")
+    assert "< --min-accuracy 1.00" in last
+    assert published.read_bytes() == before
 
 
 #: Runs a command as the first process of a new PID namespace -- PID 1, as in a container --
@@ -605,11 +606,32 @@ def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:
 
 
 def test_pipeline_checks_the_split_train_makes() -> None:
-    """The labels check holds out train's share: pipeline calls train with its default."""
+    """The labels check holds out train's share: pipeline calls train with its default, and
+    the check refuses the planned homes exactly when train's split would."""
     import inspect
+    from types import SimpleNamespace
 
+    from trainer.command_line import UserError
+    from trainer.dataset import DatasetError, split_by_home
+    from trainer.pipeline_command import _check_planned_labels
     from trainer.runs import DEFAULT_TEST_SIZE, TrainingRun
     from trainer.training_commands import train
 
     assert inspect.signature(train).parameters["test_size"].default == DEFAULT_TEST_SIZE
     assert TrainingRun(Path("h"), Path("m")).test_size == DEFAULT_TEST_SIZE
+    # Two homes of each of two types: train holds none out at a fifth; three: one each.
+    for count, splits in ((4, False), (6, True)):
+        homes = [SimpleNamespace(label=label) for label in ("condo", "cottage")
+                 for _ in range(count // 2)]
+        try:
+            split_by_home(homes, DEFAULT_TEST_SIZE, 0)  # type: ignore[arg-type]
+        except DatasetError:
+            assert not splits, count
+        else:
+            assert splits, count
+        try:
+            _check_planned_labels(count, 1, 42, "condo=1,cottage=1")
+        except UserError:
+            assert not splits, count
+        else:
+            assert splits, count
