@@ -286,7 +286,11 @@ PROVIDED_BY_HOME_ASSISTANT = {"homeassistant", "sqlalchemy", "voluptuous", "aioh
 
 
 def _outside_imports(folder: Path) -> Iterator[tuple[Path, str]]:
-    """Each absolute import of the folder's modules that is not of the standard library."""
+    """Each import of the folder's modules from outside the folder, but the standard library's.
+
+    A relative import that climbs out of the folder (``from ..coordinator import …`` in
+    core/) is one too, named by where it lands (``custom_components.home_type.coordinator``).
+    """
     for path in folder.rglob("*.py"):
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
@@ -294,6 +298,12 @@ def _outside_imports(folder: Path) -> Iterator[tuple[Path, str]]:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
+            elif isinstance(node, ast.ImportFrom) and node.level > 0:
+                package = path.parents[node.level - 1]
+                if package == folder or folder in package.parents:
+                    continue
+                names = [".".join((*package.relative_to(ROOT).parts,
+                                   *([node.module] if node.module else [])))]
             else:
                 continue
             for name in names:
