@@ -7,6 +7,7 @@ repository), so nothing here touches the project's own .venv or installs anythin
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,18 +92,33 @@ def test_a_venv_finished_before_the_marker_is_kept(tmp_path: Path, folder: str) 
     assert not ready(moved) and not (moved / ".venv" / ".home-type-venv").exists()
 
 
+def _another_python() -> str | None:
+    """A real Python that is not 3.13 (Debian 12's own 3.11, say), or None."""
+    for candidate in ("/usr/bin/python3", shutil.which("python3.11"), shutil.which("python3.12")):
+        if candidate and subprocess.run(
+                [candidate, "-c", "import sys; sys.exit(sys.version_info[:2] == (3, 13))"],
+                check=False).returncode == 0:
+            return candidate
+    return None
+
+
 def test_the_python_named_by_PYTHON_is_checked(project: Path) -> None:
     """PYTHON was taken as it was: a Python 3.11 made a .venv no install could use, and every
-    later run failed the same way."""
-    other = project / "python3.11"
-    other.write_text("#!/bin/sh\nexec /usr/bin/env python3 -c 'import sys; sys.exit(1)'\n")
-    other.chmod(0o755)
-    refused = bash(project, "find_python313", PYTHON=str(other))
-    assert refused.returncode == 1 and refused.stdout == ""
-    assert refused.stderr == (f"error: PYTHON={other} is not a Python 3.13 with venv and "
-                              "ensurepip\n")
+    later run failed the same way. Refused: something that is no Python, and a real Python of
+    another version (which runs the check's code, so only the version can refuse it)."""
+    broken = project / "python3.11"
+    broken.write_text("#!/bin/sh\nexec /usr/bin/env python3 -c 'import sys; sys.exit(1)'\n")
+    broken.chmod(0o755)
     chosen = bash(project, "find_python313", PYTHON=PYTHON313)
     assert chosen.returncode == 0 and chosen.stdout == f"{PYTHON313}\n"
+    another = _another_python()
+    for other in (str(broken), another):
+        if other is None:
+            pytest.skip("refused what is no Python; no other version on this machine to try")
+        refused = bash(project, "find_python313", PYTHON=other)
+        assert refused.returncode == 1 and refused.stdout == ""
+        assert refused.stderr == (f"error: PYTHON={other} is not a Python 3.13 with venv and "
+                                  "ensurepip\n")
 
 
 def test_nothing_collected_fails_only_a_whole_suite_run(project: Path) -> None:
