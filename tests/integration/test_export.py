@@ -131,7 +131,9 @@ def test_anonymized_products_and_units() -> None:
 
 def test_anonymized_generated_homes(small_homes: Path) -> None:
     """Every generated home (every label, names in many languages) keeps its features."""
-    for path in iter_home_files(small_homes):
+    paths = list(iter_home_files(small_homes))
+    assert len(paths) == 16
+    for path in paths:
         home = read_snapshot(path)
         anonymous = anonymize(home)
         assert_same_features(home, anonymous)
