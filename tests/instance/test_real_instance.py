@@ -116,6 +116,11 @@ def test_reload_model_action_answers_over_rest(instance: RunningInstance) -> Non
                                           "previous_model_version": version}
 
 
+#: The refusal test_classify_action_refuses_an_unknown_entry asks for; up to 2026.2 at least,
+#: the REST API logs it as an error with its traceback.
+UNKNOWN_ENTRY = "There is no Home Type entry with the id not-an-entry"
+
+
 def test_classify_action_refuses_an_unknown_entry(instance: RunningInstance) -> None:
     """The REST API refuses the call and the translated reason reaches the user.
 
@@ -128,7 +133,7 @@ def test_classify_action_refuses_an_unknown_entry(instance: RunningInstance) -> 
         "POST", "/api/services/home_type/classify?return_response",
         {"config_entry_id": "not-an-entry"},
     )
-    reason = "There is no Home Type entry with the id not-an-entry"
+    reason = UNKNOWN_ENTRY
     if status == 400:
         assert answer == {"message": reason}
     else:
@@ -174,7 +179,8 @@ def test_no_errors_or_deprecation_warnings_logged_by_home_type(instance: Running
     # the traceback under it names custom_components/home_type.
     errors = [record for record in _records(log)
               if " ERROR " in record.split("\n", 1)[0]
-              and ("home_type" in record or "home_fixture" in record)]
+              and ("home_type" in record or "home_fixture" in record)
+              and not record.rstrip().endswith(f"ServiceValidationError: {UNKNOWN_ENTRY}")]
     assert not errors, "\n".join(errors)
     # Home Type's own warnings, and Home Assistant's about it: a deprecated API is announced
     # a few releases ahead as "Detected that custom integration 'home_type' …". (The notice
