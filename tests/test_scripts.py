@@ -94,7 +94,8 @@ def test_a_venv_finished_before_the_marker_is_kept(tmp_path: Path, folder: str) 
 
 def _another_python() -> str | None:
     """A real Python that is not 3.13 (Debian 12's own 3.11, say), or None."""
-    for candidate in ("/usr/bin/python3", shutil.which("python3.11"), shutil.which("python3.12")):
+    for name in ("/usr/bin/python3", "python3.11", "python3.12"):
+        candidate = shutil.which(name)  # None where it is missing, so it is never run
         if candidate and subprocess.run(
                 [candidate, "-c", "import sys; sys.exit(sys.version_info[:2] == (3, 13))"],
                 check=False).returncode == 0:
