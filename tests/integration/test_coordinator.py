@@ -27,8 +27,10 @@ from .conftest import ENTRY_ID
 pytestmark = pytest.mark.usefixtures("init_integration")
 
 
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(UPDATE_INTERVAL)
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta = UPDATE_INTERVAL
+) -> None:
+    freezer.tick(delta)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -72,9 +74,7 @@ async def test_refreshes_hourly(hass: HomeAssistant, freezer: FrozenDateTimeFact
         await hass.async_block_till_done(wait_background_tasks=True)
         read_home.reset_mock()
         for minutes, reads in ((59, 0), (1, 1), (59, 1), (1, 2)):
-            freezer.tick(timedelta(minutes=minutes))
-            async_fire_time_changed(hass)
-            await hass.async_block_till_done(wait_background_tasks=True)
+            await _tick(hass, freezer, timedelta(minutes=minutes))
             assert read_home.call_count == reads, minutes
 
 
