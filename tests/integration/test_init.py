@@ -116,6 +116,16 @@ async def test_model_path_outside_config_is_refused(
         " configuration folder, or is empty for the bundled model (Home Type → Configure)")
 
 
+async def _set_up_reading_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, error: Exception
+) -> None:
+    """Set the entry up while every read of the home raises ``error``."""
+    entry.add_to_hass(hass)
+    with patch("custom_components.home_type.coordinator.async_read_home", side_effect=error):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+
 async def test_recorder_error_retries_setup(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
@@ -125,13 +135,8 @@ async def test_recorder_error_retries_setup(
     the entry's card under Devices & services is the one word the user gets: in their
     language, from the translation key.
     """
-    mock_config_entry.add_to_hass(hass)
-    with patch(
-        "custom_components.home_type.coordinator.async_read_home",
-        side_effect=OperationalError("SELECT", {}, Exception("database is locked")),
-    ):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await _set_up_reading_fails(
+        hass, mock_config_entry, OperationalError("SELECT", {}, Exception("database is locked")))
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason == (
         "Home Type could not read the recorder's history: database is locked")
@@ -143,13 +148,7 @@ async def test_a_bug_at_setup_retries_with_its_traceback_logged(
 ) -> None:
     """An unexpected error keeps Home Assistant's own reason (the error's text, untranslated)
     and its traceback in the log."""
-    mock_config_entry.add_to_hass(hass)
-    with patch(
-        "custom_components.home_type.coordinator.async_read_home",
-        side_effect=ZeroDivisionError("division by zero"),
-    ):
-        await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+    await _set_up_reading_fails(hass, mock_config_entry, ZeroDivisionError("division by zero"))
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason == "division by zero"
     assert mock_config_entry.error_reason_translation_key is None
