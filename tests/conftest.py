@@ -161,23 +161,66 @@ _AS_FROM_A_TERMINAL = ("import runpy, signal; signal.signal(signal.SIGINT, "
                        "run_name='__main__', alter_sys=True)")
 
 
+#: Run before ``_AS_FROM_A_TERMINAL``: the second home file written stops halfway through its
+#: bytes and says so by creating the file named in ``HOME_TYPE_TEST_WRITING``. In the main
+#: thread it waits there for Ctrl-C; in another (the OpenAI backend's simulation pool, which
+#: Ctrl-C does not stop) until that file's ``.go`` twin exists, made once Ctrl-C is sent. The
+#: pause is in the bytes, not in how they are written: an atomic write and a plain one are
+#: both caught halfway.
+_SECOND_WRITE_PAUSED = """
+import os, threading, time
+from custom_components.home_type.core import snapshot
+whole, calls = snapshot.iter_snapshot_bytes, []
+def paused(*args, **kwargs):
+    calls.append(None)
+    pieces = whole(*args, **kwargs)
+    if len(calls) != 2:
+        yield from pieces
+        return
+    first = next(pieces)
+    yield first[:len(first) // 2]
+    marker = os.environ["HOME_TYPE_TEST_WRITING"]
+    open(marker, "x").close()
+    main = threading.current_thread() is threading.main_thread()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (main or not os.path.exists(marker + ".go")):
+        time.sleep(0.01)
+    yield first[len(first) // 2:]
+    yield from pieces
+snapshot.iter_snapshot_bytes = paused
+"""
+
+
 def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,
-                               timeout: float = 120) -> tuple[str, list[Path]]:
+                               timeout: float = 120, mid_write: bool = False,
+                               ) -> tuple[str, list[Path]]:
     """Start ``python -m trainer ARGS``, press Ctrl-C once a home file appears in ``folder``.
 
+    With ``mid_write``, Ctrl-C comes instead while the second home's file is half written
+    (see ``_SECOND_WRITE_PAUSED``), when a plain write would leave half a file.
     Asserts the run ended as an interrupted run must (exit 130, a message, no traceback) and
     that every file left is a whole home; returns stderr and the files left, sorted.
     """
-    process = subprocess.Popen([sys.executable, "-c", _AS_FROM_A_TERMINAL, *args], cwd=ROOT,
+    program = _AS_FROM_A_TERMINAL
+    env = dict(os.environ if env is None else env)
+    marker = folder.parent / f".{folder.name}-writing"
+    if mid_write:
+        program = _SECOND_WRITE_PAUSED + "\n" + program
+        env["HOME_TYPE_TEST_WRITING"] = str(marker)
+    process = subprocess.Popen([sys.executable, "-c", program, *args], cwd=ROOT,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not any(folder.glob("home_*.json.gz")):
+    while time.monotonic() < deadline and not (
+            marker.exists() if mid_write else any(folder.glob("home_*.json.gz"))):
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    if mid_write:
+        Path(f"{marker}.go").touch()
     _, stderr = process.communicate(timeout=timeout)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
+    assert marker.exists() == mid_write, stderr
     written = sorted(folder.iterdir())
     assert all(p.name.startswith("home_") and p.name.endswith(".json.gz") for p in written)
     for path in written:

@@ -623,6 +623,20 @@ def test_ctrl_c_leaves_no_partial_file_and_rerun_resumes(tmp_path: Path) -> None
     assert len(list(tmp_path.iterdir())) == 30
 
 
+@pytest.mark.slow
+def test_ctrl_c_halfway_through_a_home_file_leaves_none_of_it(tmp_path: Path) -> None:
+    """One worker writes in the process Ctrl-C stops: the half-written home is not left."""
+    args = ["generate", "--count", "4", "--days", "3", "--seed", "3", "--workers", "1",
+            "--output", str(tmp_path)]
+    stderr, written = interrupt_after_first_home(args, tmp_path, mid_write=True)
+    assert [p.name for p in written] == ["home_001.json.gz"]
+    assert "interrupted: 1 new home written" in stderr
+    resumed = run_trainer(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "1 of 4 homes already" in resumed.stderr
+    assert len(list(tmp_path.iterdir())) == 4
+
+
 def test_inspect(small_homes: Path) -> None:
     result = run_trainer("inspect", str(small_homes / "home_001.json.gz"))
     assert result.returncode == 0, result.stderr

@@ -1173,10 +1173,13 @@ def test_cli_max_cost_counts_at_the_given_price(api: FakeOpenAI, tmp_path: Path)
 @pytest.mark.slow
 def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
         api: FakeOpenAI, tmp_path: Path) -> None:
+    """Ctrl-C while a home is being written: that home is finished whole and counted."""
     api.default_delay = 0.4
     args = _generate(tmp_path, "--count", "6", "--concurrency", "1")
-    _, written = interrupt_after_first_home(args, tmp_path, env=_env(api), timeout=60)
-    assert 0 < len(written) < 6
+    stderr, written = interrupt_after_first_home(args, tmp_path, env=_env(api), timeout=60,
+                                                 mid_write=True)
+    assert [p.name for p in written][:2] == ["home_001.json.gz", "home_002.json.gz"]
+    assert f"interrupted: {len(written)} new homes written" in stderr
     before = len(api.requests)
     api.default_delay = 0.0
     resumed = run_trainer(*args, env=_env(api))
