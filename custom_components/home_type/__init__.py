@@ -45,6 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> 
             else _MODEL_REMEDY,
         )
     entry.runtime_data = coordinator
+    entry.async_on_unload(coordinator.async_follow_registries())
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True

@@ -24,6 +24,10 @@ BUNDLED_MODEL: Final = Path(__file__).parent / "models" / "home_type_classifier.
 #: A home changes slowly: hourly is plenty, and the classify action refreshes on demand.
 UPDATE_INTERVAL: Final = timedelta(hours=1)
 
+#: A change to the floors, areas, devices or entities refreshes at once, then at most once a
+#: minute: renaming ten areas within a minute reads the recorder twice, not ten times.
+REGISTRY_COOLDOWN: Final = timedelta(minutes=1)
+
 SERVICE_CLASSIFY: Final = "classify"
 SERVICE_RELOAD_MODEL: Final = "reload_model"
 SERVICE_EXPORT_SNAPSHOT: Final = "export_snapshot"

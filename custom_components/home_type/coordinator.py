@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    floor_registry as fr,
+)
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -19,12 +29,13 @@ from .const import (
     DEFAULT_HISTORY_DAYS,
     DOMAIN,
     LOGGER,
+    REGISTRY_COOLDOWN,
     UPDATE_INTERVAL,
 )
 from .core.activity import ActivitySummary
 from .core.classify import Classification, classify
 from .core.model import HomeTypeModel, ModelError, ModelMissingError, load_model
-from .core.snapshot import HomeSnapshot
+from .core.snapshot import Area, Device, Entity, Floor, HomeSnapshot
 from .helpers import (
     ModelFileSignature,
     ModelOutsideConfigError,
@@ -32,9 +43,26 @@ from .helpers import (
     resolve_model_path,
 )
 from .issues import async_create_model_issue, async_delete_model_issue
-from .snapshot import async_read_home
+from .snapshot import async_home_snapshot, async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
+
+#: What the home is made of; an edit to any of them may change the answer.
+_REGISTRY_EVENTS = (
+    fr.EVENT_FLOOR_REGISTRY_UPDATED,
+    ar.EVENT_AREA_REGISTRY_UPDATED,
+    dr.EVENT_DEVICE_REGISTRY_UPDATED,
+    er.EVENT_ENTITY_REGISTRY_UPDATED,
+)
+
+type _Registries = tuple[
+    tuple[Floor, ...], tuple[Area, ...], tuple[Device, ...], tuple[Entity, ...]
+]
+
+
+def _registries(home: HomeSnapshot) -> _Registries:
+    """What a home's answer depends on besides its history (its events are never compared)."""
+    return home.floors, home.areas, home.devices, home.entities
 
 
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:
@@ -73,6 +101,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._unloaded = False
         self._last_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
         self._next_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
+        self._classified_home: _Registries | None = None  # what the sensor's answer is of
+        self._registry_check: Callable[[], object] | None = None  # cancels the due check
+        self._registry_checked_at = -math.inf  # in the event loop's time
 
     @property
     def history_days(self) -> int:
@@ -162,6 +193,54 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             self._next_read = None
         return await async_read_home(self.hass, self.history_days)
 
+    @callback
+    def async_follow_registries(self) -> CALLBACK_TYPE:
+        """Refresh when the home's floors, areas, devices or entities change; return the stop.
+
+        Without it a renamed area or a new device showed in the sensor up to an hour later.
+        An edit is checked at once, later ones at most once per :data:`REGISTRY_COOLDOWN`:
+        the check rebuilds the home from the registries (milliseconds) and refreshes -- which
+        reads the recorder -- only if it differs from the home the sensor's answer is of. Most
+        registry events (a firmware version, an icon, Home Type's own sensor) change nothing.
+        """
+        stops = [
+            self.hass.bus.async_listen(event_type, self._async_registry_updated)
+            for event_type in _REGISTRY_EVENTS
+        ]
+
+        @callback
+        def stop() -> None:
+            for unsubscribe in stops:
+                unsubscribe()
+            if self._registry_check is not None:
+                self._registry_check()
+                self._registry_check = None
+
+        return stop
+
+    @callback
+    def _async_registry_updated(self, _event: Event[Any]) -> None:
+        if self._registry_check is not None:
+            return  # a check is due; it sees this edit too
+        wait = self._registry_checked_at + REGISTRY_COOLDOWN.total_seconds() - self.hass.loop.time()
+        if wait > 0:
+            self._registry_check = async_call_later(self.hass, wait, self._async_check_registries)
+            return
+        # Not eagerly: the registries finish their own updates to this edit first.
+        check = self.hass.async_create_task(
+            self._async_check_registries(), f"{DOMAIN} registry check", eager_start=False
+        )
+        self._registry_check = check.cancel
+
+    async def _async_check_registries(self, _now: datetime | None = None) -> None:
+        # Cleared before the refresh: an edit while it reads schedules the next check.
+        self._registry_check = None
+        self._registry_checked_at = self.hass.loop.time()
+        if not self._listeners:  # the sensor is disabled: nothing to update, as hourly
+            return
+        if _registries(async_home_snapshot(self.hass)) != self._classified_home:
+            await self.async_refresh()
+
     async def async_shutdown(self) -> None:
         """Stop for good; a model check still running must not raise the repair issue anew."""
         self._unloaded = True
@@ -199,4 +278,5 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
                 translation_key="recorder_error",
                 translation_placeholders={"error": database_error_text(err)},
             ) from err
+        self._classified_home = _registries(home)
         return await self.hass.async_add_executor_job(classify, home, summary, self.model)

@@ -48,9 +48,13 @@ STRUCTURE_PROBABILITIES = (0.05, 0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05)
 HISTORY_PROBABILITIES = (0.05, 0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.05)
 
 
-def model_bundle(version: str = "test-1", classes: tuple[str, ...] = HOME_TYPES) -> dict:
-    """A valid bundle: one tree, split on ``has_history`` (apartment without, house with)."""
-    split = FEATURE_NAMES.index("has_history")
+def model_bundle(version: str = "test-1", classes: tuple[str, ...] = HOME_TYPES,
+                 split_on: str = "has_history") -> dict:
+    """A valid bundle: one tree, split on ``has_history`` (apartment without, house with).
+
+    ``split_on`` another feature that is 0 or at least 1: ``floors`` answers by the floors.
+    """
+    split = FEATURE_NAMES.index(split_on)
     return {
         **bundle_header(),
         "model_version": version,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -13,15 +15,25 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    floor_registry as fr,
+)
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.home_type import activity
-from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY, UPDATE_INTERVAL
+from custom_components.home_type.const import (
+    DOMAIN,
+    REGISTRY_COOLDOWN,
+    SERVICE_CLASSIFY,
+    UPDATE_INTERVAL,
+)
 from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 from custom_components.home_type.snapshot import async_read_home
 
-from .common import failing_database
+from .common import failing_database, model_bundle, write_model
 from .conftest import ENTRY_ID
 
 pytestmark = pytest.mark.usefixtures("init_integration")
@@ -43,6 +55,7 @@ async def test_unavailable_then_back(
     assert hass.states.get("sensor.home_type").state == "apartment"
     # An entity of the home, so that its history is read.
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")
+    await hass.async_block_till_done(wait_background_tasks=True)  # which refreshes at once
     with failing_database(hass, "database is locked", "min(states.last_updated_ts)"), patch(
         "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
     ) as read_home:
@@ -76,6 +89,115 @@ async def test_refreshes_hourly(hass: HomeAssistant, freezer: FrozenDateTimeFact
         for minutes, reads in ((59, 0), (1, 1), (59, 1), (1, 2)):
             await _tick(hass, freezer, timedelta(minutes=minutes))
             assert read_home.call_count == reads, minutes
+
+
+async def _set_up_answering_by_floors(
+    hass: HomeAssistant, model_path: Path, read_home: Any
+) -> None:
+    """Set up again on the frozen clock, with a model that answers apartment without floors
+    and single-family house with one, so that an edit shows in the sensor's state."""
+    write_model(model_path, model_bundle(split_on="floors"))
+    await hass.config_entries.async_reload(ENTRY_ID)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    read_home.reset_mock()
+
+
+async def test_follows_edits_of_the_home(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    model_path: Path,
+    floor_registry: fr.FloorRegistry,
+    area_registry: ar.AreaRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An edit of the home shows at once, not at the next hourly update. Edits in the minute
+    after it share one refresh at its end; an edit that leaves the home as it was reads
+    nothing."""
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
+    ) as read_home:
+        await _set_up_answering_by_floors(hass, model_path, read_home)
+        upstairs = floor_registry.async_create("Upstairs", level=1)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert read_home.call_count == 1
+        assert hass.states.get("sensor.home_type").state == "single_family_house"
+
+        floor_registry.async_delete(upstairs.floor_id)
+        area_registry.async_create("Garage")
+        await _tick(hass, freezer, REGISTRY_COOLDOWN - timedelta(seconds=1))
+        assert read_home.call_count == 1
+        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        await _tick(hass, freezer, timedelta(seconds=1))
+        assert read_home.call_count == 2
+        assert hass.states.get("sensor.home_type").state == "apartment"
+
+        # Home Type's own sensor is no part of the home; an icon is no part of the answer.
+        entity_registry.async_update_entity("sensor.home_type", icon="mdi:home-search")
+        await _tick(hass, freezer, REGISTRY_COOLDOWN)
+        assert read_home.call_count == 2
+
+
+async def test_an_edit_during_a_refresh_is_not_lost(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    model_path: Path,
+    floor_registry: fr.FloorRegistry,
+) -> None:
+    """An edit made while a refresh reads the recorder, after it read the registries, is
+    in the next refresh, a minute after the one before."""
+    edits: list[Callable[[], object]] = []
+
+    async def read_then_edit(*args: Any) -> Any:
+        home = await async_read_home(*args)
+        while edits:
+            edits.pop()()
+        return home
+
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home", side_effect=read_then_edit
+    ) as read_home:
+        await _set_up_answering_by_floors(hass, model_path, read_home)
+        edits.append(lambda: floor_registry.async_create("Upstairs", level=1))
+        ar.async_get(hass).async_create("Attic")
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert read_home.call_count == 1  # the attic, read before the floor came
+        assert hass.states.get("sensor.home_type").state == "apartment"
+        await _tick(hass, freezer, REGISTRY_COOLDOWN)
+        assert read_home.call_count == 2
+        assert hass.states.get("sensor.home_type").state == "single_family_house"
+
+
+async def test_a_disabled_sensor_is_not_refreshed_by_edits(
+    hass: HomeAssistant, floor_registry: fr.FloorRegistry, entity_registry: er.EntityRegistry
+) -> None:
+    """With the sensor disabled an edit reads nothing, as the hourly update stops then too."""
+    entity_registry.async_update_entity(
+        "sensor.home_type", disabled_by=er.RegistryEntryDisabler.USER
+    )
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
+    ) as read_home:
+        await hass.config_entries.async_reload(ENTRY_ID)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert hass.states.get("sensor.home_type") is None
+        read_home.reset_mock()
+        floor_registry.async_create("Upstairs", level=1)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert read_home.call_count == 0
+
+
+async def test_unloading_stops_following_edits(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Once unloaded, no registry's event schedules a check."""
+    coordinator = init_integration.runtime_data
+    await hass.config_entries.async_unload(ENTRY_ID)
+    await hass.async_block_till_done()
+    for event in (fr.EVENT_FLOOR_REGISTRY_UPDATED, ar.EVENT_AREA_REGISTRY_UPDATED,
+                  dr.EVENT_DEVICE_REGISTRY_UPDATED, er.EVENT_ENTITY_REGISTRY_UPDATED):
+        hass.bus.async_fire(event, {"action": "create"})
+        assert coordinator._registry_check is None, event  # set at once by a listener
 
 
 async def test_reads_at_once_share_one_read(
