@@ -107,6 +107,27 @@ shown_url() {
     sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#' <<<"$1"
 }
 
+# tests_within "FOLDER…" ARG…: of a script's pytest arguments ARGs, the test paths (tests/…,
+# a file or folder, optionally with ::a_test) inside one of the space-separated FOLDERs, one
+# per line. A run over FOLDERs takes these instead of them: added to the FOLDERs, a path would
+# not narrow the run, and one of another folder would run too (and fail where its plugin is
+# not installed).
+tests_within() {
+    local folders="$1" arg path folder
+    shift
+    for arg in "$@"; do
+        path="${arg#./}"
+        path="${path%%::*}"
+        [[ $path == tests/* ]] || continue
+        for folder in $folders; do
+            if [[ $path == "$folder" || $path == "$folder"/* ]]; then
+                printf '%s\n' "$arg"
+                break
+            fi
+        done
+    done
+}
+
 # run_pytest VENV GIVEN ARGS…: pytest in that venv; stops the script if it fails. GIVEN is how
 # many pytest arguments the script itself was given ($#). "Nothing selected" (pytest's exit 5)
 # is not a failure when there were some (scripts/test tests/trainer chooses none of the

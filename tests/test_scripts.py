@@ -139,6 +139,32 @@ def test_nothing_collected_fails_only_a_whole_suite_run(project: Path) -> None:
     assert failed.returncode == 1 and "went on" not in failed.stdout
 
 
+def test_test_paths_choose_the_tests_of_each_run(project: Path) -> None:
+    """scripts/test-newer-ha ran its folders whole when given a path, and gave the path to its
+    plugin-free run too, which failed importing it: each run takes the paths inside its
+    folders (with or without ./, a trailing / or ::a_test), and no other argument."""
+    chosen = bash(project, 'tests_within "tests/integration tests/instance" '
+                  "tests/integration/test_view.py::test_x -k view ./tests/instance/ "
+                  "tests/trainer tests/integrationx/a.py tests/core tests/integration")
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.splitlines() == [
+        "tests/integration/test_view.py::test_x", "./tests/instance/", "tests/integration"]
+
+
+def test_newer_releases_refuse_tests_they_do_not_run(project: Path) -> None:
+    """A path of a folder no newer release runs is a one-line error, before any venv."""
+    for helper in ("test-newer-ha", "_python314.sh"):
+        shutil.copy(SCRIPTS / helper, project / "scripts" / helper)
+    refused = subprocess.run(
+        ["bash", str(project / "scripts" / "test-newer-ha"), "-x", "tests/trainer/test_curve.py"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(project)})
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == ("error: only tests/integration, tests/core and tests/instance run "
+                              "on newer releases; run the others with scripts/test\n")
+    assert sorted(p.name for p in project.iterdir()) == ["scripts"]
+
+
 @pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.iterdir()
                                           if not p.name.startswith("_")))
 def test_each_script_stops_on_errors_even_through_a_link(script: str) -> None:
