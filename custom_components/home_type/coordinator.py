@@ -1,4 +1,4 @@
-"""The coordinator: reads the live home, classifies it with the model, hourly and on demand."""
+"""The coordinator: reads the live home and classifies it, hourly, on demand and after edits."""
 
 from __future__ import annotations
 
