@@ -19,6 +19,7 @@ instance is a ``hass`` subprocess, reached over its HTTP API with the standard l
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -34,6 +35,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "home_type"
@@ -341,6 +344,29 @@ class Client:
         if not 200 <= status < 300:
             raise InstanceError(f"{method} {path}: HTTP {status}: {answer}")
         return answer
+
+    def command(self, message: dict[str, Any], timeout: float = 30) -> Any:
+        """Send one command over the websocket API and return its result.
+
+        What the UI uses: editing a registry (a floor, an area) has no REST endpoint. One
+        connection a command, closed with its event loop, as the REST calls leave nothing open.
+        """
+        return asyncio.run(self._command(message, timeout))
+
+    async def _command(self, message: dict[str, Any], timeout: float) -> Any:
+        url = self.url.replace("http", "ws", 1) + "/api/websocket"
+        limit = aiohttp.ClientTimeout(total=timeout)
+        async with aiohttp.ClientSession(timeout=limit) as session, session.ws_connect(url) as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json({"type": "auth", "access_token": self.token})
+            authorised = await ws.receive_json()
+            if authorised.get("type") != "auth_ok":
+                raise InstanceError(f"websocket: not authorised: {authorised}")
+            await ws.send_json({"id": 1, **message})
+            answer = await ws.receive_json()
+        if not answer.get("success"):
+            raise InstanceError(f"websocket {message['type']}: {answer.get('error')}")
+        return answer.get("result")
 
     def state(self, entity_id: str) -> dict[str, Any] | None:
         """An entity's state as ``GET /api/states/…`` gives it, or None if there is none."""

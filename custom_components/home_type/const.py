@@ -24,9 +24,14 @@ BUNDLED_MODEL: Final = Path(__file__).parent / "models" / "home_type_classifier.
 #: A home changes slowly: hourly is plenty, and the classify action refreshes on demand.
 UPDATE_INTERVAL: Final = timedelta(hours=1)
 
-#: A change to the floors, areas, devices or entities refreshes at once, then at most once a
-#: minute: renaming ten areas within a minute reads the recorder twice, not ten times.
-REGISTRY_COOLDOWN: Final = timedelta(minutes=1)
+#: An edit of the floors, areas, devices or entities is looked at once, then at most every 10
+#: seconds: a look rebuilds the home from the registries, milliseconds, and Home Assistant
+#: starting fires many registry events that change nothing.
+REGISTRY_LOOK_COOLDOWN: Final = timedelta(seconds=10)
+
+#: A look that finds the home changed refreshes at once, then at most once a minute: renaming
+#: ten areas within a minute reads the recorder twice, not ten times.
+REGISTRY_REFRESH_COOLDOWN: Final = timedelta(minutes=1)
 
 SERVICE_CLASSIFY: Final = "classify"
 SERVICE_RELOAD_MODEL: Final = "reload_model"

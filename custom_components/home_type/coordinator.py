@@ -20,6 +20,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
 from .activity import database_error_text
@@ -29,7 +30,8 @@ from .const import (
     DEFAULT_HISTORY_DAYS,
     DOMAIN,
     LOGGER,
-    REGISTRY_COOLDOWN,
+    REGISTRY_LOOK_COOLDOWN,
+    REGISTRY_REFRESH_COOLDOWN,
     UPDATE_INTERVAL,
 )
 from .core.activity import ActivitySummary
@@ -102,8 +104,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._last_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
         self._next_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
         self._classified_home: _Registries | None = None  # what the sensor's answer is of
-        self._registry_check: Callable[[], object] | None = None  # cancels the due check
-        self._registry_checked_at = -math.inf  # in the event loop's time
+        self._registry_check: Callable[[], object] | None = None  # cancels the due look
+        self._registry_checked_at = -math.inf  # a UTC timestamp
+        self._registry_refreshed_at = -math.inf
 
     @property
     def history_days(self) -> int:
@@ -198,10 +201,12 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         """Refresh when the home's floors, areas, devices or entities change; return the stop.
 
         Without it a renamed area or a new device showed in the sensor up to an hour later.
-        An edit is checked at once, later ones at most once per :data:`REGISTRY_COOLDOWN`:
-        the check rebuilds the home from the registries (milliseconds) and refreshes -- which
-        reads the recorder -- only if it differs from the home the sensor's answer is of. Most
-        registry events (a firmware version, an icon, Home Type's own sensor) change nothing.
+        An edit is looked at once, later ones at most every :data:`REGISTRY_LOOK_COOLDOWN`: a
+        look rebuilds the home from the registries (milliseconds) and refreshes -- which reads
+        the recorder -- only if it differs from the home the sensor's answer is of, and at
+        most once per :data:`REGISTRY_REFRESH_COOLDOWN`. Most registry events (a firmware
+        version, an icon, Home Type's own sensor being added) change nothing, and hold back
+        no refresh.
         """
         stops = [
             self.hass.bus.async_listen(event_type, self._async_registry_updated)
@@ -220,9 +225,16 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
 
     @callback
     def _async_registry_updated(self, _event: Event[Any]) -> None:
-        if self._registry_check is not None:
-            return  # a check is due; it sees this edit too
-        wait = self._registry_checked_at + REGISTRY_COOLDOWN.total_seconds() - self.hass.loop.time()
+        if self._registry_check is None:  # else a look is due, and sees this edit too
+            self._async_look_at(self._registry_checked_at + REGISTRY_LOOK_COOLDOWN.total_seconds())
+
+    @callback
+    def _async_look_at(self, due: float) -> None:
+        """Look at the registries at ``due`` (a UTC timestamp), or now if it has passed.
+
+        Never later than a cooldown from now, should the clock have been set back.
+        """
+        wait = min(due - dt_util.utcnow().timestamp(), REGISTRY_REFRESH_COOLDOWN.total_seconds())
         if wait > 0:
             self._registry_check = async_call_later(self.hass, wait, self._async_check_registries)
             return
@@ -233,13 +245,19 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._registry_check = check.cancel
 
     async def _async_check_registries(self, _now: datetime | None = None) -> None:
-        # Cleared before the refresh: an edit while it reads schedules the next check.
+        # Cleared before the refresh: an edit while it reads schedules the next look.
         self._registry_check = None
-        self._registry_checked_at = self.hass.loop.time()
+        now = self._registry_checked_at = dt_util.utcnow().timestamp()
         if not self._listeners:  # the sensor is disabled: nothing to update, as hourly
             return
-        if _registries(async_home_snapshot(self.hass)) != self._classified_home:
-            await self.async_refresh()
+        if _registries(async_home_snapshot(self.hass)) == self._classified_home:
+            return
+        due = self._registry_refreshed_at + REGISTRY_REFRESH_COOLDOWN.total_seconds()
+        if now < due:
+            self._async_look_at(due)  # again then: the edits may be undone by that time
+            return
+        self._registry_refreshed_at = now
+        await self.async_refresh()
 
     async def async_shutdown(self) -> None:
         """Stop for good; a model check still running must not raise the repair issue anew."""

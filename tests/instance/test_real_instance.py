@@ -10,6 +10,7 @@ through its config flow over the REST API, and then:
 - ``sensor.home_type`` holds a real answer of the bundled model over 10 days of history;
 - the ``home_type.classify`` action answers with the same result (``?return_response``), and
   ``home_type.reload_model`` with the model's version;
+- a floor added over the websocket API, as the UI adds one, changes the sensor by itself;
 - ``GET /api/home_type/classify`` answers too, where the integration has that view;
 - nothing Home Type or the fixture logged is an error, and nothing names Home Type in a
   warning but Home Assistant's notice of every custom integration (a deprecated API's
@@ -165,6 +166,19 @@ def test_classify_view(instance: RunningInstance) -> None:
     assert set(answer) >= RESULT_KEYS
     status, _ = instance.client.request("GET", "/api/home_type/classify", auth=False)
     assert status == 401
+
+
+def test_sensor_follows_an_edit_of_the_home(instance: RunningInstance) -> None:
+    """A floor added as the UI adds one (over the websocket API) changes the answer at once,
+    with no action called: Home Type heard the floor registry's event."""
+    before = instance.client.state("sensor.home_type")
+    assert before is not None
+    instance.client.command({"type": "config/floor_registry/create", "name": "Attic",
+                             "level": 2})
+    after = instance.client.wait_for_state(
+        "sensor.home_type", lambda state: state["last_updated"] != before["last_updated"],
+        timeout=15)
+    assert after["attributes"]["probabilities"] != before["attributes"]["probabilities"]
 
 
 def _records(log: str) -> list[str]:

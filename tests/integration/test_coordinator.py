@@ -21,17 +21,19 @@ from homeassistant.helpers import (
     entity_registry as er,
     floor_registry as fr,
 )
+from homeassistant.helpers.event import async_call_later
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.home_type import activity
 from custom_components.home_type.const import (
     DOMAIN,
-    REGISTRY_COOLDOWN,
+    REGISTRY_LOOK_COOLDOWN,
+    REGISTRY_REFRESH_COOLDOWN,
     SERVICE_CLASSIFY,
     UPDATE_INTERVAL,
 )
 from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
-from custom_components.home_type.snapshot import async_read_home
+from custom_components.home_type.snapshot import async_home_snapshot, async_read_home
 
 from .common import failing_database, model_bundle, write_model
 from .conftest import ENTRY_ID
@@ -112,12 +114,27 @@ async def test_follows_edits_of_the_home(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """An edit of the home shows at once, not at the next hourly update. Edits in the minute
-    after it share one refresh at its end; an edit that leaves the home as it was reads
-    nothing."""
+    after it share one refresh at its end. Registry events are looked at no more than every
+    10 seconds, and one that leaves the home as it was reads nothing, and holds back no
+    refresh."""
     with patch(
         "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
-    ) as read_home:
+    ) as read_home, patch(
+        "custom_components.home_type.coordinator.async_home_snapshot", wraps=async_home_snapshot
+    ) as look:
         await _set_up_answering_by_floors(hass, model_path, read_home)
+        look.reset_mock()
+        # Home Type's own sensor is no part of the home; an icon is no part of the answer.
+        for icon, looks in (("mdi:home-search", 1), ("mdi:home-outline", 1)):
+            entity_registry.async_update_entity("sensor.home_type", icon=icon)
+            await hass.async_block_till_done(wait_background_tasks=True)
+            assert look.call_count == looks
+            await _tick(hass, freezer, timedelta(seconds=1))
+        await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
+        assert look.call_count == 2
+        assert read_home.call_count == 0
+
+        await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
         upstairs = floor_registry.async_create("Upstairs", level=1)
         await hass.async_block_till_done(wait_background_tasks=True)
         assert read_home.call_count == 1
@@ -125,17 +142,12 @@ async def test_follows_edits_of_the_home(
 
         floor_registry.async_delete(upstairs.floor_id)
         area_registry.async_create("Garage")
-        await _tick(hass, freezer, REGISTRY_COOLDOWN - timedelta(seconds=1))
+        await _tick(hass, freezer, REGISTRY_REFRESH_COOLDOWN - timedelta(seconds=1))
         assert read_home.call_count == 1
         assert hass.states.get("sensor.home_type").state == "single_family_house"
         await _tick(hass, freezer, timedelta(seconds=1))
         assert read_home.call_count == 2
         assert hass.states.get("sensor.home_type").state == "apartment"
-
-        # Home Type's own sensor is no part of the home; an icon is no part of the answer.
-        entity_registry.async_update_entity("sensor.home_type", icon="mdi:home-search")
-        await _tick(hass, freezer, REGISTRY_COOLDOWN)
-        assert read_home.call_count == 2
 
 
 async def test_an_edit_during_a_refresh_is_not_lost(
@@ -163,9 +175,30 @@ async def test_an_edit_during_a_refresh_is_not_lost(
         await hass.async_block_till_done(wait_background_tasks=True)
         assert read_home.call_count == 1  # the attic, read before the floor came
         assert hass.states.get("sensor.home_type").state == "apartment"
-        await _tick(hass, freezer, REGISTRY_COOLDOWN)
+        await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)  # sees the floor: too soon to read
+        assert read_home.call_count == 1
+        await _tick(hass, freezer, REGISTRY_REFRESH_COOLDOWN - REGISTRY_LOOK_COOLDOWN)
         assert read_home.call_count == 2
         assert hass.states.get("sensor.home_type").state == "single_family_house"
+
+
+async def test_a_clock_set_back_holds_no_look_past_a_minute(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    floor_registry: fr.FloorRegistry,
+    area_registry: ar.AreaRegistry,
+) -> None:
+    """Looks are timed by the clock, which can be set back (a Raspberry Pi's at boot, before
+    NTP): set back a day after a look, the next edit is looked at a minute later, not a day."""
+    await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
+    area_registry.async_create("Attic")
+    await hass.async_block_till_done(wait_background_tasks=True)  # looked at now
+    freezer.tick(-timedelta(days=1))
+    with patch(
+        "custom_components.home_type.coordinator.async_call_later", wraps=async_call_later
+    ) as look_later:
+        floor_registry.async_create("Upstairs", level=1)
+    assert look_later.call_args.args[1] == REGISTRY_REFRESH_COOLDOWN.total_seconds()
 
 
 async def test_a_disabled_sensor_is_not_refreshed_by_edits(
