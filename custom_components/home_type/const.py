@@ -25,8 +25,8 @@ BUNDLED_MODEL: Final = Path(__file__).parent / "models" / "home_type_classifier.
 UPDATE_INTERVAL: Final = timedelta(hours=1)
 
 #: An edit of the floors, areas, devices or entities is looked at once, then at most every 10
-#: seconds: a look rebuilds the home from the registries, milliseconds, and Home Assistant
-#: starting fires many registry events that change nothing.
+#: seconds: a look rebuilds the home from the registries (milliseconds), and most registry
+#: events change nothing of the home (an integration updating its devices' firmware versions).
 REGISTRY_LOOK_COOLDOWN: Final = timedelta(seconds=10)
 
 #: A look that finds the home changed refreshes at once, then at most once a minute: renaming
