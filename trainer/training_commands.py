@@ -238,8 +238,8 @@ def curve(
     evaluation_homes: Annotated[Path, typer.Option(
         help="Homes of another seed every fit is scored on.")
     ] = Path("data/curve_evaluation_homes"),
-    sizes: Annotated[str, typer.Option(
-        help="Training-set sizes, in homes, comma-separated.")] = "25,50,100,200,400,1000",
+    sizes: Annotated[str, typer.Option(help="Training-set sizes, in homes, comma-separated.")
+                     ] = "25,50,100,200,400,1000,2000,3000",
     repeats: Annotated[int, typer.Option(
         help="Fits per size, each on another stratified subset.")] = 3,
     output: Annotated[Path, typer.Option(
@@ -252,7 +252,7 @@ def curve(
 
     Shows whether more homes would lift the figures, or the types overlap whatever the amount.
 
-    Homes first: [bold]generate --count 1000 --seed 2042 --output data/curve_homes[/bold]
+    Homes first: [bold]generate --count 3000 --seed 2042 --output data/curve_homes[/bold]
 
     and: [bold]generate --count 300 --seed 3042 --output data/curve_evaluation_homes[/bold]
     """
