@@ -945,24 +945,27 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
     for name in [name for name in os.environ if name.startswith("OPENAI_")]:
         monkeypatch.delenv(name)
 
-    def refusal(*args: str) -> str:
-        code = trainer_in_process(monkeypatch, *_generate(tmp_path, *args))
+    def refusal(*argv: str) -> str:
+        code = trainer_in_process(monkeypatch, *argv)
         err = capsys.readouterr().err.strip()
-        assert code == 2, (args, err)
+        assert code == 2, (argv, err)
         return err
 
-    assert refusal("--concurrency", "0") == "error: --concurrency must be at least 1"
-    assert refusal("--model", " ", "--dry-run") == "error: --model must name a model"
+    def openai_refusal(*args: str) -> str:
+        return refusal(*_generate(tmp_path, *args))
+
+    assert openai_refusal("--concurrency", "0") == "error: --concurrency must be at least 1"
+    assert openai_refusal("--model", " ", "--dry-run") == "error: --model must name a model"
     for bad in ("0", "-1", "nan", "inf"):
-        assert refusal("--max-cost", bad, "--dry-run").startswith(
+        assert openai_refusal("--max-cost", bad, "--dry-run").startswith(
             "error: --max-cost must be a positive number of dollars, not "), bad
-    assert refusal("--max-cost", "1", "--model", "llama3", "--dry-run") == (
+    assert openai_refusal("--max-cost", "1", "--model", "llama3", "--dry-run") == (
         "error: --max-cost needs the price of 'llama3', and none is assumed (priced: "
         "gpt-4o-mini, gpt-4o, gpt-4.1-nano, gpt-4.1-mini, gpt-4.1): give it as --price "
         "INPUT,OUTPUT (USD per million input and output tokens), or leave --max-cost out for a "
         "free or local server")
     for bad in ("0.25", "0.25;2", "a,b", "1,2,3", "-0.1,2", "nan,1", "1,inf", ""):
-        assert refusal("--price", bad, "--dry-run") == (
+        assert openai_refusal("--price", bad, "--dry-run") == (
             "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 "
             f"or more (e.g. --price 0.25,2.00), not {bad!r}"), bad
     defaults = {name: param.default for name, param in
@@ -970,12 +973,10 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(UserError, match="--dry-run: OpenAI backend option; use with "):
         homes_commands.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
-    ignored = trainer_in_process(monkeypatch, "generate", "--model", "gpt-4o", "--rpm", "5",
-                                 "--max-cost", "1", "--price", "0,0", "--output",
-                                 str(tmp_path / "homes"))
-    assert ignored == 2
-    assert capsys.readouterr().err.strip() == ("error: --model, --rpm, --max-cost, --price: "
-                                               "OpenAI backend options; use with --backend openai")
+    assert refusal("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1", "--price",
+                   "0,0", "--output", str(tmp_path / "homes")) == (
+        "error: --model, --rpm, --max-cost, --price: OpenAI backend options; use with "
+        "--backend openai")
     assert not (tmp_path / "homes").exists()
     for flag in ("rpm", "tpm"):
         with pytest.raises(UserError, match=f"--{flag} must be at least 1"):
