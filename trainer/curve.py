@@ -21,6 +21,7 @@ from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, stack
 from .metrics import classification_metrics, counted_classes
 from .runs import CurveRun, check_curve_run
 from .train import (
+    by_floor_registry,
     fit_rows,
     provenance,
     read_evaluation_homes,
@@ -80,6 +81,9 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
     refuse_shared_seeds(training_data, evaluation_data)
     labels = sorted({h.label for h in homes} | {h.label for h in evaluation})
     test = stack(evaluation, "test")
+    ten = test.select(test.windows == DEFAULT_WINDOW)
+    floor_groups = {group: figures["homes"]  # counts only: the labels stand in for answers
+                    for group, figures in by_floor_registry(ten, ten.y).items()}
     points = []
     total = sum(1 if size == len(homes) else run.repeats for size in sizes)
     done = 0
@@ -95,14 +99,20 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
             model = fit_rows(stack(subset, "train"), run.seed + repeat, run.n_jobs)
             for name, days in CURVE_WINDOWS.items():
                 rows = test.select(test.windows == days)
-                m = classification_metrics(rows.y, model.predict(rows.X), labels)
+                predicted = model.predict(rows.X)
+                m = classification_metrics(rows.y, predicted, labels)
                 present = {k: c["precision"] for k, c in counted_classes(m).items()}
                 precision = min(present.values())
-                if days == DEFAULT_WINDOW:  # every class at the minimum (ties: all of them)
-                    weakest.update(k for k, v in present.items() if v == precision)
                 scores.setdefault(f"accuracy_{name}", []).append(m["accuracy"])
                 scores.setdefault(f"macro_f1_{name}", []).append(m["macro_f1"])
                 scores.setdefault(f"min_class_precision_{name}", []).append(precision)
+                if days == DEFAULT_WINDOW:
+                    # every class at the minimum (ties: all of them)
+                    weakest.update(k for k, v in present.items() if v == precision)
+                    for group, figures in by_floor_registry(rows, predicted).items():
+                        if figures["accuracy"] is not None:  # no such home: no figure
+                            scores.setdefault(f"accuracy_10d_{group}", []).append(
+                                figures["accuracy"])
             done += 1
             run.progress("fitting subsets", done, total)
         points.append({"homes": size, "fits": repeats,
@@ -112,6 +122,9 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
     return {
         "training_data": training_data,
         "evaluation_data": evaluation_data,
+        # Levels tell ranch, family and multi-storey houses apart; the homes whose registry
+        # has no floors, as many real ones, show what their absence costs at each size.
+        "evaluation_by_floor_registry": floor_groups,
         "protocol": {
             "subsets": "stratified by label, drawn without replacement; every size is fitted "
                        f"{run.repeats} times on different subsets (once when it is all homes)",

@@ -150,17 +150,42 @@ def render(results: dict[str, Any], source: str) -> str:
     return "\n".join(lines)
 
 
-def _mean_std(item: dict[str, float]) -> str:
-    return f"{item['mean']:.3f} ± {item['std']:.3f}"
+def _mean_std(item: dict[str, float] | None) -> str:
+    return "n/a" if item is None else f"{item['mean']:.3f} ± {item['std']:.3f}"
 
 
 def _weakest(counts: dict[str, int]) -> str:
     return ", ".join(f"{label} ({n})" for label, n in counts.items())
 
 
+def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The learning curve's column names and cells, the same on the page and in the terminal.
+
+    The two floor-registry columns are absent from curves written before they were measured,
+    and a point has no figure for a group that no evaluation home is in: both show "n/a".
+    """
+    groups = curve.get("evaluation_by_floor_registry", {})
+
+    def homes(group: str) -> str:
+        return f" ({groups[group]} homes)" if group in groups else ""
+
+    columns = ["training homes", "fits", "accuracy 10d", "macro F1 10d",
+               "lowest class precision 10d", "that class (fits)", "accuracy, no history",
+               f"accuracy 10d, floors defined{homes('with_floors')}",
+               f"accuracy 10d, no floors{homes('without_floors')}"]
+    rows = [[str(point["homes"]), str(point["fits"]), _mean_std(point["accuracy_10d"]),
+             _mean_std(point["macro_f1_10d"]), _mean_std(point["min_class_precision_10d"]),
+             _weakest(point["lowest_precision_class_10d"]), _mean_std(point["accuracy_none"]),
+             _mean_std(point.get("accuracy_10d_with_floors")),
+             _mean_std(point.get("accuracy_10d_without_floors"))]
+            for point in curve["points"]]
+    return columns, rows
+
+
 def render_curve(curve: dict[str, Any]) -> str:
     """The generated Markdown section for a learning curve (``python -m trainer curve``)."""
     data, ev = curve["training_data"], curve["evaluation_data"]
+    columns, rows = curve_cells(curve)
     lines = [
         CURVE_START,
         "",
@@ -170,16 +195,11 @@ def render_curve(curve: dict[str, Any]) -> str:
         f"{ev['homes']} homes of seed {', '.join(ev['seeds'])}. Mean ± standard deviation over "
         "the fits.",
         "",
-        "| training homes | fits | accuracy 10d | macro F1 10d | lowest class precision 10d "
-        "| that class (fits) | accuracy, no history |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join("---" if name.startswith("that") else "---:" for name in columns)
+        + " |",
+        *("| " + " | ".join(cells) + " |" for cells in rows),
     ]
-    for point in curve["points"]:
-        lines.append(f"| {point['homes']} | {point['fits']} | "
-                     f"{_mean_std(point['accuracy_10d'])} | {_mean_std(point['macro_f1_10d'])} "
-                     f"| {_mean_std(point['min_class_precision_10d'])} | "
-                     f"{_weakest(point['lowest_precision_class_10d'])} | "
-                     f"{_mean_std(point['accuracy_none'])} |")
     lines += ["", CURVE_END]
     return "\n".join(lines)
 

@@ -28,7 +28,7 @@ import warnings
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 import joblib
 import numpy as np
@@ -241,14 +241,20 @@ def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
         "data": provenance(homes, folder),
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
-        "by_floor_registry": _by_floor_registry(rows, predicted),
+        "by_floor_registry": by_floor_registry(rows, predicted),
         "by_confidence": by_confidence(rows.y[ten], predicted[ten],
                                        probabilities.max(axis=1)[ten]),
     }, rows
 
 
-def _by_floor_registry(rows: Rows,
-                      predicted: NDArray[Any]) -> dict[str, dict[str, float | None]]:
+class FloorGroup(TypedDict):
+    """The 10-day figure of one group of homes: with floors in their registry, or without."""
+
+    homes: int
+    accuracy: float | None  # None: no home in the group
+
+
+def by_floor_registry(rows: Rows, predicted: NDArray[Any]) -> dict[str, FloorGroup]:
     """10-day accuracy of homes with and without floors in their registry.
 
     Levels are what tell a ranch from a family house from a multi-storey one; a home whose
@@ -256,7 +262,7 @@ def _by_floor_registry(rows: Rows,
     """
     ten = rows.windows == DEFAULT_WINDOW
     has_floors = rows.X[:, FEATURE_NAMES.index("has_floor_registry")] > 0
-    out = {}
+    out: dict[str, FloorGroup] = {}
     for name, mask in (("with_floors", ten & has_floors), ("without_floors", ten & ~has_floors)):
         out[name] = {"homes": int(mask.sum()),
                      "accuracy": float(np.mean(predicted[mask] == rows.y[mask]))

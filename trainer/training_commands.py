@@ -284,21 +284,16 @@ def curve(
     console.print(f"wrote {output} in {result['seconds']:.0f} s", markup=False)
 
 
-def curve_table(result: dict[str, object]) -> Table:
+def curve_table(result: dict[str, Any]) -> Table:
     """The curve as a terminal table: mean ± std of each figure per training-set size."""
-    table = Table(title="learning curve on "
-                        f"{result['evaluation_data']['homes']} unseen homes")  # type: ignore[index]
-    for column in ("training homes", "fits", "accuracy 10d", "macro F1 10d",
-                   "lowest class precision 10d", "that class (fits)", "accuracy, no history"):
+    from .report import curve_cells
+
+    columns, rows = curve_cells(result)
+    table = Table(title=f"learning curve on {result['evaluation_data']['homes']} unseen homes")
+    for column in columns:
         table.add_column(column, justify="left" if column.startswith("that") else "right")
-    for point in result["points"]:  # type: ignore[attr-defined]
-        figures = [f"{point[key]['mean']:.3f} ± {point[key]['std']:.3f}"
-                   for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d",
-                               "accuracy_none")]
-        weakest = ", ".join(f"{label} ({n})"
-                            for label, n in point["lowest_precision_class_10d"].items())
-        table.add_row(str(point["homes"]), str(point["fits"]), *figures[:3], weakest,
-                      figures[3])
+    for cells in rows:
+        table.add_row(*cells)
     return table
 
 

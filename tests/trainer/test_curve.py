@@ -61,6 +61,16 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
         weakest = point["lowest_precision_class_10d"]  # ties count every class at the minimum
         assert set(weakest) <= set(ALL_TYPES) and sum(weakest.values()) >= point["fits"]
     assert curve["points"][1]["accuracy_10d"]["std"] == 0.0  # one fit: no spread
+    # Every evaluation home is in one floor-registry group, and the groups' accuracies are
+    # the 10-day accuracy split by them: the home-weighted mean gives it back, for every fit's
+    # figure and so for the mean over the fits.
+    groups = curve["evaluation_by_floor_registry"]
+    assert sorted(groups) == ["with_floors", "without_floors"] and all(groups.values())
+    assert sum(groups.values()) == curve["evaluation_data"]["homes"]
+    for point in curve["points"]:
+        split = sum(point[f"accuracy_10d_{group}"]["mean"] * homes
+                    for group, homes in groups.items())
+        assert split == pytest.approx(point["accuracy_10d"]["mean"] * sum(groups.values()))
 
     page = tmp_path / "model.md"
     page.write_text(f"# Model\n\n{START}\n{END}\n")  # report fills an existing page's sections
@@ -71,6 +81,23 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     text = page.read_text()
     assert render_curve(curve) in text
     assert "| 8 | 2 | " in text and "| 24 | 1 | " in text
+    assert (f"| accuracy 10d, floors defined ({groups['with_floors']} homes) | accuracy 10d, "
+            f"no floors ({groups['without_floors']} homes) |") in text
+
+
+def test_curve_written_before_the_floor_columns_still_renders() -> None:
+    """A curve file of an earlier release has no floor-registry figures: they show n/a."""
+    point = {key: {"mean": 0.5, "std": 0.0, "min": 0.5, "max": 0.5}
+             for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d",
+                         "accuracy_none")}
+    data = {"homes": 24, "seeds": ["7"], "days": [90]}
+    curve = {"training_data": data, "evaluation_data": {**data, "homes": 8, "seeds": ["8"]},
+             "points": [{"homes": 24, "fits": 1, **point,
+                         "lowest_precision_class_10d": {"condo": 1}}]}
+    text = render_curve(curve)
+    assert "| accuracy 10d, floors defined | accuracy 10d, no floors |" in text
+    assert "| 24 | 1 | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.500 ± 0.000 | condo (1) | " \
+           "0.500 ± 0.000 | n/a | n/a |" in text
 
 
 @pytest.mark.parametrize(("args", "message"), [
