@@ -57,15 +57,19 @@ async def test_unavailable_then_back(
     assert hass.states.get("sensor.home_type").state == "apartment"
     # An entity of the home, so that its history is read.
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")
-    await hass.async_block_till_done(wait_background_tasks=True)  # which refreshes at once
+    # Set up again on the frozen clock, so that the hourly update is due an hour from now.
+    await hass.config_entries.async_reload(ENTRY_ID)
+    await hass.async_block_till_done(wait_background_tasks=True)
     with failing_database(hass, "database is locked", "min(states.last_updated_ts)"), patch(
         "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
     ) as read_home:
         await _tick(hass, freezer)
         assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
-        await _tick(hass, freezer)
+        # Still polled hourly while down: no quicker retry that would hammer a locked database.
+        for minutes, reads in ((59, 1), (1, 2)):
+            await _tick(hass, freezer, timedelta(minutes=minutes))
+            assert read_home.call_count == reads, minutes
         assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
-        assert read_home.call_count == 2  # still polled hourly while down
     await _tick(hass, freezer)
     assert hass.states.get("sensor.home_type").state == "apartment"
 

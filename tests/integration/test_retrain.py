@@ -85,15 +85,18 @@ async def test_publish_then_reload_switches_the_sensor(
 
 
 async def test_a_new_model_is_noticed_at_the_next_update(
-    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path,
-    freezer: FrozenDateTimeFactory,
+    freezer: FrozenDateTimeFactory, hass: HomeAssistant, running_on_a: MockConfigEntry,
+    config_dir: Path, tmp_path: Path,
 ) -> None:
+    """Not before it: the update is what looks at the file (``freezer`` first, so that the
+    update set-up schedules is due an hour after it, on the frozen clock)."""
     publish(make_model(tmp_path / "c", "C-1"), config_dir / FOLDER, Thresholds())
-    assert sensor_version(hass) == "A-1"
-    freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert sensor_version(hass) == "C-1"
+    for tick, version in ((UPDATE_INTERVAL - timedelta(minutes=1), "A-1"),
+                          (timedelta(minutes=2), "C-1")):
+        freezer.tick(tick)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert sensor_version(hass) == version
 
 
 async def test_refused_publishes_leave_the_model_in_place(
@@ -141,8 +144,8 @@ async def test_a_file_broken_by_hand_keeps_the_model_in_use(
 
 
 async def test_a_broken_new_file_is_logged_once(
-    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path,
-    caplog: pytest.LogCaptureFixture, freezer: FrozenDateTimeFactory,
+    freezer: FrozenDateTimeFactory, hass: HomeAssistant, running_on_a: MockConfigEntry,
+    config_dir: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     published = config_dir / FOLDER / MODEL_NAME
     published.write_bytes(published.read_bytes()[:-10])
@@ -157,8 +160,8 @@ async def test_a_broken_new_file_is_logged_once(
 
 
 async def test_a_model_published_while_being_read_is_picked_up(
-    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path,
-    freezer: FrozenDateTimeFactory,
+    freezer: FrozenDateTimeFactory, hass: HomeAssistant, running_on_a: MockConfigEntry,
+    config_dir: Path, tmp_path: Path,
 ) -> None:
     """``publish`` empties the slot before it renames the new model in; a check that reads the
     slot in that gap fails, and the model that lands a moment later must still be loaded."""
