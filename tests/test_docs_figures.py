@@ -1,0 +1,103 @@
+"""The figures typed in the prose of README.md and docs/model.md agree with the files they quote.
+
+docs/model.md's tables are generated (``python -m trainer report``; tests/trainer checks the
+committed page against the committed files), but the sentences that sum them up are typed. A
+retrained model or a new learning curve would leave those sentences stale without a word, so
+each is read back here and compared with the bundled results file or docs/learning_curve.json,
+rounded as the sentence rounds. A sentence reworded out of its pattern fails here too: change
+its pattern with it, so that its figures stay checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
+CURVE = ROOT / "docs/learning_curve.json"
+NUMBER = r"(\d\.\d\d)"
+
+
+def _prose(name: str) -> str:
+    """The page as one line: line breaks, block-quote marks and runs of spaces made one space."""
+    return re.sub(r"\s*\n\s*(?:>\s*)?", " ", (ROOT / name).read_text())
+
+
+def _one(pattern: str, text: str, name: str) -> tuple[str, ...]:
+    found = re.findall(pattern, text)
+    assert len(found) == 1, f"{name}: {len(found)} sentences match {pattern!r}, not one"
+    return found[0] if isinstance(found[0], tuple) else (found[0],)
+
+
+def _two(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _span(values: Iterable[float]) -> tuple[str, str]:
+    rounded = sorted(_two(v) for v in values)
+    return rounded[0], rounded[-1]
+
+
+@pytest.fixture(scope="module")
+def curve() -> dict[str, Any]:
+    return json.loads(CURVE.read_text())
+
+
+def _means(curve: dict[str, Any], key: str, *, from_homes: int = 0) -> list[float]:
+    return [p[key]["mean"] for p in curve["points"] if p["homes"] >= from_homes]
+
+
+def _at(curve: dict[str, Any], key: str, homes: int) -> str:
+    (point,) = (p for p in curve["points"] if p["homes"] == homes)
+    return _two(point[key]["mean"])
+
+
+def test_readme_headline_is_the_bundled_models() -> None:
+    results = json.loads(RESULTS.read_text())
+    ten = results["evaluation"]["by_window"]["10d"]
+    typed = _one(rf"\({NUMBER} on (\d+) unseen homes with 10 days of history, 95 % interval "
+                 rf"{NUMBER}–{NUMBER}, against {NUMBER} wanted\)", _prose("README.md"),
+                 "README.md")
+    low, high = ten["intervals_95"]["accuracy"]
+    assert typed == (_two(ten["accuracy"]), str(ten["homes"]), _two(low), _two(high),
+                     _two(results["targets"]["accuracy_10d"]["target"]))
+
+
+def test_model_page_sums_the_curve_up_as_it_is(curve: dict[str, Any]) -> None:
+    text = _prose("docs/model.md")
+    typed = _one(rf"accuracy at 10 days rises from {NUMBER} with 100 homes to {NUMBER} with 200 "
+                 rf"and {NUMBER} with 1,000, then holds at {NUMBER}–{NUMBER} with 2,000 and "
+                 rf"3,000; macro F1 stays at {NUMBER}–{NUMBER} and the lowest class precision "
+                 rf"at {NUMBER}–{NUMBER} from 1,000 homes on", text, "docs/model.md")
+    assert typed == (
+        _at(curve, "accuracy_10d", 100), _at(curve, "accuracy_10d", 200),
+        _at(curve, "accuracy_10d", 1000),
+        *_span(p["accuracy_10d"]["mean"] for p in curve["points"]
+               if p["homes"] in (2000, 3000)),
+        *_span(_means(curve, "macro_f1_10d", from_homes=1000)),
+        *_span(_means(curve, "min_class_precision_10d", from_homes=1000)),
+    )
+    # "History adds nothing at any size (with and without it, accuracy is within 0.01)"
+    (within,) = _one(rf"with and without it, accuracy is within {NUMBER}", text, "docs/model.md")
+    for point in curve["points"]:
+        gap = abs(point["accuracy_10d"]["mean"] - point["accuracy_none"]["mean"])
+        assert gap <= float(within), point["homes"]
+
+
+def test_model_page_gives_the_floor_registry_figures_of_the_curve(curve: dict[str, Any]) -> None:
+    groups = curve["evaluation_by_floor_registry"]
+    typed = _one(rf"registry is defined \((\d+) of (\d+)\), accuracy is {NUMBER}–{NUMBER} from "
+                 rf"1,000 training homes on; on those without floors \((\d+)\) it stops at "
+                 rf"{NUMBER}–{NUMBER}", _prose("docs/model.md"), "docs/model.md")
+    assert typed == (
+        str(groups["with_floors"]), str(curve["evaluation_data"]["homes"]),
+        *_span(_means(curve, "accuracy_10d_with_floors", from_homes=1000)),
+        str(groups["without_floors"]),
+        *_span(_means(curve, "accuracy_10d_without_floors", from_homes=1000)),
+    )
