@@ -1,10 +1,11 @@
-"""The figures typed in the prose of README.md and docs/model.md agree with the files they quote.
+"""The figures typed in the prose of README.md and docs/ agree with the files they quote.
 
 docs/model.md's tables are generated (``python -m trainer report``; tests/trainer checks the
 committed page against the committed files), but the sentences that sum them up are typed. A
 retrained model or a new learning curve would leave those sentences stale without a word, so
 each is read back here and compared with the bundled results file or docs/learning_curve.json,
-rounded as the sentence rounds. A sentence reworded out of its pattern fails here too: change
+rounded as the sentence rounds; speeds are read back from docs/benchmarks.json (scripts/bench)
+the same way. A sentence reworded out of its pattern fails here too: change
 its pattern with it, so that its figures stay checked.
 """
 
@@ -101,3 +102,36 @@ def test_model_page_gives_the_floor_registry_figures_of_the_curve(curve: dict[st
         str(groups["without_floors"]),
         *_span(_means(curve, "accuracy_10d_without_floors", from_homes=1000)),
     )
+
+
+def test_integration_page_quotes_the_benchmarks() -> None:
+    """docs/integration.md's speeds are scripts/bench's, on SQLite and PostgreSQL alike."""
+    bench = json.loads((ROOT / "docs/benchmarks.json").read_text())
+    values = bench["benchmarks"]["recorder"]["values"]
+    text = _prose("docs/integration.md")
+    ms, entities = _one(r"rebuilds the home from the registries \((\d+) ms for the (\d+) "
+                        r"entities of the benchmark's home\)", text, "docs/integration.md")
+    assert (ms, entities) == (f"{values['sqlite_registries_ms']:.0f}",
+                              str(values["sqlite_entities"]))
+    _one(r"a home with a million state rows reads 90 days in under two seconds and the "
+         r"default 10 days in under half a second", text, "docs/integration.md")
+    for database in ("sqlite", "postgresql"):
+        assert round(values[f"{database}_state_rows"], -6) == 1_000_000
+        assert values[f"{database}_snapshot_90d_seconds_median"] < 2
+        assert values[f"{database}_snapshot_10d_seconds_median"] < 0.5
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/integration.md"])
+def test_history_option_says_what_history_changed(name: str) -> None:
+    """"history ... changed 1 answer of the 100 evaluation homes, for the worse".
+
+    The results file keeps accuracies, not answers, so what is checked is the net change, which
+    the sentence's count cannot be below (counted answer by answer for model
+    2026.12.01-098d0f5e: exactly one home changed, from right to wrong).
+    """
+    by_window = json.loads(RESULTS.read_text())["evaluation"]["by_window"]
+    answers, homes = _one(r"history moves the confidence a little and changed (\d+) answers? of "
+                          r"the (\d+) evaluation homes, for the worse", _prose(name), name)
+    assert int(homes) == by_window["10d"]["homes"] == by_window["none"]["homes"]
+    worse = round((by_window["none"]["accuracy"] - by_window["10d"]["accuracy"]) * int(homes))
+    assert 0 < worse <= int(answers)
