@@ -5,8 +5,8 @@ committed page against the committed files), but the sentences that sum them up 
 retrained model or a new learning curve would leave those sentences stale without a word, so
 each is read back here and compared with the bundled results file or docs/learning_curve.json,
 rounded as the sentence rounds; speeds are read back from docs/benchmarks.json (scripts/bench)
-the same way. A sentence reworded out of its pattern fails here too: change
-its pattern with it, so that its figures stay checked.
+the same way, and the features section's counts from the code. A sentence reworded out of its
+pattern fails here too: change its pattern with it, so that its figures stay checked.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from custom_components.home_type.core import features
+from custom_components.home_type.core.vocabulary import AREA_KINDS
 from tests.conftest import ROOT
 
 RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
@@ -135,3 +137,25 @@ def test_history_option_says_what_history_changed(name: str) -> None:
     assert int(homes) == by_window["10d"]["homes"] == by_window["none"]["homes"]
     worse = round((by_window["none"]["accuracy"] - by_window["10d"]["accuracy"]) * int(homes))
     assert 0 < worse <= int(answers)
+
+
+def test_model_page_describes_the_feature_set_the_code_has() -> None:
+    """The features section counts and lists what core/features.py computes."""
+    text = _prose("docs/model.md")
+    version, count = _one(r"feature set version (\d+), (\d+) named features", text,
+                          "docs/model.md")
+    assert (int(version), int(count)) == (features.FEATURE_VERSION, len(features.FEATURE_NAMES))
+    kinds, listed = _one(r"to (\d+) kinds — ([a-z, ]+) — and the rest to `unknown`", text,
+                         "docs/model.md")
+    assert [*listed.split(", "), "unknown"] == list(AREA_KINDS)
+    assert int(kinds) == len(AREA_KINDS) - 1
+    domains, pairs = _one(r"entities per domain \((\d+) domains\) and per device class \((\d+) "
+                          r"domain/class pairs\)", text, "docs/model.md")
+    assert (int(domains), int(pairs)) == (len(features._DOMAINS),
+                                          len(features._DEVICE_CLASSES))
+    (installed,) = _one(r"installed devices \(([a-z, ]+)\) versus battery devices", text,
+                        "docs/model.md")
+    assert {d.replace("_", " ") for d in features._INSTALLED_DOMAINS} == set(
+        installed.split(", "))
+    (groups,) = _one(r"share of changes by group \(([a-z, ]+)\)", text, "docs/model.md")
+    assert len(groups.split(", ")) == len(features._ACTIVITY_GROUPS)
