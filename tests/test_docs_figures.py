@@ -96,11 +96,13 @@ def test_model_page_sums_the_curve_up_as_it_is(curve: dict[str, Any]) -> None:
 def test_model_page_gives_the_floor_registry_figures_of_the_curve(curve: dict[str, Any]) -> None:
     groups = curve["evaluation_by_floor_registry"]
     typed = _one(rf"registry is defined \((\d+) of (\d+)\), accuracy is {NUMBER}–{NUMBER} from "
-                 rf"1,000 training homes on; on those without floors \((\d+)\) it stops at "
-                 rf"{NUMBER}–{NUMBER}", _prose("docs/model.md"), "docs/model.md")
+                 rf"1,000 training homes on; the same homes scored again with their floors "
+                 rf"removed get {NUMBER}–{NUMBER}, and those that have no floors \((\d+)\) stop "
+                 rf"at {NUMBER}–{NUMBER}", _prose("docs/model.md"), "docs/model.md")
     assert typed == (
         str(groups["with_floors"]), str(curve["evaluation_data"]["homes"]),
         *_span(_means(curve, "accuracy_10d_with_floors", from_homes=1000)),
+        *_span(_means(curve, "accuracy_10d_with_floors_removed", from_homes=1000)),
         str(groups["without_floors"]),
         *_span(_means(curve, "accuracy_10d_without_floors", from_homes=1000)),
     )
@@ -159,3 +161,14 @@ def test_model_page_describes_the_feature_set_the_code_has() -> None:
         installed.split(", "))
     (groups,) = _one(r"share of changes by group \(([a-z, ]+)\)", text, "docs/model.md")
     assert len(groups.split(", ")) == len(features._ACTIVITY_GROUPS)
+
+
+@pytest.mark.parametrize("name", ["docs/integration.md", "docs/troubleshooting.md"])
+def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
+    """What floors are worth, on the same homes (homes without floors are other homes)."""
+    floors = json.loads(RESULTS.read_text())["evaluation"]["by_floor_registry"]
+    typed = _one(r"the bundled model is right for (\d+) % of the evaluation homes (?:that have "
+                 r"|with )floors defined, (?:and for )?(\d+) % of the same homes with their "
+                 r"floors removed", _prose(name), name)
+    assert typed == (f"{floors['with_floors']['accuracy'] * 100:.0f}",
+                     f"{floors['with_floors_removed']['accuracy'] * 100:.0f}")

@@ -28,6 +28,7 @@ from .train import (
     read_rows,
     refuse_shared_seeds,
     training_types,
+    unfloored_rows,
 )
 
 #: History windows a curve point is scored on: structure only, and Home Assistant's default.
@@ -82,8 +83,11 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
     labels = sorted({h.label for h in homes} | {h.label for h in evaluation})
     test = stack(evaluation, "test")
     ten = test.select(test.windows == DEFAULT_WINDOW)
+    unfloored = unfloored_rows(evaluation)
     floor_groups = {group: figures["homes"]  # counts only: the labels stand in for answers
-                    for group, figures in by_floor_registry(ten, ten.y).items()}
+                    for group, figures in by_floor_registry(
+                        ten, ten.y, None if unfloored is None else (unfloored, unfloored.y)
+                    ).items()}
     points = []
     total = sum(1 if size == len(homes) else run.repeats for size in sizes)
     done = 0
@@ -109,7 +113,9 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
                 if days == DEFAULT_WINDOW:
                     # every class at the minimum (ties: all of them)
                     weakest.update(k for k, v in present.items() if v == precision)
-                    for group, figures in by_floor_registry(rows, predicted).items():
+                    removed = None if unfloored is None else (
+                        unfloored, model.predict(unfloored.X))
+                    for group, figures in by_floor_registry(rows, predicted, removed).items():
                         if figures["accuracy"] is not None:  # no such home: no figure
                             scores.setdefault(f"accuracy_10d_{group}", []).append(
                                 figures["accuracy"])
@@ -123,7 +129,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
         "training_data": training_data,
         "evaluation_data": evaluation_data,
         # Levels tell ranch, family and multi-storey houses apart; the homes whose registry
-        # has no floors, as many real ones, show what their absence costs at each size.
+        # has no floors, as many real ones, and the homes with floors scored again without
+        # them, show what their absence costs at each size.
         "evaluation_by_floor_registry": floor_groups,
         "protocol": {
             "subsets": "stratified by label, drawn without replacement; every size is fitted "

@@ -14,7 +14,7 @@ import math
 import os
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -150,17 +150,21 @@ def thin(snapshot: HomeSnapshot, rng: np.random.Generator) -> HomeSnapshot:
     )
     used_areas = {d.area_id for d in devices} | {e.area_id for e in entities}
     areas = tuple(a for a in snapshot.areas if a.area_id in used_areas or rng.random() >= 0.3)
-    floors = snapshot.floors
-    if floors and rng.random() < 0.1:
-        floors = ()
-        areas = tuple(replace(a, floor_id=None) for a in areas)
+    drop_floors = bool(snapshot.floors) and rng.random() < 0.1
     area_ids = {a.area_id for a in areas}
     devices = tuple(d if d.area_id in area_ids or d.area_id is None else
                     replace(d, area_id=None) for d in devices)
     entities = tuple(e if e.area_id in area_ids or e.area_id is None else
                      replace(e, area_id=None) for e in entities)
-    return replace(snapshot, floors=floors, areas=areas, devices=devices, entities=entities,
-                   events=EventLog())
+    thinned = replace(snapshot, areas=areas, devices=devices, entities=entities,
+                      events=EventLog())
+    return without_floor_registry(thinned) if drop_floors else thinned
+
+
+def without_floor_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
+    """The home as an owner who never set floors up has it: no floors, no area on a floor."""
+    return replace(snapshot, floors=(), areas=tuple(replace(a, floor_id=None)
+                                                    for a in snapshot.areas))
 
 
 @dataclass(slots=True)
@@ -213,6 +217,9 @@ class HomeRows:
     days: object
     train: list[tuple[NDArray[Any], int]]
     test: list[tuple[NDArray[Any], int]]
+    #: The 10-day row again with the floor registry removed, for a home that has one: scored
+    #: beside its own, it shows what floors change in the same homes (``by_floor_registry``).
+    unfloored: list[tuple[NDArray[Any], int]] = field(default_factory=list)
 
 
 def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
@@ -231,13 +238,17 @@ def evaluation_rows(path: Path) -> HomeRows:
     """Only the evaluation rows of one file (for scoring a model that is already trained)."""
     home = _load(path)
     meta = home.snapshot.metadata
+    unfloored = []
+    if home.snapshot.floors:
+        unfloored.append((extract_features(without_floor_registry(home.snapshot),
+                                           window_summary(home, DEFAULT_WINDOW)), DEFAULT_WINDOW))
     return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
-                    test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False))
+                    test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored)
 
 
 def stack(homes: Sequence[HomeRows], which: str) -> Rows:
-    """Rows of the given homes, ``which`` is ``train`` or ``test``."""
+    """Rows of the given homes, ``which`` is ``train``, ``test`` or ``unfloored``."""
     X, y, groups, wins = [], [], [], []
     for home in homes:
         for vector, days in getattr(home, which):

@@ -98,12 +98,16 @@ def render(results: dict[str, Any], source: str) -> str:
     floors = (evaluation or {}).get("by_floor_registry")
     if floors:
         with_f, without_f = floors["with_floors"], floors["without_floors"]
+        removed = floors.get("with_floors_removed")
+        same_homes = "" if removed is None else (
+            f"; the same {removed['homes']} homes with their floors removed "
+            f"{_pct(removed['accuracy'])}")
         lines += [
             "By floor registry, 10-day history: homes with floors defined "
             f"{_pct(with_f['accuracy'])} ({with_f['homes']} homes), without "
-            f"{_pct(without_f['accuracy'])} ({without_f['homes']} homes). Levels are what tell "
-            "a ranch house from a family house from a multi-storey one; defining floors in Home "
-            "Assistant gives the model them.",
+            f"{_pct(without_f['accuracy'])} ({without_f['homes']} homes){same_homes}. Levels "
+            "are what tell a ranch house from a family house from a multi-storey one; defining "
+            "floors in Home Assistant gives the model them.",
             "",
         ]
     levels = (evaluation or {}).get("by_confidence")
@@ -161,8 +165,8 @@ def _weakest(counts: dict[str, int]) -> str:
 def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The learning curve's column names and cells, the same on the page and in the terminal.
 
-    The two floor-registry columns are absent from curves written before they were measured,
-    and a point has no figure for a group that no evaluation home is in: both show "n/a".
+    The floor-registry columns are absent from curves written before they were measured, and a
+    point has no figure for a group that no evaluation home is in: both show "n/a".
     """
     groups = curve.get("evaluation_by_floor_registry", {})
 
@@ -172,12 +176,13 @@ def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     columns = ["training homes", "fits", "accuracy 10d", "macro F1 10d",
                "lowest class precision 10d", "that class (fits)", "accuracy, no history",
                f"accuracy 10d, floors defined{homes('with_floors')}",
+               "accuracy 10d, the same homes with floors removed",
                f"accuracy 10d, no floors{homes('without_floors')}"]
     rows = [[str(point["homes"]), str(point["fits"]), _mean_std(point["accuracy_10d"]),
              _mean_std(point["macro_f1_10d"]), _mean_std(point["min_class_precision_10d"]),
              _weakest(point["lowest_precision_class_10d"]), _mean_std(point["accuracy_none"]),
-             _mean_std(point.get("accuracy_10d_with_floors")),
-             _mean_std(point.get("accuracy_10d_without_floors"))]
+             *(_mean_std(point.get(f"accuracy_10d_{group}"))
+               for group in ("with_floors", "with_floors_removed", "without_floors"))]
             for point in curve["points"]]
     return columns, rows
 

@@ -26,6 +26,7 @@ import json
 import time
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TypedDict
@@ -237,11 +238,14 @@ def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
     predicted = np.asarray(model.classes)[probabilities.argmax(axis=1)]
     labels = sorted(set(labels or model.classes) | {str(v) for v in rows.y})
     ten = rows.windows == DEFAULT_WINDOW
+    unfloored = unfloored_rows(homes)
+    removed = None if unfloored is None else (unfloored, np.asarray(model.classes)[
+        model.predict_proba(unfloored.X).argmax(axis=1)])
     return {
         "data": provenance(homes, folder),
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
-        "by_floor_registry": by_floor_registry(rows, predicted),
+        "by_floor_registry": by_floor_registry(rows, predicted, removed),
         "by_confidence": by_confidence(rows.y[ten], predicted[ten],
                                        probabilities.max(axis=1)[ten]),
     }, rows
@@ -254,20 +258,31 @@ class FloorGroup(TypedDict):
     accuracy: float | None  # None: no home in the group
 
 
-def by_floor_registry(rows: Rows, predicted: NDArray[Any]) -> dict[str, FloorGroup]:
+def unfloored_rows(homes: Sequence[HomeRows]) -> Rows | None:
+    """The 10-day rows of the homes that have floors, with their floors removed (None: none)."""
+    return stack(homes, "unfloored") if any(h.unfloored for h in homes) else None
+
+
+def by_floor_registry(rows: Rows, predicted: NDArray[Any],
+                      unfloored: tuple[Rows, NDArray[Any]] | None = None
+                      ) -> dict[str, FloorGroup]:
     """10-day accuracy of homes with and without floors in their registry.
 
     Levels are what tell a ranch from a family house from a multi-storey one; a home whose
-    owner never set floors up loses that, and this shows by how much.
+    owner never set floors up loses that. The two groups are different homes, though (units
+    have floors less often than houses), so ``unfloored`` -- the rows of the homes with floors,
+    their floors removed (:func:`unfloored_rows`), and the answers to them -- adds what removing
+    them does to the very same homes: ``with_floors_removed``.
     """
     ten = rows.windows == DEFAULT_WINDOW
     has_floors = rows.X[:, FEATURE_NAMES.index("has_floor_registry")] > 0
-    out: dict[str, FloorGroup] = {}
-    for name, mask in (("with_floors", ten & has_floors), ("without_floors", ten & ~has_floors)):
-        out[name] = {"homes": int(mask.sum()),
-                     "accuracy": float(np.mean(predicted[mask] == rows.y[mask]))
-                     if mask.any() else None}
-    return out
+    groups = [("with_floors", rows.select(ten & has_floors), predicted[ten & has_floors]),
+              ("without_floors", rows.select(ten & ~has_floors), predicted[ten & ~has_floors])]
+    if unfloored is not None:
+        groups.append(("with_floors_removed", *unfloored))
+    return {name: {"homes": len(group),
+                   "accuracy": float(np.mean(answers == group.y)) if len(group) else None}
+            for name, group, answers in groups}
 
 
 def _rows_of(rows: Rows, home_ids: set[str], *, inside: bool) -> Rows:

@@ -64,13 +64,16 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     # Every evaluation home is in one floor-registry group, and the groups' accuracies are
     # the 10-day accuracy split by them: the home-weighted mean gives it back, for every fit's
     # figure and so for the mean over the fits.
-    groups = curve["evaluation_by_floor_registry"]
+    # The homes with floors are scored again with their floors removed: the same homes.
+    groups = dict(curve["evaluation_by_floor_registry"])
+    assert groups.pop("with_floors_removed") == groups["with_floors"]
     assert sorted(groups) == ["with_floors", "without_floors"] and all(groups.values())
     assert sum(groups.values()) == curve["evaluation_data"]["homes"]
     for point in curve["points"]:
         split = sum(point[f"accuracy_10d_{group}"]["mean"] * homes
                     for group, homes in groups.items())
         assert split == pytest.approx(point["accuracy_10d"]["mean"] * sum(groups.values()))
+        assert 0.0 <= point["accuracy_10d_with_floors_removed"]["mean"] <= 1.0
 
     page = tmp_path / "model.md"
     page.write_text(f"# Model\n\n{START}\n{END}\n")  # report fills an existing page's sections
@@ -82,7 +85,8 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     assert render_curve(curve) in text
     assert "| 8 | 2 | " in text and "| 24 | 1 | " in text
     assert (f"| accuracy 10d, floors defined ({groups['with_floors']} homes) | accuracy 10d, "
-            f"no floors ({groups['without_floors']} homes) |") in text
+            "the same homes with floors removed | accuracy 10d, no floors "
+            f"({groups['without_floors']} homes) |") in text
 
 
 def test_curve_written_before_the_floor_columns_still_renders() -> None:
@@ -95,9 +99,10 @@ def test_curve_written_before_the_floor_columns_still_renders() -> None:
              "points": [{"homes": 24, "fits": 1, **point,
                          "lowest_precision_class_10d": {"condo": 1}}]}
     text = render_curve(curve)
-    assert "| accuracy 10d, floors defined | accuracy 10d, no floors |" in text
+    assert ("| accuracy 10d, floors defined | accuracy 10d, the same homes with floors removed "
+            "| accuracy 10d, no floors |") in text
     assert "| 24 | 1 | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.500 ± 0.000 | condo (1) | " \
-           "0.500 ± 0.000 | n/a | n/a |" in text
+           "0.500 ± 0.000 | n/a | n/a | n/a |" in text
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -213,7 +218,7 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
         trained_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each repeat of a size is another subset with another model seed; the same --seed
     gives the same subsets, seeds and figures again; every fit is scored on the evaluation
-    homes' rows of each curve window, each home once."""
+    homes' rows of each curve window, each home once, and on those with floors without them."""
     from trainer.curve import learning_curve
     from trainer.dataset import stack
     from trainer.runs import CurveRun
@@ -238,12 +243,15 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
     other, _ = run(4)
     assert other.subsets != first.subsets
 
-    test = stack(read_evaluation_homes(base / "eval", 1, lambda *_: None), "test")
+    homes = read_evaluation_homes(base / "eval", 1, lambda *_: None)
+    test = stack(homes, "test")
+    # Each window's rows, then the homes with floors again, without them.
     expected = [test.select(test.windows == days).X for days in CURVE_WINDOWS.values()]
+    expected.append(stack(homes, "unfloored").X)
     assert len(first.scored) == 5 * len(expected)
     for i, X in enumerate(first.scored):
         np.testing.assert_array_equal(X, expected[i % len(expected)])
-        assert len(X) == 8
+    assert [len(X) for X in expected] == [8, 8, sum(1 for h in homes if h.unfloored)]
 
 
 def test_an_interrupted_curve_write_leaves_the_old_file(

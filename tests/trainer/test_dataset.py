@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.snapshot import (
     HomeSnapshot,
     SnapshotError,
     iter_home_files,
     read_snapshot,
+    write_snapshot,
 )
 from trainer import dataset
 from trainer.dataset import (
+    DEFAULT_WINDOW,
     EVALUATION_WINDOWS,
     MAX_SEED,
     WINDOWS,
@@ -30,6 +33,7 @@ from trainer.dataset import (
     thin,
     training_rows,
     window_summary,
+    without_floor_registry,
 )
 
 DAY = 86400.0
@@ -170,3 +174,28 @@ def test_thinning_drops_a_few_devices_and_their_entities(home_file: Path) -> Non
         assert not len(thinned.events)
         kept.append(len(devices) / len(snapshot.devices))
     assert min(kept) >= 0.6 and 0.8 <= np.mean(kept) < 1.0
+
+
+def test_a_home_with_floors_is_scored_again_without_them(small_homes: Path,
+                                                           tmp_path: Path) -> None:
+    """The 10-day row of the same home, as an owner who never set floors up would have it."""
+    snapshot = next(s for s in map(read_snapshot, iter_home_files(small_homes)) if s.floors)
+    path = write_snapshot(snapshot, tmp_path / "floors.json")
+    rows = evaluation_rows(path)
+    ((vector, days),) = rows.unfloored
+    own = next(v for v, d in rows.test if d == DEFAULT_WINDOW)
+    has_floors = FEATURE_NAMES.index("has_floor_registry")
+    assert days == DEFAULT_WINDOW and own[has_floors] == 1 and vector[has_floors] == 0
+
+    stripped = without_floor_registry(snapshot)
+    assert stripped.floors == () and all(a.floor_id is None for a in stripped.areas)
+    assert [replace(a, floor_id=None) for a in snapshot.areas] == list(stripped.areas)
+    assert replace(stripped, floors=snapshot.floors, areas=snapshot.areas) == snapshot
+    np.testing.assert_array_equal(vector, extract_features(
+        stripped, window_summary(as_home(snapshot), DEFAULT_WINDOW)))
+    # Stripped, the home is one of those without floors: its own row is that row, and it has
+    # no second one.
+    without = evaluation_rows(write_snapshot(stripped, tmp_path / "no_floors.json"))
+    assert without.unfloored == []
+    np.testing.assert_array_equal(
+        next(v for v, d in without.test if d == DEFAULT_WINDOW), vector)

@@ -131,3 +131,17 @@ def test_an_interrupted_report_leaves_the_page_as_it_was(
     assert code == 130, capsys.readouterr().err
     assert page.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.md"]
+
+
+def test_floor_registry_sentence_adds_the_same_homes_without_floors_when_measured() -> None:
+    """Results files written before ``with_floors_removed`` was measured keep their sentence."""
+    results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
+    floors = results["evaluation"]["by_floor_registry"]
+    floors["with_floors_removed"] = {"homes": floors["with_floors"]["homes"], "accuracy": 0.5}
+    clause = f"; the same {floors['with_floors']['homes']} homes with their floors removed 0.500."
+    assert clause in render(results, "results.json")
+    del floors["with_floors_removed"]
+    page = render(results, "results.json")
+    assert "floors removed" not in page
+    assert f"without {floors['without_floors']['accuracy']:.3f} " \
+           f"({floors['without_floors']['homes']} homes). Levels" in page

@@ -75,6 +75,9 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     assert results["evaluation"]["data"]["seeds"] == ["8"]
     assert results["holdout"]["homes_test"] == 8 and results["holdout"]["homes_train"] == 16
     assert results["compiled_vs_sklearn_max_abs_diff"] < 1e-9
+    floors = results["evaluation"]["by_floor_registry"]
+    assert floors["with_floors"]["homes"] + floors["without_floors"]["homes"] == 8
+    assert floors["with_floors_removed"]["homes"] == floors["with_floors"]["homes"]
     assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
 
 
