@@ -252,7 +252,7 @@ def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
 
 
 class FloorGroup(TypedDict):
-    """The 10-day figure of one group of homes: with floors in their registry, or without."""
+    """The 10-day figure of a group of homes: with floors, without, or with them removed."""
 
     homes: int
     accuracy: float | None  # None: no home in the group
