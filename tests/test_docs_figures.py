@@ -163,7 +163,7 @@ def test_model_page_describes_the_feature_set_the_code_has() -> None:
     assert len(groups.split(", ")) == len(features._ACTIVITY_GROUPS)
 
 
-@pytest.mark.parametrize("name", ["docs/integration.md", "docs/troubleshooting.md"])
+@pytest.mark.parametrize("name", ["README.md", "docs/integration.md", "docs/troubleshooting.md"])
 def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
     """What floors are worth, on the same homes (homes without floors are other homes)."""
     floors = json.loads(RESULTS.read_text())["evaluation"]["by_floor_registry"]
