@@ -252,6 +252,8 @@ def curve(
 
     Shows whether more homes would lift the figures, or the types overlap whatever the amount.
 
+    And what floors are worth: the homes with floors are scored again without them.
+
     Homes first: [bold]generate --count 3000 --seed 2042 --output data/curve_homes[/bold]
 
     and: [bold]generate --count 300 --seed 3042 --output data/curve_evaluation_homes[/bold]
