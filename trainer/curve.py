@@ -82,12 +82,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
     refuse_shared_seeds(training_data, evaluation_data)
     labels = sorted({h.label for h in homes} | {h.label for h in evaluation})
     test = stack(evaluation, "test")
-    ten = test.select(test.windows == DEFAULT_WINDOW)
     unfloored = unfloored_rows(evaluation)
-    floor_groups = {group: figures["homes"]  # counts only: the labels stand in for answers
-                    for group, figures in by_floor_registry(
-                        ten, ten.y, None if unfloored is None else (unfloored, unfloored.y)
-                    ).items()}
+    floor_groups: dict[str, int] = {}  # homes per group: the same for every fit
     points = []
     total = sum(1 if size == len(homes) else run.repeats for size in sizes)
     done = 0
@@ -116,6 +112,7 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
                     removed = None if unfloored is None else (
                         unfloored, model.predict(unfloored.X))
                     for group, figures in by_floor_registry(rows, predicted, removed).items():
+                        floor_groups[group] = figures["homes"]
                         if figures["accuracy"] is not None:  # no such home: no figure
                             scores.setdefault(f"accuracy_10d_{group}", []).append(
                                 figures["accuracy"])
