@@ -48,8 +48,10 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
     coordinator = entry.runtime_data
     model: HomeTypeModel | None = coordinator.model
     config_dir = hass.config.config_dir
+    option = entry.options.get(CONF_MODEL_PATH, "")
     info: dict[str, Any] = {
-        "file": model_file(config_dir, entry.options.get(CONF_MODEL_PATH, "")),
+        "file": model_file(config_dir, option),
+        "bundled": not option.strip(),
         "loaded": model is not None,
     }
     if model is not None:

@@ -28,12 +28,19 @@ TROUBLESHOOTING_URL: Final = (
 
 
 def model_file(config_dir: str, option: str) -> str:
-    """The model file an option names, as a user would find it: bundled, or config-relative."""
+    """The model file an option names, as a user would find it: relative to the config folder.
+
+    A path, in no language: it fills the repair texts of every language, which say themselves
+    what an empty option (the bundled model) means. The bundled model is under
+    ``custom_components/`` there; for an integration installed elsewhere (a development
+    checkout) the file's name is enough, as the model's error message gives its whole path.
+    """
     path = resolve_model_path(config_dir, option)
     if path is None:
         return option.strip()
-    if not option.strip():
-        return f"{path.name} (the model bundled with Home Type)"
+    base = os.path.abspath(config_dir)
+    if os.path.commonpath([base, os.path.abspath(path)]) != base:
+        return path.name
     return os.path.relpath(path, config_dir)
 
 

@@ -86,6 +86,7 @@ async def test_diagnostics_of_an_unusable_model(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["model"] == {
         "file": "home_type/mine.pkl",
+        "bundled": False,
         "loaded": False,
         "error": {
             "reason": "tampered",
@@ -136,8 +137,8 @@ async def test_diagnostics_with_a_database_error(
     assert diagnostics["last_error"] == (
         "Home Type could not read the recorder's history: database is locked")
     assert "features" not in diagnostics
-    assert diagnostics["model"]["file"] == (
-        "home_type_classifier.pkl (the model bundled with Home Type)")
+    assert diagnostics["model"]["file"] == "home_type_classifier.pkl"
+    assert diagnostics["model"]["bundled"] is True
     assert before.home_type == "single_family_house" and diagnostics["result"] is None
     text = json.dumps(diagnostics, ensure_ascii=False).casefold()
     assert [secret for secret in SECRETS if secret.casefold() in text] == []

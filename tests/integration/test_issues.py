@@ -94,15 +94,28 @@ async def test_unusable_model_raises_an_issue(
 
 
 async def test_bundled_model_missing(
-    hass: HomeAssistant, issue_registry: ir.IssueRegistry, bundled_model: Path
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
 ) -> None:
-    """The bundled model is named as such: the fix is a reinstall."""
-    bundled_model.unlink()
-    await _set_up(hass, "")
+    """The bundled model is named where it is installed, a path the texts of every language
+    can hold (they say themselves that the fix is a reinstall)."""
+    installed = config_dir / "custom_components/home_type/models/home_type_classifier.pkl"
+    with patch("custom_components.home_type.helpers.BUNDLED_MODEL", installed):
+        await _set_up(hass, "")
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
     assert issue.translation_key == "model_missing"
     assert issue.translation_placeholders["model"] == (
-        "home_type_classifier.pkl (the model bundled with Home Type)")
+        "custom_components/home_type/models/home_type_classifier.pkl")
+
+
+async def test_bundled_model_installed_elsewhere_is_named_alone(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, bundled_model: Path
+) -> None:
+    """A development checkout's bundled model: its name (the error gives the whole path)."""
+    bundled_model.unlink()
+    await _set_up(hass, "")
+    issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue.translation_placeholders["model"] == "home_type_classifier.pkl"
+    assert issue.translation_placeholders["error"] == f"{bundled_model}: no model file there"
 
 
 async def test_model_outside_the_config_folder(
