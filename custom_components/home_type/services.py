@@ -54,6 +54,22 @@ SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
 )
 
 
+def setup_retry_error(entry: HomeTypeConfigEntry) -> HomeAssistantError | None:
+    """Why an entry waiting to retry its set-up is not loaded, as set-up said it, translated.
+
+    Home Type retries set-up when the recorder's database failed. "Not loaded; enable or reload
+    it" would send the user to the wrong fix, so the actions and the endpoint give that reason.
+    """
+    if (entry.state is not ConfigEntryState.SETUP_RETRY
+            or entry.error_reason_translation_key is None):
+        return None
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=entry.error_reason_translation_key,
+        translation_placeholders=entry.error_reason_translation_placeholders,
+    )
+
+
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeTypeConfigEntry:
     """Find the Home Type entry an action names; it must exist and be loaded."""
     entry: HomeTypeConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
@@ -63,6 +79,8 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeTypeConfigEntry:
             translation_key="entry_not_found",
             translation_placeholders={"entry_id": entry_id},
         )
+    if (retrying := setup_retry_error(entry)) is not None:
+        raise retrying
     if entry.state is not ConfigEntryState.LOADED:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

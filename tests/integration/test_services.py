@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Context, HomeAssistant, ServiceResponse
 from homeassistant.exceptions import (
@@ -100,6 +101,33 @@ async def test_classify_entry_not_loaded(
     with pytest.raises(ServiceValidationError) as err:
         await classify(hass, init_integration.entry_id)
     assert err.value.translation_key == "entry_not_loaded"
+
+
+async def set_up_while_the_database_fails(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the entry up while the recorder's database is locked: it waits to retry."""
+    er.async_get(hass).async_get_or_create("light", FIXTURE_PLATFORM, "hall",
+                                           suggested_object_id="hall")
+    now = dt_util.utcnow().timestamp()  # rows in the states table, so the home is read
+    await async_insert_events(hass, EventLog.from_columns(
+        ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
+    entry.add_to_hass(hass)
+    with failing_database(hass, "database is locked", "FROM states_meta"):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+@pytest.mark.recorder
+async def test_classify_while_set_up_waits_to_retry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The reason set-up gave, not "enable or reload it", which would not help."""
+    await set_up_while_the_database_fails(hass, mock_config_entry)
+    with pytest.raises(HomeAssistantError) as err:
+        await classify(hass, mock_config_entry.entry_id)
+    assert not isinstance(err.value, ServiceValidationError)  # not the caller's mistake
+    assert err.value.translation_key == "recorder_error"
+    assert str(err.value) == "Home Type could not read the recorder's history: database is locked"
 
 
 async def test_classify_without_a_model(

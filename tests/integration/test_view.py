@@ -17,7 +17,7 @@ from custom_components.home_type.core.snapshot import EventLog
 from custom_components.home_type.view import URL
 
 from .common import FIXTURE_PLATFORM, async_insert_events, failing_database
-from .test_services import classify
+from .test_services import classify, set_up_while_the_database_fails
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -157,6 +157,21 @@ async def test_unexpected_error_is_503(hass_client: ClientSessionGenerator) -> N
     assert await response.json() == {
         "code": "classify_failed",
         "message": "Home Type could not classify the home: boom",
+    }
+
+
+@pytest.mark.recorder
+async def test_set_up_waiting_to_retry_gives_its_reason(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, mock_config_entry: MockConfigEntry
+) -> None:
+    """503 with the database's failure, which set-up retries by itself, not "not loaded"."""
+    await set_up_while_the_database_fails(hass, mock_config_entry)
+    client = await hass_client()
+    response = await client.get(URL)
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert await response.json() == {
+        "code": "recorder_error",
+        "message": "Home Type could not read the recorder's history: database is locked",
     }
 
 
