@@ -8,7 +8,8 @@ on development homes of seeds 500 and 900 (never the evaluation seed): +0.03 str
 accuracy over six 100-home training subsets, +0.01 at 10 days for the full pipeline on 300
 homes, and grouped cross-validation on the training homes from 0.69 to 0.75. Its probabilities
 are calibrated with Platt scaling fitted on out-of-fold predictions, the folds grouped by home
-so no home's windows calibrate its own predictions.
+so no home's windows calibrate its own predictions; their coefficients are then rounded
+(:func:`settle_calibration`) so the same homes make the same model on any processor.
 
 :func:`compile_pipeline` turns the fitted pipeline into the plain dict that
 ``custom_components/home_type/core/model.py`` evaluates without scikit-learn.
@@ -29,6 +30,7 @@ from sklearn.preprocessing import StandardScaler
 
 N_ESTIMATORS = 100
 CALIBRATION_FOLDS = 3
+CALIBRATION_DIGITS = 12
 
 
 def grouped_folds(groups: NDArray[Any], n_splits: int) -> list[tuple[NDArray[Any], NDArray[Any]]]:
@@ -54,6 +56,26 @@ def build_pipeline(groups: NDArray[Any], random_state: int, n_jobs: int = -1) ->
         ensemble=False,
     )
     return Pipeline([("classifier", calibrated)])
+
+
+def settle_calibration(pipeline: Pipeline, digits: int = CALIBRATION_DIGITS) -> None:
+    """Round a fitted pipeline's Platt coefficients to ``digits`` significant digits, in place.
+
+    The trees come out the same on every machine, but the coefficients come out of an optimiser
+    whose last bits depend on the processor (numpy's vectorised exp and log take other paths on
+    other CPUs; two machines' coefficients were 3.6e-15 apart), and the model version is a
+    digest of the bundle. Rounded, the same homes and scikit-learn give the same model and
+    version everywhere, so a retrained model can be checked against the bundled one. The change
+    to a probability is below 1e-10; the scikit-learn pipeline kept beside the bundle is the
+    rounded one, so the two still agree exactly.
+    """
+    final = pipeline.steps[-1][1]
+    if not isinstance(final, CalibratedClassifierCV):
+        return
+    for calibrated in final.calibrated_classifiers_:
+        for calibrator in calibrated.calibrators:
+            calibrator.a_ = float(f"{calibrator.a_:.{digits}g}")
+            calibrator.b_ = float(f"{calibrator.b_:.{digits}g}")
 
 
 def _compile_forest(forest: ExtraTreesClassifier) -> dict[str, NDArray[Any]]:

@@ -71,7 +71,7 @@ from .metrics import (
     per_window,
     window_name,
 )
-from .pipeline import build_pipeline, compile_pipeline, grouped_folds
+from .pipeline import build_pipeline, compile_pipeline, grouped_folds, settle_calibration
 from .runs import Progress, TrainingRun, check_training_run
 from .signals import signals_held
 
@@ -136,6 +136,7 @@ def fit_rows(rows: Rows, seed: int, n_jobs: int) -> Any:
         # calibration folds; scikit-learn warns each time, the figures show the cost.
         warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)
         pipeline.fit(rows.X, rows.y)
+    settle_calibration(pipeline)
     return pipeline
 
 

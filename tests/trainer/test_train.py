@@ -30,6 +30,7 @@ from custom_components.home_type.core.snapshot import iter_home_files
 from tests.conftest import ROOT, run_trainer, trainer_in_process
 from tests.models import BUNDLED
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
+from trainer.pipeline import compile_pipeline, settle_calibration
 
 
 def results_of(model: Path) -> dict:
@@ -169,6 +170,26 @@ def test_training_is_deterministic(trained_model: Path, tmp_path: Path) -> None:
         np.testing.assert_array_equal(a["forest"][key], b["forest"][key])
     np.testing.assert_array_equal(a["calibration"]["a"], b["calibration"]["a"])
     assert a["model_version"].split("-")[1] == b["model_version"].split("-")[1]
+
+
+def test_another_processors_last_bits_make_the_same_model(trained_model: Path) -> None:
+    """Platt coefficients a few ulps apart, as another CPU's optimiser leaves them, compile alike.
+
+    The trees are the same everywhere; the coefficients' last bits are not, and the model version
+    is a digest of the compiled arrays.
+    """
+    pipeline = joblib.load(trained_model.with_name("home_type_classifier.sklearn.joblib"))
+    calibrators = pipeline[-1].calibrated_classifiers_[0].calibrators
+    bundled = loads_bundle(trained_model.read_bytes())["calibration"]
+    for calibrator in calibrators:
+        calibrator.a_ = np.nextafter(np.nextafter(calibrator.a_, np.inf), np.inf)
+        calibrator.b_ = np.nextafter(calibrator.b_, -np.inf)
+    nudged = compile_pipeline(pipeline)["calibration"]
+    assert not np.array_equal(nudged["a"], bundled["a"])
+    settle_calibration(pipeline)
+    settled = compile_pipeline(pipeline)["calibration"]
+    np.testing.assert_array_equal(settled["a"], bundled["a"])
+    np.testing.assert_array_equal(settled["b"], bundled["b"])
 
 
 def test_tampered_file_is_refused(trained_model: Path, tmp_path: Path) -> None:
