@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, stack
+from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, copies_text, stack
 from .metrics import classification_metrics, counted_classes
 from .runs import CurveRun, check_curve_run
 from .train import (
@@ -132,8 +132,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
         "protocol": {
             "subsets": "stratified by label, drawn without replacement; every size is fitted "
                        f"{run.repeats} times on different subsets (once when it is all homes)",
-            "pipeline": "as python -m trainer train: same rows, augmentation "
-                        f"({run.copies} thinned copies) and calibrated forest",
+            "pipeline": "as python -m trainer train: same rows, augmentation (copies: "
+                        f"{copies_text(run.copies)}) and calibrated forest",
             "seed": run.seed,
         },
         "points": points,

@@ -202,6 +202,12 @@ def _home_rows(home: Home, windows: Sequence[int | None], copies: int, seed: int
     return rows
 
 
+def copies_text(copies: int) -> str:
+    """``--copies`` as the protocol records it: the home itself is the first copy, not thinned."""
+    thinned = copies - 1
+    return f"{copies} per window: the home" + (f" and {thinned} thinned" if thinned else " only")
+
+
 def _stable_hash(text: str) -> int:
     return zlib.crc32(text.encode())
 

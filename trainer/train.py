@@ -57,6 +57,7 @@ from .dataset import (
     HomeRows,
     Rows,
     check_jobs,
+    copies_text,
     evaluation_rows,
     home_files,
     shared_seeds,
@@ -421,8 +422,8 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
             "split": "by home, stratified by label; no window of a test home is trained on",
             "test_size": run.test_size,
             "seed": run.seed,
-            "training_windows_days": "none, 1, 3, 10, 30, 90 (random end), thinned copies: "
-                                     f"{run.copies}",
+            "training_windows_days": "none, 1, 3, 10, 30, 90 (random end); copies: "
+                                     + copies_text(run.copies),
             "evaluation_windows_days": "none, 1, 10, 90 (ending at the file's end)",
             "headline": "evaluation" if evaluation else "holdout",
         },

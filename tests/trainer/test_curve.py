@@ -234,6 +234,7 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
         return recorded, curve
 
     first, curve = run(3)
+    assert "(copies: 1 per window: the home only)" in curve["protocol"]["pipeline"]
     assert [len(s) for s in first.subsets] == [8, 8, 16, 16, 24]
     assert first.subsets[0] != first.subsets[1] and first.subsets[2] != first.subsets[3]
     assert first.seeds == [3, 4, 3, 4, 3]

@@ -53,6 +53,9 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
                 "holdout", "cross_validation", "evaluation", "baselines", "targets",
                 "compiled_vs_sklearn_max_abs_diff", "model_size_bytes", "training_seconds"):
         assert key in results, key
+    # --copies 2: the home counts as one of them, and the protocol says so
+    assert results["protocol"]["training_windows_days"].endswith(
+        "copies: 2 per window: the home and 1 thinned")
     evaluation = results["evaluation"]["by_window"]
     assert set(evaluation) == {"none", "1d", "10d", "90d"}
     ten = evaluation["10d"]
