@@ -105,8 +105,12 @@ def _two_classes(bundle: dict[str, Any], pairs: int = 1) -> None:
 BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]] = {
     "bundle format": (_set("bundle_version", 99), ModelIncompatibleError,
                       "bundle format 99 .*retrain or update"),
+    "feature set": (_set("feature_version", 99), ModelIncompatibleError,
+                    "trained on feature set 99, this version computes"),
+    # Same number, other names: not "trained on feature set 2, this version computes 2".
     "feature names": (_set("feature_names", FEATURE_NAMES[:-1]), ModelIncompatibleError,
-                      "feature set"),
+                      "its feature names are not those of feature set [0-9]+ as this version "
+                      "computes it"),
     "snapshot format": (_set("snapshot_schema_version", 99), ModelIncompatibleError,
                         "snapshot format 99"),
     "numpy major": (_set("numpy_version", "0.9"), ModelIncompatibleError,
@@ -116,6 +120,9 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
         lambda b: b.__setitem__("classes", ["castle", *b["classes"][1:]]),
         ModelIncompatibleError, "predicts castle, which this version does not know"),
     "no forest": (_set("forest", None), ModelForeignError, r"\(no classes or forest\)"),
+    "a class named twice": (lambda b: b.__setitem__("classes", [b["classes"][1],
+                                                                *b["classes"][1:]]),
+                            ModelForeignError, r"\(a class named twice\)"),
     "text array": (_forest(_set("threshold", np.array(["a"]))), ModelForeignError,
                    "it holds an array of U1, not of plain numbers"),
     "missing array": (_forest(lambda f: f.pop("roots")), ModelForeignError,

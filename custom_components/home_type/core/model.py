@@ -525,11 +525,15 @@ def _model_from_bundle(bundle: dict[str, Any], source: str) -> HomeTypeModel:
         raise ModelIncompatibleError(
             f"{source}: bundle format {_shown(bundle.get('bundle_version'))} (this version "
             f"reads {BUNDLE_VERSION}); retrain or update Home Type")
-    if not _is(bundle.get("feature_version"), FEATURE_VERSION) or _names(
-            bundle, "feature_names", source) != FEATURE_NAMES:
+    if not _is(bundle.get("feature_version"), FEATURE_VERSION):
         raise ModelIncompatibleError(
             f"{source}: trained on feature set {_shown(bundle.get('feature_version'))}, this "
             f"version computes {FEATURE_VERSION}; retrain the model with this version")
+    if _names(bundle, "feature_names", source) != FEATURE_NAMES:
+        # Same number, other features: a trainer whose features changed without a new number.
+        raise ModelIncompatibleError(
+            f"{source}: its feature names are not those of feature set {FEATURE_VERSION} as this "
+            "version computes it; retrain the model with this version")
     if not _is(bundle.get("snapshot_schema_version"), SCHEMA_VERSION):
         raise ModelIncompatibleError(
             f"{source}: made for snapshot format {_shown(bundle.get('snapshot_schema_version'))}"
@@ -544,6 +548,8 @@ def _model_from_bundle(bundle: dict[str, Any], source: str) -> HomeTypeModel:
     if not (isinstance(version, str) and version.isprintable() and 0 < len(version) <= 64):
         raise _not_a_bundle(source, "bad 'model_version'")
     classes = _names(bundle, "classes", source)
+    if len(set(classes)) != len(classes):  # an answer's probability would be two columns'
+        raise _not_a_bundle(source, "a class named twice")
     n_features = len(FEATURE_NAMES)
     forest = bundle.get("forest")
     if not classes or not isinstance(forest, dict):
