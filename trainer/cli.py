@@ -88,9 +88,11 @@ def main() -> None:
         if not callable(format_message):
             raise
         # One line like every other mistake, with where to look, instead of click's three.
-        ctx = getattr(err, "ctx", None)
-        hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
-        print_error(f"{str(format_message()).rstrip('.')}{hint}")
+        message = str(format_message()).rstrip(".")
+        if message:  # none after the help a bare command prints (no_args_is_help)
+            ctx = getattr(err, "ctx", None)
+            hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            print_error(f"{message}{hint}")
         sys.exit(getattr(err, "exit_code", EXIT_USAGE))
     if code == EXIT_INTERRUPTED:
         console.print("interrupted", highlight=False)

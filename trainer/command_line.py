@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -58,6 +60,42 @@ class FolderMismatchError(UserError):
         self.mismatch = mismatch
 
 
+def given_path(value: str | Path) -> Path:
+    """A path as typed; an empty one is refused rather than read as the current folder.
+
+    An unset shell variable (``--to "$CONFIG"``) gives an empty argument, which pathlib turns
+    into ``.``: the command would read or write wherever it was started. Typer passes a
+    default in too, already a Path.
+    """
+    if isinstance(value, str) and not value.strip():
+        raise typer.BadParameter("is empty (an unset variable?); give a path")
+    return Path(value)
+
+
+def given_file(value: str | Path) -> Path:
+    """:func:`given_path` of a file to write, where a trailing / (which pathlib drops) is refused.
+
+    ``--output models/new/`` asks for a folder; read as ``models/new`` it would become a file
+    of that name beside the folder meant.
+    """
+    path = given_path(value)
+    if isinstance(value, str) and value.endswith(("/", os.sep)):
+        raise typer.BadParameter(f"{value} ends in /, so it names a folder; give the file's "
+                                 "name in it")
+    return path
+
+
+def path_option(*names: str, file: bool = False, **kwargs: Any) -> Any:
+    """``typer.Option`` of a path (``file``: one written as a file), typed as :func:`given_path`."""
+    return typer.Option(*names, parser=given_file if file else given_path, metavar="<path>",
+                        **kwargs)
+
+
+def path_argument(**kwargs: Any) -> Any:
+    """``typer.Argument`` of a path, typed as :func:`given_path`."""
+    return typer.Argument(parser=given_path, **{"metavar": "<path>", **kwargs})
+
+
 def shown_path(path: Path) -> str:
     """``path`` as text any output can carry, where ``print`` could fail on it half-way.
 
@@ -88,6 +126,21 @@ def progress_bar() -> Progress:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """``1 home``, ``3 homes``: a run of one is common (``--count 1``, a resume, a retry)."""
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def write_failed(output: Path, err: OSError, written: int) -> str:
+    """A home that could not be written (disk full, a folder in its place …), as one line.
+
+    Names the folder, not the temporary file the atomic write was filling, and the file only
+    when it is in the way.
+    """
+    where = output
+    in_the_way = err.filename2 or err.filename  # a rename's target, else the file opened
+    if in_the_way and isinstance(err, IsADirectoryError | NotADirectoryError):
+        where = Path(os.fsdecode(in_the_way))
+    return (f"cannot write into {where}: {err.strerror or err}; "
+            f"{counted(written, 'new home')} written, none half-written: fix that and run the "
+            "same command again to finish")
 
 
 DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
@@ -127,12 +180,17 @@ def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
     none may be a folder, and the nearest existing parent must be a folder one can write in.
     Nothing is created here; the folder is made when the files are written.
     """
-    if path.is_dir():
-        raise UserError(f"{flag} {path}: is a folder; give a file name, e.g. {path / example}")
+    _refuse_folder(path, flag, example)
     for other in beside:
         if other.is_dir():
             raise UserError(f"{flag} {path}: {other} is a folder, and a file goes there")
     _check_writable(path, flag, path.absolute().parent)
+
+
+def _refuse_folder(path: Path, flag: str, example: str) -> None:
+    """A file output that names a folder: one that exists, or ``.``, ``..`` or ``/``."""
+    if not path.name or path.name == ".." or path.is_dir():
+        raise UserError(f"{flag} {path}: is a folder; give a file name, e.g. {path / example}")
 
 
 def check_folder_output(folder: Path, flag: str) -> None:
@@ -155,6 +213,7 @@ def check_model_output(path: Path, flag: str) -> None:
     """:func:`check_output` for a model bundle and the files training writes beside it."""
     from .runs import TrainingRun
 
+    _refuse_folder(path, flag, DEFAULT_MODEL.name)  # before naming the files beside it
     check_output(path, flag, DEFAULT_MODEL.name,
                  *TrainingRun(homes=Path(), output=path).written[1:])
 

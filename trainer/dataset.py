@@ -321,11 +321,15 @@ def check_seed(seed: int, fits: int = 1) -> None:
                               if fits > 1 else ""))
 
 
-def check_jobs(n_jobs: int) -> None:
+#: More workers than any machine has cores; a larger count overflows a C int in joblib.
+MAX_JOBS: Final = 1024
+
+
+def check_jobs(n_jobs: int, flag: str = "--jobs") -> None:
     """Refuse a worker count joblib would refuse only once reading has started."""
-    if n_jobs != -1 and n_jobs < 1:
-        raise DatasetError(f"--jobs {n_jobs}: give -1 (all cores) or a number of workers, "
-                           "1 or more")
+    if n_jobs != -1 and not 1 <= n_jobs <= MAX_JOBS:
+        raise DatasetError(f"{flag} {n_jobs}: give -1 (all cores) or a number of workers, "
+                           f"from 1 to {MAX_JOBS}")
 
 
 def check_test_size(test_size: float) -> None:

@@ -19,8 +19,11 @@ from .command_line import (
     console,
     counted,
     out,
+    path_argument,
+    path_option,
     progress_bar,
     read_home,
+    write_failed,
 )
 from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
@@ -53,7 +56,7 @@ def generate(
     days: Annotated[int, typer.Option(
         help=f"Days of history per home (at most {MAX_DAYS}).")] = 90,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and flags, same files.")] = 42,
-    output: Annotated[Path | None, typer.Option(
+    output: Annotated[Path | None, path_option(
         help="Folder for home_001.json.gz … (default: data/synthetic_homes, or "
              "data/synthetic_homes_llm with --backend openai).", show_default=False)] = None,
     backend: Annotated[str, typer.Option(
@@ -110,11 +113,10 @@ def generate(
         if given:
             raise UserError(f"{', '.join(given)}: OpenAI backend option"
                             f"{'s' if len(given) > 1 else ''}; use with --backend openai")
-    if workers < 1 and workers != -1:
-        raise UserError(f"--workers must be at least 1, or -1 for all cores, not {workers}")
-    from .dataset import DatasetError, check_seed  # as train and pipeline check it
+    from .dataset import DatasetError, check_jobs, check_seed  # as train and pipeline check it
 
     try:
+        check_jobs(workers, "--workers")
         check_seed(seed)
     except DatasetError as err:
         raise UserError(str(err)) from None
@@ -167,6 +169,9 @@ def generate(
                 f"interrupted: {counted(len(results), 'new home')} written to {output}; run the "
                 "same command again to finish (finished homes are kept, no partial file is left)",
                 EXIT_INTERRUPTED) from None
+        except OSError as err:
+            progress.stop()
+            raise UserError(write_failed(output, err, len(results))) from None
     generation_summary(results, output, time.perf_counter() - began, days)
 
 
@@ -196,7 +201,7 @@ def generation_summary(results: list[HomeResult], output: Path, seconds: float,
 
 
 def inspect(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A home file (.json or .json.gz).")],
+    file: Annotated[Path, path_argument(metavar="FILE", help="A home file (.json or .json.gz).")],
 ) -> None:
     """Print a one-screen summary of a home file: type, floors, areas, devices, events."""
     snapshot = read_home(file)

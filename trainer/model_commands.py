@@ -24,6 +24,8 @@ from .command_line import (
     load_bundle,
     no_model_yet,
     out,
+    path_argument,
+    path_option,
     print_error,
     read_home,
     shown_path,
@@ -40,17 +42,16 @@ from .publish import (
 
 
 def classify(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE",
+    files: Annotated[list[Path], path_argument(metavar="FILE",
                                                     help="Home files (.json or .json.gz).")],
-    model: Annotated[Path, typer.Option(help="Model bundle.")] = DEFAULT_MODEL,
+    model: Annotated[Path, path_option(help="Model bundle.")] = DEFAULT_MODEL,
     history_days: Annotated[float, typer.Option(
         help="History window before the home's end, in days (0: structure only; at most "
              "90, as in the integration's options and the trained windows).")] = 10,
 ) -> None:
     """Classify homes; prints one JSON object per home (works for unlabelled homes).
 
-    A file that cannot be read gets an error line and the others are still classified; the
-    exit code is then 2.
+    A file that cannot be read gets an error line; the rest are classified, then exit 2.
     """
     from custom_components.home_type.const import MAX_HISTORY_DAYS
     from custom_components.home_type.core.classify import classify as classify_home
@@ -82,7 +83,7 @@ def classify(
 
 
 def verify(
-    model: Annotated[Path, typer.Argument(
+    model: Annotated[Path, path_argument(
         metavar="MODEL", help="Model bundle to check.")] = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object (the model and the sample's result) instead of "
@@ -130,11 +131,11 @@ DEFAULT_PUBLISH_DIR = Path("models/published")
 
 
 def publish(
-    model: Annotated[Path | None, typer.Argument(
+    model: Annotated[Path | None, path_argument(
         metavar="MODEL", help=f"Model bundle to publish (default: {DEFAULT_MODEL}).",
         show_default=False)] = None,
     *,
-    to: Annotated[Path, typer.Option(
+    to: Annotated[Path, path_option(
         "--to", help="Folder Home Assistant reads the model from (its model path option points "
                      "to home_type_classifier.pkl in it); docker-compose mounts "
                      f"{DEFAULT_PUBLISH_DIR} there.")] = DEFAULT_PUBLISH_DIR,
@@ -154,9 +155,11 @@ def publish(
 ) -> None:
     """Copy a verified, good enough model to where Home Assistant reads it, atomically.
 
-    Refusals exit 7 (the model fails verification: missing, hash, allow-list, versions) or 8
-    (no results file, figures measured on homes of a training seed, or below the thresholds),
-    and change nothing at the destination.
+    A refusal changes nothing at the destination, and exits 7 or 8:
+
+    7: the model fails verification (missing, hash, allow-list, versions).
+
+    8: no results file, figures measured on homes of a training seed, or below thresholds.
     """
     if rollback and model is not None:
         raise UserError("--rollback restores the previous model of --to; give no MODEL with it")

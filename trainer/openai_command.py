@@ -18,7 +18,14 @@ from pathlib import Path
 import typer
 from rich.progress import Progress, TaskID
 
-from .command_line import EXIT_INTERRUPTED, UserError, console, counted, progress_bar
+from .command_line import (
+    EXIT_INTERRUPTED,
+    UserError,
+    console,
+    counted,
+    progress_bar,
+    write_failed,
+)
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import (
     PRICES_PER_MILLION,
@@ -109,6 +116,9 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                 f"interrupted: {counted(written, 'new home')} written to {output}; run the same "
                 "command again to finish (finished homes are kept, no partial file is left)",
                 EXIT_INTERRUPTED) from None
+        except OSError as err:
+            progress.stop()
+            raise UserError(write_failed(output, err, _written_since(todo, started))) from None
         reporter.not_sent(len(summary.not_sent))
     generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)

@@ -39,6 +39,7 @@ from .command_line import (
     check_folder_output,
     check_model_output,
     console,
+    path_option,
 )
 from .generate.openai_settings import DEFAULT_LLM_MODEL, max_cost_problem, parse_price
 from .generate.runner import DEFAULT_MIX, GenerationError, allocate_labels, check_size, parse_mix
@@ -138,12 +139,13 @@ def pipeline(
         min=1, envvar="HOME_TYPE_COPIES",
         help="Copies of each home per history window: the home itself, then thinned ones "
              "(train --copies).")] = 4,
-    data: Annotated[Path, typer.Option(
+    data: Annotated[Path, path_option(
         help="Folder for the homes: synthetic_homes/ and synthetic_homes_eval/ in it "
              "(…_llm/ with the openai backend).")] = Path("data"),
-    model: Annotated[Path, typer.Option(
-        help="Where training writes the model bundle.")] = DEFAULT_MODEL,
-    to: Annotated[Path, typer.Option(
+    model: Annotated[Path, path_option(
+        file=True, help="Where training writes the model bundle (not in --to: it is written "
+                        "before publish checks it).")] = DEFAULT_MODEL,
+    to: Annotated[Path, path_option(
         "--to", help="Folder to publish to (publish --to).")] = DEFAULT_PUBLISH_DIR,
     min_accuracy: Annotated[float, typer.Option(
         min=0.0, max=1.0, envvar="HOME_TYPE_MIN_ACCURACY",
@@ -178,6 +180,12 @@ def pipeline(
     _check_planned_labels(count, days, seed, mix)
     check_model_output(model, "--model")
     check_folder_output(to, "--to")
+    check_folder_output(data, "--data")
+    if model.absolute().parent.resolve() == to.absolute().resolve():
+        # Training would write the model where Home Assistant reads it, before publish's checks.
+        raise UserError(f"--model {model} is in --to {to}, the folder Home Assistant reads: a "
+                        "model that fails publish's checks would be live there; train it "
+                        f"elsewhere (default {DEFAULT_MODEL})")
     if max_cost is not None and (problem := max_cost_problem(max_cost)):
         raise UserError(problem)
     if price is not None:

@@ -7,6 +7,7 @@ have been checked.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from .command_line import (
     console,
     load_bundle,
     out,
+    path_option,
     progress_bar,
 )
 
@@ -42,12 +44,13 @@ def _task_progress(progress: Progress) -> Callable[[str, int, int], None]:
 
 
 def train(
-    synthetic_homes: Annotated[Path, typer.Option(
+    synthetic_homes: Annotated[Path, path_option(
         help="Folder of labelled training homes.")] = Path("data/synthetic_homes"),
-    output: Annotated[Path, typer.Option(help="Where to write the model bundle.")] = DEFAULT_MODEL,
+    output: Annotated[Path, path_option(
+        file=True, help="Where to write the model bundle.")] = DEFAULT_MODEL,
     test_size: Annotated[float, typer.Option(
         help="Share of homes held out (split by home, stratified by label).")] = 0.2,
-    evaluation_homes: Annotated[Path | None, typer.Option(
+    evaluation_homes: Annotated[Path | None, path_option(
         help="Homes generated with another seed, scored with the final model (default: "
              f"{DEFAULT_EVAL_HOMES} if it exists).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of splits and model.")] = 42,
@@ -79,7 +82,9 @@ def train(
     except DatasetError as err:
         raise UserError(str(err)) from None
     except OSError as err:
-        raise UserError(f"cannot write {err.filename}: {err.strerror}") from None
+        # A full disk names no file; the model's folder is where everything goes.
+        where = os.fsdecode(err.filename) if err.filename else output.absolute().parent
+        raise UserError(f"cannot write {where}: {err.strerror or err}") from None
     headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
     title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
              else f"held-out homes ({results['holdout']['homes_test']}, same seed)")
@@ -126,8 +131,8 @@ def _targets_line(targets: dict[str, dict[str, object]]) -> str:
 
 
 def evaluate(
-    model: Annotated[Path, typer.Option(help="Model bundle to score.")] = DEFAULT_MODEL,
-    homes: Annotated[Path, typer.Option(
+    model: Annotated[Path, path_option(help="Model bundle to score.")] = DEFAULT_MODEL,
+    homes: Annotated[Path, path_option(
         help="Labelled homes the model never saw (another seed).")] = DEFAULT_EVAL_HOMES,
     write: Annotated[bool, typer.Option(
         help="Store the figures in the model's _results.json.")] = True,
@@ -148,6 +153,10 @@ def evaluate(
         home_files(homes)
     except DatasetError as err:
         raise UserError(str(err)) from None
+    folder = results_file.absolute().parent
+    if results is not None and not not_stored and not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{results_file}: cannot write in {folder} (permission denied), so the "
+                        "figures could not be stored; --no-write scores without storing them")
     # scikit-learn (a second and a half to import) only once the flags are good.
     from .metrics import summary_table
     from .train import evaluate_model, refresh_targets, write_results
@@ -177,7 +186,11 @@ def evaluate(
     results["evaluation"] = evaluation
     results["protocol"]["headline"] = "evaluation"
     refresh_targets(results)  # measured on the figures just stored, as report shows them
-    write_results(results_file, results)
+    try:
+        write_results(results_file, results)
+    except OSError as err:  # the disk filled up during the run, say: the figures are above
+        raise UserError(f"cannot write {results_file}: {err.strerror or err}; the figures "
+                        "above were not stored") from None
     console.print(f"updated {results_file}", markup=False)
 
 
@@ -232,18 +245,18 @@ def _sizes(text: str) -> list[int]:
 
 
 def curve(
-    synthetic_homes: Annotated[Path, typer.Option(
+    synthetic_homes: Annotated[Path, path_option(
         help="Folder of labelled training homes, at least as many as the largest size.")
     ] = Path("data/curve_homes"),
-    evaluation_homes: Annotated[Path, typer.Option(
+    evaluation_homes: Annotated[Path, path_option(
         help="Homes of another seed every fit is scored on.")
     ] = Path("data/curve_evaluation_homes"),
     sizes: Annotated[str, typer.Option(help="Training-set sizes, in homes, comma-separated.")
                      ] = "25,50,100,200,400,1000,2000,3000",
     repeats: Annotated[int, typer.Option(
         help="Fits per size, each on another stratified subset.")] = 3,
-    output: Annotated[Path, typer.Option(
-        help="Where to write the curve (report renders it into docs/model.md).")
+    output: Annotated[Path, path_option(
+        file=True, help="Where to write the curve (report renders it into docs/model.md).")
     ] = DEFAULT_CURVE,
     seed: Annotated[int, typer.Option(help="Random seed of subsets and models.")] = 42,
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
@@ -303,12 +316,13 @@ BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_
 
 
 def report(
-    results: Annotated[Path, typer.Option(help="A model's _results.json.")] = BUNDLED_RESULTS,
-    curve: Annotated[Path, typer.Option(
+    results: Annotated[Path, path_option(help="A model's _results.json.")] = BUNDLED_RESULTS,
+    curve: Annotated[Path, path_option(
         help="A learning curve (python -m trainer curve); skipped if the file is absent.")
     ] = DEFAULT_CURVE,
-    page: Annotated[Path, typer.Option(help="Markdown page whose generated section to "
-                                            "replace (it must have one).")] = Path("docs/model.md"),
+    page: Annotated[Path, path_option(
+        file=True, help="Markdown page whose generated section to replace (it must have one).")
+    ] = Path("docs/model.md"),
 ) -> None:
     """Write a results file's metrics tables and the learning curve into docs/model.md."""
     from custom_components.home_type.core.atomic import atomic_write_bytes

@@ -412,6 +412,18 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
                           env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
     assert unnamed.returncode == 2 and unnamed.stderr.strip() == (
         "error: --openai-model / HOME_TYPE_OPENAI_MODEL must name a model")
+    # Training writes the model before publish checks it: never in the folder HA reads.
+    live = run_trainer("pipeline", "--model", "ha/home_type_classifier.pkl", "--to", "ha",
+                       cwd=tmp_path)
+    assert live.returncode == 2 and " ".join(live.stderr.split()) == (
+        "error: --model ha/home_type_classifier.pkl is in --to ha, the folder Home Assistant "
+        "reads: a model that fails publish's checks would be live there; train it elsewhere "
+        "(default models/home_type_classifier.pkl)")
+    (tmp_path / "data").write_text("not a folder")
+    data = run_trainer("pipeline", cwd=tmp_path)
+    assert data.returncode == 2 and data.stderr.strip() == (
+        "error: --data data: is a file, not a folder")
+    (tmp_path / "data").unlink()
     assert not list(tmp_path.iterdir()), "nothing written for a usage error"
 
 

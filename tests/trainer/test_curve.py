@@ -114,7 +114,8 @@ def test_curve_written_before_the_floor_columns_still_renders() -> None:
     (["--seed", "4294967294"], "from 0 to 4294967293 (the 3 fits use --seed to --seed + 2)"),
     (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
     (["--evaluation-homes", "/nowhere"], "/nowhere: no such folder"),
-    (["--output", "/"], "--output /: is a folder; give a file name"),
+    (["--output", "/tmp"], "--output /tmp: is a folder; give a file name"),
+    (["--output", "/"], "Invalid value for '--output': / ends in /, so it names a folder"),
     (["--output", str(ROOT / "README.md" / "curve.json")], "README.md is a file, not a folder"),
 ])
 def test_curve_bad_inputs(trained_model: Path, tmp_path: Path, args: list[str],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gzip
 import hashlib
 import itertools
@@ -294,6 +295,11 @@ def test_command_line_loads_without_scipy_signal() -> None:
      (["--days", "100000000"], "--days must be at most 3650 (ten years), not 100000000"),
      (["--count", "100000000"], "--count must be at most 100000, not 100000000"),
      (["--mix", "castle=2"], "--mix: 'castle=2' is not LABEL=WEIGHT"),
+     (["--mix", "studio=1,studio=2"], "--mix: studio is given twice; give each label once"),
+     # More than a C int: a traceback from the process pool, before the bound.
+     (["--workers", "99999999999999999999"], "--workers 99999999999999999999: give -1"),
+     # An unset variable: not the folder the command was started in.
+     (["--output", ""], "Invalid value for '--output': is empty (an unset variable?)"),
      (["--backend", "magic"], "--backend must be procedural or openai"),
      (["--seed", "-1"], "--seed -1: give a whole number from 0 to 4294967295")],
 )
@@ -358,6 +364,37 @@ def test_output_under_a_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: --output {output}: cannot create it (Not a directory)"
     assert (tmp_path / "file").read_text() == "not a folder"
+
+
+def test_a_home_that_cannot_be_written_stops_in_one_line(tmp_path: Path) -> None:
+    """A folder where a home file goes (as a full disk would, any failed write): the line names
+    it, counts the homes written, and nothing half-written is left."""
+    (tmp_path / "home_002.json.gz").mkdir()
+    result = run_trainer("generate", "--count", "3", "--days", "1", "--workers", "1",
+                         "--output", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: cannot write into {tmp_path / 'home_002.json.gz'}: Is a directory; 1 new home "
+        "written, none half-written: fix that and run the same command again to finish")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home_001.json.gz", "home_002.json.gz"]
+
+
+def test_a_full_disk_stops_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A write that fails on no file of its own (ENOSPC) names the folder."""
+    from tests.conftest import trainer_in_process
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    code = trainer_in_process(monkeypatch, "generate", "--count", "1", "--days", "1",
+                              "--output", str(tmp_path))
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: cannot write into {tmp_path}: No space left on device; 0 new homes written, "
+        "none half-written: fix that and run the same command again to finish")
+    assert not any(tmp_path.iterdir())
 
 
 def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -548,8 +585,8 @@ def test_workers_minus_one_means_all_cores(tmp_path: Path,
     for bad in ("0", "-2"):
         result = run_trainer("generate", "--workers", bad, "--output", str(tmp_path / "x"))
         assert result.returncode == 2
-        assert result.stderr.strip() == (f"error: --workers must be at least 1, or -1 for all "
-                                          f"cores, not {bad}")
+        assert result.stderr.strip() == (f"error: --workers {bad}: give -1 (all cores) or a "
+                                          "number of workers, from 1 to 1024")
     assert not (tmp_path / "x").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import pickle
@@ -505,6 +506,57 @@ def test_evaluate_refuses_a_results_file_not_in_utf8(trained_model: Path, tmp_pa
     assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
 
 
+def _no_space(fd: int) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_evaluate_that_cannot_store_says_so_in_one_line(
+        trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder it cannot write in is refused before the evaluation; a disk that fills up
+    during it, after, with the figures shown. The results file is as it was either way."""
+    from trainer import training_commands
+
+    model = copy_model(trained_model, tmp_path / "m")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    results_file.write_text(json.dumps(results_of(trained_model)))
+    before = results_file.read_bytes()
+    homes = str(trained_model.parent.parent / "eval")
+    evaluated: list[object] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(training_commands.os, "access", lambda path, mode: False)
+        patched.setattr("trainer.train.evaluate_model", lambda *a: evaluated.append(a))
+        code = trainer_in_process(patched, "evaluate", "--model", str(model), "--homes", homes)
+    assert (code, evaluated) == (2, [])
+    assert " ".join(capsys.readouterr().err.split()) == (
+        f"error: {results_file}: cannot write in {results_file.parent} (permission denied), so "
+        "the figures could not be stored; --no-write scores without storing them")
+    monkeypatch.setattr(os, "fsync", _no_space)
+    code = trainer_in_process(monkeypatch, "evaluate", "--model", str(model), "--homes", homes)
+    captured = capsys.readouterr()
+    assert code == 2 and "10d" in captured.out
+    assert captured.err.strip().splitlines()[-1] == (
+        f"error: cannot write {results_file}: No space left on device; the figures above were "
+        "not stored")
+    assert results_file.read_bytes() == before
+    assert sorted(p.name for p in results_file.parent.iterdir()) == sorted([
+        model.name, results_file.name, f"{model.name}.sha256"])  # no temporary file left
+
+
+def test_train_on_a_full_disk_names_the_folder(
+        trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """ENOSPC names no file: not "cannot write None"."""
+    monkeypatch.setattr(os, "fsync", _no_space)
+    code = trainer_in_process(
+        monkeypatch, "train", "--synthetic-homes", str(trained_model.parent.parent / "train"),
+        "--output", str(tmp_path / "out" / "m.pkl"), "--copies", "1", "--jobs", "1")
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: cannot write {tmp_path / 'out'}: No space left on device")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_evaluate_says_why_nothing_was_stored(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path / "m")
     homes = str(trained_model.parent.parent / "eval")
@@ -613,12 +665,40 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     (["evaluate", "--jobs", "many"], "Invalid value for '--jobs'"),
     (["classify"], "Missing argument 'FILE'"),
     (["nope"], "No such command 'nope'"),
+    # pathlib drops the slash: a file "new" beside the folder meant
+    (["train", "--output", "models/new/"], "Invalid value for '--output': models/new/ ends in "
+                                           "/, so it names a folder"),
+    # an unset variable: not the folder the command was started in
+    (["publish", "--to", ""], "Invalid value for '--to': is empty (an unset variable?)"),
+    (["train", "--jobs", "99999999999999999999"], "--jobs 99999999999999999999: give -1 (all "
+                                                  "cores) or a number of workers, from 1 to "
+                                                  "1024"),
 ])
 def test_usage_mistakes_give_one_line(args: list[str], message: str) -> None:
     """A mistyped flag or command is one line like every other mistake, and says where to look."""
     line = one_error_line(run_trainer(*args))
-    command = "python -m trainer" + ("" if args[0] == "nope" else f" {args[0]}")
-    assert line.startswith(f"error: {message}") and line.endswith(f"(see {command} --help)")
+    assert line.startswith(f"error: {message}")
+    if "Invalid value" in message or "No such" in message:  # click's own: where to look
+        command = "python -m trainer" + ("" if args[0] == "nope" else f" {args[0]}")
+        assert line.endswith(f"(see {command} --help)")
+
+
+def test_the_bare_command_shows_its_help_and_no_error_line() -> None:
+    result = run_trainer()
+    assert result.returncode == 2
+    assert "Usage: python -m trainer" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    (".", "--output .: is a folder; give a file name, e.g. home_type_classifier.pkl"),
+    ("..", "--output ..: is a folder; give a file name, e.g. ../home_type_classifier.pkl"),
+    ("/", "Invalid value for '--output': / ends in /, so it names a folder"),
+    ("", "Invalid value for '--output': is empty (an unset variable?); give a path"),
+])
+def test_train_output_that_names_no_file(output: str, message: str, tmp_path: Path) -> None:
+    """Not a ValueError from pathlib, which has no name for ".", "..", "/" or ""."""
+    line = one_error_line(run_trainer("train", "--output", output, cwd=tmp_path))
+    assert line.startswith(f"error: {message}")
 
 
 def test_paths_are_shown_as_written(trained_model: Path, tmp_path: Path) -> None:

@@ -109,6 +109,8 @@ def parse_mix(text: str) -> dict[str, int]:
         if not sep or label not in HOME_TYPES:
             raise GenerationError(
                 f"--mix: '{part}' is not LABEL=WEIGHT with LABEL one of {', '.join(HOME_TYPES)}")
+        if label in mix:
+            raise GenerationError(f"--mix: {label} is given twice; give each label once")
         try:
             mix[label] = int(weight)
         except ValueError:
