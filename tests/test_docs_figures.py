@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 
 from custom_components.home_type.core import features
+from custom_components.home_type.core.model import loads_bundle
 from custom_components.home_type.core.vocabulary import AREA_KINDS
 from tests.conftest import ROOT
+from tests.models import BUNDLED
 
 RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
 CURVE = ROOT / "docs/learning_curve.json"
@@ -172,3 +174,20 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
                  r"floors removed", _prose(name), name)
     assert typed == (f"{floors['with_floors']['accuracy'] * 100:.0f}",
                      f"{floors['with_floors_removed']['accuracy'] * 100:.0f}")
+
+
+def test_model_versions_named_are_the_bundled_models() -> None:
+    """Examples of responses and log lines, and the README's rebuild, name the bundled model.
+
+    docs/benchmarks.md is left out: it records the model each measurement was made with.
+    """
+    bundle = loads_bundle(BUNDLED.read_bytes())
+    digest = bundle["model_version"].split("-")[1]
+    for name in ["README.md", *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md"))
+                                if p.name != "benchmarks.md")]:
+        for version in re.findall(r"\b20\d\d\.\d\d\.\d\d-[0-9a-f]{8}\b", _prose(name)):
+            assert version == bundle["model_version"], f"{name} names model {version}"
+    typed = _one(r"`scripts/train` rebuilds the bundled model: its version ends in the same "
+                 r"hash, `([0-9a-f]{8})`, .*? the scikit-learn it was made with \(([\d.]+);",
+                 _prose("README.md"), "README.md")
+    assert typed == (digest, bundle["sklearn_version"])
