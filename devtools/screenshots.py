@@ -8,7 +8,8 @@ opens its UI in headless Chromium (Debian's ``chromium`` package) and saves, in
 - ``dashboard.png``: the development dashboard -- the sensor and its attributes in an entities
   card, the probabilities, and the home's true label;
 - ``more-info.png``: the sensor's more-info dialog with its attributes open;
-- ``integration.png``: Home Type's page under Settings -> Devices & services.
+- ``integration.png``: Home Type's page under Settings -> Devices & services;
+- ``pictured.json``: the model version the dashboard shows.
 
 ``--url URL`` uses an instance that is already running (``scripts/develop``) instead. Chromium
 is driven through its DevTools protocol over a WebSocket (aiohttp, which Home Assistant brings):
@@ -46,6 +47,8 @@ CHROMIUM_FLAGS = (
     "--hide-scrollbars", "--remote-debugging-port=0",
 )
 WIDTH, HEIGHT = 1280, 860
+#: Beside the pictures: the model version they show (see :func:`pictured`).
+PICTURED = "pictured.json"
 
 #: Text of the whole page, shadow roots included (Home Assistant's UI is web components).
 DEEP_TEXT = """
@@ -209,6 +212,18 @@ class Browser:
             self.process.stderr.close()
 
 
+def pictured(output: Path, shown: str) -> None:
+    """Record beside the pictures which model they show.
+
+    tests/test_docs_figures.py holds it to the bundled model, so a retrained model cannot leave
+    the README's pictures behind.
+    """
+    match = re.search(r"Model version (\S+)", shown)
+    if match is None:
+        raise RuntimeError(f"the dashboard shows no model version: {shown[:2000]}")
+    (output / PICTURED).write_text(json.dumps({"model_version": match.group(1)}) + "\n")
+
+
 async def capture(url: str, output: Path, chromium: str) -> None:
     """Take the three pictures of a running development instance."""
     output.mkdir(parents=True, exist_ok=True)
@@ -220,8 +235,9 @@ async def capture(url: str, output: Path, chromium: str) -> None:
             await browser.open(f"{url}/home-type")
             await browser.wait_for_text("Single-family house", "Probabilities", "Confidence")
             await browser.evaluate(DISMISS_NOTIFICATIONS)
-            await browser.wait_for_text("Single-family house")
+            shown = await browser.wait_for_text("Single-family house")
             await browser.screenshot(output / "dashboard.png")
+            pictured(output, shown)
 
             await browser.evaluate(DEEP_QUERY)
             await browser.evaluate(OPEN_MORE_INFO)

@@ -177,7 +177,8 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
 
 
 def test_model_versions_named_are_the_bundled_models() -> None:
-    """Examples of responses and log lines, and the README's rebuild, name the bundled model.
+    """Examples of responses and log lines, the README's pictures and its rebuild show the
+    bundled model.
 
     docs/benchmarks.md is left out: it records the model each measurement was made with.
     """
@@ -187,6 +188,9 @@ def test_model_versions_named_are_the_bundled_models() -> None:
                                 if p.name != "benchmarks.md")]:
         for version in re.findall(r"\b20\d\d\.\d\d\.\d\d-[0-9a-f]{8}\b", _prose(name)):
             assert version == bundle["model_version"], f"{name} names model {version}"
+    pictured = json.loads((ROOT / "docs/images/pictured.json").read_text())["model_version"]
+    assert pictured == bundle["model_version"], (
+        f"the README's pictures show model {pictured}: retake them with scripts/screenshots")
     typed = _one(r"`scripts/train` rebuilds the bundled model: its version ends in the same "
                  r"hash, `([0-9a-f]{8})`, .*? the scikit-learn it was made with \(([\d.]+);",
                  _prose("README.md"), "README.md")
