@@ -117,6 +117,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         option = self.config_entry.options.get(CONF_MODEL_PATH, "")
         return resolve_model_path(self.hass.config.config_dir, option)
 
+    def _bundled(self) -> bool:
+        return not self.config_entry.options.get(CONF_MODEL_PATH, "").strip()
+
     async def _async_setup(self) -> None:
         """Load the model in the executor; keep the reason if it cannot be used."""
         with contextlib.suppress(ModelError):
@@ -265,9 +268,15 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         await super().async_shutdown()
 
     async def _async_pick_up_new_model(self) -> None:
-        """Load the model file again if it changed since it was loaded (published anew)."""
+        """Load the model file again if it changed since it was loaded (published anew).
+
+        Not the bundled model while it answers: it changes only with the code, when HACS
+        updates Home Type under the running release. Loaded by that release it could be made
+        for a newer feature set (a repair issue telling the user to update, who just did) or
+        be half-written; the restart HACS asks for loads it with its own code.
+        """
         path = self._model_path()
-        if path is None:
+        if path is None or (self.model is not None and self._bundled()):
             return
         signature = await self.hass.async_add_executor_job(model_file_signature, path)
         if signature == self._model_file:

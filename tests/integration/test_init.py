@@ -10,6 +10,7 @@ import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from sqlalchemy.exc import OperationalError
 
@@ -156,19 +157,43 @@ async def test_a_bug_at_setup_retries_with_its_traceback_logged(
     assert [r.getMessage() for r in failures] == ["Unexpected error fetching home_type data"]
 
 
+async def test_an_update_of_home_type_changes_nothing_until_its_restart(
+    hass: HomeAssistant, init_integration: MockConfigEntry, bundled_model: Path,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """HACS writes the next release's bundled model, made for a newer feature set, under the
+    running release: it goes on answering with its own model, and raises no repair issue
+    telling the user to update. Once that model is gone (never loaded), the file is watched
+    again: a reinstall brings the sensor back without a restart."""
+    coordinator = init_integration.runtime_data
+    _incompatible(bundled_model)
+    await coordinator.async_refresh()
+    assert coordinator.model.version == "test-1" and coordinator.last_update_success
+    assert issue_registry.async_get_issue(DOMAIN, "model") is None
+
+    _missing(bundled_model)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    write_model(bundled_model, model_bundle(version="test-1c"))  # reinstalled
+    await init_integration.runtime_data.async_refresh()
+    assert init_integration.runtime_data.model.version == "test-1c"
+    assert hass.states.get("sensor.home_type").state != STATE_UNAVAILABLE
+
+
 async def test_options_change_reloads_with_new_model(
     hass: HomeAssistant, init_integration: MockConfigEntry, config_dir: Path,
     bundled_model: Path,
 ) -> None:
-    """The model is kept while its file is unchanged, re-read when it changes, and new
-    options reload the entry."""
+    """The bundled model is kept while Home Type runs, even when an update replaces its file
+    (the new release's code loads it, at the restart); new options reload the entry."""
     first = init_integration.runtime_data.model
     assert first.version == "test-1"
     await init_integration.runtime_data.async_refresh()
     assert init_integration.runtime_data.model is first  # same file: not read again
-    write_model(bundled_model, model_bundle(version="test-1b"))
+    write_model(bundled_model, model_bundle(version="test-1b"))  # HACS updates the files
     await init_integration.runtime_data.async_refresh()
-    assert init_integration.runtime_data.model.version == "test-1b"  # a new file is
+    assert init_integration.runtime_data.model is first
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert init_integration.runtime_data.model.version == "test-1b"
