@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -170,6 +173,10 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
             translation_key=f"export_filename_{err.reason}",
             translation_placeholders={"filename": filename},
         ) from err
+    # Refused before the read, which can take minutes for 90 days of a large home; the write
+    # refuses again a file made meanwhile (a default name taken twice in one second, say).
+    if await hass.async_add_executor_job(os.path.lexists, path):
+        raise _file_exists(path)
     try:
         snapshot, classification = await async_build_export(
             hass, entry, anonymized=call.data[ATTR_ANONYMIZE]
@@ -183,11 +190,7 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
     try:
         await hass.async_add_executor_job(write_export, snapshot, path)
     except FileExistsError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="export_file_exists",
-            translation_placeholders={"filename": path.name},
-        ) from err
+        raise _file_exists(path) from err
     except OSError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -201,6 +204,14 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
         ", anonymised" if call.data[ATTR_ANONYMIZE] else "",
     )
     return result.as_dict(config_dir)
+
+
+def _file_exists(path: Path) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="export_file_exists",
+        translation_placeholders={"filename": path.name},
+    )
 
 
 @callback

@@ -292,10 +292,16 @@ async def test_unknown_field(hass: HomeAssistant, mock_config_entry: MockConfigE
 async def test_existing_file_is_never_replaced(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
 ) -> None:
-    """A name already taken is refused, and the file there is left as it was."""
+    """A name already taken is refused before the history is read, and the file there is left
+    as it was; so is one that appears while it is read (checked again at the write)."""
     mine = config_dir / "mine.json"
     mine.write_text("my own notes")
-    with pytest.raises(ServiceValidationError) as err:
+    with patch("custom_components.home_type.services.async_build_export") as build, \
+            pytest.raises(ServiceValidationError) as err:
+        await export(hass, mock_config_entry.entry_id, filename="mine.json")
+    assert err.value.translation_key == "export_file_exists" and not build.called
+    with patch("custom_components.home_type.services.os.path.lexists", return_value=False), \
+            pytest.raises(ServiceValidationError) as err:
         await export(hass, mock_config_entry.entry_id, filename="mine.json")
     assert err.value.translation_key == "export_file_exists"
     assert mine.read_text() == "my own notes"
