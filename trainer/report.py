@@ -162,6 +162,10 @@ def _weakest(counts: dict[str, int]) -> str:
     return ", ".join(f"{label} ({n})" for label, n in counts.items())
 
 
+#: The last columns of :func:`curve_cells`: 10-day accuracy by floor registry.
+CURVE_FLOOR_COLUMNS = 3
+
+
 def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The learning curve's column names and cells, the same on the page and in the terminal.
 

@@ -290,7 +290,8 @@ def curve(
             result = learning_curve(run)
     except DatasetError as err:
         raise UserError(str(err)) from None
-    out.print(curve_table(result))
+    for table in curve_tables(result):
+        out.print(table)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(output, (json.dumps(result, indent=2) + "\n").encode())
@@ -299,17 +300,31 @@ def curve(
     console.print(f"wrote {output} in {result['seconds']:.0f} s", markup=False)
 
 
-def curve_table(result: dict[str, Any]) -> Table:
-    """The curve as a terminal table: mean ± std of each figure per training-set size."""
-    from .report import curve_cells
+def curve_tables(result: dict[str, Any]) -> list[Table]:
+    """The curve in the terminal: mean ± std of each figure per training-set size.
+
+    The page's ten columns, as two tables (the floor-registry figures apart) that fit a
+    terminal without wrapping every cell.
+    """
+    from .report import CURVE_FLOOR_COLUMNS, curve_cells
 
     columns, rows = curve_cells(result)
-    table = Table(title=f"learning curve on {result['evaluation_data']['homes']} unseen homes")
-    for column in columns:
-        table.add_column(column, justify="left" if column.startswith("that") else "right")
-    for cells in rows:
-        table.add_row(*cells)
-    return table
+    split = len(columns) - CURVE_FLOOR_COLUMNS
+    size = columns[:2]  # training homes, fits
+    homes = result["evaluation_data"]["homes"]
+    tables = []
+    for title, names, first, last in (
+            (f"learning curve on {homes} unseen homes", columns[:split], 0, split),
+            (f"accuracy 10d by floor registry, same {homes} homes",
+             size + [name.removeprefix("accuracy 10d, ") for name in columns[split:]],
+             split, len(columns))):
+        table = Table(title=title)
+        for name in names:
+            table.add_column(name, justify="left" if name.startswith("that") else "right")
+        for cells in rows:
+            table.add_row(*(cells[:2] if first else []), *cells[first:last])
+        tables.append(table)
+    return tables
 
 
 BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_results.json")

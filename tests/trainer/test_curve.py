@@ -50,6 +50,9 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
                          "--repeats", "2", "--output", str(output), "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "learning curve on 8 unseen homes" in result.stdout
+    # The floor-registry figures in a table of their own: ten columns wrapped every cell.
+    assert "accuracy 10d by floor registry, same 8 homes" in result.stdout
+    assert "the same homes with floors removed" in result.stdout
     curve = json.loads(output.read_text())
     assert [(p["homes"], p["fits"]) for p in curve["points"]] == [(8, 2), (24, 1)]
     assert curve["training_data"]["seeds"] == ["7"] and curve["evaluation_data"]["seeds"] == ["8"]
