@@ -6,6 +6,7 @@ import json
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,7 +190,11 @@ def test_largest_remainders_get_the_homes_left_over() -> None:
 
 
 class _Recorded:
-    """What a learning curve drew and scored, with every fit replaced by a constant answer."""
+    """What a learning curve drew and scored, with every fit replaced by a stand-in.
+
+    The stand-in answers the labels it was taught, in their order, over and over: its figures
+    depend on the subset it was fitted on, so equal figures mean equal subsets.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from trainer import curve
@@ -206,13 +211,16 @@ class _Recorded:
         recorded = self
 
         class Model:
+            def __init__(self, taught: np.ndarray) -> None:
+                self.taught = taught
+
             def predict(self, X: np.ndarray) -> np.ndarray:
                 recorded.scored.append(X)
-                return np.array(["studio"] * len(X))
+                return np.resize(self.taught, len(X))
 
-        def fit(rows: object, seed: int, n_jobs: int) -> Model:
+        def fit(rows: Any, seed: int, n_jobs: int) -> Model:
             self.seeds.append(seed)
-            return Model()
+            return Model(rows.y)
 
         monkeypatch.setattr(curve, "stratified_subset", subset)
         monkeypatch.setattr(curve, "fit_rows", fit)
@@ -245,8 +253,9 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
     again, same = run(3)
     assert (again.subsets, again.seeds) == (first.subsets, first.seeds)
     assert same["points"] == curve["points"]
-    other, _ = run(4)
+    other, elsewhere = run(4)
     assert other.subsets != first.subsets
+    assert elsewhere["points"] != curve["points"]
 
     homes = read_evaluation_homes(base / "eval", 1, lambda *_: None)
     test = stack(homes, "test")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import read_snapshot
 from devtools.instance import free_port
 from tests.conftest import interrupt_after_first_home, run_trainer, trainer_in_process
@@ -1229,5 +1230,7 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
     trained = run_trainer("train", "--synthetic-homes", str(homes), "--evaluation-homes",
                           str(evaluation), "--output", str(model), "--copies", "1")
     assert trained.returncode == 0, trained.stderr + trained.stdout
-    assert model.exists()
+    # The model says what it learned from (train fits on the homes it records): both kinds.
+    info = load_model(model).info["training_data"]
+    assert (info["homes"], info["generators"]) == (24, ["openai", "procedural"])
 

@@ -262,6 +262,30 @@ def test_unwritable_destination(tmp_path: Path, publish) -> None:
     assert code == 2 and "cannot write there (Permission denied)" in stderr
 
 
+def test_a_write_refused_midway_leaves_the_destination_as_it_was(
+        tmp_path: Path, publish, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permission denied (or a full disk) as the files are switched in, simulated so that it
+    runs as root too, where the test above is skipped: one line, and the model published before
+    is still there, whole, with no temporary file beside it."""
+    import trainer.publish
+
+    ha = tmp_path / "ha"
+    assert publish(str(make_model(tmp_path / "a", "2026.01.01-aaaa")), "--to", str(ha))[0] == 0
+    before = sorted(p.name for p in ha.iterdir())
+
+    def refused(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(trainer.publish.os, "replace", refused)
+    code, _, stderr = publish(str(make_model(tmp_path / "b", "2026.02.02-bbbb")), "--to", str(ha))
+    assert code == 2 and " ".join(stderr.split()) == (
+        f"error: --to {ha}: cannot write there (Permission denied); the models in it are left "
+        "whole")
+    monkeypatch.undo()
+    assert sorted(p.name for p in ha.iterdir()) == before
+    assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
+
+
 def test_a_broken_published_model_is_not_kept_as_previous(tmp_path: Path, publish) -> None:
     ha = tmp_path / "ha"
     for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
