@@ -110,6 +110,17 @@ def render(results: dict[str, Any], source: str) -> str:
             "floors in Home Assistant gives the model them.",
             "",
         ]
+    history = (evaluation or {}).get("history_changes")
+    if history:
+        changed = history["changed"]
+        rest = changed - history["better"] - history["worse"]
+        lines += [
+            f"History (10 days against none) changed {changed} "
+            f"answer{'' if changed == 1 else 's'} of the {history['homes']} homes: "
+            f"{history['better']} for the better, {history['worse']} for the worse"
+            + (f", {rest} from one wrong answer to another" if rest else "") + ".",
+            "",
+        ]
     levels = (evaluation or {}).get("by_confidence")
     if levels:
         lines += [*_confidence_table(levels), ""]

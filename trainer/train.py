@@ -248,9 +248,37 @@ def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
         "model_version": model.version,
         "by_window": per_window(rows.y, predicted, rows.windows, labels),
         "by_floor_registry": by_floor_registry(rows, predicted, removed),
+        "history_changes": history_changes(rows, predicted),
         "by_confidence": by_confidence(rows.y[ten], predicted[ten],
                                        probabilities.max(axis=1)[ten]),
     }, rows
+
+
+class HistoryChanges(TypedDict):
+    """Homes whose 10-day answer differs from their structure-only one, and which way."""
+
+    homes: int
+    changed: int
+    better: int  # wrong without history, right with it
+    worse: int  # right without, wrong with (a change between two wrong answers is neither)
+
+
+def history_changes(rows: Rows, predicted: NDArray[Any]) -> HistoryChanges:
+    """What 10 days of history change in the answers, home by home.
+
+    The accuracies per window give only the net change; the docs say how many answers history
+    changes, so it is counted here.
+    """
+    def answers(days: int) -> dict[str, str]:
+        mask = rows.windows == days
+        return dict(zip(rows.groups[mask].tolist(), predicted[mask].tolist(), strict=True))
+
+    ten, none = answers(DEFAULT_WINDOW), answers(-1)  # -1: the window without history
+    truth = dict(zip(rows.groups.tolist(), rows.y.tolist(), strict=True))
+    changed = [home for home, answer in ten.items() if answer != none.get(home)]
+    return {"homes": len(ten), "changed": len(changed),
+            "better": sum(ten[home] == truth[home] for home in changed),
+            "worse": sum(none.get(home) == truth[home] for home in changed)}
 
 
 class FloorGroup(TypedDict):

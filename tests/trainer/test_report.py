@@ -145,3 +145,14 @@ def test_floor_registry_sentence_adds_the_same_homes_without_floors_when_measure
     assert "floors removed" not in page
     assert f"without {floors['without_floors']['accuracy']:.3f} " \
            f"({floors['without_floors']['homes']} homes). Levels" in page
+
+
+def test_history_sentence_counts_each_way_and_is_left_out_of_older_files() -> None:
+    results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
+    results["evaluation"]["history_changes"] = {"homes": 100, "changed": 4, "better": 1,
+                                                "worse": 2}
+    assert ("History (10 days against none) changed 4 answers of the 100 homes: 1 for the "
+            "better, 2 for the worse, 1 from one wrong answer to another.") in render(
+        results, "results.json")
+    del results["evaluation"]["history_changes"]
+    assert "History (10 days" not in render(results, "results.json")

@@ -83,7 +83,27 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     floors = results["evaluation"]["by_floor_registry"]
     assert floors["with_floors"]["homes"] + floors["without_floors"]["homes"] == 8
     assert floors["with_floors_removed"]["homes"] == floors["with_floors"]["homes"]
+    changes = results["evaluation"]["history_changes"]
+    assert changes["homes"] == 8 and changes["better"] + changes["worse"] <= changes["changed"]
     assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
+
+
+def test_history_changes_are_counted_home_by_home() -> None:
+    """Right without history and wrong with it is worse; wrong to right, better; one wrong
+    answer to another, neither. Other windows do not count."""
+    from trainer.dataset import Rows
+    from trainer.train import history_changes
+
+    homes = ["a", "a", "b", "b", "c", "c", "d", "d", "d"]
+    windows = [-1, 10, -1, 10, -1, 10, -1, 10, 90]
+    truth = ["studio"] * 9
+    answers = ["studio", "condo",  # a: worse
+               "condo", "studio",  # b: better
+               "condo", "cottage",  # c: changed, neither
+               "studio", "studio", "condo"]  # d: unchanged at 10 days (90 days is not counted)
+    rows = Rows(np.zeros((9, 1)), np.array(truth), np.array(homes), np.array(windows))
+    assert history_changes(rows, np.array(answers)) == {
+        "homes": 4, "changed": 3, "better": 1, "worse": 1}
 
 
 def test_confidence_levels_are_the_evaluation_homes_10_day_answers(trained_model: Path) -> None:
