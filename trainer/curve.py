@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import DEFAULT_WINDOW, DatasetError, HomeRows, copies_text, stack
+from .dataset import DEFAULT_WINDOW, NO_HISTORY, DatasetError, HomeRows, copies_text, stack
 from .metrics import classification_metrics, counted_classes
 from .runs import CurveRun, check_curve_run
 from .train import (
@@ -32,7 +32,7 @@ from .train import (
 )
 
 #: History windows a curve point is scored on: structure only, and Home Assistant's default.
-CURVE_WINDOWS = {"none": -1, "10d": DEFAULT_WINDOW}
+CURVE_WINDOWS = {"none": NO_HISTORY, "10d": DEFAULT_WINDOW}
 
 
 def stratified_subset(labels: Sequence[str], size: int, rng: np.random.Generator) -> list[int]:

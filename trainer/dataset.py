@@ -41,6 +41,8 @@ from custom_components.home_type.core.snapshot import (
 WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 3, 10, 30, 90)
 EVALUATION_WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 10, 90)
 DEFAULT_WINDOW: Final = 10  # Home Assistant's default recorder keep
+#: How a row of the ``None`` window (structure only) records its window: rows hold numbers.
+NO_HISTORY: Final = -1
 #: Training learns to tell types apart: homes of one type alone teach it nothing.
 MIN_TYPES: Final = 2
 
@@ -198,7 +200,8 @@ def _home_rows(home: Home, windows: Sequence[int | None], copies: int, seed: int
                 end = float(rng.uniform(earliest, home.end))
             summary = window_summary(home, days, end)
             structure = home.snapshot if copy == 0 else thin(home.snapshot, rng)
-            rows.append((extract_features(structure, summary), -1 if days is None else days))
+            rows.append((extract_features(structure, summary),
+                         NO_HISTORY if days is None else days))
     return rows
 
 

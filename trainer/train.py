@@ -53,6 +53,7 @@ from custom_components.home_type.core.model import (
 from .dataset import (
     DEFAULT_WINDOW,
     MIN_TYPES,
+    NO_HISTORY,
     DatasetError,
     HomeRows,
     Rows,
@@ -273,7 +274,7 @@ def history_changes(rows: Rows, predicted: NDArray[Any]) -> HistoryChanges:
         mask = rows.windows == days
         return dict(zip(rows.groups[mask].tolist(), predicted[mask].tolist(), strict=True))
 
-    ten, none = answers(DEFAULT_WINDOW), answers(-1)  # -1: the window without history
+    ten, none = answers(DEFAULT_WINDOW), answers(NO_HISTORY)
     truth = dict(zip(rows.groups.tolist(), rows.y.tolist(), strict=True))
     changed = [home for home, answer in ten.items() if answer != none.get(home)]
     return {"homes": len(ten), "changed": len(changed),
