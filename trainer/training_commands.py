@@ -310,19 +310,17 @@ def curve_tables(result: dict[str, Any]) -> list[Table]:
 
     columns, rows = curve_cells(result)
     split = len(columns) - CURVE_FLOOR_COLUMNS
-    size = columns[:2]  # training homes, fits
     homes = result["evaluation_data"]["homes"]
     tables = []
-    for title, names, first, last in (
-            (f"learning curve on {homes} unseen homes", columns[:split], 0, split),
-            (f"accuracy 10d by floor registry, same {homes} homes",
-             size + [name.removeprefix("accuracy 10d, ") for name in columns[split:]],
-             split, len(columns))):
+    for title, picked in ((f"learning curve on {homes} unseen homes", range(split)),
+                          (f"accuracy 10d by floor registry, same {homes} homes",
+                           [0, 1, *range(split, len(columns))])):  # 0, 1: homes, fits
         table = Table(title=title)
-        for name in names:
+        for i in picked:
+            name = columns[i].removeprefix("accuracy 10d, ")
             table.add_column(name, justify="left" if name.startswith("that") else "right")
         for cells in rows:
-            table.add_row(*(cells[:2] if first else []), *cells[first:last])
+            table.add_row(*(cells[i] for i in picked))
         tables.append(table)
     return tables
 
