@@ -61,7 +61,7 @@ from .activity import (
 )
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, summarize_events
-from .core.atomic import atomic_create_bytes
+from .core.atomic import atomic_create_first_free
 from .core.classify import Classification, classify
 from .core.model import HomeTypeModel
 from .core.snapshot import (
@@ -153,9 +153,19 @@ class ExportFilenameError(ValueError):
         self.reason = reason
 
 
-def default_filename(now: datetime) -> str:
-    """``home_type_export_2025-06-01_143000.json.gz`` (local time): a new name per export."""
-    return f"home_type_export_{now.strftime('%Y-%m-%d_%H%M%S')}.json.gz"
+#: How many exports of one second get a default name: ``…_143000``, then ``…_143000_2`` and on.
+DEFAULT_NAMES_PER_SECOND: Final = 100
+
+
+def default_filenames(now: datetime) -> list[str]:
+    """``home_type_export_2025-06-01_143000.json.gz`` (local time), then ``…_143000_2.json.gz``.
+
+    The export takes the first that is free when it writes, so two exports in the same second
+    (an automation's, say) each get a file rather than the second an "already exists".
+    """
+    stem = f"home_type_export_{now.strftime('%Y-%m-%d_%H%M%S')}"
+    return [f"{stem}.json.gz",
+            *(f"{stem}_{n}.json.gz" for n in range(2, DEFAULT_NAMES_PER_SECOND + 1))]
 
 
 def export_path(config_dir: str, filename: str) -> Path:
@@ -349,13 +359,14 @@ async def async_build_export(
     return home, classification
 
 
-def write_export(snapshot: HomeSnapshot, path: Path) -> Path:
-    """Serialise and write atomically; blocking, so run it in the executor.
+def write_export(snapshot: HomeSnapshot, paths: Sequence[Path]) -> Path:
+    """Serialise and write atomically to the first free name; blocking: run it in the executor.
 
-    Refuses to replace an existing file (:class:`FileExistsError`): the configuration folder
-    holds the user's own files, and an export never overwrites one. A file with the home's
-    real names is readable by its owner only; an anonymised one, like any other file.
+    Refuses to replace an existing file (:class:`FileExistsError` when every name is taken):
+    the configuration folder holds the user's own files, and an export never overwrites one. A
+    file with the home's real names is readable by its owner only; an anonymised one, like any
+    other file. All ``paths`` end alike (``.json.gz`` or ``.json``).
     """
-    data = iter_snapshot_bytes(snapshot, compress=path.name.endswith(".gz"))
+    data = iter_snapshot_bytes(snapshot, compress=paths[0].name.endswith(".gz"))
     mode = 0o644 if snapshot.metadata.get("anonymized") else 0o600
-    return atomic_create_bytes(path, data, mode)
+    return atomic_create_first_free(paths, data, mode)

@@ -41,7 +41,7 @@ from .export import (
     ExportFilenameError,
     ExportResult,
     async_build_export,
-    default_filename,
+    default_filenames,
     export_path,
     write_export,
 )
@@ -164,19 +164,21 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
     config_dir = hass.config.config_dir
-    filename = call.data.get(ATTR_FILENAME) or default_filename(dt_util.now())
+    filename = call.data.get(ATTR_FILENAME)
+    names = [filename] if filename else default_filenames(dt_util.now())
     try:
-        path = export_path(config_dir, filename)
+        paths = [export_path(config_dir, name) for name in names]
     except ExportFilenameError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=f"export_filename_{err.reason}",
-            translation_placeholders={"filename": filename},
+            translation_placeholders={"filename": str(filename)},
         ) from err
-    # Refused before the read, which can take minutes for 90 days of a large home; the write
-    # refuses again a file made meanwhile (a default name taken twice in one second, say).
-    if await hass.async_add_executor_job(os.path.lexists, path):
-        raise _file_exists(path)
+    # A chosen name that is taken is refused before the read, which can take minutes for 90
+    # days of a large home; the write refuses again a file made meanwhile. A default name
+    # taken meanwhile moves the write to the next one (default_filenames).
+    if filename and await hass.async_add_executor_job(os.path.lexists, paths[0]):
+        raise _file_exists(paths[0])
     try:
         snapshot, classification = await async_build_export(
             hass, entry, anonymized=call.data[ATTR_ANONYMIZE]
@@ -188,14 +190,14 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"error": database_error_text(err)},
         ) from err
     try:
-        await hass.async_add_executor_job(write_export, snapshot, path)
+        path = await hass.async_add_executor_job(write_export, snapshot, paths)
     except FileExistsError as err:
-        raise _file_exists(path) from err
+        raise _file_exists(paths[0]) from err
     except OSError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="export_write_failed",
-            translation_placeholders={"filename": path.name, "error": str(err)},
+            translation_placeholders={"filename": paths[0].name, "error": str(err)},
         ) from err
     result = ExportResult(path, snapshot, classification)
     LOGGER.info(

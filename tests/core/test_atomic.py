@@ -11,7 +11,11 @@ from unittest.mock import patch
 import pytest
 
 from custom_components.home_type.core import atomic
-from custom_components.home_type.core.atomic import atomic_create_bytes, atomic_write_bytes
+from custom_components.home_type.core.atomic import (
+    atomic_create_bytes,
+    atomic_create_first_free,
+    atomic_write_bytes,
+)
 
 
 def test_create_writes_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -51,6 +55,18 @@ def test_create_loses_to_a_file_that_appears_just_before_the_name_is_taken(
         atomic_create_bytes(target, b"{}")
     assert target.read_bytes() == b"the other export"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_create_first_free_takes_the_next_name_and_leaves_the_taken_ones(tmp_path: Path) -> None:
+    names = [tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"]
+    names[0].write_bytes(b"mine")
+    assert atomic_create_first_free(names, [b"{", b"}"]) == names[1]
+    assert atomic_create_first_free(names, b"[]") == names[2]
+    with pytest.raises(FileExistsError) as err:
+        atomic_create_first_free(names, b"null")
+    assert err.value.filename == str(names[0])
+    assert [path.read_bytes() for path in names] == [b"mine", b"{}", b"[]"]
+    assert sorted(tmp_path.iterdir()) == names
 
 
 @pytest.mark.parametrize("code", [errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS])

@@ -201,6 +201,33 @@ async def test_default_name_and_nothing_else_written(
     second = await export(hass, entry.entry_id)
     assert second["path"].endswith("home_type_export_2025-03-15_130001.json.gz")
 
+    # Two more in that same second (an automation's): each gets a file, none is replaced.
+    first_bytes = Path(second["path"]).read_bytes()
+    third = await export(hass, entry.entry_id)
+    fourth = await export(hass, entry.entry_id, anonymize=False)
+    assert third["path"].endswith("home_type_export_2025-03-15_130001_2.json.gz")
+    assert fourth["path"].endswith("home_type_export_2025-03-15_130001_3.json.gz")
+    assert Path(second["path"]).read_bytes() == first_bytes
+    assert read_snapshot(Path(fourth["path"])).metadata["anonymized"] is False
+    assert not [path for path in config_dir.iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_default_names_all_taken(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
+) -> None:
+    """A hundred exports in one second take every default name: the next one is refused, by
+    the first name, and nothing is replaced."""
+    with patch("custom_components.home_type.services.default_filenames",
+               return_value=["a.json", "b.json"]):
+        for name in ("a.json", "b.json"):
+            (config_dir / name).write_text(name)
+        with pytest.raises(ServiceValidationError) as err:
+            await export(hass, mock_config_entry.entry_id)
+    assert err.value.translation_key == "export_file_exists"
+    assert err.value.translation_placeholders == {"filename": "a.json"}
+    assert sorted(path.read_text() for path in config_dir.iterdir()) == ["a.json", "b.json"]
+
 
 @pytest.mark.usefixtures("config_dir")
 async def test_anonymising_runs_outside_the_event_loop(

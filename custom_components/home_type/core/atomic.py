@@ -11,7 +11,7 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 #: What the writers take: the bytes, or pieces of them in order -- a large home file is
@@ -68,22 +68,44 @@ def atomic_create_bytes(path: str | os.PathLike[str], data: Data, mode: int = 0o
     this one was writing: the complete file is linked to its name, which the system refuses
     atomically when the name is taken (a check before a rename could not promise that).
     """
-    target = Path(path)
-    tmp = write_temp_beside(target, data, mode)
+    return atomic_create_first_free([path], data, mode)
+
+
+def atomic_create_first_free(
+    paths: Sequence[str | os.PathLike[str]], data: Data, mode: int = 0o644
+) -> Path:
+    """Write ``data`` all-or-nothing to the first of ``paths`` that no file holds; return it.
+
+    The data is written once and offered to each name in turn, so a default name taken by a
+    write of the same second moves this one to the next name instead of failing it.
+    :class:`FileExistsError` (naming the first) when every name is taken. All ``paths`` must be
+    in one folder: the temporary file is linked to them.
+    """
+    targets = [Path(path) for path in paths]
+    tmp = write_temp_beside(targets[0], data, mode)
     try:
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            raise
-        except OSError as err:
-            if err.errno not in _NO_HARD_LINKS:
-                raise
-            # No hard links here: check, then rename -- a race remains only on such systems.
-            if target.exists():
-                raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
-            os.replace(tmp, target)
+        for target in targets:
+            try:
+                _link_new(tmp, target)
+            except FileExistsError:
+                continue
+            return target
+        raise FileExistsError(errno.EEXIST, "File exists", str(targets[0]))
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    return target
 
+
+def _link_new(tmp: Path, target: Path) -> None:
+    """Give the complete file ``tmp`` the name ``target``, refusing a name that is taken."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno not in _NO_HARD_LINKS:
+            raise
+        # No hard links here: check, then rename -- a race remains only on such systems.
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+        os.replace(tmp, target)
