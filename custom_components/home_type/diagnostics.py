@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,15 +46,14 @@ _PROVENANCE = ("created", "sklearn_version", "numpy_version", "feature_version",
 
 
 def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
-    coordinator = entry.runtime_data
-    model: HomeTypeModel | None = coordinator.model
     config_dir = hass.config.config_dir
     option = entry.options.get(CONF_MODEL_PATH, "")
-    info: dict[str, Any] = {
-        "file": model_file(config_dir, option),
-        "bundled": not option.strip(),
-        "loaded": model is not None,
-    }
+    info: dict[str, Any] = {"file": model_file(config_dir, option), "bundled": not option.strip()}
+    if entry.state is not ConfigEntryState.LOADED:
+        return info
+    coordinator = entry.runtime_data
+    model: HomeTypeModel | None = coordinator.model
+    info["loaded"] = model is not None
     if model is not None:
         info["version"] = model.version
         info["classes"] = list(model.classes)
@@ -95,6 +95,16 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HomeTypeConfigEntry
 ) -> dict[str, Any]:
     """The model, the home in numbers, its feature vector and the latest result."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # Home Assistant serves an entry's diagnostics in any state: one that is disabled, or
+        # waiting to retry its set-up, has read nothing, and says why it is not loaded.
+        return async_redact_data({
+            "config_entry": entry.as_dict(),
+            "state": entry.state.value,
+            "reason": (None if entry.reason is None
+                       else config_relative(entry.reason, hass.config.config_dir)),
+            "model": _model(hass, entry),
+        }, TO_REDACT)
     coordinator = entry.runtime_data
     data: dict[str, Any] = {
         "config_entry": entry.as_dict(),

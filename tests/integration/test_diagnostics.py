@@ -11,6 +11,7 @@ import homeassistant.components.hassio  # noqa: F401
 import numpy as np
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -140,5 +141,47 @@ async def test_diagnostics_with_a_database_error(
     assert diagnostics["model"]["file"] == "home_type_classifier.pkl"
     assert diagnostics["model"]["bundled"] is True
     assert before.home_type == "single_family_house" and diagnostics["result"] is None
+    text = json.dumps(diagnostics, ensure_ascii=False).casefold()
+    assert [secret for secret in SECRETS if secret.casefold() in text] == []
+
+
+@pytest.mark.usefixtures("home_loaded", "init_integration")
+async def test_diagnostics_of_a_disabled_entry(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Home Assistant serves diagnostics for an entry in any state: a disabled one says so
+    and names its model file, rather than failing the download with a server error."""
+    await hass.config_entries.async_set_disabled_by(
+        mock_config_entry.entry_id, ConfigEntryDisabler.USER)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert diagnostics["state"] == "not_loaded" and diagnostics["reason"] is None
+    assert diagnostics["config_entry"]["disabled_by"] == "user"
+    assert diagnostics["model"] == {"file": "home_type_classifier.pkl", "bundled": True}
+    assert "features" not in diagnostics and "result" not in diagnostics
+
+
+@pytest.mark.usefixtures("home_loaded")
+async def test_diagnostics_of_an_entry_waiting_to_retry(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Set-up that failed on the database is retried later; meanwhile diagnostics give the
+    reason, as the entry's card does, and nothing of the home."""
+    mock_config_entry.add_to_hass(hass)
+    with failing_database(hass, "database is locked", "FROM states_meta"):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert diagnostics["state"] == "setup_retry"
+    assert diagnostics["reason"] == (
+        "Home Type could not read the recorder's history: database is locked")
     text = json.dumps(diagnostics, ensure_ascii=False).casefold()
     assert [secret for secret in SECRETS if secret.casefold() in text] == []
