@@ -189,6 +189,10 @@ def write_config(config_dir: Path, home_file: Path, port: int, *, ui: bool) -> N
     trainer does. Existing files are overwritten; the database and ``.storage`` are kept.
     """
     config_dir.mkdir(parents=True, exist_ok=True)
+    # Home Assistant 2026.x reads the YAML http settings once, into this file, and then only
+    # the file: without it, a kept folder started on another port takes the YAML again
+    # (confirm_http_settings). Earlier releases rewrite it from the YAML at every start.
+    (config_dir / ".storage" / "http").unlink(missing_ok=True)
     components = config_dir / "custom_components"
     components.mkdir(exist_ok=True)
     for source in (INTEGRATION, FIXTURE_INTEGRATION):
@@ -216,6 +220,11 @@ def write_config(config_dir: Path, home_file: Path, port: int, *, ui: bool) -> N
 
 class InstanceError(RuntimeError):
     """The instance did not start, answer or stop as expected; the message says what."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        #: The websocket API's error code, for a command it refused (``unknown_command``, …).
+        self.code = code
 
 
 class HomeAssistantProcess:
@@ -365,7 +374,9 @@ class Client:
             await ws.send_json({"id": 1, **message})
             answer = await ws.receive_json()
         if not answer.get("success"):
-            raise InstanceError(f"websocket {message['type']}: {answer.get('error')}")
+            error = answer.get("error") or {}
+            raise InstanceError(f"websocket {message['type']}: {error}",
+                                code=error.get("code"))
         return answer.get("result")
 
     def state(self, entity_id: str) -> dict[str, Any] | None:
@@ -462,6 +473,27 @@ def wait_for_home(client: Client, timeout: float = 120) -> dict[str, Any]:
     return state
 
 
+def confirm_http_settings(client: Client) -> bool:
+    """Keep the instance on its loopback address and port: True if that needed confirming.
+
+    From Home Assistant 2026.x, the YAML ``http:`` settings are copied into storage as a trial
+    (with the repair issue ``http/deprecated_yaml``) that Home Assistant reverts after 5
+    minutes unless they are confirmed: it then restarts listening on 0.0.0.0:8123 and ignores
+    the YAML for good -- a development instance open to the network. Confirming them as the
+    UI does keeps 127.0.0.1. Earlier releases apply the YAML as it is and have no command.
+    """
+    try:
+        settings = client.command({"type": "http/config"})
+    except InstanceError as err:
+        if err.code == "unknown_command":
+            return False
+        raise
+    if settings.get("pending") is None:
+        return False
+    client.command({"type": "http/config/promote"})
+    return True
+
+
 def home_type_entries(client: Client) -> list[dict[str, Any]]:
     """Home Type's config entries."""
     entries = client.call("GET", "/api/config/config_entries/entry?domain=home_type")
@@ -492,6 +524,7 @@ def set_up_home_type(client: Client) -> tuple[str, dict[str, Any]]:
         onboard(client)
     else:
         log_in(client)
+    confirm_http_settings(client)
     home = wait_for_home(client)
     entries = home_type_entries(client)
     entry_id = str(entries[0]["entry_id"]) if entries else add_home_type(client)

@@ -7,6 +7,7 @@ development-only ``home_fixture`` integration). The module's instance is onboard
 onboarding API (user, token, core configuration, analytics, integration), Home Type is added
 through its config flow over the REST API, and then:
 
+- it stays on 127.0.0.1 (Home Assistant 2026.x would revert unconfirmed http settings);
 - ``sensor.home_type`` holds a real answer of the bundled model over 10 days of history;
 - the ``home_type.classify`` action answers with the same result (``?return_response``), and
   ``home_type.reload_model`` with the model's version;
@@ -37,7 +38,7 @@ from custom_components.home_type.const import BUNDLED_MODEL
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
 from devtools.develop import HOME_TYPE, generate_home
-from devtools.instance import RunningInstance, running
+from devtools.instance import InstanceError, RunningInstance, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
 
@@ -91,6 +92,19 @@ def test_sensor_classifies_the_home(instance: RunningInstance) -> None:
 def test_api_needs_a_token(instance: RunningInstance) -> None:
     status, _ = instance.client.request("GET", "/api/states/sensor.home_type", auth=False)
     assert status == 401
+
+
+def test_stays_on_its_loopback_address(instance: RunningInstance) -> None:
+    """On releases that keep the http settings in storage (2026.x), none is left on trial:
+    unconfirmed, Home Assistant would revert them after 5 minutes and restart on 0.0.0.0."""
+    try:
+        settings = instance.client.command({"type": "http/config"})
+    except InstanceError as err:  # earlier releases apply the YAML as it is
+        assert err.code == "unknown_command"
+        return
+    assert settings["pending"] is None and settings["revert_at"] is None
+    assert settings["stable"]["server_host"] == ["127.0.0.1"]
+    assert settings["stable"]["server_port"] == instance.hass.port
 
 
 def test_classify_action_answers_over_rest(instance: RunningInstance) -> None:
