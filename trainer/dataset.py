@@ -324,6 +324,19 @@ def check_seed(seed: int, fits: int = 1) -> None:
                               if fits > 1 else ""))
 
 
+#: Copies of a home per window: 4 by default; a hundred is already 25 times the rows, and a
+#: count without bound only fills memory before anything is read.
+MAX_COPIES: Final = 100
+
+
+def check_copies(copies: int) -> None:
+    """Refuse a copy count before any home is read."""
+    if copies < 1:
+        raise DatasetError("--copies must be at least 1")
+    if copies > MAX_COPIES:
+        raise DatasetError(f"--copies must be at most {MAX_COPIES}, not {copies}")
+
+
 #: More workers than any machine has cores; a larger count overflows a C int in joblib.
 MAX_JOBS: Final = 1024
 

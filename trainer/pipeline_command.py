@@ -170,13 +170,18 @@ def pipeline(
     ] = DEFAULT_LLM_MODEL,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
-    from .dataset import DatasetError, check_seed
+    from .dataset import MAX_SEED, DatasetError, check_copies, check_seed
 
     # What would stop the train step is refused before generating homes for it.
     try:
         check_seed(seed)
+        check_copies(copies)
     except DatasetError as err:
         raise UserError(str(err)) from None
+    if seed > MAX_SEED - EVAL_SEED_OFFSET:  # the evaluation homes' seed, which generate takes
+        raise UserError(f"--seed {seed}: give a whole number from 0 to "
+                        f"{MAX_SEED - EVAL_SEED_OFFSET} (the evaluation homes use --seed + "
+                        f"{EVAL_SEED_OFFSET})")
     _check_planned_labels(count, days, seed, mix)
     check_model_output(model, "--model")
     check_folder_output(to, "--to")

@@ -14,7 +14,14 @@ from typing import Final
 
 from custom_components.home_type.core.model import results_path_for, sha256_path
 
-from .dataset import DatasetError, check_jobs, check_seed, check_test_size, home_files
+from .dataset import (
+    DatasetError,
+    check_copies,
+    check_jobs,
+    check_seed,
+    check_test_size,
+    home_files,
+)
 
 #: The share of homes a training run holds out (``train --test-size``'s default).
 DEFAULT_TEST_SIZE: Final = 0.2
@@ -75,6 +82,7 @@ class CurveRun:
 def check_training_run(run: TrainingRun) -> None:
     """Refuse the settings and folders of a run before any home is read (none is read here)."""
     check_seed(run.seed)
+    check_copies(run.copies)
     check_jobs(run.n_jobs)
     check_test_size(run.test_size)
     home_files(run.homes)

@@ -65,8 +65,6 @@ def train(
 
     if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
         evaluation_homes = DEFAULT_EVAL_HOMES
-    if copies < 1:
-        raise UserError("--copies must be at least 1")
     check_model_output(output, "--output")
     run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
                       test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)

@@ -420,6 +420,17 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
         "more (e.g. --price 0.25,2.00), not '0.25'")
+    # Refused before any home is generated: the evaluation homes' seed, and a copy count
+    # that would only fill memory.
+    seed = run_trainer("pipeline", "--seed", "4294966296", cwd=tmp_path)
+    assert seed.returncode == 2 and seed.stderr.strip() == (
+        "error: --seed 4294966296: give a whole number from 0 to 4294966295 (the evaluation "
+        "homes use --seed + 1000)")
+    copies = run_trainer("pipeline", cwd=tmp_path,
+                         env={**os.environ, "HOME_TYPE_COPIES": "999999999"})
+    assert copies.returncode == 2 and copies.stderr.strip() == (
+        "error: --copies must be at most 100, not 999999999")
+    assert not (tmp_path / "data").exists()
     unnamed = run_trainer("pipeline", cwd=tmp_path,
                           env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
     assert unnamed.returncode == 2 and unnamed.stderr.strip() == (

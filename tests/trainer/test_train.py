@@ -786,6 +786,7 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     (["--seed", "4294967296"], "--seed 4294967296: give a whole number from 0 to 4294967295"),
     (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
     (["--copies", "0"], "--copies must be at least 1"),
+    (["--copies", "101"], "--copies must be at most 100, not 101"),
     (["--evaluation-homes", "nowhere"], "nowhere: no such folder"),
     (["--evaluation-homes", "empty"], "empty: no home files"),
     (["--evaluation-homes", "notes.txt"], "notes.txt: is a file; give the folder of home files"),
