@@ -1099,3 +1099,20 @@ def test_seed_42_still_makes_the_homes_the_bundled_model_learned_from(tmp_path: 
             digests[job.home_id] = digest
     assert digests == _SEED_42_HOMES
     assert every.hexdigest() == _SEED_42_ALL_HOMES
+
+
+def test_ctrl_c_while_a_home_is_counted_still_counts_it(tmp_path: Path) -> None:
+    """A Ctrl-C that lands while a finished home is handed over comes just after it: the
+    count the user is told is the number of homes on disk, never one short."""
+    jobs = plan_jobs(6, 1, 7, tmp_path)
+    counted: list[HomeResult] = []
+
+    def done(result: HomeResult) -> None:
+        if not counted:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives here, mid-hand-over
+        counted.append(result)
+
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_jobs(jobs, make_procedural_home, 2, done)
+    assert counted and len(counted) == len(list(tmp_path.glob("home_*.json.gz")))
+    assert len({result.home_id for result in counted}) == len(counted)

@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -376,6 +377,35 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+class _HandOverGate:
+    """Ctrl-C at once, except while a finished home is handed over: then just after it.
+
+    A Ctrl-C between marking a finished home as handed over and the caller counting it lost that
+    home from the count ("9 new homes written" with 10 on disk). Held off for those two lines,
+    it comes just after the count.
+    """
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending = False
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.holding:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def hand_over(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending:
+            raise KeyboardInterrupt
+
+
 def run_jobs(
     jobs: list[HomeJob],
     worker: Callable[[HomeJob], HomeResult],
@@ -397,14 +427,22 @@ def run_jobs(
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     futures: list[concurrent.futures.Future[HomeResult]] = []
     reported: set[concurrent.futures.Future[HomeResult]] = set()
+    gate = _HandOverGate()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT)
     try:
         with _workers_ignore_ctrl_c():
             # submit() starts the worker processes (up to max_workers) as it queues jobs.
             futures = [pool.submit(worker, job) for job in jobs]
+        if in_main_thread:  # only the main thread may set a signal handler
+            signal.signal(signal.SIGINT, gate.handle)
         for future in concurrent.futures.as_completed(futures):
-            reported.add(future)
-            on_done(future.result())
+            with gate.hand_over():
+                reported.add(future)
+                on_done(future.result())
     except BaseException as err:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous)
         for future in futures:
             future.cancel()  # fails for the homes a worker has taken: those will be written
         running = sum(not future.done() for future in futures)
@@ -416,4 +454,6 @@ def run_jobs(
                     and future.exception() is None):
                 on_done(future.result())
         raise
+    if in_main_thread:
+        signal.signal(signal.SIGINT, previous)
     pool.shutdown(wait=True)
