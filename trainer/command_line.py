@@ -34,6 +34,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
 
+from .container import in_container, ownership_hint
 from .generate.runner import FolderMismatch
 
 EXIT_USAGE = 2
@@ -158,8 +159,10 @@ def no_model_yet() -> str:
     bundled = BUNDLED_MODEL.resolve()
     if bundled.is_relative_to(here):
         bundled = bundled.relative_to(here)
-    return ("; no model has been trained here yet: run scripts/train (or python -m trainer "
-            f"train), or use the one bundled with the integration, {bundled}")
+    train = ("docker compose run --rm trainer (the whole pipeline)" if in_container()
+             else "scripts/train (or python -m trainer train)")
+    return (f"; no model has been trained here yet: run {train}, or use the one bundled with "
+            f"the integration, {bundled}")
 
 
 def load_bundle(path: Path) -> HomeTypeModel:
@@ -206,7 +209,10 @@ def _check_writable(given: Path, flag: str, start: Path) -> None:
     if not nearest.is_dir():
         raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
     if not os.access(nearest, os.W_OK | os.X_OK):
-        raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)")
+        if os.statvfs(nearest).f_flag & os.ST_RDONLY:
+            raise UserError(f"{flag} {given}: cannot write in {nearest} (read-only file system)")
+        raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)"
+                        + ownership_hint())
 
 
 def check_model_output(path: Path, flag: str) -> None:

@@ -30,7 +30,7 @@ from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import EQUAL_MIX, ROOT, run_trainer, trainer_in_process
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from tests.trainer.test_openai import _env as openai_env
-from trainer.generate.openai_retry import IN_CONTAINER_VARIABLE
+from trainer.container import IN_CONTAINER_VARIABLE
 from trainer.pipeline_command import resolve_backend
 from trainer.publish import EXIT_BELOW_THRESHOLDS, MODEL_NAME
 
@@ -670,3 +670,45 @@ def test_pipeline_checks_the_split_train_makes() -> None:
             assert not splits, count
         else:
             assert splits, count
+
+
+@pytest.mark.parametrize("in_image", [False, True])
+def test_an_unwritable_folder_says_why_and_what_to_do_in_the_container(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_image: bool) -> None:
+    """Run as root, CI can write anywhere: the refusal is simulated. In the image the usual
+    cause is a folder owned by another uid than the container's, so the line says how to fix
+    it; a read-only mount says that instead, wherever it happens."""
+    from trainer import command_line
+
+    if in_image:
+        monkeypatch.setenv(IN_CONTAINER_VARIABLE, "1")
+    else:
+        monkeypatch.delenv(IN_CONTAINER_VARIABLE, raising=False)
+    monkeypatch.setattr(command_line.os, "access", lambda path, mode: False)
+    with pytest.raises(command_line.UserError) as denied:
+        command_line.check_output(tmp_path / "m.pkl", "--model", "m.pkl")
+    hint = (f"; the container writes as uid {os.getuid()}: give ./data and ./models to that "
+            "user, or run it as yours with HOME_TYPE_UID=$(id -u) HOME_TYPE_GID=$(id -g)")
+    assert str(denied.value) == (f"--model {tmp_path / 'm.pkl'}: cannot write in {tmp_path} "
+                                 "(permission denied)" + (hint if in_image else ""))
+
+    class ReadOnly:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(command_line.os, "statvfs", lambda path: ReadOnly())
+    with pytest.raises(command_line.UserError) as read_only:
+        command_line.check_output(tmp_path / "m.pkl", "--model", "m.pkl")
+    assert str(read_only.value) == (f"--model {tmp_path / 'm.pkl'}: cannot write in {tmp_path} "
+                                    "(read-only file system)")
+
+
+def test_no_trained_model_yet_names_the_command_there_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The image has no scripts/ folder: there, the pipeline is what trains a model."""
+    from trainer.command_line import no_model_yet
+
+    monkeypatch.delenv(IN_CONTAINER_VARIABLE, raising=False)
+    assert "run scripts/train (or python -m trainer train)" in no_model_yet()
+    monkeypatch.setenv(IN_CONTAINER_VARIABLE, "1")
+    assert "run docker compose run --rm trainer (the whole pipeline)" in no_model_yet()
+    assert "scripts/" not in no_model_yet()

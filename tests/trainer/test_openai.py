@@ -27,6 +27,7 @@ from devtools.instance import free_port
 from tests.conftest import interrupt_after_first_home, run_trainer, trainer_in_process
 from trainer import homes_commands, openai_command
 from trainer.command_line import UserError
+from trainer.container import IN_CONTAINER_VARIABLE
 from trainer.generate import openai_backend, runner
 from trainer.generate.catalog import DEVICE_KINDS
 from trainer.generate.design import AREA_KINDS, DesignError, design_problems
@@ -48,7 +49,6 @@ from trainer.generate.openai_backend import (
 from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests, usd
 from trainer.generate.openai_retry import (
     BILLING_URL,
-    IN_CONTAINER_VARIABLE,
     APIUnavailable,
     AuthFailed,
     QuotaExhausted,
@@ -390,6 +390,11 @@ async def test_errors_no_retry_can_fix_stop_the_run(
     assert len(api.requests) == 1
     assert caught.value.exit_code == code  # type: ignore[attr-defined]
     assert f"HTTP {answer.status}" in str(caught.value)
+    # Only a 404 may be the address rather than the model (a base URL without /v1).
+    assert ("OPENAI_BASE_URL must be the API's, which usually ends in /v1"
+            in str(caught.value)) == (answer.status == 404)
+    if stop is RequestRejected:
+        assert "(generate --model; pipeline --openai-model)" in str(caught.value)
 
 
 @pytest.mark.parametrize("answer", [
@@ -531,6 +536,10 @@ async def test_a_server_never_reached_is_named(
     message = str(caught.value)
     assert f"check that the server at {base_url} is running and reachable (OPENAI_BASE_URL)" \
         in message and message.endswith(": finished homes are kept and skipped.")
+    # In the container nothing else runs: a refused localhost stops at once, not after
+    # minutes of retries; elsewhere the server may be starting, so it is retried.
+    assert ("after 1 attempt;" in message) is hint
+    assert (clock.sleeps == []) is hint
     container = (f"in the trainer container, {host} is the container itself: a server on your "
                  f"machine is http://host.docker.internal:{port}/v1")
     assert (container in message) is hint

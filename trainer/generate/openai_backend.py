@@ -231,7 +231,8 @@ class HomeDesigner:
 
         policy = retrying(max_attempts=settings.max_attempts,
                           max_seconds=settings.max_retry_seconds, sleep=self._sleep,
-                          on_retry=on_retry, queued=lambda: queued)
+                          on_retry=on_retry, queued=lambda: queued,
+                          base_url=str(self._client.base_url))
         try:
             completion: ChatCompletion = await policy(attempt)
         except OpenAIStop:
@@ -246,7 +247,8 @@ class HomeDesigner:
             advice = give_up_advice(err, str(self._client.base_url))
             raise APIUnavailable(
                 f"the OpenAI API kept failing for {job.home_id} ({describe(err)}) after "
-                f"{sent} attempts; {advice}: finished homes are kept and skipped.") from err
+                f"{sent} attempt{'s' if sent != 1 else ''}; {advice}: finished homes are kept "
+                "and skipped.") from err
         usage.add_completion(completion)
         self._summary.usage.add_completion(completion)
         return completion

@@ -20,7 +20,6 @@ connection error                                       :class:`APIUnavailable`, 
 from __future__ import annotations
 
 import ipaddress
-import os
 import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -38,6 +37,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 from tenacity.stop import stop_base
+
+from ..container import in_container
 
 BILLING_URL: Final = "https://platform.openai.com/account/billing"
 _QUOTA_CODES: Final = frozenset({"insufficient_quota"})
@@ -111,8 +112,6 @@ def describe(err: BaseException) -> str:
     return " ".join(str(err).split())[:200]
 
 
-#: Set by the trainer image (trainer/Dockerfile): inside it, "localhost" is the container.
-IN_CONTAINER_VARIABLE: Final = "HOME_TYPE_IN_CONTAINER"
 
 
 def _is_local(host: str) -> bool:
@@ -123,6 +122,18 @@ def _is_local(host: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
+
+
+def refused_in_container(err: BaseException, base_url: str) -> bool:
+    """A connection to localhost refused inside the trainer's container: no retry can help.
+
+    Nothing but the trainer runs in its image, so a server named ``localhost`` there is not
+    busy but absent (a user's server is at host.docker.internal): stopping at once says so
+    instead of after minutes of retries. A timeout is left to the retries, as elsewhere.
+    """
+    return (in_container() and isinstance(err, openai.APIConnectionError)
+            and not isinstance(err, openai.APITimeoutError)
+            and _is_local(urlsplit(base_url).hostname or ""))
 
 
 def give_up_advice(err: BaseException, base_url: str) -> str:
@@ -136,7 +147,7 @@ def give_up_advice(err: BaseException, base_url: str) -> str:
     advice = (f"check that the server at {base_url.rstrip('/')} is running and reachable "
               "(OPENAI_BASE_URL), or try again later")
     parts = urlsplit(base_url)
-    if os.environ.get(IN_CONTAINER_VARIABLE) and _is_local(parts.hostname or ""):
+    if in_container() and _is_local(parts.hostname or ""):
         port = f":{parts.port}" if parts.port else ""
         advice += (f"; in the trainer container, {parts.hostname} is the container itself: a "
                    f"server on your machine is http://host.docker.internal{port}"
@@ -162,9 +173,13 @@ def stop_for(err: BaseException, model: str) -> OpenAIStop | None:
             f"model {model!r}.")
     if isinstance(err, openai.BadRequestError | openai.NotFoundError
                   | openai.UnprocessableEntityError):
+        # A wrong address answers 404 too (OPENAI_BASE_URL without its /v1, say).
+        address = (" Or the address: OPENAI_BASE_URL must be the API's, which usually ends in "
+                   "/v1." if isinstance(err, openai.NotFoundError) else "")
         return RequestRejected(
-            f"OpenAI rejected the request ({describe(err)}). Check --model {model!r}: it must "
-            f"exist for your account and support structured outputs (json_schema).")
+            f"OpenAI rejected the request ({describe(err)}). Check the model {model!r} "
+            "(generate --model; pipeline --openai-model): it must exist for your account and "
+            f"support structured outputs (json_schema).{address}")
     if isinstance(err, openai.APIStatusError) and not is_transient(err):
         return RequestRejected(f"OpenAI answered {describe(err)}; the run cannot go on.")
     return None
@@ -290,12 +305,14 @@ def retrying(
     sleep: Callable[[float], Awaitable[None]],
     on_retry: Callable[[int, float, BaseException], None],
     queued: Callable[[], float],
+    base_url: str = "",
 ) -> AsyncRetrying:
     """Build the one retry layer: transient errors only, bounded attempts and total time.
 
     The time budget is checked *before* a wait that would overrun it (a reset header of several
     minutes), so the run ends promptly with a clear error instead. ``queued`` reports the seconds
     the attempts spent in the client-side rate limiter, which the budget leaves out.
+    ``base_url``: the server's address, to stop at once where no retry can reach it.
     """
 
     def before_sleep(state: RetryCallState) -> None:
@@ -306,7 +323,8 @@ def retrying(
     return AsyncRetrying(
         stop=stop_after_attempt(max_attempts) | _OverBudget(max_seconds, queued),
         wait=HintedWait(),
-        retry=retry_if_exception(is_transient),
+        retry=retry_if_exception(
+            lambda err: is_transient(err) and not refused_in_container(err, base_url)),
         sleep=sleep,
         before_sleep=before_sleep,
         reraise=True,
