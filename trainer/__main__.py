@@ -1,5 +1,6 @@
 """``python -m trainer`` and the ``home-type-trainer`` command: the trainer's command line."""
 
+import signal
 import sys
 
 
@@ -18,6 +19,11 @@ def run() -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    finally:
+        # The command has ended and its files are written. The interpreter's shutdown then
+        # joins joblib's worker-pool threads: a Ctrl-C (docker stop) there printed "Exception
+        # ignored on threading shutdown" with a traceback, and there is nothing left to stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

@@ -712,3 +712,23 @@ def test_no_trained_model_yet_names_the_command_there_is(
     monkeypatch.setenv(IN_CONTAINER_VARIABLE, "1")
     assert "run docker compose run --rm trainer (the whole pipeline)" in no_model_yet()
     assert "scripts/" not in no_model_yet()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["verify", "nowhere.pkl"]])
+def test_ctrl_c_after_the_command_has_ended_is_ignored(args: list[str]) -> None:
+    """Once a command has ended, whether it succeeded or not, the interpreter's shutdown joins
+    joblib's threads; a docker stop landing there has nothing to stop and must not print a
+    traceback, so the entry point ignores SIGINT from then on."""
+    probe = textwrap.dedent(f"""
+        import signal, sys
+        import trainer.__main__ as entry
+        sys.argv = ["trainer", *{args!r}]
+        try:
+            entry.run()
+        except SystemExit:
+            pass
+        print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+    """)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, check=False)
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
