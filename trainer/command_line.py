@@ -209,7 +209,8 @@ def _check_writable(given: Path, flag: str, start: Path) -> None:
     if not nearest.is_dir():
         raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
     if not os.access(nearest, os.W_OK | os.X_OK):
-        if os.statvfs(nearest).f_flag & os.ST_RDONLY:
+        # No statvfs on Windows: there, a read-only folder says "permission denied".
+        if hasattr(os, "statvfs") and os.statvfs(nearest).f_flag & os.ST_RDONLY:
             raise UserError(f"{flag} {given}: cannot write in {nearest} (read-only file system)")
         raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)"
                         + ownership_hint())
