@@ -1116,3 +1116,21 @@ def test_ctrl_c_while_a_home_is_counted_still_counts_it(tmp_path: Path) -> None:
         runner.run_jobs(jobs, make_procedural_home, 2, done)
     assert counted and len(counted) == len(list(tmp_path.glob("home_*.json.gz")))
     assert len({result.home_id for result in counted}) == len(counted)
+
+
+def test_an_ignored_ctrl_c_stays_ignored_while_homes_are_counted(tmp_path: Path) -> None:
+    """A background job starts with SIGINT ignored: the count's guard must not arm it."""
+    jobs = plan_jobs(4, 1, 7, tmp_path)
+    counted: list[HomeResult] = []
+
+    def done(result: HomeResult) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        counted.append(result)
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        runner.run_jobs(jobs, make_procedural_home, 2, done)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(counted) == 4 == len(list(tmp_path.glob("home_*.json.gz")))

@@ -382,14 +382,28 @@ class _HandOverGate:
 
     A Ctrl-C between marking a finished home as handed over and the caller counting it lost that
     home from the count ("9 new homes written" with 10 on disk). Held off for those two lines,
-    it comes just after the count.
+    it comes just after the count. In force inside ``with``, and only where Ctrl-C would raise
+    anyway: the main thread, with Python's own handler (an ignored SIGINT, a background job's,
+    stays ignored).
     """
 
     def __init__(self) -> None:
         self.holding = False
         self.pending = False
+        self._installed = False
 
-    def handle(self, signum: int, frame: object) -> None:
+    def __enter__(self) -> _HandOverGate:
+        self._installed = (threading.current_thread() is threading.main_thread()
+                           and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+        if self._installed:
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
         if self.holding:
             self.pending = True
         else:
@@ -427,22 +441,16 @@ def run_jobs(
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
     futures: list[concurrent.futures.Future[HomeResult]] = []
     reported: set[concurrent.futures.Future[HomeResult]] = set()
-    gate = _HandOverGate()
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGINT)
     try:
         with _workers_ignore_ctrl_c():
             # submit() starts the worker processes (up to max_workers) as it queues jobs.
             futures = [pool.submit(worker, job) for job in jobs]
-        if in_main_thread:  # only the main thread may set a signal handler
-            signal.signal(signal.SIGINT, gate.handle)
-        for future in concurrent.futures.as_completed(futures):
-            with gate.hand_over():
-                reported.add(future)
-                on_done(future.result())
+        with _HandOverGate() as gate:
+            for future in concurrent.futures.as_completed(futures):
+                with gate.hand_over():
+                    reported.add(future)
+                    on_done(future.result())
     except BaseException as err:
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous)
         for future in futures:
             future.cancel()  # fails for the homes a worker has taken: those will be written
         running = sum(not future.done() for future in futures)
@@ -454,6 +462,4 @@ def run_jobs(
                     and future.exception() is None):
                 on_done(future.result())
         raise
-    if in_main_thread:
-        signal.signal(signal.SIGINT, previous)
     pool.shutdown(wait=True)
