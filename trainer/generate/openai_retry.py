@@ -112,8 +112,6 @@ def describe(err: BaseException) -> str:
     return " ".join(str(err).split())[:200]
 
 
-
-
 def _is_local(host: str) -> bool:
     if host == "localhost":
         return True
@@ -124,6 +122,11 @@ def _is_local(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+def _names_the_container(base_url: str) -> bool:
+    """In the trainer's image, ``localhost`` (or a loopback address) is the container itself."""
+    return in_container() and _is_local(urlsplit(base_url).hostname or "")
+
+
 def refused_in_container(err: BaseException, base_url: str) -> bool:
     """A connection to localhost refused inside the trainer's container: no retry can help.
 
@@ -131,9 +134,8 @@ def refused_in_container(err: BaseException, base_url: str) -> bool:
     busy but absent (a user's server is at host.docker.internal): stopping at once says so
     instead of after minutes of retries. A timeout is left to the retries, as elsewhere.
     """
-    return (in_container() and isinstance(err, openai.APIConnectionError)
-            and not isinstance(err, openai.APITimeoutError)
-            and _is_local(urlsplit(base_url).hostname or ""))
+    return (isinstance(err, openai.APIConnectionError)
+            and not isinstance(err, openai.APITimeoutError) and _names_the_container(base_url))
 
 
 def give_up_advice(err: BaseException, base_url: str) -> str:
@@ -146,8 +148,8 @@ def give_up_advice(err: BaseException, base_url: str) -> str:
         return "try again later"
     advice = (f"check that the server at {base_url.rstrip('/')} is running and reachable "
               "(OPENAI_BASE_URL), or try again later")
-    parts = urlsplit(base_url)
-    if in_container() and _is_local(parts.hostname or ""):
+    if _names_the_container(base_url):
+        parts = urlsplit(base_url)
         port = f":{parts.port}" if parts.port else ""
         advice += (f"; in the trainer container, {parts.hostname} is the container itself: a "
                    f"server on your machine is http://host.docker.internal{port}"
