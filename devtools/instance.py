@@ -473,8 +473,8 @@ def wait_for_home(client: Client, timeout: float = 120) -> dict[str, Any]:
     return state
 
 
-def confirm_http_settings(client: Client) -> bool:
-    """Keep the instance on its loopback address and port: True if that needed confirming.
+def confirm_http_settings(client: Client) -> None:
+    """Keep the instance on its loopback address and port.
 
     From Home Assistant 2026.x, the YAML ``http:`` settings are copied into storage as a trial
     (with the repair issue ``http/deprecated_yaml``) that Home Assistant reverts after 5
@@ -486,12 +486,10 @@ def confirm_http_settings(client: Client) -> bool:
         settings = client.command({"type": "http/config"})
     except InstanceError as err:
         if err.code == "unknown_command":
-            return False
+            return
         raise
-    if settings.get("pending") is None:
-        return False
-    client.command({"type": "http/config/promote"})
-    return True
+    if settings.get("pending") is not None:
+        client.command({"type": "http/config/promote"})
 
 
 def home_type_entries(client: Client) -> list[dict[str, Any]]:
