@@ -44,7 +44,7 @@ from .helpers import (
     model_file_signature,
     resolve_model_path,
 )
-from .issues import async_create_model_issue, async_delete_model_issue
+from .issues import async_create_model_issue, async_delete_model_issue, config_relative
 from .snapshot import async_home_snapshot, async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
@@ -295,7 +295,10 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key=f"model_{error.reason}",
-                translation_placeholders={"error": str(error)},
+                # As the options and the repair issue write it: relative to the config folder.
+                translation_placeholders={
+                    "error": config_relative(str(error), self.hass.config.config_dir)
+                },
             )
         try:
             home, summary = await self.async_read_home()

@@ -93,6 +93,25 @@ async def test_unusable_model_raises_an_issue(
     assert len([i for i in issue_registry.issues.values() if i.domain == DOMAIN]) == 1
 
 
+@pytest.mark.parametrize("action", ["classify", "reload_model"])
+async def test_actions_name_the_model_as_the_repair_does(
+    hass: HomeAssistant, config_dir: Path, action: str
+) -> None:
+    """An action's error names the file relative to the config folder, as the options and the
+    repair issue do: not by a path the user never typed."""
+    _tampered(write_model(config_dir / MODEL_OPTION))
+    entry = await _set_up(hass, MODEL_OPTION)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN, action, {"config_entry_id": entry.entry_id}, blocking=True,
+            return_response=True)
+    assert err.value.translation_key == "model_tampered"
+    message = str(err.value)
+    assert f": {MODEL_OPTION}: SHA-256 does not match" in message
+    assert str(config_dir) not in message
+
+
 async def test_bundled_model_missing(
     hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
 ) -> None:
