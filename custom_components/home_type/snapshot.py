@@ -4,7 +4,10 @@ What counts as the home: its floors and areas, every enabled device that is not 
 (the sun, a weather forecast, Home Type itself are not part of the building) with its enabled
 child devices (Home Assistant 2026.9+), once however many integrations registered it, and
 every enabled entity of those devices or of no device (helpers, automations, people). An
-entity's area is its own, else its device's -- the effective area, as in a home file.
+entity's area is its own, else its device's -- the effective area, as in a home file. A floor
+or area that a registry entry names but its registry no longer holds (a registry edited by
+hand, or files restored from different days; Home Assistant loads them as they are) counts as
+none: a home file cannot name it, and an area that is not there holds nothing.
 
 The result is the same kind of document the trainer reads, so the features of the live home
 are computed by the same code as those of a synthetic one, and a later export of the home as
@@ -13,7 +16,7 @@ a file needs nothing but events added to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
@@ -36,10 +39,13 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         Floor(floor.floor_id, floor.name, floor.level)
         for floor in fr.async_get(hass).async_list_floors()
     )
+    floor_ids = {floor.floor_id for floor in floors}
     areas = tuple(
-        Area(area.id, area.name, area.floor_id) for area in ar.async_get(hass).async_list_areas()
+        Area(area.id, area.name, area.floor_id if area.floor_id in floor_ids else None)
+        for area in ar.async_get(hass).async_list_areas()
     )
-    devices = _home_devices(dr.async_get(hass))
+    area_ids = {area.area_id for area in areas}
+    devices = _home_devices(dr.async_get(hass), area_ids)
     entities: list[Entity] = []
     for entity in er.async_get(hass).entities.values():
         if entity.disabled:
@@ -47,11 +53,12 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         device = devices.get(entity.device_id) if entity.device_id is not None else None
         if entity.device_id is not None and device is None:
             continue  # an entity of a disabled or service device
+        own_area = entity.area_id if entity.area_id in area_ids else None
         entities.append(
             Entity(
                 entity_id=entity.entity_id,
                 device_id=device.device_id if device is not None else None,
-                area_id=entity.area_id or (device.area_id if device is not None else None),
+                area_id=own_area or (device.area_id if device is not None else None),
                 device_class=entity.device_class or entity.original_device_class,
                 unit=entity.unit_of_measurement,
             )
@@ -67,8 +74,10 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
     )
 
 
-def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
+def _home_devices(registry: dr.DeviceRegistry, area_ids: Set[str]) -> dict[str, Device]:
     """The home's devices, under the registry id of every entry that stands for one.
+
+    A device is in an area of ``area_ids``, or in none.
 
     Enabled main devices that are not services, and their enabled children. Two upgrades of
     Home Assistant change what the registry holds for the same home, and both are undone here
@@ -106,7 +115,7 @@ def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
             device_id=_first(getattr(entry, "composite_device_id", None) for entry in entries)
             or entries[0].id,
             name=_first(entry.name_by_user or entry.name for entry in entries) or "",
-            area_id=_first(entry.area_id for entry in entries),
+            area_id=_first(entry.area_id for entry in entries if entry.area_id in area_ids),
             manufacturer=_first(entry.manufacturer for entry in entries),
             model=_first(entry.model for entry in entries),
         )
@@ -118,7 +127,7 @@ def _home_devices(registry: dr.DeviceRegistry) -> dict[str, Device]:
         devices[child.id] = Device(
             device_id=child.id,
             name=child.name_by_user or child.name or "",
-            area_id=child.area_id or parent.area_id,
+            area_id=child.area_id if child.area_id in area_ids else parent.area_id,
             manufacturer=parent.manufacturer,
             model=parent.model,
         )
@@ -130,7 +139,10 @@ def _same_devices(entries: Iterable[dr.DeviceEntry]) -> list[list[dr.DeviceEntry
 
     Entries are one device when they share a composite id, an identifier or a connection,
     directly or through another entry -- what made Home Assistant before 2026.8 keep them as
-    one. Before 2026.8 the registry never holds two such entries, and every group is one entry.
+    one. Before 2026.8 Home Assistant does not create two such entries, but a registry kept
+    from older releases can still hold some (seen in real homes: one router as nine UPnP
+    entries linked by shared identifiers, a MAC address on two entries); they are one device
+    here too, which is what they stand for, though Home Assistant lists each.
     """
     listed = list(entries)
     parent = list(range(len(listed)))

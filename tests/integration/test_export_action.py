@@ -22,6 +22,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -258,6 +259,27 @@ async def test_structure_only(
     summary = window_summary(as_home(exported), None)
     assert response["classification"]["method"] == "structure"
     assert not summary.has_history
+
+
+@pytest.mark.parametrize("anonymize", [True, False])
+async def test_a_device_in_an_area_that_is_gone(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path, anonymize: bool
+) -> None:
+    """Seen in a real home's registry: anonymised, the export failed (HTTP 500); plain, it
+    wrote a file the trainer refuses. Now the device is in no area, in the file as in the
+    sensor."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    registry = dr.async_get(hass)
+    device = next(d for d in registry.devices.values() if d.area_id is not None)
+    registry.async_update_device(device.id, area_id="gone_area")
+
+    await export(hass, entry.entry_id, filename="home.json", anonymize=anonymize)
+
+    exported = read_snapshot(config_dir / "home.json")
+    live, _ = await async_read_home(hass, 10)
+    assert len(exported.devices) == len(live.devices) == len(tiny_home().devices)
+    unplaced = sum(d.area_id is None for d in tiny_home().devices) + 1
+    assert sum(d.area_id is None for d in exported.devices) == unplaced
 
 
 async def test_without_a_model(

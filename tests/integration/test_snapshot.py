@@ -19,7 +19,14 @@ from homeassistant.helpers import (
 )
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.home_type.core.snapshot import Area, Device, Entity, Floor
+from custom_components.home_type.core.snapshot import (
+    Area,
+    Device,
+    Entity,
+    Floor,
+    dumps_snapshot,
+    loads_snapshot,
+)
 from custom_components.home_type.snapshot import async_home_snapshot
 from devtools.home_fixture.load_home import async_add_to_registries
 
@@ -101,6 +108,46 @@ async def test_registries_become_the_snapshot(
         Entity("sensor.multisensor_t", sensor.id, None, "temperature", "°C"),
         Entity("automation.morning", None, None, None, None),
     }
+
+
+async def test_a_floor_or_area_its_registry_no_longer_holds_counts_as_none(
+    hass: HomeAssistant,
+    floor_registry: fr.FloorRegistry,
+    area_registry: ar.AreaRegistry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Seen in a real home: a device in an area that is gone, which Home Assistant keeps.
+
+    The snapshot named it, so the export wrote a file that names an area it does not hold
+    (anonymised: a KeyError, HTTP 500), and the device counted as placed.
+    """
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+    hall = area_registry.async_create("Hall")
+    area_registry.async_update(hall.id, floor_id="gone_floor")
+    plug = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, "plug")}, name="Plug")
+    device_registry.async_update_device(plug.id, area_id="gone_area")
+    sensor = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, "sensor")},
+        name="Sensor")
+    device_registry.async_update_device(sensor.id, area_id=hall.id)
+    moved = entity_registry.async_get_or_create(
+        "sensor", FIXTURE_PLATFORM, "t", suggested_object_id="t", config_entry=entry,
+        device_id=sensor.id, has_entity_name=True, original_name="T")
+    entity_registry.async_update_entity(moved.entity_id, area_id="gone_area")
+    assert device_registry.async_get(plug.id).area_id == "gone_area"  # kept as it is
+
+    home = async_home_snapshot(hass)
+
+    assert home.areas == (Area(hall.id, "Hall", None),)
+    assert set(home.devices) == {Device(plug.id, "Plug", None, None, None),
+                                 Device(sensor.id, "Sensor", hall.id, None, None)}
+    assert home.entities == (Entity("sensor.t", sensor.id, hall.id, None, None),)
+    loaded = loads_snapshot(dumps_snapshot(home, compress=False))  # a home file holds it
+    assert (loaded.areas, loaded.devices, loaded.entities) == (
+        home.areas, home.devices, home.entities)
 
 
 @dataclass(frozen=True)
