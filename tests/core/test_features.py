@@ -238,7 +238,15 @@ def test_empty_home() -> None:
      ("Hal", "hallway"), ("Bijkeuken", "laundry"), ("Studeerkamer", "office"),
      ("Zitkamer", "living"), ("Oficina", "office"), ("Sala", "living"), ("Recámara", "bedroom"),
      ("Game Room", "leisure"), ("Hobbyraum", "leisure"), ("Heizraum", "laundry"),
-     ("Ankleidezimmer", "storage")],
+     ("Ankleidezimmer", "storage"),
+     # As real homes write them (public Home Assistant configurations, 2026-12).
+     ("front_yard", "yard"), ("kitchen_room", "kitchen"), ("Guest-Room", "bedroom"),
+     ("Mud Room", "hallway"), ("Entry Way", "hallway"), ("Rec Room", "leisure"),
+     ("TV Room", "living"), ("Kueche", "kitchen"), ("Waschkueche", "laundry"),
+     ("Köket", "kitchen"), ("Vinden", "attic"), ("Gästtoa", "toilet"),
+     ("Suite Parentale", "bedroom"), ("Local Technique", "laundry"), ("Kuchnia", "kitchen"),
+     ("Łazienka dół", "bathroom"), ("Kotłownia", "laundry"), ("Garaż", "garage"),
+     ("Кухня", "kitchen"), ("Спальня", "bedroom"), ("Балкон", "balcony")],
 )
 def test_multilingual_area_kinds(name: str, kind: str) -> None:
     assert area_kind(name) == kind
@@ -262,6 +270,14 @@ def test_fold_writes_out_letters_without_accents() -> None:
     assert fold("Gæsteværelse") == "gaestevaerelse" and fold("ÆBLE") == "aeble"
     assert fold("Cœur") == "coeur" and fold("Straße") == "strasse"
     assert fold("Kjøkken") == "kjokken" and fold("Salle d’eau") == "salle d'eau"
+    assert fold("Łazienka") == "lazienka"
+
+
+def test_underscores_and_hyphens_separate_words() -> None:
+    """A regular expression reads "front_yard" as one word: no keyword matched it."""
+    assert fold("front_yard") == "front yard" and fold("Guest-Room") == "guest room"
+    assert area_kind("Gäste-WC") == area_kind("Gäste WC") == "toilet"  # a keyword with "-"
+    assert area_kind("Walk-in Closet") == area_kind("walk_in") == "storage"
 
 
 def test_device_and_level_words() -> None:

@@ -30,69 +30,82 @@ OUTDOOR_AREA_KINDS: Final[frozenset[str]] = frozenset({
 # matches the end of a word ("Elternschlafzimmer", "Gästebad", "Wohnküche"): heads are tried
 # only when no other keyword matched, so "Waschküche" stays a laundry and "Schwimmbad" a pool.
 _AREA_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
-    "parking": ("parking", "carport", "parkplatz", "stellplatz", "aparcamiento",
-        "plaza de garaje", "parkeerplaats", "parkering", "posto auto", "cochera",
-        "abri voiture", "place de parking", "garage spot", "parking space", "tiefgarage"),
-    "garage": ("garage", "garaje", "garagem", "box auto", "autobox", "garasje", "*garage"),
+    "parking": ("parking", "carport", "parkplatz", "stellplatz", "aparcamiento", "plaza de garaje",
+        "parkeerplaats", "parkering", "posto auto", "cochera", "abri voiture", "place de parking",
+        "garage spot", "parking space", "tiefgarage"),
+    "garage": ("garage", "garaje", "garagem", "box auto", "autobox", "garasje", "*garage", "garaz",
+        "garaget", "гараж"),
     "driveway": ("driveway", "einfahrt", "allee", "oprit", "uppfart", "vialetto",
         "entrada de coches", "oppkjorsel", "indkorsel"),
     "pool": ("pool", "piscina", "piscine", "zwembad", "schwimmbad", "hallenbad"),
     "shed": ("shed", "barn", "schuppen", "gartenhaus", "cabanon", "abri de jardin", "caseta",
         "schuur", "tuinhuis", "bod", "friggebod", "capanno", "outbuilding", "greenhouse",
-        "*schuppen"),
-    "balcony": ("balcony", "balkon", "balcon", "balcone", "balkong", "loggia", "*balkon"),
-    "patio": ("patio", "terrace", "terrasse", "terraza", "terras", "terrazzo", "terrass",
-        "deck", "porch", "veranda", "porche", "portico", "altan", "dakterras", "dachterrasse",
-        "uteplats", "holzterrasse", "tarima", "lanai", "sunroom", "wintergarten",
-        "*terrasse", "*terras"),
+        "*schuppen", "honshus"),
+    "balcony": ("balcony", "balkon", "balcon", "balcone", "balkong", "loggia", "*balkon",
+        "balkongen", "балкон"),
+    "patio": ("patio", "terrace", "terrasse", "terraza", "terras", "terrazzo", "terrass", "deck",
+        "porch", "veranda", "porche", "portico", "altan", "dakterras", "dachterrasse", "uteplats",
+        "holzterrasse", "tarima", "lanai", "sunroom", "wintergarten", "*terrasse", "*terras",
+        "taras", "altanen", "терраса", "веранда"),
     "yard": ("yard", "backyard", "garden", "garten", "jardin", "tuin", "tradgard", "giardino",
         "achtertuin", "voortuin", "vorgarten", "hinterhof", "lawn", "hage", "have", "orchard",
-        "*garten", "*tuin"),
-    "basement": ("basement", "cellar", "keller*", "sous-sol", "cave", "sotano", "kelder",
-        "kallare", "cantina", "seminterrato", "lower level", "kjeller", "*keller", "*kelder"),
-    "attic": ("attic", "loft", "dachboden", "speicher", "spitzboden", "grenier", "combles",
-        "atico", "desvan", "buhardilla", "zolder", "vliering", "vind", "soffitta", "mansarda",
-        "sottotetto", "mezzanine", "galerie", "altillo"),
+        "*garten", "*tuin", "frontyard", "ogrod", "tradgarden", "сад", "двор"),
+    "basement": ("basement", "cellar", "keller*", "sous-sol", "cave", "sotano", "kelder", "kallare",
+        "cantina", "seminterrato", "lower level", "kjeller", "*keller", "*kelder", "piwnica",
+        "kallaren", "подвал"),
+    "attic": ("attic", "loft", "dachboden", "speicher", "spitzboden", "grenier", "combles", "atico",
+        "desvan", "buhardilla", "zolder", "vliering", "vind", "soffitta", "mansarda", "sottotetto",
+        "mezzanine", "galerie", "altillo", "vinden", "strych", "чердак"),
     "kitchen": ("kitchen", "kitchenette", "kuche", "kochnische", "cuisine", "cocina", "keuken",
         "kok", "cucina", "cucinotto", "cozinha", "kjokken", "kokken", "pantry", "speisekammer",
-        "despensa", "cellier", "*kuche", "*keuken", "*kjokken", "*kokken"),
+        "despensa", "cellier", "*kuche", "*keuken", "*kjokken", "*kokken", "kueche", "koket",
+        "kuchnia", "keittio", "кухня", "*kueche"),
     "dining": ("dining", "esszimmer", "salle a manger", "comedor", "eetkamer", "matsal",
-        "sala da pranzo", "spisestue", "essbereich", "essecke", "sala de jantar"),
+        "sala da pranzo", "spisestue", "essbereich", "essecke", "sala de jantar", "matbord",
+        "matsalen", "jadalnia", "столовая"),
     "toilet": ("toilet", "wc", "half bath", "powder room", "gaste-wc", "toilettes", "toilette",
-        "aseo", "toalett", "bagno di servizio", "restroom", "lavatory", "*toilette"),
+        "aseo", "toalett", "bagno di servizio", "restroom", "lavatory", "*toilette", "toa",
+        "gasttoa", "toaleta", "туалет", "gaeste-wc"),
     "bathroom": ("bathroom", "bath", "ensuite", "shower", "badezimmer", "bad", "salle de bain",
         "salle de bains", "salle d'eau", "bano", "badkamer", "badrum", "bagno", "banheiro",
-        "baderom", "badevaerelse", "sauna", "bastu", "*bad", "*badezimmer", "*badkamer",
-        "*badrum"),
+        "baderom", "badevaerelse", "sauna", "bastu", "*bad", "*badezimmer", "*badkamer", "*badrum",
+        "badrummet", "lazienka", "kylpyhuone", "ванная", "salle de douche"),
     "bedroom": ("bedroom", "master", "nursery", "guest room", "spare room", "schlafzimmer",
         "kinderzimmer", "gastezimmer", "chambre", "dormitorio", "habitacion", "slaapkamer",
         "kinderkamer", "logeerkamer", "sovrum", "barnrum", "gastrum", "camera", "cameretta",
         "quarto", "soverom", "sovevaerelse", "gaestevaerelse", "bornevaerelse", "recamara",
         "kids room", "children's room", "bed", "*schlafzimmer", "*kinderzimmer", "*slaapkamer",
-        "*sovrum", "*soverom"),
+        "*sovrum", "*soverom", "suite parentale", "sovrummet", "sypialnia", "makuuhuone", "спальня",
+        "детская", "gaestezimmer", "guest suite"),
     "living": ("living", "lounge", "family room", "den", "sitting room", "wohnzimmer", "stube",
         "wohnbereich", "salon", "sejour", "sala", "sala de estar", "woonkamer", "zitkamer",
         "vardagsrum", "soggiorno", "salotto", "stue", "stua", "alrum", "great room", "*stube",
-        "*stue"),
-    "hallway": ("hallway", "hall", "corridor", "landing", "entrance", "entryway", "foyer",
-        "stairs", "staircase", "flur", "diele", "eingang", "treppe*", "couloir", "entree",
-        "escalier", "degagement", "pasillo", "recibidor", "entrada", "escalera", "vestibulo",
-        "hal", "gang", "overloop", "trap", "korridor", "entre", "farstu", "trappa", "corridoio",
-        "ingresso", "scale", "mudroom", "boot room", "vestibule", "*flur", "*diele"),
+        "*stue", "tv room", "finrum", "vardagsrummet", "pokoj dzienny", "гостиная", "зал"),
+    "hallway": ("hallway", "hall", "corridor", "landing", "entrance", "entryway", "foyer", "stairs",
+        "staircase", "flur", "diele", "eingang", "treppe*", "couloir", "entree", "escalier",
+        "degagement", "pasillo", "recibidor", "entrada", "escalera", "vestibulo", "hal", "gang",
+        "overloop", "trap", "korridor", "entre", "farstu", "trappa", "corridoio", "ingresso",
+        "scale", "mudroom", "boot room", "vestibule", "*flur", "*diele", "mud room", "entry way",
+        "stairway", "stairwell", "front door", "voordeur", "hallen", "przedpokoj", "korytarz",
+        "коридор", "прихожая", "entry", "hol", "schody", "wiatrolap"),
     "office": ("office", "study", "arbeitszimmer", "buro", "bureau", "despacho", "oficina",
         "werkkamer", "studeerkamer", "kantoor", "kontor", "arbejdsvaerelse", "studio di lavoro",
-        "escritorio", "workspace", "*buro"),
+        "escritorio", "workspace", "*buro", "kontoret", "gabinet", "tyohuone", "кабинет", "buero",
+        "*buero"),
     "laundry": ("laundry", "utility", "waschkuche", "hauswirtschaft*", "buanderie", "lavadero",
         "washok", "bijkeuken", "tvattstuga", "lavanderia", "cuarto de lavado", "boiler", "heiz*",
-        "chaufferie", "mechanical", "pannrum", "cuarto de calderas", "vaskerom", "bryggers"),
+        "chaufferie", "mechanical", "pannrum", "cuarto de calderas", "vaskerom", "bryggers",
+        "tvattstugan", "pralnia", "kotlownia", "technikraum", "local technique", "locale tecnico",
+        "waschkueche"),
     "storage": ("storage", "store room", "closet", "wardrobe", "abstellraum", "ankleide*",
         "debarras", "dressing", "trastero", "vestidor", "berging", "inloopkast", "forrad",
         "kladkammare", "ripostiglio", "cabina armadio", "walk-in", "abstellkammer", "bod",
-        "*kammer", "*forrad"),
-    "leisure": ("gym", "fitness*", "workout", "media room", "home theater", "cinema",
-        "playroom", "games room", "game room", "gameroom", "gaming", "spielzimmer", "speelkamer",
+        "*kammer", "*forrad", "forradet", "garderoba", "кладовая", "кладовка"),
+    "leisure": ("gym", "fitness*", "workout", "media room", "home theater", "cinema", "playroom",
+        "games room", "game room", "gameroom", "gaming", "spielzimmer", "speelkamer",
         "salle de jeux", "workshop", "werkstatt", "atelier", "taller", "werkplaats", "verkstad",
-        "laboratorio", "hobby*", "*werkstatt"),
+        "laboratorio", "hobby*", "*werkstatt", "rec room", "recreation room", "bonus room",
+        "theater", "theatre", "taverna", "silownia", "billiard*"),
     "studio": ("studio", "main room", "living area", "einzimmerwohnung", "wohnraum",
         "piece principale", "estudio", "etta", "monolocale", "bedsit"),
 }
@@ -115,9 +128,12 @@ _LEVEL_KEYWORDS: Final[tuple[str, ...]] = (
 
 
 #: Letters that have no accent to drop but are written out in plain Latin letters: Danish and
-#: Norwegian "æ", "ø", French "œ", and the typographic apostrophe of "Salle d’eau". ("ß" needs
-#: nothing: ``casefold`` writes it "ss".)
-_SPELLED_OUT: Final = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "\u2019": "'"})
+#: Norwegian "æ", "ø", French "œ", Polish "ł", and the typographic apostrophe of "Salle d’eau".
+#: ("ß" needs nothing: ``casefold`` writes it "ss".) Underscores and hyphens separate words,
+#: as spaces do: "front_yard", "Guest-Room" (real area names; a regular expression reads
+#: "front_yard" as one word).
+_SPELLED_OUT: Final = str.maketrans(
+    {"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "\u2019": "'", "_": " ", "-": " "})
 
 
 def fold(text: str) -> str:
@@ -129,7 +145,7 @@ def fold(text: str) -> str:
 
 def _compile(keywords: tuple[str, ...]) -> re.Pattern[str]:
     parts = []
-    for keyword in keywords:
+    for keyword in map(fold, keywords):  # as names are: "gaste-wc" matches "Gäste WC"
         if keyword.startswith("*"):
             parts.append(rf"{re.escape(keyword[1:])}\b")
         elif keyword.endswith("*"):
