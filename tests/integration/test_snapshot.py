@@ -112,7 +112,6 @@ async def test_registries_become_the_snapshot(
 
 async def test_a_floor_or_area_its_registry_no_longer_holds_counts_as_none(
     hass: HomeAssistant,
-    floor_registry: fr.FloorRegistry,
     area_registry: ar.AreaRegistry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
