@@ -7,7 +7,10 @@ every enabled entity of those devices or of no device (helpers, automations, peo
 entity's area is its own, else its device's -- the effective area, as in a home file. A floor
 or area that a registry entry names but its registry no longer holds (a registry edited by
 hand, or files restored from different days; Home Assistant loads them as they are) counts as
-none: a home file cannot name it, and an area that is not there holds nothing.
+none: a home file cannot name it, and an area that is not there holds nothing. Nor are two
+kinds of stale entries that registries kept from older releases hold, and that later Home
+Assistant releases clean up: a device that no integration provides any more (no config entry;
+2026.8 drops it), and an enabled entity of a disabled integration (2026.11 disables it).
 
 The result is the same kind of document the trainer reads, so the features of the live home
 are computed by the same code as those of a synthetic one, and a later export of the home as
@@ -48,7 +51,7 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
     devices = _home_devices(dr.async_get(hass), area_ids)
     entities: list[Entity] = []
     for entity in er.async_get(hass).entities.values():
-        if entity.disabled:
+        if entity.disabled or _of_a_disabled_integration(hass, entity):
             continue
         device = devices.get(entity.device_id) if entity.device_id is not None else None
         if entity.device_id is not None and device is None:
@@ -103,6 +106,7 @@ def _home_devices(registry: dr.DeviceRegistry, area_ids: Set[str]) -> dict[str, 
     for entries in _same_devices(
         entry for entry in main
         if not entry.disabled and entry.entry_type is not dr.DeviceEntryType.SERVICE
+        and _provided(entry)
     ):
         entries.sort(key=lambda entry: (
             getattr(entry, "config_entry_id", None)
@@ -132,6 +136,31 @@ def _home_devices(registry: dr.DeviceRegistry, area_ids: Set[str]) -> dict[str, 
             model=parent.model,
         )
     return devices
+
+
+def _provided(entry: dr.DeviceEntry) -> bool:
+    """Whether an integration still provides the device: one config entry at least.
+
+    A registry kept since before 2026.8 can hold devices of no config entry (seen in a real
+    home: a router's, stored in 2019), which 2026.8 drops when it loads them. From 2026.8 on,
+    every device has its one entry (``config_entries`` is then deprecated: not read).
+    """
+    if hasattr(entry, "config_entry_id"):
+        return entry.config_entry_id is not None
+    return bool(entry.config_entries)
+
+
+def _of_a_disabled_integration(hass: HomeAssistant, entity: er.RegistryEntry) -> bool:
+    """Whether the entity belongs to a disabled config entry although itself enabled.
+
+    Disabling an integration disables its entities, but registries kept from older releases
+    can hold enabled ones (seen in a real home: 21 entities of a disabled integration);
+    Home Assistant 2026.11 marks them disabled at start-up.
+    """
+    if entity.config_entry_id is None:
+        return False
+    config_entry = hass.config_entries.async_get_entry(entity.config_entry_id)
+    return config_entry is not None and config_entry.disabled_by is not None
 
 
 def _same_devices(entries: Iterable[dr.DeviceEntry]) -> list[list[dr.DeviceEntry]]:

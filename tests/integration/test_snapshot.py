@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from homeassistant.config_entries import ConfigEntryDisabler
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
@@ -506,6 +507,44 @@ async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, An
         Entity("media_player.tv", old["id"], "living_room", None, None),
         Entity("sensor.tv_battery", old["id"], "living_room", None, None),
     }
+
+
+@pytest.mark.parametrize("load_registries", [False])
+async def test_stale_entries_of_a_registry_kept_from_older_releases(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Seen in real homes, as Home Assistant 2025.4.4 keeps them: a device of no config entry
+    (a router's, stored in 2019) and an enabled entity of a disabled integration. Neither is
+    part of the home, and the answer must not change when Home Assistant upgrades: 2026.8
+    drops the device, 2026.11 disables the entity."""
+    stored = json.loads((FIXTURES / "registries_2025.4.4_device_of_two_entries.json").read_text())
+    [tv] = stored["core.device_registry"]["data"]["devices"]
+    stored["core.device_registry"]["data"]["devices"].append({
+        **tv, "id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "config_entries": [],
+        "config_entries_subentries": {}, "primary_config_entry": None,
+        "identifiers": [["upnp", "router"]], "name": "Router", "area_id": None})
+    entities = stored["core.entity_registry"]["data"]["entities"]
+    entities.append({
+        **entities[0], "id": "9a8b7c6d5e4f30211203f4e5d6c7b8a9", "entity_id": "switch.old_plug",
+        "config_entry_id": "01OLDPLUG00000000000000000", "device_id": None,
+        "platform": "old_plug", "unique_id": "old_plug"})
+    hass_storage.update(stored)
+    for domain, entry_id, disabled_by in (
+        ("home_fixture", tv["primary_config_entry"], None),
+        ("companion", "01COMPANION000000000000000", None),
+        ("old_plug", "01OLDPLUG00000000000000000", ConfigEntryDisabler.USER),
+    ):
+        MockConfigEntry(domain=domain, entry_id=entry_id, disabled_by=disabled_by).add_to_hass(hass)
+    if hasattr(dr, "async_setup"):
+        dr.async_setup(hass)  # as bootstrap does it (2026.x); tests with registries skip it
+    for registry in (fr, ar, lr, dr, er):
+        await registry.async_load(hass)
+
+    home = async_home_snapshot(hass)
+
+    assert home.devices == (Device(tv["id"], "TV", "living_room", "LG", "OLED55"),)
+    assert {entity.entity_id for entity in home.entities} == {
+        "media_player.tv", "sensor.tv_battery"}
 
 
 @SINCE_2026_8
