@@ -7,10 +7,11 @@ every enabled entity of those devices or of no device (helpers, automations, peo
 entity's area is its own, else its device's -- the effective area, as in a home file. A floor
 or area that a registry entry names but its registry no longer holds (a registry edited by
 hand, or files restored from different days; Home Assistant loads them as they are) counts as
-none: a home file cannot name it, and an area that is not there holds nothing. Nor are two
-kinds of stale entries that registries kept from older releases hold, and that later Home
-Assistant releases clean up: a device that no integration provides any more (no config entry;
-2026.8 drops it), and an enabled entity of a disabled integration (2026.11 disables it).
+none: a home file cannot name it, and an area that is not there holds nothing. Two kinds of
+stale entries that registries kept from older releases hold, and that later releases clean
+up, are not part of the home either: a device that no integration provides any more (no config
+entry; 2026.8 drops it, and its entities are then on no device, as here), and an enabled
+entity of a disabled integration (2026.11 disables it).
 
 The result is the same kind of document the trainer reads, so the features of the live home
 are computed by the same code as those of a synthetic one, and a later export of the home as
@@ -48,13 +49,17 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         for area in ar.async_get(hass).async_list_areas()
     )
     area_ids = {area.area_id for area in areas}
-    devices = _home_devices(dr.async_get(hass), area_ids)
+    device_registry = dr.async_get(hass)
+    devices = _home_devices(device_registry, area_ids)
+    # Their entities stay, on no device: as 2026.8 leaves them when it drops such a device.
+    unprovided = {entry.id for entry in _main_devices(device_registry) if not _provided(entry)}
     entities: list[Entity] = []
     for entity in er.async_get(hass).entities.values():
         if entity.disabled or _of_a_disabled_integration(hass, entity):
             continue
-        device = devices.get(entity.device_id) if entity.device_id is not None else None
-        if entity.device_id is not None and device is None:
+        device_id = None if entity.device_id in unprovided else entity.device_id
+        device = devices.get(device_id) if device_id is not None else None
+        if device_id is not None and device is None:
             continue  # an entity of a disabled or service device
         own_area = entity.area_id if entity.area_id in area_ids else None
         entities.append(
@@ -100,11 +105,9 @@ def _home_devices(registry: dr.DeviceRegistry, area_ids: Set[str]) -> dict[str, 
       own) and, without an area of its own, the parent's (as Home Assistant's effective area
       does); it is left out with a disabled or service parent.
     """
-    registry_devices = registry.devices
-    main = registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
     devices: dict[str, Device] = {}
     for entries in _same_devices(
-        entry for entry in main
+        entry for entry in _main_devices(registry)
         if not entry.disabled and entry.entry_type is not dr.DeviceEntryType.SERVICE
         and _provided(entry)
     ):
@@ -136,6 +139,12 @@ def _home_devices(registry: dr.DeviceRegistry, area_ids: Set[str]) -> dict[str, 
             model=parent.model,
         )
     return devices
+
+
+def _main_devices(registry: dr.DeviceRegistry) -> Iterable[dr.DeviceEntry]:
+    """The registry's devices that are not children (2026.9+: an iterable, not a mapping)."""
+    registry_devices = registry.devices
+    return registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
 
 
 def _provided(entry: dr.DeviceEntry) -> bool:

@@ -516,7 +516,7 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
     """Seen in real homes, as Home Assistant 2025.4.4 keeps them: a device of no config entry
     (a router's, stored in 2019) and an enabled entity of a disabled integration. Neither is
     part of the home, and the answer must not change when Home Assistant upgrades: 2026.8
-    drops the device, 2026.11 disables the entity."""
+    drops the device (its entities stay, on no device), 2026.11 disables the entity."""
     stored = json.loads((FIXTURES / "registries_2025.4.4_device_of_two_entries.json").read_text())
     [tv] = stored["core.device_registry"]["data"]["devices"]
     stored["core.device_registry"]["data"]["devices"].append({
@@ -528,6 +528,9 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
         **entities[0], "id": "9a8b7c6d5e4f30211203f4e5d6c7b8a9", "entity_id": "switch.old_plug",
         "config_entry_id": "01OLDPLUG00000000000000000", "device_id": None,
         "platform": "old_plug", "unique_id": "old_plug"})
+    entities.append({  # the router's, on it; 2026.8 keeps it on no device
+        **entities[0], "id": "8a7b6c5d4e3f20111203f4e5d6c7b8a9", "entity_id": "sensor.bytes_sent",
+        "device_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "unique_id": "bytes_sent"})
     hass_storage.update(stored)
     for domain, entry_id, disabled_by in (
         ("home_fixture", tv["primary_config_entry"], None),
@@ -544,7 +547,8 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
 
     assert home.devices == (Device(tv["id"], "TV", "living_room", "LG", "OLED55"),)
     assert {entity.entity_id for entity in home.entities} == {
-        "media_player.tv", "sensor.tv_battery"}
+        "media_player.tv", "sensor.tv_battery", "sensor.bytes_sent"}
+    assert Entity("sensor.bytes_sent", None, None, None, None) in home.entities
 
 
 @SINCE_2026_8
