@@ -269,9 +269,9 @@ async def test_a_device_in_an_area_that_is_gone(
     wrote a file the trainer refuses. Now the device is in no area, in the file as in the
     sensor."""
     entry = await _set_up_home(hass, freezer, tiny_home(), 10)
-    registry = dr.async_get(hass)
-    device = next(d for d in registry.devices.values() if d.area_id is not None)
-    registry.async_update_device(device.id, area_id="gone_area")
+    before, _ = await async_read_home(hass, 10)
+    placed = next(d for d in before.devices if d.area_id is not None)
+    dr.async_get(hass).async_update_device(placed.device_id, area_id="gone_area")
 
     await export(hass, entry.entry_id, filename="home.json", anonymize=anonymize)
 
