@@ -44,7 +44,11 @@ from .helpers import (
     model_file_signature,
     resolve_model_path,
 )
-from .issues import async_create_model_issue, async_delete_model_issue, config_relative
+from .issues import (
+    async_create_model_issue,
+    async_delete_model_issue,
+    model_error_translation,
+)
 from .snapshot import async_home_snapshot, async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
@@ -292,14 +296,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         await self._async_pick_up_new_model()
         if self.model is None:
             error = self.model_error or ModelMissingError("no model loaded")
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=f"model_{error.reason}",
-                # As the options and the repair issue write it: relative to the config folder.
-                translation_placeholders={
-                    "error": config_relative(str(error), self.hass.config.config_dir)
-                },
-            )
+            raise UpdateFailed(**model_error_translation(error, self.hass.config.config_dir))
         try:
             home, summary = await self.async_read_home()
         except SQLAlchemyError as err:

@@ -12,7 +12,7 @@ loaded earlier keeps answering: something still needs the user, but nothing is b
 from __future__ import annotations
 
 import os
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -47,6 +47,19 @@ def model_file(config_dir: str, option: str) -> str:
 def config_relative(text: str, config_dir: str) -> str:
     """A message with the configuration folder's paths written relative to it, as options are."""
     return text.replace(os.path.join(config_dir, ""), "")
+
+
+def model_error_translation(error: ModelError, config_dir: str) -> dict[str, Any]:
+    """An exception's translation of a model error, the file relative to the config folder.
+
+    As the options and the repair issue write the file. One place for the updates' failures
+    and the actions' errors, which each gave the whole path until both were mended.
+    """
+    return {
+        "translation_domain": DOMAIN,
+        "translation_key": f"model_{error.reason}",
+        "translation_placeholders": {"error": config_relative(str(error), config_dir)},
+    }
 
 
 @callback

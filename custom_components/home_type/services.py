@@ -45,7 +45,7 @@ from .export import (
     export_path,
     write_export,
 )
-from .issues import config_relative
+from .issues import model_error_translation
 
 SERVICE_CLASSIFY_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
 SERVICE_RELOAD_MODEL_SCHEMA = SERVICE_CLASSIFY_SCHEMA
@@ -151,11 +151,7 @@ async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
         model = await coordinator.async_load_model()
     except ModelError as err:
         raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=f"model_{err.reason}",
-            translation_placeholders={
-                "error": config_relative(str(err), call.hass.config.config_dir)
-            },
+            **model_error_translation(err, call.hass.config.config_dir)
         ) from err
     await _async_refresh_or_raise(coordinator)  # the model stays loaded either way
     return {"model_version": model.version, "previous_model_version": previous}
