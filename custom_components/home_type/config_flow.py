@@ -24,6 +24,7 @@ from .const import (
 from .coordinator import HomeTypeConfigEntry
 from .core.model import ModelError, load_model
 from .helpers import resolve_model_path
+from .issues import config_relative
 
 SCHEMA = vol.Schema(
     {
@@ -55,7 +56,9 @@ async def _async_validate(
     try:
         await hass.async_add_executor_job(load_model, path)
     except ModelError as err:
-        return options, {CONF_MODEL_PATH: f"model_{err.reason}"}, str(err)
+        # The file as it was typed: relative to the configuration folder.
+        reason = config_relative(str(err), hass.config.config_dir)
+        return options, {CONF_MODEL_PATH: f"model_{err.reason}"}, reason
     return options, {}, ""
 
 
