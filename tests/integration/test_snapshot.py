@@ -479,6 +479,27 @@ async def test_home_file_takes_over_an_area_of_its_name(
     assert len(area_registry.areas) == len(tiny_home().areas)
 
 
+def _stored_registries() -> dict[str, Any]:
+    """What Home Assistant 2025.4.4 stored for a TV of two config entries."""
+    return json.loads(
+        (FIXTURES / "registries_2025.4.4_device_of_two_entries.json").read_text())
+
+
+async def _load_registries(
+    hass: HomeAssistant, hass_storage: dict[str, Any], stored: dict[str, Any],
+    entries: list[MockConfigEntry],
+) -> None:
+    """Load stored registries as Home Assistant starts: config entries first, then each
+    registry, migrated to this release's format on the way."""
+    hass_storage.update(stored)
+    for entry in entries:
+        entry.add_to_hass(hass)
+    if hasattr(dr, "async_setup"):
+        dr.async_setup(hass)  # as bootstrap does it (2026.x); tests with registries skip it
+    for registry in (fr, ar, lr, dr, er):
+        await registry.async_load(hass)
+
+
 @SINCE_2026_8
 @pytest.mark.parametrize("load_registries", [False])
 async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, Any]) -> None:
@@ -488,16 +509,13 @@ async def test_real_split_device(hass: HomeAssistant, hass_storage: dict[str, An
     (an integration's and a companion's, whose battery sensor sits on the TV); 2026.8+
     migrates it into one device per entry. The home still has one TV, under its old id.
     """
-    stored = json.loads((FIXTURES / "registries_2025.4.4_device_of_two_entries.json").read_text())
-    hass_storage.update(stored)
+    stored = _stored_registries()
     [old] = stored["core.device_registry"]["data"]["devices"]
-    for domain, entry_id in (("home_fixture", old["primary_config_entry"]),
-                             ("companion", next(e for e in old["config_entries"]
-                                                if e != old["primary_config_entry"]))):
-        MockConfigEntry(domain=domain, entry_id=entry_id).add_to_hass(hass)
-    dr.async_setup(hass)  # as bootstrap does it (2026.x); tests with registries skip it
-    for registry in (fr, ar, lr, dr, er):
-        await registry.async_load(hass)
+    await _load_registries(hass, hass_storage, stored, [
+        MockConfigEntry(domain=domain, entry_id=entry_id)
+        for domain, entry_id in (("home_fixture", old["primary_config_entry"]),
+                                 ("companion", next(e for e in old["config_entries"]
+                                                    if e != old["primary_config_entry"])))])
     assert len(dr.async_get(hass).devices) == 2  # split, as it is on a real upgrade
 
     home = async_home_snapshot(hass)
@@ -517,7 +535,7 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
     (a router's, stored in 2019) and an enabled entity of a disabled integration. Neither is
     part of the home, and the answer must not change when Home Assistant upgrades: 2026.8
     drops the device (its entities stay, on no device), 2026.11 disables the entity."""
-    stored = json.loads((FIXTURES / "registries_2025.4.4_device_of_two_entries.json").read_text())
+    stored = _stored_registries()
     [tv] = stored["core.device_registry"]["data"]["devices"]
     stored["core.device_registry"]["data"]["devices"].append({
         **tv, "id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "config_entries": [],
@@ -531,17 +549,12 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
     entities.append({  # the router's, on it; 2026.8 keeps it on no device
         **entities[0], "id": "8a7b6c5d4e3f20111203f4e5d6c7b8a9", "entity_id": "sensor.bytes_sent",
         "device_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "unique_id": "bytes_sent"})
-    hass_storage.update(stored)
-    for domain, entry_id, disabled_by in (
-        ("home_fixture", tv["primary_config_entry"], None),
-        ("companion", "01COMPANION000000000000000", None),
-        ("old_plug", "01OLDPLUG00000000000000000", ConfigEntryDisabler.USER),
-    ):
-        MockConfigEntry(domain=domain, entry_id=entry_id, disabled_by=disabled_by).add_to_hass(hass)
-    if hasattr(dr, "async_setup"):
-        dr.async_setup(hass)  # as bootstrap does it (2026.x); tests with registries skip it
-    for registry in (fr, ar, lr, dr, er):
-        await registry.async_load(hass)
+    await _load_registries(hass, hass_storage, stored, [
+        MockConfigEntry(domain=domain, entry_id=entry_id, disabled_by=disabled_by)
+        for domain, entry_id, disabled_by in (
+            ("home_fixture", tv["primary_config_entry"], None),
+            ("companion", "01COMPANION000000000000000", None),
+            ("old_plug", "01OLDPLUG00000000000000000", ConfigEntryDisabler.USER))])
 
     home = async_home_snapshot(hass)
 
