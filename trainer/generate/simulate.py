@@ -35,18 +35,29 @@ from .world import MINUTE, Array, World
 __all__ = ["SIMULATOR_VERSION", "World", "local_midnight", "run_simulation", "simulate"]
 
 #: Version of the simulation, recorded in every home's metadata (`simulator_version`).
-SIMULATOR_VERSION = 3
+SIMULATOR_VERSION = 4
 
 
 def _dedupe(times: Array, states: list[str]) -> tuple[Array, list[str]]:
-    """Drop repeats of the same state: Home Assistant records a change, not a repeat."""
+    """One entity's changes as Home Assistant records them, on the file's millisecond grid.
+
+    The recorder writes a change, not a repeat; and of two states set within one millisecond
+    only the last is a change the file can tell apart (at the same time, the integration's
+    database cannot say which came first). So the times are put on the grid first (a home
+    then reads back exactly as written), the last state at each time kept, and then repeats
+    dropped.
+    """
     if not states:
         return times, states
     order = np.argsort(times, kind="stable")
+    grid = np.floor(times[order] * 1000.0) / 1000.0
     ordered = np.array(states, dtype=object)[order]
+    last = np.ones(grid.size, dtype=bool)
+    last[:-1] = grid[1:] != grid[:-1]
+    grid, ordered = grid[last], ordered[last]
     keep = np.ones(ordered.size, dtype=bool)
     keep[1:] = ordered[1:] != ordered[:-1]
-    return times[order][keep], ordered[keep].tolist()
+    return grid[keep], ordered[keep].tolist()
 
 
 def local_midnight(day: date, tz_name: str) -> float:
@@ -126,8 +137,6 @@ def run_simulation(
         all_states.extend(states)
     times = np.concatenate(all_times) if all_times else np.zeros(0)
     ids = np.concatenate(all_ids) if all_ids else np.zeros(0, dtype=np.int32)
-    # Times on the millisecond grid the file keeps, so a home reads back exactly as written.
-    times = np.floor(times * 1000.0) / 1000.0
     order = np.lexsort((ids, times))
     events = EventLog(
         entities=tuple(names),
