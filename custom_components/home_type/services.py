@@ -201,7 +201,7 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
     result = ExportResult(path, snapshot, classification)
     LOGGER.info(
         "Exported the home to %s: %s entities, %s state changes over %s days%s",
-        path, len(snapshot.entities), len(snapshot.events), snapshot.metadata["days"],
+        path, len(snapshot.entities), result.changes, snapshot.metadata["days"],
         ", anonymised" if call.data[ATTR_ANONYMIZE] else "",
     )
     return result.as_dict(config_dir)

@@ -5,7 +5,10 @@ a ``MockConfigEntry``) and the development instance's ``home_fixture`` integrati
 real config entry). Floors, areas, devices and entities go through Home Assistant's own registry
 APIs, entity ids exactly as in the file; the events become rows of the recorder's ``states``
 table with their past timestamps, written in bulk by a task on the recorder's own thread (the
-one writer of its database; it commits what it holds before running the task).
+one writer of its database; it commits what it holds before running the task). Each row is
+linked to its entity's row before it (``old_state_id``), as the recorder links the rows it
+writes, except an entity's first row of the file, which is linked to nothing, as the row the
+recorder writes at a start is.
 
 Ids are Home Assistant's own except entity ids; devices and entities belong to the config entry
 given and to the ``home_fixture`` platform.
@@ -31,7 +34,7 @@ from homeassistant.helpers import (
     floor_registry as fr,
 )
 from homeassistant.helpers.recorder import get_instance, session_scope
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select, text
 
 from custom_components.home_type.core.snapshot import EventLog, HomeSnapshot
 
@@ -163,7 +166,12 @@ class _InsertEventsTask(RecorderTask):
 
 
 def _insert_rows(instance: Recorder, events: EventLog) -> None:
-    """One ``states_meta`` row per entity (reusing any the recorder has), then the states."""
+    """One ``states_meta`` row per entity (reusing any the recorder has), then the states.
+
+    The rows get their ids here, the next free ones in time order, so that each can name the
+    row before it; the database's own counter then carries on after them (SQLite and MySQL
+    move theirs past an id given; PostgreSQL is told).
+    """
     with session_scope(session=instance.get_session()) as session:
         known = instance.states_meta_manager.get_many(events.entities, session, True)
         missing = [StatesMeta(entity_id=e) for e in events.entities if known[e] is None]
@@ -174,19 +182,32 @@ def _insert_rows(instance: Recorder, events: EventLog) -> None:
         per_entity = np.array([known[entity_id] for entity_id in events.entities])
         ids = cast(list[int], per_entity[events.index].tolist())
         stamps = cast(list[float], events.timestamps.tolist())
+        first = (session.execute(select(func.max(States.state_id))).scalar() or 0) + 1
+        state_ids = first + np.arange(len(events), dtype=np.int64)
+        by_entity = np.argsort(events.index, kind="stable")  # each entity's rows in time order
+        same = events.index[by_entity][1:] == events.index[by_entity][:-1]
+        previous = np.full(len(events), -1, dtype=np.int64)
+        previous[by_entity[1:][same]] = state_ids[by_entity[:-1][same]]
+        links = [link if link >= 0 else None for link in previous.tolist()]
+        numbers = state_ids.tolist()
         table = cast(Table, States.__table__)
         for start in range(0, len(ids), ROWS_PER_INSERT):
             stop = start + ROWS_PER_INSERT
             session.execute(
                 table.insert(),
                 [
-                    {"metadata_id": metadata_id, "state": state, "last_updated_ts": stamp}
-                    for metadata_id, state, stamp in zip(
-                        ids[start:stop], events.states[start:stop], stamps[start:stop],
-                        strict=True,
+                    {"state_id": state_id, "metadata_id": metadata_id, "state": state,
+                     "last_updated_ts": stamp, "old_state_id": link}
+                    for state_id, metadata_id, state, stamp, link in zip(
+                        numbers[start:stop], ids[start:stop], events.states[start:stop],
+                        stamps[start:stop], links[start:stop], strict=True,
                     )
                 ],
             )
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(
+                "SELECT setval(pg_get_serial_sequence('states', 'state_id'), "
+                "(SELECT max(state_id) FROM states))"))
 
 
 def whole_weeks_before(end: float, now: float) -> float:

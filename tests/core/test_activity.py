@@ -10,6 +10,8 @@ import pytest
 
 from custom_components.home_type.core import activity as activity_module
 from custom_components.home_type.core.activity import (
+    EMPTY_SUMMARY,
+    counted_changes,
     hours_covered,
     local_hour_buckets,
     summarize_events,
@@ -84,10 +86,11 @@ def test_hours_covered() -> None:
 def test_summary_counts_by_hour_and_kind_of_day() -> None:
     saturday_8 = ts("2025-06-07T08:15")
     monday_8 = ts("2025-06-09T08:15")
+    # Each light's first event is the state its record begins with, not a change.
     events = EventLog.from_columns(
-        ["light.a", "light.a", "light.a", "light.b"],
-        [saturday_8, monday_8, monday_8 + 60, monday_8 + 3600],
-        ["on", "on", "off", "on"],
+        ["light.a", "light.b", "light.a", "light.a", "light.a", "light.b"],
+        [saturday_8, saturday_8, saturday_8 + 60, monday_8, monday_8 + 60, monday_8 + 3600],
+        ["off", "off", "on", "off", "on", "on"],
     )
     start, end = ts("2025-06-07T00:00"), ts("2025-06-10T00:00")
     summary = summarize_events(events, BERLIN, start, end)
@@ -105,7 +108,8 @@ def test_summary_counts_by_hour_and_kind_of_day() -> None:
 
 
 def test_window_and_entity_filter() -> None:
-    events = EventLog.from_columns(["light.a", "light.b"], [1000.0, 2000.0], ["on", "on"])
+    events = EventLog.from_columns(["light.a", "light.b", "light.a", "light.b"],
+                                   [500.0, 500.0, 1000.0, 2000.0], ["off", "off", "on", "on"])
     assert summarize_events(events, "UTC", 1500.0, 90000.0).counts.keys() == {"light.b"}
     assert summarize_events(events, "UTC", 0.0, 90000.0, ["light.a"]).counts.keys() == {
         "light.a"}
@@ -113,7 +117,7 @@ def test_window_and_entity_filter() -> None:
 
 
 def test_a_few_minutes_is_no_history() -> None:
-    events = EventLog.from_columns(["light.a"], [1000.0], ["on"])
+    events = EventLog.from_columns(["light.a", "light.a"], [1000.0, 1010.0], ["off", "on"])
     summary = summarize_events(events, "UTC", 0.0, 1000.0 + 120)
     assert not summary.has_history and summary.days == 0
 
@@ -121,15 +125,46 @@ def test_a_few_minutes_is_no_history() -> None:
 def test_window_is_start_inclusive_end_exclusive() -> None:
     """An event at the window's first instant counts, in its local hour; one at its end not."""
     start, end = ts("2025-06-02T10:00"), ts("2025-06-09T10:00")
-    events = EventLog.from_columns(["light.a", "light.a"], [start, end], ["on", "off"])
+    events = EventLog.from_columns(["light.a", "light.a", "light.a"],
+                                   [start - 100, start, end], ["off", "on", "off"])
     summary = summarize_events(events, BERLIN, start, end)
     assert summary.counts["light.a"].sum() == 1 and summary.counts["light.a"][0, 10] == 1
 
 
 def test_an_hour_of_history_is_enough() -> None:
-    events = EventLog.from_columns(["light.a"], [1000.0], ["on"])
+    events = EventLog.from_columns(["light.a", "light.a"], [1000.0, 1001.0], ["off", "on"])
     assert not summarize_events(events, "UTC", 0.0, 1000.0 + 3599).has_history
     assert summarize_events(events, "UTC", 0.0, 1000.0 + 3600).has_history
+
+
+def test_what_counts_as_a_change() -> None:
+    """An entity's first event, and a change to or from unavailable or unknown, are not.
+
+    A change whose previous state is before the window counts: the state it changed from is
+    read wherever it is in the log.
+    """
+    start = ts("2025-06-02T00:00")
+    states = ["unknown", "on", "off", "unavailable", "on", "off", "unknown", "off", "on"]
+    events = EventLog.from_columns(["light.a"] * len(states),
+                                   [start + 600.0 * i for i in range(len(states))], states)
+    counted = counted_changes(events)
+    assert counted.tolist() == [False, False, True, False, False, True, False, False, True]
+    # The window starts at the first "off": the "on" before it is still its previous state.
+    summary = summarize_events(events, "UTC", start + 1200, start + 2 * 86400)
+    assert summary.counts["light.a"].sum() == 3
+    # Only the first state of each entity, with nothing after it: no change, no history.
+    alone = EventLog.from_columns(["light.a", "light.b"], [start, start + 60], ["on", "on"])
+    assert not counted_changes(alone).any()
+    assert summarize_events(alone, "UTC", start - 86400, start + 86400) is EMPTY_SUMMARY
+
+
+def test_changes_are_worked_out_per_entity_across_the_log() -> None:
+    """Entities interleave in time; each event's previous state is its own entity's."""
+    events = EventLog.from_columns(
+        ["lock.a", "light.b", "lock.a", "light.b", "light.b", "lock.a"],
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        ["locked", "unavailable", "unlocked", "on", "off", "locked"])
+    assert counted_changes(events).tolist() == [False, False, True, False, True, True]
 
 
 @pytest.mark.parametrize("per_pass", [1, 7, 1000])

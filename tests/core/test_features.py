@@ -325,8 +325,11 @@ def test_a_garage_door_outdoors_is_garage_activity() -> None:
                 Entity("light.drive", None, "drive"))
     home = HomeSnapshot("h", None, {}, (), areas, (), entities)
     start = 1_750_000_000.0
-    events = EventLog.from_columns(["cover.gate", "cover.gate", "light.drive"],
-                                   [start + 100, start + 200, start + 300], ["on"] * 3)
+    # Each entity's first event is the state it started in; then two changes and one.
+    events = EventLog.from_columns(
+        ["cover.gate", "light.drive", "cover.gate", "cover.gate", "light.drive"],
+        [start + 50, start + 50, start + 100, start + 200, start + 300],
+        ["closed", "off", "open", "closed", "on"])
     v = extract_features(home, summarize_events(events, "UTC", start, start + 7 * 86400))
     assert v[F["share_garage"]] == pytest.approx(2 / 3)
     assert v[F["share_outdoor"]] == pytest.approx(1 / 3)

@@ -64,7 +64,9 @@ def tiny_home() -> HomeSnapshot:
         if hour % 5 == 0:
             ids += ["binary_sensor.haustur", "lock.haustur", "sensor.wohnzimmer_temperatur"]
             stamps += [ts + 60, ts + 61.5, ts + 900]
-            states += ["on", "unlocked", f"{20 + hour % 3}.5"]
+            opened = (hour // 5) % 2 == 0  # a home file holds changes: no state twice in a row
+            states += ["on" if opened else "off", "unlocked" if opened else "locked",
+                       f"{20 + hour % 3}.5"]
         if hour % 12 == 0:
             ids += ["device_tracker.alice_phone", "person.alice", "input_text.note"]
             stamps += [ts + 1200, ts + 1201, ts + 1800]

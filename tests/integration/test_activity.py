@@ -20,7 +20,7 @@ from homeassistant.core import CoreState, HomeAssistant
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -37,6 +37,8 @@ from custom_components.home_type.export import read_events
 from .common import async_insert_events
 
 pytestmark = pytest.mark.recorder
+
+DIALECTS = {"postgresql": postgresql.dialect(), "mysql": mysql.dialect()}
 
 BERLIN = "Europe/Berlin"
 
@@ -57,7 +59,11 @@ def assert_same_summary(ours: ActivitySummary, theirs: ActivitySummary) -> None:
 async def _summaries(
     hass: HomeAssistant, events: EventLog, days: int, end: float, tz: str = BERLIN
 ) -> tuple[ActivitySummary, ActivitySummary]:
-    """The database's summary and the trainer's, of the same events and window."""
+    """The database's summary and the trainer's, of the same events and window.
+
+    ``events`` must be changes, as a home file's are: an entity's first event is where its
+    record begins, and every later one differs from the one before.
+    """
     await hass.config.async_set_time_zone(tz)
     await async_insert_events(hass, events)
     ours = await async_activity_summary(hass, list(events.entities), days, end)
@@ -80,14 +86,17 @@ async def test_database_is_the_one_asked_for(
 
 async def test_hour_edges_and_midnight(hass: HomeAssistant) -> None:
     """hh:59:59.9 stays in its hour; midnight starts the next (weekend) day."""
+    begins = local("2025-06-05T09:00")  # each entity's first state: where history begins
     stamps = {
-        "light.hall": [local("2025-06-06T10:59:59.900"), local("2025-06-06T11:00:00"),
+        "light.hall": [begins, local("2025-06-06T10:59:59.900"), local("2025-06-06T11:00:00"),
                        local("2025-06-06T23:59:59.900"), local("2025-06-07T00:00:00")],
-        "lock.front": [local("2025-06-05T09:59:59.999"), local("2025-06-08T23:59:59.900")],
+        "lock.front": [begins, local("2025-06-05T09:59:59.999"),
+                       local("2025-06-08T23:59:59.900")],
     }
     ids = [e for e, times in stamps.items() for _ in times]
     times = [t for e in stamps for t in stamps[e]]
-    events = EventLog.from_columns(ids, times, ["on"] * len(ids))
+    states = [("off", "on")[i % 2] for e in stamps for i in range(len(stamps[e]))]
+    events = EventLog.from_columns(ids, times, states)
     ours, theirs = await _summaries(hass, events, 7, local("2025-06-09T00:00"))
 
     assert_same_summary(ours, theirs)
@@ -98,13 +107,14 @@ async def test_hour_edges_and_midnight(hass: HomeAssistant) -> None:
     lock = ours.counts["lock.front"]
     assert lock[0, 9] == 1 and lock[1, 23] == 1  # Thursday 9 h, Sunday 23 h
     assert ours.weekday_days + ours.weekend_days == pytest.approx(
-        (local("2025-06-09T00:00") - local("2025-06-05T09:59:59.999")) / 86400
+        (local("2025-06-09T00:00") - begins) / 86400
     )
 
 
 async def test_both_dst_changes(hass: HomeAssistant) -> None:
     """Across spring forward and fall back, each change counts in its local hour."""
     stamps = [
+        local("2025-03-29T12:00"),  # the first state, where history begins
         local("2025-03-30T01:59:59.900"),  # CET, the last moment before 02:00 -> 03:00
         local("2025-03-30T03:00:00"),  # CEST, the first moment after
         datetime.fromisoformat("2025-10-26T00:30:00+00:00").timestamp(),  # 02:30 CEST
@@ -112,7 +122,8 @@ async def test_both_dst_changes(hass: HomeAssistant) -> None:
         datetime.fromisoformat("2025-10-26T01:59:59.900+00:00").timestamp(),  # 02:59:59.9 CET
         local("2025-10-26T03:00:00"),
     ]
-    events = EventLog.from_columns(["light.stairs"] * len(stamps), stamps, ["on"] * len(stamps))
+    events = EventLog.from_columns(["light.stairs"] * len(stamps), stamps,
+                                   [("off", "on")[i % 2] for i in range(len(stamps))])
     ours, theirs = await _summaries(hass, events, 220, local("2025-10-28T00:00"))
 
     assert_same_summary(ours, theirs)
@@ -143,7 +154,9 @@ async def test_history_shorter_than_the_window(hass: HomeAssistant) -> None:
     """A recorder that kept three days covers three days, whatever the window asks."""
     end = local("2025-06-09T00:00")
     events = EventLog.from_columns(
-        ["light.a", "sensor.other"], [end - 3600.0, end - 3 * 86400.0], ["on", "12"]
+        ["light.a", "light.a", "sensor.other", "sensor.other"],
+        [end - 7200.0, end - 3600.0, end - 3 * 86400.0, end - 2 * 86400.0],
+        ["off", "on", "11", "12"],
     )
     ours, theirs = await _summaries(hass, events, 10, end)
     assert_same_summary(ours, theirs)
@@ -219,7 +232,10 @@ async def test_attribute_updates_are_not_changes(
     its temperature every few minutes would otherwise outweigh every light of the home."""
     await hass.config.async_set_time_zone(BERLIN)
     start = local("2025-06-08T10:00")
-    freezer.move_to(datetime.fromtimestamp(start, UTC))
+    freezer.move_to(datetime.fromtimestamp(start - 60, UTC))
+    hass.states.async_set("climate.hall", "off", {"current_temperature": 19.0})
+    hass.states.async_set("light.desk", "off", {})
+    freezer.tick(60)
     hass.states.async_set("climate.hall", "heat", {"current_temperature": 19.0})
     hass.states.async_set("light.desk", "on", {"brightness": 10})
     for minute in range(1, 11):  # ten measured temperatures, three brightness steps
@@ -237,6 +253,102 @@ async def test_attribute_updates_are_not_changes(
         "climate.hall": 1, "light.desk": 2}
     events, _ = await get_instance(hass).async_add_executor_job(
         read_events, hass, ["climate.hall", "light.desk"], (start - 1.0, end), 100)
+    # The changes, each entity's led by the state it changed from (written before the window).
     assert sorted(zip([events.entities[i] for i in events.index], events.states,
                       strict=True)) == [
-        ("climate.hall", "heat"), ("light.desk", "off"), ("light.desk", "on")]
+        ("climate.hall", "heat"), ("climate.hall", "off"),
+        ("light.desk", "off"), ("light.desk", "off"), ("light.desk", "on")]
+    assert events.timestamps.min() == start - 60
+
+
+async def _a_restart_and_dropouts(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> float:
+    """A light that drops off the network and has no state for a while, a lock, and then a
+    start of Home Assistant; returns the end of the hour after it."""
+    await hass.config.async_set_time_zone(BERLIN)
+    start = local("2025-06-08T10:00")
+    freezer.move_to(datetime.fromtimestamp(start, UTC))
+    for state in ("off", "on", "unavailable", "on", "off", "unknown", "off", "on"):
+        hass.states.async_set("light.desk", state)
+        freezer.tick(60)
+    hass.states.async_set("lock.door", "locked")
+    freezer.tick(60)
+    await async_wait_recording_done(hass)
+    # Home Assistant restarts: a row for each entity, linked to nothing. The light is as it
+    # was; the lock was opened while Home Assistant was off.
+    restart = start + 3600.0
+    await async_insert_events(hass, EventLog.from_columns(
+        ["light.desk", "lock.door"], [restart, restart], ["on", "unlocked"]))
+    return restart + 3600.0
+
+
+async def test_restarts_and_unavailable_are_not_activity(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Only a change from one known state to another counts, in the summary and the export.
+
+    Not the row the recorder writes for every entity when Home Assistant starts -- it has no
+    link to the row before (``old_state_id``), and repeats that row's state unless the state
+    changed while Home Assistant was off -- nor a change to or from ``unavailable`` or
+    ``unknown``: a device dropping off the network is not the home's activity. The trainer
+    counts the exported file as the sensor counted the database.
+    """
+    end = await _a_restart_and_dropouts(hass, freezer)
+    entity_ids = ["light.desk", "lock.door"]
+    summary = await async_activity_summary(hass, entity_ids, 1, end)
+    # The light: off -> on, on -> off and off -> on; the lock: unlocked while Home Assistant
+    # was off, counted when it started.
+    assert {entity: int(grid.sum()) for entity, grid in summary.counts.items()} == {
+        "light.desk": 3, "lock.door": 1}
+    events, oldest = await get_instance(hass).async_add_executor_job(
+        read_events, hass, entity_ids, (end - 86400.0, end), 100)
+    assert_same_summary(
+        summarize_events(events, BERLIN, end - 86400.0, end, history_start=oldest), summary)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+async def test_the_row_before_is_found_alike_on_every_database(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, dialect: str
+) -> None:
+    """PostgreSQL and MariaDB find each row's row before with LAG, SQLite by its link: both
+    ways count the same rows, at a start, after ``unavailable`` and at an entity's first row.
+
+    SQLite has LAG too, so the other databases' form runs here as well, on the same rows.
+    """
+    end = await _a_restart_and_dropouts(hass, freezer)
+    ids = list(await get_instance(hass).async_add_executor_job(
+        _metadata_ids, hass, ["light.desk", "lock.door"]))
+
+    def count(form: str) -> list[tuple[int, int, int]]:
+        with activity.read_session(hass) as session:
+            changes = activity.window_changes(ids, end - 86400.0, end, dialect=form,
+                                              previous_time=True)
+            statement = select(changes.c.metadata_id, changes.c.last_updated_ts,
+                               changes.c.previous_time).where(*activity.counted(changes))
+            return sorted(session.execute(statement).tuples())
+
+    by_link = await get_instance(hass).async_add_executor_job(count, "sqlite")
+    assert len(by_link) == 4  # the light's three changes, the lock's one
+    assert await get_instance(hass).async_add_executor_job(count, dialect) == by_link
+    statement = select(activity.window_changes([1], 0.0, 1.0, dialect=dialect))
+    assert "lag(" in str(statement.compile(dialect=DIALECTS[dialect])).lower()
+    assert "lag(" not in str(select(activity.window_changes(
+        [1], 0.0, 1.0, dialect="sqlite")).compile(dialect=sqlite.dialect())).lower()
+
+
+def _metadata_ids(hass: HomeAssistant, entity_ids: list[str]) -> dict[int, str]:
+    with activity.read_session(hass) as session:
+        return activity.metadata_ids(session, entity_ids, 100)
+
+
+async def test_reads_on_postgresql_run_without_jit(
+    hass: HomeAssistant, recorder_mock: Recorder
+) -> None:
+    """PostgreSQL compiled the read with JIT for longer than the read took (module doc)."""
+    if recorder_mock.dialect_name != "postgresql":
+        pytest.skip("PostgreSQL only: its leg of scripts/test runs it")
+
+    def jit() -> str:
+        with activity.read_session(hass) as session:
+            return str(session.execute(text("SHOW jit")).scalar())
+
+    assert await recorder_mock.async_add_executor_job(jit) == "off"

@@ -88,7 +88,8 @@ def test_anonymized_tiny_home() -> None:
         "device_tracker.entity_5", "input_text.entity_6", "person.entity_7"]
     assert anonymous.entities[3].device_class == "temperature"
     assert anonymous.entities[3].unit == "°C"
-    assert set(anonymous.events.states) == {"on", "off", "unlocked", "home", REDACTED_STATE}
+    assert set(anonymous.events.states) == {"on", "off", "locked", "unlocked", "home",
+                                         REDACTED_STATE}
     assert len(anonymous.events) == len(home.events)
     assert anonymous.metadata["anonymized"] is True
 

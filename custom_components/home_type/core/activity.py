@@ -7,6 +7,17 @@ aggregate query. Both reduce their data to the same columns -- entity, local hou
 :func:`summary_from_arrays`, so the two paths can only differ in the counting itself, which
 the parity test checks.
 
+What counts as a change is one rule for both (:func:`counted_changes`): an event counts when the
+entity had a state before it and neither that state nor the new one is ``unavailable`` or
+``unknown``. A home file's first event of an entity is the state it had when its record began,
+not a change; a device dropping off the network, and an entity starting up with no state yet,
+are not the home's activity. Home Assistant's recorder writes both in numbers -- a row per
+entity at every start, rows to and from ``unavailable`` whenever a device drops off -- and a
+synthetic home has neither, so counting them made a real home look busier than the homes the
+model learnt from. The recorder's side adds that its row must differ from the row before it,
+which a home file's events always do (they are changes); see ``activity.py`` of the
+integration.
+
 A *local hour bucket* is ``floor((utc_epoch_seconds + utc_offset) / 3600)``: hours since the
 epoch in the home's wall-clock time. Its remainder by 24 is the local hour, its quotient the
 local day (1970-01-01, day 0, was a Thursday). The UTC offset is constant between DST changes,
@@ -35,6 +46,9 @@ SECONDS_PER_DAY: Final = 86400
 #: Less history than this is treated as none: rates from a few minutes are noise.
 MIN_HISTORY_DAYS: Final = 1.0 / 24.0
 _THURSDAY: Final = 3  # weekday (Monday = 0) of 1970-01-01, local day 0
+#: States that say Home Assistant had no state for an entity: a change to or from one is not
+#: the home's activity (module doc).
+NO_STATE: Final = ("unavailable", "unknown")
 _SEGMENT_STEP: Final = 6 * SECONDS_PER_HOUR  # DST changes are months apart: 6 h steps find them
 #: Events :func:`summarize_events` counts at a time. A home file's window is one pass; the
 #: export of a large home's 90 days (tens of millions of changes) is many, so its temporaries
@@ -261,6 +275,29 @@ def summary_from_arrays(
                    tz_name, window_start, end, history_start)
 
 
+def counted_changes(events: EventLog) -> NDArray[np.bool_]:
+    """Which events of a log count as changes (module doc), one flag per event.
+
+    The log is in time order, so an event's previous state is the one of the entity's event
+    before it in the log -- wherever that is, in the window or before it. Worked out once per
+    log and kept on it: the trainer cuts two dozen windows from each.
+    """
+    if events.counted is None:
+        events.counted = _counted_changes(events)
+    return events.counted
+
+
+def _counted_changes(events: EventLog) -> NDArray[np.bool_]:
+    n = len(events)
+    no_state = np.fromiter((state in NO_STATE for state in events.states), dtype=bool, count=n)
+    order = np.argsort(events.index, kind="stable")  # entity by entity, each in time order
+    entity = events.index[order]
+    by_entity = no_state[order]
+    counted = np.zeros(n, dtype=bool)
+    counted[order[1:]] = (entity[1:] == entity[:-1]) & ~by_entity[1:] & ~by_entity[:-1]
+    return counted
+
+
 def summarize_events(
     events: EventLog,
     tz_name: str,
@@ -269,9 +306,10 @@ def summarize_events(
     entity_ids: Iterable[str] | None = None,
     history_start: float | None = None,
 ) -> ActivitySummary:
-    """Summarise the events in ``[window_start, end)``, of ``entity_ids`` only if given.
+    """Summarise the changes in ``[window_start, end)``, of ``entity_ids`` only if given.
 
-    History starts at ``history_start`` if given, else at the log's first event.
+    History starts at ``history_start`` if given, else at the log's first event. Only the
+    events :func:`counted_changes` names count.
     """
     if not len(events):
         return EMPTY_SUMMARY
@@ -282,6 +320,7 @@ def summarize_events(
         wanted = set(entity_ids)
         keep = np.array([name in wanted for name in events.entities], dtype=bool)
     segments = utc_offset_segments(tz_name, window_start, end)
+    counted = counted_changes(events)
     n = len(events.entities)
     grids = np.zeros(n * 2 * HOURS, dtype=np.float64)
     # Counts only add up, so a pass at a time gives the same sums (whole numbers, exact in a
@@ -289,10 +328,10 @@ def summarize_events(
     for first in range(0, len(events), CHANGES_PER_PASS):
         ts = events.timestamps[first:first + CHANGES_PER_PASS]
         index = events.index[first:first + CHANGES_PER_PASS]
-        mask = (ts >= window_start) & (ts < end)
+        mask = (ts >= window_start) & (ts < end) & counted[first:first + CHANGES_PER_PASS]
         if keep is not None:
             mask &= keep[index]
-        if not mask.all():  # the export's rows all are: then no copies
+        if not mask.all():
             ts, index = ts[mask], index[mask]
         if len(index):
             grids += _cell_counts(index, local_hour_buckets(ts, segments), None, n)

@@ -125,6 +125,10 @@ class EventLog:
     timestamps: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     states: list[str] = field(default_factory=list)
     attributes: list[dict[str, Any] | None] | None = None
+    #: Which events count as changes, once the activity summary has worked it out (it needs the
+    #: whole log, and the trainer summarises two dozen windows of each).
+    counted: NDArray[np.bool_] | None = field(default=None, init=False, repr=False,
+                                              compare=False)
 
     def __len__(self) -> int:
         return len(self.states)
