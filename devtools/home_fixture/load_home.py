@@ -184,11 +184,9 @@ def _insert_rows(instance: Recorder, events: EventLog) -> None:
         stamps = cast(list[float], events.timestamps.tolist())
         first = (session.execute(select(func.max(States.state_id))).scalar() or 0) + 1
         state_ids = first + np.arange(len(events), dtype=np.int64)
-        by_entity = np.argsort(events.index, kind="stable")  # each entity's rows in time order
-        same = events.index[by_entity][1:] == events.index[by_entity][:-1]
-        previous = np.full(len(events), -1, dtype=np.int64)
-        previous[by_entity[1:][same]] = state_ids[by_entity[:-1][same]]
-        links = [link if link >= 0 else None for link in previous.tolist()]
+        previous = events.previous_events()
+        linked = cast(list[int], np.where(previous >= 0, state_ids[previous], -1).tolist())
+        links = [link if link >= 0 else None for link in linked]
         numbers = state_ids.tolist()
         table = cast(Table, States.__table__)
         for start in range(0, len(ids), ROWS_PER_INSERT):

@@ -288,13 +288,10 @@ def counted_changes(events: EventLog) -> NDArray[np.bool_]:
 
 
 def _counted_changes(events: EventLog) -> NDArray[np.bool_]:
-    n = len(events)
-    no_state = np.fromiter((state in NO_STATE for state in events.states), dtype=bool, count=n)
-    order = np.argsort(events.index, kind="stable")  # entity by entity, each in time order
-    entity = events.index[order]
-    by_entity = no_state[order]
-    counted = np.zeros(n, dtype=bool)
-    counted[order[1:]] = (entity[1:] == entity[:-1]) & ~by_entity[1:] & ~by_entity[:-1]
+    no_state = np.fromiter((state in NO_STATE for state in events.states), dtype=bool,
+                           count=len(events))
+    previous = events.previous_events()
+    counted: NDArray[np.bool_] = (previous >= 0) & ~no_state & ~no_state[previous]
     return counted
 
 
