@@ -6,9 +6,10 @@ of constant UTC offset (DST cuts a window into at most a few), grouped by entity
 filtered to the window and to the home's entities, so the index on ``(metadata_id,
 last_updated_ts)`` finds the rows, and to the rows that are changes (:func:`counted`):
 not the rows the recorder writes for attributes alone, nor the one it writes for every entity
-at every start, nor those to or from ``unavailable`` and ``unknown``. That costs a read of
-each row and of the row before it. The rows it returns go through the core's
-:func:`summary_from_buckets`, and on to the same code as the trainer's events.
+at every start, nor ``unavailable`` and ``unknown``, nor the state a device comes back with
+if it had it before. That costs a read of each row and of the entity's last state before it.
+The rows it returns go through the core's :func:`summary_from_buckets`, and on to the same
+code as the trainer's events.
 
 Only SQLAlchemy Core constructs are used, and the one operation databases disagree on -- turning
 a float into an integer (SQLite truncates, PostgreSQL and MySQL round) -- is compiled per
@@ -165,29 +166,37 @@ def state_changed() -> ColumnElement[bool]:
     )
 
 
-#: The row before a row of ``states``, when it is not in the window read: the one its
-#: ``old_state_id`` names, or else the latest earlier row of its entity.
+#: The entity's last state before a row of ``states``, when it is not in the window read: the
+#: row its ``old_state_id`` names, or else the latest earlier row of its entity with a state.
 _OLD_ROW = aliased(States, name="old_row")
 _EARLIER_ROW = aliased(States, name="earlier_row")
 
 
 def _linked(column: Any, rows: Subquery) -> ColumnElement[Any]:
-    """``column`` of the row that a row's ``old_state_id`` names, by its primary key."""
+    """``column`` of the row that a row's ``old_state_id`` names, if it has a state.
+
+    Found by its primary key. NULL if that row is ``unavailable`` or ``unknown``: the state
+    before those is further back, where :func:`_earlier` looks.
+    """
     return (
         select(column)
-        .where(_OLD_ROW.state_id == rows.c.old_state_id)
+        .where(_OLD_ROW.state_id == rows.c.old_state_id, _OLD_ROW.state.not_in(NO_STATE))
         .correlate(rows)
         .scalar_subquery()
     )
 
 
 def _earlier(column: Any, rows: Subquery) -> ColumnElement[Any]:
-    """``column`` of the entity's latest row before a row; the index finds it in one step."""
+    """``column`` of the entity's latest row with a state before a row.
+
+    The index walks back from the row, usually a step (a few more past a device's drop-outs).
+    """
     return (
         select(column)
         .where(
             _EARLIER_ROW.metadata_id == rows.c.metadata_id,
             _EARLIER_ROW.last_updated_ts < rows.c.last_updated_ts,
+            _EARLIER_ROW.state.not_in(NO_STATE),
         )
         .order_by(_EARLIER_ROW.last_updated_ts.desc())
         .limit(1)
@@ -199,16 +208,18 @@ def _earlier(column: Any, rows: Subquery) -> ColumnElement[Any]:
 def window_changes(
     ids: Iterable[int], start: float, end: float, *, dialect: str, previous_time: bool = False
 ) -> Subquery:
-    """The changes of state of entities ``ids`` in ``[start, end)``, each with the one before.
+    """The changes of state of entities ``ids`` in ``[start, end)``, each with the state before.
 
     Columns ``metadata_id``, ``state``, ``last_updated_ts``, ``previous_state`` and, if asked
-    for (the export), ``previous_time``. Every change of state is here, ``unavailable`` ones
-    too, so that the row after one sees it; :func:`counted` keeps those the summary counts.
-    Entity first, then time: the index on ``(metadata_id, last_updated_ts)`` finds them.
+    for (the export), ``previous_time``. Every row of a changed state is here but those to
+    ``unavailable`` and ``unknown``, which are no state: the row after one is compared with
+    the entity's last state before it. :func:`counted` keeps those the summary counts. Entity
+    first, then time: the index on ``(metadata_id, last_updated_ts)`` finds them.
 
     The row before a row is the one its ``old_state_id`` names -- the recorder links every
     row to the one before, except the row it writes at start-up, having no state in memory
-    yet, and a row whose previous one was purged -- or else the entity's latest earlier row.
+    yet, and a row whose previous one was purged -- or else, and when the linked row has no
+    state, the entity's latest earlier row with a state.
     How it is found depends on the database (``dialect``), for speed only:
 
     - SQLite follows each row's link, a rowid lookup; its window functions took twice as
@@ -237,6 +248,7 @@ def window_changes(
             States.last_updated_ts >= start,
             States.last_updated_ts < end,
             state_changed(),
+            States.state.not_in(NO_STATE),
         )
         .subquery("window_rows")
     )
@@ -256,15 +268,13 @@ def window_changes(
 def counted(changes: Subquery) -> tuple[ColumnElement[bool], ...]:
     """The rows of :func:`window_changes` that the summary counts, as the core counts events.
 
-    A change from a state the entity had before to another, neither of them ``unavailable``
-    or ``unknown`` (the core's rule: see its activity module). SQL's comparisons with NULL
-    are never true, so an entity's first row, and a row with no state, never count. The state
-    before is named once: PostgreSQL evaluates each mention of it.
+    A state other than the entity's last one before it (the core's rule: see its activity
+    module); neither is ``unavailable`` or ``unknown``, which :func:`window_changes` leaves
+    out. SQL's comparisons with NULL are never true, so an entity's first state, and a row
+    with no state, never count. The state before is named once: PostgreSQL evaluates each
+    mention of it.
     """
-    return (
-        changes.c.state.not_in(NO_STATE),
-        changes.c.previous_state.not_in([*NO_STATE, changes.c.state]),
-    )
+    return (changes.c.previous_state != changes.c.state,)
 
 
 def oldest_state(session: Session) -> float | None:

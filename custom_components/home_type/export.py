@@ -279,9 +279,10 @@ def read_events(
 
     Also returns the oldest state kept. Runs on the recorder's executor. The rows are the
     activity query's (:func:`~.activity.counted`), so the file has exactly the changes
-    the sensor counted. Before an entity's first change comes the row it changed from, at its
-    own time (often before the window): a home file's first event of an entity is where its
-    record begins and never counts, so the trainer counts that first change, as the sensor did.
+    the sensor counted. Before an entity's first change comes the state it changed from, at
+    its row's own time (often before the window, and before any ``unavailable`` in between): a
+    home file's first event of an entity is where its record begins and never counts, so the
+    trainer counts that first change, as the sensor did.
     The rows are streamed a batch at a time into slim columns -- an entity number (4 bytes), a
     time (8) and one of a few shared state strings (8) per change -- because a large home's
     90 days are tens of millions of changes, and a Python object per change would take

@@ -138,33 +138,38 @@ def test_an_hour_of_history_is_enough() -> None:
 
 
 def test_what_counts_as_a_change() -> None:
-    """An entity's first event, and a change to or from unavailable or unknown, are not.
+    """An entity's first state, unavailable and unknown are not; a change across them is.
 
-    A change whose previous state is before the window counts: the state it changed from is
-    read wherever it is in the log.
+    A change's previous state is the entity's last one before it that was a state, wherever
+    it is in the log: before the window, or before the device dropped off.
     """
     start = ts("2025-06-02T00:00")
-    states = ["unknown", "on", "off", "unavailable", "on", "off", "unknown", "off", "on"]
+    states = ["unknown", "on", "off", "unavailable", "on", "off", "unknown", "unavailable",
+              "on"]
     events = EventLog.from_columns(["light.a"] * len(states),
                                    [start + 600.0 * i for i in range(len(states))], states)
     counted = counted_changes(events)
-    assert counted.tolist() == [False, False, True, False, False, True, False, False, True]
+    assert counted.tolist() == [False, False, True, False, True, True, False, False, True]
     # The window starts at the first "off": the "on" before it is still its previous state.
     summary = summarize_events(events, "UTC", start + 1200, start + 2 * 86400)
-    assert summary.counts["light.a"].sum() == 3
+    assert summary.counts["light.a"].sum() == 4
     # Only the first state of each entity, with nothing after it: no change, no history.
     alone = EventLog.from_columns(["light.a", "light.b"], [start, start + 60], ["on", "on"])
     assert not counted_changes(alone).any()
     assert summarize_events(alone, "UTC", start - 86400, start + 86400) is EMPTY_SUMMARY
+    # No state before: coming back from unavailable is where the entity's record begins.
+    late = EventLog.from_columns(["lock.a"] * 3, [start, start + 60, start + 120],
+                                 ["unavailable", "locked", "unlocked"])
+    assert counted_changes(late).tolist() == [False, False, True]
 
 
 def test_changes_are_worked_out_per_entity_across_the_log() -> None:
     """Entities interleave in time; each event's previous state is its own entity's."""
     events = EventLog.from_columns(
-        ["lock.a", "light.b", "lock.a", "light.b", "light.b", "lock.a"],
-        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-        ["locked", "unavailable", "unlocked", "on", "off", "locked"])
-    assert counted_changes(events).tolist() == [False, False, True, False, True, True]
+        ["lock.a", "light.b", "lock.a", "light.b", "lock.a", "light.b", "lock.a"],
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        ["locked", "unavailable", "unavailable", "on", "unlocked", "off", "locked"])
+    assert counted_changes(events).tolist() == [False, False, False, False, True, True, True]
 
 
 @pytest.mark.parametrize("per_pass", [1, 7, 1000])

@@ -263,11 +263,14 @@ async def test_attribute_updates_are_not_changes(
 
 async def _a_restart_and_dropouts(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> float:
     """A light that drops off the network and has no state for a while, a lock, and then a
-    start of Home Assistant; returns the end of the hour after it."""
+    start of Home Assistant; returns the end of the hour after it.
+
+    The light is switched once while it is off the network, and comes back as it was once.
+    """
     await hass.config.async_set_time_zone(BERLIN)
     start = local("2025-06-08T10:00")
     freezer.move_to(datetime.fromtimestamp(start, UTC))
-    for state in ("off", "on", "unavailable", "on", "off", "unknown", "off", "on"):
+    for state in ("off", "on", "unavailable", "off", "on", "unknown", "on", "off"):
         hass.states.async_set("light.desk", state)
         freezer.tick(60)
     hass.states.async_set("lock.door", "locked")
@@ -277,7 +280,7 @@ async def _a_restart_and_dropouts(hass: HomeAssistant, freezer: FrozenDateTimeFa
     # was; the lock was opened while Home Assistant was off.
     restart = start + 3600.0
     await async_insert_events(hass, EventLog.from_columns(
-        ["light.desk", "lock.door"], [restart, restart], ["on", "unlocked"]))
+        ["light.desk", "lock.door"], [restart, restart], ["off", "unlocked"]))
     return restart + 3600.0
 
 
@@ -288,17 +291,18 @@ async def test_restarts_and_unavailable_are_not_activity(
 
     Not the row the recorder writes for every entity when Home Assistant starts -- it has no
     link to the row before (``old_state_id``), and repeats that row's state unless the state
-    changed while Home Assistant was off -- nor a change to or from ``unavailable`` or
-    ``unknown``: a device dropping off the network is not the home's activity. The trainer
-    counts the exported file as the sensor counted the database.
+    changed while Home Assistant was off -- nor ``unavailable`` or ``unknown``: a device
+    dropping off the network is not the home's activity. But a state it comes back with is
+    compared with the one it had before, and counts if it differs: the light was switched
+    meanwhile. The trainer counts the exported file as the sensor counted the database.
     """
     end = await _a_restart_and_dropouts(hass, freezer)
     entity_ids = ["light.desk", "lock.door"]
     summary = await async_activity_summary(hass, entity_ids, 1, end)
-    # The light: off -> on, on -> off and off -> on; the lock: unlocked while Home Assistant
-    # was off, counted when it started.
+    # The light: off -> on, on -> (unavailable) -> off, off -> on and on -> off, not on ->
+    # (unknown) -> on; the lock: unlocked while Home Assistant was off, counted when it started.
     assert {entity: int(grid.sum()) for entity, grid in summary.counts.items()} == {
-        "light.desk": 3, "lock.door": 1}
+        "light.desk": 4, "lock.door": 1}
     events, oldest = await get_instance(hass).async_add_executor_job(
         read_events, hass, entity_ids, (end - 86400.0, end), 100)
     assert_same_summary(
@@ -312,23 +316,29 @@ async def test_the_row_before_is_found_alike_on_every_database(
     """PostgreSQL and MariaDB find each row's row before with LAG, SQLite by its link: both
     ways count the same rows, at a start, after ``unavailable`` and at an entity's first row.
 
-    SQLite has LAG too, so the other databases' form runs here as well, on the same rows.
+    SQLite has LAG too, so the other databases' form runs here as well, on the same rows: a
+    whole day, and a window that begins as the light drops off, so that the state it comes
+    back with is compared with one from before the window, past the ``unavailable`` row.
     """
     end = await _a_restart_and_dropouts(hass, freezer)
     ids = list(await get_instance(hass).async_add_executor_job(
         _metadata_ids, hass, ["light.desk", "lock.door"]))
 
-    def count(form: str) -> list[tuple[int, int, int]]:
+    def count(form: str, start: float) -> list[tuple[int, float, float]]:
         with activity.read_session(hass) as session:
-            changes = activity.window_changes(ids, end - 86400.0, end, dialect=form,
+            changes = activity.window_changes(ids, start, end, dialect=form,
                                               previous_time=True)
             statement = select(changes.c.metadata_id, changes.c.last_updated_ts,
                                changes.c.previous_time).where(*activity.counted(changes))
             return sorted(session.execute(statement).tuples())
 
-    by_link = await get_instance(hass).async_add_executor_job(count, "sqlite")
-    assert len(by_link) == 4  # the light's three changes, the lock's one
-    assert await get_instance(hass).async_add_executor_job(count, dialect) == by_link
+    light_on = end - 7200.0 + 60.0  # the light's state before it drops off
+    # The light's four changes and the lock's one; the later window misses the light's first.
+    for start, changes in ((end - 86400.0, 5), (light_on + 30.0, 4)):
+        by_link = await get_instance(hass).async_add_executor_job(count, "sqlite", start)
+        assert len(by_link) == changes
+        assert light_on in {previous for _, _, previous in by_link}
+        assert await get_instance(hass).async_add_executor_job(count, dialect, start) == by_link
     statement = select(activity.window_changes([1], 0.0, 1.0, dialect=dialect))
     assert "lag(" in str(statement.compile(dialect=DIALECTS[dialect])).lower()
     assert "lag(" not in str(select(activity.window_changes(

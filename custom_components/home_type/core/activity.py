@@ -7,16 +7,17 @@ aggregate query. Both reduce their data to the same columns -- entity, local hou
 :func:`summary_from_arrays`, so the two paths can only differ in the counting itself, which
 the parity test checks.
 
-What counts as a change is one rule for both (:func:`counted_changes`): an event counts when the
-entity had a state before it and neither that state nor the new one is ``unavailable`` or
-``unknown``. A home file's first event of an entity is the state it had when its record began,
-not a change; a device dropping off the network, and an entity starting up with no state yet,
-are not the home's activity. Home Assistant's recorder writes both in numbers -- a row per
-entity at every start, rows to and from ``unavailable`` whenever a device drops off -- and a
-synthetic home has neither, so counting them made a real home look busier than the homes the
-model learnt from. The recorder's side adds that its row must differ from the row before it,
-which a home file's events always do (they are changes); see ``activity.py`` of the
-integration.
+What counts as a change is one rule for both (:func:`counted_changes`): an event counts when
+its state is a state -- not ``unavailable`` or ``unknown`` (:data:`NO_STATE`) -- and the entity
+had a state before it, the last one it had, however many of those came in between. A home
+file's first event of an entity is the state it had when its record began, not a change; a
+device dropping off the network and coming back as it was, and an entity starting up with no
+state yet, are not the home's activity, but a door that was closed, dropped off and came back
+open did open. Home Assistant's recorder writes both in numbers -- a row per entity at every
+start, rows to and from ``unavailable`` whenever a device drops off -- and a synthetic home
+has neither, so counting them made a real home look busier than the homes the model learnt
+from. The recorder's side adds that its row must differ from that last state, which a home
+file's events always do (they are changes); see ``activity.py`` of the integration.
 
 A *local hour bucket* is ``floor((utc_epoch_seconds + utc_offset) / 3600)``: hours since the
 epoch in the home's wall-clock time. Its remainder by 24 is the local hour, its quotient the
@@ -46,8 +47,8 @@ SECONDS_PER_DAY: Final = 86400
 #: Less history than this is treated as none: rates from a few minutes are noise.
 MIN_HISTORY_DAYS: Final = 1.0 / 24.0
 _THURSDAY: Final = 3  # weekday (Monday = 0) of 1970-01-01, local day 0
-#: States that say Home Assistant had no state for an entity: a change to or from one is not
-#: the home's activity (module doc).
+#: States that say Home Assistant had no state for an entity: never a change, nor what one is
+#: a change from (module doc).
 NO_STATE: Final = ("unavailable", "unknown")
 _SEGMENT_STEP: Final = 6 * SECONDS_PER_HOUR  # DST changes are months apart: 6 h steps find them
 #: Events :func:`summarize_events` counts at a time. A home file's window is one pass; the
@@ -278,9 +279,9 @@ def summary_from_arrays(
 def counted_changes(events: EventLog) -> NDArray[np.bool_]:
     """Which events of a log count as changes (module doc), one flag per event.
 
-    The log is in time order, so an event's previous state is the one of the entity's event
-    before it in the log -- wherever that is, in the window or before it. Worked out once per
-    log and kept on it: the trainer cuts two dozen windows from each.
+    The log is in time order, so an event's previous state is the one of the entity's last
+    event with a state before it in the log -- wherever that is, in the window or before it.
+    Worked out once per log and kept on it: the trainer cuts two dozen windows from each.
     """
     if events.counted is None:
         events.counted = _counted_changes(events)
@@ -288,10 +289,9 @@ def counted_changes(events: EventLog) -> NDArray[np.bool_]:
 
 
 def _counted_changes(events: EventLog) -> NDArray[np.bool_]:
-    no_state = np.fromiter((state in NO_STATE for state in events.states), dtype=bool,
-                           count=len(events))
-    previous = events.previous_events()
-    counted: NDArray[np.bool_] = (previous >= 0) & ~no_state & ~no_state[previous]
+    known = np.fromiter((state not in NO_STATE for state in events.states), dtype=bool,
+                        count=len(events))
+    counted: NDArray[np.bool_] = events.previous_events(among=known) >= 0
     return counted
 
 

@@ -184,13 +184,16 @@ class EventLog:
             attributes=[attributes[i] for i in order] if attributes is not None else None,
         )
 
-    def previous_events(self) -> NDArray[np.int64]:
+    def previous_events(self, among: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
         """Where each event's entity had its event before it in the log, or -1 for its first.
 
-        The log is in time order, so a stable sort by entity lists each entity's events in
-        time order, and an event's previous one is its neighbour there.
+        With ``among``, only the events it flags are looked at: an event's previous one is
+        the entity's flagged event before it, and an event not flagged has none (-1). The log
+        is in time order, so a stable sort by entity lists each entity's events in time order,
+        and an event's previous one is its neighbour there.
         """
-        order = np.argsort(self.index, kind="stable")
+        rows = np.arange(len(self)) if among is None else np.flatnonzero(among)
+        order = rows[np.argsort(self.index[rows], kind="stable")]
         same = self.index[order][1:] == self.index[order][:-1]
         previous = np.full(len(self), -1, dtype=np.int64)
         previous[order[1:][same]] = order[:-1][same]
