@@ -211,9 +211,9 @@ def window_changes(
     """The changes of state of entities ``ids`` in ``[start, end)``, each with the state before.
 
     Columns ``metadata_id``, ``state``, ``last_updated_ts``, ``previous_state`` and, if asked
-    for (the export), ``previous_time``. Every row of a changed state is here but those to
-    ``unavailable`` and ``unknown``, which are no state: the row after one is compared with
-    the entity's last state before it. :func:`counted` keeps those the summary counts. Entity
+    for (the export), ``previous_time``. Every row that changed the state is here but those
+    to ``unavailable`` and ``unknown``, which are no state: the row after one is compared
+    with the entity's last state before it. :func:`counted` keeps those the summary counts. Entity
     first, then time: the index on ``(metadata_id, last_updated_ts)`` finds them.
 
     The row before a row is the one its ``old_state_id`` names -- the recorder links every
