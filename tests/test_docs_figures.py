@@ -176,6 +176,15 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
                      f"{floors['with_floors_removed']['accuracy'] * 100:.0f}")
 
 
+@pytest.mark.parametrize("name", ["README.md", "docs/integration.md"])
+def test_unsorted_home_warning_quotes_the_bundled_models_figures(name: str) -> None:
+    """What a home left as onboarding made it gets: the same homes, their registry unsorted."""
+    unsorted = json.loads(RESULTS.read_text())["evaluation"]["unsorted_registry"]
+    typed = _one(r"right for (\d+) % of the evaluation homes made so, at a mean confidence of "
+                 r"(\d\.\d\d)", _prose(name), name)
+    assert typed == (f"{unsorted['accuracy'] * 100:.0f}", _two(unsorted["mean_confidence"]))
+
+
 def test_model_versions_named_are_the_bundled_models() -> None:
     """Examples of responses and log lines, the README's pictures and its rebuild show the
     bundled model.

@@ -29,6 +29,7 @@ from custom_components.home_type.core.activity import (
 )
 from custom_components.home_type.core.features import extract_features
 from custom_components.home_type.core.snapshot import (
+    Area,
     EventLog,
     HomeSnapshot,
     SnapshotError,
@@ -169,6 +170,25 @@ def without_floor_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
                                                     for a in snapshot.areas))
 
 
+#: The areas Home Assistant's onboarding creates (English names: the kinds read the same in
+#: every language the area table knows).
+ONBOARDING_AREAS: Final = (Area("living_room", "Living Room"), Area("kitchen", "Kitchen"),
+                           Area("bedroom", "Bedroom"))
+
+
+def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
+    """The home as an owner who never sorted it: onboarding's areas, no floors, nothing placed.
+
+    Real installations have them -- devices stay where their integration put them, in no
+    area -- and no generator makes them, so the evaluation scores every home this way too
+    (``unsorted_registry`` in the results): how sure the model is of a home that shows so
+    little, against how often it is right.
+    """
+    return replace(snapshot, floors=(), areas=ONBOARDING_AREAS,
+                   devices=tuple(replace(d, area_id=None) for d in snapshot.devices),
+                   entities=tuple(replace(e, area_id=None) for e in snapshot.entities))
+
+
 @dataclass(slots=True)
 class Rows:
     """Feature rows with, for each, its label, home and history window (-1: none)."""
@@ -229,6 +249,8 @@ class HomeRows:
     #: The 10-day row again with the floor registry removed, for a home that has one: scored
     #: beside its own, it shows what floors change in the same homes (``by_floor_registry``).
     unfloored: list[tuple[NDArray[Any], int]] = field(default_factory=list)
+    #: The 10-day row again with the registry unsorted (:func:`unsorted_registry`).
+    unsorted: list[tuple[NDArray[Any], int]] = field(default_factory=list)
 
 
 def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
@@ -247,17 +269,20 @@ def evaluation_rows(path: Path) -> HomeRows:
     """Only the evaluation rows of one file (for scoring a model that is already trained)."""
     home = _load(path)
     meta = home.snapshot.metadata
+    ten_days = window_summary(home, DEFAULT_WINDOW)
     unfloored = []
     if home.snapshot.floors:
-        unfloored.append((extract_features(without_floor_registry(home.snapshot),
-                                           window_summary(home, DEFAULT_WINDOW)), DEFAULT_WINDOW))
+        unfloored.append((extract_features(without_floor_registry(home.snapshot), ten_days),
+                          DEFAULT_WINDOW))
+    unsorted = [(extract_features(unsorted_registry(home.snapshot), ten_days), DEFAULT_WINDOW)]
     return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
-                    test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored)
+                    test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored,
+                    unsorted=unsorted)
 
 
 def stack(homes: Sequence[HomeRows], which: str) -> Rows:
-    """Rows of the given homes, ``which`` is ``train``, ``test`` or ``unfloored``."""
+    """Rows of the given homes, ``which`` is ``train``, ``test``, ``unfloored`` or ``unsorted``."""
     X, y, groups, wins = [], [], [], []
     for home in homes:
         for vector, days in getattr(home, which):

@@ -32,6 +32,7 @@ from trainer.dataset import (
     stack,
     thin,
     training_rows,
+    unsorted_registry,
     window_summary,
     without_floor_registry,
 )
@@ -199,3 +200,23 @@ def test_a_home_with_floors_is_scored_again_without_them(small_homes: Path,
     assert without.unfloored == []
     np.testing.assert_array_equal(
         next(v for v, d in without.test if d == DEFAULT_WINDOW), vector)
+
+
+def test_every_home_is_scored_again_unsorted(small_homes: Path, tmp_path: Path) -> None:
+    """The 10-day row of the same home as an owner who never sorted it: onboarding's three
+    areas, no floors, nothing in an area; devices, entities and history as they are."""
+    snapshot = next(s for s in map(read_snapshot, iter_home_files(small_homes)) if s.floors)
+    rows = evaluation_rows(write_snapshot(snapshot, tmp_path / "home.json"))
+    ((vector, days),) = rows.unsorted
+    unsorted = unsorted_registry(snapshot)
+    assert unsorted.floors == () and [a.name for a in unsorted.areas] == [
+        "Living Room", "Kitchen", "Bedroom"]
+    assert all(d.area_id is None for d in unsorted.devices)
+    assert all(e.area_id is None for e in unsorted.entities)
+    assert [replace(d, area_id=None) for d in snapshot.devices] == list(unsorted.devices)
+    assert [e.entity_id for e in unsorted.entities] == [e.entity_id for e in snapshot.entities]
+    assert unsorted.events is snapshot.events
+    without_area = FEATURE_NAMES.index("devices_without_area_share")
+    assert days == DEFAULT_WINDOW and vector[without_area] == 1
+    np.testing.assert_array_equal(vector, extract_features(
+        unsorted, window_summary(as_home(snapshot), DEFAULT_WINDOW)))

@@ -147,6 +147,22 @@ def test_floor_registry_sentence_adds_the_same_homes_without_floors_when_measure
            f"({floors['without_floors']['homes']} homes). Levels" in page
 
 
+def test_unsorted_sentence_says_whether_the_confidence_can_be_trusted() -> None:
+    """Sure beyond the accuracy is said so; a results file from before it has no sentence."""
+    results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
+    results["evaluation"]["unsorted_registry"] = {
+        "homes": 100, "accuracy": 0.31, "mean_confidence": 0.5853,
+        "answers": {"apartment": 63, "townhouse": 24, "cottage": 13}}
+    page = render(results, "results.json")
+    assert ("no device in an area — 10-day history: accuracy 0.310, mean confidence 0.59; "
+            "answers apartment 63, townhouse 24, cottage 13. The generator makes no such "
+            "home, and the model is more sure of them than it is right") in page
+    results["evaluation"]["unsorted_registry"]["mean_confidence"] = 0.33
+    assert "the model is about as sure as it is right" in render(results, "results.json")
+    del results["evaluation"]["unsorted_registry"]
+    assert "onboarding's three areas" not in render(results, "results.json")
+
+
 def test_history_sentence_counts_each_way_and_is_left_out_of_older_files() -> None:
     results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
     results["evaluation"]["history_changes"] = {"homes": 100, "changed": 4, "better": 1,

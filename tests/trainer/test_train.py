@@ -85,6 +85,9 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     assert floors["with_floors_removed"]["homes"] == floors["with_floors"]["homes"]
     changes = results["evaluation"]["history_changes"]
     assert changes["homes"] == 8 and changes["better"] + changes["worse"] <= changes["changed"]
+    unsorted = results["evaluation"]["unsorted_registry"]
+    assert unsorted["homes"] == 8 and sum(unsorted["answers"].values()) == 8
+    assert 0 <= unsorted["accuracy"] <= 1 and 1 / 8 <= unsorted["mean_confidence"] <= 1
     assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
 
 
