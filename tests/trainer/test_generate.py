@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from custom_components.home_type.core.activity import NO_STATE
 from custom_components.home_type.core.snapshot import (
     HOME_TYPES,
     iter_home_files,
@@ -111,7 +112,8 @@ def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
         per_day = len(home.events) / 14
         assert 50 < per_day < 6000, (path.name, per_day)
         # Changes only, as the recorder keeps them and the integration counts them: no entity
-        # twice at one time, nor twice in a row in one state.
+        # twice at one time, nor twice in a row in one state, even with unavailable or
+        # unknown between (which the integration would not count as a change).
         events = home.events
         order = np.lexsort((events.timestamps, events.index))
         same = events.index[order][1:] == events.index[order][:-1]
@@ -119,6 +121,9 @@ def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
         states = np.array(events.states, dtype=object)[order]
         assert not (same & (times[1:] == times[:-1])).any(), path.name
         assert not (same & (states[1:] == states[:-1])).any(), path.name
+        every = np.array(events.states, dtype=object)
+        last = events.previous_events(among=np.array([s not in NO_STATE for s in every]))
+        assert not (every[last >= 0] == every[last[last >= 0]]).any(), path.name
     assert labels == {label: 2 for label in HOME_TYPES}
     # Homes start on days spread over the seasons, not all on one day.
     assert len(starts) > 8 and len({start[5:7] for start in starts}) >= 4, starts
