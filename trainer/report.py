@@ -78,8 +78,7 @@ def _unsorted_sentence(unsorted: dict[str, Any]) -> list[str]:
     return [
         f"The same {unsorted['homes']} homes as an owner who never sorted them has them — "
         "onboarding's three areas (Living Room, Kitchen, Bedroom), no floors, no device in an "
-        "area — "
-        f"10-day history: accuracy {_pct(right)}, mean confidence {sure:.2f}; answers "
+        f"area — 10-day history: accuracy {_pct(right)}, mean confidence {sure:.2f}; answers "
         f"{answers}. The generator makes no such home, and the model is {verdict}. Sorting "
         "devices into areas and defining floors is what gives it a home's layout."]
 
