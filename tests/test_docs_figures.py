@@ -176,7 +176,7 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
                      f"{floors['with_floors_removed']['accuracy'] * 100:.0f}")
 
 
-@pytest.mark.parametrize("name", ["README.md", "docs/integration.md"])
+@pytest.mark.parametrize("name", ["README.md", "docs/integration.md", "docs/troubleshooting.md"])
 def test_unsorted_home_warning_quotes_the_bundled_models_figures(name: str) -> None:
     """What a home left as onboarding made it gets: the same homes, their registry unsorted."""
     unsorted = json.loads(RESULTS.read_text())["evaluation"]["unsorted_registry"]
