@@ -251,6 +251,8 @@ class HomeRows:
     unfloored: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The 10-day row again with the registry unsorted (:func:`unsorted_registry`).
     unsorted: list[tuple[NDArray[Any], int]] = field(default_factory=list)
+    #: The generator left the home itself unsorted (its metadata's ``unsorted``).
+    left_unsorted: bool = False
 
 
 def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
@@ -262,6 +264,7 @@ def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
         generator=meta.get("generator"), days=meta.get("days"),
         train=_home_rows(home, WINDOWS, copies, seed, True),
         test=_home_rows(home, EVALUATION_WINDOWS, 1, seed, False),
+        left_unsorted=meta.get("unsorted") is True,
     )
 
 
@@ -278,7 +281,7 @@ def evaluation_rows(path: Path) -> HomeRows:
     return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
                     test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored,
-                    unsorted=unsorted)
+                    unsorted=unsorted, left_unsorted=meta.get("unsorted") is True)
 
 
 def stack(homes: Sequence[HomeRows], which: str) -> Rows:

@@ -69,17 +69,21 @@ def _confidence_table(levels: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _unsorted_sentence(unsorted: dict[str, Any]) -> list[str]:
+def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> list[str]:
     """The figures of the homes as an owner who never sorted them into rooms and floors."""
     answers = ", ".join(f"{label} {count}" for label, count in unsorted["answers"].items())
     sure, right = unsorted["mean_confidence"], unsorted["accuracy"]
     verdict = ("more sure of them than it is right: their confidence means less than the "
                "table below says" if sure > right + 0.05 else "about as sure as it is right")
+    areas = f" ({', '.join(unsorted['areas'])})" if unsorted.get("areas") else ""
+    left = training.get("unsorted")  # absent from results files written before it was counted
+    learnt = ("It was trained on no such home" if not left else
+              f"{left} of its {training['homes']} training homes were left so by the generator")
     return [
         f"The same {unsorted['homes']} homes as an owner who never sorted them has them — "
-        "onboarding's three areas (Living Room, Kitchen, Bedroom), no floors, no device in an "
+        f"onboarding's three areas{areas}, no floors, no device in an "
         f"area — 10-day history: accuracy {_pct(right)}, mean confidence {sure:.2f}; answers "
-        f"{answers}. The generator makes no such home, and the model is {verdict}. Sorting "
+        f"{answers}. {learnt}, and the model is {verdict}. Sorting "
         "devices into areas and defining floors is what gives it a home's layout."]
 
 
@@ -126,7 +130,7 @@ def render(results: dict[str, Any], source: str) -> str:
         ]
     unsorted = (evaluation or {}).get("unsorted_registry")
     if unsorted:
-        lines += [*_unsorted_sentence(unsorted), ""]
+        lines += [*_unsorted_sentence(unsorted, data), ""]
     history = (evaluation or {}).get("history_changes")
     if history:
         changed = history["changed"]

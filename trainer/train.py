@@ -54,6 +54,7 @@ from .dataset import (
     DEFAULT_WINDOW,
     MIN_TYPES,
     NO_HISTORY,
+    ONBOARDING_AREAS,
     DatasetError,
     HomeRows,
     Rows,
@@ -143,7 +144,11 @@ def fit_rows(rows: Rows, seed: int, n_jobs: int) -> Any:
 
 
 def provenance(homes: list[HomeRows], folder: Path) -> dict[str, Any]:
-    """Where rows came from, as results files record it: generator, seeds, days, labels."""
+    """Where rows came from, as results files record it: generator, seeds, days, labels.
+
+    ``unsorted`` counts the homes the generator left as onboarding made them: what the model
+    learnt of such homes.
+    """
     seeds = sorted({str(h.seed) for h in homes})
     return {
         "folder": str(folder),
@@ -152,6 +157,7 @@ def provenance(homes: list[HomeRows], folder: Path) -> dict[str, Any]:
         "seeds": seeds,
         "days": sorted({int(h.days) for h in homes if isinstance(h.days, int)}),
         "labels": dict(sorted(Counter(h.label for h in homes).items())),
+        "unsorted": sum(h.left_unsorted for h in homes),
     }
 
 
@@ -287,6 +293,7 @@ class UnsortedRegistry(TypedDict):
     """The 10-day answers to every home with its registry unsorted, against its type."""
 
     homes: int
+    areas: list[str]  # the areas each home was given: onboarding's
     accuracy: float
     mean_confidence: float
     answers: dict[str, int]  # how many homes got each answer, most first
@@ -295,16 +302,17 @@ class UnsortedRegistry(TypedDict):
 def unsorted_figures(model: HomeTypeModel, homes: Sequence[HomeRows]) -> UnsortedRegistry | None:
     """How the model does on the homes as an owner who never sorted them (None: not scored).
 
-    Onboarding's three areas, no floors, no device in an area (``unsorted_registry``): the
-    generator makes no such home, so nothing trained the model to be unsure of one, and the
-    mean confidence beside the accuracy shows how far its probabilities can be trusted there.
+    Onboarding's three areas, no floors, no device in an area (``unsorted_registry``): every
+    home, not only the tenth the generator leaves so, and the mean confidence beside the
+    accuracy shows how far the model's probabilities can be trusted there.
     """
     if not any(home.unsorted for home in homes):
         return None
     rows = stack(homes, "unsorted")
     probabilities = model.predict_proba(rows.X)
     predicted = np.asarray(model.classes)[probabilities.argmax(axis=1)]
-    return {"homes": len(rows), "accuracy": float(np.mean(predicted == rows.y)),
+    return {"homes": len(rows), "areas": [area.name for area in ONBOARDING_AREAS],
+            "accuracy": float(np.mean(predicted == rows.y)),
             "mean_confidence": float(probabilities.max(axis=1).mean()),
             "answers": dict(Counter(predicted.tolist()).most_common())}
 

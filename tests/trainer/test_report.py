@@ -151,14 +151,23 @@ def test_unsorted_sentence_says_whether_the_confidence_can_be_trusted() -> None:
     """Sure beyond the accuracy is said so; a results file from before it has no sentence."""
     results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
     results["evaluation"]["unsorted_registry"] = {
-        "homes": 100, "accuracy": 0.31, "mean_confidence": 0.5853,
-        "answers": {"apartment": 63, "townhouse": 24, "cottage": 13}}
+        "homes": 100, "areas": ["Wohnzimmer", "Küche", "Schlafzimmer"], "accuracy": 0.31,
+        "mean_confidence": 0.5853, "answers": {"apartment": 63, "townhouse": 24, "cottage": 13}}
+    results["training_data"]["unsorted"] = 0
     page = render(results, "results.json")
-    assert ("no device in an area — 10-day history: accuracy 0.310, mean confidence 0.59; "
-            "answers apartment 63, townhouse 24, cottage 13. The generator makes no such "
-            "home, and the model is more sure of them than it is right") in page
+    assert ("onboarding's three areas (Wohnzimmer, Küche, Schlafzimmer), no floors, no device "
+            "in an area — 10-day history: accuracy 0.310, mean confidence 0.59; answers "
+            "apartment 63, townhouse 24, cottage 13. It was trained on no such home, and the "
+            "model is more sure of them than it is right") in page
     results["evaluation"]["unsorted_registry"]["mean_confidence"] = 0.33
-    assert "the model is about as sure as it is right" in render(results, "results.json")
+    results["training_data"]["unsorted"] = 12
+    page = render(results, "results.json")
+    assert (f"12 of its {results['training_data']['homes']} training homes were left so by "
+            "the generator, and the model is about as sure as it is right") in page
+    del results["training_data"]["unsorted"], results["evaluation"]["unsorted_registry"]["areas"]
+    page = render(results, "results.json")  # a results file from before both were recorded
+    assert "onboarding's three areas, no floors" in page
+    assert "It was trained on no such home" in page
     del results["evaluation"]["unsorted_registry"]
     assert "onboarding's three areas" not in render(results, "results.json")
 

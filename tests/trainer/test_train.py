@@ -27,7 +27,7 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import iter_home_files
+from custom_components.home_type.core.snapshot import iter_home_files, read_snapshot
 from tests.conftest import ROOT, run_trainer, trainer_in_process
 from tests.models import BUNDLED
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
@@ -73,7 +73,7 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     labels = ten["confusion_matrix"]["labels"]
     assert [ten["per_class"][label]["predicted"] for label in labels] == matrix.sum(0).tolist()
     cv = results["cross_validation"]
-    assert cv["folds"] == 5 and 0 <= cv["accuracy_std"] <= cv["accuracy_mean"] <= 1
+    assert cv["folds"] == 5 and 0 <= cv["accuracy_mean"] <= 1 and 0 <= cv["accuracy_std"] <= 0.5
     assert results["baselines"]["majority_class"]["label"]
     assert results["baselines"]["best_single_feature_stump"]["feature"]
     assert results["training_data"]["seeds"] == ["7"]
@@ -88,6 +88,12 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     unsorted = results["evaluation"]["unsorted_registry"]
     assert unsorted["homes"] == 8 and sum(unsorted["answers"].values()) == 8
     assert 0 <= unsorted["accuracy"] <= 1 and 1 / 8 <= unsorted["mean_confidence"] <= 1
+    assert unsorted["areas"] == ["Living Room", "Kitchen", "Bedroom"]
+    for data, folder in ((results["training_data"], "train"),
+                         (results["evaluation"]["data"], "eval")):
+        left = [read_snapshot(path).metadata.get("unsorted") is True
+                for path in iter_home_files(trained_model.parents[1] / folder)]
+        assert data["unsorted"] == sum(left), folder
     assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
 
 
