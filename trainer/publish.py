@@ -54,8 +54,9 @@ EXIT_NOT_VERIFIED: Final = 7
 EXIT_BELOW_THRESHOLDS: Final = 8
 
 #: Defaults the bundled model meets (its figures: docs/model.md; a test keeps it so), so a
-#: retrained model is published only if it is about as good as what ships.
-DEFAULT_MIN_ACCURACY: Final = 0.80
+#: retrained model is published only if it is about as good as what ships: its figures rounded
+#: down to 0.05, as retraining on other homes moves them by a few hundredths.
+DEFAULT_MIN_ACCURACY: Final = 0.75
 DEFAULT_MIN_MACRO_F1: Final = 0.75
 THRESHOLD_WINDOW: Final = "10d"
 

@@ -162,6 +162,18 @@ FLOOR_NAMES: Final[dict[str, dict[int, tuple[str, ...]]]] = {
            2: ("Secondo piano", "Mansarda"), 3: ("Sottotetto",)},
 }
 
+#: The areas Home Assistant's onboarding creates, as its translations name them (living room,
+#: kitchen, bedroom): what a home nobody sorted into rooms still has.
+ONBOARDING_AREA_NAMES: Final[dict[str, tuple[str, str, str]]] = {
+    "en": ("Living Room", "Kitchen", "Bedroom"),
+    "de": ("Wohnzimmer", "Küche", "Schlafzimmer"),
+    "fr": ("Salon", "Cuisine", "Chambre"),
+    "es": ("Salón", "Cocina", "Dormitorio"),
+    "nl": ("Woonkamer", "Keuken", "Slaapkamer"),
+    "sv": ("Vardagsrum", "Kök", "Sovrum"),
+    "it": ("Soggiorno", "Cucina", "Camera da letto"),
+}
+
 #: Names for a unit's only floor, which people name after the dwelling, not a level.
 UNIT_FLOOR_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "en": ("Apartment", "Flat", "Home", "Main"), "de": ("Wohnung",), "fr": ("Appartement",),
