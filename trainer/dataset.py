@@ -38,6 +38,9 @@ from custom_components.home_type.core.snapshot import (
     read_snapshot,
 )
 
+from .generate.names import ONBOARDING_AREA_NAMES
+from .generate.registry import slugify
+
 #: History windows in days; ``None`` is structure only (a recorder with no history).
 WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 3, 10, 30, 90)
 EVALUATION_WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 10, 90)
@@ -170,10 +173,9 @@ def without_floor_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
                                                     for a in snapshot.areas))
 
 
-#: The areas Home Assistant's onboarding creates (English names: the kinds read the same in
-#: every language the area table knows).
-ONBOARDING_AREAS: Final = (Area("living_room", "Living Room"), Area("kitchen", "Kitchen"),
-                           Area("bedroom", "Bedroom"))
+#: The areas Home Assistant's onboarding creates, as the generator names them in English (the
+#: kinds read the same in every language the area table knows).
+ONBOARDING_AREAS: Final = tuple(Area(slugify(name), name) for name in ONBOARDING_AREA_NAMES["en"])
 
 
 def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
