@@ -394,7 +394,7 @@ def _cross_validate(run: TrainingRun, homes: list[HomeRows], train: Rows, test: 
 
 
 def _bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any]:
-    """Step 4: the compiled bundle, versioned by date and a digest of its arrays."""
+    """Step 4: the compiled bundle, versioned by date and a digest of all but its creation time."""
     created = datetime.now(UTC)
     bundle: dict[str, Any] = {
         **bundle_header(),
