@@ -29,7 +29,6 @@ from custom_components.home_type.core.activity import (
 )
 from custom_components.home_type.core.features import extract_features
 from custom_components.home_type.core.snapshot import (
-    Area,
     EventLog,
     HomeSnapshot,
     SnapshotError,
@@ -38,8 +37,7 @@ from custom_components.home_type.core.snapshot import (
     read_snapshot,
 )
 
-from .generate.names import ONBOARDING_AREA_NAMES
-from .generate.registry import slugify
+from .generate.registry import onboarding_areas
 
 #: History windows in days; ``None`` is structure only (a recorder with no history).
 WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 3, 10, 30, 90)
@@ -175,7 +173,7 @@ def without_floor_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
 
 #: The areas Home Assistant's onboarding creates, as the generator names them in English (the
 #: kinds read the same in every language the area table knows).
-ONBOARDING_AREAS: Final = tuple(Area(slugify(name), name) for name in ONBOARDING_AREA_NAMES["en"])
+ONBOARDING_AREAS: Final = onboarding_areas("en")
 
 
 def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:

@@ -123,6 +123,16 @@ def build_registry(design: HomeDesign, rng: np.random.Generator) -> Registry:
     return Registry(floors, areas, tuple(devices), tuple(entities), tuple(plans))
 
 
+def onboarding_areas(language: str = "en") -> tuple[Area, ...]:
+    """The areas onboarding creates, named and given ids as Home Assistant does.
+
+    English for a language the table lacks: the generator's homes and the evaluation's
+    unsorted copies get their areas from here alike.
+    """
+    names = ONBOARDING_AREA_NAMES.get(language, ONBOARDING_AREA_NAMES["en"])
+    return tuple(Area(slugify(name), name) for name in names)
+
+
 def _unsorted(design: HomeDesign, devices: list[Device], entities: list[Entity],
               plans: list[EntityPlan]) -> Registry:
     """The registries of an owner who never sorted the home; the devices stay where they are.
@@ -131,9 +141,7 @@ def _unsorted(design: HomeDesign, devices: list[Device], entities: list[Entity],
     garage door still opens in a garage and the history is the home's own. Without such homes
     the model learnt that onboarding's three areas mean a small flat, and was sure of it.
     """
-    names = ONBOARDING_AREA_NAMES.get(str(design.extra.get("language", "en")),
-                                      ONBOARDING_AREA_NAMES["en"])
-    areas = tuple(Area(slugify(name), name) for name in names)
+    areas = onboarding_areas(str(design.extra.get("language", "en")))
     return Registry((), areas, tuple(replace(d, area_id=None) for d in devices),
                     tuple(replace(e, area_id=None) for e in entities), tuple(plans),
                     unsorted=True)
