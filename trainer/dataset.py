@@ -180,9 +180,9 @@ def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
     """The home as an owner who never sorted it: onboarding's areas, no floors, nothing placed.
 
     Real installations have them -- devices stay where their integration put them, in no
-    area -- and no generator makes them, so the evaluation scores every home this way too
-    (``unsorted_registry`` in the results): how sure the model is of a home that shows so
-    little, against how often it is right.
+    area -- and the generator leaves only a tenth of its homes so, so the evaluation scores
+    every home this way too (``unsorted_registry`` in the results): how sure the model is of
+    a home that shows so little, against how often it is right.
     """
     return replace(snapshot, floors=(), areas=ONBOARDING_AREAS,
                    devices=tuple(replace(d, area_id=None) for d in snapshot.devices),
