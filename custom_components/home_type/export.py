@@ -15,7 +15,10 @@ features are unchanged, because the features read names through two keyword tabl
   kind, as :func:`~.core.vocabulary.area_kind` reads the original name ("Kitchen 1",
   "Bedroom 2"; "Area 3" when the name says nothing), prefixed "Upstairs" when the original
   name placed the room on a level; devices ``device_1`` … "Device 1", or "Wood stove 1" when
-  the original name said fire; entity ids ``<domain>.entity_1`` …; the home ``home``;
+  the original name said fire, and a device in no area whose name says its room (which the
+  features place it in: :func:`~.core.features.placed_by_name`) is named after that room as
+  anonymised, "Kitchen 1 Device 4", or after a room of the same kind that no area is, "Bedroom
+  3 Device 5"; entity ids ``<domain>.entity_1`` …; the home ``home``;
 - manufacturers become "Manufacturer 1" … (the features count how many there are), models
   are dropped, and a unit is kept only when it is one of Home Assistant's own (``°C``,
   ``kWh``), because a DIY device's or a template sensor's are typed by its owner;
@@ -65,6 +68,7 @@ from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, counted_changes, summarize_events
 from .core.atomic import atomic_create_first_free
 from .core.classify import Classification, classify
+from .core.features import placed_by_name
 from .core.model import HomeTypeModel
 from .core.snapshot import (
     Area,
@@ -214,15 +218,25 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
     entities = {e.entity_id: f"{e.domain}.entity_{i}" for i, e in enumerate(home.entities, 1)}
 
     kinds: Counter[str] = Counter()
-    new_areas = []
-    for area in home.areas:
-        kind = area_kind(area.name)
+
+    def room_name(name: str) -> str:
+        """A room's name as anonymised: its kind, numbered on, and the level word it had."""
+        kind = area_kind(name)
         kinds[kind] += 1
-        name = f"{KIND_NAMES[kind]} {kinds[kind]}"
-        if names_level(area.name):
-            name = f"{LEVEL_WORD} {name}"
-        new_areas.append(Area(areas[area.area_id], name,
-                              floors[area.floor_id] if area.floor_id is not None else None))
+        anonymous = f"{KIND_NAMES[kind]} {kinds[kind]}"
+        return f"{LEVEL_WORD} {anonymous}" if names_level(name) else anonymous
+
+    new_areas = [Area(areas[area.area_id], room_name(area.name),
+                      floors[area.floor_id] if area.floor_id is not None else None)
+                 for area in home.areas]
+    # Where the features place each device of no area, by its name: its room's name as above.
+    rooms = {area.area_id: new.name for area, new in zip(home.areas, new_areas, strict=True)}
+    placed = placed_by_name(home)
+    for area in placed.areas[len(home.areas):]:
+        rooms[area.area_id] = room_name(area.name)
+    room_of = {device.device_id: rooms[after.area_id]
+               for device, after in zip(home.devices, placed.devices, strict=True)
+               if device.area_id is None and after.area_id is not None}
     makers: dict[str, str] = {}
     for device in home.devices:
         if device.manufacturer and device.manufacturer not in makers:
@@ -235,6 +249,8 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
             name = f"{FIRE_NAME} {fires}"
         else:
             name = f"{DEVICE_NAME} {number}"
+        if device.device_id in room_of:
+            name = f"{room_of[device.device_id]} {name}"
         new_devices.append(Device(devices[device.device_id], name,
                                   areas[device.area_id] if device.area_id is not None else None,
                                   makers[device.manufacturer] if device.manufacturer

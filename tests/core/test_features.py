@@ -17,7 +17,11 @@ from custom_components.home_type.core.activity import (
     ActivitySummary,
     summarize_events,
 )
-from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
+from custom_components.home_type.core.features import (
+    FEATURE_NAMES,
+    extract_features,
+    placed_by_name,
+)
 from custom_components.home_type.core.snapshot import (
     Area,
     Device,
@@ -26,7 +30,13 @@ from custom_components.home_type.core.snapshot import (
     Floor,
     HomeSnapshot,
 )
-from custom_components.home_type.core.vocabulary import area_kind, fold, names_fire, names_level
+from custom_components.home_type.core.vocabulary import (
+    area_kind,
+    fold,
+    names_fire,
+    names_level,
+    room_phrase,
+)
 
 F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 TZ = "America/Chicago"
@@ -94,7 +104,27 @@ def tied_house() -> HomeSnapshot:
     return dataclasses.replace(home, areas=areas)
 
 
-@pytest.mark.parametrize("make", [house, tied_house])
+def unsorted_house() -> HomeSnapshot:
+    """As onboarding left it: its three areas, no floors, devices in no area but named."""
+    areas = (Area("living_room", "Living Room"), Area("kitchen", "Kitchen"),
+             Area("bedroom", "Bedroom"))
+    devices = (Device("d1", "Kitchen Light"), Device("d2", "Hue Kitchen Lamp"),
+               Device("d8", "Living Room Speaker"),
+               Device("d3", "Bedroom 2 Blinds"), Device("d4", "Garden Sprinkler"),
+               Device("d5", "LIFX A19 1"), Device("d6", "Mia Camera"),
+               Device("d7", "Bedroom Thermostat", "kitchen"))  # placed by its owner: stays
+    entities = (
+        Entity("light.kitchen", "d1"), Entity("light.lamp", "d2"),
+        Entity("cover.blinds", "d3", None, "blind"),
+        Entity("valve.sprinkler", "d4", None, "water"),
+        Entity("sensor.sprinkler_battery", "d4", "bedroom", "battery", "%"),  # its own area
+        Entity("light.lifx", "d5"), Entity("camera.mia", "d6"),
+        Entity("climate.bedroom", "d7", "kitchen"), Entity("media_player.speaker", "d8"),
+    )
+    return HomeSnapshot("u", None, {"timezone": TZ}, (), areas, devices, entities)
+
+
+@pytest.mark.parametrize("make", [house, tied_house, unsorted_house])
 def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> None:
     home = make()
     events, start, end = weeks_of_events(home, 1)
@@ -111,6 +141,49 @@ def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> Non
     for other in reordered:
         np.testing.assert_array_equal(extract_features(home, summary),
                                       extract_features(other, summary))
+
+
+@pytest.mark.parametrize(
+    ("name", "phrase"),
+    [("Kitchen Light", "kitchen"), ("Bedroom 2 Blinds", "bedroom 2"),
+     ("Upstairs Bath Light", "upstairs bath"), ("Trädgård Sprinkler", "tradgard"),
+     ("Basement Bathroom Light", "basement bathroom"), ("Hue Kitchen Lamp", "hue kitchen"),
+     ("Garage", "garage"), ("Bedroom 2nd Lamp", "bedroom"),
+     ("Living Room 2 Lamp", "living room 2"), ("Hobbyraum 3 Licht", "hobbyraum 3"),
+     # The last word of several says what the device is: Italian "camera" is a bedroom.
+     ("Mia Camera", None), ("Beats Studio", None), ("Lampe Salon", None),
+     ("LIFX A19 1", None), ("", None)],
+)
+def test_a_device_name_says_its_room_before_what_it_is(name: str, phrase: str | None) -> None:
+    assert room_phrase(name) == phrase
+
+
+def test_devices_in_no_area_are_placed_in_the_room_their_name_says() -> None:
+    """A home nobody sorted shows its rooms through its devices' names: "Kitchen Light" and
+    "Living Room Speaker" join the areas their names begin with, "Hue Kitchen Lamp" Kitchen
+    too (its room words end with that name), "Bedroom 2 Blinds" makes a second bedroom and
+    "Garden Sprinkler" a garden, whose entity is outdoors then."""
+    home = unsorted_house()
+    placed = placed_by_name(home)
+    assert {d.device_id: d.area_id for d in placed.devices} == {
+        "d1": "kitchen", "d2": "kitchen", "d3": "named: bedroom 2", "d4": "named: garden",
+        "d5": None, "d6": None, "d7": "kitchen", "d8": "living_room"}
+    assert {e.entity_id: e.area_id for e in placed.entities} == {
+        "light.kitchen": "kitchen", "light.lamp": "kitchen", "cover.blinds": "named: bedroom 2",
+        "valve.sprinkler": "named: garden", "sensor.sprinkler_battery": "bedroom",
+        "light.lifx": None, "camera.mia": None, "climate.bedroom": "kitchen",
+        "media_player.speaker": "living_room"}
+    assert [(a.name, a.floor_id) for a in placed.areas[3:]] == [("bedroom 2", None),
+                                                                ("garden", None)]
+    v = extract_features(home, EMPTY_SUMMARY)
+    assert v[F["area_kitchen"]] == 1 and v[F["area_bedroom"]] == 2 and v[F["area_yard"]] == 1
+    assert v[F["indoor_rooms"]] == 4 and v[F["outdoor_areas"]] == 1
+    assert v[F["area_living"]] == 1
+    assert v[F["outdoor_entity_share"]] == 1 / 9
+    assert v[F["devices_without_area_share"]] == 7 / 8  # as the owner left them
+    # A home whose devices are all in areas, or say no room, is read as it is.
+    as_it_is = dataclasses.replace(home, devices=home.devices[5:])  # LIFX, Mia, placed
+    assert placed_by_name(as_it_is) is as_it_is
 
 
 def test_a_tie_for_the_main_level_goes_to_the_level_nearest_the_ground() -> None:

@@ -80,7 +80,7 @@ def test_anonymized_tiny_home() -> None:
             for d in anonymous.devices] == [
         ("device_1", "Device 1", "area_1", "Manufacturer 1", None),
         ("device_2", "Wood stove 1", "area_2", "Manufacturer 2", None),
-        ("device_3", "Device 3", None, "Manufacturer 3", None),
+        ("device_3", "Hallway 1 Device 3", None, "Manufacturer 3", None),
         ("device_4", "Device 4", None, "Manufacturer 4", None),
     ]
     assert [e.entity_id for e in anonymous.entities] == [
@@ -141,7 +141,9 @@ def test_anonymized_generated_homes(small_homes: Path) -> None:
         kinds = "|".join(KIND_NAMES.values())
         assert all(re.fullmatch(rf"({LEVEL_WORD} )?({kinds}) \d+", a.name)
                    for a in anonymous.areas)
-        assert all(re.fullmatch(r"(Device|Wood stove) \d+", d.name) for d in anonymous.devices)
+        rooms = rf"(({LEVEL_WORD} )?({kinds}) \d+ )?"  # a device placed by its name
+        assert all(re.fullmatch(rf"{rooms}(Device|Wood stove) \d+", d.name)
+                   for d in anonymous.devices)
         assert all(re.fullmatch(r"[a-z_]+\.entity_\d+", e.entity_id)
                    for e in anonymous.entities)
 

@@ -4,7 +4,7 @@ Features come from a home's registries (structure) and its activity summary (his
 that keep them honest between a synthetic home file and a live Home Assistant:
 
 - nothing depends on the order of lists or on how an entity id is spelled -- only on domains,
-  device classes, areas (through :mod:`.vocabulary`) and counts;
+  device classes, area and device names (through :mod:`.vocabulary`) and counts;
 - activity is normalised per day, so 1 day and 90 days of history are comparable, and the
   number of events matters only as a rate;
 - with no history, every activity feature is 0 and ``has_history`` says so, so one model
@@ -19,16 +19,25 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .activity import HOURS, ActivitySummary
-from .snapshot import HomeSnapshot
-from .vocabulary import AREA_KINDS, OUTDOOR_AREA_KINDS, area_kind, names_fire, names_level
+from .snapshot import Area, HomeSnapshot
+from .vocabulary import (
+    AREA_KINDS,
+    OUTDOOR_AREA_KINDS,
+    area_kind,
+    fold,
+    names_fire,
+    names_level,
+    room_phrase,
+)
 
-FEATURE_VERSION: Final = 2
+FEATURE_VERSION: Final = 3
 
 _DOMAINS: Final = (
     "light", "switch", "binary_sensor", "sensor", "climate", "cover", "lock", "media_player",
@@ -94,8 +103,60 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole > 0 else 0.0
 
 
+def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
+    """The home with each device of no area placed in the room its name says, entities too.
+
+    Owners who never sort devices into areas still name them after their rooms ("Kitchen
+    Light", "Sovrum 2 Blinds"), and even in a sorted home some devices were paired and never
+    given an area. Such a device joins the area whose name its name begins with ("Alice's Room
+    Lamp"); else, read by its room words (:func:`.vocabulary.room_phrase`), the area of that
+    name or whose name they end with ("Hue Kitchen" joins "Kitchen"), else an area of its own,
+    on no floor, one per room named, after the registry's areas. Its entities without an area
+    of their own follow it. So a home nobody sorted shows its bedrooms, garage and garden as a
+    sorted one does. Devices in an area, and names that say no room, stay as they are.
+    """
+    areas_by_name: dict[str, str] = {}
+    for area in sorted(home.areas, key=lambda area: area.area_id):  # same name: never by order
+        areas_by_name.setdefault(" ".join(fold(area.name).split()), area.area_id)
+    longest_first = sorted(areas_by_name, key=len, reverse=True)
+    added: dict[str, Area] = {}
+    placed: dict[str, str] = {}
+    for device in home.devices:
+        if device.area_id is not None:
+            continue
+        words = fold(device.name).split()
+        leads = (" ".join(words[:n]) for n in range(len(words), 0, -1)
+                 if n == len(words) or not words[n].isdigit())  # "Bedroom 2" is not "Bedroom"
+        area_id = next((areas_by_name[lead] for lead in leads if lead in areas_by_name), None)
+        if area_id is None:
+            phrase = room_phrase(device.name)
+            if phrase is None:
+                continue
+            own = f"named: {phrase}"  # no registry area id has a colon and a space
+            area_id = areas_by_name.get(phrase) or next(
+                (areas_by_name[name] for name in longest_first if phrase.endswith(f" {name}")),
+                own)
+            if area_id == own:
+                added.setdefault(own, Area(own, phrase))
+        placed[device.device_id] = area_id
+    if not placed:
+        return home
+    return replace(
+        home,
+        areas=(*home.areas, *added.values()),
+        devices=tuple(replace(device, area_id=placed[device.device_id])
+                      if device.device_id in placed else device for device in home.devices),
+        entities=tuple(replace(entity, area_id=placed[entity.device_id])
+                       if entity.area_id is None and entity.device_id in placed else entity
+                       for entity in home.entities),
+    )
+
+
 def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str]]:
     """Structure features, plus each entity's activity group and the outdoor entity ids."""
+    # How many devices the owner left without an area is read before they are placed by name.
+    unplaced = _share(sum(1 for d in home.devices if d.area_id is None), len(home.devices))
+    home = placed_by_name(home)
     floors = home.floors
     levels = sorted({f.level for f in floors if f.level is not None})
     level_span = float(levels[-1] - levels[0] + 1) if levels else 0.0
@@ -139,7 +200,7 @@ def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str
         _log(n_devices),
         _log(n_entities),
         _share(n_entities, n_devices),
-        _share(sum(1 for d in home.devices if d.area_id is None), n_devices),
+        unplaced,
         _share(sum(1 for e in entities if e.device_id is None), n_entities),
         _share(sum(1 for e in entities if e.area_id is not None), n_areas),
         n_devices / indoor_rooms,

@@ -172,6 +172,8 @@ _LEVEL_PATTERN: Final = _compile(_LEVEL_KEYWORDS)
 _OG: Final = re.compile(r"\bog\b", re.IGNORECASE)
 _LETTER: Final = re.compile(r"[^\W\d_]")
 _WORD_AFTER: Final = re.compile(r"\s+[^\W\d_]")
+#: After a room word: a word for "room" ("Living Room", "Hobbyraum 2"), then a number.
+_ROOM_AFTER: Final = re.compile(r"(?:\s+(?:room|rum|kamer|zimmer|raum)\b)?(?:\s*\d+\b)?")
 
 
 @lru_cache(maxsize=4096)
@@ -182,6 +184,30 @@ def area_kind(name: str) -> str:
         if pattern.search(folded):
             return kind
     return "unknown"
+
+
+@lru_cache(maxsize=4096)
+def room_phrase(name: str) -> str | None:
+    """The words of a device's name that say its room ("kitchen" in "Kitchen Light"), folded.
+
+    People name a device after its room and what it is ("Bedroom 2 Blinds", "Trädgård
+    Sprinkler", "Upstairs Bath Light"): the words up to the last room word, and a word for
+    "room" and a number after it, name the room. A room word that ends a name of several is
+    what the device is, not where it is ("Mia Camera": *camera* is Italian for a bedroom;
+    "Beats Studio"), so a name that puts its room last ("Lampe Salon") is not read. ``None``
+    when no room word is found.
+    """
+    folded = fold(name)
+    end = -1
+    for _kind, pattern in _AREA_PATTERNS:
+        for match in pattern.finditer(folded):
+            if match.end() > end and (folded[match.end():].strip()
+                                      or not folded[:match.start()].strip()):
+                end = match.end()
+    if end < 0:
+        return None
+    room_after = _ROOM_AFTER.match(folded, end)  # matches the empty string at least
+    return " ".join(folded[:room_after.end() if room_after else end].split())
 
 
 @lru_cache(maxsize=4096)
