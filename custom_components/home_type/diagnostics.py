@@ -20,7 +20,7 @@ from .activity import database_error_text
 from .const import CONF_MODEL_PATH
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import ActivitySummary
-from .core.features import FEATURE_NAMES, extract_features, placed_by_name
+from .core.features import FEATURE_NAMES, extract_features, name_placement
 from .core.model import HomeTypeModel
 from .core.snapshot import HomeSnapshot
 from .core.vocabulary import area_kind
@@ -66,7 +66,7 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
 
 
 def _registries(home: HomeSnapshot) -> dict[str, Any]:
-    placed = placed_by_name(home)  # the rooms devices' names add come after the registry's
+    placement = name_placement(home)
     return {
         "floors": len(home.floors),
         "floor_levels": sorted({f.level for f in home.floors if f.level is not None}),
@@ -74,10 +74,9 @@ def _registries(home: HomeSnapshot) -> dict[str, Any]:
         "area_kinds": dict(sorted(Counter(area_kind(a.name) for a in home.areas).items())),
         "devices": len(home.devices),
         "devices_without_area": sum(1 for d in home.devices if d.area_id is None),
-        "devices_placed_by_name": sum(1 for d in placed.devices if d.area_id is not None)
-        - sum(1 for d in home.devices if d.area_id is not None),
+        "devices_placed_by_name": len(placement.devices),
         "rooms_named_by_devices": dict(sorted(
-            Counter(area_kind(a.name) for a in placed.areas[len(home.areas):]).items())),
+            Counter(area_kind(a.name) for a in placement.added).items())),
         "entities": len(home.entities),
         "entities_without_device": sum(1 for e in home.entities if e.device_id is None),
         "entity_domains": dict(sorted(Counter(e.domain for e in home.entities).items())),

@@ -16,7 +16,7 @@ features are unchanged, because the features read names through two keyword tabl
   "Bedroom 2"; "Area 3" when the name says nothing), prefixed "Upstairs" when the original
   name placed the room on a level; devices ``device_1`` … "Device 1", or "Wood stove 1" when
   the original name said fire, and a device in no area whose name says its room (which the
-  features place it in: :func:`~.core.features.placed_by_name`) is named after that room as
+  features place it in: :func:`~.core.features.name_placement`) is named after that room as
   anonymised, "Kitchen 1 Device 4", or after a room of the same kind that no area is, "Bedroom
   3 Device 5"; entity ids ``<domain>.entity_1`` …; the home ``home``;
 - manufacturers become "Manufacturer 1" … (the features count how many there are), models
@@ -68,7 +68,7 @@ from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, counted_changes, summarize_events
 from .core.atomic import atomic_create_first_free
 from .core.classify import Classification, classify
-from .core.features import placed_by_name
+from .core.features import name_placement
 from .core.model import HomeTypeModel
 from .core.snapshot import (
     Area,
@@ -231,12 +231,9 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
                  for area in home.areas]
     # Where the features place each device of no area, by its name: its room's name as above.
     rooms = {area.area_id: new.name for area, new in zip(home.areas, new_areas, strict=True)}
-    placed = placed_by_name(home)
-    for area in placed.areas[len(home.areas):]:
-        rooms[area.area_id] = room_name(area.name)
-    room_of = {device.device_id: rooms[after.area_id]
-               for device, after in zip(home.devices, placed.devices, strict=True)
-               if device.area_id is None and after.area_id is not None}
+    placement = name_placement(home)
+    rooms |= {area.area_id: room_name(area.name) for area in placement.added}
+    room_of = {device_id: rooms[area_id] for device_id, area_id in placement.devices.items()}
     makers: dict[str, str] = {}
     for device in home.devices:
         if device.manufacturer and device.manufacturer not in makers:

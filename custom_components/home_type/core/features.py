@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -103,17 +103,25 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole > 0 else 0.0
 
 
-def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
-    """The home with each device of no area placed in the room its name says, entities too.
+@dataclass(frozen=True, slots=True)
+class NamePlacement:
+    """Where :func:`name_placement` puts the devices of no area whose names say a room."""
+
+    devices: dict[str, str]  # device id → the area id it is placed in
+    added: tuple[Area, ...]  # the rooms no area is, one per room named, on no floor
+
+
+def name_placement(home: HomeSnapshot) -> NamePlacement:
+    """Where each device of no area goes, by the room its name says.
 
     Owners who never sort devices into areas still name them after their rooms ("Kitchen
     Light", "Sovrum 2 Blinds"), and even in a sorted home some devices were paired and never
     given an area. Such a device joins the area whose name its name begins with ("Alice's Room
     Lamp"); else, read by its room words (:func:`.vocabulary.room_phrase`), the area of that
     name or whose name they end with ("Hue Kitchen" joins "Kitchen"), else an area of its own,
-    on no floor, one per room named, after the registry's areas. Its entities without an area
-    of their own follow it. So a home nobody sorted shows its bedrooms, garage and garden as a
-    sorted one does. Devices in an area, and names that say no room, stay as they are.
+    on no floor, one per room named. So a home nobody sorted shows its bedrooms, garage and
+    garden as a sorted one does. Devices in an area, and names that say no room, stay as they
+    are. The export and diagnostics read the placement itself; the features, the home placed.
     """
     areas_by_name: dict[str, str] = {}
     for area in sorted(home.areas, key=lambda area: area.area_id):  # same name: never by order
@@ -139,11 +147,22 @@ def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
             if area_id == own:
                 added.setdefault(own, Area(own, phrase))
         placed[device.device_id] = area_id
+    return NamePlacement(placed, tuple(added.values()))
+
+
+def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
+    """The home with its devices of no area placed by :func:`name_placement`, entities too.
+
+    The rooms no area is come after the registry's areas; an entity without an area of its own
+    follows its device.
+    """
+    placement = name_placement(home)
+    placed = placement.devices
     if not placed:
         return home
     return replace(
         home,
-        areas=(*home.areas, *added.values()),
+        areas=(*home.areas, *placement.added),
         devices=tuple(replace(device, area_id=placed[device.device_id])
                       if device.device_id in placed else device for device in home.devices),
         entities=tuple(replace(entity, area_id=placed[entity.device_id])
