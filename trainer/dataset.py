@@ -171,9 +171,9 @@ def without_floor_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
                                                     for a in snapshot.areas))
 
 
-#: The areas Home Assistant's onboarding creates, as the generator names them in English (the
-#: kinds read the same in every language the area table knows).
-ONBOARDING_AREAS: Final = onboarding_areas("en")
+def home_language(snapshot: HomeSnapshot) -> str:
+    """The language the generator named the home in (its metadata; English when unsaid)."""
+    return str(snapshot.metadata.get("language", "en"))
 
 
 def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
@@ -182,9 +182,11 @@ def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
     Real installations have them -- devices stay where their integration put them, in no
     area -- and the generator leaves only a tenth of its homes so, so the evaluation scores
     every home this way too (``unsorted_registry`` in the results): how sure the model is of
-    a home that shows so little, against how often it is right.
+    a home that shows so little, against how often it is right. The areas are named in the
+    home's language, as onboarding names them and as the generator's own unsorted homes have
+    them: English ones beside devices named in German would read as a second set of rooms.
     """
-    return replace(snapshot, floors=(), areas=ONBOARDING_AREAS,
+    return replace(snapshot, floors=(), areas=onboarding_areas(home_language(snapshot)),
                    devices=tuple(replace(d, area_id=None) for d in snapshot.devices),
                    entities=tuple(replace(e, area_id=None) for e in snapshot.entities))
 
@@ -253,6 +255,8 @@ class HomeRows:
     unsorted: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The generator left the home itself unsorted (its metadata's ``unsorted``).
     left_unsorted: bool = False
+    #: What its onboarding areas are named in, when unsorted (:func:`home_language`).
+    language: str = "en"
 
 
 def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
@@ -281,7 +285,8 @@ def evaluation_rows(path: Path) -> HomeRows:
     return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
                     test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored,
-                    unsorted=unsorted, left_unsorted=meta.get("unsorted") is True)
+                    unsorted=unsorted, left_unsorted=meta.get("unsorted") is True,
+                    language=home_language(home.snapshot))
 
 
 def stack(homes: Sequence[HomeRows], which: str) -> Rows:

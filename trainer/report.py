@@ -75,7 +75,12 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
     sure, right = unsorted["mean_confidence"], unsorted["accuracy"]
     verdict = ("more sure of them than it is right: their confidence means less than the "
                "table below says" if sure > right + 0.05 else "about as sure as it is right")
-    areas = f" ({', '.join(unsorted['areas'])})" if unsorted.get("areas") else ""
+    if unsorted.get("languages"):
+        counts = ", ".join(f"{language} {homes}" for language, homes
+                           in unsorted["languages"].items())
+        areas = f", named in each home's language as onboarding names them ({counts} homes)"
+    else:  # results files written before: the areas were English in every home
+        areas = f" ({', '.join(unsorted['areas'])})" if unsorted.get("areas") else ""
     left = training.get("unsorted")  # absent from results files written before it was counted
     learnt = ("It was trained on no such home" if not left else
               f"{left} of its {training['homes']} training homes were left so by the generator")

@@ -54,7 +54,6 @@ from .dataset import (
     DEFAULT_WINDOW,
     MIN_TYPES,
     NO_HISTORY,
-    ONBOARDING_AREAS,
     DatasetError,
     HomeRows,
     Rows,
@@ -293,7 +292,7 @@ class UnsortedRegistry(TypedDict):
     """The 10-day answers to every home with its registry unsorted, against its type."""
 
     homes: int
-    areas: list[str]  # the areas each home was given: onboarding's
+    languages: dict[str, int]  # homes by the language their onboarding areas are named in
     accuracy: float
     mean_confidence: float
     answers: dict[str, int]  # how many homes got each answer, most first
@@ -311,7 +310,8 @@ def unsorted_figures(model: HomeTypeModel, homes: Sequence[HomeRows]) -> Unsorte
     rows = stack(homes, "unsorted")
     probabilities = model.predict_proba(rows.X)
     predicted = np.asarray(model.classes)[probabilities.argmax(axis=1)]
-    return {"homes": len(rows), "areas": [area.name for area in ONBOARDING_AREAS],
+    languages = Counter(home.language for home in homes if home.unsorted)
+    return {"homes": len(rows), "languages": dict(languages.most_common()),
             "accuracy": float(np.mean(predicted == rows.y)),
             "mean_confidence": float(probabilities.max(axis=1).mean()),
             "answers": dict(Counter(predicted.tolist()).most_common())}

@@ -36,6 +36,7 @@ from trainer.dataset import (
     window_summary,
     without_floor_registry,
 )
+from trainer.generate.registry import onboarding_areas
 
 DAY = 86400.0
 
@@ -209,8 +210,8 @@ def test_every_home_is_scored_again_unsorted(small_homes: Path, tmp_path: Path) 
     rows = evaluation_rows(write_snapshot(snapshot, tmp_path / "home.json"))
     ((vector, days),) = rows.unsorted
     unsorted = unsorted_registry(snapshot)
-    assert unsorted.floors == () and [a.name for a in unsorted.areas] == [
-        "Living Room", "Kitchen", "Bedroom"]
+    assert rows.language == snapshot.metadata["language"]
+    assert unsorted.floors == () and unsorted.areas == onboarding_areas(rows.language)
     assert all(d.area_id is None for d in unsorted.devices)
     assert all(e.area_id is None for e in unsorted.entities)
     assert [replace(d, area_id=None) for d in snapshot.devices] == list(unsorted.devices)
@@ -220,3 +221,17 @@ def test_every_home_is_scored_again_unsorted(small_homes: Path, tmp_path: Path) 
     assert days == DEFAULT_WINDOW and vector[without_area] == 1
     np.testing.assert_array_equal(vector, extract_features(
         unsorted, window_summary(as_home(snapshot), DEFAULT_WINDOW)))
+
+
+def test_an_unsorted_home_gets_onboarding_areas_in_its_own_language(
+        small_homes: Path, tmp_path: Path) -> None:
+    """As onboarding names them: German ones beside devices named in German, one set of rooms."""
+    snapshot = next(iter(map(read_snapshot, iter_home_files(small_homes))))
+    german = replace(snapshot, metadata={**snapshot.metadata, "language": "de"})
+    assert [a.name for a in unsorted_registry(german).areas] == [
+        "Wohnzimmer", "Küche", "Schlafzimmer"]
+    assert evaluation_rows(write_snapshot(german, tmp_path / "home.json")).language == "de"
+    unsaid = replace(snapshot, metadata={k: v for k, v in snapshot.metadata.items()
+                                         if k != "language"})
+    assert [a.name for a in unsorted_registry(unsaid).areas] == [
+        "Living Room", "Kitchen", "Bedroom"]

@@ -8,6 +8,7 @@ import os
 import pickle
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,9 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     unsorted = results["evaluation"]["unsorted_registry"]
     assert unsorted["homes"] == 8 and sum(unsorted["answers"].values()) == 8
     assert 0 <= unsorted["accuracy"] <= 1 and 1 / 8 <= unsorted["mean_confidence"] <= 1
-    assert unsorted["areas"] == ["Living Room", "Kitchen", "Bedroom"]
+    languages = Counter(read_snapshot(path).metadata.get("language", "en")
+                        for path in iter_home_files(trained_model.parents[1] / "eval"))
+    assert unsorted["languages"] == dict(languages) and "areas" not in unsorted
     for data, folder in ((results["training_data"], "train"),
                          (results["evaluation"]["data"], "eval")):
         left = [read_snapshot(path).metadata.get("unsorted") is True
