@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from numpy.typing import NDArray
 from sqlalchemy.exc import SQLAlchemyError
 
 from .activity import database_error_text
@@ -83,6 +85,12 @@ def _registries(home: HomeSnapshot) -> dict[str, Any]:
     }
 
 
+def _home_in_numbers(home: HomeSnapshot,
+                     summary: ActivitySummary) -> tuple[NDArray[np.float64], dict[str, Any]]:
+    """The feature vector and the registries' counts: both fold every name, so in the executor."""
+    return extract_features(home, summary), _registries(home)
+
+
 def _activity(summary: ActivitySummary, history_days: int) -> dict[str, Any]:
     return {
         "window_days": history_days,
@@ -126,8 +134,8 @@ async def async_get_config_entry_diagnostics(
             f"could not read the recorder's history: {database_error_text(err)}"
         )
     else:
-        features = await hass.async_add_executor_job(extract_features, home, summary)
-        data["registries"] = _registries(home)
+        features, data["registries"] = await hass.async_add_executor_job(
+            _home_in_numbers, home, summary)
         data["activity"] = _activity(summary, coordinator.history_days)
         data["features"] = dict(zip(FEATURE_NAMES, map(float, features), strict=True))
     return async_redact_data(data, TO_REDACT)
