@@ -255,7 +255,7 @@ class HomeRows:
     unsorted: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The generator left the home itself unsorted (its metadata's ``unsorted``).
     left_unsorted: bool = False
-    #: What its onboarding areas are named in, when unsorted (:func:`home_language`).
+    #: The language its onboarding areas are named in when unsorted (:func:`home_language`).
     language: str = "en"
 
 
@@ -268,7 +268,7 @@ def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
         generator=meta.get("generator"), days=meta.get("days"),
         train=_home_rows(home, WINDOWS, copies, seed, True),
         test=_home_rows(home, EVALUATION_WINDOWS, 1, seed, False),
-        left_unsorted=meta.get("unsorted") is True,
+        left_unsorted=meta.get("unsorted") is True, language=home_language(home.snapshot),
     )
 
 

@@ -78,7 +78,7 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
     if unsorted.get("languages"):
         counts = ", ".join(f"{language} {homes}" for language, homes
                            in unsorted["languages"].items())
-        areas = f", named in each home's language as onboarding names them ({counts} homes)"
+        areas = f" in each home's language ({counts} homes)"
     else:  # results files written before: the areas were English in every home
         areas = f" ({', '.join(unsorted['areas'])})" if unsorted.get("areas") else ""
     left = training.get("unsorted")  # absent from results files written before it was counted

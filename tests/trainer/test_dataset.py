@@ -230,7 +230,8 @@ def test_an_unsorted_home_gets_onboarding_areas_in_its_own_language(
     german = replace(snapshot, metadata={**snapshot.metadata, "language": "de"})
     assert [a.name for a in unsorted_registry(german).areas] == [
         "Wohnzimmer", "Küche", "Schlafzimmer"]
-    assert evaluation_rows(write_snapshot(german, tmp_path / "home.json")).language == "de"
+    path = write_snapshot(german, tmp_path / "home.json")
+    assert evaluation_rows(path).language == training_rows(path, 1, 0).language == "de"
     unsaid = replace(snapshot, metadata={k: v for k, v in snapshot.metadata.items()
                                          if k != "language"})
     assert [a.name for a in unsorted_registry(unsaid).areas] == [

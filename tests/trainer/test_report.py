@@ -165,8 +165,8 @@ def test_unsorted_sentence_says_whether_the_confidence_can_be_trusted() -> None:
     assert (f"12 of its {results['training_data']['homes']} training homes were left so by "
             "the generator, and the model is about as sure as it is right") in page
     results["evaluation"]["unsorted_registry"]["languages"] = {"en": 68, "de": 32}
-    assert ("onboarding's three areas, named in each home's language as onboarding names them "
-            "(en 68, de 32 homes), no floors") in render(results, "results.json")
+    assert ("onboarding's three areas in each home's language (en 68, de 32 homes), no "
+            "floors") in render(results, "results.json")
     del results["evaluation"]["unsorted_registry"]["languages"]
     del results["training_data"]["unsorted"], results["evaluation"]["unsorted_registry"]["areas"]
     page = render(results, "results.json")  # a results file from before both were recorded
