@@ -114,7 +114,7 @@ def test_no_html() -> None:
 
 def test_languages_shipped() -> None:
     """The languages the README promises; a file added without its tests is noticed."""
-    assert set(TRANSLATIONS) == {"en", "de", "es", "fr", "nl"}
+    assert set(TRANSLATIONS) == {"en", "de", "es", "fr", "it", "nl", "sv"}
 
 
 @pytest.mark.parametrize("language", sorted(set(TRANSLATIONS) - {"en"}))
@@ -150,7 +150,9 @@ def test_repairs_name_the_option_as_the_form_does(language: str) -> None:
     ("de", "Reihenhaus", "Modell neu laden"),
     ("es", "Casa adosada", "Recargar el modelo"),
     ("fr", "Maison mitoyenne", "Recharger le modèle"),
+    ("it", "Villetta a schiera", "Ricarica il modello"),
     ("nl", "Rijtjeshuis", "Model opnieuw laden"),
+    ("sv", "Radhus", "Ladda om modellen"),
 ])
 async def test_home_assistant_reads_the_language(
     hass: HomeAssistant, language: str, townhouse: str, reload_model: str
