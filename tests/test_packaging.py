@@ -30,7 +30,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import homeassistant
 import pytest
@@ -160,8 +160,45 @@ def test_readme_images_show_in_hacs() -> None:
     images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
     assert images
     for image in images:
+        if image.startswith(MY_HOME_ASSISTANT):  # a button's badge, checked below
+            continue
         assert image.startswith(RAW_BASE), image
         assert (ROOT / image.removeprefix(RAW_BASE)).is_file(), image
+
+
+MY_HOME_ASSISTANT = "https://my.home-assistant.io/"
+#: ``[![text](badge)](redirect)``: a My Home Assistant button.
+_BUTTON = re.compile(r"\[!\[[^\]]+\]\((https://my\.home-assistant\.io/badges/[^)\s]+)\)\]"
+                     r"\((https://my\.home-assistant\.io/redirect/[^)\s]+)\)")
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/integration.md"])
+def test_my_home_assistant_buttons_lead_here(manifest: dict[str, Any], document: str) -> None:
+    """Each button opens what its text promises for this project: this repository in HACS,
+    this integration's config flow, this blueprint's import -- a renamed repository, domain or
+    blueprint that left a button behind would send users elsewhere."""
+    text = (ROOT / document).read_text()
+    buttons = _BUTTON.findall(text)
+    assert len(buttons) == text.count(MY_HOME_ASSISTANT + "redirect/")  # every one is read
+    blueprint = (ROOT / "blueprints/automation/home_type/home_type_changed.yaml").read_text()
+    source_url = re.search(r"^\s*source_url:\s*(\S+)$", blueprint, re.MULTILINE)
+    assert source_url
+    owner, repository = urlparse(manifest["documentation"]).path.strip("/").split("/")
+    expected = {
+        "hacs_repository": {"owner": [owner], "repository": [repository],
+                            "category": ["integration"]},
+        "config_flow_start": {"domain": [manifest["domain"]]},
+        "blueprint_import": {"blueprint_url": [source_url.group(1)]},
+    }
+    seen = set()
+    for badge, redirect in buttons:
+        address = urlparse(redirect)
+        name = address.path.removeprefix("/redirect/").strip("/")
+        assert badge == f"{MY_HOME_ASSISTANT}badges/{name}.svg", redirect
+        assert parse_qs(address.query) == expected[name], redirect
+        seen.add(name)
+    assert seen == ({"hacs_repository", "config_flow_start", "blueprint_import"}
+                    if document == "README.md" else {"blueprint_import"})
 
 
 # --- manifest.json ------------------------------------------------------------------------
