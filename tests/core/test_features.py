@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import homeassistant
 import numpy as np
 import pytest
 
@@ -323,6 +326,30 @@ def test_empty_home() -> None:
 )
 def test_multilingual_area_kinds(name: str, kind: str) -> None:
     assert area_kind(name) == kind
+
+
+#: Onboarding's area names the table leaves unread on purpose: Luxembourgish "Stuff" (living
+#: room) is an English word, for an area of things.
+ONBOARDING_UNREAD = {("lb", "living_room")}
+ONBOARDING_KINDS = {"living_room": "living", "kitchen": "kitchen", "bedroom": "bedroom"}
+
+
+def test_onboarding_areas_are_read_in_every_language_of_home_assistant() -> None:
+    """The three areas onboarding creates, in each language Home Assistant names them in (its
+    installed translations, so each release the suite runs on): a home left unsorted shows a
+    living room, a kitchen and a bedroom, as the homes the model learnt from do."""
+    folder = Path(homeassistant.__file__).parent / "components" / "onboarding" / "translations"
+    names: dict[tuple[str, str], str] = {}
+    for path in sorted(folder.glob("*.json")):
+        areas = json.loads(path.read_text(encoding="utf-8")).get("area", {})
+        names |= {(path.stem, key): areas[key] for key in ONBOARDING_KINDS if areas.get(key)}
+    assert len({language for language, _ in names}) >= 30  # the translations were found
+    read = {(language, key): area_kind(name) for (language, key), name in names.items()
+            if (language, key) not in ONBOARDING_UNREAD}
+    assert read == {place: ONBOARDING_KINDS[place[1]] for place in read}, {
+        f"{place} {names[place]!r}": kind for place, kind in read.items()
+        if kind != ONBOARDING_KINDS[place[1]]}
+    assert area_kind("Oturma Odasi") == area_kind("Oturma odası") == "living"  # typed without ı
 
 
 def test_compounds_are_read_by_their_head_after_every_listed_word() -> None:
