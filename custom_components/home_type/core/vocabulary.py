@@ -204,7 +204,7 @@ _VOICE_FIXTURE_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
         "гаража", "гараже", "гаражи", "гаражна", "гаражната", "гаражни", "гаражните", "гаражно",
         "гаражното", "гаражът", "гаражі", "الجراج", "गराज", "गेराज", "ഗരാജ്", "ავტოფარეხი", "차고",
         "車庫", "車房", "车库"),
-    "yard": ("curte", "ogrodzie", "zahrad", "zahrada", "zahradě", "záhradu", "κήπο", "κήποσ",
+    "yard": ("curte", "ogrodzie", "zahrad", "zahrada", "zahradě", "záhradu", "κήπο", "κήπος",
         "الحديقة"),
     "patio": ("terasa", "terasi", "teraso", "terasz", "верандата", "тераса", "терасата"),
     "balcony": ("balkoia", "balkonie", "balkonu", "балкона", "балконен", "балконната",
@@ -293,7 +293,8 @@ def _compile(keywords: tuple[str, ...], more: tuple[str, ...] = ()) -> re.Patter
         else:
             parts.append(rf"\b{re.escape(keyword)}\b")
     if more:
-        parts.append(rf"\b{_trie([fold(word) for word in more])}(?!\w)")
+        # A word that folded to nothing would match at the edge of every word: left out.
+        parts.append(rf"\b{_trie([word for word in map(fold, more) if word])}(?!\w)")
     return re.compile("|".join(parts))
 
 
