@@ -168,8 +168,8 @@ def test_readme_images_show_in_hacs() -> None:
 
 MY_HOME_ASSISTANT = "https://my.home-assistant.io/"
 #: ``[![text](badge)](redirect)``: a My Home Assistant button.
-_BUTTON = re.compile(r"\[!\[[^\]]+\]\((https://my\.home-assistant\.io/badges/[^)\s]+)\)\]"
-                     r"\((https://my\.home-assistant\.io/redirect/[^)\s]+)\)")
+_BUTTON = re.compile(rf"\[!\[[^\]]+\]\(({re.escape(MY_HOME_ASSISTANT)}badges/[^)\s]+)\)\]"
+                     rf"\(({re.escape(MY_HOME_ASSISTANT)}redirect/[^)\s]+)\)")
 
 
 @pytest.mark.parametrize("document", ["README.md", "docs/integration.md"])

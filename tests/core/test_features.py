@@ -345,8 +345,8 @@ def test_every_keyword_reads_as_its_own_kind() -> None:
     """A keyword listed under one kind but read as another -- an earlier kind's keyword in it,
     a word two languages use for two rooms -- does nothing where it stands."""
     for table in (vocabulary._AREA_KEYWORDS, vocabulary._VOICE_FIXTURE_KEYWORDS):
-        misread = {(kind, word): area_kind(word.strip("*")) for kind, words in table.items()
-                   for word in words if area_kind(word.strip("*")) != kind}
+        misread = {(kind, word): read for kind, words in table.items() for word in words
+                   if (read := area_kind(word.strip("*"))) != kind}
         assert set(misread) <= CLAIMED_FIRST, misread
 
 
