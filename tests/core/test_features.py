@@ -155,8 +155,19 @@ def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> Non
      ("Garage", "garage"), ("Bedroom 2nd Lamp", "bedroom"),
      ("Living Room 2 Lamp", "living room 2"), ("Hobbyraum 3 Licht", "hobbyraum 3"),
      # The last word of several says what the device is: Italian "camera" is a bedroom.
-     ("Mia Camera", None), ("Beats Studio", None), ("Lampe Salon", None),
-     ("LIFX A19 1", None), ("", None)],
+     ("Mia Camera", None), ("Beats Studio", None), ("Withings Scale", None),
+     ("LIFX A19 1", None), ("", None),
+     # Unless the name begins with what the device is: then the room may come last.
+     ("Lampe Salon", "salon"), ("Licht im Flur", "flur"), ("Luz de la cocina", "cocina"),
+     ("Tapparella Camera 2", "camera 2"), ("Volet roulant chambre 3", "chambre 3"),
+     ("Détecteur de fumée cuisine", "cuisine"), ("Lampe de l'Entrée", "entree"),
+     ("Lampe (Salon)", "salon"), ("Rollladen Wohnzimmer links", "wohnzimmer"),
+     ("Lamp Garage", "garage"), ("Lampa i köket", "koket"),
+     ("Lamp Upstairs Bath", "upstairs bath"), ("Lamp Store Room", "store room"),
+     ("Licht Emmas Schlafzimmer", "emmas schlafzimmer"),
+     ("Lampe", None), ("Lampe Emma", None),
+     # ... and not where those words are a room's own: a TV room, as ever.
+     ("TV Room Lamp", "tv room")],
 )
 def test_a_device_name_says_its_room_before_what_it_is(name: str, phrase: str | None) -> None:
     assert room_phrase(name) == phrase
@@ -188,6 +199,31 @@ def test_devices_in_no_area_are_placed_in_the_room_their_name_says() -> None:
     # A home whose devices are all in areas, or say no room, is read as it is.
     as_it_is = dataclasses.replace(home, devices=home.devices[5:])  # LIFX, Mia, placed
     assert placed_by_name(as_it_is) is as_it_is
+
+
+def test_a_device_named_room_last_joins_that_room() -> None:
+    """In French, Spanish, Italian (and often German) what a device is comes first: "Lampe
+    Salon" joins the salon, "Lampe Alice" Alice's room, "Luz de la cocina" a kitchen of its
+    own; "Mia Camera" still says no room."""
+    areas = (Area("salon", "Salon"), Area("alice", "Alice"))
+    devices = (Device("d1", "Lampe Salon"), Device("d2", "Lampe Alice"),
+               Device("d3", "Luz de la cocina"), Device("d4", "Mia Camera"))
+    entities = tuple(Entity(f"light.{d.device_id}", d.device_id) for d in devices)
+    home = HomeSnapshot("r", None, {"timezone": TZ}, (), areas, devices, entities)
+    placed = placed_by_name(home)
+    assert {d.device_id: d.area_id for d in placed.devices} == {
+        "d1": "salon", "d2": "alice", "d3": "named: cocina", "d4": None}
+    assert extract_features(home, EMPTY_SUMMARY)[F["area_kitchen"]] == 1
+
+
+def test_what_a_device_is_never_names_a_room() -> None:
+    """A word of the device table read as a room, a level or a fire would move the room a
+    name says: "Heizung Bad" would be a boiler room's, "Lampe den Flur" an English den."""
+    words = vocabulary._DEVICE_KEYWORDS + vocabulary._DEVICE_ROOM_LINKS
+    assert {word: area_kind(word) for word in words if area_kind(word) != "unknown"} == {}
+    assert [word for word in words if names_level(word) or names_fire(word)] == []
+    folded = [fold(word) for word in vocabulary._DEVICE_KEYWORDS]
+    assert len(folded) == len(set(folded))
 
 
 def test_a_tie_for_the_main_level_goes_to_the_level_nearest_the_ground() -> None:

@@ -31,6 +31,7 @@ from .vocabulary import (
     AREA_KINDS,
     OUTDOOR_AREA_KINDS,
     area_kind,
+    device_lead,
     fold,
     names_fire,
     names_level,
@@ -111,13 +112,21 @@ class NamePlacement:
     added: tuple[Area, ...]  # the rooms no area is, one per room named, on no floor
 
 
+def _area_begun(words: list[str], areas_by_name: dict[str, str]) -> str | None:
+    """The area whose folded name the ``words`` begin with, the longest such name first."""
+    leads = (" ".join(words[:n]) for n in range(len(words), 0, -1)
+             if n == len(words) or not words[n].isdigit())  # "Bedroom 2" is not "Bedroom"
+    return next((areas_by_name[lead] for lead in leads if lead in areas_by_name), None)
+
+
 def name_placement(home: HomeSnapshot) -> NamePlacement:
     """Where each device of no area goes, by the room its name says.
 
     Owners who never sort devices into areas still name them after their rooms ("Kitchen
     Light", "Sovrum 2 Blinds"), and even in a sorted home some devices were paired and never
     given an area. Such a device joins the area whose name its name begins with ("Alice's Room
-    Lamp"); else, read by its room words (:func:`.vocabulary.room_phrase`), the area of that
+    Lamp"), or begins with after what the device is ("Lampe Alice", "Licht im Gästebad"); else,
+    read by its room words (:func:`.vocabulary.room_phrase`), the area of that
     name or whose name they end with ("Hue Kitchen" joins "Kitchen"), else an area of its own,
     on no floor, one per room named. So a home nobody sorted shows its bedrooms, garage and
     garden as a sorted one does. Devices in an area, and names that say no room, stay as they
@@ -132,10 +141,10 @@ def name_placement(home: HomeSnapshot) -> NamePlacement:
     for device in home.devices:
         if device.area_id is not None:
             continue
-        words = fold(device.name).split()
-        leads = (" ".join(words[:n]) for n in range(len(words), 0, -1)
-                 if n == len(words) or not words[n].isdigit())  # "Bedroom 2" is not "Bedroom"
-        area_id = next((areas_by_name[lead] for lead in leads if lead in areas_by_name), None)
+        folded = fold(device.name)
+        area_id = _area_begun(folded.split(), areas_by_name)
+        if area_id is None and (lead := device_lead(folded)):  # "Lampe Alice"
+            area_id = _area_begun(folded[lead:].split(), areas_by_name)
         if area_id is None:
             phrase = room_phrase(device.name)
             if phrase is None:

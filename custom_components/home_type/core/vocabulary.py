@@ -230,6 +230,73 @@ _LEVEL_KEYWORDS: Final[tuple[str, ...]] = (
 )
 
 
+#: What a device is, in the words that begin its name when its room comes last ("Lampe Salon",
+#: "Licht im Flur", "Luz de la cocina", "Tapparella Camera 2"): in French, Spanish, Italian and
+#: Portuguese that is the language's own order, and German and Dutch owners write it so too.
+#: Only a name that begins with such words is read with its room last: in "Mia Camera" and
+#: "Beats Studio" the last word is what the device is. No word here names a room
+#: (tests/core/test_features.py): "camera" would, in Italian, and German "Heizung" is read
+#: as the boiler room of "Heizungsraum".
+_DEVICE_KEYWORDS: Final[tuple[str, ...]] = (
+    # English
+    "light", "lights", "lamp", "lamps", "ceiling light", "bulb", "spot", "spots", "spotlight",
+    "downlight", "downlights", "led strip", "strip", "switch", "dimmer", "plug", "socket",
+    "outlet", "blind", "blinds", "shade", "shades", "shutter", "shutters", "curtain",
+    "curtains", "thermostat", "heater", "heating", "radiator", "trv", "fan", "sensor",
+    "motion", "presence", "temperature", "humidity", "contact", "smoke detector", "speaker",
+    "tv", "television", "purifier", "humidifier", "dehumidifier", "air conditioner", "ac",
+    "valve",
+    # German
+    "licht", "lichter", "lampe", "leuchte", "deckenlampe", "deckenleuchte", "deckenlicht",
+    "stehlampe", "strahler", "led", "led streifen", "ledstreifen", "schalter", "lichtschalter",
+    "steckdose", "zwischenstecker", "rollladen", "rolladen", "rollo", "jalousie", "markise",
+    "vorhang", "ventilator", "bewegungsmelder",
+    "prasenzmelder", "temperatursensor", "fensterkontakt", "turkontakt", "rauchmelder",
+    "lautsprecher", "fernseher", "luftreiniger", "luftentfeuchter", "klimaanlage", "taster",
+    "fenster", "tur",
+    # French
+    "lumiere", "lumieres", "lampes", "lampadaire", "plafonnier", "applique", "ampoule",
+    "ruban led", "eclairage", "interrupteur", "variateur", "prise", "volet", "volets",
+    "volet roulant", "store", "stores", "rideau", "rideaux", "radiateur", "chauffage",
+    "climatisation", "clim", "climatiseur", "ventilateur", "capteur", "detecteur", "mouvement",
+    "fumee", "humidite", "ouverture", "fenetre", "porte", "enceinte", "tele", "purificateur",
+    "deshumidificateur", "vanne", "sirene",
+    # Spanish
+    "luz", "luces", "lampara", "lamparas", "bombilla", "foco", "focos", "plafon", "tira led",
+    "iluminacion", "interruptor", "enchufe", "persiana", "persianas", "estor", "toldo",
+    "cortina", "cortinas", "radiador", "calefaccion", "termostato", "aire acondicionado",
+    "climatizador", "detector", "movimiento", "presencia", "humo", "temperatura", "humedad",
+    "ventana", "puerta", "altavoz", "purificador", "deshumidificador", "valvula",
+    # Italian
+    "luce", "luci", "lampada", "lampade", "lampadario", "plafoniera", "faretto", "faretti",
+    "lampadina", "striscia led", "illuminazione", "interruttore", "presa", "tapparella",
+    "tapparelle", "tenda", "tende", "termosifone", "radiatore", "riscaldamento",
+    "condizionatore", "climatizzatore", "ventilatore", "sensore", "rilevatore", "movimento",
+    "presenza", "fumo", "umidita", "finestra", "porta", "telecamera", "altoparlante", "televisore",
+    "purificatore", "deumidificatore", "valvola",
+    # Dutch
+    "lampen", "verlichting", "plafondlamp", "ledstrip", "schakelaar", "stekker", "stopcontact",
+    "rolluik", "rolluiken", "gordijn", "gordijnen", "zonwering", "verwarming", "thermostaat",
+    "airco", "bewegingssensor", "beweging", "temperatuur", "raam", "deur", "rookmelder",
+    "luidspreker", "televisie", "luchtreiniger",
+    # Swedish, Danish and Norwegian
+    "lampa", "lampor", "belysning", "taklampa", "strombrytare", "uttag", "persienn",
+    "persienner", "rullgardin", "gardin", "termostat", "varmepump", "flakt", "rorelsesensor",
+    "fonster", "dorr", "hogtalare", "lys", "loftlampe", "taklampe", "stikkontakt",
+    "rullegardin", "varmepumpe", "vindu", "vindue",
+    # Portuguese
+    "luzes", "candeeiro", "tomada", "estore", "aquecimento", "ar condicionado", "ventoinha",
+    "janela", "coluna", "televisao",
+)
+
+#: Words between what a device is and its room: "Lampe *du* salon", "Licht *im* Flur".
+_DEVICE_ROOM_LINKS: Final[tuple[str, ...]] = (
+    "de", "du", "des", "de la", "del", "de los", "de las", "della", "dello", "delle", "dei",
+    "degli", "di", "da", "do", "dos", "das", "der", "die", "dem", "im", "in", "in der",
+    "in de", "van", "i", "en", "el", "la", "le", "les", "il", "lo", "the", "au", "aux", "al",
+    "nel", "nella", "no", "na", "sul", "sulla", "on", "op", "het",
+)
+
 #: Letters that have no accent to drop but are written out in plain Latin letters: Danish and
 #: Norwegian "æ", "ø", French "œ", Polish "ł", Turkish dotless "ı" ("Oturma odası", often typed
 #: "odasi"), and the typographic apostrophe of "Salle d’eau".
@@ -320,6 +387,18 @@ _WORD_AFTER: Final = re.compile(r"\s+[^\W\d_]")
 _ROOM_AFTER: Final = re.compile(r"(?:\s+(?:room|rum|kamer|zimmer|raum)\b)?(?:\s*\d+\b)?")
 
 
+def _either(words: tuple[str, ...]) -> str:
+    """Whole folded words as one alternative, longest first ("volet roulant" before "volet")."""
+    return "|".join(map(re.escape, sorted(set(map(fold, words)), key=len, reverse=True)))
+
+
+#: What a device is, then the words that lead to its room: "lampe du ", "licht im ",
+#: "luz de la ", "lampe de l'" (and "Lampe (Salon)", "Lampe: Salon").
+_DEVICE_LEAD: Final = re.compile(
+    rf"(?:(?:{_either(_DEVICE_KEYWORDS)})\s+(?:(?:{_either(_DEVICE_ROOM_LINKS)})\s+)*)+"
+    r"(?:[dl]'|[^\w\s]+\s*)?")
+
+
 @lru_cache(maxsize=4096)
 def area_kind(name: str) -> str:
     """The room kind a name says, first match in the table's order; ``unknown`` if none."""
@@ -330,6 +409,17 @@ def area_kind(name: str) -> str:
     return "unknown"
 
 
+def device_lead(folded: str) -> int:
+    """Where the words that say what a device is end, in a folded name that begins with them.
+
+    "lampe du salon" → 9 (the room starts there), "luz de la cocina" → 10; 0 for a name that
+    does not begin with what a device is ("mia camera", "kitchen light"). A name of such
+    words alone ("lampe") has no room after them: 0 too.
+    """
+    lead = _DEVICE_LEAD.match(folded)
+    return lead.end() if lead is not None and lead.end() < len(folded) else 0
+
+
 @lru_cache(maxsize=4096)
 def room_phrase(name: str) -> str | None:
     """The words of a device's name that say its room ("kitchen" in "Kitchen Light"), folded.
@@ -338,20 +428,25 @@ def room_phrase(name: str) -> str | None:
     Sprinkler", "Upstairs Bath Light"): the words up to the last room word, and a word for
     "room" and a number after it, name the room. A room word that ends a name of several is
     what the device is, not where it is ("Mia Camera": *camera* is Italian for a bedroom;
-    "Beats Studio"), so a name that puts its room last ("Lampe Salon") is not read. ``None``
-    when no room word is found.
+    "Beats Studio") -- unless the name begins with what the device is (:func:`device_lead`):
+    then its room comes after them ("Lampe Salon", "Licht im Flur", "Lampe Upstairs Bath"), and
+    the phrase is the words after them up to the last room word. ``None`` when no room word is
+    found.
     """
     folded = fold(name)
+    matches = [(match.start(), match.end())
+               for _kind, pattern in _AREA_PATTERNS for match in pattern.finditer(folded)]
+    # A room's name may begin with a word of the lead ("Lamp Store Room"), or the lead
+    # be all of one ("TV Room Lamp": start 0, read as ever).
+    start = min([device_lead(folded), *(begin for begin, _end in matches)])
     end = -1
-    for _kind, pattern in _AREA_PATTERNS:
-        for match in pattern.finditer(folded):
-            if match.end() > end and (folded[match.end():].strip()
-                                      or not folded[:match.start()].strip()):
-                end = match.end()
+    for begin, stop in matches:
+        if stop > end and (start or folded[stop:].strip() or not folded[:begin].strip()):
+            end = stop
     if end < 0:
         return None
     room_after = _ROOM_AFTER.match(folded, end)  # matches the empty string at least
-    return " ".join(folded[:room_after.end() if room_after else end].split())
+    return " ".join(folded[start:room_after.end() if room_after else end].split())
 
 
 @lru_cache(maxsize=4096)
