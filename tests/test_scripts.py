@@ -153,7 +153,7 @@ def test_test_paths_choose_the_tests_of_each_run(project: Path) -> None:
 
 def test_newer_releases_refuse_tests_they_do_not_run(project: Path) -> None:
     """A path of a folder no newer release runs is a one-line error, before any venv."""
-    for helper in ("test-newer-ha", "_python314.sh"):
+    for helper in ("test-newer-ha", "_python314.sh", "_help.sh"):
         shutil.copy(SCRIPTS / helper, project / "scripts" / helper)
     refused = subprocess.run(
         ["bash", str(project / "scripts" / "test-newer-ha"), "-x", "tests/trainer/test_curve.py"],
@@ -174,3 +174,39 @@ def test_each_script_stops_on_errors_even_through_a_link(script: str) -> None:
     text = (SCRIPTS / script).read_text()
     source = text.index('source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/_venv.sh"')
     assert re.search(r"^set -euo pipefail\b", text[:source], flags=re.MULTILINE), script
+
+
+@pytest.mark.parametrize(("script", "first_line"), [
+    ("train", "The whole training pipeline, offline:"),
+    ("test", "Runs the whole test suite in .venv (created and installed on first use)."),
+    ("test-newer-ha",
+     "Runs the integration's tests on Home Assistant releases newer than the pinned one, "
+     "each in a"),
+])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_answers_before_anything_is_set_up(tmp_path: Path, script: str, first_line: str,
+                                                flag: str) -> None:
+    """--help is the script's opening comment, printed before _venv.sh is sourced -- it is
+    missing here, so a script that went on would fail. scripts/train went on: it generated
+    200 homes, trained and replaced the model, and scripts/test printed pytest's help."""
+    (tmp_path / "scripts").mkdir()
+    for name in (script, "_help.sh"):
+        shutil.copy(SCRIPTS / name, tmp_path / "scripts" / name)
+    run = subprocess.run(["bash", str(tmp_path / "scripts" / script), flag], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.splitlines()[0] == first_line
+    assert "set -euo" not in run.stdout and "#" not in run.stdout.splitlines()[0]
+
+
+def test_train_refuses_arguments_it_would_ignore(tmp_path: Path) -> None:
+    """scripts/train runs the whole pipeline with fixed settings: an argument given to it was
+    silently ignored, and the run then replaced the model all the same."""
+    (tmp_path / "scripts").mkdir()
+    for name in ("train", "_help.sh"):
+        shutil.copy(SCRIPTS / name, tmp_path / "scripts" / name)
+    run = subprocess.run(["bash", str(tmp_path / "scripts" / "train"), "--count", "10"],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("error: scripts/train takes no arguments")
+    assert len(run.stderr.splitlines()) == 1
