@@ -110,7 +110,11 @@ def home_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise DatasetError(f"{folder}: no such folder (generate homes first: "
                            "python -m trainer generate)")
-    files = list(iter_home_files(folder))
+    try:
+        files = list(iter_home_files(folder))
+    except OSError as err:  # a folder, or a file in it, this user may not read
+        where = os.fsdecode(err.filename) if err.filename else folder
+        raise DatasetError(f"{where}: cannot read it ({err.strerror})") from None
     if not files:
         raise DatasetError(f"{folder}: no home files (home_001.json.gz …) in it")
     return files

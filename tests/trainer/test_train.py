@@ -962,3 +962,37 @@ def test_homes_too_few_for_the_calibration_folds_are_refused_in_one_line() -> No
                 groups=np.array(["h1", "h1", "h2", "h2", "h3", "h3"]), windows=np.full(6, -1))
     with pytest.raises(DatasetError, match=r"^too few homes to train on \(2 condo, 1 studio\): "):
         fit_rows(rows, seed=1, n_jobs=1)
+
+
+#: Root reads every folder: the test drops that right for the trainer it starts (util-linux's
+#: setpriv), so it runs as CI runs it too.
+_UNPRIVILEGED = (["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+                  "--inh-caps=-all"] if os.geteuid() == 0 else [])
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not any(
+    (Path(folder) / "setpriv").exists() for folder in ("/usr/bin", "/bin")),
+    reason="root without setpriv reads any folder")
+@pytest.mark.parametrize("command", ["train", "evaluate", "curve"])
+@pytest.mark.parametrize(("mode", "unread"), [(0o000, "{folder}"),
+                                              (0o644, "{folder}/home_001.json.gz")])
+def test_a_folder_the_user_may_not_read_is_one_line(small_homes: Path, tmp_path: Path,
+                                                    command: str, mode: int,
+                                                    unread: str) -> None:
+    """A folder without read (000) or search (644) permission: evaluate and curve ended in
+    a PermissionError's traceback, and train said it could not *write* the folder."""
+    folder = tmp_path / "homes"
+    folder.mkdir()
+    (folder / "home_001.json.gz").write_bytes(next(iter(iter_home_files(small_homes))).read_bytes())
+    homes = {"train": ["--synthetic-homes", str(folder), "--output", str(tmp_path / "m.pkl")],
+             "evaluate": ["--model", str(BUNDLED), "--homes", str(folder), "--no-write"],
+             "curve": ["--synthetic-homes", str(folder), "--evaluation-homes", str(folder),
+                       "--sizes", "1", "--output", str(tmp_path / "c.json")]}[command]
+    folder.chmod(mode)
+    try:
+        run = subprocess.run([*_UNPRIVILEGED, sys.executable, "-m", "trainer", command, *homes],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        folder.chmod(0o755)
+    assert (run.returncode, run.stdout, run.stderr) == (
+        2, "", f"error: {unread.format(folder=folder)}: cannot read it (Permission denied)\n")
