@@ -465,6 +465,30 @@ def test_read_errors(tmp_path: Path) -> None:
         loads_snapshot(b'{"home_id": ' + b"1" * 5000 + b"}", "digits.json")
 
 
+def test_a_file_too_large_for_a_home_is_refused_unread(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``/dev/zero`` given by mistake, or a small gzip file of gigabytes: read without a bound,
+    either took all the machine's memory (23 GB, then the kernel killed the trainer). A home
+    file of the bound itself is read as ever."""
+    text = json.dumps(document()).encode()
+    monkeypatch.setattr(snapshot_module, "MAX_HOME_FILE_BYTES", len(text))
+    (tmp_path / "home.json").write_bytes(text)
+    (tmp_path / "home.json.gz").write_bytes(gzip.compress(text))
+    for name in ("home.json", "home.json.gz"):
+        assert read_snapshot(tmp_path / name).home_id == document()["home_id"]
+    (tmp_path / "big.json").write_bytes(text + b" ")
+    with pytest.raises(SnapshotError, match=r"^\S+big\.json: more than 0 MiB: not a home file$"):
+        read_snapshot(tmp_path / "big.json")
+    (tmp_path / "bomb.json.gz").write_bytes(gzip.compress(text + b" " * 10_000))
+    assert (tmp_path / "bomb.json.gz").stat().st_size < len(text)
+    with pytest.raises(SnapshotError,
+                       match=r"bomb\.json\.gz: more than 0 MiB once decompressed: not a home"):
+        read_snapshot(tmp_path / "bomb.json.gz")
+    if Path("/dev/zero").exists():
+        with pytest.raises(SnapshotError, match=r"^/dev/zero: more than 0 MiB: not a home file$"):
+            read_snapshot("/dev/zero")
+
+
 @pytest.mark.parametrize("text", [b'"\\ud800"', b'"\xed\xa0\x80"'])
 def test_half_a_character_is_not_utf8(text: bytes) -> None:
     """orjson refuses a lone surrogate, json read it: a file that failed later, in whatever

@@ -44,6 +44,11 @@ HOME_TYPES: Final[tuple[str, ...]] = (
     "cottage",
 )
 
+#: The most a home file may hold, read or decompressed. The largest of `scripts/train`'s homes
+#: (90 days) is 3.5 MB compressed and 35 MB of JSON; a file read without a bound (``/dev/zero``
+#: given by mistake, or a gzip "bomb") would take all the memory there is before failing.
+MAX_HOME_FILE_BYTES: Final = 512 * 1024 * 1024
+
 _ENTITY_ID: Final = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 #: Times must fall in 1970-01-01 .. 9998-12-31 UTC: epoch seconds the recorder can hold and
 #: ``datetime`` can show in every time zone. Year 9999 is left out: the activity summary
@@ -388,23 +393,35 @@ def read_snapshot(path: str | os.PathLike[str]) -> HomeSnapshot:
     """Read and validate a ``.json`` or ``.json.gz`` home file."""
     source = Path(path)
     try:
-        raw = source.read_bytes()
+        with source.open("rb") as handle:
+            raw = handle.read(MAX_HOME_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SnapshotError(f"{source}: no such file") from None
     except IsADirectoryError:
         raise SnapshotError(f"{source}: is a folder, not a home file") from None
     except OSError as err:
         raise SnapshotError(f"{source}: cannot read: {err.strerror}") from None
+    if len(raw) > MAX_HOME_FILE_BYTES:
+        raise _too_large(str(source))
     return loads_snapshot(raw, str(source))
+
+
+def _too_large(source: str, decompressed: bool = False) -> SnapshotError:
+    once = " once decompressed" if decompressed else ""
+    return SnapshotError(f"{source}: more than {MAX_HOME_FILE_BYTES // 2**20} MiB{once}: "
+                         "not a home file")
 
 
 def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
     """Parse and validate the bytes of a home file, gzip-compressed or not."""
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as compressed:
+                raw = compressed.read(MAX_HOME_FILE_BYTES + 1)
         except (OSError, EOFError, zlib.error) as err:
             raise SnapshotError(f"{source}: damaged gzip data ({err})") from None
+        if len(raw) > MAX_HOME_FILE_BYTES:
+            raise _too_large(source, decompressed=True)
     try:
         document = _parse_json(raw)
     except UnicodeError:  # undecodable bytes, or text with half a character (a surrogate)
