@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -191,15 +192,33 @@ snapshot.iter_snapshot_bytes = paused
 """
 
 
+def processes_left(session: int, wait: float = 10) -> list[int]:
+    """The processes still in ``session`` (a process started with ``start_new_session``, and
+    every process it started) once ``wait`` seconds have passed or none is left."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):  # gone meanwhile
+                    if os.getsid(int(entry.name)) == session:
+                        left.append(int(entry.name))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,
                                timeout: float = 120, mid_write: bool = False,
-                               ) -> tuple[str, list[Path]]:
+                               signum: int = signal.SIGINT) -> tuple[str, list[Path]]:
     """Start ``python -m trainer ARGS``, press Ctrl-C once a home file appears in ``folder``.
 
     With ``mid_write``, Ctrl-C comes instead while the second home's file is half written
-    (see ``_SECOND_WRITE_PAUSED``), when a plain write would leave half a file.
-    Asserts the run ended as an interrupted run must (exit 130, a message, no traceback) and
-    that every file left is a whole home; returns stderr and the files left, sorted.
+    (see ``_SECOND_WRITE_PAUSED``), when a plain write would leave half a file. ``signum``
+    SIGTERM sends that to the trainer alone instead, as ``kill`` does.
+    Asserts the run ended as an interrupted run must (exit 130, or 143 for SIGTERM, a message,
+    no traceback, no process of its left behind) and that every file left is a whole home;
+    returns stderr and the files left, sorted.
     """
     program = _AS_FROM_A_TERMINAL
     env = dict(os.environ if env is None else env)
@@ -214,12 +233,24 @@ def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, 
     while time.monotonic() < deadline and not (
             marker.exists() if mid_write else any(folder.glob("home_*.json.gz"))):
         time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    else:
+        os.kill(process.pid, signum)
     if mid_write:
         Path(f"{marker}.go").touch()
-    _, stderr = process.communicate(timeout=timeout)
-    assert process.returncode == 130, stderr
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # a worker left behind holds stderr open, say
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert process.returncode == 128 + signum, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
+    left = processes_left(process.pid)
+    for pid in left:  # not to go on generating after this test
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == [], "worker processes outlived the trainer"
     assert marker.exists() == mid_write, stderr
     written = sorted(folder.iterdir())
     assert all(p.name.startswith("home_") and p.name.endswith(".json.gz") for p in written)

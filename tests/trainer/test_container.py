@@ -727,7 +727,8 @@ def test_ctrl_c_after_the_command_has_ended_is_ignored(args: list[str]) -> None:
             entry.run()
         except SystemExit:
             pass
-        print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+        print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+              and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
     """)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=ROOT, timeout=120, check=False)

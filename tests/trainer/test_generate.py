@@ -656,6 +656,18 @@ def test_ctrl_c_counts_the_homes_finished_while_it_waits(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
+def test_sigterm_stops_generating_as_ctrl_c_does(tmp_path: Path) -> None:
+    """``kill`` (a service manager, a CI time-out): Python's default ended the trainer at
+    once and left its worker processes running, making homes nobody would count. It now
+    waits for the homes in progress, as for Ctrl-C, and exits 143."""
+    args = ["generate", "--count", "20", "--days", "20", "--seed", "3", "--workers", "2",
+            "--output", str(tmp_path)]
+    stderr, written = interrupt_after_first_home(args, tmp_path, signum=signal.SIGTERM)
+    reported = re.search(r"interrupted: (\d+) new homes? written", stderr)
+    assert reported is not None and int(reported.group(1)) == len(written), stderr
+
+
+@pytest.mark.slow
 def test_ctrl_c_reports_homes_finished_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """run_jobs hands over the homes finished during the wait, not only those seen before."""
     from trainer.generate import runner
