@@ -38,6 +38,7 @@ from .generate.openai_retry import OpenAIStop
 from .generate.openai_settings import (
     OpenAISettings,
     base_url_from_environment,
+    base_url_problem,
     max_cost_problem,
     parse_price,
 )
@@ -55,6 +56,8 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
     model = model.strip()
     if not model:
         raise GenerationError("--model must name a model")
+    if problem := base_url_problem(base_url_from_environment()):
+        raise GenerationError(problem)
     try:
         per_million = parse_price(price) if price is not None else None
     except ValueError as err:

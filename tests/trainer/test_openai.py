@@ -978,6 +978,17 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
         assert openai_refusal("--price", bad, "--dry-run") == (
             "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 "
             f"or more (e.g. --price 0.25,2.00), not {bad!r}"), bad
+    # Retried for a minute as a connection error, and --dry-run named it as the server.
+    for bad in ("notaurl", "localhost:8000/v1", "ftp://host/v1", "http://", "http://[::1/v1",
+                "http://host:99999/v1", "http://host:port/v1", "user:secret@host/v1"):
+        monkeypatch.setenv("OPENAI_BASE_URL", bad)
+        for dry_run in ((), ("--dry-run",)):
+            assert openai_refusal("--count", "2", *dry_run) == (
+                "error: OPENAI_BASE_URL is not a server's address: give it with http:// or "
+                "https:// and a host (e.g. http://localhost:11434/v1 for a local server), or "
+                "unset it for OpenAI's own API"), bad
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert not (tmp_path / "home_001.json.gz").exists()
     defaults = {name: param.default for name, param in
                 inspect.signature(homes_commands.generate).parameters.items()}
     with pytest.raises(UserError, match="--dry-run: OpenAI backend option; use with "):

@@ -10,6 +10,7 @@ import math
 import os
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 #: The model that designs homes unless --model says otherwise (named apart from the
 #: classifier's model bundle, which the trainer also calls a model).
@@ -26,6 +27,26 @@ def base_url_from_environment() -> str:
     One reading for the client and the dry run, so the plan names the server the requests go to.
     """
     return os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+
+
+def base_url_problem(url: str) -> str | None:
+    """Say why ``url`` (OPENAI_BASE_URL) is no server's address, or return None.
+
+    The SDK takes any text and fails at the first request, as a connection error that the
+    backend retried for a minute before it named the address to check. Not echoed: a URL may
+    carry a password.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is no number, or out of range
+    except ValueError:  # also an unclosed [ of an IPv6 address
+        pass
+    else:
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return None
+    return ("OPENAI_BASE_URL is not a server's address: give it with http:// or https:// and "
+            "a host (e.g. http://localhost:11434/v1 for a local server), or unset it for "
+            "OpenAI's own API")
 
 
 def parse_price(text: str) -> tuple[float, float]:
