@@ -688,6 +688,34 @@ def test_ctrl_c_reports_homes_finished_after_it(monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.slow
+def test_ctrl_c_again_while_waiting_still_counts_every_home() -> None:
+    """A second Ctrl-C (or a SIGTERM) during the wait cut it short: the workers wrote their
+    homes all the same, and those were missing from the count ("4 new homes written" with 9
+    on disk)."""
+    from trainer.generate import runner
+
+    jobs = plan_jobs(6, 1, 1, Path("."))
+    done: list[HomeResult] = []
+
+    def on_done(result: HomeResult) -> None:
+        done.append(result)
+        if len(done) == 1:
+            raise KeyboardInterrupt
+
+    def ctrl_c_again(running: int) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            runner.run_jobs(jobs, _fake_home, 2, on_done, ctrl_c_again)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(done) > 1 and len({r.home_id for r in done}) == len(done)
+
+
+@pytest.mark.slow
 def test_a_failed_home_is_not_reported_as_ctrl_c() -> None:
     """A worker's error waits for the homes in progress too, but says nothing of Ctrl-C."""
     from trainer.generate import runner

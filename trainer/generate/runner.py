@@ -370,6 +370,26 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
     importing when Ctrl-C arrives cannot die with a traceback; the main process cancels what
     has not started, and a home being written is finished whole.
     """
+    # A handler that does nothing, not SIG_IGN: the entry point hands SIGTERM to Ctrl-C's
+    # handler, and stops the run itself when Ctrl-C is ignored.
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) again while the homes in progress finish changes nothing.
+
+    Their workers ignore it and write them all the same, and the interpreter's exit would wait
+    for them anyway; cutting the wait short only lost the homes finished meanwhile from the
+    count ("4 new homes written" with 9 on disk).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
@@ -451,15 +471,16 @@ def run_jobs(
                     reported.add(future)
                     on_done(future.result())
     except BaseException as err:
-        for future in futures:
-            future.cancel()  # fails for the homes a worker has taken: those will be written
-        running = sum(not future.done() for future in futures)
-        if running and isinstance(err, KeyboardInterrupt):  # a failed home is no Ctrl-C
-            on_wait(running)
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future in futures:
-            if (future not in reported and not future.cancelled()
-                    and future.exception() is None):
-                on_done(future.result())
+        with _ctrl_c_ignored():
+            for future in futures:
+                future.cancel()  # fails for the homes a worker has taken: those will be written
+            running = sum(not future.done() for future in futures)
+            if running and isinstance(err, KeyboardInterrupt):  # a failed home is no Ctrl-C
+                on_wait(running)
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future in futures:
+                if (future not in reported and not future.cancelled()
+                        and future.exception() is None):
+                    on_done(future.result())
         raise
     pool.shutdown(wait=True)
