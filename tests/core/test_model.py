@@ -316,6 +316,15 @@ def test_cut_or_empty_file_is_foreign() -> None:
         loads_bundle(b"", "empty.pkl")
 
 
+@pytest.mark.parametrize("data", [b"hello, a text file\nmore\n", b"# Home Type\n", b"PK\x03\x04"])
+def test_a_file_of_another_format_is_named_so(data: bytes) -> None:
+    """The unpickler's own words for a text file ("Memo value not found at index 101",
+    "invalid load key, '#'") said nothing to the user."""
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(data, "notes.pkl")
+    assert str(caught.value) == "notes.pkl: not a Home Type model: not a pickle file"
+
+
 def test_unreadable_paths(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError, match="is a folder, not a model file"):
         load_model(tmp_path)

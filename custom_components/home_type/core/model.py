@@ -128,11 +128,15 @@ class ModelIncompatibleError(ModelError):
     reason = "incompatible"
 
 
+class _Forbidden(pickle.UnpicklingError):
+    """A global the allow-list refuses: the file is a pickle, and may be an attack."""
+
+
 class _AllowListUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED_GLOBALS:
             # The unpickler itself refuses a name that is not text, before asking here.
-            raise pickle.UnpicklingError(
+            raise _Forbidden(
                 f"it names {_shown(f'{module}.{name}')}, which a model never needs")
         return _ALLOWED_GLOBALS[module, name]
 
@@ -338,8 +342,13 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
         raise _too_large(source)
     try:
         bundle = _plain(_AllowListUnpickler(io.BytesIO(data)).load())
-    except pickle.UnpicklingError as err:
+    except _Forbidden as err:
         raise ModelForeignError(f"{source}: not a Home Type model: {err}") from None
+    except pickle.UnpicklingError as err:
+        # A text file or another format, read as opcodes: the unpickler's own words ("Memo
+        # value not found at index 101", "invalid load key, '#'") say nothing to the user.
+        why = err if data.startswith(_PICKLE_PROTOCOL_MARK) else "not a pickle file"
+        raise ModelForeignError(f"{source}: not a Home Type model: {why}") from None
     except _NotABundle as err:
         raise ModelForeignError(f"{source}: not a Home Type model: it holds {err}") from None
     except Exception as err:  # truncated or garbage bytes raise all sorts of errors
@@ -349,6 +358,10 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     if not isinstance(bundle, dict) or not _is(bundle.get("format"), BUNDLE_FORMAT):
         raise ModelForeignError(f"{source}: not a Home Type model bundle")
     return bundle
+
+
+#: The first byte of every pickle of protocol 2 or later (bundles are written with 4).
+_PICKLE_PROTOCOL_MARK: Final = b"\x80"
 
 
 def _too_large(source: str) -> ModelForeignError:
