@@ -370,9 +370,7 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
     importing when Ctrl-C arrives cannot die with a traceback; the main process cancels what
     has not started, and a home being written is finished whole.
     """
-    # A handler that does nothing, not SIG_IGN: the entry point hands SIGTERM to Ctrl-C's
-    # handler, and stops the run itself when Ctrl-C is ignored.
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
@@ -390,7 +388,9 @@ def _ctrl_c_ignored() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A handler that does nothing, not SIG_IGN: the entry point hands SIGTERM to Ctrl-C's
+    # handler, and stops the run itself when Ctrl-C is ignored.
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
     try:
         yield
     finally:
