@@ -250,10 +250,9 @@ _DEVICE_KEYWORDS: Final[tuple[str, ...]] = (
     "licht", "lichter", "lampe", "leuchte", "deckenlampe", "deckenleuchte", "deckenlicht",
     "stehlampe", "strahler", "led", "led streifen", "ledstreifen", "schalter", "lichtschalter",
     "steckdose", "zwischenstecker", "rollladen", "rolladen", "rollo", "jalousie", "markise",
-    "vorhang", "ventilator", "bewegungsmelder",
-    "prasenzmelder", "temperatursensor", "fensterkontakt", "turkontakt", "rauchmelder",
-    "lautsprecher", "fernseher", "luftreiniger", "luftentfeuchter", "klimaanlage", "taster",
-    "fenster", "tur",
+    "vorhang", "ventilator", "bewegungsmelder", "prasenzmelder", "temperatursensor",
+    "fensterkontakt", "turkontakt", "rauchmelder", "lautsprecher", "fernseher", "luftreiniger",
+    "luftentfeuchter", "klimaanlage", "taster", "fenster", "tur",
     # French
     "lumiere", "lumieres", "lampes", "lampadaire", "plafonnier", "applique", "ampoule",
     "ruban led", "eclairage", "interrupteur", "variateur", "prise", "volet", "volets",
