@@ -386,15 +386,12 @@ _WORD_AFTER: Final = re.compile(r"\s+[^\W\d_]")
 _ROOM_AFTER: Final = re.compile(r"(?:\s+(?:room|rum|kamer|zimmer|raum)\b)?(?:\s*\d+\b)?")
 
 
-def _either(words: tuple[str, ...]) -> str:
-    """Whole folded words as one alternative, longest first ("volet roulant" before "volet")."""
-    return "|".join(map(re.escape, sorted(set(map(fold, words)), key=len, reverse=True)))
-
-
 #: What a device is, then the words that lead to its room: "lampe du ", "licht im ",
-#: "luz de la ", "lampe de l'" (and "Lampe (Salon)", "Lampe: Salon").
+#: "luz de la ", "lampe de l'" (and "Lampe (Salon)", "Lampe: Salon"). Each list is one
+#: :func:`_trie`; the whitespace after a word makes it whole ("volet roulant", not "volet").
 _DEVICE_LEAD: Final = re.compile(
-    rf"(?:(?:{_either(_DEVICE_KEYWORDS)})\s+(?:(?:{_either(_DEVICE_ROOM_LINKS)})\s+)*)+"
+    rf"(?:{_trie([fold(word) for word in _DEVICE_KEYWORDS])}\s+"
+    rf"(?:{_trie([fold(word) for word in _DEVICE_ROOM_LINKS])}\s+)*)+"
     r"(?:[dl]'|[^\w\s]+\s*)?")
 
 
