@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any, Final
 
 import numpy as np
@@ -370,7 +371,15 @@ def _workers_ignore_ctrl_c() -> Iterator[None]:
     importing when Ctrl-C arrives cannot die with a traceback; the main process cancels what
     has not started, and a home being written is finished whole.
     """
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with _ctrl_c_handled_by(signal.SIG_IGN):
+        yield
+
+
+@contextlib.contextmanager
+def _ctrl_c_handled_by(handler: signal.Handlers | Callable[[int, FrameType | None], None],
+                       ) -> Iterator[None]:
+    """SIGINT goes to ``handler`` inside the block, and to the handler before it after."""
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
@@ -390,11 +399,8 @@ def _ctrl_c_ignored() -> Iterator[None]:
         return
     # A handler that does nothing, not SIG_IGN: the entry point hands SIGTERM to Ctrl-C's
     # handler, and stops the run itself when Ctrl-C is ignored.
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
-    try:
+    with _ctrl_c_handled_by(lambda signum, frame: None):
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _HandOverGate:
