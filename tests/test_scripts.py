@@ -32,6 +32,15 @@ def laid_out(folder: Path) -> Path:
     return folder
 
 
+def copy_scripts(folder: Path, *names: str) -> Path:
+    """The scripts ``names`` copied into ``folder``/scripts (made if missing); that folder."""
+    scripts = folder / "scripts"
+    scripts.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(SCRIPTS / name, scripts / name)
+    return scripts
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return laid_out(tmp_path)
@@ -153,8 +162,7 @@ def test_test_paths_choose_the_tests_of_each_run(project: Path) -> None:
 
 def test_newer_releases_refuse_tests_they_do_not_run(project: Path) -> None:
     """A path of a folder no newer release runs is a one-line error, before any venv."""
-    for helper in ("test-newer-ha", "_python314.sh", "_help.sh"):
-        shutil.copy(SCRIPTS / helper, project / "scripts" / helper)
+    copy_scripts(project, "test-newer-ha", "_python314.sh", "_help.sh")
     refused = subprocess.run(
         ["bash", str(project / "scripts" / "test-newer-ha"), "-x", "tests/trainer/test_curve.py"],
         capture_output=True, text=True, timeout=60, check=False,
@@ -189,11 +197,9 @@ def test_help_answers_before_anything_is_set_up(tmp_path: Path, script: str, fir
     """--help is the script's opening comment, printed before _venv.sh is sourced -- it is
     missing here, so a script that went on would fail. scripts/train went on: it generated
     200 homes, trained and replaced the model, and scripts/test printed pytest's help."""
-    (tmp_path / "scripts").mkdir()
-    for name in (script, "_help.sh"):
-        shutil.copy(SCRIPTS / name, tmp_path / "scripts" / name)
-    run = subprocess.run(["bash", str(tmp_path / "scripts" / script), flag], capture_output=True,
-                         text=True, timeout=60, check=False)
+    scripts = copy_scripts(tmp_path, script, "_help.sh")
+    run = subprocess.run(["bash", str(scripts / script), flag], capture_output=True, text=True,
+                         timeout=60, check=False)
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout.splitlines()[0] == first_line
     assert "set -euo" not in run.stdout and "#" not in run.stdout.splitlines()[0]
@@ -202,10 +208,8 @@ def test_help_answers_before_anything_is_set_up(tmp_path: Path, script: str, fir
 def test_train_refuses_arguments_it_would_ignore(tmp_path: Path) -> None:
     """scripts/train runs the whole pipeline with fixed settings: an argument given to it was
     silently ignored, and the run then replaced the model all the same."""
-    (tmp_path / "scripts").mkdir()
-    for name in ("train", "_help.sh"):
-        shutil.copy(SCRIPTS / name, tmp_path / "scripts" / name)
-    run = subprocess.run(["bash", str(tmp_path / "scripts" / "train"), "--count", "10"],
+    scripts = copy_scripts(tmp_path, "train", "_help.sh")
+    run = subprocess.run(["bash", str(scripts / "train"), "--count", "10"],
                          capture_output=True, text=True, timeout=60, check=False)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.startswith("error: scripts/train takes no arguments")
