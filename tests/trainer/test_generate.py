@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -667,14 +668,12 @@ def test_sigterm_stops_generating_as_ctrl_c_does(tmp_path: Path) -> None:
     assert reported is not None and int(reported.group(1)) == len(written), stderr
 
 
-@pytest.mark.slow
-def test_ctrl_c_reports_homes_finished_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """run_jobs hands over the homes finished during the wait, not only those seen before."""
+def _ctrl_c_after_the_first_home(on_wait: Callable[[int], None]) -> list[HomeResult]:
+    """Run 6 fake homes on 2 workers; Ctrl-C comes as the first is handed over. The homes
+    handed over, once run_jobs has raised the KeyboardInterrupt."""
     from trainer.generate import runner
 
-    jobs = plan_jobs(6, 1, 1, Path("."))
     done: list[HomeResult] = []
-    waits: list[int] = []
 
     def on_done(result: HomeResult) -> None:
         done.append(result)
@@ -682,7 +681,15 @@ def test_ctrl_c_reports_homes_finished_after_it(monkeypatch: pytest.MonkeyPatch)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        runner.run_jobs(jobs, _fake_home, 2, on_done, waits.append)
+        runner.run_jobs(plan_jobs(6, 1, 1, Path(".")), _fake_home, 2, on_done, on_wait)
+    return done
+
+
+@pytest.mark.slow
+def test_ctrl_c_reports_homes_finished_after_it() -> None:
+    """run_jobs hands over the homes finished during the wait, not only those seen before."""
+    waits: list[int] = []
+    done = _ctrl_c_after_the_first_home(waits.append)
     assert len(waits) == 1 and waits[0] >= 1
     assert len(done) > 1 and len({r.home_id for r in done}) == len(done)
 
@@ -692,23 +699,12 @@ def test_ctrl_c_again_while_waiting_still_counts_every_home() -> None:
     """A second Ctrl-C (or a SIGTERM) during the wait cut it short: the workers wrote their
     homes all the same, and those were missing from the count ("4 new homes written" with 9
     on disk)."""
-    from trainer.generate import runner
-
-    jobs = plan_jobs(6, 1, 1, Path("."))
-    done: list[HomeResult] = []
-
-    def on_done(result: HomeResult) -> None:
-        done.append(result)
-        if len(done) == 1:
-            raise KeyboardInterrupt
-
     def ctrl_c_again(running: int) -> None:
         signal.raise_signal(signal.SIGINT)
 
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     try:
-        with pytest.raises(KeyboardInterrupt):
-            runner.run_jobs(jobs, _fake_home, 2, on_done, ctrl_c_again)
+        done = _ctrl_c_after_the_first_home(ctrl_c_again)
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, previous)
