@@ -25,6 +25,7 @@ from .command_line import (
     read_home,
     write_failed,
 )
+from .folder_lock import FolderBusy, writing_homes
 from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
     DEFAULT_MIX,
@@ -32,6 +33,7 @@ from .generate.runner import (
     MAX_DAYS,
     FolderMismatch,
     GenerationError,
+    HomeJob,
     HomeResult,
     make_procedural_home,
     parse_mix,
@@ -133,12 +135,19 @@ def generate(
                             settings=openai_settings(model, concurrency, rpm, tpm, max_cost,
                                                      price))
             return
-        todo = pending(jobs, output, overwrite)
         prepare_output(output)
+        with writing_homes(output):
+            _generate_procedural(jobs, output, overwrite, workers, days)
     except FolderMismatch as err:
         raise FolderMismatchError(err) from None
-    except GenerationError as err:
+    except (GenerationError, FolderBusy) as err:
         raise UserError(str(err)) from None
+
+
+def _generate_procedural(jobs: list[HomeJob], output: Path, overwrite: bool, workers: int,
+                         days: int) -> None:
+    """Write the homes still missing, in worker processes, while the folder is this run's."""
+    todo = pending(jobs, output, overwrite)
     skipped = len(jobs) - len(todo)
     if skipped:
         console.print(f"{skipped} of {counted(len(jobs), 'home')} already in {output}; "

@@ -26,6 +26,7 @@ from .command_line import (
     progress_bar,
     write_failed,
 )
+from .folder_lock import writing_homes
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import (
     PRICES_PER_MILLION,
@@ -94,8 +95,17 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                         "or a non-ASCII character (the '…' of the placeholder sk-…, say); set "
                         "it to the key itself")
     prepare_output(output)
-    if len(todo) < len(jobs):
-        console.print(f"{len(jobs) - len(todo)} of {counted(len(jobs), 'home')} already in "
+    with writing_homes(output):
+        # Again, now that the folder is this run's: one that ended meanwhile wrote some.
+        _design_homes(pending(jobs, output, overwrite), len(jobs), output, settings, days,
+                      api_key)
+
+
+def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: OpenAISettings,
+                  days: int, api_key: str) -> None:
+    """Ask the model for the homes still missing, and explain how the run ended."""
+    if len(todo) < planned:
+        console.print(f"{planned - len(todo)} of {counted(planned, 'home')} already in "
                       f"{output}; "
                       + ("nothing to do." if not todo else "designing the rest "
                          "(--overwrite regenerates them)."), markup=False)

@@ -44,6 +44,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 
+from .folder_lock import switching_files
 from .signals import signals_held
 
 MODEL_NAME: Final = "home_type_classifier.pkl"
@@ -198,9 +199,27 @@ def rollback(folder: Path) -> Outcome:
 
 
 def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
-    """Switch ``new`` in as the current model; the current one (if valid) becomes previous."""
+    """Switch ``new`` in as the current model; the current one (if valid) becomes previous.
+
+    Another publish or rollback to the folder is waited for: both read the current model and
+    move it, and interleaved they would move each other's.
+    """
     if folder.exists() and not folder.is_dir():
         raise PublishRefused(f"--to {folder}: is a file, not a folder", 2)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _cannot_write(folder, err) from None
+    with switching_files(folder):
+        return _switch(folder, new, quality)
+
+
+def _cannot_write(folder: Path, err: OSError) -> PublishRefused:
+    return PublishRefused(f"--to {folder}: cannot write there ({err.strerror}); the models in it "
+                          "are left whole", 2)
+
+
+def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
     current_path = folder / MODEL_NAME
     dropped = None
     try:
@@ -211,7 +230,6 @@ def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
         current, dropped = None, str(err)
     staged: list[Path] = []
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         if current is not None and current.data == new.data:
             if new.results is not None:  # figures may have been re-measured (evaluate)
                 atomic_write_bytes(results_path_for(current_path), new.results)
@@ -230,8 +248,7 @@ def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
             _move_in(current_path, incoming)
         _sync_folder(folder)
     except OSError as err:
-        raise PublishRefused(f"--to {folder}: cannot write there ({err.strerror}); the models "
-                             "in it are left whole", 2) from None
+        raise _cannot_write(folder, err) from None
     finally:
         for path in staged:  # whatever was not renamed into place (an error, Ctrl-C)
             with contextlib.suppress(OSError):

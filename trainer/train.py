@@ -66,6 +66,7 @@ from .dataset import (
     stack,
     training_rows,
 )
+from .folder_lock import reading_homes, switching_files
 from .metrics import (
     by_confidence,
     classification_metrics,
@@ -87,19 +88,24 @@ PARITY_TOLERANCE: Final = 1e-9
 
 def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progress,
               step: str, *, train: bool = True) -> list[HomeRows]:
-    """Rows of every home of a folder, read in parallel; ``train=False``: evaluation rows only."""
+    """Rows of every home of a folder, read in parallel; ``train=False``: evaluation rows only.
+
+    :class:`FolderBusy` while ``generate`` writes into the folder: what is there so far is not
+    the folder's homes.
+    """
     check_jobs(n_jobs)
-    files = home_files(folder)
     homes: list[HomeRows] = []
-    progress(step, 0, len(files))
-    try:
-        for home in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
-                delayed(training_rows)(path, copies, seed) if train else
-                delayed(evaluation_rows)(path) for path in files):
-            homes.append(home)
-            progress(step, len(homes), len(files))
-    except ValueError as err:  # SnapshotError is a ValueError; it names the file
-        raise DatasetError(str(err)) from None
+    with reading_homes(folder):
+        files = home_files(folder)
+        progress(step, 0, len(files))
+        try:
+            for home in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+                    delayed(training_rows)(path, copies, seed) if train else
+                    delayed(evaluation_rows)(path) for path in files):
+                homes.append(home)
+                progress(step, len(homes), len(files))
+        except ValueError as err:  # SnapshotError is a ValueError; it names the file
+            raise DatasetError(str(err)) from None
     first: dict[str, Path] = {}
     for path, home in zip(files, homes, strict=True):
         # A copied file would count as another home: in the figures, folds and provenance.
@@ -425,12 +431,13 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
     The hash goes in before the bundle: a crash between the two leaves a pair that does not
     match, which every loader refuses, rather than a new model trusted by an old hash. Ctrl-C
     and ``docker stop`` are held until all four are written, so they never split the pair
-    (nor leave results beside another model).
+    (nor leave results beside another model); another run writing the folder's files is waited
+    for, so two runs with one ``--output`` never mix theirs.
     """
     run.output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
-    with signals_held():
+    with switching_files(run.output.parent), signals_held():
         atomic_write_bytes(run.sklearn_path, buffer.getvalue())
         atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
         atomic_write_bytes(run.output, data)

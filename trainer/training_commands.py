@@ -28,6 +28,7 @@ from .command_line import (
     path_option,
     progress_bar,
 )
+from .folder_lock import FolderBusy
 
 DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
 
@@ -77,7 +78,7 @@ def train(
         with progress_bar() as progress:
             run.progress = _task_progress(progress)
             results = run_training(run)
-    except DatasetError as err:
+    except (DatasetError, FolderBusy) as err:
         raise UserError(str(err)) from None
     except OSError as err:
         # A full disk names no file; the model's folder is where everything goes.
@@ -162,7 +163,7 @@ def evaluate(
     with progress_bar() as progress:
         try:
             evaluation, _ = evaluate_model(predictor, homes, jobs, _task_progress(progress))
-        except DatasetError as err:
+        except (DatasetError, FolderBusy) as err:
             raise UserError(str(err)) from None
     shared = shared_seeds(predictor.info.get("training_data", {}).get("seeds", []),
                           evaluation["data"]["seeds"])
@@ -286,7 +287,7 @@ def curve(
         with progress_bar() as progress:
             run.progress = _task_progress(progress)
             result = learning_curve(run)
-    except DatasetError as err:
+    except (DatasetError, FolderBusy) as err:
         raise UserError(str(err)) from None
     for table in curve_tables(result):
         out.print(table)

@@ -880,6 +880,22 @@ def test_cli_missing_key_before_any_request(api: FakeOpenAI, tmp_path: Path) -> 
     assert api.requests == [] and not (tmp_path / "homes").exists()
 
 
+def test_cli_no_request_while_another_run_uses_the_folder(api: FakeOpenAI,
+                                                          tmp_path: Path) -> None:
+    """Two runs into one folder would pay for every home twice."""
+    from trainer.folder_lock import writing_homes
+
+    (tmp_path / "homes").mkdir()
+    with writing_homes(tmp_path / "homes"):
+        result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'homes'}: another trainer run is using this folder (generating "
+        "homes into it, or reading them to train or evaluate); wait for it to end, or give "
+        "another --output"]
+    assert api.requests == [] and not list((tmp_path / "homes").iterdir())
+
+
 def test_cli_web_page_at_the_base_url_is_one_error_line(
         api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(Answer(raw=b"<html>Open WebUI</html>", content_type="text/html"))
