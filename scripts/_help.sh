@@ -20,3 +20,22 @@ answer_help() {
     fi
     exit 0
 }
+
+# answer_help_from MODULE SCRIPT ARG…: answer_help for a script that hands its arguments to a
+# Python module, whose own --help lists the options: shown too when .venv can already run it,
+# else a note where to find them -- nothing is installed to answer a question.
+answer_help_from() {
+    local module="$1" script="$2" root options
+    shift 2
+    [[ $# -eq 1 && ( "$1" == -h || "$1" == --help ) ]] || return 0
+    print_header "$script"
+    root="$(dirname "$(readlink -f "$script")")/.."
+    if options="$(cd "$root" && COLUMNS=100 .venv/bin/python -m "$module" --help 2>/dev/null)"
+    then
+        printf '\n%s\n' "$options"
+    else
+        printf '\n%s\n%s\n' "Its options are listed here once .venv is set up (scripts/test or" \
+               "scripts/train sets it up; this script does on its first run)."
+    fi
+    exit 0
+}

@@ -190,6 +190,11 @@ def test_each_script_stops_on_errors_even_through_a_link(script: str) -> None:
     ("test-newer-ha",
      "Runs the integration's tests on Home Assistant releases newer than the pinned one, "
      "each in a"),
+    ("bench", "Measures speed and size; writes docs/benchmarks.md and docs/benchmarks.json."),
+    ("develop", "Starts a real Home Assistant (hass -c .develop/config --skip-pip, on "
+                "http://127.0.0.1:8123)"),
+    ("screenshots", "Retakes the README's pictures (docs/images/*.png) from a real Home "
+                    "Assistant UI: starts a"),
 ])
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_help_answers_before_anything_is_set_up(tmp_path: Path, script: str, first_line: str,
@@ -203,6 +208,32 @@ def test_help_answers_before_anything_is_set_up(tmp_path: Path, script: str, fir
     assert (run.returncode, run.stderr) == (0, "")
     assert run.stdout.splitlines()[0] == first_line
     assert "set -euo" not in run.stdout and "#" not in run.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(("script", "module"), [("bench", "trainer.bench"),
+                                                ("develop", "devtools.develop"),
+                                                ("screenshots", "devtools.screenshots")])
+def test_help_of_a_script_lists_its_modules_options_once_set_up(tmp_path: Path, script: str,
+                                                                module: str) -> None:
+    """These hand their arguments to a Python module, whose --help lists the options; on a
+    fresh machine --help installed .venv (the develop extra: Home Assistant's frontend) for
+    minutes first. The options come from .venv when it can run the module, else a note."""
+    scripts = copy_scripts(tmp_path, script, "_help.sh")
+    fresh = subprocess.run(["bash", str(scripts / script), "--help"], capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert (fresh.returncode, fresh.stderr) == (0, "")
+    assert fresh.stdout.endswith("Its options are listed here once .venv is set up (scripts/test"
+                                 " or\nscripts/train sets it up; this script does on its first "
+                                 "run).\n")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho "options of $2 ($3)"\n')
+    python.chmod(0o755)
+    ready = subprocess.run(["bash", str(scripts / script), "-h"], capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert (ready.returncode, ready.stderr) == (0, "")
+    assert ready.stdout.endswith(f"\n\noptions of {module} (--help)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".venv", "scripts"]
 
 
 def test_train_refuses_arguments_it_would_ignore(tmp_path: Path) -> None:
