@@ -509,6 +509,7 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
                           "--output",
         ("--seed", "99", "--days", "10"): "holds homes of seed 1, 2 days; these flags ask for "
                                           "homes of seed 99, 10 days",
+        ("--days", "1"): "holds homes of 2 days; these flags ask for homes of 1 day:",
         ("--mix", "studio=1"): "holds homes labelled for another --count or --mix",
         ("--count", "5"): "holds homes labelled for another --count or --mix",
         ("--count", "2"): "holds 3 homes; these flags ask for 2 homes: remove home_003.json.gz "

@@ -326,7 +326,7 @@ def _names(names: list[str]) -> str:
 
 def _homes(count: int | None, settings: list[str]) -> str:
     """``24 homes of seed 5, 12 days``; the count only when it is what differs."""
-    return (f"{count} homes" if count is not None else "homes") + (
+    return (f"{count} home{'' if count == 1 else 's'}" if count is not None else "homes") + (
         f" of {', '.join(settings)}" if settings else "")
 
 
@@ -340,15 +340,17 @@ def _mismatch(output: Path, jobs: list[HomeJob], homes: int, extra: list[str],
     asked = _planned(jobs[0])
     held: list[str] = []
     wanted: list[str] = []
-    forms = {"generator": "the {} backend", "seed": "seed {}", "days": "{} days",
-             "simulator_version": "simulator version {}"}
+    forms: dict[str, Callable[[str], str]] = {
+        "generator": "the {} backend".format, "seed": "seed {}".format,
+        "days": lambda days: f"{days} day" if days == "1" else f"{days} days",
+        "simulator_version": "simulator version {}".format}
     for key, form in forms.items():
         if key not in asked:
             continue
         values = sorted({str(found[key]) for _, found in wrong})
         if values and values != [str(asked[key])]:
-            held.append(form.format("/".join(values)))
-            wanted.append(form.format(asked[key]))
+            held.append(form("/".join(values)))
+            wanted.append(form(str(asked[key])))
     if extra or held:
         return (f"{output} holds {_homes(homes if extra else None, held)}; these flags ask for "
                 f"{_homes(len(jobs) if extra else None, wanted)}")
