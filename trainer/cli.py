@@ -55,6 +55,22 @@ def _command_line_built() -> None:
     _release_ctrl_c()
 
 
+def _name_only_the_flag_given(err: Exception) -> None:
+    """A bad value typed after a flag is blamed on the flag alone.
+
+    click names an option's environment variable beside it whatever the value's source
+    ("Invalid value for '--days' (env var: 'HOME_TYPE_DAYS')"), which sends a user who typed
+    ``--days abc`` looking for a variable they never set. It is kept when the value came from it.
+    """
+    param, ctx = getattr(err, "param", None), getattr(err, "ctx", None)
+    if (param is None or ctx is None or getattr(param, "envvar", None) is None
+            or getattr(err, "param_hint", None) is not None or not getattr(param, "opts", None)):
+        return
+    source = ctx.get_parameter_source(param.name)
+    if getattr(source, "name", None) != "ENVIRONMENT":
+        err.param_hint = " / ".join(f"'{opt}'" for opt in param.opts)  # type: ignore[attr-defined]
+
+
 def main() -> None:
     """Entry point: run the app and turn user errors into one clean line.
 
@@ -88,6 +104,7 @@ def main() -> None:
         if not callable(format_message):
             raise
         # One line like every other mistake, with where to look, instead of click's three.
+        _name_only_the_flag_given(err)
         message = str(format_message()).rstrip(".")
         if message:  # none after the help a bare command prints (no_args_is_help)
             ctx = getattr(err, "ctx", None)

@@ -410,6 +410,15 @@ def test_docker_stop_stops_the_image_command_cleanly(
 def test_pipeline_usage_errors(tmp_path: Path) -> None:
     bad = run_trainer("pipeline", "--count", "0", cwd=tmp_path)
     assert bad.returncode == 2 and "--count" in bad.stderr
+    # A bad value is blamed on where it came from: the flag typed, or the variable set.
+    typed = run_trainer("pipeline", "--days", "abc", cwd=tmp_path)
+    assert typed.returncode == 2 and typed.stderr.startswith(
+        "error: Invalid value for '--days': Input should be a valid integer")
+    from_environment = run_trainer("pipeline", cwd=tmp_path,
+                                   env={**os.environ, "HOME_TYPE_DAYS": "abc"})
+    assert from_environment.returncode == 2 and from_environment.stderr.startswith(
+        "error: Invalid value for '--days' (env var: 'HOME_TYPE_DAYS'): Input should be a valid "
+        "integer")
     backend = run_trainer("pipeline", "--backend", "llm", cwd=tmp_path)
     assert backend.returncode == 2 and "--backend must be one of auto, procedural, openai" in \
         backend.stderr
@@ -463,7 +472,7 @@ def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) ->
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: step 1/5 (generate): {homes} holds 5 homes of seed 5, 2 days; these flags ask "
-        f"for 4 homes of seed 42, 1 days: delete {homes} to generate it anew with these "
+        f"for 4 homes of seed 42, 1 day: delete {homes} to generate it anew with these "
         "settings, or pass another --data")
     assert not model.exists() and not to.exists()
     assert len(list(homes.iterdir())) == 5
