@@ -42,7 +42,7 @@ def writing_homes(folder: Path) -> Iterator[None]:
         if not free:
             raise FolderBusy(f"{folder}: another trainer run is using this folder (generating "
                              "homes into it, or reading them to train or evaluate); wait for it "
-                             "to end, or give another --output")
+                             "to end, or generate into another folder")
         yield
 
 

@@ -75,6 +75,24 @@ def test_generate_is_refused_while_another_run_uses_its_folder(
     assert len(list(output.iterdir())) == 2
 
 
+def test_a_second_pipeline_stops_at_the_step_whose_folder_is_taken(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    homes = tmp_path / "data" / "synthetic_homes"
+    homes.mkdir(parents=True)
+    with writing_homes(homes):
+        assert trainer_in_process(monkeypatch, "pipeline", "--count", "4", "--days", "1",
+                                  "--mix", "studio=3,condo=1", "--backend", "procedural",
+                                  "--data", str(tmp_path / "data"),
+                                  "--model", str(tmp_path / "model.pkl"),
+                                  "--to", str(tmp_path / "ha")) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: step 1/5 (generate): {homes}: another trainer run is using this folder "
+        "(generating homes into it, or reading them to train or evaluate); wait for it to end, "
+        "or generate into another folder")
+    assert not list(homes.iterdir()) and not (tmp_path / "model.pkl").exists()
+
+
 def test_reading_homes_is_refused_while_they_are_generated(
         small_homes: Path, trained_model: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

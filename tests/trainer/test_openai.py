@@ -891,8 +891,8 @@ def test_cli_no_request_while_another_run_uses_the_folder(api: FakeOpenAI,
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'homes'}: another trainer run is using this folder (generating "
-        "homes into it, or reading them to train or evaluate); wait for it to end, or give "
-        "another --output"]
+        "homes into it, or reading them to train or evaluate); wait for it to end, or "
+        "generate into another folder"]
     assert api.requests == [] and not list((tmp_path / "homes").iterdir())
 
 
