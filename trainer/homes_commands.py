@@ -25,7 +25,7 @@ from .command_line import (
     read_home,
     write_failed,
 )
-from .folder_lock import FolderBusy, writing_homes
+from .folder_lock import FolderBusy
 from .generate.openai_settings import DEFAULT_LLM_MODEL, OpenAISettings
 from .generate.runner import (
     DEFAULT_MIX,
@@ -35,11 +35,10 @@ from .generate.runner import (
     GenerationError,
     HomeJob,
     HomeResult,
+    homes_to_write,
     make_procedural_home,
     parse_mix,
-    pending,
     plan_jobs,
-    prepare_output,
     run_jobs,
 )
 
@@ -135,22 +134,20 @@ def generate(
                             settings=openai_settings(model, concurrency, rpm, tpm, max_cost,
                                                      price))
             return
-        prepare_output(output)
-        with writing_homes(output):
-            _generate_procedural(jobs, output, overwrite, workers, days)
+        with homes_to_write(jobs, output, overwrite) as todo:
+            _generate_procedural(todo, len(jobs), output, workers, days)
     except FolderMismatch as err:
         raise FolderMismatchError(err) from None
     except (GenerationError, FolderBusy) as err:
         raise UserError(str(err)) from None
 
 
-def _generate_procedural(jobs: list[HomeJob], output: Path, overwrite: bool, workers: int,
+def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, workers: int,
                          days: int) -> None:
     """Write the homes still missing, in worker processes, while the folder is this run's."""
-    todo = pending(jobs, output, overwrite)
-    skipped = len(jobs) - len(todo)
+    skipped = planned - len(todo)
     if skipped:
-        console.print(f"{skipped} of {counted(len(jobs), 'home')} already in {output}; "
+        console.print(f"{skipped} of {counted(planned, 'home')} already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
                          "(--overwrite regenerates them)."), markup=False)
     if not todo:

@@ -26,7 +26,6 @@ from .command_line import (
     progress_bar,
     write_failed,
 )
-from .folder_lock import writing_homes
 from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import (
     PRICES_PER_MILLION,
@@ -43,7 +42,7 @@ from .generate.openai_settings import (
     max_cost_problem,
     parse_price,
 )
-from .generate.runner import GenerationError, HomeJob, HomeResult, pending, prepare_output
+from .generate.runner import GenerationError, HomeJob, HomeResult, homes_to_write, pending
 from .generate.spending import CapReached, homes_within
 from .homes_commands import generation_summary
 
@@ -94,11 +93,8 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
         raise UserError("OPENAI_API_KEY is not a key: it holds a space, a control character "
                         "or a non-ASCII character (the '…' of the placeholder sk-…, say); set "
                         "it to the key itself")
-    prepare_output(output)
-    with writing_homes(output):
-        # Again, now that the folder is this run's: one that ended meanwhile wrote some.
-        _design_homes(pending(jobs, output, overwrite), len(jobs), output, settings, days,
-                      api_key)
+    with homes_to_write(jobs, output, overwrite) as todo:
+        _design_homes(todo, len(jobs), output, settings, days, api_key)
 
 
 def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: OpenAISettings,

@@ -73,6 +73,10 @@ def test_generate_is_refused_while_another_run_uses_its_folder(
         assert not list(output.iterdir())  # no home designed twice
     assert trainer_in_process(monkeypatch, *args) == 0
     assert len(list(output.iterdir())) == 2
+    capsys.readouterr()
+    with reading_homes(output):  # all there: nothing to write, so nothing to refuse
+        assert trainer_in_process(monkeypatch, *args) == 0
+    assert "2 of 2 homes already in" in capsys.readouterr().err
 
 
 def test_a_second_pipeline_stops_at_the_step_whose_folder_is_taken(

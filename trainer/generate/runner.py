@@ -35,6 +35,7 @@ from custom_components.home_type.core.snapshot import (
     write_snapshot,
 )
 
+from ..folder_lock import writing_homes
 from .design import HomeDesign, check_design
 from .procedural import design_home
 from .simulate import SIMULATOR_VERSION, simulate
@@ -240,6 +241,24 @@ def pending(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]
         raise FolderMismatch(_mismatch(output, jobs, len(on_disk), extra, wrong), output, extra,
                              bool(wrong))
     return list(jobs) if overwrite else [job for job in jobs if job.path.name not in on_disk]
+
+
+@contextlib.contextmanager
+def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterator[list[HomeJob]]:
+    """The jobs still to do, with ``output`` this run's alone while there are any.
+
+    A folder whose homes are all there is only read, so a run reading it (``train``) does not
+    stop this one from saying so. Otherwise the folder is made and locked
+    (:func:`~trainer.folder_lock.writing_homes`, :class:`~trainer.folder_lock.FolderBusy` if
+    another run uses it), and the jobs are counted again: a run that ended meanwhile may have
+    written some.
+    """
+    if not pending(jobs, output, overwrite):
+        yield []
+        return
+    prepare_output(output)
+    with writing_homes(output):
+        yield pending(jobs, output, overwrite)
 
 
 #: Compressed bytes read for a home's head: its metadata is in the first kilobyte.
