@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -38,18 +39,18 @@ class FolderBusy(Exception):
 @contextlib.contextmanager
 def writing_homes(folder: Path) -> Iterator[None]:
     """Hold ``folder`` alone while homes are generated into it."""
-    with _locked(folder, exclusive=True, wait=False) as free:
+    with _locked(folder, exclusive=True, wait=None) as free:
         if not free:
-            raise FolderBusy(f"{folder}: another trainer run is using this folder (generating "
-                             "homes into it, or reading them to train or evaluate); wait for it "
-                             "to end, or generate into another folder")
+            raise FolderBusy(f"{folder}: another trainer run is using this folder (generate "
+                             "writing homes into it, or train, evaluate or curve reading them); "
+                             "wait for it to end, or generate into another folder")
         yield
 
 
 @contextlib.contextmanager
 def reading_homes(folder: Path) -> Iterator[None]:
     """Keep ``generate`` out of ``folder`` while its homes are read (other readers are welcome)."""
-    with _locked(folder, exclusive=False, wait=False) as free:
+    with _locked(folder, exclusive=False, wait=None) as free:
         if not free:
             raise FolderBusy(f"{folder}: homes are being generated into this folder by another "
                              "run; wait for it to end, then run this again")
@@ -58,14 +59,26 @@ def reading_homes(folder: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def switching_files(folder: Path) -> Iterator[None]:
-    """Hold ``folder`` alone while a set of files in it changes, waiting for a run that does."""
-    with _locked(folder, exclusive=True, wait=True):
+    """Hold ``folder`` alone while a set of files in it changes, waiting for a run that does.
+
+    The wait is said on stderr: it is milliseconds behind another switch, but as long as a
+    whole run behind one that holds the folder for longer (a model written into a homes folder).
+    """
+
+    def waiting() -> None:
+        print(f"waiting for another trainer run to finish with {folder} …", file=sys.stderr,
+              flush=True)
+
+    with _locked(folder, exclusive=True, wait=waiting):
         yield
 
 
 @contextlib.contextmanager
-def _locked(folder: Path, *, exclusive: bool, wait: bool) -> Iterator[bool]:
-    """Lock ``folder``; yield False if another run holds it and ``wait`` is off.
+def _locked(folder: Path, *, exclusive: bool,
+            wait: Callable[[], None] | None) -> Iterator[bool]:
+    """Lock ``folder``; yield False if another run holds it and there is no ``wait``.
+
+    With ``wait``, a folder another run holds is waited for, ``wait`` called first.
 
     A folder that cannot be opened (missing: the caller says so in its own words) or locked
     (no support for it there) yields True unlocked.
@@ -81,13 +94,17 @@ def _locked(folder: Path, *, exclusive: bool, wait: bool) -> Iterator[bool]:
         yield True
         return
     try:
-        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB)
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         try:
-            fcntl.flock(fd, mode)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             free = True
         except BlockingIOError:
             free = False
-        except OSError:
+        except OSError:  # no locks on this file system
+            free = True
+        if not free and wait is not None:
+            wait()
+            fcntl.flock(fd, mode)
             free = True
         yield free
     finally:

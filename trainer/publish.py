@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -177,32 +178,41 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
     Every check runs before the first write: a refusal leaves the destination as it was.
     """
     try:
-        candidate = read_candidate(model)
+        # Not while a training run switches its files there: a model beside the results of
+        # the one it replaced would pass with the wrong figures under --force.
+        with switching_files(model.absolute().parent):
+            candidate = read_candidate(model)
     except ModelError as err:
         raise PublishRefused(f"not published: {err}", EXIT_NOT_VERIFIED) from None
     quality = ("thresholds not checked (--force)" if force
                else check_quality(candidate, model, thresholds))
-    return _install(folder, candidate, quality)
+    return _install(folder, lambda: (candidate, quality))
 
 
 def rollback(folder: Path) -> Outcome:
     """Make the previous model current again (and the current one previous)."""
-    previous_path = folder / PREVIOUS_NAME
+    _previous(folder)  # none: refused at once, creating nothing
+    # Read again once the folder is this run's: a publish it waited for has made another
+    # model previous.
+    return _install(folder, lambda: (_previous(folder), "rolled back to the previous model"))
+
+
+def _previous(folder: Path) -> Candidate:
     try:
-        previous = read_candidate(previous_path)
+        return read_candidate(folder / PREVIOUS_NAME)
     except ModelMissingError:
         raise PublishRefused(f"{folder}: no previous model ({PREVIOUS_NAME}) to roll back to",
                              EXIT_NOT_VERIFIED) from None
     except ModelError as err:
         raise PublishRefused(f"not rolled back: {err}", EXIT_NOT_VERIFIED) from None
-    return _install(folder, previous, "rolled back to the previous model")
 
 
-def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
-    """Switch ``new`` in as the current model; the current one (if valid) becomes previous.
+def _install(folder: Path, choose: Callable[[], tuple[Candidate, str]]) -> Outcome:
+    """Switch in the model ``choose`` gives; the current one (if valid) becomes previous.
 
     Another publish or rollback to the folder is waited for: both read the current model and
-    move it, and interleaved they would move each other's.
+    move it, and interleaved they would move each other's. ``choose`` (the model and the
+    quality phrase) is called once the folder is this run's.
     """
     if folder.exists() and not folder.is_dir():
         raise PublishRefused(f"--to {folder}: is a file, not a folder", 2)
@@ -211,7 +221,7 @@ def _install(folder: Path, new: Candidate, quality: str) -> Outcome:
     except OSError as err:
         raise _cannot_write(folder, err) from None
     with switching_files(folder):
-        return _switch(folder, new, quality)
+        return _switch(folder, *choose())
 
 
 def _cannot_write(folder: Path, err: OSError) -> PublishRefused:

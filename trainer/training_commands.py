@@ -28,7 +28,7 @@ from .command_line import (
     path_option,
     progress_bar,
 )
-from .folder_lock import FolderBusy
+from .folder_lock import FolderBusy, switching_files
 
 DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
 
@@ -158,7 +158,7 @@ def evaluate(
                         "figures could not be stored; --no-write scores without storing them")
     # scikit-learn (a second and a half to import) only once the flags are good.
     from .metrics import summary_table
-    from .train import evaluate_model, refresh_targets, write_results
+    from .train import evaluate_model
 
     with progress_bar() as progress:
         try:
@@ -178,10 +178,22 @@ def evaluate(
     _print_ten_day(evaluation)
     if not write:
         return
-    if results is None or not_stored:
-        console.print(f"nothing stored in {results_file}: {not_stored}", markup=False,
-                      highlight=False, soft_wrap=True)
-        return
+    if results is not None and not not_stored:
+        # Read again, as a training run switching its files there would: one that finished
+        # meanwhile wrote another model, and these figures are not its.
+        with switching_files(folder):
+            results, not_stored = _results_to_update(results_file, predictor.version)
+            if results is not None and not not_stored:
+                _store_evaluation(results_file, results, evaluation)
+                return
+    console.print(f"nothing stored in {results_file}: {not_stored}", markup=False,
+                  highlight=False, soft_wrap=True)
+
+
+def _store_evaluation(results_file: Path, results: dict[str, Any],
+                      evaluation: dict[str, Any]) -> None:
+    from .train import refresh_targets, write_results
+
     results["evaluation"] = evaluation
     results["protocol"]["headline"] = "evaluation"
     refresh_targets(results)  # measured on the figures just stored, as report shows them

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,40 +10,45 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from custom_components.home_type.core.model import load_model
+from custom_components.home_type.core.model import load_model, results_path_for, sha256_path
 from tests.conftest import trainer_in_process
 from tests.models import make_model
 from trainer.folder_lock import reading_homes, writing_homes
-from trainer.publish import MODEL_NAME
+from trainer.publish import MODEL_NAME, PREVIOUS_NAME
 from trainer.runs import TrainingRun
 
-#: Another process that switches files in a folder: it holds the folder for a second, and
-#: notes what was in it just before it lets go.
+#: Another process that switches files in a folder: it holds the folder for a second, notes
+#: what was in it, copies in the files of a folder if it is given one, and lets go.
 _SWITCHING = """
-import fcntl, os, sys, time
-folder, ready, seen = sys.argv[1:4]
+import fcntl, os, shutil, sys, time
+folder, ready, seen, *source = sys.argv[1:]
 fd = os.open(folder, os.O_RDONLY)
 fcntl.flock(fd, fcntl.LOCK_EX)
 open(ready, "x").close()
 time.sleep(1.0)
 with open(seen, "w") as out:
     out.write("\\n".join(sorted(os.listdir(folder))))
+if source:
+    shutil.copytree(source[0], folder, dirs_exist_ok=True)
 """
 
 
 @contextmanager
-def switched_by_another_process(folder: Path, notes: Path) -> Iterator[list[str]]:
-    """While the block runs, another process is switching files in ``folder``.
+def switched_by_another_process(folder: Path, notes: Path,
+                                switch_in: Path | None = None) -> Iterator[list[str]]:
+    """While the block runs, another process is switching files in ``folder``: those of
+    ``switch_in``, if given, at the end of its second.
 
     Yields a list that holds, after the block, the names that were in ``folder`` while that
     process held it.
     """
     ready, seen = notes / "ready", notes / "seen"
     holder = subprocess.Popen([sys.executable, "-c", _SWITCHING, str(folder), str(ready),
-                               str(seen)])
+                               str(seen), *([str(switch_in)] if switch_in else [])])
     deadline = time.monotonic() + 30
     while not ready.exists():
         assert holder.poll() is None and time.monotonic() < deadline, "holder did not start"
@@ -92,8 +98,8 @@ def test_a_second_pipeline_stops_at_the_step_whose_folder_is_taken(
                                   "--to", str(tmp_path / "ha")) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"error: step 1/5 (generate): {homes}: another trainer run is using this folder "
-        "(generating homes into it, or reading them to train or evaluate); wait for it to end, "
-        "or generate into another folder")
+        "(generate writing homes into it, or train, evaluate or curve reading them); wait for "
+        "it to end, or generate into another folder")
     assert not list(homes.iterdir()) and not (tmp_path / "model.pkl").exists()
 
 
@@ -124,7 +130,8 @@ def test_runs_that_read_homes_share_the_folder(
 
 
 def test_publish_waits_for_a_switch_in_progress(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     model = make_model(tmp_path / "new", "2026.03.03-cccc")
     ha = tmp_path / "ha"
     ha.mkdir()
@@ -132,6 +139,64 @@ def test_publish_waits_for_a_switch_in_progress(tmp_path: Path,
         assert trainer_in_process(monkeypatch, "publish", str(model), "--to", str(ha)) == 0
     assert seen == []  # nothing of this publish while the other run held the folder
     assert load_model(ha / MODEL_NAME).version == "2026.03.03-cccc"
+    assert f"waiting for another trainer run to finish with {ha} …" in capsys.readouterr().err
+
+
+def test_rollback_restores_the_model_previous_once_it_has_waited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A publish that finished while the rollback waited made another model previous."""
+    a, b, c = (make_model(tmp_path / name, f"2026.0{n}.0{n}-{name * 4}")
+               for n, name in enumerate("abc", start=1))
+    ha, after_c = tmp_path / "ha", tmp_path / "after_c"
+    for model in (a, b):  # current b, previous a
+        assert trainer_in_process(monkeypatch, "publish", str(model), "--to", str(ha)) == 0
+    shutil.copytree(ha, after_c)
+    assert trainer_in_process(monkeypatch, "publish", str(c), "--to", str(after_c)) == 0
+    with switched_by_another_process(ha, tmp_path, switch_in=after_c):  # current c, previous b
+        assert trainer_in_process(monkeypatch, "publish", "--rollback", "--to", str(ha)) == 0
+    assert load_model(ha / MODEL_NAME).version == "2026.02.02-bbbb"
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.03.03-cccc"
+
+
+def test_evaluate_stores_nothing_beside_a_model_trained_meanwhile(
+        trained_model: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import trainer.train
+
+    model = tmp_path / MODEL_NAME
+    for path in (trained_model, sha256_path(trained_model), results_path_for(trained_model)):
+        shutil.copy(path, tmp_path / path.name)
+    results = results_path_for(model)
+    newer = {**json.loads(results.read_text()), "model_version": "2026.12.31-newer"}
+    scored = trainer.train.evaluate_model
+
+    def while_a_training_run_switches_its_files(*args: Any, **kwargs: Any) -> Any:
+        figures = scored(*args, **kwargs)
+        results.write_text(json.dumps(newer))
+        return figures
+
+    monkeypatch.setattr(trainer.train, "evaluate_model", while_a_training_run_switches_its_files)
+    unseen = trained_model.parent.parent / "eval"  # the fixture's homes of another seed
+    assert trainer_in_process(monkeypatch, "evaluate", "--model", str(model),
+                              "--homes", str(unseen)) == 0
+    assert json.loads(results.read_text()) == newer
+    assert (f"nothing stored in {results}: it describes model 2026.12.31-newer"
+            in " ".join(capsys.readouterr().err.split()))
+
+
+def test_generate_with_other_flags_is_refused_as_busy_not_told_to_delete(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Deleting the folder, as a mismatch advises, would delete the homes another run writes."""
+    output = tmp_path / "homes"
+    assert trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
+                              "--output", str(output)) == 0
+    capsys.readouterr()
+    with writing_homes(output):
+        assert trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
+                                  "--seed", "7", "--output", str(output)) == 2
+    error = capsys.readouterr().err
+    assert "another trainer run is using this folder" in error and "delete" not in error
 
 
 def test_training_waits_to_write_while_another_run_switches_the_files(tmp_path: Path) -> None:

@@ -890,9 +890,9 @@ def test_cli_no_request_while_another_run_uses_the_folder(api: FakeOpenAI,
         result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: {tmp_path / 'homes'}: another trainer run is using this folder (generating "
-        "homes into it, or reading them to train or evaluate); wait for it to end, or "
-        "generate into another folder"]
+        f"error: {tmp_path / 'homes'}: another trainer run is using this folder (generate "
+        "writing homes into it, or train, evaluate or curve reading them); wait for it to end, "
+        "or generate into another folder"]
     assert api.requests == [] and not list((tmp_path / "homes").iterdir())
 
 

@@ -248,12 +248,19 @@ def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterat
     """The jobs still to do, with ``output`` this run's alone while there are any.
 
     A folder whose homes are all there is only read, so a run reading it (``train``) does not
-    stop this one from saying so. Otherwise the folder is made and locked
+    stop this one from saying so; one of other homes is refused (:class:`FolderMismatch`) unless
+    another run is writing there. Otherwise the folder is made and locked
     (:func:`~trainer.folder_lock.writing_homes`, :class:`~trainer.folder_lock.FolderBusy` if
     another run uses it), and the jobs are counted again: a run that ended meanwhile may have
     written some.
     """
-    if not pending(jobs, output, overwrite):
+    try:
+        todo = pending(jobs, output, overwrite)
+    except FolderMismatch:
+        # Not while another run writes there: "delete the folder" would delete its homes.
+        with writing_homes(output):
+            raise
+    if not todo:
         yield []
         return
     prepare_output(output)
