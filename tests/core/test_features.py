@@ -166,6 +166,13 @@ def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> Non
      ("Lamp Upstairs Bath", "upstairs bath"), ("Lamp Store Room", "store room"),
      ("Licht Emmas Schlafzimmer", "emmas schlafzimmer"),
      ("Lampe", None), ("Lampe Emma", None),
+     # What devices are called beyond lights and blinds, in the generator's languages too.
+     ("Lave-linge Buanderie", "buanderie"), ("Serrure Entrée", "entree"),
+     ("Waschmaschine Waschküche", "waschkuche"), ("Irrigazione Giardino", "giardino"),
+     ("Sproeier Tuin", "tuin"), ("Bevattning Trädgård", "tradgard"),
+     ("Porte de garage", "garage"), ("Puerta del garaje", "garaje"),
+     # A radiator is no boiler room ("Heizung", "Heizungsraum" and "Heizraum" still are).
+     ("Heizkörper Wohnzimmer", "wohnzimmer"),
      # ... and not where those words are a room's own: a TV room, as ever.
      ("TV Room Lamp", "tv room")],
 )
@@ -351,6 +358,7 @@ def test_empty_home() -> None:
      ("Hal", "hallway"), ("Bijkeuken", "laundry"), ("Studeerkamer", "office"),
      ("Zitkamer", "living"), ("Oficina", "office"), ("Sala", "living"), ("Recámara", "bedroom"),
      ("Game Room", "leisure"), ("Hobbyraum", "leisure"), ("Heizraum", "laundry"),
+     ("Heizungsraum", "laundry"), ("Heizung", "laundry"), ("Heizkörper", "unknown"),
      ("Ankleidezimmer", "storage"),
      # As real homes write them (public Home Assistant configurations, 2026-12).
      ("front_yard", "yard"), ("kitchen_room", "kitchen"), ("Guest-Room", "bedroom"),
