@@ -14,6 +14,8 @@ from typing import Final
 
 import numpy as np
 
+from custom_components.home_type.core.vocabulary import fold
+
 from .catalog import DEVICE_KINDS
 from .design import (
     OUTDOOR_KINDS,
@@ -25,6 +27,8 @@ from .design import (
 )
 from .names import (
     AREA_NAMES,
+    DEVICE_WORD_FIRST,
+    DEVICE_WORDS,
     FLOOR_NAMES,
     LEVEL_PREFIXES,
     PERSON_NAMES,
@@ -415,6 +419,43 @@ _SETTINGS: Final = {
 }
 
 
+class _DeviceNaming:
+    """How a home's owner names devices: after the room and what the device is.
+
+    In English, "Kitchen Light". A home in another language names its devices in it three
+    times in four, as its rooms are, and puts what a device is first as its speakers often do
+    ("Lampe Salon", "Licht Wohnzimmer"; :data:`DEVICE_WORD_FIRST`). A device whose word holds
+    its room's name is just that word ("Garage door" in the garage, not "Garage Garage door").
+
+    Its draws come from a stream of their own, derived from the home's: a home is the same
+    home, room for room and device for device, whatever its devices are called.
+    """
+
+    def __init__(self, home: np.random.Generator, language: str) -> None:
+        seeds = home.bit_generator.seed_seq
+        spawn_key = getattr(seeds, "spawn_key", ())
+        self._rng = np.random.default_rng(np.random.SeedSequence(
+            getattr(seeds, "entropy", None), spawn_key=(*spawn_key, _NAMING_STREAM)))
+        self._language = language
+        self._words = (DEVICE_WORDS.get(language) if _chance(self._rng, 0.75) else None)
+
+    def name(self, kind: str, area_name: str | None) -> str:
+        if self._words is None:
+            word, first = DEVICE_KINDS[kind].label, False
+        else:
+            word = self._words[kind]
+            first = _chance(self._rng, DEVICE_WORD_FIRST[self._language])
+        if area_name is None:
+            return word if self._words is not None else f"Home {word}"
+        if fold(area_name) in fold(word):
+            return word
+        return f"{word} {area_name}" if first else f"{area_name} {word}"
+
+
+#: The naming stream's place among the home's streams (see :class:`_DeviceNaming`).
+_NAMING_STREAM: Final = 6
+
+
 def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
     """Draw one home of ``home_type``: rooms, devices and residents, with realistic mess."""
     weights = np.array([w for *_, w in LOCATIONS])
@@ -453,16 +494,16 @@ def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
     areas = [areas[i] for i in order]
 
     placed = _furnish(rng, plan, home_type, tz, areas)
+    naming = _DeviceNaming(rng, language)
     devices: list[DeviceDesign] = []
     counters: dict[str, int] = {}
     for kind, area_name in placed:
         catalog = DEVICE_KINDS[kind]
         maker, model = catalog.makers[int(rng.integers(len(catalog.makers)))]
         counters[kind] = counters.get(kind, 0) + 1
-        if _chance(rng, 0.15):
-            name = f"{model} {counters[kind]}"  # left with the name it paired with
-        else:
-            name = f"{area_name or 'Home'} {catalog.label}"
+        # 15 %: left with the name it paired with
+        name = (f"{model} {counters[kind]}" if _chance(rng, 0.15)
+                else naming.name(kind, area_name))
         assigned = area_name
         if assigned is not None and kind != "phone" and _chance(rng, 0.1):
             assigned = None  # paired and never assigned
