@@ -49,7 +49,7 @@ from trainer.generate.design import (
     design_problems,
 )
 from trainer.generate.environment import outdoor_temperature, solar_elevation
-from trainer.generate.names import ONBOARDING_AREA_NAMES
+from trainer.generate.names import DEVICE_WORD_FIRST, DEVICE_WORDS, ONBOARDING_AREA_NAMES
 from trainer.generate.procedural import design_home
 from trainer.generate.registry import build_registry, slugify
 from trainer.generate.runner import (
@@ -984,6 +984,10 @@ def test_devices_are_named_as_owners_name_them_in_their_language() -> None:
     "Wohnzimmer Licht"), and read back to that room: a name the features cannot read would
     teach the model that such homes have no rooms. "Garage door" in the garage, never "Garage
     Garage door" (a second garage in a home nobody sorted)."""
+    assert {language: set(words) ^ set(DEVICE_KINDS) for language, words in DEVICE_WORDS.items()
+            if set(words) != set(DEVICE_KINDS)} == {}
+    assert set(DEVICE_WORDS) | {"en"} == set(ONBOARDING_AREA_NAMES) == set(DEVICE_WORD_FIRST) | {
+        "en"}
     read: Counter[str] = Counter()
     named: Counter[str] = Counter()
     word_first: Counter[str] = Counter()
