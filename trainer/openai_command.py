@@ -42,7 +42,13 @@ from .generate.openai_settings import (
     max_cost_problem,
     parse_price,
 )
-from .generate.runner import GenerationError, HomeJob, HomeResult, homes_to_write, pending
+from .generate.runner import (
+    GenerationError,
+    HomeJob,
+    HomeResult,
+    homes_to_write,
+    pending_unless_busy,
+)
 from .generate.spending import CapReached, homes_within
 from .homes_commands import generation_summary
 
@@ -78,7 +84,7 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
 def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                     settings: OpenAISettings, dry_run: bool, days: int) -> None:
     """Plan, check the key, run, and explain how the run ended."""
-    todo = pending(jobs, output, overwrite)
+    todo = pending_unless_busy(jobs, output, overwrite)
     if dry_run:
         _print_plan(todo, len(jobs), settings, output)
         return

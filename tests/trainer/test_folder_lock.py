@@ -197,6 +197,11 @@ def test_generate_with_other_flags_is_refused_as_busy_not_told_to_delete(
                                   "--seed", "7", "--output", str(output)) == 2
     error = capsys.readouterr().err
     assert "another trainer run is using this folder" in error and "delete" not in error
+    with writing_homes(output):  # the OpenAI backend checks the folder first, even to plan
+        assert trainer_in_process(monkeypatch, "generate", "--backend", "openai", "--dry-run",
+                                  "--count", "2", "--days", "1", "--output", str(output)) == 2
+    error = capsys.readouterr().err
+    assert "another trainer run is using this folder" in error and "delete" not in error
 
 
 def test_training_waits_to_write_while_another_run_switches_the_files(tmp_path: Path) -> None:

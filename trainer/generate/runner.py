@@ -243,24 +243,31 @@ def pending(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]
     return list(jobs) if overwrite else [job for job in jobs if job.path.name not in on_disk]
 
 
+def pending_unless_busy(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]:
+    """:func:`pending`, but busy rather than mismatched while another run writes there.
+
+    A folder of other homes that another run is writing into is
+    :class:`~trainer.folder_lock.FolderBusy`: the mismatch's advice, to delete the folder,
+    would delete that run's homes.
+    """
+    try:
+        return pending(jobs, output, overwrite)
+    except FolderMismatch:
+        with writing_homes(output):
+            raise
+
+
 @contextlib.contextmanager
 def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterator[list[HomeJob]]:
     """The jobs still to do, with ``output`` this run's alone while there are any.
 
     A folder whose homes are all there is only read, so a run reading it (``train``) does not
-    stop this one from saying so; one of other homes is refused (:class:`FolderMismatch`) unless
-    another run is writing there. Otherwise the folder is made and locked
-    (:func:`~trainer.folder_lock.writing_homes`, :class:`~trainer.folder_lock.FolderBusy` if
-    another run uses it), and the jobs are counted again: a run that ended meanwhile may have
-    written some.
+    stop this one from saying so; one of other homes is refused (:func:`pending_unless_busy`).
+    Otherwise the folder is made and locked (:func:`~trainer.folder_lock.writing_homes`,
+    :class:`~trainer.folder_lock.FolderBusy` if another run uses it), and the jobs are counted
+    again: a run that ended meanwhile may have written some.
     """
-    try:
-        todo = pending(jobs, output, overwrite)
-    except FolderMismatch:
-        # Not while another run writes there: "delete the folder" would delete its homes.
-        with writing_homes(output):
-            raise
-    if not todo:
+    if not pending_unless_busy(jobs, output, overwrite):
         yield []
         return
     prepare_output(output)
