@@ -267,6 +267,27 @@ def bench_recorder() -> Measurements:
     return values
 
 
+#: Additions in the reference workload: about a fifth of a second on the machines CI uses.
+REFERENCE_ADDITIONS = 2_000_000
+
+
+def _reference_ms(clock: Callable[[], float] = time.perf_counter) -> float:
+    """Median time of a fixed pure-Python workload, in ms, taken just before a benchmark.
+
+    The same code on the same shared machine has measured twice as slow in the afternoon as in
+    the morning; CPU count and platform cannot tell that apart from a slower change. Two runs'
+    figures compare when their reference times do.
+    """
+    timings = []
+    for _ in range(5):
+        began = clock()
+        total = 0
+        for number in range(REFERENCE_ADDITIONS):
+            total += number
+        timings.append((clock() - began) * 1000)
+    return round(float(np.median(timings)), 0)
+
+
 def _machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
@@ -274,6 +295,16 @@ def _machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": platform.machine(),
     }
+
+
+def _when(section: dict[str, Any]) -> str:
+    """When a section was measured, and how fast the machine was then (if recorded)."""
+    when = f"Measured {section['measured_at']}"
+    if "reference_ms" not in section:
+        return when + "."
+    return (f"{when}; the reference workload ({REFERENCE_ADDITIONS:,} additions in pure Python) "
+            f"took {section['reference_ms']:.0f} ms just before: compare that first when "
+            "comparing runs.")
 
 
 def _render(results: dict[str, Any]) -> str:
@@ -291,7 +322,7 @@ def _render(results: dict[str, Any]) -> str:
         section = results["benchmarks"].get(name)
         if section is None:
             continue
-        lines += [f"## {title}", "", f"Measured {section['measured_at']}.", "",
+        lines += [f"## {title}", "", _when(section), "",
                   "| measurement | value |", "| --- | --- |"]
         for key, value in section["values"].items():
             lines.append(f"| {key.replace('_', ' ')} | {value} |")
@@ -316,11 +347,14 @@ def main(
     for name in names:
         title, func = BENCHMARKS[name]
         print(f"==> {title}", file=sys.stderr, flush=True)
+        reference = _reference_ms()
         values = func()
         results["benchmarks"][name] = {
             "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "reference_ms": reference,
             "values": values,
         }
+        print(f"    reference workload: {reference:.0f} ms", file=sys.stderr)
         for key, value in values.items():
             print(f"    {key}: {value}", file=sys.stderr)
     DOCS.mkdir(exist_ok=True)

@@ -27,6 +27,7 @@ def test_committed_benchmark_page_renders_its_json() -> None:
 def docs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Two instant benchmarks writing into a temporary docs folder."""
     monkeypatch.setattr(bench, "DOCS", tmp_path)
+    monkeypatch.setattr(bench, "_reference_ms", lambda: 210.0)
     monkeypatch.setattr(bench, "BENCHMARKS", {
         "first": ("First thing", lambda: {"wall_seconds": 1.5, "target_wall_seconds": 60}),
         "second": ("Second thing", lambda: {"size_mb": 2.0}),
@@ -45,10 +46,22 @@ def test_only_refreshes_one_section_and_keeps_the_others(docs: Path) -> None:
     assert results["benchmarks"]["second"] == kept
     assert results["benchmarks"]["first"]["values"] == {"wall_seconds": 1.5,
                                                         "target_wall_seconds": 60}
+    assert results["benchmarks"]["first"]["reference_ms"] == 210.0
     page = (docs / "benchmarks.md").read_text()
     assert page == bench._render(results)
     assert page.index("## First thing") < page.index("## Second thing")
     assert "| wall seconds | 1.5 |" in page and "| size mb | 9.0 |" in page
+    # A section measured before the reference existed says only when.
+    assert "\nMeasured 2020-01-01 00:00 UTC.\n" in page
+    assert ("; the reference workload (2,000,000 additions in pure Python) took 210 ms just "
+            "before: compare that first when comparing runs.\n") in page
+
+
+def test_the_reference_workload_is_timed_in_ms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five runs of the fixed loop, their median: a machine's speed, not one lucky run's."""
+    clock = iter([0.0, 0.1, 1.0, 1.3, 2.0, 2.2, 3.0, 3.9, 4.0, 4.25])
+    monkeypatch.setattr(bench, "REFERENCE_ADDITIONS", 10)
+    assert bench._reference_ms(lambda: next(clock)) == 250.0
 
 
 def test_a_first_run_of_one_benchmark_shows_only_it(docs: Path) -> None:
