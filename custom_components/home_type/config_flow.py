@@ -103,6 +103,11 @@ class HomeTypeOptionsFlow(OptionsFlow):
         if user_input is not None:
             options, errors, reason = await _async_validate(self.hass, user_input)
             if not errors:
+                if options == dict(self.config_entry.options):
+                    # Home Assistant reloads only for changed options, but saving them as
+                    # they are is how a user says "use the file I just fixed", and the form
+                    # has just found it usable: reload as for any other save.
+                    self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
                 return self.async_create_entry(data=options)
         return self.async_show_form(
             step_id="init",

@@ -45,6 +45,11 @@ def _code(model: Path) -> None:
     sha256_path(model).write_text(sha256_line(data, model.name))
 
 
+def _no_hash(model: Path) -> None:
+    """The model copied without its ``.sha256``: the likeliest mistake by hand."""
+    sha256_path(model).unlink()
+
+
 async def _set_up(hass: HomeAssistant, option: str, days: int = 10) -> MockConfigEntry:
     entry = MockConfigEntry(domain=DOMAIN, title="Home Type",
                             options={CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: option})
@@ -59,6 +64,7 @@ async def _set_up(hass: HomeAssistant, option: str, days: int = 10) -> MockConfi
     [
         (_missing, "model_missing", "no model file there"),
         (_tampered, "model_tampered", "SHA-256 does not match"),
+        (_no_hash, "model_tampered", "no home_type_classifier.pkl.sha256 beside it"),
         (_foreign, "model_foreign", "not a Home Type model bundle"),
         (_not_a_pickle, "model_foreign", "not a Home Type model"),
         (_code, "model_foreign", "it names os.system"),
@@ -110,6 +116,29 @@ async def test_actions_name_the_model_as_the_repair_does(
     message = str(err.value)
     assert f": {MODEL_OPTION}: SHA-256 does not match" in message
     assert str(config_dir) not in message
+
+
+async def test_saving_the_options_unchanged_uses_the_fixed_file(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+) -> None:
+    """The repair says "fix the file"; a user who then saves the options as they are expects
+    the file they fixed to be used, as the form that just checked it suggests. Home Assistant
+    itself reloads only for changed options."""
+    model = write_model(config_dir / MODEL_OPTION)
+    _no_hash(model)
+    entry = await _set_up(hass, MODEL_OPTION)
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+
+    write_model(model)  # the .pkl and its .sha256 copied again
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], dict(entry.options))
+    await hass.async_block_till_done()
+
+    assert result["type"] == "create_entry"
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
 
 
 async def test_bundled_model_missing(
