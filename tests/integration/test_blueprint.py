@@ -3,6 +3,7 @@ by a real automation on the real sensor -- when it acts, and when it must stay q
 
 from __future__ import annotations
 
+import asyncio
 import json
 from functools import partial
 from pathlib import Path
@@ -34,7 +35,8 @@ RAW_URL = IMPORT_URL.replace("https://github.com/", "https://raw.githubuserconte
 
 #: What the test actions record: every variable the blueprint promises its actions.
 RECORDED = {name: f"{{{{ {name} }}}}" for name in
-            ("home_type", "home_type_name", "previous_home_type", "confidence")}
+            ("home_type", "home_type_name", "previous_home_type", "previous_home_type_name",
+             "confidence")}
 
 
 def test_blueprints_are_valid() -> None:
@@ -59,6 +61,8 @@ def test_home_type_choices_are_the_sensor_states() -> None:
     assert [option["value"] for option in options] == list(HOME_TYPES)
     assert [option["label"] for option in options] == [states[label] for label in HOME_TYPES]
     assert inputs["default"] == list(HOME_TYPES)
+    # and the names of the types a template cannot translate are those names too
+    assert load_yaml_dict(CHANGED)["variables"]["english_names"] == states
 
 
 @pytest.fixture
@@ -116,7 +120,8 @@ async def test_acts_on_a_change(
     await gain_history(hass, entity_registry, freezer, mock_config_entry)
     assert [call.data for call in calls] == [{
         "home_type": "single_family_house", "home_type_name": "Single-family house",
-        "previous_home_type": "apartment", "confidence": 40}]
+        "previous_home_type": "apartment", "previous_home_type_name": "Apartment",
+        "confidence": 40}]
 
     assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
@@ -205,5 +210,30 @@ async def test_default_action_notifies(
     await gain_history(hass, entity_registry, freezer, mock_config_entry)
     assert [call.data for call in notes] == [{
         "title": "Home Type",
-        "message": "Home Type now says Single-family house (40 % sure); it said apartment "
+        "message": "Home Type now says Single-family house (40 % sure); it said Apartment "
                    "before."}]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_a_queued_run_names_its_own_type(
+    hass: HomeAssistant, blueprint_installed: str
+) -> None:
+    """Runs queue (``mode: queued``) and a template translates only the sensor's state now;
+    the blueprint's variables are worked out when the change triggers, so a run that starts
+    after the sensor moved on still names its own new type, not the current one."""
+    calls = async_mock_service(hass, "test", "record")
+    hass.states.async_set("test.go", "off")
+    await use_blueprint(hass, blueprint_installed, min_confidence=0, actions=[
+        {"wait_template": "{{ is_state('test.go', 'on') }}"},
+        {"action": "test.record", "data": RECORDED}])
+    attributes = dict(hass.states.get("sensor.home_type").attributes) | {"confidence": 0.9}
+    for home_type in ("condo", "townhouse", "cottage"):  # from apartment; two runs queue
+        hass.states.async_set("sensor.home_type", home_type, attributes)
+        for _ in range(5):
+            await asyncio.sleep(0)
+    hass.states.async_set("test.go", "on")
+    await hass.async_block_till_done()
+    assert [(c.data["home_type"], c.data["home_type_name"], c.data["previous_home_type_name"])
+            for c in calls] == [("condo", "Condo", "Apartment"),
+                                ("townhouse", "Townhouse", "Condo"),
+                                ("cottage", "Cottage", "Townhouse")]
