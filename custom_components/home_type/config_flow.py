@@ -6,6 +6,7 @@ from typing import Any
 
 import voluptuous as vol
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -34,7 +35,7 @@ SCHEMA = vol.Schema(
                 max=MAX_HISTORY_DAYS,
                 step=1,
                 mode=NumberSelectorMode.BOX,
-                unit_of_measurement="days",
+                unit_of_measurement=UnitOfTime.DAYS,  # "d": the same in every language
             )
         ),
         vol.Optional(CONF_MODEL_PATH, default=""): TextSelector(),
@@ -46,10 +47,15 @@ async def _async_validate(
     hass: HomeAssistant, user_input: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], str]:
     """Check a form: its options, its errors, and the reason in words for the form."""
+    days = user_input[CONF_HISTORY_DAYS]
     options: dict[str, Any] = {
-        CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
+        CONF_HISTORY_DAYS: int(days),
         CONF_MODEL_PATH: str(user_input.get(CONF_MODEL_PATH, "")).strip(),
     }
+    if days != int(days):
+        # The selector's step is the browser's business; through the API 0.5 would become 0,
+        # which turns the history off.
+        return options, {CONF_HISTORY_DAYS: "history_days_whole"}, ""
     path = resolve_model_path(hass.config.config_dir, options[CONF_MODEL_PATH])
     if path is None:
         return options, {CONF_MODEL_PATH: "outside_config"}, hass.config.config_dir

@@ -171,6 +171,25 @@ async def test_history_window_is_0_to_90_days(hass: HomeAssistant, days: int) ->
             result["flow_id"], {CONF_HISTORY_DAYS: days})
 
 
+@pytest.mark.parametrize("days", [0.5, 1.9])
+async def test_history_window_is_whole_days(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock, days: float
+) -> None:
+    """0.5 is not cut to 0, which would turn the history off: the form says whole days. A
+    whole number sent as a float (JSON's 3.0) is that number."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: days})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HISTORY_DAYS: "history_days_whole"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 3.0})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_HISTORY_DAYS] == 3
+    assert type(result["options"][CONF_HISTORY_DAYS]) is int
+
+
 async def test_not_a_model_says_so(
     hass: HomeAssistant, config_dir: Path, mock_setup_entry: AsyncMock
 ) -> None:
