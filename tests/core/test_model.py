@@ -332,6 +332,9 @@ def test_unreadable_paths(tmp_path: Path) -> None:
     not_a_folder.write_bytes(b"x")
     with pytest.raises(ModelMissingError, match=r"cannot read it \(Not a directory\)"):
         load_model(not_a_folder / "model.pkl")
+    with pytest.raises(ModelMissingError) as caught:
+        load_model(tmp_path / "a\0b.pkl")
+    assert str(caught.value) == f"{tmp_path}/a\\0b.pkl: not a possible file name (it holds a NUL)"
 
 
 def test_same_numpy_major_loads(bundle: dict[str, Any]) -> None:

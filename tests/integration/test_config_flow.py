@@ -190,6 +190,20 @@ async def test_history_window_is_whole_days(
     assert type(result["options"][CONF_HISTORY_DAYS]) is int
 
 
+async def test_a_path_no_file_can_have_is_a_form_error(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    """A NUL character (only the API can send one) is no file name: the form says so, where
+    it answered "Unknown error"."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "a\0b.pkl"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_MODEL_PATH: "model_missing"}
+    assert result["description_placeholders"] == {
+        "error": "a\\0b.pkl: not a possible file name (it holds a NUL)"}
+
+
 async def test_not_a_model_says_so(
     hass: HomeAssistant, config_dir: Path, mock_setup_entry: AsyncMock
 ) -> None:

@@ -386,6 +386,9 @@ def read_verified(path: str | Path) -> bytes:
         raise ModelMissingError(f"{model_path}: is a folder, not a model file") from None
     except OSError as err:
         raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
+    except ValueError:  # a NUL character, which no file name can hold (only the API sends one)
+        shown = str(model_path).replace("\0", "\\0")
+        raise ModelMissingError(f"{shown}: not a possible file name (it holds a NUL)") from None
     if len(data) > MAX_MODEL_BYTES:  # refused here, not as a hash mismatch of its first part
         raise _too_large(str(model_path))
     digest_file = sha256_path(model_path)
