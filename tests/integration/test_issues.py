@@ -193,6 +193,27 @@ async def test_issue_goes_when_a_good_model_loads(
     assert hass.states.get("sensor.home_type").state == "apartment"
 
 
+async def test_the_hourly_check_sees_a_hash_file_put_back(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+) -> None:
+    """The model copied without its ``.sha256``, then the ``.sha256`` copied after it: the
+    model file itself is unchanged, and the next update (hourly, or any refresh) uses it."""
+    model = write_model(config_dir / MODEL_OPTION)
+    hash_line = sha256_path(model).read_text()
+    _no_hash(model)
+    entry = await _set_up(hass, MODEL_OPTION)
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+    unchanged = model.stat()
+
+    sha256_path(model).write_text(hash_line)
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert (model.stat().st_mtime_ns, model.stat().st_size) == (unchanged.st_mtime_ns,
+                                                                unchanged.st_size)
+    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
+
+
 async def test_bad_replacement_while_a_model_is_in_use(
     hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
 ) -> None:
