@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 import time
 from collections.abc import Callable
@@ -322,6 +323,21 @@ def test_changes_only_in_an_hour_seen_for_minutes_or_never(
     assert v[F["rhythm_00h"]] == 1.0 and v[F["night_share"]] == 1.0
     assert v[F["weekend_ratio_log"]] == 0.0
     assert np.isfinite(v).all()
+
+
+def test_a_rate_from_minutes_is_left_out_beside_a_longer_one() -> None:
+    """One weekend change at 03:00, an hour the weekends covered for twelve minutes (a rate of
+    five an hour, from minutes), and five weekday changes at 15:00: the night stays empty, and
+    the weekend ratio compares only the hours both kinds of day covered well."""
+    counts = np.zeros((2, 24))
+    counts[1, 3] = 1.0
+    counts[0, 15] = 5.0
+    covered = np.array([[5.0] * 24, [2.0] * 24])
+    covered[1, 3] = 0.2
+    v = extract_features(house(), ActivitySummary(hours_covered=covered,
+                                                  counts={"light.kitchen": counts}))
+    assert v[F["night_share"]] == 0.0
+    assert v[F["weekend_ratio_log"]] == pytest.approx(math.log(1 / 2), abs=1e-12)
 
 
 def test_no_history_zeroes_activity() -> None:
