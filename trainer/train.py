@@ -428,11 +428,11 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
                      results: dict[str, Any]) -> None:
     """The scikit-learn pipeline, the bundle, its hash and the results, each atomically.
 
-    The hash goes in before the bundle: a crash between the two leaves a pair that does not
-    match, which every loader refuses, rather than a new model trusted by an old hash. Ctrl-C
-    and ``docker stop`` are held until all four are written, so they never split the pair
-    (nor leave results beside another model); another run writing the folder's files is waited
-    for, so two runs with one ``--output`` never mix theirs.
+    A crash between the hash and the bundle (SIGKILL, power) leaves a pair that does not
+    match, in either order, which every loader refuses: never a model trusted by another's
+    hash. Ctrl-C and ``docker stop`` are held until all four are written, so they never split
+    the pair (nor leave results beside another model); another run writing the folder's files
+    is waited for, so two runs with one ``--output`` never mix theirs.
     """
     run.output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()

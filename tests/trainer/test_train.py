@@ -902,13 +902,15 @@ def test_calibration_folds_never_split_a_home() -> None:
     thinned copies) are all in the fold or all out, or it would calibrate its own answers."""
     from trainer.pipeline import CALIBRATION_FOLDS, build_pipeline, grouped_folds
 
-    groups = np.repeat(np.arange(12), 5)
+    # Homes of 1 to 12 rows, in no order: folds cut by row position would split them (with
+    # equal homes in order, as before, they happened not to).
+    groups = np.random.default_rng(0).permutation(np.repeat(np.arange(12), np.arange(1, 13)))
     calibrated = build_pipeline(groups, random_state=0).named_steps["classifier"]
     folds = list(calibrated.cv)
     assert len(folds) == CALIBRATION_FOLDS
     for train_rows, test_rows in folds:
         assert not set(groups[train_rows]) & set(groups[test_rows])
-    assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(60))
+    assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(78))
     # Fewer homes than folds: one fold per home, not an error.
     assert len(grouped_folds(np.array([0, 0, 1, 1]), CALIBRATION_FOLDS)) == 2
 
