@@ -36,4 +36,5 @@ async def test_default_options_use_the_bundled_model(
     state = hass.states.get("sensor.home_type")
     assert state.state in HOME_TYPES
     assert state.attributes["model_version"] == coordinator.model.version
+    assert coordinator.model.version == load_model(BUNDLED_MODEL).version  # not a stand-in
     assert state.attributes["method"] == "structure"

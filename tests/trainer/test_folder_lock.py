@@ -142,6 +142,23 @@ def test_publish_waits_for_a_switch_in_progress(tmp_path: Path,
     assert f"waiting for another trainer run to finish with {ha} …" in capsys.readouterr().err
 
 
+def test_publish_reads_the_model_a_training_run_is_switching_once_it_is_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A training run writing the model's own folder: publish waits, then publishes the new
+    model, never the old one (or the old model with the new one's hash or results)."""
+    model = make_model(tmp_path / "trained", "2026.03.03-cccc")
+    newer = make_model(tmp_path / "newer", "2026.04.04-dddd").parent
+    ha = tmp_path / "ha"
+    with switched_by_another_process(model.parent, tmp_path, switch_in=newer):
+        assert trainer_in_process(monkeypatch, "publish", str(model), "--to", str(ha)) == 0
+    assert load_model(ha / MODEL_NAME).version == "2026.04.04-dddd"
+    assert json.loads(results_path_for(ha / MODEL_NAME).read_text())["model_version"] == (
+        "2026.04.04-dddd")
+    assert f"waiting for another trainer run to finish with {model.parent} …" in (
+        capsys.readouterr().err)
+
+
 def test_rollback_restores_the_model_previous_once_it_has_waited(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A publish that finished while the rollback waited made another model previous."""
