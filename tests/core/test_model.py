@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -523,5 +524,16 @@ def test_a_file_larger_than_any_model_is_not_read_whole(tmp_path: Path,
     model.write_bytes(b"x" * 1001)
     with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
         load_model(model)
+    # Not read whole and then measured: a 64 MiB file takes a thousand bytes of memory.
+    with model.open("wb") as handle:
+        handle.truncate(2**26)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
+            load_model(model)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"loading took {peak:,} bytes at its peak"
     with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
         loads_bundle(b"x" * 1001, "big.pkl")

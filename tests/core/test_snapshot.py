@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import tracemalloc
 import warnings
 from array import array
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -465,6 +467,17 @@ def test_read_errors(tmp_path: Path) -> None:
         loads_snapshot(b'{"home_id": ' + b"1" * 5000 + b"}", "digits.json")
 
 
+def assert_peak_below(limit: int, read: Callable[[Path], object], path: Path) -> None:
+    """Run ``read(path)`` and fail if Python allocated ``limit`` bytes or more at once."""
+    tracemalloc.start()
+    try:
+        read(path)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < limit, f"reading {path.name} took {peak:,} bytes at its peak"
+
+
 def test_a_file_too_large_for_a_home_is_refused_unread(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """``/dev/zero`` given by mistake, or a small gzip file of gigabytes: read without a bound,
@@ -487,6 +500,12 @@ def test_a_file_too_large_for_a_home_is_refused_unread(tmp_path: Path,
     if Path("/dev/zero").exists():
         with pytest.raises(SnapshotError, match=r"^/dev/zero: more than 0 MiB: not a home file$"):
             read_snapshot("/dev/zero")
+    # The bound is on the reading, not a check after it: 64 MiB of spaces in 64 KiB of gzip,
+    # against a bound of 1 MiB, never fill memory.
+    monkeypatch.setattr(snapshot_module, "MAX_HOME_FILE_BYTES", 2**20)
+    (tmp_path / "bigger.json.gz").write_bytes(gzip.compress(text + b" " * 2**26))
+    with pytest.raises(SnapshotError, match="1 MiB once decompressed"):
+        assert_peak_below(2**23, read_snapshot, tmp_path / "bigger.json.gz")
 
 
 @pytest.mark.parametrize("text", [b'"\\ud800"', b'"\xed\xa0\x80"'])
