@@ -47,15 +47,15 @@ async def _async_validate(
     hass: HomeAssistant, user_input: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], str]:
     """Check a form: its options, its errors, and the reason in words for the form."""
-    days = user_input[CONF_HISTORY_DAYS]
+    days = float(user_input[CONF_HISTORY_DAYS])
+    if not days.is_integer():
+        # The selector's step is the browser's business; through the API 0.5 would become 0,
+        # which turns the history off (and NaN passes the selector's range check).
+        return {}, {CONF_HISTORY_DAYS: "history_days_whole"}, ""
     options: dict[str, Any] = {
         CONF_HISTORY_DAYS: int(days),
         CONF_MODEL_PATH: str(user_input.get(CONF_MODEL_PATH, "")).strip(),
     }
-    if days != int(days):
-        # The selector's step is the browser's business; through the API 0.5 would become 0,
-        # which turns the history off.
-        return options, {CONF_HISTORY_DAYS: "history_days_whole"}, ""
     path = resolve_model_path(hass.config.config_dir, options[CONF_MODEL_PATH])
     if path is None:
         return options, {CONF_MODEL_PATH: "outside_config"}, hass.config.config_dir

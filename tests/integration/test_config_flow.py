@@ -171,7 +171,7 @@ async def test_history_window_is_0_to_90_days(hass: HomeAssistant, days: int) ->
             result["flow_id"], {CONF_HISTORY_DAYS: days})
 
 
-@pytest.mark.parametrize("days", [0.5, 1.9])
+@pytest.mark.parametrize("days", [0.5, 1.9, float("nan")])
 async def test_history_window_is_whole_days(
     hass: HomeAssistant, mock_setup_entry: AsyncMock, days: float
 ) -> None:
