@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,6 +77,17 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,
             make(folder)
             done.touch()
     return folder
+
+
+def assert_peak_below(limit: int, read: Callable[[Path], object], path: Path) -> None:
+    """Run ``read(path)`` and fail if Python allocated ``limit`` bytes or more at once."""
+    tracemalloc.start()
+    try:
+        read(path)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < limit, f"reading {path.name} took {peak:,} bytes at its peak"
 
 
 def run_trainer(*args: str, cwd: Path | None = None, timeout: float = 600,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_peak_below
 
 BUNDLED = ROOT / "custom_components" / "home_type" / "models" / "home_type_classifier.pkl"
 
@@ -527,13 +526,7 @@ def test_a_file_larger_than_any_model_is_not_read_whole(tmp_path: Path,
     # Not read whole and then measured: a 64 MiB file takes a thousand bytes of memory.
     with model.open("wb") as handle:
         handle.truncate(2**26)
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
-            load_model(model)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 2**20, f"loading took {peak:,} bytes at its peak"
+    with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
+        assert_peak_below(2**20, load_model, model)
     with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
         loads_bundle(b"x" * 1001, "big.pkl")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import tracemalloc
 import warnings
 from array import array
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from custom_components.home_type.core.snapshot import (
     read_snapshot,
     write_snapshot,
 )
+from tests.conftest import assert_peak_below
 
 
 def make_home() -> HomeSnapshot:
@@ -465,17 +464,6 @@ def test_read_errors(tmp_path: Path) -> None:
         read_snapshot(tmp_path / "flipped.json.gz")
     with pytest.raises(SnapshotError, match=r"digits\.json: not a home file \(a number of "):
         loads_snapshot(b'{"home_id": ' + b"1" * 5000 + b"}", "digits.json")
-
-
-def assert_peak_below(limit: int, read: Callable[[Path], object], path: Path) -> None:
-    """Run ``read(path)`` and fail if Python allocated ``limit`` bytes or more at once."""
-    tracemalloc.start()
-    try:
-        read(path)
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        assert peak < limit, f"reading {path.name} took {peak:,} bytes at its peak"
 
 
 def test_a_file_too_large_for_a_home_is_refused_unread(tmp_path: Path,
