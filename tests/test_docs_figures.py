@@ -95,6 +95,16 @@ def test_model_page_sums_the_curve_up_as_it_is(curve: dict[str, Any]) -> None:
         assert gap <= float(within), point["homes"]
 
 
+@pytest.mark.parametrize(("name", "pattern"), [
+    ("README.md", r"the curve itself takes 9–15 minutes more \((\d+) on the last run's two "
+                  r"cores\)"),
+    ("docs/model.md", r"re-measured on \d{4}-\d\d-\d\d, (\d+) minutes on two cores"),
+])
+def test_curve_time_is_the_last_runs(curve: dict[str, Any], name: str, pattern: str) -> None:
+    (minutes,) = _one(pattern, _prose(name), name)
+    assert int(minutes) == round(curve["seconds"] / 60)
+
+
 def test_model_page_gives_the_floor_registry_figures_of_the_curve(curve: dict[str, Any]) -> None:
     groups = curve["evaluation_by_floor_registry"]
     typed = _one(rf"registry is defined \((\d+) of (\d+)\), accuracy is {NUMBER}–{NUMBER} from "

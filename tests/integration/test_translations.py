@@ -88,6 +88,26 @@ def test_flow_errors_are_translated() -> None:
                                                                       "model_path"}
 
 
+def _quoted_part(message: str) -> str:
+    """The part of a message a page can quote: its first stretch of 12 characters or more
+    between placeholders, colons, brackets and sentence ends."""
+    parts = (part.strip(' .:,"()') for part in re.split(r"\{[a-z_]+\}|: | \(|\)|\. ", message))
+    return next(part for part in parts if len(part) >= 12)
+
+
+def test_troubleshooting_names_every_message() -> None:
+    """docs/troubleshooting.md says it lists every repair issue and every error of the actions
+    and the forms: each is quoted there, so one added without its page entry is noticed."""
+    page = re.sub(r"\s*\n\s*", " ", (INTEGRATION.parents[1] / "docs/troubleshooting.md")
+                  .read_text())
+    messages = [*STRINGS["config"]["error"].values(),
+                *(text["message"] for text in STRINGS["exceptions"].values()),
+                *(issue["title"] for issue in STRINGS["issues"].values())]
+    assert len(messages) == 27
+    for message in messages:
+        assert _quoted_part(message) in page, message
+
+
 def test_no_references() -> None:
     """Custom integrations read only literal text: no [%key:...%] references, in any language."""
     assert len(TRANSLATIONS) > 1
