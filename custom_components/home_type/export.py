@@ -168,6 +168,10 @@ class ExportFilenameError(ValueError):
         self.reason = reason
 
 
+#: The longest file name the export takes, in bytes of UTF-8: file systems take 255, and the
+#: atomic write's temporary file beside it adds 14 (``.NAME.12345678.tmp``).
+MAX_FILENAME_BYTES: Final = 240
+
 #: How many exports of one second get a default name: ``…_143000``, then ``…_143000_2`` and on.
 DEFAULT_NAMES_PER_SECOND: Final = 100
 
@@ -187,14 +191,20 @@ def export_path(config_dir: str, filename: str) -> Path:
     """Where ``filename`` goes: straight into the configuration folder, or refuse.
 
     A plain file name only -- no folder, no ``..``, not hidden (the atomic write's temporary
-    files are hidden) -- ending in ``.json`` or ``.json.gz``. Touches no file.
+    files are hidden), nothing unprintable (a line break would start a false line in the log
+    line that names the file) -- ending in ``.json`` or ``.json.gz``, and short enough for
+    the file system: checked here, before the history is read, rather than found by the write
+    after it. Touches no file.
     """
     name = filename.strip()
-    separators = {"/", "\\", os.sep, os.altsep or "/", "\0"}
-    if not name or any(sep in name for sep in separators) or ".." in name or name[0] == ".":
+    separators = {"/", "\\", os.sep, os.altsep or "/"}
+    if (not name or any(sep in name for sep in separators) or ".." in name or name[0] == "."
+            or not name.isprintable()):
         raise ExportFilenameError("not_plain")
     if not name.endswith(SUFFIXES):
         raise ExportFilenameError("suffix")
+    if len(name.encode()) > MAX_FILENAME_BYTES:
+        raise ExportFilenameError("too_long")
     base = os.path.normpath(os.path.abspath(config_dir))
     path = os.path.normpath(os.path.join(base, name))
     if os.path.dirname(path) != base:  # pragma: no cover - the checks above make it so

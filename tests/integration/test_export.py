@@ -164,6 +164,10 @@ def test_anonymized_generated_homes(small_homes: Path) -> None:
         ("home.json.zip", "suffix"),
         (".json", "not_plain"),
         ("json.gz", "suffix"),
+        ("home\n2025-06-01 INFO (MainThread) all is well.json", "not_plain"),
+        ("home\u202egz.json", "not_plain"),  # right-to-left override: shows as "homenosj.zg"
+        pytest.param(f"{'x' * 236}.json", "too_long", id="241 bytes"),
+        pytest.param(f"{'é' * 117}.json.gz", "too_long", id="125 characters, 242 bytes"),
     ],
 )
 def test_export_path_refuses(tmp_path: Path, filename: str, reason: str) -> None:
@@ -177,3 +181,5 @@ def test_export_path_accepts(tmp_path: Path) -> None:
     """A plain name lands in the configuration folder itself."""
     assert export_path(str(tmp_path), " my home.json.gz ") == tmp_path / "my home.json.gz"
     assert export_path(str(tmp_path), "home.json") == tmp_path / "home.json"
+    longest = f"{'x' * 235}.json"  # 240 bytes: its temporary file's name is 254
+    assert export_path(str(tmp_path), longest) == tmp_path / longest

@@ -340,6 +340,8 @@ async def test_without_a_response(
         ("folder/home.json", "export_filename_not_plain"),
         ("..", "export_filename_not_plain"),
         ("home.csv", "export_filename_suffix"),
+        ("home\r\nsecond line.json", "export_filename_not_plain"),
+        pytest.param(f"{'x' * 300}.json.gz", "export_filename_too_long", id="308 bytes"),
     ],
 )
 async def test_bad_file_names(

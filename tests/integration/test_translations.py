@@ -32,7 +32,7 @@ TRANSLATIONS = {path.stem: json.loads(path.read_text(encoding="utf-8"))
 MODEL_REASONS = {error.reason for error in (ModelError, ModelMissingError, ModelTamperedError,
                                             ModelForeignError, ModelIncompatibleError,
                                             ModelOutsideConfigError)}
-EXPORT_FILENAME_REASONS = ("not_plain", "suffix")
+EXPORT_FILENAME_REASONS = ("not_plain", "suffix", "too_long")
 
 
 def test_home_types_have_names() -> None:
@@ -103,7 +103,7 @@ def test_troubleshooting_names_every_message() -> None:
     messages = [*STRINGS["config"]["error"].values(),
                 *(text["message"] for text in STRINGS["exceptions"].values()),
                 *(issue["title"] for issue in STRINGS["issues"].values())]
-    assert len(messages) == 27
+    assert len(messages) == 28
     for message in messages:
         assert _quoted_part(message) in page, message
 
