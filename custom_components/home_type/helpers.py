@@ -42,7 +42,7 @@ type ModelFileSignature = tuple[tuple[int, int], tuple[int, int]]
 def _stat(path: Path) -> tuple[int, int]:
     try:
         result = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL, which only a hand-edited option holds
         return (-1, -1)
     return (result.st_mtime_ns, result.st_size)
 

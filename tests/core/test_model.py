@@ -6,8 +6,12 @@ allow-list and the hash are tested with a freshly trained model in tests/trainer
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import pickle
+import pickletools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from custom_components.home_type.core import model as model_module
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import (
     MAX_DEPTH,
+    MAX_PICKLE_OPERATIONS,
     MAX_TREES,
     CompiledForest,
     ModelError,
@@ -310,10 +315,24 @@ def test_identity_scaler_changes_nothing(bundle: dict[str, Any]) -> None:
 
 
 def test_cut_or_empty_file_is_foreign() -> None:
-    with pytest.raises(ModelForeignError, match=r"cut\.pkl: not a Home Type model: pickle data"):
+    with pytest.raises(ModelForeignError) as caught:
         loads_bundle(BUNDLED.read_bytes()[:1000], "cut.pkl")
-    with pytest.raises(ModelForeignError, match=r"empty\.pkl: not a Home Type model: unreadable"):
+    assert str(caught.value) == "cut.pkl: not a Home Type model: it is cut short or damaged"
+    with pytest.raises(ModelForeignError) as caught:
         loads_bundle(b"", "empty.pkl")
+    assert str(caught.value) == "empty.pkl: not a Home Type model: the file is empty"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    # Well formed as operations (what is counted before any runs); run, an append to None.
+    (b"\x80\x04NNa.", "not a Home Type model: unreadable ('NoneType' object has no attribute "
+                       "'append')"),
+    (pickle.dumps([bundle_header()], protocol=4), "not a Home Type model bundle"),
+])
+def test_a_pickle_of_something_else_is_named_so(data: bytes, message: str) -> None:
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(data, "other.pkl")
+    assert str(caught.value) == f"other.pkl: {message}"
 
 
 @pytest.mark.parametrize("data", [b"hello, a text file\nmore\n", b"# Home Type\n", b"PK\x03\x04"])
@@ -530,3 +549,113 @@ def test_a_file_larger_than_any_model_is_not_read_whole(tmp_path: Path,
         assert_peak_below(2**20, load_model, model)
     with pytest.raises(ModelForeignError, match="more than 1,000 bytes"):
         loads_bundle(b"x" * 1001, "big.pkl")
+
+
+def test_a_pickle_of_more_operations_than_any_model_is_refused_before_it_runs(
+        tmp_path: Path) -> None:
+    """A byte of EMPTY_SET makes a set of 200 bytes: 200,000 of them, 8 MB of sets in a file
+    of 200 kB (and gigabytes in one of 64 MiB), refused before one is made."""
+    path = tmp_path / "sets.pkl"
+    path.write_bytes(b"\x80\x04](" + b"\x8f" * 200_000 + b"e.")  # a list of 200,000 sets
+    with pytest.raises(ModelForeignError) as caught:
+        assert_peak_below(2**20, lambda p: loads_bundle(p.read_bytes(), "sets.pkl"), path)
+    assert str(caught.value) == ("sets.pkl: not a Home Type model: it holds more than 100,000 "
+                                 "pickle operations, far more than any model")
+
+
+def test_an_array_of_enormous_lengths_is_refused_before_they_are_multiplied() -> None:
+    """Two lengths of a megabyte of digits each: multiplying them took seconds per megabyte of
+    file, holding the interpreter (and Home Assistant's event loop) all along."""
+    enormous = int.from_bytes(b"\xff" * 2**20)
+    array = _array_of(_Reduce(np.dtype, ("f8", False, True), NO_FIELDS), b"A" * 8,
+                      (enormous, enormous))
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(_crafted(array), "forged.pkl")
+    assert str(caught.value) == ("forged.pkl: not a Home Type model: it holds an array in a "
+                                 "form numpy does not write")
+
+
+def test_a_pickle_cannot_change_the_names_it_is_allowed() -> None:
+    """``BUILD`` on an allowed name itself would set attributes on it: on a class, replace its
+    methods, for every file loaded after. Here ``numpy.ndarray``'s ``__new__`` made
+    ``numpy.dtype``, so that the next file could build arrays from parts."""
+    data = (b"\x80\x04cnumpy\nndarray\nN}\x8c\x07__new__cnumpy\ndtype\ns\x86b.")
+    with pytest.raises(ModelForeignError) as caught:
+        loads_bundle(data, "forged.pkl")
+    assert str(caught.value) == ("forged.pkl: not a Home Type model: it changes a name it uses, "
+                                 "which a model never does")
+    with pytest.raises(ModelForeignError, match="it builds an array from parts"):
+        loads_bundle(_crafted(_Reduce(np.ndarray, ((1,),))), "next.pkl")
+
+
+def test_a_long_hash_file_is_not_read_whole(tmp_path: Path) -> None:
+    """A hash file is one line; one of 32 MiB (or a link to /dev/zero, which never ends) is
+    read no further than a line could go."""
+    model = tmp_path / "model.pkl"
+    model.write_bytes(b"model")
+    with sha256_path(model).open("wb") as handle:
+        handle.truncate(2**25)
+    with pytest.raises(ModelTamperedError, match="SHA-256 does not match"):
+        assert_peak_below(2**20, load_model, model)
+
+
+def _load_unblocked(model: Path, pipes: list[Path]) -> ModelError:
+    """``load_model(model)`` in a thread, and its error; the test fails if it waited.
+
+    A pipe is opened for writing afterwards, so that a reader stuck on one (as opening a
+    pipe for reading waits for a writer) returns and no thread is left behind.
+    """
+    errors: list[ModelError] = []
+
+    def load() -> None:
+        try:
+            load_model(model)
+        except ModelError as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    thread.join(10)
+    waited = thread.is_alive()
+    while thread.is_alive():
+        for pipe in pipes:
+            with contextlib.suppress(OSError):  # ENXIO: nobody reading it
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(0.1)
+    assert not waited, "reading the model waited on a pipe"
+    (error,) = errors
+    return error
+
+
+def test_a_pipe_where_the_model_is_is_refused_without_waiting(tmp_path: Path) -> None:
+    model = tmp_path / "model.pkl"
+    os.mkfifo(model)
+    error = _load_unblocked(model, [model])
+    assert isinstance(error, ModelMissingError)
+    assert str(error) == f"{model}: is a pipe, a device or a socket, not a model file"
+
+
+def test_a_pipe_where_the_hash_is_is_refused_without_waiting(tmp_path: Path) -> None:
+    model = tmp_path / "model.pkl"
+    model.write_bytes(BUNDLED.read_bytes())
+    os.mkfifo(sha256_path(model))
+    error = _load_unblocked(model, [sha256_path(model)])
+    assert isinstance(error, ModelTamperedError)
+    assert str(error) == (f"{model}: model.pkl.sha256 is a pipe, a device or a socket, "
+                          "not its hash file")
+
+
+def test_a_device_where_the_model_is_is_refused(tmp_path: Path) -> None:
+    """/dev/zero never ends: refused as what it is, not read to the size limit."""
+    model = tmp_path / "model.pkl"
+    model.symlink_to("/dev/zero")
+    with pytest.raises(ModelMissingError) as caught:
+        load_model(model)
+    assert str(caught.value) == f"{model}: is a pipe, a device or a socket, not a model file"
+
+
+def test_a_model_is_far_inside_the_operation_limit() -> None:
+    """docs/model.md: "a model has under a thousand" pickle operations (its arrays are a few
+    each, whatever their size), against a limit of 100,000."""
+    operations = sum(1 for _ in pickletools.genops(BUNDLED.read_bytes()))
+    assert operations < 1000 and MAX_PICKLE_OPERATIONS >= 100 * 1000

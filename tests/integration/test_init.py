@@ -117,6 +117,23 @@ async def test_model_path_outside_config_is_refused(
         " configuration folder, or is empty for the bundled model (Home Type → Configure)")
 
 
+async def test_a_nul_in_a_hand_edited_model_path_is_a_missing_model(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The forms refuse a NUL in the path; one in the stored option (edited by hand) is a file
+    that cannot be there, not an unexpected error at set-up."""
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "home_type/model\0.pkl"})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert entry.runtime_data.model_error.reason == "missing"
+    assert "not a possible file name (it holds a NUL)" in str(entry.runtime_data.model_error)
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 async def _set_up_reading_fails(
     hass: HomeAssistant, entry: MockConfigEntry, error: Exception
 ) -> None:

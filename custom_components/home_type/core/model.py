@@ -24,7 +24,11 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
 import pickle
+import pickletools
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
@@ -47,6 +51,12 @@ MAX_DEPTH: Final = 1_000
 MAX_NODES: Final = 4_000_000
 #: Containers nest three deep in a bundle (bundle, training data, labels).
 _MAX_NESTING: Final = 8
+#: A bundle is under a thousand pickle operations (an array is a handful, whatever its size).
+#: Each makes one object at most, so this bounds the memory unpickling can ask for: a byte of
+#: ``EMPTY_SET`` makes a set of 200 bytes, and 64 MiB of them would make gigabytes.
+MAX_PICKLE_OPERATIONS: Final = 100_000
+#: A ``.sha256`` file is one line: a hash, two spaces and a file name.
+_MAX_DIGEST_FILE_BYTES: Final = 4096
 
 #: The dtypes of a bundle's arrays: plain numbers, as the pickle names them.
 _NUMBER_DTYPES: Final = frozenset({"f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1"})
@@ -77,24 +87,47 @@ class _Array:
         self.state = state
 
 
-class _NdarrayName:
-    """What the name ``numpy.ndarray`` stands for: an argument of reconstruction, no more."""
+class _Name:
+    """What an allowed name stands for in the file: something to call, and nothing more.
 
-    def __new__(cls, *args: object) -> _NdarrayName:
-        raise pickle.UnpicklingError("it builds an array from parts, which a model never does")
+    Not the class or function itself, which a pickle's ``BUILD`` could give attributes to
+    (``setattr`` on a class replaces its methods), changing this loader for every later file.
+    This object takes no state, which is all ``BUILD`` gives (its slot is set only here); the
+    unpickler cannot ``NEWOBJ`` it either, as it is not a class.
+    """
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call: Callable[..., object]) -> None:
+        self._call = call
+
+    def __call__(self, *args: object) -> object:
+        return self._call(*args)
+
+    def __setstate__(self, state: object) -> None:
+        raise pickle.UnpicklingError("it changes a name it uses, which a model never does")
+
+
+def _array_from_parts(*args: object) -> None:
+    raise pickle.UnpicklingError("it builds an array from parts, which a model never does")
+
+
+#: What the name ``numpy.ndarray`` stands for: an argument of reconstruction, no more.
+_NDARRAY: Final = _Name(_array_from_parts)
 
 
 def _reconstruct(subtype: object, *args: object) -> _Array:
-    if subtype is not _NdarrayName:
+    if subtype is not _NDARRAY:
         raise pickle.UnpicklingError("it reconstructs something other than an array")
     return _Array()
 
 
-_ALLOWED_GLOBALS: Final[dict[tuple[str, str], Any]] = {
-    ("numpy", "ndarray"): _NdarrayName,
-    ("numpy", "dtype"): _Dtype,
-    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+_RECONSTRUCT: Final = _Name(_reconstruct)
+_ALLOWED_GLOBALS: Final[dict[tuple[str, str], _Name]] = {
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _Name(_Dtype),
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
 }
 
 
@@ -165,8 +198,11 @@ def _real_array(stub: _Array) -> NDArray[Any]:
     if not (type(state) is tuple and len(state) == 5 and state[0] == 1):
         raise _NotABundle("an array in a form numpy does not write")
     _, shape, dtype, fortran, raw = state
-    if not (type(shape) is tuple and all(type(n) is int and n >= 0 for n in shape)
-            and len(shape) <= 2 and type(fortran) is bool and type(raw) is bytes):
+    # Each length is bounded before they are multiplied: the product of two lengths of
+    # megabytes of digits each would hold the interpreter for minutes.
+    if not (type(shape) is tuple and len(shape) <= 2
+            and all(type(n) is int and 0 <= n <= MAX_MODEL_BYTES for n in shape)
+            and type(fortran) is bool and type(raw) is bytes):
         raise _NotABundle("an array in a form numpy does not write")
     if not (isinstance(dtype, _Dtype) and len(dtype.args) == 3 and dtype.args[0] in _NUMBER_DTYPES
             and any(dtype.state == (3, order, None, None, None, -1, -1, 0) for order in "<>|=")):
@@ -340,7 +376,10 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     """
     if len(data) > MAX_MODEL_BYTES:
         raise _too_large(source)
+    if not data:
+        raise ModelForeignError(f"{source}: not a Home Type model: the file is empty")
     try:
+        _count_operations(data)
         bundle = _plain(_AllowListUnpickler(io.BytesIO(data)).load())
     except _Forbidden as err:
         raise ModelForeignError(f"{source}: not a Home Type model: {err}") from None
@@ -360,6 +399,21 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     return bundle
 
 
+def _count_operations(data: bytes) -> None:
+    """Refuse a pickle of more operations than :data:`MAX_PICKLE_OPERATIONS`, before any runs.
+
+    A pickle whose operations cannot all be read is refused here too, rather than left to the
+    unpickler, which could be more lenient somewhere and go on past the count.
+    """
+    try:
+        for count, _ in enumerate(pickletools.genops(data), start=1):
+            if count > MAX_PICKLE_OPERATIONS:
+                raise _NotABundle(f"more than {MAX_PICKLE_OPERATIONS:,} pickle operations, "
+                                  "far more than any model")
+    except ValueError:  # pickletools' words ("expected 17 bytes in a unicodestring1 …")
+        raise pickle.UnpicklingError("it is cut short or damaged") from None
+
+
 #: The first byte of every pickle of protocol 2 or later (bundles are written with 4).
 _PICKLE_PROTOCOL_MARK: Final = b"\x80"
 
@@ -374,16 +428,46 @@ def _is(value: object, expected: int | str) -> bool:
     return type(value) is type(expected) and value == expected
 
 
+class _NotAFile(OSError):
+    """A path that names a pipe, a device or a socket: reading one could wait forever."""
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the file at ``path``, if it is a file.
+
+    Opened without waiting, then checked: a pipe (FIFO) put where a model was would block the
+    reading thread until something writes to it, and Home Type's refreshes behind it; a device
+    such as ``/dev/zero`` never ends. Reads no more than the file's size and a byte, as
+    ``read(limit)`` would first allocate ``limit`` bytes, 64 MiB for a model.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):
+            raise _NotAFile
+    except OSError:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        # One byte more than the size: a file grown since is read past its old end, and
+        # refused (too large, or by its hash).
+        return handle.read(min(limit, status.st_size + 1))
+
+
 def read_verified(path: str | Path) -> bytes:
     """The model file's bytes, after its hash matched the ``.sha256`` beside it."""
     model_path = Path(path)
     try:
-        with model_path.open("rb") as handle:
-            data = handle.read(MAX_MODEL_BYTES + 1)
+        data = _read_file(model_path, MAX_MODEL_BYTES + 1)
     except FileNotFoundError:
         raise ModelMissingError(f"{model_path}: no model file there") from None
     except IsADirectoryError:
         raise ModelMissingError(f"{model_path}: is a folder, not a model file") from None
+    except _NotAFile:
+        raise ModelMissingError(
+            f"{model_path}: is a pipe, a device or a socket, not a model file") from None
     except OSError as err:
         raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
     except ValueError:  # a NUL character, which no file name can hold (only the API sends one)
@@ -393,13 +477,17 @@ def read_verified(path: str | Path) -> bytes:
         raise _too_large(str(model_path))
     digest_file = sha256_path(model_path)
     try:
-        expected = digest_file.read_text(encoding="ascii").split()[0].strip().lower()
+        line = _read_file(digest_file, _MAX_DIGEST_FILE_BYTES).decode("ascii")
+        expected = line.split()[0].strip().lower()
     except FileNotFoundError:
         raise ModelTamperedError(
             f"{model_path}: no {digest_file.name} beside it to check its integrity") from None
     except IsADirectoryError:
         raise ModelTamperedError(
             f"{model_path}: {digest_file.name} is a folder, not its hash file") from None
+    except _NotAFile:
+        raise ModelTamperedError(f"{model_path}: {digest_file.name} is a pipe, a device or a "
+                                 "socket, not its hash file") from None
     except OSError as err:
         raise ModelTamperedError(
             f"{model_path}: cannot read {digest_file.name} ({err.strerror})") from None
