@@ -257,6 +257,10 @@ def _hash_unreadable(digest: Path) -> None:
     (lambda digest: digest.write_text(""), "model.pkl.sha256 holds no SHA-256 line"),
     (lambda digest: digest.write_bytes(b"\xff\xfe binary"),
      "model.pkl.sha256 holds no SHA-256 line"),
+    (lambda digest: digest.write_text("zzz  model.pkl\n"),
+     "model.pkl.sha256 holds no SHA-256 line"),
+    (lambda digest: digest.write_text(f"{'0' * 63}  model.pkl\n"),
+     "model.pkl.sha256 holds no SHA-256 line"),
     (_hash_folder, "model.pkl.sha256 is a folder, not its hash file"),
     (_hash_unreadable, "cannot read model.pkl.sha256 (Too many levels of symbolic links)"),
 ])
@@ -595,7 +599,7 @@ def test_a_long_hash_file_is_not_read_whole(tmp_path: Path) -> None:
     model.write_bytes(b"model")
     with sha256_path(model).open("wb") as handle:
         handle.truncate(2**25)
-    with pytest.raises(ModelTamperedError, match="SHA-256 does not match"):
+    with pytest.raises(ModelTamperedError, match="holds no SHA-256 line"):
         assert_peak_below(2**20, load_model, model)
 
 

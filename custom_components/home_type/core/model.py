@@ -27,6 +27,7 @@ import math
 import os
 import pickle
 import pickletools
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -479,6 +480,8 @@ def read_verified(path: str | Path) -> bytes:
     try:
         line = _read_file(digest_file, _MAX_DIGEST_FILE_BYTES).decode("ascii")
         expected = line.split()[0].strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", expected):  # not a hash: a wrong file, not a change
+            raise ValueError
     except FileNotFoundError:
         raise ModelTamperedError(
             f"{model_path}: no {digest_file.name} beside it to check its integrity") from None
