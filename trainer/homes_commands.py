@@ -67,7 +67,8 @@ def generate(
     mix: Annotated[str | None, typer.Option(
         help="Label mix as LABEL=WEIGHT,… (default: the original dataset's "
              + ", ".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()) + ").")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (-1: all cores).")] = -1,
+    workers: Annotated[int, typer.Option(
+        help="procedural: worker processes (-1: all cores).")] = -1,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Regenerate homes whose file exists (default: skip them).")] = False,
     model: Annotated[str, typer.Option(
@@ -114,6 +115,9 @@ def generate(
         if given:
             raise UserError(f"{', '.join(given)}: OpenAI backend option"
                             f"{'s' if len(given) > 1 else ''}; use with --backend openai")
+    elif workers != -1:  # the requests run --concurrency at once; the simulation on 2 threads
+        raise UserError("--workers: procedural backend option; the OpenAI backend sends "
+                        "--concurrency requests at once")
     from .dataset import DatasetError, check_jobs, check_seed  # as train and pipeline check it
 
     try:

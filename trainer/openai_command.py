@@ -93,8 +93,8 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
     api_key = os.environ.get("OPENAI_API_KEY", "").strip()
     if todo and not api_key:
         raise UserError("OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty "
-                        "value for a local server at OPENAI_BASE_URL), or use --dry-run to see "
-                        "the plan and its cost without a key")
+                        "value for a local server at OPENAI_BASE_URL), or run generate with "
+                        "--dry-run to see the plan and its cost without a key")
     if todo and not all("!" <= char <= "~" for char in api_key):  # never echo the key
         raise UserError("OPENAI_API_KEY is not a key: it holds a space, a control character "
                         "or a non-ASCII character (the '…' of the placeholder sk-…, say); set "

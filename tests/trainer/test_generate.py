@@ -484,6 +484,20 @@ def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
 
 
+def test_a_killed_runs_temporary_files_are_removed_by_the_next(tmp_path: Path) -> None:
+    """A run killed (kill -9, a power cut) leaves the home it was writing as a hidden
+    temporary file; the next run that writes there removes it, and nothing else."""
+    args = ["generate", "--count", "2", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
+    assert run_trainer(*args).returncode == 0
+    (tmp_path / "home_002.json.gz").rename(tmp_path / ".home_002.json.gz.uc9y0fkw.tmp")
+    kept = [tmp_path / ".notes.tmp", tmp_path / ".home_002.json.gz.tmp", tmp_path / "mine.tmp"]
+    for path in kept:
+        path.write_text("mine")
+    assert run_trainer(*args).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["home_001.json.gz", "home_002.json.gz", *(p.name for p in kept)])
+
+
 def test_progress_and_summary_count_what_was_written(tmp_path: Path) -> None:
     """The bar reaches the number of homes; the summary's figures are the files' own."""
     result = run_trainer("generate", "--count", "3", "--days", "2", "--seed", "8", "--mix",
@@ -519,6 +533,12 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
         ("--count", "5"): "holds homes labelled for another --count or --mix",
         ("--count", "2"): "holds 3 homes; these flags ask for 2 homes: remove home_003.json.gz "
                           "(1 home file these flags do not plan), or pass another --output",
+        # --overwrite alone would only lead to the next refusal: both are said at once.
+        ("--count", "2", "--days", "10"): "holds 3 homes of 2 days; these flags ask for 2 homes "
+                                          "of 10 days: pass --overwrite to regenerate them and "
+                                          "remove home_003.json.gz (1 home file these flags do "
+                                          f"not plan), or delete {tmp_path}, or pass another "
+                                          "--output",
         ("--backend", "openai", "--dry-run"): "holds homes of the procedural backend; these "
                                               "flags ask for homes of the openai backend",
     }

@@ -872,8 +872,8 @@ def test_cli_missing_key_before_any_request(api: FakeOpenAI, tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty value for "
-        "a local server at OPENAI_BASE_URL), or use --dry-run to see the plan and its cost "
-        "without a key"]
+        "a local server at OPENAI_BASE_URL), or run generate with --dry-run to see the plan and "
+        "its cost without a key"]
     assert api.requests == [] and not (tmp_path / "homes").exists()
     blank = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, "  "))
     assert blank.returncode == 2 and "OPENAI_API_KEY is not set" in blank.stderr
@@ -1015,6 +1015,10 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
         "error: --model, --rpm, --max-cost, --price: OpenAI backend options; use with "
         "--backend openai")
     assert not (tmp_path / "homes").exists()
+    # And the other way round: the OpenAI backend would ignore it.
+    with pytest.raises(UserError, match="--workers: procedural backend option"):
+        homes_commands.generate(**{**defaults, "output": tmp_path, "backend": "openai",
+                                   "workers": 8, "dry_run": True})
     for flag in ("rpm", "tpm"):
         with pytest.raises(UserError, match=f"--{flag} must be at least 1"):
             homes_commands.generate(**{**defaults, "output": tmp_path, "backend": "openai", flag: 0,

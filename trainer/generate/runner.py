@@ -14,6 +14,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -72,11 +73,15 @@ class FolderMismatch(GenerationError):
         self.extra = extra
         self.regenerate = regenerate
         # "delete" too: scripts/train and the like run generate with flags their user can't add.
-        fixes = [f"pass --overwrite or delete {folder} to regenerate them"] if regenerate else []
-        if extra:
-            fixes.append(f"remove {_names(extra)} ({len(extra)} home "
-                         f"file{'s' if len(extra) > 1 else ''} these flags do not plan)")
-        super().__init__(f"{reason}: {' and '.join(fixes)}, or pass another --output")
+        strays = (f"remove {_names(extra)} ({len(extra)} home "
+                  f"file{'s' if len(extra) > 1 else ''} these flags do not plan)")
+        if regenerate and extra:  # --overwrite rewrites the planned homes only
+            fix = f"pass --overwrite to regenerate them and {strays}, or delete {folder}"
+        elif regenerate:
+            fix = f"pass --overwrite or delete {folder} to regenerate them"
+        else:
+            fix = strays
+        super().__init__(f"{reason}: {fix}, or pass another --output")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,14 +270,23 @@ def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterat
     stop this one from saying so; one of other homes is refused (:func:`pending_unless_busy`).
     Otherwise the folder is made and locked (:func:`~trainer.folder_lock.writing_homes`,
     :class:`~trainer.folder_lock.FolderBusy` if another run uses it), and the jobs are counted
-    again: a run that ended meanwhile may have written some.
+    again: a run that ended meanwhile may have written some. The temporary files of a run that
+    was killed (``kill -9``, a power cut: a stopped run removes its own) are removed then, as
+    no other run can be writing them.
     """
     if not pending_unless_busy(jobs, output, overwrite):
         yield []
         return
     prepare_output(output)
     with writing_homes(output):
+        for leftover in output.iterdir():
+            if _TEMPORARY_HOME.fullmatch(leftover.name):
+                leftover.unlink(missing_ok=True)
         yield pending(jobs, output, overwrite)
+
+
+#: The atomic write's temporary name of a home file: ``.home_006.json.gz.uc9y0fkw.tmp``.
+_TEMPORARY_HOME: Final = re.compile(r"\.home_\d+\.json(?:\.gz)?\.\w{8}\.tmp")
 
 
 #: Compressed bytes read for a home's head: its metadata is in the first kilobyte.
