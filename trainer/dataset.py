@@ -129,7 +129,10 @@ def load_homes(folder: str | os.PathLike[str], *, labelled: bool = True,
         homes: list[Home] = Parallel(n_jobs=n_jobs, backend="loky")(
             delayed(_load)(p) for p in files)
     except SnapshotError as err:
-        raise DatasetError(str(err)) from None
+        # generate checks a home it keeps from its head only (reading all of them would take
+        # minutes), so a file cut short by a copy passes there and is found here.
+        raise DatasetError(f"{err} (a home generate made is made again once deleted: delete "
+                           "it and run generate with the same flags)") from None
     if labelled:
         missing = [h.home_id for h in homes if not h.snapshot.home_type]
         if missing:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 from rich.markup import escape
@@ -82,19 +82,28 @@ def classify(
         sys.exit(EXIT_USAGE)
 
 
+#: Days of history of verify's sample homes: enough for a daily rhythm, quick to simulate.
+SAMPLE_DAYS: Final = 3
+
+
 def verify(
     model: Annotated[Path, path_argument(
         metavar="MODEL", help="Model bundle to check.")] = DEFAULT_MODEL,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object (the model and the sample's result) instead of "
+        "--json", help="Print one JSON object (the model and the samples' results) instead of "
                        "the report, for scripts.")] = False,
 ) -> None:
-    """Load a bundle as Home Assistant does (no scikit-learn) and classify a sample home."""
+    """Load a bundle as Home Assistant does (no scikit-learn) and classify sample homes.
+
+    One sample of each home type, so that the answers show the model tells types apart; one
+    sample alone, of the weakest type, ended most runs in a bare "wrong".
+    """
     from datetime import date
 
     import numpy as np
 
     from custom_components.home_type.core.classify import classify as classify_home
+    from custom_components.home_type.core.snapshot import HOME_TYPES
 
     from .dataset import as_home, window_summary
     from .generate.procedural import design_home
@@ -102,10 +111,13 @@ def verify(
 
     predictor = load_bundle(model)
     rng = np.random.default_rng(2024)
-    sample = simulate(design_home("townhouse", rng), home_id="verify_sample", days=3,
-                      start_day=date(2025, 3, 3), rng=rng)
-    home = as_home(sample)
-    result = classify_home(sample, window_summary(home, 3), predictor)
+    samples = []
+    for home_type in HOME_TYPES:
+        sample = simulate(design_home(home_type, rng), home_id=f"verify_{home_type}",
+                          days=SAMPLE_DAYS, start_day=date(2025, 3, 3), rng=rng)
+        samples.append((home_type, classify_home(sample, window_summary(as_home(sample),
+                                                                        SAMPLE_DAYS),
+                                                 predictor)))
     if "sklearn" in sys.modules:
         raise UserError("verify imported scikit-learn; the bundle must not need it")
     info = predictor.info.get("training_data", {})
@@ -113,18 +125,27 @@ def verify(
         print(json.dumps({"model": str(model), "version": predictor.version,
                           "classes": list(predictor.classes),
                           "features": len(predictor.feature_names), "training_data": info,
-                          "sample": {"home_type": "townhouse", "days": 3,
-                                     "result": result.as_dict()}}))
+                          "samples": [{"home_type": home_type, "days": SAMPLE_DAYS,
+                                       "result": result.as_dict()}
+                                      for home_type, result in samples]}))
         return
+    never = [home_type for home_type in HOME_TYPES if home_type not in predictor.classes]
     out.print(f"[green]ok[/green] {escape(str(model))}: version {predictor.version}, "
               f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
               f"trained on {info.get('homes', '?')} homes "
               f"(seeds {', '.join(info.get('seeds', []))})"
-              f"; hash checked; loaded without scikit-learn")
-    verdict = ("right" if result.home_type == "townhouse" else
-               "wrong (one home; the results file has the measured figures)")
-    out.print(f"sample townhouse (3 days, generated now) → {result.home_type} "
-              f"({result.confidence:.2f}): {verdict}", soft_wrap=True)
+              f"; hash checked; loaded without scikit-learn", soft_wrap=True)
+    if never:  # trained without homes of these types: it can never answer them
+        out.print(f"[yellow]warning:[/yellow] it never answers {', '.join(never)}: its "
+                  "training homes had none", soft_wrap=True)
+    wrong = [f"{home_type} → {result.home_type} ({result.confidence:.2f})"
+             for home_type, result in samples if result.home_type != home_type]
+    out.print(f"{len(samples)} sample homes, one of each type ({SAMPLE_DAYS} days, generated "
+              f"now): {len(samples) - len(wrong)} answered right"
+              + (f", {len(wrong)} wrong: {', '.join(wrong)}" if wrong else "")
+              + " (a check that it runs; the results file has the measured figures)",
+              soft_wrap=True)
+
 
 
 DEFAULT_PUBLISH_DIR = Path("models/published")
@@ -150,16 +171,17 @@ def publish(
         "--force", help="Publish below the thresholds or without a results file (never a model "
                         "that fails its hash, allow-list or version checks).")] = False,
     rollback: Annotated[bool, typer.Option(
-        "--rollback", help="Make the previous model (home_type_classifier.previous.pkl) current "
-                           "again; the current one becomes previous.")] = False,
+        "--rollback", help="Make the previous model (the one publish kept, as "
+                           "….previous.pkl) current again; the current one becomes "
+                           "previous.")] = False,
 ) -> None:
     """Copy a verified, good enough model to where Home Assistant reads it, atomically.
 
-    A refusal changes nothing at the destination, and exits 7 or 8:
-
-    7: the model fails verification (missing, hash, allow-list, versions).
+    A refusal changes nothing at the destination, and exits 8 or 9:
 
     8: no results file, figures measured on homes of a training seed, or below thresholds.
+
+    9: the model fails verification (missing, hash, allow-list, versions).
     """
     if rollback and model is not None:
         raise UserError("--rollback restores the previous model of --to; give no MODEL with it")

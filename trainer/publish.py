@@ -51,9 +51,10 @@ from .signals import signals_held
 MODEL_NAME: Final = "home_type_classifier.pkl"
 PREVIOUS_NAME: Final = "home_type_classifier.previous.pkl"
 
-#: Exit codes of a refusal (2 stays "usage error", 3-6 are the OpenAI backend's stops).
-EXIT_NOT_VERIFIED: Final = 7
+#: Exit codes of a refusal (2 stays "usage error", 3-7 are the OpenAI backend's stops, which
+#: the pipeline's generate steps return: a script must tell a spending cap from a bad model).
 EXIT_BELOW_THRESHOLDS: Final = 8
+EXIT_NOT_VERIFIED: Final = 9
 
 #: Defaults the bundled model meets (its figures: docs/model.md; a test keeps it so), so a
 #: retrained model is published only if it is about as good as what ships: its figures rounded
@@ -147,12 +148,13 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
             section, where = results.get("holdout"), "held-out homes"
         window = section["by_window"][THRESHOLD_WINDOW]
         accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
+        where = f"{int(window['homes'])} {where}"
         # Evaluation figures count only on homes of other seeds: the model's own training
         # seeds (from the verified bundle) and those its results file names.
         trained_on = [*candidate.training_seeds,
                       *(results.get("training_data") or {}).get("seeds", [])]
         shared = (shared_seeds(trained_on, section["data"]["seeds"])
-                  if where == "evaluation homes" else [])
+                  if where.endswith("evaluation homes") else [])
     except (ValueError, TypeError, KeyError, AttributeError) as err:
         raise refuse(f"{results_file.name} is not a results file with {THRESHOLD_WINDOW} "
                      f"figures and their homes' seeds ({type(err).__name__}: {err})") from None

@@ -67,6 +67,13 @@ def train(
     if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
         evaluation_homes = DEFAULT_EVAL_HOMES
     check_model_output(output, "--output")
+    for flag, homes in (("--synthetic-homes", synthetic_homes),
+                        ("--evaluation-homes", evaluation_homes)):
+        # Its results file would be read there as a home, and the next run refuse the folder.
+        if homes is not None and output.absolute().parent.resolve() == homes.resolve():
+            raise UserError(f"--output {output}: in the homes folder of {flag}, where its "
+                            "_results.json would be read as a home; write the model elsewhere "
+                            f"(default: {DEFAULT_MODEL})")
     run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
                       test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
     try:
@@ -134,10 +141,16 @@ def evaluate(
     homes: Annotated[Path, path_option(
         help="Labelled homes the model never saw (another seed).")] = DEFAULT_EVAL_HOMES,
     write: Annotated[bool, typer.Option(
-        help="Store the figures in the model's _results.json.")] = True,
+        "--write/--no-write", help="Store the figures in the model's _results.json, in place "
+        "of the evaluation figures training stored there, which publish checks.")] = False,
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
 ) -> None:
-    """Score the compiled model on homes of another seed, per history window."""
+    """Score the compiled model on homes of another seed, per history window.
+
+    Shows the figures; ``--write`` also stores them, so that publish's thresholds are checked
+    on these homes rather than on the ones training scored it on. Not by default: a few homes
+    scored to look at something would otherwise become, unnoticed, what the gate checks.
+    """
     from custom_components.home_type.core.model import results_path_for
 
     from .dataset import DatasetError, check_jobs, home_files, shared_seeds
@@ -155,7 +168,7 @@ def evaluate(
     folder = results_file.absolute().parent
     if results is not None and not not_stored and not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(f"{results_file}: cannot write in {folder} (permission denied), so the "
-                        "figures could not be stored; --no-write scores without storing them")
+                        "figures could not be stored; without --write, evaluate only shows them")
     # scikit-learn (a second and a half to import) only once the flags are good.
     from .metrics import summary_table
     from .train import evaluate_model
@@ -194,6 +207,7 @@ def _store_evaluation(results_file: Path, results: dict[str, Any],
                       evaluation: dict[str, Any]) -> None:
     from .train import refresh_targets, write_results
 
+    stored = results.get("evaluation") or {}
     results["evaluation"] = evaluation
     results["protocol"]["headline"] = "evaluation"
     refresh_targets(results)  # measured on the figures just stored, as report shows them
@@ -202,7 +216,12 @@ def _store_evaluation(results_file: Path, results: dict[str, Any],
     except OSError as err:  # the disk filled up during the run, say: the figures are above
         raise UserError(f"cannot write {results_file}: {err.strerror or err}; the figures "
                         "above were not stored") from None
-    console.print(f"updated {results_file}", markup=False)
+    data = evaluation["data"]
+    before = (f" (were on {stored['data']['homes']} homes of {stored['data']['folder']})"
+              if stored.get("data") else "")
+    console.print(f"updated {results_file}: its evaluation figures, which publish checks, are "
+                  f"now on {data['homes']} homes of {data['folder']}{before}", markup=False,
+                  highlight=False, soft_wrap=True)
 
 
 def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -216,15 +235,15 @@ def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None,
     except FileNotFoundError:
         return None, "no such file (train writes it beside the model)"
     except OSError as err:
-        raise UserError(f"{path}: cannot read it ({err.strerror}); --no-write skips "
-                        "it") from None
+        raise UserError(f"{path}: cannot read it ({err.strerror}); without --write, "
+                        "evaluate only shows the figures") from None
     try:
         results = json.loads(text)
     except ValueError as err:
-        raise UserError(f"{path}: not a results file ({err}); fix or remove it, or use "
-                        "--no-write") from None
+        raise UserError(f"{path}: not a results file ({err}); fix or remove it, or leave "
+                        "out --write") from None
     if not isinstance(results, dict):
-        raise UserError(f"{path}: not a results file; fix or remove it, or use --no-write")
+        raise UserError(f"{path}: not a results file; fix or remove it, or leave out --write")
     if results.get("model_version") != version:
         return None, (f"it describes model {results.get('model_version')}, not this model "
                       f"{version}")
@@ -238,7 +257,7 @@ def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None,
             value = value.get(key) if isinstance(value, dict) else None
         if not isinstance(value, kind) or isinstance(value, bool):
             raise UserError(f"{path}: not a results file ({'.'.join(keys)} is not {what}); fix "
-                            "or remove it, or use --no-write")
+                            "or remove it, or leave out --write")
     return results, None
 
 

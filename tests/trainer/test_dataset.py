@@ -27,6 +27,7 @@ from trainer.dataset import (
     as_home,
     check_seed,
     evaluation_rows,
+    load_homes,
     shared_seeds,
     split_by_home,
     stack,
@@ -236,3 +237,16 @@ def test_an_unsorted_home_gets_onboarding_areas_in_its_own_language(
                                          if k != "language"})
     assert [a.name for a in unsorted_registry(unsaid).areas] == [
         "Living Room", "Kitchen", "Bedroom"]
+
+
+def test_a_home_cut_short_says_how_to_make_it_again(small_homes: Path, tmp_path: Path) -> None:
+    """generate keeps a home from its head alone, so a file cut by a copy gets past it; the
+    run that reads it whole says what generate would do about it."""
+    cut = tmp_path / "home_001.json.gz"
+    cut.write_bytes((small_homes / "home_001.json.gz").read_bytes()[:20_000])
+    with pytest.raises(DatasetError) as refused:
+        load_homes(tmp_path, n_jobs=1)
+    assert str(refused.value).startswith(f"{cut}: damaged gzip data")
+    assert str(refused.value).endswith(
+        "(a home generate made is made again once deleted: delete it and run generate with the "
+        "same flags)")

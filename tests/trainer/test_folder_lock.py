@@ -111,8 +111,7 @@ def test_reading_homes_is_refused_while_they_are_generated(
     with writing_homes(homes):
         for args in (("train", "--synthetic-homes", str(homes), "--output", str(model),
                       "--test-size", "0.5", "--copies", "1"),
-                     ("evaluate", "--model", str(trained_model), "--homes", str(homes),
-                      "--no-write")):
+                     ("evaluate", "--model", str(trained_model), "--homes", str(homes))):
             assert trainer_in_process(monkeypatch, *args) == 2
             assert ("homes are being generated into this folder by another run"
                     in capsys.readouterr().err)
@@ -125,7 +124,7 @@ def test_runs_that_read_homes_share_the_folder(
     homes = _copy(small_homes, tmp_path)
     with reading_homes(homes):
         assert trainer_in_process(monkeypatch, "evaluate", "--model", str(trained_model),
-                                  "--homes", str(homes), "--no-write") == 0
+                                  "--homes", str(homes)) == 0
     assert "16" in capsys.readouterr().out
 
 
@@ -195,7 +194,7 @@ def test_evaluate_stores_nothing_beside_a_model_trained_meanwhile(
     monkeypatch.setattr(trainer.train, "evaluate_model", while_a_training_run_switches_its_files)
     unseen = trained_model.parent.parent / "eval"  # the fixture's homes of another seed
     assert trainer_in_process(monkeypatch, "evaluate", "--model", str(model),
-                              "--homes", str(unseen)) == 0
+                              "--homes", str(unseen), "--write") == 0
     assert json.loads(results.read_text()) == newer
     assert (f"nothing stored in {results}: it describes model 2026.12.31-newer"
             in " ".join(capsys.readouterr().err.split()))

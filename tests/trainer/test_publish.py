@@ -150,7 +150,7 @@ def _scored_on_a_training_seed(model: Path, *, keep_training_data: bool = True) 
     (lambda m: _scored_on_a_training_seed(m, keep_training_data=False), [],
      EXIT_BELOW_THRESHOLDS, "evaluation homes of its training seed 42"),
     (None, ["--min-accuracy", "0.95"], EXIT_BELOW_THRESHOLDS,
-     "accuracy 0.900 < --min-accuracy 0.95 on evaluation homes (10-day history)"),
+     "accuracy 0.900 < --min-accuracy 0.95 on 100 evaluation homes (10-day history)"),
     (None, ["--min-macro-f1", "0.91"], EXIT_BELOW_THRESHOLDS, "macro F1 0.900 < --min-macro-f1"),
 ], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
         "results-of-another-model", "results-without-figures", "scored-on-a-training-seed",
@@ -218,7 +218,7 @@ def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(tmp_pa
                                                                           publish) -> None:
     low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5, section="holdout")
     code, _, stderr = publish(str(low), "--to", str(tmp_path / "ha"))
-    assert code == EXIT_BELOW_THRESHOLDS and "on held-out homes (10-day history)" in stderr
+    assert code == EXIT_BELOW_THRESHOLDS and "on 20 held-out homes (10-day history)" in stderr
     code, stdout, _ = publish(str(low), "--to", str(tmp_path / "ha"), "--force")
     assert code == 0 and "thresholds not checked (--force)" in stdout
     assert load_model(tmp_path / "ha" / MODEL_NAME).version == "2026.01.01-low"

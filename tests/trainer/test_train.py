@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -29,11 +30,12 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import iter_home_files, read_snapshot
+from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
 from tests.conftest import ROOT, run_trainer, trainer_in_process
 from tests.models import BUNDLED
 from trainer.dataset import EVALUATION_WINDOWS, build_rows
 from trainer.pipeline import compile_pipeline, settle_calibration
+from trainer.publish import EXIT_NOT_VERIFIED
 
 
 def results_of(model: Path) -> dict:
@@ -422,16 +424,38 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
     assert "{" not in result.stdout  # a report for people; --json is for scripts
     as_json = run_trainer("verify", str(trained_model), "--json")
     report = json.loads(as_json.stdout)  # the whole of stdout is one JSON object
-    answer = report["sample"]["result"]["home_type"]
     assert report["version"] in result.stdout
     assert report["features"] > 0 and len(report["classes"]) == 8
-    verdict = "right" if answer == "townhouse" else "wrong"
-    assert f"sample townhouse (3 days, generated now) → {answer} (" in result.stdout
-    assert f"): {verdict}" in result.stdout
+    # One sample of each type: the report counts the right answers and names the wrong ones.
+    samples = report["samples"]
+    assert [s["home_type"] for s in samples] == list(HOME_TYPES)
+    wrong = [f"{s['home_type']} → {s['result']['home_type']} "
+             f"({s['result']['confidence']:.2f})" for s in samples
+             if s["result"]["home_type"] != s["home_type"]]
+    line = " ".join(result.stdout.split())
+    assert (f"8 sample homes, one of each type (3 days, generated now): {8 - len(wrong)} "
+            "answered right") in line
+    assert all(answer in line for answer in wrong)
+    assert "never answers" not in line
     tampered = copy_model(trained_model, tmp_path)
     tampered.write_bytes(tampered.read_bytes() + b"x")
     bad = run_trainer("verify", str(tampered))
     assert bad.returncode == 2 and "SHA-256 does not match" in bad.stderr
+
+
+def test_verify_names_the_types_a_model_never_answers(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model trained without homes of a type (a small --count, a --mix) cannot answer it."""
+    from trainer import model_commands
+
+    bundled = load_model(BUNDLED)
+    renamed = tuple("igloo" if c == "cottage" else c for c in bundled.classes)
+    monkeypatch.setattr(model_commands, "load_bundle",
+                        lambda path: dataclasses.replace(bundled, classes=renamed))
+    monkeypatch.delitem(sys.modules, "sklearn", raising=False)  # other tests of this process
+    assert trainer_in_process(monkeypatch, "verify", str(BUNDLED)) == 0
+    assert ("warning: it never answers cottage: its training homes had none"
+            in " ".join(capsys.readouterr().out.split()))
 
 
 @pytest.mark.parametrize("command", [["verify"], ["evaluate"], ["classify", "home.json"],
@@ -439,7 +463,7 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
 def test_a_fresh_checkout_is_told_where_a_model_is(tmp_path: Path, command: list[str]) -> None:
     """No model trained yet: the default path is missing, and the error says what to do."""
     result = run_trainer(*command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.returncode in (2, 7), result.stderr
+    assert result.returncode in (2, EXIT_NOT_VERIFIED), result.stderr
     assert result.stderr.strip().splitlines() == [
         f"error: {'not published: ' if command[0] == 'publish' else ''}"
         "models/home_type_classifier.pkl: no model file there; no model has been trained here "
@@ -458,12 +482,20 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     results["evaluation"], results["protocol"]["headline"] = None, "holdout"
     results["targets"]["accuracy_10d"]["measured"] = -1.0
     results_file.write_text(json.dumps(results))
+    shown = run_trainer("evaluate", "--model", str(model), "--homes",
+                        str(trained_model.parent.parent / "eval"))
+    assert shown.returncode == 0, shown.stderr
+    assert "10d" in shown.stdout and "stored" not in shown.stderr
+    assert json.loads(results_file.read_text()) == results  # only --write stores the figures
     result = run_trainer("evaluate", "--model", str(model), "--homes",
-                         str(trained_model.parent.parent / "eval"))
+                         str(trained_model.parent.parent / "eval"), "--write")
     assert result.returncode == 0, result.stderr
     assert "10d" in result.stdout and "accuracy" in result.stdout
     assert "confidence at least" in result.stdout
-    assert f"updated {results_file}" in result.stderr
+    homes = results_of(trained_model)["evaluation"]["data"]["homes"]
+    assert (f"updated {results_file}: its evaluation figures, which publish checks, are now on "
+            f"{homes} homes of {trained_model.parent.parent / 'eval'}") in " ".join(
+                result.stderr.split())
     updated = json.loads(results_file.read_text())
     assert updated["evaluation"]["model_version"] == load_model(model).version
     # The targets are measured on the figures just stored, which are now the headline.
@@ -480,7 +512,7 @@ def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
     results_file.write_text(json.dumps(results_of(trained_model)))
     before = results_file.read_bytes()
     same_seed = run_trainer("evaluate", "--model", str(model), "--homes",
-                            str(trained_model.parent.parent / "train"))
+                            str(trained_model.parent.parent / "train"), "--write")
     assert same_seed.returncode == 0, same_seed.stderr
     assert "10d" in same_seed.stdout  # shown, with the warning
     stderr = " ".join(same_seed.stderr.split())
@@ -497,14 +529,15 @@ def test_evaluate_checks_the_results_file_first(trained_model: Path, tmp_path: P
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     results_file.write_text("{not json")
     # No such homes: the results file is refused before any evaluation starts.
-    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                         "--write")
     assert broken.returncode == 2
     assert broken.stderr.startswith(f"error: {results_file}: not a results file")
-    assert "--no-write" in broken.stderr and "Traceback" not in broken.stderr
+    assert "leave out --write" in " ".join(broken.stderr.split())
+    assert "Traceback" not in broken.stderr
     assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
     assert results_file.read_text() == "{not json"
-    ignored = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
-                          "--no-write")
+    ignored = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
     assert ignored.returncode == 2 and "no such folder" in ignored.stderr
 
 
@@ -521,21 +554,24 @@ def test_evaluate_checks_what_it_writes_into_first(trained_model: Path, tmp_path
     results = results_of(trained_model)
     damage(results)
     results_file.write_text(json.dumps(results))
-    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                         "--write")
     assert broken.returncode == 2
     assert " ".join(broken.stderr.split()) == (
-        f"error: {results_file}: not a results file ({field}); fix or remove it, or use "
-        "--no-write")
+        f"error: {results_file}: not a results file ({field}); fix or remove it, or leave out "
+        "--write")
 
 
 def test_evaluate_refuses_a_results_file_not_in_utf8(trained_model: Path, tmp_path: Path) -> None:
     model = copy_model(trained_model, tmp_path / "m")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     results_file.write_bytes('{"model_version": "K\u00fcche"}'.encode("latin-1"))
-    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                         "--write")
     assert broken.returncode == 2
     assert broken.stderr.startswith(f"error: {results_file}: not a results file ('utf-8' codec")
-    assert "--no-write" in broken.stderr and "Traceback" not in broken.stderr
+    assert "leave out --write" in " ".join(broken.stderr.split())
+    assert "Traceback" not in broken.stderr
     assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
 
 
@@ -559,13 +595,15 @@ def test_evaluate_that_cannot_store_says_so_in_one_line(
     with monkeypatch.context() as patched:
         patched.setattr(training_commands.os, "access", lambda path, mode: False)
         patched.setattr("trainer.train.evaluate_model", lambda *a: evaluated.append(a))
-        code = trainer_in_process(patched, "evaluate", "--model", str(model), "--homes", homes)
+        code = trainer_in_process(patched, "evaluate", "--model", str(model), "--homes", homes,
+                                  "--write")
     assert (code, evaluated) == (2, [])
     assert " ".join(capsys.readouterr().err.split()) == (
         f"error: {results_file}: cannot write in {results_file.parent} (permission denied), so "
-        "the figures could not be stored; --no-write scores without storing them")
+        "the figures could not be stored; without --write, evaluate only shows them")
     monkeypatch.setattr(os, "fsync", _no_space)
-    code = trainer_in_process(monkeypatch, "evaluate", "--model", str(model), "--homes", homes)
+    code = trainer_in_process(monkeypatch, "evaluate", "--model", str(model), "--homes", homes,
+                              "--write")
     captured = capsys.readouterr()
     assert code == 2 and "10d" in captured.out
     assert captured.err.strip().splitlines()[-1] == (
@@ -594,17 +632,17 @@ def test_evaluate_says_why_nothing_was_stored(trained_model: Path, tmp_path: Pat
     model = copy_model(trained_model, tmp_path / "m")
     homes = str(trained_model.parent.parent / "eval")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
-    missing = run_trainer("evaluate", "--model", str(model), "--homes", homes)
+    missing = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
     assert missing.returncode == 0, missing.stderr
     assert f"nothing stored in {results_file}: no such file" in " ".join(missing.stderr.split())
     assert not results_file.exists()
     other = results_of(trained_model) | {"model_version": "2020.01.01-0000"}
     results_file.write_text(json.dumps(other))
-    foreign = run_trainer("evaluate", "--model", str(model), "--homes", homes)
+    foreign = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
     assert foreign.returncode == 0, foreign.stderr
     assert "describes model 2020.01.01-0000, not this model" in " ".join(foreign.stderr.split())
     assert json.loads(results_file.read_text()) == other
-    quiet = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--no-write")
+    quiet = run_trainer("evaluate", "--model", str(model), "--homes", homes)
     assert quiet.returncode == 0 and "stored" not in quiet.stderr
 
 
@@ -843,6 +881,22 @@ def test_refused_flags_do_not_wait_for_scikit_learn(
     assert _refused_before_scikit_learn(args).startswith(error)
 
 
+def test_train_refuses_to_write_its_model_among_homes(small_homes: Path, tmp_path: Path) -> None:
+    """The results file written beside the model would be read as a home by the next run."""
+    model = small_homes / "model.pkl"
+    stderr = _refused_before_scikit_learn(
+        ["train", "--synthetic-homes", str(small_homes), "--output", str(model)])
+    assert " ".join(stderr.split()) == (
+        f"error: --output {model}: in the homes folder of --synthetic-homes, where its "
+        "_results.json would be read as a home; write the model elsewhere (default: "
+        "models/home_type_classifier.pkl)")
+    stderr = _refused_before_scikit_learn(
+        ["train", "--synthetic-homes", str(small_homes), "--evaluation-homes", str(tmp_path),
+         "--output", str(tmp_path / "sub" / ".." / "model.pkl")])
+    assert "in the homes folder of --evaluation-homes" in stderr
+    assert not (small_homes / "model.pkl").exists() and not (tmp_path / "sub").exists()
+
+
 def test_refused_evaluation_homes_do_not_wait_for_scikit_learn(small_homes: Path) -> None:
     """The evaluation folder is checked with the training one, before the slow import."""
     stderr = _refused_before_scikit_learn(
@@ -990,7 +1044,7 @@ def test_a_folder_the_user_may_not_read_is_one_line(small_homes: Path, tmp_path:
     folder.mkdir()
     (folder / "home_001.json.gz").write_bytes(next(iter(iter_home_files(small_homes))).read_bytes())
     homes = {"train": ["--synthetic-homes", str(folder), "--output", str(tmp_path / "m.pkl")],
-             "evaluate": ["--model", str(BUNDLED), "--homes", str(folder), "--no-write"],
+             "evaluate": ["--model", str(BUNDLED), "--homes", str(folder)],
              "curve": ["--synthetic-homes", str(folder), "--evaluation-homes", str(folder),
                        "--sizes", "1", "--output", str(tmp_path / "c.json")]}[command]
     folder.chmod(mode)
