@@ -7,9 +7,11 @@ leaves no half-written file behind (every write is atomic).
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from types import FrameType
+from typing import Final
 
 import typer
 
@@ -71,6 +73,24 @@ def _name_only_the_flag_given(err: Exception) -> None:
         err.param_hint = " / ".join(f"'{opt}'" for opt in param.opts)  # type: ignore[attr-defined]
 
 
+#: pydantic-core's words for a bad value (typer checks values with it), in the words of the
+#: commands' own checks: "--count must be at least 1", not "Input should be greater than …".
+_VALUE_WORDS: Final = (
+    (re.compile(r"Input should be a valid integer, unable to parse string as an integer"),
+     "give a whole number"),
+    (re.compile(r"Input should be a valid number, unable to parse string as a number"),
+     "give a number"),
+    (re.compile(r"Input should be greater than or equal to (\S+)"), r"must be at least \1"),
+    (re.compile(r"Input should be less than or equal to (\S+)"), r"must be at most \1"),
+)
+
+
+def _plain_words(message: str) -> str:
+    for pattern, words in _VALUE_WORDS:
+        message = pattern.sub(words, message)
+    return message
+
+
 def main() -> None:
     """Entry point: run the app and turn user errors into one clean line.
 
@@ -105,7 +125,7 @@ def main() -> None:
             raise
         # One line like every other mistake, with where to look, instead of click's three.
         _name_only_the_flag_given(err)
-        message = str(format_message()).rstrip(".")
+        message = _plain_words(str(format_message())).rstrip(".")
         if message:  # none after the help a bare command prints (no_args_is_help)
             ctx = getattr(err, "ctx", None)
             hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""

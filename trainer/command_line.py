@@ -40,9 +40,11 @@ from .generate.runner import FolderMismatch
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-# Reports are wide tables; when output goes to a file or CI log, do not squeeze them to 80.
-console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
-out = Console(width=None if sys.stdout.isatty() else 140)
+# Reports are wide tables; when output goes to a file or CI log, do not squeeze them to 80,
+# and leave lines of text whole: a line broken at 140 columns ("NOT⏎met") defeats grep.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 140,
+                  soft_wrap=not sys.stderr.isatty())
+out = Console(width=None if sys.stdout.isatty() else 140, soft_wrap=not sys.stdout.isatty())
 
 
 class UserError(Exception):

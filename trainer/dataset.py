@@ -416,5 +416,7 @@ def split_by_home(homes: Sequence[Home], test_size: float, seed: int) -> tuple[l
         test += [group[i] for i in order[:n_test]]
         train += [group[i] for i in order[n_test:]]
     if not test:
-        raise DatasetError("--test-size leaves no home for testing; use more homes")
+        raise DatasetError(f"--test-size {test_size} leaves no home for testing: homes are held "
+                           "out type by type, rounded, and one of each type stays in training; "
+                           "use more homes of each type, or a larger --test-size")
     return train, test

@@ -65,7 +65,7 @@ def generate(
              "docs/openai.md).")
     ] = "procedural",
     mix: Annotated[str | None, typer.Option(
-        help="Label mix as LABEL=WEIGHT,… (default: the original dataset's "
+        help="Label mix as LABEL=WEIGHT,…, weights whole numbers (default: the original dataset's "
              + ", ".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()) + ").")] = None,
     workers: Annotated[int, typer.Option(
         help="procedural: worker processes (-1: all cores).")] = -1,

@@ -130,7 +130,8 @@ def pipeline(
         envvar="HOME_TYPE_SEED", help="Seed of the training homes and the model; evaluation "
                                       f"homes use seed + {EVAL_SEED_OFFSET}.")] = 42,
     mix: Annotated[str | None, typer.Option(
-        envvar="HOME_TYPE_MIX", help="Label mix LABEL=WEIGHT,… (default: generate's).")] = None,
+        envvar="HOME_TYPE_MIX", help="Label mix LABEL=WEIGHT,…, weights whole numbers "
+        "(default: generate's).")] = None,
     backend: Annotated[str, typer.Option(
         envvar="HOME_TYPE_BACKEND",
         help="auto (openai if OPENAI_API_KEY is set, else procedural), procedural or openai.")

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 from rich.markup import escape
@@ -88,8 +88,11 @@ def train(
     except (DatasetError, FolderBusy) as err:
         raise UserError(str(err)) from None
     except OSError as err:
-        # A full disk names no file; the model's folder is where everything goes.
-        where = os.fsdecode(err.filename) if err.filename else output.absolute().parent
+        # A full disk names no file, and a refused write the hidden temporary file the user
+        # never asked for: the model's folder is where everything goes.
+        named = os.fsdecode(err.filename) if err.filename else ""
+        where = (named if named and not Path(named).name.startswith(".")
+                 else output.absolute().parent)
         raise UserError(f"cannot write {where}: {err.strerror or err}") from None
     headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
     title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
@@ -101,6 +104,7 @@ def train(
                  results["baselines"]["best_single_feature_stump"]["accuracy"]}
     out.print(summary_table(escape(f"{results['model_version']} on {title}"),
                             headline["by_window"], baselines))
+    _note_short_history((headline.get("data") or results["training_data"])["days"])
     _print_ten_day(headline)
     cv = results["cross_validation"]
     out.print(f"grouped {cv['folds']}-fold CV ({cv['window']}): accuracy "
@@ -111,6 +115,22 @@ def train(
               f"scikit-learn within {results['compiled_vs_sklearn_max_abs_diff']:.1e}), "
               f"{run.sklearn_path.name}, {run.results_path.name} in "
               f"{results['training_seconds']:.0f} s", markup=False)
+
+
+def _note_short_history(days: list[int]) -> None:
+    """Say so when homes hold fewer days than a window's name: its row reads what they hold.
+
+    With ``--days 3`` the 10d and 90d rows are the same three days, and labelled as if not.
+    """
+    from .dataset import EVALUATION_WINDOWS
+
+    held = max(days, default=0)
+    longer = [f"{window}d" for window in EVALUATION_WINDOWS if window and window > held]
+    if held and longer:
+        console.print(f"note: the homes hold {held} day{'s' if held > 1 else ''} of history, so "
+                      f"the {' and '.join(longer)} row{'s' if len(longer) > 1 else ''} read"
+                      f"{'' if len(longer) > 1 else 's'} those {held}", highlight=False,
+                      soft_wrap=True)
 
 
 def _print_ten_day(scores: dict[str, Any]) -> None:
@@ -188,6 +208,7 @@ def evaluate(
         # Stored, they would pass for figures on unseen homes (publish trusts the file).
         not_stored = not_stored or f"{homes} shares a seed with the training homes"
     out.print(summary_table(escape(f"{predictor.version} on {homes}"), evaluation["by_window"]))
+    _note_short_history(evaluation["data"]["days"])
     _print_ten_day(evaluation)
     if not write:
         return
@@ -262,6 +283,8 @@ def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None,
 
 
 DEFAULT_CURVE = Path("docs/learning_curve.json")
+#: Fits per size of a learning curve: three is what docs/model.md's curve takes.
+MAX_REPEATS: Final = 100
 
 
 def _sizes(text: str) -> list[int]:
@@ -306,8 +329,8 @@ def curve(
     from .dataset import DatasetError
     from .runs import CurveRun, check_curve_run
 
-    if repeats < 1:
-        raise UserError("--repeats must be at least 1")
+    if not 1 <= repeats <= MAX_REPEATS:  # each repeat is a fit per size: 100 is days of work
+        raise UserError(f"--repeats must be from 1 to {MAX_REPEATS}, not {repeats}")
     check_output(output, "--output", DEFAULT_CURVE.name)
     run = CurveRun(homes=synthetic_homes, evaluation_homes=evaluation_homes,
                    sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)

@@ -408,17 +408,23 @@ def test_docker_stop_stops_the_image_command_cleanly(
 
 
 def test_pipeline_usage_errors(tmp_path: Path) -> None:
+    # In the words of generate's own checks, not pydantic's ("Input should be greater …").
     bad = run_trainer("pipeline", "--count", "0", cwd=tmp_path)
-    assert bad.returncode == 2 and "--count" in bad.stderr
+    assert bad.returncode == 2 and bad.stderr.startswith(
+        "error: Invalid value for '--count': must be at least 1 (see ")
     # A bad value is blamed on where it came from: the flag typed, or the variable set.
     typed = run_trainer("pipeline", "--days", "abc", cwd=tmp_path)
     assert typed.returncode == 2 and typed.stderr.startswith(
-        "error: Invalid value for '--days': Input should be a valid integer")
+        "error: Invalid value for '--days': give a whole number (see ")
     from_environment = run_trainer("pipeline", cwd=tmp_path,
                                    env={**os.environ, "HOME_TYPE_DAYS": "abc"})
     assert from_environment.returncode == 2 and from_environment.stderr.startswith(
-        "error: Invalid value for '--days' (env var: 'HOME_TYPE_DAYS'): Input should be a valid "
-        "integer")
+        "error: Invalid value for '--days' (env var: 'HOME_TYPE_DAYS'): give a whole number")
+    for flag, value, words in (("--min-accuracy", "2", "must be at most 1"),
+                               ("--min-accuracy", "x", "give a number")):
+        refused = run_trainer("pipeline", flag, value, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stderr.startswith(
+            f"error: Invalid value for '{flag}': {words} (see "), refused.stderr
     backend = run_trainer("pipeline", "--backend", "llm", cwd=tmp_path)
     assert backend.returncode == 2 and "--backend must be one of auto, procedural, openai" in \
         backend.stderr

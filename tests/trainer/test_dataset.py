@@ -73,8 +73,12 @@ def test_split_keeps_a_training_home_of_every_type() -> None:
 
 
 def test_split_that_leaves_no_test_home_is_refused() -> None:
-    with pytest.raises(DatasetError, match="leaves no home for testing"):
+    with pytest.raises(DatasetError) as refused:
         _split(_homes(a=1, b=1), 0.5, 0)
+    assert str(refused.value) == (
+        "--test-size 0.5 leaves no home for testing: homes are held out type by type, rounded, "
+        "and one of each type stays in training; use more homes of each type, or a larger "
+        "--test-size")
 
 
 def test_split_follows_the_seed() -> None:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -486,6 +487,9 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
                         str(trained_model.parent.parent / "eval"))
     assert shown.returncode == 0, shown.stderr
     assert "10d" in shown.stdout and "stored" not in shown.stderr
+    # The fixture's homes hold 12 days: the 90d row is labelled so, and says what it reads.
+    assert ("note: the homes hold 12 days of history, so the 90d row reads those 12"
+            in " ".join(shown.stderr.split()))
     assert json.loads(results_file.read_text()) == results  # only --write stores the figures
     result = run_trainer("evaluate", "--model", str(model), "--homes",
                          str(trained_model.parent.parent / "eval"), "--write")
@@ -614,17 +618,26 @@ def test_evaluate_that_cannot_store_says_so_in_one_line(
         model.name, results_file.name, f"{model.name}.sha256"])  # no temporary file left
 
 
-def test_train_on_a_full_disk_names_the_folder(
+def _refused(fd: int) -> None:
+    """As root on a folder the kernel refuses (/sys) or a root-squashed share: the up-front
+    check (os.access) said yes, and the write of a temporary file fails."""
+    raise PermissionError(errno.EACCES, "Permission denied", "/out/.m.sklearn.joblib.x1y2z3a4.tmp")
+
+
+@pytest.mark.parametrize(("failure", "words"), [(_no_space, "No space left on device"),
+                                                (_refused, "Permission denied")])
+def test_train_that_cannot_write_names_the_folder(
         trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    """ENOSPC names no file: not "cannot write None"."""
-    monkeypatch.setattr(os, "fsync", _no_space)
+        capsys: pytest.CaptureFixture[str], failure: Callable[[int], None], words: str) -> None:
+    """ENOSPC names no file ("cannot write None"), and a refused write a hidden temporary file
+    the user never asked for: the error names the model's folder."""
+    monkeypatch.setattr(os, "fsync", failure)
     code = trainer_in_process(
         monkeypatch, "train", "--synthetic-homes", str(trained_model.parent.parent / "train"),
         "--output", str(tmp_path / "out" / "m.pkl"), "--copies", "1", "--jobs", "1")
     assert code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"error: cannot write {tmp_path / 'out'}: No space left on device")
+        f"error: cannot write {tmp_path / 'out'}: {words}")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
