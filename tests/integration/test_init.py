@@ -93,18 +93,25 @@ async def test_unusable_model_loads_unavailable(
     assert not [r for r in caplog.records if r.name.startswith(COORDINATOR_LOG) and r.exc_info]
 
 
-async def test_model_path_outside_config_is_refused(
-    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, tmp_path: Path
-) -> None:
-    """An entry pointing outside the config folder (edited by hand) reads nothing there."""
-    model = write_model(tmp_path / "elsewhere" / "model.pkl")
-    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={CONF_HISTORY_DAYS: 10,
-                                                    CONF_MODEL_PATH: str(model)})
+async def _set_up_unavailable(hass: HomeAssistant, model_path: str) -> MockConfigEntry:
+    """Set up an entry whose Model file option (edited by hand) Home Type cannot use: it
+    loads, with the sensor unavailable."""
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: model_path})
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    return entry
+
+
+async def test_model_path_outside_config_is_refused(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """An entry pointing outside the config folder (edited by hand) reads nothing there."""
+    model = write_model(tmp_path / "elsewhere" / "model.pkl")
+    entry = await _set_up_unavailable(hass, str(model))
     assert entry.runtime_data.model_error.reason == "outside_config"
     errors = [r.getMessage() for r in caplog.records
               if r.name.startswith(COORDINATOR_LOG) and r.levelname == "ERROR"]
@@ -122,13 +129,7 @@ async def test_a_nul_in_a_hand_edited_model_path_is_a_missing_model(
 ) -> None:
     """The forms refuse a NUL in the path; one in the stored option (edited by hand) is a file
     that cannot be there, not an unexpected error at set-up."""
-    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
-        CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "home_type/model\0.pkl"})
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    entry = await _set_up_unavailable(hass, "home_type/model\0.pkl")
     assert entry.runtime_data.model_error.reason == "missing"
     assert "not a possible file name (it holds a NUL)" in str(entry.runtime_data.model_error)
     assert not [r for r in caplog.records if r.exc_info]
