@@ -8,7 +8,8 @@ as scikit-learn does -- a test proves equal probabilities to 1e-9.
 
 A bundle is a pickle, and unpickling runs code named in the file. So loading (1) checks the
 file's SHA-256 against the ``.sha256`` file beside it (whoever can replace the file can replace
-that too, so it proves integrity, not origin), then (2) unpickles with an allow-list of the
+that too, so it proves integrity, not origin), then (2) counts the pickle's operations (each
+makes an object: a bound on them bounds the memory) and unpickles with an allow-list of the
 three names a numpy array's pickle uses -- and even those do not reach numpy: they build inert
 stand-ins that only record what the file says. A pickle naming anything else (``os.system``,
 ``builtins.eval`` …) is refused before it can run. (3) Only then are arrays made, by
@@ -429,6 +430,11 @@ def _is(value: object, expected: int | str) -> bool:
     return type(value) is type(expected) and value == expected
 
 
+#: Open without waiting for a pipe's writer, and not into child processes; POSIX only (the
+#: trainer may run on Windows, which has no pipes in the file system to wait on).
+_NO_WAIT: Final = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 class _NotAFile(OSError):
     """A path that names a pipe, a device or a socket: reading one could wait forever."""
 
@@ -441,7 +447,7 @@ def _read_file(path: Path, limit: int) -> bytes:
     such as ``/dev/zero`` never ends. Reads no more than the file's size and a byte, as
     ``read(limit)`` would first allocate ``limit`` bytes, 64 MiB for a model.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | _NO_WAIT)
     try:
         status = os.fstat(fd)
         if stat.S_ISDIR(status.st_mode):
