@@ -147,7 +147,6 @@ def verify(
               soft_wrap=True)
 
 
-
 DEFAULT_PUBLISH_DIR = Path("models/published")
 
 

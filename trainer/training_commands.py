@@ -127,9 +127,10 @@ def _note_short_history(days: list[int]) -> None:
     held = max(days, default=0)
     longer = [f"{window}d" for window in EVALUATION_WINDOWS if window and window > held]
     if held and longer:
+        what = "that day" if held == 1 else f"those {held}"
         console.print(f"note: the homes hold {held} day{'s' if held > 1 else ''} of history, so "
                       f"the {' and '.join(longer)} row{'s' if len(longer) > 1 else ''} read"
-                      f"{'' if len(longer) > 1 else 's'} those {held}", highlight=False,
+                      f"{'' if len(longer) > 1 else 's'} {what}", highlight=False,
                       soft_wrap=True)
 
 

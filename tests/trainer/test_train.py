@@ -506,6 +506,11 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     assert updated["protocol"]["headline"] == "evaluation"
     assert updated["targets"]["accuracy_10d"]["measured"] == (
         updated["evaluation"]["by_window"]["10d"]["accuracy"])
+    # Stored over stored figures, it says what they rested on.
+    again = run_trainer("evaluate", "--model", str(model), "--homes",
+                        str(trained_model.parent.parent / "eval"), "--write")
+    assert (f"now on {homes} homes of {trained_model.parent.parent / 'eval'} (were on {homes} "
+            f"homes of {trained_model.parent.parent / 'eval'})") in " ".join(again.stderr.split())
 
 
 def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
