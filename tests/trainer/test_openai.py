@@ -13,6 +13,7 @@ import dataclasses
 import inspect
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -515,6 +516,9 @@ async def test_wait_beyond_the_time_budget_stops(api: FakeOpenAI, tmp_path: Path
     assert len(api.requests) == 1 and clock.sleeps == [] and caught.value.exit_code == 6
     # A sentence of its own: the command adds "This run wrote … homes" after it.
     assert str(caught.value).endswith("try again later: finished homes are kept and skipped.")
+    # "after 1 attempt" alone would not say why the attempts stopped.
+    assert re.search(r"after 1 attempt; the server asked to wait 360 s, past the \d+ s a "
+                     r"request is retried for; try again later", str(caught.value))
 
 
 @pytest.mark.parametrize(("host", "in_container", "hint"), [

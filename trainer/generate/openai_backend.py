@@ -245,10 +245,15 @@ class HomeDesigner:
                 raise stop from err
             self.stopped.set()
             advice = give_up_advice(err, str(self._client.base_url))
+            asked = server_hint(err)
+            # Attempts to spare: the server's wait is what outlasted the time allowed.
+            why = (f"; the server asked to wait {asked:.0f} s, past the "
+                   f"{settings.max_retry_seconds:.0f} s a request is retried for"
+                   if asked is not None and sent < settings.max_attempts else "")
             raise APIUnavailable(
                 f"the OpenAI API kept failing for {job.home_id} ({describe(err)}) after "
-                f"{sent} attempt{'s' if sent != 1 else ''}; {advice}: finished homes are kept "
-                "and skipped.") from err
+                f"{sent} attempt{'s' if sent != 1 else ''}{why}; {advice}: finished homes are "
+                "kept and skipped.") from err
         usage.add_completion(completion)
         self._summary.usage.add_completion(completion)
         return completion
