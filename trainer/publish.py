@@ -148,13 +148,13 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
             section, where = results.get("holdout"), "held-out homes"
         window = section["by_window"][THRESHOLD_WINDOW]
         accuracy, macro_f1 = float(window["accuracy"]), float(window["macro_f1"])
-        where = f"{int(window['homes'])} {where}"
         # Evaluation figures count only on homes of other seeds: the model's own training
         # seeds (from the verified bundle) and those its results file names.
         trained_on = [*candidate.training_seeds,
                       *(results.get("training_data") or {}).get("seeds", [])]
         shared = (shared_seeds(trained_on, section["data"]["seeds"])
-                  if where.endswith("evaluation homes") else [])
+                  if where == "evaluation homes" else [])
+        where = f"{int(window['homes'])} {where}"
     except (ValueError, TypeError, KeyError, AttributeError) as err:
         raise refuse(f"{results_file.name} is not a results file with {THRESHOLD_WINDOW} "
                      f"figures and their homes' seeds ({type(err).__name__}: {err})") from None
