@@ -14,7 +14,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import re
 import signal
 import threading
 import time
@@ -28,6 +27,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from custom_components.home_type.core.atomic import temporary_names
 from custom_components.home_type.core.snapshot import (
     HOME_TYPES,
     SnapshotError,
@@ -286,7 +286,7 @@ def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterat
 
 
 #: The atomic write's temporary name of a home file: ``.home_006.json.gz.uc9y0fkw.tmp``.
-_TEMPORARY_HOME: Final = re.compile(r"\.home_\d+\.json(?:\.gz)?\.\w{8}\.tmp")
+_TEMPORARY_HOME: Final = temporary_names(r"home_\d+\.json(?:\.gz)?")
 
 
 #: Compressed bytes read for a home's head: its metadata is in the first kilobyte.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,6 +18,15 @@ from pathlib import Path
 #: What the writers take: the bytes, or pieces of them in order -- a large home file is
 #: serialised a piece at a time, so its whole text never has to be in memory at once.
 type Data = bytes | Iterable[bytes]
+
+
+def temporary_names(targets: str) -> re.Pattern[str]:
+    """The names :func:`write_temp_beside` gives temporary files of targets named ``targets``.
+
+    ``targets`` is a regular expression; a home's is ``.home_006.json.gz.uc9y0fkw.tmp``. For a
+    run that cleans up after one killed mid-write (a stopped write removes its own).
+    """
+    return re.compile(rf"\.(?:{targets})\.\w{{8}}\.tmp")  # tempfile's 8 random characters
 
 
 def write_temp_beside(path: str | os.PathLike[str], data: Data, mode: int = 0o644) -> Path:
