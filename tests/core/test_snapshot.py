@@ -496,6 +496,13 @@ def test_a_file_too_large_for_a_home_is_refused_unread(tmp_path: Path,
         assert_peak_below(2**23, read_snapshot, tmp_path / "bigger.json.gz")
 
 
+def test_a_small_home_is_read_without_asking_for_its_limit(tmp_path: Path) -> None:
+    """read(limit) allocates its limit first: every home read asked for 512 MiB (twice, file
+    and gzip) whatever its size. A home of kilobytes takes megabytes at most."""
+    for name in ("h.json", "h.json.gz"):
+        assert_peak_below(2**25, read_snapshot, write_snapshot(make_home(), tmp_path / name))
+
+
 @pytest.mark.parametrize("text", [b'"\\ud800"', b'"\xed\xa0\x80"'])
 def test_half_a_character_is_not_utf8(text: bytes) -> None:
     """orjson refuses a lone surrogate, json read it: a file that failed later, in whatever

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .features import FEATURE_NAMES, FEATURE_VERSION
-from .snapshot import HOME_TYPES, SCHEMA_VERSION
+from .snapshot import HOME_TYPES, SCHEMA_VERSION, read_at_most
 
 BUNDLE_FORMAT: Final = "home_type_bundle"
 BUNDLE_VERSION: Final = 1
@@ -444,8 +444,7 @@ def _read_file(path: Path, limit: int) -> bytes:
 
     Opened without waiting, then checked: a pipe (FIFO) put where a model was would block the
     reading thread until something writes to it, and Home Type's refreshes behind it; a device
-    such as ``/dev/zero`` never ends. Reads no more than the file's size and a byte, as
-    ``read(limit)`` would first allocate ``limit`` bytes, 64 MiB for a model.
+    such as ``/dev/zero`` never ends.
     """
     fd = os.open(path, os.O_RDONLY | _NO_WAIT)
     try:
@@ -458,9 +457,7 @@ def _read_file(path: Path, limit: int) -> bytes:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as handle:
-        # One byte more than the size: a file grown since is read past its old end, and
-        # refused (too large, or by its hash).
-        return handle.read(min(limit, status.st_size + 1))
+        return read_at_most(handle, limit)
 
 
 def read_verified(path: str | Path) -> bytes:

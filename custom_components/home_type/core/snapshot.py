@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -389,12 +390,38 @@ def write_snapshot(snapshot: HomeSnapshot, path: str | os.PathLike[str]) -> Path
     )
 
 
+def read_at_most(handle: io.BufferedIOBase, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the open file ``handle``, without asking for ``limit`` at once.
+
+    ``read(limit)`` allocates its limit before it reads: 512 MiB for a home file of a few
+    megabytes, 64 MiB for a model. This reads a regular file's size and a byte: a file grown
+    since is read past its old end, and refused by its limit or its hash. Anything else (a
+    device, a pipe) has no size to go by, and is read to the limit.
+    """
+    status = os.fstat(handle.fileno())
+    return handle.read(min(limit, status.st_size + 1) if stat.S_ISREG(status.st_mode) else limit)
+
+
+def _read_stream_at_most(stream: io.BufferedIOBase, limit: int) -> bytes:
+    """:func:`read_at_most` for a stream of unknown length (gzip's): a chunk at a time."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit and (chunk := stream.read(min(_READ_CHUNK, limit + 1 - total))):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+#: Decompressed bytes read at once: few reads for a large home, little memory asked each time.
+_READ_CHUNK: Final = 4 * 1024 * 1024
+
+
 def read_snapshot(path: str | os.PathLike[str]) -> HomeSnapshot:
     """Read and validate a ``.json`` or ``.json.gz`` home file."""
     source = Path(path)
     try:
         with source.open("rb") as handle:
-            raw = handle.read(MAX_HOME_FILE_BYTES + 1)
+            raw = read_at_most(handle, MAX_HOME_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SnapshotError(f"{source}: no such file") from None
     except IsADirectoryError:
@@ -417,7 +444,7 @@ def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
     if raw[:2] == b"\x1f\x8b":
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(raw)) as compressed:
-                raw = compressed.read(MAX_HOME_FILE_BYTES + 1)
+                raw = _read_stream_at_most(compressed, MAX_HOME_FILE_BYTES + 1)
         except (OSError, EOFError, zlib.error) as err:
             raise SnapshotError(f"{source}: damaged gzip data ({err})") from None
         if len(raw) > MAX_HOME_FILE_BYTES:
