@@ -95,9 +95,9 @@ def verify(
 ) -> None:
     """Load a bundle as Home Assistant does (no scikit-learn) and classify sample homes.
 
-    One sample of each home type, so that the answers show the model tells types apart; one
-    sample alone, of the weakest type, ended most runs in a bare "wrong".
+    One sample of each home type: the answers show whether the model tells the types apart.
     """
+    # One sample alone, of the weakest type, ended most runs in a bare "wrong".
     from datetime import date
 
     import numpy as np

@@ -168,10 +168,10 @@ def evaluate(
 ) -> None:
     """Score the compiled model on homes of another seed, per history window.
 
-    Shows the figures; ``--write`` also stores them, so that publish's thresholds are checked
-    on these homes rather than on the ones training scored it on. Not by default: a few homes
-    scored to look at something would otherwise become, unnoticed, what the gate checks.
+    Shows the figures; --write also stores them, and publish then checks these instead.
     """
+    # --write is not the default: a few homes scored to look at something would otherwise
+    # become, unnoticed, what publish's thresholds are checked on.
     from custom_components.home_type.core.model import results_path_for
 
     from .dataset import DatasetError, check_jobs, home_files, shared_seeds

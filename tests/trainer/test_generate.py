@@ -315,6 +315,23 @@ def test_help_for_every_command(monkeypatch: pytest.MonkeyPatch,
         assert usage, command
 
 
+def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
+    """typer prints a docstring's later paragraphs with their line breaks, and ``x`` as is.
+
+    A paragraph wrapped in the source came out cut at 90 columns on every terminal.
+    """
+    import typer.main
+
+    from trainer.cli import app
+
+    group = typer.main.get_command(app)
+    for name, command in getattr(group, "commands", {}).items():
+        paragraphs = (command.help or "").strip().split("\n\n")
+        for paragraph in paragraphs[1:]:
+            assert "\n" not in paragraph, (name, paragraph)
+        assert "``" not in (command.help or ""), name
+
+
 def test_command_line_loads_without_scipy_signal() -> None:
     """scipy.signal takes most of a second to import: a refused flag or --help should not wait.
 
