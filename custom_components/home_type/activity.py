@@ -19,7 +19,7 @@ dialect to an explicit floor.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import batched
 from typing import Any
@@ -61,8 +61,15 @@ ROWS_PER_FETCH = 1024
 STEPS_PER_LOOK = 1_000_000
 
 
+def never_stop() -> bool:
+    """The ``stop`` of a read that only Home Assistant's stop ends."""
+    return False
+
+
 @contextmanager
-def read_session(hass: HomeAssistant) -> Iterator[Session]:
+def read_session(
+    hass: HomeAssistant, stop: Callable[[], bool] = never_stop
+) -> Iterator[Session]:
     """A recorder session for reading, closed on exit; recorder executor only.
 
     Not ``session_scope``: it logs every failed query with a traceback before raising it, so
@@ -74,7 +81,10 @@ def read_session(hass: HomeAssistant) -> Iterator[Session]:
     Home Assistant (a segmentation fault, 3 times in 4, in a 10-day read of a large home's
     90-day database) or held its stop up for 16-20 s (a 10-day database, 4 times in 4). SQLite
     asks a progress handler every :data:`STEPS_PER_LOOK` steps whether to go on; ours says no
-    once Home Assistant is stopping, and the query ends at once with "interrupted".
+    once Home Assistant is stopping, or once ``stop()`` says so, and the query ends at once
+    with "interrupted". The coordinator's ``stop`` is its entry's unloading: a reload (each
+    save of the options) otherwise ran its first read beside the old entry's, still busy in
+    the recorder's executor for tens of seconds on a large home.
 
     On PostgreSQL the read's transaction runs without JIT compilation. The planner prices the
     lookups of each entity's row before the window (:func:`window_changes`) as if they ran for
@@ -88,7 +98,7 @@ def read_session(hass: HomeAssistant) -> Iterator[Session]:
         driver = connection.connection.driver_connection
         sqlite = driver if isinstance(driver, sqlite3.Connection) else None
         if sqlite is not None:
-            sqlite.set_progress_handler(lambda: hass.is_stopping, STEPS_PER_LOOK)
+            sqlite.set_progress_handler(lambda: hass.is_stopping or stop(), STEPS_PER_LOOK)
         try:
             yield session
         finally:
@@ -339,12 +349,13 @@ def _summarize(
     entity_ids: Sequence[str],
     window: tuple[float, float],
     max_bind_vars: int,
+    stop: Callable[[], bool],
 ) -> ActivitySummary:
     """Count in the database and finish the summary as the trainer does; recorder executor."""
     tz_name = hass.config.time_zone
     window_start, end = window
     segments = utc_offset_segments(tz_name, window_start, end)
-    with read_session(hass) as session:
+    with read_session(hass, stop) as session:
         history_start = oldest_state(session)
         if history_start is None:
             return EMPTY_SUMMARY
@@ -355,12 +366,17 @@ def _summarize(
 
 
 async def async_activity_summary(
-    hass: HomeAssistant, entity_ids: Sequence[str], days: int, end: float
+    hass: HomeAssistant,
+    entity_ids: Sequence[str],
+    days: int,
+    end: float,
+    stop: Callable[[], bool] = never_stop,
 ) -> ActivitySummary:
     """State changes of ``entity_ids`` in ``[end - days, end)``, by local hour and weekday.
 
     Local time is the home's time zone (``hass.config.time_zone``), DST included. Runs on the
-    recorder's executor; ``days`` 0 means structure only and reads nothing.
+    recorder's executor; ``days`` 0 means structure only and reads nothing. On SQLite the
+    read ends with "interrupted" once ``stop()`` is true (:func:`read_session`).
     """
     if days <= 0 or not entity_ids:
         return EMPTY_SUMMARY
@@ -371,4 +387,5 @@ async def async_activity_summary(
         entity_ids,
         (end - days * SECONDS_PER_DAY, end),
         instance.max_bind_vars,
+        stop,
     )

@@ -201,7 +201,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             await asyncio.wait([previous])
             # From here on a new caller must not join: this read has begun.
             self._next_read = None
-        return await async_read_home(self.hass, self.history_days)
+        # Ended on unload (on SQLite): see activity.read_session.
+        return await async_read_home(self.hass, self.history_days, lambda: self._unloaded)
 
     @callback
     def async_follow_registries(self) -> CALLBACK_TYPE:
@@ -267,7 +268,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         await self.async_refresh()
 
     async def async_shutdown(self) -> None:
-        """Stop for good; a model check still running must not raise the repair issue anew."""
+        """Stop for good: a running read ends, and a model check must not raise the issue anew."""
         self._unloaded = True
         await super().async_shutdown()
 

@@ -20,7 +20,7 @@ a file needs nothing but events added to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import (
@@ -31,7 +31,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.util import dt as dt_util
 
-from .activity import async_activity_summary
+from .activity import async_activity_summary, never_stop
 from .core.activity import ActivitySummary
 from .core.snapshot import Area, Device, Entity, Floor, HomeSnapshot
 
@@ -210,12 +210,12 @@ def _first(values: Iterable[str | None]) -> str | None:
 
 
 async def async_read_home(
-    hass: HomeAssistant, history_days: int
+    hass: HomeAssistant, history_days: int, stop: Callable[[], bool] = never_stop
 ) -> tuple[HomeSnapshot, ActivitySummary]:
     """Read the home: its snapshot, and its activity over the last ``history_days`` days.
 
     This is the one way the integration reads the live home; the sensor, the classify action
-    and the parity test all go through it.
+    and the parity test all go through it. ``stop``: see :func:`async_activity_summary`.
     """
     home = async_home_snapshot(hass)
     summary = await async_activity_summary(
@@ -223,5 +223,6 @@ async def async_read_home(
         [entity.entity_id for entity in home.entities],
         history_days,
         dt_util.utcnow().timestamp(),
+        stop,
     )
     return home, summary

@@ -15,6 +15,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
@@ -22,7 +23,9 @@ from homeassistant.helpers import (
     floor_registry as fr,
 )
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type import activity
 from custom_components.home_type.const import (
@@ -32,6 +35,7 @@ from custom_components.home_type.const import (
     SERVICE_CLASSIFY,
     UPDATE_INTERVAL,
 )
+from custom_components.home_type.core.snapshot import HOME_TYPES
 from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 from custom_components.home_type.snapshot import async_home_snapshot, async_read_home
 
@@ -235,6 +239,48 @@ async def test_unloading_stops_following_edits(
                   dr.EVENT_DEVICE_REGISTRY_UPDATED, er.EVENT_ENTITY_REGISTRY_UPDATED):
         hass.bus.async_fire(event, {"action": "create"})
         assert coordinator._registry_check is None, event  # set at once by a listener
+
+
+async def test_a_read_running_when_its_entry_unloads_ends(
+    hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload (each save of the options) used to leave the old entry's read running in the
+    recorder's executor, beside the new entry's first: for tens of seconds on a large home.
+    On SQLite the read now ends with "interrupted" once its entry unloads, and the reloaded
+    entry reads and answers as before (here SQLite asks at every step)."""
+    if get_instance(hass).dialect_name != "sqlite":
+        pytest.skip("SQLite's progress handler; the servers' connections are sockets")
+    monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")
+    asked, released = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+    real_summarize = activity._summarize
+
+    def summarize(*args: Any) -> Any:
+        asked.set()
+        assert released.wait(10)
+        try:
+            summary = real_summarize(*args)
+        except OperationalError as err:
+            outcomes.append(str(err.orig))
+            raise
+        outcomes.append("read")
+        return summary
+
+    with patch.object(activity, "_summarize", side_effect=summarize):
+        call = hass.async_create_task(hass.services.async_call(
+            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID},
+            blocking=True, return_response=True))
+        assert await hass.async_add_executor_job(asked.wait, 10)  # the action's read has begun
+        assert await hass.config_entries.async_unload(ENTRY_ID)
+        released.set()
+        with pytest.raises(HomeAssistantError, match="interrupted"):
+            await call
+        assert outcomes == ["interrupted"]
+        assert await hass.config_entries.async_setup(ENTRY_ID)
+        await hass.async_block_till_done()
+        assert outcomes == ["interrupted", "read"]
+    assert hass.states.get("sensor.home_type").state in HOME_TYPES
 
 
 async def test_reads_at_once_share_one_read(
