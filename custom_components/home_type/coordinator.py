@@ -107,7 +107,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._unloaded = False
         self._last_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
         self._next_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
-        self._classified_home: _Registries | None = None  # what the sensor's answer is of
+        #: The read the sensor's answer is of: registry looks compare with it, diagnostics
+        #: explain the answer with it.
+        self.classified_read: tuple[HomeSnapshot, ActivitySummary] | None = None
         self._registry_check: Callable[[], object] | None = None  # cancels the due look
         self._registry_checked_at = -math.inf  # a UTC timestamp
         self._registry_refreshed_at = -math.inf
@@ -258,7 +260,10 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         now = self._registry_checked_at = dt_util.utcnow().timestamp()
         if not self._listeners:  # the sensor is disabled: nothing to update, as hourly
             return
-        if _registries(async_home_snapshot(self.hass)) == self._classified_home:
+        classified = self.classified_read
+        if classified is not None and (
+            _registries(async_home_snapshot(self.hass)) == _registries(classified[0])
+        ):
             return
         due = self._registry_refreshed_at + REGISTRY_REFRESH_COOLDOWN.total_seconds()
         if now < due:
@@ -306,5 +311,5 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
                 translation_key="recorder_error",
                 translation_placeholders={"error": database_error_text(err)},
             ) from err
-        self._classified_home = _registries(home)
+        self.classified_read = home, summary
         return await self.hass.async_add_executor_job(classify, home, summary, self.model)

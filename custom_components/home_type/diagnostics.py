@@ -106,7 +106,7 @@ def _activity(summary: ActivitySummary, history_days: int) -> dict[str, Any]:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HomeTypeConfigEntry
 ) -> dict[str, Any]:
-    """The model, the home in numbers, its feature vector and the latest result."""
+    """The model, the latest result, and the home it is of: in numbers and as features."""
     if entry.state is not ConfigEntryState.LOADED:
         # Home Assistant serves an entry's diagnostics in any state: one that is disabled, or
         # waiting to retry its set-up, has read nothing, and says why it is not loaded.
@@ -127,13 +127,19 @@ async def async_get_config_entry_diagnostics(
                                             hass.config.config_dir)),
         "result": coordinator.data.as_dict() if coordinator.last_update_success else None,
     }
-    try:
-        home, summary = await coordinator.async_read_home()
-    except SQLAlchemyError as err:
-        data["home_error"] = (
-            f"could not read the recorder's history: {database_error_text(err)}"
-        )
-    else:
+    # The home the result is of, so that the features explain it (a read made now could
+    # differ, and would keep the recorder busy); read now only when there is no result.
+    read = coordinator.classified_read if coordinator.last_update_success else None
+    data["home_read"] = "with the result" if read is not None else "now"
+    if read is None:
+        try:
+            read = await coordinator.async_read_home()
+        except SQLAlchemyError as err:
+            data["home_error"] = (
+                f"could not read the recorder's history: {database_error_text(err)}"
+            )
+    if read is not None:
+        home, summary = read
         features, data["registries"] = await hass.async_add_executor_job(
             _home_in_numbers, home, summary)
         data["activity"] = _activity(summary, coordinator.history_days)

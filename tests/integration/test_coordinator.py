@@ -36,7 +36,6 @@ from custom_components.home_type.const import (
     UPDATE_INTERVAL,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 from custom_components.home_type.snapshot import async_home_snapshot, async_read_home
 
 from .common import failing_database, model_bundle, write_model
@@ -288,13 +287,13 @@ async def test_reads_at_once_share_one_read(
 ) -> None:
     """One read at a time: a large home's read fills the recorder's executor for tens of
     seconds, and the hourly update, the classify action and diagnostics coming at once each
-    started one, which kept Home Assistant's own history waiting. Callers that come while a
-    read runs share the next one, which begins when it ends: the running one may predate
-    what they just changed (here, a new entity). A caller that is cancelled (a closed
-    request) leaves the read to the others; a call after them all reads anew. Only one
-    refresh is among the callers: Home Assistant 2026.10 serialises a coordinator's
-    refreshes on the debouncer's lock, so a second would wait for the first instead of
-    asking for the home."""
+    started one, which kept Home Assistant's own history waiting (diagnostics now show the
+    read behind the result instead). Callers that come while a read runs share the next
+    one, which begins when it ends: the running one may predate what they just changed
+    (here, a new entity). A caller that is cancelled (a closed request) leaves the read to
+    the others; a call after them all reads anew. Only one refresh is among the callers:
+    Home Assistant 2026.10 serialises a coordinator's refreshes on the debouncer's lock, so
+    a second would wait for the first instead of asking for the home."""
     coordinator = init_integration.runtime_data
     entities = er.async_get(hass)
     entities.async_get_or_create("light", "demo", "ceiling")
@@ -310,7 +309,7 @@ async def test_reads_at_once_share_one_read(
 
     async def read_home() -> Any:
         callers.append("caller")
-        if len(callers) == 5:
+        if len(callers) == 4:
             all_asked.set()
         return await real_read_home()
 
@@ -320,7 +319,6 @@ async def test_reads_at_once_share_one_read(
         entities.async_get_or_create("light", "demo", "new_lamp")
         gone = hass.async_create_task(coordinator.async_read_home())
         waiting = asyncio.gather(
-            async_get_config_entry_diagnostics(hass, init_integration),
             hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
                                      {"config_entry_id": init_integration.entry_id},
                                      blocking=True, return_response=True),
@@ -329,12 +327,11 @@ async def test_reads_at_once_share_one_read(
         await all_asked.wait()
         gone.cancel()
         released.set()
-        diagnostics, result, (home, _) = await waiting
+        result, (home, _) = await waiting
         first, _ = await running
         assert gone.cancelled()
         assert database.call_count == 2
         assert result == coordinator.data.as_dict()
-        assert diagnostics["registries"]["entities"] == len(home.entities)
         assert "light.demo_new_lamp" not in {entity.entity_id for entity in first.entities}
         assert "light.demo_new_lamp" in {entity.entity_id for entity in home.entities}
         await coordinator.async_read_home()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 # Diagnostics import hassio for the system information; its models compile datetime parsers
 # on import, which fails under a frozen clock: import it before any test freezes one.
@@ -13,6 +14,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -21,10 +23,12 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.home_type import activity
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core.features import FEATURE_NAMES
+from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 
-from .common import async_load_home, failing_database, write_model
+from .common import async_load_home, async_record_history, failing_database, write_model
 from .homes import END, SECRETS, TIMEZONE, tiny_home
 
 pytestmark = pytest.mark.recorder
@@ -63,6 +67,33 @@ async def test_diagnostics(
     assert not leaked
 
 
+@pytest.mark.usefixtures("init_integration")
+async def test_diagnostics_explain_the_result_shown(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The features beside the result are those it was computed from, and diagnostics read
+    nothing: they used to read the home anew, so history recorded since the last update
+    showed beside an answer made without it (and a large home's download waited on a read).
+    Called as the diagnostics component calls it: the test client's token would have
+    expired in the two hours the clock moves."""
+    await async_record_history(hass, entity_registry, freezer)
+    with patch.object(activity, "_summarize", side_effect=AssertionError("read")):
+        diagnostics = await async_get_config_entry_diagnostics(hass, mock_config_entry)
+    assert diagnostics["home_read"] == "with the result"
+    assert diagnostics["result"]["method"] == "structure"
+    assert diagnostics["activity"]["has_history"] is False
+    assert diagnostics["features"]["has_history"] == 0.0
+
+    await mock_config_entry.runtime_data.async_refresh()
+    diagnostics = await async_get_config_entry_diagnostics(hass, mock_config_entry)
+    assert diagnostics["result"]["method"] == "history"
+    assert diagnostics["activity"]["has_history"] is True
+    assert diagnostics["features"]["has_history"] == 1.0
+
+
 async def _set_up_with_a_tampered_model(hass: HomeAssistant,
                                         config_dir: Path) -> tuple[MockConfigEntry, Path]:
     """An entry whose model file (home_type/mine.pkl) was changed after training."""
@@ -98,6 +129,7 @@ async def test_diagnostics_of_an_unusable_model(
     assert diagnostics["last_update_success"] is False
     assert diagnostics["last_error"].startswith("Home Type does not trust its model file")
     assert diagnostics["result"] is None
+    assert diagnostics["home_read"] == "now"  # no result to explain: the home as it is
     assert diagnostics["activity"]["has_history"] is False  # window 0: structure only
     assert str(config_dir) not in json.dumps(diagnostics)
 
