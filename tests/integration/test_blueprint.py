@@ -210,8 +210,7 @@ async def test_default_action_notifies(
     await gain_history(hass, entity_registry, freezer, mock_config_entry)
     assert [call.data for call in notes] == [{
         "title": "Home Type",
-        "message": "Home Type now says Single-family house (40 % sure); it said Apartment "
-                   "before."}]
+        "message": "Home Type now says Single-family house (40 % sure)."}]
 
 
 @pytest.mark.usefixtures("init_integration")
