@@ -164,6 +164,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             raise
         if self.model is not None and model.version != self.model.version:
             LOGGER.info("Model %s replaces %s", model.version, self.model.version)
+        elif self.model_error is not None:  # its error was told: say when it is over
+            LOGGER.info("%s is usable again: model %s", path, model.version)
         self.model, self.model_error, self._model_file = model, None, signature
         # A read that outlived its entry must not delete the issue its successor raised.
         if not self._unloaded:

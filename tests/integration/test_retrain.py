@@ -148,7 +148,8 @@ async def test_a_broken_new_file_is_logged_once(
     config_dir: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     published = config_dir / FOLDER / MODEL_NAME
-    published.write_bytes(published.read_bytes()[:-10])
+    whole = published.read_bytes()
+    published.write_bytes(whole[:-10])
     for _ in range(2):
         freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
         async_fire_time_changed(hass)
@@ -157,6 +158,16 @@ async def test_a_broken_new_file_is_logged_once(
     still = [r for r in caplog.records if "still using model A-1" in r.getMessage()]
     assert len(still) == 1 and "SHA-256 does not match" in still[0].getMessage()
     assert running_on_a.runtime_data.model_error is not None
+
+    # Put back as it was (the same model): one line says it is over, as one said it broke.
+    published.write_bytes(whole)
+    for _ in range(2):
+        freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    again = [r.getMessage() for r in caplog.records if "usable again" in r.getMessage()]
+    assert again == [f"{published} is usable again: model A-1"]
+    assert running_on_a.runtime_data.model_error is None
 
 
 async def test_a_model_published_while_being_read_is_picked_up(
