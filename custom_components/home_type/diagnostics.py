@@ -69,11 +69,15 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
 
 def _registries(home: HomeSnapshot) -> dict[str, Any]:
     placement = name_placement(home)
+    in_use = {d.area_id for d in home.devices} | {e.area_id for e in home.entities}
     return {
         "floors": len(home.floors),
         "floor_levels": sorted({f.level for f in home.floors if f.level is not None}),
         "areas": len(home.areas),
         "area_kinds": dict(sorted(Counter(area_kind(a.name) for a in home.areas).items())),
+        # Rooms all the same: onboarding's three, left beside areas of one's own, made a
+        # studio read as an apartment.
+        "areas_with_nothing_in_them": sum(1 for a in home.areas if a.area_id not in in_use),
         "devices": len(home.devices),
         "devices_without_area": sum(1 for d in home.devices if d.area_id is None),
         "devices_placed_by_name": len(placement.devices),

@@ -60,6 +60,9 @@ async def test_diagnostics(
     assert list(diagnostics["features"]) == list(FEATURE_NAMES)
     assert diagnostics["registries"]["area_kinds"] == {
         "bedroom": 1, "kitchen": 1, "living": 1, "unknown": 1, "yard": 1}
+    # Nothing in the bedroom, Alice's hideout or the garden: only the kitchen's light and the
+    # living room's stove are placed.
+    assert diagnostics["registries"]["areas_with_nothing_in_them"] == 3
     assert diagnostics["activity"]["has_history"] is True
     assert diagnostics["result"]["method"] == "history"
     text = json.dumps(diagnostics, ensure_ascii=False)
