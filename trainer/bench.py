@@ -247,7 +247,9 @@ def bench_recorder() -> Measurements:
         "what": "registries + aggregate queries of a 90-day home (generated homes side by side, "
                 "ids suffixed) in a file database, as the sensor reads it (median of 3); the "
                 "export action (anonymised, 90 days): its time, and how far the process's "
-                "resident memory rose above its level before (sampled every 5 ms); the event "
+                "resident memory rose above its level before (sampled every 5 ms, after a full "
+                "garbage collection: Python's own full collections, 0.2-0.3 s in this test "
+                "process whatever runs, fall outside the export's loop figures); the event "
                 "loop during the reads, the integration's set-up, a refresh and the export: "
                 "longest single callback, and lag of a task due every 2 ms (counts other "
                 "processes' CPU use too)",
