@@ -195,6 +195,16 @@ def test_unsorted_home_warning_quotes_the_bundled_models_figures(name: str) -> N
     assert typed == (f"{unsorted['accuracy'] * 100:.0f}", _two(unsorted["mean_confidence"]))
 
 
+@pytest.mark.parametrize("name", ["README.md", "docs/troubleshooting.md"])
+def test_leftover_areas_warning_quotes_the_bundled_models_figures(name: str) -> None:
+    """Onboarding's areas left empty beside a home's own: the same homes, as they are and so."""
+    leftovers = json.loads(RESULTS.read_text())["evaluation"]["onboarding_leftovers"]
+    typed = _one(r"take the bundled model from (\d+) % to (\d+) % right on the same "
+                 r"evaluation homes", _prose(name), name)
+    assert typed == (f"{leftovers['accuracy_as_they_are'] * 100:.0f}",
+                     f"{leftovers['accuracy'] * 100:.0f}")
+
+
 def test_model_versions_named_are_the_bundled_models() -> None:
     """Examples of responses and log lines, the README's pictures and its rebuild show the
     bundled model.

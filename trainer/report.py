@@ -92,6 +92,20 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
         "devices into areas and defining floors is what gives it a home's layout."]
 
 
+def _leftovers_sentence(leftovers: dict[str, Any]) -> list[str]:
+    """The sorted homes again, with onboarding's three areas left empty beside their own."""
+    changed = leftovers["changed"]
+    moves = ", ".join(f"{move} {homes}" for move, homes in leftovers["moves"].items())
+    return [
+        f"The {leftovers['homes']} sorted homes again with onboarding's three areas left empty "
+        "beside their own, as an owner who made rooms of their own and never deleted those "
+        f"keeps them — 10-day history: accuracy {_pct(leftovers['accuracy'])}, against "
+        f"{_pct(leftovers['accuracy_as_they_are'])} as they are; {changed} "
+        f"answer{'' if changed == 1 else 's'} changed" + (f" ({moves})" if moves else "")
+        + ". The model learnt onboarding's areas only from homes left wholly unsorted, and "
+        "reads empty ones as rooms: delete the areas nothing is in."]
+
+
 def render(results: dict[str, Any], source: str) -> str:
     """The generated Markdown section for a results file."""
     evaluation = results.get("evaluation")
@@ -136,6 +150,9 @@ def render(results: dict[str, Any], source: str) -> str:
     unsorted = (evaluation or {}).get("unsorted_registry")
     if unsorted:
         lines += [*_unsorted_sentence(unsorted, data), ""]
+    leftovers = (evaluation or {}).get("onboarding_leftovers")
+    if leftovers:
+        lines += [*_leftovers_sentence(leftovers), ""]
     history = (evaluation or {}).get("history_changes")
     if history:
         changed = history["changed"]

@@ -264,6 +264,7 @@ def score_homes(model: HomeTypeModel, homes: list[HomeRows], folder: Path,
         "by_confidence": by_confidence(rows.y[ten], predicted[ten],
                                        probabilities.max(axis=1)[ten]),
         "unsorted_registry": unsorted_figures(model, homes),
+        "onboarding_leftovers": leftover_figures(model, homes, rows, predicted),
     }, rows
 
 
@@ -321,6 +322,41 @@ def unsorted_figures(model: HomeTypeModel, homes: Sequence[HomeRows]) -> Unsorte
             "accuracy": float(np.mean(predicted == rows.y)),
             "mean_confidence": float(probabilities.max(axis=1).mean()),
             "answers": dict(Counter(predicted.tolist()).most_common())}
+
+
+class OnboardingLeftovers(TypedDict):
+    """The sorted homes' 10-day answers, as they are and with onboarding's areas left in."""
+
+    homes: int
+    accuracy_as_they_are: float
+    accuracy: float
+    changed: int  # answers that differ between the two
+    moves: dict[str, int]  # "apartment -> condo": homes, most first
+
+
+def leftover_figures(model: HomeTypeModel, homes: Sequence[HomeRows], rows: Rows,
+                     predicted: NDArray[Any]) -> OnboardingLeftovers | None:
+    """What onboarding's three areas, left empty beside a home's own, do to its answer.
+
+    The same homes' 10-day answers as they are (from ``rows``/``predicted``) beside the ones
+    with the leftovers (:func:`~trainer.dataset.with_onboarding_leftovers`); None when no
+    home is sorted.
+    """
+    if not any(home.leftovers for home in homes):
+        return None
+    left = stack(homes, "leftovers")
+    answers = np.asarray(model.classes)[model.predict_proba(left.X).argmax(axis=1)]
+    ten = rows.windows == DEFAULT_WINDOW
+    as_they_are = dict(zip(rows.groups[ten].tolist(), predicted[ten].tolist(), strict=True))
+    before = np.asarray([as_they_are[home] for home in left.groups.tolist()])
+    moved = before != answers
+    return {"homes": len(left),
+            "accuracy_as_they_are": float(np.mean(before == left.y)),
+            "accuracy": float(np.mean(answers == left.y)),
+            "changed": int(moved.sum()),
+            "moves": dict(Counter(f"{a} -> {b}" for a, b
+                                  in zip(before[moved], answers[moved], strict=True)
+                                  ).most_common())}
 
 
 class FloorGroup(TypedDict):

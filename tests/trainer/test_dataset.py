@@ -35,6 +35,7 @@ from trainer.dataset import (
     training_rows,
     unsorted_registry,
     window_summary,
+    with_onboarding_leftovers,
     without_floor_registry,
 )
 from trainer.generate.registry import onboarding_areas
@@ -226,6 +227,28 @@ def test_every_home_is_scored_again_unsorted(small_homes: Path, tmp_path: Path) 
     assert days == DEFAULT_WINDOW and vector[without_area] == 1
     np.testing.assert_array_equal(vector, extract_features(
         unsorted, window_summary(as_home(snapshot), DEFAULT_WINDOW)))
+
+
+def test_a_sorted_home_is_scored_again_with_onboarding_leftovers(
+        small_homes: Path, tmp_path: Path) -> None:
+    """The 10-day row of the same home with onboarding's three areas, named in its language,
+    left empty beside its own; a home the generator left unsorted has none."""
+    snapshot = next(s for s in map(read_snapshot, iter_home_files(small_homes))
+                    if s.metadata.get("unsorted") is not True)
+    german = replace(snapshot, metadata={**snapshot.metadata, "language": "de"})
+    rows = evaluation_rows(write_snapshot(german, tmp_path / "home.json"))
+    ((vector, days),) = rows.leftovers
+    left = with_onboarding_leftovers(german)
+    assert left.areas[:-3] == german.areas
+    assert [a.name for a in left.areas[-3:]] == ["Wohnzimmer", "Küche", "Schlafzimmer"]
+    assert len({a.area_id for a in left.areas}) == len(left.areas)
+    assert (left.devices, left.entities, left.floors) == (
+        german.devices, german.entities, german.floors)
+    assert days == DEFAULT_WINDOW
+    np.testing.assert_array_equal(vector, extract_features(
+        left, window_summary(as_home(german), DEFAULT_WINDOW)))
+    unsorted = replace(german, metadata={**german.metadata, "unsorted": True})
+    assert evaluation_rows(write_snapshot(unsorted, tmp_path / "unsorted.json")).leftovers == []
 
 
 def test_an_unsorted_home_gets_onboarding_areas_in_its_own_language(

@@ -173,7 +173,23 @@ def test_unsorted_sentence_says_whether_the_confidence_can_be_trusted() -> None:
     assert "onboarding's three areas, no floors" in page
     assert "It was trained on no such home" in page
     del results["evaluation"]["unsorted_registry"]
-    assert "onboarding's three areas" not in render(results, "results.json")
+    assert "as an owner who never sorted them" not in render(results, "results.json")
+
+
+def test_leftovers_sentence_names_both_accuracies_and_what_moved() -> None:
+    """A results file from before it was scored has no such sentence."""
+    results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
+    results["evaluation"]["onboarding_leftovers"] = {
+        "homes": 94, "accuracy_as_they_are": 0.798, "accuracy": 0.702, "changed": 11,
+        "moves": {"apartment -> condo": 8, "studio -> apartment": 1}}
+    assert ("The 94 sorted homes again with onboarding's three areas left empty beside their "
+            "own, as an owner who made rooms of their own and never deleted those keeps them "
+            "— 10-day history: accuracy 0.702, against 0.798 as they are; 11 answers changed "
+            "(apartment -> condo 8, studio -> apartment 1).") in render(results, "results.json")
+    results["evaluation"]["onboarding_leftovers"].update(changed=0, moves={})
+    assert "as they are; 0 answers changed. The model" in render(results, "results.json")
+    del results["evaluation"]["onboarding_leftovers"]
+    assert "never deleted those" not in render(results, "results.json")
 
 
 def test_history_sentence_counts_each_way_and_is_left_out_of_older_files() -> None:

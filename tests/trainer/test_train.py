@@ -96,12 +96,46 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     languages = Counter(read_snapshot(path).metadata.get("language", "en")
                         for path in iter_home_files(trained_model.parents[1] / "eval"))
     assert unsorted["languages"] == dict(languages) and "areas" not in unsorted
+    leftovers = results["evaluation"]["onboarding_leftovers"]
+    sorted_homes = 8 - results["evaluation"]["data"]["unsorted"]
+    assert leftovers["homes"] == sorted_homes and sum(leftovers["moves"].values()) == \
+        leftovers["changed"] <= sorted_homes
+    assert 0 <= leftovers["accuracy"] <= 1 and 0 <= leftovers["accuracy_as_they_are"] <= 1
     for data, folder in ((results["training_data"], "train"),
                          (results["evaluation"]["data"], "eval")):
         left = [read_snapshot(path).metadata.get("unsorted") is True
                 for path in iter_home_files(trained_model.parents[1] / folder)]
         assert data["unsorted"] == sum(left), folder
     assert set(results["targets"]) >= {"accuracy_10d", "macro_f1_10d", "best_stump_max"}
+
+
+def test_onboarding_leftovers_are_scored_against_the_same_homes_as_they_are() -> None:
+    """Each sorted home's 10-day answer as it is, beside its answer with the leftovers: what
+    moved, and both accuracies over the same homes (an unsorted home has no such row)."""
+    from trainer.dataset import HomeRows, Rows
+    from trainer.train import leftover_figures
+
+    class Model:
+        classes = ("apartment", "condo", "studio")
+
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:  # the row's first value decides
+            return np.eye(3)[X[:, 0].astype(int)]
+
+    def home(home_id: str, label: str, leftover: int | None) -> HomeRows:
+        rows = [] if leftover is None else [(np.array([float(leftover)]), 10)]
+        return HomeRows(label=label, home_id=home_id, seed=1, generator="g", days=10,
+                        train=[], test=[], leftovers=rows)
+
+    homes = [home("a", "apartment", 1), home("b", "studio", 2), home("c", "condo", None),
+             home("d", "apartment", 0)]
+    rows = Rows(np.zeros((5, 1)), np.asarray(["apartment", "studio", "condo", "apartment",
+                                              "apartment"]),
+                np.asarray(["a", "b", "c", "d", "a"]), np.asarray([10, 10, 10, 10, -1]))
+    predicted = np.asarray(["apartment", "apartment", "condo", "apartment", "studio"])
+    assert leftover_figures(Model(), homes, rows, predicted) == {  # type: ignore[arg-type]
+        "homes": 3, "accuracy_as_they_are": 2 / 3, "accuracy": 2 / 3, "changed": 2,
+        "moves": {"apartment -> condo": 1, "apartment -> studio": 1}}
+    assert leftover_figures(Model(), [homes[2]], rows, predicted) is None  # type: ignore[arg-type]
 
 
 def test_history_changes_are_counted_home_by_home() -> None:
