@@ -99,6 +99,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             config_entry=entry,
             name=DOMAIN,
             update_interval=UPDATE_INTERVAL,
+            # Results compare equal: one that did not change is not written again.
+            always_update=False,
         )
         self.model: HomeTypeModel | None = None
         self.model_error: ModelError | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,8 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     area_registry as ar,
@@ -29,6 +29,8 @@ from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type import activity
 from custom_components.home_type.const import (
+    CONF_HISTORY_DAYS,
+    CONF_MODEL_PATH,
     DOMAIN,
     REGISTRY_LOOK_COOLDOWN,
     REGISTRY_REFRESH_COOLDOWN,
@@ -238,6 +240,35 @@ async def test_unloading_stops_following_edits(
                   dr.EVENT_DEVICE_REGISTRY_UPDATED, er.EVENT_ENTITY_REGISTRY_UPDATED):
         hass.bus.async_fire(event, {"action": "create"})
         assert coordinator._registry_check is None, event  # set at once by a listener
+
+
+async def test_an_answer_that_did_not_change_is_not_written_again(
+    hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory,
+    model_path: Path,
+) -> None:
+    """Results compare equal (a frozen dataclass): a refresh that gives the same one writes
+    no state, as Home Assistant advises (``always_update=False``); a new one is written."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: ""})
+    await hass.async_block_till_done()  # reloaded: structure only, so nothing moves with time
+    writes: list[str] = []
+
+    @callback
+    def ours(event_data: Mapping[str, Any]) -> bool:
+        return bool(event_data["entity_id"] == "sensor.home_type")
+
+    for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
+        hass.bus.async_listen(event_type, lambda event: writes.append(event.event_type),
+                              event_filter=ours)
+    coordinator = init_integration.runtime_data
+    for _ in range(2):
+        await _tick(hass, freezer)
+    assert coordinator.last_update_success and writes == []
+    write_model(model_path, model_bundle(version="test-2"))  # the same answer, by another model
+    await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": ENTRY_ID},
+                                   blocking=True)
+    assert writes == [EVENT_STATE_CHANGED]
+    assert hass.states.get("sensor.home_type").attributes["model_version"] == "test-2"
 
 
 async def test_a_read_running_when_its_entry_unloads_ends(
