@@ -29,8 +29,8 @@ UPDATE_INTERVAL: Final = timedelta(hours=1)
 #: events change nothing of the home (an integration updating its devices' firmware versions).
 REGISTRY_LOOK_COOLDOWN: Final = timedelta(seconds=10)
 
-#: A look that finds the home changed refreshes at once, then at most once a minute: renaming
-#: ten areas within a minute reads the recorder twice, not ten times.
+#: A look that finds new entities refreshes at once, then at most once a minute: adding ten
+#: devices within a minute reads the recorder twice, not ten times. (Other edits read nothing.)
 REGISTRY_REFRESH_COOLDOWN: Final = timedelta(minutes=1)
 
 SERVICE_CLASSIFY: Final = "classify"

@@ -71,6 +71,10 @@ def _registries(home: HomeSnapshot) -> _Registries:
     return home.floors, home.areas, home.devices, home.entities
 
 
+def _entity_ids(home: HomeSnapshot) -> set[str]:
+    return {entity.entity_id for entity in home.entities}
+
+
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
@@ -216,11 +220,13 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
 
         Without it a renamed area or a new device showed in the sensor up to an hour later.
         An edit is looked at once, later ones at most every :data:`REGISTRY_LOOK_COOLDOWN`: a
-        look rebuilds the home from the registries (milliseconds) and refreshes -- which reads
-        the recorder -- only if it differs from the home the sensor's answer is of, and at
-        most once per :data:`REGISTRY_REFRESH_COOLDOWN`. Most registry events (a firmware
-        version, an icon, Home Type's own sensor being added) change nothing, and hold back
-        no refresh.
+        look rebuilds the home from the registries (milliseconds) and compares it with the
+        home the sensor's answer is of. Most registry events (a firmware version, an icon,
+        Home Type's own sensor being added) change nothing, and hold back nothing. A home of
+        the same entities or fewer (floors, areas, devices moved or renamed) is classified
+        again with the history already read (:meth:`_async_classify_again`); one with new
+        entities refreshes -- which reads the recorder -- at most once per
+        :data:`REGISTRY_REFRESH_COOLDOWN`.
         """
         stops = [
             self.hass.bus.async_listen(event_type, self._async_registry_updated)
@@ -265,9 +271,12 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         if not self._listeners:  # the sensor is disabled: nothing to update, as hourly
             return
         classified = self.classified_read
-        if classified is not None and (
-            _registries(async_home_snapshot(self.hass)) == _registries(classified[0])
-        ):
+        home = async_home_snapshot(self.hass)
+        if classified is not None and _registries(home) == _registries(classified[0]):
+            return
+        if (classified is not None and self.model is not None and self.last_update_success
+                and _entity_ids(home) <= _entity_ids(classified[0])):
+            await self._async_classify_again(home, classified)
             return
         due = self._registry_refreshed_at + REGISTRY_REFRESH_COOLDOWN.total_seconds()
         if now < due:
@@ -275,6 +284,29 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             return
         self._registry_refreshed_at = now
         await self.async_refresh()
+
+    async def _async_classify_again(
+        self, home: HomeSnapshot, classified: tuple[HomeSnapshot, ActivitySummary]
+    ) -> None:
+        """Classify edited registries with the history already read: no database read.
+
+        The recorder keeps history by entity, and the summary counts each of the home's
+        entities alone, so one read holds for any home made of the same entities or fewer:
+        a floor, an area, a device moved or renamed changes where the changes happened, not
+        what they were. The history is then at most an hour old, as between hourly updates.
+        """
+        model = self.model
+        assert model is not None  # checked by the caller
+        summary = classified[1]
+        result = await self.hass.async_add_executor_job(classify, home, summary, model)
+        if self.classified_read is not classified:  # a refresh finished meanwhile: newer
+            return
+        self.classified_read = home, summary
+        # Not async_set_updated_data: it would put the hourly update off by an hour, and the
+        # history with it. An answer that did not change is not written (always_update).
+        if result != self.data:
+            self.data = result
+            self.async_update_listeners()
 
     async def async_shutdown(self) -> None:
         """Stop for good: a running read ends, and a model check must not raise the issue anew."""
