@@ -201,6 +201,42 @@ async def test_an_edit_during_a_refresh_is_not_lost(
         assert hass.states.get("sensor.home_type").state == "single_family_house"
 
 
+async def test_what_an_edit_reads_depends_on_the_entities_and_the_last_update(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    model_path: Path,
+    floor_registry: fr.FloorRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """An entity removed leaves the read valid for the rest: classified again, nothing read.
+    After an update that failed there is no answer to build on: an edit refreshes, reads."""
+    entity_registry.async_get_or_create("light", "demo", "ceiling")
+    lamp = entity_registry.async_get_or_create("light", "demo", "lamp")
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
+    ) as read_home:
+        await _set_up_answering_by_floors(hass, model_path, read_home)
+        await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
+        entity_registry.async_remove(lamp.entity_id)
+        floor_registry.async_create("Upstairs", level=1)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert read_home.call_count == 0
+        coordinator = hass.config_entries.async_get_entry(ENTRY_ID).runtime_data
+        home, _ = coordinator.classified_read
+        assert "light.demo_lamp" not in {entity.entity_id for entity in home.entities}
+
+        with failing_database(hass, "database is locked", "min(states.last_updated_ts)"):
+            await coordinator.async_refresh()
+        assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+        read_home.reset_mock()
+        await _tick(hass, freezer, REGISTRY_REFRESH_COOLDOWN)
+        floor_registry.async_create("Attic", level=2)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert read_home.call_count == 1
+        assert hass.states.get("sensor.home_type").state == "single_family_house"
+
+
 async def test_a_refresh_ending_during_a_classification_again_keeps_its_answer(
     hass: HomeAssistant, model_path: Path
 ) -> None:
