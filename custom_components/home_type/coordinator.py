@@ -34,7 +34,7 @@ from .const import (
     REGISTRY_REFRESH_COOLDOWN,
     UPDATE_INTERVAL,
 )
-from .core.activity import ActivitySummary
+from .core.activity import ActivitySummary, summary_of
 from .core.classify import Classification, classify
 from .core.model import HomeTypeModel, ModelError, ModelMissingError, load_model
 from .core.snapshot import Area, Device, Entity, Floor, HomeSnapshot
@@ -103,8 +103,6 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             config_entry=entry,
             name=DOMAIN,
             update_interval=UPDATE_INTERVAL,
-            # Results compare equal: one that did not change is not written again.
-            always_update=False,
         )
         self.model: HomeTypeModel | None = None
         self.model_error: ModelError | None = None
@@ -119,6 +117,10 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._registry_check: Callable[[], object] | None = None  # cancels the due look
         self._registry_checked_at = -math.inf  # a UTC timestamp
         self._registry_refreshed_at = -math.inf
+        #: One answer is made at a time: held by an update from its read of the registries
+        #: to its answer, and by a look's classification again. An update reads for seconds;
+        #: an edit classified again meanwhile was then overwritten by the update's older home.
+        self._answer_lock = asyncio.Lock()
 
     @property
     def history_days(self) -> int:
@@ -270,14 +272,16 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         now = self._registry_checked_at = dt_util.utcnow().timestamp()
         if not self._listeners:  # the sensor is disabled: nothing to update, as hourly
             return
-        classified = self.classified_read
-        home = async_home_snapshot(self.hass)
-        if classified is not None and _registries(home) == _registries(classified[0]):
-            return
-        if (classified is not None and self.model is not None and self.last_update_success
-                and _entity_ids(home) <= _entity_ids(classified[0])):
-            await self._async_classify_again(home, classified)
-            return
+        async with self._answer_lock:  # after an update under way: compare with its home
+            classified = self.classified_read
+            home = async_home_snapshot(self.hass)
+            if classified is not None and _registries(home) == _registries(classified[0]):
+                return
+            if (classified is not None and self.model is not None
+                    and self.last_update_success
+                    and _entity_ids(home) <= _entity_ids(classified[0])):
+                await self._async_classify_again(home, classified[1])
+                return
         due = self._registry_refreshed_at + REGISTRY_REFRESH_COOLDOWN.total_seconds()
         if now < due:
             self._async_look_at(due)  # again then: the edits may be undone by that time
@@ -285,25 +289,22 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._registry_refreshed_at = now
         await self.async_refresh()
 
-    async def _async_classify_again(
-        self, home: HomeSnapshot, classified: tuple[HomeSnapshot, ActivitySummary]
-    ) -> None:
+    async def _async_classify_again(self, home: HomeSnapshot, summary: ActivitySummary) -> None:
         """Classify edited registries with the history already read: no database read.
 
         The recorder keeps history by entity, and the summary counts each of the home's
         entities alone, so one read holds for any home made of the same entities or fewer:
         a floor, an area, a device moved or renamed changes where the changes happened, not
         what they were. The history is then at most an hour old, as between hourly updates.
+        Under the answer lock.
         """
         model = self.model
         assert model is not None  # checked by the caller
-        summary = classified[1]
+        summary = summary_of(summary, _entity_ids(home))
         result = await self.hass.async_add_executor_job(classify, home, summary, model)
-        if self.classified_read is not classified:  # a refresh finished meanwhile: newer
-            return
         self.classified_read = home, summary
         # Not async_set_updated_data: it would put the hourly update off by an hour, and the
-        # history with it. An answer that did not change is not written (always_update).
+        # history with it. An answer that did not change is not written again.
         if result != self.data:
             self.data = result
             self.async_update_listeners()
@@ -335,6 +336,10 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
 
     async def _async_update_data(self) -> Classification:
         """Read the registries and the recorder, then classify in the executor."""
+        async with self._answer_lock:
+            return await self._async_answer()
+
+    async def _async_answer(self) -> Classification:
         await self._async_pick_up_new_model()
         if self.model is None:
             error = self.model_error or ModelMissingError("no model loaded")
@@ -342,10 +347,15 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         try:
             home, summary = await self.async_read_home()
         except SQLAlchemyError as err:
+            if self._unloaded and self.data is not None:
+                # The unload ended the read (activity.read_session): nothing failed, and an
+                # ERROR "could not read the recorder's history" would say the database did.
+                return self.data
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="recorder_error",
                 translation_placeholders={"error": database_error_text(err)},
             ) from err
+        result = await self.hass.async_add_executor_job(classify, home, summary, self.model)
         self.classified_read = home, summary
-        return await self.hass.async_add_executor_job(classify, home, summary, self.model)
+        return result

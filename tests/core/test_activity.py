@@ -15,6 +15,7 @@ from custom_components.home_type.core.activity import (
     hours_covered,
     local_hour_buckets,
     summarize_events,
+    summary_of,
     utc_offset_segments,
 )
 from custom_components.home_type.core.snapshot import EventLog
@@ -197,3 +198,22 @@ def test_summing_a_pass_at_a_time_changes_no_count(
     assert np.array_equal(parts.hours_covered, whole.hours_covered)
     assert sum(grid.sum() for grid in parts.counts.values()) == np.count_nonzero(
         (stamps >= start) & (stamps < end) & np.isin(names, wanted))
+
+
+def test_a_summary_of_fewer_entities_is_what_a_read_of_them_gives() -> None:
+    """The integration classifies an edit that removed entities with the read it has: the
+    summary of those left must be the summary of a read of those alone."""
+    end = ts("2025-06-09T00:00")
+    events = EventLog.from_columns(
+        ["light.a", "light.a", "light.b", "light.b"],
+        [end - 7200.0, end - 3600.0, end - 5400.0, end - 1800.0], ["on", "off", "on", "off"])
+    both = summarize_events(events, BERLIN, end - 86400.0, end, history_start=end - 86400.0)
+    only_a = EventLog.from_columns(["light.a", "light.a"], [end - 7200.0, end - 3600.0],
+                                   ["on", "off"])
+    assert summary_of(both, {"light.a", "light.b", "light.c"}) is both
+    kept = summary_of(both, {"light.a"})
+    expected = summarize_events(only_a, BERLIN, end - 86400.0, end, history_start=end - 86400.0)
+    assert list(kept.counts) == ["light.a"]
+    np.testing.assert_array_equal(kept.counts["light.a"], expected.counts["light.a"])
+    np.testing.assert_array_equal(kept.hours_covered, expected.hours_covered)
+    assert summary_of(both, {"light.c"}) is EMPTY_SUMMARY  # a read of it finds no row

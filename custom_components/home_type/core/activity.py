@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
@@ -107,6 +107,18 @@ class ActivitySummary:
 
 
 EMPTY_SUMMARY: Final = ActivitySummary()
+
+
+def summary_of(summary: ActivitySummary, entity_ids: Set[str]) -> ActivitySummary:
+    """The summary as a read of ``entity_ids`` alone would give it.
+
+    The counts of the others go; with no change left, it is :data:`EMPTY_SUMMARY`, as a
+    read that finds no row is (no history: the home is classified from its structure).
+    """
+    if summary.counts.keys() <= entity_ids:
+        return summary
+    counts = {name: grid for name, grid in summary.counts.items() if name in entity_ids}
+    return replace(summary, counts=counts) if counts else EMPTY_SUMMARY
 
 
 @lru_cache(maxsize=64)
