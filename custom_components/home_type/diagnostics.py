@@ -69,7 +69,9 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
 
 def _registries(home: HomeSnapshot) -> dict[str, Any]:
     placement = name_placement(home)
-    in_use = {d.area_id for d in home.devices} | {e.area_id for e in home.entities}
+    # As the model sees them: a device of no area that its name places counts as in one.
+    in_use = ({d.area_id for d in home.devices} | {e.area_id for e in home.entities}
+              | set(placement.devices.values()))
     return {
         "floors": len(home.floors),
         "floor_levels": sorted({f.level for f in home.floors if f.level is not None}),

@@ -23,9 +23,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.home_type import activity
+from custom_components.home_type import activity, diagnostics as diagnostics_module
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core.features import FEATURE_NAMES
+from custom_components.home_type.core.snapshot import Area, Device, Entity, HomeSnapshot
 from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 
 from .common import async_load_home, async_record_history, failing_database, write_model
@@ -220,3 +221,15 @@ async def test_diagnostics_of_an_entry_waiting_to_retry(
         "Home Type could not read the recorder's history: database is locked")
     text = json.dumps(diagnostics, ensure_ascii=False).casefold()
     assert [secret for secret in SECRETS if secret.casefold() in text] == []
+
+
+def test_an_area_a_device_is_placed_in_by_its_name_is_not_empty() -> None:
+    """A "Kitchen Light" in no area joins the "Kitchen" for the model: that area is in use.
+    (A home nobody sorted otherwise showed onboarding's three as empty, beside the advice to
+    delete empty ones.)"""
+    home = HomeSnapshot(
+        home_id="h", home_type=None, metadata={}, floors=(),
+        areas=(Area("kitchen", "Kitchen"), Area("bedroom", "Bedroom")),
+        devices=(Device("d1", "Kitchen Light", None, None, None),),
+        entities=(Entity("light.kitchen_light", "d1", None),))
+    assert diagnostics_module._registries(home)["areas_with_nothing_in_them"] == 1
