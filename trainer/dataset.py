@@ -202,13 +202,16 @@ def with_onboarding_leftovers(snapshot: HomeSnapshot) -> HomeSnapshot:
     """The home with onboarding's three areas left empty beside its own, as many owners have.
 
     Onboarding creates a living room, a kitchen and a bedroom; an owner who makes areas of
-    their own and never deletes those keeps three rooms with nothing in them. A user's
-    walkthrough saw them turn a studio into a surer apartment, so the evaluation scores every
-    sorted home so too (``onboarding_leftovers`` in the results). Named in the home's
-    language; their ids are suffixed, since the home may have a ``kitchen`` of its own.
+    their own and never deletes those keeps rooms with nothing in them. A user's walkthrough
+    saw them turn a studio into a surer apartment, so the evaluation scores every sorted home
+    so too (``onboarding_leftovers`` in the results). Named in the home's language. Only those
+    whose names the home does not have: Home Assistant refuses a second area of a name, so an
+    owner with a "Kitchen" of their own took onboarding's for it. Ids are suffixed all the same.
     """
+    taken = {area.name.casefold() for area in snapshot.areas}
     leftovers = tuple(replace(area, area_id=f"{area.area_id}_onboarding")
-                      for area in onboarding_areas(home_language(snapshot)))
+                      for area in onboarding_areas(home_language(snapshot))
+                      if area.name.casefold() not in taken)
     return replace(snapshot, areas=snapshot.areas + leftovers)
 
 
@@ -275,7 +278,8 @@ class HomeRows:
     #: The 10-day row again with the registry unsorted (:func:`unsorted_registry`).
     unsorted: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The 10-day row again with onboarding's areas left beside the home's own
-    #: (:func:`with_onboarding_leftovers`); none for a home the generator left unsorted.
+    #: (:func:`with_onboarding_leftovers`); none for a home the generator left unsorted, or
+    #: one whose own areas have all three names.
     leftovers: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The generator left the home itself unsorted (its metadata's ``unsorted``).
     left_unsorted: bool = False
@@ -307,8 +311,9 @@ def evaluation_rows(path: Path) -> HomeRows:
                           DEFAULT_WINDOW))
     unsorted = [(extract_features(unsorted_registry(home.snapshot), ten_days), DEFAULT_WINDOW)]
     left_unsorted = meta.get("unsorted") is True
-    leftovers = [] if left_unsorted else [
-        (extract_features(with_onboarding_leftovers(home.snapshot), ten_days), DEFAULT_WINDOW)]
+    with_leftovers = with_onboarding_leftovers(home.snapshot)
+    leftovers = [] if left_unsorted or with_leftovers.areas == home.snapshot.areas else [
+        (extract_features(with_leftovers, ten_days), DEFAULT_WINDOW)]
     return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
                     test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored,

@@ -97,9 +97,10 @@ def _leftovers_sentence(leftovers: dict[str, Any]) -> list[str]:
     changed = leftovers["changed"]
     moves = ", ".join(f"{move} {homes}" for move, homes in leftovers["moves"].items())
     return [
-        f"The {leftovers['homes']} sorted homes again with onboarding's three areas left empty "
-        "beside their own, as an owner who made rooms of their own and never deleted those "
-        f"keeps them — 10-day history: accuracy {_pct(leftovers['accuracy'])}, against "
+        f"The {leftovers['homes']} sorted homes again with onboarding's areas left empty "
+        "beside their own (those whose names they do not have), as an owner who made rooms of "
+        "their own and never deleted those keeps them — 10-day history: accuracy "
+        f"{_pct(leftovers['accuracy'])}, against "
         f"{_pct(leftovers['accuracy_as_they_are'])} as they are; {changed} "
         f"answer{'' if changed == 1 else 's'} changed" + (f" ({moves})" if moves else "")
         + ". The model learnt onboarding's areas only from homes left wholly unsorted, and "

@@ -10,6 +10,7 @@ import pytest
 
 from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.snapshot import (
+    Area,
     HomeSnapshot,
     SnapshotError,
     iter_home_files,
@@ -239,9 +240,15 @@ def test_a_sorted_home_is_scored_again_with_onboarding_leftovers(
     rows = evaluation_rows(write_snapshot(german, tmp_path / "home.json"))
     ((vector, days),) = rows.leftovers
     left = with_onboarding_leftovers(german)
-    assert left.areas[:-3] == german.areas
-    assert [a.name for a in left.areas[-3:]] == ["Wohnzimmer", "Küche", "Schlafzimmer"]
-    assert len({a.area_id for a in left.areas}) == len(left.areas)
+    added = left.areas[len(german.areas):]
+    assert left.areas[:len(german.areas)] == german.areas
+    own = {a.name.casefold() for a in german.areas}
+    assert [a.name for a in added] == [name for name in ("Wohnzimmer", "Küche", "Schlafzimmer")
+                                       if name.casefold() not in own]
+    assert added and len({a.area_id for a in left.areas}) == len(left.areas)
+    # A home with a "Küche" of its own took onboarding's for it: no second one.
+    kitchen = replace(german, areas=(*german.areas, Area("kueche", "küche")))
+    assert "Küche" not in [a.name for a in with_onboarding_leftovers(kitchen).areas]
     assert (left.devices, left.entities, left.floors) == (
         german.devices, german.entities, german.floors)
     assert days == DEFAULT_WINDOW

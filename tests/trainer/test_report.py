@@ -182,8 +182,9 @@ def test_leftovers_sentence_names_both_accuracies_and_what_moved() -> None:
     results["evaluation"]["onboarding_leftovers"] = {
         "homes": 94, "accuracy_as_they_are": 0.798, "accuracy": 0.702, "changed": 11,
         "moves": {"apartment -> condo": 8, "studio -> apartment": 1}}
-    assert ("The 94 sorted homes again with onboarding's three areas left empty beside their "
-            "own, as an owner who made rooms of their own and never deleted those keeps them "
+    assert ("The 94 sorted homes again with onboarding's areas left empty beside their own "
+            "(those whose names they do not have), as an owner who made rooms of their own "
+            "and never deleted those keeps them "
             "— 10-day history: accuracy 0.702, against 0.798 as they are; 11 answers changed "
             "(apartment -> condo 8, studio -> apartment 1).") in render(results, "results.json")
     results["evaluation"]["onboarding_leftovers"].update(changed=0, moves={})
