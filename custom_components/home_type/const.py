@@ -30,7 +30,8 @@ UPDATE_INTERVAL: Final = timedelta(hours=1)
 REGISTRY_LOOK_COOLDOWN: Final = timedelta(seconds=10)
 
 #: A look that finds new entities refreshes at once, then at most once a minute: adding ten
-#: devices within a minute reads the recorder twice, not ten times. (Other edits read nothing.)
+#: devices within a minute reads the recorder twice, not ten times. (Other edits read nothing,
+#: unless the last update failed.)
 REGISTRY_REFRESH_COOLDOWN: Final = timedelta(minutes=1)
 
 SERVICE_CLASSIFY: Final = "classify"
