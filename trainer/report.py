@@ -93,7 +93,10 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
 
 
 def _leftovers_sentence(leftovers: dict[str, Any]) -> list[str]:
-    """The sorted homes again, with onboarding's three areas left empty beside their own."""
+    """The sorted homes again, with those of onboarding's areas they lack left empty.
+
+    The state many owners' homes are in, which the other figures do not show.
+    """
     changed = leftovers["changed"]
     moves = ", ".join(f"{move} {homes}" for move, homes in leftovers["moves"].items())
     return [
