@@ -62,8 +62,8 @@ async def _async_validate(
     try:
         await hass.async_add_executor_job(load_model, path)
     except ModelError as err:
-        # The file as it was typed: relative to the configuration folder.
-        reason = config_relative(str(err), hass.config.config_dir)
+        # Beside the field that names the file: why, without the file again.
+        reason = config_relative(err.detail, hass.config.config_dir)
         return options, {CONF_MODEL_PATH: f"model_{err.reason}"}, reason
     return options, {}, ""
 

@@ -154,7 +154,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         signature: ModelFileSignature | None = None
         try:
             if path is None:
-                raise ModelOutsideConfigError(f"{option}: outside the configuration folder")
+                raise ModelOutsideConfigError(option, "outside the configuration folder")
             # Taken before reading: a file that changes during the read (a publish finishing,
             # a copy in progress) then differs from it at the next check and is read again.
             signature = await self.hass.async_add_executor_job(model_file_signature, path)
@@ -342,7 +342,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
     async def _async_answer(self) -> Classification:
         await self._async_pick_up_new_model()
         if self.model is None:
-            error = self.model_error or ModelMissingError("no model loaded")
+            error = self.model_error or ModelMissingError(
+                self._model_path() or self.config_entry.options.get(CONF_MODEL_PATH, ""),
+                "no model loaded")
             raise UpdateFailed(**model_error_translation(error, self.hass.config.config_dir))
         try:
             home, summary = await self.async_read_home()

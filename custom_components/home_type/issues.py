@@ -33,7 +33,8 @@ def model_file(config_dir: str, option: str) -> str:
     A path, in no language: it fills the repair texts of every language, which say themselves
     what an empty option (the bundled model) means. The bundled model is under
     ``custom_components/`` there; for an integration installed elsewhere (a development
-    checkout) the file's name is enough, as the model's error message gives its whole path.
+    checkout) the file's name is enough, and no folder outside the configuration shows in a
+    repair or in diagnostics: the log line gives the whole path.
     """
     path = resolve_model_path(config_dir, option)
     if path is None:
@@ -53,7 +54,8 @@ def model_error_translation(error: ModelError, config_dir: str) -> dict[str, Any
     """An exception's translation of a model error, the file relative to the config folder.
 
     As the options and the repair issue write the file. One place for the updates' failures
-    and the actions' errors, which each gave the whole path until both were mended.
+    and the actions' errors, which each gave the whole path until both were mended. Their
+    texts stand alone in a log or a reply, so they take the whole message, file and all.
     """
     return {
         "translation_domain": DOMAIN,
@@ -78,7 +80,7 @@ def async_create_model_issue(
         translation_key=f"model_{error.reason}",
         translation_placeholders={
             "model": model_file(config_dir, option),
-            "error": config_relative(str(error), config_dir),
+            "error": config_relative(error.detail, config_dir),  # the text names the file
         },
     )
 

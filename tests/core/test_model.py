@@ -636,7 +636,7 @@ def test_a_pipe_where_the_model_is_is_refused_without_waiting(tmp_path: Path) ->
     os.mkfifo(model)
     error = _load_unblocked(model, [model])
     assert isinstance(error, ModelMissingError)
-    assert str(error) == f"{model}: is a pipe, a device or a socket, not a model file"
+    assert str(error) == f"{model}: it is a pipe, a device or a socket, not a model file"
 
 
 def test_a_pipe_where_the_hash_is_is_refused_without_waiting(tmp_path: Path) -> None:
@@ -655,7 +655,7 @@ def test_a_device_where_the_model_is_is_refused(tmp_path: Path) -> None:
     model.symlink_to("/dev/zero")
     with pytest.raises(ModelMissingError) as caught:
         load_model(model)
-    assert str(caught.value) == f"{model}: is a pipe, a device or a socket, not a model file"
+    assert str(caught.value) == f"{model}: it is a pipe, a device or a socket, not a model file"
 
 
 def test_a_model_is_far_inside_the_operation_limit() -> None:

@@ -12,6 +12,8 @@ database for the queries named, the way a locked or damaged one fails.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -40,8 +42,14 @@ from custom_components.home_type.core.snapshot import HOME_TYPES, HomeSnapshot
 from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
-__all__ = ["FIXTURE_PLATFORM", "async_insert_events", "async_load_home",
-           "async_record_history", "failing_database", "model_bundle", "write_model"]
+__all__ = ["ENGLISH", "FIXTURE_PLATFORM", "async_insert_events", "async_load_home",
+           "async_record_history", "failing_database", "model_bundle", "said_twice",
+           "write_model"]
+
+#: The integration's English texts, to read a message as the user gets it.
+ENGLISH: dict[str, Any] = json.loads(
+    (Path(__file__).parents[2] / "custom_components" / "home_type" / "translations"
+     / "en.json").read_text(encoding="utf-8"))
 
 #: What the stump answers without history (row 0) and with it (row 1), in HOME_TYPES order.
 STRUCTURE_PROBABILITIES = (0.05, 0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05)
@@ -123,3 +131,14 @@ def failing_database(hass: HomeAssistant, reason: str, query: str) -> Iterator[N
         yield
     finally:
         event.remove(engine, "do_execute", fail)
+
+
+def said_twice(text: str) -> set[str]:
+    """The runs of three words a text says more than once.
+
+    A message put into a text that says the same: "There is no model file there: x.pkl: no
+    model file there" repeats "no model file" and "model file there". A file's name is one word.
+    """
+    words = re.findall(r"[\w./-]+", text.lower())
+    runs = [" ".join(words[i:i + 3]) for i in range(len(words) - 2)]
+    return {run for run in runs if runs.count(run) > 1}

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core.model import sha256_line, sha256_path
 
-from .common import model_bundle, write_model
+from .common import ENGLISH, model_bundle, said_twice, write_model
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
@@ -98,10 +98,11 @@ async def test_user_step_errors_then_recovery(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_MODEL_PATH: error}
-    assert result["description_placeholders"]["error"]
-    if error != "outside_config":  # which names the folder the file must be in
-        # The file as it was typed, as the repair issue and the actions name it.
-        assert result["description_placeholders"]["error"].startswith(f"{model_option}: ")
+    reason = result["description_placeholders"]["error"]
+    assert reason
+    # Beside the field that names the file: why, in a text that says nothing twice.
+    assert model_option not in reason
+    assert not said_twice(ENGLISH["config"]["error"][error].format(error=reason))
     # The form comes back with what was typed, to correct rather than retype.
     assert _suggested(result) == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: model_option}
 
@@ -201,13 +202,13 @@ async def test_a_path_no_file_can_have_is_a_form_error(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_MODEL_PATH: "model_missing"}
     assert result["description_placeholders"] == {
-        "error": "a\\0b.pkl: not a possible file name (it holds a NUL)"}
+        "error": "not a possible file name (it holds a NUL)"}
 
 
 async def test_not_a_model_says_so(
     hass: HomeAssistant, config_dir: Path, mock_setup_entry: AsyncMock
 ) -> None:
-    """A file that is not a Home Type bundle: the form's error says so, and which file."""
+    """A file that is not a Home Type bundle: the form's error says so, beside the file."""
     _damage_not_a_model(config_dir / "backup.pkl")
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
@@ -215,5 +216,5 @@ async def test_not_a_model_says_so(
     )
     assert result["errors"] == {CONF_MODEL_PATH: "model_foreign"}
     reason = result["description_placeholders"]["error"]
-    assert "backup.pkl: not a Home Type model" in reason
+    assert reason == "not a Home Type model: not a pickle file"
     assert not mock_setup_entry.mock_calls

@@ -25,7 +25,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL
 
-from .common import model_bundle, write_model
+from .common import ENGLISH, model_bundle, said_twice, write_model
 from .test_init import _foreign, _incompatible, _missing, _tampered, _unknown_labels
 
 MODEL_OPTION = "home_type/home_type_classifier.pkl"
@@ -95,7 +95,10 @@ async def test_unusable_model_raises_an_issue(
     placeholders = issue.translation_placeholders
     assert placeholders["model"] == MODEL_OPTION
     assert words in placeholders["error"]
-    assert placeholders["error"].startswith(MODEL_OPTION)  # relative: no absolute paths
+    # The text names the file, once; the error says why, and nothing twice.
+    said = ENGLISH["issues"][key]["description"].split("\n\n")[0].format(**placeholders)
+    assert said.count(MODEL_OPTION) == 1
+    assert not said_twice(said)
     assert len([i for i in issue_registry.issues.values() if i.domain == DOMAIN]) == 1
 
 
@@ -115,6 +118,7 @@ async def test_actions_name_the_model_as_the_repair_does(
     assert err.value.translation_key == "model_tampered"
     message = str(err.value)
     assert f": {MODEL_OPTION}: SHA-256 does not match" in message
+    assert not said_twice(message)
     assert str(config_dir) not in message
 
 
@@ -163,7 +167,7 @@ async def test_bundled_model_installed_elsewhere_is_named_alone(
     await _set_up(hass, "")
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
     assert issue.translation_placeholders["model"] == "home_type_classifier.pkl"
-    assert issue.translation_placeholders["error"] == f"{bundled_model}: no model file there"
+    assert issue.translation_placeholders["error"] == "no model file there"
 
 
 async def test_model_outside_the_config_folder(

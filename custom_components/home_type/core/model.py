@@ -134,9 +134,20 @@ _ALLOWED_GLOBALS: Final[dict[tuple[str, str], _Name]] = {
 
 
 class ModelError(Exception):
-    """A model file that cannot be used; the message says which file and why, in one line."""
+    """A model file that cannot be used: which file, and why, in one line.
+
+    ``str()`` is "<file>: <detail>", for logs and the trainer's commands. The integration's
+    own texts name the file, or stand beside it, and take :attr:`detail` alone: with the
+    whole message they said the file twice, and some reasons twice ("There is no model file
+    there: x.pkl: no model file there").
+    """
 
     reason: str = "invalid"
+
+    def __init__(self, file: str | os.PathLike[str], detail: str) -> None:
+        super().__init__(f"{os.fspath(file)}: {detail}")
+        self.file = os.fspath(file)
+        self.detail = detail
 
 
 class ModelMissingError(ModelError):
@@ -379,25 +390,25 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     if len(data) > MAX_MODEL_BYTES:
         raise _too_large(source)
     if not data:
-        raise ModelForeignError(f"{source}: not a Home Type model: the file is empty")
+        raise ModelForeignError(source, "not a Home Type model: the file is empty")
     try:
         _count_operations(data)
         bundle = _plain(_AllowListUnpickler(io.BytesIO(data)).load())
     except _Forbidden as err:
-        raise ModelForeignError(f"{source}: not a Home Type model: {err}") from None
+        raise ModelForeignError(source, f"not a Home Type model: {err}") from None
     except pickle.UnpicklingError as err:
         # A text file or another format, read as opcodes: the unpickler's own words ("Memo
         # value not found at index 101", "invalid load key, '#'") say nothing to the user.
         why = err if data.startswith(_PICKLE_PROTOCOL_MARK) else "not a pickle file"
-        raise ModelForeignError(f"{source}: not a Home Type model: {why}") from None
+        raise ModelForeignError(source, f"not a Home Type model: {why}") from None
     except _NotABundle as err:
-        raise ModelForeignError(f"{source}: not a Home Type model: it holds {err}") from None
+        raise ModelForeignError(source, f"not a Home Type model: it holds {err}") from None
     except Exception as err:  # truncated or garbage bytes raise all sorts of errors
         why = str(err) if str(err).isprintable() and len(str(err)) <= 80 else ""
-        raise ModelForeignError(f"{source}: not a Home Type model: unreadable "
+        raise ModelForeignError(source, "not a Home Type model: unreadable "
                                 f"({why or type(err).__name__})") from None
     if not isinstance(bundle, dict) or not _is(bundle.get("format"), BUNDLE_FORMAT):
-        raise ModelForeignError(f"{source}: not a Home Type model bundle")
+        raise ModelForeignError(source, "not a Home Type model bundle")
     return bundle
 
 
@@ -421,8 +432,8 @@ _PICKLE_PROTOCOL_MARK: Final = b"\x80"
 
 
 def _too_large(source: str) -> ModelForeignError:
-    return ModelForeignError(f"{source}: not a Home Type model: more than {MAX_MODEL_BYTES:,} "
-                             "bytes, far more than any model")
+    return ModelForeignError(source, f"not a Home Type model: more than {MAX_MODEL_BYTES:,} "
+                                     "bytes, far more than any model")
 
 
 def _is(value: object, expected: int | str) -> bool:
@@ -466,17 +477,17 @@ def read_verified(path: str | Path) -> bytes:
     try:
         data = _read_file(model_path, MAX_MODEL_BYTES + 1)
     except FileNotFoundError:
-        raise ModelMissingError(f"{model_path}: no model file there") from None
+        raise ModelMissingError(model_path, "no model file there") from None
     except IsADirectoryError:
-        raise ModelMissingError(f"{model_path}: is a folder, not a model file") from None
+        raise ModelMissingError(model_path, "it is a folder, not a model file") from None
     except _NotAFile:
         raise ModelMissingError(
-            f"{model_path}: is a pipe, a device or a socket, not a model file") from None
+            model_path, "it is a pipe, a device or a socket, not a model file") from None
     except OSError as err:
-        raise ModelMissingError(f"{model_path}: cannot read it ({err.strerror})") from None
+        raise ModelMissingError(model_path, f"cannot read it ({err.strerror})") from None
     except ValueError:  # a NUL character, which no file name can hold (only the API sends one)
         shown = str(model_path).replace("\0", "\\0")
-        raise ModelMissingError(f"{shown}: not a possible file name (it holds a NUL)") from None
+        raise ModelMissingError(shown, "not a possible file name (it holds a NUL)") from None
     if len(data) > MAX_MODEL_BYTES:  # refused here, not as a hash mismatch of its first part
         raise _too_large(str(model_path))
     digest_file = sha256_path(model_path)
@@ -487,29 +498,29 @@ def read_verified(path: str | Path) -> bytes:
             raise ValueError
     except FileNotFoundError:
         raise ModelTamperedError(
-            f"{model_path}: no {digest_file.name} beside it to check its integrity") from None
+            model_path, f"no {digest_file.name} beside it to check its integrity") from None
     except IsADirectoryError:
         raise ModelTamperedError(
-            f"{model_path}: {digest_file.name} is a folder, not its hash file") from None
+            model_path, f"{digest_file.name} is a folder, not its hash file") from None
     except _NotAFile:
-        raise ModelTamperedError(f"{model_path}: {digest_file.name} is a pipe, a device or a "
-                                 "socket, not its hash file") from None
+        raise ModelTamperedError(model_path, f"{digest_file.name} is a pipe, a device or a "
+                                             "socket, not its hash file") from None
     except OSError as err:
         raise ModelTamperedError(
-            f"{model_path}: cannot read {digest_file.name} ({err.strerror})") from None
+            model_path, f"cannot read {digest_file.name} ({err.strerror})") from None
     except (IndexError, ValueError):  # empty, or not text
         raise ModelTamperedError(
-            f"{model_path}: {digest_file.name} holds no SHA-256 line") from None
+            model_path, f"{digest_file.name} holds no SHA-256 line") from None
     if file_digest(data) != expected:
         raise ModelTamperedError(
-            f"{model_path}: SHA-256 does not match {digest_file.name}; the file was changed "
-            "after training")
+            model_path,
+            f"SHA-256 does not match {digest_file.name}; the file was changed after training")
     return data
 
 
 def _not_a_bundle(source: str, why: str) -> ModelForeignError:
     """The one refusal of a bundle whose parts are not a Home Type model's, and which part."""
-    return ModelForeignError(f"{source}: not a Home Type model bundle ({why})")
+    return ModelForeignError(source, f"not a Home Type model bundle ({why})")
 
 
 def _array(bundle: dict[str, Any], key: str, dtype: type, source: str,
@@ -633,27 +644,26 @@ def model_from_bundle(bundle: dict[str, Any], source: str = "<bundle>") -> HomeT
 def _model_from_bundle(bundle: dict[str, Any], source: str) -> HomeTypeModel:
     if not _is(bundle.get("bundle_version"), BUNDLE_VERSION):
         raise ModelIncompatibleError(
-            f"{source}: bundle format {_shown(bundle.get('bundle_version'))} (this version "
-            f"reads {BUNDLE_VERSION}); retrain or update Home Type")
+            source, f"bundle format {_shown(bundle.get('bundle_version'))} (this version "
+                    f"reads {BUNDLE_VERSION}); retrain or update Home Type")
     if not _is(bundle.get("feature_version"), FEATURE_VERSION):
         raise ModelIncompatibleError(
-            f"{source}: trained on feature set {_shown(bundle.get('feature_version'))}, this "
-            f"version computes {FEATURE_VERSION}; retrain the model with this version")
+            source, f"trained on feature set {_shown(bundle.get('feature_version'))}, this "
+                    f"version computes {FEATURE_VERSION}; retrain the model with this version")
     if _names(bundle, "feature_names", source) != FEATURE_NAMES:
         # Same number, other features: a trainer whose features changed without a new number.
         raise ModelIncompatibleError(
-            f"{source}: its feature names are not those of feature set {FEATURE_VERSION} as this "
-            "version computes it; retrain the model with this version")
+            source, f"its feature names are not those of feature set {FEATURE_VERSION} as this "
+                    "version computes it; retrain the model with this version")
     if not _is(bundle.get("snapshot_schema_version"), SCHEMA_VERSION):
         raise ModelIncompatibleError(
-            f"{source}: made for snapshot format {_shown(bundle.get('snapshot_schema_version'))}"
-            f", this version reads {SCHEMA_VERSION}")
+            source, f"made for snapshot format {_shown(bundle.get('snapshot_schema_version'))}"
+                    f", this version reads {SCHEMA_VERSION}")
     numpy_version = bundle.get("numpy_version", "0")
     if not isinstance(numpy_version, str) or (
             numpy_version.split(".")[0] != np.__version__.split(".")[0]):
         raise ModelIncompatibleError(
-            f"{source}: saved with numpy {_shown(numpy_version)}, this system has "
-            f"{np.__version__}")
+            source, f"saved with numpy {_shown(numpy_version)}, this system has {np.__version__}")
     version = bundle.get("model_version", "unknown")
     if not (isinstance(version, str) and version.isprintable() and 0 < len(version) <= 64):
         raise _not_a_bundle(source, "bad 'model_version'")
@@ -669,7 +679,7 @@ def _model_from_bundle(bundle: dict[str, Any], source: str) -> HomeTypeModel:
     unknown = sorted(set(classes) - set(HOME_TYPES))
     if unknown:
         raise ModelIncompatibleError(
-            f"{source}: predicts {', '.join(unknown)}, which this version does not know")
+            source, f"predicts {', '.join(unknown)}, which this version does not know")
     compiled = CompiledForest(
         roots=_array(forest, "roots", np.int64, source, limit=MAX_TREES),
         feature=_array(forest, "feature", np.int64, source),
