@@ -25,7 +25,7 @@ from .const import (
 from .coordinator import HomeTypeConfigEntry
 from .core.model import ModelError, load_model
 from .helpers import resolve_model_path
-from .issues import config_relative
+from .issues import config_relative, model_file
 
 SCHEMA = vol.Schema(
     {
@@ -62,8 +62,11 @@ async def _async_validate(
     try:
         await hass.async_add_executor_job(load_model, path)
     except ModelError as err:
-        # Beside the field that names the file: why, without the file again.
+        # Beside the field that names the file: why, without the file again. An empty field
+        # (the bundled model) names none: the reason does then.
         reason = config_relative(err.detail, hass.config.config_dir)
+        if not options[CONF_MODEL_PATH]:
+            reason = f"{model_file(hass.config.config_dir, '')}: {reason}"
         return options, {CONF_MODEL_PATH: f"model_{err.reason}"}, reason
     return options, {}, ""
 

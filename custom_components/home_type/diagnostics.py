@@ -62,8 +62,9 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
         info["provenance"] = {key: model.info[key] for key in _PROVENANCE if key in model.info}
     error = coordinator.model_error
     if error is not None:
+        # The file as "file" names it: no folder outside the configuration shows.
         info["error"] = {"reason": error.reason,
-                         "message": config_relative(str(error), config_dir)}
+                         "message": f"{info['file']}: {config_relative(error.detail, config_dir)}"}
     return info
 
 

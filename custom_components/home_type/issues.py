@@ -34,15 +34,18 @@ def model_file(config_dir: str, option: str) -> str:
     what an empty option (the bundled model) means. The bundled model is under
     ``custom_components/`` there; for an integration installed elsewhere (a development
     checkout) the file's name is enough, and no folder outside the configuration shows in a
-    repair or in diagnostics: the log line gives the whole path.
+    repair or in diagnostics: the log line gives the whole path. A NUL, which only an entry
+    edited by hand can hold, is written as a backslash and a 0, as the model's error writes it.
     """
     path = resolve_model_path(config_dir, option)
-    if path is None:
-        return option.strip()
     base = os.path.abspath(config_dir)
-    if os.path.commonpath([base, os.path.abspath(path)]) != base:
-        return path.name
-    return os.path.relpath(path, config_dir)
+    if path is None:
+        shown = option.strip()
+    elif os.path.commonpath([base, os.path.abspath(path)]) != base:
+        shown = path.name
+    else:
+        shown = os.path.relpath(path, config_dir)
+    return shown.replace("\0", "\\0")
 
 
 def config_relative(text: str, config_dir: str) -> str:

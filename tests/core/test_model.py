@@ -7,6 +7,7 @@ allow-list and the hash are tested with a freshly trained model in tests/trainer
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import pickle
@@ -663,3 +664,16 @@ def test_a_model_is_far_inside_the_operation_limit() -> None:
     each, whatever their size), against a limit of 100,000."""
     operations = sum(1 for _ in pickletools.genops(BUNDLED.read_bytes()))
     assert operations < 1000 and MAX_PICKLE_OPERATIONS >= 100 * 1000
+
+
+@pytest.mark.parametrize("kind", [ModelMissingError, ModelTamperedError, ModelForeignError,
+                                  ModelIncompatibleError])
+def test_an_error_copies_with_its_parts(kind: type[ModelError]) -> None:
+    """Made of a file and a detail, an error is copied and pickled from both: from its one
+    message it could not be made again."""
+    error = kind("home_type/x.pkl", "no model file there")
+    for again in (copy.copy(error), pickle.loads(pickle.dumps(error))):
+        assert type(again) is kind
+        assert (again.file, again.detail, str(again)) == (
+            "home_type/x.pkl", "no model file there", "home_type/x.pkl: no model file there")
+

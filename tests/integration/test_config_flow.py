@@ -68,6 +68,14 @@ def _damage_incompatible(model: Path) -> None:
     write_model(model, {**model_bundle(), "snapshot_schema_version": 99})
 
 
+def _damage_no_hash(model: Path) -> None:
+    sha256_path(model).unlink()
+
+
+def _damage_other_numpy(model: Path) -> None:
+    write_model(model, {**model_bundle(), "numpy_version": "1.26.4"})
+
+
 @pytest.mark.parametrize(
     ("model_option", "damage", "error"),
     [
@@ -75,9 +83,11 @@ def _damage_incompatible(model: Path) -> None:
         ("../outside/home_type.pkl", None, "outside_config"),
         ("models/missing.pkl", None, "model_missing"),
         ("models/home_type.pkl", _damage_tampered, "model_tampered"),
+        ("models/home_type.pkl", _damage_no_hash, "model_tampered"),
         ("models/home_type.pkl", _damage_foreign, "model_foreign"),
         ("models/home_type.pkl", _damage_not_a_model, "model_foreign"),
         ("models/home_type.pkl", _damage_incompatible, "model_incompatible"),
+        ("models/home_type.pkl", _damage_other_numpy, "model_incompatible"),
     ],
 )
 async def test_user_step_errors_then_recovery(
@@ -203,6 +213,20 @@ async def test_a_path_no_file_can_have_is_a_form_error(
     assert result["errors"] == {CONF_MODEL_PATH: "model_missing"}
     assert result["description_placeholders"] == {
         "error": "not a possible file name (it holds a NUL)"}
+
+
+async def test_bundled_model_unusable_is_named(
+    hass: HomeAssistant, bundled_model: Path, mock_setup_entry: AsyncMock
+) -> None:
+    """With the field empty (the bundled model) the form names no file: the reason does."""
+    _damage_tampered(bundled_model)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""})
+    assert result["errors"] == {CONF_MODEL_PATH: "model_tampered"}
+    assert result["description_placeholders"]["error"] == (
+        "home_type_classifier.pkl: SHA-256 does not match home_type_classifier.pkl.sha256; "
+        "the file was changed after training")
 
 
 async def test_not_a_model_says_so(

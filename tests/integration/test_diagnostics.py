@@ -138,6 +138,25 @@ async def test_diagnostics_of_an_unusable_model(
     assert str(config_dir) not in json.dumps(diagnostics)
 
 
+async def test_diagnostics_name_a_model_outside_the_configuration_by_its_name(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    bundled_model: Path,
+) -> None:
+    """A bundled model installed outside the configuration folder (a development checkout):
+    its error names it as "file" does, with no folder of the machine in the download."""
+    bundled_model.unlink()
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: ""})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["model"]["error"] == {
+        "reason": "missing", "message": "home_type_classifier.pkl: no model file there"}
+
+
 async def test_diagnostics_forget_the_error_of_a_fixed_model(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

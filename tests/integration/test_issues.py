@@ -23,7 +23,7 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL
+from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL, model_file
 
 from .common import ENGLISH, model_bundle, said_twice, write_model
 from .test_init import _foreign, _incompatible, _missing, _tampered, _unknown_labels
@@ -168,6 +168,12 @@ async def test_bundled_model_installed_elsewhere_is_named_alone(
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
     assert issue.translation_placeholders["model"] == "home_type_classifier.pkl"
     assert issue.translation_placeholders["error"] == "no model file there"
+
+
+def test_a_nul_in_the_option_is_written_as_the_error_writes_it(tmp_path: Path) -> None:
+    """Only an entry edited by hand holds one; the repair shows it as ``\\0``, not raw."""
+    assert model_file(str(tmp_path), "home_type/a\0b.pkl") == "home_type/a\\0b.pkl"
+    assert model_file(str(tmp_path), "/elsewhere/a\0b.pkl") == "/elsewhere/a\\0b.pkl"
 
 
 async def test_model_outside_the_config_folder(

@@ -149,6 +149,10 @@ class ModelError(Exception):
         self.file = os.fspath(file)
         self.detail = detail
 
+    def __reduce__(self) -> tuple[type[ModelError], tuple[str, str]]:
+        """Copied and pickled from its two parts, as it is made (``args`` holds one)."""
+        return type(self), (self.file, self.detail)
+
 
 class ModelMissingError(ModelError):
     """No model file where one was expected."""
