@@ -106,8 +106,9 @@ def _leftovers_sentence(leftovers: dict[str, Any]) -> list[str]:
         f"{_pct(leftovers['accuracy'])}, against "
         f"{_pct(leftovers['accuracy_as_they_are'])} as they are; {changed} "
         f"answer{'' if changed == 1 else 's'} changed" + (f" ({moves})" if moves else "")
-        + ". The model learnt onboarding's areas only from homes left wholly unsorted, and "
-        "reads empty ones as rooms: delete the areas nothing is in."]
+        + (". The features leave out onboarding's areas that nothing is in, by their names "
+           "(feature set 4 on)." if not changed else
+           ". The model reads empty areas as rooms: delete the areas nothing is in.")]
 
 
 def render(results: dict[str, Any], source: str) -> str:

@@ -9,12 +9,14 @@ FILE --history-days DAYS`` therefore computes the same features, and gives the s
 as the sensor at the moment of the export.
 
 Anonymised (the default), nothing in the file names the home or anything in it, and the
-features are unchanged, because the features read names through two keyword tables only:
+features are unchanged, because the features read names through keyword tables only:
 
 - floors become ``floor_1`` … "Floor 1" (levels kept); areas ``area_1`` … named for their room
   kind, as :func:`~.core.vocabulary.area_kind` reads the original name ("Kitchen 1",
   "Bedroom 2"; "Area 3" when the name says nothing), prefixed "Upstairs" when the original
-  name placed the room on a level; devices ``device_1`` … "Device 1", or "Wood stove 1" when
+  name placed the room on a level; an area nothing is in that bears the name onboarding gave
+  it ("Kitchen", "Küche") keeps it, as the features leave such an area out by its name;
+  devices ``device_1`` … "Device 1", or "Wood stove 1" when
   the original name said fire, and a device in no area whose name says its room (which the
   features place it in: :func:`~.core.features.name_placement`) is named after that room as
   anonymised, "Kitchen 1 Device 4", or after a room of the same kind that no area is, "Bedroom
@@ -79,7 +81,7 @@ from .core.snapshot import (
     HomeSnapshot,
     iter_snapshot_bytes,
 )
-from .core.vocabulary import area_kind, names_fire, names_level
+from .core.vocabulary import area_kind, is_onboarding_name, names_fire, names_level
 from .snapshot import async_home_snapshot
 
 GENERATOR: Final = "home_assistant_export"
@@ -236,12 +238,25 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
         anonymous = f"{KIND_NAMES[kind]} {kinds[kind]}"
         return f"{LEVEL_WORD} {anonymous}" if names_level(name) else anonymous
 
-    new_areas = [Area(areas[area.area_id], room_name(area.name),
+    placement = name_placement(home)
+    in_use = ({d.area_id for d in home.devices} | {e.area_id for e in home.entities}
+              | set(placement.devices.values()))
+
+    def area_name(area: Area) -> str:
+        """The anonymised name, or onboarding's own on an area nothing is in.
+
+        The features leave such an area out by that name, and the name is Home Assistant's,
+        not the owner's.
+        """
+        if area.area_id not in in_use and is_onboarding_name(area.name):
+            return area.name
+        return room_name(area.name)
+
+    new_areas = [Area(areas[area.area_id], area_name(area),
                       floors[area.floor_id] if area.floor_id is not None else None)
                  for area in home.areas]
     # Where the features place each device of no area, by its name: its room's name as above.
     rooms = {area.area_id: new.name for area, new in zip(home.areas, new_areas, strict=True)}
-    placement = name_placement(home)
     rooms |= {area.area_id: room_name(area.name) for area in placement.added}
     room_of = {device_id: rooms[area_id] for device_id, area_id in placement.devices.items()}
     makers: dict[str, str] = {}

@@ -38,6 +38,7 @@ from custom_components.home_type.core.snapshot import (
 from custom_components.home_type.core.vocabulary import (
     area_kind,
     fold,
+    is_onboarding_name,
     names_fire,
     names_level,
     room_phrase,
@@ -243,17 +244,40 @@ def test_a_tie_for_the_main_level_goes_to_the_level_nearest_the_ground() -> None
     floors = tuple(Floor(floor_id, floor_id, lv) for floor_id, lv in level.items())
     for den, kitchen, main in (("basement", "ground", 0), ("basement", "up", 1),
                                ("up", "attic", 1)):
-        areas = (Area("den", "Den", den), Area("kitchen", "Kitchen", kitchen),
-                 Area("bed", "Bedroom", "attic"))
+        # Not onboarding's names: those, empty, are no rooms.
+        areas = (Area("den", "Den", den), Area("kitchen", "Main Kitchen", kitchen),
+                 Area("bed", "Guest Bedroom", "attic"))
         for order in (areas, areas[::-1]):
             v = extract_features(HomeSnapshot("h", None, {}, floors, order), EMPTY_SUMMARY)
             assert v[F["rooms_below_main_level"]] == sum(1 for a in areas
                                                          if level[a.floor_id] < main)
     # No kitchen or living room: the lowest level at or above the ground, else the lowest.
     for bedrooms, below in ((("basement", "up", "attic"), 1), (("basement",), 0)):
-        areas = tuple(Area(floor_id, "Bedroom", floor_id) for floor_id in bedrooms)
+        areas = tuple(Area(floor_id, "Guest Bedroom", floor_id) for floor_id in bedrooms)
         v = extract_features(HomeSnapshot("h", None, {}, floors, areas), EMPTY_SUMMARY)
         assert v[F["rooms_below_main_level"]] == below
+
+
+def test_onboarding_areas_nothing_is_in_are_no_rooms() -> None:
+    """A studio beside the areas onboarding made, which its owner never deleted, is read as
+    the studio alone: counted, those three rooms made it an apartment. An onboarding area with
+    a device in it, or placed there by its name, is a room; so is an empty one of another name."""
+    studio = HomeSnapshot(
+        "s", None, {"timezone": TZ}, (),
+        (Area("main", "Living Area"), Area("kitchenette", "Kitchenette"),
+         Area("bath", "master bath")),
+        (Device("d1", "Ceiling Light", "main"),), (Entity("light.ceiling", "d1", "main"),))
+    leftovers = (Area("living_room", "Living Room"), Area("kitchen", "Kitchen"),
+                 Area("bedroom", "Bedroom"), Area("schlafzimmer", "Schlafzimmer"))
+    alone = extract_features(studio, EMPTY_SUMMARY)
+    beside = dataclasses.replace(studio, areas=(*leftovers, *studio.areas))
+    np.testing.assert_array_equal(extract_features(beside, EMPTY_SUMMARY), alone)
+    assert alone[F["area_bedroom"]] == 0
+    for lamp in (Device("d2", "Lamp", "bedroom"), Device("d2", "Bedroom Lamp")):
+        used = dataclasses.replace(beside, devices=(*studio.devices, lamp))
+        assert extract_features(used, EMPTY_SUMMARY)[F["area_bedroom"]] == 1
+    patio = dataclasses.replace(studio, areas=(*studio.areas, Area("patio", "Patio")))
+    assert extract_features(patio, EMPTY_SUMMARY)[F["area_patio"]] == 1
 
 
 def test_entity_id_spelling_does_not_matter() -> None:
@@ -416,22 +440,39 @@ ONBOARDING_UNREAD = {("lb", "living_room")}
 ONBOARDING_KINDS = {"living_room": "living", "kitchen": "kitchen", "bedroom": "bedroom"}
 
 
-def test_onboarding_areas_are_read_in_every_language_of_home_assistant() -> None:
-    """The three areas onboarding creates, in each language Home Assistant names them in (its
-    installed translations, so each release the suite runs on): a home left unsorted shows a
-    living room, a kitchen and a bedroom, as the homes the model learnt from do."""
+def onboarding_names() -> dict[tuple[str, str], str]:
+    """Onboarding's area names by language and area, from the installed Home Assistant's
+    translations: so each release the suite runs on."""
     folder = Path(homeassistant.__file__).parent / "components" / "onboarding" / "translations"
     names: dict[tuple[str, str], str] = {}
     for path in sorted(folder.glob("*.json")):
         areas = json.loads(path.read_text(encoding="utf-8")).get("area", {})
         names |= {(path.stem, key): areas[key] for key in ONBOARDING_KINDS if areas.get(key)}
     assert len({language for language, _ in names}) >= 30  # the translations were found
+    return names
+
+
+def test_onboarding_areas_are_read_in_every_language_of_home_assistant() -> None:
+    """The three areas onboarding creates, in each language Home Assistant names them in: a
+    home left unsorted shows a living room, a kitchen and a bedroom, as the homes the model
+    learnt from do."""
+    names = onboarding_names()
     read = {(language, key): area_kind(name) for (language, key), name in names.items()
             if (language, key) not in ONBOARDING_UNREAD}
     assert read == {place: ONBOARDING_KINDS[place[1]] for place in read}, {
         f"{place} {names[place]!r}": kind for place, kind in read.items()
         if kind != ONBOARDING_KINDS[place[1]]}
     assert area_kind("Oturma Odasi") == area_kind("Oturma odası") == "living"  # typed without ı
+
+
+def test_onboarding_names_are_known_in_every_language_of_home_assistant() -> None:
+    """Each name onboarding gives an area is known as one, so an empty one is no room; a name
+    of the owner's own is not, even beginning with one."""
+    unknown = {place: name for place, name in onboarding_names().items()
+               if not is_onboarding_name(name)}
+    assert not unknown
+    assert is_onboarding_name("living  ROOM") and is_onboarding_name("KÜCHE")
+    assert not is_onboarding_name("Kitchen 2") and not is_onboarding_name("Living Area")
 
 
 def test_compounds_are_read_by_their_head_after_every_listed_word() -> None:

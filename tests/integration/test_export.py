@@ -6,6 +6,7 @@ does out) is tested in ``test_export_action.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from custom_components.home_type.core.activity import summarize_events
 from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.snapshot import (
+    Area,
     Device,
     Entity,
     HomeSnapshot,
@@ -23,7 +25,12 @@ from custom_components.home_type.core.snapshot import (
     loads_snapshot,
     read_snapshot,
 )
-from custom_components.home_type.core.vocabulary import AREA_KINDS, area_kind, names_level
+from custom_components.home_type.core.vocabulary import (
+    AREA_KINDS,
+    area_kind,
+    is_onboarding_name,
+    names_level,
+)
 from custom_components.home_type.export import (
     KIND_NAMES,
     LEVEL_WORD,
@@ -102,6 +109,22 @@ def test_anonymized_tiny_home() -> None:
         anonymous, compress=True)
 
 
+def test_onboarding_areas_nothing_is_in_keep_their_names() -> None:
+    """Onboarding's areas left empty keep the name onboarding gave them, by which the features
+    leave them out; one with a device in it is a room like any other, and anonymised so."""
+    home = dataclasses.replace(
+        tiny_home(),
+        areas=(*tiny_home().areas, Area("kitchen_ob", "Kitchen"), Area("bed_ob", "Schlafzimmer")),
+        devices=(*tiny_home().devices, Device("lamp", "Lamp", "bed_ob")),
+    )
+    anonymous = anonymize(home)
+    names = {area.area_id: new.name for area, new in zip(home.areas, anonymous.areas,
+                                                         strict=True)}
+    assert names["kitchen_ob"] == "Kitchen"
+    assert re.fullmatch(r"Bedroom \d+", names["bed_ob"])
+    assert_same_features(home, anonymous)
+
+
 def test_anonymized_products_and_units() -> None:
     """A shared manufacturer stays one, an absent one absent; units are Home Assistant's own.
 
@@ -140,7 +163,8 @@ def test_anonymized_generated_homes(small_homes: Path) -> None:
         assert_same_features(home, anonymous)
         kinds = "|".join(KIND_NAMES.values())
         assert all(re.fullmatch(rf"({LEVEL_WORD} )?({kinds}) \d+", a.name)
-                   for a in anonymous.areas)
+                   or (is_onboarding_name(a.name) and a.name == home.areas[i].name)
+                   for i, a in enumerate(anonymous.areas))
         rooms = rf"(({LEVEL_WORD} )?({kinds}) \d+ )?"  # a device placed by its name
         assert all(re.fullmatch(rf"{rooms}(Device|Wood stove) \d+", d.name)
                    for d in anonymous.devices)

@@ -186,9 +186,11 @@ def test_leftovers_sentence_names_both_accuracies_and_what_moved() -> None:
             "(those whose names they do not have), as an owner who made rooms of their own "
             "and never deleted those keeps them "
             "— 10-day history: accuracy 0.702, against 0.798 as they are; 11 answers changed "
-            "(apartment -> condo 8, studio -> apartment 1).") in render(results, "results.json")
+            "(apartment -> condo 8, studio -> apartment 1). The model reads empty areas as "
+            "rooms: delete the areas nothing is in.") in render(results, "results.json")
     results["evaluation"]["onboarding_leftovers"].update(changed=0, moves={})
-    assert "as they are; 0 answers changed. The model" in render(results, "results.json")
+    assert ("as they are; 0 answers changed. The features leave out onboarding's areas that "
+            "nothing is in") in render(results, "results.json")
     del results["evaluation"]["onboarding_leftovers"]
     assert "never deleted those" not in render(results, "results.json")
 

@@ -33,12 +33,14 @@ from .vocabulary import (
     area_kind,
     device_lead,
     fold,
+    folded_name,
+    is_onboarding_name,
     names_fire,
     names_level,
     room_phrase,
 )
 
-FEATURE_VERSION: Final = 3
+FEATURE_VERSION: Final = 4
 
 _DOMAINS: Final = (
     "light", "switch", "binary_sensor", "sensor", "climate", "cover", "lock", "media_player",
@@ -134,7 +136,7 @@ def name_placement(home: HomeSnapshot) -> NamePlacement:
     """
     areas_by_name: dict[str, str] = {}
     for area in sorted(home.areas, key=lambda area: area.area_id):  # same name: never by order
-        areas_by_name.setdefault(" ".join(fold(area.name).split()), area.area_id)
+        areas_by_name.setdefault(folded_name(area.name), area.area_id)
     longest_first = sorted(areas_by_name, key=len, reverse=True)
     added: dict[str, Area] = {}
     placed: dict[str, str] = {}
@@ -180,11 +182,27 @@ def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
     )
 
 
+def without_onboarding_leftovers(home: HomeSnapshot) -> HomeSnapshot:
+    """The home without the areas onboarding created that nothing is in.
+
+    Onboarding creates a living room, a kitchen and a bedroom in the user's language; an owner
+    who makes areas of their own and never deletes those keeps rooms with nothing in them, and
+    counted as rooms they turned a studio into an apartment. Only an empty area of exactly such
+    a name goes (nothing in it, after :func:`placed_by_name`): an empty area of another name is
+    a room the owner made -- a patio, a hallway with no sensor yet -- and counts, as the
+    synthetic homes' empty rooms do.
+    """
+    used = {d.area_id for d in home.devices} | {e.area_id for e in home.entities}
+    kept = tuple(area for area in home.areas
+                 if area.area_id in used or not is_onboarding_name(area.name))
+    return home if len(kept) == len(home.areas) else replace(home, areas=kept)
+
+
 def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str]]:
     """Structure features, plus each entity's activity group and the outdoor entity ids."""
     # How many devices the owner left without an area is read before they are placed by name.
     unplaced = _share(sum(1 for d in home.devices if d.area_id is None), len(home.devices))
-    home = placed_by_name(home)
+    home = without_onboarding_leftovers(placed_by_name(home))
     floors = home.floors
     levels = sorted({f.level for f in floors if f.level is not None})
     level_span = float(levels[-1] - levels[0] + 1) if levels else 0.0

@@ -463,6 +463,63 @@ def room_phrase(name: str) -> str | None:
     return " ".join(folded[start:room_after.end() if room_after else end].split())
 
 
+#: The names Home Assistant's onboarding gives the living room, kitchen and bedroom it creates,
+#: in every language of its translations (2025.4 to 2026.11), each name once.
+#: tests/core/test_features.py reads them from the installed Home Assistant.
+_ONBOARDING_AREA_NAMES: Final[tuple[str, ...]] = (
+    "Хол", "Кухня", "Спалня",  # bg
+    "Sala d'estar", "Cuina", "Dormitori",  # ca
+    "Obývák", "Kuchyně", "Ložnice",  # cs
+    "Stue", "Køkken", "Soveværelse",  # da
+    "Wohnzimmer", "Küche", "Schlafzimmer",  # de
+    "Σαλόνι", "Κουζίνα", "Υπνοδωμάτιο",  # el
+    "Living Room", "Kitchen", "Bedroom",  # en
+    "Salón", "Cocina", "Dormitorio",  # es
+    "Sala", "Habitación",  # es-419
+    "Elutuba", "Köök", "Magamistuba",  # et
+    "Olohuone", "Keittiö", "Makuuhuone",  # fi
+    "Salon", "Cuisine", "Chambre",  # fr
+    "Seomra Maireachtála", "Cistin", "Seomra Leapa",  # ga
+    "Sala de estar", "Cociña",  # gl
+    "סלון", "מטבח", "חדר שינה",  # he
+    "Nappali", "Konyha", "Hálószoba",  # hu
+    "Ruang Keluarga", "Dapur", "Kamar Tidur",  # id
+    "Soggiorno", "Cucina", "Camera da letto",  # it
+    "リビングルーム", "台所", "寝室",  # ja
+    "거실", "주방", "침실",  # ko
+    "Stuff", "Kichen", "Schlofkummer",  # lb
+    "Svetainė", "Virtuvė", "Miegamasis",  # lt
+    "Kjøkken", "Soverom",  # nb
+    "Woonkamer", "Keuken", "Slaapkamer",  # nl
+    "Kuchnia", "Sypialnia",  # pl
+    "Cozinha", "Quarto",  # pt
+    "Living", "Bucătărie", "Dormitor",  # ro
+    "Гостиная", "Спальня",  # ru
+    "Obývačka", "Kuchyňa", "Spálňa",  # sk
+    "Dnevna soba", "Kuhinja", "Spalnica",  # sl
+    "Spavaća soba",  # sr-Latn
+    "Vardagsrum", "Kök", "Sovrum",  # sv
+    "Oturma odası", "Mutfak", "Yatak odası",  # tr
+    "Вітальня",  # uk
+    "Phòng khách", "Phòng bếp", "Phòng ngủ",  # vi
+    "客厅", "厨房", "卧室",  # zh-Hans
+    "客廳", "廚房", "臥室",  # zh-Hant
+)
+
+
+def folded_name(name: str) -> str:
+    """A name as areas are matched by name: folded, its words single-spaced."""
+    return " ".join(fold(name).split())
+
+
+_ONBOARDING_FOLDED: Final[frozenset[str]] = frozenset(map(folded_name, _ONBOARDING_AREA_NAMES))
+
+
+def is_onboarding_name(name: str) -> bool:
+    """Whether an area bears exactly a name onboarding gives its areas ("Kitchen", "Küche")."""
+    return folded_name(name) in _ONBOARDING_FOLDED
+
+
 @lru_cache(maxsize=4096)
 def names_fire(name: str) -> bool:
     """Whether a device name says it is a wood stove or fireplace."""
