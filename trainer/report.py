@@ -92,10 +92,11 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
         "devices into areas and defining floors is what gives it a home's layout."]
 
 
-def _leftovers_sentence(leftovers: dict[str, Any]) -> list[str]:
+def _leftovers_sentence(leftovers: dict[str, Any], feature_version: int) -> list[str]:
     """The sorted homes again, with those of onboarding's areas they lack left empty.
 
-    The state many owners' homes are in, which the other figures do not show.
+    The state many owners' homes are in, which the other figures do not show. What the model
+    makes of them is its feature set's: from set 4 on, such areas are left out.
     """
     changed = leftovers["changed"]
     moves = ", ".join(f"{move} {homes}" for move, homes in leftovers["moves"].items())
@@ -106,8 +107,8 @@ def _leftovers_sentence(leftovers: dict[str, Any]) -> list[str]:
         f"{_pct(leftovers['accuracy'])}, against "
         f"{_pct(leftovers['accuracy_as_they_are'])} as they are; {changed} "
         f"answer{'' if changed == 1 else 's'} changed" + (f" ({moves})" if moves else "")
-        + (". The features leave out onboarding's areas that nothing is in, by their names "
-           "(feature set 4 on)." if not changed else
+        + (". The features leave out onboarding's areas that nothing is in, by their names."
+           if feature_version >= 4 else
            ". The model reads empty areas as rooms: delete the areas nothing is in.")]
 
 
@@ -157,7 +158,7 @@ def render(results: dict[str, Any], source: str) -> str:
         lines += [*_unsorted_sentence(unsorted, data), ""]
     leftovers = (evaluation or {}).get("onboarding_leftovers")
     if leftovers:
-        lines += [*_leftovers_sentence(leftovers), ""]
+        lines += [*_leftovers_sentence(leftovers, results["feature_version"]), ""]
     history = (evaluation or {}).get("history_changes")
     if history:
         changed = history["changed"]

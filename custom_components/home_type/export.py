@@ -14,8 +14,9 @@ features are unchanged, because the features read names through keyword tables o
 - floors become ``floor_1`` … "Floor 1" (levels kept); areas ``area_1`` … named for their room
   kind, as :func:`~.core.vocabulary.area_kind` reads the original name ("Kitchen 1",
   "Bedroom 2"; "Area 3" when the name says nothing), prefixed "Upstairs" when the original
-  name placed the room on a level; an area nothing is in that bears the name onboarding gave
-  it ("Kitchen", "Küche") keeps it, as the features leave such an area out by its name;
+  name placed the room on a level; an area nothing is in that bears the name onboarding gives
+  it in some language ("Küche") is named as English onboarding names it ("Kitchen"), as the
+  features leave such an area out by that name;
   devices ``device_1`` … "Device 1", or "Wood stove 1" when
   the original name said fire, and a device in no area whose name says its room (which the
   features place it in: :func:`~.core.features.name_placement`) is named after that room as
@@ -99,6 +100,11 @@ KIND_NAMES: Final[dict[str, str]] = {
     "pool": "Pool", "shed": "Shed", "leisure": "Hobby room", "studio": "Studio",
     "unknown": "Area",
 }
+#: An area nothing is in that bears onboarding's name is written as onboarding's English name
+#: for its kind: never the owner's spelling, and no word an anonymised room's name begins with
+#: ("Living" is Romanian onboarding's living room, and the start of "Living room 1").
+ONBOARDING_NAMES: Final[dict[str, str]] = {
+    "living": "Living Room", "kitchen": "Kitchen", "bedroom": "Bedroom"}
 LEVEL_WORD: Final = "Upstairs"
 FIRE_NAME: Final = "Wood stove"
 DEVICE_NAME: Final = "Device"
@@ -243,13 +249,13 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
               | set(placement.devices.values()))
 
     def area_name(area: Area) -> str:
-        """The anonymised name, or onboarding's own on an area nothing is in.
+        """The anonymised name, or onboarding's for an area nothing is in that bears it.
 
-        The features leave such an area out by that name, and the name is Home Assistant's,
-        not the owner's.
+        The features leave such an area out by that name. Luxembourgish onboarding's "Stuff"
+        reads as no living room; any of the three names is left out alike.
         """
         if area.area_id not in in_use and is_onboarding_name(area.name):
-            return area.name
+            return ONBOARDING_NAMES.get(area_kind(area.name), ONBOARDING_NAMES["living"])
         return room_name(area.name)
 
     new_areas = [Area(areas[area.area_id], area_name(area),

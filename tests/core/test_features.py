@@ -262,20 +262,29 @@ def test_onboarding_areas_nothing_is_in_are_no_rooms() -> None:
     """A studio beside the areas onboarding made, which its owner never deleted, is read as
     the studio alone: counted, those three rooms made it an apartment. An onboarding area with
     a device in it, or placed there by its name, is a room; so is an empty one of another name."""
+    floors = (Floor("ground", "Ground", 0), Floor("up", "Up", 1))
     studio = HomeSnapshot(
-        "s", None, {"timezone": TZ}, (),
-        (Area("main", "Living Area"), Area("kitchenette", "Kitchenette"),
-         Area("bath", "master bath")),
+        "s", None, {"timezone": TZ}, floors,
+        (Area("main", "Living Area", "ground"), Area("kitchenette", "Kitchenette", "ground"),
+         Area("bath", "master bath", "ground")),
         (Device("d1", "Ceiling Light", "main"),), (Entity("light.ceiling", "d1", "main"),))
-    leftovers = (Area("living_room", "Living Room"), Area("kitchen", "Kitchen"),
-                 Area("bedroom", "Bedroom"), Area("schlafzimmer", "Schlafzimmer"))
+    leftovers = (Area("living_room", "Living Room", "up"), Area("kitchen", "Kitchen", "up"),
+                 Area("bedroom", "Bedroom", "up"), Area("schlafzimmer", "Schlafzimmer", "up"))
     alone = extract_features(studio, EMPTY_SUMMARY)
     beside = dataclasses.replace(studio, areas=(*leftovers, *studio.areas))
     np.testing.assert_array_equal(extract_features(beside, EMPTY_SUMMARY), alone)
     assert alone[F["area_bedroom"]] == 0
-    for lamp in (Device("d2", "Lamp", "bedroom"), Device("d2", "Bedroom Lamp")):
-        used = dataclasses.replace(beside, devices=(*studio.devices, lamp))
-        assert extract_features(used, EMPTY_SUMMARY)[F["area_bedroom"]] == 1
+    # In use: a device in it, a device placed there by its name (so only after placement is
+    # an area found empty: the bedroom upstairs, not a room of the lamp's own on no floor), an
+    # entity of its own.
+    for used in (
+        dataclasses.replace(beside, devices=(*studio.devices, Device("d2", "Lamp", "bedroom"))),
+        dataclasses.replace(beside, devices=(*studio.devices, Device("d2", "Bedroom Lamp"))),
+        dataclasses.replace(beside, entities=(*studio.entities,
+                                              Entity("sensor.t", "d1", "bedroom"))),
+    ):
+        features = extract_features(used, EMPTY_SUMMARY)
+        assert features[F["area_bedroom"]] == features[F["bedrooms_above_main_level"]] == 1
     patio = dataclasses.replace(studio, areas=(*studio.areas, Area("patio", "Patio")))
     assert extract_features(patio, EMPTY_SUMMARY)[F["area_patio"]] == 1
 
@@ -454,8 +463,8 @@ def onboarding_names() -> dict[tuple[str, str], str]:
 
 def test_onboarding_areas_are_read_in_every_language_of_home_assistant() -> None:
     """The three areas onboarding creates, in each language Home Assistant names them in: a
-    home left unsorted shows a living room, a kitchen and a bedroom, as the homes the model
-    learnt from do."""
+    home left unsorted shows the living room, kitchen and bedroom its devices' names place
+    something in, as the homes the model learnt from do."""
     names = onboarding_names()
     read = {(language, key): area_kind(name) for (language, key), name in names.items()
             if (language, key) not in ONBOARDING_UNREAD}

@@ -34,6 +34,7 @@ from custom_components.home_type.core.vocabulary import (
 from custom_components.home_type.export import (
     KIND_NAMES,
     LEVEL_WORD,
+    ONBOARDING_NAMES,
     REDACTED_STATE,
     ExportFilenameError,
     anonymize,
@@ -125,6 +126,23 @@ def test_onboarding_areas_nothing_is_in_keep_their_names() -> None:
     assert_same_features(home, anonymous)
 
 
+def test_onboarding_areas_are_written_as_english_onboarding_names_them() -> None:
+    """Never as the owner spelt them, and never as a word an anonymised name begins with:
+    Romanian onboarding's "Living" kept would take in "Living room 1 Device 5", the lounge
+    lamp's, and count as a room upstairs."""
+    base = tiny_home()
+    home = dataclasses.replace(
+        base,
+        areas=(*base.areas, Area("living_ob", "Living", base.floors[-1].floor_id),
+               Area("kitchen_ob", "KITCHEN  ")),
+        devices=(*base.devices, Device("lamp", "Lounge Lamp")),
+    )
+    anonymous = anonymize(home)
+    assert [a.name for a in anonymous.areas[-2:]] == ["Living Room", "Kitchen"]
+    assert_same_features(home, anonymous)
+    assert "KITCHEN" not in dumps_snapshot(anonymous, compress=False).decode()
+
+
 def test_anonymized_products_and_units() -> None:
     """A shared manufacturer stays one, an absent one absent; units are Home Assistant's own.
 
@@ -163,7 +181,8 @@ def test_anonymized_generated_homes(small_homes: Path) -> None:
         assert_same_features(home, anonymous)
         kinds = "|".join(KIND_NAMES.values())
         assert all(re.fullmatch(rf"({LEVEL_WORD} )?({kinds}) \d+", a.name)
-                   or (is_onboarding_name(a.name) and a.name == home.areas[i].name)
+                   or (is_onboarding_name(home.areas[i].name)
+                       and a.name in ONBOARDING_NAMES.values())
                    for i, a in enumerate(anonymous.areas))
         rooms = rf"(({LEVEL_WORD} )?({kinds}) \d+ )?"  # a device placed by its name
         assert all(re.fullmatch(rf"{rooms}(Device|Wood stove) \d+", d.name)

@@ -182,6 +182,7 @@ def test_leftovers_sentence_names_both_accuracies_and_what_moved() -> None:
     results["evaluation"]["onboarding_leftovers"] = {
         "homes": 94, "accuracy_as_they_are": 0.798, "accuracy": 0.702, "changed": 11,
         "moves": {"apartment -> condo": 8, "studio -> apartment": 1}}
+    results["feature_version"] = 3
     assert ("The 94 sorted homes again with onboarding's areas left empty beside their own "
             "(those whose names they do not have), as an owner who made rooms of their own "
             "and never deleted those keeps them "
@@ -189,8 +190,9 @@ def test_leftovers_sentence_names_both_accuracies_and_what_moved() -> None:
             "(apartment -> condo 8, studio -> apartment 1). The model reads empty areas as "
             "rooms: delete the areas nothing is in.") in render(results, "results.json")
     results["evaluation"]["onboarding_leftovers"].update(changed=0, moves={})
+    results["feature_version"] = 4
     assert ("as they are; 0 answers changed. The features leave out onboarding's areas that "
-            "nothing is in") in render(results, "results.json")
+            "nothing is in, by their names.") in render(results, "results.json")
     del results["evaluation"]["onboarding_leftovers"]
     assert "never deleted those" not in render(results, "results.json")
 
