@@ -191,11 +191,16 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["README.md", "docs/integration.md", "docs/troubleshooting.md"])
 def test_unsorted_home_warning_quotes_the_bundled_models_figures(name: str) -> None:
-    """What a home left as onboarding made it gets: the same homes, their registry unsorted."""
+    """What a home left as onboarding made it gets: the same homes, their registry unsorted,
+    and again with no room in a device's name."""
     unsorted = json.loads(RESULTS.read_text())["evaluation"]["unsorted_registry"]
     typed = _one(r"right for (\d+) % of the evaluation homes made so, at a mean confidence of "
                  r"(\d\.\d\d)", _prose(name), name)
     assert typed == (f"{unsorted['accuracy'] * 100:.0f}", _two(unsorted["mean_confidence"]))
+    bare = unsorted["names_without_rooms"]
+    typed = _one(r"no room in their devices' names either[^.]*?(\d+) %(?: of the same homes)?, "
+                 r"at a mean confidence of (\d\.\d\d)", _prose(name), name)
+    assert typed == (f"{bare['accuracy'] * 100:.0f}", _two(bare["mean_confidence"]))
 
 
 @pytest.mark.parametrize("name", ["README.md", "docs/troubleshooting.md"])

@@ -36,6 +36,7 @@ from custom_components.home_type.core.snapshot import (
     metadata_time,
     read_snapshot,
 )
+from custom_components.home_type.core.vocabulary import fold, room_phrase
 
 from .generate.registry import onboarding_areas
 
@@ -198,6 +199,36 @@ def unsorted_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
                    entities=tuple(replace(e, area_id=None) for e in snapshot.entities))
 
 
+def name_without_room(name: str) -> str:
+    """A device's name, folded, without the words that say its room; "device" if none is left.
+
+    "Bedroom 2 Blinds" becomes "blinds", "Lampe Salon" "lampe". The words are those the
+    features read as the room (:func:`room_phrase`), taken out until none is left, so that
+    what remains places the device nowhere.
+    """
+    words = " ".join(fold(name).split())
+    while (phrase := room_phrase(words)) is not None:
+        kept = " ".join(f" {words} ".replace(f" {phrase} ", " ", 1).split())
+        if kept == words:  # the room word ends a longer one: "Elternschlafzimmer"
+            kept = " ".join(words.replace(phrase, " ", 1).split())
+        if kept == words:
+            break
+        words = kept
+    return words or "device"
+
+
+def without_room_names(snapshot: HomeSnapshot) -> HomeSnapshot:
+    """The home with no device's name saying a room (:func:`name_without_room`).
+
+    Devices paired and never renamed keep the names their integrations give them ("TRADFRI
+    bulb E27", "Motion Sensor"). Unsorted so too (``names_without_rooms`` in the results),
+    a home shows the model no room at all: the floor of what it can do.
+    """
+    devices = tuple(replace(device, name=name_without_room(device.name))
+                    for device in snapshot.devices)
+    return replace(snapshot, devices=devices)
+
+
 def with_onboarding_leftovers(snapshot: HomeSnapshot) -> HomeSnapshot:
     """The home with onboarding's three areas left empty beside its own, as many owners have.
 
@@ -277,6 +308,8 @@ class HomeRows:
     unfloored: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The 10-day row again with the registry unsorted (:func:`unsorted_registry`).
     unsorted: list[tuple[NDArray[Any], int]] = field(default_factory=list)
+    #: That row again with no device's name saying a room (:func:`without_room_names`).
+    unnamed: list[tuple[NDArray[Any], int]] = field(default_factory=list)
     #: The 10-day row again with onboarding's areas left beside the home's own
     #: (:func:`with_onboarding_leftovers`); none for a home the generator left unsorted, or
     #: one whose own areas have all three names.
@@ -310,6 +343,8 @@ def evaluation_rows(path: Path) -> HomeRows:
         unfloored.append((extract_features(without_floor_registry(home.snapshot), ten_days),
                           DEFAULT_WINDOW))
     unsorted = [(extract_features(unsorted_registry(home.snapshot), ten_days), DEFAULT_WINDOW)]
+    unnamed = [(extract_features(unsorted_registry(without_room_names(home.snapshot)), ten_days),
+                DEFAULT_WINDOW)]
     left_unsorted = meta.get("unsorted") is True
     with_leftovers = with_onboarding_leftovers(home.snapshot)
     leftovers = [] if left_unsorted or with_leftovers.areas == home.snapshot.areas else [
@@ -317,8 +352,8 @@ def evaluation_rows(path: Path) -> HomeRows:
     return HomeRows(label=home.label, home_id=home.home_id, seed=meta.get("seed"),
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
                     test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored,
-                    unsorted=unsorted, leftovers=leftovers, left_unsorted=left_unsorted,
-                    language=home_language(home.snapshot))
+                    unsorted=unsorted, unnamed=unnamed, leftovers=leftovers,
+                    left_unsorted=left_unsorted, language=home_language(home.snapshot))
 
 
 def stack(homes: Sequence[HomeRows], which: str) -> Rows:

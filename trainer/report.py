@@ -84,11 +84,20 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
     left = training.get("unsorted")  # absent from results files written before it was counted
     learnt = ("It was trained on no such home" if not left else
               f"{left} of its {training['homes']} training homes were left so by the generator")
+    unnamed = ""
+    if (bare := unsorted.get("names_without_rooms")) is not None:  # absent from older files
+        bare_answers = ", ".join(f"{label} {count}" for label, count in bare["answers"].items())
+        unnamed = (
+            " Their devices' names still say their rooms, and the model reads them. With the "
+            "words that say a room taken out of every name (\"Bedroom 2 Blinds\" reads "
+            "\"blinds\"), as with devices paired and never renamed, it sees no room at all: "
+            f"accuracy {_pct(bare['accuracy'])}, mean confidence "
+            f"{bare['mean_confidence']:.2f}; answers {bare_answers}.")
     return [
         f"The same {unsorted['homes']} homes as an owner who never sorted them has them — "
         f"onboarding's three areas{areas}, no floors, no device in an "
         f"area — 10-day history: accuracy {_pct(right)}, mean confidence {sure:.2f}; answers "
-        f"{answers}. {learnt}, and the model is {verdict}. Sorting "
+        f"{answers}. {learnt}, and the model is {verdict}.{unnamed} Sorting "
         "devices into areas and defining floors is what gives it a home's layout."]
 
 

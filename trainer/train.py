@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 import joblib
 import numpy as np
@@ -295,14 +295,29 @@ def history_changes(rows: Rows, predicted: NDArray[Any]) -> HistoryChanges:
             "worse": sum(none.get(home) == truth[home] for home in changed)}
 
 
-class UnsortedRegistry(TypedDict):
+class Answers(TypedDict):
+    """How a model answers a set of homes: how often right, how sure, and what."""
+
+    accuracy: float
+    mean_confidence: float
+    answers: dict[str, int]  # how many homes got each answer, most first
+
+
+class UnsortedRegistry(Answers):
     """The 10-day answers to every home with its registry unsorted, against its type."""
 
     homes: int
     languages: dict[str, int]  # homes by the language their onboarding areas are named in
-    accuracy: float
-    mean_confidence: float
-    answers: dict[str, int]  # how many homes got each answer, most first
+    #: The same, with no device's name saying a room (absent from results written before).
+    names_without_rooms: NotRequired[Answers]
+
+
+def _answers(model: HomeTypeModel, rows: Rows) -> Answers:
+    probabilities = model.predict_proba(rows.X)
+    predicted = np.asarray(model.classes)[probabilities.argmax(axis=1)]
+    return {"accuracy": float(np.mean(predicted == rows.y)),
+            "mean_confidence": float(probabilities.max(axis=1).mean()),
+            "answers": dict(Counter(predicted.tolist()).most_common())}
 
 
 def unsorted_figures(model: HomeTypeModel, homes: Sequence[HomeRows]) -> UnsortedRegistry | None:
@@ -310,18 +325,22 @@ def unsorted_figures(model: HomeTypeModel, homes: Sequence[HomeRows]) -> Unsorte
 
     Onboarding's three areas, no floors, no device in an area (``unsorted_registry``): every
     home, not only the tenth the generator leaves so, and the mean confidence beside the
-    accuracy shows how far the model's probabilities can be trusted there.
+    accuracy shows how far the model's probabilities can be trusted there. Devices' names
+    still say their rooms in the generator's homes; ``names_without_rooms`` scores the homes
+    again with those words taken out, where the model sees no room at all.
     """
     if not any(home.unsorted for home in homes):
         return None
     rows = stack(homes, "unsorted")
-    probabilities = model.predict_proba(rows.X)
-    predicted = np.asarray(model.classes)[probabilities.argmax(axis=1)]
     languages = Counter(home.language for home in homes if home.unsorted)
-    return {"homes": len(rows), "languages": dict(languages.most_common()),
-            "accuracy": float(np.mean(predicted == rows.y)),
-            "mean_confidence": float(probabilities.max(axis=1).mean()),
-            "answers": dict(Counter(predicted.tolist()).most_common())}
+    answers = _answers(model, rows)
+    figures: UnsortedRegistry = {
+        "homes": len(rows), "languages": dict(languages.most_common()),
+        "accuracy": answers["accuracy"], "mean_confidence": answers["mean_confidence"],
+        "answers": answers["answers"]}
+    if any(home.unnamed for home in homes):
+        figures["names_without_rooms"] = _answers(model, stack(homes, "unnamed"))
+    return figures
 
 
 class OnboardingLeftovers(TypedDict):

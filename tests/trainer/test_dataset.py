@@ -8,7 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
+from custom_components.home_type.core.features import (
+    FEATURE_NAMES,
+    extract_features,
+    name_placement,
+)
 from custom_components.home_type.core.snapshot import (
     Area,
     HomeSnapshot,
@@ -29,6 +33,7 @@ from trainer.dataset import (
     check_seed,
     evaluation_rows,
     load_homes,
+    name_without_room,
     shared_seeds,
     split_by_home,
     stack,
@@ -38,6 +43,7 @@ from trainer.dataset import (
     window_summary,
     with_onboarding_leftovers,
     without_floor_registry,
+    without_room_names,
 )
 from trainer.generate.registry import onboarding_areas
 
@@ -228,6 +234,40 @@ def test_every_home_is_scored_again_unsorted(small_homes: Path, tmp_path: Path) 
     assert days == DEFAULT_WINDOW and vector[without_area] == 1
     np.testing.assert_array_equal(vector, extract_features(
         unsorted, window_summary(as_home(snapshot), DEFAULT_WINDOW)))
+
+
+@pytest.mark.parametrize(("name", "left"), [
+    ("Bedroom 2 Blinds", "blinds"),
+    ("Lampe Salon", "lampe"),  # the device word first, the room after it
+    ("Trädgård Sprinkler", "sprinkler"),
+    ("2nd Floor Bedroom Plug", "plug"),
+    ("Elternschlafzimmer Licht", "licht"),  # a compound read by the room word it ends in
+    ("Hue Kitchen Light", "light"),  # the words before the room go with it, as read
+    ("Living Room", "device"),  # nothing but the room
+    ("TRADFRI bulb E27", "tradfri bulb e27"),  # no room: as it was, folded
+    ("Mia Camera", "mia camera"),  # a room word that says what the device is, kept
+])
+def test_a_name_without_its_room_places_the_device_nowhere(name: str, left: str) -> None:
+    assert name_without_room(name) == left
+
+
+def test_every_home_is_scored_again_unsorted_with_no_room_in_any_name(
+        small_homes: Path, tmp_path: Path) -> None:
+    """The unsorted row again, its devices' names saying no room: nothing is placed by name,
+    and all else is as in the unsorted row."""
+    snapshot = next(s for s in map(read_snapshot, iter_home_files(small_homes))
+                    if name_placement(unsorted_registry(s)).devices)
+    rows = evaluation_rows(write_snapshot(snapshot, tmp_path / "home.json"))
+    ((vector, days),) = rows.unnamed
+    unnamed = unsorted_registry(without_room_names(snapshot))
+    placement = name_placement(unnamed)
+    assert (placement.devices, placement.added) == ({}, ())
+    assert [replace(d, name="") for d in unnamed.devices] == [
+        replace(d, name="", area_id=None) for d in snapshot.devices]
+    assert days == DEFAULT_WINDOW
+    np.testing.assert_array_equal(vector, extract_features(
+        unnamed, window_summary(as_home(snapshot), DEFAULT_WINDOW)))
+    assert not np.array_equal(vector, rows.unsorted[0][0])
 
 
 def test_a_sorted_home_is_scored_again_with_onboarding_leftovers(

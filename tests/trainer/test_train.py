@@ -96,6 +96,10 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     languages = Counter(read_snapshot(path).metadata.get("language", "en")
                         for path in iter_home_files(trained_model.parents[1] / "eval"))
     assert unsorted["languages"] == dict(languages) and "areas" not in unsorted
+    bare = unsorted["names_without_rooms"]
+    assert set(bare) == {"accuracy", "mean_confidence", "answers"}
+    assert sum(bare["answers"].values()) == 8 and 0 <= bare["accuracy"] <= 1
+    assert 1 / 8 <= bare["mean_confidence"] <= 1
     leftovers = results["evaluation"]["onboarding_leftovers"]
     sorted_homes = 8 - results["evaluation"]["data"]["unsorted"]
     assert leftovers["homes"] == sorted_homes and sum(leftovers["moves"].values()) == \
