@@ -88,7 +88,7 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
     if (bare := unsorted.get("names_without_rooms")) is not None:  # absent from older files
         bare_answers = ", ".join(f"{label} {count}" for label, count in bare["answers"].items())
         unnamed = (
-            " Their devices' names still say their rooms, and the model reads them. With the "
+            " Most of their devices' names say their rooms, and the model reads them. With the "
             "words that say a room taken out of every name (\"Bedroom 2 Blinds\" reads "
             "\"blinds\"), as with devices paired and never renamed, it sees no room at all: "
             f"accuracy {_pct(bare['accuracy'])}, mean confidence "
