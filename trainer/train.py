@@ -325,8 +325,8 @@ def unsorted_figures(model: HomeTypeModel, homes: Sequence[HomeRows]) -> Unsorte
 
     Onboarding's three areas, no floors, no device in an area (``unsorted_registry``): every
     home, not only the tenth the generator leaves so, and the mean confidence beside the
-    accuracy shows how far the model's probabilities can be trusted there. Devices' names
-    still say their rooms in the generator's homes; ``names_without_rooms`` scores the homes
+    accuracy shows how far the model's probabilities can be trusted there. Most devices'
+    names say their rooms in the generator's homes; ``names_without_rooms`` scores the homes
     again with those words taken out, where the model sees no room at all.
     """
     if not any(home.unsorted for home in homes):
