@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import get_instance
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -43,8 +43,8 @@ from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
 __all__ = ["ENGLISH", "FIXTURE_PLATFORM", "async_insert_events", "async_load_home",
-           "async_record_history", "failing_database", "model_bundle", "said_twice",
-           "write_model"]
+           "async_record_history", "failing_database", "home_type_state", "model_bundle",
+           "said_twice", "write_model"]
 
 #: The integration's English texts, to read a message as the user gets it.
 ENGLISH: dict[str, Any] = json.loads(
@@ -57,7 +57,7 @@ HISTORY_PROBABILITIES = (0.05, 0.1, 0.1, 0.1, 0.4, 0.1, 0.1, 0.05)
 
 
 def model_bundle(version: str = "test-1", classes: tuple[str, ...] = HOME_TYPES,
-                 split_on: str = "has_history") -> dict:
+                 split_on: str = "has_history") -> dict[str, Any]:
     """A valid bundle: one tree, split on ``has_history`` (apartment without, house with).
 
     ``split_on`` another feature that is 0 or at least 1: ``floors`` answers by the floors.
@@ -80,7 +80,7 @@ def model_bundle(version: str = "test-1", classes: tuple[str, ...] = HOME_TYPES,
     }
 
 
-def write_model(path: Path, bundle: dict | None = None) -> Path:
+def write_model(path: Path, bundle: dict[str, Any] | None = None) -> Path:
     """Write a bundle and its ``.sha256`` as the trainer does."""
     data = dumps_bundle(bundle if bundle is not None else model_bundle())
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +131,13 @@ def failing_database(hass: HomeAssistant, reason: str, query: str) -> Iterator[N
         yield
     finally:
         event.remove(engine, "do_execute", fail)
+
+
+def home_type_state(hass: HomeAssistant) -> State:
+    """The Home Type sensor's state, which must be there."""
+    state = hass.states.get("sensor.home_type")
+    assert state is not None
+    return state
 
 
 def said_twice(text: str) -> set[str]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterator
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from unittest.mock import AsyncMock, PropertyMock, patch
 
 import pytest
 from homeassistant import block_async_io
-from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, get_test_config_dir
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -164,7 +164,7 @@ async def init_integration(
 ) -> MockConfigEntry:
     """Set Home Type up; ``indirect`` parametrisation narrows the platforms."""
     mock_config_entry.add_to_hass(hass)
-    context = nullcontext()
+    context: AbstractContextManager[object] = nullcontext()
     if platform := getattr(request, "param", None):
         context = patch("custom_components.home_type.PLATFORMS", [platform])
     with context:

@@ -9,19 +9,22 @@ maybe the weekend), and both DST changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder, get_instance
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 from sqlalchemy import select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type import activity
@@ -38,7 +41,12 @@ from .common import async_insert_events
 
 pytestmark = pytest.mark.recorder
 
-DIALECTS = {"postgresql": postgresql.dialect(), "mysql": mysql.dialect()}
+# SQLAlchemy's dialect classes, as typed constructors: theirs are not annotated.
+PostgreSQL: Callable[[], Dialect] = postgresql.dialect
+MySQL: Callable[[], Dialect] = mysql.dialect
+SQLite: Callable[[], Dialect] = sqlite.dialect
+
+DIALECTS = {"postgresql": PostgreSQL(), "mysql": MySQL()}
 
 BERLIN = "Europe/Berlin"
 
@@ -210,12 +218,12 @@ def test_statement_is_portable() -> None:
     hour = hour_of_week(3600)
     statement = select(hour).group_by(hour)
     for dialect, floor in (
-        (postgresql.dialect(), "CAST(FLOOR((states.last_updated_ts + 3600) / CAST(3600 AS FLOAT))"
-                               " AS BIGINT)"),
-        (mysql.dialect(), "CAST(FLOOR((states.last_updated_ts + 3600) / 3600) AS SIGNED)"),
-        (sqlite.dialect(), "(CAST((states.last_updated_ts + 3600) / (3600 + 0.0) AS INTEGER) - "
-                           "(CAST((states.last_updated_ts + 3600) / (3600 + 0.0) AS INTEGER) > "
-                           "(states.last_updated_ts + 3600) / (3600 + 0.0)))"),
+        (PostgreSQL(), "CAST(FLOOR((states.last_updated_ts + 3600) / CAST(3600 AS FLOAT))"
+                       " AS BIGINT)"),
+        (MySQL(), "CAST(FLOOR((states.last_updated_ts + 3600) / 3600) AS SIGNED)"),
+        (SQLite(), "(CAST((states.last_updated_ts + 3600) / (3600 + 0.0) AS INTEGER) - "
+                   "(CAST((states.last_updated_ts + 3600) / (3600 + 0.0) AS INTEGER) > "
+                   "(states.last_updated_ts + 3600) / (3600 + 0.0)))"),
     ):
         sql = str(statement.compile(dialect=dialect))
         selected, grouped = sql.split(" \nFROM states GROUP BY ")
@@ -342,7 +350,7 @@ async def test_the_row_before_is_found_alike_on_every_database(
     statement = select(activity.window_changes([1], 0.0, 1.0, dialect=dialect))
     assert "lag(" in str(statement.compile(dialect=DIALECTS[dialect])).lower()
     assert "lag(" not in str(select(activity.window_changes(
-        [1], 0.0, 1.0, dialect="sqlite")).compile(dialect=sqlite.dialect())).lower()
+        [1], 0.0, 1.0, dialect="sqlite")).compile(dialect=SQLite())).lower()
 
 
 def _metadata_ids(hass: HomeAssistant, entity_ids: list[str]) -> dict[int, str]:

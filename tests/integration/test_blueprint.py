@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.home_type.const import DOMAIN, SERVICE_CLASSIFY
 from custom_components.home_type.core.snapshot import HOME_TYPES
 
-from .common import async_record_history, model_bundle, write_model
+from .common import async_record_history, home_type_state, model_bundle, write_model
 
 ROOT = Path(__file__).parents[2]
 BLUEPRINTS = ROOT / "blueprints"
@@ -98,12 +98,12 @@ async def gain_history(hass: HomeAssistant, entity_registry: er.EntityRegistry,
                        freezer: FrozenDateTimeFactory, entry: MockConfigEntry) -> None:
     """Give the home an hour's history and classify: the test model then says single-family
     house at 0.4, where it said apartment at 0.5."""
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     await async_record_history(hass, entity_registry, freezer)
     await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry.entry_id},
                                    blocking=True)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.home_type").state == "single_family_house"
+    assert home_type_state(hass).state == "single_family_house"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -125,7 +125,7 @@ async def test_acts_on_a_change(
 
     assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.home_type").state == "single_family_house"
+    assert home_type_state(hass).state == "single_family_house"
     assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.home_type") is None
@@ -134,7 +134,7 @@ async def test_acts_on_a_change(
     again.add_to_hass(hass)
     assert await hass.config_entries.async_setup(again.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.home_type").state == "single_family_house"
+    assert home_type_state(hass).state == "single_family_house"
     assert len(calls) == 1
 
 
@@ -172,7 +172,7 @@ async def test_the_confidence_is_compared_unrounded(
     await use_blueprint(hass, blueprint_installed, min_confidence=40,
                         actions=[{"action": "test.record", "data": RECORDED}])
     await gain_history(hass, entity_registry, freezer, mock_config_entry)
-    assert hass.states.get("sensor.home_type").attributes["confidence"] == 0.395
+    assert home_type_state(hass).attributes["confidence"] == 0.395
     assert calls == []
 
 
@@ -193,6 +193,7 @@ async def test_quiet_when_only_the_confidence_changes(
                                    {"config_entry_id": mock_config_entry.entry_id}, blocking=True)
     await hass.async_block_till_done()
     state = hass.states.get("sensor.home_type")
+    assert state is not None
     assert (state.state, state.attributes["model_version"]) == ("apartment", "test-2")
     assert state.attributes["confidence"] == 0.8
     assert calls == []
@@ -225,7 +226,7 @@ async def test_a_queued_run_names_its_own_type(
     await use_blueprint(hass, blueprint_installed, min_confidence=0, actions=[
         {"wait_template": "{{ is_state('test.go', 'on') }}"},
         {"action": "test.record", "data": RECORDED}])
-    attributes = dict(hass.states.get("sensor.home_type").attributes) | {"confidence": 0.9}
+    attributes = dict(home_type_state(hass).attributes) | {"confidence": 0.9}
     for home_type in ("condo", "townhouse", "cottage"):  # from apartment; two runs queue
         hass.states.async_set("sensor.home_type", home_type, attributes)
         for _ in range(5):

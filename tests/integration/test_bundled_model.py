@@ -41,6 +41,7 @@ async def test_default_options_use_the_bundled_model(
     coordinator = init_integration.runtime_data
     assert coordinator.model_error is None
     state = hass.states.get("sensor.home_type")
+    assert state is not None
     assert state.state in HOME_TYPES
     assert state.attributes["model_version"] == coordinator.model.version
     assert coordinator.model.version == load_model(BUNDLED_MODEL).version  # not a stand-in
@@ -71,6 +72,7 @@ async def test_onboardings_empty_areas_beside_a_studios_own_leave_it_a_studio(
 
     alone = classify(home, EMPTY_SUMMARY, load_model(BUNDLED_MODEL)).as_dict()
     state = hass.states.get("sensor.home_type")
+    assert state is not None
     assert (state.state, state.attributes["probabilities"]) == (
         alone["home_type"], alone["probabilities"])
     assert state.state == "studio"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from unittest.mock import AsyncMock
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
@@ -19,11 +20,13 @@ from .common import ENGLISH, model_bundle, said_twice, write_model
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
 
-def _suggested(result: FlowResult) -> dict[str, object]:
+def _suggested(result: ConfigFlowResult) -> dict[str, object]:
     """The values a form shows filled in."""
+    schema = result["data_schema"]
+    assert schema is not None
     return {
         str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
+        for key in schema.schema
         if key.description
     }
 
@@ -95,19 +98,20 @@ async def test_user_step_errors_then_recovery(
     config_dir: Path,
     mock_setup_entry: AsyncMock,
     model_option: str,
-    damage: object,
+    damage: Callable[[Path], None] | None,
     error: str,
 ) -> None:
     """Each unusable model path is refused with its reason; a good one is then accepted."""
     model = write_model(config_dir / "models" / "home_type.pkl")
     if damage is not None:
-        damage(model)  # type: ignore[operator]
+        damage(model)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: model_option}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_MODEL_PATH: error}
+    assert result["description_placeholders"] is not None
     reason = result["description_placeholders"]["error"]
     assert reason
     # Beside the field that names the file: why, in a text that says nothing twice.
@@ -224,6 +228,7 @@ async def test_bundled_model_unusable_is_named(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""})
     assert result["errors"] == {CONF_MODEL_PATH: "model_tampered"}
+    assert result["description_placeholders"] is not None
     assert result["description_placeholders"]["error"] == (
         "home_type_classifier.pkl: SHA-256 does not match home_type_classifier.pkl.sha256; "
         "the file was changed after training")
@@ -239,6 +244,7 @@ async def test_not_a_model_says_so(
         result["flow_id"], {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: "backup.pkl"}
     )
     assert result["errors"] == {CONF_MODEL_PATH: "model_foreign"}
+    assert result["description_placeholders"] is not None
     reason = result["description_placeholders"]["error"]
     assert reason == "not a Home Type model: not a pickle file"
     assert not mock_setup_entry.mock_calls

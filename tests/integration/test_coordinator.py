@@ -23,6 +23,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util.event_type import EventType
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from sqlalchemy.exc import OperationalError
 
@@ -34,13 +35,27 @@ from custom_components.home_type.const import (
     SERVICE_CLASSIFY,
     UPDATE_INTERVAL,
 )
+from custom_components.home_type.coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
 from custom_components.home_type.core.snapshot import HOME_TYPES
 from custom_components.home_type.snapshot import async_home_snapshot, async_read_home
 
-from .common import async_record_history, failing_database, model_bundle, write_model
+from .common import (
+    async_record_history,
+    failing_database,
+    home_type_state,
+    model_bundle,
+    write_model,
+)
 from .conftest import ENTRY_ID
 
 pytestmark = pytest.mark.usefixtures("init_integration")
+
+
+def _coordinator(hass: HomeAssistant) -> HomeTypeCoordinator:
+    """The entry's coordinator as it is now: a reload makes a new one."""
+    entry: HomeTypeConfigEntry | None = hass.config_entries.async_get_entry(ENTRY_ID)
+    assert entry is not None
+    return entry.runtime_data
 
 
 async def _tick(
@@ -56,7 +71,7 @@ async def test_unavailable_then_back(
 ) -> None:
     """A failing database makes the sensor unavailable; it logs that once, in one line with
     the database's reason (no SQL, no traceback each hour), and recovery once."""
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     # An entity of the home, so that its history is read.
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")
     # Set up again on the frozen clock, so that the hourly update is due an hour from now.
@@ -66,14 +81,14 @@ async def test_unavailable_then_back(
         "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
     ) as read_home:
         await _tick(hass, freezer)
-        assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+        assert home_type_state(hass).state == STATE_UNAVAILABLE
         # Still polled hourly while down: no quicker retry that would hammer a locked database.
         for minutes, reads in ((59, 1), (1, 2)):
             await _tick(hass, freezer, timedelta(minutes=minutes))
             assert read_home.call_count == reads, minutes
-        assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+        assert home_type_state(hass).state == STATE_UNAVAILABLE
     await _tick(hass, freezer)
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == [
@@ -107,7 +122,7 @@ async def _set_up_answering_by_floors(
     write_model(model_path, model_bundle(split_on="floors"))
     await hass.config_entries.async_reload(ENTRY_ID)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     read_home.reset_mock()
 
 
@@ -144,13 +159,13 @@ async def test_follows_edits_of_the_home(
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
         upstairs = floor_registry.async_create("Upstairs", level=1)
         await hass.async_block_till_done(wait_background_tasks=True)
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
         floor_registry.async_delete(upstairs.floor_id)
         area_registry.async_create("Garage")
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN - timedelta(seconds=1))
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
         await _tick(hass, freezer, timedelta(seconds=1))
-        assert hass.states.get("sensor.home_type").state == "apartment"
+        assert home_type_state(hass).state == "apartment"
         assert read_home.call_count == 0  # the history read at set-up served both
 
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
@@ -161,10 +176,10 @@ async def test_follows_edits_of_the_home(
         floor_registry.async_create("Upstairs", level=1)
         await _tick(hass, freezer, REGISTRY_REFRESH_COOLDOWN - timedelta(seconds=1))
         assert read_home.call_count == 1
-        assert hass.states.get("sensor.home_type").state == "apartment"
+        assert home_type_state(hass).state == "apartment"
         await _tick(hass, freezer, timedelta(seconds=1))
         assert read_home.call_count == 2
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
 
 
 async def test_an_edit_during_a_refresh_is_not_lost(
@@ -191,10 +206,10 @@ async def test_an_edit_during_a_refresh_is_not_lost(
         er.async_get(hass).async_get_or_create("light", "demo", "attic")
         await hass.async_block_till_done(wait_background_tasks=True)
         assert read_home.call_count == 1  # the new light, read before the floor came
-        assert hass.states.get("sensor.home_type").state == "apartment"
+        assert home_type_state(hass).state == "apartment"
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)  # sees the floor
         assert read_home.call_count == 1
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
 
 
 async def test_what_an_edit_reads_depends_on_the_entities_and_the_last_update(
@@ -216,21 +231,22 @@ async def test_what_an_edit_reads_depends_on_the_entities_and_the_last_update(
         entity_registry.async_remove(lamp.entity_id)
         floor_registry.async_create("Upstairs", level=1)
         await hass.async_block_till_done(wait_background_tasks=True)
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
         assert read_home.call_count == 0
-        coordinator = hass.config_entries.async_get_entry(ENTRY_ID).runtime_data
+        coordinator = _coordinator(hass)
+        assert coordinator.classified_read is not None
         home, _ = coordinator.classified_read
         assert "light.demo_lamp" not in {entity.entity_id for entity in home.entities}
 
         with failing_database(hass, "database is locked", "min(states.last_updated_ts)"):
             await coordinator.async_refresh()
-        assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+        assert home_type_state(hass).state == STATE_UNAVAILABLE
         read_home.reset_mock()
         await _tick(hass, freezer, REGISTRY_REFRESH_COOLDOWN)
         floor_registry.async_create("Attic", level=2)
         await hass.async_block_till_done(wait_background_tasks=True)
         assert read_home.call_count == 1
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
 
 
 async def test_an_edit_looked_at_while_an_update_reads_is_not_overwritten(
@@ -254,7 +270,7 @@ async def test_an_edit_looked_at_while_an_update_reads_is_not_overwritten(
     with patch("custom_components.home_type.coordinator.async_read_home",
                side_effect=slow_read) as read_home:
         await _set_up_answering_by_floors(hass, model_path, read_home)
-        coordinator = hass.config_entries.async_get_entry(ENTRY_ID).runtime_data
+        coordinator = _coordinator(hass)
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
         hold = True
         # Not one of hass's tasks, nor waited for with them: the look waits for it.
@@ -265,11 +281,11 @@ async def test_an_edit_looked_at_while_an_update_reads_is_not_overwritten(
         floor_registry.async_create("Upstairs", level=1)
         for _ in range(20):  # looked at: waits for the update
             await asyncio.sleep(0)
-        assert hass.states.get("sensor.home_type").state == "apartment"
+        assert home_type_state(hass).state == "apartment"
         gate.set()
         await update
         await hass.async_block_till_done(wait_background_tasks=True)
-        assert hass.states.get("sensor.home_type").state == "single_family_house"
+        assert home_type_state(hass).state == "single_family_house"
         assert coordinator.data.home_type == "single_family_house"
         assert read_home.call_count == 1
 
@@ -282,7 +298,7 @@ async def test_an_edit_that_removes_every_changing_entity_leaves_no_history(
     """Classified again without the entities whose changes made the history, the home is
     as a read of what is left gives it: no history, answered from its structure."""
     await async_record_history(hass, entity_registry, freezer)
-    coordinator = hass.config_entries.async_get_entry(ENTRY_ID).runtime_data
+    coordinator = _coordinator(hass)
     await coordinator.async_refresh()
     assert coordinator.data.method == "history"
     await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
@@ -338,8 +354,10 @@ async def test_unloading_stops_following_edits(
     coordinator = init_integration.runtime_data
     await hass.config_entries.async_unload(ENTRY_ID)
     await hass.async_block_till_done()
-    for event in (fr.EVENT_FLOOR_REGISTRY_UPDATED, ar.EVENT_AREA_REGISTRY_UPDATED,
-                  dr.EVENT_DEVICE_REGISTRY_UPDATED, er.EVENT_ENTITY_REGISTRY_UPDATED):
+    events: tuple[EventType[Any], ...] = (
+        fr.EVENT_FLOOR_REGISTRY_UPDATED, ar.EVENT_AREA_REGISTRY_UPDATED,
+        dr.EVENT_DEVICE_REGISTRY_UPDATED, er.EVENT_ENTITY_REGISTRY_UPDATED)
+    for event in events:
         hass.bus.async_fire(event, {"action": "create"})
         assert coordinator._registry_check is None, event  # set at once by a listener
 
@@ -371,7 +389,7 @@ async def test_a_read_running_when_its_entry_unloads_ends(
         outcomes.append("read")
         return summary
 
-    before = hass.config_entries.async_get_entry(ENTRY_ID).runtime_data.data.as_dict()
+    before = _coordinator(hass).data.as_dict()
     with patch.object(activity, "_summarize", side_effect=summarize):
         call = hass.async_create_task(hass.services.async_call(
             DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID},
@@ -388,7 +406,7 @@ async def test_a_read_running_when_its_entry_unloads_ends(
         assert await hass.config_entries.async_setup(ENTRY_ID)
         await hass.async_block_till_done()
         assert outcomes == ["interrupted", "read"]
-    assert hass.states.get("sensor.home_type").state in HOME_TYPES
+    assert home_type_state(hass).state in HOME_TYPES
 
 
 async def test_reads_at_once_share_one_read(

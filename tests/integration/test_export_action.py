@@ -21,7 +21,7 @@ import pytest
 import voluptuous as vol
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.recorder import get_instance
@@ -55,12 +55,14 @@ pytestmark = pytest.mark.recorder
 MODEL_OPTION = "home_type/home_type_classifier.pkl"
 
 
-async def export(hass: HomeAssistant, entry_id: str, **fields: object) -> ServiceResponse:
+async def export(hass: HomeAssistant, entry_id: str, **fields: object) -> dict[str, Any]:
     """Call home_type.export_snapshot and return its response."""
-    return await hass.services.async_call(
+    response = await hass.services.async_call(
         DOMAIN, "export_snapshot", {"config_entry_id": entry_id, **fields},
         blocking=True, return_response=True,
     )
+    assert response is not None
+    return response
 
 
 def _install_model(model: Path, config_dir: Path) -> None:
@@ -141,7 +143,9 @@ async def test_trainer_gives_the_sensors_answer(
                  in zip(FEATURE_NAMES, ours, theirs, strict=True) if abs(a - b) > 1e-9]
     assert not different
     result = classify(exported, summary, load_model(trained_model))
-    assert result.home_type == sensor.home_type == hass.states.get("sensor.home_type").state
+    state = hass.states.get("sensor.home_type")
+    assert state is not None
+    assert result.home_type == sensor.home_type == state.state
     assert result.probabilities == pytest.approx(sensor.probabilities, abs=1e-9)
     assert result.method == sensor.method == "history"
     assert response["classification"] == result.as_dict()
@@ -172,6 +176,7 @@ async def test_trainer_command_line(
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     shown = hass.states.get("sensor.home_type")
+    assert shown is not None
     assert printed["home_id"] == "home"
     assert printed["home_type"] == shown.state
     assert printed["probabilities"] == shown.attributes["probabilities"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from unittest.mock import patch
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 
-from .common import model_bundle, write_model
+from .common import home_type_state, model_bundle, write_model
 
 COORDINATOR_LOG = "custom_components.home_type"
 
@@ -24,12 +25,14 @@ COORDINATOR_LOG = "custom_components.home_type"
 async def test_load_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """The entry loads, the sensor has a home type, and it unloads."""
     assert init_integration.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     assert init_integration.runtime_data.model_error is None
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert init_integration.state is ConfigEntryState.NOT_LOADED
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    # Read anew: mypy would keep the attribute narrowed to LOADED across the unload.
+    state: ConfigEntryState = init_integration.state
+    assert state is ConfigEntryState.NOT_LOADED
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
 
 
 def _missing(model: Path) -> None:
@@ -69,18 +72,18 @@ async def test_unusable_model_loads_unavailable(
     mock_config_entry: MockConfigEntry,
     bundled_model: Path,
     caplog: pytest.LogCaptureFixture,
-    damage: object,
+    damage: Callable[[Path], None],
     reason: str,
     words: str,
 ) -> None:
     """A bad model does not fail set-up: the sensor is unavailable, the log says why once."""
-    damage(bundled_model)  # type: ignore[operator]
+    damage(bundled_model)
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
     assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
     assert mock_config_entry.runtime_data.model_error.reason == reason
     lines = [r for r in caplog.records if r.name.startswith(COORDINATOR_LOG) and words in r.message]
     assert len(lines) == 1
@@ -102,7 +105,7 @@ async def _set_up_unavailable(hass: HomeAssistant, model_path: str) -> MockConfi
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
     return entry
 
 
@@ -192,11 +195,11 @@ async def test_an_update_of_home_type_changes_nothing_until_its_restart(
     _missing(bundled_model)
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
     write_model(bundled_model, model_bundle(version="test-1c"))  # reinstalled
     await init_integration.runtime_data.async_refresh()
     assert init_integration.runtime_data.model.version == "test-1c"
-    assert hass.states.get("sensor.home_type").state != STATE_UNAVAILABLE
+    assert home_type_state(hass).state != STATE_UNAVAILABLE
 
 
 async def test_options_change_reloads_with_new_model(
@@ -225,7 +228,7 @@ async def test_options_change_reloads_with_new_model(
     assert init_integration.state is ConfigEntryState.LOADED
     assert init_integration.runtime_data.model.version == "test-2"
     assert init_integration.runtime_data.history_days == 3
-    assert hass.states.get("sensor.home_type").attributes["model_version"] == "test-2"
+    assert home_type_state(hass).attributes["model_version"] == "test-2"
 
 
 async def test_needs_neither_sklearn_nor_scipy(
@@ -249,7 +252,7 @@ async def test_needs_neither_sklearn_nor_scipy(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     assert "custom_components.home_type.core.model" in sys.modules  # imported again, here
     loaded = [name for name, module in sys.modules.items()
               if module is not None and name.split(".")[0] in ("sklearn", "scipy")]

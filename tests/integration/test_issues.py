@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from unittest.mock import patch
 
@@ -25,7 +26,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.issues import ISSUE_MODEL, TROUBLESHOOTING_URL, model_file
 
-from .common import ENGLISH, model_bundle, said_twice, write_model
+from .common import ENGLISH, home_type_state, model_bundle, said_twice, write_model
 from .test_init import _foreign, _incompatible, _missing, _tampered, _unknown_labels
 
 MODEL_OPTION = "home_type/home_type_classifier.pkl"
@@ -76,16 +77,16 @@ async def test_unusable_model_raises_an_issue(
     hass: HomeAssistant,
     issue_registry: ir.IssueRegistry,
     config_dir: Path,
-    damage: object,
+    damage: Callable[[Path], None],
     key: str,
     words: str,
 ) -> None:
     """One error issue per entry, its reason's text, the file as the option names it."""
     model = write_model(config_dir / MODEL_OPTION)
-    damage(model)  # type: ignore[operator]
+    damage(model)
     await _set_up(hass, MODEL_OPTION)
 
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
     assert issue is not None
     assert issue.translation_key == key
@@ -93,6 +94,7 @@ async def test_unusable_model_raises_an_issue(
     assert not issue.is_fixable
     assert issue.learn_more_url == TROUBLESHOOTING_URL
     placeholders = issue.translation_placeholders
+    assert placeholders is not None
     assert placeholders["model"] == MODEL_OPTION
     assert words in placeholders["error"]
     # The text names the file, once; the error says why, and nothing twice.
@@ -131,7 +133,7 @@ async def test_saving_the_options_unchanged_uses_the_fixed_file(
     model = write_model(config_dir / MODEL_OPTION)
     _no_hash(model)
     entry = await _set_up(hass, MODEL_OPTION)
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
 
     write_model(model)  # the .pkl and its .sha256 copied again
@@ -141,7 +143,7 @@ async def test_saving_the_options_unchanged_uses_the_fixed_file(
     await hass.async_block_till_done()
 
     assert result["type"] == "create_entry"
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
 
 
@@ -154,6 +156,7 @@ async def test_bundled_model_missing(
     with patch("custom_components.home_type.helpers.BUNDLED_MODEL", installed):
         await _set_up(hass, "")
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue is not None and issue.translation_placeholders is not None
     assert issue.translation_key == "model_missing"
     assert issue.translation_placeholders["model"] == (
         "custom_components/home_type/models/home_type_classifier.pkl")
@@ -166,6 +169,7 @@ async def test_bundled_model_installed_elsewhere_is_named_alone(
     bundled_model.unlink()
     await _set_up(hass, "")
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue is not None and issue.translation_placeholders is not None
     assert issue.translation_placeholders["model"] == "home_type_classifier.pkl"
     assert issue.translation_placeholders["error"] == "no model file there"
 
@@ -183,6 +187,7 @@ async def test_model_outside_the_config_folder(
     outside = write_model(tmp_path / "elsewhere" / "model.pkl")
     await _set_up(hass, str(outside))
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue is not None and issue.translation_placeholders is not None
     assert issue.translation_key == "model_outside_config"
     assert issue.translation_placeholders["model"] == str(outside)
 
@@ -200,7 +205,7 @@ async def test_issue_goes_when_a_good_model_loads(
     await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
                                    blocking=True)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
 
 
 async def test_the_hourly_check_sees_a_hash_file_put_back(
@@ -220,7 +225,7 @@ async def test_the_hourly_check_sees_a_hash_file_put_back(
     await hass.async_block_till_done()
     assert (model.stat().st_mtime_ns, model.stat().st_size) == (unchanged.st_mtime_ns,
                                                                 unchanged.st_size)
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
 
 
@@ -239,9 +244,10 @@ async def test_bad_replacement_while_a_model_is_in_use(
         await hass.services.async_call(
             DOMAIN, "reload_model", {"config_entry_id": entry.entry_id}, blocking=True)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL)
+    assert issue is not None
     assert issue.translation_key == "model_incompatible"
     assert issue.severity is ir.IssueSeverity.WARNING  # nothing broken yet: the old one answers
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
 
     write_model(model, model_bundle(version="test-2"))
     await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
@@ -320,4 +326,4 @@ async def test_a_load_that_outlives_its_entry_keeps_the_new_entrys_issue(
         finish.set()
         await check
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE

@@ -12,6 +12,7 @@ import asyncio
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -51,7 +52,7 @@ def sensor_version(hass: HomeAssistant) -> str:
     return str(state.attributes.get("model_version"))
 
 
-async def reload_model(hass: HomeAssistant, entry: MockConfigEntry) -> dict:
+async def reload_model(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
     response = await hass.services.async_call(
         DOMAIN, "reload_model", {"config_entry_id": entry.entry_id}, blocking=True,
         return_response=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -19,6 +19,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.home_type.const import DOMAIN
 from custom_components.home_type.core.snapshot import HOME_TYPES
+
+from .common import home_type_state
 
 
 @pytest.mark.freeze_time("2025-06-01 12:00:00+00:00")
@@ -46,6 +48,7 @@ async def test_entities(
 async def test_enum_options_are_the_labels(hass: HomeAssistant) -> None:
     """An ENUM sensor whose options are exactly the eight home types."""
     state = hass.states.get("sensor.home_type")
+    assert state is not None
     assert state.attributes["device_class"] == "enum"
     assert state.attributes["options"] == list(HOME_TYPES)
     assert state.attributes["method"] == "structure"  # an empty test home has no history
@@ -61,8 +64,9 @@ async def test_large_attributes_are_not_recorded(hass: HomeAssistant) -> None:
         ["sensor.home_type"],
     )
     recorded = history["sensor.home_type"][-1]
+    assert isinstance(recorded, State)
     assert recorded.state == "apartment"
     assert set(recorded.attributes) >= {"confidence", "history_days", "method"}
     assert "probabilities" not in recorded.attributes
     assert "model_version" not in recorded.attributes
-    assert "probabilities" in hass.states.get("sensor.home_type").attributes
+    assert "probabilities" in home_type_state(hass).attributes

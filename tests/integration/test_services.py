@@ -4,6 +4,7 @@ who may call the actions."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -31,15 +32,18 @@ from .common import (
     async_insert_events,
     async_record_history,
     failing_database,
+    home_type_state,
 )
 
 
-async def classify(hass: HomeAssistant, entry_id: str) -> ServiceResponse:
+async def classify(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
     """Call home_type.classify for an entry and return its response."""
-    return await hass.services.async_call(
+    response = await hass.services.async_call(
         DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": entry_id},
         blocking=True, return_response=True,
     )
+    assert response is not None
+    return response
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -50,6 +54,7 @@ async def test_classify_returns_the_result(
     response = await classify(hass, mock_config_entry.entry_id)
     assert response == snapshot
     state = hass.states.get("sensor.home_type")
+    assert state is not None
     assert state.state == response["home_type"]
     assert state.attributes["probabilities"] == response["probabilities"]
 
@@ -65,7 +70,7 @@ async def test_classify_refreshes_the_sensor(
 ) -> None:
     """A home that gained history since the last refresh is classified anew, at once -- also
     by a call that asks for no response (a dashboard button)."""
-    assert hass.states.get("sensor.home_type").state == "apartment"
+    assert home_type_state(hass).state == "apartment"
     await async_record_history(hass, entity_registry, freezer)
 
     if with_response:
@@ -77,7 +82,7 @@ async def test_classify_refreshes_the_sensor(
         assert await hass.services.async_call(
             DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": mock_config_entry.entry_id},
             blocking=True) is None
-    assert hass.states.get("sensor.home_type").state == "single_family_house"
+    assert home_type_state(hass).state == "single_family_house"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -167,7 +172,7 @@ async def test_classify_database_error(
                                        blocking=True, return_response=True)
     assert err.value.translation_key == "recorder_error"
     assert str(err.value) == "Home Type could not read the recorder's history: disk I/O error"
-    assert hass.states.get("sensor.home_type").state == STATE_UNAVAILABLE
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.home_type.core.snapshot import EventLog
 from custom_components.home_type.view import URL
 
-from .common import FIXTURE_PLATFORM, async_insert_events, failing_database
+from .common import FIXTURE_PLATFORM, async_insert_events, failing_database, home_type_state
 from .test_services import classify, set_up_while_the_database_fails
 
 
@@ -41,6 +41,7 @@ async def test_returns_the_sensors_result(
     assert set(body) == {"home_type", "confidence", "probabilities", "model_version",
                          "history_days", "method"}
     state = hass.states.get("sensor.home_type")
+    assert state is not None
     assert body["home_type"] == state.state == "apartment"
     assert body == await classify(hass, mock_config_entry.entry_id)
 
@@ -73,7 +74,7 @@ async def test_refresh_classifies_now(
     assert response.status == HTTPStatus.OK
     body = await response.json()
     assert body["method"] == "history"
-    assert body["home_type"] == hass.states.get("sensor.home_type").state
+    assert body["home_type"] == home_type_state(hass).state
     assert body["home_type"] == "single_family_house"
 
 
