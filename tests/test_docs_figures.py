@@ -54,7 +54,8 @@ def _span(values: Iterable[float]) -> str:
 
 @pytest.fixture(scope="module")
 def curve() -> dict[str, Any]:
-    return json.loads(CURVE.read_text())
+    figures: dict[str, Any] = json.loads(CURVE.read_text())
+    return figures
 
 
 def _means(curve: dict[str, Any], key: str, *, from_homes: int = 0) -> list[float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -187,7 +188,7 @@ def test_summing_a_pass_at_a_time_changes_no_count(
     stamps = np.sort(rng.uniform(start - 5 * 86400, end + 86400, 600))
     names = rng.choice(["light.a", "light.b", "lock.door", "switch.out"], stamps.size)
     names[(stamps >= start) & (stamps < end) & (names == "switch.out")] = "light.a"
-    events = EventLog.from_columns(names.tolist(), stamps, ["on"] * stamps.size)
+    events = EventLog.from_columns(cast(list[str], names.tolist()), stamps, ["on"] * stamps.size)
     wanted = ["light.a", "light.b", "switch.out"]
     whole = summarize_events(events, BERLIN, start, end, wanted)
     monkeypatch.setattr(activity_module, "CHANGES_PER_PASS", per_pass)

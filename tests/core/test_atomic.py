@@ -49,8 +49,8 @@ def test_create_loses_to_a_file_that_appears_just_before_the_name_is_taken(
             real(source, destination)
         return call
 
-    with patch.object(atomic.os, "link", another_writer_first(link)), \
-            patch.object(atomic.os, "replace", another_writer_first(replace)), \
+    with patch.object(os, "link", another_writer_first(link)), \
+            patch.object(os, "replace", another_writer_first(replace)), \
             pytest.raises(FileExistsError):
         atomic_create_bytes(target, b"{}")
     assert target.read_bytes() == b"the other export"
@@ -73,7 +73,7 @@ def test_create_first_free_takes_the_next_name_and_leaves_the_taken_ones(tmp_pat
 def test_create_without_hard_links(tmp_path: Path, code: int) -> None:
     """FAT and some network shares have no hard links: check, then rename."""
     target = tmp_path / "home.json"
-    with patch.object(atomic.os, "link", side_effect=OSError(code, "not here")):
+    with patch.object(os, "link", side_effect=OSError(code, "not here")):
         atomic_create_bytes(target, b"{}")
         with pytest.raises(FileExistsError):
             atomic_create_bytes(target, b"[]")
@@ -83,7 +83,7 @@ def test_create_without_hard_links(tmp_path: Path, code: int) -> None:
 
 def test_create_reports_other_errors_and_leaves_nothing(tmp_path: Path) -> None:
     target = tmp_path / "home.json"
-    with patch.object(atomic.os, "link", side_effect=OSError(errno.ENOSPC, "disk full")), \
+    with patch.object(os, "link", side_effect=OSError(errno.ENOSPC, "disk full")), \
             pytest.raises(OSError, match="disk full"):
         atomic_create_bytes(target, b"{}")
     assert list(tmp_path.iterdir()) == []
@@ -92,7 +92,7 @@ def test_create_reports_other_errors_and_leaves_nothing(tmp_path: Path) -> None:
 def test_write_that_fails_to_rename_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "model.pkl"
     target.write_bytes(b"old")
-    with patch.object(atomic.os, "replace", side_effect=OSError(errno.ENOSPC, "disk full")), \
+    with patch.object(os, "replace", side_effect=OSError(errno.ENOSPC, "disk full")), \
             pytest.raises(OSError, match="disk full"):
         atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"old"

@@ -245,12 +245,13 @@ def test_a_tie_for_the_main_level_goes_to_the_level_nearest_the_ground() -> None
     for den, kitchen, main in (("basement", "ground", 0), ("basement", "up", 1),
                                ("up", "attic", 1)):
         # Not onboarding's names: those, empty, are no rooms.
-        areas = (Area("den", "Den", den), Area("kitchen", "Main Kitchen", kitchen),
-                 Area("bed", "Guest Bedroom", "attic"))
+        areas: tuple[Area, ...] = (Area("den", "Den", den),
+                                   Area("kitchen", "Main Kitchen", kitchen),
+                                   Area("bed", "Guest Bedroom", "attic"))
         for order in (areas, areas[::-1]):
             v = extract_features(HomeSnapshot("h", None, {}, floors, order), EMPTY_SUMMARY)
-            assert v[F["rooms_below_main_level"]] == sum(1 for a in areas
-                                                         if level[a.floor_id] < main)
+            assert v[F["rooms_below_main_level"]] == sum(
+                1 for a in areas if a.floor_id is not None and level[a.floor_id] < main)
     # No kitchen or living room: the lowest level at or above the ground, else the lowest.
     for bedrooms, below in ((("basement", "up", "attic"), 1), (("basement",), 0)):
         areas = tuple(Area(floor_id, "Guest Bedroom", floor_id) for floor_id in bedrooms)

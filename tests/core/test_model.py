@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from numpy._core.multiarray import _reconstruct as np_reconstruct  # type: ignore[attr-defined]
+from numpy._core.multiarray import _reconstruct as np_reconstruct
 
 from custom_components.home_type.core import model as model_module
 from custom_components.home_type.core.features import FEATURE_NAMES
@@ -58,6 +58,10 @@ def _forest(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any
 
 def _set(key: str, value: object) -> Callable[[dict[str, Any]], None]:
     return lambda mapping: mapping.__setitem__(key, value)
+
+
+def _column(key: str) -> Callable[[dict[str, Any]], None]:
+    return lambda mapping: mapping.__setitem__(key, mapping[key].reshape(-1, 1))
 
 
 def _leaf_beyond_probabilities(forest: dict[str, Any]) -> None:
@@ -177,7 +181,7 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
                          ModelForeignError, r"\(bad 'classes'\)"),
     "feature names not a list": (_set("feature_names", 5), ModelForeignError,
                                  r"\(bad 'feature_names'\)"),
-    **{f"{key} a column": (_forest(lambda f, key=key: f.__setitem__(key, f[key].reshape(-1, 1))),
+    **{f"{key} a column": (_forest(_column(key)),
                            ModelForeignError, rf"\(bad '{key}'\)")
        for key in ("roots", "feature", "threshold", "left", "right")},
     "roots a matrix": (_forest(lambda f: f.__setitem__("roots", f["roots"].reshape(10, -1))),
@@ -310,7 +314,7 @@ def test_two_class_bundle_calibrates_the_second_class_only(bundle: dict[str, Any
 
 def test_identity_scaler_changes_nothing(bundle: dict[str, Any]) -> None:
     """A bundle with a scaler (a linear model's pipeline would carry one) scales first."""
-    x = np.linspace(0.0, 3.0, len(FEATURE_NAMES))
+    x = np.linspace(0.0, 3.0, len(FEATURE_NAMES), dtype=np.float64)
     plain = model_from_bundle(bundle).predict_proba(x)
     bundle["scaler"] = {"mean": np.zeros(len(FEATURE_NAMES)), "scale": np.ones(len(FEATURE_NAMES))}
     assert np.array_equal(model_from_bundle(bundle).predict_proba(x), plain)
@@ -507,7 +511,7 @@ def test_arrays_come_back_as_they_went() -> None:
     arrays = {"f8": np.linspace(0, 1, 6).reshape(2, 3), "fortran": np.asfortranarray(
         np.arange(6, dtype=np.int32).reshape(2, 3)), "big": np.arange(3, dtype=">i8"),
         "bytes": np.arange(3, dtype=np.uint8), "empty": np.zeros(0, dtype=np.int16),
-        "f4": np.float32([0.5, -2.0])}
+        "f4": np.array([0.5, -2.0], dtype=np.float32)}
     back = loads_bundle(dumps_bundle({**bundle_header(), "arrays": arrays}))["arrays"]
     for name, array in arrays.items():
         assert back[name].dtype == array.dtype and back[name].shape == array.shape, name

@@ -18,9 +18,10 @@ import sys
 import textwrap
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
 
 import pytest
 import yaml
@@ -81,7 +82,9 @@ def dockerfile_stages(path: Path = DOCKERFILE) -> list[Stage]:
 def image_command() -> list[str]:
     """The image's default command: ENTRYPOINT then CMD, both in exec (JSON) form."""
     final = dockerfile_stages()[-1]
-    return json.loads(final.args("ENTRYPOINT")[-1]) + json.loads(final.args("CMD")[-1])
+    command: list[str] = json.loads(final.args("ENTRYPOINT")[-1]) + json.loads(
+        final.args("CMD")[-1])
+    return command
 
 
 def option(command: list[str], flag: str) -> str:
@@ -127,7 +130,7 @@ def test_dockerignore_sends_only_what_the_image_needs() -> None:
                 if line.strip() and not line.startswith("#")]
     assert patterns[0] == "*", "everything is left out unless named"
     included = {p[1:].rstrip("/") for p in patterns if p.startswith("!")}
-    copied = set()
+    copied: set[str] = set()
     for stage in dockerfile_stages():
         for args in stage.args("COPY"):
             if "--from" not in args:
@@ -142,7 +145,7 @@ def environment_without_settings() -> dict[str, str]:
             if not k.startswith(("OPENAI_", "HOME_TYPE_", "COMPOSE_", "PYTHONPATH"))}
 
 
-def compose_config(**env: str) -> dict:
+def compose_config(**env: str) -> dict[str, Any]:
     """``docker-compose config``: the file as docker-compose reads it, paths resolved."""
     tool = shutil.which("docker-compose")
     if tool is None:
@@ -152,10 +155,11 @@ def compose_config(**env: str) -> dict:
                              "config"], capture_output=True, text=True, timeout=120,
                             env={**environment_without_settings(), **env}, check=False)
     assert result.returncode == 0, result.stderr
-    return yaml.safe_load(result.stdout)
+    config: dict[str, Any] = yaml.safe_load(result.stdout)
+    return config
 
 
-def volumes(service: dict) -> dict[PurePosixPath, tuple[Path, str]]:
+def volumes(service: dict[str, Any]) -> dict[PurePosixPath, tuple[Path, str]]:
     """Container path → (host path, mode)."""
     out = {}
     for volume in service["volumes"]:
@@ -165,7 +169,7 @@ def volumes(service: dict) -> dict[PurePosixPath, tuple[Path, str]]:
     return out
 
 
-def host_path(service: dict, container_path: PurePosixPath) -> Path:
+def host_path(service: dict[str, Any], container_path: PurePosixPath) -> Path:
     """Where a path inside a container lives on the host, through the service's bind mounts."""
     for target, (source, _) in sorted(volumes(service).items(), key=lambda kv: -len(kv[0].parts)):
         if container_path == target or target in container_path.parents:
@@ -366,7 +370,9 @@ def test_docker_stop_stops_the_image_command_cleanly(
     stop = signal.Signals[(final.args("STOPSIGNAL") or ["SIGTERM"])[-1]]
     trainer = yaml.safe_load(COMPOSE.read_text())["services"]["trainer"]
     assert "stop_signal" not in trainer, "the image's STOPSIGNAL is the one tested here"
-    amount, unit = re.fullmatch(r"(\d+)([sm])", trainer.get("stop_grace_period", "10s")).groups()
+    grace_period = re.fullmatch(r"(\d+)([sm])", trainer.get("stop_grace_period", "10s"))
+    assert grace_period is not None
+    amount, unit = grace_period.groups()
     grace = int(amount) * (60 if unit == "m" else 1)
     work = tmp_path / "app"
     work.mkdir()
@@ -377,7 +383,7 @@ def test_docker_stop_stops_the_image_command_cleanly(
             env={**image_environment, "HOME_TYPE_COUNT": "400", "HOME_TYPE_DAYS": "30"})
     except OSError as err:  # pragma: no cover - depends on the machine
         pytest.skip(f"cannot start a process: {err}")
-    assert launcher.stdout is not None
+    assert launcher.stdout is not None and launcher.stderr is not None
     first_line = launcher.stdout.readline()
     if not first_line.strip():  # no new PID namespace without CAP_SYS_ADMIN
         launcher.wait(timeout=30)
@@ -510,8 +516,17 @@ def test_readme_documents_the_container_and_its_knobs() -> None:
         assert variable in section, variable
 
 
+type StepCall = tuple[str, tuple[object, ...], dict[str, object]]
+
+
+class PipelineSteps(Protocol):
+    """The ``pipeline_steps`` fixture: (exit code, the steps called) of a pipeline run."""
+
+    def __call__(self, *args: str, **env: str) -> tuple[int, list[StepCall]]: ...
+
+
 @pytest.fixture
-def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> PipelineSteps:
     """``python -m trainer pipeline …`` in this process with each step recorded, not run.
 
     Returns a function of the arguments (and environment variables) that gives the exit code
@@ -519,9 +534,9 @@ def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ig
     """
     from trainer import pipeline_command
 
-    calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+    calls: list[StepCall] = []
 
-    def record(name: str):  # type: ignore[no-untyped-def]
+    def record(name: str) -> Callable[..., None]:
         def step(*args: object, **kwargs: object) -> None:
             calls.append((name, args, kwargs))
         return step
@@ -533,7 +548,7 @@ def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ig
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
 
-    def run(*args: str, **env: str) -> tuple[int, list[tuple[str, tuple, dict]]]:
+    def run(*args: str, **env: str) -> tuple[int, list[StepCall]]:
         calls.clear()
         for key, value in env.items():
             monkeypatch.setenv(key, value)
@@ -543,7 +558,7 @@ def pipeline_steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ig
     return run
 
 
-def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ignore[no-untyped-def]
+def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineSteps,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Each step is the command of that name given the pipeline's flags and variables: the
     evaluation homes of seed + 1000 beside the training homes, same count, days, mix and
@@ -588,7 +603,7 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps,  # type: ign
     (["--mix", "castle=1"], "--mix: 'castle=1' is not LABEL=WEIGHT"),
 ])
 def test_pipeline_refuses_what_train_would_before_generating(
-        pipeline_steps, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+        pipeline_steps: PipelineSteps, capsys: pytest.CaptureFixture[str],
         args: list[str], message: str) -> None:
     """Homes train could not split are never generated (with openai they would be paid for)."""
     code, calls = pipeline_steps(*args, "--backend", "procedural")
@@ -598,7 +613,7 @@ def test_pipeline_refuses_what_train_would_before_generating(
     assert code == 0 and [name for name, _, _ in calls][:3] == ["generate", "generate", "train"]
 
 
-def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyped-def]
+def test_pipeline_keeps_llm_homes_apart(pipeline_steps: PipelineSteps,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """A key selects the OpenAI backend, whose homes go to …_llm and …_llm_eval: never mixed
     with the procedural homes of the same --data."""
@@ -618,7 +633,7 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps,  # type: ignore[no-untyp
     assert train["evaluation_homes"] == Path("data/synthetic_homes_llm_eval")
 
 
-def test_pipeline_stops_at_the_failing_step(pipeline_steps,  # type: ignore[no-untyped-def]
+def test_pipeline_stops_at_the_failing_step(pipeline_steps: PipelineSteps,
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     from trainer import pipeline_command
@@ -699,7 +714,7 @@ def test_an_unwritable_folder_says_why_and_what_to_do_in_the_container(
         monkeypatch.setenv(IN_CONTAINER_VARIABLE, "1")
     else:
         monkeypatch.delenv(IN_CONTAINER_VARIABLE, raising=False)
-    monkeypatch.setattr(command_line.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
     with pytest.raises(command_line.UserError) as denied:
         command_line.check_output(tmp_path / "m.pkl", "--model", "m.pkl")
     hint = (f"; the container writes as uid {os.getuid()}: give ./data and ./models to that "
@@ -710,7 +725,7 @@ def test_an_unwritable_folder_says_why_and_what_to_do_in_the_container(
     class ReadOnly:
         f_flag = os.ST_RDONLY
 
-    monkeypatch.setattr(command_line.os, "statvfs", lambda path: ReadOnly())
+    monkeypatch.setattr(os, "statvfs", lambda path: ReadOnly())
     with pytest.raises(command_line.UserError) as read_only:
         command_line.check_output(tmp_path / "m.pkl", "--model", "m.pkl")
     assert str(read_only.value) == (f"--model {tmp_path / 'm.pkl'}: cannot write in {tmp_path} "

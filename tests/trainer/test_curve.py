@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import ALL_TYPES, ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
@@ -202,7 +203,7 @@ class _Recorded:
 
         self.subsets: list[list[int]] = []
         self.seeds: list[int] = []
-        self.scored: list[np.ndarray] = []
+        self.scored: list[NDArray[Any]] = []
 
         def subset(labels: list[str], size: int, rng: np.random.Generator) -> list[int]:
             chosen = stratified_subset(labels, size, rng)
@@ -212,10 +213,10 @@ class _Recorded:
         recorded = self
 
         class Model:
-            def __init__(self, taught: np.ndarray) -> None:
+            def __init__(self, taught: NDArray[Any]) -> None:
                 self.taught = taught
 
-            def predict(self, X: np.ndarray) -> np.ndarray:
+            def predict(self, X: NDArray[Any]) -> NDArray[Any]:
                 recorded.scored.append(X)
                 return np.resize(self.taught, len(X))
 
@@ -239,7 +240,7 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
 
     base = trained_model.parent.parent  # 24 training homes (seed 7), 8 evaluation (seed 8)
 
-    def run(seed: int) -> tuple[_Recorded, dict]:
+    def run(seed: int) -> tuple[_Recorded, dict[str, Any]]:
         recorded = _Recorded(monkeypatch)
         curve = learning_curve(CurveRun(homes=base / "train", evaluation_homes=base / "eval",
                                         sizes=[16, 8, 24], repeats=2, seed=seed, copies=1,

@@ -28,6 +28,7 @@ from custom_components.home_type.core import vocabulary
 from custom_components.home_type.core.activity import NO_STATE
 from custom_components.home_type.core.snapshot import (
     HOME_TYPES,
+    HomeSnapshot,
     iter_home_files,
     read_snapshot,
 )
@@ -66,7 +67,7 @@ from trainer.generate.runner import (
     plan_jobs,
 )
 from trainer.generate.simulate import SIMULATOR_VERSION, run_simulation
-from trainer.generate.world import runs
+from trainer.generate.world import World, runs
 
 
 def test_default_mix_per_100_homes() -> None:
@@ -98,7 +99,7 @@ def test_labels_are_shuffled_by_seed() -> None:
 def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
     files = list(iter_home_files(small_homes))
     assert [f.name for f in files] == [f"home_{i:03d}.json.gz" for i in range(1, 17)]
-    labels = Counter()
+    labels: Counter[str | None] = Counter()
     starts: set[str] = set()
     for path in files:
         home = read_snapshot(path)
@@ -166,7 +167,8 @@ def test_other_seed_other_homes(tmp_path: Path) -> None:
     assert len({repr(d.areas) for d in designs_a}) == 4  # homes of one seed differ too
 
 
-def _simulated(home_type: str, index: int, days: int = 14, start: date = date(2025, 1, 13)):
+def _simulated(home_type: str, index: int, days: int = 14, start: date = date(2025, 1, 13)
+               ) -> tuple[HomeDesign, HomeSnapshot, World]:
     jobs = plan_jobs(index + 1, days, 123, Path("."), {home_type: 1})
     rng = home_rng(jobs[index])
     design = design_home(home_type, rng)
@@ -412,7 +414,7 @@ def test_an_output_that_cannot_be_made_says_why(tmp_path: Path,
     def refused(self: Path, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(runner.Path, "mkdir", refused)
+    monkeypatch.setattr(Path, "mkdir", refused)
     with pytest.raises(GenerationError) as caught:
         runner.prepare_output(tmp_path / "homes")
     assert str(caught.value) == (
@@ -474,10 +476,8 @@ def test_a_full_disk_stops_in_one_line(tmp_path: Path, monkeypatch: pytest.Monke
 def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder that exists but cannot be written is refused before any home is made (as root
     every folder is writable, so the refusal is simulated)."""
-    from trainer.generate import runner
-
     made: list[HomeJob] = []
-    monkeypatch.setattr(runner.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
     monkeypatch.setattr(homes_commands, "run_jobs", lambda jobs, *_: made.extend(jobs))
     with pytest.raises(UserError, match=f"^--output {re.escape(str(tmp_path))}: not writable$"):
         homes_commands.generate(count=1, days=1, seed=1, output=tmp_path, workers=1)
@@ -915,9 +915,9 @@ def test_designs_have_the_structure_of_their_type(home_type: str) -> None:
         area_kind = {area.name: area.kind for area in design.areas}
         for device in design.devices:  # devices go where they work (or in no area)
             if device.kind == "garage_door_opener":
-                assert area_kind.get(device.area) in {"garage", None}  # type: ignore[arg-type]
+                assert area_kind.get(device.area) in {"garage", None}
             if device.kind == "irrigation_valve":
-                assert area_kind.get(device.area) in {  # type: ignore[arg-type]
+                assert area_kind.get(device.area) in {
                     "front_yard", "back_yard", "garden", None}
     with_floors = sum(bool(d.floors) for d in designs)
     assert 0 < with_floors < len(designs)
@@ -1075,7 +1075,8 @@ def test_catalog_uses_home_assistants_domains_device_classes_and_units() -> None
     from homeassistant.components.event import EventDeviceClass
     from homeassistant.components.humidifier import HumidifierDeviceClass
     from homeassistant.components.media_player import MediaPlayerDeviceClass
-    from homeassistant.components.sensor import DEVICE_CLASS_UNITS, SensorDeviceClass
+    from homeassistant.components.sensor import SensorDeviceClass
+    from homeassistant.components.sensor.const import DEVICE_CLASS_UNITS
     from homeassistant.components.switch import SwitchDeviceClass
     from homeassistant.components.valve import ValveDeviceClass
     from homeassistant.const import Platform
@@ -1186,9 +1187,9 @@ def test_simulated_homes_keep_their_physical_contracts(start: date) -> None:
                     for t, end in on:
                         seen["outdoor light"] += 1
                         seen["lit at start-up"] += t == world.start
-                        m = np.arange(int((t - world.start) // 60) + 20,
-                                      min(int((end - world.start) // 60) - 20, world.minutes))
-                        assert (world.elevation[m] < 3.0).all(), (entity_id, t, end)
+                        lit = np.arange(int((t - world.start) // 60) + 20,
+                                        min(int((end - world.start) // 60) - 20, world.minutes))
+                        assert (world.elevation[lit] < 3.0).all(), (entity_id, t, end)
                 elif info.device_class == "temperature" and device and device.kind in (
                         "thermostat", "climate_sensor"):
                     for t, state in changes[1:]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import accuracy_score, f1_score
@@ -23,7 +24,7 @@ from trainer.metrics import (
 LABELS = ["a", "b", "c", "d", "e"]
 
 
-def _predictions(n: int, right: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _predictions(n: int, right: float, seed: int) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
     rng = np.random.default_rng(seed)
     y_true = rng.choice(LABELS, n)
     y_pred = np.where(rng.random(n) < right, y_true, rng.choice(LABELS, n))

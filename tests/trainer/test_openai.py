@@ -41,7 +41,6 @@ from trainer.generate.llm_schema import (
     strict_json_schema,
 )
 from trainer.generate.openai_backend import (
-    OpenAISettings,
     RunSummary,
     Usage,
     generate_homes,
@@ -57,6 +56,7 @@ from trainer.generate.openai_retry import (
     parse_duration,
     retry_after_seconds,
 )
+from trainer.generate.openai_settings import OpenAISettings
 from trainer.generate.procedural import design_home
 from trainer.generate.ratelimit import RateLimiter
 from trainer.generate.runner import HomeJob, HomeResult, home_rng, pending, plan_jobs
@@ -302,7 +302,7 @@ async def test_success_writes_homes_through_the_shared_simulator(
 async def test_llm_home_is_exactly_what_the_shared_path_writes(
         api: FakeOpenAI, tmp_path: Path) -> None:
     """Same design, same seed: simulate_and_write gives the same bytes as the backend wrote."""
-    assert openai_backend.simulate_and_write is runner.simulate_and_write
+    assert vars(openai_backend)["simulate_and_write"] is runner.simulate_and_write
     jobs, _ = await design_homes(api, tmp_path / "llm")
     job = jobs[0]
     reply = design_reply(api.requests[0].home[1], job.home_id)
@@ -431,7 +431,7 @@ async def test_malformed_json_then_valid(api: FakeOpenAI, tmp_path: Path) -> Non
 
 async def test_schema_violation_is_repaired_once_then_skipped(
         api: FakeOpenAI, tmp_path: Path) -> None:
-    nowhere = {"devices": [{"name": "Lamp", "kind": "smart_bulb", "area": "Attic",
+    nowhere: dict[str, Any] = {"devices": [{"name": "Lamp", "kind": "smart_bulb", "area": "Attic",
                             "manufacturer": "IKEA of Sweden", "model": None}]}
     bad = completion(design_reply("condo", **nowhere))
     api.script(bad, bad)

@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.home_type.core.features import FEATURE_NAMES
+from custom_components.home_type.core.model import model_from_bundle
 from trainer import train
 from trainer.dataset import EVALUATION_WINDOWS, WINDOWS, HomeRows, stack
 from trainer.runs import TrainingRun
@@ -24,7 +26,7 @@ N = len(FEATURE_NAMES)
 def _homes(per_label: int = 5, labels: tuple[str, ...] = ("a", "b")) -> list[HomeRows]:
     rng = np.random.default_rng(0)
 
-    def rows(windows: tuple[int | None, ...]) -> list[tuple[np.ndarray, int]]:
+    def rows(windows: tuple[int | None, ...]) -> list[tuple[NDArray[np.float64], int]]:
         return [(rng.random(N), -1 if w is None else w) for w in windows]
 
     return [HomeRows(label, f"{label}{i}", 7, "procedural", 14, rows(WINDOWS),
@@ -43,7 +45,7 @@ class _Recorder:
         self.fitted.append(set(rows.groups.tolist()))
         return self
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: NDArray[np.float64]) -> NDArray[np.str_]:
         rows = self.rows
         mask = np.isin(rows.X, X).all(axis=1)
         self.scored.append((set(rows.groups[mask].tolist()), set(rows.windows[mask].tolist())))
@@ -138,13 +140,13 @@ def test_targets_are_met_at_their_bound_and_count_only_present_types() -> None:
 def test_a_compiled_model_unlike_scikit_learn_is_not_written(
         small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """2e-9 apart on one probability is too far: training stops before writing a file."""
-    compile_model = train.model_from_bundle
+    compile_model = model_from_bundle
 
     class Off:
         def __init__(self, bundle: dict[str, Any], name: str) -> None:
             self.model = compile_model(bundle, name)
 
-        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
             probabilities = self.model.predict_proba(X)
             probabilities[:, 0] += 2e-9
             return probabilities

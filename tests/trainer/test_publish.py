@@ -11,7 +11,9 @@ import math
 import os
 import pickle
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -37,6 +39,14 @@ from trainer.publish import (
     Thresholds,
 )
 
+type StrPath = str | os.PathLike[str]
+
+
+class Publish(Protocol):
+    """The ``publish`` fixture: run ``python -m trainer publish ARGS…`` in this process."""
+
+    def __call__(self, *args: str) -> tuple[int, str, str]: ...
+
 
 def state(folder: Path) -> dict[str, bytes]:
     """Every file in a folder with its bytes: 'nothing changed' means this is equal."""
@@ -44,7 +54,7 @@ def state(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Publish:
     """``python -m trainer publish …`` run in this process (fast): (exit code, stdout, stderr)."""
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -77,7 +87,8 @@ def test_bundled_model_meets_the_default_thresholds(tmp_path: Path) -> None:
     assert rounded_down == (DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1)
 
 
-def test_publish_keeps_the_previous_model_and_rolls_back(tmp_path: Path, publish) -> None:
+def test_publish_keeps_the_previous_model_and_rolls_back(tmp_path: Path,
+                                                         publish: Publish) -> None:
     a = make_model(tmp_path / "a", "2026.01.01-aaaa")
     b = make_model(tmp_path / "b", "2026.02.02-bbbb")
     ha = tmp_path / "ha"
@@ -155,7 +166,8 @@ def _scored_on_a_training_seed(model: Path, *, keep_training_data: bool = True) 
 ], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
         "results-of-another-model", "results-without-figures", "scored-on-a-training-seed",
         "training-seed-from-the-bundle", "accuracy", "macro-f1"])
-def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish, spoil,
+def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish: Publish,
+                                                       spoil: Callable[[Path], object] | None,
                                                        flags: list[str], exit_code: int,
                                                        reason: str) -> None:
     ha = tmp_path / "ha"
@@ -173,14 +185,14 @@ def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish, s
     assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
 
 
-def test_refusal_does_not_create_the_destination(tmp_path: Path, publish) -> None:
+def test_refusal_does_not_create_the_destination(tmp_path: Path, publish: Publish) -> None:
     low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5)
     code, _, stderr = publish(str(low), "--to", str(tmp_path / "ha"))
     assert code == EXIT_BELOW_THRESHOLDS and "accuracy 0.500 < --min-accuracy 0.75" in stderr
     assert not (tmp_path / "ha").exists()
 
 
-def test_figures_at_the_thresholds_are_good_enough(tmp_path: Path, publish) -> None:
+def test_figures_at_the_thresholds_are_good_enough(tmp_path: Path, publish: Publish) -> None:
     model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=DEFAULT_MIN_ACCURACY,
                        macro_f1=DEFAULT_MIN_MACRO_F1)
     code, stdout, stderr = publish(str(model), "--to", str(tmp_path / "ha"))
@@ -189,7 +201,8 @@ def test_figures_at_the_thresholds_are_good_enough(tmp_path: Path, publish) -> N
             in " ".join(stdout.split()))
 
 
-def test_republishing_the_same_model_brings_its_new_figures(tmp_path: Path, publish) -> None:
+def test_republishing_the_same_model_brings_its_new_figures(tmp_path: Path,
+                                                            publish: Publish) -> None:
     """``evaluate`` re-measures a model's figures: publishing it again takes them along."""
     ha = tmp_path / "ha"
     model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=0.85)
@@ -202,7 +215,7 @@ def test_republishing_the_same_model_brings_its_new_figures(tmp_path: Path, publ
 
 
 def test_a_model_without_figures_takes_no_other_models_figures(tmp_path: Path,
-                                                                publish) -> None:
+                                                                publish: Publish) -> None:
     ha = tmp_path / "ha"
     for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
         assert publish(str(make_model(tmp_path / version, version)), "--to", str(ha))[0] == 0
@@ -214,8 +227,8 @@ def test_a_model_without_figures_takes_no_other_models_figures(tmp_path: Path,
         "2026.02.02-bbbb"
 
 
-def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(tmp_path: Path,
-                                                                          publish) -> None:
+def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(
+        tmp_path: Path, publish: Publish) -> None:
     low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5, section="holdout")
     code, _, stderr = publish(str(low), "--to", str(tmp_path / "ha"))
     assert code == EXIT_BELOW_THRESHOLDS and "on 20 held-out homes (10-day history)" in stderr
@@ -224,7 +237,7 @@ def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(tmp_pa
     assert load_model(tmp_path / "ha" / MODEL_NAME).version == "2026.01.01-low"
 
 
-def test_environment_sets_the_thresholds(tmp_path: Path, publish,
+def test_environment_sets_the_thresholds(tmp_path: Path, publish: Publish,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=0.85)
     monkeypatch.setenv("HOME_TYPE_MIN_ACCURACY", "0.9")
@@ -232,7 +245,7 @@ def test_environment_sets_the_thresholds(tmp_path: Path, publish,
     assert code == EXIT_BELOW_THRESHOLDS and "--min-accuracy 0.90" in stderr
 
 
-def test_usage_errors(tmp_path: Path, publish) -> None:
+def test_usage_errors(tmp_path: Path, publish: Publish) -> None:
     model = make_model(tmp_path / "m", "2026.01.01-aaaa")
     (tmp_path / "file").write_text("")
     code, _, stderr = publish(str(model), "--to", str(tmp_path / "file"))
@@ -247,7 +260,7 @@ def test_usage_errors(tmp_path: Path, publish) -> None:
     assert code == 2 and "--min-accuracy" in stderr
 
 
-def test_destination_under_a_file(tmp_path: Path, publish) -> None:
+def test_destination_under_a_file(tmp_path: Path, publish: Publish) -> None:
     """The write failure path, for any user (root included): a file where a folder must be."""
     model = make_model(tmp_path / "m", "2026.01.01-aaaa")
     (tmp_path / "file").write_text("")
@@ -259,7 +272,7 @@ def test_destination_under_a_file(tmp_path: Path, publish) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
-def test_unwritable_destination(tmp_path: Path, publish) -> None:
+def test_unwritable_destination(tmp_path: Path, publish: Publish) -> None:
     model = make_model(tmp_path / "m", "2026.01.01-aaaa")
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
@@ -268,12 +281,10 @@ def test_unwritable_destination(tmp_path: Path, publish) -> None:
 
 
 def test_a_write_refused_midway_leaves_the_destination_as_it_was(
-        tmp_path: Path, publish, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, publish: Publish, monkeypatch: pytest.MonkeyPatch) -> None:
     """Permission denied (or a full disk) as the files are switched in, simulated so that it
     runs as root too, where the test above is skipped: one line, and the model published before
     is still there, whole, with no temporary file beside it."""
-    import trainer.publish
-
     ha = tmp_path / "ha"
     assert publish(str(make_model(tmp_path / "a", "2026.01.01-aaaa")), "--to", str(ha))[0] == 0
     before = sorted(p.name for p in ha.iterdir())
@@ -281,7 +292,7 @@ def test_a_write_refused_midway_leaves_the_destination_as_it_was(
     def refused(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(trainer.publish.os, "replace", refused)
+    monkeypatch.setattr(os, "replace", refused)
     code, _, stderr = publish(str(make_model(tmp_path / "b", "2026.02.02-bbbb")), "--to", str(ha))
     assert code == 2 and " ".join(stderr.split()) == (
         f"error: --to {ha}: cannot write there (Permission denied); the models in it are left "
@@ -291,7 +302,8 @@ def test_a_write_refused_midway_leaves_the_destination_as_it_was(
     assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
 
 
-def test_a_broken_published_model_is_not_kept_as_previous(tmp_path: Path, publish) -> None:
+def test_a_broken_published_model_is_not_kept_as_previous(tmp_path: Path,
+                                                          publish: Publish) -> None:
     ha = tmp_path / "ha"
     for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
         assert publish(str(make_model(tmp_path / version, version)), "--to", str(ha))[0] == 0
@@ -320,27 +332,27 @@ def test_a_crash_at_any_rename_never_leaves_a_model_beside_a_wrong_hash(
     """Stop the switch at each rename in turn; after a stopped publish, running it again works."""
     a, b, c = (make_model(tmp_path / v, v) for v in ("2026.01.01-aaaa", "2026.02.02-bbbb",
                                                        "2026.03.03-cccc"))
-    real_replace = publishing.os.replace
+    real_replace = os.replace
     for stop in range(20):
         ha = tmp_path / f"ha{stop}"
         for model in (a, b):
             publishing.publish(model, ha, Thresholds())
         calls = 0
 
-        def replace(src, dst, _stop=stop):  # type: ignore[no-untyped-def]
+        def replace(src: StrPath, dst: StrPath, _stop: int = stop) -> None:
             nonlocal calls
             calls += 1
             if calls > _stop:
                 raise Crash
             return real_replace(src, dst)
 
-        monkeypatch.setattr(publishing.os, "replace", replace)
+        monkeypatch.setattr(os, "replace", replace)
         try:
             publishing.rollback(ha) if rollback else publishing.publish(c, ha, Thresholds())
             finished = True
         except Crash:
             finished = False
-        monkeypatch.setattr(publishing.os, "replace", real_replace)
+        monkeypatch.setattr(os, "replace", real_replace)
         _slots_are_sound(ha)
         assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]
         if finished:
@@ -360,17 +372,17 @@ def test_a_broken_current_model_leaves_before_the_new_hash_arrives(
     ha = tmp_path / "ha"
     publishing.publish(make_model(tmp_path / "a", "2026.01.01-aaaa"), ha, Thresholds())
     _tampered(ha / MODEL_NAME)
-    real_replace = publishing.os.replace
+    real_replace = os.replace
     calls = 0
 
-    def replace(src, dst):  # type: ignore[no-untyped-def]
+    def replace(src: StrPath, dst: StrPath) -> None:
         nonlocal calls
         calls += 1
         if calls > 1:
             raise Crash
         return real_replace(src, dst)
 
-    monkeypatch.setattr(publishing.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(Crash):
         publishing.publish(make_model(tmp_path / "b", "2026.02.02-bbbb"), ha, Thresholds())
     assert sha256_path(ha / MODEL_NAME).exists() and not (ha / MODEL_NAME).exists()
@@ -382,16 +394,16 @@ def test_ctrl_c_waits_for_the_switch_to_finish(tmp_path: Path,
     ha = tmp_path / "ha"
     for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
         publishing.publish(make_model(tmp_path / version, version), ha, Thresholds())
-    real_replace = publishing.os.replace
+    real_replace = os.replace
 
-    def replace(src, dst):  # type: ignore[no-untyped-def]
+    def replace(src: StrPath, dst: StrPath) -> None:
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each rename
         return real_replace(src, dst)
 
-    monkeypatch.setattr(publishing.os, "replace", replace)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
         publishing.rollback(ha)
-    monkeypatch.setattr(publishing.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
     assert load_model(ha / PREVIOUS_NAME).version == "2026.02.02-bbbb"
     assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]

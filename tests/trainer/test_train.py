@@ -18,6 +18,7 @@ from typing import Any
 import joblib
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from custom_components.home_type.core.features import FEATURE_VERSION
 from custom_components.home_type.core.model import (
@@ -39,8 +40,10 @@ from trainer.pipeline import compile_pipeline, settle_calibration
 from trainer.publish import EXIT_NOT_VERIFIED
 
 
-def results_of(model: Path) -> dict:
-    return json.loads(model.with_name("home_type_classifier_results.json").read_text())
+def results_of(model: Path) -> dict[str, Any]:
+    results: dict[str, Any] = json.loads(
+        model.with_name("home_type_classifier_results.json").read_text())
+    return results
 
 
 def copy_model(model: Path, folder: Path) -> Path:
@@ -122,8 +125,9 @@ def test_onboarding_leftovers_are_scored_against_the_same_homes_as_they_are() ->
     class Model:
         classes = ("apartment", "condo", "studio")
 
-        def predict_proba(self, X: np.ndarray) -> np.ndarray:  # the row's first value decides
-            return np.eye(3)[X[:, 0].astype(int)]
+        def predict_proba(self, X: NDArray[Any]) -> NDArray[Any]:  # the row's first value decides
+            proba: NDArray[Any] = np.eye(3)[X[:, 0].astype(int)]
+            return proba
 
     def home(home_id: str, label: str, leftover: int | None) -> HomeRows:
         rows = [] if leftover is None else [(np.array([float(leftover)]), 10)]
@@ -294,7 +298,7 @@ class _Exploit:
     def __init__(self, marker: Path) -> None:
         self.marker = marker
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[Callable[[str], int], tuple[str]]:
         return (os.system, (f"touch {self.marker}",))
 
 
@@ -631,8 +635,6 @@ def test_evaluate_that_cannot_store_says_so_in_one_line(
         capsys: pytest.CaptureFixture[str]) -> None:
     """A folder it cannot write in is refused before the evaluation; a disk that fills up
     during it, after, with the figures shown. The results file is as it was either way."""
-    from trainer import training_commands
-
     model = copy_model(trained_model, tmp_path / "m")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     results_file.write_text(json.dumps(results_of(trained_model)))
@@ -640,7 +642,7 @@ def test_evaluate_that_cannot_store_says_so_in_one_line(
     homes = str(trained_model.parent.parent / "eval")
     evaluated: list[object] = []
     with monkeypatch.context() as patched:
-        patched.setattr(training_commands.os, "access", lambda path, mode: False)
+        patched.setattr(os, "access", lambda path, mode: False)
         patched.setattr("trainer.train.evaluate_model", lambda *a: evaluated.append(a))
         code = trainer_in_process(patched, "evaluate", "--model", str(model), "--homes", homes,
                                   "--write")
@@ -1030,10 +1032,11 @@ def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
     """A signal before any of training's writes is held until all four files are written."""
     import signal
 
+    from custom_components.home_type.core.atomic import atomic_write_bytes
     from trainer import train as training
     from trainer.runs import TrainingRun
 
-    real_write = training.atomic_write_bytes
+    real_write = atomic_write_bytes
 
     def write(path: Path, data: bytes) -> Path:
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each write
