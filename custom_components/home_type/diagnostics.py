@@ -22,10 +22,16 @@ from .activity import database_error_text
 from .const import CONF_MODEL_PATH
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import ActivitySummary
-from .core.features import FEATURE_NAMES, extract_features, name_placement
+from .core.features import (
+    FEATURE_NAMES,
+    areas_in_use,
+    extract_features,
+    name_placement,
+    onboarding_leftovers,
+)
 from .core.model import HomeTypeModel
 from .core.snapshot import HomeSnapshot
-from .core.vocabulary import area_kind, is_onboarding_name
+from .core.vocabulary import area_kind
 from .issues import config_relative, model_file
 
 #: Keys whose values name the home or something in it. The output is built from counts, so
@@ -71,10 +77,8 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
 def _registries(home: HomeSnapshot) -> dict[str, Any]:
     placement = name_placement(home)
     # As the model sees them: a device of no area that its name places counts as in one.
-    in_use = ({d.area_id for d in home.devices} | {e.area_id for e in home.entities}
-              | set(placement.devices.values()))
-    empty = [area for area in home.areas if area.area_id not in in_use]
-    left_out = sum(1 for area in empty if is_onboarding_name(area.name))
+    in_use = areas_in_use(home, placement)
+    left_out = len(onboarding_leftovers(home, placement))
     return {
         "floors": len(home.floors),
         "floor_levels": sorted({f.level for f in home.floors if f.level is not None}),
@@ -82,7 +86,8 @@ def _registries(home: HomeSnapshot) -> dict[str, Any]:
         "area_kinds": dict(sorted(Counter(area_kind(a.name) for a in home.areas).items())),
         # Rooms all the same, which can make a home read larger than it is; onboarding's own
         # (named as it names them), left empty, the model leaves out (features.py).
-        "areas_with_nothing_in_them": len(empty) - left_out,
+        "areas_with_nothing_in_them": sum(1 for a in home.areas
+                                          if a.area_id not in in_use) - left_out,
         "onboarding_areas_left_out": left_out,
         "devices": len(home.devices),
         "devices_without_area": sum(1 for d in home.devices if d.area_id is None),

@@ -71,7 +71,7 @@ from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, counted_changes, summarize_events
 from .core.atomic import atomic_create_first_free
 from .core.classify import Classification, classify
-from .core.features import name_placement
+from .core.features import name_placement, onboarding_leftovers
 from .core.model import HomeTypeModel
 from .core.snapshot import (
     Area,
@@ -82,7 +82,7 @@ from .core.snapshot import (
     HomeSnapshot,
     iter_snapshot_bytes,
 )
-from .core.vocabulary import area_kind, is_onboarding_name, names_fire, names_level
+from .core.vocabulary import area_kind, names_fire, names_level
 from .snapshot import async_home_snapshot
 
 GENERATOR: Final = "home_assistant_export"
@@ -245,8 +245,7 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
         return f"{LEVEL_WORD} {anonymous}" if names_level(name) else anonymous
 
     placement = name_placement(home)
-    in_use = ({d.area_id for d in home.devices} | {e.area_id for e in home.entities}
-              | set(placement.devices.values()))
+    left_out = onboarding_leftovers(home, placement)
 
     def area_name(area: Area) -> str:
         """The anonymised name, or onboarding's for an area nothing is in that bears it.
@@ -254,7 +253,7 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
         The features leave such an area out by that name. Luxembourgish onboarding's "Stuff"
         reads as no living room; any of the three names is left out alike.
         """
-        if area.area_id not in in_use and is_onboarding_name(area.name):
+        if area.area_id in left_out:
             return ONBOARDING_NAMES.get(area_kind(area.name), ONBOARDING_NAMES["living"])
         return room_name(area.name)
 

@@ -161,13 +161,14 @@ def name_placement(home: HomeSnapshot) -> NamePlacement:
     return NamePlacement(placed, tuple(added.values()))
 
 
-def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
+def placed_by_name(home: HomeSnapshot, placement: NamePlacement | None = None) -> HomeSnapshot:
     """The home with its devices of no area placed by :func:`name_placement`, entities too.
 
     The rooms no area is come after the registry's areas; an entity without an area of its own
-    follows its device.
+    follows its device. ``placement``: the home's, if already worked out.
     """
-    placement = name_placement(home)
+    if placement is None:
+        placement = name_placement(home)
     placed = placement.devices
     if not placed:
         return home
@@ -182,27 +183,40 @@ def placed_by_name(home: HomeSnapshot) -> HomeSnapshot:
     )
 
 
-def without_onboarding_leftovers(home: HomeSnapshot) -> HomeSnapshot:
-    """The home without the areas onboarding created that nothing is in.
+def areas_in_use(home: HomeSnapshot, placement: NamePlacement) -> set[str | None]:
+    """The ids of the areas something is in, as the features see them.
+
+    A device of no area that its name places (``placement``, the home's) counts as in that area.
+    """
+    return ({d.area_id for d in home.devices} | {e.area_id for e in home.entities}
+            | set(placement.devices.values()))
+
+
+def onboarding_leftovers(home: HomeSnapshot, placement: NamePlacement) -> frozenset[str]:
+    """The ids of the areas onboarding created that nothing is in, which the features leave out.
 
     Onboarding creates a living room, a kitchen and a bedroom in the user's language; an owner
     who makes areas of their own and never deletes those keeps rooms with nothing in them, and
     counted as rooms they turned a studio into an apartment. Only an empty area of exactly such
-    a name goes (nothing in it, after :func:`placed_by_name`): an empty area of another name is
-    a room the owner made -- a patio, a hallway with no sensor yet -- and counts, as the
-    synthetic homes' empty rooms do.
+    a name goes (nothing in it once devices are placed by name): an empty area of another name
+    is a room the owner made -- a patio, a hallway with no sensor yet -- and counts, as the
+    synthetic homes' empty rooms do. Diagnostics count them and the export names them by this
+    one rule.
     """
-    used = {d.area_id for d in home.devices} | {e.area_id for e in home.entities}
-    kept = tuple(area for area in home.areas
-                 if area.area_id in used or not is_onboarding_name(area.name))
-    return home if len(kept) == len(home.areas) else replace(home, areas=kept)
+    used = areas_in_use(home, placement)
+    return frozenset(area.area_id for area in home.areas
+                     if area.area_id not in used and is_onboarding_name(area.name))
 
 
 def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str]]:
     """Structure features, plus each entity's activity group and the outdoor entity ids."""
     # How many devices the owner left without an area is read before they are placed by name.
     unplaced = _share(sum(1 for d in home.devices if d.area_id is None), len(home.devices))
-    home = without_onboarding_leftovers(placed_by_name(home))
+    placement = name_placement(home)
+    left_out = onboarding_leftovers(home, placement)
+    home = placed_by_name(home, placement)
+    if left_out:
+        home = replace(home, areas=tuple(a for a in home.areas if a.area_id not in left_out))
     floors = home.floors
     levels = sorted({f.level for f in floors if f.level is not None})
     level_span = float(levels[-1] - levels[0] + 1) if levels else 0.0
