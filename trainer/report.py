@@ -69,16 +69,19 @@ def _confidence_table(levels: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _tally(counts: dict[str, int]) -> str:
+    """Counts as the sentences give them, in the results' order: "apartment 25, condo 11"."""
+    return ", ".join(f"{name} {count}" for name, count in counts.items())
+
+
 def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> list[str]:
     """The figures of the homes as an owner who never sorted them into rooms and floors."""
-    answers = ", ".join(f"{label} {count}" for label, count in unsorted["answers"].items())
+    answers = _tally(unsorted["answers"])
     sure, right = unsorted["mean_confidence"], unsorted["accuracy"]
     verdict = ("more sure of them than it is right: their confidence means less than the "
                "table below says" if sure > right + 0.05 else "about as sure as it is right")
     if unsorted.get("languages"):
-        counts = ", ".join(f"{language} {homes}" for language, homes
-                           in unsorted["languages"].items())
-        areas = f" in each home's language ({counts} homes)"
+        areas = f" in each home's language ({_tally(unsorted['languages'])} homes)"
     else:  # results files written before: the areas were English in every home
         areas = f" ({', '.join(unsorted['areas'])})" if unsorted.get("areas") else ""
     left = training.get("unsorted")  # absent from results files written before it was counted
@@ -86,13 +89,12 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
               f"{left} of its {training['homes']} training homes were left so by the generator")
     unnamed = ""
     if (bare := unsorted.get("names_without_rooms")) is not None:  # absent from older files
-        bare_answers = ", ".join(f"{label} {count}" for label, count in bare["answers"].items())
         unnamed = (
             " Most of their devices' names say their rooms, and the model reads them. With the "
             "words that say a room taken out of every name (\"Bedroom 2 Blinds\" reads "
             "\"blinds\"), as with devices paired and never renamed, it sees no room at all: "
             f"accuracy {_pct(bare['accuracy'])}, mean confidence "
-            f"{bare['mean_confidence']:.2f}; answers {bare_answers}.")
+            f"{bare['mean_confidence']:.2f}; answers {_tally(bare['answers'])}.")
     return [
         f"The same {unsorted['homes']} homes as an owner who never sorted them has them — "
         f"onboarding's three areas{areas}, no floors, no device in an "
@@ -108,7 +110,7 @@ def _leftovers_sentence(leftovers: dict[str, Any], feature_version: int) -> list
     makes of them is its feature set's: from set 4 on, such areas are left out.
     """
     changed = leftovers["changed"]
-    moves = ", ".join(f"{move} {homes}" for move, homes in leftovers["moves"].items())
+    moves = _tally(leftovers["moves"])
     return [
         f"The {leftovers['homes']} sorted homes again with onboarding's areas left empty "
         "beside their own (those whose names they do not have), as an owner who made rooms of "
