@@ -206,9 +206,8 @@ def name_without_room(name: str) -> str:
     features read as the room (:func:`room_phrase`), taken out until none is left, so that
     what remains places the device nowhere.
     """
-    # Folded twice: once is not always enough ("𝐊𝐢𝐭𝐜𝐡𝐞𝐧" folds to "Kitchen"), and room_phrase
-    # folds again, so its phrase must be found in what it was given.
-    words = " ".join(fold(fold(name)).split())
+    # Folded as room_phrase folds, so that its phrase is found in what it was given.
+    words = " ".join(fold(name).split())
     while (phrase := room_phrase(words)) is not None:
         kept = " ".join(f" {words} ".replace(f" {phrase} ", " ", 1).split())
         if kept == words:  # the phrase touches punctuation: "Lampe (Salon)", "Office/Guest"

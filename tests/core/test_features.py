@@ -506,6 +506,19 @@ def test_fold_writes_out_letters_without_accents() -> None:
     assert fold("Łazienka") == "lazienka"
 
 
+def test_fold_reads_styled_letters_and_is_idempotent() -> None:
+    """Styled letters have no lower case, only a plain capital once decomposed.
+
+    Folded before decomposing, "𝐊𝐢𝐭𝐜𝐡𝐞𝐧" became "Kitchen", no kitchen at all, and folding it
+    again gave something else (636 characters did that).
+    """
+    assert fold("𝐊𝐢𝐭𝐜𝐡𝐞𝐧") == fold("𝕂𝕚𝕥𝕔𝕙𝕖𝕟") == "kitchen" and fold("ℌall") == "hall"
+    assert area_kind("𝐊𝐢𝐭𝐜𝐡𝐞𝐧") == "kitchen" and area_kind("🄶🄰🅁🄰🄶🄴") == "garage"
+    characters = "".join(chr(point) for point in range(0x110000)
+                         if not 0xD800 <= point <= 0xDFFF)  # no surrogates: not text
+    assert [ch for ch in characters if fold(fold(ch)) != fold(ch)] == []
+
+
 def test_underscores_and_hyphens_separate_words() -> None:
     """A regular expression reads "front_yard" as one word: no keyword matched it."""
     assert fold("front_yard") == "front yard" and fold("Guest-Room") == "guest room"

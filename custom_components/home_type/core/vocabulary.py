@@ -325,8 +325,14 @@ _SPELLED_OUT: Final = str.maketrans(
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free form of a name ("Küche" → "kuche", "Værelse" → "vaerelse")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower-case, accent-free form of a name ("Küche" → "kuche", "Værelse" → "vaerelse").
+
+    Decomposed before its case is folded as well as after: styled letters ("𝐊𝐢𝐭𝐜𝐡𝐞𝐧", "ℌ")
+    have no lower case of their own, only a plain capital once decomposed, and would otherwise
+    fold to "Kitchen", which no room word matches. Folding a folded name changes nothing.
+    """
+    decomposed = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
         _SPELLED_OUT)
 
