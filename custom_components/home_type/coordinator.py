@@ -178,7 +178,20 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         # A read that outlived its entry must not delete the issue its successor raised.
         if not self._unloaded:
             async_delete_model_issue(self.hass)
+            self._async_show_model_version(model.version)
         return model
+
+    @callback
+    def _async_show_model_version(self, version: str) -> None:
+        """Keep the service device's software version the model's, as a new model loads.
+
+        Devices & services then says which model answers. The sensor sets it when it is added
+        (none before set-up's first load); a model picked up later replaces it here.
+        """
+        registry = dr.async_get(self.hass)
+        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
+            if device.sw_version != version:
+                registry.async_update_device(device.id, sw_version=version)
 
     async def async_read_home(self) -> tuple[HomeSnapshot, ActivitySummary]:
         """Read the live home: a read that starts no earlier than this call, shared.

@@ -29,4 +29,6 @@ class HomeTypeEntity(CoordinatorEntity[HomeTypeCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
             manufacturer="Home Type",
             model="Home type classifier",
+            # The model in use; the coordinator keeps it so when another replaces it.
+            sw_version=coordinator.model.version if coordinator.model is not None else None,
         )

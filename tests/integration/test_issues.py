@@ -11,7 +11,7 @@ import pytest
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.home_type import coordinator as coordinator_module
@@ -193,19 +193,25 @@ async def test_model_outside_the_config_folder(
 
 
 async def test_issue_goes_when_a_good_model_loads(
-    hass: HomeAssistant, issue_registry: ir.IssueRegistry, config_dir: Path
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry, device_registry: dr.DeviceRegistry,
+    config_dir: Path,
 ) -> None:
-    """Fixing the file and reloading the model clears the issue and brings the sensor back."""
+    """Fixing the file and reloading the model clears the issue and brings the sensor back;
+    the service device, which showed no model, shows the one that loaded."""
     model = write_model(config_dir / MODEL_OPTION)
     _tampered(model)
     entry = await _set_up(hass, MODEL_OPTION)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is not None
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert device.sw_version is None
 
-    write_model(model)
+    write_model(model, model_bundle(version="test-2"))
     await hass.services.async_call(DOMAIN, "reload_model", {"config_entry_id": entry.entry_id},
                                    blocking=True)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_MODEL) is None
     assert home_type_state(hass).state == "apartment"
+    shown = device_registry.async_get(device.id)
+    assert shown is not None and shown.sw_version == "test-2"
 
 
 async def test_the_hourly_check_sees_a_hash_file_put_back(

@@ -19,7 +19,11 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -47,9 +51,16 @@ FOLDER = "home_type_models"
 
 
 def sensor_version(hass: HomeAssistant) -> str:
+    """The model version the sensor gives, which its device shows as its software version."""
     state = hass.states.get("sensor.home_type")
     assert state is not None
-    return str(state.attributes.get("model_version"))
+    entity = er.async_get(hass).async_get("sensor.home_type")
+    assert entity is not None and entity.device_id is not None
+    device = dr.async_get(hass).async_get(entity.device_id)
+    assert device is not None
+    version = state.attributes.get("model_version")
+    assert device.sw_version == version, "Devices & services shows the model in use"
+    return str(version)
 
 
 async def reload_model(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
