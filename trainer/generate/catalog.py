@@ -80,7 +80,8 @@ DEVICE_KINDS: Final[dict[str, DeviceKind]] = {
         _e("sensor", "humidity", "humidity", "humidity", "%")), True, (
         ("ecobee", "ecobee3 lite"), ("Google Nest", "Learning Thermostat"),
         ("Honeywell", "T6 Pro"), ("Netatmo", "Smart Thermostat"))),
-    "radiator_valve": DeviceKind("Radiator", (_e("climate", "", "thermostat"), BATTERY), False, (
+    "radiator_valve": DeviceKind("Radiator", (
+        _e("climate", "", "radiator_valve"), BATTERY), False, (
         ("tado°", "Smart Radiator Thermostat"), ("Eve Systems", "Eve Thermo"),
         ("Danfoss", "Ally"), ("AVM", "FRITZ!DECT 301"))),
     "smart_lock": DeviceKind("Lock", (_e("lock", "", "lock"), BATTERY), True, (
@@ -116,6 +117,11 @@ DEVICE_KINDS: Final[dict[str, DeviceKind]] = {
     "camera": DeviceKind("Camera", (
         _e("camera", "", "static"), _e("binary_sensor", "motion", "outdoor_motion", "motion")),
         True, (("Reolink", "RLC-810A"), ("Ubiquiti", "G4 Bullet"), ("Ring", "Stick Up Cam"))),
+    # Pet and baby cameras, in flats as in houses; motion follows the people in the room.
+    "indoor_camera": DeviceKind("Camera", (
+        _e("camera", "", "static"), _e("binary_sensor", "motion", "motion", "motion")),
+        False, (("TP-Link", "Tapo C200"), ("Eufy", "Indoor Cam 2K"),
+                ("Google Nest", "Nest Cam (indoor, wired)"))),
     "doorbell": DeviceKind("Doorbell", (
         _e("event", "ding", "doorbell", "doorbell"),
         _e("binary_sensor", "motion", "outdoor_motion", "motion")), True, (

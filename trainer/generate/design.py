@@ -104,6 +104,14 @@ class DesignError(ValueError):
     """A design the simulator cannot bring to life; the message lists what is wrong."""
 
 
+def _registry_name(name: str) -> str:
+    """A floor's or area's name as Home Assistant compares them, which refuses a second.
+
+    Case and spaces do not count: "Top Floor", "top floor" and "TopFloor" are one name.
+    """
+    return name.casefold().replace(" ", "")
+
+
 def design_problems(design: HomeDesign) -> list[str]:
     """List what would make the simulator fail or lie, whoever drew the design.
 
@@ -126,13 +134,20 @@ def design_problems(design: HomeDesign) -> list[str]:
     levels = [floor.level for floor in design.floors]
     if len(set(levels)) != len(levels):
         problems.append(f"floors: levels {sorted(levels)} repeat a level")
+    floor_names: set[str] = set()
+    for i, floor in enumerate(design.floors):
+        if _registry_name(floor.name) in floor_names:
+            problems.append(f"floors[{i}].name: {floor.name!r} is used by another floor")
+        floor_names.add(_registry_name(floor.name))
     names: set[str] = set()
+    area_names: set[str] = set()
     for i, area in enumerate(design.areas):
         if area.kind not in AREA_KINDS:
             problems.append(f"areas[{i}].kind: {area.kind!r} is not an area kind")
-        if area.name in names:
+        if _registry_name(area.name) in area_names:
             problems.append(f"areas[{i}].name: {area.name!r} is used by another area")
         names.add(area.name)
+        area_names.add(_registry_name(area.name))
         if area.floor_level is not None and area.floor_level not in levels:
             problems.append(f"areas[{i}].floor_level: no floor has level {area.floor_level}")
     for i, device in enumerate(design.devices):

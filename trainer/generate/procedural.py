@@ -221,7 +221,16 @@ def _plan_house(rng: np.random.Generator, home_type: str) -> _Plan:
                  floors_defined=_chance(rng, 0.75), vacation=vacation)
 
 
+#: How a studio's owner names its one room: as a living room, as the room they sleep in, or
+#: "Main Room", "Wohnraum" … Never after the dwelling ("Studio", "Einzimmerwohnung"): up to
+#: generator version 6 three studios in four had such a room, which told the model the label.
+_STUDIO_ROOM_NAMED_AS: Final = {"living_room": 0.6, "bedroom": 0.1, "studio_room": 0.3}
+
+
 def _area_name(rng: np.random.Generator, kind: str, language: str, used: set[str]) -> str:
+    if kind == "studio_room":
+        kind = str(rng.choice(list(_STUDIO_ROOM_NAMED_AS),
+                              p=list(_STUDIO_ROOM_NAMED_AS.values())))
     table = AREA_NAMES[language] if _chance(rng, 0.75) else AREA_NAMES["en"]
     choices = table.get(kind) or AREA_NAMES["en"].get(kind) or ("Room",)
     name = str(rng.choice(choices))
@@ -241,11 +250,15 @@ def _floor_names(rng: np.random.Generator, plan: _Plan, language: str,
                  home_type: str) -> list[FloorDesign]:
     if home_type in HOUSE_TYPES:
         table = FLOOR_NAMES.get(language, FLOOR_NAMES["en"])
-        floors = []
+        floors: list[FloorDesign] = []
         for level in plan.levels:
-            names = table.get(level) or FLOOR_NAMES["en"].get(level) or (f"Level {level}",)
+            # Home Assistant refuses a second floor of a name ("Second Floor" may be level 1
+            # or 2).
+            taken = {floor.name for floor in floors}
+            names = [name for name in table.get(level) or FLOOR_NAMES["en"].get(level) or ()
+                     if name not in taken] or [f"Level {level}"]
             floors.append(FloorDesign(str(rng.choice(names)), level))
-        # Some people number floors from 1, or leave levels unset in the registry.
+        # Some people number floors from 1.
         if _chance(rng, 0.12):
             floors = [FloorDesign(f.name, f.level + 1) for f in floors]
         return floors
@@ -329,8 +342,11 @@ def _furnish(rng: np.random.Generator, plan: _Plan, home_type: str, timezone: st
         if kind == "garage":
             add("garage_door_opener", area, 0.8, count=1 + int(_chance(rng, 0.25)))
             add("ev_charger", area, 0.18 * tech)
-        if kind in ("bedroom", "living_room", "office"):
+        if kind in ("bedroom", "living_room", "office", "studio_room"):
             add("air_purifier", area, 0.05 * tech)
+        if kind in ("living_room", "studio_room", "kids_room", "entrance", "hallway"):
+            add("indoor_camera", area,
+                (0.12 if kind in ("living_room", "studio_room") else 0.05) * tech)
 
     def first(*kinds: str) -> AreaDesign | None:
         for kind in kinds:
@@ -361,7 +377,8 @@ def _furnish(rng: np.random.Generator, plan: _Plan, home_type: str, timezone: st
             0.2 if house else 0.08)
         add("water_shutoff", first("utility_room", "basement", "garage"), 0.08 if house else 0.03)
     else:
-        for area in by_kind.get("bedroom", []) + by_kind.get("living_room", []):
+        for area in (by_kind.get("bedroom", []) + by_kind.get("living_room", [])
+                     + by_kind.get("studio_room", [])):
             add("radiator_valve", area, 0.3 if timezone.startswith("Europe/") else 0.04)
     if house:
         add("energy_meter", first("garage", "utility_room", "basement"), 0.3 * tech)
@@ -473,13 +490,19 @@ def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
     level_shift = 1 if floors and floors[0].level == plan.levels[0] + 1 else 0
     used: set[str] = set()
     areas = []
-    multi_level = len({level for _, level in plan.rooms if level >= 0}) > 1
+    above_ground = {level for _, level in plan.rooms if level >= 0}
+    entered_at = min(above_ground)
     prefixes = LEVEL_PREFIXES.get(language, LEVEL_PREFIXES["en"])
     for kind, level in plan.rooms:
         on_floor = floors and not _chance(rng, 0.08)
         name = _area_name(rng, kind, language, used)
-        if multi_level and kind not in OUTDOOR_KINDS and _chance(rng, 0.2 if level > 0 else 0.08):
-            prefix = str(rng.choice(prefixes["upper" if level > 0 else "ground"]))
+        # "Upstairs Bath", "EG Flur": in a house, the level it is entered at is the ground
+        # floor; a penthouse's lower level is not ("RDC"), and a cellar is below both.
+        upper = level > entered_at
+        if (len(above_ground) > 1 and kind not in OUTDOOR_KINDS and level >= 0
+                and (upper or home_type in HOUSE_TYPES)
+                and _chance(rng, 0.2 if upper else 0.08)):
+            prefix = str(rng.choice(prefixes["upper" if upper else "ground"]))
             name = f"{prefix} {name}"
             used.add(name.lower())
         areas.append(AreaDesign(

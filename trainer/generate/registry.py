@@ -7,12 +7,12 @@ Ids follow Home Assistant's own habits (slugified names for floors and areas, 32
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from custom_components.home_type.core.snapshot import Area, Device, Entity, Floor
+from custom_components.home_type.core.vocabulary import fold
 
 from .catalog import DEVICE_KINDS, HELPER_ENTITIES, OUTDOOR_DEVICE_KINDS
 from .design import OUTDOOR_KINDS, HomeDesign
@@ -27,9 +27,14 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str, fallback: str = "unnamed") -> str:
-    """Home Assistant-like slug: ASCII-folded, lower case, underscores."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _NOT_SLUG.sub("_", folded.lower()).strip("_")
+    """Home Assistant-like slug: lower case, underscores, letters written out in ASCII.
+
+    As Home Assistant's own: "Außenlicht" is ``aussenlicht`` and "Jøtul" ``jotul``, where
+    dropping what ASCII lacks made ``auenlicht`` and ``jtul``. Its typographic apostrophe
+    joins words ("Salle d’eau" is ``salle_deau``), the typed one parts them (``salle_d_eau``).
+    """
+    ascii_only = fold(text.replace("\u2019", "")).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("_", ascii_only).strip("_")
     return slug or fallback
 
 

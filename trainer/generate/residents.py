@@ -72,7 +72,8 @@ def _day_offsets(design: HomeDesign, first_local_midnight: float, n_days: int) -
 def simulate_residents(world: World, first_local_midnight: float, n_days: int) -> None:
     """Fill in who is home, asleep and in which room, and each resident's comings and goings."""
     design, rng = world.design, world.rng
-    offsets = _day_offsets(design, first_local_midnight, n_days)  # index d+1 for day d
+    # Index d+1 for day d, up to day n_days + 1, where the last day's absence ends.
+    offsets = _day_offsets(design, first_local_midnight, n_days + 1)
 
     def minute(day: int, hour: float) -> int:
         utc: float = first_local_midnight + day * 86400 + hour * 3600 - offsets[day + 1]
@@ -97,6 +98,10 @@ def simulate_residents(world: World, first_local_midnight: float, n_days: int) -
     elif rng.random() < 0.45:
         first = int(rng.integers(0, max(1, n_days - 3)))
         away_days[first + 1: first + 1 + int(rng.integers(3, 13))] = True
+    # The household leaves together on an absence's first day, in the morning or around noon:
+    # the night before a trip is slept at home like any other, not sat up through to midnight.
+    departure = {day: float(rng.uniform(8.0, 13.0)) for day in range(n_days + 1)
+                 if away_days[day + 1] and not away_days[day]}
 
     for r, person in enumerate(design.residents):
         away_s: list[int] = []
@@ -107,13 +112,23 @@ def simulate_residents(world: World, first_local_midnight: float, n_days: int) -
         for day in range(-1, n_days + 1):
             off_day = away_days[day + 1]
             weekend = weekday(day) >= 5
-            if off_day:
-                away_s.append(minute(day, 0.0))
-                away_e.append(minute(day, 24.0))
-                previous_sleep = None
-                continue
             wake = (person.weekend_wake if weekend else person.wake) + rng.normal(0, 0.35)
             sleep = (person.weekend_sleep if weekend else person.sleep) + rng.normal(0, 0.45)
+            if off_day:
+                if previous_sleep is not None:  # home last night: up in time, then off
+                    leave = departure[day]
+                    wake = min(wake, leave - float(rng.uniform(0.5, 1.5)))
+                    sleep_s.append(minute(day - 1, previous_sleep))
+                    sleep_e.append(minute(day, wake))
+                    away_s.append(minute(day, leave))
+                else:  # away since an earlier day (or since before the first)
+                    away_s.append(minute(day, 0.0))
+                # Away until the next day begins. Not hour 24 of this day: each day's hours
+                # use that day's UTC offset, so on the night the clocks go back this day's
+                # 24:00 falls an hour before the next day's 00:00, a hole in the absence.
+                away_e.append(minute(day + 1, 0.0))
+                previous_sleep = None
+                continue
             arrived_late = day > -1 and away_days[day]  # came back this morning
             if previous_sleep is not None:
                 sleep_s.append(minute(day - 1, previous_sleep))

@@ -5,7 +5,8 @@ Sensors report at their real rates, and only when their rounded value moves, as 
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Final, cast
 
 import numpy as np
 
@@ -14,8 +15,12 @@ from ..world import MINUTE, Array, Events, World, ar_noise, quantized, sample_at
 from .triggers import DARK_KINDS, area_runs, darkness, device_owner, random_sessions
 
 
-def thermostat(world: World, plan: EntityPlan) -> Events:
-    """Thermostats pick a mode each day from the weather: heat when cold, cool if there is AC."""
+def _daily_modes(world: World, pick: Callable[[float], str]) -> Events:
+    """A climate entity's mode, chosen each day from the day's mean outdoor temperature.
+
+    A new mode is set once in the day (between 7:00 and 20:00), only when it differs; now and
+    then (3 % of days) the device is simply left off.
+    """
     rng = world.rng
     daily = {}
     for d in np.unique(world.day).tolist():
@@ -24,12 +29,7 @@ def thermostat(world: World, plan: EntityPlan) -> Events:
     states: list[str] = []
     current = None
     for d, temp in daily.items():
-        if temp < 14.0:
-            mode = "heat"
-        elif temp > 22.0 and world.has_ac:
-            mode = "cool"
-        else:
-            mode = "off" if rng.random() < 0.7 else "heat_cool"
+        mode = pick(temp)
         if rng.random() < 0.03:
             mode = "off"
         if mode != current:
@@ -38,6 +38,52 @@ def thermostat(world: World, plan: EntityPlan) -> Events:
             states.append(mode)
             current = mode
     return np.array(times), states
+
+
+def thermostat(world: World, plan: EntityPlan) -> Events:
+    """Thermostats pick a mode each day from the weather: heat when cold, cool if there is AC."""
+    def pick(temp: float) -> str:
+        if temp < 14.0:
+            return "heat"
+        if temp > 22.0 and world.has_ac:
+            return "cool"
+        return "off" if world.rng.random() < 0.7 else "heat_cool"
+    return _daily_modes(world, pick)
+
+
+#: The modes a radiator valve reports: it opens hot water into a radiator or stays shut. Home
+#: Assistant's tado, Danfoss Ally, FRITZ!DECT and Eve Thermo valves offer ``heat`` and ``off``
+#: (some also ``auto``, a schedule that still only heats); none can cool.
+RADIATOR_VALVE_MODES: Final = ("heat", "off")
+
+
+def radiator_valve(world: World, plan: EntityPlan) -> Events:
+    """Radiator valves heat on cold days and are off on warm ones, set day by day as thermostats.
+
+    A valve can only open hot water into its radiator, so it never cools. On cool days in
+    between (14-18 °C) some are still left heating, as a thermostat is left in ``heat_cool``.
+    """
+    def pick(temp: float) -> str:
+        if temp < 14.0:
+            return "heat"
+        if temp >= 18.0:
+            return "off"
+        return "off" if world.rng.random() < 0.7 else "heat"
+    return _daily_modes(world, pick)
+
+
+def _decaying(signal: Array, kernel: Array) -> Array:
+    """``signal`` (per minute, from the start) spread forward by a decay ``kernel``.
+
+    What happened before the start is not simulated, and zeros there would say nobody showered
+    the evening before (a dry bathroom, a full hot-water tank at midnight of the first day); the
+    first day's last hours stand in for that evening instead.
+    """
+    lead = min(kernel.size - 1, 1440, signal.size)
+    day = min(1440, signal.size)
+    before = signal[day - lead:day]
+    spread: Array = np.convolve(np.concatenate([before, signal]), kernel)[lead:lead + signal.size]
+    return spread
 
 
 def _indoor_base(world: World) -> Array:
@@ -89,7 +135,7 @@ def humidity(world: World, plan: EntityPlan) -> Events:
     if world.kind(plan.area_index) == "bathroom" and plan.area_index is not None:
         occupied = world.occupied[plan.area_index].astype(np.float64)
         kernel = np.exp(-np.arange(60) / 20.0)
-        shower = np.convolve(occupied, kernel)[: world.minutes] * 1.2
+        shower = _decaying(occupied, kernel) * 1.2
     season = -0.4 * (world.outdoor - 12.0) if plan.outdoor else 0.25 * (world.outdoor - 12.0)
 
     def series(times: Array) -> Array:
@@ -189,7 +235,7 @@ def tank_temperature(world: World, plan: EntityPlan) -> Events:
     rng = world.rng
     use = world.anyone_awake & (((world.hour > 6) & (world.hour < 8.5)) | (world.hour > 20.5))
     kernel = np.exp(-np.arange(240) / 80.0)
-    dip = np.convolve(use.astype(np.float64), kernel)[: world.minutes] * 0.12
+    dip = _decaying(use.astype(np.float64), kernel) * 0.12
     tank = rng.uniform(48, 58) - np.clip(dip, 0, 15)
 
     def series(times: Array) -> Array:
