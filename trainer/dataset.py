@@ -150,8 +150,19 @@ def window_summary(home: Home, days: int | None, end: float | None = None) -> Ac
                             history_start=home.history_start)
 
 
+#: Share of thinned copies that show no room at all: unsorted, and no device's name saying
+#: one (:func:`without_room_names`). Without them the model had never seen a home without
+#: rooms, and answered "studio" -- the type with fewest -- for 90 of 100 such homes at a
+#: confidence of 0.62, where owners who neither sorted nor renamed anything have every type.
+ROOMLESS_SHARE: Final = 0.05
+
+
 def thin(snapshot: HomeSnapshot, rng: np.random.Generator) -> HomeSnapshot:
-    """A copy missing random devices, entities, areas and sometimes the floor registry."""
+    """A copy missing random devices, entities, areas and sometimes the floor registry.
+
+    Now and then (:data:`ROOMLESS_SHARE`) it loses every room too, as in a home nobody sorted
+    whose devices keep the names they paired with.
+    """
     p_device = rng.uniform(0.0, 0.25)
     p_entity = rng.uniform(0.0, 0.1)
     devices = tuple(d for d in snapshot.devices if rng.random() >= p_device)
@@ -170,7 +181,10 @@ def thin(snapshot: HomeSnapshot, rng: np.random.Generator) -> HomeSnapshot:
                      replace(e, area_id=None) for e in entities)
     thinned = replace(snapshot, areas=areas, devices=devices, entities=entities,
                       events=EventLog())
-    return without_floor_registry(thinned) if drop_floors else thinned
+    thinned = without_floor_registry(thinned) if drop_floors else thinned
+    if rng.random() < ROOMLESS_SHARE:
+        thinned = without_room_names(unsorted_registry(thinned))
+    return thinned
 
 
 def without_floor_registry(snapshot: HomeSnapshot) -> HomeSnapshot:
