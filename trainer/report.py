@@ -78,8 +78,13 @@ def _unsorted_sentence(unsorted: dict[str, Any], training: dict[str, Any]) -> li
     """The figures of the homes as an owner who never sorted them into rooms and floors."""
     answers = _tally(unsorted["answers"])
     sure, right = unsorted["mean_confidence"], unsorted["accuracy"]
-    verdict = ("more sure of them than it is right: their confidence means less than the "
-               "table below says" if sure > right + 0.05 else "about as sure as it is right")
+    if sure > right + 0.05:
+        verdict = ("more sure of them than it is right: their confidence means less than the "
+                   "table below says")
+    elif sure < right - 0.05:
+        verdict = "less sure of them than it is right"
+    else:
+        verdict = "about as sure as it is right"
     if unsorted.get("languages"):
         areas = f" in each home's language ({_tally(unsorted['languages'])} homes)"
     else:  # results files written before: the areas were English in every home

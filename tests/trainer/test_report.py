@@ -165,6 +165,10 @@ def test_unsorted_sentence_says_whether_the_confidence_can_be_trusted() -> None:
     page = render(results, "results.json")
     assert (f"12 of its {results['training_data']['homes']} training homes were left so by "
             "the generator, and the model is about as sure as it is right") in page
+    results["evaluation"]["unsorted_registry"]["mean_confidence"] = 0.25
+    assert "and the model is less sure of them than it is right" in render(
+        results, "results.json")
+    results["evaluation"]["unsorted_registry"]["mean_confidence"] = 0.33
     results["evaluation"]["unsorted_registry"]["languages"] = {"en": 68, "de": 32}
     assert ("onboarding's three areas in each home's language (en 68, de 32 homes), no "
             "floors") in render(results, "results.json")
