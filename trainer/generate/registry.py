@@ -29,7 +29,8 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 def slugify(text: str, fallback: str = "unnamed") -> str:
     """Home Assistant-like slug: lower case, underscores, letters written out in ASCII.
 
-    As Home Assistant's own: "Außenlicht" is ``aussenlicht`` and "Jøtul" ``jotul``, where
+    As Home Assistant's own for every name the generator writes (not for every text: its
+    "°" is ``deg``): "Außenlicht" is ``aussenlicht`` and "Jøtul" ``jotul``, where
     dropping what ASCII lacks made ``auenlicht`` and ``jtul``. Its typographic apostrophe
     joins words ("Salle d’eau" is ``salle_deau``), the typed one parts them (``salle_d_eau``).
     """
@@ -72,7 +73,8 @@ class Registry:
     unsorted: bool = False
 
 
-def build_registry(design: HomeDesign, rng: np.random.Generator) -> Registry:
+def build_registry(design: HomeDesign, rng: np.random.Generator, *,
+                   unsorted: bool = False) -> Registry:
     """Registry entries for a design; devices with no area get a physical place for the sim."""
     used_floor: set[str] = set()
     floors = tuple(Floor(_unique(slugify(f.name, "floor"), used_floor), f.name, f.level)
@@ -123,7 +125,7 @@ def build_registry(design: HomeDesign, rng: np.random.Generator) -> Registry:
         entity_id = _unique(f"{domain}.{behaviour}_{int(rng.integers(1, 999))}", used_entity)
         entities.append(Entity(entity_id, None, None, device_class, None))
         plans.append(EntityPlan(entity_id, behaviour, None, None, None, False))
-    if rng.random() < UNSORTED_SHARE:
+    if unsorted:  # which homes are, the run's plan says (runner.left_unsorted)
         return _unsorted(design, devices, entities, plans)
     return Registry(floors, areas, tuple(devices), tuple(entities), tuple(plans))
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
+import math
 import multiprocessing
 import os
 import signal
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,6 +41,7 @@ from custom_components.home_type.core.snapshot import (
 from ..folder_lock import writing_homes
 from .design import HomeDesign, check_design
 from .procedural import design_home
+from .registry import UNSORTED_SHARE
 from .simulate import SIMULATOR_VERSION, simulate
 
 #: Homes per 100 in the original dataset.
@@ -95,6 +98,8 @@ class HomeJob:
     days: int
     path: Path
     generator: str = "procedural"
+    #: Left as onboarding made it (:func:`left_unsorted`).
+    unsorted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +170,26 @@ def plan_jobs(count: int, days: int, seed: int, output: Path,
     labels = allocate_labels(mix or DEFAULT_MIX, count, seed)
     return [
         HomeJob(index=i, home_id=f"home_{i + 1:0{width}d}", home_type=label, seed=seed,
-                days=days, path=output / f"home_{i + 1:0{width}d}{suffix}", generator=generator)
-        for i, label in enumerate(labels)
+                days=days, path=output / f"home_{i + 1:0{width}d}{suffix}", generator=generator,
+                unsorted=unsorted)
+        for i, (label, unsorted) in enumerate(zip(labels, left_unsorted(labels), strict=True))
     ]
+
+
+def left_unsorted(labels: Sequence[str]) -> list[bool]:
+    """Which homes of a run are left as onboarding made them: every tenth of each type.
+
+    Exactly its share of each type (:data:`~.registry.UNSORTED_SHARE`, rounded down), not a
+    draw per home: drawn, 3 of the 5 ranch houses of ``scripts/train``'s 100 homes were, and
+    the model trained on them could never answer ranch house.
+    """
+    seen: Counter[str] = Counter()
+    flags = []
+    for label in labels:
+        seen[label] += 1
+        flags.append(math.floor(seen[label] * UNSORTED_SHARE + 1e-9)
+                     > math.floor((seen[label] - 1) * UNSORTED_SHARE + 1e-9))
+    return flags
 
 
 def home_rng(job: HomeJob) -> np.random.Generator:
@@ -195,6 +217,7 @@ def simulate_and_write(job: HomeJob, design: HomeDesign, rng: np.random.Generato
         days=job.days,
         start_day=start_day(rng),
         rng=rng,
+        unsorted=job.unsorted,
         metadata={"generator": job.generator, "seed": job.seed, "index": job.index,
                   **(extra or {})},
     )

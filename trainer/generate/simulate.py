@@ -90,10 +90,14 @@ def simulate(
     start_day: date,
     rng: np.random.Generator,
     metadata: dict[str, object] | None = None,
+    unsorted: bool = False,
 ) -> HomeSnapshot:
-    """Registries plus ``days`` days of state changes for a design, as a home snapshot."""
+    """Registries plus ``days`` days of state changes for a design, as a home snapshot.
+
+    ``unsorted``: its registries as onboarding left them (the history is the home's own).
+    """
     return run_simulation(design, home_id=home_id, days=days, start_day=start_day, rng=rng,
-                          metadata=metadata)[0]
+                          metadata=metadata, unsorted=unsorted)[0]
 
 
 def run_simulation(
@@ -104,9 +108,10 @@ def run_simulation(
     start_day: date,
     rng: np.random.Generator,
     metadata: dict[str, object] | None = None,
+    unsorted: bool = False,
 ) -> tuple[HomeSnapshot, World]:
     """:func:`simulate`, also returning the simulated world (who was home, the sun …) for tests."""
-    registry: Registry = build_registry(design, rng)
+    registry: Registry = build_registry(design, rng, unsorted=unsorted)
     start = local_midnight(start_day, design.timezone)
     minutes = days * 1440
     t = start + np.arange(minutes) * MINUTE
