@@ -94,6 +94,11 @@ def train(
         where = (named if named and not Path(named).name.startswith(".")
                  else output.absolute().parent)
         raise UserError(f"cannot write {where}: {err.strerror or err}") from None
+    if results["unanswerable_types"]:
+        console.print(f"[yellow]warning:[/yellow] this model never answers "
+                      f"{', '.join(results['unanswerable_types'])}: too few of the training "
+                      "homes show that type for its probability to be fitted; train on more "
+                      "homes of it")
     headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
     title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
              else f"held-out homes ({results['holdout']['homes_test']}, same seed)")

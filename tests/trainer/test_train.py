@@ -38,6 +38,7 @@ from tests.models import BUNDLED
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
 from trainer.pipeline import compile_pipeline, settle_calibration
 from trainer.publish import EXIT_NOT_VERIFIED
+from trainer.train import unanswerable_types
 
 
 def results_of(model: Path) -> dict[str, Any]:
@@ -54,13 +55,26 @@ def copy_model(model: Path, folder: Path) -> Path:
     return target
 
 
+def test_a_type_the_model_never_answers_is_named() -> None:
+    """Platt scaling with a non-negative slope turns a type upside down: the bundled model of
+    one stop could never answer ranch house, for any home (3 of its 5 ranch houses were left
+    unsorted). train names such types; the bundled model has none."""
+    bundle = loads_bundle(BUNDLED.read_bytes())
+    assert unanswerable_types(bundle) == []
+    slopes = np.array(bundle["calibration"]["a"], dtype=np.float64)
+    slopes[list(bundle["classes"]).index("ranch_house")] = 1.38
+    assert unanswerable_types(
+        {**bundle, "calibration": {**bundle["calibration"], "a": slopes}}) == ["ranch_house"]
+
+
 def test_training_writes_every_artifact(trained_model: Path) -> None:
     assert trained_model.exists() and sha256_path(trained_model).exists()
     assert trained_model.with_name("home_type_classifier.sklearn.joblib").exists()
     results = results_of(trained_model)
     for key in ("model_version", "created", "feature_version", "training_data", "protocol",
                 "holdout", "cross_validation", "evaluation", "baselines", "targets",
-                "compiled_vs_sklearn_max_abs_diff", "model_size_bytes", "training_seconds"):
+                "compiled_vs_sklearn_max_abs_diff", "unanswerable_types", "model_size_bytes",
+                "training_seconds"):
         assert key in results, key
     # --copies 2: the home counts as one of them, and the protocol says so
     assert results["protocol"]["training_windows_days"].endswith(
