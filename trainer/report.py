@@ -117,8 +117,9 @@ def _leftovers_sentence(leftovers: dict[str, Any], feature_version: int) -> list
     changed = leftovers["changed"]
     moves = _tally(leftovers["moves"])
     return [
-        f"The {leftovers['homes']} sorted homes again with onboarding's areas left empty "
-        "beside their own (those whose names they do not have), as an owner who made rooms of "
+        f"The {leftovers['homes']} sorted homes that lack at least one of onboarding's area "
+        "names, scored again with those areas left empty beside their own, as an owner who "
+        "made rooms of "
         "their own and never deleted those keeps them — 10-day history: accuracy "
         f"{_pct(leftovers['accuracy'])}, against "
         f"{_pct(leftovers['accuracy_as_they_are'])} as they are; {changed} "

@@ -197,8 +197,9 @@ def test_leftovers_sentence_names_both_accuracies_and_what_moved() -> None:
         "homes": 94, "accuracy_as_they_are": 0.798, "accuracy": 0.702, "changed": 11,
         "moves": {"apartment -> condo": 8, "studio -> apartment": 1}}
     results["feature_version"] = 3
-    assert ("The 94 sorted homes again with onboarding's areas left empty beside their own "
-            "(those whose names they do not have), as an owner who made rooms of their own "
+    assert ("The 94 sorted homes that lack at least one of onboarding's area names, scored "
+            "again with those areas left empty beside their own, as an owner who made rooms "
+            "of their own "
             "and never deleted those keeps them "
             "— 10-day history: accuracy 0.702, against 0.798 as they are; 11 answers changed "
             "(apartment -> condo 8, studio -> apartment 1). The model reads empty areas as "

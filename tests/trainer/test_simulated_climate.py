@@ -8,9 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from custom_components.home_type.core.snapshot import HomeSnapshot
-from trainer.generate.behaviours.climate_sensors import RADIATOR_VALVE_MODES
+from trainer.generate.behaviours.climate_sensors import RADIATOR_VALVE_MODES, _decaying
 from trainer.generate.design import HomeDesign
 from trainer.generate.procedural import design_home
 from trainer.generate.runner import home_rng, plan_jobs
@@ -121,3 +122,16 @@ def test_radiator_valves_only_heat_or_are_off() -> None:
         assert world.has_ac
         thermostat_states += _climate_states(home, snapshot, "thermostat")
     assert "cool" in thermostat_states
+
+
+def test_the_evening_before_the_first_day_is_not_empty() -> None:
+    """Showers and hot water spread forward in time: convolved from zeros, the first morning
+    began with a dry bathroom and a full tank, as if nobody had showered the evening before.
+    The first day's last hours stand in for that evening."""
+    kernel = np.exp(-np.arange(60) / 20.0)
+    steady = _decaying(np.ones(3 * 1440), kernel)
+    assert steady[0] == pytest.approx(kernel.sum()) and np.ptp(steady) < 1e-9
+    evening = np.zeros(1440)
+    evening[1380:] = 1.0  # a shower at 23:00 every day
+    spread = _decaying(np.tile(evening, 2), kernel)
+    assert spread[0] == pytest.approx(spread[1440]) and spread[0] > 0.0
