@@ -59,10 +59,9 @@ EXIT_NOT_VERIFIED: Final = 9
 #: Defaults the bundled model meets (its figures: docs/model.md; a test keeps it so), so a
 #: retrained model is published only if it is about as good as what ships: its figures less
 #: 0.02, rounded down to 0.05. Retraining moves them by a few hundredths: five seeds on the
-#: bundled model's homes (simulator version 7) gave 10-day accuracies of 0.73 to 0.79 and
-#: macro F1 of 0.63 to 0.68, so these refuse one retrain in five (seed 4), and the figures
-#: themselves rounded down would refuse more.
-DEFAULT_MIN_ACCURACY: Final = 0.75
+#: bundled model's homes (simulator version 7) gave 10-day accuracies of 0.76 to 0.79 and
+#: macro F1 of 0.70 to 0.73, the bundled model's seed (42) the lowest of both.
+DEFAULT_MIN_ACCURACY: Final = 0.70
 DEFAULT_MIN_MACRO_F1: Final = 0.65
 THRESHOLD_WINDOW: Final = "10d"
 
