@@ -18,11 +18,6 @@ from .catalog import DEVICE_KINDS, HELPER_ENTITIES, OUTDOOR_DEVICE_KINDS
 from .design import OUTDOOR_KINDS, HomeDesign
 from .names import ONBOARDING_AREA_NAMES
 
-#: Share of homes, of every type, left as onboarding made them. No survey measures it; the
-#: public configurations read for it had some, and people who publish theirs are the ones who
-#: sort them (docs/generator.md).
-UNSORTED_SHARE = 0.10
-
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
