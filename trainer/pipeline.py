@@ -6,17 +6,23 @@ with interactions (a garage matters more in a one-level home) -- and needs no sc
 with only a hundred homes to learn from, random thresholds generalise a little better. Measured
 on development homes of seeds 500 and 900 (never the evaluation seed): +0.03 structure-only
 accuracy over six 100-home training subsets, +0.01 at 10 days for the full pipeline on 300
-homes, and grouped cross-validation on the training homes from 0.69 to 0.75. A leaf holds
-:data:`MIN_SAMPLES_LEAF` rows at least, rather than one: a hundred homes are 2,400 rows of which
-each home gives 24 alike, and a leaf of one row learns a single home's window by heart. Measured
-on development homes of seed 2042 (the learning curve's training homes, never an evaluation
-seed: subsets of the first 1,000 homes, scored on the next 500), 10-day accuracy rose from
-0.747 to 0.758 over ten 100-home subsets, 0.785 to 0.796 over four of 300 homes, 0.823 to 0.829
-over three of 1,000; macro F1 by 0.01 and log loss fell from 0.80 to 0.75 at 100 homes, and the
-bundle shrinks. Leaves of 2 and 4 rows gained less, of 16 lost some of it. Its probabilities
-are calibrated with Platt scaling fitted on out-of-fold predictions, the folds grouped by home
-so no home's windows calibrate its own predictions; their coefficients are then rounded
-(:func:`settle_calibration`) so the same homes make the same model on any processor.
+homes, and grouped cross-validation on the training homes from 0.69 to 0.75.
+
+A leaf holds :data:`MIN_SAMPLES_LEAF` rows at least, rather than one (the first choice, never
+measured): a hundred homes are 2,400 rows, 24 of them from each home and alike, and a leaf of
+a few rows must be shared by more than one window. Measured on development homes of seed 2042
+(the learning curve's training homes, never an evaluation seed: subsets of the first 1,000
+homes, scored on the next 500), 10-day accuracy rose from 0.747 to 0.758 over ten 100-home
+subsets, 0.785 to 0.796 over four of 300 homes, 0.823 to 0.829 over three fits on all 1,000;
+macro F1 from 0.672 to 0.684, and log loss from 0.80 to 0.75, at 100 homes (0.52 to 0.49 at
+1,000); the bundle shrinks. Leaves of 2 and 4 rows gained less (0.752 and 0.757 at 100 homes),
+of 16 less too (0.754). Grouped cross-validation on ``scripts/train``'s 100 homes, five seeds,
+gave 0.694 with either size.
+
+The forest's probabilities are calibrated with Platt scaling fitted on out-of-fold
+predictions, the folds grouped by home so no home's windows calibrate its own predictions;
+their coefficients are then rounded (:func:`settle_calibration`) so the same homes make the
+same model on any processor.
 
 :func:`compile_pipeline` turns the fitted pipeline into the plain dict that
 ``custom_components/home_type/core/model.py`` evaluates without scikit-learn.

@@ -44,10 +44,11 @@ from .snapshot import HOME_TYPES, SCHEMA_VERSION, read_at_most
 BUNDLE_FORMAT: Final = "home_type_bundle"
 BUNDLE_VERSION: Final = 1
 
-#: A model file is about a megabyte (docs/benchmarks.md); one a thousand homes trained is twelve.
+#: A model file is about a megabyte (docs/benchmarks.md); one a thousand homes trained, about nine.
 MAX_MODEL_BYTES: Final = 64 * 1024 * 1024
-#: Far past any forest the trainer fits (100 trees of depth 23 and 23,000 nodes for 100
-#: homes), and low enough to bound the work of a prediction, whatever the file says.
+#: Far past any forest the trainer fits (100 trees of depth 18 and 20,000 nodes for 100
+#: homes, of depth 32 and 183,000 nodes for 1,000), and low enough to bound the work of a
+#: prediction, whatever the file says.
 MAX_TREES: Final = 10_000
 MAX_DEPTH: Final = 1_000
 MAX_NODES: Final = 4_000_000
