@@ -9,6 +9,7 @@ one structured-output request per home.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final, Literal, get_args
@@ -112,6 +113,18 @@ def _registry_name(name: str) -> str:
     return name.casefold().replace(" ", "")
 
 
+def _named_again(names: Iterable[str]) -> set[int]:
+    """Positions of the names Home Assistant would take for an earlier one of the list."""
+    seen: set[str] = set()
+    again: set[int] = set()
+    for i, name in enumerate(names):
+        key = _registry_name(name)
+        if key in seen:
+            again.add(i)
+        seen.add(key)
+    return again
+
+
 def design_problems(design: HomeDesign) -> list[str]:
     """List what would make the simulator fail or lie, whoever drew the design.
 
@@ -134,20 +147,15 @@ def design_problems(design: HomeDesign) -> list[str]:
     levels = [floor.level for floor in design.floors]
     if len(set(levels)) != len(levels):
         problems.append(f"floors: levels {sorted(levels)} repeat a level")
-    floor_names: set[str] = set()
-    for i, floor in enumerate(design.floors):
-        if _registry_name(floor.name) in floor_names:
-            problems.append(f"floors[{i}].name: {floor.name!r} is used by another floor")
-        floor_names.add(_registry_name(floor.name))
-    names: set[str] = set()
-    area_names: set[str] = set()
+    problems += [f"floors[{i}].name: {design.floors[i].name!r} is used by another floor"
+                 for i in sorted(_named_again(floor.name for floor in design.floors))]
+    names = {area.name for area in design.areas}
+    areas_named_again = _named_again(area.name for area in design.areas)
     for i, area in enumerate(design.areas):
         if area.kind not in AREA_KINDS:
             problems.append(f"areas[{i}].kind: {area.kind!r} is not an area kind")
-        if _registry_name(area.name) in area_names:
+        if i in areas_named_again:
             problems.append(f"areas[{i}].name: {area.name!r} is used by another area")
-        names.add(area.name)
-        area_names.add(_registry_name(area.name))
         if area.floor_level is not None and area.floor_level not in levels:
             problems.append(f"areas[{i}].floor_level: no floor has level {area.floor_level}")
     for i, device in enumerate(design.devices):
