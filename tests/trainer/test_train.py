@@ -1045,6 +1045,26 @@ def test_calibration_folds_never_split_a_home() -> None:
     assert len(grouped_folds(np.array([0, 0, 1, 1]), CALIBRATION_FOLDS)) == 2
 
 
+def test_forest_probabilities_do_not_depend_on_threads() -> None:
+    """Threads add the trees' probabilities up in the order they finish, and Platt scaling
+    carried those last bits into the model's coefficients and version: four runs of ``train``
+    on two cores made four versions. The pipeline's forest adds them up in the trees' order."""
+    from trainer.pipeline import build_pipeline
+
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 20))
+    y = rng.choice(HOME_TYPES, 600)
+    pipeline = build_pipeline(np.arange(600) // 6, random_state=0, n_jobs=2).fit(X, y)
+    forest = pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
+    in_order = np.zeros((600, len(HOME_TYPES)))
+    for tree in forest.estimators_:
+        in_order += tree.predict_proba(X)
+    in_order /= len(forest.estimators_)
+    for _ in range(5):
+        assert np.array_equal(forest.predict_proba(X), in_order)
+    assert forest.n_jobs == 2  # the trees are still grown in parallel
+
+
 def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A signal before any of training's writes is held until all four files are written."""
