@@ -21,8 +21,10 @@ gave 0.694 with either size.
 
 The forest's probabilities are calibrated with Platt scaling fitted on out-of-fold
 predictions, the folds grouped by home so no home's windows calibrate its own predictions;
-their coefficients are then rounded (:func:`settle_calibration`) so the same homes make the
-same model on any processor.
+the forest adds its trees' probabilities up in the trees' order
+(:class:`OrderedExtraTreesClassifier`) and the coefficients are then rounded
+(:func:`settle_calibration`), so that the same homes make the same model at every run and, as
+far as rounding reaches, on any processor.
 
 :func:`compile_pipeline` turns the fitted pipeline into the plain dict that
 ``custom_components/home_type/core/model.py`` evaluates without scikit-learn.
@@ -34,6 +36,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
+from joblib import parallel_config
 from numpy.typing import NDArray
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.ensemble import ExtraTreesClassifier
@@ -57,18 +60,16 @@ class OrderedExtraTreesClassifier(ExtraTreesClassifier):  # type: ignore[misc]
     carried that to the tenth digit of its coefficients, past what :func:`settle_calibration`
     rounds off. Four runs of ``train`` on the same homes, on two cores, made four model
     versions; with ``--jobs 1``, two runs made one. The trees are still grown in parallel: only
-    the adding up is done in one thread, in the trees' order, which is even quicker: 24 ms for
-    2,400 rows, against 41 ms in two threads.
+    the adding up is done in one thread, in the trees' order (on the two-core machine it was
+    measured on, 24 ms for 2,400 rows, against 41 ms in two threads). joblib's sequential
+    backend, set for this call and this thread only, does it: the forest's settings are left
+    alone, so a prediction made meanwhile in another thread is not changed.
     """
 
     def predict_proba(self, X: Any) -> NDArray[np.float64]:
         """The mean of the trees' probabilities, added up in the trees' order."""
-        n_jobs = self.get_params(deep=False)["n_jobs"]
-        self.set_params(n_jobs=1)
-        try:
+        with parallel_config(backend="sequential"):
             return cast("NDArray[np.float64]", super().predict_proba(X))
-        finally:
-            self.set_params(n_jobs=n_jobs)
 
 
 def grouped_folds(groups: NDArray[Any], n_splits: int) -> list[tuple[NDArray[Any], NDArray[Any]]]:
@@ -102,8 +103,10 @@ def settle_calibration(pipeline: Pipeline, digits: int = CALIBRATION_DIGITS) -> 
     The trees come out the same on every machine, but the coefficients come out of an optimiser
     whose last bits depend on the processor (numpy's vectorised exp and log take other paths on
     other CPUs; two machines' coefficients were 3.6e-15 apart), and the model version is a
-    digest of the bundle. Rounded, the same homes and scikit-learn give the same model and
-    version everywhere, so a retrained model can be checked against the bundled one. The change
+    digest of the bundle. Rounded, and fitted on probabilities added up in the trees' order
+    (:class:`OrderedExtraTreesClassifier`), the same homes and scikit-learn give the same model
+    and version at every run, and on other processors unless the optimiser carries their last
+    bits past the rounding, so a retrained model can be checked against the bundled one. The change
     to a probability is below 1e-10; the scikit-learn pipeline kept beside the bundle is the
     rounded one, so the two still agree exactly.
     """
