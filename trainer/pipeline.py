@@ -60,8 +60,8 @@ class OrderedExtraTreesClassifier(ExtraTreesClassifier):  # type: ignore[misc]
     carried that to the tenth digit of its coefficients, past what :func:`settle_calibration`
     rounds off. Four runs of ``train`` on the same homes, on two cores, made four model
     versions; with ``--jobs 1``, two runs made one. The trees are still grown in parallel: only
-    the adding up is done in one thread, in the trees' order (on the two-core machine it was
-    measured on, 24 ms for 2,400 rows, against 41 ms in two threads). joblib's sequential
+    the adding up is done in one thread, in the trees' order (training time, measured by
+    ``scripts/bench``, did not grow: docs/benchmarks.md). joblib's sequential
     backend, set for this call and this thread only, does it: the forest's settings are left
     alone, so a prediction made meanwhile in another thread is not changed.
     """
