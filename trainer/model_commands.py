@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from custom_components.home_type.core.activity import summarize_events
 
+from .bundle_checks import backward_types, backward_warning
 from .command_line import (
     DEFAULT_MODEL,
     EXIT_USAGE,
@@ -121,10 +122,13 @@ def verify(
     if "sklearn" in sys.modules:
         raise UserError("verify imported scikit-learn; the bundle must not need it")
     info = predictor.info.get("training_data", {})
+    backward = backward_types(predictor.classes, predictor.calibration.a
+                              if predictor.calibration is not None else None)
     if as_json:
         print(json.dumps({"model": str(model), "version": predictor.version,
                           "classes": list(predictor.classes),
                           "features": len(predictor.feature_names), "training_data": info,
+                          "backward_types": backward,
                           "samples": [{"home_type": home_type, "days": SAMPLE_DAYS,
                                        "result": result.as_dict()}
                                       for home_type, result in samples]}))
@@ -138,6 +142,8 @@ def verify(
     if never:  # trained without homes of these types: it can never answer them
         out.print(f"[yellow]warning:[/yellow] it never answers {', '.join(never)}: its "
                   "training homes had none", soft_wrap=True)
+    if backward:
+        out.print(backward_warning(backward), soft_wrap=True)
     wrong = [f"{home_type} → {result.home_type} ({result.confidence:.2f})"
              for home_type, result in samples if result.home_type != home_type]
     out.print(f"{len(samples)} sample homes, one of each type ({SAMPLE_DAYS} days, generated "

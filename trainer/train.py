@@ -50,6 +50,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 
+from .bundle_checks import backward_types
 from .dataset import (
     DEFAULT_WINDOW,
     MIN_TYPES,
@@ -454,23 +455,6 @@ def _cross_validate(run: TrainingRun, homes: list[HomeRows], train: Rows, test: 
     }
 
 
-def unanswerable_types(bundle: dict[str, Any]) -> list[str]:
-    """The types whose calibration came out upside down: the model never answers them.
-
-    Platt scaling fits each type's probability as ``1 / (1 + exp(a * score + b))``; ``a`` must
-    be negative, so that a higher score means a likelier type. With few homes of a type, or
-    few that show it (3 of the 5 ranch houses of a run were once left unsorted), the fit can
-    come out with ``a`` of zero or above: the more the trees say that type, the less likely the
-    model makes it, for any home. A few homes of a type in a small test run do that too, so
-    ``train`` warns and records them (``unanswerable_types`` in the results) rather than fail.
-    """
-    calibration = bundle.get("calibration")
-    if not calibration or len(calibration["a"]) != len(bundle["classes"]):
-        return []  # two types: one sigmoid, whose sign says nothing on its own
-    return [str(label) for label, a in zip(bundle["classes"], calibration["a"], strict=True)
-            if a >= 0]
-
-
 def _bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any]:
     """Step 4: the compiled bundle, versioned by date and a digest of all but its creation time."""
     created = datetime.now(UTC)
@@ -575,7 +559,8 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
         "evaluation": evaluation,
         "baselines": baselines,
         "compiled_vs_sklearn_max_abs_diff": parity,
-        "unanswerable_types": unanswerable_types(bundle),
+        "backward_types": backward_types(
+            bundle["classes"], bundle["calibration"]["a"] if bundle.get("calibration") else None),
         "model_size_bytes": len(data),
         "training_seconds": round(time.perf_counter() - began, 1),
     }

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from .bundle_checks import backward_warning
 from .command_line import (
     DEFAULT_MODEL,
     UserError,
@@ -94,11 +95,8 @@ def train(
         where = (named if named and not Path(named).name.startswith(".")
                  else output.absolute().parent)
         raise UserError(f"cannot write {where}: {err.strerror or err}") from None
-    if results["unanswerable_types"]:
-        console.print(f"[yellow]warning:[/yellow] this model never answers "
-                      f"{', '.join(results['unanswerable_types'])}: too few of the training "
-                      "homes show that type for its probability to be fitted; train on more "
-                      "homes of it")
+    if results["backward_types"]:
+        console.print(backward_warning(results["backward_types"]), soft_wrap=True)
     headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
     title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
              else f"held-out homes ({results['holdout']['homes_test']}, same seed)")
