@@ -10,7 +10,8 @@ things the plain ``cp`` of a file does not:
 * **Only a good enough model goes out.** Its ``_results.json`` must describe this very model and
   its 10-day figures (evaluation homes of another seed, else the held-out homes) must reach the
   thresholds; figures on evaluation homes of a training seed are refused, as they are not on
-  unseen homes. ``--force`` skips only this check.
+  unseen homes. ``--force`` skips only this check: a results file that is not this model's
+  (another model's, or not JSON) is left behind rather than published beside it.
 * **No crash leaves a model beside another model's hash.** Model and hash are two files, and two
   renames are never atomic together. So every new file is first staged complete under a hidden
   temporary name in the destination folder, and the switch runs in an order in which each slot
@@ -26,6 +27,7 @@ Assistant container, and a bind mount keeps pointing at the folder it was create
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -188,9 +190,24 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
             candidate = read_candidate(model)
     except ModelError as err:
         raise PublishRefused(f"not published: {err}", EXIT_NOT_VERIFIED) from None
-    quality = ("thresholds not checked (--force)" if force
-               else check_quality(candidate, model, thresholds))
+    if not force:
+        quality = check_quality(candidate, model, thresholds)
+    elif candidate.results is None or _describes(candidate.results, candidate.version):
+        quality = "thresholds not checked (--force)"
+    else:  # figures of another model, or no figures at all, must not travel with this one
+        quality = (f"thresholds not checked (--force); {results_path_for(model).name} left "
+                   "behind: it does not describe this model")
+        candidate = dataclasses.replace(candidate, results=None)
     return _install(folder, lambda: (candidate, quality))
+
+
+def _describes(results: bytes, version: str) -> bool:
+    """Whether a results file is JSON that names ``version`` as its model."""
+    try:
+        data = json.loads(results)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("model_version") == version
 
 
 def rollback(folder: Path) -> Outcome:

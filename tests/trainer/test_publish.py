@@ -228,6 +228,25 @@ def test_a_model_without_figures_takes_no_other_models_figures(tmp_path: Path,
         "2026.02.02-bbbb"
 
 
+@pytest.mark.parametrize("results", [b"{", b'{"model_version": "2026.01.01-other"}'])
+def test_force_never_publishes_figures_of_another_model(tmp_path: Path, publish: Publish,
+                                                       results: bytes) -> None:
+    """--force skips the thresholds, not the rule that a results file describes its model: a
+    broken one, or another model's, stays behind, with the previous model's figures too."""
+    ha = tmp_path / "ha"
+    assert publish(str(make_model(tmp_path / "a", "2026.01.01-aaaa")), "--to", str(ha))[0] == 0
+    model = make_model(tmp_path / "m", "2026.02.02-bbbb")
+    results_path_for(model).write_bytes(results)
+    code, stdout, _ = publish(str(model), "--to", str(ha), "--force")
+    assert code == 0 and load_model(ha / MODEL_NAME).version == "2026.02.02-bbbb"
+    assert ("home_type_classifier_results.json left behind: it does not describe this model"
+            in " ".join(stdout.split()))
+    assert not results_path_for(ha / MODEL_NAME).exists()
+    # and the published folder publishes onward, without figures, as any bare model does
+    code, stdout, _ = publish(str(ha / MODEL_NAME), "--to", str(tmp_path / "next"), "--force")
+    assert code == 0 and "left behind" not in stdout
+
+
 def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(
         tmp_path: Path, publish: Publish) -> None:
     low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5, section="holdout")
