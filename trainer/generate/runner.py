@@ -483,15 +483,17 @@ class _HandOverGate:
 
     A Ctrl-C between marking a finished home as handed over and the caller counting it lost that
     home from the count ("9 new homes written" with 10 on disk). Held off for those two lines,
-    it comes just after the count. In force inside ``with``, and only where Ctrl-C would raise
-    anyway: the main thread, with Python's own handler (an ignored SIGINT, a background job's,
-    stays ignored).
+    it comes just after the count. With one worker, the home is made inside the hand-over too,
+    so Ctrl-C waits for it to be written, and ``on_hold`` hears the first one held (to say so).
+    In force inside ``with``, and only where Ctrl-C would raise anyway: the main thread, with
+    Python's own handler (an ignored SIGINT, a background job's, stays ignored).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_hold: Callable[[], None] = lambda: None) -> None:
         self.holding = False
         self.pending = False
         self._installed = False
+        self._on_hold = on_hold
 
     def __enter__(self) -> _HandOverGate:
         self._installed = (threading.current_thread() is threading.main_thread()
@@ -505,10 +507,11 @@ class _HandOverGate:
             signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def _handle(self, signum: int, frame: object) -> None:
-        if self.holding:
-            self.pending = True
-        else:
+        if not self.holding:
             raise KeyboardInterrupt
+        if not self.pending:
+            self.pending = True
+            self._on_hold()
 
     @contextlib.contextmanager
     def hand_over(self) -> Iterator[None]:
@@ -532,11 +535,15 @@ def run_jobs(
 
     Homes already being made are finished whole (their workers ignore Ctrl-C): after Ctrl-C
     ``on_wait`` hears how many before the wait, and each of them still reaches ``on_done``, so
-    the caller's count of written homes is what is on disk.
+    the caller's count of written homes is what is on disk. With one worker the home is made
+    in this process, and Ctrl-C is held until it is written and counted, as the pool's
+    workers hold theirs (it used to drop that home: the README promises it finished).
     """
     if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            on_done(worker(job))
+        with _HandOverGate(on_hold=lambda: on_wait(1)) as gate:
+            for job in jobs:
+                with gate.hand_over():
+                    on_done(worker(job))
         return
     context = multiprocessing.get_context("spawn")
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
