@@ -175,10 +175,11 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
             run_jobs(todo, make_procedural_home, n_workers, done, waiting)
         except KeyboardInterrupt:
             progress.stop()
-            raise UserError(
-                f"interrupted: {counted(len(results), 'new home')} written to {output}; run the "
-                "same command again to finish (finished homes are kept, no partial file is left)",
-                EXIT_INTERRUPTED) from None
+            rest = ("every home it was to make: nothing is left to do" if len(results) == len(todo)
+                    else "run the same command again to finish (finished homes are kept, no "
+                         "partial file is left)")
+            raise UserError(f"interrupted: {counted(len(results), 'new home')} written to "
+                            f"{output}; {rest}", EXIT_INTERRUPTED) from None
         except OSError as err:
             progress.stop()
             raise UserError(write_failed(output, err, len(results))) from None

@@ -34,7 +34,7 @@ from custom_components.home_type.core.snapshot import (
 )
 from tests.conftest import ROOT, interrupt_after_first_home, run_trainer
 from trainer import homes_commands
-from trainer.command_line import UserError
+from trainer.command_line import EXIT_INTERRUPTED, UserError
 from trainer.generate import (
     procedural,
     runner,
@@ -670,6 +670,28 @@ def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
     monkeypatch.setattr("trainer.generate.runner.read_snapshot",
                         lambda path: pytest.fail(f"read {path} in full"))
     assert pending(plan_jobs(2, 3, 3, tmp_path), tmp_path, overwrite=False) == []
+
+
+@pytest.mark.parametrize(("finished", "told"), [
+    (3, "every home it was to make: nothing is left to do"),
+    (2, "run the same command again to finish")])
+def test_ctrl_c_after_the_last_home_says_nothing_is_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, finished: int, told: str) -> None:
+    """Ctrl-C as the last home was written said "run the same command again to finish", and
+    the run again found nothing to do."""
+    def interrupted(jobs: list[HomeJob], worker: object, workers: int,
+                    on_done: Callable[[HomeResult], None], *_: object) -> None:
+        for job in jobs[:finished]:
+            on_done(HomeResult(job.home_id, job.home_type, 0, 0, 0.0))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(homes_commands, "run_jobs", interrupted)
+    with pytest.raises(UserError) as stopped:
+        homes_commands.generate(count=3, days=1, seed=1, output=tmp_path, workers=2)
+    assert stopped.value.exit_code == EXIT_INTERRUPTED
+    assert str(stopped.value) == (f"interrupted: {finished} new homes written to {tmp_path}; "
+                                  f"{told}" + ("" if finished == 3 else " (finished homes are "
+                                               "kept, no partial file is left)"))
 
 
 def test_workers_minus_one_means_all_cores(tmp_path: Path,
