@@ -560,11 +560,12 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
         ("--count", "2"): "holds 3 homes; these flags ask for 2 homes: remove home_003.json.gz "
                           "(1 home file these flags do not plan), or pass another --output",
         # --overwrite alone would only lead to the next refusal: both are said at once.
+        # (the removal first: --overwrite alone was tried first, and refused for the stray)
         ("--count", "2", "--days", "10"): "holds 3 homes of 2 days; these flags ask for 2 homes "
-                                          "of 10 days: pass --overwrite to regenerate them and "
-                                          "remove home_003.json.gz (1 home file these flags do "
-                                          f"not plan), or delete {tmp_path}, or pass another "
-                                          "--output",
+                                          "of 10 days: remove home_003.json.gz (1 home file "
+                                          "these flags do not plan) and pass --overwrite to "
+                                          f"regenerate the rest, or delete {tmp_path}, or pass "
+                                          "another --output",
         ("--backend", "openai", "--dry-run"): "holds homes of the procedural backend; these "
                                               "flags ask for homes of the openai backend",
     }

@@ -82,7 +82,7 @@ class FolderMismatch(GenerationError):
         strays = (f"remove {_names(extra)} ({len(extra)} home "
                   f"file{'s' if len(extra) > 1 else ''} these flags do not plan)")
         if regenerate and extra:  # --overwrite rewrites the planned homes only
-            fix = f"pass --overwrite to regenerate them and {strays}, or delete {folder}"
+            fix = f"{strays} and pass --overwrite to regenerate the rest, or delete {folder}"
         elif regenerate:
             fix = f"pass --overwrite or delete {folder} to regenerate them"
         else:
