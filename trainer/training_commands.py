@@ -172,6 +172,8 @@ def evaluate(
     """Score the compiled model on homes of another seed, per history window.
 
     Shows the figures; --write also stores them, and publish then checks these instead.
+    When they cannot be stored (homes of a training seed, no results file or another
+    model's), it still shows them and exits 2.
     """
     # --write is not the default: a few homes scored to look at something would otherwise
     # become, unnoticed, what publish's thresholds are checked on.
@@ -224,8 +226,8 @@ def evaluate(
             if results is not None and not not_stored:
                 _store_evaluation(results_file, results, evaluation)
                 return
-    console.print(f"nothing stored in {results_file}: {not_stored}", markup=False,
-                  highlight=False, soft_wrap=True)
+    # The figures are shown; the store asked for did not happen, and a script must see that.
+    raise UserError(f"nothing stored in {results_file}: {not_stored}")
 
 
 def _store_evaluation(results_file: Path, results: dict[str, Any],

@@ -194,7 +194,7 @@ def test_evaluate_stores_nothing_beside_a_model_trained_meanwhile(
     monkeypatch.setattr(trainer.train, "evaluate_model", while_a_training_run_switches_its_files)
     unseen = trained_model.parent.parent / "eval"  # the fixture's homes of another seed
     assert trainer_in_process(monkeypatch, "evaluate", "--model", str(model),
-                              "--homes", str(unseen), "--write") == 0
+                              "--homes", str(unseen), "--write") == 2
     assert json.loads(results.read_text()) == newer
     assert (f"nothing stored in {results}: it describes model 2026.12.31-newer"
             in " ".join(capsys.readouterr().err.split()))

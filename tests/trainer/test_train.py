@@ -616,11 +616,11 @@ def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
     before = results_file.read_bytes()
     same_seed = run_trainer("evaluate", "--model", str(model), "--homes",
                             str(trained_model.parent.parent / "train"), "--write")
-    assert same_seed.returncode == 0, same_seed.stderr
+    assert same_seed.returncode == 2, same_seed.stderr  # a script sees the store refused
     assert "10d" in same_seed.stdout  # shown, with the warning
     stderr = " ".join(same_seed.stderr.split())
     assert "shares a seed (7) with the training homes" in stderr
-    assert f"nothing stored in {results_file}" in stderr and "updated" not in stderr
+    assert f"error: nothing stored in {results_file}" in stderr and "updated" not in stderr
     assert results_file.read_bytes() == before
     published = run_trainer("publish", str(model), "--to", str(tmp_path / "ha"),
                             "--min-accuracy", "0", "--min-macro-f1", "0")
@@ -743,13 +743,13 @@ def test_evaluate_says_why_nothing_was_stored(trained_model: Path, tmp_path: Pat
     homes = str(trained_model.parent.parent / "eval")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     missing = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
-    assert missing.returncode == 0, missing.stderr
+    assert missing.returncode == 2, missing.stderr
     assert f"nothing stored in {results_file}: no such file" in " ".join(missing.stderr.split())
     assert not results_file.exists()
     other = results_of(trained_model) | {"model_version": "2020.01.01-0000"}
     results_file.write_text(json.dumps(other))
     foreign = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
-    assert foreign.returncode == 0, foreign.stderr
+    assert foreign.returncode == 2, foreign.stderr
     assert "describes model 2020.01.01-0000, not this model" in " ".join(foreign.stderr.split())
     assert json.loads(results_file.read_text()) == other
     quiet = run_trainer("evaluate", "--model", str(model), "--homes", homes)
