@@ -17,6 +17,8 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from custom_components.home_type.core.model import sha256_path
+
 from .bundle_checks import backward_warning
 from .command_line import (
     DEFAULT_MODEL,
@@ -116,6 +118,7 @@ def train(
     out.print(_targets_line(results["targets"]))
     out.print(f"wrote {output} ({results['model_size_bytes'] / 1e6:.2f} MB, compiled = "
               f"scikit-learn within {results['compiled_vs_sklearn_max_abs_diff']:.1e}), "
+              f"{sha256_path(output).name} (Home Assistant checks the model against it), "
               f"{run.sklearn_path.name}, {run.results_path.name} in "
               f"{results['training_seconds']:.0f} s", markup=False)
 

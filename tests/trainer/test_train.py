@@ -296,6 +296,12 @@ def test_training_is_deterministic(trained_model: Path, tmp_path: Path) -> None:
                          "--copies", "2", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr, "scikit-learn's fold warnings are not the user's"
+    # The last line names every file written, the hash Home Assistant needs among them.
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"wrote {again} ")
+    for written in (sha256_path(again), again.with_name("again.sklearn.joblib"),
+                    again.with_name("again_results.json")):
+        assert written.exists() and written.name in last, (written, last)
     a = loads_bundle(trained_model.read_bytes())
     b = loads_bundle(again.read_bytes())
     for key in ("roots", "feature", "threshold", "left", "right", "leaf_values"):
