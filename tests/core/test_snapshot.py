@@ -443,6 +443,10 @@ def test_read_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(SnapshotError, match=r"bad.json: not valid JSON \(line 1, column 2"):
         read_snapshot(tmp_path / "bad.json")
+    for empty in (b"", b"\n", gzip.compress(b"")):  # it said "not valid JSON … Expecting value"
+        (tmp_path / "empty.json").write_bytes(empty)
+        with pytest.raises(SnapshotError, match=r"^\S*empty\.json: empty: not a home file$"):
+            read_snapshot(tmp_path / "empty.json")
     (tmp_path / "cut.json.gz").write_bytes(gzip.compress(b'{"a": 1}')[:-6])
     with pytest.raises(SnapshotError, match="damaged gzip data"):
         read_snapshot(tmp_path / "cut.json.gz")

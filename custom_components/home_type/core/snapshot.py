@@ -449,6 +449,8 @@ def loads_snapshot(raw: bytes, source: str = "<bytes>") -> HomeSnapshot:
             raise SnapshotError(f"{source}: damaged gzip data ({err})") from None
         if len(raw) > MAX_HOME_FILE_BYTES:
             raise _too_large(source, decompressed=True)
+    if not raw or raw.isspace():  # a copy cut short before its first byte, a `touch`
+        raise SnapshotError(f"{source}: empty: not a home file")
     try:
         document = _parse_json(raw)
     except UnicodeError:  # undecodable bytes, or text with half a character (a surrogate)
