@@ -175,8 +175,8 @@ def evaluate(
     """Score the compiled model on homes of another seed, per history window.
 
     Shows the figures; --write also stores them, and publish then checks these instead.
-    When they cannot be stored (homes of a training seed, no results file or another
-    model's), it still shows them and exits 2.
+
+    When --write cannot store them (a training seed's homes, no results of this model): exit 2.
     """
     # --write is not the default: a few homes scored to look at something would otherwise
     # become, unnoticed, what publish's thresholds are checked on.
