@@ -309,8 +309,10 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         entities alone, so one read holds for any home made of the same entities or fewer:
         a floor, an area, a device moved or renamed changes where the changes happened, not
         what they were. The history is then at most an hour old, as between hourly updates.
-        Under the answer lock.
+        The model file is looked at first, as before an update: a model published meanwhile
+        answers the edit. Under the answer lock.
         """
+        await self._async_pick_up_new_model()
         model = self.model
         assert model is not None  # checked by the caller
         summary = summary_of(summary, _entity_ids(home))

@@ -20,6 +20,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
+    area_registry as ar,
     device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
@@ -34,6 +35,7 @@ from custom_components.home_type.const import (
     CONF_HISTORY_DAYS,
     CONF_MODEL_PATH,
     DOMAIN,
+    REGISTRY_LOOK_COOLDOWN,
     UPDATE_INTERVAL,
 )
 from custom_components.home_type.core.model import HomeTypeModel, load_model
@@ -109,6 +111,20 @@ async def test_a_new_model_is_noticed_at_the_next_update(
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
         assert sensor_version(hass) == version
+
+
+async def test_a_new_model_answers_the_next_edit_of_the_home(
+    freezer: FrozenDateTimeFactory, hass: HomeAssistant, running_on_a: MockConfigEntry,
+    config_dir: Path, tmp_path: Path,
+) -> None:
+    """An edit that adds no entity is classified again with the history already read; it
+    used the model in memory, while the docs promise that an edit looks at the file too."""
+    publish(make_model(tmp_path / "c", "C-1"), config_dir / FOLDER, Thresholds())
+    ar.async_get(hass).async_create("Garage")
+    freezer.tick(REGISTRY_LOOK_COOLDOWN)  # set-up's own registry events were looked at
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sensor_version(hass) == "C-1"
 
 
 async def test_refused_publishes_leave_the_model_in_place(
