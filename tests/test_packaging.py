@@ -166,6 +166,22 @@ def test_readme_images_show_in_hacs() -> None:
         assert (ROOT / image.removeprefix(RAW_BASE)).is_file(), image
 
 
+BLOB_BASE = "https://github.com/home-type/home-type/blob/main/"
+
+
+def test_readme_links_work_in_hacs() -> None:
+    """Links resolve there against Home Assistant's address too: a link to docs/model.md led
+    nowhere. Every link to a file of the project is absolute, to a file that exists (links
+    within the page, to a heading, stay as they are)."""
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)", readme)
+    assert any(link.startswith(BLOB_BASE) for link in links)
+    for link in links:
+        assert link.startswith(("https://", "#")), link
+        if link.startswith(BLOB_BASE):
+            assert (ROOT / link.removeprefix(BLOB_BASE).partition("#")[0]).is_file(), link
+
+
 MY_HOME_ASSISTANT = "https://my.home-assistant.io/"
 #: ``[![text](badge)](redirect)``: a My Home Assistant button.
 _BUTTON = re.compile(rf"\[!\[[^\]]+\]\(({re.escape(MY_HOME_ASSISTANT)}badges/[^)\s]+)\)\]"
