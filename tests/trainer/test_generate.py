@@ -743,6 +743,32 @@ def test_sigterm_stops_generating_as_ctrl_c_does(tmp_path: Path) -> None:
     assert reported is not None and int(reported.group(1)) == len(written), stderr
 
 
+@pytest.mark.slow
+def test_sigterm_in_a_background_job_waits_for_the_home_in_progress(tmp_path: Path) -> None:
+    """A background job (``cmd &``, nohup) ignores Ctrl-C, and the entry point stops it at
+    SIGTERM where the signal lands: with one worker, inside the home being made, which was
+    lost ("1 new home written", and no word of a wait). It is held as Ctrl-C is in a
+    terminal, and the home finished."""
+    program = ("import runpy, signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+               "runpy.run_module('trainer', run_name='__main__', alter_sys=True)")
+    process = subprocess.Popen(
+        [sys.executable, "-c", program, "generate", "--count", "4", "--days", "60", "--seed",
+         "3", "--workers", "1", "--output", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(tmp_path.glob("home_*.json.gz")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    shown = " ".join(stderr.split())
+    assert process.returncode == 143, stderr
+    assert "waiting for the 1 home in progress to finish" in shown, stderr
+    reported = re.search(r"interrupted: (\d+) new homes? written", shown)
+    assert reported is not None, stderr
+    assert int(reported.group(1)) == len(list(tmp_path.glob("home_*.json.gz"))) < 4
+    assert not [p for p in tmp_path.iterdir() if not p.name.startswith("home_")]
+
+
 def _ctrl_c_after_the_first_home(on_wait: Callable[[int], None]) -> list[HomeResult]:
     """Run 6 fake homes on 2 workers; Ctrl-C comes as the first is handed over. The homes
     handed over, once run_jobs has raised the KeyboardInterrupt."""

@@ -485,32 +485,42 @@ class _HandOverGate:
     home from the count ("9 new homes written" with 10 on disk). Held off for those two lines,
     it comes just after the count. With one worker, the home is made inside the hand-over too,
     so Ctrl-C waits for it to be written, and ``on_hold`` hears the first one held (to say so).
-    In force inside ``with``, and only where Ctrl-C would raise anyway: the main thread, with
-    Python's own handler (an ignored SIGINT, a background job's, stays ignored).
+
+    In force inside ``with``, in the main thread, and only where the signal would stop the run
+    anyway: Ctrl-C with Python's own handler; in a background job, whose Ctrl-C is ignored (and
+    stays so), SIGTERM, which the entry point turns into a stop where it lands. A signal held is
+    handed to the handler it would have met, once the hand-over is done: SIGTERM's then
+    records itself, for the exit code 143.
     """
 
     def __init__(self, on_hold: Callable[[], None] = lambda: None) -> None:
         self.holding = False
-        self.pending = False
-        self._installed = False
+        self._pending: tuple[int, FrameType | None] | None = None
+        self._handlers: dict[int, Callable[[int, FrameType | None], Any]] = {}
         self._on_hold = on_hold
 
     def __enter__(self) -> _HandOverGate:
-        self._installed = (threading.current_thread() is threading.main_thread()
-                           and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
-        if self._installed:
-            signal.signal(signal.SIGINT, self._handle)
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        ctrl_c, terminate = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+        if ctrl_c is signal.default_int_handler:  # SIGTERM, if the entry point's, comes here
+            self._handlers[signal.SIGINT] = ctrl_c
+        elif ctrl_c is signal.SIG_IGN and callable(terminate):
+            self._handlers[signal.SIGTERM] = terminate
+        for signum in self._handlers:
+            signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        for signum, handler in self._handlers.items():
+            signal.signal(signum, handler)
+        self._handlers.clear()
 
-    def _handle(self, signum: int, frame: object) -> None:
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
         if not self.holding:
-            raise KeyboardInterrupt
-        if not self.pending:
-            self.pending = True
+            self._handlers[signum](signum, frame)
+        elif self._pending is None:
+            self._pending = signum, frame
             self._on_hold()
 
     @contextlib.contextmanager
@@ -520,8 +530,10 @@ class _HandOverGate:
             yield
         finally:
             self.holding = False
-        if self.pending:
-            raise KeyboardInterrupt
+        if self._pending is not None:
+            signum, frame = self._pending
+            self._handlers[signum](signum, frame)  # raises KeyboardInterrupt
+            raise KeyboardInterrupt  # a handler that did not: still the stop it was held for
 
 
 def run_jobs(
