@@ -174,8 +174,8 @@ def publish(
         help="Least macro F1 with a 10-day history.")] = DEFAULT_MIN_MACRO_F1,
     force: Annotated[bool, typer.Option(
         "--force", help="Publish below the thresholds or without a results file (one that "
-                        "describes another model is left behind; never a model that fails "
-                        "its hash, allow-list or version checks).")] = False,
+                        "is not this model's is left behind; never a model that fails its "
+                        "hash, allow-list or version checks).")] = False,
     rollback: Annotated[bool, typer.Option(
         "--rollback", help="Make the previous model (the one publish kept, as "
                            "….previous.pkl) current again; the current one becomes "

@@ -194,7 +194,7 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
         quality = check_quality(candidate, model, thresholds)
     elif candidate.results is None or _describes(candidate.results, candidate.version):
         quality = "thresholds not checked (--force)"
-    else:  # figures of another model, or no figures at all, must not travel with this one
+    else:  # another model's figures, or a file that is no results file, stay behind
         quality = (f"thresholds not checked (--force); {results_path_for(model).name} left "
                    "behind: it does not describe this model")
         candidate = dataclasses.replace(candidate, results=None)
@@ -264,6 +264,10 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
         if current is not None and current.data == new.data:
             if new.results is not None:  # figures may have been re-measured (evaluate)
                 atomic_write_bytes(results_path_for(current_path), new.results)
+            elif current.results is not None and not _describes(current.results, new.version):
+                # Another model's figures beside it (left there by hand, or by an older
+                # publish --force): gone, as from a model switched in without figures.
+                results_path_for(current_path).unlink(missing_ok=True)
             return Outcome(folder, new.version, replaced=new.version, unchanged=True,
                            quality=quality)
         incoming = _stage_slot(current_path, new, staged)

@@ -245,6 +245,12 @@ def test_force_never_publishes_figures_of_another_model(tmp_path: Path, publish:
     # and the published folder publishes onward, without figures, as any bare model does
     code, stdout, _ = publish(str(ha / MODEL_NAME), "--to", str(tmp_path / "next"), "--force")
     assert code == 0 and "left behind" not in stdout
+    # Another model's figures already beside the same model (left by an older --force, or by
+    # hand) go too, when it is published again without them.
+    results_path_for(ha / MODEL_NAME).write_bytes(results)
+    code, stdout, _ = publish(str(model), "--to", str(ha), "--force")
+    assert code == 0 and "already model 2026.02.02-bbbb" in stdout
+    assert not results_path_for(ha / MODEL_NAME).exists()
 
 
 def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(
