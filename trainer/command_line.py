@@ -146,6 +146,19 @@ def write_failed(output: Path, err: OSError, written: int) -> str:
             "same command again to finish")
 
 
+def generation_interrupted(output: Path, written: int, planned: int) -> UserError:
+    """Ctrl-C or SIGTERM during ``generate`` (either backend): what is on disk, what to do.
+
+    Interrupted as the last home was written, it has nothing left to do: "run the same
+    command again to finish" then sent the user to a run that found nothing to do.
+    """
+    rest = ("every home it was to make: nothing is left to do" if written == planned
+            else "run the same command again to finish (finished homes are kept, no partial "
+                 "file is left)")
+    return UserError(f"interrupted: {counted(written, 'new home')} written to {output}; {rest}",
+                     EXIT_INTERRUPTED)
+
+
 DEFAULT_MODEL = Path("models/home_type_classifier.pkl")
 
 

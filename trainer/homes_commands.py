@@ -13,11 +13,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .command_line import (
-    EXIT_INTERRUPTED,
     FolderMismatchError,
     UserError,
     console,
     counted,
+    generation_interrupted,
     out,
     path_argument,
     path_option,
@@ -175,11 +175,7 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
             run_jobs(todo, make_procedural_home, n_workers, done, waiting)
         except KeyboardInterrupt:
             progress.stop()
-            rest = ("every home it was to make: nothing is left to do" if len(results) == len(todo)
-                    else "run the same command again to finish (finished homes are kept, no "
-                         "partial file is left)")
-            raise UserError(f"interrupted: {counted(len(results), 'new home')} written to "
-                            f"{output}; {rest}", EXIT_INTERRUPTED) from None
+            raise generation_interrupted(output, len(results), len(todo)) from None
         except OSError as err:
             progress.stop()
             raise UserError(write_failed(output, err, len(results))) from None

@@ -19,10 +19,10 @@ import typer
 from rich.progress import Progress, TaskID
 
 from .command_line import (
-    EXIT_INTERRUPTED,
     UserError,
     console,
     counted,
+    generation_interrupted,
     progress_bar,
     write_failed,
 )
@@ -126,11 +126,8 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
                             err.exit_code) from None
         except KeyboardInterrupt:
             progress.stop()
-            written = _written_since(todo, started)
-            raise UserError(
-                f"interrupted: {counted(written, 'new home')} written to {output}; run the same "
-                "command again to finish (finished homes are kept, no partial file is left)",
-                EXIT_INTERRUPTED) from None
+            raise generation_interrupted(output, _written_since(todo, started),
+                                         len(todo)) from None
         except OSError as err:
             progress.stop()
             raise UserError(write_failed(output, err, _written_since(todo, started))) from None
