@@ -22,11 +22,12 @@ gave 0.694 with either size.
 The learner and :data:`MAX_FEATURES` were measured on the same ten 100-home subsets, each
 calibrated as here (10-day accuracy): this forest 0.759; histogram gradient boosting (learning
 rate 0.1, 200 rounds of 15-leaf trees) 0.688; logistic regression on scaled features 0.692; the
-forest and that regression averaged 0.739. With a third of the features tried at each split
-(0.3, carried over from the random forest): 0.1 gave 0.741, 0.2 0.750, 0.4 and 0.5 0.741, 0.8
-0.726, the square root of their number 0.742. Trained on all 1,000 homes, boosting scored 0.848
-against the forest's 0.830, but on homes no choice was made on (300 of seed 3042) 0.837 against
-0.831 +/- 0.006 over three forest seeds: too little for a second kind of compiled model.
+forest and that regression averaged 0.739. With 0.3 of the features tried at each split
+(carried over from the random forest) it is this forest's 0.759; 0.1 gave 0.741, 0.2 0.750, 0.4
+and 0.5 0.741, 0.8 0.726, the square root of their number 0.742. Trained on all 1,000 homes,
+boosting scored 0.848 against the forest's 0.830, but on homes no choice was made on (300 of
+seed 3042) 0.837 against 0.831 +/- 0.006 over three forest seeds: too little for a second kind
+of compiled model.
 
 The forest's probabilities are calibrated with Platt scaling fitted on out-of-fold
 predictions, the folds grouped by home so no home's windows calibrate its own predictions;

@@ -257,8 +257,9 @@ def _store_evaluation(results_file: Path, results: dict[str, Any],
 def _results_to_update(path: Path, version: str) -> tuple[dict[str, Any] | None, str | None]:
     """The results file evaluate may update, or why it will store nothing in it.
 
-    A missing file or one of another model is no error (the figures are still shown); a file
-    that cannot be read or parsed is, since writing over it would hide a problem.
+    A missing file or one of another model is found out before the evaluation and said after
+    it, with the figures shown and exit 2; a file that cannot be read or parsed stops the run
+    at once, since writing over it would hide a problem.
     """
     try:
         text = path.read_bytes()  # not UTF-8: json.loads says so, as for other broken JSON
