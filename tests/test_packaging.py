@@ -412,3 +412,21 @@ def test_github_runs_hassfest_and_hacs_validation() -> None:
     assert "home-assistant/actions/hassfest" in uses
     assert uses["hacs/action"] == {"category": "integration"}  # nothing ignored
     assert {"push", "pull_request"} <= set(workflow[True])  # YAML 1.1 reads "on" as True
+
+
+def test_the_example_model_path_is_where_publish_puts_it() -> None:
+    """The forms and repair issues suggested home_type/home_type_classifier.pkl, while
+    docker-compose mounts the folder publish writes to as home_type_models: a user who
+    published as the README says and typed the suggested path got "no model file there"."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    mounts = [volume for service in compose["services"].values()
+              for volume in service.get("volumes", []) if isinstance(volume, str)]
+    from trainer.model_commands import DEFAULT_PUBLISH_DIR
+
+    folder = next(volume.split(":")[1] for volume in mounts
+                  if Path(volume.split(":")[0]) == DEFAULT_PUBLISH_DIR)
+    assert folder.startswith("/config/")
+    expected = f"{folder.removeprefix('/config/')}/home_type_classifier.pkl"
+    for translation in sorted((INTEGRATION / "translations").glob("*.json")):
+        examples = re.findall(r"[\w/]+/home_type_classifier\.pkl", translation.read_text())
+        assert examples and set(examples) == {expected}, (translation.name, set(examples))
