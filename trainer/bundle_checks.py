@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-from numpy.typing import NDArray
+from custom_components.home_type.core.model import HomeTypeModel
 
 
-def backward_types(classes: Sequence[str], slopes: NDArray[np.float64] | None) -> list[str]:
+def backward_types(model: HomeTypeModel) -> list[str]:
     """The types whose calibration came out backwards: the surer the trees, the less likely.
 
     Platt scaling fits each type's probability as ``1 / (1 + exp(a * score + b))``; ``a`` must
@@ -25,9 +24,10 @@ def backward_types(classes: Sequence[str], slopes: NDArray[np.float64] | None) -
     model trained on them answered no ranch house at all.) Two types have one sigmoid,
     whose sign says nothing on its own: none is named then.
     """
-    if slopes is None or len(slopes) != len(classes):
+    calibration = model.calibration
+    if calibration is None or len(calibration.a) != len(model.classes):
         return []
-    return [str(label) for label, a in zip(classes, slopes, strict=True) if a >= 0]
+    return [label for label, a in zip(model.classes, calibration.a, strict=True) if a >= 0]
 
 
 def backward_warning(types: Sequence[str]) -> str:

@@ -122,8 +122,7 @@ def verify(
     if "sklearn" in sys.modules:
         raise UserError("verify imported scikit-learn; the bundle must not need it")
     info = predictor.info.get("training_data", {})
-    backward = backward_types(predictor.classes, predictor.calibration.a
-                              if predictor.calibration is not None else None)
+    backward = backward_types(predictor)
     if as_json:
         print(json.dumps({"model": str(model), "version": predictor.version,
                           "classes": list(predictor.classes),

@@ -559,8 +559,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
         "evaluation": evaluation,
         "baselines": baselines,
         "compiled_vs_sklearn_max_abs_diff": parity,
-        "backward_types": backward_types(
-            bundle["classes"], bundle["calibration"]["a"] if bundle.get("calibration") else None),
+        "backward_types": backward_types(predictor),
         "model_size_bytes": len(data),
         "training_seconds": round(time.perf_counter() - began, 1),
     }

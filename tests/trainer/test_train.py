@@ -65,13 +65,13 @@ def test_a_type_whose_probabilities_run_backwards_is_named(
 
     bundled = load_model(BUNDLED)
     assert bundled.calibration is not None
-    assert backward_types(bundled.classes, bundled.calibration.a) == []
+    assert backward_types(bundled) == []
     slopes = bundled.calibration.a.copy()
     slopes[list(bundled.classes).index("ranch_house")] = 1.38
-    assert backward_types(bundled.classes, slopes) == ["ranch_house"]
-    assert backward_types(bundled.classes, None) == []
     upside_down = dataclasses.replace(
         bundled, calibration=dataclasses.replace(bundled.calibration, a=slopes))
+    assert backward_types(upside_down) == ["ranch_house"]
+    assert backward_types(dataclasses.replace(bundled, calibration=None)) == []
     monkeypatch.setattr(model_commands, "load_bundle", lambda path: upside_down)
     monkeypatch.delitem(sys.modules, "sklearn", raising=False)  # other tests of this process
     assert trainer_in_process(monkeypatch, "verify", str(BUNDLED)) == 0

@@ -532,8 +532,7 @@ class _HandOverGate:
             self.holding = False
         if self._pending is not None:
             signum, frame = self._pending
-            self._handlers[signum](signum, frame)  # raises KeyboardInterrupt
-            raise KeyboardInterrupt  # a handler that did not: still the stop it was held for
+            self._handlers[signum](signum, frame)  # Python's and the entry point's raise
 
 
 def run_jobs(
