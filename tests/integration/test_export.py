@@ -93,7 +93,7 @@ def test_anonymized_tiny_home() -> None:
     ]
     assert [e.entity_id for e in anonymous.entities] == [
         "light.entity_1", "binary_sensor.entity_2", "lock.entity_3", "sensor.entity_4",
-        "device_tracker.entity_5", "input_text.entity_6", "person.entity_7"]
+        "device_tracker.entity_5", "input_text.entity_6"]
     assert anonymous.entities[3].device_class == "temperature"
     assert anonymous.entities[3].unit == "°C"
     assert set(anonymous.events.states) == {"on", "off", "locked", "unlocked", "home",
@@ -165,7 +165,7 @@ def test_anonymized_products_and_units() -> None:
         "Manufacturer 5", "Manufacturer 1", None, ""]
     assert {d.model for d in anonymous.devices} == {None}
     assert [e.unit for e in anonymous.entities] == [None, None, None, "°C", None, None, None,
-                                                    None, "W"]
+                                                    "W"]
     text = dumps_snapshot(anonymous, compress=False).decode()
     assert not [secret for secret in ("Alice", "alice", "pills", "DIY", "Signify")
                 if secret in text]

@@ -6,10 +6,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from homeassistant.config_entries import ConfigEntryDisabler
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
@@ -404,6 +405,45 @@ async def test_hidden_entities_are_part_of_the_home(
                                             suggested_object_id=key, **extra)
     home = async_home_snapshot(hass)
     assert [entity.entity_id for entity in home.entities] == ["light.shown", "light.hidden"]
+
+
+async def test_settings_diagnostics_people_and_zones_are_not_part_of_the_home(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, entity_registry: er.EntityRegistry
+) -> None:
+    """A device's own entities and its battery count; its settings and diagnostics do not
+    (a home file's devices have none), nor do people and zones."""
+    entry = MockConfigEntry(domain=FIXTURE_PLATFORM)
+    entry.add_to_hass(hass)
+    bulb = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(FIXTURE_PLATFORM, "bulb")}, name="Bulb")
+    for domain, key, extra in (
+        ("light", "bulb", {}),
+        ("update", "bulb_firmware", {"entity_category": EntityCategory.CONFIG}),
+        ("button", "bulb_identify", {"entity_category": EntityCategory.CONFIG,
+                                     "original_device_class": "identify"}),
+        ("sensor", "bulb_signal", {"entity_category": EntityCategory.DIAGNOSTIC,
+                                   "original_device_class": "signal_strength"}),
+        ("sensor", "bulb_battery", {"entity_category": EntityCategory.DIAGNOSTIC,
+                                    "original_device_class": "battery"}),
+        ("sensor", "bulb_power", {"entity_category": EntityCategory.DIAGNOSTIC}),
+    ):
+        entity_registry.async_get_or_create(
+            domain, FIXTURE_PLATFORM, key, suggested_object_id=key, config_entry=entry,
+            device_id=bulb.id, **extra)
+    # A battery sensor its owner reclassified counts by the class it has now.
+    renamed = entity_registry.async_get(cast(str, entity_registry.async_get_entity_id(
+        "sensor", FIXTURE_PLATFORM, "bulb_power")))
+    assert renamed is not None
+    entity_registry.async_update_entity(renamed.entity_id, device_class="battery")
+    entity_registry.async_get_or_create("person", "person", "owner", suggested_object_id="owner")
+    entity_registry.async_get_or_create("zone", "zone", "work", suggested_object_id="work")
+    entity_registry.async_get_or_create("automation", "automation", "morning",
+                                        suggested_object_id="morning")
+
+    home = async_home_snapshot(hass)
+
+    assert sorted(entity.entity_id for entity in home.entities) == [
+        "automation.morning", "light.bulb", "sensor.bulb_battery", "sensor.bulb_power"]
 
 
 @pytest.mark.usefixtures("init_integration")
