@@ -403,6 +403,13 @@ async def test_errors_no_retry_can_fix_stop_the_run(
     Answer(raw=b"<html><body>Sign in</body></html>", content_type="text/html; charset=utf-8"),
     Answer(raw=b"<html><body>Bad gateway</body></html>"),  # said to be JSON, is not
     Answer(raw=b'"ok"'),  # JSON, but no object
+    # Another API's JSON object, which the SDK makes a ChatCompletion without checking it: it
+    # was taken for a design with no choices, and every home cost a repair request.
+    Answer(body={"status": "ok", "data": []}),
+    # A choice with no message (a traceback), or a message whose content is no text.
+    Answer(body={"choices": [{"index": 0, "finish_reason": "stop", "message": None}]}),
+    Answer(body={"choices": [{"index": 0, "finish_reason": "stop",
+                              "message": {"role": "assistant", "content": 7}}]}),
 ])
 async def test_a_200_that_is_no_chat_completion_stops_the_run(
         api: FakeOpenAI, tmp_path: Path, answer: Answer) -> None:
@@ -454,6 +461,36 @@ async def test_refusal_and_truncation_count_as_unusable(api: FakeOpenAI, tmp_pat
     assert len(api.requests) == 2
     assert "refused" in recorder.repairs[0][1]
     assert "cut off" in summary.skipped["home_001"]
+
+
+async def test_a_content_filter_stop_and_a_too_deep_reply_are_repaired(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Said as what they are: a filtered reply was called empty, and a deep one a traceback."""
+    api.script(completion(None, finish_reason="content_filter"),
+               completion("[" * 100_000 + "]" * 100_000))
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, reporter=recorder)
+    assert recorder.repairs == [
+        ("home_001", "the reply was stopped by the server's content filter")]
+    assert summary.skipped == {"home_001": "the reply is not valid JSON (nested too deeply) "
+                                           "(still, after one repair request)"}
+    assert not jobs[0].path.exists()
+
+
+async def test_null_token_counts_are_no_usage(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A compatible server's nulls in ``usage`` (a traceback before) count as no report: the
+    home is written, and the request is held in full against the cap."""
+    reply = completion(design_reply("condo"))
+    reply.body["usage"] = {"prompt_tokens": None, "completion_tokens": None, "total_tokens": 0}
+    del reply.body["model"]
+    api.script(reply)
+    jobs, summary = await design_homes(api, tmp_path, mix={"condo": 1},
+                                       settings=dataclasses.replace(FAST, max_cost_usd=1.0))
+    home = read_snapshot(jobs[0].path)
+    assert home.metadata["usage"] == {"requests": 1, "prompt_tokens": 0, "completion_tokens": 0}
+    assert home.metadata["model_version"] == "gpt-4o-mini"  # the model asked for, unnamed
+    assert summary.spent_usd == pytest.approx(cost_usd(
+        "gpt-4o-mini", chat_tokens(messages(jobs[0])), OpenAISettings().max_completion_tokens))
 
 
 async def test_empty_reply_is_repaired_not_a_crash(api: FakeOpenAI, tmp_path: Path) -> None:

@@ -166,6 +166,8 @@ def parse_design(content: str | None, home_type: str) -> tuple[HomeDesign, str]:
     except json.JSONDecodeError as err:
         raise InvalidDesign(f"the reply is not valid JSON ({err.msg}: line {err.lineno}, "
                             f"column {err.colno})") from None
+    except RecursionError:  # "[[[[…" a hundred thousand deep: Python's parser gives up
+        raise InvalidDesign("the reply is not valid JSON (nested too deeply)") from None
     try:
         home = LLMHome.model_validate(raw)
     except ValidationError as err:

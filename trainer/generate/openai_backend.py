@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionMessage,
+    ChatCompletionMessageParam,
+)
 from openai.types.shared_params import ResponseFormatJSONSchema
 
 from .design import HomeDesign
@@ -61,9 +65,9 @@ class Usage:
 
     def add_completion(self, completion: ChatCompletion) -> None:
         """Count a reply's tokens (a compatible server may not report them)."""
-        if completion.usage is not None:
-            self.prompt_tokens += completion.usage.prompt_tokens
-            self.completion_tokens += completion.usage.completion_tokens
+        if (tokens := reported_tokens(completion)) is not None:
+            self.prompt_tokens += tokens[0]
+            self.completion_tokens += tokens[1]
 
     def as_dict(self) -> dict[str, int]:
         """Plain numbers for the home's metadata."""
@@ -150,6 +154,40 @@ def make_client(settings: OpenAISettings, api_key: str | None = None,
                               timeout=settings.timeout)
 
 
+def reported_tokens(completion: ChatCompletion) -> tuple[int, int] | None:
+    """The reply's prompt and completion tokens, or None when it reports no such numbers.
+
+    A compatible server may leave ``usage`` out, or send nulls in it; the SDK does not check
+    (nulls once ended the run with a traceback), and such a reply counts as one that reported
+    nothing: in full against ``--max-cost``.
+    """
+    usage = getattr(completion, "usage", None)
+    tokens = (getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None))
+    if all(type(count) is int and count >= 0 for count in tokens):
+        return cast("tuple[int, int]", tokens)
+    return None
+
+
+def _like_a_chat_completion(completion: ChatCompletion) -> bool:
+    """Whether the reply holds what the backend reads of a chat completion.
+
+    That is a list of choices, each with a message whose content and refusal are text or null.
+    The SDK builds whatever JSON object a 200 carries into a ChatCompletion without checking
+    it: another API's answer (``{"status": "ok"}``) then read as a design with no choices, and
+    a choice with a null message ended the run with a traceback.
+    """
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list):
+        return False
+    for choice in choices:
+        message = getattr(choice, "message", None)
+        if not isinstance(message, ChatCompletionMessage) or not all(
+                isinstance(getattr(message, name, None), str | None)
+                for name in ("content", "refusal")):
+            return False
+    return True
+
+
 def _reply(completion: ChatCompletion) -> tuple[str | None, str]:
     """Return the reply's text and what is wrong with it ("" when nothing obvious is)."""
     if not completion.choices:
@@ -159,6 +197,8 @@ def _reply(completion: ChatCompletion) -> tuple[str | None, str]:
         return None, f"the model refused: {' '.join(choice.message.refusal.split())[:200]}"
     if choice.finish_reason == "length":
         return None, "the reply was cut off at the token limit; make the home more concise"
+    if choice.finish_reason == "content_filter":
+        return None, "the reply was stopped by the server's content filter"
     return choice.message.content, ""
 
 
@@ -193,7 +233,11 @@ class HomeDesigner:
                 except InvalidDesign as err:
                     problem = str(err)
                 else:
-                    return Designed(design, language, usage, completion.model)
+                    # A compatible server may not name the model that answered.
+                    answered = getattr(completion, "model", None)
+                    return Designed(design, language, usage,
+                                    answered if isinstance(answered, str) and answered
+                                    else self._settings.model)
             if attempt == 0:
                 self._reporter.repairing(job, problem)
                 chat = repair_messages(first, reply, problem)
@@ -278,15 +322,16 @@ class HomeDesigner:
         except BaseException:
             self._cap.keep(hold)
             raise
-        # A 200 that is no JSON object, e.g. a web page: the SDK returns its text, not a reply.
-        if not isinstance(completion, ChatCompletion):
+        # A 200 that is no JSON object, e.g. a web page: the SDK returns its text, not a reply;
+        # or another API's JSON object, which the SDK makes a ChatCompletion all the same.
+        if not isinstance(completion, ChatCompletion) or not _like_a_chat_completion(completion):
             self._cap.keep(hold)
             raise self._not_the_api()
-        if completion.usage is None:  # a compatible server may not report tokens
+        tokens = reported_tokens(completion)
+        if tokens is None:  # a compatible server may not report tokens
             self._cap.keep(hold)
         else:
-            self._cap.settle(hold, completion.usage.prompt_tokens,
-                             completion.usage.completion_tokens)
+            self._cap.settle(hold, *tokens)
         return completion
 
     def _not_the_api(self) -> RequestRejected:
