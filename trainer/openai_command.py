@@ -39,8 +39,10 @@ from .generate.openai_settings import (
     OpenAISettings,
     base_url_from_environment,
     base_url_problem,
+    id_problem,
     max_cost_problem,
     parse_price,
+    shown_url,
 )
 from .generate.runner import (
     GenerationError,
@@ -62,7 +64,7 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
     model = model.strip()
     if not model:
         raise GenerationError("--model must name a model")
-    if problem := base_url_problem(base_url_from_environment()):
+    if problem := base_url_problem(base_url_from_environment()) or id_problem():
         raise GenerationError(problem)
     try:
         per_million = parse_price(price) if price is not None else None
@@ -240,7 +242,8 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
     """``--dry-run``: every planned request with its estimated tokens, then totals and cost."""
     base_url = base_url_from_environment()
     plans = plan_requests(todo)
-    lines = [f"dry run: {counted(len(plans), 'request')} to {settings.model} at {base_url}, one "
+    lines = [f"dry run: {counted(len(plans), 'request')} to {settings.model} at "
+             f"{shown_url(base_url)}, one "
              f"per home ({total - len(plans)} of {counted(total, 'home')} already in {output}); "
              "nothing is sent."]
     lines += [f"{plan.home_id}  {plan.home_type:<20} ~{plan.prompt_tokens:>6,} input  "

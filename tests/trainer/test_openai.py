@@ -56,7 +56,7 @@ from trainer.generate.openai_retry import (
     parse_duration,
     retry_after_seconds,
 )
-from trainer.generate.openai_settings import OpenAISettings
+from trainer.generate.openai_settings import OpenAISettings, shown_url
 from trainer.generate.procedural import design_home
 from trainer.generate.ratelimit import RateLimiter
 from trainer.generate.runner import HomeJob, HomeResult, home_rng, pending, plan_jobs
@@ -396,6 +396,19 @@ async def test_errors_no_retry_can_fix_stop_the_run(
             in str(caught.value)) == (answer.status == 404)
     if stop is RequestRejected:
         assert "(generate --model; pipeline --openai-model)" in str(caught.value)
+
+
+async def test_a_compatible_servers_own_error_words_are_shown(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Ollama's ``{"error": "…"}`` and a proxy's plain text showed as "Error code: 404"."""
+    api.script(Answer(status=502, raw=b"Bad Gateway", content_type="text/plain"),
+               Answer(status=404, body={"error": "model 'llama3' not found, try pulling it "
+                                                 "first"}))
+    recorder = Recorder()
+    with pytest.raises(RequestRejected) as caught:
+        await design_homes(api, tmp_path, reporter=recorder)
+    assert recorder.retries[0][2].startswith("HTTP 502: Bad Gateway; attempt 1/6 failed")
+    assert "(HTTP 404: model 'llama3' not found, try pulling it first)" in str(caught.value)
 
 
 @pytest.mark.parametrize("answer", [
@@ -957,6 +970,43 @@ def test_cli_whitespace_around_the_key_is_ignored(api: FakeOpenAI, tmp_path: Pat
     assert [r.headers["authorization"] for r in api.requests] == ["Bearer test-key"]
 
 
+def test_cli_whitespace_around_the_url_and_ids_is_ignored(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A CRLF .env's \r on OPENAI_BASE_URL was a traceback; on OPENAI_PROJECT_ID or
+    OPENAI_ORG_ID, six retries advising to check the server."""
+    env = _env(api) | {"OPENAI_BASE_URL": f" {api.url}\r", "OPENAI_PROJECT_ID": "proj_abc\r",
+                       "OPENAI_ORG_ID": " org-xyz\r\n"}
+    result = run_trainer(*_generate(tmp_path, "--count", "1"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert [(r.headers["openai-project"], r.headers["openai-organization"])
+            for r in api.requests] == [("proj_abc", "org-xyz")]
+
+
+def test_cli_a_password_in_the_url_is_never_shown(socket_enabled: None, tmp_path: Path) -> None:
+    """The dry run's plan and the advice after refused connections named the URL whole."""
+    url = f"http://me:s3cret@127.0.0.1:{free_port()}/v1"
+    env = _env(None) | {"OPENAI_BASE_URL": url}
+    plan = run_trainer(*_generate(tmp_path, "--count", "1", "--dry-run"), env=env)
+    assert plan.returncode == 0, plan.stderr
+    assert f"at http://me:***@127.0.0.1:{url.rsplit(':', 1)[1]}," in plan.stdout
+    assert "s3cret" not in plan.stdout + plan.stderr
+    assert shown_url(url).replace(":***@", ":s3cret@") == url
+    assert shown_url("http://me@host/v1") == "http://me@host/v1"
+    clock = FakeTime()
+    jobs = plan_jobs(1, 2, 7, tmp_path, {"condo": 1}, generator="openai")
+
+    async def refused() -> str:
+        async with make_client(FAST, api_key="test-key", base_url=url) as client:
+            with pytest.raises(APIUnavailable) as caught:
+                await generate_homes(jobs, FAST, client, Recorder(), sleep=clock.sleep,
+                                     clock=clock.clock)
+        return str(caught.value)
+
+    message = asyncio.run(refused())
+    assert f"check that the server at {shown_url(url)} is running" in message
+    assert "s3cret" not in message
+
+
 @pytest.mark.parametrize("key", ["sk-…", "sk-proj secret", "sk-proj\tsecret"])
 def test_cli_a_key_no_api_has_is_refused_before_any_request(
         api: FakeOpenAI, tmp_path: Path, key: str) -> None:
@@ -1037,14 +1087,24 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
             f"or more (e.g. --price 0.25,2.00), not {bad!r}"), bad
     # Retried for a minute as a connection error, and --dry-run named it as the server.
     for bad in ("notaurl", "localhost:8000/v1", "ftp://host/v1", "http://", "http://[::1/v1",
-                "http://host:99999/v1", "http://host:port/v1", "user:secret@host/v1"):
+                "http://host:99999/v1", "http://host:port/v1", "user:secret@host/v1",
+                "http://host:1/v\r1", "http://host/my v1"):
         monkeypatch.setenv("OPENAI_BASE_URL", bad)
         for dry_run in ((), ("--dry-run",)):
             assert openai_refusal("--count", "2", *dry_run) == (
                 "error: OPENAI_BASE_URL is not a server's address: give it with http:// or "
-                "https:// and a host (e.g. http://localhost:11434/v1 for a local server), or "
-                "unset it for OpenAI's own API"), bad
+                "https:// and a host, and no space or control character (e.g. "
+                "http://localhost:11434/v1 for a local server), or unset it for OpenAI's own "
+                "API"), bad
     monkeypatch.delenv("OPENAI_BASE_URL")
+    # Sent as headers: a non-ASCII id was a traceback, a control character six retries.
+    for name in ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        for bad in ("proj_\u00e9", "org-x\ry", "org x"):
+            monkeypatch.setenv(name, bad)
+            assert openai_refusal("--count", "2") == (
+                f"error: {name} is not an id: it holds a space, a control character or a "
+                "non-ASCII character; set it to the id itself, or unset it"), bad
+        monkeypatch.delenv(name)
     assert not (tmp_path / "home_001.json.gz").exists()
     defaults = {name: param.default for name, param in
                 inspect.signature(homes_commands.generate).parameters.items()}

@@ -45,7 +45,12 @@ from .openai_retry import (
     server_hint,
     stop_for,
 )
-from .openai_settings import OpenAISettings, base_url_from_environment
+from .openai_settings import (
+    OpenAISettings,
+    base_url_from_environment,
+    id_from_environment,
+    shown_url,
+)
 from .ratelimit import RateLimiter
 from .runner import HomeJob, HomeResult, home_rng, simulate_and_write
 from .spending import CapReached, Reservation, SpendingCap
@@ -150,8 +155,11 @@ def make_client(settings: OpenAISettings, api_key: str | None = None,
     """
     # Never None: the SDK would then read OPENAI_BASE_URL itself, and keep "" as the URL.
     base_url = base_url or base_url_from_environment()
+    # Given, stripped: the SDK would read them from the environment as they are.
     return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0,
-                              timeout=settings.timeout)
+                              timeout=settings.timeout,
+                              organization=id_from_environment("OPENAI_ORG_ID"),
+                              project=id_from_environment("OPENAI_PROJECT_ID"))
 
 
 def reported_tokens(completion: ChatCompletion) -> tuple[int, int] | None:
@@ -336,7 +344,7 @@ class HomeDesigner:
 
     def _not_the_api(self) -> RequestRejected:
         """A 200 that is no chat completion: OPENAI_BASE_URL names a web page or a proxy."""
-        url = str(self._client.base_url).rstrip("/")
+        url = shown_url(str(self._client.base_url)).rstrip("/")
         return RequestRejected(f"the server at {url} did not answer like the chat completions "
                                "API; check OPENAI_BASE_URL.")
 

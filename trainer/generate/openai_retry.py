@@ -39,6 +39,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from ..container import in_container
+from .openai_settings import shown_url
 
 BILLING_URL: Final = "https://platform.openai.com/account/billing"
 _QUOTA_CODES: Final = frozenset({"insufficient_quota"})
@@ -100,8 +101,7 @@ def describe(err: BaseException) -> str:
     """Describe an API error in one short line: status, code and the server's message."""
     if isinstance(err, openai.APIStatusError):
         code = f" {err.code}" if err.code else ""
-        message = err.body.get("message") if isinstance(err.body, dict) else None
-        text = " ".join(str(message or err.message).split())
+        text = " ".join(str(_server_message(err) or err.message).split())
         return f"HTTP {err.status_code}{code}: {text[:200]}"
     if isinstance(err, openai.APITimeoutError):
         return "the request timed out"
@@ -110,6 +110,21 @@ def describe(err: BaseException) -> str:
         return f"connection error ({' '.join(str(cause).split())[:120]})" if cause else \
             "connection error"
     return " ".join(str(err).split())[:200]
+
+
+def _server_message(err: openai.APIStatusError) -> object:
+    """The server's own words: OpenAI's ``error.message``, or what a compatible server sends.
+
+    Ollama says ``{"error": "model 'llama3' not found, try pulling it first"}``, a proxy
+    ``Bad Gateway`` in plain text; the SDK's message for either is only "Error code: …".
+    """
+    if isinstance(err.body, dict):
+        return err.body.get("message")
+    if isinstance(err.body, str):
+        return err.body
+    if err.response.headers.get("content-type", "").startswith("text/plain"):
+        return err.response.text
+    return None
 
 
 def _is_local(host: str) -> bool:
@@ -146,8 +161,8 @@ def give_up_advice(err: BaseException, base_url: str) -> str:
     """
     if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
         return "try again later"
-    advice = (f"check that the server at {base_url.rstrip('/')} is running and reachable "
-              "(OPENAI_BASE_URL), or try again later")
+    advice = (f"check that the server at {shown_url(base_url).rstrip('/')} is running and "
+              "reachable (OPENAI_BASE_URL), or try again later")
     if _names_the_container(base_url):
         parts = urlsplit(base_url)
         port = f":{parts.port}" if parts.port else ""

@@ -21,12 +21,47 @@ DEFAULT_LLM_MODEL: Final = "gpt-4o-mini"
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 
 
+#: Ids the SDK reads from the environment and sends as headers (OpenAI-Organization,
+#: OpenAI-Project); the client is given them stripped (:func:`id_from_environment`).
+ID_VARIABLES: Final = ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
+
+
 def base_url_from_environment() -> str:
     """Return OPENAI_BASE_URL, or the real API's address when it is unset or empty.
 
     One reading for the client and the dry run, so the plan names the server the requests go to.
+    Stripped, as the key is: a value read from a CRLF .env file ends in a carriage return, which
+    the SDK's HTTP client refused with a traceback.
     """
-    return os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    return os.environ.get("OPENAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
+
+
+def id_from_environment(name: str) -> str | None:
+    """Return OPENAI_ORG_ID or OPENAI_PROJECT_ID stripped, or None when unset or blank."""
+    return os.environ.get(name, "").strip() or None
+
+
+def id_problem() -> str | None:
+    """Say which of :data:`ID_VARIABLES` cannot be sent as a header, or return None.
+
+    A non-ASCII character ended the run with a traceback, and a space or a control character
+    was retried six times as a connection error that advised checking the server. Not echoed.
+    """
+    for name in ID_VARIABLES:
+        value = id_from_environment(name)
+        if value is not None and not all("!" <= char <= "~" for char in value):
+            return (f"{name} is not an id: it holds a space, a control character or a non-ASCII "
+                    "character; set it to the id itself, or unset it")
+    return None
+
+
+def shown_url(url: str) -> str:
+    """The URL as messages show it: a password in it is replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
 
 
 def base_url_problem(url: str) -> str | None:
@@ -42,11 +77,13 @@ def base_url_problem(url: str) -> str | None:
     except ValueError:  # also an unclosed [ of an IPv6 address
         pass
     else:
-        if parts.scheme in ("http", "https") and parts.hostname:
+        # A space or a control character inside: the HTTP client refuses it, or sends it.
+        if (parts.scheme in ("http", "https") and parts.hostname
+                and all(char.isprintable() and not char.isspace() for char in url)):
             return None
     return ("OPENAI_BASE_URL is not a server's address: give it with http:// or https:// and "
-            "a host (e.g. http://localhost:11434/v1 for a local server), or unset it for "
-            "OpenAI's own API")
+            "a host, and no space or control character (e.g. http://localhost:11434/v1 for a "
+            "local server), or unset it for OpenAI's own API")
 
 
 def parse_price(text: str) -> tuple[float, float]:
