@@ -223,12 +223,14 @@ def processes_left(session: int, wait: float = 10) -> list[int]:
 
 def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,
                                timeout: float = 120, mid_write: bool = False,
-                               signum: int = signal.SIGINT) -> tuple[str, list[Path]]:
+                               signum: int = signal.SIGINT,
+                               presses: int = 1) -> tuple[str, list[Path]]:
     """Start ``python -m trainer ARGS``, press Ctrl-C once a home file appears in ``folder``.
 
     With ``mid_write``, Ctrl-C comes instead while the second home's file is half written
     (see ``_SECOND_WRITE_PAUSED``), when a plain write would leave half a file. ``signum``
-    SIGTERM sends that to the trainer alone instead, as ``kill`` does.
+    SIGTERM sends that to the trainer alone instead, as ``kill`` does. ``presses``: how many
+    times the signal is sent, a third of a second apart (an impatient user's second Ctrl-C).
     Asserts the run ended as an interrupted run must (exit 130, or 143 for SIGTERM, a message,
     no traceback, no process of its left behind) and that every file left is a whole home;
     returns stderr and the files left, sorted.
@@ -246,10 +248,13 @@ def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, 
     while time.monotonic() < deadline and not (
             marker.exists() if mid_write else any(folder.glob("home_*.json.gz"))):
         time.sleep(0.02)
-    if signum == signal.SIGINT:
-        os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    else:
-        os.kill(process.pid, signum)
+    for press in range(presses):
+        if press:
+            time.sleep(0.3)
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        else:
+            os.kill(process.pid, signum)
     if mid_write:
         Path(f"{marker}.go").touch()
     try:

@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,6 +107,7 @@ class Recorder:
         self.repairs: list[tuple[str, str]] = []
         self.skips: list[tuple[str, str]] = []
         self.homes: list[str] = []
+        self.finishing_homes: list[int] = []
 
     def retrying(self, job: HomeJob, attempt: int, wait: float, reason: str) -> None:
         self.retries.append((job.home_id, wait, reason))
@@ -118,6 +120,9 @@ class Recorder:
 
     def written(self, result: HomeResult, usage: Usage) -> None:
         self.homes.append(result.home_id)
+
+    def finishing(self, homes: int) -> None:
+        self.finishing_homes.append(homes)
 
 
 async def design_homes(api: FakeOpenAI, output: Path, *, count: int = 1,
@@ -685,6 +690,36 @@ async def test_resume_after_interruption_writes_only_missing_homes(
     assert sorted(r.home[0] for r in api.requests) == ["home_003", "home_004", "home_005"]
     assert len(summary.written) == 3 and all(job.path.exists() for job in jobs)
     assert {name: (tmp_path / name).stat().st_mtime_ns for name in first} == first
+
+
+async def test_designs_received_before_a_stop_are_written(
+        api: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paid for, they were thrown away: those queued behind the one being simulated when the
+    quota answer came were cancelled, and the next run paid for them again."""
+    def slowly(*args: Any) -> HomeResult:
+        time.sleep(0.3)
+        return runner.simulate_and_write(*args)
+
+    monkeypatch.setattr(openai_backend, "simulate_and_write", slowly)
+    api.script(completion(design_reply("condo", "home_001")),
+               completion(design_reply("condo", "home_002")),
+               completion(design_reply("condo", "home_003")),
+               dataclasses.replace(quota_exhausted(), delay=0.1))
+    settings = dataclasses.replace(FAST, concurrency=4)
+    jobs = plan_jobs(5, 2, 7, tmp_path, {"condo": 1}, generator="openai")
+    recorder, summary = Recorder(), RunSummary()
+    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
+        with pytest.raises(QuotaExhausted):
+            await generate_homes(jobs, settings, client, recorder, simulate_threads=1,
+                                 summary=summary)
+    # Every request but the fourth (the quota answer) brought a design: each is written.
+    designed = sorted(r.home[0] for i, r in enumerate(api.requests) if i != 3)
+    assert len(designed) >= 3 and sorted(recorder.homes) == designed
+    assert [job.home_id for job in jobs if job.path.exists()] == designed
+    assert recorder.finishing_homes and recorder.finishing_homes[0] >= 2
+    # What the run spent, for the line that ends it: the quota answer cost nothing.
+    assert summary.usage.requests == len(api.requests)
+    assert summary.usage.prompt_tokens == len(designed) * 1900
 
 
 def test_client_defaults_and_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1335,6 +1370,34 @@ def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
     assert f"{len(written)} of 6 homes already" in resumed.stderr
     assert len(api.requests) - before == 6 - len(written)
     assert len(list(tmp_path.iterdir())) == 6
+
+
+def test_cli_a_second_ctrl_c_still_waits_for_the_designed_home(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The first Ctrl-C says what it waits for (nothing was shown for as long as it took); a
+    second one no longer ends the wait with a count the files then outgrew."""
+    args = _generate(tmp_path, "--count", "6", "--concurrency", "1", "--max-cost", "5")
+    api.default_delay = 0.4
+    stderr, written = interrupt_after_first_home(args, tmp_path, env=_env(api), timeout=60,
+                                                 mid_write=True, presses=2)
+    shown = " ".join(stderr.split())
+    # The second home, held halfway through its write; a third if its design came meanwhile.
+    assert re.search(r"waiting for the [12] homes? already designed to be written", shown)
+    assert [p.name for p in written][:2] == ["home_001.json.gz", "home_002.json.gz"]
+    assert f"interrupted: {len(written)} new homes written" in shown
+    # A stopped run says what it spent, as a finished one does.
+    assert re.search(r"\d+ requests \(0 retries\), [\d,]+ input \+ [\d,]+ output tokens, about "
+                     r"\$[\d.]+ .*; \$[\d.]+ of --max-cost \$5.00 used", shown), shown
+
+
+def test_cli_progress_counts_the_tokens_of_skipped_homes(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The bar showed "skipped 1 · 0 tokens" for two requests paid for."""
+    bad = completion('{"language": "en"')
+    api.script(bad, bad)
+    result = run_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api))
+    assert result.returncode == 0, result.stderr
+    assert "skipped 1 · 6,800 tokens" in _progress_line(result.stderr)
 
 
 # --- the classifier ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -95,6 +95,9 @@ class Reporter(Protocol):
     def written(self, result: HomeResult, usage: Usage) -> None:
         """Tell that the home's file is on disk."""
 
+    def finishing(self, homes: int) -> None:
+        """Tell that the run stops once ``homes`` designs already received are written."""
+
 
 class LogReporter(Reporter):
     """A reporter that only logs, one line an event."""
@@ -111,6 +114,9 @@ class LogReporter(Reporter):
 
     def written(self, result: HomeResult, usage: Usage) -> None:  # noqa: D102
         _LOG.info("%s written (%d requests)", result.home_id, usage.requests)
+
+    def finishing(self, homes: int) -> None:  # noqa: D102
+        _LOG.warning("waiting for %d designed homes to be written", homes)
 
 
 @dataclass(slots=True)
@@ -358,24 +364,34 @@ async def generate_homes(
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     simulate_threads: int = 2,
+    summary: RunSummary | None = None,
 ) -> RunSummary:
     """Design, simulate and write every job's home; return what was done.
 
     Designs are requested concurrently (``settings.concurrency`` at a time, within the RPM/TPM
     budget); each finished design is simulated and written on a small thread pool, so the
     event loop keeps serving the other requests. An :class:`OpenAIStop` from any home cancels
-    the rest and is raised; homes already written stay. On cancellation (Ctrl-C) the pool is
-    drained before returning, and every write is atomic, so no partial file is left.
+    the requests and is raised; homes already written stay. Whatever ends the run -- a stop,
+    Ctrl-C, a second Ctrl-C -- every design already received is still simulated and written
+    first (it is paid for, and takes a second), and every write is atomic, so no partial file is
+    left. ``summary``, when given, is filled in as the run goes, so that a run that raises can
+    still tell what it spent.
     """
     reporter = reporter or LogReporter()
-    summary = RunSummary()
+    summary = summary if summary is not None else RunSummary()
     limiter = RateLimiter(settings.rpm, settings.tpm, clock=clock, sleep=sleep)
     cap = SpendingCap(settings.max_cost_usd, settings.model, settings.price)
     designer = HomeDesigner(client, settings, limiter=limiter, cap=cap, reporter=reporter,
                             summary=summary, sleep=sleep)
     gate = asyncio.Semaphore(settings.concurrency)
-    loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=simulate_threads, thread_name_prefix="home-simulate")
+    simulations: dict[Future[HomeResult], Designed] = {}
+
+    def record(simulation: Future[HomeResult]) -> None:
+        designed = simulations.pop(simulation)
+        result = simulation.result()
+        summary.written.append(result)
+        reporter.written(result, designed.usage)
 
     async def one(job: HomeJob) -> None:
         async with gate:
@@ -396,10 +412,11 @@ async def generate_homes(
             "language": designed.language, "model": settings.model,
             "model_version": designed.model_version, "prompt_version": PROMPT_VERSION,
             "usage": designed.usage.as_dict()}
-        result = await loop.run_in_executor(pool, simulate_and_write, job, designed.design,
-                                            home_rng(job), extra)
-        summary.written.append(result)
-        reporter.written(result, designed.usage)
+        simulation = pool.submit(simulate_and_write, job, designed.design, home_rng(job), extra)
+        simulations[simulation] = designed
+        # Shielded: a stop or Ctrl-C cancels this task, not the home (see below).
+        await asyncio.shield(asyncio.wrap_future(simulation))
+        record(simulation)
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -408,10 +425,30 @@ async def generate_homes(
     except BaseExceptionGroup as errors:
         raise _most_telling(errors) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    summary.spent_usd, summary.refused_usd = cap.spent_usd, cap.refused_usd
+        summary.spent_usd, summary.refused_usd = cap.spent_usd, cap.refused_usd
+        if simulations:  # the run stops: the designs received are written first
+            reporter.finishing(len(simulations))
+        _drain(pool)
+        for simulation in list(simulations):
+            if simulation.exception() is None:
+                record(simulation)
     summary.not_sent.sort()
     return summary
+
+
+def _drain(pool: ThreadPoolExecutor) -> None:
+    """Wait for every home submitted to ``pool``, through any further Ctrl-C.
+
+    A second Ctrl-C used to end the wait with "0 new homes written", and the homes were written
+    after that line all the same (Python waits for a pool's threads before it exits). The
+    first Ctrl-C still ends the run, once they are on disk.
+    """
+    while True:
+        try:
+            pool.shutdown(wait=True)
+        except KeyboardInterrupt:
+            continue
+        return
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterable[BaseException]:
