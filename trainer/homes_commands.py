@@ -61,8 +61,8 @@ def generate(
         help="Folder for home_001.json.gz … (default: data/synthetic_homes, or "
              "data/synthetic_homes_llm with --backend openai).", show_default=False)] = None,
     backend: Annotated[str, typer.Option(
-        help="procedural (offline, default) or openai (layouts designed by an LLM; see "
-             "docs/openai.md).")
+        help="procedural (offline, default) or openai (layouts designed by an LLM, at OpenAI "
+             "or the server OPENAI_BASE_URL names; see docs/openai.md).")
     ] = "procedural",
     mix: Annotated[str | None, typer.Option(
         help="Label mix as LABEL=WEIGHT,…, weights whole numbers (default: the original dataset's "
@@ -94,13 +94,18 @@ def generate(
              "server), counted by --dry-run, the summary and --max-cost in place of the assumed "
              "price. Needed for --max-cost with a model that has none. Default: the assumed "
              "price (docs/openai.md).", rich_help_panel="OpenAI backend")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", metavar="SECONDS",
+        help="openai: seconds to wait for a reply before the request is retried; raise it for a "
+             "slow local server (the retries of one request may take 300 s, or 2.5 times this "
+             "when longer).", rich_help_panel="OpenAI backend")] = OpenAISettings.timeout,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="openai: print the planned requests and the estimated tokens and "
         "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,
 ) -> None:
     """Generate seeded synthetic homes with simulated state changes (90 days by default).
 
-    With --backend openai an LLM designs each home instead: see docs/openai.md.
+    With --backend openai an LLM designs each home (needs OPENAI_API_KEY): see docs/openai.md.
     """
     if backend not in ("procedural", "openai"):
         raise UserError(f"--backend must be procedural or openai, not {backend!r}")
@@ -111,6 +116,7 @@ def generate(
                                                      OpenAISettings.concurrency),
             ("--rpm", rpm, OpenAISettings.rpm), ("--tpm", tpm, OpenAISettings.tpm),
             ("--max-cost", max_cost, None), ("--price", price, None),
+            ("--timeout", timeout, OpenAISettings.timeout),
             ("--dry-run", dry_run, False)) if value != default]
         if given:
             raise UserError(f"{', '.join(given)}: OpenAI backend option"
@@ -136,7 +142,7 @@ def generate(
 
             generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
                             settings=openai_settings(model, concurrency, rpm, tpm, max_cost,
-                                                     price))
+                                                     price, timeout))
             return
         with homes_to_write(jobs, output, overwrite) as todo:
             _generate_procedural(todo, len(jobs), output, workers, days)

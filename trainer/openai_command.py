@@ -42,7 +42,9 @@ from .generate.openai_settings import (
     id_problem,
     max_cost_problem,
     parse_price,
+    retry_seconds,
     shown_url,
+    timeout_problem,
 )
 from .generate.runner import (
     GenerationError,
@@ -56,8 +58,11 @@ from .homes_commands import generation_summary
 
 
 def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
-                    max_cost: float | None = None, price: str | None = None) -> OpenAISettings:
+                    max_cost: float | None = None, price: str | None = None,
+                    timeout: float = OpenAISettings.timeout) -> OpenAISettings:
     """Check the backend's flags and turn them into settings."""
+    if problem := timeout_problem(timeout):
+        raise GenerationError(problem)
     for flag, value in (("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)):
         if value < 1:
             raise GenerationError(f"{flag} must be at least 1")
@@ -80,7 +85,8 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
                 "million input and output tokens), or leave --max-cost out for a free or local "
                 "server")
     return OpenAISettings(model=model, concurrency=concurrency, rpm=rpm, tpm=tpm,
-                          max_cost_usd=max_cost, price=per_million)
+                          max_cost_usd=max_cost, price=per_million, timeout=timeout,
+                          max_retry_seconds=retry_seconds(timeout))
 
 
 def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,

@@ -41,7 +41,13 @@ from .command_line import (
     console,
     path_option,
 )
-from .generate.openai_settings import DEFAULT_LLM_MODEL, max_cost_problem, parse_price
+from .generate.openai_settings import (
+    DEFAULT_LLM_MODEL,
+    OpenAISettings,
+    max_cost_problem,
+    parse_price,
+    timeout_problem,
+)
 from .generate.runner import DEFAULT_MIX, GenerationError, allocate_labels, check_size, parse_mix
 from .homes_commands import generate
 from .model_commands import DEFAULT_PUBLISH_DIR, publish
@@ -169,6 +175,11 @@ def pipeline(
         help="openai: the model that designs the homes (generate --model), e.g. the name a "
              "local server behind OPENAI_BASE_URL knows it by.")
     ] = DEFAULT_LLM_MODEL,
+    openai_timeout: Annotated[float, typer.Option(
+        "--openai-timeout", metavar="SECONDS", envvar="HOME_TYPE_OPENAI_TIMEOUT",
+        help="openai: seconds to wait for a reply before the request is retried (generate "
+             "--timeout); raise it for a slow local server.")
+    ] = OpenAISettings.timeout,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
     from .dataset import MAX_SEED, DatasetError, check_copies, check_seed
@@ -194,6 +205,8 @@ def pipeline(
                         f"elsewhere (default {DEFAULT_MODEL})")
     if max_cost is not None and (problem := max_cost_problem(max_cost)):
         raise UserError(problem)
+    if problem := timeout_problem(openai_timeout):
+        raise UserError(problem.replace("--timeout", "--openai-timeout"))
     if price is not None:
         try:
             parse_price(price)
@@ -208,11 +221,12 @@ def pipeline(
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
     evaluation = folder.with_name(folder.name + "_eval")
     eval_seed = seed + EVAL_SEED_OFFSET
-    # The procedural generator costs nothing and asks no model: a cap, price or model set for
-    # when a key is there is ignored.
+    # The procedural generator costs nothing and asks no model: a cap, price, model or timeout
+    # set for when a key is there is ignored.
     share = max_cost / 2 if max_cost is not None and chosen == "openai" else None
     price = price if chosen == "openai" else None
     llm = openai_model if chosen == "openai" else DEFAULT_LLM_MODEL
+    timeout = openai_timeout if chosen == "openai" else OpenAISettings.timeout
     capped = ""
     if share is not None and max_cost is not None:
         from .generate.openai_cost import usd  # the openai backend's module, loaded for it only
@@ -222,11 +236,12 @@ def pipeline(
         ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}{capped}) "
                      f"in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
-                          mix=mix, model=llm, max_cost=share, price=price)),
+                          mix=mix, model=llm, max_cost=share, price=price, timeout=timeout)),
         ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}{capped}) in "
                      f"{evaluation}",
          lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
-                          backend=chosen, mix=mix, model=llm, max_cost=share, price=price)),
+                          backend=chosen, mix=mix, model=llm, max_cost=share, price=price,
+                          timeout=timeout)),
         ("train", f"on {folder}, evaluate on {evaluation}",
          lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
                        seed=seed, copies=copies)),

@@ -437,6 +437,10 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     free = run_trainer("pipeline", "--max-cost", "0", cwd=tmp_path)
     assert free.returncode == 2 and free.stderr.strip() == (
         "error: --max-cost must be a positive number of dollars, not 0")
+    patience = run_trainer("pipeline", cwd=tmp_path,
+                           env={**os.environ, "HOME_TYPE_OPENAI_TIMEOUT": "-1"})
+    assert patience.returncode == 2 and patience.stderr.strip() == (
+        "error: --openai-timeout must be a positive number of seconds, not -1")
     price = run_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
@@ -567,14 +571,15 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineStep
         "--count", "4", "--days", "2", "--seed", "5", "--mix", SMALLEST_MIX, "--data", "d",
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
         HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1",
-        HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1")
+        HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1",
+        HOME_TYPE_OPENAI_TIMEOUT="600")
     assert code == 0, capsys.readouterr().err
     homes, evaluation, model = Path("d/synthetic_homes"), Path("d/synthetic_homes_eval"), Path(
         "out/m.pkl")
-    # the procedural generator costs nothing and asks no model: the cap, the price and the
-    # model, set for when a key is there, are not passed
+    # the procedural generator costs nothing and asks no model: the cap, the price, the model
+    # and the timeout, set for when a key is there, are not passed
     same = {"count": 4, "days": 2, "backend": "procedural", "mix": SMALLEST_MIX, "max_cost": None,
-            "price": None, "model": "gpt-4o-mini"}
+            "price": None, "model": "gpt-4o-mini", "timeout": 120.0}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
@@ -618,15 +623,18 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps: PipelineSteps,
     """A key selects the OpenAI backend, whose homes go to …_llm and …_llm_eval: never mixed
     with the procedural homes of the same --data."""
     code, calls = pipeline_steps(OPENAI_API_KEY="sk-test", HOME_TYPE_MAX_COST="0.5",
-                                 HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL=" llama3.1 ")
+                                 HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL=" llama3.1 ",
+                                 HOME_TYPE_OPENAI_TIMEOUT="600")
     assert code == 0, capsys.readouterr().err
     generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"], kwargs["max_cost"],
-                  kwargs["price"], kwargs["model"]) for name, _, kwargs in calls
+                  kwargs["price"], kwargs["model"], kwargs["timeout"]) for name, _, kwargs in calls
                  if name == "generate"]
-    # half of the cap each: the two steps together stay within it, at the same price and model
+    # half of the cap each: the two steps together stay within it, at the same price, model and
+    # timeout
     assert generated == [
-        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00", "llama3.1"),
-        (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25, "0.25,2.00", "llama3.1")]
+        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00", "llama3.1", 600.0),
+        (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25, "0.25,2.00", "llama3.1",
+         600.0)]
     assert "seed 42, openai, at most $0.25 of --max-cost $0.50)" in capsys.readouterr().err
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")

@@ -57,7 +57,7 @@ from trainer.generate.openai_retry import (
     parse_duration,
     retry_after_seconds,
 )
-from trainer.generate.openai_settings import OpenAISettings, shown_url
+from trainer.generate.openai_settings import OpenAISettings, retry_seconds, shown_url
 from trainer.generate.procedural import design_home
 from trainer.generate.ratelimit import RateLimiter
 from trainer.generate.runner import HomeJob, HomeResult, home_rng, pending, plan_jobs
@@ -368,6 +368,33 @@ async def test_server_error_then_success(api: FakeOpenAI, tmp_path: Path, status
     api.script(error(status, None, "The server had an error while processing your request."))
     jobs, summary = await design_homes(api, tmp_path)
     assert len(api.requests) == 2 and summary.retries == 1 and jobs[0].path.exists()
+
+
+def test_cli_timeout_is_the_wait_for_a_reply(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A slow local server timed out at 120 s on every attempt, and nothing could change it."""
+    api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
+    quick = run_trainer(*_generate(tmp_path, "--count", "1", "--timeout", "0.3"), env=_env(api))
+    assert quick.returncode == 0, quick.stderr
+    assert "home_001: the request timed out; attempt 1/6 failed" in quick.stderr
+    assert len(api.requests) == 2
+    api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
+    patient = run_trainer(*_generate(tmp_path / "more", "--count", "1", "--timeout", "5"),
+                          env=_env(api))
+    assert patient.returncode == 0, patient.stderr
+    assert "timed out" not in patient.stderr and len(api.requests) == 3
+    # A long timeout leaves room for a second attempt in the request's retry budget.
+    assert (retry_seconds(120), retry_seconds(600)) == (300, 1500)
+
+
+async def test_timeouts_to_the_end_suggest_a_longer_timeout(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    slow = Answer(body=completion(design_reply("condo")).body, delay=1.0)
+    api.script(slow, slow)
+    settings = dataclasses.replace(FAST, timeout=0.2, max_attempts=2)
+    with pytest.raises(APIUnavailable) as caught:
+        await design_homes(api, tmp_path, settings=settings)
+    assert "(the request timed out) after 2 attempts; try again later, or give a slow server " \
+        "more time with --timeout (pipeline: --openai-timeout)" in str(caught.value)
 
 
 async def test_timeout_then_success(api: FakeOpenAI, tmp_path: Path) -> None:
@@ -1132,6 +1159,9 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
                 "http://localhost:11434/v1 for a local server), or unset it for OpenAI's own "
                 "API"), bad
     monkeypatch.delenv("OPENAI_BASE_URL")
+    for bad in ("0", "-5", "nan", "inf"):
+        assert openai_refusal("--timeout", bad, "--dry-run") == (
+            f"error: --timeout must be a positive number of seconds, not {float(bad):g}"), bad
     # Sent as headers: a non-ASCII id was a traceback, a control character six retries.
     for name in ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
         for bad in ("proj_\u00e9", "org-x\ry", "org x"):
@@ -1147,9 +1177,9 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
         homes_commands.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
     assert refusal("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1", "--price",
-                   "0,0", "--output", str(tmp_path / "homes")) == (
-        "error: --model, --rpm, --max-cost, --price: OpenAI backend options; use with "
-        "--backend openai")
+                   "0,0", "--timeout", "30", "--output", str(tmp_path / "homes")) == (
+        "error: --model, --rpm, --max-cost, --price, --timeout: OpenAI backend options; use "
+        "with --backend openai")
     assert not (tmp_path / "homes").exists()
     # And the other way round: the OpenAI backend would ignore it.
     with pytest.raises(UserError, match="--workers: procedural backend option"):

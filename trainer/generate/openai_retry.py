@@ -159,7 +159,10 @@ def give_up_advice(err: BaseException, base_url: str) -> str:
     A server that cannot be reached at all is rarely busy: more often OPENAI_BASE_URL names the
     wrong port, or -- in the trainer container -- ``localhost``, which is then the container.
     """
-    if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
+    if isinstance(err, openai.APITimeoutError):  # a busy server, or one slower than --timeout
+        return ("try again later, or give a slow server more time with --timeout (pipeline: "
+                "--openai-timeout)")
+    if not isinstance(err, openai.APIConnectionError):
         return "try again later"
     advice = (f"check that the server at {shown_url(base_url).rstrip('/')} is running and "
               "reachable (OPENAI_BASE_URL), or try again later")

@@ -111,6 +111,22 @@ def max_cost_problem(max_cost: float) -> str | None:
     return f"--max-cost must be a positive number of dollars, not {max_cost:g}"
 
 
+def timeout_problem(timeout: float) -> str | None:
+    """Say why ``--timeout`` cannot be a time to wait (zero, negative, nan, inf), or None."""
+    if math.isfinite(timeout) and timeout > 0:
+        return None
+    return f"--timeout must be a positive number of seconds, not {timeout:g}"
+
+
+def retry_seconds(timeout: float) -> float:
+    """The time one request's attempts may take: 300 s, or 2.5 timeouts when that is longer.
+
+    A slow local server given a long ``--timeout`` thus still gets a second attempt: with the
+    300 s alone, one attempt timing out after 600 s would have spent the whole budget.
+    """
+    return max(OpenAISettings.max_retry_seconds, 2.5 * timeout)
+
+
 @dataclass(frozen=True)
 class OpenAISettings:
     """How the backend talks to the API. The defaults suit a low-tier (tier 1) account."""
@@ -121,6 +137,8 @@ class OpenAISettings:
     tpm: int = 100_000
     #: Room for the largest homes (~5,000 tokens) with a margin; also what the TPM budget counts.
     max_completion_tokens: int = 8_000
+    #: --timeout: seconds the SDK waits for the server (to connect, and between the bytes of a
+    #: reply, which a server sends once its whole reply is ready).
     timeout: float = 120.0
     max_attempts: int = 6
     max_retry_seconds: float = 300.0
