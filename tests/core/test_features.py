@@ -168,6 +168,10 @@ def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> Non
      ("Lamp Upstairs Bath", "upstairs bath"), ("Lamp Store Room", "store room"),
      ("Licht Emmas Schlafzimmer", "emmas schlafzimmer"),
      ("Lampe", None), ("Lampe Emma", None),
+     # A camera named before its room, or by a number: in Italian a leading "camera" is a
+     # bedroom, unless a room word follows it at once.
+     ("Camera Backyard", "backyard"), ("Caméra Entrée", "entree"), ("Camera 1", None),
+     ("Camera", None), ("Camera 2 Luce", "camera 2"),
      # What devices are called beyond lights and blinds, in the generator's languages too.
      ("Lave-linge Buanderie", "buanderie"), ("Serrure Entrée", "entree"),
      ("Waschmaschine Waschküche", "waschkuche"), ("Irrigazione Giardino", "giardino"),
@@ -424,7 +428,17 @@ def test_empty_home() -> None:
      ("Spiżarnia", "kitchen"), ("Biuro", "office"), ("Ufficio", "office"), ("Auffahrt", "driveway"),
      ("Sufragerie", "living"), ("Garaj", "garage"), ("车库", "garage"), ("현관", "hallway"),
      ("रसोईघर", "kitchen"), ("भान्छा", "kitchen"), ("അടുക്കള", "kitchen"),  # a vowel sign ends them
-     ("Terasa", "patio"), ("Hole", "unknown"), ("Halo", "unknown"), ("Stube", "living")],
+     ("Terasa", "patio"), ("Hole", "unknown"), ("Halo", "unknown"), ("Stube", "living"),
+     # As users type them: read unknown, or as another room, until a review of 841 names.
+     ("Kid's Room", "bedroom"), ("En-suite", "bathroom"), ("Allrum", "living"),
+     ("TV-rum", "living"), ("SdB", "bathroom"), ("HWR", "laundry"), ("Kælder", "basement"),
+     ("Pokój dziecięcy", "bedroom"), ("Koupelna", "bathroom"), ("Sótão", "attic"),
+     ("Downstairs Loo", "toilet"), ("Sun Room", "patio"), ("Crawlspace", "basement"),
+     # A word of an earlier kind that only says where the room is, or whose it is.
+     ("Pool Bath", "bathroom"), ("Sala giochi", "leisure"),
+     ("Quarto de banho", "bathroom"), ("Bedroom Closet", "storage"),
+     ("Bedroom Hallway", "hallway"), ("Flower Bed", "yard"), ("1/2 Bath", "toilet"),
+     ("Garden Office", "office"), ("Hallway Bath", "bathroom")],
 )
 def test_multilingual_area_kinds(name: str, kind: str) -> None:
     assert area_kind(name) == kind
@@ -438,7 +452,8 @@ CLAIMED_FIRST = {("storage", "bod"), ("studio", "living area")}
 def test_every_keyword_reads_as_its_own_kind() -> None:
     """A keyword listed under one kind but read as another -- an earlier kind's keyword in it,
     a word two languages use for two rooms -- does nothing where it stands."""
-    for table in (vocabulary._AREA_KEYWORDS, vocabulary._VOICE_FIXTURE_KEYWORDS):
+    for table in (vocabulary._QUALIFIED_ROOMS, vocabulary._AREA_KEYWORDS,
+                  vocabulary._VOICE_FIXTURE_KEYWORDS):
         misread = {(kind, word): read for kind, words in table.items() for word in words
                    if (read := area_kind(word.strip("*"))) != kind}
         assert set(misread) <= CLAIMED_FIRST, misread
@@ -530,6 +545,8 @@ def test_device_and_level_words() -> None:
     assert names_fire("Stube Kachelofen") and names_fire("Poêle")
     assert names_fire("Living Room Wood stove") and not names_fire("Kitchen Light")
     assert names_level("Upstairs Bath") and names_level("OG Bad") and not names_level("Bath")
+    assert all(map(names_level, ("3rd Floor Bath", "Level 2 Office", "UG Keller", "Övervåning",
+                                 "Begane grond", "Piętro", "Segunda planta", "Oppe Bad")))
 
 
 def test_og_is_a_level_but_not_the_danish_and_norwegian_and() -> None:
