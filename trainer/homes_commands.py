@@ -97,8 +97,9 @@ def generate(
     timeout: Annotated[float, typer.Option(
         "--timeout", metavar="SECONDS",
         help="openai: seconds to wait for a reply before the request is retried; raise it for a "
-             "slow local server (the retries of one request may take 300 s, or 2.5 times this "
-             "when longer).", rich_help_panel="OpenAI backend")] = OpenAISettings.timeout,
+             "slow local server (no new attempt starts 300 s after a request's first, or 2.5 "
+             "times this when longer).", rich_help_panel="OpenAI backend")
+    ] = OpenAISettings.timeout,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="openai: print the planned requests and the estimated tokens and "
         "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,

@@ -15,8 +15,9 @@ made small or large without changing it: ``HOME_TYPE_COUNT``, ``HOME_TYPE_DAYS``
 publish thresholds ``HOME_TYPE_MIN_ACCURACY`` / ``HOME_TYPE_MIN_MACRO_F1``, and the OpenAI
 backend's spending cap ``HOME_TYPE_MAX_COST``, half for the training homes and half for the
 evaluation homes (as many of each), so the two steps together stay within it, with the price it
-counts at, ``HOME_TYPE_PRICE`` (generate ``--price``), and its model, ``HOME_TYPE_OPENAI_MODEL``
-(generate ``--model``; the pipeline's ``--model`` is the bundle's path).
+counts at, ``HOME_TYPE_PRICE`` (generate ``--price``), its model, ``HOME_TYPE_OPENAI_MODEL``
+(generate ``--model``; the pipeline's ``--model`` is the bundle's path), and the seconds it waits
+for a reply, ``HOME_TYPE_OPENAI_TIMEOUT`` (generate ``--timeout``).
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def pipeline(
     if max_cost is not None and (problem := max_cost_problem(max_cost)):
         raise UserError(problem)
     if problem := timeout_problem(openai_timeout):
-        raise UserError(problem.replace("--timeout", "--openai-timeout"))
+        raise UserError(problem.replace("--timeout", "--openai-timeout / HOME_TYPE_OPENAI_TIMEOUT"))
     if price is not None:
         try:
             parse_price(price)

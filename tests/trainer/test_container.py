@@ -440,7 +440,8 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     patience = run_trainer("pipeline", cwd=tmp_path,
                            env={**os.environ, "HOME_TYPE_OPENAI_TIMEOUT": "-1"})
     assert patience.returncode == 2 and patience.stderr.strip() == (
-        "error: --openai-timeout must be a positive number of seconds, not -1")
+        "error: --openai-timeout / HOME_TYPE_OPENAI_TIMEOUT must be a positive number of seconds, "
+        "not -1")
     price = run_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "

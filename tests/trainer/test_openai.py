@@ -769,6 +769,12 @@ def test_the_quota_error_wins_over_other_stops() -> None:
     assert isinstance(picked, QuotaExhausted)
     bug = ValueError("a bug")
     assert openai_backend._most_telling(BaseExceptionGroup("run", [bug])) is bug
+    # Two homes that could not be written at once (a full disk): one error line, not a
+    # traceback of the group; a bug beside them is still shown whole.
+    full = [OSError(28, "No space left on device"), OSError(28, "No space left on device")]
+    assert openai_backend._most_telling(BaseExceptionGroup("run", full)) is full[0]
+    both = BaseExceptionGroup("run", [*full, bug])
+    assert openai_backend._most_telling(both) is both
 
 
 def test_token_estimate_per_home() -> None:
@@ -1042,6 +1048,12 @@ def test_cli_whitespace_around_the_url_and_ids_is_ignored(
     assert result.returncode == 0, result.stderr
     assert [(r.headers["openai-project"], r.headers["openai-organization"])
             for r in api.requests] == [("proj_abc", "org-xyz")]
+    # An empty line of that file: nothing is sent (the SDK read "\r" itself and sent it).
+    blank = run_trainer(*_generate(tmp_path / "blank", "--count", "1"),
+                        env=_env(api) | {"OPENAI_ORG_ID": "\r", "OPENAI_PROJECT_ID": " "})
+    assert blank.returncode == 0, blank.stderr
+    assert [("openai-organization" in r.headers, "openai-project" in r.headers)
+            for r in api.requests[1:]] == [(False, False)]
 
 
 def test_cli_a_password_in_the_url_is_never_shown(socket_enabled: None, tmp_path: Path) -> None:

@@ -116,7 +116,8 @@ class LogReporter(Reporter):
         _LOG.info("%s written (%d requests)", result.home_id, usage.requests)
 
     def finishing(self, homes: int) -> None:  # noqa: D102
-        _LOG.warning("waiting for %d designed homes to be written", homes)
+        _LOG.warning("waiting for the %s already designed to be written",
+                     f"{homes} home{'' if homes == 1 else 's'}")
 
 
 @dataclass(slots=True)
@@ -161,11 +162,13 @@ def make_client(settings: OpenAISettings, api_key: str | None = None,
     """
     # Never None: the SDK would then read OPENAI_BASE_URL itself, and keep "" as the URL.
     base_url = base_url or base_url_from_environment()
-    # Given, stripped: the SDK would read them from the environment as they are.
-    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0,
-                              timeout=settings.timeout,
-                              organization=id_from_environment("OPENAI_ORG_ID"),
-                              project=id_from_environment("OPENAI_PROJECT_ID"))
+    client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0,
+                                timeout=settings.timeout)
+    # Set after: given None, the SDK reads them from the environment as they are, a blank
+    # value too (the "\r" of an empty line of a CRLF .env file, an illegal header).
+    client.organization = id_from_environment("OPENAI_ORG_ID")
+    client.project = id_from_environment("OPENAI_PROJECT_ID")
+    return client
 
 
 def reported_tokens(completion: ChatCompletion) -> tuple[int, int] | None:
@@ -426,9 +429,9 @@ async def generate_homes(
         raise _most_telling(errors) from None
     finally:
         summary.spent_usd, summary.refused_usd = cap.spent_usd, cap.refused_usd
-        if simulations:  # the run stops: the designs received are written first
-            reporter.finishing(len(simulations))
-        _drain(pool)
+        # The run stops: the designs received are written first.
+        waiting = sum(not simulation.done() for simulation in simulations)
+        _drain(pool, lambda: reporter.finishing(waiting) if waiting else None)
         for simulation in list(simulations):
             if simulation.exception() is None:
                 record(simulation)
@@ -436,15 +439,19 @@ async def generate_homes(
     return summary
 
 
-def _drain(pool: ThreadPoolExecutor) -> None:
-    """Wait for every home submitted to ``pool``, through any further Ctrl-C.
+def _drain(pool: ThreadPoolExecutor, announce: Callable[[], None]) -> None:
+    """Say what is awaited, then wait for every home submitted to ``pool``, through Ctrl-C.
 
     A second Ctrl-C used to end the wait with "0 new homes written", and the homes were written
     after that line all the same (Python waits for a pool's threads before it exits). The
     first Ctrl-C still ends the run, once they are on disk.
     """
+    announced = False
     while True:
         try:
+            if not announced:
+                announced = True
+                announce()
             pool.shutdown(wait=True)
         except KeyboardInterrupt:
             continue
@@ -469,4 +476,7 @@ def _most_telling(group: BaseExceptionGroup[BaseException]) -> BaseException:
     stops = [err for err in errors if isinstance(err, OpenAIStop)]
     if stops:
         return min(stops, key=lambda err: err.exit_code)
-    return errors[0] if len(errors) == 1 else group
+    # Two homes failing to be written at once (a full disk) are one error for the user.
+    if len(errors) == 1 or all(isinstance(err, OSError) for err in errors):
+        return errors[0]
+    return group

@@ -119,10 +119,11 @@ def timeout_problem(timeout: float) -> str | None:
 
 
 def retry_seconds(timeout: float) -> float:
-    """The time one request's attempts may take: 300 s, or 2.5 timeouts when that is longer.
+    """The time after which a request starts no new attempt: 300 s, or 2.5 timeouts if longer.
 
-    A slow local server given a long ``--timeout`` thus still gets a second attempt: with the
-    300 s alone, one attempt timing out after 600 s would have spent the whole budget.
+    An attempt started before it may still run its whole timeout. A slow local server given a
+    long ``--timeout`` thus still gets a second attempt: with the 300 s alone, one attempt
+    timing out after 600 s would have spent the whole budget.
     """
     return max(OpenAISettings.max_retry_seconds, 2.5 * timeout)
 
