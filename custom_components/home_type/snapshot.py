@@ -182,8 +182,9 @@ def _part_of_the_home(entity: er.RegistryEntry) -> bool:
         return False
     if entity.entity_category is None:
         return True
-    return entity.entity_category is EntityCategory.DIAGNOSTIC and (
-        entity.device_class or entity.original_device_class) == SensorDeviceClass.BATTERY
+    return (entity.entity_category is EntityCategory.DIAGNOSTIC and entity.domain == "sensor"
+            and (entity.device_class or entity.original_device_class)
+            == SensorDeviceClass.BATTERY)
 
 
 def _of_a_disabled_integration(hass: HomeAssistant, entity: er.RegistryEntry) -> bool:

@@ -171,7 +171,8 @@ def test_order_of_lists_does_not_matter(make: Callable[[], HomeSnapshot]) -> Non
      # A camera named before its room, or by a number: in Italian a leading "camera" is a
      # bedroom, unless a room word follows it at once.
      ("Camera Backyard", "backyard"), ("Caméra Entrée", "entree"), ("Camera 1", None),
-     ("Camera", None), ("Camera 2 Luce", "camera 2"),
+     ("Camera", None), ("Camera 2 Luce", "camera 2"), ("Camera Studio Luce", "camera studio"),
+     ("Camera Sala Luce", "camera sala"),
      # What devices are called beyond lights and blinds, in the generator's languages too.
      ("Lave-linge Buanderie", "buanderie"), ("Serrure Entrée", "entree"),
      ("Waschmaschine Waschküche", "waschkuche"), ("Irrigazione Giardino", "giardino"),
@@ -546,7 +547,8 @@ def test_device_and_level_words() -> None:
     assert names_fire("Living Room Wood stove") and not names_fire("Kitchen Light")
     assert names_level("Upstairs Bath") and names_level("OG Bad") and not names_level("Bath")
     assert all(map(names_level, ("3rd Floor Bath", "Level 2 Office", "UG Keller", "Övervåning",
-                                 "Begane grond", "Piętro", "Segunda planta", "Oppe Bad")))
+                                 "Begane grond", "Segunda planta", "Oppe Bad")))
+    assert not names_level("Camera di Pietro")  # Polish "piętro" is an Italian name
 
 
 def test_og_is_a_level_but_not_the_danish_and_norwegian_and() -> None:

@@ -425,6 +425,9 @@ async def test_settings_diagnostics_people_and_zones_are_not_part_of_the_home(
                                    "original_device_class": "signal_strength"}),
         ("sensor", "bulb_battery", {"entity_category": EntityCategory.DIAGNOSTIC,
                                     "original_device_class": "battery"}),
+        # A low-battery warning is no battery level, which is what the synthetic devices have.
+        ("binary_sensor", "bulb_battery_low", {"entity_category": EntityCategory.DIAGNOSTIC,
+                                               "original_device_class": "battery"}),
         ("sensor", "bulb_power", {"entity_category": EntityCategory.DIAGNOSTIC}),
     ):
         entity_registry.async_get_or_create(

@@ -164,7 +164,8 @@ _QUALIFIED_ROOMS: Final[dict[str, tuple[str, ...]]] = {
     "bathroom": ("pool bath", "pool bathroom", "quarto de banho", "casa de banho"),
     "toilet": ("half bathroom", "1/2 bath"),
     "hallway": ("bedroom hallway", "bedroom hall", "kitchen hallway"),
-    "storage": ("master closet", "bedroom closet", "hall closet", "entry closet", "office closet"),
+    "storage": ("master closet", "bedroom closet", "hall closet", "hallway closet", "entry closet",
+        "office closet"),
     "leisure": ("sala giochi", "sala de juegos", "sala de jogos", "sala hobby"),
     "laundry": ("sala de maquinas",),
     "yard": ("flower bed", "flowerbed", "raised bed"),
@@ -271,7 +272,7 @@ _LEVEL_KEYWORDS: Final[tuple[str, ...]] = (
     "1st floor", "3rd floor", "third floor", "top floor", "level", "ug", "kg", "untergeschoss",
     "dachgeschoss", "verdieping", "begane grond", "primera planta", "segunda planta", "arriba",
     "abajo", "piano superiore", "secondo piano", "piano interrato", "uppe", "nere", "overvaning",
-    "nedervaning", "bottenvaning", "ovenpa", "nedenunder", "oppe", "nede", "parter", "pietro",
+    "nedervaning", "bottenvaning", "ovenpa", "nedenunder", "oppe", "nede", "parter",
     "andar", "prizemi", "patro",
 )
 
@@ -468,9 +469,12 @@ _DEVICE_LEAD: Final = re.compile(
 
 
 #: "Camera Backyard", "Caméra Entrée": a camera named before its room. "Camera" is an Italian
-#: bedroom too ("Camera 2 Luce"), so it is what the device is only when a room word follows
-#: at once, or nothing but a number does ("Camera 1").
+#: bedroom too ("Camera 2 Luce", "Camera Studio Luce": a study), so it is what the device is
+#: only when a room word follows at once and no device word ends the name, or when nothing but
+#: a number follows ("Camera 1"; an Italian light named "Camera 1" alone is read as no room).
 _CAMERA_FIRST: Final = re.compile(r"cameras?(?:\s*\d*\s*$|\s+)")
+#: A device word that ends a name: what the device is, said after its room.
+_DEVICE_LAST: Final = re.compile(rf"\b(?:{_trie([fold(word) for word in _DEVICE_KEYWORDS])})$")
 
 
 @lru_cache(maxsize=4096)
@@ -514,7 +518,8 @@ def room_phrase(name: str) -> str | None:
     camera = _CAMERA_FIRST.match(folded)
     if not lead and camera is not None and (
             camera.end() == len(folded)
-            or any(begin == camera.end() for begin, _end in matches)):
+            or (any(begin == camera.end() for begin, _end in matches)
+                and not _DEVICE_LAST.search(folded))):
         lead = camera.end()
         matches = [(begin, end) for begin, end in matches if begin >= lead]
     # A room's name may begin with a word of the lead ("Lamp Store Room"), or the lead
