@@ -265,7 +265,8 @@ def test_every_home_is_scored_again_unsorted(small_homes: Path, tmp_path: Path) 
     ("2nd Floor Bedroom Plug", "plug"),
     ("Elternschlafzimmer Licht", "licht"),  # a compound read by the room word it ends in
     ("Lampe (Salon)", "lampe ( )"),  # a room beside punctuation
-    ("Veranda Camera", "device"),  # alone, "camera" says a room (Italian): it goes too
+    ("Veranda Camera", "camera"),  # alone, "camera" says no room: a camera, kept
+    ("Camera 2 Luce", "luce"),  # a leading "camera" and a number: an Italian bedroom, gone
     ("𝐊𝐢𝐭𝐜𝐡𝐞𝐧 Light", "light"),  # mathematical bold letters: folded, then folded again
     ("Hue Kitchen Light", "light"),  # the words before the room go with it, as read
     ("Living Room", "device"),  # nothing but the room
