@@ -462,8 +462,10 @@ _ROOM_AFTER: Final = re.compile(r"(?:\s+(?:room|rum|kamer|zimmer|raum)\b)?(?:\s*
 #: What a device is, then the words that lead to its room: "lampe du ", "licht im ",
 #: "luz de la ", "lampe de l'" (and "Lampe (Salon)", "Lampe: Salon"). Each list is one
 #: :func:`_trie`; the whitespace after a word makes it whole ("volet roulant", not "volet").
+#: The device table as one :func:`_trie`, for the lead below and :data:`_DEVICE_LAST`.
+_DEVICE_WORDS: Final = _trie([fold(word) for word in _DEVICE_KEYWORDS])
 _DEVICE_LEAD: Final = re.compile(
-    rf"(?:{_trie([fold(word) for word in _DEVICE_KEYWORDS])}\s+"
+    rf"(?:{_DEVICE_WORDS}\s+"
     rf"(?:{_trie([fold(word) for word in _DEVICE_ROOM_LINKS])}\s+)*)+"
     r"(?:[dl]'|[^\w\s]+\s*)?")
 
@@ -474,7 +476,7 @@ _DEVICE_LEAD: Final = re.compile(
 #: a number follows ("Camera 1"; an Italian light named "Camera 1" alone is read as no room).
 _CAMERA_FIRST: Final = re.compile(r"cameras?(?:\s*\d*\s*$|\s+)")
 #: A device word that ends a name: what the device is, said after its room.
-_DEVICE_LAST: Final = re.compile(rf"\b(?:{_trie([fold(word) for word in _DEVICE_KEYWORDS])})$")
+_DEVICE_LAST: Final = re.compile(rf"\b(?:{_DEVICE_WORDS})$")
 
 
 @lru_cache(maxsize=4096)
