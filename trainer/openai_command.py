@@ -39,6 +39,7 @@ from .generate.openai_settings import (
     OpenAISettings,
     base_url_from_environment,
     base_url_problem,
+    header_safe,
     id_problem,
     max_cost_problem,
     parse_price,
@@ -103,7 +104,7 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
         raise UserError("OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty "
                         "value for a local server at OPENAI_BASE_URL), or run generate with "
                         "--dry-run to see the plan and its cost without a key")
-    if todo and not all("!" <= char <= "~" for char in api_key):  # never echo the key
+    if todo and not header_safe(api_key):  # never echo the key
         raise UserError("OPENAI_API_KEY is not a key: it holds a space, a control character "
                         "or a non-ASCII character (the '…' of the placeholder sk-…, say); set "
                         "it to the key itself")
@@ -129,21 +130,10 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
             f"homes ({settings.model})", total=len(todo), status=""), summary)
         try:
             asyncio.run(_run_openai(todo, settings, reporter, api_key, summary))
-        except OpenAIStop as err:
+        except (OpenAIStop, KeyboardInterrupt, OSError) as err:
             progress.stop()
             _openai_summary(summary, settings)
-            written = _written_since(todo, started)
-            raise UserError(f"{err} This run wrote {counted(written, 'new home')} to {output}.",
-                            err.exit_code) from None
-        except KeyboardInterrupt:
-            progress.stop()
-            _openai_summary(summary, settings)
-            raise generation_interrupted(output, _written_since(todo, started),
-                                         len(todo)) from None
-        except OSError as err:
-            progress.stop()
-            _openai_summary(summary, settings)
-            raise UserError(write_failed(output, err, _written_since(todo, started))) from None
+            raise _stopped(err, output, _written_since(todo, started), len(todo)) from None
         reporter.not_sent(len(summary.not_sent))
     generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
@@ -163,6 +153,17 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
             f"next request, holding {usd(summary.refused_usd)} until it answers, could have "
             f"passed it, so {counted(len(names), 'home')} {'was' if len(names) == 1 else 'were'} "
             f"not asked for ({shown}). {advice}")
+
+
+def _stopped(err: OpenAIStop | KeyboardInterrupt | OSError, output: Path, written: int,
+             planned: int) -> UserError:
+    """The one line a run that did not finish ends with: the API's stop, Ctrl-C, a write."""
+    if isinstance(err, OpenAIStop):
+        return UserError(f"{err} This run wrote {counted(written, 'new home')} to {output}.",
+                         err.exit_code)
+    if isinstance(err, KeyboardInterrupt):
+        return generation_interrupted(output, written, planned)
+    return UserError(write_failed(output, err, written))
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:

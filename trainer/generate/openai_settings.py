@@ -36,6 +36,15 @@ def base_url_from_environment() -> str:
     return os.environ.get("OPENAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
 
 
+def header_safe(value: str) -> bool:
+    """Whether a value can go into an HTTP header as it is: printable ASCII, no space.
+
+    The key and the ids are sent so; anything else failed as a traceback or as retried
+    connection errors.
+    """
+    return all("!" <= char <= "~" for char in value)
+
+
 def id_from_environment(name: str) -> str | None:
     """Return OPENAI_ORG_ID or OPENAI_PROJECT_ID stripped, or None when unset or blank."""
     return os.environ.get(name, "").strip() or None
@@ -49,7 +58,7 @@ def id_problem() -> str | None:
     """
     for name in ID_VARIABLES:
         value = id_from_environment(name)
-        if value is not None and not all("!" <= char <= "~" for char in value):
+        if value is not None and not header_safe(value):
             return (f"{name} is not an id: it holds a space, a control character or a non-ASCII "
                     "character; set it to the id itself, or unset it")
     return None
