@@ -1423,9 +1423,12 @@ def test_cli_a_second_ctrl_c_still_waits_for_the_designed_home(
     stderr, written = interrupt_after_first_home(args, tmp_path, env=_env(api), timeout=60,
                                                  mid_write=True, presses=2)
     shown = " ".join(stderr.split())
-    # The second home, held halfway through its write; a third if its design came meanwhile.
-    assert re.search(r"waiting for the [12] homes? already designed to be written", shown)
+    # The second home, held halfway through its write, and those whose designs came meanwhile:
+    # on a loaded machine, simulating the second home outlasts two more replies.
+    waited = re.search(r"waiting for the (\d+) homes? already designed to be written", shown)
+    assert waited, shown
     assert [p.name for p in written][:2] == ["home_001.json.gz", "home_002.json.gz"]
+    assert 1 <= int(waited[1]) <= len(written) - 1  # all written, beside the first home
     assert f"interrupted: {len(written)} new homes written" in shown
     # A stopped run says what it spent, as a finished one does.
     assert re.search(r"\d+ requests \(0 retries\), [\d,]+ input \+ [\d,]+ output tokens, about "
