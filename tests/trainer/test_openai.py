@@ -724,7 +724,7 @@ async def test_designs_received_before_a_stop_are_written(
     """Paid for, they were thrown away: those queued behind the one being simulated when the
     quota answer came were cancelled, and the next run paid for them again."""
     def slowly(*args: Any) -> HomeResult:
-        time.sleep(0.3)
+        time.sleep(0.6)  # outlasts the quota answer's 0.1 s, even on a loaded machine
         return runner.simulate_and_write(*args)
 
     monkeypatch.setattr(openai_backend, "simulate_and_write", slowly)
