@@ -1032,7 +1032,7 @@ def test_a_studios_room_is_named_as_owners_name_it() -> None:
     kinds: Counter[str] = Counter()
     for design in _designs("studio", 300):
         (room,) = [area for area in design.areas if area.kind == "studio_room"]
-        assert vocabulary.folded_name(room.name).rstrip(" 0123456789") not in _DWELLING_WORDS
+        assert vocabulary.fold(room.name).rstrip(" 0123456789") not in _DWELLING_WORDS
         kinds[vocabulary.area_kind(room.name)] += 1
     assert kinds["living"] > 150 and kinds["bedroom"] > 10, kinds
     assert kinds["studio"] < 60, kinds  # "Main Room", "Wohnraum", "Pièce principale"
@@ -1064,7 +1064,7 @@ def test_extra_areas_are_named_in_the_homes_language() -> None:
     names: Counter[str] = Counter()
     for home_type in HOME_TYPES:
         for design in _designs(home_type, 60):
-            names.update(vocabulary.folded_name(area.name).rstrip(" 0123456789")
+            names.update(vocabulary.fold(area.name).rstrip(" 0123456789")
                          for area in design.areas if area.kind == "other")
     assert {"misc", "sonstiges", "divers", "otros", "overig", "ovrigt", "varie"} & set(names)
     assert names["room"] < sum(names.values()) / 3, names

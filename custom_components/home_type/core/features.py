@@ -33,7 +33,6 @@ from .vocabulary import (
     area_kind,
     device_lead,
     fold,
-    folded_name,
     is_onboarding_name,
     names_fire,
     names_level,
@@ -136,7 +135,7 @@ def name_placement(home: HomeSnapshot) -> NamePlacement:
     """
     areas_by_name: dict[str, str] = {}
     for area in sorted(home.areas, key=lambda area: area.area_id):  # same name: never by order
-        areas_by_name.setdefault(folded_name(area.name), area.area_id)
+        areas_by_name.setdefault(fold(area.name), area.area_id)
     longest_first = sorted(areas_by_name, key=len, reverse=True)
     added: dict[str, Area] = {}
     placed: dict[str, str] = {}

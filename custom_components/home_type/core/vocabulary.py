@@ -370,17 +370,30 @@ _SPELLED_OUT: Final = str.maketrans(
     {"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "ı": "i", "\u2019": "'", "_": " ", "-": " "})
 
 
+#: Unicode categories that are no part of a word: symbols and emoji ("So", "Sk"), enclosing
+#: marks (a keycap's square), format characters (zero-width spaces and joiners), private use.
+_NOT_WRITING: Final = frozenset({"So", "Sk", "Me", "Cf", "Co"})
+#: The selectors that ask for an emoji's colour or text form ("🛋️" is a couch and one of these).
+_VARIATION_SELECTORS: Final = ("\ufe00", "\ufe0f")
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free form of a name ("Küche" → "kuche", "Værelse" → "vaerelse").
 
     Decomposed before its case is folded as well as after: styled letters ("𝐊𝐢𝐭𝐜𝐡𝐞𝐧", "ℌ")
     have no lower case of their own, only a plain capital once decomposed, and would otherwise
     fold to "Kitchen", which no room word matches. Folding a folded name changes nothing.
+
+    Symbols, emoji and invisible characters are dropped and runs of spaces made one, as Home
+    Assistant itself compares names: "🍳 Kitchen" is the kitchen "Kitchen Light" is in, "Guest
+    Room" typed with two spaces a guest room, and " Enchufe Salón" begins with its device word.
     """
     decomposed = unicodedata.normalize(
         "NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
-        _SPELLED_OUT)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch)
+                   and unicodedata.category(ch) not in _NOT_WRITING
+                   and not _VARIATION_SELECTORS[0] <= ch <= _VARIATION_SELECTORS[1])
+    return " ".join(kept.translate(_SPELLED_OUT).split())
 
 
 def _trie(words: list[str]) -> str:
@@ -581,17 +594,12 @@ _ONBOARDING_AREA_NAMES: Final[tuple[str, ...]] = (
 )
 
 
-def folded_name(name: str) -> str:
-    """A name as areas are matched by name: folded, its words single-spaced."""
-    return " ".join(fold(name).split())
-
-
-_ONBOARDING_FOLDED: Final[frozenset[str]] = frozenset(map(folded_name, _ONBOARDING_AREA_NAMES))
+_ONBOARDING_FOLDED: Final[frozenset[str]] = frozenset(map(fold, _ONBOARDING_AREA_NAMES))
 
 
 def is_onboarding_name(name: str) -> bool:
     """Whether an area bears exactly a name onboarding gives its areas ("Kitchen", "Küche")."""
-    return folded_name(name) in _ONBOARDING_FOLDED
+    return fold(name) in _ONBOARDING_FOLDED
 
 
 @lru_cache(maxsize=4096)
@@ -607,7 +615,9 @@ def names_level(name: str) -> bool:
         return True
     # "OG" (Obergeschoss) between two words is the Danish and Norwegian "and" ("Kjøkken og
     # stue"), unless written in capitals in a name that is not ("Schlafzimmer OG Süd"); anywhere
-    # else it is a level ("OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1").
+    # else it is a level ("OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1"). Read in composed form
+    # ("Entré" typed as "e" and an accent is still a letter before "og") with single spaces.
+    name = " ".join(unicodedata.normalize("NFC", name).split())
     for match in _OG.finditer(name):
         conjunction = _word_before(name, match.start()) and bool(
             _WORD_AFTER.match(name, match.end()))
