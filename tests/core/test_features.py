@@ -295,6 +295,25 @@ def test_onboarding_areas_nothing_is_in_are_no_rooms() -> None:
     assert extract_features(patio, EMPTY_SUMMARY)[F["area_patio"]] == 1
 
 
+def test_of_two_areas_named_alike_the_ids_choose_nothing() -> None:
+    """Home Assistant lets "Living Room" and "Living-Room" both be: a lamp named after them
+    joined the one whose id sorts first, onboarding's empty one, and the owner's own upstairs
+    was then the empty area the features left out."""
+    floors = (Floor("ground", "Ground", 0), Floor("up", "Up", 1))
+    devices = (Device("d1", "Living Room Lamp"), Device("d2", "Kitchen Light", "kitchen"))
+    entities = (Entity("light.lamp", "d1"), Entity("light.kitchen", "d2"))
+
+    def home(onboarding_id: str, own_id: str) -> HomeSnapshot:
+        areas = (Area(onboarding_id, "Living Room"), Area(own_id, "Living-Room", "up"),
+                 Area("kitchen", "Kitchen", "ground"))
+        return HomeSnapshot("h", None, {"timezone": TZ}, floors, areas, devices, entities)
+
+    first, second = home("living_room", "living_room_2"), home("zz_living", "living_room")
+    features = extract_features(first, EMPTY_SUMMARY)
+    np.testing.assert_array_equal(features, extract_features(second, EMPTY_SUMMARY))
+    assert features[F["area_living"]] == 1 and features[F["levels_with_rooms"]] == 2
+
+
 def test_entity_id_spelling_does_not_matter() -> None:
     home = house()
     events, start, end = weeks_of_events(home, 1)

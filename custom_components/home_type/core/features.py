@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -120,6 +120,18 @@ def _area_begun(words: list[str], areas_by_name: dict[str, str]) -> str | None:
     return next((areas_by_name[lead] for lead in leads if lead in areas_by_name), None)
 
 
+def _chosen_first(home: HomeSnapshot) -> Callable[[Area], tuple[bool, bool, str, str]]:
+    """Of two areas named alike ("Living Room", "Living-Room"), the one a device joins first.
+
+    One that holds something, then one on a floor, then by name. Never by the order of the
+    lists, and by id only when nothing else tells them apart: chosen by id, onboarding's empty
+    ``living_room`` won over the owner's own on a floor, and the owner's was then the room the
+    features left out.
+    """
+    used = {d.area_id for d in home.devices} | {e.area_id for e in home.entities}
+    return lambda area: (area.area_id not in used, area.floor_id is None, area.name, area.area_id)
+
+
 def name_placement(home: HomeSnapshot) -> NamePlacement:
     """Where each device of no area goes, by the room its name says.
 
@@ -134,7 +146,7 @@ def name_placement(home: HomeSnapshot) -> NamePlacement:
     are. The export and diagnostics read the placement itself; the features, the home placed.
     """
     areas_by_name: dict[str, str] = {}
-    for area in sorted(home.areas, key=lambda area: area.area_id):  # same name: never by order
+    for area in sorted(home.areas, key=_chosen_first(home)):
         areas_by_name.setdefault(fold(area.name), area.area_id)
     longest_first = sorted(areas_by_name, key=len, reverse=True)
     added: dict[str, Area] = {}
