@@ -314,6 +314,15 @@ def test_of_two_areas_named_alike_the_ids_choose_nothing() -> None:
     assert features[F["area_living"]] == 1 and features[F["levels_with_rooms"]] == 2
 
 
+def test_a_maker_is_counted_once_however_its_name_is_typed() -> None:
+    home = house()
+    makers = ("IKEA", "ikea ", "IKEA of Sweden", "  ")
+    typed = dataclasses.replace(home, devices=tuple(
+        dataclasses.replace(device, manufacturer=maker)
+        for device, maker in zip(home.devices, makers, strict=True)))
+    assert extract_features(typed, EMPTY_SUMMARY)[F["manufacturers_log"]] == math.log1p(2)
+
+
 def test_entity_id_spelling_does_not_matter() -> None:
     home = house()
     events, start, end = weeks_of_events(home, 1)

@@ -279,7 +279,8 @@ def _structure(home: HomeSnapshot) -> tuple[list[float], dict[str, str], set[str
         _share(len(battery_devices), len(by_device)),
         _share(len(outdoor_ids), n_entities),
         float(sum(1 for d in home.devices if names_fire(d.name))),
-        _log(len({d.manufacturer for d in home.devices if d.manufacturer})),
+        # "IKEA" and "IKEA of Sweden" are two makers, "IKEA" and "ikea " one.
+        _log(len({fold(d.manufacturer) for d in home.devices if d.manufacturer} - {""})),
     ]
     domains = Counter(e.domain for e in entities)
     values += [_log(domains[domain]) for domain in _DOMAINS]
