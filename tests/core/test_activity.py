@@ -133,10 +133,15 @@ def test_window_is_start_inclusive_end_exclusive() -> None:
     assert summary.counts["light.a"].sum() == 1 and summary.counts["light.a"][0, 10] == 1
 
 
-def test_an_hour_of_history_is_enough() -> None:
+def test_less_than_a_day_of_history_is_none() -> None:
+    """The model never learned from less than a day: a new install's first hours, as rates,
+    said its afternoons were quiet. A day over the change to summer time (23 hours) is a day."""
     events = EventLog.from_columns(["light.a", "light.a"], [1000.0, 1001.0], ["off", "on"])
-    assert not summarize_events(events, "UTC", 0.0, 1000.0 + 3599).has_history
-    assert summarize_events(events, "UTC", 0.0, 1000.0 + 3600).has_history
+    assert not summarize_events(events, "UTC", 0.0, 1000.0 + 21 * 3600).has_history
+    assert summarize_events(events, "UTC", 0.0, 1000.0 + 22 * 3600).has_history
+    start, end = ts("2025-03-30T00:00"), ts("2025-03-31T00:00")  # Berlin, clocks go forward
+    events = EventLog.from_columns(["light.a", "light.a"], [start, start + 1], ["off", "on"])
+    assert end - start == 23 * 3600 and summarize_events(events, BERLIN, start, end).has_history
 
 
 def test_what_counts_as_a_change() -> None:

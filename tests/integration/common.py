@@ -98,15 +98,15 @@ async def async_load_home(hass: HomeAssistant, home: HomeSnapshot) -> None:
 
 async def async_record_history(hass: HomeAssistant, entity_registry: er.EntityRegistry,
                                freezer: FrozenDateTimeFactory) -> None:
-    """A light switched four times, recorded, two hours ago: history the next refresh reads
-    (more than the hour that counts as history at all), so the test model's answer changes."""
+    """A light switched four times, recorded, 23 hours ago: history the next refresh reads
+    (more than the 0.9 day that counts as history at all), so the test model's answer changes."""
     entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
                                         suggested_object_id="hall")
     for state in ("on", "off", "on", "off"):
         hass.states.async_set("light.hall", state)
         freezer.tick(timedelta(minutes=1))
     await async_wait_recording_done(hass)
-    freezer.tick(timedelta(hours=2))
+    freezer.tick(timedelta(hours=23))
 
 
 @contextmanager

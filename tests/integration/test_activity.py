@@ -254,7 +254,7 @@ async def test_attribute_updates_are_not_changes(
     freezer.tick(60)
     hass.states.async_set("light.desk", "off", {})
     await async_wait_recording_done(hass)
-    end = start + 3600.0
+    end = start + 23 * 3600.0  # history of a day, less an hour: enough to count (0.9 day)
 
     summary = await async_activity_summary(hass, ["climate.hall", "light.desk"], 1, end)
     assert {entity: int(grid.sum()) for entity, grid in summary.counts.items()} == {
@@ -271,7 +271,8 @@ async def test_attribute_updates_are_not_changes(
 
 async def _a_restart_and_dropouts(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> float:
     """A light that drops off the network and has no state for a while, a lock, and then a
-    start of Home Assistant; returns the end of the hour after it.
+    start of Home Assistant; returns a time 23 hours after the first of them: a day's window
+    that holds them all, and enough history to count (less than 0.9 day counts as none).
 
     The light is switched once while it is off the network, and comes back as it was once.
     """
@@ -289,7 +290,7 @@ async def _a_restart_and_dropouts(hass: HomeAssistant, freezer: FrozenDateTimeFa
     restart = start + 3600.0
     await async_insert_events(hass, EventLog.from_columns(
         ["light.desk", "lock.door"], [restart, restart], ["off", "unlocked"]))
-    return restart + 3600.0
+    return start + 23 * 3600.0
 
 
 async def test_restarts_and_unavailable_are_not_activity(
@@ -340,7 +341,7 @@ async def test_the_row_before_is_found_alike_on_every_database(
                                changes.c.previous_time).where(*activity.counted(changes))
             return sorted(session.execute(statement).tuples())
 
-    light_on = end - 7200.0 + 60.0  # the light's state before it drops off
+    light_on = end - 23 * 3600.0 + 60.0  # the light's state before it drops off
     # The light's four changes and the lock's one; the later window misses the light's first.
     for start, changes in ((end - 86400.0, 5), (light_on + 30.0, 4)):
         by_link = await get_instance(hass).async_add_executor_job(count, "sqlite", start)

@@ -60,11 +60,11 @@ async def test_refresh_classifies_now(
     """
     entity_registry.async_get_or_create("light", FIXTURE_PLATFORM, "hall",
                                         suggested_object_id="hall")
-    # Written straight into the database, hours back: moving the clock instead would expire
-    # the client's access token.
+    # Written straight into the database, a day back (less counts as no history): moving the
+    # clock instead would expire the client's access token.
     now = dt_util.utcnow().timestamp()
     await async_insert_events(hass, EventLog.from_columns(
-        ["light.hall"] * 3, [now - 3 * 3600 + i for i in range(3)], ["on", "off", "on"]))
+        ["light.hall"] * 3, [now - 23 * 3600 + i for i in range(3)], ["on", "off", "on"]))
     client = await hass_client()
 
     for query in ("", "?refresh=0", "?refresh=false", "?refresh=False", "?refresh=OFF"):

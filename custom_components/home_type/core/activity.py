@@ -44,8 +44,11 @@ from .snapshot import EventLog
 HOURS: Final = 24
 SECONDS_PER_HOUR: Final = 3600
 SECONDS_PER_DAY: Final = 86400
-#: Less history than this is treated as none: rates from a few minutes are noise.
-MIN_HISTORY_DAYS: Final = 1.0 / 24.0
+#: Less history than this is treated as none. The model learned from windows of a day and
+#: more: hours a fresh recorder never covered read as hours of no activity (a new install's
+#: evening made its afternoon rhythm 0.21 off). 0.9, not 1: a one-day window over a change to
+#: summer time is 23 hours.
+MIN_HISTORY_DAYS: Final = 0.9
 _THURSDAY: Final = 3  # weekday (Monday = 0) of 1970-01-01, local day 0
 #: States that say Home Assistant had no state for an entity: never a change, nor what one is
 #: a change from (module doc).
