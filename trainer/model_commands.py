@@ -47,8 +47,9 @@ def classify(
                                                     help="Home files (.json or .json.gz).")],
     model: Annotated[Path, path_option(help="Model bundle.")] = DEFAULT_MODEL,
     history_days: Annotated[float, typer.Option(
-        help="History window before the home's end, in days (0: structure only; at most "
-             "90, as in the integration's options and the trained windows).")] = 10,
+        help="History window before the home's end, in days (0, or less than 0.9 as in the "
+             "integration: structure only; at most 90, as in its options and the trained "
+             "windows).")] = 10,
 ) -> None:
     """Classify homes; prints one JSON object per home (works for unlabelled homes).
 

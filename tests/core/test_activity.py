@@ -135,13 +135,16 @@ def test_window_is_start_inclusive_end_exclusive() -> None:
 
 def test_less_than_a_day_of_history_is_none() -> None:
     """The model never learned from less than a day: a new install's first hours, as rates,
-    said its afternoons were quiet. A day over the change to summer time (23 hours) is a day."""
+    said its afternoons were quiet. A day's window whose history begins an hour late (Home
+    Assistant started after it began) still counts."""
     events = EventLog.from_columns(["light.a", "light.a"], [1000.0, 1001.0], ["off", "on"])
     assert not summarize_events(events, "UTC", 0.0, 1000.0 + 21 * 3600).has_history
     assert summarize_events(events, "UTC", 0.0, 1000.0 + 22 * 3600).has_history
-    start, end = ts("2025-03-30T00:00"), ts("2025-03-31T00:00")  # Berlin, clocks go forward
-    events = EventLog.from_columns(["light.a", "light.a"], [start, start + 1], ["off", "on"])
-    assert end - start == 23 * 3600 and summarize_events(events, BERLIN, start, end).has_history
+    for late, counts in ((1, True), (3, False)):  # 23 hours of the day, then 21
+        begin = late * 3600.0
+        events = EventLog.from_columns(["light.a", "light.a"], [begin, begin + 1], ["off", "on"])
+        summary = summarize_events(events, "UTC", 0.0, 86400.0, history_start=begin)
+        assert summary.has_history == counts, late
 
 
 def test_what_counts_as_a_change() -> None:

@@ -25,6 +25,7 @@ from custom_components.home_type.core.activity import (
 from custom_components.home_type.core.features import (
     FEATURE_NAMES,
     extract_features,
+    name_placement,
     placed_by_name,
 )
 from custom_components.home_type.core.snapshot import (
@@ -312,6 +313,12 @@ def test_of_two_areas_named_alike_the_ids_choose_nothing() -> None:
     features = extract_features(first, EMPTY_SUMMARY)
     np.testing.assert_array_equal(features, extract_features(second, EMPTY_SUMMARY))
     assert features[F["area_living"]] == 1 and features[F["levels_with_rooms"]] == 2
+    # One that holds something is chosen before one on a floor: the lamp joins the speaker.
+    speaker = (Device("d3", "Speaker", "zz_living"), Entity("media_player.speaker", "d3"))
+    used = dataclasses.replace(second, devices=(*devices, speaker[0]),
+                               entities=(*entities, speaker[1]))
+    placement = name_placement(used)
+    assert placement.devices == {"d1": "zz_living"} and placement.added == ()
 
 
 def test_a_maker_is_counted_once_however_its_name_is_typed() -> None:
@@ -573,7 +580,10 @@ def test_emoji_symbols_and_extra_spaces_say_nothing_about_a_room() -> None:
     assert names_level("2nd  Floor Bedroom") and names_level("Entre\u0301 OG Bad")
     assert not names_level("Entre\u0301 og stue")  # "Entré og stue", its accent typed apart
     assert room_phrase(" Enchufe Salón") == room_phrase("🔌 Enchufe Salón") == "salon"
-    assert is_onboarding_name("🛋️ Living Room")
+    assert is_onboarding_name("🛋️ Living Room") and is_onboarding_name("\U0001fae9 Bedroom")
+    assert not names_level("Kjøkken 🍳 og stue") and not names_level("Kjøkken\u200b og stue")
+    assert area_kind("Living\u200bRoom") == "living"  # a zero-width space ends a word
+    assert area_kind("L`entrée") == "hallway" and fold("Kitchen\U000e0100") == "kitchen"
     plain = unsorted_house()
     typed = dataclasses.replace(plain, areas=tuple(
         dataclasses.replace(area, name=f"{emoji} {area.name}")

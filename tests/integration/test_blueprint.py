@@ -96,7 +96,7 @@ async def use_blueprint(hass: HomeAssistant, path: str, **inputs: Any) -> None:
 
 async def gain_history(hass: HomeAssistant, entity_registry: er.EntityRegistry,
                        freezer: FrozenDateTimeFactory, entry: MockConfigEntry) -> None:
-    """Give the home an hour's history and classify: the test model then says single-family
+    """Give the home 23 hours' history and classify: the test model then says single-family
     house at 0.4, where it said apartment at 0.5."""
     assert home_type_state(hass).state == "apartment"
     await async_record_history(hass, entity_registry, freezer)

@@ -46,8 +46,8 @@ SECONDS_PER_HOUR: Final = 3600
 SECONDS_PER_DAY: Final = 86400
 #: Less history than this is treated as none. The model learned from windows of a day and
 #: more: hours a fresh recorder never covered read as hours of no activity (a new install's
-#: evening made its afternoon rhythm 0.21 off). 0.9, not 1: a one-day window over a change to
-#: summer time is 23 hours.
+#: evening made its afternoon rhythm 0.21 off). 0.9, not 1: a day's window whose history
+#: begins an hour late (Home Assistant started after the window did) still counts.
 MIN_HISTORY_DAYS: Final = 0.9
 _THURSDAY: Final = 3  # weekday (Monday = 0) of 1970-01-01, local day 0
 #: States that say Home Assistant had no state for an entity: never a change, nor what one is
@@ -82,7 +82,8 @@ class ActivitySummary:
     each kind of day, in hours: a 10-day window that starts at 14:30 covers 14:00-15:00 nine
     and a half times and 15:00-16:00 ten times. Each hour's count is a rate only over its own
     coverage, so where in the day the window starts tilts no rate, and 1 day and 90 days of
-    history are comparable.
+    the same routine give the same rates (a rate over the window's own mix of weekdays and
+    weekend days, though: docs/model.md).
     """
 
     hours_covered: NDArray[np.float64] = field(default_factory=_no_hours)

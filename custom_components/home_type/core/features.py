@@ -5,8 +5,10 @@ that keep them honest between a synthetic home file and a live Home Assistant:
 
 - nothing depends on the order of lists or on how an entity id is spelled -- only on domains,
   device classes, area and device names (through :mod:`.vocabulary`) and counts;
-- activity is normalised per day, so 1 day and 90 days of history are comparable, and the
-  number of events matters only as a rate;
+- activity is normalised per day, so 1 day and 90 days of the same routine give the same
+  rates, and the number of events matters only as a rate (two exceptions, left for the next
+  feature set, are in docs/model.md: the share of entities that changed grows with the window,
+  and rates weigh the weekend as the window holds it);
 - with no history, every activity feature is 0 and ``has_history`` says so, so one model
   serves homes with and without a recorder.
 

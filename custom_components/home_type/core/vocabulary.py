@@ -362,19 +362,30 @@ _DEVICE_ROOM_LINKS: Final[tuple[str, ...]] = (
 
 #: Letters that have no accent to drop but are written out in plain Latin letters: Danish and
 #: Norwegian "æ", "ø", French "œ", Polish "ł", Turkish dotless "ı" ("Oturma odası", often typed
-#: "odasi"), and the typographic apostrophe of "Salle d’eau".
+#: "odasi"), and the typographic apostrophe of "Salle d’eau", or a backtick typed for one.
 #: ("ß" needs nothing: ``casefold`` writes it "ss".) Underscores and hyphens separate words,
 #: as spaces do: "front_yard", "Guest-Room" (real area names; a regular expression reads
-#: "front_yard" as one word).
+#: "front_yard" as one word); so does a zero-width space, which marks where a word ends.
 _SPELLED_OUT: Final = str.maketrans(
-    {"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "ı": "i", "\u2019": "'", "_": " ", "-": " "})
+    {"æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "ı": "i", "\u2019": "'", "`": "'", "_": " ",
+     "-": " ", "\u200b": " "})
 
 
 #: Unicode categories that are no part of a word: symbols and emoji ("So", "Sk"), enclosing
-#: marks (a keycap's square), format characters (zero-width spaces and joiners), private use.
+#: marks (a keycap's square), format characters (zero-width joiners), private use.
 _NOT_WRITING: Final = frozenset({"So", "Sk", "Me", "Cf", "Co"})
-#: The selectors that ask for an emoji's colour or text form ("🛋️" is a couch and one of these).
-_VARIATION_SELECTORS: Final = ("\ufe00", "\ufe0f")
+#: Ranges of code points that are no part of a word whatever their category: the variation
+#: selectors that ask for an emoji's colour or text form ("🛋️" is a couch and one of these),
+#: Mongolian and ideographic ones, and the emoji blocks, whose newest emoji a Python of an
+#: older Unicode has as unassigned, not as symbols.
+_NOT_WRITING_RANGES: Final = (("\u180b", "\u180f"), ("\ufe00", "\ufe0f"),
+                              ("\U0001f000", "\U0001faff"), ("\U000e0100", "\U000e01ef"))
+
+
+def writing_only(text: str) -> str:
+    """``text`` without symbols, emoji and invisible characters, which say nothing of a room."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _NOT_WRITING
+                   and not any(low <= ch <= high for low, high in _NOT_WRITING_RANGES))
 
 
 def fold(text: str) -> str:
@@ -384,16 +395,14 @@ def fold(text: str) -> str:
     have no lower case of their own, only a plain capital once decomposed, and would otherwise
     fold to "Kitchen", which no room word matches. Folding a folded name changes nothing.
 
-    Symbols, emoji and invisible characters are dropped and runs of spaces made one, as Home
-    Assistant itself compares names: "🍳 Kitchen" is the kitchen "Kitchen Light" is in, "Guest
-    Room" typed with two spaces a guest room, and " Enchufe Salón" begins with its device word.
+    Symbols, emoji and invisible characters are dropped and runs of spaces made one, as a
+    person reads a name: "🍳 Kitchen" is the kitchen "Kitchen Light" is in, "Guest  Room" typed
+    with two spaces a guest room, and " Enchufe Salón" begins with its device word.
     """
     decomposed = unicodedata.normalize(
         "NFKD", unicodedata.normalize("NFKD", text).casefold())
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch)
-                   and unicodedata.category(ch) not in _NOT_WRITING
-                   and not _VARIATION_SELECTORS[0] <= ch <= _VARIATION_SELECTORS[1])
-    return " ".join(kept.translate(_SPELLED_OUT).split())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(writing_only(letters.translate(_SPELLED_OUT)).split())
 
 
 def _trie(words: list[str]) -> str:
@@ -616,8 +625,10 @@ def names_level(name: str) -> bool:
     # "OG" (Obergeschoss) between two words is the Danish and Norwegian "and" ("Kjøkken og
     # stue"), unless written in capitals in a name that is not ("Schlafzimmer OG Süd"); anywhere
     # else it is a level ("OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1"). Read in composed form
-    # ("Entré" typed as "e" and an accent is still a letter before "og") with single spaces.
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    # ("Entré" typed as "e" and an accent is still a letter before "og"), as fold reads it:
+    # "Kjøkken 🍳 og stue" is a kitchen and living room.
+    name = " ".join(writing_only(unicodedata.normalize("NFC", name).translate(
+        _SPELLED_OUT)).split())
     for match in _OG.finditer(name):
         conjunction = _word_before(name, match.start()) and bool(
             _WORD_AFTER.match(name, match.end()))
