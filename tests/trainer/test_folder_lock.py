@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import trainer.folder_lock
 from custom_components.home_type.core.model import load_model, results_path_for, sha256_path
 from tests.conftest import trainer_in_process
 from tests.models import make_model
@@ -21,15 +23,19 @@ from trainer.folder_lock import reading_homes, writing_homes
 from trainer.publish import MODEL_NAME, PREVIOUS_NAME
 from trainer.runs import TrainingRun
 
-#: Another process that switches files in a folder: it holds the folder for a second, notes
-#: what was in it, copies in the files of a folder if it is given one, and lets go.
+#: Another process that switches files in a folder: it holds the folder until this one blocks
+#: on it (or 30 s pass), notes what was in it, copies in the files of a folder if it is given
+#: one, and lets go. Held for a fixed second, a publish on a loaded machine (1.5 s to import
+#: the command line) came after it and never waited.
 _SWITCHING = """
 import fcntl, os, shutil, sys, time
-folder, ready, seen, *source = sys.argv[1:]
+folder, ready, go, seen, *source = sys.argv[1:]
 fd = os.open(folder, os.O_RDONLY)
 fcntl.flock(fd, fcntl.LOCK_EX)
 open(ready, "x").close()
-time.sleep(1.0)
+deadline = time.monotonic() + 30
+while not os.path.exists(go) and time.monotonic() < deadline:
+    time.sleep(0.01)
 with open(seen, "w") as out:
     out.write("\\n".join(sorted(os.listdir(folder))))
 if source:
@@ -37,25 +43,42 @@ if source:
 """
 
 
+class _SaysWhenItBlocks:
+    """``trainer.folder_lock``'s ``fcntl``, which lets the holder go once a lock call waits."""
+
+    def __init__(self, go: Path) -> None:
+        self._go = go
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(fcntl, name)
+
+    def flock(self, fd: int, operation: int) -> None:
+        if not operation & fcntl.LOCK_NB:  # a wait: the folder is held
+            self._go.touch()
+        fcntl.flock(fd, operation)
+
+
 @contextmanager
 def switched_by_another_process(folder: Path, notes: Path,
                                 switch_in: Path | None = None) -> Iterator[list[str]]:
     """While the block runs, another process is switching files in ``folder``: those of
-    ``switch_in``, if given, at the end of its second.
+    ``switch_in``, if given, once this process waits for the folder.
 
     Yields a list that holds, after the block, the names that were in ``folder`` while that
     process held it.
     """
-    ready, seen = notes / "ready", notes / "seen"
+    ready, go, seen = notes / "ready", notes / "go", notes / "seen"
     holder = subprocess.Popen([sys.executable, "-c", _SWITCHING, str(folder), str(ready),
-                               str(seen), *([str(switch_in)] if switch_in else [])])
+                               str(go), str(seen), *([str(switch_in)] if switch_in else [])])
     deadline = time.monotonic() + 30
     while not ready.exists():
         assert holder.poll() is None and time.monotonic() < deadline, "holder did not start"
         time.sleep(0.01)
     names: list[str] = []
     try:
-        yield names
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(trainer.folder_lock, "fcntl", _SaysWhenItBlocks(go))
+            yield names
     finally:
         holder.wait(timeout=30)
     names.extend(seen.read_text().split())
