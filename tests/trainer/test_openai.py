@@ -733,7 +733,9 @@ async def test_designs_received_before_a_stop_are_written(
                completion(design_reply("condo", "home_003")),
                dataclasses.replace(quota_exhausted(), delay=0.1))
     settings = dataclasses.replace(FAST, concurrency=4)
-    jobs = plan_jobs(5, 2, 7, tmp_path, {"condo": 1}, generator="openai")
+    # Four homes, all asked at once: a fifth, asked when the first design came, raced the quota
+    # answer, and a loaded machine's stop cancelled it after the server had counted it.
+    jobs = plan_jobs(4, 2, 7, tmp_path, {"condo": 1}, generator="openai")
     recorder, summary = Recorder(), RunSummary()
     async with make_client(settings, api_key="test-key", base_url=api.url) as client:
         with pytest.raises(QuotaExhausted):
@@ -741,7 +743,7 @@ async def test_designs_received_before_a_stop_are_written(
                                  summary=summary)
     # Every request but the fourth (the quota answer) brought a design: each is written.
     designed = sorted(r.home[0] for i, r in enumerate(api.requests) if i != 3)
-    assert len(designed) >= 3 and sorted(recorder.homes) == designed
+    assert len(designed) == 3 and sorted(recorder.homes) == designed
     assert [job.home_id for job in jobs if job.path.exists()] == designed
     assert recorder.finishing_homes and recorder.finishing_homes[0] >= 2
     # What the run spent, for the line that ends it: the quota answer cost nothing.
@@ -1428,7 +1430,8 @@ def test_cli_a_second_ctrl_c_still_waits_for_the_designed_home(
     waited = re.search(r"waiting for the (\d+) homes? already designed to be written", shown)
     assert waited, shown
     assert [p.name for p in written][:2] == ["home_001.json.gz", "home_002.json.gz"]
-    assert 1 <= int(waited[1]) <= len(written) - 1  # all written, beside the first home
+    # All written (the first home too may have been still on its way to the disk).
+    assert 1 <= int(waited[1]) <= len(written)
     assert f"interrupted: {len(written)} new homes written" in shown
     # A stopped run says what it spent, as a finished one does.
     assert re.search(r"\d+ requests \(0 retries\), [\d,]+ input \+ [\d,]+ output tokens, about "
