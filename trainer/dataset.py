@@ -222,7 +222,7 @@ def name_without_room(name: str) -> str:
     what remains places the device nowhere.
     """
     # Folded as room_phrase folds, so that its phrase is found in what it was given.
-    words = " ".join(fold(name).split())
+    words = fold(name)
     while (phrase := room_phrase(words)) is not None:
         kept = " ".join(f" {words} ".replace(f" {phrase} ", " ", 1).split())
         if kept == words:  # the phrase touches punctuation: "Lampe (Salon)", "Office/Guest"

@@ -374,18 +374,23 @@ _SPELLED_OUT: Final = str.maketrans(
 #: Unicode categories that are no part of a word: symbols and emoji ("So", "Sk"), enclosing
 #: marks (a keycap's square), format characters (zero-width joiners), private use.
 _NOT_WRITING: Final = frozenset({"So", "Sk", "Me", "Cf", "Co"})
-#: Ranges of code points that are no part of a word whatever their category: the variation
-#: selectors that ask for an emoji's colour or text form ("🛋️" is a couch and one of these),
-#: Mongolian and ideographic ones, and the emoji blocks, whose newest emoji a Python of an
-#: older Unicode has as unassigned, not as symbols.
-_NOT_WRITING_RANGES: Final = (("\u180b", "\u180f"), ("\ufe00", "\ufe0f"),
-                              ("\U0001f000", "\U0001faff"), ("\U000e0100", "\U000e01ef"))
+#: Code points that are no part of a word whatever their category: the variation selectors
+#: that ask for an emoji's colour or text form ("🛋️" is a couch and one of these), Mongolian
+#: and ideographic ones, and the emoji blocks, whose newest emoji a Python of an older Unicode
+#: has as unassigned, not as symbols.
+_NOT_WRITING_RANGES: Final = re.compile(
+    "[\u180b-\u180f\ufe00-\ufe0f\U0001f000-\U0001faff\U000e0100-\U000e01ef]")
 
 
-def writing_only(text: str) -> str:
-    """``text`` without symbols, emoji and invisible characters, which say nothing of a room."""
-    return "".join(ch for ch in text if unicodedata.category(ch) not in _NOT_WRITING
-                   and not any(low <= ch <= high for low, high in _NOT_WRITING_RANGES))
+def _words(text: str) -> str:
+    """``text`` spelled out, single-spaced, without what says nothing of a room.
+
+    That is symbols, emoji and invisible characters: what :func:`fold` and :func:`names_level`
+    both leave out.
+    """
+    text = _NOT_WRITING_RANGES.sub("", text.translate(_SPELLED_OUT))
+    return " ".join("".join(ch for ch in text
+                            if unicodedata.category(ch) not in _NOT_WRITING).split())
 
 
 def fold(text: str) -> str:
@@ -401,8 +406,7 @@ def fold(text: str) -> str:
     """
     decomposed = unicodedata.normalize(
         "NFKD", unicodedata.normalize("NFKD", text).casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(writing_only(letters.translate(_SPELLED_OUT)).split())
+    return _words("".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def _trie(words: list[str]) -> str:
@@ -627,8 +631,7 @@ def names_level(name: str) -> bool:
     # else it is a level ("OG Bad", "Bad OG", "1. OG", "2.OG", "OG 1"). Read in composed form
     # ("Entré" typed as "e" and an accent is still a letter before "og"), as fold reads it:
     # "Kjøkken 🍳 og stue" is a kitchen and living room.
-    name = " ".join(writing_only(unicodedata.normalize("NFC", name).translate(
-        _SPELLED_OUT)).split())
+    name = _words(unicodedata.normalize("NFC", name))
     for match in _OG.finditer(name):
         conjunction = _word_before(name, match.start()) and bool(
             _WORD_AFTER.match(name, match.end()))
