@@ -206,8 +206,8 @@ def pipeline(
                         f"elsewhere (default {DEFAULT_MODEL})")
     if max_cost is not None and (problem := max_cost_problem(max_cost)):
         raise UserError(problem)
-    if problem := timeout_problem(openai_timeout):
-        raise UserError(problem.replace("--timeout", "--openai-timeout / HOME_TYPE_OPENAI_TIMEOUT"))
+    if problem := timeout_problem(openai_timeout, "--openai-timeout / HOME_TYPE_OPENAI_TIMEOUT"):
+        raise UserError(problem)
     if price is not None:
         try:
             parse_price(price)

@@ -113,18 +113,21 @@ def parse_price(text: str) -> tuple[float, float]:
                      f"0 or more (e.g. --price 0.25,2.00), not {text!r}")
 
 
+def _not_positive(flag: str, value: float, unit: str) -> str | None:
+    """Say why ``value`` is no positive amount of ``unit`` (zero, negative, nan, inf), or None."""
+    if math.isfinite(value) and value > 0:
+        return None
+    return f"{flag} must be a positive number of {unit}, not {value:g}"
+
+
 def max_cost_problem(max_cost: float) -> str | None:
-    """Say why ``--max-cost`` cannot be a cap (zero, negative, nan, inf), or return None."""
-    if math.isfinite(max_cost) and max_cost > 0:
-        return None
-    return f"--max-cost must be a positive number of dollars, not {max_cost:g}"
+    """Say why ``--max-cost`` cannot be a cap, or return None."""
+    return _not_positive("--max-cost", max_cost, "dollars")
 
 
-def timeout_problem(timeout: float) -> str | None:
-    """Say why ``--timeout`` cannot be a time to wait (zero, negative, nan, inf), or None."""
-    if math.isfinite(timeout) and timeout > 0:
-        return None
-    return f"--timeout must be a positive number of seconds, not {timeout:g}"
+def timeout_problem(timeout: float, flag: str = "--timeout") -> str | None:
+    """Say why ``flag`` (``--timeout``, or the pipeline's) cannot be a time to wait, or None."""
+    return _not_positive(flag, timeout, "seconds")
 
 
 def retry_seconds(timeout: float) -> float:
