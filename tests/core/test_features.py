@@ -381,6 +381,48 @@ def test_where_the_window_starts_tilts_no_rate() -> None:
         assert v[F["weekend_ratio_log"]] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_rates_weigh_a_week_whatever_days_the_window_holds() -> None:
+    """10 days from a Friday hold two weekends, from a Monday one; a home that drives to work
+    on weekdays showed fewer garage changes a day in the first. An average day weighs weekdays
+    and weekend days five to two, as a week does, so every start gives the same rates."""
+    home = house()
+    events, start, _ = weeks_of_events(home, 4)
+    rates = [F[n] for n in FEATURE_NAMES
+             if n.startswith(("changes_per", "rate_", "share_", "rhythm_", "daily_"))]
+    rates.append(F["night_share"])
+    monday = extract_features(home, summarize_events(events, TZ, start + 7 * 86400,
+                                                     start + 17 * 86400))
+    assert monday[F["rate_garage_log"]] == pytest.approx(math.log1p(2 * 5 / 7))
+    for day in range(8, 14):
+        window_start = start + day * 86400
+        v = extract_features(home, summarize_events(events, TZ, window_start,
+                                                    window_start + 10 * 86400))
+        np.testing.assert_allclose(v[rates], monday[rates], atol=1e-12,
+                                   err_msg=f"from day {day % 7} of the week")
+
+
+def test_the_daily_share_counts_what_changes_every_day_not_what_the_window_caught() -> None:
+    """A sensor that changes on Sundays only is caught by four weeks' window and not by a
+    Tuesday's: counting the entities that changed at all grew with the window. Counting those
+    that change once a day or more gives the day and the four weeks the same share."""
+    home = house()
+    events, start, _ = weeks_of_events(home, 5)
+    ids = [events.entities[i] for i in events.index]
+    stamps = list(events.timestamps)
+    states = list(events.states)
+    for week in range(5):  # the stove's sensor changes on Sundays only
+        ids.append("sensor.stove_temperature")
+        stamps.append(start + (7 * week + 6) * 86400 + 12 * 3600.0)
+        states.append(f"{20 + week}")
+    with_stove = EventLog.from_columns(ids, stamps, states)
+    day = extract_features(home, summarize_events(with_stove, TZ, start + 8 * 86400,
+                                                  start + 9 * 86400))
+    weeks = extract_features(home, summarize_events(with_stove, TZ, start + 7 * 86400,
+                                                    start + 35 * 86400))
+    # light, garage (twice a weekday: 10/7 a day) and motion; not the stove, not the others
+    assert day[F["daily_entity_share"]] == weeks[F["daily_entity_share"]] == pytest.approx(3 / 6)
+
+
 @pytest.mark.parametrize("covered_03h", [(5.0, 0.2), (0.0, 0.0)], ids=["minutes", "never"])
 def test_changes_only_in_an_hour_seen_for_minutes_or_never(
     covered_03h: tuple[float, float]
@@ -658,18 +700,27 @@ def test_a_garage_door_outdoors_is_garage_activity() -> None:
 
 
 def test_activity_features_of_a_known_summary() -> None:
-    """Hand-counted: night is 00:00-05:00, active share is of the home's entities."""
+    """Hand-counted over 5 weekdays and 2 weekend days: an average day of a week weighs them
+    five to two; night is 00:00-05:00; the daily share is of the home's entities."""
     home = house()
-    grid = np.zeros((2, 24))
-    grid[0, 2] = 2.0   # two changes at 02:00 on weekdays
-    grid[0, 5] = 6.0   # six at 05:00, which is morning
+    light = np.zeros((2, 24))
+    light[0, 2] = 2.0   # two changes at 02:00 on weekdays
+    light[0, 5] = 6.0   # six at 05:00, which is morning: 8/5 a weekday, 8/7 a day of a week
+    stove = np.zeros((2, 24))
+    stove[0, 12] = 5.0  # once each weekday: 5/7 a day, not daily
+    motion = np.zeros((2, 24))
+    motion[0, 20], motion[1, 20] = 5.0, 2.0  # once every day: daily
     summary = ActivitySummary(hours_covered=np.array([[5.0] * 24, [2.0] * 24]),
-                              counts={"light.kitchen": grid, "sensor.gizmo": np.zeros((2, 24))})
+                              counts={"light.kitchen": light, "sensor.stove_temperature": stove,
+                                      "binary_sensor.hall_motion": motion,
+                                      "sensor.gizmo": np.zeros((2, 24))})
     v = extract_features(home, summary)
-    assert v[F["night_share"]] == pytest.approx(2 / 8)
-    assert v[F["active_entity_share"]] == pytest.approx(1 / 6)
-    assert v[F["share_light"]] == 1.0
+    assert v[F["changes_per_day_log"]] == pytest.approx(math.log1p(20 / 7))
+    assert v[F["night_share"]] == pytest.approx(2 / 20)
+    assert v[F["daily_entity_share"]] == pytest.approx(2 / 6)
+    assert v[F["share_light"]] == pytest.approx(8 / 20)
+    assert v[F["rate_motion_log"]] == pytest.approx(math.log1p(1.0))
     weekday_only = ActivitySummary(hours_covered=np.array([[5.0] * 24, [0.25] * 24]),
-                                   counts={"light.kitchen": grid})
+                                   counts={"light.kitchen": light})
     # Less than half a weekend day seen: no ratio rather than a rate from a few hours.
     assert extract_features(home, weekday_only)[F["weekend_ratio_log"]] == 0.0

@@ -82,8 +82,8 @@ class ActivitySummary:
     each kind of day, in hours: a 10-day window that starts at 14:30 covers 14:00-15:00 nine
     and a half times and 15:00-16:00 ten times. Each hour's count is a rate only over its own
     coverage, so where in the day the window starts tilts no rate, and 1 day and 90 days of
-    the same routine give the same rates (a rate over the window's own mix of weekdays and
-    weekend days, though: docs/model.md).
+    the same routine give the same rates; the rows keep weekdays and weekend days apart, so
+    the features can weigh them as a week does, whichever days the window holds.
     """
 
     hours_covered: NDArray[np.float64] = field(default_factory=_no_hours)

@@ -5,10 +5,9 @@ that keep them honest between a synthetic home file and a live Home Assistant:
 
 - nothing depends on the order of lists or on how an entity id is spelled -- only on domains,
   device classes, area and device names (through :mod:`.vocabulary`) and counts;
-- activity is normalised per day, so 1 day and 90 days of the same routine give the same
-  rates, and the number of events matters only as a rate (two exceptions, left for the next
-  feature set, are in docs/model.md: the share of entities that changed grows with the window,
-  and rates weigh the weekend as the window holds it);
+- activity is normalised per day of an average week, so 1 day and 90 days of the same
+  routine give the same rates wherever in the day the window starts (and in the week, once it
+  holds weekdays and a weekend), and the number of events matters only as a rate;
 - with no history, every activity feature is 0 and ``has_history`` says so, so one model
   serves homes with and without a recorder.
 
@@ -41,7 +40,7 @@ from .vocabulary import (
     room_phrase,
 )
 
-FEATURE_VERSION: Final = 4
+FEATURE_VERSION: Final = 5
 
 _DOMAINS: Final = (
     "light", "switch", "binary_sensor", "sensor", "climate", "cover", "lock", "media_player",
@@ -66,6 +65,8 @@ _RHYTHM_BINS: Final = 6  # four-hour blocks of the local day, from midnight
 #: Hours: a kind of day seen in a local hour for less than this, beside one seen longer, is
 #: left out of that hour's rate (minutes of history make a noisy rate).
 _MIN_HOUR_COVER: Final = 0.5
+#: Weekdays and weekend days in a week: how an average day weighs the two kinds.
+_WEEK: Final[NDArray[np.float64]] = np.array([5.0, 2.0])
 
 
 def _feature_names() -> tuple[str, ...]:
@@ -87,7 +88,7 @@ def _feature_names() -> tuple[str, ...]:
     names += [f"class_{domain}_{device_class}" for domain, device_class in _DEVICE_CLASSES]
     names += [
         "has_history", "changes_per_day_log", "changes_per_entity_day_log",
-        "active_entity_share", "weekend_ratio_log", "night_share",
+        "daily_entity_share", "weekend_ratio_log", "night_share",
     ]
     names += [f"rhythm_{4 * b:02d}h" for b in range(_RHYTHM_BINS)]
     names += [f"share_{group}" for group in _ACTIVITY_GROUPS]
@@ -356,36 +357,45 @@ def _activity_group(domain: str, device_class: str | None, outdoor: bool, garage
     return "other"
 
 
-def _average_day(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
-                 ) -> tuple[NDArray[np.float64], float]:
-    """Changes in each local hour of an average day, and the weekend-to-weekday log ratio.
+def _hour_weights(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
+                  ) -> NDArray[np.float64]:
+    """What a change in each local hour of each kind of day weighs in an average day of a week.
 
-    Each count is a rate over its own hour's coverage (``by_hour`` and ``covered`` are
-    weekday/weekend rows by 24 hours), so a window that starts mid-afternoon does not make the
-    afternoon look busier. An hour is the mean of its weekday and weekend rates, so a window of
-    weekdays only keeps the shape of a whole week; a kind of day seen in that hour for less than
-    half an hour, beside one seen longer, is left out (a rate from minutes is noise). The
-    weekend ratio compares the two kinds over the hours both cover that well, and is 0 when
-    either kind has less than half a day: that says nothing of it.
+    ``(grid * weights).sum(axis=0)`` is a count grid's changes in each local hour of an
+    average day (``by_hour``, ``covered`` and the weights are weekday/weekend rows by 24
+    hours). A count is a rate over its own hour's coverage, so a window that starts
+    mid-afternoon does not make the afternoon look busier, and the two kinds of day weigh as
+    in a week, five to two, so 10 days from a Friday, which hold two weekends, give the rates
+    10 days from a Monday give. A kind of day seen in an hour for less than half an hour,
+    beside one seen longer, is left out of it, as is one never seen: the other stands for the
+    whole week there (a rate from minutes is noise). The weights are linear, the same for every
+    entity and group, so their rates add up to the home's.
     """
-    rates = np.divide(by_hour, covered, out=np.zeros_like(by_hour), where=covered > 0)
     well = covered >= _MIN_HOUR_COVER
     usable = (well | ~well.any(axis=0)) & (covered > 0)
-    kinds = usable.sum(axis=0)
-    daily = np.divide((rates * usable).sum(axis=0), kinds, out=np.zeros(HOURS), where=kinds > 0)
-    if daily.sum() <= 0:
+    in_week = _WEEK[:, None] * usable
+    weights: NDArray[np.float64] = np.divide(
+        in_week, in_week.sum(axis=0) * covered, out=np.zeros_like(covered), where=usable)
+    if (by_hour * weights).sum() <= 0:
         # Every change fell where a kind of day was seen for minutes: pool the kinds. A change
         # in an hour never covered (a home file whose history starts after some of its events)
         # counts as it is, so the day's shape never divides by zero.
         pooled = covered.sum(axis=0)
-        counts = by_hour.sum(axis=0)
-        daily = np.divide(counts, pooled, out=counts.copy(), where=pooled > 0)
+        weights = np.broadcast_to(np.divide(1.0, pooled, out=np.ones(HOURS), where=pooled > 0),
+                                  covered.shape)
+    return weights
+
+
+def _weekend_ratio(by_hour: NDArray[np.float64], covered: NDArray[np.float64]) -> float:
+    """The weekend-to-weekday log ratio of rates, over the hours both kinds cover well.
+
+    0 when either kind has less than half a day: that says nothing of it.
+    """
     if min(float(covered[0].sum()), float(covered[1].sum())) / HOURS < 0.5:
-        return daily, 0.0
-    shared = well[0] & well[1]
-    weekend_ratio = math.log((float(rates[1, shared].sum()) + 1.0)
-                             / (float(rates[0, shared].sum()) + 1.0))
-    return daily, weekend_ratio
+        return 0.0
+    shared = (covered[0] >= _MIN_HOUR_COVER) & (covered[1] >= _MIN_HOUR_COVER)
+    rates = by_hour[:, shared] / covered[:, shared]
+    return math.log((float(rates[1].sum()) + 1.0) / (float(rates[0].sum()) + 1.0))
 
 
 def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
@@ -393,39 +403,37 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
     n_features = 6 + _RHYTHM_BINS + len(_ACTIVITY_GROUPS) + 6
     if not summary.has_history:
         return [0.0] * n_features
-    days = summary.days
     known = set(entity_ids)
-    by_hour = np.zeros((2, HOURS))
-    by_group: defaultdict[str, float] = defaultdict(float)
-    active = 0
-    for entity_id, grid in summary.counts.items():
-        if entity_id not in known:
-            continue
-        by_hour += grid
-        changes = float(grid.sum())
-        if changes > 0:
-            active += 1
-            by_group[groups.get(entity_id, "other")] += changes
-    total = float(by_hour.sum())
-    if total <= 0:
+    changed = [(entity_id, grid) for entity_id, grid in summary.counts.items()
+               if entity_id in known and grid.any()]
+    if not changed:
         return [1.0] + [0.0] * (n_features - 1)
-    per_day = total / days
-    daily, weekend_ratio = _average_day(by_hour, summary.hours_covered)
+    grids = np.stack([grid for _, grid in changed])
+    by_hour = grids.sum(axis=0)
+    weights = _hour_weights(by_hour, summary.hours_covered)
+    daily = (by_hour * weights).sum(axis=0)
+    per_day = float(daily.sum())
+    per_entity = grids.reshape(len(changed), -1) @ weights.reshape(-1)
+    by_group: defaultdict[str, float] = defaultdict(float)
+    for (entity_id, _), rate in zip(changed, per_entity, strict=True):
+        by_group[groups.get(entity_id, "other")] += float(rate)
     # Rhythm: the share of an average day's changes in each block.
     blocks = daily.reshape(_RHYTHM_BINS, HOURS // _RHYTHM_BINS).sum(axis=1)
-    rhythm = blocks / blocks.sum()
     values = [
         1.0,
         _log(per_day),
         _log(_share(per_day, len(known))),
-        _share(active, len(known)),
-        weekend_ratio,
-        float(daily[:5].sum() / daily.sum()),
+        # Entities that change once a day or more (to rounding: the weights' sums land a
+        # hair off a whole number). The share that changed at all grew with the window, as
+        # longer ones caught a lock used once a week: 0.56 at 1 day, 0.86 at 90 (docs/model.md).
+        _share(int((per_entity.round(9) >= 1.0).sum()), len(known)),
+        _weekend_ratio(by_hour, summary.hours_covered),
+        float(daily[:5].sum() / per_day),
     ]
-    values += [float(v) for v in rhythm]
-    values += [by_group[group] / total for group in _ACTIVITY_GROUPS]
-    values += [_log(by_group[group] / days) for group in ("door", "garage", "lock", "outdoor",
-                                                          "motion", "tracker")]
+    values += [float(v) for v in blocks / per_day]
+    values += [by_group[group] / per_day for group in _ACTIVITY_GROUPS]
+    values += [_log(by_group[group]) for group in ("door", "garage", "lock", "outdoor", "motion",
+                                                   "tracker")]
     return values
 
 
