@@ -99,6 +99,33 @@ def test_model_page_sums_the_curve_up_as_it_is(curve: dict[str, Any]) -> None:
         assert gap <= float(within), point["homes"]
 
 
+def test_model_page_compares_the_curve_with_the_previous_feature_sets(
+        curve: dict[str, Any]) -> None:
+    """The curve's feature set, and the previous one's figures on the same subsets and homes
+    (docs/learning_curve_feature_set_4.json), as the page quotes them."""
+    text = _prose("docs/model.md")
+    (version,) = _one(r"It was measured with feature set (\d+) on homes", text, "docs/model.md")
+    assert int(version) == curve["feature_version"]
+    previous = json.loads((ROOT / "docs/learning_curve_feature_set_4.json").read_text())
+    assert previous["feature_version"] == 4
+    for data in ("training_data", "evaluation_data"):  # the same homes
+        assert previous[data] == curve[data]
+    old = {p["homes"]: p["accuracy_10d"]["mean"] for p in previous["points"]}
+    new = {p["homes"]: p["accuracy_10d"]["mean"] for p in curve["points"]}
+    three = r"(\d\.\d{3})"
+    typed = _one(rf"was within {three} of it at every size: its 10-day accuracy was higher at "
+                 rf"(\w+) sizes and lower at (\w+) \({three} against {three} with 100 homes, "
+                 rf"{three} against {three} with 1,000, {three} against {three} for the one "
+                 rf"fit on all 3,000\)", text, "docs/model.md")
+    words = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+             "seven": 7, "eight": 8}
+    assert typed[0] == f"{max(abs(old[n] - new[n]) for n in new):.3f}"
+    assert (words[typed[1]], words[typed[2]]) == (sum(old[n] > new[n] for n in new),
+                                                  sum(old[n] < new[n] for n in new))
+    assert typed[3:] == tuple(f"{figures[n]:.3f}" for n in (100, 1000, 3000)
+                              for figures in (old, new))
+
+
 @pytest.mark.parametrize(("name", "pattern"), [
     ("README.md", r"the curve itself takes 9–19 minutes more \((\d+) on the last run's two "
                   r"cores\)"),

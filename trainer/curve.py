@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from custom_components.home_type.core.features import FEATURE_VERSION
+
 from .dataset import DEFAULT_WINDOW, NO_HISTORY, DatasetError, HomeRows, copies_text, stack
 from .metrics import classification_metrics, counted_classes
 from .runs import CurveRun, check_curve_run
@@ -123,6 +125,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
                        "lowest_precision_class_10d": dict(weakest.most_common())})
     run.progress("fitting subsets", total, total)
     return {
+        # Which features the curve measured: a curve outlives the feature set that made it.
+        "feature_version": FEATURE_VERSION,
         "training_data": training_data,
         "evaluation_data": evaluation_data,
         # Levels tell ranch, family and multi-storey houses apart; the homes whose registry

@@ -279,7 +279,8 @@ def render_curve(curve: dict[str, Any]) -> str:
         f"{', '.join(str(d) for d in data['days'])} days), stratified by label; each size "
         f"fitted several times on other subsets (once with all homes); every fit scored on "
         f"{ev['homes']} homes of seed {', '.join(ev['seeds'])}. Mean ± standard deviation over "
-        "the fits.",
+        "the fits."
+        + (f" Feature set {curve['feature_version']}." if "feature_version" in curve else ""),
         "",
         "| " + " | ".join(columns) + " |",
         "| " + " | ".join("---" if name.startswith("that") else "---:" for name in columns)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from custom_components.home_type.core.features import FEATURE_VERSION
 from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import ALL_TYPES, ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
 from trainer.curve import CURVE_WINDOWS, stratified_subset
@@ -58,6 +59,7 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     curve = json.loads(output.read_text())
     assert [(p["homes"], p["fits"]) for p in curve["points"]] == [(8, 2), (24, 1)]
     assert curve["training_data"]["seeds"] == ["7"] and curve["evaluation_data"]["seeds"] == ["8"]
+    assert curve["feature_version"] == FEATURE_VERSION
     for point in curve["points"]:
         for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d", "accuracy_none"):
             item = point[key]
@@ -87,7 +89,7 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
                          "--page", str(page))
     assert result.returncode == 0, result.stderr
     text = page.read_text()
-    assert render_curve(curve) in text
+    assert render_curve(curve) in text and f"Feature set {FEATURE_VERSION}." in text
     assert "| 8 | 2 | " in text and "| 24 | 1 | " in text
     assert (f"| accuracy 10d, floors defined ({groups['with_floors']} homes) | accuracy 10d, "
             "the same homes with floors removed | accuracy 10d, no floors "

@@ -299,7 +299,7 @@ def test_another_processors_last_bits_make_the_same_model(trained_model: Path) -
     The trees are the same everywhere; the coefficients' last digits are not, and the model
     version is a digest of the compiled arrays. Two machines' differed by 2.1e-9 (relative),
     which twelve digits kept. (Raw coefficients that close may still round apart where a
-    rounding boundary falls between them: a few chances in a hundred, not none.)
+    rounding boundary falls between them: at six digits, 0.2 % of the time at most.)
     """
     pipeline = joblib.load(trained_model.with_name("home_type_classifier.sklearn.joblib"))
     calibrators = pipeline[-1].calibrated_classifiers_[0].calibrators

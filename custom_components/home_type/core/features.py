@@ -6,8 +6,9 @@ that keep them honest between a synthetic home file and a live Home Assistant:
 - nothing depends on the order of lists or on how an entity id is spelled -- only on domains,
   device classes, area and device names (through :mod:`.vocabulary`) and counts;
 - activity is normalised per day of an average week, so 1 day and 90 days of the same
-  routine give the same rates wherever in the day the window starts (and in the week, once it
-  holds weekdays and a weekend), and the number of events matters only as a rate;
+  routine give the same rates wherever in the day the window starts, and -- for a routine
+  that repeats every weekday and every weekend day, once the window covers each local hour
+  of both kinds of day -- wherever in the week; the number of events matters only as a rate;
 - with no history, every activity feature is 0 and ``has_history`` says so, so one model
   serves homes with and without a recorder.
 
@@ -18,7 +19,7 @@ version refuses to run on another.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Final
@@ -67,6 +68,7 @@ _RHYTHM_BINS: Final = 6  # four-hour blocks of the local day, from midnight
 _MIN_HOUR_COVER: Final = 0.5
 #: Weekdays and weekend days in a week: how an average day weighs the two kinds.
 _WEEK: Final[NDArray[np.float64]] = np.array([5.0, 2.0])
+_WEEK.setflags(write=False)
 
 
 def _feature_names() -> tuple[str, ...]:
@@ -366,18 +368,19 @@ def _hour_weights(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
     hours). A count is a rate over its own hour's coverage, so a window that starts
     mid-afternoon does not make the afternoon look busier, and the two kinds of day weigh as
     in a week, five to two, so 10 days from a Friday, which hold two weekends, give the rates
-    10 days from a Monday give. A kind of day seen in an hour for less than half an hour,
-    beside one seen longer, is left out of it, as is one never seen: the other stands for the
-    whole week there (a rate from minutes is noise). The weights are linear, the same for every
+    10 days from a Monday give (of a routine that repeats every weekday and weekend day). A
+    kind of day seen in an hour for less than half an hour is left out of it, and the other,
+    if seen longer, stands for the whole week there: a rate from minutes is noise, and every
+    rate and share is built on these weights (an hour that a recorder younger than a day saw
+    for three minutes made one change twenty). The weights are linear, the same for every
     entity and group, so their rates add up to the home's.
     """
-    well = covered >= _MIN_HOUR_COVER
-    usable = (well | ~well.any(axis=0)) & (covered > 0)
+    usable = covered >= _MIN_HOUR_COVER
     in_week = _WEEK[:, None] * usable
     weights: NDArray[np.float64] = np.divide(
         in_week, in_week.sum(axis=0) * covered, out=np.zeros_like(covered), where=usable)
     if (by_hour * weights).sum() <= 0:
-        # Every change fell where a kind of day was seen for minutes: pool the kinds. A change
+        # Every change fell where the window looked for minutes: pool the kinds. A change
         # in an hour never covered (a home file whose history starts after some of its events)
         # counts as it is, so the day's shape never divides by zero.
         pooled = covered.sum(axis=0)
@@ -413,10 +416,15 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
     weights = _hour_weights(by_hour, summary.hours_covered)
     daily = (by_hour * weights).sum(axis=0)
     per_day = float(daily.sum())
-    per_entity = grids.reshape(len(changed), -1) @ weights.reshape(-1)
-    by_group: defaultdict[str, float] = defaultdict(float)
-    for (entity_id, _), rate in zip(changed, per_entity, strict=True):
-        by_group[groups.get(entity_id, "other")] += float(rate)
+    # Whole counts add up exactly in any order; rates do not. So groups add their counts
+    # first and are weighed once, and each entity is weighed on its own: the order of the
+    # summary's entities changes no bit (a matrix product's rows do depend on their place).
+    per_entity = (grids * weights).sum(axis=(1, 2))
+    group_counts: dict[str, NDArray[np.float64]] = {}
+    for entity_id, grid in changed:
+        group = groups.get(entity_id, "other")
+        group_counts[group] = group_counts.get(group, 0.0) + grid
+    by_group = {group: float((grid * weights).sum()) for group, grid in group_counts.items()}
     # Rhythm: the share of an average day's changes in each block.
     blocks = daily.reshape(_RHYTHM_BINS, HOURS // _RHYTHM_BINS).sum(axis=1)
     values = [
@@ -431,9 +439,9 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
         float(daily[:5].sum() / per_day),
     ]
     values += [float(v) for v in blocks / per_day]
-    values += [by_group[group] / per_day for group in _ACTIVITY_GROUPS]
-    values += [_log(by_group[group]) for group in ("door", "garage", "lock", "outdoor", "motion",
-                                                   "tracker")]
+    values += [by_group.get(group, 0.0) / per_day for group in _ACTIVITY_GROUPS]
+    values += [_log(by_group.get(group, 0.0)) for group in ("door", "garage", "lock", "outdoor",
+                                                            "motion", "tracker")]
     return values
 
 
