@@ -23,6 +23,7 @@ from custom_components.home_type.core.model import loads_bundle
 from custom_components.home_type.core.vocabulary import AREA_KINDS
 from tests.conftest import ROOT
 from tests.models import BUNDLED
+from trainer.pipeline import CALIBRATION_DIGITS
 
 RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
 CURVE = ROOT / "docs/learning_curve.json"
@@ -97,6 +98,14 @@ def test_model_page_sums_the_curve_up_as_it_is(curve: dict[str, Any]) -> None:
     for point in curve["points"]:
         gap = abs(point["accuracy_10d"]["mean"] - point["accuracy_none"]["mean"])
         assert gap <= float(within), point["homes"]
+
+
+def test_model_page_gives_the_calibration_rounding_the_trainer_uses() -> None:
+    """How many digits the Platt coefficients keep decides whether another processor rebuilds
+    the same model version; the page says how many."""
+    (digits,) = _one(r"rounded to (\d+) significant digits \(in the kept scikit-learn",
+                     _prose("docs/model.md"), "docs/model.md")
+    assert int(digits) == CALIBRATION_DIGITS
 
 
 def test_model_page_compares_the_curve_with_the_previous_feature_sets(

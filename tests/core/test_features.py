@@ -466,9 +466,10 @@ def test_changes_only_in_an_hour_seen_for_minutes_or_never(
 
 
 def test_an_hour_a_young_recorder_saw_for_minutes_weighs_nothing() -> None:
-    """A recorder younger than a day (0.9 day counts) saw 06:00-07:00 for three minutes, and a
-    light changed in them. As a rate over three minutes it was twenty changes, and the home's
-    rates and shares are built on the same weights as its rhythm."""
+    """A recorder younger than a day (0.95 day; 0.9 is enough) saw 06:00-07:00 for three
+    minutes, and a light changed in them. As a rate over three minutes it was twenty changes,
+    and the home's rates and shares are built on the same weights as its rhythm. When no change
+    fell anywhere else, it counts as it is, not as twenty."""
     covered = np.array([[1.0] * 24, [0.0] * 24])
     covered[0, 5:7] = (0.75, 0.05)  # history began at 06:57, the window ends at 05:45
     counts = np.zeros((2, 24))
@@ -481,6 +482,12 @@ def test_an_hour_a_young_recorder_saw_for_minutes_weighs_nothing() -> None:
     per_hour_light = 1 / 0.75 + 22  # 05:00 over its 45 minutes; 06:00 left out
     assert v[F["changes_per_day_log"]] == pytest.approx(math.log1p(per_hour_light + 23))
     assert v[F["share_light"]] == pytest.approx(per_hour_light / (per_hour_light + 23))
+    alone = np.zeros((2, 24))
+    alone[0, 6] = 1.0
+    v = extract_features(house(), ActivitySummary(hours_covered=covered,
+                                                  counts={"light.kitchen": alone}))
+    assert v[F["changes_per_day_log"]] == pytest.approx(math.log1p(1.0))
+    assert v[F["rhythm_04h"]] == 1.0
 
 
 def test_a_rate_from_minutes_is_left_out_beside_a_longer_one() -> None:

@@ -381,11 +381,12 @@ def _hour_weights(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
         in_week, in_week.sum(axis=0) * covered, out=np.zeros_like(covered), where=usable)
     if (by_hour * weights).sum() <= 0:
         # Every change fell where the window looked for minutes: pool the kinds. A change
-        # in an hour never covered (a home file whose history starts after some of its events)
-        # counts as it is, so the day's shape never divides by zero.
+        # in an hour the two together saw for less than half an hour, or never (a home file
+        # whose history starts after some of its events), counts as it is: over three
+        # minutes, one change was twenty a day, and the day's shape never divides by zero.
         pooled = covered.sum(axis=0)
-        weights = np.broadcast_to(np.divide(1.0, pooled, out=np.ones(HOURS), where=pooled > 0),
-                                  covered.shape)
+        rates = np.divide(1.0, pooled, out=np.ones(HOURS), where=pooled >= _MIN_HOUR_COVER)
+        weights = np.broadcast_to(rates, covered.shape)
     return weights
 
 
