@@ -390,13 +390,14 @@ def _hour_weights(by_hour: NDArray[np.float64], covered: NDArray[np.float64]
     return weights
 
 
-def _weekend_ratio(by_hour: NDArray[np.float64], covered: NDArray[np.float64]) -> float:
+def _weekend_ratio(summary: ActivitySummary, by_hour: NDArray[np.float64]) -> float:
     """The weekend-to-weekday log ratio of rates, over the hours both kinds cover well.
 
     0 when either kind has less than half a day: that says nothing of it.
     """
-    if min(float(covered[0].sum()), float(covered[1].sum())) / HOURS < 0.5:
+    if min(summary.weekday_days, summary.weekend_days) < 0.5:
         return 0.0
+    covered = summary.hours_covered
     shared = (covered[0] >= _MIN_HOUR_COVER) & (covered[1] >= _MIN_HOUR_COVER)
     rates = by_hour[:, shared] / covered[:, shared]
     return math.log((float(rates[1].sum()) + 1.0) / (float(rates[0].sum()) + 1.0))
@@ -436,7 +437,7 @@ def _activity(summary: ActivitySummary, entity_ids: Iterable[str],
         # hair off a whole number). The share that changed at all grew with the window, as
         # longer ones caught a lock used once a week: 0.56 at 1 day, 0.86 at 90 (docs/model.md).
         _share(int((per_entity.round(9) >= 1.0).sum()), len(known)),
-        _weekend_ratio(by_hour, summary.hours_covered),
+        _weekend_ratio(summary, by_hour),
         float(daily[:5].sum() / per_day),
     ]
     values += [float(v) for v in blocks / per_day]
