@@ -286,6 +286,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         if not self._listeners:  # the sensor is disabled: nothing to update, as hourly
             return
         async with self._answer_lock:  # after an update under way: compare with its home
+            if self._unloaded:  # while it answered: no look may be set that none would stop
+                return
             classified = self.classified_read
             home = async_home_snapshot(self.hass)
             if classified is not None and _registries(home) == _registries(classified[0]):

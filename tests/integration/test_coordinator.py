@@ -362,6 +362,33 @@ async def test_unloading_stops_following_edits(
         assert coordinator._registry_check is None, event  # set at once by a listener
 
 
+async def test_a_look_waiting_for_an_answer_when_its_entry_unloads_ends(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A look at an edit waits while an update answers; an unload meanwhile ends it there,
+    instead of its setting a look a minute later that nothing would cancel. (Found by a
+    review: the look asked whether its sensor listened only before it waited.)"""
+    coordinator = _coordinator(hass)
+    await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
+    entity_registry.async_get_or_create("light", "demo", "porch")
+    await hass.async_block_till_done(wait_background_tasks=True)  # read: a minute to the next
+    await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
+    with patch(
+        "custom_components.home_type.coordinator.async_call_later", wraps=async_call_later
+    ) as look_later:
+        async with coordinator._answer_lock:  # an update answering
+            entity_registry.async_get_or_create("light", "demo", "shed")
+            for _ in range(20):  # looked at: waits for the update
+                await asyncio.sleep(0)
+            assert coordinator._registry_check is None
+            await hass.config_entries.async_unload(ENTRY_ID)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    look_later.assert_not_called()
+    assert coordinator._registry_check is None
+
+
 async def test_a_read_running_when_its_entry_unloads_ends(
     hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
