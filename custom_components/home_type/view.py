@@ -7,7 +7,8 @@ sensor included). Like every Home Assistant API it needs a bearer token (401 wit
 
 Errors are JSON ``{"message", "code"}`` with a status that says whose move it is: 400 for a
 bad query, 503 while there is no result to give (no loaded entry, an unusable model, a
-database error; the message is the sensor's reason, translated).
+database error; the message is the sensor's reason, from Home Type's translations in English,
+as Home Assistant renders every error's message, and the code its translation key).
 """
 
 from __future__ import annotations
