@@ -15,7 +15,14 @@ from typing import Final
 
 import typer
 
-from .command_line import EXIT_INTERRUPTED, EXIT_USAGE, UserError, console, print_error
+from .command_line import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    UserError,
+    console,
+    os_error_text,
+    print_error,
+)
 from .homes_commands import generate, inspect
 from .model_commands import classify, publish, verify
 from .pipeline_command import pipeline
@@ -119,6 +126,11 @@ def main() -> None:
         sys.exit(err.exit_code)
     except typer.Abort:
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as err:
+        # What the commands' own checks do not foresee: the output piped to a full disk, a
+        # file that vanished or turned unreadable meanwhile. The system's words, on one line.
+        print_error(os_error_text(err))
+        sys.exit(EXIT_USAGE)
     except Exception as err:  # click's usage errors (typer's copy of click) without standalone
         format_message = getattr(err, "format_message", None)
         if not callable(format_message):

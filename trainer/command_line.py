@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -198,11 +200,35 @@ def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
     none may be a folder, and the nearest existing parent must be a folder one can write in.
     Nothing is created here; the folder is made when the files are written.
     """
-    _refuse_folder(path, flag, example)
-    for other in beside:
-        if other.is_dir():
-            raise UserError(f"{flag} {path}: {other} is a folder, and a file goes there")
-    _check_writable(path, flag, path.absolute().parent)
+    with _looking_at(path, flag):
+        _refuse_folder(path, flag, example)
+        for other in beside:
+            if other.is_dir():
+                raise UserError(f"{flag} {path}: {other} is a folder, and a file goes there")
+        _check_writable(path, flag, path.absolute().parent)
+
+
+@contextmanager
+def _looking_at(given: Path, flag: str) -> Iterator[None]:
+    """A path that cannot even be looked at is the user's one-line error too.
+
+    On Python 3.13 ``Path.exists()`` and ``is_dir()`` raise, rather than say no, for a path
+    under a folder this user may not enter (another user's home, for the trainer's container
+    running as 1000) or a name too long for the file system.
+    """
+    try:
+        yield
+    except OSError as err:
+        said = err.strerror or str(err)
+        if err.filename is not None and os.fsdecode(err.filename) != os.fsdecode(given):
+            said = os_error_text(err)  # a folder above it, or a file beside it
+        raise UserError(f"{flag} {given}: {said}") from None
+
+
+def os_error_text(err: OSError) -> str:
+    """An OSError as a person reads it: the path it names, if any, and what went wrong."""
+    what = err.strerror or str(err)
+    return f"{os.fsdecode(err.filename)}: {what}" if err.filename is not None else what
 
 
 def _refuse_folder(path: Path, flag: str, example: str) -> None:
@@ -213,14 +239,22 @@ def _refuse_folder(path: Path, flag: str, example: str) -> None:
 
 def check_folder_output(folder: Path, flag: str) -> None:
     """Refuse a destination folder that cannot be written, as :func:`check_output` a file."""
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"{flag} {folder}: is a file, not a folder")
-    _check_writable(folder, flag, folder.absolute())
+    with _looking_at(folder, flag):
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{flag} {folder}: is a file, not a folder")
+        _check_writable(folder, flag, folder.absolute())
 
 
 def _check_writable(given: Path, flag: str, start: Path) -> None:
-    """The nearest existing path at or above ``start`` must be a folder one can write in."""
-    nearest = next(p for p in [start, *start.parents] if p.exists())
+    """The nearest existing path at or above ``start`` must be a folder one can write in.
+
+    A symbolic link to nothing is no folder to write in: taken for a missing folder, it let
+    a whole training run before the write failed ("File exists").
+    """
+    nearest = next(p for p in [start, *start.parents] if p.exists() or p.is_symlink())
+    if not nearest.exists():
+        raise UserError(f"{flag} {given}: {nearest} is a symbolic link to nothing "
+                        f"({os.readlink(nearest)})")
     if not nearest.is_dir():
         raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
     if not os.access(nearest, os.W_OK | os.X_OK):
@@ -235,7 +269,8 @@ def check_model_output(path: Path, flag: str) -> None:
     """:func:`check_output` for a model bundle and the files training writes beside it."""
     from .runs import TrainingRun
 
-    _refuse_folder(path, flag, DEFAULT_MODEL.name)  # before naming the files beside it
+    with _looking_at(path, flag):
+        _refuse_folder(path, flag, DEFAULT_MODEL.name)  # before naming the files beside it
     check_output(path, flag, DEFAULT_MODEL.name,
                  *TrainingRun(homes=Path(), output=path).written[1:])
 

@@ -106,12 +106,12 @@ def shared_seeds(trained: Iterable[object], evaluated: Iterable[object]) -> list
 
 def home_files(folder: Path) -> list[Path]:
     """The home files of a folder; a missing or empty one is refused before any work."""
-    if folder.exists() and not folder.is_dir():
-        raise DatasetError(f"{folder}: is a file; give the folder of home files")
-    if not folder.is_dir():
-        raise DatasetError(f"{folder}: no such folder (generate homes first: "
-                           "python -m trainer generate)")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise DatasetError(f"{folder}: is a file; give the folder of home files")
+        if not folder.is_dir():
+            raise DatasetError(f"{folder}: no such folder (generate homes first: "
+                               "python -m trainer generate)")
         files = list(iter_home_files(folder))
     except OSError as err:  # a folder, or a file in it, this user may not read
         where = os.fsdecode(err.filename) if err.filename else folder

@@ -919,6 +919,46 @@ def test_output_under_a_file_names_the_file(command: str, tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
+@pytest.mark.parametrize(("command", "flag"), [
+    ("train", "--output"), ("pipeline", "--model"), ("curve", "--output")])
+def test_an_output_that_cannot_be_looked_at_or_links_to_nothing(
+        command: str, flag: str, tmp_path: Path) -> None:
+    """A name too long for the file system and a symbolic link to nothing are refused at
+    once, on one line that names the flag. On Python 3.13 ``Path.exists`` raises for a name
+    too long, as for a folder this user may not enter (a traceback, found by a review); the
+    link was taken for a missing folder, and a whole training run went before its write
+    failed ("File exists")."""
+    long = tmp_path / ("x" * 300 + ".pkl")
+    line = one_error_line(run_trainer(command, flag, str(long), cwd=tmp_path))
+    assert line == f"error: {flag} {long}: File name too long"
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    line = one_error_line(run_trainer(command, flag, str(tmp_path / "gone" / "m.pkl"),
+                                      cwd=tmp_path))
+    assert line == (f"error: {flag} {tmp_path / 'gone' / 'm.pkl'}: {tmp_path / 'gone'} is a "
+                    f"symbolic link to nothing ({tmp_path / 'nowhere'})")
+    assert [p.name for p in tmp_path.iterdir()] == ["gone"]
+
+
+def test_homes_that_cannot_be_looked_at_are_not_called_unwritable(tmp_path: Path) -> None:
+    """Training only reads its homes: a folder it cannot look at is not one it "cannot
+    write" (as it said, found by a review), and evaluate says the same, on one line."""
+    long = tmp_path / ("h" * 300)
+    for args in (["train", "--synthetic-homes", str(long), "--output", "m.pkl"],
+                 ["evaluate", "--homes", str(long), "--model", str(BUNDLED)]):
+        line = one_error_line(run_trainer(*args, cwd=tmp_path))
+        assert line == f"error: {long}: cannot read it (File name too long)"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_output_to_a_full_disk_is_one_line() -> None:
+    """``classify … > results.jsonl`` on a full disk: the system's words, not a traceback."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "trainer", "verify", str(BUNDLED)],
+                                stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                check=False, timeout=600)
+    assert (result.returncode, result.stderr) == (2, "error: No space left on device\n")
+
+
 def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     line = one_error_line(run_trainer("pipeline", "--model", "models", cwd=tmp_path))
