@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -263,6 +263,17 @@ def _check_writable(given: Path, flag: str, start: Path) -> None:
             raise UserError(f"{flag} {given}: cannot write in {nearest} (read-only file system)")
         raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)"
                         + ownership_hint())
+
+
+def homes_folder_flag(folder: Path, homes: Iterable[tuple[str, Path | None]]) -> str | None:
+    """The flag of the homes folder that ``folder`` is, if any.
+
+    A file written into a homes folder is read as a home there (a results or curve file), or
+    replaces one (``home_001.json.gz``): every later run that reads the folder fails.
+    """
+    where = folder.absolute().resolve()
+    return next((flag for flag, home in homes
+                 if home is not None and home.absolute().resolve() == where), None)
 
 
 def check_model_output(path: Path, flag: str) -> None:

@@ -40,6 +40,7 @@ from .command_line import (
     check_folder_output,
     check_model_output,
     console,
+    homes_folder_flag,
     path_option,
 )
 from .generate.openai_settings import (
@@ -221,6 +222,17 @@ def pipeline(
         console.print(notice, highlight=False)
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")
     evaluation = folder.with_name(folder.name + "_eval")
+    # Train's and publish's files there would be read as homes, and the next run's generate
+    # step refuse the folder -- whose advice, to delete it, would delete a published model.
+    homes = ((f"--data ({folder.name})", folder), (f"--data ({evaluation.name})", evaluation))
+    if flag := homes_folder_flag(model.parent, homes):
+        raise UserError(f"--model {model}: in the homes folder of {flag}, where its "
+                        f"_results.json would be read as a home; train it elsewhere (default "
+                        f"{DEFAULT_MODEL})")
+    if flag := homes_folder_flag(to, homes):
+        raise UserError(f"--to {to}: is the homes folder of {flag}, where the model's "
+                        "_results.json would be read as a home; publish elsewhere (default "
+                        f"{DEFAULT_PUBLISH_DIR})")
     eval_seed = seed + EVAL_SEED_OFFSET
     # The procedural generator costs nothing and asks no model: a cap, price, model or timeout
     # set for when a key is there is ignored.

@@ -26,6 +26,7 @@ from .command_line import (
     check_model_output,
     check_output,
     console,
+    homes_folder_flag,
     load_bundle,
     out,
     path_option,
@@ -70,13 +71,11 @@ def train(
     if evaluation_homes is None and DEFAULT_EVAL_HOMES.is_dir():
         evaluation_homes = DEFAULT_EVAL_HOMES
     check_model_output(output, "--output")
-    for flag, homes in (("--synthetic-homes", synthetic_homes),
-                        ("--evaluation-homes", evaluation_homes)):
-        # Its results file would be read there as a home, and the next run refuse the folder.
-        if homes is not None and output.absolute().parent.resolve() == homes.resolve():
-            raise UserError(f"--output {output}: in the homes folder of {flag}, where its "
-                            "_results.json would be read as a home; write the model elsewhere "
-                            f"(default: {DEFAULT_MODEL})")
+    if flag := homes_folder_flag(output.parent, (("--synthetic-homes", synthetic_homes),
+                                                 ("--evaluation-homes", evaluation_homes))):
+        raise UserError(f"--output {output}: in the homes folder of {flag}, where its "
+                        "_results.json would be read as a home; write the model elsewhere "
+                        f"(default: {DEFAULT_MODEL})")
     run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
                       test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
     try:
@@ -342,6 +341,11 @@ def curve(
     if not 1 <= repeats <= MAX_REPEATS:  # each repeat is a fit per size: 100 is days of work
         raise UserError(f"--repeats must be from 1 to {MAX_REPEATS}, not {repeats}")
     check_output(output, "--output", DEFAULT_CURVE.name)
+    if flag := homes_folder_flag(output.parent, (("--synthetic-homes", synthetic_homes),
+                                                 ("--evaluation-homes", evaluation_homes))):
+        raise UserError(f"--output {output}: in the homes folder of {flag}, where it would "
+                        f"replace a home or be read as one; write the curve elsewhere (default: "
+                        f"{DEFAULT_CURVE})")
     run = CurveRun(homes=synthetic_homes, evaluation_homes=evaluation_homes,
                    sizes=_sizes(sizes), repeats=repeats, seed=seed, n_jobs=jobs)
     try:

@@ -139,6 +139,27 @@ def test_curve_bad_inputs(trained_model: Path, tmp_path: Path, args: list[str],
     assert not (tmp_path / "curve.json").exists()
 
 
+@pytest.mark.parametrize("folder", ["train", "eval"])
+def test_curve_refuses_an_output_among_its_homes(trained_model: Path, tmp_path: Path,
+                                                 folder: str) -> None:
+    """The curve written over a home, or beside them, would break every later run that reads
+    the folder (found by a review: a home was replaced). Refused as train refuses its model."""
+    base = trained_model.parent.parent
+    for name in ("train", "eval"):  # copies: a regression must not spoil the shared homes
+        shutil.copytree(base / name, tmp_path / name)
+    first = sorted((tmp_path / folder).iterdir())[0]
+    before = first.read_bytes()
+    result = run_trainer("curve", "--synthetic-homes", str(tmp_path / "train"),
+                         "--evaluation-homes", str(tmp_path / "eval"), "--sizes", "8",
+                         "--repeats", "1", "--jobs", "1", "--output", str(first))
+    flag = "--synthetic-homes" if folder == "train" else "--evaluation-homes"
+    assert result.returncode == 2
+    assert result.stderr == (f"error: --output {first}: in the homes folder of {flag}, where it "
+                             "would replace a home or be read as one; write the curve elsewhere "
+                             "(default: docs/learning_curve.json)\n")
+    assert first.read_bytes() == before
+
+
 def test_curve_refuses_sizes_below_the_types_before_reading_evaluation_homes(
         trained_model: Path, tmp_path: Path) -> None:
     base = trained_model.parent.parent

@@ -959,6 +959,26 @@ def test_output_to_a_full_disk_is_one_line() -> None:
     assert (result.returncode, result.stderr) == (2, "error: No space left on device\n")
 
 
+@pytest.mark.parametrize("folder", ["synthetic_homes", "synthetic_homes_eval"])
+def test_pipeline_refuses_its_homes_folders_for_its_outputs_before_generating(
+        tmp_path: Path, folder: str) -> None:
+    """A model trained or published into a homes folder is read as a home by the next run,
+    whose generate step refuses the folder and says to delete it -- with the published model
+    in it. Both refused before a home is made (found by a review: --to was not checked, and
+    --model only at the train step, after both folders were generated)."""
+    model = one_error_line(run_trainer("pipeline", "--data", "d", "--model",
+                                       f"d/{folder}/m.pkl", cwd=tmp_path))
+    assert model == (f"error: --model d/{folder}/m.pkl: in the homes folder of --data "
+                     f"({folder}), where its _results.json would be read as a home; train it "
+                     "elsewhere (default models/home_type_classifier.pkl)")
+    to = one_error_line(run_trainer("pipeline", "--data", "d", "--to", f"d/{folder}",
+                                    cwd=tmp_path))
+    assert to == (f"error: --to d/{folder}: is the homes folder of --data ({folder}), where "
+                  "the model's _results.json would be read as a home; publish elsewhere "
+                  "(default models/published)")
+    assert not any(tmp_path.iterdir())
+
+
 def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     line = one_error_line(run_trainer("pipeline", "--model", "models", cwd=tmp_path))
