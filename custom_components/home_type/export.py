@@ -433,6 +433,11 @@ async def async_build_export(
     if anonymized:
         # Every event's state is looked at: a million for a large home's 90 days.
         home = await hass.async_add_executor_job(anonymize, home)
+    # The trainer tells a folder's homes apart by their ids (and refuses two of one id as a
+    # copy): with one id for every anonymised export ("home"), or every home Home Assistant
+    # named "Home", homes shared for evaluation could not be scored together. The moment is
+    # the file's "end" already.
+    home.home_id = f"{home.home_id}_{datetime.fromtimestamp(end, UTC):%Y%m%dT%H%M%SZ}"
     return home, classification
 
 
