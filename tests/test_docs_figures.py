@@ -100,6 +100,18 @@ def test_model_page_sums_the_curve_up_as_it_is(curve: dict[str, Any]) -> None:
         assert gap <= float(within), point["homes"]
 
 
+def test_model_page_gives_the_model_file_sizes_of_the_curve(curve: dict[str, Any]) -> None:
+    """The sizes quoted, and the smallest size whose every fit outgrows 2 MB."""
+    typed = _one(r"leaves of 8 rows at least grow in number with the rows, (\d+\.\d\d) MB with "
+                 r"100 homes, (\d+\.\d\d) MB with 200, (\d+\.\d\d) MB with 400 and "
+                 r"(\d+\.\d\d) MB with 3,000\. From ([\d,]+) homes on every fit is larger than "
+                 r"the 2 MB", _prose("docs/model.md"), "docs/model.md")
+    sizes = {p["homes"]: p["model_bytes"] for p in curve["points"]}
+    assert typed[:4] == tuple(f"{sizes[n]['mean'] / 1e6:.2f}" for n in (100, 200, 400, 3000))
+    too_large = [n for n, size in sizes.items() if size["min"] > 2_000_000]
+    assert too_large == [n for n in sizes if n >= int(typed[4].replace(",", ""))]
+
+
 def test_model_page_gives_the_calibration_rounding_the_trainer_uses() -> None:
     """How many digits the Platt coefficients keep decides whether another processor rebuilds
     the same model version; the page says how many."""

@@ -13,11 +13,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from custom_components.home_type.core.features import FEATURE_VERSION
+from custom_components.home_type.core.model import dumps_bundle
 
 from .dataset import DEFAULT_WINDOW, NO_HISTORY, DatasetError, HomeRows, copies_text, stack
 from .metrics import classification_metrics, counted_classes
@@ -25,6 +27,7 @@ from .runs import CurveRun, check_curve_run
 from .train import (
     by_floor_registry,
     fit_rows,
+    make_bundle,
     provenance,
     read_evaluation_homes,
     read_rows,
@@ -63,6 +66,11 @@ def stratified_subset(labels: Sequence[str], size: int, rng: np.random.Generator
     return sorted(chosen)
 
 
+def model_file_bytes(model: Any, homes: list[HomeRows], folder: Path) -> int:
+    """What the bundle of a fit would weigh: more homes grow more leaves; the issue allows 2 MB."""
+    return len(dumps_bundle(make_bundle(model, homes, folder)))
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values)),
             "min": float(np.min(values)), "max": float(np.max(values))}
@@ -99,6 +107,8 @@ def learning_curve(run: CurveRun) -> dict[str, Any]:
             subset: list[HomeRows] = [homes[i] for i in stratified_subset(
                 [h.label for h in homes], size, rng)]
             model = fit_rows(stack(subset, "train"), run.seed + repeat, run.n_jobs)
+            scores.setdefault("model_bytes", []).append(
+                model_file_bytes(model, subset, run.homes))
             for name, days in CURVE_WINDOWS.items():
                 rows = test.select(test.windows == days)
                 predicted = model.predict(rows.X)

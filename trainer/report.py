@@ -235,6 +235,10 @@ def _mean_std(item: dict[str, float] | None) -> str:
     return "n/a" if item is None else f"{item['mean']:.3f} ± {item['std']:.3f}"
 
 
+def _megabytes(item: dict[str, float] | None) -> str:
+    return "n/a" if item is None else f"{item['mean'] / 1e6:.2f} ± {item['std'] / 1e6:.2f}"
+
+
 def _weakest(counts: dict[str, int]) -> str:
     return ", ".join(f"{label} ({n})" for label, n in counts.items())
 
@@ -246,8 +250,9 @@ CURVE_FLOOR_COLUMNS = 3
 def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The learning curve's column names and cells, the same on the page and in the terminal.
 
-    The floor-registry columns are absent from curves written before they were measured, and a
-    point has no figure for a group that no evaluation home is in: both show "n/a".
+    The model file's size and the floor-registry columns are absent from curves written before
+    they were measured, and a point has no figure for a group that no evaluation home is in:
+    all show "n/a".
     """
     groups = curve.get("evaluation_by_floor_registry", {})
 
@@ -256,12 +261,14 @@ def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
     columns = ["training homes", "fits", "accuracy 10d", "macro F1 10d",
                "lowest class precision 10d", "that class (fits)", "accuracy, no history",
+               "model file, MB",
                f"accuracy 10d, floors defined{homes('with_floors')}",
                "accuracy 10d, the same homes with floors removed",
                f"accuracy 10d, no floors{homes('without_floors')}"]
     rows = [[str(point["homes"]), str(point["fits"]), _mean_std(point["accuracy_10d"]),
              _mean_std(point["macro_f1_10d"]), _mean_std(point["min_class_precision_10d"]),
              _weakest(point["lowest_precision_class_10d"]), _mean_std(point["accuracy_none"]),
+             _megabytes(point.get("model_bytes")),
              *(_mean_std(point.get(f"accuracy_10d_{group}"))
                for group in ("with_floors", "with_floors_removed", "without_floors"))]
             for point in curve["points"]]

@@ -455,7 +455,7 @@ def _cross_validate(run: TrainingRun, homes: list[HomeRows], train: Rows, test: 
     }
 
 
-def _bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any]:
+def make_bundle(pipeline: Any, homes: list[HomeRows], folder: Path) -> dict[str, Any]:
     """Step 4: the compiled bundle, versioned by date and a digest of all but its creation time."""
     created = datetime.now(UTC)
     bundle: dict[str, Any] = {
@@ -521,7 +521,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
 
     run.progress("fitting the final model", 0, 1)
     final = fit_rows(train, run.seed, run.n_jobs)
-    bundle = _bundle(final, homes, run.homes)
+    bundle = make_bundle(final, homes, run.homes)
     data = dumps_bundle(bundle)
     predictor = model_from_bundle(bundle, "trained model")
     run.progress("fitting the final model", 1, 1)

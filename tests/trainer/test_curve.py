@@ -68,6 +68,9 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
         weakest = point["lowest_precision_class_10d"]  # ties count every class at the minimum
         assert set(weakest) <= set(ALL_TYPES) and sum(weakest.values()) >= point["fits"]
     assert curve["points"][1]["accuracy_10d"]["std"] == 0.0  # one fit: no spread
+    # The model file each fit would make: three times the homes, more leaves.
+    sizes = [point["model_bytes"] for point in curve["points"]]
+    assert 10_000 < sizes[0]["min"] <= sizes[0]["max"] < sizes[1]["mean"] < 2_000_000
     # Every evaluation home is in one floor-registry group, and the groups' accuracies are
     # the 10-day accuracy split by them: the home-weighted mean gives it back, for every fit's
     # figure and so for the mean over the fits.
@@ -91,13 +94,15 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     text = page.read_text()
     assert render_curve(curve) in text and f"Feature set {FEATURE_VERSION}." in text
     assert "| 8 | 2 | " in text and "| 24 | 1 | " in text
+    assert f"| {sizes[1]['mean'] / 1e6:.2f} ± 0.00 |" in text
     assert (f"| accuracy 10d, floors defined ({groups['with_floors']} homes) | accuracy 10d, "
             "the same homes with floors removed | accuracy 10d, no floors "
             f"({groups['without_floors']} homes) |") in text
 
 
 def test_curve_written_before_the_floor_columns_still_renders() -> None:
-    """A curve file of an earlier release has no floor-registry figures: they show n/a."""
+    """A curve file of an earlier release has no model sizes nor floor-registry figures:
+    they show n/a."""
     point = {key: {"mean": 0.5, "std": 0.0, "min": 0.5, "max": 0.5}
              for key in ("accuracy_10d", "macro_f1_10d", "min_class_precision_10d",
                          "accuracy_none")}
@@ -109,7 +114,7 @@ def test_curve_written_before_the_floor_columns_still_renders() -> None:
     assert ("| accuracy 10d, floors defined | accuracy 10d, the same homes with floors removed "
             "| accuracy 10d, no floors |") in text
     assert "| 24 | 1 | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.500 ± 0.000 | condo (1) | " \
-           "0.500 ± 0.000 | n/a | n/a | n/a |" in text
+           "0.500 ± 0.000 | n/a | n/a | n/a | n/a |" in text
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -249,6 +254,9 @@ class _Recorded:
 
         monkeypatch.setattr(curve, "stratified_subset", subset)
         monkeypatch.setattr(curve, "fit_rows", fit)
+        # A stand-in compiles to nothing: its "file" weighs a kilobyte a home.
+        monkeypatch.setattr(curve, "model_file_bytes",
+                            lambda model, homes, folder: 1000 * len(homes))
 
 
 def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
@@ -275,6 +283,8 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
     assert [len(s) for s in first.subsets] == [8, 8, 16, 16, 24]
     assert first.subsets[0] != first.subsets[1] and first.subsets[2] != first.subsets[3]
     assert first.seeds == [3, 4, 3, 4, 3]
+    # Each fit's file is weighed with the homes it was fitted on.
+    assert [p["model_bytes"]["mean"] for p in curve["points"]] == [8000, 16000, 24000]
     again, same = run(3)
     assert (again.subsets, again.seeds) == (first.subsets, first.seeds)
     assert same["points"] == curve["points"]
