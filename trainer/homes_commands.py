@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from joblib import cpu_count
 from rich.table import Table
 from rich.text import Text
 
@@ -68,7 +68,7 @@ def generate(
         help="Label mix as LABEL=WEIGHT,…, weights whole numbers (default: the original dataset's "
              + ", ".join(f"{k}={v}" for k, v in DEFAULT_MIX.items()) + ").")] = None,
     workers: Annotated[int, typer.Option(
-        help="procedural: worker processes (-1: all cores).")] = -1,
+        help="procedural: worker processes (-1: all cores this process may use).")] = -1,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Regenerate homes whose file exists (default: skip them).")] = False,
     model: Annotated[str, typer.Option(
@@ -163,7 +163,9 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
                          "(--overwrite regenerates them)."), markup=False)
     if not todo:
         return
-    n_workers = (os.cpu_count() or 1) if workers == -1 else workers
+    # joblib's count, as train's -1: the cores a container may use (docker --cpus), not the
+    # host's, each of which would simulate a home in memory of its own.
+    n_workers = cpu_count() if workers == -1 else workers
     results: list[HomeResult] = []
     began = time.perf_counter()
     with progress_bar() as progress:

@@ -697,17 +697,22 @@ def test_ctrl_c_after_the_last_home_says_nothing_is_left(
 
 def test_workers_minus_one_means_all_cores(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """All the cores this process may use, counted as train's -1 is (joblib's count): a
+    container's CPU limit, not the host's cores, each worker simulating a home in memory of
+    its own. Here a 64-core host whose limit (LOKY_MAX_CPU_COUNT, read where cgroup quotas
+    are) is 2 cores; it counted 64 (found by a review)."""
     used: list[int] = []
 
     def record(jobs: list[HomeJob], worker: object, workers: int, *_: object) -> None:
         used.append(workers)
 
     monkeypatch.setattr(homes_commands, "run_jobs", record)
-    monkeypatch.setattr(os, "cpu_count", lambda: 7)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setenv("LOKY_MAX_CPU_COUNT", "2")
     for workers in (-1, 3):
         homes_commands.generate(count=2, days=1, seed=1, output=tmp_path / str(workers),
                                 workers=workers)
-    assert used == [7, 3]
+    assert used == [2, 3]
     assert "-1: all cores" in run_trainer("generate", "--help").stdout
     for bad in ("0", "-2"):
         result = run_trainer("generate", "--workers", bad, "--output", str(tmp_path / "x"))
