@@ -1175,7 +1175,9 @@ def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
 
 
 def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> None:
-    """A copy would count as another home in the figures and the provenance."""
+    """A copy would count as another home in the figures and the provenance. Homes of two
+    runs merged into one folder share ids too: the line says so (found by a review, which
+    read "remove the copy" of two different homes)."""
     from trainer import train as training
     from trainer.dataset import DatasetError
     from trainer.runs import no_progress
@@ -1187,7 +1189,8 @@ def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> Non
         training.read_evaluation_homes(tmp_path, 1, no_progress)
     assert str(caught.value) == (
         f"{tmp_path / 'home_001.json.gz'} and {tmp_path / 'home_003.json.gz'} are both home "
-        "home_001: a home may be in a folder once; remove the copy")
+        "home_001: a home may be in a folder once; remove the copy (homes of two runs of "
+        "generate share ids: keep each run's in a folder of its own)")
     (tmp_path / "home_003.json.gz").unlink()
     assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
 
