@@ -16,6 +16,7 @@ from typing import Final
 import typer
 
 from .command_line import (
+    ENVIRONMENT_ERRORS,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     UserError,
@@ -127,8 +128,11 @@ def main() -> None:
     except typer.Abort:
         sys.exit(EXIT_INTERRUPTED)
     except OSError as err:
-        # What the commands' own checks do not foresee: the output piped to a full disk, a
-        # file that vanished or turned unreadable meanwhile. The system's words, on one line.
+        # What the commands' own checks do not foresee, from the machine rather than the code:
+        # the output piped to a full disk, a file turned unreadable meanwhile. The system's
+        # words, on one line; any other OSError is a bug, and keeps its traceback.
+        if err.errno not in ENVIRONMENT_ERRORS:
+            raise
         print_error(os_error_text(err))
         sys.exit(EXIT_USAGE)
     except Exception as err:  # click's usage errors (typer's copy of click) without standalone

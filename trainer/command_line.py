@@ -8,12 +8,13 @@ refusal into the user's one line. The commands live in modules by what they work
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import typer
 from rich.console import Console
@@ -200,7 +201,7 @@ def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
     none may be a folder, and the nearest existing parent must be a folder one can write in.
     Nothing is created here; the folder is made when the files are written.
     """
-    with _looking_at(path, flag):
+    with looking_at(path, flag):
         _refuse_folder(path, flag, example)
         for other in beside:
             if other.is_dir():
@@ -209,20 +210,37 @@ def check_output(path: Path, flag: str, example: str, *beside: Path) -> None:
 
 
 @contextmanager
-def _looking_at(given: Path, flag: str) -> Iterator[None]:
+def looking_at(given: Path, flag: str) -> Iterator[None]:
     """A path that cannot even be looked at is the user's one-line error too.
 
     On Python 3.13 ``Path.exists()`` and ``is_dir()`` raise, rather than say no, for a path
-    under a folder this user may not enter (another user's home, for the trainer's container
-    running as 1000) or a name too long for the file system.
+    under a folder this user may not enter (another user's home, or ./models made by another
+    user than the trainer's container runs as) or a name too long for the file system. The
+    folder that cannot be entered is named, not the path under it.
     """
     try:
         yield
+    except PermissionError:
+        closed = next((folder for folder in (*reversed(given.absolute().parents),
+                                             given.absolute())
+                       if os.path.isdir(folder) and not os.access(folder, os.R_OK | os.X_OK)),
+                      None)
+        where = f"cannot enter {closed}" if closed is not None else "cannot look at it"
+        raise UserError(f"{flag} {given}: {where} (permission denied)"
+                        + ownership_hint()) from None
     except OSError as err:
         said = err.strerror or str(err)
         if err.filename is not None and os.fsdecode(err.filename) != os.fsdecode(given):
             said = os_error_text(err)  # a folder above it, or a file beside it
         raise UserError(f"{flag} {given}: {said}") from None
+
+
+#: OSErrors of the machine a command runs on: full, read-only or failing disks, refused
+#: permissions, names the file system does not take. Any other is a bug, shown as one.
+ENVIRONMENT_ERRORS: Final = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES, errno.EPERM,
+    errno.ENAMETOOLONG, errno.ELOOP, errno.EMFILE, errno.ENFILE,
+})
 
 
 def os_error_text(err: OSError) -> str:
@@ -239,7 +257,7 @@ def _refuse_folder(path: Path, flag: str, example: str) -> None:
 
 def check_folder_output(folder: Path, flag: str) -> None:
     """Refuse a destination folder that cannot be written, as :func:`check_output` a file."""
-    with _looking_at(folder, flag):
+    with looking_at(folder, flag):
         if folder.exists() and not folder.is_dir():
             raise UserError(f"{flag} {folder}: is a file, not a folder")
         _check_writable(folder, flag, folder.absolute())
@@ -252,9 +270,9 @@ def _check_writable(given: Path, flag: str, start: Path) -> None:
     a whole training run before the write failed ("File exists").
     """
     nearest = next(p for p in [start, *start.parents] if p.exists() or p.is_symlink())
-    if not nearest.exists():
-        raise UserError(f"{flag} {given}: {nearest} is a symbolic link to nothing "
-                        f"({os.readlink(nearest)})")
+    if not nearest.exists():  # a link to nothing, or to itself
+        raise UserError(f"{flag} {given}: {nearest} is a symbolic link that leads to no "
+                        f"folder ({os.readlink(nearest)})")
     if not nearest.is_dir():
         raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
     if not os.access(nearest, os.W_OK | os.X_OK):
@@ -280,7 +298,7 @@ def check_model_output(path: Path, flag: str) -> None:
     """:func:`check_output` for a model bundle and the files training writes beside it."""
     from .runs import TrainingRun
 
-    with _looking_at(path, flag):
+    with looking_at(path, flag):
         _refuse_folder(path, flag, DEFAULT_MODEL.name)  # before naming the files beside it
     check_output(path, flag, DEFAULT_MODEL.name,
                  *TrainingRun(homes=Path(), output=path).written[1:])

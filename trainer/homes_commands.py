@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from joblib import cpu_count
 from rich.table import Table
 from rich.text import Text
 
@@ -165,6 +164,8 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
         return
     # joblib's count, as train's -1: the cores a container may use (docker --cpus), not the
     # host's, each of which would simulate a home in memory of its own.
+    from joblib import cpu_count  # here: joblib is no cost for the other commands
+
     n_workers = cpu_count() if workers == -1 else workers
     results: list[HomeResult] = []
     began = time.perf_counter()

@@ -6,7 +6,9 @@ predictor, and ``verify`` fails if scikit-learn was imported at all.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Final
@@ -23,6 +25,7 @@ from .command_line import (
     UserError,
     console,
     load_bundle,
+    looking_at,
     no_model_yet,
     out,
     path_argument,
@@ -195,6 +198,9 @@ def publish(
         # A rollback checks the previous model's files, never its figures: nothing to force.
         raise UserError("--rollback restores the previous model of --to; --force has no "
                         "meaning with it")
+    with looking_at(to, "--to"):  # a folder this user may not enter is not one without models
+        if to.is_dir() and not os.access(to, os.R_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(to))
     try:
         if rollback:
             outcome = rollback_model(to)

@@ -35,12 +35,14 @@ from rich.markup import escape
 
 from .command_line import (
     DEFAULT_MODEL,
+    ENVIRONMENT_ERRORS,
     FolderMismatchError,
     UserError,
     check_folder_output,
     check_model_output,
     console,
     homes_folder_flag,
+    os_error_text,
     path_option,
 )
 from .generate.openai_settings import (
@@ -277,3 +279,8 @@ def pipeline(
             raise UserError(f"step {number}/{len(steps)} ({name}): {err}"
                             + _halved_cap_note(name, err, share, max_cost),
                             err.exit_code) from None
+        except OSError as err:  # what a step's own checks left, said as main says it
+            if err.errno not in ENVIRONMENT_ERRORS:
+                raise
+            raise UserError(f"step {number}/{len(steps)} ({name}): {os_error_text(err)}"
+                            ) from None

@@ -28,6 +28,7 @@ from .command_line import (
     console,
     homes_folder_flag,
     load_bundle,
+    looking_at,
     out,
     path_option,
     progress_bar,
@@ -370,7 +371,7 @@ def curve(
 def curve_tables(result: dict[str, Any]) -> list[Table]:
     """The curve in the terminal: mean ± std of each figure per training-set size.
 
-    The page's ten columns, as two tables (the floor-registry figures apart) that fit a
+    The page's eleven columns, as two tables (the floor-registry figures apart) that fit a
     terminal without wrapping every cell.
     """
     from .report import CURVE_FLOOR_COLUMNS, curve_cells
@@ -410,7 +411,9 @@ def report(
     from .report import PageError, ReportError, update_page
 
     data = _read_json(results, "results file", "train a model first")
-    curve_data = _read_json(curve, "learning curve", "") if curve.exists() else None
+    with looking_at(curve, "--curve"):
+        curve_there = curve.exists()
+    curve_data = _read_json(curve, "learning curve", "") if curve_there else None
     try:
         old = page.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -935,8 +936,56 @@ def test_an_output_that_cannot_be_looked_at_or_links_to_nothing(
     line = one_error_line(run_trainer(command, flag, str(tmp_path / "gone" / "m.pkl"),
                                       cwd=tmp_path))
     assert line == (f"error: {flag} {tmp_path / 'gone' / 'm.pkl'}: {tmp_path / 'gone'} is a "
-                    f"symbolic link to nothing ({tmp_path / 'nowhere'})")
+                    f"symbolic link that leads to no folder ({tmp_path / 'nowhere'})")
     assert [p.name for p in tmp_path.iterdir()] == ["gone"]
+
+
+RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
+
+
+def _as_a_user_kept_out_of(folder: Path) -> list[str]:
+    """The command prefix of a user who may not enter ``folder``, which it locks.
+
+    As root (CI) by dropping the powers that let root in everywhere; otherwise by the mode.
+    """
+    if os.geteuid() != 0:
+        folder.chmod(0)
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("root without setpriv: no user to keep out")
+    os.chown(folder, 65534, 65534)  # nobody's
+    folder.chmod(0o700)
+    powers = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={powers}", f"--inh-caps={powers}", "--reuid=0"]
+
+
+@pytest.mark.parametrize(("args", "flag", "name"), [
+    (["train"], "--output", "m.pkl"), (["curve"], "--output", "c.json"),
+    (["pipeline"], "--to", "p"),
+    (["report", "--page", "page.md", "--results", str(RESULTS)], "--curve", "c.json"),
+    (["publish", "--force"], "--to", "p"), (["publish", "--rollback"], "--to", "")])
+def test_a_folder_one_may_not_enter_is_named(tmp_path: Path, args: list[str], flag: str,
+                                             name: str) -> None:
+    """A path under a folder this user may not enter (./models made by another user than the
+    container's): the folder is named, with what to do in the container, on one line. It was
+    a traceback; then "Permission denied" of the path under it; a rollback said there was no
+    previous model (found by reviews)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    given = locked / name if name else locked
+    prefix = _as_a_user_kept_out_of(locked)
+    try:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "trainer", *args, flag, str(given)],
+            capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
+            env={**os.environ, "HOME_TYPE_IN_CONTAINER": "1"})
+    finally:
+        locked.chmod(0o700)
+    line = one_error_line(result)
+    assert line.startswith(f"error: {flag} {given}: cannot enter {locked} (permission "
+                           "denied); the container writes as uid "), line
+    assert line.endswith("give ./data and ./models to that user, or run it as yours with "
+                         "HOME_TYPE_UID=$(id -u) HOME_TYPE_GID=$(id -g)")
 
 
 def test_homes_that_cannot_be_looked_at_are_not_called_unwritable(tmp_path: Path) -> None:
@@ -957,6 +1006,20 @@ def test_output_to_a_full_disk_is_one_line() -> None:
                                 stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                                 check=False, timeout=600)
     assert (result.returncode, result.stderr) == (2, "error: No space left on device\n")
+
+
+def test_an_oserror_of_no_machine_trouble_keeps_its_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the machine's troubles (a full disk, a refused permission …) become one line: an
+    OSError the code brought on itself is a bug, and a line would hide where it is."""
+    from trainer import model_commands
+
+    def lost(path: Path) -> object:
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "lost.tmp")
+
+    monkeypatch.setattr(model_commands, "load_bundle", lost)
+    with pytest.raises(FileNotFoundError):
+        trainer_in_process(monkeypatch, "verify", str(BUNDLED))
 
 
 @pytest.mark.parametrize("folder", ["synthetic_homes", "synthetic_homes_eval"])
