@@ -140,6 +140,53 @@ async def test_both_dst_changes(hass: HomeAssistant) -> None:
     assert sundays.sum() == 6
 
 
+def _clock_changes(tz: str, year: int) -> list[float]:
+    """The instants of ``year`` at which ``tz``'s offset from UTC changes (its DST)."""
+    zone = ZoneInfo(tz)
+    hours = [datetime(year, 1, 1, tzinfo=UTC).timestamp() + 3600.0 * h for h in range(8761)]
+    offsets = [datetime.fromtimestamp(t, zone).utcoffset() for t in hours]
+    changes = []
+    for before, after, t in zip(offsets, offsets[1:], hours[1:], strict=False):
+        if before != after:  # within the hour before t: find the second
+            low, high = t - 3600.0, t
+            while high - low > 1.0:
+                middle = (low + high) / 2
+                if datetime.fromtimestamp(middle, zone).utcoffset() == before:
+                    low = middle
+                else:
+                    high = middle
+            changes.append(float(round(high)))
+    return changes
+
+
+@pytest.mark.parametrize("tz", ["Asia/Kolkata", "Asia/Kathmandu", "Australia/Adelaide",
+                                "Australia/Lord_Howe", "America/St_Johns"])
+async def test_zones_off_the_whole_hour(hass: HomeAssistant, tz: str) -> None:
+    """Zones half or a quarter of an hour off UTC, with southern, northern or half-hour
+    daylight saving: the database counts each change in the local hour and kind of day the
+    zone's own clock gives it, as the trainer does. (Berlin was the only zone tested; a
+    review checked these by script and found no test.)"""
+    zone = ZoneInfo(tz)
+    day = datetime(2025, 6, 11, 10, tzinfo=zone).timestamp()  # a Wednesday, 10:00
+    stamps = {day - 86400.0}  # the first state, where history begins
+    for edge in (day, day + 1800.0, day + 3600.0, day + 4 * 86400.0):  # Sunday 10:00 too
+        stamps |= {edge - 0.1, edge}
+    for change in _clock_changes(tz, 2025):  # none in Kolkata and Kathmandu
+        stamps |= {change - 0.1, change, change + 1799.9, change + 1800.0, change + 3599.9}
+    ordered = sorted(stamps)
+    events = EventLog.from_columns(["light.porch"] * len(ordered), ordered,
+                                   [("off", "on")[i % 2] for i in range(len(ordered))])
+    end = datetime(2025, 12, 31, tzinfo=zone).timestamp()
+    ours, theirs = await _summaries(hass, events, 365, end, tz)
+
+    assert_same_summary(ours, theirs)
+    expected = np.zeros((2, 24))
+    for stamp in ordered[1:]:  # the zone's own clock, from the standard library
+        wall = datetime.fromtimestamp(stamp, zone)
+        expected[int(wall.weekday() >= 5), wall.hour] += 1
+    np.testing.assert_array_equal(ours.counts["light.porch"], expected)
+
+
 async def test_window_bounds_and_entity_filter(hass: HomeAssistant) -> None:
     """The window is [start, end); only the entities asked for are counted."""
     end = local("2025-06-09T00:00")
