@@ -110,6 +110,33 @@ def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
         assert target.stat().st_mode & 0o777 == 0o644
 
 
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:
+    """A file its owner made private stays private when it is written again."""
+    target = tmp_path / "results.json"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    assert atomic_write_bytes(target, b"new") == target
+    assert (target.read_bytes(), target.stat().st_mode & 0o777) == (b"new", 0o600)
+
+
+def test_a_symbolic_link_keeps_naming_the_file_it_named(tmp_path: Path) -> None:
+    """The file a link names is replaced, in its own folder; the link stays a link, to it,
+    whether it names the file by a relative or an absolute path, or a file not there yet."""
+    site = tmp_path / "site"
+    site.mkdir()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, points_to in (("model.md", "../site/model.md"),
+                            ("curve.md", str(site / "curve.md"))):
+        (docs / name).symlink_to(points_to)
+        assert atomic_write_bytes(docs / name, name.encode()) == docs / name
+        assert (docs / name).is_symlink()
+        assert os.readlink(docs / name) == points_to
+        assert (site / name).read_bytes() == name.encode()
+    assert sorted(p.name for p in site.iterdir()) == ["curve.md", "model.md"]
+    assert sorted(p.name for p in docs.iterdir()) == ["curve.md", "model.md"]
+
+
 @pytest.mark.parametrize("write", [atomic_write_bytes, atomic_create_bytes])
 def test_pieces_are_written_in_order_or_not_at_all(
     tmp_path: Path, write: Callable[[Path, atomic.Data], Path]

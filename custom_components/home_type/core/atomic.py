@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -55,16 +56,25 @@ def write_temp_beside(path: str | os.PathLike[str], data: Data, mode: int = 0o64
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
-    target = Path(path)
-    tmp = write_temp_beside(target, data)
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+
+    As an editor saves: a file replaced keeps its permissions (a results file its owner made
+    0600 stays private), and a symbolic link keeps naming the file it did, which is replaced
+    (``docs/model.md`` linked into a website's folder stays linked). Returns ``path``.
+    """
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    tmp = write_temp_beside(target, data, mode)
     try:
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return target
+    return Path(path)
 
 
 #: errno values of file systems that have no hard links (FAT, exFAT, some network shares).
