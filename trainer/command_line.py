@@ -97,6 +97,22 @@ def path_option(*names: str, file: bool = False, **kwargs: Any) -> Any:
                         **kwargs)
 
 
+def given_share(text: str) -> float:
+    """A share from 0 to 1. Click's range check says "nan must be at most 1" of NaN."""
+    try:
+        share = float(text)
+    except ValueError:
+        raise typer.BadParameter("give a number") from None
+    if not 0.0 <= share <= 1.0:
+        raise typer.BadParameter(f"must be a share from 0 to 1, e.g. 0.7, not {text}")
+    return share
+
+
+def share_option(**kwargs: Any) -> Any:
+    """``typer.Option`` of a share from 0 to 1, typed as :func:`given_share`."""
+    return typer.Option(parser=given_share, metavar="SHARE", **kwargs)
+
+
 def path_argument(**kwargs: Any) -> Any:
     """``typer.Argument`` of a path, typed as :func:`given_path`."""
     return typer.Argument(parser=given_path, **{"metavar": "<path>", **kwargs})

@@ -32,6 +32,7 @@ from .command_line import (
     path_option,
     print_error,
     read_home,
+    share_option,
     shown_path,
 )
 from .publish import (
@@ -168,12 +169,12 @@ def publish(
         "--to", help="Folder Home Assistant reads the model from (its model path option points "
                      "to home_type_classifier.pkl in it); docker-compose mounts "
                      f"{DEFAULT_PUBLISH_DIR} there.")] = DEFAULT_PUBLISH_DIR,
-    min_accuracy: Annotated[float, typer.Option(
-        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_ACCURACY",
+    min_accuracy: Annotated[float, share_option(
+        envvar="HOME_TYPE_MIN_ACCURACY",
         help="Least accuracy with a 10-day history (evaluation homes, else held-out homes).")
     ] = DEFAULT_MIN_ACCURACY,
-    min_macro_f1: Annotated[float, typer.Option(
-        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_MACRO_F1",
+    min_macro_f1: Annotated[float, share_option(
+        envvar="HOME_TYPE_MIN_MACRO_F1",
         help="Least macro F1 with a 10-day history.")] = DEFAULT_MIN_MACRO_F1,
     force: Annotated[bool, typer.Option(
         "--force", help="Publish below the thresholds or without a results file (one that "

@@ -44,6 +44,7 @@ from .command_line import (
     homes_folder_flag,
     os_error_text,
     path_option,
+    share_option,
 )
 from .generate.openai_settings import (
     DEFAULT_LLM_MODEL,
@@ -158,11 +159,11 @@ def pipeline(
                         "before publish checks it).")] = DEFAULT_MODEL,
     to: Annotated[Path, path_option(
         "--to", help="Folder to publish to (publish --to).")] = DEFAULT_PUBLISH_DIR,
-    min_accuracy: Annotated[float, typer.Option(
-        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_ACCURACY",
+    min_accuracy: Annotated[float, share_option(
+        envvar="HOME_TYPE_MIN_ACCURACY",
         help="publish --min-accuracy (10-day history).")] = DEFAULT_MIN_ACCURACY,
-    min_macro_f1: Annotated[float, typer.Option(
-        min=0.0, max=1.0, envvar="HOME_TYPE_MIN_MACRO_F1",
+    min_macro_f1: Annotated[float, share_option(
+        envvar="HOME_TYPE_MIN_MACRO_F1",
         help="publish --min-macro-f1 (10-day history).")] = DEFAULT_MIN_MACRO_F1,
     max_cost: Annotated[float | None, typer.Option(
         "--max-cost", metavar="USD", envvar="HOME_TYPE_MAX_COST", show_default=False,

@@ -426,8 +426,11 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
                                    env={**os.environ, "HOME_TYPE_DAYS": "abc"})
     assert from_environment.returncode == 2 and from_environment.stderr.startswith(
         "error: Invalid value for '--days' (env var: 'HOME_TYPE_DAYS'): give a whole number")
-    for flag, value, words in (("--min-accuracy", "2", "must be at most 1"),
-                               ("--min-accuracy", "x", "give a number")):
+    for flag, value, words in (
+            ("--min-accuracy", "2", "must be a share from 0 to 1, e.g. 0.7, not 2"),
+            # Click's own range check refused NaN as "must be at most 1".
+            ("--min-macro-f1", "nan", "must be a share from 0 to 1, e.g. 0.7, not nan"),
+            ("--min-accuracy", "x", "give a number")):
         refused = run_trainer("pipeline", flag, value, cwd=tmp_path)
         assert refused.returncode == 2 and refused.stderr.startswith(
             f"error: Invalid value for '{flag}': {words} (see "), refused.stderr
