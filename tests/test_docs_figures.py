@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,3 +282,52 @@ def test_model_versions_named_are_the_bundled_models() -> None:
                  r"hash, `([0-9a-f]{8})`, .*? the scikit-learn it was made with \(([\d.]+);",
                  _prose("README.md"), "README.md")
     assert typed == (digest, bundle["sklearn_version"])
+
+
+#: docs/openai.md's names of the home types in its cost table.
+_COST_TABLE_NAMES = {"studio": "studio", "apartment": "apartment", "condo": "condo",
+                     "cottage": "cottage", "single-family": "single_family_house",
+                     "townhouse": "townhouse", "ranch": "ranch_house",
+                     "multi-story": "multi_story"}
+
+
+def _about(value: float, step: int) -> str:
+    """A figure as the cost table writes it: to the nearest ``step``, with thousands commas."""
+    return f"~{round(value / step) * step:,}"
+
+
+def test_openai_cost_table_is_what_the_dry_run_estimates(tmp_path: Path) -> None:
+    """The cost table's figures are the dry run's for the default command (100 homes, the
+    default mix, seed 42): its token estimates change with the prompt, the schema and the
+    procedural designs, and the table once kept figures two simulator versions old."""
+    from trainer.generate.openai_cost import _schema_tokens, cost_usd, plan_requests, usd
+    from trainer.generate.runner import plan_jobs
+
+    plans = plan_requests(plan_jobs(100, 90, 42, tmp_path, generator="openai"))
+    prompt = sum(plan.prompt_tokens for plan in plans)
+    reply = sum(plan.completion_tokens for plan in plans)
+    by_type: dict[str, list[int]] = {}
+    for plan in plans:
+        by_type.setdefault(plan.home_type, []).append(plan.completion_tokens)
+    averages = {name: sum(by_type[kind]) / len(by_type[kind])
+                for name, kind in _COST_TABLE_NAMES.items()}
+    page = _prose("docs/openai.md")
+    typed = _one(r"\| input tokens \| (~[\d,]+) \(prompt (~[\d,]+) \+ schema (~[\d,]+)\) \| "
+                 r"(~[\d,]+) \|", page, "docs/openai.md")
+    assert typed == (_about(prompt / 100, 10), _about(prompt / 100 - _schema_tokens(), 10),
+                     _about(_schema_tokens(), 100), _about(prompt, 1000))
+    average, types, largest, total = _one(
+        r"\| output tokens \| (~[\d,]+) on average: ([^;|]+); up to (~[\d,]+) \| (~[\d,]+) \|",
+        page, "docs/openai.md")
+    assert (average, largest, total) == (
+        _about(reply / 100, 50), _about(max(plan.completion_tokens for plan in plans), 50),
+        _about(reply, 1000))
+    assert [part.split(" ~") for part in types.split(", ")] == [
+        [name, _about(averages[name], 50)[1:]]
+        for name in sorted(averages, key=averages.__getitem__)]
+    for model in ("gpt-4o-mini", "gpt-4o"):
+        dollars = cost_usd(model, prompt, reply)
+        assert dollars is not None
+        each, hundred = _one(rf"\| cost with `{re.escape(model)}` \| ~(\$[\d.]+) \| "
+                             r"(?:\*\*)?~(\$[\d.]+)(?:\*\*)? \|", page, "docs/openai.md")
+        assert (each, hundred) == (usd(dollars / 100), usd(dollars)), model
