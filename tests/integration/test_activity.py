@@ -401,6 +401,59 @@ async def test_the_row_before_is_found_alike_on_every_database(
         [1], 0.0, 1.0, dialect="sqlite")).compile(dialect=SQLite())).lower()
 
 
+async def test_a_change_the_recorder_missed_is_the_state_before(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The state an entity changed to while the recorder was disabled, first written by an
+    update of attributes alone, is the state before the next change, on every database.
+
+    The television is switched on while ``recorder.disable`` holds, so no row says so; its
+    volume then moves (a row with the new state, that is no change of state itself), and it
+    is switched off: a change from ``playing``, as the row's ``old_state_id`` says. LAG over
+    the changes of state alone took ``off``, two rows back, for the state before, and the
+    change went uncounted on PostgreSQL and MariaDB while SQLite counted it.
+    """
+    await hass.config.async_set_time_zone(BERLIN)
+    start = local("2025-06-08T10:00")
+    freezer.move_to(datetime.fromtimestamp(start, UTC))
+    hass.states.async_set("media_player.tv", "off", {"volume_level": 0.1})
+    await async_wait_recording_done(hass)
+    await hass.services.async_call("recorder", "disable", blocking=True)
+    await async_wait_recording_done(hass)
+    freezer.tick(60)
+    hass.states.async_set("media_player.tv", "playing", {"volume_level": 0.1})
+    await async_wait_recording_done(hass)
+    await hass.services.async_call("recorder", "enable", blocking=True)
+    await async_wait_recording_done(hass)
+    freezer.tick(60)
+    volume_moved = start + 120.0
+    hass.states.async_set("media_player.tv", "playing", {"volume_level": 0.3})
+    freezer.tick(60)
+    switched_off = start + 180.0
+    hass.states.async_set("media_player.tv", "off", {"volume_level": 0.3})
+    await async_wait_recording_done(hass)
+    end = start + 23 * 3600.0
+    ids = list(await get_instance(hass).async_add_executor_job(
+        _metadata_ids, hass, ["media_player.tv"]))
+
+    summary = await async_activity_summary(hass, ["media_player.tv"], 1, end)
+    assert int(summary.counts["media_player.tv"].sum()) == 1
+
+    def changes(form: str, window_start: float) -> list[tuple[float, str, float]]:
+        with activity.read_session(hass) as session:
+            rows = activity.window_changes(ids, window_start, end, dialect=form,
+                                           previous_time=True)
+            statement = select(rows.c.last_updated_ts, rows.c.previous_state,
+                               rows.c.previous_time).where(*activity.counted(rows))
+            return list(session.execute(statement).tuples())
+
+    # From before the television was first recorded, and from between its last two rows.
+    for window_start in (start - 60.0, switched_off - 30.0):
+        for form in ("sqlite", "postgresql", "mysql"):
+            assert await get_instance(hass).async_add_executor_job(
+                changes, form, window_start) == [(switched_off, "playing", volume_moved)]
+
+
 def _metadata_ids(hass: HomeAssistant, entity_ids: list[str]) -> dict[int, str]:
     with activity.read_session(hass) as session:
         return activity.metadata_ids(session, entity_ids, 100)
