@@ -33,7 +33,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import BigInteger, Float, Integer
+from sqlalchemy.types import BigInteger, Float, Integer, String
 
 from .core.activity import (
     EMPTY_SUMMARY,
@@ -146,6 +146,38 @@ def _floor_int_sqlite(element: floor_int, compiler: SQLCompiler, **kw: Any) -> s
     return f"(CAST({value} AS INTEGER) - (CAST({value} AS INTEGER) > {value}))"
 
 
+class exact_text(FunctionElement[str]):
+    """A text to compare character for character: case, accents and spaces count.
+
+    As SQLite, PostgreSQL and the trainer compare states. MySQL and MariaDB compare text by
+    its collation, and Home Assistant creates the recorder's tables with
+    ``utf8mb4_unicode_ci``, where ``Idle`` equals ``idle``, ``café`` equals ``cafe`` and
+    ``on `` equals ``on``, and ``Unknown`` would be no state.
+    """
+
+    type = String()
+    name = "exact_text"
+    inherit_cache = True
+
+
+@compiles(exact_text)
+def _exact_text_default(element: exact_text, compiler: SQLCompiler, **kw: Any) -> str:
+    """SQLite's and PostgreSQL's (deterministic) collations already compare byte for byte."""
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(exact_text, "mysql")
+@compiles(exact_text, "mariadb")
+def _exact_text_mysql(element: exact_text, compiler: SQLCompiler, **kw: Any) -> str:
+    """Bytes compare as bytes. Not ``COLLATE utf8mb4_bin``: an older table's utf8mb3 refuses it."""
+    return f"CAST({compiler.process(element.clauses, **kw)} AS BINARY)"
+
+
+def a_state(column: Any) -> ColumnElement[bool]:
+    """Rows whose ``column`` is a state: not ``unavailable`` or ``unknown``, as written."""
+    return exact_text(column).not_in(NO_STATE)
+
+
 def hour_of_week(offset: int, time: Any = States.last_updated_ts) -> ColumnElement[int]:
     """Compute the local hour of the week of ``time`` (``last_updated_ts``) for a UTC ``offset``.
 
@@ -189,7 +221,7 @@ def _linked(column: Any, rows: Subquery) -> ColumnElement[Any]:
     """
     return (
         select(column)
-        .where(_OLD_ROW.state_id == rows.c.old_state_id, _OLD_ROW.state.not_in(NO_STATE))
+        .where(_OLD_ROW.state_id == rows.c.old_state_id, a_state(_OLD_ROW.state))
         .correlate(rows)
         .scalar_subquery()
     )
@@ -205,7 +237,7 @@ def _earlier(column: Any, rows: Subquery) -> ColumnElement[Any]:
         .where(
             _EARLIER_ROW.metadata_id == rows.c.metadata_id,
             _EARLIER_ROW.last_updated_ts < rows.c.last_updated_ts,
-            _EARLIER_ROW.state.not_in(NO_STATE),
+            a_state(_EARLIER_ROW.state),
         )
         .order_by(_EARLIER_ROW.last_updated_ts.desc())
         .limit(1)
@@ -257,7 +289,7 @@ def window_changes(
         States.metadata_id.in_(ids),
         States.last_updated_ts >= start,
         States.last_updated_ts < end,
-        States.state.not_in(NO_STATE),
+        a_state(States.state),
     )
     kept = (States.metadata_id, States.state, States.last_updated_ts, States.old_state_id)
     if by_lag:
@@ -291,7 +323,7 @@ def window_changes(
     statement = select(*columns)
     if not by_lag:
         statement = statement.select_from(rows.outerjoin(_OLD_ROW, and_(
-            _OLD_ROW.state_id == rows.c.old_state_id, _OLD_ROW.state.not_in(NO_STATE))))
+            _OLD_ROW.state_id == rows.c.old_state_id, a_state(_OLD_ROW.state))))
     return statement.subquery("changes")
 
 
@@ -304,7 +336,7 @@ def counted(changes: Subquery) -> tuple[ColumnElement[bool], ...]:
     with no state, never count. The state before is named once: PostgreSQL evaluates each
     mention of it.
     """
-    return (changes.c.previous_state != changes.c.state,)
+    return (exact_text(changes.c.previous_state) != exact_text(changes.c.state),)
 
 
 def oldest_state(session: Session) -> float | None:

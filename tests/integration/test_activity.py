@@ -454,6 +454,23 @@ async def test_a_change_the_recorder_missed_is_the_state_before(
                 changes, form, window_start) == [(switched_off, "playing", volume_moved)]
 
 
+async def test_states_are_compared_as_written(hass: HomeAssistant) -> None:
+    """A state that changes only by case, accent or a trailing space is a change, and
+    ``Unavailable`` is a state, on every database, as the trainer counts them.
+
+    MariaDB and MySQL compare text by the table's collation, which Home Assistant makes
+    ``utf8mb4_unicode_ci``: there ``Idle`` equals ``idle``, ``café`` equals ``cafe`` and
+    ``on `` equals ``on``, while SQLite, PostgreSQL and the trainer tell them apart.
+    """
+    start = local("2025-06-09T08:00")
+    states = ["idle", "Idle", "cafe", "café", "on", "on ", "Unavailable", "Unknown", "off"]
+    events = EventLog.from_columns(["sensor.mood"] * len(states),
+                                   [start + 60.0 * i for i in range(len(states))], states)
+    ours, theirs = await _summaries(hass, events, 1, start + 23 * 3600.0)
+    assert int(theirs.counts["sensor.mood"].sum()) == len(states) - 1
+    assert_same_summary(ours, theirs)
+
+
 def _metadata_ids(hass: HomeAssistant, entity_ids: list[str]) -> dict[int, str]:
     with activity.read_session(hass) as session:
         return activity.metadata_ids(session, entity_ids, 100)
