@@ -341,6 +341,10 @@ async def test_rate_limited_twice_then_success(api: FakeOpenAI, tmp_path: Path) 
     # the structured code alone, or the type alone, is enough: never the message
     error(429, "insufficient_quota", "Billing hard limit reached.", type_="requests"),
     error(429, None, "Billing hard limit reached.", type_="insufficient_quota"),
+    # what OpenAI answers an account with no billing set up (its code is sometimes null)
+    error(429, "billing_not_active", "Your account is not active, please check your billing "
+          "details on our website.", type_="billing_not_active"),
+    error(429, None, "Your account is not active.", type_="billing_not_active"),
 ])
 async def test_quota_exhausted_stops_at_once(api: FakeOpenAI, tmp_path: Path,
                                              answer: Answer) -> None:

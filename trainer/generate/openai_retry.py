@@ -9,7 +9,8 @@ retries are off (``max_retries=0``) and tenacity does the rest, honouring the se
 =========================================  ==========  ============================================
 error                                      retried?    outcome
 =========================================  ==========  ============================================
-429 ``insufficient_quota``                 never       :class:`QuotaExhausted`, exit 3
+429 ``insufficient_quota``,               never       :class:`QuotaExhausted`, exit 3
+``billing_not_active``
 401 / 403                                  never       :class:`AuthFailed`, exit 4
 400 / 404 / 422 (bad request, model)       never       :class:`RequestRejected`, exit 5
 429 other codes, 408, 409, 5xx, timeout,   yes         after the attempts or the time run out:
@@ -42,7 +43,9 @@ from ..container import in_container
 from .openai_settings import shown_url
 
 BILLING_URL: Final = "https://platform.openai.com/account/billing"
-_QUOTA_CODES: Final = frozenset({"insufficient_quota"})
+#: An empty account, and one with no billing set up (OpenAI's 429 to a new account that has
+#: not paid: "Your account is not active, please check your billing details").
+_QUOTA_CODES: Final = frozenset({"insufficient_quota", "billing_not_active"})
 _RETRY_STATUS: Final = frozenset({408, 409, 429})
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
@@ -57,7 +60,7 @@ class OpenAIStop(Exception):
 
 
 class QuotaExhausted(OpenAIStop):
-    """429 ``insufficient_quota``: the account has no credit; retrying cannot help."""
+    """429 ``insufficient_quota`` or ``billing_not_active``: no credit, or no billing."""
 
     exit_code = 3
 
@@ -184,7 +187,8 @@ def stop_for(err: BaseException, model: str) -> OpenAIStop | None:
     if is_quota_error(err):
         return QuotaExhausted(
             f"OpenAI quota exhausted ({describe(err)}). Nothing was retried: the account has no "
-            f"credit left or reached its budget. Add credit or raise the limit at {BILLING_URL}, "
+            f"credit left, no active billing, or reached its budget. Add credit or raise the "
+            f"limit at {BILLING_URL}, "
             "then run the same command again (homes already written are kept and skipped).")
     if isinstance(err, openai.AuthenticationError | openai.PermissionDeniedError):
         return AuthFailed(
