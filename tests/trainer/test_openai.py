@@ -502,6 +502,38 @@ async def test_schema_violation_is_repaired_once_then_skipped(
     assert [job.path.exists() for job in jobs] == [job.home_id != skipped for job in jobs]
 
 
+@pytest.mark.parametrize("status", [400, 422])
+async def test_a_rejected_repair_request_skips_its_home_not_the_run(
+        api: FakeOpenAI, tmp_path: Path, status: int) -> None:
+    """A repair request carries the rejected reply, so it can pass a local server's context
+    length where the home's first request did not: vLLM answers 400. It stopped the whole run
+    (exit 5, "the model must support json_schema") and cancelled the homes in flight, which the
+    server still generated; now that home alone is skipped."""
+    api.script(completion(design_reply("condo", timezone="Mars/Olympus")),
+               error(status, None, "This model's maximum context length is 12288 tokens. "
+                     "However, you requested 13562 tokens (5562 in the messages, 8000 in the "
+                     "completion).", type_="BadRequestError"))
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, count=3, reporter=recorder)
+    assert len(api.requests) == 4  # home 1: first + repair; homes 2 and 3: one each
+    skipped = api.requests[0].home[0]
+    assert list(summary.skipped) == [skipped] and summary.retries == 0
+    assert summary.skipped[skipped].startswith(
+        f"the repair request was rejected (HTTP {status}: This model's maximum context length")
+    assert [job.path.exists() for job in jobs] == [job.home_id != skipped for job in jobs]
+
+
+async def test_a_rejected_first_request_still_stops_the_run(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The first request's 400 is the request's own fault (model, parameters): every home's
+    would be refused alike, so the run stops there, as before."""
+    api.script(error(400, None, "Invalid parameter: 'response_format' of type 'json_schema' is "
+                     "not supported with this model.", type_="invalid_request_error"))
+    with pytest.raises(RequestRejected):
+        await design_homes(api, tmp_path, count=3)
+    assert len(api.requests) == 1
+
+
 async def test_refusal_and_truncation_count_as_unusable(api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(completion(None, refusal="I can't help with that."),
                completion('{"language": "en"', finish_reason="length"))

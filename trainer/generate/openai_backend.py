@@ -300,6 +300,12 @@ class HomeDesigner:
             self.stopped.set()
             raise
         except openai.APIError as err:
+            if usage.requests > sent and isinstance(
+                    err, openai.BadRequestError | openai.UnprocessableEntityError):
+                # A repair request, refused where the home's first request was taken: it is
+                # longer by the rejected reply, past a local server's context length ("5562 in
+                # the messages, 8000 in the completion"). That home's fault, not the run's.
+                raise HomeSkipped(f"the repair request was rejected ({describe(err)})") from err
             stop = stop_for(err, settings.model)
             if stop is not None:
                 self.stopped.set()
