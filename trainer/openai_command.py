@@ -34,7 +34,7 @@ from .generate.openai_cost import (
     price_per_million,
     usd,
 )
-from .generate.openai_retry import OpenAIStop
+from .generate.openai_retry import OpenAIStop, RequestRejected
 from .generate.openai_settings import (
     OpenAISettings,
     base_url_from_environment,
@@ -139,6 +139,14 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
     _openai_summary(summary, settings)
     if summary.not_sent:
         raise UserError(_cap_message(summary, settings), CapReached.exit_code)
+    if summary.skipped and not summary.written:
+        # Every reply unusable: the model or server does not answer as asked (a server that
+        # ignores response_format). Exit 0 let the pipeline pay for its evaluation homes next.
+        home, reason = min(summary.skipped.items())
+        raise UserError(f"not one home could be designed: every reply was unusable, even after "
+                        f"a repair request ({home}: {reason}). Check that the model "
+                        f"{settings.model!r} supports structured outputs (json_schema), or "
+                        "try a stronger one", RequestRejected.exit_code)
 
 
 def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
@@ -307,7 +315,11 @@ def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
         # More than the tokens' price when a request timed out or reported no tokens: those
         # count in full against the cap.
         + (f"; {usd(summary.spent_usd)} of --max-cost {usd(settings.max_cost_usd)} used"
-           if settings.max_cost_usd is not None else ""),
+           if settings.max_cost_usd is not None
+           # A request that timed out or was cancelled may be billed all the same.
+           else f"; up to {usd(summary.spent_usd)}, counting requests that got no answer, "
+                "which the server may have generated"
+           if dollars is not None and usd(summary.spent_usd) != usd(dollars) else ""),
         highlight=False, markup=False, soft_wrap=True)
     if summary.skipped:
         skipped = len(summary.skipped)

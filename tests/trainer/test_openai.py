@@ -380,6 +380,9 @@ def test_cli_timeout_is_the_wait_for_a_reply(api: FakeOpenAI, tmp_path: Path) ->
     quick = run_trainer(*_generate(tmp_path, "--count", "1", "--timeout", "0.3"), env=_env(api))
     assert quick.returncode == 0, quick.stderr
     assert "home_001: the request timed out; attempt 1/6 failed" in quick.stderr
+    # The request that timed out may be billed: the summary says what it could cost, too.
+    assert "counting requests that got no answer, which the server may have generated" in \
+        " ".join(quick.stderr.split())
     assert len(api.requests) == 2
     api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
     patient = run_trainer(*_generate(tmp_path / "more", "--count", "1", "--timeout", "5"),
@@ -1297,6 +1300,23 @@ def test_cli_skipped_homes_are_named_and_retried_by_a_rerun(
     assert len(list(tmp_path.iterdir())) == 2
 
 
+def test_cli_a_run_whose_every_reply_was_unusable_fails(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A server that ignores response_format (here: JSON in a Markdown fence) makes every
+    reply unusable. The run paid for every request, wrote nothing, and exited 0, so that the
+    pipeline went on to pay for its evaluation homes; it now fails with exit 5."""
+    fenced = completion("```json\n" + design_reply("condo") + "\n```")
+    api.script(*[fenced] * 4)
+    result = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+                                    "--concurrency", "1"), env=_env(api))
+    assert result.returncode == 5, result.stderr
+    last = " ".join(result.stderr.strip().splitlines()[-1].split())
+    assert last.startswith("error: not one home could be designed: every reply was unusable, "
+                           "even after a repair request (home_001: the reply is not valid JSON")
+    assert "Check that the model 'gpt-4o-mini' supports structured outputs" in last
+    assert len(api.requests) == 4 and list(tmp_path.iterdir()) == []
+
+
 def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
     """With the defaults the TPM budget, not the RPM one, bounds the time: it is printed."""
     output = tmp_path / "homes"
@@ -1480,7 +1500,7 @@ def test_cli_progress_counts_the_tokens_of_skipped_homes(
     bad = completion('{"language": "en"')
     api.script(bad, bad)
     result = run_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 5, result.stderr  # its only home: no home could be designed
     assert "skipped 1 · 6,800 tokens" in _progress_line(result.stderr)
 
 
