@@ -157,10 +157,13 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
               if summary.refused_usd > cap else
               "Run the same command again to design them: the cap counts each run's spend on "
               "its own, and the homes written are kept.")
-    return (f"stopped at --max-cost {usd(cap)}: {usd(summary.spent_usd)} of it used, and the "
-            f"next request, holding {usd(summary.refused_usd)} until it answers, could have "
-            f"passed it, so {counted(len(names), 'home')} {'was' if len(names) == 1 else 'were'} "
-            f"not asked for ({shown}). {advice}")
+    why = (f"{usd(summary.spent_usd)} spent, past it: a reply was longer than the "
+           f"{settings.max_completion_tokens:,} tokens its request held for it, which the "
+           "server did not keep to" if summary.spent_usd > cap else
+           f"{usd(summary.spent_usd)} of it used, and the next request, holding "
+           f"{usd(summary.refused_usd)} until it answers, could have passed it")
+    return (f"stopped at --max-cost {usd(cap)}: {why}, so {counted(len(names), 'home')} "
+            f"{'was' if len(names) == 1 else 'were'} not asked for ({shown}). {advice}")
 
 
 def _stopped(err: OpenAIStop | KeyboardInterrupt | OSError, output: Path, written: int,

@@ -46,6 +46,7 @@ from trainer.generate.openai_backend import (
     Usage,
     generate_homes,
     make_client,
+    older_reply_limit,
 )
 from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests, usd
 from trainer.generate.openai_retry import (
@@ -290,6 +291,7 @@ async def test_success_writes_homes_through_the_shared_simulator(
         assert request.path == "/v1/chat/completions"
         assert request.headers["authorization"] == "Bearer test-key"
         assert body["model"] == "gpt-4o-mini" and body["max_completion_tokens"] == 8_000
+        assert body["max_tokens"] == 8_000  # for a server that reads only that (Ollama)
         assert body["response_format"] == {"type": "json_schema", "json_schema": {
             "name": SCHEMA_NAME, "strict": True, "schema": strict_json_schema()}}
         assert [m["role"] for m in body["messages"]] == ["system", "user"]
@@ -878,6 +880,28 @@ def _holds(count: int, output: Path) -> list[float]:
             for job in plan_jobs(count, 2, 7, output, {"condo": 1}, generator="openai")]
 
 
+def test_the_older_reply_limit_goes_to_other_servers_only() -> None:
+    """Ollama ignores max_completion_tokens (its replies ran unbounded); OpenAI's reasoning
+    models refuse max_tokens."""
+    assert older_reply_limit("https://api.openai.com/v1/", 8_000) is None
+    assert older_reply_limit("http://localhost:11434/v1", 8_000) == {"max_tokens": 8_000}
+
+
+async def test_a_reply_past_its_hold_that_passes_the_cap_ends_new_homes() -> None:
+    """A server that does not keep to the reply allowance: a reply costs more than its hold.
+    Once that has passed the cap, no new home is begun; below the cap, the run goes on."""
+    cap = SpendingCap(0.02, "gpt-4o-mini")
+    hold = await cap.reserve(2_000, 8_000)  # $0.0051 held
+    cap.settle(hold, 2_000, 9_000)  # $0.0057 spent, past its hold, still under the cap
+    assert not cap.reached
+    hold = await cap.reserve(2_000, 8_000)
+    cap.settle(hold, 2_000, 30_000)  # $0.0183 more: $0.0240 spent, past the cap
+    assert cap.reached and cap.spent_usd > 0.02 and cap.refused_usd == 0
+    for new_home in (True, False):  # past the cap, not even a home begun sends more
+        with pytest.raises(CapReached):
+            await cap.reserve(1, 1, new_home=new_home)
+
+
 async def test_spending_cap_holds_the_worst_case_until_the_reply() -> None:
     cap = SpendingCap(0.01, "gpt-4o-mini")
     hold = await cap.reserve(2_000, 8_000)
@@ -1359,6 +1383,31 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
     assert [r.home[0] for r in api.requests[1:]] == ["home_002", "home_003"]
     assert "cap reached" not in last.stderr
     assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_cli_a_reply_past_the_allowance_stops_the_run_at_the_cap(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A server that ignores the reply allowance (Ollama and max_completion_tokens) answers
+    30,000 tokens: the cap is passed, no home is begun after it, and the line says why, not
+    that the next request "could have passed it"."""
+    long = completion(design_reply("condo"))
+    long.body["usage"] = {"prompt_tokens": 1900, "completion_tokens": 30_000,
+                          "total_tokens": 31_900}
+    api.script(long)
+    holds = [_hold_usd(job) for job in plan_jobs(3, 2, 3, tmp_path, generator="openai")]
+    limit = f"{max(holds) * 2:.6f}"  # room for two homes as the allowance promises
+    result = run_trainer(*_generate(tmp_path, "--count", "3", "--concurrency", "1"),
+                         "--max-cost", limit, env=_env(api))
+    assert result.returncode == 7, result.stderr
+    spent = cost_usd("gpt-4o-mini", 1900, 30_000)
+    assert spent is not None and spent > float(limit)
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: stopped at --max-cost {usd(float(limit))}: {usd(spent)} spent, past it: a "
+        "reply was longer than the 8,000 tokens its request held for it, which the server did "
+        "not keep to, so 2 homes were not asked for (home_002, home_003). Run the same command "
+        "again to design them: the cap counts each run's spend on its own, and the homes "
+        "written are kept.")
+    assert len(api.requests) == 1
 
 
 def test_cli_dry_run_says_where_max_cost_stops_the_run(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from .openai_retry import (
     stop_for,
 )
 from .openai_settings import (
+    DEFAULT_BASE_URL,
     OpenAISettings,
     base_url_from_environment,
     id_from_environment,
@@ -219,6 +220,15 @@ def _reply(completion: ChatCompletion) -> tuple[str | None, str]:
     return choice.message.content, ""
 
 
+def older_reply_limit(base_url: str, allowance: int) -> dict[str, int] | None:
+    """The reply allowance by its older name, ``max_tokens``, for a server other than OpenAI's.
+
+    Ollama and llama.cpp read only that name: without it a reply had no limit, ran on to the
+    timeout, and could pass ``--max-cost``. OpenAI's own reasoning models refuse it.
+    """
+    return None if base_url.rstrip("/") == DEFAULT_BASE_URL else {"max_tokens": allowance}
+
+
 class HomeDesigner:
     """Asks the model for one home's design: transient retries, then at most one repair."""
 
@@ -234,6 +244,8 @@ class HomeDesigner:
         self._sleep = sleep
         #: Set by the first OpenAIStop: not one more request after an empty account or a bad key.
         self.stopped = asyncio.Event()
+        self._compatible_limit = older_reply_limit(str(client.base_url),
+                                                   settings.max_completion_tokens)
 
     async def design(self, job: HomeJob) -> Designed:
         """Return the checked design of ``job``'s home; raise HomeSkipped or OpenAIStop."""
@@ -335,6 +347,7 @@ class HomeDesigner:
                 messages=cast("list[ChatCompletionMessageParam]", chat),
                 response_format=cast("ResponseFormatJSONSchema", response_format()),
                 max_completion_tokens=settings.max_completion_tokens,
+                extra_body=self._compatible_limit,
             )
         except openai.APIStatusError:
             self._cap.free(hold)

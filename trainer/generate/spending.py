@@ -100,9 +100,16 @@ class SpendingCap:
         return True
 
     def settle(self, hold: Reservation, prompt_tokens: int, completion_tokens: int) -> None:
-        """The request answered: spend the tokens the API reported instead of the hold."""
+        """The request answered: spend the tokens the API reported instead of the hold.
+
+        A reply can cost more than its hold only if the server did not keep to the reply
+        allowance (Ollama ignores ``max_completion_tokens``). Should that pass the cap, no new
+        home is begun, as if the next request had not fitted.
+        """
         self._release(hold)
         self.spent_usd += self.dollars(prompt_tokens, completion_tokens)
+        if self.limit_usd is not None and self.spent_usd + self.reserved_usd > self.limit_usd:
+            self.reached = True
 
     def free(self, hold: Reservation) -> None:
         """The server answered with an error: nothing was generated, nothing is spent."""
