@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -112,10 +117,13 @@ class HomeTypeOptionsFlow(OptionsFlow):
         if user_input is not None:
             options, errors, reason = await _async_validate(self.hass, user_input)
             if not errors:
-                if options == dict(self.config_entry.options):
-                    # Home Assistant reloads only for changed options, but saving them as
-                    # they are is how a user says "use the file I just fixed", and the form
-                    # has just found it usable: reload as for any other save.
+                if (options == dict(self.config_entry.options)
+                        or self.config_entry.state is not ConfigEntryState.LOADED):
+                    # The entry's listener reloads it for changed options. Not for the same
+                    # ones, though saving them is how a user says "use the file I just fixed",
+                    # and the form has just found it usable; and an entry waiting to retry
+                    # its set-up (the database failed) has no listener yet: reload as for
+                    # any other save.
                     self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
                 return self.async_create_entry(data=options)
         return self.async_show_form(

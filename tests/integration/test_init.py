@@ -11,13 +11,14 @@ import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 
-from .common import home_type_state, model_bundle, write_model
+from .common import failing_database, home_type_state, model_bundle, write_model
 
 COORDINATOR_LOG = "custom_components.home_type"
 
@@ -163,6 +164,41 @@ async def test_recorder_error_retries_setup(
     assert mock_config_entry.reason == (
         "Home Type could not read the recorder's history: database is locked")
     assert mock_config_entry.error_reason_translation_key == "recorder_error"
+
+
+@pytest.mark.parametrize("days", [0, 10])
+async def test_options_saved_while_set_up_waits_to_retry_apply_at_once(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, days: int
+) -> None:
+    """Options saved while set-up waits for its retry (the database failed) reload the entry
+    at once, as the form says, changed (0 days: no history, the way round a broken database)
+    or not. Changed ones waited for Home Assistant's next retry, up to minutes away, under
+    the old error: the entry had no listener for them yet."""
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    mock_config_entry.add_to_hass(hass)
+    with failing_database(hass, "database is locked", "min(states.last_updated_ts)"):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+        result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: ""})
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert _state(mock_config_entry) is (
+            ConfigEntryState.LOADED if days == 0 else ConfigEntryState.SETUP_RETRY)
+    if days:  # the database back: the next save of the same options loads it at once
+        result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: ""})
+        await hass.async_block_till_done()
+        assert _state(mock_config_entry) is ConfigEntryState.LOADED
+
+
+def _state(entry: MockConfigEntry) -> ConfigEntryState:
+    """The entry's state now (read through a call: an assert on it narrows it for good)."""
+    state: ConfigEntryState = entry.state
+    return state
 
 
 async def test_a_bug_at_setup_retries_with_its_traceback_logged(
