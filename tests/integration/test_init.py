@@ -8,6 +8,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pytest
+from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -274,6 +275,10 @@ async def test_needs_neither_sklearn_nor_scipy(
     write_model(config_dir / "home_type_classifier.pkl")
     entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={CONF_HISTORY_DAYS: 10,
                                                     CONF_MODEL_PATH: "home_type_classifier.pkl"})
+    # The fresh config flow registers itself in Home Assistant's global table of flows, in
+    # place of the one the other tests' patches reach (a later flow test then loaded the real
+    # bundled model, not its damaged stand-in): put the table back afterwards too.
+    monkeypatch.setitem(config_entries.HANDLERS, DOMAIN, config_entries.HANDLERS.get(DOMAIN))
     for name in list(sys.modules):
         if name.split(".")[0] in ("sklearn", "scipy", "joblib"):
             monkeypatch.setitem(sys.modules, name, None)
