@@ -58,12 +58,19 @@ SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
 )
 
 
-def setup_retry_error(entry: HomeTypeConfigEntry) -> HomeAssistantError | None:
-    """Why an entry waiting to retry its set-up is not loaded, as set-up said it, translated.
+def not_ready_error(entry: HomeTypeConfigEntry) -> HomeAssistantError | None:
+    """Why an entry that is setting up, or waiting to retry its set-up, is not loaded.
 
-    Home Type retries set-up when the recorder's database failed. "Not loaded; enable or reload
-    it" would send the user to the wrong fix, so the actions and the endpoint give that reason.
+    "Not loaded; enable or reload it" would send the user to the wrong fix: set-up takes its
+    first reading of the recorder (seconds on a large home), or is retried by itself when the
+    database failed, with the reason set-up gave, translated. Neither is the caller's mistake.
     """
+    if entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="entry_starting",
+            translation_placeholders={"title": entry.title},
+        )
     if (entry.state is not ConfigEntryState.SETUP_RETRY
             or entry.error_reason_translation_key is None):
         return None
@@ -83,8 +90,8 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeTypeConfigEntry:
             translation_key="entry_not_found",
             translation_placeholders={"entry_id": entry_id},
         )
-    if (retrying := setup_retry_error(entry)) is not None:
-        raise retrying
+    if (not_ready := not_ready_error(entry)) is not None:
+        raise not_ready
     if entry.state is not ConfigEntryState.LOADED:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

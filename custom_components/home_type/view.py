@@ -22,7 +22,7 @@ from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 
 from .const import DOMAIN
 from .coordinator import HomeTypeConfigEntry
-from .services import setup_retry_error
+from .services import not_ready_error
 
 URL: Final = "/api/home_type/classify"
 PARAM_REFRESH: Final = "refresh"
@@ -60,9 +60,9 @@ class HomeTypeClassifyView(HomeAssistantView):
         entries: list[HomeTypeConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
         if not entries:
             for entry in hass.config_entries.async_entries(DOMAIN):
-                if (retrying := setup_retry_error(entry)) is not None:
-                    return self.json_message(str(retrying), HTTPStatus.SERVICE_UNAVAILABLE,
-                                             retrying.translation_key)
+                if (not_ready := not_ready_error(entry)) is not None:
+                    return self.json_message(str(not_ready), HTTPStatus.SERVICE_UNAVAILABLE,
+                                             not_ready.translation_key)
             return self.json_message(
                 "Home Type is not loaded: add it under Settings → Devices & services, or "
                 "enable or reload its entry.",

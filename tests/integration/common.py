@@ -12,13 +12,15 @@ database for the queries named, the way a locked or damaged one fails.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 from freezegun.api import FrozenDateTimeFactory
@@ -39,12 +41,13 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES, HomeSnapshot
+from custom_components.home_type.snapshot import async_read_home
 from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
 __all__ = ["ENGLISH", "FIXTURE_PLATFORM", "async_insert_events", "async_load_home",
            "async_record_history", "failing_database", "home_type_state", "model_bundle",
-           "said_twice", "write_model"]
+           "said_twice", "set_up_held", "write_model"]
 
 #: The integration's English texts, to read a message as the user gets it.
 ENGLISH: dict[str, Any] = json.loads(
@@ -131,6 +134,32 @@ def failing_database(hass: HomeAssistant, reason: str, query: str) -> Iterator[N
         yield
     finally:
         event.remove(engine, "do_execute", fail)
+
+
+@asynccontextmanager
+async def set_up_held(hass: HomeAssistant, entry: MockConfigEntry) -> AsyncIterator[None]:
+    """Set ``entry`` up, held in its first reading of the home until the block ends.
+
+    Set-up reads the recorder before the entry is loaded: seconds on a large home. The
+    block runs in that time; the entry is loaded when it ends.
+    """
+    reading, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_read(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        await release.wait()
+        return await async_read_home(*args, **kwargs)
+
+    entry.add_to_hass(hass)
+    with patch("custom_components.home_type.coordinator.async_read_home", side_effect=slow_read):
+        setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
+        await reading.wait()
+        try:
+            yield
+        finally:
+            release.set()
+            await setup
+            await hass.async_block_till_done()
 
 
 def home_type_state(hass: HomeAssistant) -> State:

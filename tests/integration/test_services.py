@@ -33,6 +33,7 @@ from .common import (
     async_record_history,
     failing_database,
     home_type_state,
+    set_up_held,
 )
 
 
@@ -133,6 +134,22 @@ async def test_classify_while_set_up_waits_to_retry(
     assert not isinstance(err.value, ServiceValidationError)  # not the caller's mistake
     assert err.value.translation_key == "recorder_error"
     assert str(err.value) == "Home Type could not read the recorder's history: database is locked"
+
+
+async def test_classify_while_set_up_reads_the_recorder(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Set-up's first reading of the home takes seconds on a large one: an action then says
+    Home Type is starting, not "enable or reload it", nor that the caller erred."""
+    async with set_up_held(hass, mock_config_entry):
+        assert mock_config_entry.state is ConfigEntryState.SETUP_IN_PROGRESS
+        with pytest.raises(HomeAssistantError) as err:
+            await classify(hass, mock_config_entry.entry_id)
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "entry_starting"
+    assert str(err.value) == ("Home Type is still starting: it is reading the recorder's "
+                              "history for the first time. Try again in a moment")
+    assert (await classify(hass, mock_config_entry.entry_id))["home_type"]
 
 
 async def test_classify_without_a_model(

@@ -16,7 +16,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.home_type.core.snapshot import EventLog
 from custom_components.home_type.view import URL
 
-from .common import FIXTURE_PLATFORM, async_insert_events, failing_database, home_type_state
+from .common import (
+    FIXTURE_PLATFORM,
+    async_insert_events,
+    failing_database,
+    home_type_state,
+    set_up_held,
+)
 from .test_services import classify, set_up_while_the_database_fails
 
 
@@ -174,6 +180,23 @@ async def test_set_up_waiting_to_retry_gives_its_reason(
         "code": "recorder_error",
         "message": "Home Type could not read the recorder's history: database is locked",
     }
+
+
+async def test_set_up_reading_the_recorder_is_503_starting(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, mock_config_entry: MockConfigEntry
+) -> None:
+    """503 while set-up takes its first reading of the home, saying so: not "add it under
+    Settings", which it is."""
+    async with set_up_held(hass, mock_config_entry):
+        client = await hass_client()  # Home Assistant's web server, set up for Home Type
+        response = await client.get(URL)
+        assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
+        assert await response.json() == {
+            "code": "entry_starting",
+            "message": "Home Type is still starting: it is reading the recorder's history for "
+                       "the first time. Try again in a moment",
+        }
+    assert (await client.get(URL)).status == HTTPStatus.OK
 
 
 async def test_not_loaded_is_503(
