@@ -139,9 +139,10 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
     _openai_summary(summary, settings)
     if summary.not_sent:
         raise UserError(_cap_message(summary, settings), CapReached.exit_code)
-    if summary.skipped and not summary.written:
-        # Every reply unusable: the model or server does not answer as asked (a server that
-        # ignores response_format). Exit 0 let the pipeline pay for its evaluation homes next.
+    if summary.skipped and not summary.written and len(todo) == planned:
+        # Every reply unusable, and no home of the run in the folder: the model or server does
+        # not answer as asked (one that ignores response_format). Exit 0 let the pipeline pay
+        # for its evaluation homes next. A rerun for the few homes skipped before is not that.
         home, reason = min(summary.skipped.items())
         raise UserError(f"not one home could be designed: every reply was unusable, even after "
                         f"a repair request ({home}: {reason}). Check that the model "
@@ -320,8 +321,9 @@ def _openai_summary(summary: RunSummary, settings: OpenAISettings) -> None:
         + (f"; {usd(summary.spent_usd)} of --max-cost {usd(settings.max_cost_usd)} used"
            if settings.max_cost_usd is not None
            # A request that timed out or was cancelled may be billed all the same.
-           else f"; up to {usd(summary.spent_usd)}, counting requests that got no answer, "
-                "which the server may have generated"
+           else f"; up to {usd(summary.spent_usd)}, counting in full the requests whose "
+                "tokens are not known (no answer, which may be billed all the same, or none "
+                "reported)"
            if dollars is not None and usd(summary.spent_usd) != usd(dollars) else ""),
         highlight=False, markup=False, soft_wrap=True)
     if summary.skipped:

@@ -383,8 +383,8 @@ def test_cli_timeout_is_the_wait_for_a_reply(api: FakeOpenAI, tmp_path: Path) ->
     assert quick.returncode == 0, quick.stderr
     assert "home_001: the request timed out; attempt 1/6 failed" in quick.stderr
     # The request that timed out may be billed: the summary says what it could cost, too.
-    assert "counting requests that got no answer, which the server may have generated" in \
-        " ".join(quick.stderr.split())
+    assert ("counting in full the requests whose tokens are not known (no answer, which may "
+            "be billed all the same, or none reported)") in " ".join(quick.stderr.split())
     assert len(api.requests) == 2
     api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
     patient = run_trainer(*_generate(tmp_path / "more", "--count", "1", "--timeout", "5"),
@@ -880,11 +880,24 @@ def _holds(count: int, output: Path) -> list[float]:
             for job in plan_jobs(count, 2, 7, output, {"condo": 1}, generator="openai")]
 
 
-def test_the_older_reply_limit_goes_to_other_servers_only() -> None:
-    """Ollama ignores max_completion_tokens (its replies ran unbounded); OpenAI's reasoning
-    models refuse max_tokens."""
-    assert older_reply_limit("https://api.openai.com/v1/", 8_000) is None
-    assert older_reply_limit("http://localhost:11434/v1", 8_000) == {"max_tokens": 8_000}
+@pytest.mark.parametrize(("base_url", "local"), [
+    ("https://api.openai.com/v1/", False),
+    ("https://eu.api.openai.com/v1", False),
+    ("https://x.openai.azure.com/openai/v1/", False),
+    ("https://openrouter.ai/api/v1", False),
+    ("http://localhost:11434/v1", True),
+    ("http://127.0.0.1:8000/v1", True),
+    ("http://[::1]:8000/v1", True),
+    ("http://192.168.1.20:11434/v1", True),
+    ("http://10.0.0.5:8080/v1", True),
+    ("http://ollama:11434/v1", True),  # a container of the same compose project
+    ("http://host.docker.internal:11434/v1", True),
+    ("http://nas.local:8080/v1", True),
+])
+def test_the_older_reply_limit_goes_to_local_servers_only(base_url: str, local: bool) -> None:
+    """Ollama and llama.cpp ignore max_completion_tokens (their replies ran unbounded); OpenAI,
+    at any of its addresses, refuses max_tokens beside it, as other hosted APIs do."""
+    assert older_reply_limit(base_url, 8_000) == ({"max_tokens": 8_000} if local else None)
 
 
 async def test_a_reply_past_its_hold_that_passes_the_cap_ends_new_homes() -> None:
@@ -900,6 +913,21 @@ async def test_a_reply_past_its_hold_that_passes_the_cap_ends_new_homes() -> Non
     for new_home in (True, False):  # past the cap, not even a home begun sends more
         with pytest.raises(CapReached):
             await cap.reserve(1, 1, new_home=new_home)
+
+
+async def test_a_long_reply_under_the_cap_leaves_room_for_more_homes() -> None:
+    """A reply past its hold that leaves spending under the cap ends nothing, even when the
+    holds still in flight would take it past: they come back as what their replies cost."""
+    cap = SpendingCap(0.05, "gpt-4o-mini")
+    holds = [await cap.reserve(2_000, 8_000) for _ in range(4)]  # $0.0204 held
+    cap.settle(holds[0], 2_000, 60_000)  # $0.0363 spent; with the other holds, past $0.05
+    assert not cap.reached
+    for hold in holds[1:]:
+        cap.settle(hold, 1_900, 1_500)  # $0.0399 spent in all
+    async with asyncio.timeout(5):
+        for _ in range(2):  # $0.0101 left: two more holds fit, one after the other
+            cap.settle(await cap.reserve(2_000, 8_000), 100, 100)
+    assert not cap.reached
 
 
 async def test_spending_cap_holds_the_worst_case_until_the_reply() -> None:
@@ -1339,6 +1367,16 @@ def test_cli_a_run_whose_every_reply_was_unusable_fails(
                            "even after a repair request (home_001: the reply is not valid JSON")
     assert "Check that the model 'gpt-4o-mini' supports structured outputs" in last
     assert len(api.requests) == 4 and list(tmp_path.iterdir()) == []
+    # A rerun for the homes skipped by an earlier run, beside the ones it wrote: exit 0.
+    api.script(completion(design_reply("condo")), fenced, fenced)
+    first = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+                                   "--concurrency", "1"), env=_env(api))
+    assert first.returncode == 0 and len(list(tmp_path.iterdir())) == 1, first.stderr
+    api.script(fenced, fenced)
+    again = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+                                   "--concurrency", "1"), env=_env(api))
+    assert again.returncode == 0, again.stderr
+    assert "1 home skipped because the model's design could not be used" in again.stderr
 
 
 def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:

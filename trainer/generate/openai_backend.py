@@ -15,13 +15,15 @@ cannot fit ends the run gently.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Final, Protocol, cast
+from urllib.parse import urlsplit
 
 import openai
 from openai.types.chat import (
@@ -46,7 +48,6 @@ from .openai_retry import (
     stop_for,
 )
 from .openai_settings import (
-    DEFAULT_BASE_URL,
     OpenAISettings,
     base_url_from_environment,
     id_from_environment,
@@ -220,13 +221,28 @@ def _reply(completion: ChatCompletion) -> tuple[str | None, str]:
     return choice.message.content, ""
 
 
+#: Host names of a machine or network of one's own: a local server's (Ollama's, llama.cpp's).
+_LOCAL_SUFFIXES: Final = (".local", ".lan", ".internal", ".home.arpa", ".localhost")
+
+
 def older_reply_limit(base_url: str, allowance: int) -> dict[str, int] | None:
-    """The reply allowance by its older name, ``max_tokens``, for a server other than OpenAI's.
+    """The reply allowance by its older name, ``max_tokens``, too, for a local server.
 
     Ollama and llama.cpp read only that name: without it a reply had no limit, ran on to the
-    timeout, and could pass ``--max-cost``. OpenAI's own reasoning models refuse it.
+    timeout, and could pass ``--max-cost``. OpenAI refuses the two names together, on every
+    address it answers at (its EU one, Azure's, a proxy's), and so do other hosted APIs: only
+    a server on this machine or its network gets both -- an IP address of loopback, a
+    private or link-local network, a name without a dot (a container's, ``ollama``) or one
+    such networks use (``host.docker.internal``, ``nas.local``).
     """
-    return None if base_url.rstrip("/") == DEFAULT_BASE_URL else {"max_tokens": allowance}
+    host = (urlsplit(base_url).hostname or "").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        local = "." not in host or host.endswith(_LOCAL_SUFFIXES)
+    else:
+        local = address.is_loopback or address.is_private or address.is_link_local
+    return {"max_tokens": allowance} if host and local else None
 
 
 class HomeDesigner:

@@ -103,12 +103,13 @@ class SpendingCap:
         """The request answered: spend the tokens the API reported instead of the hold.
 
         A reply can cost more than its hold only if the server did not keep to the reply
-        allowance (Ollama ignores ``max_completion_tokens``). Should that pass the cap, no new
-        home is begun, as if the next request had not fitted.
+        allowance (Ollama ignores ``max_completion_tokens``). Should what was spent pass the
+        cap, no new home is begun, as if the next request had not fitted; what the others in
+        flight hold may still come back unspent, so it does not count here.
         """
         self._release(hold)
         self.spent_usd += self.dollars(prompt_tokens, completion_tokens)
-        if self.limit_usd is not None and self.spent_usd + self.reserved_usd > self.limit_usd:
+        if self.limit_usd is not None and self.spent_usd > self.limit_usd:
             self.reached = True
 
     def free(self, hold: Reservation) -> None:
