@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import (
-    ConfigEntryState,
-    ConfigFlow,
-    ConfigFlowResult,
-    OptionsFlow,
-)
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -118,7 +113,7 @@ class HomeTypeOptionsFlow(OptionsFlow):
             options, errors, reason = await _async_validate(self.hass, user_input)
             if not errors:
                 if (options == dict(self.config_entry.options)
-                        or self.config_entry.state is not ConfigEntryState.LOADED):
+                        or not self.config_entry.update_listeners):
                     # The entry's listener reloads it for changed options. Not for the same
                     # ones, though saving them is how a user says "use the file I just fixed",
                     # and the form has just found it usable; and an entry waiting to retry

@@ -61,9 +61,10 @@ SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
 def not_ready_error(entry: HomeTypeConfigEntry) -> HomeAssistantError | None:
     """Why an entry that is setting up, or waiting to retry its set-up, is not loaded.
 
-    "Not loaded; enable or reload it" would send the user to the wrong fix: set-up takes its
-    first reading of the recorder (seconds on a large home), or is retried by itself when the
-    database failed, with the reason set-up gave, translated. Neither is the caller's mistake.
+    "Not loaded; enable or reload it" would send the user to the wrong fix: set-up reads the
+    recorder before the entry is loaded (seconds on a large home; at a start, a reload, a save
+    of the options), or is retried by itself when the database failed, with the reason set-up
+    gave, translated. Neither is the caller's mistake.
     """
     if entry.state is ConfigEntryState.SETUP_IN_PROGRESS:
         return HomeAssistantError(

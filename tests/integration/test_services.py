@@ -148,7 +148,7 @@ async def test_classify_while_set_up_reads_the_recorder(
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "entry_starting"
     assert str(err.value) == ("Home Type is still starting: it is reading the recorder's "
-                              "history for the first time. Try again in a moment")
+                              "history. Try again in a moment")
     assert (await classify(hass, mock_config_entry.entry_id))["home_type"]
 
 

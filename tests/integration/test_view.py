@@ -193,8 +193,8 @@ async def test_set_up_reading_the_recorder_is_503_starting(
         assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
         assert await response.json() == {
             "code": "entry_starting",
-            "message": "Home Type is still starting: it is reading the recorder's history for "
-                       "the first time. Try again in a moment",
+            "message": "Home Type is still starting: it is reading the recorder's history. "
+                       "Try again in a moment",
         }
     assert (await client.get(URL)).status == HTTPStatus.OK
 
