@@ -137,6 +137,18 @@ def test_a_symbolic_link_keeps_naming_the_file_it_named(tmp_path: Path) -> None:
     assert sorted(p.name for p in docs.iterdir()) == ["curve.md", "model.md"]
 
 
+def test_a_link_into_a_missing_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    """The error names the link and where it leads, not a hidden temporary file."""
+    link = tmp_path / "model.md"
+    link.symlink_to(tmp_path / "gone" / "model.md")
+    with pytest.raises(FileNotFoundError) as caught:
+        atomic_write_bytes(link, b"page")
+    assert caught.value.filename == f"{link} (a link to {tmp_path / 'gone' / 'model.md'})"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.md"]
+    with pytest.raises(FileNotFoundError):  # no link: the system's own error, as it was
+        atomic_write_bytes(tmp_path / "gone" / "model.md", b"page")
+
+
 @pytest.mark.parametrize("write", [atomic_write_bytes, atomic_create_bytes])
 def test_pieces_are_written_in_order_or_not_at_all(
     tmp_path: Path, write: Callable[[Path, atomic.Data], Path]

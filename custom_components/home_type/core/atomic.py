@@ -67,7 +67,14 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = 0o644
-    tmp = write_temp_beside(target, data, mode)
+    try:
+        tmp = write_temp_beside(target, data, mode)
+    except OSError as err:
+        if target == Path(path) or err.filename is None:
+            raise
+        # The folder the link leads to refused the write: name the link and that file, not
+        # the hidden temporary one.
+        raise type(err)(err.errno, err.strerror, f"{path} (a link to {target})") from None
     try:
         os.replace(tmp, target)
     except BaseException:
