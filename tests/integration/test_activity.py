@@ -279,6 +279,21 @@ def test_statement_is_portable() -> None:
         assert ":" not in sql and "?" not in sql and "%(" not in sql  # no bound parameters
 
 
+def test_states_compare_as_bytes_on_mysql_only() -> None:
+    """MySQL's and MariaDB's collations would take Idle for idle (the next test runs on a
+    real server only in MariaDB's leg): there, and only there, states are cast to bytes."""
+    changes = activity.window_changes([1], 0.0, 1.0, dialect="mysql")
+    statement = select(changes.c.state).where(*activity.counted(changes))
+    mysql_sql = str(statement.compile(dialect=MySQL()))
+    assert "CAST(changes.previous_state AS BINARY) != CAST(changes.state AS BINARY)" in mysql_sql
+    assert "CAST(states.state AS BINARY) NOT IN" in mysql_sql
+    for form, dialect in (("postgresql", PostgreSQL()), ("sqlite", SQLite())):
+        changes = activity.window_changes([1], 0.0, 1.0, dialect=form)
+        sql = str(select(changes.c.state).where(*activity.counted(changes))
+                  .compile(dialect=dialect))
+        assert "BINARY" not in sql and "changes.previous_state != changes.state" in sql
+
+
 async def test_attribute_updates_are_not_changes(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
