@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -395,21 +396,14 @@ async def test_the_row_before_is_found_alike_on_every_database(
     ids = list(await get_instance(hass).async_add_executor_job(
         _metadata_ids, hass, ["light.desk", "lock.door"]))
 
-    def count(form: str, start: float) -> list[tuple[int, float, float]]:
-        with activity.read_session(hass) as session:
-            changes = activity.window_changes(ids, start, end, dialect=form,
-                                              previous_time=True)
-            statement = select(changes.c.metadata_id, changes.c.last_updated_ts,
-                               changes.c.previous_time).where(*activity.counted(changes))
-            return sorted(session.execute(statement).tuples())
-
+    columns = ("metadata_id", "last_updated_ts", "previous_time")
     light_on = end - 23 * 3600.0 + 60.0  # the light's state before it drops off
     # The light's four changes and the lock's one; the later window misses the light's first.
     for start, changes in ((end - 86400.0, 5), (light_on + 30.0, 4)):
-        by_link = await get_instance(hass).async_add_executor_job(count, "sqlite", start)
+        by_link = await _counted(hass, ids, (start, end), "sqlite", columns)
         assert len(by_link) == changes
         assert light_on in {previous for _, _, previous in by_link}
-        assert await get_instance(hass).async_add_executor_job(count, dialect, start) == by_link
+        assert await _counted(hass, ids, (start, end), dialect, columns) == by_link
     statement = select(activity.window_changes([1], 0.0, 1.0, dialect=dialect))
     assert "lag(" in str(statement.compile(dialect=DIALECTS[dialect])).lower()
     assert "lag(" not in str(select(activity.window_changes(
@@ -456,23 +450,15 @@ async def test_a_change_the_recorder_missed_is_counted_on_sqlite_only(
     assert {entity: int(grid.sum()) for entity, grid in summary.counts.items()} == (
         {"media_player.tv": 1} if by_link else {})
 
-    def changes(form: str, window_start: float) -> list[tuple[float, str, float]]:
-        with activity.read_session(hass) as session:
-            rows = activity.window_changes(ids, window_start, end, dialect=form,
-                                           previous_time=True)
-            statement = select(rows.c.last_updated_ts, rows.c.previous_state,
-                               rows.c.previous_time).where(*activity.counted(rows))
-            return list(session.execute(statement).tuples())
-
+    columns = ("last_updated_ts", "previous_state", "previous_time")
     # A window from before the television was first recorded: LAG passes over the row.
     counted = [(switched_off, "playing", volume_moved)]
     for form, found in (("sqlite", counted), ("postgresql", []), ("mysql", [])):
-        assert await get_instance(hass).async_add_executor_job(
-            changes, form, start - 60.0) == found, form
+        assert await _counted(hass, ids, (start - 60.0, end), form, columns) == found, form
     # One from between its last two rows: the link is all there is, on every database.
     for form in ("sqlite", "postgresql", "mysql"):
-        assert await get_instance(hass).async_add_executor_job(
-            changes, form, switched_off - 30.0) == counted, form
+        assert await _counted(hass, ids, (switched_off - 30.0, end), form, columns) == \
+            counted, form
 
 
 async def test_states_are_compared_as_written(hass: HomeAssistant) -> None:
@@ -490,6 +476,21 @@ async def test_states_are_compared_as_written(hass: HomeAssistant) -> None:
     ours, theirs = await _summaries(hass, events, 1, start + 23 * 3600.0)
     assert int(theirs.counts["sensor.mood"].sum()) == len(states) - 1
     assert_same_summary(ours, theirs)
+
+
+async def _counted(hass: HomeAssistant, ids: list[int], window: tuple[float, float],
+                   form: str, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The ``columns`` of the changes the summary counts in ``window``, as found by the query
+    of dialect ``form`` (run on whichever database the test has: SQLite has LAG too)."""
+
+    def read() -> list[tuple[Any, ...]]:
+        with activity.read_session(hass) as session:
+            changes = activity.window_changes(ids, *window, dialect=form, previous_time=True)
+            statement = select(*(changes.c[name] for name in columns)).where(
+                *activity.counted(changes))
+            return sorted(session.execute(statement).tuples())
+
+    return await get_instance(hass).async_add_executor_job(read)
 
 
 def _metadata_ids(hass: HomeAssistant, entity_ids: list[str]) -> dict[int, str]:
