@@ -98,7 +98,7 @@ def path_option(*names: str, file: bool = False, **kwargs: Any) -> Any:
 
 
 def given_share(text: str) -> float:
-    """A share from 0 to 1. Click's range check says "nan must be at most 1" of NaN."""
+    """A share from 0 to 1; NaN is refused as no share (Click's range check said "at most 1")."""
     try:
         share = float(text)
     except ValueError:
