@@ -118,7 +118,10 @@ class HomeTypeOptionsFlow(OptionsFlow):
                     # ones, though saving them is how a user says "use the file I just fixed",
                     # and the form has just found it usable; and an entry waiting to retry
                     # its set-up (the database failed) has no listener yet: reload as for
-                    # any other save.
+                    # any other save. The options are stored first: newer Home Assistant
+                    # starts a task at once (eager_start), and the reload read the old ones.
+                    self.hass.config_entries.async_update_entry(
+                        self.config_entry, options=options)
                     self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
                 return self.async_create_entry(data=options)
         return self.async_show_form(
