@@ -145,8 +145,10 @@ def test_a_link_into_a_missing_folder_is_named_in_the_error(tmp_path: Path) -> N
         atomic_write_bytes(link, b"page")
     assert caught.value.filename == f"{link} (a link to {tmp_path / 'gone' / 'model.md'})"
     assert [p.name for p in tmp_path.iterdir()] == ["model.md"]
-    with pytest.raises(FileNotFoundError):  # no link: the system's own error, as it was
-        atomic_write_bytes(tmp_path / "gone" / "model.md", b"page")
+    for write in (atomic_write_bytes, atomic_create_bytes):  # no link: the file asked for
+        with pytest.raises(FileNotFoundError) as caught:
+            write(tmp_path / "gone" / "model.md", b"page")
+        assert caught.value.filename == str(tmp_path / "gone" / "model.md")
 
 
 @pytest.mark.parametrize("write", [atomic_write_bytes, atomic_create_bytes])

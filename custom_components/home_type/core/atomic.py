@@ -39,7 +39,11 @@ def write_temp_beside(path: str | os.PathLike[str], data: Data, mode: int = 0o64
     ``mode``: readable by others unless the file is its owner's alone (a home's real names).
     """
     target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+    except OSError as err:  # the folder refuses: name the file asked for, not a hidden one
+        raise type(err)(err.errno, err.strerror, str(target)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             for piece in (data,) if isinstance(data, bytes) else data:
@@ -72,8 +76,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
     except OSError as err:
         if target == Path(path) or err.filename is None:
             raise
-        # The folder the link leads to refused the write: name the link and that file, not
-        # the hidden temporary one.
+        # The folder the link leads to refused the write: name the link too.
         raise type(err)(err.errno, err.strerror, f"{path} (a link to {target})") from None
     try:
         os.replace(tmp, target)
