@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
@@ -10,6 +12,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
+from .export import remove_stale_exports
 from .helpers import ModelOutsideConfigError
 from .issues import async_delete_model_issue
 from .services import async_setup_services
@@ -21,9 +24,14 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions and its HTTP view."""
+    """Register the integration's actions and its HTTP view; clear what a killed export left."""
     async_setup_services(hass)
     hass.http.register_view(HomeTypeClassifyView())
+    removed = await hass.async_add_executor_job(
+        remove_stale_exports, hass.config.config_dir, time.time())
+    if removed:
+        LOGGER.warning("Removed the temporary files of exports that Home Assistant stopped "
+                       "before they were written whole: %s", ", ".join(sorted(removed)))
     return True
 
 

@@ -29,7 +29,7 @@ features are unchanged, because the features read names through keyword tables o
   "open", "home", "playing" …); any other state (a zone's name, a media title, a text
   helper's value, and every number: a door code or a postcode is a number too) becomes
   ``redacted``. The features count state changes and read no state but ``unavailable`` and
-  ``unknown``, which are kept.
+  ``unknown``, which the read leaves out (in the database) before any state is replaced.
 
 What stays is when things happened: the file shows the home's daily rhythm (when doors
 opened, when its people came and went), which is what the activity features read.
@@ -40,6 +40,7 @@ home, and say nothing the registry does not.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from array import array
@@ -69,7 +70,7 @@ from .activity import (
 )
 from .coordinator import HomeTypeConfigEntry
 from .core.activity import SECONDS_PER_DAY, counted_changes, summarize_events
-from .core.atomic import atomic_create_first_free
+from .core.atomic import atomic_create_first_free, temporary_names
 from .core.classify import Classification, classify
 from .core.features import name_placement, onboarding_leftovers
 from .core.model import HomeTypeModel
@@ -290,8 +291,8 @@ def anonymize(home: HomeSnapshot) -> HomeSnapshot:
         timestamps=events.timestamps,
         states=[_safe_state(state) for state in events.states],
     )
-    # The same events in the same order, and unavailable and unknown are kept: the same ones
-    # count (worked out off the event loop already; the action's response reads them).
+    # The same events in the same order (the read left unavailable and unknown out): the same
+    # ones count (worked out off the event loop already; the action's response reads them).
     safe_events.counted = events.counted
     return HomeSnapshot(
         home_id="home",
@@ -452,3 +453,30 @@ def write_export(snapshot: HomeSnapshot, paths: Sequence[Path]) -> Path:
     data = iter_snapshot_bytes(snapshot, compress=paths[0].name.endswith(".gz"))
     mode = 0o644 if snapshot.metadata.get("anonymized") else 0o600
     return atomic_create_first_free(paths, data, mode)
+
+
+#: The atomic write's temporary name of an export: ``.home_type_export.json.gz.uc9y0fkw.tmp``.
+_TEMPORARY_EXPORT: Final = temporary_names(r"[^/]+\.json(?:\.gz)?")
+#: A temporary export this old is no write in progress: a 90-day export writes in seconds.
+STALE_EXPORT_SECONDS: Final = 3600
+
+
+def remove_stale_exports(config_dir: str, now: float) -> list[str]:
+    """Delete what exports killed mid-write left in the configuration folder; blocking.
+
+    A write that fails or is stopped removes its temporary file, but not one Home Assistant
+    never finished: a power cut, the kernel ending it for lack of memory. Such a file can be
+    large, hold the home's real names, and go into every backup. Returns the names removed.
+    """
+    removed = []
+    with os.scandir(config_dir) as entries:
+        for entry in entries:
+            if not _TEMPORARY_EXPORT.fullmatch(entry.name) or not entry.is_file(
+                    follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
+                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_EXPORT_SECONDS:
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+    return removed
+

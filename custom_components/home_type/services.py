@@ -181,10 +181,22 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
             translation_key=f"export_filename_{err.reason}",
             translation_placeholders={"filename": str(filename)},
         ) from err
+    exporting = entry.runtime_data.export_lock
+    if exporting.locked():
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="export_running")
+    async with exporting:
+        return await _async_export(call, entry, paths, chosen=bool(filename))
+
+
+async def _async_export(call: ServiceCall, entry: HomeTypeConfigEntry, paths: list[Path], *,
+                        chosen: bool) -> ServiceResponse:
+    """Read the home and write it to the first free of ``paths``; one export at a time."""
+    hass = call.hass
+    config_dir = hass.config.config_dir
     # A chosen name that is taken is refused before the read, which can take minutes for 90
     # days of a large home; the write refuses again a file made meanwhile. A default name
     # taken meanwhile moves the write to the next one (default_filenames).
-    if filename and await hass.async_add_executor_job(os.path.lexists, paths[0]):
+    if chosen and await hass.async_add_executor_job(os.path.lexists, paths[0]):
         raise _file_exists(paths[0])
     try:
         snapshot, classification = await async_build_export(

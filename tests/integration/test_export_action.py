@@ -8,10 +8,13 @@ probabilities to 1e-9, anonymised or not: the file is a faithful copy of what th
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import os
 import shutil
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,7 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from custom_components.home_type.export import anonymize, read_events
+from custom_components.home_type.export import anonymize, async_build_export, read_events
 from custom_components.home_type.snapshot import async_read_home
 from tests.conftest import run_trainer
 from trainer.dataset import as_home, window_summary
@@ -395,6 +398,65 @@ async def test_existing_file_is_never_replaced(
     assert err.value.translation_key == "export_file_exists"
     assert mine.read_text() == "my own notes"
     assert list(config_dir.iterdir()) == [mine]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_one_export_at_a_time(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
+) -> None:
+    """Each export holds a large home's events in memory: a second one, asked for while the
+    first reads (a repeating automation, a second click), is refused, not run beside it; the
+    next one after the first is taken."""
+    reading, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_build(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        await release.wait()
+        return await async_build_export(*args, **kwargs)
+
+    with patch("custom_components.home_type.services.async_build_export",
+               side_effect=slow_build):
+        first = hass.async_create_task(export(hass, mock_config_entry.entry_id,
+                                              filename="first.json"))
+        await reading.wait()
+        # Within a time limit: run beside the first, the second would wait for its release.
+        async with asyncio.timeout(5):
+            with pytest.raises(HomeAssistantError) as err:
+                await export(hass, mock_config_entry.entry_id, filename="second.json")
+        assert not isinstance(err.value, ServiceValidationError)
+        assert err.value.translation_key == "export_running"
+        assert str(err.value) == ("Home Type is already exporting the home; wait for that "
+                                  "export to finish")
+        release.set()
+        assert (await first)["path"] == str(config_dir / "first.json")
+    assert (await export(hass, mock_config_entry.entry_id, filename="second.json"))["path"] \
+        == str(config_dir / "second.json")
+    assert sorted(p.name for p in config_dir.iterdir()) == ["first.json", "second.json"]
+
+
+async def test_what_a_killed_export_left_is_removed_at_the_next_start(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Home Assistant killed mid-write (a power cut, out of memory) leaves an export's hidden
+    temporary file, which may hold the home's real names and goes into every backup. Home
+    Type removes those an hour old or more when it starts; a younger one may be a write in
+    progress, and other files are not its own."""
+    hour_ago = time.time() - 3601
+    names = {".home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp": hour_ago,
+             ".mine.json.a1b2c3d4.tmp": hour_ago, ".mine.json.z9y8x7w6.tmp": time.time(),
+             ".notes.txt.a1b2c3d4.tmp": hour_ago, "mine.json": hour_ago}
+    for name, stamp in names.items():
+        (config_dir / name).write_text("{}")
+        os.utime(config_dir / name, (stamp, stamp))
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert sorted(p.name for p in config_dir.iterdir()) == [
+        ".mine.json.z9y8x7w6.tmp", ".notes.txt.a1b2c3d4.tmp", "mine.json"]
+    assert ("Removed the temporary files of exports that Home Assistant stopped before they "
+            "were written whole: .home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp, "
+            ".mine.json.a1b2c3d4.tmp") in caplog.text
 
 
 @pytest.mark.usefixtures("init_integration")
