@@ -9,24 +9,32 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 VENV="$ROOT/.venv"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-python313_works() {
-    [[ -n "$1" ]] && PYENV_VERSION=3.13.0 "$1" -c '
+# python313_at CANDIDATE: print the interpreter's own path if CANDIDATE is a Python 3.13 with
+# venv and ensurepip. A pyenv shim answers for the version pyenv selects here; the path printed
+# is that version's own, which needs no pyenv afterwards.
+python313_at() {
+    [[ -n "$1" ]] && "$1" -c '
 import ensurepip, sys, venv
-assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1
+assert sys.version_info[:2] == (3, 13)
+print(sys.executable)' 2>/dev/null
 }
 
 find_python313() {
     local candidate
     if [[ -n "${PYTHON:-}" ]]; then
-        if python313_works "$PYTHON"; then echo "$PYTHON"; return 0; fi
+        python313_at "$PYTHON" && return 0
         echo "error: PYTHON=$PYTHON is not a Python 3.13 with venv and ensurepip" >&2
         return 1
     fi
-    for candidate in python3.13 \
-        "$(command -v pyenv >/dev/null 2>&1 && echo "$(pyenv root)/versions/3.13.0/bin/python3.13")" \
-        /usr/bin/python3.13 /usr/local/bin/python3.13; do
-        if python313_works "$candidate"; then echo "$candidate"; return 0; fi
+    for candidate in python3.13 /usr/bin/python3.13 /usr/local/bin/python3.13; do
+        python313_at "$candidate" && return 0
     done
+    # pyenv's 3.13 releases, newest first, when none is the version pyenv selects here.
+    if command -v pyenv >/dev/null 2>&1; then
+        while IFS= read -r candidate; do
+            python313_at "$candidate" && return 0
+        done < <(compgen -G "$(pyenv root)/versions/3.13*/bin/python3.13" | sort -rV)
+    fi
     echo "error: Python 3.13 with venv is required (Debian 13: apt-get install python3.13-venv; Debian 12: pyenv install 3.13.0), or set PYTHON=/path/to/python3.13" >&2
     return 1
 }
@@ -71,7 +79,32 @@ import pip, sys
 assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1
 }
 
+# installed_with EXTRAS HASH: .venv holds the project of pyproject.toml's HASH with every one of
+# the comma-separated EXTRAS: some install's stamp names them all (scripts/develop's test and
+# develop serve scripts/test too, which then needs no network to install test alone again).
+installed_with() {
+    local wanted="$1" hash="$2" stamp have extra
+    for stamp in "$VENV"/.home-type-installed-*; do
+        [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]] || continue
+        have="-${stamp#"$VENV"/.home-type-installed-}-"
+        for extra in ${wanted//,/ }; do
+            [[ "$have" == *"-$extra-"* ]] || continue 2
+        done
+        return 0
+    done
+    return 1
+}
+
 ensure_venv() {
+    # One run at a time sets .venv up: a second one took the first's half-made .venv for one
+    # cut short and deleted it under it. The lock goes with this shell, or once set up.
+    local lock=""
+    if command -v flock >/dev/null 2>&1 && exec {lock}<"$ROOT/pyproject.toml"; then
+        if ! flock -n "$lock"; then
+            echo "==> another run is setting .venv up: waiting for it"
+            flock "$lock"
+        fi
+    fi
     if ! venv_ready; then
         local py
         py="$(find_python313)" || exit 2
@@ -81,7 +114,7 @@ ensure_venv() {
             rm -rf "$VENV"
         fi
         echo "==> creating .venv with $py"
-        PYENV_VERSION=3.13.0 "$py" -m venv "$VENV"
+        "$py" -m venv "$VENV"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
         mark_venv "$VENV"
     fi
@@ -91,13 +124,15 @@ ensure_venv() {
     if [[ -n "${HOME_TYPE_TEST_MYSQL_DBURL:-}" && ",$extras," != *,mariadb,* ]]; then
         extras+=",mariadb"
     fi
-    local stamp="$VENV/.home-type-installed-${extras//,/-}"
     local want
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
-    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    if ! installed_with "$extras" "$want"; then
         echo "==> installing the project and its extras [$extras] into .venv (first time: a few minutes)"
         "$VENV/bin/python" -m pip install --quiet -e "${ROOT}[$extras]"
-        echo "$want" > "$stamp"
+        echo "$want" > "$VENV/.home-type-installed-${extras//,/-}"
+    fi
+    if [[ -n "$lock" ]]; then
+        exec {lock}<&-
     fi
     export PATH="$VENV/bin:$PATH"
 }

@@ -6,6 +6,8 @@ repository), so nothing here touches the project's own .venv or installs anythin
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import re
 import shutil
 import subprocess
@@ -129,6 +131,63 @@ def test_the_python_named_by_PYTHON_is_checked(project: Path) -> None:
         assert refused.returncode == 1 and refused.stdout == ""
         assert refused.stderr == (f"error: PYTHON={other} is not a Python 3.13 with venv and "
                                   "ensurepip\n")
+
+
+def test_any_pyenv_python_313_is_found(project: Path) -> None:
+    """pyenv's 3.13.0 alone was tried (and PYENV_VERSION=3.13.0 forced on every candidate):
+    an owner with pyenv's 3.13.5 only was told to install Python 3.13. The newest 3.13 pyenv
+    has is taken, by its own path, which needs no pyenv to make the venv."""
+    if any(Path(p).exists() for p in ("/usr/bin/python3.13", "/usr/local/bin/python3.13")):
+        pytest.skip("a system Python 3.13 here comes first")
+    root = project / "pyenv"
+    for version in ("3.12.9", "3.13.2", "3.13.5"):
+        (root / "versions" / version / "bin").mkdir(parents=True)
+        (root / "versions" / version / "bin" / "python3.13").symlink_to(PYTHON313)
+    (project / "bin").mkdir()
+    (project / "bin" / "pyenv").write_text(f"#!/bin/sh\necho '{root}'\n")
+    (project / "bin" / "pyenv").chmod(0o755)
+    found = bash(project, "find_python313", PATH=f"{project / 'bin'}:/usr/bin:/bin")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout == f"{root / 'versions' / '3.13.5' / 'bin' / 'python3.13'}\n"
+
+
+def test_an_install_with_more_extras_serves_fewer(project: Path) -> None:
+    """After scripts/develop (test and develop), scripts/test (test) installed again, which
+    needs the network: an install stamp of the same pyproject.toml with every extra asked
+    for is enough."""
+    venv = project / ".venv"
+    venv.mkdir()
+    (venv / ".home-type-installed-test-develop").write_text("abc\n")
+    for extras, hash_, installed in (("test", "abc", True), ("test,develop", "abc", True),
+                                     ("test,mariadb", "abc", False), ("test", "new", False),
+                                     ("dev", "abc", False)):
+        result = bash(project, f'installed_with "{extras}" "{hash_}"')
+        assert (result.returncode == 0) is installed, (extras, hash_)
+
+
+def test_a_second_run_waits_for_the_first_to_set_venv_up(project: Path) -> None:
+    """Two first runs at once: the second took the first's half-made .venv for one cut short
+    and deleted it under it. It now waits for the first's lock, then finds .venv ready."""
+    (project / "pyproject.toml").write_text("[project]\n")
+    venv = project / ".venv"
+    make_venv(venv)
+    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    digest = hashlib.sha256(b"[project]\n").hexdigest()
+    (venv / ".home-type-installed-test").write_text(f"{digest}\n")
+    with (project / "pyproject.toml").open() as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        second = subprocess.Popen(
+            ["bash", "-c", f'source "{project}/scripts/_venv.sh"\nensure_venv\necho ready'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(project)})
+        try:
+            with pytest.raises(subprocess.TimeoutExpired):
+                second.wait(timeout=2)
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert out == "==> another run is setting .venv up: waiting for it\nready\n"
 
 
 def test_nothing_collected_fails_only_a_whole_suite_run(project: Path) -> None:
