@@ -262,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "images")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = parser.parse_args(argv)
+    if shutil.which(args.chromium) is None:  # before Home Assistant is started for it
+        parser.error(f"--chromium {args.chromium}: no such program; install Debian's chromium "
+                     "package (apt-get install chromium) or name the browser")
     if args.url:
         asyncio.run(capture(args.url.rstrip("/"), args.output, args.chromium))
         return 0

@@ -304,3 +304,16 @@ def test_train_refuses_arguments_it_would_ignore(tmp_path: Path) -> None:
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.startswith("error: scripts/train takes no arguments")
     assert len(run.stderr.splitlines()) == 1
+
+
+def test_screenshots_without_a_browser_is_one_line(tmp_path: Path) -> None:
+    """No Chromium: a traceback from Popen, after Home Assistant had been started for it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "devtools.screenshots", "--url", "http://127.0.0.1:9",
+         "--output", str(tmp_path), "--chromium", str(tmp_path / "chromium")],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"scripts/screenshots: error: --chromium {tmp_path / 'chromium'}: no such program; "
+        "install Debian's chromium package (apt-get install chromium) or name the browser")
+    assert list(tmp_path.iterdir()) == []
