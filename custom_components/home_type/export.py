@@ -479,4 +479,3 @@ def remove_stale_exports(config_dir: str, now: float) -> list[str]:
                     os.unlink(entry.path)
                     removed.append(entry.name)
     return removed
-
