@@ -231,12 +231,11 @@ def render(results: dict[str, Any], source: str) -> str:
     return "\n".join(lines)
 
 
-def _mean_std(item: dict[str, float] | None) -> str:
-    return "n/a" if item is None else f"{item['mean']:.3f} ± {item['std']:.3f}"
-
-
-def _megabytes(item: dict[str, float] | None) -> str:
-    return "n/a" if item is None else f"{item['mean'] / 1e6:.2f} ± {item['std'] / 1e6:.2f}"
+def _mean_std(item: dict[str, float] | None, *, per: float = 1.0, digits: int = 3) -> str:
+    """Mean ± standard deviation of a curve point's figure, in units of ``per`` (1e6: MB)."""
+    if item is None:
+        return "n/a"
+    return f"{item['mean'] / per:.{digits}f} ± {item['std'] / per:.{digits}f}"
 
 
 def _weakest(counts: dict[str, int]) -> str:
@@ -268,7 +267,7 @@ def curve_cells(curve: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     rows = [[str(point["homes"]), str(point["fits"]), _mean_std(point["accuracy_10d"]),
              _mean_std(point["macro_f1_10d"]), _mean_std(point["min_class_precision_10d"]),
              _weakest(point["lowest_precision_class_10d"]), _mean_std(point["accuracy_none"]),
-             _megabytes(point.get("model_bytes")),
+             _mean_std(point.get("model_bytes"), per=1e6, digits=2),
              *(_mean_std(point.get(f"accuracy_10d_{group}"))
                for group in ("with_floors", "with_floors_removed", "without_floors"))]
             for point in curve["points"]]
