@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -46,8 +46,8 @@ from devtools.home_fixture import load_home
 from devtools.home_fixture.load_home import FIXTURE_PLATFORM, async_insert_events
 
 __all__ = ["ENGLISH", "FIXTURE_PLATFORM", "async_insert_events", "async_load_home",
-           "async_record_history", "failing_database", "home_type_state", "model_bundle",
-           "said_twice", "set_up_held", "write_model"]
+           "async_record_history", "failing_database", "held", "home_type_state",
+           "model_bundle", "said_twice", "set_up_held", "write_model"]
 
 #: The integration's English texts, to read a message as the user gets it.
 ENGLISH: dict[str, Any] = json.loads(
@@ -136,6 +136,26 @@ def failing_database(hass: HomeAssistant, reason: str, query: str) -> Iterator[N
         event.remove(engine, "do_execute", fail)
 
 
+@contextmanager
+def held(target: str, real: Callable[..., Awaitable[Any]]
+         ) -> Iterator[tuple[asyncio.Event, asyncio.Event]]:
+    """Make the awaited function ``target`` (a patch path) wait before it does ``real``'s work.
+
+    Yields two events: ``reached`` is set once a call has begun waiting, and setting
+    ``release`` lets every call go on -- a read or an export that takes seconds on a large
+    home, held open for what happens meanwhile.
+    """
+    reached, release = asyncio.Event(), asyncio.Event()
+
+    async def waiting(*args: Any, **kwargs: Any) -> Any:
+        reached.set()
+        await release.wait()
+        return await real(*args, **kwargs)
+
+    with patch(target, side_effect=waiting):
+        yield reached, release
+
+
 @asynccontextmanager
 async def set_up_held(hass: HomeAssistant, entry: MockConfigEntry) -> AsyncIterator[None]:
     """Set ``entry`` up, held in its first reading of the home until the block ends.
@@ -143,15 +163,9 @@ async def set_up_held(hass: HomeAssistant, entry: MockConfigEntry) -> AsyncItera
     Set-up reads the recorder before the entry is loaded: seconds on a large home. The
     block runs in that time; the entry is loaded when it ends.
     """
-    reading, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_read(*args: Any, **kwargs: Any) -> Any:
-        reading.set()
-        await release.wait()
-        return await async_read_home(*args, **kwargs)
-
     entry.add_to_hass(hass)
-    with patch("custom_components.home_type.coordinator.async_read_home", side_effect=slow_read):
+    with held("custom_components.home_type.coordinator.async_read_home",
+              async_read_home) as (reading, release):
         setup = hass.async_create_task(hass.config_entries.async_setup(entry.entry_id))
         await reading.wait()
         try:

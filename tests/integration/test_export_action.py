@@ -50,7 +50,7 @@ from custom_components.home_type.snapshot import async_read_home
 from tests.conftest import run_trainer
 from trainer.dataset import as_home, window_summary
 
-from .common import async_insert_events, async_load_home, failing_database
+from .common import async_insert_events, async_load_home, failing_database, held
 from .homes import END, SECRETS, tiny_home
 
 pytestmark = pytest.mark.recorder
@@ -407,15 +407,8 @@ async def test_one_export_at_a_time(
     """Each export holds a large home's events in memory: a second one, asked for while the
     first reads (a repeating automation, a second click), is refused, not run beside it; the
     next one after the first is taken."""
-    reading, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_build(*args: Any, **kwargs: Any) -> Any:
-        reading.set()
-        await release.wait()
-        return await async_build_export(*args, **kwargs)
-
-    with patch("custom_components.home_type.services.async_build_export",
-               side_effect=slow_build):
+    with held("custom_components.home_type.services.async_build_export",
+              async_build_export) as (reading, release):
         first = hass.async_create_task(export(hass, mock_config_entry.entry_id,
                                               filename="first.json"))
         await reading.wait()
