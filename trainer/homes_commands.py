@@ -99,6 +99,12 @@ def generate(
              "slow local server (no new attempt starts 300 s after a request's first, or 2.5 "
              "times this when longer).", rich_help_panel="OpenAI backend")
     ] = OpenAISettings.timeout,
+    max_reply_tokens: Annotated[int, typer.Option(
+        "--max-reply-tokens", metavar="TOKENS",
+        help="openai: the most tokens a reply may take; each request holds this much of --tpm "
+             "and --max-cost until it answers. Raise it for a reasoning model (gpt-5, o-series), "
+             "whose thinking counts against it.", rich_help_panel="OpenAI backend")
+    ] = OpenAISettings.max_completion_tokens,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="openai: print the planned requests and the estimated tokens and "
         "cost; send nothing (no key needed).", rich_help_panel="OpenAI backend")] = False,
@@ -117,6 +123,7 @@ def generate(
             ("--rpm", rpm, OpenAISettings.rpm), ("--tpm", tpm, OpenAISettings.tpm),
             ("--max-cost", max_cost, None), ("--price", price, None),
             ("--timeout", timeout, OpenAISettings.timeout),
+            ("--max-reply-tokens", max_reply_tokens, OpenAISettings.max_completion_tokens),
             ("--dry-run", dry_run, False)) if value != default]
         if given:
             raise UserError(f"{', '.join(given)}: OpenAI backend option"
@@ -142,7 +149,7 @@ def generate(
 
             generate_openai(jobs, output, overwrite=overwrite, dry_run=dry_run, days=days,
                             settings=openai_settings(model, concurrency, rpm, tpm, max_cost,
-                                                     price, timeout))
+                                                     price, timeout, max_reply_tokens))
             return
         with homes_to_write(jobs, output, overwrite) as todo:
             _generate_procedural(todo, len(jobs), output, workers, days)

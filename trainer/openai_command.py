@@ -26,7 +26,7 @@ from .command_line import (
     progress_bar,
     write_failed,
 )
-from .generate.openai_backend import RunSummary, Usage, generate_homes, make_client
+from .generate.openai_backend import CUT_OFF, RunSummary, Usage, generate_homes, make_client
 from .generate.openai_cost import (
     PRICES_PER_MILLION,
     cost_usd,
@@ -43,6 +43,7 @@ from .generate.openai_settings import (
     id_problem,
     max_cost_problem,
     parse_price,
+    reply_tokens_problem,
     retry_seconds,
     shown_url,
     timeout_problem,
@@ -60,9 +61,11 @@ from .homes_commands import generation_summary
 
 def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
                     max_cost: float | None = None, price: str | None = None,
-                    timeout: float = OpenAISettings.timeout) -> OpenAISettings:
+                    timeout: float = OpenAISettings.timeout,
+                    max_reply_tokens: int = OpenAISettings.max_completion_tokens
+                    ) -> OpenAISettings:
     """Check the backend's flags and turn them into settings."""
-    if problem := timeout_problem(timeout):
+    if problem := timeout_problem(timeout) or reply_tokens_problem(max_reply_tokens):
         raise GenerationError(problem)
     for flag, value in (("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)):
         if value < 1:
@@ -87,7 +90,8 @@ def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
                 "server")
     return OpenAISettings(model=model, concurrency=concurrency, rpm=rpm, tpm=tpm,
                           max_cost_usd=max_cost, price=per_million, timeout=timeout,
-                          max_retry_seconds=retry_seconds(timeout))
+                          max_retry_seconds=retry_seconds(timeout),
+                          max_completion_tokens=max_reply_tokens)
 
 
 def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
@@ -144,10 +148,13 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         # not answer as asked (one that ignores response_format). Exit 0 let the pipeline pay
         # for its evaluation homes next. A rerun for the few homes skipped before is not that.
         home, reason = min(summary.skipped.items())
+        advice = (f"Raise --max-reply-tokens above {settings.max_completion_tokens:,}, or ask "
+                  "a model that does not reason" if reason.startswith(CUT_OFF) else
+                  f"Check that the model {settings.model!r} supports structured outputs "
+                  "(json_schema), or try a stronger one")
         raise UserError(f"not one home could be designed: every reply was unusable, even after "
-                        f"a repair request ({home}: {reason}). Check that the model "
-                        f"{settings.model!r} supports structured outputs (json_schema), or "
-                        "try a stronger one", RequestRejected.exit_code)
+                        f"a repair request ({home}: {reason}). {advice}",
+                        RequestRejected.exit_code)
 
 
 def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:

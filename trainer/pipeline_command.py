@@ -17,7 +17,8 @@ backend's spending cap ``HOME_TYPE_MAX_COST``, half for the training homes and h
 evaluation homes (as many of each), so the two steps together stay within it, with the price it
 counts at, ``HOME_TYPE_PRICE`` (generate ``--price``), its model, ``HOME_TYPE_OPENAI_MODEL``
 (generate ``--model``; the pipeline's ``--model`` is the bundle's path), and the seconds it waits
-for a reply, ``HOME_TYPE_OPENAI_TIMEOUT`` (generate ``--timeout``).
+for a reply, ``HOME_TYPE_OPENAI_TIMEOUT`` (generate ``--timeout``), and the most tokens a reply
+may take, ``HOME_TYPE_OPENAI_MAX_REPLY_TOKENS`` (generate ``--max-reply-tokens``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from .generate.openai_settings import (
     OpenAISettings,
     max_cost_problem,
     parse_price,
+    reply_tokens_problem,
     timeout_problem,
 )
 from .generate.runner import DEFAULT_MIX, GenerationError, allocate_labels, check_size, parse_mix
@@ -185,6 +187,12 @@ def pipeline(
         help="openai: seconds to wait for a reply before the request is retried (generate "
              "--timeout); raise it for a slow local server.")
     ] = OpenAISettings.timeout,
+    openai_max_reply_tokens: Annotated[int, typer.Option(
+        "--openai-max-reply-tokens", metavar="TOKENS",
+        envvar="HOME_TYPE_OPENAI_MAX_REPLY_TOKENS",
+        help="openai: the most tokens a reply may take (generate --max-reply-tokens); raise it "
+             "for a reasoning model.")
+    ] = OpenAISettings.max_completion_tokens,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
     from .dataset import MAX_SEED, DatasetError, check_copies, check_seed
@@ -212,6 +220,10 @@ def pipeline(
         raise UserError(problem)
     if problem := timeout_problem(openai_timeout, "--openai-timeout / HOME_TYPE_OPENAI_TIMEOUT"):
         raise UserError(problem)
+    if problem := reply_tokens_problem(
+            openai_max_reply_tokens,
+            "--openai-max-reply-tokens / HOME_TYPE_OPENAI_MAX_REPLY_TOKENS"):
+        raise UserError(problem)
     if price is not None:
         try:
             parse_price(price)
@@ -237,12 +249,14 @@ def pipeline(
                         "_results.json would be read as a home; publish elsewhere (default "
                         f"{DEFAULT_PUBLISH_DIR})")
     eval_seed = seed + EVAL_SEED_OFFSET
-    # The procedural generator costs nothing and asks no model: a cap, price, model or timeout
-    # set for when a key is there is ignored.
+    # The procedural generator costs nothing and asks no model: a cap, price, model, timeout
+    # or reply allowance set for when a key is there is ignored.
     share = max_cost / 2 if max_cost is not None and chosen == "openai" else None
     price = price if chosen == "openai" else None
     llm = openai_model if chosen == "openai" else DEFAULT_LLM_MODEL
     timeout = openai_timeout if chosen == "openai" else OpenAISettings.timeout
+    reply_tokens = (openai_max_reply_tokens if chosen == "openai"
+                    else OpenAISettings.max_completion_tokens)
     capped = ""
     if share is not None and max_cost is not None:
         from .generate.openai_cost import usd  # the openai backend's module, loaded for it only
@@ -252,12 +266,13 @@ def pipeline(
         ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}{capped}) "
                      f"in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
-                          mix=mix, model=llm, max_cost=share, price=price, timeout=timeout)),
+                          mix=mix, model=llm, max_cost=share, price=price, timeout=timeout,
+                          max_reply_tokens=reply_tokens)),
         ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}{capped}) in "
                      f"{evaluation}",
          lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
                           backend=chosen, mix=mix, model=llm, max_cost=share, price=price,
-                          timeout=timeout)),
+                          timeout=timeout, max_reply_tokens=reply_tokens)),
         ("train", f"on {folder}, evaluate on {evaluation}",
          lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
                        seed=seed, copies=copies)),

@@ -445,6 +445,11 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     assert patience.returncode == 2 and patience.stderr.strip() == (
         "error: --openai-timeout / HOME_TYPE_OPENAI_TIMEOUT must be a positive number of seconds, "
         "not -1")
+    allowance = run_trainer("pipeline", cwd=tmp_path,
+                            env={**os.environ, "HOME_TYPE_OPENAI_MAX_REPLY_TOKENS": "500"})
+    assert allowance.returncode == 2 and allowance.stderr.strip() == (
+        "error: --openai-max-reply-tokens / HOME_TYPE_OPENAI_MAX_REPLY_TOKENS must be at least "
+        "1,000 tokens (a home's design takes up to ~3,750), not 500")
     price = run_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
@@ -576,14 +581,14 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineStep
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
         HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1",
         HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1",
-        HOME_TYPE_OPENAI_TIMEOUT="600")
+        HOME_TYPE_OPENAI_TIMEOUT="600", HOME_TYPE_OPENAI_MAX_REPLY_TOKENS="16000")
     assert code == 0, capsys.readouterr().err
     homes, evaluation, model = Path("d/synthetic_homes"), Path("d/synthetic_homes_eval"), Path(
         "out/m.pkl")
-    # the procedural generator costs nothing and asks no model: the cap, the price, the model
-    # and the timeout, set for when a key is there, are not passed
+    # the procedural generator costs nothing and asks no model: the cap, the price, the model,
+    # the timeout and the reply allowance, set for when a key is there, are not passed
     same = {"count": 4, "days": 2, "backend": "procedural", "mix": SMALLEST_MIX, "max_cost": None,
-            "price": None, "model": "gpt-4o-mini", "timeout": 120.0}
+            "price": None, "model": "gpt-4o-mini", "timeout": 120.0, "max_reply_tokens": 8_000}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
@@ -628,17 +633,19 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps: PipelineSteps,
     with the procedural homes of the same --data."""
     code, calls = pipeline_steps(OPENAI_API_KEY="sk-test", HOME_TYPE_MAX_COST="0.5",
                                  HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL=" llama3.1 ",
-                                 HOME_TYPE_OPENAI_TIMEOUT="600")
+                                 HOME_TYPE_OPENAI_TIMEOUT="600",
+                                 HOME_TYPE_OPENAI_MAX_REPLY_TOKENS="16000")
     assert code == 0, capsys.readouterr().err
     generated = [(kwargs["output"], kwargs["seed"], kwargs["backend"], kwargs["max_cost"],
-                  kwargs["price"], kwargs["model"], kwargs["timeout"]) for name, _, kwargs in calls
-                 if name == "generate"]
-    # half of the cap each: the two steps together stay within it, at the same price, model and
-    # timeout
+                  kwargs["price"], kwargs["model"], kwargs["timeout"], kwargs["max_reply_tokens"])
+                 for name, _, kwargs in calls if name == "generate"]
+    # half of the cap each: the two steps together stay within it, at the same price, model,
+    # timeout and reply allowance
     assert generated == [
-        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00", "llama3.1", 600.0),
+        (Path("data/synthetic_homes_llm"), 42, "openai", 0.25, "0.25,2.00", "llama3.1", 600.0,
+         16_000),
         (Path("data/synthetic_homes_llm_eval"), 1042, "openai", 0.25, "0.25,2.00", "llama3.1",
-         600.0)]
+         600.0, 16_000)]
     assert "seed 42, openai, at most $0.25 of --max-cost $0.50)" in capsys.readouterr().err
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")

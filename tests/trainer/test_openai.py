@@ -1264,6 +1264,10 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
                 "http://localhost:11434/v1 for a local server), or unset it for OpenAI's own "
                 "API"), bad
     monkeypatch.delenv("OPENAI_BASE_URL")
+    for bad in ("999", "0", "-1"):
+        assert openai_refusal("--max-reply-tokens", bad, "--dry-run") == (
+            "error: --max-reply-tokens must be at least 1,000 tokens (a home's design takes up "
+            f"to ~3,750), not {int(bad):,}"), bad
     for bad in ("0", "-5", "nan", "inf"):
         assert openai_refusal("--timeout", bad, "--dry-run") == (
             f"error: --timeout must be a positive number of seconds, not {float(bad):g}"), bad
@@ -1282,9 +1286,10 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
         homes_commands.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
     assert refusal("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1", "--price",
-                   "0,0", "--timeout", "30", "--output", str(tmp_path / "homes")) == (
-        "error: --model, --rpm, --max-cost, --price, --timeout: OpenAI backend options; use "
-        "with --backend openai")
+                   "0,0", "--timeout", "30", "--max-reply-tokens", "16000", "--output",
+                   str(tmp_path / "homes")) == (
+        "error: --model, --rpm, --max-cost, --price, --timeout, --max-reply-tokens: OpenAI "
+        "backend options; use with --backend openai")
     assert not (tmp_path / "homes").exists()
     # And the other way round: the OpenAI backend would ignore it.
     with pytest.raises(UserError, match="--workers: procedural backend option"):
@@ -1377,6 +1382,34 @@ def test_cli_a_run_whose_every_reply_was_unusable_fails(
                                    "--concurrency", "1"), env=_env(api))
     assert again.returncode == 0, again.stderr
     assert "1 home skipped because the model's design could not be used" in again.stderr
+
+
+def test_cli_max_reply_tokens_is_the_allowance_sent_held_and_advised(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """A reasoning model's thinking counts against the 8,000-token allowance: its replies were
+    cut off, each home cost two full requests, and nothing said what to change."""
+    cut = completion(None, finish_reason="length")
+    api.script(cut, cut, cut, cut)
+    args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
+    result = run_trainer(*args, env=_env(api))
+    assert result.returncode == 5, result.stderr
+    err = " ".join(result.stderr.split())
+    assert ("home_001 skipped: the reply was cut off at the token limit of 8,000 reply tokens "
+            "(still, after one repair request); a reasoning model's thinking counts against it: "
+            "raise --max-reply-tokens") in err
+    assert err.endswith("Raise --max-reply-tokens above 8,000, or ask a model that does not "
+                        "reason")
+    assert "supports structured outputs" not in err
+    raised = run_trainer(*args, "--max-reply-tokens", "32000", env=_env(api))
+    assert raised.returncode == 0, raised.stderr
+    assert len(list(tmp_path.iterdir())) == 2
+    assert {(r.body["max_completion_tokens"], r.body["max_tokens"])
+            for r in api.requests[4:]} == {(32_000, 32_000)}
+    # What each request holds of --tpm and --max-cost: the dry run counts the new allowance.
+    plan = run_trainer(*_generate(tmp_path / "plan", "--count", "2", "--max-reply-tokens",
+                                  "16000", "--dry-run"), env=_env(api, None))
+    assert plan.returncode == 0, plan.stderr
+    assert "+ 16,000 reply tokens" in " ".join(plan.stdout.split())
 
 
 def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:

@@ -137,8 +137,18 @@ class RunSummary:
     refused_usd: float = 0.0
 
 
+#: What a reply stopped at the reply allowance is called (finish_reason "length").
+CUT_OFF: Final = "the reply was cut off at the token limit"
+
+
 class HomeSkipped(Exception):
     """The model's replies could not be used even after the repair request."""
+
+
+def cut_off_reason(allowance: int) -> str:
+    """Why a home whose replies were both cut off is skipped, and what to change."""
+    return (f"{CUT_OFF} of {allowance:,} reply tokens (still, after one repair request); a "
+            "reasoning model's thinking counts against it: raise --max-reply-tokens")
 
 
 class _RunStopped(Exception):
@@ -215,7 +225,7 @@ def _reply(completion: ChatCompletion) -> tuple[str | None, str]:
     if choice.message.refusal:
         return None, f"the model refused: {' '.join(choice.message.refusal.split())[:200]}"
     if choice.finish_reason == "length":
-        return None, "the reply was cut off at the token limit; make the home more concise"
+        return None, f"{CUT_OFF}; make the home more concise"
     if choice.finish_reason == "content_filter":
         return None, "the reply was stopped by the server's content filter"
     return choice.message.content, ""
@@ -286,6 +296,10 @@ class HomeDesigner:
             if attempt == 0:
                 self._reporter.repairing(job, problem)
                 chat = repair_messages(first, reply, problem)
+        if problem.startswith(CUT_OFF):
+            # A reasoning model (gpt-5, o-series) spends part of the allowance thinking, and
+            # would be cut off again at every rerun: the allowance is what to change.
+            raise HomeSkipped(cut_off_reason(self._settings.max_completion_tokens))
         raise HomeSkipped(f"{problem} (still, after one repair request)")
 
     async def _complete(self, job: HomeJob, chat: list[dict[str, str]],

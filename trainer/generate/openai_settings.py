@@ -125,6 +125,19 @@ def max_cost_problem(max_cost: float) -> str | None:
     return _not_positive("--max-cost", max_cost, "dollars")
 
 
+#: The least reply allowance taken: the largest designs run to ~3,750 tokens, the smallest ~400,
+#: so less would pay for replies cut off.
+MIN_REPLY_TOKENS: Final = 1_000
+
+
+def reply_tokens_problem(tokens: int, flag: str = "--max-reply-tokens") -> str | None:
+    """Say why ``flag`` (``--max-reply-tokens``, or the pipeline's) cannot be an allowance."""
+    if tokens >= MIN_REPLY_TOKENS:
+        return None
+    return (f"{flag} must be at least {MIN_REPLY_TOKENS:,} tokens (a home's design takes up "
+            f"to ~3,750), not {tokens:,}")
+
+
 def timeout_problem(timeout: float, flag: str = "--timeout") -> str | None:
     """Say why ``flag`` (``--timeout``, or the pipeline's) cannot be a time to wait, or None."""
     return _not_positive(flag, timeout, "seconds")
@@ -148,7 +161,9 @@ class OpenAISettings:
     concurrency: int = 8
     rpm: int = 60
     tpm: int = 100_000
-    #: Room for the largest homes (~5,000 tokens) with a margin; also what the TPM budget counts.
+    #: --max-reply-tokens: room for the largest designs (~3,750 tokens) with a margin; also
+    #: what the TPM budget and --max-cost hold for each request. A reasoning model's thinking
+    #: counts against it too.
     max_completion_tokens: int = 8_000
     #: --timeout: seconds the SDK waits for the server (to connect, and between the bytes of a
     #: reply, which a server sends once its whole reply is ready).
