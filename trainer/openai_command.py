@@ -148,8 +148,9 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         # not answer as asked (one that ignores response_format). Exit 0 let the pipeline pay
         # for its evaluation homes next. A rerun for the few homes skipped before is not that.
         home, reason = min(summary.skipped.items())
-        advice = (f"Raise --max-reply-tokens above {settings.max_completion_tokens:,}, or ask "
-                  "a model that does not reason" if reason.startswith(CUT_OFF) else
+        advice = (f"Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
+                  f"{settings.max_completion_tokens:,}, or ask a model that does not reason"
+                  if reason.startswith(CUT_OFF) else
                   f"Check that the model {settings.model!r} supports structured outputs "
                   "(json_schema), or try a stronger one")
         raise UserError(f"not one home could be designed: every reply was unusable, even after "

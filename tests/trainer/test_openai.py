@@ -1394,11 +1394,11 @@ def test_cli_max_reply_tokens_is_the_allowance_sent_held_and_advised(
     result = run_trainer(*args, env=_env(api))
     assert result.returncode == 5, result.stderr
     err = " ".join(result.stderr.split())
-    assert ("home_001 skipped: the reply was cut off at the token limit of 8,000 reply tokens "
-            "(still, after one repair request); a reasoning model's thinking counts against it: "
-            "raise --max-reply-tokens") in err
-    assert err.endswith("Raise --max-reply-tokens above 8,000, or ask a model that does not "
-                        "reason")
+    assert ("home_001 skipped: the reply was cut off at the token limit, 8,000 tokens (still, "
+            "after one repair request); a reasoning model's thinking counts against it: raise "
+            "--max-reply-tokens (pipeline: --openai-max-reply-tokens)") in err
+    assert err.endswith("Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
+                        "8,000, or ask a model that does not reason")
     assert "supports structured outputs" not in err
     raised = run_trainer(*args, "--max-reply-tokens", "32000", env=_env(api))
     assert raised.returncode == 0, raised.stderr
