@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from sqlalchemy import select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects.mysql import mariadb
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 
@@ -285,9 +286,16 @@ def test_states_compare_as_bytes_on_mysql_only() -> None:
     real server only in MariaDB's leg): there, and only there, states are cast to bytes."""
     changes = activity.window_changes([1], 0.0, 1.0, dialect="mysql")
     statement = select(changes.c.state).where(*activity.counted(changes))
-    mysql_sql = str(statement.compile(dialect=MySQL()))
-    assert "CAST(changes.previous_state AS BINARY) != CAST(changes.state AS BINARY)" in mysql_sql
-    assert "CAST(states.state AS BINARY) NOT IN" in mysql_sql
+    # ``mysql://`` gives SQLAlchemy's mysql dialect; ``mariadb://`` its mariadb one.
+    for dialect in (MySQL(), mariadb.loader("mysqldb")()):
+        mysql_sql = str(statement.compile(dialect=dialect))
+        assert ("CAST(changes.previous_state AS BINARY) != CAST(changes.state AS BINARY)"
+                in mysql_sql), dialect.name
+        # Every state read against unavailable/unknown: the window's rows, the row that
+        # old_state_id names, and the entity's latest earlier row.
+        for row in ("states", "old_row", "earlier_row"):
+            assert f"CAST({row}.state AS BINARY) NOT IN" in mysql_sql, (dialect.name, row)
+        assert mysql_sql.count("NOT IN") == 3, dialect.name
     for form, dialect in (("postgresql", PostgreSQL()), ("sqlite", SQLite())):
         changes = activity.window_changes([1], 0.0, 1.0, dialect=form)
         sql = str(select(changes.c.state).where(*activity.counted(changes))
