@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -182,9 +183,20 @@ async def test_options_saved_while_set_up_waits_to_retry_apply_at_once(
         await hass.async_block_till_done()
         assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
         result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: ""})
+        # The reload reads the entry's options: newer Home Assistant starts it at once
+        # (eager tasks), so they must be stored before it is scheduled, on any release.
+        at_reload: list[dict[str, Any]] = []
+        schedule = hass.config_entries.async_schedule_reload
+
+        def store_checked(entry_id: str) -> None:
+            at_reload.append(dict(mock_config_entry.options))
+            schedule(entry_id)
+
+        with patch.object(hass.config_entries, "async_schedule_reload", store_checked):
+            result = await hass.config_entries.options.async_configure(
+                result["flow_id"], {CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: ""})
         assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert at_reload == [{CONF_HISTORY_DAYS: days, CONF_MODEL_PATH: ""}]
         await hass.async_block_till_done()
         assert _state(mock_config_entry) is (
             ConfigEntryState.LOADED if days == 0 else ConfigEntryState.SETUP_RETRY)

@@ -140,14 +140,18 @@ async def test_classify_while_set_up_reads_the_recorder(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Set-up's first reading of the home takes seconds on a large one: an action then says
-    Home Type is starting, not "enable or reload it", nor that the caller erred."""
+    Home Type is starting, not "enable or reload it", nor that the caller erred; by the
+    entry's name, which the owner may have changed."""
+    mock_config_entry = MockConfigEntry(
+        domain=DOMAIN, title="Flat upstairs", entry_id=mock_config_entry.entry_id, data={},
+        options=dict(mock_config_entry.options))
     async with set_up_held(hass, mock_config_entry):
         assert mock_config_entry.state is ConfigEntryState.SETUP_IN_PROGRESS
         with pytest.raises(HomeAssistantError) as err:
             await classify(hass, mock_config_entry.entry_id)
     assert not isinstance(err.value, ServiceValidationError)
     assert err.value.translation_key == "entry_starting"
-    assert str(err.value) == ("Home Type is still starting: it is reading the recorder's "
+    assert str(err.value) == ("Flat upstairs is still starting: it is reading the recorder's "
                               "history. Try again in a moment")
     assert (await classify(hass, mock_config_entry.entry_id))["home_type"]
 

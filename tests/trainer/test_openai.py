@@ -391,6 +391,8 @@ def test_cli_timeout_is_the_wait_for_a_reply(api: FakeOpenAI, tmp_path: Path) ->
                           env=_env(api))
     assert patient.returncode == 0, patient.stderr
     assert "timed out" not in patient.stderr and len(api.requests) == 3
+    # Every request answered with its tokens: the cost is known, not "up to".
+    assert "counting in full" not in patient.stderr and "about $" in patient.stderr
     # A long timeout leaves room for a second attempt in the request's retry budget.
     assert (retry_seconds(120), retry_seconds(600)) == (300, 1500)
 
@@ -893,6 +895,14 @@ def _holds(count: int, output: Path) -> list[float]:
     ("http://ollama:11434/v1", True),  # a container of the same compose project
     ("http://host.docker.internal:11434/v1", True),
     ("http://nas.local:8080/v1", True),
+    ("http://nas.local.:8080/v1", True),  # a fully qualified name ends in a dot
+    ("http://router.lan/v1", True),
+    ("http://gpu.home.arpa:11434/v1", True),
+    ("http://llm.localhost:8000/v1", True),
+    ("http://169.254.10.1:8000/v1", True),  # link-local
+    ("https://api.openai.com./v1", False),
+    ("https://llm.example.com/v1", False),
+    ("http://8.8.8.8:8000/v1", False),
 ])
 def test_the_older_reply_limit_goes_to_local_servers_only(base_url: str, local: bool) -> None:
     """Ollama and llama.cpp ignore max_completion_tokens (their replies ran unbounded); OpenAI,

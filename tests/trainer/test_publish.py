@@ -282,8 +282,11 @@ def test_usage_errors(tmp_path: Path, publish: Publish) -> None:
     assert code == 2 and "give no MODEL" in stderr
     code, _, stderr = publish("--rollback", "--force", "--to", str(tmp_path / "ha"))
     assert code == 2 and "--force has no meaning with it" in stderr
-    code, _, stderr = publish(str(model), "--min-accuracy", "1.5")
-    assert code == 2 and "--min-accuracy" in stderr
+    for flag, bad in (("--min-accuracy", "1.5"), ("--min-accuracy", "nan"),
+                      ("--min-macro-f1", "-0.1")):
+        code, _, stderr = publish(str(model), flag, bad)
+        assert code == 2 and (f"Invalid value for '{flag}': must be a share from 0 to 1, e.g. "
+                              f"0.7, not {bad}") in " ".join(stderr.split()), (flag, bad)
 
 
 def test_destination_under_a_file(tmp_path: Path, publish: Publish) -> None:
