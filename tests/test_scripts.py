@@ -140,7 +140,7 @@ def test_any_pyenv_python_313_is_found(project: Path) -> None:
     if any(Path(p).exists() for p in ("/usr/bin/python3.13", "/usr/local/bin/python3.13")):
         pytest.skip("a system Python 3.13 here comes first")
     root = project / "pyenv"
-    for version in ("3.12.9", "3.13.2", "3.13.5"):
+    for version in ("3.12.9", "3.13.2", "3.13.10", "3.13.5", "3.13.9"):
         (root / "versions" / version / "bin").mkdir(parents=True)
         (root / "versions" / version / "bin" / "python3.13").symlink_to(PYTHON313)
     (project / "bin").mkdir()
@@ -148,7 +148,38 @@ def test_any_pyenv_python_313_is_found(project: Path) -> None:
     (project / "bin" / "pyenv").chmod(0o755)
     found = bash(project, "find_python313", PATH=f"{project / 'bin'}:/usr/bin:/bin")
     assert found.returncode == 0, found.stderr
-    assert found.stdout == f"{root / 'versions' / '3.13.5' / 'bin' / 'python3.13'}\n"
+    assert found.stdout == f"{root / 'versions' / '3.13.10' / 'bin' / 'python3.13'}\n"
+
+
+def test_the_python_found_is_named_by_its_own_path(project: Path) -> None:
+    """A shim or wrapper answers for the interpreter it runs: the venv is made with that one,
+    which needs no shim (nor the PATH that found it) afterwards."""
+    (project / "bin").mkdir()
+    wrapper = project / "bin" / "python3.13"
+    wrapper.write_text(f'#!/bin/sh\nexec "{PYTHON313}" "$@"\n')
+    wrapper.chmod(0o755)
+    found = bash(project, "find_python313", PATH=f"{project / 'bin'}:/usr/bin:/bin")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout == f"{PYTHON313}\n"
+
+
+def test_an_install_is_stamped_with_its_extras_and_not_repeated(project: Path) -> None:
+    """The stamp names every extra installed, so the next run asking for them installs
+    nothing (and needs no network)."""
+    (project / "pyproject.toml").write_text("[project]\n")
+    venv = project / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    log = project / "python.log"
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\n')
+    (venv / "bin" / "python").chmod(0o755)
+    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    for _ in range(2):
+        run = bash(project, "ensure_venv", HOME_TYPE_EXTRAS="develop")
+        assert run.returncode == 0, run.stderr
+    installs = [line for line in log.read_text().splitlines() if "pip install" in line]
+    assert installs == [f"-m pip install --quiet -e {project}[test,develop]"]
+    digest = hashlib.sha256(b"[project]\n").hexdigest()
+    assert (venv / ".home-type-installed-test-develop").read_text() == f"{digest}\n"
 
 
 def test_an_install_with_more_extras_serves_fewer(project: Path) -> None:
@@ -177,7 +208,9 @@ def test_a_second_run_waits_for_the_first_to_set_venv_up(project: Path) -> None:
     with (project / "pyproject.toml").open() as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         second = subprocess.Popen(
-            ["bash", "-c", f'source "{project}/scripts/_venv.sh"\nensure_venv\necho ready'],
+            # Let go once set up: the script goes on (pytest, for minutes) in this shell.
+            ["bash", "-c", f'source "{project}/scripts/_venv.sh"\nensure_venv\n'
+                           f'flock -n "{project}/pyproject.toml" echo ready'],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={"PATH": "/usr/bin:/bin", "HOME": str(project)})
         try:
