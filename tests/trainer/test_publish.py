@@ -282,6 +282,12 @@ def test_usage_errors(tmp_path: Path, publish: Publish) -> None:
     assert code == 2 and "give no MODEL" in stderr
     code, _, stderr = publish("--rollback", "--force", "--to", str(tmp_path / "ha"))
     assert code == 2 and "--force has no meaning with it" in stderr
+    # The ends of the range are shares too: 1 asks for every home right, 0 for nothing.
+    code, _, stderr = publish(str(model), "--min-accuracy", "1", "--to", str(tmp_path / "ha1"))
+    assert code == EXIT_BELOW_THRESHOLDS and "--min-accuracy 1" in stderr
+    code, _, stderr = publish(str(model), "--min-accuracy", "0", "--min-macro-f1", "0", "--to",
+                              str(tmp_path / "ha0"))
+    assert code == 0, stderr
     for flag, bad in (("--min-accuracy", "1.5"), ("--min-accuracy", "nan"),
                       ("--min-macro-f1", "-0.1")):
         code, _, stderr = publish(str(model), flag, bad)
