@@ -95,6 +95,22 @@ installed_with() {
     return 1
 }
 
+# run_pip PYTHON ARG…: pip of PYTHON. pip takes Ctrl-C for its own and exits 1 ("Operation
+# cancelled by user"), which the scripts passed on as a failure; they exit 130 for it, as the
+# trainer and the shell do. Nothing is stamped as installed, so the next run installs again.
+run_pip() {
+    local python="$1" interrupted=0 status=0
+    shift
+    trap 'interrupted=1' INT
+    "$python" -m pip "$@" || status=$?
+    trap - INT
+    if (( interrupted )); then
+        echo "interrupted: the install is left to the next run" >&2
+        exit 130
+    fi
+    return "$status"
+}
+
 ensure_venv() {
     # One run at a time sets .venv up: a second one took the first's half-made .venv for one
     # cut short and deleted it under it. The lock goes with this shell, or once set up.
@@ -115,7 +131,7 @@ ensure_venv() {
         fi
         echo "==> creating .venv with $py"
         "$py" -m venv "$VENV"
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        run_pip "$VENV/bin/python" install --quiet --upgrade pip
         mark_venv "$VENV"
     fi
     local extras="test${HOME_TYPE_EXTRAS:+,$HOME_TYPE_EXTRAS}"
@@ -128,7 +144,7 @@ ensure_venv() {
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if ! installed_with "$extras" "$want"; then
         echo "==> installing the project and its extras [$extras] into .venv (first time: a few minutes)"
-        "$VENV/bin/python" -m pip install --quiet -e "${ROOT}[$extras]"
+        run_pip "$VENV/bin/python" install --quiet -e "${ROOT}[$extras]"
         echo "$want" > "$VENV/.home-type-installed-${extras//,/-}"
     fi
     if [[ -n "$lock" ]]; then

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -194,6 +196,37 @@ def test_an_install_with_more_extras_serves_fewer(project: Path) -> None:
                                      ("dev", "abc", False)):
         result = bash(project, f'installed_with "{extras}" "{hash_}"')
         assert (result.returncode == 0) is installed, (extras, hash_)
+
+
+def test_ctrl_c_during_an_install_exits_130_and_stamps_nothing(project: Path) -> None:
+    """pip takes Ctrl-C for its own and exits 1, which the scripts passed on as a failure."""
+    (project / "pyproject.toml").write_text("[project]\n")
+    venv = project / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    # As pip does: SIGINT ends the install with exit 1.
+    (venv / "bin" / "python").write_text(
+        '#!/bin/sh\ncase "$*" in *"pip install"*)\n'
+        '  trap \'kill $! 2>/dev/null; exit 1\' INT\n'
+        '  echo "pip started"; sleep 30 & wait $!;;\nesac\nexit 0\n')
+    (venv / "bin" / "python").chmod(0o755)
+    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    run = subprocess.Popen(
+        ["bash", "-c", f'source "{project}/scripts/_venv.sh"\nensure_venv\necho went on'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(project)})
+    try:
+        assert run.stdout is not None
+        while "pip started" not in run.stdout.readline():
+            assert run.poll() is None, run.communicate()
+        os.killpg(run.pid, signal.SIGINT)  # as the terminal sends it: to the whole group
+        out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, err
+    assert "went on" not in out
+    assert err == "interrupted: the install is left to the next run\n"
+    assert not list(venv.glob(".home-type-installed*"))
 
 
 def test_a_second_run_waits_for_the_first_to_set_venv_up(project: Path) -> None:
