@@ -12,6 +12,7 @@ import pytest
 from custom_components.home_type.core import activity as activity_module
 from custom_components.home_type.core.activity import (
     EMPTY_SUMMARY,
+    ActivitySummary,
     counted_changes,
     hours_covered,
     local_hour_buckets,
@@ -145,6 +146,11 @@ def test_less_than_a_day_of_history_is_none() -> None:
         events = EventLog.from_columns(["light.a", "light.a"], [begin, begin + 1], ["off", "on"])
         summary = summarize_events(events, "UTC", 0.0, 86400.0, history_start=begin)
         assert summary.has_history == counts, late
+    # The bound itself counts: 0.9 of a day is history, a second less is none.
+    start = 1_700_000_000.0
+    for seconds, counts in ((0.9 * 86400, True), (0.9 * 86400 - 1, False)):
+        covered = hours_covered("UTC", start, start + seconds)
+        assert ActivitySummary(hours_covered=covered).has_history == counts, seconds
 
 
 def test_what_counts_as_a_change() -> None:

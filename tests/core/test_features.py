@@ -321,6 +321,16 @@ def test_of_two_areas_named_alike_the_ids_choose_nothing() -> None:
     assert placement.devices == {"d1": "zz_living"} and placement.added == ()
 
 
+def test_a_device_joins_the_longest_area_name_its_name_holds() -> None:
+    """"Upstairs Master Bedroom Lamp" is in the master bedroom, not the other bedroom."""
+    areas = (Area("b", "Bedroom"), Area("mb", "Master Bedroom"))
+    for order in (areas, areas[::-1]):
+        home = HomeSnapshot("h", None, {"timezone": TZ}, (), order,
+                            (Device("d", "Upstairs Master Bedroom Lamp"),),
+                            (Entity("light.lamp", "d"),))
+        assert name_placement(home).devices == {"d": "mb"}
+
+
 def test_a_maker_is_counted_once_however_its_name_is_typed() -> None:
     home = house()
     makers = ("IKEA", "ikea ", "IKEA of Sweden", "  ")
@@ -565,7 +575,9 @@ def test_empty_home() -> None:
      ("Pool Bath", "bathroom"), ("Sala giochi", "leisure"),
      ("Quarto de banho", "bathroom"), ("Bedroom Closet", "storage"),
      ("Bedroom Hallway", "hallway"), ("Flower Bed", "yard"), ("1/2 Bath", "toilet"),
-     ("Garden Office", "office"), ("Hallway Bath", "bathroom")],
+     ("Garden Office", "office"), ("Hallway Bath", "bathroom"),
+     # A keyword's own test reads the table, so a keyword taken out of it goes unnoticed there.
+     ("Carport", "parking"), ("Sauna", "bathroom"), ("Doppelgarage", "garage")],
 )
 def test_multilingual_area_kinds(name: str, kind: str) -> None:
     assert area_kind(name) == kind
@@ -691,7 +703,7 @@ def test_underscores_and_hyphens_separate_words() -> None:
 
 
 def test_device_and_level_words() -> None:
-    assert names_fire("Stube Kachelofen") and names_fire("Poêle")
+    assert names_fire("Stube Kachelofen") and names_fire("Poêle") and names_fire("Pelletofen")
     assert names_fire("Living Room Wood stove") and not names_fire("Kitchen Light")
     assert names_level("Upstairs Bath") and names_level("OG Bad") and not names_level("Bath")
     assert all(map(names_level, ("3rd Floor Bath", "Level 2 Office", "UG Keller", "Övervåning",
@@ -765,11 +777,25 @@ def test_activity_features_of_a_known_summary() -> None:
                                       "sensor.gizmo": np.zeros((2, 24))})
     v = extract_features(home, summary)
     assert v[F["changes_per_day_log"]] == pytest.approx(math.log1p(20 / 7))
+    assert v[F["changes_per_entity_day_log"]] == pytest.approx(math.log1p(20 / 7 / 6))
     assert v[F["night_share"]] == pytest.approx(2 / 20)
     assert v[F["daily_entity_share"]] == pytest.approx(2 / 6)
     assert v[F["share_light"]] == pytest.approx(8 / 20)
     assert v[F["rate_motion_log"]] == pytest.approx(math.log1p(1.0))
+    assert v[F["share_motion"]] == pytest.approx(7 / 20)
+    for device_class in ("occupancy", "presence"):  # a person's presence, as motion is
+        sensed = dataclasses.replace(home, entities=tuple(
+            dataclasses.replace(e, device_class=device_class)
+            if e.entity_id == "binary_sensor.hall_motion" else e for e in home.entities))
+        assert extract_features(sensed, summary)[F["share_motion"]] == pytest.approx(7 / 20)
     weekday_only = ActivitySummary(hours_covered=np.array([[5.0] * 24, [0.25] * 24]),
                                    counts={"light.kitchen": light})
-    # Less than half a weekend day seen: no ratio rather than a rate from a few hours.
+    # Less than half a weekend day seen: no ratio rather than a rate from a few hours, even
+    # where those hours are well covered and busy.
     assert extract_features(home, weekday_only)[F["weekend_ratio_log"]] == 0.0
+    busy = light.copy()
+    busy[1, :10] = 5.0
+    few_hours = ActivitySummary(hours_covered=np.array([[5.0] * 24, [1.0] * 10 + [0.0] * 14]),
+                                counts={"light.kitchen": busy})
+    assert few_hours.weekend_days < 0.5
+    assert extract_features(home, few_hours)[F["weekend_ratio_log"]] == 0.0
