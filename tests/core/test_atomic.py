@@ -168,3 +168,21 @@ def test_pieces_are_written_in_order_or_not_at_all(
     with pytest.raises(KeyboardInterrupt):
         write(target, pieces())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_data_is_on_disk_before_the_file_takes_its_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A power cut after the rename must find the whole file under its name, not an empty
+    one: the temporary file is synced, whole, before it is named."""
+    synced: list[tuple[int, bool]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append((os.fstat(fd).st_size, (tmp_path / "named").exists()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    atomic_write_bytes(tmp_path / "named", b"abc")
+    (tmp_path / "named").unlink()
+    atomic_create_bytes(tmp_path / "named", [b"ab", b"cd"])
+    assert synced == [(3, False), (4, False)]

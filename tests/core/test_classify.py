@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any, cast
+
 import numpy as np
 import pytest
 
 from custom_components.home_type.core.activity import EMPTY_SUMMARY, ActivitySummary
 from custom_components.home_type.core.classify import classify, classify_features
 from custom_components.home_type.core.features import FEATURE_NAMES
-from custom_components.home_type.core.model import load_model
+from custom_components.home_type.core.model import HomeTypeModel, load_model
 from custom_components.home_type.core.snapshot import HomeSnapshot
 from tests.core.test_model import BUNDLED
 
@@ -34,3 +37,17 @@ def test_without_history_the_answer_rests_on_structure() -> None:
     result = classify(HomeSnapshot("e", None, {}), EMPTY_SUMMARY, load_model(BUNDLED))
     assert result.method == "structure" and result.history_days == 0
     assert result.as_dict()["method"] == "structure"
+
+
+def test_ties_keep_the_model_s_order_of_classes() -> None:
+    """Two types equally likely: the answer is the one the model lists first, at every call,
+    not whichever a sort happens to put first."""
+    proba = np.array([[0.1, 0.3, 0.1, 0.3, 0.2]])
+    model = cast(HomeTypeModel, SimpleNamespace(
+        classes=["a", "b", "c", "d", "e"], version="v",
+        predict_proba=lambda features: proba))
+    result = classify_features(np.zeros(3), model, EMPTY_SUMMARY)
+    assert result.home_type == "b" and result.confidence == 0.3
+    assert list(result.probabilities) == ["b", "d", "e", "a", "c"]
+    shown: dict[str, Any] = result.as_dict()
+    assert list(shown["probabilities"]) == ["b", "d", "e", "a", "c"]

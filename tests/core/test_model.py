@@ -22,7 +22,7 @@ import pytest
 from numpy._core.multiarray import _reconstruct as np_reconstruct
 
 from custom_components.home_type.core import model as model_module
-from custom_components.home_type.core.features import FEATURE_NAMES
+from custom_components.home_type.core.features import FEATURE_NAMES, FEATURE_VERSION
 from custom_components.home_type.core.model import (
     MAX_DEPTH,
     MAX_PICKLE_OPERATIONS,
@@ -69,6 +69,13 @@ def _leaf_beyond_probabilities(forest: dict[str, Any]) -> None:
     forest["leaf_values"] = forest["leaf_values"].copy()
     forest["leaf_values"][0] = 0.0
     forest["leaf_values"][0, :2] = (1.5, -0.5)
+
+
+def _negative_leaf_summing_to_one(forest: dict[str, Any]) -> None:
+    """A leaf of -0.5, 1.0 and 0.5: no value above 1, a sum of 1; only the sign refuses it."""
+    forest["leaf_values"] = forest["leaf_values"].copy()
+    forest["leaf_values"][0] = 0.0
+    forest["leaf_values"][0, :3] = (-0.5, 1.0, 0.5)
 
 
 def _loop(forest: dict[str, Any]) -> None:
@@ -121,6 +128,13 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
     "feature names": (_set("feature_names", FEATURE_NAMES[:-1]), ModelIncompatibleError,
                       "its feature names are not those of feature set [0-9]+ as this version "
                       "computes it"),
+    "feature names in another order": (_set("feature_names", FEATURE_NAMES[::-1]),
+                                       ModelIncompatibleError,
+                                       "its feature names are not those of feature set"),
+    # Equal, but not the integer this version writes: its own bundles are never so.
+    "feature set as a float": (_set("feature_version", float(FEATURE_VERSION)),
+                               ModelIncompatibleError,
+                               "trained on feature set a float, this version computes"),
     "snapshot format": (_set("snapshot_schema_version", 99), ModelIncompatibleError,
                         "snapshot format 99"),
     "numpy major": (_set("numpy_version", "0.9"), ModelIncompatibleError,
@@ -216,6 +230,8 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
                         ModelForeignError, r"\(inconsistent trees\)"),
     "a leaf beyond 0..1 that still sums to 1": (_forest(_leaf_beyond_probabilities),
                                                 ModelForeignError, r"\(inconsistent trees\)"),
+    "a negative leaf within 0..1 that still sums to 1": (
+        _forest(_negative_leaf_summing_to_one), ModelForeignError, r"\(inconsistent trees\)"),
     "leaves that are not distributions": (
         _forest(lambda f: f.__setitem__("leaf_values", f["leaf_values"] * 0.5)),
         ModelForeignError, r"\(inconsistent trees\)"),
@@ -463,6 +479,8 @@ NO_FIELDS = (3, "|", None, None, None, -1, -1, 0)
                        (3, "<", None, ("a",), {"a": (np.dtype("O"), 0)}, 8, 1, 63)), b"A" * 8),
      "an array of f8, not of plain numbers"),
     (_array_of(_Reduce(np.dtype, ("f8", False, True), NO_FIELDS), b"A" * 7),
+     "an array whose bytes do not fill its shape"),
+    (_array_of(_Reduce(np.dtype, ("f8", False, True), NO_FIELDS), b"A" * 9),
      "an array whose bytes do not fill its shape"),
     (_array_of(_Reduce(np.dtype, ("f8", False, True), NO_FIELDS), b"A" * 8, (1, 1, 1)),
      "an array in a form numpy does not write"),
