@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import model_from_bundle
 from trainer import train
-from trainer.dataset import EVALUATION_WINDOWS, WINDOWS, HomeRows, stack
+from trainer.dataset import EVALUATION_WINDOWS, NO_HISTORY, WINDOWS, HomeRows, stack
 from trainer.runs import TrainingRun
 
 N = len(FEATURE_NAMES)
@@ -94,13 +94,18 @@ def test_cross_validation_fits_each_fold_without_its_homes(recorder: _Recorder) 
 
 
 def test_baselines_are_learned_on_training_rows() -> None:
-    """Majority and stump come from the training rows, and are scored on the test rows."""
+    """Majority and stump come from the training rows of the 10-day window, and are scored on
+    the test rows; of two features that score alike, the first is named."""
     def rows(feature: list[float], labels: list[str]) -> Any:
         homes = []
         for i, (value, label) in enumerate(zip(feature, labels, strict=True)):
             vector = np.zeros(N)
-            vector[0] = value
-            homes.append(HomeRows(label, f"h{i}", 7, "", 14, [], [(vector, 10)]))
+            vector[:2] = value  # a second feature alike: the first is reported
+            # Rows of no history that say the opposite: not the window the stump learns on.
+            contrary = np.zeros(N)
+            contrary[:2] = 10.0 - value
+            homes.append(HomeRows(label, f"h{i}", 7, "", 14, [],
+                                  [(vector, 10), (contrary, NO_HISTORY)]))
         return stack(homes, "test")
 
     training = rows([0.0, 0.0, 0.0, 10.0], ["a", "a", "a", "b"])

@@ -179,6 +179,38 @@ def test_onboarding_leftovers_are_scored_against_the_same_homes_as_they_are() ->
     assert leftover_figures(Model(), [homes[2]], rows, predicted) is None  # type: ignore[arg-type]
 
 
+def test_unsorted_homes_are_scored_against_their_own_types() -> None:
+    """Every home's unsorted row, and its row with no room in any name, each against the
+    home's type: how often right, how sure, what was answered, in which languages."""
+    from trainer.dataset import HomeRows
+    from trainer.train import unsorted_figures
+
+    class Model:
+        classes = ("apartment", "condo", "studio")
+
+        def predict_proba(self, X: NDArray[Any]) -> NDArray[Any]:  # the row's values decide
+            proba: NDArray[Any] = X[:, :3]
+            return proba
+
+    def home(home_id: str, label: str, unsorted: list[float], unnamed: list[float],
+             language: str) -> HomeRows:
+        return HomeRows(label=label, home_id=home_id, seed=1, generator="g", days=10, train=[],
+                        test=[], unsorted=[(np.array(unsorted), 10)],
+                        unnamed=[(np.array(unnamed), 10)], language=language)
+
+    homes = [home("a", "apartment", [0.8, 0.2, 0.0], [0.0, 0.6, 0.4], "en"),
+             home("b", "studio", [0.6, 0.0, 0.4], [0.0, 0.0, 1.0], "de"),
+             home("c", "condo", [0.0, 0.7, 0.3], [0.0, 0.9, 0.1], "en")]
+    figures = unsorted_figures(Model(), homes)  # type: ignore[arg-type]
+    assert figures == {
+        "homes": 3, "languages": {"en": 2, "de": 1},
+        "accuracy": pytest.approx(2 / 3), "mean_confidence": pytest.approx(0.7),
+        "answers": {"apartment": 2, "condo": 1},
+        "names_without_rooms": {"accuracy": pytest.approx(2 / 3),
+                                "mean_confidence": pytest.approx(2.5 / 3),
+                                "answers": {"condo": 2, "studio": 1}}}
+
+
 def test_history_changes_are_counted_home_by_home() -> None:
     """Right without history and wrong with it is worse; wrong to right, better; one wrong
     answer to another, neither. Other windows do not count."""
