@@ -144,6 +144,14 @@ def _scored_on_a_training_seed(model: Path, *, keep_training_data: bool = True) 
     results_path_for(model).write_text(json.dumps(results))
 
 
+def _scored_on_a_seed_only_its_results_name(model: Path) -> None:
+    """Figures on homes of seed 7, which only the results file says it was trained on too."""
+    results = json.loads(results_path_for(model).read_text())
+    results["training_data"]["seeds"] = [*results["training_data"]["seeds"], "7"]
+    results["evaluation"]["data"]["seeds"] = ["7"]
+    results_path_for(model).write_text(json.dumps(results))
+
+
 @pytest.mark.parametrize(("spoil", "flags", "exit_code", "reason"), [
     (_tampered, [], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
     (_tampered, ["--force"], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
@@ -158,6 +166,8 @@ def _scored_on_a_training_seed(model: Path, *, keep_training_data: bool = True) 
      EXIT_BELOW_THRESHOLDS, "is not a results file with 10d figures"),
     (_scored_on_a_training_seed, [], EXIT_BELOW_THRESHOLDS,
      "scores it on evaluation homes of its training seed 42, not on unseen homes"),
+    (_scored_on_a_seed_only_its_results_name, [], EXIT_BELOW_THRESHOLDS,
+     "scores it on evaluation homes of its training seed 7, not on unseen homes"),
     (lambda m: _scored_on_a_training_seed(m, keep_training_data=False), [],
      EXIT_BELOW_THRESHOLDS, "evaluation homes of its training seed 42"),
     (None, ["--min-accuracy", "0.95"], EXIT_BELOW_THRESHOLDS,
@@ -165,6 +175,7 @@ def _scored_on_a_training_seed(model: Path, *, keep_training_data: bool = True) 
     (None, ["--min-macro-f1", "0.91"], EXIT_BELOW_THRESHOLDS, "macro F1 0.900 < --min-macro-f1"),
 ], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
         "results-of-another-model", "results-without-figures", "scored-on-a-training-seed",
+        "training-seed-from-the-results",
         "training-seed-from-the-bundle", "accuracy", "macro-f1"])
 def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish: Publish,
                                                        spoil: Callable[[Path], object] | None,

@@ -133,6 +133,21 @@ def test_an_interrupted_report_leaves_the_page_as_it_was(
     assert [p.name for p in tmp_path.iterdir()] == ["model.md"]
 
 
+def test_each_figure_is_read_from_its_own_window() -> None:
+    """The bundled model scores alike in every window, so its page cannot tell one window's
+    figure from another's: here each window's accuracy is its own."""
+    results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())
+    for section, base in (("holdout", 0.5), ("evaluation", 0.6)):
+        for i, window in enumerate(("none", "1d", "10d", "90d")):
+            results[section]["by_window"][window]["accuracy"] = base + i / 100
+    page = render(results, "results.json")
+    assert "(20 homes, model fitted on the other 80), 10-day history: accuracy 0.520." in page
+    rows = {line.split(" | ")[0]: line.split(" | ")[2] for line in page.splitlines()
+            if line.startswith(("| none |", "| 1d |", "| 10d |", "| 90d |"))}
+    assert {window: row.split(" ")[0] for window, row in rows.items()} == {
+        "| none": "0.600", "| 1d": "0.610", "| 10d": "0.620", "| 90d": "0.630"}
+
+
 def test_floor_registry_sentence_adds_the_same_homes_without_floors_when_measured() -> None:
     """Results files written before ``with_floors_removed`` was measured keep their sentence."""
     results = json.loads((BUNDLED / "home_type_classifier_results.json").read_text())

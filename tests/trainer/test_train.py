@@ -72,6 +72,10 @@ def test_a_type_whose_probabilities_run_backwards_is_named(
     upside_down = dataclasses.replace(
         bundled, calibration=dataclasses.replace(bundled.calibration, a=slopes))
     assert backward_types(upside_down) == ["ranch_house"]
+    slopes[list(bundled.classes).index("ranch_house")] = 0.0  # flat: as meaningless
+    flat = dataclasses.replace(bundled, calibration=dataclasses.replace(bundled.calibration,
+                                                                         a=slopes))
+    assert backward_types(flat) == ["ranch_house"]
     assert backward_types(dataclasses.replace(bundled, calibration=None)) == []
     monkeypatch.setattr(model_commands, "load_bundle", lambda path: upside_down)
     monkeypatch.delitem(sys.modules, "sklearn", raising=False)  # other tests of this process
