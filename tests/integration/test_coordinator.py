@@ -36,6 +36,7 @@ from custom_components.home_type.const import (
     UPDATE_INTERVAL,
 )
 from custom_components.home_type.coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
+from custom_components.home_type.core.classify import classify
 from custom_components.home_type.core.snapshot import HOME_TYPES
 from custom_components.home_type.snapshot import async_home_snapshot, async_read_home
 
@@ -143,9 +144,12 @@ async def test_follows_edits_of_the_home(
         "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
     ) as read_home, patch(
         "custom_components.home_type.coordinator.async_home_snapshot", wraps=async_home_snapshot
-    ) as look:
+    ) as look, patch(
+        "custom_components.home_type.coordinator.classify", wraps=classify
+    ) as classified:
         await _set_up_answering_by_floors(hass, model_path, read_home)
         look.reset_mock()
+        classified.reset_mock()
         # Home Type's own sensor is no part of the home; an icon is no part of the answer.
         for icon, looks in (("mdi:home-search", 1), ("mdi:home-outline", 1)):
             entity_registry.async_update_entity("sensor.home_type", icon=icon)
@@ -155,6 +159,7 @@ async def test_follows_edits_of_the_home(
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
         assert look.call_count == 2
         assert read_home.call_count == 0
+        assert classified.call_count == 0  # the home as it was: not even classified again
 
         await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
         upstairs = floor_registry.async_create("Upstairs", level=1)
@@ -174,7 +179,8 @@ async def test_follows_edits_of_the_home(
         assert read_home.call_count == 1  # a new entity: its history is read
         entity_registry.async_get_or_create("light", "demo", "shed")
         floor_registry.async_create("Upstairs", level=1)
-        await _tick(hass, freezer, REGISTRY_REFRESH_COOLDOWN - timedelta(seconds=1))
+        # A minute, as integration.md says (the constant's own value is not the promise).
+        await _tick(hass, freezer, timedelta(seconds=59))
         assert read_home.call_count == 1
         assert home_type_state(hass).state == "apartment"
         await _tick(hass, freezer, timedelta(seconds=1))
@@ -337,14 +343,19 @@ async def test_a_disabled_sensor_is_not_refreshed_by_edits(
     )
     with patch(
         "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
-    ) as read_home:
+    ) as read_home, patch(
+        "custom_components.home_type.coordinator.classify", wraps=classify
+    ) as classified:
         await hass.config_entries.async_reload(ENTRY_ID)
         await hass.async_block_till_done(wait_background_tasks=True)
         assert hass.states.get("sensor.home_type") is None
         read_home.reset_mock()
+        classified.reset_mock()
+        # A floor would be classified again without a read, a new entity read: neither is.
         floor_registry.async_create("Upstairs", level=1)
+        entity_registry.async_get_or_create("light", "demo", "porch")
         await hass.async_block_till_done(wait_background_tasks=True)
-        assert read_home.call_count == 0
+        assert read_home.call_count == 0 and classified.call_count == 0
 
 
 async def test_unloading_stops_following_edits(
