@@ -52,6 +52,17 @@ async def test_user_step_with_the_bundled_model(
     assert len(mock_setup_entry.mock_calls) == 1
 
 
+async def test_user_step_defaults_to_ten_days_and_the_bundled_model(
+    hass: HomeAssistant, mock_setup_entry: AsyncMock
+) -> None:
+    """Home Assistant's own recorder keeps 10 days, which the model's headline figures are
+    measured on: a form sent as it is shown takes those."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"] == {CONF_HISTORY_DAYS: 10, CONF_MODEL_PATH: ""}
+
+
 def _damage_tampered(model: Path) -> None:
     model.write_bytes(model.read_bytes() + b"\0")
 
@@ -83,6 +94,7 @@ def _damage_other_numpy(model: Path) -> None:
     ("model_option", "damage", "error"),
     [
         ("/etc/home_type.pkl", None, "outside_config"),
+        (".", None, "outside_config"),  # the folder itself: no file in it
         ("../outside/home_type.pkl", None, "outside_config"),
         ("models/missing.pkl", None, "model_missing"),
         ("models/home_type.pkl", _damage_tampered, "model_tampered"),
