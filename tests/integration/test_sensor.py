@@ -44,6 +44,22 @@ async def test_entities(
         assert entry.device_id == device.id
 
 
+async def test_the_device_and_sensor_take_the_entry_s_name(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An owner who renamed the entry sees that name on the device and the sensor."""
+    entry = MockConfigEntry(domain=DOMAIN, title="Our flat", data={},
+                            options=dict(mock_config_entry.options))
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    (device,) = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert device.name == "Our flat"
+    state = hass.states.get("sensor.our_flat")
+    assert state is not None and state.attributes["friendly_name"] == "Our flat"
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_enum_options_are_the_labels(hass: HomeAssistant) -> None:
     """An ENUM sensor whose options are exactly the eight home types."""

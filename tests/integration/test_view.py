@@ -73,7 +73,8 @@ async def test_refresh_classifies_now(
         ["light.hall"] * 3, [now - 23 * 3600 + i for i in range(3)], ["on", "off", "on"]))
     client = await hass_client()
 
-    for query in ("", "?refresh=0", "?refresh=false", "?refresh=False", "?refresh=OFF"):
+    for query in ("", "?refresh=", "?refresh=0", "?refresh=false", "?refresh=False",
+                  "?refresh=OFF"):
         response = await client.get(URL + query)
         assert (await response.json())["method"] == "structure", query
     response = await client.get(URL + "?refresh=" + refresh)
