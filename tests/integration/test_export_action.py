@@ -438,15 +438,21 @@ async def test_what_a_killed_export_left_is_removed_at_the_next_start(
     hour_ago = time.time() - 3601
     names = {".home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp": hour_ago,
              ".mine.json.a1b2c3d4.tmp": hour_ago, ".mine.json.z9y8x7w6.tmp": time.time(),
+             ".mine.json.q5r6s7t8.tmp": time.time() - 3500,  # a slow write: not an hour yet
              ".notes.txt.a1b2c3d4.tmp": hour_ago, "mine.json": hour_ago}
     for name, stamp in names.items():
         (config_dir / name).write_text("{}")
         os.utime(config_dir / name, (stamp, stamp))
+    # A link of that name is no file an export wrote: it stays (and so does what it names).
+    (config_dir / ".linked.json.a1b2c3d4.tmp").symlink_to(config_dir / "mine.json")
+    os.utime(config_dir / ".linked.json.a1b2c3d4.tmp", (hour_ago, hour_ago),
+             follow_symlinks=False)
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert sorted(p.name for p in config_dir.iterdir()) == [
-        ".mine.json.z9y8x7w6.tmp", ".notes.txt.a1b2c3d4.tmp", "mine.json"]
+        ".linked.json.a1b2c3d4.tmp", ".mine.json.q5r6s7t8.tmp", ".mine.json.z9y8x7w6.tmp",
+        ".notes.txt.a1b2c3d4.tmp", "mine.json"]
     assert ("Removed the temporary files of exports that Home Assistant stopped before they "
             "were written whole: .home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp, "
             ".mine.json.a1b2c3d4.tmp") in caplog.text
