@@ -47,6 +47,8 @@ pytestmark = pytest.mark.recorder
 PostgreSQL: Callable[[], Dialect] = postgresql.dialect
 MySQL: Callable[[], Dialect] = mysql.dialect
 SQLite: Callable[[], Dialect] = sqlite.dialect
+#: What ``mariadb://`` gives: MySQL's dialect under the name ``mariadb``.
+MariaDB: Callable[[], Dialect] = mariadb.loader("mysqldb")  # type: ignore[no-untyped-call]
 
 DIALECTS = {"postgresql": PostgreSQL(), "mysql": MySQL()}
 
@@ -262,6 +264,28 @@ async def test_a_read_on_sqlite_stops_when_home_assistant_stops(
     assert_same_summary(again, theirs)
 
 
+async def test_the_connection_serves_other_readers_after_a_read_stopped(
+    hass: HomeAssistant, recorder_mock: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read's progress handler goes with the read: left on the connection, which the
+    recorder's pool gives that thread's next reader, it would stop their queries too."""
+    if recorder_mock.dialect_name != "sqlite":
+        pytest.skip("SQLite's progress handler; the servers' connections are sockets")
+    monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
+
+    def stopped_read_then_another() -> bool:
+        with activity.read_session(hass, lambda: True) as session:
+            ours = session.connection().connection.driver_connection
+            with pytest.raises(OperationalError, match="interrupted"):
+                session.execute(text("SELECT count(*) FROM states")).scalar()
+        with recorder_mock.get_session() as session:
+            session.execute(text("SELECT count(*) FROM states")).scalar()  # not interrupted
+            return session.connection().connection.driver_connection is ours
+
+    # The same connection, or the test would prove nothing.
+    assert await recorder_mock.async_add_executor_job(stopped_read_then_another)
+
+
 def test_statement_is_portable() -> None:
     """The floor is explicit on every dialect, and GROUP BY repeats the selected text."""
     hour = hour_of_week(3600)
@@ -281,13 +305,24 @@ def test_statement_is_portable() -> None:
         assert ":" not in sql and "?" not in sql and "%(" not in sql  # no bound parameters
 
 
+def test_a_database_error_is_its_first_line_only() -> None:
+    """PostgreSQL adds lines after its reason: DETAIL and HINT, with the values concerned,
+    which are the home's entity ids. Logs, errors and diagnostics show the reason alone."""
+    reason = ('relation "states" does not exist\nDETAIL:  light.bedroom_2, lock.front_door\n'
+              "HINT:  see the manual")
+    err = OperationalError("SELECT states.state FROM states", {"id": 1}, Exception(reason))
+    assert activity.database_error_text(err) == 'relation "states" does not exist'
+    assert activity.database_error_text(OperationalError("SELECT", {}, Exception(""))) == (
+        "OperationalError")
+
+
 def test_states_compare_as_bytes_on_mysql_only() -> None:
     """MySQL's and MariaDB's collations would take Idle for idle (the next test runs on a
     real server only in MariaDB's leg): there, and only there, states are cast to bytes."""
     changes = activity.window_changes([1], 0.0, 1.0, dialect="mysql")
     statement = select(changes.c.state).where(*activity.counted(changes))
     # ``mysql://`` gives SQLAlchemy's mysql dialect; ``mariadb://`` its mariadb one.
-    for dialect in (MySQL(), mariadb.loader("mysqldb")()):
+    for dialect in (MySQL(), MariaDB()):
         mysql_sql = str(statement.compile(dialect=dialect))
         assert ("CAST(changes.previous_state AS BINARY) != CAST(changes.state AS BINARY)"
                 in mysql_sql), dialect.name
