@@ -242,6 +242,38 @@ async def test_diagnostics_of_an_entry_waiting_to_retry(
     assert [secret for secret in SECRETS if secret.casefold() in text] == []
 
 
+@pytest.mark.usefixtures("home_loaded")
+async def test_diagnostics_name_files_of_an_unexpected_error_as_options_do(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An error nobody foresaw may name a file in the configuration folder, whose path tells
+    where Home Assistant lives (a user's home folder, say): written relative to it, as the
+    options write the model file, in the reason a waiting entry gives and in the last error
+    of a loaded one."""
+    config_dir = hass.config.config_dir
+    denied = OSError(13, "Permission denied", f"{config_dir}/private/home-v2.db")
+    read = "custom_components.home_type.coordinator.async_read_home"
+    mock_config_entry.add_to_hass(hass)
+    with patch(read, side_effect=denied):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    waiting = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert "'private/home-v2.db'" in waiting["reason"] and config_dir not in waiting["reason"]
+
+    await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    state: ConfigEntryState = mock_config_entry.state  # not narrowed by the assert above
+    assert state is ConfigEntryState.LOADED
+    with patch(read, side_effect=denied):
+        await mock_config_entry.runtime_data.async_refresh()
+    loaded = await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert "'private/home-v2.db'" in loaded["last_error"]
+    assert config_dir not in json.dumps(loaded)
+
+
 def test_an_area_a_device_is_placed_in_by_its_name_is_not_empty() -> None:
     """A "Kitchen Light" in no area joins the "Kitchen" for the model: that area is in use.
     (A home nobody sorted otherwise showed onboarding's three as empty, beside the advice to
