@@ -32,6 +32,7 @@ from .generate.openai_cost import (
     cost_usd,
     plan_requests,
     price_per_million,
+    prompt_tokens,
     usd,
 )
 from .generate.openai_retry import OpenAIStop, RequestRejected
@@ -98,6 +99,8 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                     settings: OpenAISettings, dry_run: bool, days: int) -> None:
     """Plan, check the key, run, and explain how the run ended."""
     todo = pending_unless_busy(jobs, output, overwrite)
+    if problem := _allowance_problem(todo, settings):
+        raise UserError(problem)
     if dry_run:
         _print_plan(todo, len(jobs), settings, output)
         return
@@ -148,9 +151,12 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         # not answer as asked (one that ignores response_format). Exit 0 let the pipeline pay
         # for its evaluation homes next. A rerun for the few homes skipped before is not that.
         home, reason = min(summary.skipped.items())
+        cut_off = sorted(h for h, why in summary.skipped.items() if why.startswith(CUT_OFF))
+        if cut_off:  # that reason first: the advice is the allowance's
+            home, reason = cut_off[0], summary.skipped[cut_off[0]]
         advice = (f"Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
                   f"{settings.max_completion_tokens:,}, or ask a model that does not reason"
-                  if reason.startswith(CUT_OFF) else
+                  if cut_off else
                   f"Check that the model {settings.model!r} supports structured outputs "
                   "(json_schema), or try a stronger one")
         raise UserError(f"not one home could be designed: every reply was unusable, even after "
@@ -158,11 +164,32 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
                         RequestRejected.exit_code)
 
 
+def _allowance_problem(todo: list[HomeJob], settings: OpenAISettings) -> str | None:
+    """Say why a request could never be sent within ``--tpm``, or return None.
+
+    OpenAI counts a request as its prompt plus its whole reply allowance, and refuses one above
+    the account's tokens-per-minute limit ("Request too large"), which ``--tpm`` stands for.
+    """
+    if not todo:
+        return None
+    largest = max(prompt_tokens(job) for job in todo)
+    if largest + settings.max_completion_tokens <= settings.tpm:
+        return None
+    return (f"--max-reply-tokens {settings.max_completion_tokens:,} and a prompt of up to "
+            f"~{largest:,} tokens are more than --tpm {settings.tpm:,} allows a request: "
+            "OpenAI counts a request's whole reply allowance against the tokens-per-minute "
+            "limit and refuses one above it. Lower --max-reply-tokens (pipeline: "
+            "--openai-max-reply-tokens), or raise generate's --tpm if your account's limit is "
+            "higher")
+
+
 def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
     names = summary.not_sent
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     cap = settings.max_cost_usd or 0.0
-    advice = (f"Raise --max-cost above {usd(summary.refused_usd)}: no request fits under less."
+    advice = (f"Raise --max-cost above {usd(summary.refused_usd)}, or lower --max-reply-tokens "
+              f"(pipeline: --openai-max-reply-tokens; {settings.max_completion_tokens:,}, held "
+              "in full until a reply comes): no request fits under less."
               if summary.refused_usd > cap else
               "Run the same command again to design them: the cap counts each run's spend on "
               "its own, and the homes written are kept.")

@@ -1404,8 +1404,8 @@ def test_cli_max_reply_tokens_is_the_allowance_sent_held_and_advised(
     result = run_trainer(*args, env=_env(api))
     assert result.returncode == 5, result.stderr
     err = " ".join(result.stderr.split())
-    assert ("home_001 skipped: the reply was cut off at the token limit, 8,000 tokens (still, "
-            "after one repair request); a reasoning model's thinking counts against it: raise "
+    assert ("home_001 skipped: the reply was cut off at the token limit, 8,000 tokens, after "
+            "one repair request; a reasoning model's thinking counts against it: raise "
             "--max-reply-tokens (pipeline: --openai-max-reply-tokens)") in err
     assert err.endswith("Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
                         "8,000, or ask a model that does not reason")
@@ -1420,6 +1420,55 @@ def test_cli_max_reply_tokens_is_the_allowance_sent_held_and_advised(
                                   "16000", "--dry-run"), env=_env(api, None))
     assert plan.returncode == 0, plan.stderr
     assert "+ 16,000 reply tokens" in " ".join(plan.stdout.split())
+    # OpenAI refuses a request above the account's tokens per minute: none is planned so.
+    beyond = run_trainer(*_generate(tmp_path / "beyond", "--count", "2", "--tpm", "30000",
+                                    "--max-reply-tokens", "50000", "--dry-run"),
+                         env=_env(api, None))
+    assert beyond.returncode == 2 and " ".join(beyond.stderr.split()).startswith(
+        "error: --max-reply-tokens 50,000 and a prompt of up to ~"), beyond.stderr
+    assert "more than --tpm 30,000 allows a request" in " ".join(beyond.stderr.split())
+    assert len(api.requests) == 6 and not (tmp_path / "beyond").exists()
+
+
+def test_cli_one_cut_off_home_among_others_gets_the_allowance_advice(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The advice came from the first home skipped, whatever the others': here an invalid
+    reply, while the next home's replies were cut off."""
+    bad, cut = completion('{"language": "en"'), completion(None, finish_reason="length")
+    api.script(bad, bad, cut, cut)
+    result = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+                                    "--concurrency", "1"), env=_env(api))
+    assert result.returncode == 5, result.stderr
+    last = " ".join(result.stderr.strip().splitlines()[-1].split())
+    assert "(home_002: the reply was cut off at the token limit" in last
+    assert last.endswith("Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
+                         "8,000, or ask a model that does not reason")
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    (400, "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, "
+          "whereas you provided 32000."),
+    (400, "This model's maximum context length is 32768 tokens. However, you requested 41900 "
+          "tokens (1900 in the messages, 40000 in the completion)."),
+    (429, "Request too large for gpt-4o-mini in organization org-x on tokens per min (TPM): "
+          "Limit 30000, Requested 33900. The input or output tokens must be reduced in order "
+          "to run successfully."),
+])
+def test_cli_an_allowance_refused_stops_at_once_saying_to_lower_it(
+        api: FakeOpenAI, tmp_path: Path, status: int, message: str) -> None:
+    """Each said "check the model supports structured outputs", or was retried six times as a
+    rate limit and ended "try again later": no retry or model changes the allowance."""
+    api.script(error(status, "rate_limit_exceeded" if status == 429 else None, message,
+                     type_="tokens" if status == 429 else "invalid_request_error"))
+    result = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+                                    "--concurrency", "1"), env=_env(api))
+    assert result.returncode == 5, result.stderr
+    last = " ".join(result.stderr.strip().splitlines()[-1].split())
+    assert last.startswith("error: OpenAI rejected the request for its reply allowance "
+                           f"(HTTP {status}"), last
+    assert ("Lower --max-reply-tokens (pipeline: --openai-max-reply-tokens) below the model's "
+            "output limit") in last
+    assert len(api.requests) == 1
 
 
 def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:

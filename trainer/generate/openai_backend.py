@@ -146,9 +146,9 @@ class HomeSkipped(Exception):
 
 
 def cut_off_reason(allowance: int) -> str:
-    """Why a home whose replies were both cut off is skipped, and what to change."""
-    return (f"{CUT_OFF}, {allowance:,} tokens (still, after one repair request); a "
-            "reasoning model's thinking counts against it: raise --max-reply-tokens (pipeline: "
+    """Why a home whose repaired reply was cut off is skipped, and what to change."""
+    return (f"{CUT_OFF}, {allowance:,} tokens, after one repair request; a reasoning model's "
+            "thinking counts against it: raise --max-reply-tokens (pipeline: "
             "--openai-max-reply-tokens)")
 
 

@@ -89,9 +89,29 @@ def is_quota_error(err: BaseException) -> bool:
         err.code in _QUOTA_CODES or err.type in _QUOTA_CODES)
 
 
+#: Words of a refusal that is about the reply allowance: the model's own output limit, a local
+#: server's context length, or a request larger than the account's tokens per minute.
+_ALLOWANCE_WORDS: Final = ("max_tokens", "max_completion_tokens", "context length",
+                           "request too large")
+
+
+def is_allowance_error(err: BaseException) -> bool:
+    """Tell a 400, 422 or 429 refusing the request for its reply allowance (--max-reply-tokens).
+
+    OpenAI counts the whole allowance against the tokens-per-minute limit, and answers a
+    request above it with a 429 "Request too large" that no retry can pass; a model refuses an
+    allowance above its own output limit (gpt-4o-mini's is 16,384 tokens) with a 400.
+    """
+    if not isinstance(err, openai.BadRequestError | openai.UnprocessableEntityError
+                      | openai.RateLimitError) or is_quota_error(err):
+        return False
+    text = " ".join(str(_server_message(err) or err.message).split()).lower()
+    return any(word in text for word in _ALLOWANCE_WORDS)
+
+
 def is_transient(err: BaseException) -> bool:
     """Worth another try: rate limits, timeouts, dropped connections, server errors."""
-    if is_quota_error(err):
+    if is_quota_error(err) or is_allowance_error(err):
         return False
     if isinstance(err, openai.APIConnectionError):  # APITimeoutError is one
         return True
@@ -195,6 +215,12 @@ def stop_for(err: BaseException, model: str) -> OpenAIStop | None:
             f"OpenAI refused the API key ({describe(err)}). Check OPENAI_API_KEY (and "
             f"OPENAI_BASE_URL if you use another server) and that the key's project may use "
             f"model {model!r}.")
+    if is_allowance_error(err):
+        return RequestRejected(
+            f"OpenAI rejected the request for its reply allowance ({describe(err)}). Lower "
+            "--max-reply-tokens (pipeline: --openai-max-reply-tokens) below the model's output "
+            "limit, the server's context length less the prompt, and your tokens-per-minute "
+            "limit less the prompt.")
     if isinstance(err, openai.BadRequestError | openai.NotFoundError
                   | openai.UnprocessableEntityError):
         # A wrong address answers 404 too (OPENAI_BASE_URL without its /v1, say).
