@@ -351,7 +351,8 @@ async def test_a_disabled_sensor_is_not_refreshed_by_edits(
         assert hass.states.get("sensor.home_type") is None
         read_home.reset_mock()
         classified.reset_mock()
-        # A floor would be classified again without a read, a new entity read: neither is.
+        # A floor and a new entity (which, in one look, asks for a read): neither is read or
+        # classified.
         floor_registry.async_create("Upstairs", level=1)
         entity_registry.async_get_or_create("light", "demo", "porch")
         await hass.async_block_till_done(wait_background_tasks=True)
