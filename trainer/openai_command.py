@@ -37,6 +37,7 @@ from .generate.openai_cost import (
 )
 from .generate.openai_retry import OpenAIStop, RequestRejected
 from .generate.openai_settings import (
+    REPLY_TOKENS_FLAGS,
     OpenAISettings,
     base_url_from_environment,
     base_url_problem,
@@ -154,8 +155,8 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         cut_off = sorted(h for h, why in summary.skipped.items() if why.startswith(CUT_OFF))
         if cut_off:  # that reason first: the advice is the allowance's
             home, reason = cut_off[0], summary.skipped[cut_off[0]]
-        advice = (f"Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
-                  f"{settings.max_completion_tokens:,}, or ask a model that does not reason"
+        advice = (f"Raise {REPLY_TOKENS_FLAGS} above {settings.max_completion_tokens:,}, or "
+                  "ask a model that does not reason"
                   if cut_off else
                   f"Check that the model {settings.model!r} supports structured outputs "
                   "(json_schema), or try a stronger one")
@@ -178,9 +179,8 @@ def _allowance_problem(todo: list[HomeJob], settings: OpenAISettings) -> str | N
     return (f"--max-reply-tokens {settings.max_completion_tokens:,} and a prompt of up to "
             f"~{largest:,} tokens are more than --tpm {settings.tpm:,} allows a request: "
             "OpenAI counts a request's whole reply allowance against the tokens-per-minute "
-            "limit and refuses one above it. Lower --max-reply-tokens (pipeline: "
-            "--openai-max-reply-tokens), or raise generate's --tpm if your account's limit is "
-            "higher")
+            f"limit and refuses one above it. Lower {REPLY_TOKENS_FLAGS}, or raise generate's "
+            "--tpm if your account's limit is higher")
 
 
 def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:

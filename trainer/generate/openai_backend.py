@@ -48,6 +48,7 @@ from .openai_retry import (
     stop_for,
 )
 from .openai_settings import (
+    REPLY_TOKENS_FLAGS,
     OpenAISettings,
     base_url_from_environment,
     id_from_environment,
@@ -148,8 +149,7 @@ class HomeSkipped(Exception):
 def cut_off_reason(allowance: int) -> str:
     """Why a home whose repaired reply was cut off is skipped, and what to change."""
     return (f"{CUT_OFF}, {allowance:,} tokens, after one repair request; a reasoning model's "
-            "thinking counts against it: raise --max-reply-tokens (pipeline: "
-            "--openai-max-reply-tokens)")
+            f"thinking counts against it: raise {REPLY_TOKENS_FLAGS}")
 
 
 class _RunStopped(Exception):

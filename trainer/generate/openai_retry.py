@@ -40,7 +40,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from ..container import in_container
-from .openai_settings import shown_url
+from .openai_settings import REPLY_TOKENS_FLAGS, shown_url
 
 BILLING_URL: Final = "https://platform.openai.com/account/billing"
 #: An empty account, and one with no billing set up (OpenAI's 429 to a new account that has
@@ -218,9 +218,8 @@ def stop_for(err: BaseException, model: str) -> OpenAIStop | None:
     if is_allowance_error(err):
         return RequestRejected(
             f"OpenAI rejected the request for its reply allowance ({describe(err)}). Lower "
-            "--max-reply-tokens (pipeline: --openai-max-reply-tokens) below the model's output "
-            "limit, the server's context length less the prompt, and your tokens-per-minute "
-            "limit less the prompt.")
+            f"{REPLY_TOKENS_FLAGS} below the model's output limit, the server's context length "
+            "less the prompt, and your tokens-per-minute limit less the prompt.")
     if isinstance(err, openai.BadRequestError | openai.NotFoundError
                   | openai.UnprocessableEntityError):
         # A wrong address answers 404 too (OPENAI_BASE_URL without its /v1, say).

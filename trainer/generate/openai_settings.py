@@ -125,6 +125,9 @@ def max_cost_problem(max_cost: float) -> str | None:
     return _not_positive("--max-cost", max_cost, "dollars")
 
 
+#: The reply allowance's flag as generate and the pipeline name it, for the advice to change it.
+REPLY_TOKENS_FLAGS: Final = "--max-reply-tokens (pipeline: --openai-max-reply-tokens)"
+
 #: The least reply allowance taken: the largest designs run to ~3,750 tokens, the smallest ~400,
 #: so less would pay for replies cut off.
 MIN_REPLY_TOKENS: Final = 1_000
