@@ -151,10 +151,9 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         # Every reply unusable, and no home of the run in the folder: the model or server does
         # not answer as asked (one that ignores response_format). Exit 0 let the pipeline pay
         # for its evaluation homes next. A rerun for the few homes skipped before is not that.
-        home, reason = min(summary.skipped.items())
-        cut_off = sorted(h for h, why in summary.skipped.items() if why.startswith(CUT_OFF))
-        if cut_off:  # that reason first: the advice is the allowance's
-            home, reason = cut_off[0], summary.skipped[cut_off[0]]
+        # A home cut off first, if any: the advice is then the allowance's.
+        cut_off = {h: why for h, why in summary.skipped.items() if why.startswith(CUT_OFF)}
+        home, reason = min((cut_off or summary.skipped).items())
         advice = (f"Raise {REPLY_TOKENS_FLAGS} above {settings.max_completion_tokens:,}, or "
                   "ask a model that does not reason"
                   if cut_off else
