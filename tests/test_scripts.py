@@ -63,6 +63,14 @@ def make_venv(path: Path, *, pip: bool = True) -> None:
     subprocess.run([PYTHON313, "-m", "venv", *args, str(path)], check=True, timeout=120)
 
 
+def executable(path: Path, script: str) -> Path:
+    """A stand-in program at ``path`` (its folder made): a shell script, runnable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(script)
+    path.chmod(0o755)
+    return path
+
+
 def ready(project: Path) -> bool:
     return bash(project, "venv_ready").returncode == 0
 
@@ -121,8 +129,7 @@ def test_the_python_named_by_PYTHON_is_checked(project: Path) -> None:
     later run failed the same way. Refused: something that is no Python, and a real Python of
     another version (which runs the check's code, so only the version can refuse it)."""
     broken = project / "python3.11"
-    broken.write_text("#!/bin/sh\nexec /usr/bin/env python3 -c 'import sys; sys.exit(1)'\n")
-    broken.chmod(0o755)
+    executable(broken, "#!/bin/sh\nexec /usr/bin/env python3 -c 'import sys; sys.exit(1)'\n")
     chosen = bash(project, "find_python313", PYTHON=PYTHON313)
     assert chosen.returncode == 0 and chosen.stdout == f"{PYTHON313}\n"
     another = _another_python()
@@ -145,9 +152,7 @@ def test_any_pyenv_python_313_is_found(project: Path) -> None:
     for version in ("3.12.9", "3.13.2", "3.13.10", "3.13.5", "3.13.9"):
         (root / "versions" / version / "bin").mkdir(parents=True)
         (root / "versions" / version / "bin" / "python3.13").symlink_to(PYTHON313)
-    (project / "bin").mkdir()
-    (project / "bin" / "pyenv").write_text(f"#!/bin/sh\necho '{root}'\n")
-    (project / "bin" / "pyenv").chmod(0o755)
+    executable(project / "bin" / "pyenv", f"#!/bin/sh\necho '{root}'\n")
     found = bash(project, "find_python313", PATH=f"{project / 'bin'}:/usr/bin:/bin")
     assert found.returncode == 0, found.stderr
     assert found.stdout == f"{root / 'versions' / '3.13.10' / 'bin' / 'python3.13'}\n"
@@ -156,10 +161,7 @@ def test_any_pyenv_python_313_is_found(project: Path) -> None:
 def test_the_python_found_is_named_by_its_own_path(project: Path) -> None:
     """A shim or wrapper answers for the interpreter it runs: the venv is made with that one,
     which needs no shim (nor the PATH that found it) afterwards."""
-    (project / "bin").mkdir()
-    wrapper = project / "bin" / "python3.13"
-    wrapper.write_text(f'#!/bin/sh\nexec "{PYTHON313}" "$@"\n')
-    wrapper.chmod(0o755)
+    executable(project / "bin" / "python3.13", f'#!/bin/sh\nexec "{PYTHON313}" "$@"\n')
     found = bash(project, "find_python313", PATH=f"{project / 'bin'}:/usr/bin:/bin")
     assert found.returncode == 0, found.stderr
     assert found.stdout == f"{PYTHON313}\n"
@@ -170,10 +172,8 @@ def test_an_install_is_stamped_with_its_extras_and_not_repeated(project: Path) -
     nothing (and needs no network)."""
     (project / "pyproject.toml").write_text("[project]\n")
     venv = project / ".venv"
-    (venv / "bin").mkdir(parents=True)
     log = project / "python.log"
-    (venv / "bin" / "python").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\n')
-    (venv / "bin" / "python").chmod(0o755)
+    executable(venv / "bin" / "python", f'#!/bin/sh\necho "$*" >> "{log}"\n')
     (venv / ".home-type-venv").write_text(f"{venv}\n")
     for _ in range(2):
         run = bash(project, "ensure_venv", HOME_TYPE_EXTRAS="develop")
@@ -202,13 +202,11 @@ def test_ctrl_c_during_an_install_ends_the_script_and_stamps_nothing(project: Pa
     """pip takes Ctrl-C for its own and exits 1, which the scripts passed on as a failure."""
     (project / "pyproject.toml").write_text("[project]\n")
     venv = project / ".venv"
-    (venv / "bin").mkdir(parents=True)
     # As pip does: SIGINT ends the install with exit 1.
-    (venv / "bin" / "python").write_text(
-        '#!/bin/sh\ncase "$*" in *"pip install"*)\n'
-        '  trap \'kill $! 2>/dev/null; exit 1\' INT\n'
-        '  echo "pip started"; sleep 30 & wait $!;;\nesac\nexit 0\n')
-    (venv / "bin" / "python").chmod(0o755)
+    executable(venv / "bin" / "python",
+               '#!/bin/sh\ncase "$*" in *"pip install"*)\n'
+               '  trap \'kill $! 2>/dev/null; exit 1\' INT\n'
+               '  echo "pip started"; sleep 30 & wait $!;;\nesac\nexit 0\n')
     (venv / ".home-type-venv").write_text(f"{venv}\n")
     run = subprocess.Popen(
         ["bash", "-c", f'source "{project}/scripts/_venv.sh"\nensure_venv\necho went on'],
@@ -232,8 +230,7 @@ def test_ctrl_c_during_an_install_ends_the_script_and_stamps_nothing(project: Pa
 def test_the_caller_s_trap_on_ctrl_c_is_kept(project: Path) -> None:
     """run_pip takes SIGINT for itself while pip runs, then gives the caller's trap back."""
     stub = project / "python"
-    stub.write_text("#!/bin/sh\nexit 0\n")
-    stub.chmod(0o755)
+    executable(stub, "#!/bin/sh\nexit 0\n")
     kept = bash(project, f"trap 'echo mine' INT\nrun_pip {stub} install x\ntrap -p INT")
     assert kept.returncode == 0, kept.stderr
     assert kept.stdout == "trap -- 'echo mine' SIGINT\n"
@@ -272,9 +269,7 @@ def test_nothing_collected_fails_only_a_whole_suite_run(project: Path) -> None:
     """pytest's exit 5 (no test selected) is a failure for a run given no arguments (CI's: a
     marker matching nothing must not pass), not for one that chose its tests."""
     venv = project / "fake"
-    (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "python").write_text("#!/bin/sh\nexit 5\n")
-    (venv / "bin" / "python").chmod(0o755)
+    executable(venv / "bin" / "python", "#!/bin/sh\nexit 5\n")
     whole = bash(project, f'run_pytest "{venv}" 0 -m recorder; echo went on')
     assert whole.returncode == 5 and "went on" not in whole.stdout
     assert "error: pytest collected no test here" in whole.stderr
@@ -301,9 +296,7 @@ def test_a_failed_fetch_of_python_314_says_so_and_leaves_no_folder(project: Path
     """The clean-up ran once its function had returned, where a local variable is gone: a
     failed download said "work: unbound variable" and left .python3.14.XXXXXX behind."""
     copy_scripts(project, "_python314.sh")
-    (project / "bin").mkdir()
-    (project / "bin" / "apt-get").write_text("#!/bin/sh\necho 'E: no network' >&2\nexit 100\n")
-    (project / "bin" / "apt-get").chmod(0o755)
+    executable(project / "bin" / "apt-get", "#!/bin/sh\necho 'E: no network' >&2\nexit 100\n")
     if Path("/usr/bin/python3.14").exists():
         pytest.skip("a system Python 3.14 here is found before any fetch")
     # As scripts/test-newer-ha calls it: in a command substitution, errexit inherited.
@@ -382,10 +375,7 @@ def test_help_of_a_script_lists_its_modules_options_once_set_up(tmp_path: Path, 
     assert fresh.stdout.endswith("Its options are listed here once .venv is set up (scripts/test"
                                  " or\nscripts/train sets it up; this script does on its first "
                                  "run).\n")
-    python = tmp_path / ".venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "options of $2 ($3)"\n')
-    python.chmod(0o755)
+    executable(tmp_path / ".venv" / "bin" / "python", '#!/bin/sh\necho "options of $2 ($3)"\n')
     ready = subprocess.run(["bash", str(scripts / script), "-h"], capture_output=True,
                            text=True, timeout=60, check=False)
     assert (ready.returncode, ready.stderr) == (0, "")
