@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openai
 import pytest
 
 from custom_components.home_type.core.model import load_model
@@ -48,7 +49,13 @@ from trainer.generate.openai_backend import (
     make_client,
     older_reply_limit,
 )
-from trainer.generate.openai_cost import chat_tokens, cost_usd, plan_requests, usd
+from trainer.generate.openai_cost import (
+    PRICES_PER_MILLION,
+    chat_tokens,
+    cost_usd,
+    plan_requests,
+    usd,
+)
 from trainer.generate.openai_retry import (
     BILLING_URL,
     APIUnavailable,
@@ -56,6 +63,7 @@ from trainer.generate.openai_retry import (
     QuotaExhausted,
     RequestRejected,
     parse_duration,
+    refused_in_container,
     retry_after_seconds,
 )
 from trainer.generate.openai_settings import OpenAISettings, retry_seconds, shown_url
@@ -164,6 +172,7 @@ def test_strict_schema_is_closed_and_fully_required() -> None:
         assert obj["required"] == list(obj["properties"])
     text = json.dumps(schema)
     assert "$ref" not in text and '"default"' not in text
+    assert '"title"' not in text  # every request pays for the schema's tokens
     area = schema["properties"]["areas"]["items"]["properties"]
     device = schema["properties"]["devices"]["items"]["properties"]
     assert area["kind"]["enum"] == list(AREA_KINDS)
@@ -194,6 +203,10 @@ def test_procedural_designs_pass_the_same_validation_and_round_trip() -> None:
                      "weekend_wake": 9, "weekend_sleep": 23, "works_from_home": False,
                      "has_car": True}]}, "residents[0].leave/back"),
     ({"extra_field": 1}, "extra_field"),
+    ({"helpers": 201}, "helpers"),
+    # required, though it may be null: the schema says so, and so does the check on arrival
+    ({"areas": [{"name": "Kitchen", "kind": "kitchen"}], "devices": []},
+     "areas.0.floor_level: Field required"),
 ])
 def test_impossible_designs_are_rejected(changes: dict[str, Any], problem: str) -> None:
     with pytest.raises(InvalidDesign, match=problem.replace("[", r"\[").replace("]", r"\]")):
@@ -222,6 +235,9 @@ def test_simulate_and_write_applies_the_same_check(tmp_path: Path) -> None:
       "x-ratelimit-reset-tokens": "6m0s", "x-ratelimit-remaining-tokens": "5000"}, 1.0),
     ({"x-ratelimit-reset-tokens": "120ms", "x-ratelimit-remaining-tokens": "0"}, 0.12),
     ({"x-ratelimit-reset-tokens": "2s", "x-ratelimit-remaining-tokens": "-1"}, 2.0),  # Azure
+    # the exhausted limit's reset, not a longer one whose remaining count is not given
+    ({"x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-tokens": "6m0s"}, 1.0),
     # a limit with room left is no reason to wait for its reset
     ({"x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-requests": "5"}, None),
     ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, 30.0),
@@ -273,6 +289,23 @@ async def test_rate_limiter_does_not_bank_idle_time() -> None:
         await limiter.acquire(1)
     # ten go at once (a full bucket), then one a second
     assert sum(clock.sleeps) == pytest.approx(10.0) and limiter.waited == pytest.approx(10.0)
+
+
+async def test_rate_limiter_serves_first_come_first_served() -> None:
+    """A request that waits for the budget is served before a later, smaller one: taken in
+    turn, a stream of small requests could keep a large one waiting for ever."""
+    clock = FakeTime()
+    limiter = RateLimiter(rpm=1_000, tpm=60_000, clock=clock.clock, sleep=clock.sleep)
+    await limiter.acquire(10_000)  # the whole 10,000-token bucket
+    served: list[str] = []
+
+    async def take(name: str, tokens: float) -> None:
+        await limiter.acquire(tokens)
+        served.append(name)
+
+    async with asyncio.timeout(10):
+        await asyncio.gather(take("large", 10_000), take("small", 1))
+    assert served == ["large", "small"]
 
 
 # --- the backend against the fake API ---------------------------------------------------------
@@ -434,11 +467,30 @@ async def test_errors_no_retry_can_fix_stop_the_run(
     assert len(api.requests) == 1
     assert caught.value.exit_code == code  # type: ignore[attr-defined]
     assert f"HTTP {answer.status}" in str(caught.value)
+    # The server's own words, not the SDK's "Error code: …" with the body's repr.
+    error_body = answer.body["error"]
+    assert f"(HTTP {answer.status} {error_body['code']}: {error_body['message']})" in \
+        str(caught.value)
     # Only a 404 may be the address rather than the model (a base URL without /v1).
     assert ("OPENAI_BASE_URL must be the API's, which usually ends in /v1"
             in str(caught.value)) == (answer.status == 404)
     if stop is RequestRejected:
         assert "(generate --model; pipeline --openai-model)" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [402, 405, 413])
+async def test_another_client_error_stops_at_once(
+        api: FakeOpenAI, tmp_path: Path, status: int) -> None:
+    """A 4xx no retry can fix and no other rule names is the request's fault: exit 5 after
+    one request, not retried, nor called "the OpenAI API kept failing" (exit 6)."""
+    api.script(error(status, None, "scripted refusal"))
+    clock = FakeTime()
+    with pytest.raises(RequestRejected) as caught:
+        await design_homes(api, tmp_path, count=2, clock=clock)
+    assert len(api.requests) == 1 and clock.sleeps == [] and caught.value.exit_code == 5
+    assert str(caught.value) == (f"OpenAI answered HTTP {status}: scripted refusal; the run "
+                                 "cannot go on.")
+    assert list(tmp_path.iterdir()) == []
 
 
 async def test_a_compatible_servers_own_error_words_are_shown(
@@ -466,6 +518,9 @@ async def test_a_compatible_servers_own_error_words_are_shown(
     Answer(body={"choices": [{"index": 0, "finish_reason": "stop", "message": None}]}),
     Answer(body={"choices": [{"index": 0, "finish_reason": "stop",
                               "message": {"role": "assistant", "content": 7}}]}),
+    Answer(body={"choices": [{"index": 0, "finish_reason": "stop",
+                              "message": {"role": "assistant", "content": None,
+                                          "refusal": 7}}]}),
 ])
 async def test_a_200_that_is_no_chat_completion_stops_the_run(
         api: FakeOpenAI, tmp_path: Path, answer: Answer) -> None:
@@ -477,6 +532,24 @@ async def test_a_200_that_is_no_chat_completion_stops_the_run(
     assert str(caught.value) == (f"the server at {api.url} did not answer like the chat "
                                  "completions API; check OPENAI_BASE_URL.")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("answer", [
+    Answer(raw=b"<html><body>Bad gateway</body></html>"),  # said to be JSON, is not
+    Answer(body={"status": "ok", "data": []}),  # another API's JSON object
+])
+async def test_a_200_that_is_no_chat_completion_keeps_its_hold(
+        api: FakeOpenAI, tmp_path: Path, answer: Answer) -> None:
+    """Something answered 200 and reported no tokens: what it may bill is not known, so the
+    request's whole hold counts as spent, as for a reply without usage."""
+    api.script(answer)
+    jobs = plan_jobs(1, 2, 7, tmp_path, {"condo": 1}, generator="openai")
+    settings = dataclasses.replace(FAST, max_cost_usd=1.0)
+    summary = RunSummary()
+    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
+        with pytest.raises(RequestRejected):
+            await generate_homes(jobs, settings, client, Recorder(), summary=summary)
+    assert summary.spent_usd == pytest.approx(_hold_usd(jobs[0]))
 
 
 async def test_malformed_json_then_valid(api: FakeOpenAI, tmp_path: Path) -> None:
@@ -581,6 +654,32 @@ async def test_null_token_counts_are_no_usage(api: FakeOpenAI, tmp_path: Path) -
         "gpt-4o-mini", chat_tokens(messages(jobs[0])), OpenAISettings().max_completion_tokens))
 
 
+async def test_negative_token_counts_are_no_usage(api: FakeOpenAI, tmp_path: Path) -> None:
+    """A count below zero is no count: taken, it would have paid back spending under the cap."""
+    reply = completion(design_reply("condo"))
+    reply.body["usage"] = {"prompt_tokens": 1900, "completion_tokens": -1_000_000,
+                           "total_tokens": 0}
+    api.script(reply)
+    jobs, summary = await design_homes(api, tmp_path,
+                                       settings=dataclasses.replace(FAST, max_cost_usd=1.0))
+    assert read_snapshot(jobs[0].path).metadata["usage"] == {
+        "requests": 1, "prompt_tokens": 0, "completion_tokens": 0}
+    assert summary.spent_usd == pytest.approx(_hold_usd(jobs[0]))
+
+
+async def test_a_reply_of_no_tokens_is_counted_as_reported(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Zero is a count the server reported: the reply costs its prompt, not the whole hold."""
+    reply = completion(design_reply("condo"))
+    reply.body["usage"] = {"prompt_tokens": 1900, "completion_tokens": 0, "total_tokens": 1900}
+    api.script(reply)
+    jobs, summary = await design_homes(api, tmp_path,
+                                       settings=dataclasses.replace(FAST, max_cost_usd=1.0))
+    assert read_snapshot(jobs[0].path).metadata["usage"] == {
+        "requests": 1, "prompt_tokens": 1900, "completion_tokens": 0}
+    assert summary.spent_usd == pytest.approx(cost_usd("gpt-4o-mini", 1900, 0))
+
+
 async def test_empty_reply_is_repaired_not_a_crash(api: FakeOpenAI, tmp_path: Path) -> None:
     """A compatible server may answer with no content and no refusal: that is a bad reply."""
     api.script(completion(None))
@@ -621,6 +720,9 @@ def test_reset_headers_are_a_wait_only_for_a_429() -> None:
     rate_limited({"x-ratelimit-remaining-requests": "5", "x-ratelimit-reset-requests": "1s"}),
     error(503, None, "Service unavailable", headers={
         "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "12ms"}),
+    # a 5xx's reset headers are no wait, even for a limit they say is used up
+    error(503, None, "Service unavailable", headers={
+        "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "12ms"}),
 ])
 async def test_no_wait_from_the_server_means_backoff(
         api: FakeOpenAI, tmp_path: Path, answer: Answer) -> None:
@@ -674,6 +776,28 @@ async def test_a_server_never_reached_is_named(
     assert (container in message) is hint
 
 
+async def test_a_timeout_in_the_container_is_still_retried(
+        api: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a refused connection to the container's own localhost stops at once: a server
+    there that answered too slowly is there, and a timeout is retried as elsewhere."""
+    monkeypatch.setenv(IN_CONTAINER_VARIABLE, "1")
+    # A real refusal, from the SDK: nothing listens on that port.
+    async with make_client(FAST, api_key="k", base_url=f"http://127.0.0.1:{free_port()}/v1") \
+            as client:
+        with pytest.raises(openai.APIConnectionError) as refused:
+            await client.models.list()
+    # 0.0.0.0 is the container itself too (a server's listen address, copied as its URL)
+    assert [refused_in_container(refused.value, url) for url in (
+        api.url, "http://0.0.0.0:11434/v1", "http://host.docker.internal:11434/v1")] == [
+        True, True, False]
+    api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, reporter=recorder,
+                                       settings=dataclasses.replace(FAST, timeout=0.3))
+    assert len(api.requests) == 2 and summary.retries == 1 and jobs[0].path.exists()
+    assert "timed out" in recorder.retries[0][2]
+
+
 class QueueingTime(FakeTime):
     """FakeTime whose sleeps also take a twentieth of their length in real time, so that the
     retry budget (tenacity's real clock) sees a wait in the rate limiter."""
@@ -705,6 +829,20 @@ async def test_attempts_are_bounded(api: FakeOpenAI, tmp_path: Path) -> None:
     assert len(api.requests) == 6 and len(clock.sleeps) == 5
     assert clock.sleeps == sorted(clock.sleeps)  # exponential backoff (plus jitter)
     assert all(not s > 32 for s in clock.sleeps)
+
+
+async def test_attempts_run_out_with_the_servers_waits_kept(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Six 429s, each asking for 20 ms: the attempts ran out, not the time; the message must
+    not say the server's wait outlasted the budget."""
+    api.script(*[rate_limited()] * 6)
+    clock = FakeTime()
+    with pytest.raises(APIUnavailable) as caught:
+        await design_homes(api, tmp_path, clock=clock)
+    assert len(api.requests) == 6 and len(clock.sleeps) == 5
+    assert "rate_limit_exceeded" in str(caught.value)
+    assert "after 6 attempts; try again later" in str(caught.value)
+    assert "the server asked to wait" not in str(caught.value)
 
 
 async def test_attempts_counted_are_those_of_the_failing_request(
@@ -847,6 +985,16 @@ def test_usage_is_priced_at_the_assumed_rates(capsys: pytest.CaptureFixture[str]
                            "about $0.90 (assumed price for gpt-4o-mini")
 
 
+def test_the_assumed_prices_are_the_documented_ones() -> None:
+    """docs/openai.md lists every assumed price; --dry-run, the summary and --max-cost count
+    at them, so the two must not drift apart."""
+    page = " ".join((Path(__file__).parents[2] / "docs" / "openai.md").read_text().split())
+    listed = page.split("**Prices (an assumption)**", 1)[1].split("(`trainer/generate", 1)[0]
+    documented = {model: (float(i), float(o)) for model, i, o in re.findall(
+        r"`([\w.-]+)` (?:\*\*)?\$([\d.]+)(?: input)? / \$([\d.]+)", listed)}
+    assert documented == PRICES_PER_MILLION
+
+
 def test_hints_vary_between_homes_and_follow_the_seed() -> None:
     """Each home asks for its own variety; the same seed asks for the same, another seed not."""
     jobs = plan_jobs(40, 2, 42, Path("."), generator="openai")
@@ -856,6 +1004,17 @@ def test_hints_vary_between_homes_and_follow_the_seed() -> None:
                                                            generator="openai")]
     other = [home_hints(job) for job in plan_jobs(40, 2, 43, Path("."), generator="openai")]
     assert sum(a != b for a, b in zip(hints, other, strict=True)) >= 35
+
+
+def test_household_hint_fits_the_home_size() -> None:
+    """Studios, apartments and cottages are asked mostly for one or two residents, houses for
+    more."""
+    def residents(home_type: str) -> float:
+        jobs = plan_jobs(200, 2, 5, Path("."), {home_type: 1}, generator="openai")
+        return float(np.mean([int(home_hints(job)["residents"]) for job in jobs]))
+
+    assert max(residents("apartment"), residents("cottage")) < 2.3 < residents(
+        "single_family_house")
 
 
 @pytest.mark.parametrize(("home_type", "usual"), [("apartment", "rents"),
@@ -1001,6 +1160,23 @@ async def test_a_request_that_does_not_fit_waits_for_those_in_flight(
     assert summary.spent_usd == pytest.approx(7 * REPLY_USD) and summary.spent_usd < limit
 
 
+async def test_a_cap_below_one_hold_sends_nothing_and_says_so(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """No request fits under $0.001: nothing is sent, and the exit-7 line says to raise the
+    cap above one request's hold, not to run the same command again."""
+    settings = dataclasses.replace(FAST, max_cost_usd=0.001)
+    jobs, summary = await design_homes(api, tmp_path, count=2, settings=settings)
+    assert api.requests == [] and summary.not_sent == ["home_001", "home_002"]
+    hold = _hold_usd(jobs[0])
+    assert summary.refused_usd == pytest.approx(hold) and summary.spent_usd == 0
+    assert openai_command._cap_message(summary, settings) == (
+        "stopped at --max-cost $0.001: $0.00 of it used, and the next request, holding "
+        f"{usd(hold)} until it answers, could have passed it, so 2 homes were not asked for "
+        f"(home_001, home_002). Raise --max-cost above {usd(hold)}, or lower --max-reply-tokens "
+        "(pipeline: --openai-max-reply-tokens; 8,000, held in full until a reply comes): no "
+        "request fits under less.")
+
+
 async def test_an_error_answer_frees_its_hold(api: FakeOpenAI, tmp_path: Path) -> None:
     """A 503 generated nothing, so its retry fits where the first request did."""
     api.script(error(503, None, "Service unavailable"))
@@ -1045,6 +1221,70 @@ async def test_a_repair_request_is_held_like_any_other(
     assert len(api.requests) == 1 and not any(job.path.exists() for job in jobs)
     assert summary.not_sent == ["home_001", "home_002"]
     assert summary.spent_usd == pytest.approx(REPLY_USD)
+
+
+async def _design_in_order(api: FakeOpenAI, jobs: list[HomeJob],
+                           settings: OpenAISettings) -> RunSummary:
+    """Run the backend on ``jobs`` in this order (the order their requests are begun)."""
+    clock = FakeTime()
+    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
+        return await generate_homes(jobs, settings, client, Recorder(), sleep=clock.sleep,
+                                    clock=clock.clock)
+
+
+async def test_a_begun_homes_retry_is_sent_after_the_cap_is_reached(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The cap is reached while a home waits to retry a 429: that home, begun, still sends
+    its retry (it fits), and is written; only the home not yet begun is not asked for."""
+    apartment, studio, _ = plan_jobs(3, 2, 7, tmp_path, {"apartment": 1, "studio": 1},
+                                     generator="openai")
+    assert (apartment.home_type, studio.home_type) == ("apartment", "studio")
+    small, large = _hold_usd(studio), _hold_usd(apartment)
+    assert small < large
+    api.script(rate_limited())
+    settings = dataclasses.replace(FAST, concurrency=2, max_cost_usd=(small + large) / 2)
+    summary = await _design_in_order(api, [studio, apartment], settings)
+    # the apartment's hold never fits: refused with nothing in flight, it reaches the cap
+    assert summary.not_sent == [apartment.home_id] and summary.refused_usd == large
+    assert [r.home[0] for r in api.requests] == [studio.home_id] * 2
+    assert studio.path.exists() and summary.spent_usd == pytest.approx(REPLY_USD)
+
+
+async def test_the_request_named_by_the_cap_is_the_first_refused(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """The exit-7 line names what the first request refused would have held; a begun home's
+    repair refused after it, larger by the reply it carries, does not take its place. It
+    names the homes not asked for in order, whatever order they were refused in."""
+    studio, apartment = plan_jobs(2, 2, 7, tmp_path, {"apartment": 1, "studio": 1},
+                                  generator="openai")
+    assert (studio.home_id, apartment.home_type) == ("home_001", "apartment")
+    small, large = _hold_usd(studio), _hold_usd(apartment)
+    assert small < large
+    api.script(rate_limited(), completion('{"language": "en"'))
+    settings = dataclasses.replace(FAST, concurrency=2, max_cost_usd=(small + large) / 2)
+    summary = await _design_in_order(api, [studio, apartment], settings)
+    assert [r.home[0] for r in api.requests] == [studio.home_id] * 2  # no repair request
+    # refused first: home_002's request, then home_001's repair
+    assert summary.not_sent == ["home_001", "home_002"]
+    assert summary.refused_usd == large
+
+
+async def test_no_home_is_begun_after_the_cap_is_reached(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Two homes wait for the one in flight; when it answers, the first of them does not fit
+    with nothing in flight and reaches the cap. The second would fit, but is not begun."""
+    apartment, studio, other = plan_jobs(3, 2, 7, tmp_path, {"apartment": 1, "studio": 1},
+                                         generator="openai")
+    assert [job.home_type for job in (apartment, studio, other)] == [
+        "apartment", "studio", "studio"]
+    small, large = _hold_usd(studio), _hold_usd(apartment)
+    assert small < large and _hold_usd(other) == small
+    limit = REPLY_USD + (small + large) / 2  # after one reply: the studio fits, not the apartment
+    settings = dataclasses.replace(FAST, concurrency=3, max_cost_usd=limit)
+    summary = await _design_in_order(api, [other, apartment, studio], settings)
+    assert [r.home[0] for r in api.requests] == [other.home_id]
+    assert summary.not_sent == sorted([apartment.home_id, studio.home_id])
+    assert summary.refused_usd == large and not studio.path.exists()
 
 
 def test_dollars_are_shown_to_two_significant_digits_below_a_dime() -> None:
@@ -1311,6 +1551,39 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
                             "dry_run": True})
 
 
+def test_openai_flags_at_their_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The least allowance taken is 1,000 tokens, a long --timeout lengthens the retry budget,
+    and an allowance that fills --tpm exactly with the largest prompt still fits."""
+    for name in [name for name in os.environ if name.startswith("OPENAI_")]:
+        monkeypatch.delenv(name)
+    least = openai_command.openai_settings("gpt-4o-mini", 1, 1, 1, max_reply_tokens=1_000)
+    assert least.max_completion_tokens == 1_000 and least.max_retry_seconds == 300
+    patient = openai_command.openai_settings("gpt-4o-mini", 1, 1, 1, timeout=600)
+    assert patient.max_retry_seconds == 1_500  # 2.5 timeouts: room for a second attempt
+    jobs = plan_jobs(4, 2, 3, tmp_path, generator="openai")
+    largest = max(chat_tokens(messages(job)) for job in jobs)
+    exact = dataclasses.replace(FAST, tpm=largest + FAST.max_completion_tokens)
+    assert openai_command._allowance_problem(jobs, exact) is None
+    over = openai_command._allowance_problem(jobs, dataclasses.replace(exact, tpm=exact.tpm - 1))
+    assert over is not None and over.startswith(
+        f"--max-reply-tokens 8,000 and a prompt of up to ~{largest:,} tokens are more than "
+        f"--tpm {exact.tpm - 1:,} allows a request")
+
+
+def test_the_openai_flags_default_to_the_documented_values() -> None:
+    """docs/openai.md's configuration table gives each flag's default: generate's are those."""
+    page = (Path(__file__).parents[2] / "docs" / "openai.md").read_text()
+    documented = dict(re.findall(r"^\| `--([\w-]+)[^`]*` \| `?([\w.-]+)`? \|", page, re.M))
+    defaults = {name: param.default for name, param in
+                inspect.signature(homes_commands.generate).parameters.items()}
+    assert {flag: documented[flag] for flag in (
+        "model", "concurrency", "rpm", "tpm", "timeout", "max-reply-tokens")} == {
+        "model": defaults["model"], "concurrency": str(defaults["concurrency"]),
+        "rpm": str(defaults["rpm"]), "tpm": str(defaults["tpm"]),
+        "timeout": f"{defaults['timeout']:g}",
+        "max-reply-tokens": str(defaults["max_reply_tokens"])}
+
+
 def test_cli_resume_refuses_homes_of_other_flags(api: FakeOpenAI, tmp_path: Path) -> None:
     """An LLM folder resumes only with the flags that planned it; no request is sent otherwise."""
     args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
@@ -1482,6 +1755,16 @@ def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
     assert reserved / 100_000 > 20 / 60
     assert (f"time: at least {reserved / 100_000:.1f} min within --rpm 60 --tpm 100000"
             in result.stdout)
+
+
+def test_dry_run_time_when_requests_per_minute_bind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Three requests at --rpm 2 take at least 1.5 minutes, however high --tpm is."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    jobs = plan_jobs(3, 2, 3, tmp_path, generator="openai")
+    openai_command._print_plan(jobs, 3, dataclasses.replace(FAST, rpm=2), tmp_path)
+    assert "time: at least 1.5 min within --rpm 2 --tpm 100000000" in capsys.readouterr().out
 
 
 def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
