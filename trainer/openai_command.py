@@ -198,7 +198,7 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
            f"{usd(summary.spent_usd)} of it used, and the next request, holding "
            f"{usd(summary.refused_usd)} until it answers, could have passed it")
     return (f"stopped at --max-cost {usd(cap)}: {why}, so {counted(len(names), 'home')} "
-            f"{'was' if len(names) == 1 else 'were'} not asked for ({shown}). {advice}")
+            f"{'was' if len(names) == 1 else 'were'} not designed ({shown}). {advice}")
 
 
 def _stopped(err: OpenAIStop | KeyboardInterrupt | OSError, output: Path, written: int,
@@ -246,7 +246,7 @@ class _ProgressReporter:
         self._progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def _status(self, advance: int = 0) -> None:
-        cap = (f" · cap reached: {counted(self._not_sent, 'home')} not sent" if self._not_sent
+        cap = (f" · cap reached: {counted(self._not_sent, 'home')} not designed" if self._not_sent
                else "")
         usage = self._summary.usage
         tokens = usage.prompt_tokens + usage.completion_tokens
@@ -273,7 +273,7 @@ class _ProgressReporter:
         self._line(f"waiting for the {counted(homes, 'home')} already designed to be written")
 
     def not_sent(self, count: int) -> None:
-        """Account for the homes --max-cost kept the run from asking for.
+        """Account for the homes --max-cost kept from being designed.
 
         They advance the bar as skipped homes do, so it ends full rather than stalled at 22/30
         as if the run had hung, and the status says why; the error line names them.

@@ -274,7 +274,7 @@ def test_pipeline_max_cost_too_small_for_one_request_sends_none(
     assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: $0.00 "
                            "of it used, and the next request, holding $0.005"), last
     # the figures are the step's half: raising --max-cost to the one named would still fail
-    assert last.endswith("4 homes were not asked for (home_001, home_002, home_003, home_004). "
+    assert last.endswith("4 homes were not designed (home_001, home_002, home_003, home_004). "
                          "Raise --max-cost above $0.0051, or lower --max-reply-tokens "
                          "(pipeline: --openai-max-reply-tokens; 8,000, held in full until a "
                          "reply comes): no request fits under less. (The pipeline "

@@ -1171,7 +1171,7 @@ async def test_a_cap_below_one_hold_sends_nothing_and_says_so(
     assert summary.refused_usd == pytest.approx(hold) and summary.spent_usd == 0
     assert openai_command._cap_message(summary, settings) == (
         "stopped at --max-cost $0.001: $0.00 of it used, and the next request, holding "
-        f"{usd(hold)} until it answers, could have passed it, so 2 homes were not asked for "
+        f"{usd(hold)} until it answers, could have passed it, so 2 homes were not designed "
         f"(home_001, home_002). Raise --max-cost above {usd(hold)}, or lower --max-reply-tokens "
         "(pipeline: --openai-max-reply-tokens; 8,000, held in full until a reply comes): no "
         "request fits under less.")
@@ -1235,7 +1235,7 @@ async def _design_in_order(api: FakeOpenAI, jobs: list[HomeJob],
 async def test_a_begun_homes_retry_is_sent_after_the_cap_is_reached(
         api: FakeOpenAI, tmp_path: Path) -> None:
     """The cap is reached while a home waits to retry a 429: that home, begun, still sends
-    its retry (it fits), and is written; only the home not yet begun is not asked for."""
+    its retry (it fits), and is written; only the home not yet begun is not designed."""
     apartment, studio, _ = plan_jobs(3, 2, 7, tmp_path, {"apartment": 1, "studio": 1},
                                      generator="openai")
     assert (apartment.home_type, studio.home_type) == ("apartment", "studio")
@@ -1254,7 +1254,8 @@ async def test_the_request_named_by_the_cap_is_the_first_refused(
         api: FakeOpenAI, tmp_path: Path) -> None:
     """The exit-7 line names what the first request refused would have held; a begun home's
     repair refused after it, larger by the reply it carries, does not take its place. It
-    names the homes not asked for in order, whatever order they were refused in."""
+    names the homes not designed in order, whatever order they were refused in: the one
+    whose repair was refused among them, since its first request was answered."""
     studio, apartment = plan_jobs(2, 2, 7, tmp_path, {"apartment": 1, "studio": 1},
                                   generator="openai")
     assert (studio.home_id, apartment.home_type) == ("home_001", "apartment")
@@ -1267,6 +1268,8 @@ async def test_the_request_named_by_the_cap_is_the_first_refused(
     # refused first: home_002's request, then home_001's repair
     assert summary.not_sent == ["home_001", "home_002"]
     assert summary.refused_usd == large
+    assert "so 2 homes were not designed (home_001, home_002)." in openai_command._cap_message(
+        summary, settings)
 
 
 async def test_no_home_is_begun_after_the_cap_is_reached(
@@ -1778,18 +1781,18 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: stopped at --max-cost {usd(float(limit))}: {usd(REPLY_USD)} of it used, and "
         f"the next request, holding {usd(holds[1])} until it answers, could have passed it, so "
-        "2 homes were not asked for (home_002, home_003). Run the same command again to design "
+        "2 homes were not designed (home_002, home_003). Run the same command again to design "
         "them: the cap counts each run's spend on its own, and the homes written are kept.")
     assert "1 request (0 retries)" in result.stderr and len(api.requests) == 1
     assert f"; {usd(REPLY_USD)} of --max-cost {usd(float(limit))} used" in result.stderr
     # the bar ends full, not stalled at 1/3 as if the run had hung, and says why
-    assert ("3/3 retries 0 · skipped 0 · 3,400 tokens · cap reached: 2 homes not sent"
+    assert ("3/3 retries 0 · skipped 0 · 3,400 tokens · cap reached: 2 homes not designed"
             in _progress_line(result.stderr))
     # the same cap again: a new run's own budget, for the homes not yet written
     again = run_trainer(*args, "--max-cost", limit, env=_env(api))
     assert again.returncode == 7, again.stderr
     assert [r.home[0] for r in api.requests[1:]] == ["home_002"]
-    assert "2/2 retries 0 · skipped 0 · 3,400 tokens · cap reached: 1 home not sent" in \
+    assert "2/2 retries 0 · skipped 0 · 3,400 tokens · cap reached: 1 home not designed" in \
         _progress_line(again.stderr)
     last = run_trainer(*args, "--max-cost", limit, env=_env(api))
     assert last.returncode == 0, last.stderr
@@ -1817,7 +1820,7 @@ def test_cli_a_reply_past_the_allowance_stops_the_run_at_the_cap(
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: stopped at --max-cost {usd(float(limit))}: {usd(spent)} spent, past it: a "
         "reply was longer than the 8,000 tokens its request held for it, which the server did "
-        "not keep to, so 2 homes were not asked for (home_002, home_003). Run the same command "
+        "not keep to, so 2 homes were not designed (home_002, home_003). Run the same command "
         "again to design them: the cap counts each run's spend on its own, and the homes "
         "written are kept.")
     assert len(api.requests) == 1

@@ -129,7 +129,8 @@ class RunSummary:
 
     written: list[HomeResult] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
-    #: Homes not asked for because their request did not fit under --max-cost.
+    #: Homes not designed because a request of theirs did not fit under --max-cost: the
+    #: first, or a begun home's retry or repair request.
     not_sent: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     retries: int = 0

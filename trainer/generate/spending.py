@@ -15,7 +15,7 @@ shrink to what they cost, and the cap is used nearly to the end, instead of leav
 ``--concurrency`` holds of it (about $0.04 with gpt-4o-mini) unused. A request that does not fit
 with none in flight never will: no further home is begun, homes already begun finish (a retry or
 a repair request is still sent if it fits) and are written, and the command ends with exit code
-7, naming the homes not asked for. Each run has a budget of its own, so running the same command
+7, naming the homes not designed. Each run has a budget of its own, so running the same command
 again designs just those.
 """
 
