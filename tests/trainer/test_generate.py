@@ -44,8 +44,10 @@ from trainer.generate.catalog import DEVICE_KINDS, HELPER_ENTITIES, OUTDOOR_DEVI
 from trainer.generate.design import (
     OUTDOOR_KINDS,
     AreaDesign,
+    DeviceDesign,
     FloorDesign,
     HomeDesign,
+    ResidentDesign,
     design_problems,
 )
 from trainer.generate.environment import outdoor_temperature, solar_elevation
@@ -100,6 +102,15 @@ def test_custom_mix() -> None:
 def test_labels_are_shuffled_by_seed() -> None:
     a, b = allocate_labels(DEFAULT_MIX, 100, 1), allocate_labels(DEFAULT_MIX, 100, 2)
     assert a != b and Counter(a) == Counter(b)
+
+
+def test_home_ids_are_padded_to_the_width_of_the_count(tmp_path: Path) -> None:
+    """Ids sort as the homes were planned: home_001 … home_100, home_0001 … home_1000."""
+    assert [job.home_id for job in plan_jobs(12, 1, 1, tmp_path)][::11] == [
+        "home_001", "home_012"]
+    jobs = plan_jobs(1000, 1, 1, tmp_path)
+    assert [job.path.name for job in jobs][::999] == ["home_0001.json.gz", "home_1000.json.gz"]
+    assert sorted(job.home_id for job in jobs) == [job.home_id for job in jobs]
 
 
 def test_generated_homes_are_valid_and_span_the_days(small_homes: Path) -> None:
@@ -229,6 +240,233 @@ def test_lights_follow_darkness_and_presence() -> None:
     assert on_events > 50
     assert dark / on_events > 0.9, dark / on_events
     assert home / on_events > 0.99
+
+
+def test_lights_go_off_after_the_room_empties() -> None:
+    """A room's light stays on while someone is in it and goes off a few minutes after they
+    leave (now and then forgotten for hours), not minutes after they came in."""
+    offs = occupied_at_off = 0
+    lit_minutes = occupied_lit = 0
+    for home_type in ("apartment", "single_family_house"):
+        for index in range(3):
+            design, snapshot, world = _simulated(home_type, index, days=5)
+            area_of = {a.name: i for i, a in enumerate(design.areas)}
+            device_area = {d.device_id: area_of[design.devices[i].area or ""]
+                           for i, d in enumerate(snapshot.devices)
+                           if design.devices[i].kind in ("light_switch", "smart_bulb")
+                           and design.devices[i].area is not None}
+            for entity_id, changes in _states(snapshot).items():
+                device_id = next(e.device_id for e in snapshot.entities
+                                 if e.entity_id == entity_id)
+                area = device_area.get(device_id or "")
+                if area is None:
+                    continue
+                occupied = world.occupied[area]
+                for (t, state), (end, _) in itertools.pairwise([*changes, (world.end, "")]):
+                    if state != "on":
+                        continue
+                    m = int((t - world.start) // 60)
+                    n = min(int((end - world.start) // 60), world.minutes)
+                    lit_minutes += n - m
+                    occupied_lit += int(occupied[m:n].sum())
+                    if end < world.end:
+                        offs += 1
+                        occupied_at_off += bool(occupied[min(n, world.minutes - 1)])
+    assert offs > 100
+    assert occupied_at_off / offs < 0.2, occupied_at_off / offs
+    assert occupied_lit / lit_minutes > 0.5, occupied_lit / lit_minutes
+
+
+def test_a_light_on_since_dusk_is_on_when_the_recording_starts() -> None:
+    """The recording starts at midnight: a dusk-to-dawn porch light is on at start-up, not
+    switched on in the first minutes of the night (which would count as activity)."""
+    on_at_start = 0
+    for home_type in ("single_family_house", "cottage", "ranch_house"):
+        for index in range(8):
+            design, snapshot, world = _simulated(home_type, index, days=2)
+            outdoor_lights = {e.entity_id for e in snapshot.entities if e.device_id in {
+                d.device_id for i, d in enumerate(snapshot.devices)
+                if design.devices[i].kind == "outdoor_light"}}
+            for entity_id, changes in _states(snapshot).items():
+                if entity_id not in outdoor_lights:
+                    continue
+                (_, first), *rest = changes
+                on_at_start += first == "on" and (not rest or rest[0][0] > world.start + 3600)
+                if first == "off" and len(rest) > 1:
+                    (on, state), (off, _) = rest[:2]
+                    assert not (state == "on" and on < world.start + 1200
+                                and off > on + 3600), (entity_id, changes[:3])
+    assert on_at_start >= 2, on_at_start
+
+
+def _small_home(devices: list[DeviceDesign], *, setting: str = "suburban",
+                zone: str = "Europe/Berlin", latitude: float = 52.5, longitude: float = 13.4,
+                start: date = date(2025, 4, 7), days: int = 14, seed: int = 3,
+                drivers: bool = True) -> tuple[HomeSnapshot, World]:
+    """A small house of two commuters with the given devices, simulated."""
+    design = HomeDesign(
+        "single_family_house", zone, latitude, longitude,
+        areas=[AreaDesign("Driveway", "driveway"), AreaDesign("Living Room", "living_room"),
+               AreaDesign("Bedroom", "bedroom"), AreaDesign("Kitchen", "kitchen"),
+               AreaDesign("Garage", "garage")],
+        devices=devices, residents=[ResidentDesign("Alex", has_car=drivers),
+                                    ResidentDesign("Sam", has_car=drivers)],
+        setting=setting)  # type: ignore[arg-type]
+    return run_simulation(design, home_id="h", days=days, start_day=start,
+                          rng=np.random.default_rng(seed))
+
+
+def test_the_street_is_busier_in_town() -> None:
+    """An outdoor camera sees 10-30 passers-by a day in town, a handful in a suburb and one now
+    and then in the country; parcels ring the bell more often in town too."""
+    seen: dict[str, tuple[int, int]] = {}
+    for setting in ("urban", "suburban", "rural"):
+        changes: Counter[str] = Counter()
+        for seed in range(4):
+            snapshot, _ = _small_home([DeviceDesign("camera", "Driveway Camera", "Driveway"),
+                                       DeviceDesign("doorbell", "Front Doorbell", "Living Room")],
+                                      setting=setting, days=14, seed=seed)
+            events = snapshot.events
+            changes.update(events.entities[int(i)] for i in events.index)
+        seen[setting] = (changes["binary_sensor.driveway_camera_motion"],
+                         changes["event.front_doorbell_ding"])
+    motion = {setting: count for setting, (count, _) in seen.items()}
+    rings = {setting: count for setting, (_, count) in seen.items()}
+    assert motion["urban"] > motion["suburban"] > motion["rural"], seen
+    # On and off for each passer-by: 10-30 a day in town, 0.1-1.5 in the country.
+    assert motion["urban"] - motion["rural"] > 2 * 4 * 14 * 8, seen
+    assert rings["urban"] > 2 * rings["rural"], seen
+
+
+def _changes(snapshot: HomeSnapshot, entity_id: str) -> list[tuple[float, str]]:
+    """An entity's recorded states, the start-up one first: (epoch seconds, state)."""
+    events = snapshot.events
+    position = events.entities.index(entity_id)
+    return [(float(events.timestamps[i]), events.states[i]) for i in range(len(events))
+            if events.index[i] == position]
+
+
+def test_the_garage_side_door_opens_for_drivers() -> None:
+    """A door contact in the garage opens when someone leaves or comes home by car, and for
+    the odd chore; a household without a car rarely uses it."""
+    opened = {True: 0, False: 0}
+    trips = 0
+    for seed in range(3):
+        for drivers in (True, False):
+            snapshot, world = _small_home([DeviceDesign("door_sensor", "Garage Door", "Garage")],
+                                          drivers=drivers, seed=seed)
+            opened[drivers] += sum(state == "on" for _, state in _changes(
+                snapshot, "binary_sensor.garage_door_door"))
+            trips += sum(len(d) for d in world.departures) if drivers else 0
+    assert trips > 30 and opened[True] > trips > 2 * opened[False], (opened, trips)
+
+
+def test_blinds_open_in_daylight() -> None:
+    """Blinds open once the sun is up and someone is awake, never in the dark: in January,
+    not when people get up before sunrise."""
+    openings = 0
+    for seed in range(3):
+        snapshot, world = _small_home([DeviceDesign("blinds", "Living Room Blinds",
+                                                    "Living Room")], seed=seed,
+                                      start=date(2025, 1, 6))
+        for t, state in _changes(snapshot, "cover.living_room_blinds"):
+            if state == "opening":
+                openings += 1
+                assert world.elevation[int((t - world.start) // 60)] > -2.0, t
+    assert openings > 5
+
+
+def test_only_homes_with_air_conditioning_cool() -> None:
+    """A thermostat cools on hot days if the home has air conditioning (every American home,
+    one European home in five), otherwise it is off or heats."""
+    cooled = {True: 0, False: 0}
+    homes = {True: 0, False: 0}
+    for zone, latitude, longitude in (("Europe/Madrid", 40.0, -4.0),
+                                      ("America/Phoenix", 33.0, -112.0)):
+        for seed in range(4):
+            snapshot, world = _small_home([DeviceDesign("thermostat", "Thermostat",
+                                                        "Living Room")], zone=zone,
+                                          latitude=latitude, longitude=longitude,
+                                          start=date(2024, 7, 15), days=7, seed=seed)
+            homes[world.has_ac] += 1
+            cooled[world.has_ac] += sum(state == "cool" for _, state in _changes(
+                snapshot, "climate.thermostat"))
+    assert homes[False] > 0 and cooled[True] > 0, (homes, cooled)
+    assert cooled[False] == 0, (homes, cooled)
+
+
+def test_phones_charge_while_their_owner_sleeps() -> None:
+    """A phone's battery runs down through its owner's day and fills up overnight."""
+    snapshot, world = _small_home([DeviceDesign("phone", "Sam's Pixel 8")])
+    rising = falling = 0
+    changes = _changes(snapshot, "sensor.sam_s_pixel_8_battery_level")
+    for (_, before), (t, after) in itertools.pairwise(changes):
+        asleep = world.asleep[1, int((t - world.start) // 60)]
+        if float(after) > float(before):
+            rising += 1
+            assert asleep or float(after) <= 6, (t, before, after)  # 5 % is as low as it goes
+        else:
+            falling += 1
+            assert not asleep or float(before) >= 99, (t, before, after)
+    assert rising > 14 and falling > 14, (rising, falling)
+
+
+def test_a_plug_that_always_powers_something_is_on_from_start_up() -> None:
+    """A fridge's, a TV's or a charger's plug stays on: recorded on at start-up, never off
+    while its power sensor reads the appliance's draw."""
+    always_on = 0
+    snapshot, _ = _small_home([DeviceDesign("smart_plug", f"Plug {n}", "Kitchen")
+                               for n in range(1, 13)], days=3)
+    for n in range(1, 13):
+        changes = _changes(snapshot, f"switch.plug_{n}")
+        power = [float(state) for _, state in _changes(snapshot, f"sensor.plug_{n}_power")]
+        if len(changes) == 1:
+            always_on += 1
+            assert changes[0][1] == "on" and min(power) > 0, (n, changes, min(power))
+    assert always_on >= 3, always_on
+
+
+def test_temperature_follows_the_distance_from_the_equator_and_the_hour() -> None:
+    """Temperature depends on the distance from the equator: Sydney's year is about as warm as
+    Los Angeles', with the seasons the other way round; and afternoons are warmer than the
+    hours before dawn."""
+    t = np.datetime64("2025-01-01").astype("datetime64[s]").astype(float) + np.arange(
+        0, 365 * 86400, 3600.0)
+    hours = (t % 86400) / 3600
+    north = outdoor_temperature(t, hours, 34.0, np.random.default_rng(1)).mean()
+    south = outdoor_temperature(t, hours, -34.0, np.random.default_rng(1)).mean()
+    assert 8 < south < 25 and abs(north - south) < 3, (north, south)
+    afternoon = outdoor_temperature(t, hours, 34.0, np.random.default_rng(1))[hours == 15.0]
+    before_dawn = outdoor_temperature(t, hours, 34.0, np.random.default_rng(1))[hours == 4.0]
+    assert afternoon.mean() > before_dawn.mean() + 5  # the day's swing peaks mid-afternoon
+
+
+def test_people_are_outdoors_only_when_it_is_warm_and_light() -> None:
+    """Residents spend time on the patio or in the garden on warm days, not at night."""
+    outdoors = in_the_dark = 0
+    for home_type in ("single_family_house", "cottage", "ranch_house"):
+        for index in range(4):
+            design, _, world = _simulated(home_type, index, days=7, start=date(2024, 7, 8))
+            outdoor = [i for i, area in enumerate(design.areas) if area.kind in OUTDOOR_KINDS]
+            there = np.isin(world.room, outdoor)
+            outdoors += int(there.sum())
+            in_the_dark += int((there & (world.elevation < -3.0)).sum())
+    assert outdoors > 300 and in_the_dark < outdoors / 50, (outdoors, in_the_dark)
+
+
+def test_a_vacation_cottage_is_visited_at_weekends() -> None:
+    """A vacation cottage is lived in on some weekends (and one longer stay), empty on most
+    weekdays."""
+    share = {True: [0, 0], False: [0, 0]}
+    for index in range(24):
+        design, _, world = _simulated("cottage", index, days=28)
+        if design.occupancy != "vacation":
+            continue
+        for weekend in (True, False):
+            share[weekend][0] += int(world.anyone_home[world.weekend == weekend].sum())
+            share[weekend][1] += int((world.weekend == weekend).sum())
+    at_weekends, on_weekdays = (share[w][0] / share[w][1] for w in (True, False))
+    assert at_weekends > on_weekdays + 0.15, (at_weekends, on_weekdays)
 
 
 def test_vacation_cottages_are_mostly_empty() -> None:
@@ -1015,6 +1253,35 @@ def test_design_check_refuses_names_home_assistant_would_refuse() -> None:
         "areas[1].name: 'GuestRoom' is used by another area"]
 
 
+def test_design_check_refuses_a_place_and_routines_that_cannot_be() -> None:
+    """Every field the simulator trusts is checked: where the home is, who lives there and
+    when; each problem is named for the designer to repair."""
+    design = HomeDesign(
+        "condo", "Europe/Paris", 91.0, -181.0, occupancy="weekend",  # type: ignore[arg-type]
+        helpers=-1, residents=[
+            ResidentDesign("Ann", wake=24.0, sleep=23.0, leave=None, back=None),
+            ResidentDesign("Bob", wake=7.0, sleep=31.5, leave=6.0, back=17.0),
+            ResidentDesign("Cy", leave=None, back=17.0, weekend_wake=9.0, weekend_sleep=8.0)])
+    assert design_problems(design) == [
+        "latitude: 91.0 is not between -90 and 90",
+        "longitude: -181.0 is not between -180 and 180",
+        "occupancy: 'weekend' is not one of ('primary', 'vacation')",
+        "helpers: must not be negative",
+        "residents[0].wake: 24.0 is not an hour of the day (0-24)",
+        "residents[0].sleep: 23.0 must come after wake (24.0) and within a day of it (past "
+        "midnight is 24+, e.g. 24.5)",
+        "residents[1].sleep: 31.5 must come after wake (7.0) and within a day of it (past "
+        "midnight is 24+, e.g. 24.5)",
+        "residents[1].leave/back: must satisfy wake <= leave < back, got 7.0, 6.0, 17.0",
+        "residents[2].weekend_sleep: 8.0 must come after weekend_wake (9.0) and within a day "
+        "of it (past midnight is 24+, e.g. 24.5)",
+        "residents[2].leave/back: give both (a daily absence) or neither (stays home)"]
+    fine = dataclasses.replace(design, latitude=-90.0, longitude=180.0, occupancy="vacation",
+                               helpers=0, residents=[ResidentDesign("Ann", wake=0.0, sleep=24.0,
+                                                          leave=0.0, back=0.5)])
+    assert design_problems(fine) == []
+
+
 def test_floors_of_a_house_have_names_of_their_own() -> None:
     """"Second Floor" names level 1 or 2 in English, "Top Floor" 2 or 3: drawn for each level
     alone, 18 in 400 multi-storey houses had two floors of one name."""
@@ -1097,6 +1364,183 @@ def test_a_level_word_says_where_a_room_is() -> None:
                     assert not prefixed & ground, area
 
 
+def test_houses_sleep_upstairs_and_climb_stairs_only_between_levels() -> None:
+    """Bedrooms (and a kids' room) of a house with an upper level are upstairs, the first
+    bathroom is on the ground floor, and stairs only exist where there are levels to join."""
+    rng = np.random.default_rng(5)
+    for home_type in sorted(procedural.HOUSE_TYPES):
+        for _ in range(150):
+            plan = procedural._plan_house(rng, home_type)
+            if max(plan.levels) > 0:
+                assert all(level > 0 for kind, level in plan.rooms
+                           if kind in ("bedroom", "kids_room")), (home_type, plan.rooms)
+            assert ("bathroom", 0) in plan.rooms, (home_type, plan.rooms)
+            if len(plan.levels) == 1:
+                assert all(kind != "stairs" for kind, _ in plan.rooms), (home_type, plan.rooms)
+
+
+def test_an_upper_level_word_is_never_on_the_level_a_house_is_entered_at() -> None:
+    """"Upstairs Bath" is above the floor the front door is on, "EG Flur" on it: a word that
+    put a ground-floor room upstairs would tell the model of levels the home does not have."""
+    upper = {vocabulary.fold(word) for table in LEVEL_PREFIXES.values()
+             for word in table["upper"]}
+    ground = {vocabulary.fold(word) for table in LEVEL_PREFIXES.values()
+              for word in table["ground"]}
+    plain = {vocabulary.fold(name) for table in AREA_NAMES.values() for kind in table.values()
+             for name in kind}
+    seen: Counter[str] = Counter()
+    for home_type in sorted(procedural.HOUSE_TYPES):
+        for design in _designs(home_type, 100):
+            if not design.floors:
+                continue
+            # Floors follow the levels upwards; a basement's floor comes first.
+            basement = any(area.kind == "basement" for area in design.areas)
+            entered = design.floors[1 if basement else 0].level
+            for area in design.areas:
+                name = vocabulary.fold(area.name)
+                if area.floor_level is None or name.rstrip(" 0123456789") in plain:
+                    continue
+                if any(name.startswith(f"{word} ") for word in upper):
+                    seen["upper"] += 1
+                    assert area.floor_level > entered, (home_type, area)
+                elif any(name.startswith(f"{word} ") for word in ground):
+                    seen["ground"] += 1
+                    assert area.floor_level == entered, (home_type, area)
+    assert seen["upper"] > 20 and seen["ground"] > 5, seen
+
+
+def test_flats_are_on_a_building_floor_from_0_to_13() -> None:
+    """Half the flats are on the ground floor, the rest on floors 1 to 13 of their building;
+    a condo penthouse has its upper level one above."""
+    levels: Counter[int] = Counter()
+    for home_type in _UNITS:
+        for design in _designs(home_type, 120):
+            if design.floors:
+                levels[design.floors[0].level] += 1
+                assert [f.level for f in design.floors] == list(range(
+                    design.floors[0].level, design.floors[0].level + len(design.floors)))
+    assert set(levels) <= set(range(14)), levels
+    assert levels[0] > sum(levels.values()) / 3 and len(levels) > 8, levels
+
+
+def test_areas_come_in_no_fixed_order() -> None:
+    """The registry lists areas as they were created, which says nothing of what a home is:
+    the living room is not always first."""
+    for home_type in ("apartment", "single_family_house"):
+        first = Counter(design.areas[0].kind for design in _designs(home_type, 60))
+        assert len(first) > 4 and max(first.values()) < 30, (home_type, first)
+
+
+#: Devices that only go in a room: a lamp or a television on the patio is a bug.
+_INDOOR_ONLY_KINDS: Final = frozenset({
+    "light_switch", "smart_bulb", "motion_sensor", "presence_sensor", "window_sensor",
+    "smoke_detector", "tv", "speaker", "blinds", "climate_sensor", "leak_sensor"})
+
+
+def test_outdoor_spaces_get_outdoor_devices() -> None:
+    """Balconies, yards and driveways get outdoor lights, cameras and sprinklers, not room
+    lights, motion sensors or televisions."""
+    outdoor_devices = 0
+    for home_type in HOME_TYPES:
+        for design in _designs(home_type, 40):
+            kind = {area.name: area.kind for area in design.areas}
+            for device in design.devices:
+                if device.area is not None and kind[device.area] in OUTDOOR_KINDS:
+                    outdoor_devices += 1
+                    assert device.kind not in _INDOOR_ONLY_KINDS, (device, kind[device.area])
+    assert outdoor_devices > 50
+
+
+def test_owners_install_and_renters_plug_in() -> None:
+    """Owners' lights are mostly in-wall switches, renters' mostly smart bulbs."""
+    lights: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+    for home_type in ("apartment", "condo", "single_family_house"):
+        for design in _designs(home_type, 60):
+            lights[design.extra["owner"]].update(
+                d.kind for d in design.devices if d.kind in ("light_switch", "smart_bulb"))
+    owners, renters = lights[True], lights[False]
+    assert owners["light_switch"] > 2 * owners["smart_bulb"], owners
+    assert renters["smart_bulb"] > 2 * renters["light_switch"], renters
+
+
+def test_device_registries_have_the_mess_of_real_ones() -> None:
+    """About 10 % of devices in no area, 15 % keeping their pairing name ("RTCGQ11LM 2"),
+    8 % without a manufacturer (docs/generator.md): a tidy registry is not a real one."""
+    devices = no_area = paired = no_maker = 0
+    for home_type in HOME_TYPES:
+        for design in _designs(home_type, 25):
+            for device in design.devices:
+                if device.kind in ("phone", "router"):  # never in an area, or often not
+                    continue
+                devices += 1
+                no_area += device.area is None
+                no_maker += device.manufacturer is None
+                paired += device.model is not None and re.fullmatch(
+                    rf"{re.escape(device.model)} \d+", device.name) is not None
+    assert 0.05 < no_area / devices < 0.15, no_area / devices
+    assert 0.04 < no_maker / devices < 0.12, no_maker / devices
+    assert 0.08 < paired / devices < 0.2, paired / devices
+
+
+def test_heating_comes_with_the_kind_of_home() -> None:
+    """Owners of a condo or a house get a thermostat, renters and flat owners radiator valves
+    at most; cottages mostly have a wood stove, never a fireplace; other houses rarely a stove."""
+    has: dict[str, list[set[str]]] = {
+        home_type: [{d.kind for d in design.devices} for design in _designs(home_type, 80)]
+        for home_type in ("apartment", "condo", "cottage", "single_family_house")}
+
+    def share(home_type: str, kind: str) -> float:
+        return sum(kind in kinds for kinds in has[home_type]) / len(has[home_type])
+
+    assert share("condo", "thermostat") > 0.3 and share("single_family_house", "thermostat") > 0.5
+    assert share("apartment", "thermostat") == 0
+    assert share("cottage", "wood_stove") > 0.6 > 0.25 > share("single_family_house", "wood_stove")
+    assert share("cottage", "fireplace") == 0 < share("single_family_house", "fireplace")
+
+
+def test_a_household_is_one_or_two_adults_and_then_children() -> None:
+    """The first two residents are adults (most drive, some work from home or are retired);
+    the others are children: no car, no home office, to bed earlier."""
+    by_place: dict[int, list[Any]] = {0: [], 1: [], 2: []}
+    for home_type in ("single_family_house", "multi_story", "townhouse"):
+        for design in _designs(home_type, 80):
+            for place, person in enumerate(design.residents):
+                by_place[min(place, 2)].append(person)
+    adults, children = by_place[0] + by_place[1], by_place[2]
+    assert len(by_place[1]) > 100 and len(children) > 50
+    for people in (by_place[0], by_place[1]):
+        assert sum(p.has_car for p in people) / len(people) > 0.6
+        assert 0.1 < sum(p.leave is None for p in people) / len(people) < 0.6  # home all day
+    assert not any(p.has_car or p.works_from_home or p.leave is None for p in children)
+    assert np.mean([p.sleep for p in adults]) > np.mean([p.sleep for p in children]) + 1.5
+
+
+#: Where most homes of a type are (docs/generator.md): flats in town, detached houses in
+#: suburbs, cottages in the country; townhouses in town or suburb, never in the country.
+_MOSTLY: Final = {"studio": "urban", "apartment": "urban", "condo": "urban",
+                  "single_family_house": "suburban", "ranch_house": "suburban",
+                  "multi_story": "suburban", "cottage": "rural"}
+
+
+def test_a_homes_setting_follows_its_type() -> None:
+    """Flats are in town, detached houses in suburbs, cottages in the country (mostly)."""
+    for home_type in HOME_TYPES:
+        settings = Counter(design.setting for design in _designs(home_type, 40))
+        if home_type in _MOSTLY:
+            assert settings.most_common(1)[0][0] == _MOSTLY[home_type], (home_type, settings)
+        if home_type in _UNITS or home_type == "townhouse":
+            assert not settings["rural"], (home_type, settings)
+
+
+def test_a_more_technical_owner_has_more_automations() -> None:
+    """Automations, scripts and helpers grow with the home's tech level, as devices do."""
+    designs = [design for home_type in HOME_TYPES for design in _designs(home_type, 30)]
+    low = [design.helpers for design in designs if design.extra["tech"] < 0.8]
+    high = [design.helpers for design in designs if design.extra["tech"] > 1.5]
+    assert len(low) > 20 and len(high) > 20
+    assert np.mean(high) > np.mean(low) + 8, (np.mean(low), np.mean(high))
+
+
 def test_ids_are_slugged_as_home_assistant_slugs_them() -> None:
     """Entity and area ids follow Home Assistant's slugify: "Außenlicht" was ``auenlicht``,
     the maker "Jøtul" ``jtul``."""
@@ -1151,7 +1595,7 @@ def test_registries_say_what_the_design_says() -> None:
                 if entity.device_id is not None:
                     entities += 1
                     moved += entity.area_id != device_area[entity.device_id]
-    assert moved / entities < 0.1  # a few entities moved to another area by hand
+    assert 0.01 < moved / entities < 0.1  # a few entities moved to another area by hand
 
 
 def test_some_homes_of_every_type_are_left_as_onboarding_made_them() -> None:
