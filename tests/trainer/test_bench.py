@@ -8,6 +8,8 @@ section and keeps the others.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,29 @@ def test_an_unknown_benchmark_is_one_line_and_writes_nothing(
     assert stop.value.exit_code == 2
     assert capsys.readouterr().err == "error: unknown benchmark nope; known: first, second\n"
     assert list(docs.iterdir()) == []
+
+
+def test_a_failed_command_is_no_measurement() -> None:
+    with pytest.raises(subprocess.CalledProcessError):
+        bench._run_timed([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_an_interrupted_run_leaves_the_files_as_they_were(
+        docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C as the files are written: the JSON and the page both as before, never one of
+    them new beside the other old."""
+    import os
+
+    bench.main(only=["first"])
+    before = {p.name: p.read_bytes() for p in docs.iterdir()}
+
+    def ctrl_c(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        bench.main(only=["second"])
+    assert {p.name: p.read_bytes() for p in docs.iterdir()} == before
 
 
 def test_a_timed_command_runs_three_times_and_reports_the_medians(

@@ -8,6 +8,7 @@ with Home Assistant made unimportable because the image does not have it.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -673,6 +674,29 @@ def test_pipeline_stops_at_the_failing_step(pipeline_steps: PipelineSteps,
     assert code == 7
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "error: step 4/5 (verify): the bundle failed verification (its error is above)")
+
+
+def test_a_machine_error_in_a_step_names_the_step(pipeline_steps: PipelineSteps,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A full disk in a step is its one line; an OSError of the code's own is a traceback."""
+    from trainer import pipeline_command
+
+    def error(number: int, words: str, filename: str) -> Callable[..., None]:
+        def step(**kwargs: object) -> None:
+            raise OSError(number, words, filename)
+        return step
+
+    monkeypatch.setattr(pipeline_command, "train",
+                        error(errno.ENOSPC, "No space left on device", "models/x.tmp"))
+    code, _ = pipeline_steps("--backend", "procedural")
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: step 3/5 (train): models/x.tmp: No space left on device")
+    monkeypatch.setattr(pipeline_command, "train",
+                        error(errno.ENOENT, "No such file or directory", "lost.tmp"))
+    with pytest.raises(FileNotFoundError):
+        pipeline_steps("--backend", "procedural")
 
 
 def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -14,10 +16,17 @@ from numpy.typing import NDArray
 
 from custom_components.home_type.core.features import FEATURE_VERSION
 from custom_components.home_type.core.snapshot import read_snapshot
-from tests.conftest import ALL_TYPES, ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
+from tests.conftest import (
+    ALL_TYPES,
+    ROOT,
+    exit_code_of_ctrl_c_while_writing,
+    run_trainer,
+    trainer_in_process,
+)
 from trainer.curve import CURVE_WINDOWS, stratified_subset
 from trainer.dataset import DatasetError
 from trainer.report import CURVE_END, CURVE_START, END, START, render_curve
+from trainer.runs import CurveRun
 
 LABELS = ["a"] * 50 + ["b"] * 30 + ["c"] * 15 + ["d"] * 5
 
@@ -120,6 +129,7 @@ def test_curve_written_before_the_floor_columns_still_renders() -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--sizes", "ten"], "--sizes 'ten': give numbers of homes"),
     (["--sizes", "0,8"], "give positive numbers"),
+    (["--sizes", ","], "give positive numbers"),
     (["--sizes", "25"], "at most 24 homes are in"),
     (["--repeats", "0"], "--repeats must be from 1 to 100, not 0"),
     (["--repeats", "101"], "--repeats must be from 1 to 100, not 101"),
@@ -301,6 +311,40 @@ def test_curve_draws_other_subsets_per_fit_and_the_same_ones_again(
     for i, X in enumerate(first.scored):
         np.testing.assert_array_equal(X, expected[i % len(expected)])
     assert [len(X) for X in expected] == [8, 8, sum(1 for h in homes if h.unfloored)]
+
+
+def test_curve_writes_into_a_new_folder_and_says_a_failed_write_in_one_line(
+        trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The fits swapped for the committed curve: a trailing comma in --sizes is no size, the
+    output's folder is made, and a disk that fills up is the flag's one line, no file left."""
+    from trainer import curve
+
+    base = trained_model.parent.parent
+    committed: dict[str, Any] = json.loads((ROOT / "docs" / "learning_curve.json").read_text())
+    sizes: list[list[int]] = []
+
+    def learning_curve(run: CurveRun) -> dict[str, Any]:
+        sizes.append(list(run.sizes))
+        return committed
+
+    monkeypatch.setattr(curve, "learning_curve", learning_curve)
+    args = ["curve", "--synthetic-homes", str(base / "train"), "--evaluation-homes",
+            str(base / "eval"), "--sizes", "8,", "--jobs", "1", "--output"]
+    output = tmp_path / "new" / "curve.json"
+    assert trainer_in_process(monkeypatch, *args, str(output)) == 0, capsys.readouterr().err
+    assert sizes == [[8]] and json.loads(output.read_text()) == committed
+    assert f"wrote {output} in " in capsys.readouterr().err
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    full = tmp_path / "full" / "curve.json"
+    assert trainer_in_process(monkeypatch, *args, str(full)) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: --output {full}: cannot write it (No space left on device)")
+    assert list((tmp_path / "full").iterdir()) == []
 
 
 def test_an_interrupted_curve_write_leaves_the_old_file(

@@ -152,6 +152,12 @@ def _scored_on_a_seed_only_its_results_name(model: Path) -> None:
     results_path_for(model).write_text(json.dumps(results))
 
 
+def _with_figure(model: Path, name: str, value: object) -> None:
+    results = json.loads(results_path_for(model).read_text())
+    results["evaluation"]["by_window"]["10d"][name] = value
+    results_path_for(model).write_text(json.dumps(results))
+
+
 @pytest.mark.parametrize(("spoil", "flags", "exit_code", "reason"), [
     (_tampered, [], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
     (_tampered, ["--force"], EXIT_NOT_VERIFIED, "SHA-256 does not match"),
@@ -170,11 +176,16 @@ def _scored_on_a_seed_only_its_results_name(model: Path) -> None:
      "scores it on evaluation homes of its training seed 7, not on unseen homes"),
     (lambda m: _scored_on_a_training_seed(m, keep_training_data=False), [],
      EXIT_BELOW_THRESHOLDS, "evaluation homes of its training seed 42"),
+    (lambda m: results_path_for(m).write_text("[]"), [], EXIT_BELOW_THRESHOLDS,
+     "is not a results file with 10d figures"),
+    (lambda m: _with_figure(m, "accuracy", None), [], EXIT_BELOW_THRESHOLDS,
+     "is not a results file with 10d figures"),
     (None, ["--min-accuracy", "0.95"], EXIT_BELOW_THRESHOLDS,
      "accuracy 0.900 < --min-accuracy 0.95 on 100 evaluation homes (10-day history)"),
     (None, ["--min-macro-f1", "0.91"], EXIT_BELOW_THRESHOLDS, "macro F1 0.900 < --min-macro-f1"),
 ], ids=["tampered", "tampered-force", "no-hash-force", "foreign-force", "missing", "no-results",
-        "results-of-another-model", "results-without-figures", "scored-on-a-training-seed",
+        "results-of-another-model", "results-without-figures", "results-not-an-object",
+        "figure-not-a-number", "scored-on-a-training-seed",
         "training-seed-from-the-results",
         "training-seed-from-the-bundle", "accuracy", "macro-f1"])
 def test_refusal_gives_the_reason_and_changes_nothing(tmp_path: Path, publish: Publish,
@@ -304,6 +315,59 @@ def test_usage_errors(tmp_path: Path, publish: Publish) -> None:
         code, _, stderr = publish(str(model), flag, bad)
         assert code == 2 and (f"Invalid value for '{flag}': must be a share from 0 to 1, e.g. "
                               f"0.7, not {bad}") in " ".join(stderr.split()), (flag, bad)
+
+
+def test_refusals_exit_with_the_documented_codes(tmp_path: Path, publish: Publish) -> None:
+    """docs and --help promise 8 (figures) and 9 (verification): scripts test these numbers."""
+    low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5)
+    assert publish(str(low), "--to", str(tmp_path / "ha"))[0] == 8
+    assert publish(str(tmp_path / "none.pkl"), "--to", str(tmp_path / "ha"))[0] == 9
+
+
+def test_an_empty_evaluation_section_falls_back_to_the_held_out_figures(
+        tmp_path: Path, publish: Publish) -> None:
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa", accuracy=0.5, section="holdout")
+    results = json.loads(results_path_for(model).read_text())
+    results["evaluation"] = {}
+    results_path_for(model).write_text(json.dumps(results))
+    code, _, stderr = publish(str(model), "--to", str(tmp_path / "ha"))
+    assert code == EXIT_BELOW_THRESHOLDS
+    assert "accuracy 0.500 < --min-accuracy 0.70 on 20 held-out homes" in " ".join(stderr.split())
+
+
+def test_rollback_without_a_previous_model_creates_nothing(tmp_path: Path,
+                                                          publish: Publish) -> None:
+    code, _, stderr = publish("--rollback", "--to", str(tmp_path / "ha"))
+    assert code == EXIT_NOT_VERIFIED and "no previous model" in stderr
+    assert not (tmp_path / "ha").exists()
+
+
+def test_rollback_refuses_a_broken_previous_model(tmp_path: Path, publish: Publish) -> None:
+    ha = tmp_path / "ha"
+    for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
+        assert publish(str(make_model(tmp_path / version, version)), "--to", str(ha))[0] == 0
+    _tampered(ha / PREVIOUS_NAME)
+    before = state(ha)
+    code, _, stderr = publish("--rollback", "--to", str(ha))
+    assert code == EXIT_NOT_VERIFIED
+    assert stderr.startswith("error: not rolled back: ") and "SHA-256 does not match" in stderr
+    assert state(ha) == before
+
+
+def test_the_switch_is_made_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renames are flushed to disk with the folder: a power cut after publish has said
+    "published" must not bring the old model back."""
+    ha = tmp_path / "ha"
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    publishing.publish(make_model(tmp_path / "a", "2026.01.01-aaaa"), ha, Thresholds())
+    assert ha.stat().st_ino in synced
 
 
 def test_destination_under_a_file(tmp_path: Path, publish: Publish) -> None:

@@ -3,16 +3,20 @@ labels' meaning as the generators have it."""
 
 from __future__ import annotations
 
+import copy
+import errno
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from tests.conftest import ROOT, exit_code_of_ctrl_c_while_writing, run_trainer
+from tests.conftest import ROOT, exit_code_of_ctrl_c_while_writing, run_trainer, trainer_in_process
 from trainer.generate.llm_prompt import HOME_TYPE_DESCRIPTIONS
-from trainer.report import CURVE_END, CURVE_START, END, START, render
+from trainer.report import CURVE_END, CURVE_START, END, START, render, update_page
 
 BUNDLED = ROOT / "custom_components" / "home_type" / "models"
 
@@ -117,6 +121,96 @@ def test_a_results_file_of_another_shape_is_one_line(tmp_path: Path, results: ob
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}: not a results file report reads (")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
+CURVE = ROOT / "docs/learning_curve.json"
+
+
+def _report(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+            *args: str) -> tuple[int, str]:
+    """``python -m trainer report ARGS…`` in this process: (exit code, stderr)."""
+    code = trainer_in_process(monkeypatch, "report", *args)
+    return code, capsys.readouterr().err
+
+
+def _without_windows(results: dict[str, Any]) -> None:
+    results["evaluation"]["by_window"] = {}
+
+
+def _with_no_homes(results: dict[str, Any]) -> None:
+    for window in results["evaluation"]["by_window"].values():
+        window["homes"] = 0
+
+
+@pytest.mark.parametrize(("damage", "error"), [
+    (lambda r: r["evaluation"].update(by_window=[]), "AttributeError"),
+    (_without_windows, "ValueError"),
+    (_with_no_homes, "ZeroDivisionError"),
+])
+def test_a_results_file_report_cannot_render_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        damage: Any, error: str) -> None:
+    """The bundled results with one part of another shape: one line, not a traceback."""
+    page = _page(tmp_path, f"{START}\n{END}\n")
+    results = copy.deepcopy(json.loads(RESULTS.read_text()))
+    damage(results)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results))
+    code, err = _report(monkeypatch, capsys, "--page", str(page), "--results", str(path),
+                        "--curve", str(tmp_path / "none.json"))
+    assert code == 2
+    assert err.startswith(f"error: {path}: not a results file report reads ({error}: ")
+    assert len(err.splitlines()) == 1 and page.read_text() == f"{START}\n{END}\n"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such file (train a model first)"),
+    ("{", "not a results file (Expecting property name enclosed in double quotes: line 1 "
+          "column 2 (char 1))"),
+    ("[]", "not a results file"),
+])
+def test_a_results_file_report_cannot_read_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        content: str | None, message: str) -> None:
+    page = _page(tmp_path, f"{START}\n{END}\n")
+    path = tmp_path / "results.json"
+    if content is not None:
+        path.write_text(content)
+    code, err = _report(monkeypatch, capsys, "--page", str(page), "--results", str(path))
+    assert (code, err) == (2, f"error: {path}: {message}\n")
+
+
+def test_report_says_what_it_updated_or_why_it_could_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    page = _page(tmp_path, f"{START}\n{END}\n")
+    args = ["--page", str(page), "--results", str(RESULTS)]
+    assert _report(monkeypatch, capsys, *args, "--curve", str(CURVE)) == (
+        0, f"updated {page} from {RESULTS} and {CURVE}\n")
+    assert _report(monkeypatch, capsys, *args, "--curve", str(tmp_path / "none.json")) == (
+        0, f"updated {page} from {RESULTS}\n")  # no curve: none named
+    written = page.read_text()
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    assert _report(monkeypatch, capsys, *args, "--curve", str(CURVE)) == (
+        2, f"error: --page {page}: cannot write it (No space left on device)\n")
+    assert page.read_text() == written
+    latin = tmp_path / "latin.md"
+    latin.write_bytes(f"K\u00fcche\n{START}\n{END}\n".encode("latin-1"))
+    assert _report(monkeypatch, capsys, "--page", str(latin), "--results", str(RESULTS)) == (
+        2, f"error: --page {latin}: not UTF-8 text\n")
+
+
+def test_only_the_generated_section_is_replaced() -> None:
+    """Text after the section is kept, even where it quotes the end marker itself."""
+    results = json.loads(RESULTS.read_text())
+    text = update_page(f"intro\n{START}\nold\n{END}\nthe marker: {END}\n", results, "r.json")
+    assert text.startswith(f"intro\n{START}\n") and "\nold\n" not in text
+    assert text.endswith(f"\nthe marker: {END}\n") and text.count(END) == 2
 
 
 def test_an_interrupted_report_leaves_the_page_as_it_was(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import gzip
 import json
 import os
 import pickle
@@ -881,6 +882,7 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
                                            "/, so it names a folder"),
     # an unset variable: not the folder the command was started in
     (["publish", "--to", ""], "Invalid value for '--to': is empty (an unset variable?)"),
+    (["publish", "--to", "  "], "Invalid value for '--to': is empty (an unset variable?)"),
     (["train", "--jobs", "99999999999999999999"], "--jobs 99999999999999999999: give -1 (all "
                                                   "cores) or a number of workers, from 1 to "
                                                   "1024"),
@@ -903,6 +905,9 @@ def test_the_bare_command_shows_its_help_and_no_error_line() -> None:
 @pytest.mark.parametrize(("output", "message"), [
     (".", "--output .: is a folder; give a file name, e.g. home_type_classifier.pkl"),
     ("..", "--output ..: is a folder; give a file name, e.g. ../home_type_classifier.pkl"),
+    # no such folder, so no folder there yet: ".." still names one, never a file
+    ("nowhere/..", "--output nowhere/..: is a folder; give a file name, e.g. "
+                   "nowhere/../home_type_classifier.pkl"),
     ("/", "Invalid value for '--output': / ends in /, so it names a folder"),
     ("", "Invalid value for '--output': is empty (an unset variable?); give a path"),
 ])
@@ -1056,6 +1061,131 @@ def test_an_oserror_of_no_machine_trouble_keeps_its_traceback(
     monkeypatch.setattr(model_commands, "load_bundle", lost)
     with pytest.raises(FileNotFoundError):
         trainer_in_process(monkeypatch, "verify", str(BUNDLED))
+
+
+def test_an_error_of_the_code_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only click's usage errors become a one-line message: a bug is not dressed as one."""
+    from trainer import model_commands
+
+    def broken(path: Path) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(model_commands, "load_bundle", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        trainer_in_process(monkeypatch, "verify", str(BUNDLED))
+
+
+def test_a_file_beside_the_model_whose_name_is_too_long_is_named(tmp_path: Path) -> None:
+    """The model's own name fits, the joblib file's beside it does not: that file is named."""
+    stem = tmp_path / ("x" * 243)
+    line = one_error_line(run_trainer("train", "--output", f"{stem}.pkl", cwd=tmp_path))
+    assert line == f"error: --output {stem}.pkl: {stem}.sklearn.joblib: File name too long"
+
+
+def test_train_prints_the_figures_the_targets_and_the_files_it_wrote(
+        small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The summary a training run ends with, on the results the run returns (here the bundled
+    model's, so that no model is trained): headline table and its title, baselines, CV, the
+    targets met and not met, and the files written."""
+    from trainer import train as training
+
+    results = json.loads(RESULTS.read_text())
+    monkeypatch.setattr(training, "run_training", lambda run: results)
+    monkeypatch.chdir(tmp_path)  # no data/synthetic_homes_eval here
+    output = tmp_path / "out" / "m.pkl"
+    args = ["train", "--synthetic-homes", str(small_homes), "--output", str(output)]
+    assert trainer_in_process(monkeypatch, *args) == 0
+    captured = capsys.readouterr()
+    shown = " ".join(captured.out.split())
+    assert f"{results['model_version']} on evaluation homes (another seed, never seen)" in shown
+    assert "baseline: majority" in shown and "(single_family_house)" in shown  # cell wraps
+    assert "baseline: best stump (areas_log)" in shown
+    cv, targets = results["cross_validation"], results["targets"]
+    assert (f"grouped 5-fold CV (10d): accuracy {cv['accuracy_mean']:.3f} ± "
+            f"{cv['accuracy_std']:.3f}, macro F1 {cv['macro_f1_mean']:.3f} ± "
+            f"{cv['macro_f1_std']:.3f}") in shown
+    # The bundled model meets the last two targets, not the first two.
+    assert [targets[key]["met"] for key in ("accuracy_10d", "macro_f1_10d", "best_stump_max",
+                                            "model_size_bytes_max")] == [False, False, True, True]
+    assert (f"targets: accuracy_10d {targets['accuracy_10d']['measured']:.3f} (target 0.9) NOT "
+            f"met; macro_f1_10d {targets['macro_f1_10d']['measured']:.3f} (target 0.88) NOT "
+            "met;") in shown
+    assert (f"best_stump_max {targets['best_stump_max']['measured']:.3f} (target 0.6) met; "
+            f"model_size_bytes_max {results['model_size_bytes']} (target 2000000) met") in shown
+    assert (f"wrote {output} ({results['model_size_bytes'] / 1e6:.2f} MB, compiled = "
+            "scikit-learn within "
+            f"{results['compiled_vs_sklearn_max_abs_diff']:.1e}), m.pkl.sha256 (Home Assistant "
+            "checks the model against it), m.sklearn.joblib, m_results.json in "
+            f"{results['training_seconds']:.0f} s") in shown
+    assert "backwards" not in captured.err
+    # Without evaluation homes the held-out homes are the headline, and the title says so.
+    results.update(evaluation=None, backward_types=["ranch_house"])
+    assert trainer_in_process(monkeypatch, *args) == 0
+    captured = capsys.readouterr()
+    assert (f"{results['model_version']} on held-out homes "
+            f"({results['holdout']['homes_test']}, same seed)") in " ".join(captured.out.split())
+    assert "evaluation homes" not in captured.out
+    assert ("warning: this model's probabilities run backwards for ranch_house"
+            in " ".join(captured.err.split()))
+
+
+@pytest.mark.parametrize(("days", "note"), [
+    ([12], "note: the homes hold 12 days of history, so the 90d row reads those 12"),
+    ([10], "note: the homes hold 10 days of history, so the 90d row reads those 10"),
+    ([3], "note: the homes hold 3 days of history, so the 10d and 90d rows read those 3"),
+    ([90], ""), ([], ""),  # no days recorded: nothing known to say
+])
+def test_short_history_is_noted_for_the_windows_longer_than_the_homes(
+        days: list[int], note: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from trainer.training_commands import _note_short_history
+
+    _note_short_history(days)
+    assert " ".join(capsys.readouterr().err.split()) == note
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda f: f.write_text("[]"), "not a results file; fix or remove it, or leave out --write"),
+    (lambda f: f.write_text(json.dumps(results_of(BUNDLED) | {"model_size_bytes": True})),
+     "not a results file (model_size_bytes is not a number); fix or remove it, or leave out "
+     "--write"),
+    (lambda f: f.mkdir(), "cannot read it (Is a directory); without --write, evaluate only "
+                          "shows the figures"),
+])
+def test_evaluate_write_refuses_a_results_file_it_cannot_update(
+        make: Callable[[Path], object], message: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Refused in one line before any home is read (there are none here)."""
+    model = copy_model(BUNDLED, tmp_path / "m")
+    results_file = tmp_path / "m" / "home_type_classifier_results.json"
+    make(results_file)
+    code = trainer_in_process(monkeypatch, "evaluate", "--model", str(model), "--homes",
+                              str(tmp_path / "none"), "--write")
+    assert code == 2
+    assert " ".join(capsys.readouterr().err.split()) == f"error: {results_file}: {message}"
+
+
+def test_verify_refuses_a_bundle_that_needs_scikit_learn() -> None:
+    """verify's own check: scikit-learn in memory after loading and classifying is refused."""
+    script = ("import sys, sklearn\nfrom trainer.cli import main\n"
+              f"sys.argv = ['trainer', 'verify', {str(BUNDLED)!r}]\nmain()\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert (result.returncode, result.stderr) == (
+        2, "error: verify imported scikit-learn; the bundle must not need it\n")
+
+
+def test_homes_without_a_label_are_refused(small_homes: Path, tmp_path: Path) -> None:
+    from trainer import train as training
+    from trainer.dataset import DatasetError
+    from trainer.runs import no_progress
+
+    home = json.loads(gzip.decompress((small_homes / "home_001.json.gz").read_bytes()))
+    home["home_type"] = None
+    (tmp_path / "home_001.json").write_text(json.dumps(home))
+    with pytest.raises(DatasetError) as caught:
+        training.read_evaluation_homes(tmp_path, 1, no_progress)
+    assert str(caught.value) == f"{tmp_path}: homes without a label: home_001"
 
 
 @pytest.mark.parametrize("folder", ["synthetic_homes", "synthetic_homes_eval"])
