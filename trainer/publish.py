@@ -323,10 +323,12 @@ def _stage_slot(slot: Path, candidate: Candidate, staged: list[Path], *,
 
 
 def _move_in(slot: Path, staged: _Staged) -> None:
-    """Rename a slot's files into place, the model last.
+    """Rename a slot's files into place: the hash, the model, then the model's results file.
 
     Its old model was moved or removed before, so the slot holds no model until the model's
-    rename, and never a model beside another model's hash.
+    rename, and never a model beside another model's hash. A crash before the last rename can
+    leave the old results file beside the new model: Home Assistant reads only the model and
+    its hash, and the next publish replaces it.
     """
     os.replace(staged.hash, sha256_path(slot))
     os.replace(staged.model, slot)
