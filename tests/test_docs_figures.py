@@ -240,6 +240,22 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["README.md", "docs/integration.md", "docs/troubleshooting.md"])
+def test_floors_advice_quotes_the_curves_steadier_figures(
+        name: str, curve: dict[str, Any]) -> None:
+    """One model on 100 homes moves by several points for nothing, so the advice also gives
+    the learning curve's: its 100-home fits on the curve's homes that have floors."""
+    typed = _one(r"of (\w+) models trained like it,? on the (\d+) of (\d+) homes that have "
+                 r"floors: (\d+) % against (\d+) %", _prose(name), name)
+    (point,) = (p for p in curve["points"] if p["homes"] == 100)
+    words = {"two": 2, "three": 3, "four": 4, "five": 5}
+    assert (words.get(typed[0]), *map(int, typed[1:])) == (
+        point["fits"], curve["evaluation_by_floor_registry"]["with_floors"],
+        curve["evaluation_data"]["homes"],
+        round(point["accuracy_10d_with_floors"]["mean"] * 100),
+        round(point["accuracy_10d_with_floors_removed"]["mean"] * 100))
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/integration.md", "docs/troubleshooting.md"])
 def test_unsorted_home_warning_quotes_the_bundled_models_figures(name: str) -> None:
     """What a home left as onboarding made it gets: the same homes, their registry unsorted,
     and again with no room in a device's name."""

@@ -348,11 +348,15 @@ def _furnish(rng: np.random.Generator, plan: _Plan, home_type: str, timezone: st
             add("indoor_camera", area,
                 (0.12 if kind in ("living_room", "studio_room") else 0.05) * tech)
 
+    # A home with none of the rooms a device is asked for gets it in one of its rooms (the
+    # areas are shuffled: any one), never on its balcony or driveway.
+    rooms = [area for area in areas if area.kind not in OUTDOOR_KINDS]
+
     def first(*kinds: str) -> AreaDesign | None:
         for kind in kinds:
             if by_kind.get(kind):
                 return by_kind[kind][0]
-        return areas[0] if areas else None
+        return rooms[0] if rooms else None
 
     entry = first("entrance", "hallway", "living_room", "studio_room", "kitchen")
     living = first("living_room", "studio_room")
