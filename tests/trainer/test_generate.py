@@ -1959,3 +1959,34 @@ def test_an_ignored_ctrl_c_stays_ignored_while_homes_are_counted(tmp_path: Path)
     finally:
         signal.signal(signal.SIGINT, previous)
     assert len(counted) == 4 == len(list(tmp_path.glob("home_*.json.gz")))
+
+
+def test_nobody_up_means_no_room_occupied() -> None:
+    """A sleeper in their own bed is not in the room: at a minute when every resident is out
+    or asleep in bed, no room is occupied, so no motion sensor or light answers to them."""
+    for seed in range(3):
+        _, world = _small_home([], days=4, seed=seed)
+        resting = np.ones(world.minutes, dtype=bool)
+        for r in range(world.asleep.shape[0]):
+            own_bed = np.bincount(world.room[r][world.asleep[r]]).argmax()  # where they sleep
+            resting &= ~world.home[r] | (world.asleep[r] & (world.room[r] == own_bed))
+        assert resting.sum() > 3 * 6 * 60, resting.sum()  # the nights, at least
+        assert not world.occupied[:, resting].any()
+
+
+def test_routines_keep_local_time_on_the_day_the_clocks_change() -> None:
+    """People get up at the same local hour on the Sunday the clocks go forward as on the
+    next Sunday: each day's routine is placed with that day's UTC offset."""
+    zone = ZoneInfo("Europe/Berlin")
+    wake_hours: dict[date, list[float]] = {date(2025, 3, 30): [], date(2025, 4, 6): []}
+    for seed in range(8):
+        _, world = _small_home([], start=date(2025, 3, 24), days=14, seed=seed)
+        for r in range(world.asleep.shape[0]):
+            woke = np.flatnonzero(world.asleep[r][:-1] & ~world.asleep[r][1:]) + 1
+            for minute in woke:
+                local = datetime.fromtimestamp(world.start + int(minute) * 60, zone)
+                if local.date() in wake_hours and local.hour < 14:  # not a nap's end
+                    wake_hours[local.date()].append(local.hour + local.minute / 60)
+    switch, week_after = (float(np.mean(hours)) for hours in wake_hours.values())
+    assert all(len(hours) >= 6 for hours in wake_hours.values()), wake_hours
+    assert abs(switch - week_after) < 0.5, (switch, week_after)
