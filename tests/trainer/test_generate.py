@@ -338,14 +338,6 @@ def test_the_street_is_busier_in_town() -> None:
     assert rings["urban"] > 2 * rings["rural"], seen
 
 
-def _changes(snapshot: HomeSnapshot, entity_id: str) -> list[tuple[float, str]]:
-    """An entity's recorded states, the start-up one first: (epoch seconds, state)."""
-    events = snapshot.events
-    position = events.entities.index(entity_id)
-    return [(float(events.timestamps[i]), events.states[i]) for i in range(len(events))
-            if events.index[i] == position]
-
-
 def test_the_garage_side_door_opens_for_drivers() -> None:
     """A door contact in the garage opens when someone leaves or comes home by car, and for
     the odd chore; a household without a car rarely uses it."""
@@ -355,8 +347,8 @@ def test_the_garage_side_door_opens_for_drivers() -> None:
         for drivers in (True, False):
             snapshot, world = _small_home([DeviceDesign("door_sensor", "Garage Door", "Garage")],
                                           drivers=drivers, seed=seed)
-            opened[drivers] += sum(state == "on" for _, state in _changes(
-                snapshot, "binary_sensor.garage_door_door"))
+            door = _states(snapshot)["binary_sensor.garage_door_door"]
+            opened[drivers] += sum(state == "on" for _, state in door)
             trips += sum(len(d) for d in world.departures) if drivers else 0
     assert trips > 30 and opened[True] > trips > 2 * opened[False], (opened, trips)
 
@@ -369,7 +361,7 @@ def test_blinds_open_in_daylight() -> None:
         snapshot, world = _small_home([DeviceDesign("blinds", "Living Room Blinds",
                                                     "Living Room")], seed=seed,
                                       start=date(2025, 1, 6))
-        for t, state in _changes(snapshot, "cover.living_room_blinds"):
+        for t, state in _states(snapshot)["cover.living_room_blinds"]:
             if state == "opening":
                 openings += 1
                 assert world.elevation[int((t - world.start) // 60)] > -2.0, t
@@ -389,8 +381,8 @@ def test_only_homes_with_air_conditioning_cool() -> None:
                                           latitude=latitude, longitude=longitude,
                                           start=date(2024, 7, 15), days=7, seed=seed)
             homes[world.has_ac] += 1
-            cooled[world.has_ac] += sum(state == "cool" for _, state in _changes(
-                snapshot, "climate.thermostat"))
+            thermostat = _states(snapshot)["climate.thermostat"]
+            cooled[world.has_ac] += sum(state == "cool" for _, state in thermostat)
     assert homes[False] > 0 and cooled[True] > 0, (homes, cooled)
     assert cooled[False] == 0, (homes, cooled)
 
@@ -399,7 +391,7 @@ def test_phones_charge_while_their_owner_sleeps() -> None:
     """A phone's battery runs down through its owner's day and fills up overnight."""
     snapshot, world = _small_home([DeviceDesign("phone", "Sam's Pixel 8")])
     rising = falling = 0
-    changes = _changes(snapshot, "sensor.sam_s_pixel_8_battery_level")
+    changes = _states(snapshot)["sensor.sam_s_pixel_8_battery_level"]
     for (_, before), (t, after) in itertools.pairwise(changes):
         asleep = world.asleep[1, int((t - world.start) // 60)]
         if float(after) > float(before):
@@ -417,9 +409,10 @@ def test_a_plug_that_always_powers_something_is_on_from_start_up() -> None:
     always_on = 0
     snapshot, _ = _small_home([DeviceDesign("smart_plug", f"Plug {n}", "Kitchen")
                                for n in range(1, 13)], days=3)
+    states = _states(snapshot)
     for n in range(1, 13):
-        changes = _changes(snapshot, f"switch.plug_{n}")
-        power = [float(state) for _, state in _changes(snapshot, f"sensor.plug_{n}_power")]
+        changes = states[f"switch.plug_{n}"]
+        power = [float(state) for _, state in states[f"sensor.plug_{n}_power"]]
         if len(changes) == 1:
             always_on += 1
             assert changes[0][1] == "on" and min(power) > 0, (n, changes, min(power))
