@@ -139,14 +139,21 @@ async def design_homes(api: FakeOpenAI, output: Path, *, count: int = 1,
                        clock: FakeTime | None = None, reporter: Recorder | None = None,
                        ) -> tuple[list[HomeJob], RunSummary]:
     """Plan ``count`` homes of 2 days and run the backend on the missing ones."""
-    clock = clock or FakeTime()
     output.mkdir(parents=True, exist_ok=True)
     jobs = plan_jobs(count, 2, 7, output, mix or {"condo": 1}, generator="openai")
-    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
-        summary = await generate_homes(pending(jobs, output, overwrite=False), settings,
-                                       client, reporter or Recorder(), sleep=clock.sleep,
-                                       clock=clock.clock)
+    summary = await _design_in_order(api, pending(jobs, output, overwrite=False), settings,
+                                     clock=clock, reporter=reporter)
     return jobs, summary
+
+
+async def _design_in_order(api: FakeOpenAI, jobs: list[HomeJob],
+                           settings: OpenAISettings = FAST, *, clock: FakeTime | None = None,
+                           reporter: Recorder | None = None) -> RunSummary:
+    """Run the backend on ``jobs`` in this order (the order their requests are begun)."""
+    clock = clock or FakeTime()
+    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
+        return await generate_homes(jobs, settings, client, reporter or Recorder(),
+                                    sleep=clock.sleep, clock=clock.clock)
 
 
 # --- the schema and the shared validation --------------------------------------------------
@@ -1221,15 +1228,6 @@ async def test_a_repair_request_is_held_like_any_other(
     assert len(api.requests) == 1 and not any(job.path.exists() for job in jobs)
     assert summary.not_sent == ["home_001", "home_002"]
     assert summary.spent_usd == pytest.approx(REPLY_USD)
-
-
-async def _design_in_order(api: FakeOpenAI, jobs: list[HomeJob],
-                           settings: OpenAISettings) -> RunSummary:
-    """Run the backend on ``jobs`` in this order (the order their requests are begun)."""
-    clock = FakeTime()
-    async with make_client(settings, api_key="test-key", base_url=api.url) as client:
-        return await generate_homes(jobs, settings, client, Recorder(), sleep=clock.sleep,
-                                    clock=clock.clock)
 
 
 async def test_a_begun_homes_retry_is_sent_after_the_cap_is_reached(
