@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -152,6 +153,11 @@ def trainer_in_process(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     except SystemExit as err:
         return int(err.code or 0)
     return 0
+
+
+def no_space_left(fd: int) -> None:
+    """``os.fsync`` on a full disk: patched in, every file written ends as the disk fills up."""
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def exit_code_of_ctrl_c_while_writing(monkeypatch: pytest.MonkeyPatch,

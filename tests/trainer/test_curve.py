@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from tests.conftest import (
     ALL_TYPES,
     ROOT,
     exit_code_of_ctrl_c_while_writing,
+    no_space_left,
     run_trainer,
     trainer_in_process,
 )
@@ -336,10 +336,7 @@ def test_curve_writes_into_a_new_folder_and_says_a_failed_write_in_one_line(
     assert sizes == [[8]] and json.loads(output.read_text()) == committed
     assert f"wrote {output} in " in capsys.readouterr().err
 
-    def no_space(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", no_space)
+    monkeypatch.setattr(os, "fsync", no_space_left)
     full = tmp_path / "full" / "curve.json"
     assert trainer_in_process(monkeypatch, *args, str(full)) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (

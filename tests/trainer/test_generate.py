@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import errno
 import gzip
 import hashlib
 import itertools
@@ -698,12 +697,9 @@ def test_a_home_that_cannot_be_written_stops_in_one_line(tmp_path: Path) -> None
 def test_a_full_disk_stops_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     """A write that fails on no file of its own (ENOSPC) names the folder."""
-    from tests.conftest import trainer_in_process
+    from tests.conftest import no_space_left, trainer_in_process
 
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", no_space_left)
     code = trainer_in_process(monkeypatch, "generate", "--count", "1", "--days", "1",
                               "--output", str(tmp_path))
     assert code == 2

@@ -4,7 +4,6 @@ labels' meaning as the generators have it."""
 from __future__ import annotations
 
 import copy
-import errno
 import json
 import os
 from pathlib import Path
@@ -14,7 +13,13 @@ import pytest
 
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
-from tests.conftest import ROOT, exit_code_of_ctrl_c_while_writing, run_trainer, trainer_in_process
+from tests.conftest import (
+    ROOT,
+    exit_code_of_ctrl_c_while_writing,
+    no_space_left,
+    run_trainer,
+    trainer_in_process,
+)
 from trainer.generate.llm_prompt import HOME_TYPE_DESCRIPTIONS
 from trainer.report import CURVE_END, CURVE_START, END, START, render, update_page
 
@@ -192,10 +197,7 @@ def test_report_says_what_it_updated_or_why_it_could_not(
         0, f"updated {page} from {RESULTS}\n")  # no curve: none named
     written = page.read_text()
 
-    def no_space(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", no_space)
+    monkeypatch.setattr(os, "fsync", no_space_left)
     assert _report(monkeypatch, capsys, *args, "--curve", str(CURVE)) == (
         2, f"error: --page {page}: cannot write it (No space left on device)\n")
     assert page.read_text() == written

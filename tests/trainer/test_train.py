@@ -35,7 +35,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
-from tests.conftest import ROOT, run_trainer, trainer_in_process
+from tests.conftest import ROOT, no_space_left, run_trainer, trainer_in_process
 from tests.models import BUNDLED
 from trainer.bundle_checks import backward_types
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
@@ -707,10 +707,6 @@ def test_evaluate_refuses_a_results_file_not_in_utf8(trained_model: Path, tmp_pa
     assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
 
 
-def _no_space(fd: int) -> None:
-    raise OSError(errno.ENOSPC, "No space left on device")
-
-
 def test_evaluate_that_cannot_store_says_so_in_one_line(
         trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -731,7 +727,7 @@ def test_evaluate_that_cannot_store_says_so_in_one_line(
     assert " ".join(capsys.readouterr().err.split()) == (
         f"error: {results_file}: cannot write in {results_file.parent} (permission denied), so "
         "the figures could not be stored; without --write, evaluate only shows them")
-    monkeypatch.setattr(os, "fsync", _no_space)
+    monkeypatch.setattr(os, "fsync", no_space_left)
     code = trainer_in_process(monkeypatch, "evaluate", "--model", str(model), "--homes", homes,
                               "--write")
     captured = capsys.readouterr()
@@ -750,7 +746,7 @@ def _refused(fd: int) -> None:
     raise PermissionError(errno.EACCES, "Permission denied", "/out/.m.sklearn.joblib.x1y2z3a4.tmp")
 
 
-@pytest.mark.parametrize(("failure", "words"), [(_no_space, "No space left on device"),
+@pytest.mark.parametrize(("failure", "words"), [(no_space_left, "No space left on device"),
                                                 (_refused, "Permission denied")])
 def test_train_that_cannot_write_names_the_folder(
         trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
