@@ -11,6 +11,7 @@ pattern fails here too: change its pattern with it, so that its figures stay che
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ from custom_components.home_type.core.model import loads_bundle
 from custom_components.home_type.core.vocabulary import AREA_KINDS
 from tests.conftest import ROOT
 from tests.models import BUNDLED
+from trainer import homes_commands
+from trainer.generate.openai_cost import PRICES_PER_MILLION
 from trainer.pipeline import CALIBRATION_DIGITS
 
 RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
@@ -347,3 +350,27 @@ def test_openai_cost_table_is_what_the_dry_run_estimates(tmp_path: Path) -> None
         each, hundred = _one(rf"\| cost with `{re.escape(model)}` \| ~(\$[\d.]+) \| "
                              r"(?:\*\*)?~(\$[\d.]+)(?:\*\*)? \|", page, "docs/openai.md")
         assert (each, hundred) == (usd(dollars / 100), usd(dollars)), model
+
+
+def test_the_assumed_prices_are_the_documented_ones() -> None:
+    """docs/openai.md lists every assumed price; --dry-run, the summary and --max-cost count
+    at them, so the two must not drift apart."""
+    page = _prose("docs/openai.md")
+    listed = page.split("**Prices (an assumption)**", 1)[1].split("(`trainer/generate", 1)[0]
+    documented = {model: (float(i), float(o)) for model, i, o in re.findall(
+        r"`([\w.-]+)` (?:\*\*)?\$([\d.]+)(?: input)? / \$([\d.]+)", listed)}
+    assert documented == PRICES_PER_MILLION
+
+
+def test_the_openai_flags_default_to_the_documented_values() -> None:
+    """docs/openai.md's configuration table gives each flag's default: generate's are those."""
+    page = (ROOT / "docs/openai.md").read_text()  # line by line: a table
+    documented = dict(re.findall(r"^\| `--([\w-]+)[^`]*` \| `?([\w.-]+)`? \|", page, re.M))
+    defaults = {name: param.default for name, param in
+                inspect.signature(homes_commands.generate).parameters.items()}
+    assert {flag: documented[flag] for flag in (
+        "model", "concurrency", "rpm", "tpm", "timeout", "max-reply-tokens")} == {
+        "model": defaults["model"], "concurrency": str(defaults["concurrency"]),
+        "rpm": str(defaults["rpm"]), "tpm": str(defaults["tpm"]),
+        "timeout": f"{defaults['timeout']:g}",
+        "max-reply-tokens": str(defaults["max_reply_tokens"])}
