@@ -40,6 +40,7 @@ from .generate.runner import (
     plan_jobs,
     run_jobs,
 )
+from .generate.simulate import SIMULATOR_VERSION
 
 
 def _human_bytes(size: float) -> str:
@@ -152,7 +153,7 @@ def generate(
                                                      price, timeout, max_reply_tokens))
             return
         with homes_to_write(jobs, output, overwrite) as todo:
-            _generate_procedural(todo, len(jobs), output, workers, days)
+            _generate_procedural(todo, len(jobs), output, workers, days, overwrite)
     except FolderMismatch as err:
         raise FolderMismatchError(err) from None
     except (GenerationError, FolderBusy) as err:
@@ -160,13 +161,19 @@ def generate(
 
 
 def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, workers: int,
-                         days: int) -> None:
-    """Write the homes still missing, in worker processes, while the folder is this run's."""
+                         days: int, overwrite: bool) -> None:
+    """Write the homes still missing or outdated, in worker processes, while the folder is ours."""
     skipped = planned - len(todo)
     if skipped:
         console.print(f"{skipped} of {counted(planned, 'home')} already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
                          "(--overwrite regenerates them)."), markup=False)
+    # Without --overwrite, a pending home whose file exists is of another simulator version.
+    remade = 0 if overwrite else sum(job.path.exists() for job in todo)
+    if remade:
+        console.print(f"{counted(remade, 'home')} in {output} of another simulator version: "
+                      f"making {'it' if remade == 1 else 'them'} again with version "
+                      f"{SIMULATOR_VERSION}.", markup=False)
     if not todo:
         return
     # joblib's count, as train's -1: the cores a container may use (docker --cpus), not the

@@ -865,28 +865,46 @@ def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None
     assert pending(jobs, tmp_path, overwrite=True) == jobs
 
 
-def test_resume_refuses_procedural_homes_of_another_simulator(tmp_path: Path) -> None:
-    """A procedural folder of an older simulator would mix two simulations in one training set;
-    an LLM home is kept whatever simulated it, since asking for its design again is paid."""
-    assert run_trainer("generate", "--count", "2", "--days", "1", "--seed", "3",
-                       "--output", str(tmp_path)).returncode == 0
-    jobs = plan_jobs(2, 1, 3, tmp_path)
-    for job in jobs:
-        document = json.loads(gzip.decompress(job.path.read_bytes()))
-        assert document["metadata"]["simulator_version"] == SIMULATOR_VERSION
-        _rewrite(job.path, {**document, "metadata": {**document["metadata"],
-                                                     "simulator_version": SIMULATOR_VERSION - 1}})
+def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) -> None:
+    """After an update scripts/train, which takes no flags, must not stop until its user deletes
+    data/, and a folder must not train on two simulations at once: a procedural home that
+    differs only by its simulator version is made again from its seed, as this version makes
+    it. Any other difference is still refused. An LLM home is kept whatever simulated it,
+    since asking for its design again is paid."""
+    flags = ("generate", "--count", "3", "--days", "1", "--seed", "3", "--output", str(tmp_path))
+    assert run_trainer(*flags).returncode == 0
+    jobs = plan_jobs(3, 1, 3, tmp_path)
+    made = {job.path.name: job.path.read_bytes() for job in jobs}
+    documents = [json.loads(gzip.decompress(made[job.path.name])) for job in jobs]
+    assert all(document["metadata"]["simulator_version"] == SIMULATOR_VERSION
+               for document in documents)
+
+    def made_by(job: HomeJob, **metadata: object) -> None:
+        document = documents[jobs.index(job)]
+        _rewrite(job.path, {**document, "metadata": {**document["metadata"], **metadata}})
+
+    for job in jobs[:2]:
+        made_by(job, simulator_version=SIMULATOR_VERSION - 1)
+    assert pending(jobs, tmp_path, overwrite=False) == jobs[:2]
+    made_by(jobs[0], simulator_version=SIMULATOR_VERSION - 1, seed=4)
     with pytest.raises(FolderMismatch) as refused:
         pending(jobs, tmp_path, overwrite=False)
     assert str(refused.value) == (
-        f"{tmp_path} holds homes of simulator version {SIMULATOR_VERSION - 1}; these flags ask "
-        f"for homes of simulator version {SIMULATOR_VERSION}: pass --overwrite or delete "
-        f"{tmp_path} to regenerate them, or pass another --output")
+        f"{tmp_path} holds homes of seed 3/4, simulator version {SIMULATOR_VERSION - 1}; these "
+        f"flags ask for homes of seed 3, simulator version {SIMULATOR_VERSION}: pass "
+        f"--overwrite or delete {tmp_path} to regenerate them, or pass another --output")
+    made_by(jobs[0], simulator_version=SIMULATOR_VERSION - 1)
+
+    remade = run_trainer(*flags, env={**os.environ, "COLUMNS": "400"})
+    assert remade.returncode == 0, remade.stderr
+    assert f"1 of 3 homes already in {tmp_path}; generating the rest" in remade.stderr
+    assert (f"2 homes in {tmp_path} of another simulator version: making them again with "
+            f"version {SIMULATOR_VERSION}.") in remade.stderr
+    assert {job.path.name: job.path.read_bytes() for job in jobs} == made
+
     for job in jobs:
-        document = json.loads(gzip.decompress(job.path.read_bytes()))
-        _rewrite(job.path, {**document, "metadata": {**document["metadata"],
-                                                     "generator": "openai"}})
-    assert pending(plan_jobs(2, 1, 3, tmp_path, generator="openai"), tmp_path,
+        made_by(job, simulator_version=SIMULATOR_VERSION - 1, generator="openai")
+    assert pending(plan_jobs(3, 1, 3, tmp_path, generator="openai"), tmp_path,
                    overwrite=False) == []
 
 

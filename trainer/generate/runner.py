@@ -259,6 +259,11 @@ def pending(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]
     one its job would write (see :func:`_identity`), and no home file may lie outside the plan
     (training reads the whole folder). Otherwise :class:`FolderMismatch`, before anything is
     written. With ``overwrite`` the planned homes are rewritten anyway and only strays count.
+
+    The one difference that is not refused: procedural homes that are the plan's but of
+    another simulator version (:func:`_outdated`) are pending, made again. After an update,
+    ``scripts/train``, which takes no flags, would otherwise stop until its user deleted
+    ``data/``; and a procedural home is its seed's, which this version makes as it now should.
     """
     try:
         on_disk = {path.name for path in iter_home_files(output)} if output.is_dir() else set()
@@ -268,10 +273,12 @@ def pending(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]
     done = [job for job in jobs if job.path.name in on_disk]
     wrong = [] if overwrite else [
         (job, found) for job in done if _differs(found := _identity(job.path), job)]
-    if extra or wrong:
+    if extra or not all(_outdated(found, job) for job, found in wrong):
         raise FolderMismatch(_mismatch(output, jobs, len(on_disk), extra, wrong), output, extra,
                              bool(wrong))
-    return list(jobs) if overwrite else [job for job in jobs if job.path.name not in on_disk]
+    remade = {job.path.name for job, _ in wrong}
+    return list(jobs) if overwrite else [
+        job for job in jobs if job.path.name not in on_disk or job.path.name in remade]
 
 
 def pending_unless_busy(jobs: list[HomeJob], output: Path, overwrite: bool) -> list[HomeJob]:
@@ -337,6 +344,13 @@ def _planned(job: HomeJob) -> dict[str, object]:
 def _differs(found: dict[str, object], job: HomeJob) -> bool:
     """Whether a home on disk is not the one ``job`` would write (see :func:`_planned`)."""
     return any(found[key] != value for key, value in _planned(job).items())
+
+
+def _outdated(found: dict[str, object], job: HomeJob) -> bool:
+    """Whether a home on disk differs from ``job``'s only by its simulator version."""
+    return (found["simulator_version"] != SIMULATOR_VERSION and
+            all(found[key] == value for key, value in _planned(job).items()
+                if key != "simulator_version"))
 
 
 def _identity(path: Path) -> dict[str, object]:
