@@ -334,6 +334,8 @@ class HomeRows:
     left_unsorted: bool = False
     #: The language its onboarding areas are named in when unsorted (:func:`home_language`).
     language: str = "en"
+    #: Its metadata's ``simulator_version``: a folder must not hold two simulations.
+    simulator_version: object = None
 
 
 def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
@@ -346,6 +348,7 @@ def training_rows(path: Path, copies: int, seed: int) -> HomeRows:
         train=_home_rows(home, WINDOWS, copies, seed, True),
         test=_home_rows(home, EVALUATION_WINDOWS, 1, seed, False),
         left_unsorted=meta.get("unsorted") is True, language=home_language(home.snapshot),
+        simulator_version=meta.get("simulator_version"),
     )
 
 
@@ -369,7 +372,8 @@ def evaluation_rows(path: Path) -> HomeRows:
                     generator=meta.get("generator"), days=meta.get("days"), train=[],
                     test=_home_rows(home, EVALUATION_WINDOWS, 1, 0, False), unfloored=unfloored,
                     unsorted=unsorted, unnamed=unnamed, leftovers=leftovers,
-                    left_unsorted=left_unsorted, language=home_language(home.snapshot))
+                    left_unsorted=left_unsorted, language=home_language(home.snapshot),
+                    simulator_version=meta.get("simulator_version"))
 
 
 def stack(homes: Sequence[HomeRows], which: str) -> Rows:

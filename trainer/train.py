@@ -117,6 +117,14 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
     unlabelled = [h.home_id for h in homes if not h.label]
     if unlabelled:
         raise DatasetError(f"{folder}: homes without a label: {', '.join(unlabelled[:5])}")
+    # generate makes a folder's procedural homes of another simulator version again, one by
+    # one: a run cut short leaves two simulations, which no model should learn or be scored on.
+    versions = sorted({str(h.simulator_version) for h in homes if h.generator == "procedural"})
+    if len(versions) > 1:
+        raise DatasetError(f"{folder}: procedural homes of simulator versions "
+                           f"{' and '.join(versions)}, as a generate run cut short while making "
+                           "them again leaves them: run generate again with the same flags to "
+                           "finish")
     return homes
 
 

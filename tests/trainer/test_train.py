@@ -1420,6 +1420,37 @@ def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> Non
     assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
 
 
+def test_a_folder_of_two_simulations_is_refused(small_homes: Path, tmp_path: Path) -> None:
+    """generate makes procedural homes of another simulator version again one by one, so a run
+    cut short leaves a folder of two simulations: no model may learn from it or be scored on it.
+    An LLM home is kept whatever simulated it, and counts for none."""
+    from trainer import train as training
+    from trainer.dataset import DatasetError
+    from trainer.generate.simulate import SIMULATOR_VERSION
+    from trainer.runs import no_progress
+
+    for name in ("home_001.json.gz", "home_002.json.gz"):
+        (tmp_path / name).write_bytes((small_homes / name).read_bytes())
+    second = tmp_path / "home_002.json.gz"
+    document = json.loads(gzip.decompress(second.read_bytes()))
+    assert document["metadata"]["generator"] == "procedural"
+
+    def made_by(**metadata: object) -> None:
+        second.write_bytes(gzip.compress(json.dumps(
+            {**document, "metadata": {**document["metadata"], **metadata}}).encode()))
+
+    made_by(simulator_version=SIMULATOR_VERSION - 1)
+    for train in (True, False):
+        with pytest.raises(DatasetError) as caught:
+            training.read_rows(tmp_path, 1, 0, 1, no_progress, "reading", train=train)
+        assert str(caught.value) == (
+            f"{tmp_path}: procedural homes of simulator versions {SIMULATOR_VERSION - 1} and "
+            f"{SIMULATOR_VERSION}, as a generate run cut short while making them again leaves "
+            "them: run generate again with the same flags to finish")
+    made_by(simulator_version=SIMULATOR_VERSION - 1, generator="openai")
+    assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
+
+
 def test_homes_too_few_for_the_calibration_folds_are_refused_in_one_line() -> None:
     """Three homes, three calibration folds: the one holding out the studio trains on condos
     alone, where scikit-learn failed with "need classifier with two classes"."""
