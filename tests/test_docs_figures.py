@@ -126,8 +126,23 @@ def test_model_page_gives_the_calibration_rounding_the_trainer_uses() -> None:
     assert int(digits) == CALIBRATION_DIGITS
 
 
-def _accuracies(curve: dict[str, Any]) -> dict[int, float]:
-    return {p["homes"]: p["accuracy_10d"]["mean"] for p in curve["points"]}
+#: "(0.712 against 0.714 with 100 homes, … for the one fit on all 3,000)": two curves' accuracy.
+_THREE_SIZES = (r"\((\d\.\d{3}) against (\d\.\d{3}) with 100 homes, (\d\.\d{3}) against "
+                r"(\d\.\d{3}) with 1,000, (\d\.\d{3}) against (\d\.\d{3}) for the one fit on "
+                r"all 3,000\)")
+
+
+def _compared(earlier: dict[str, Any], later: dict[str, Any],
+              typed: tuple[str, ...]) -> tuple[dict[int, float], dict[int, float]]:
+    """Two curves of the same subsets: ``typed`` is the largest gap, then :data:`_THREE_SIZES`."""
+    for data in ("training_data", "evaluation_data"):
+        assert earlier[data] == later[data]
+    old, new = ({p["homes"]: p["accuracy_10d"]["mean"] for p in curve["points"]}
+                for curve in (earlier, later))
+    assert typed[0] == f"{max(abs(old[n] - new[n]) for n in new):.3f}"
+    assert typed[-6:] == tuple(f"{figures[n]:.3f}" for n in (100, 1000, 3000)
+                               for figures in (old, new))
+    return old, new
 
 
 def test_model_page_compares_the_curve_with_the_previous_simulator(
@@ -140,42 +155,26 @@ def test_model_page_compares_the_curve_with_the_previous_simulator(
     assert (int(version), int(simulator)) == (curve["feature_version"], SIMULATOR_VERSION)
     previous = json.loads((ROOT / "docs/learning_curve_simulator_7.json").read_text())
     assert previous["feature_version"] == curve["feature_version"]
-    for data in ("training_data", "evaluation_data"):  # the same seeds, counts and labels
-        assert previous[data] == curve[data]
-    old, new = _accuracies(previous), _accuracies(curve)
-    three = r"(\d\.\d{3})"
-    typed = _one(rf"simulator version 7 \(`docs/learning_curve_simulator_7\.json`\), in which "
-                 rf"[^;]*?gave a 10-day accuracy within {three} of it at every size \({three} "
-                 rf"against {three} with 100 homes, {three} against {three} with 1,000, {three} "
-                 rf"against {three} for the one fit on all 3,000\)", text, "docs/model.md")
-    assert typed[0] == f"{max(abs(old[n] - new[n]) for n in new):.3f}"
-    assert typed[1:] == tuple(f"{figures[n]:.3f}" for n in (100, 1000, 3000)
-                              for figures in (old, new))
+    _compared(previous, curve, _one(
+        r"simulator version 7 \(`docs/learning_curve_simulator_7\.json`\), in which [^;]*?gave "
+        r"a 10-day accuracy within (\d\.\d{3}) of it at every size " + _THREE_SIZES, text,
+        "docs/model.md"))
 
 
 def test_model_page_compares_the_previous_feature_sets() -> None:
     """Feature set 4's figures against feature set 5's on the same subsets of the same homes
     (docs/learning_curve_feature_set_4.json and the version-7 curve), as the page quotes them."""
-    text = _prose("docs/model.md")
     previous = json.loads((ROOT / "docs/learning_curve_feature_set_4.json").read_text())
     five = json.loads((ROOT / "docs/learning_curve_simulator_7.json").read_text())
     assert (previous["feature_version"], five["feature_version"]) == (4, 5)
-    for data in ("training_data", "evaluation_data"):  # the same homes
-        assert previous[data] == five[data]
-    old, new = _accuracies(previous), _accuracies(five)
-    three = r"(\d\.\d{3})"
-    typed = _one(rf"On those version-7 homes, feature set 4 [^:]*? was within {three} of feature "
-                 rf"set 5 at every size: its 10-day accuracy was higher at (\w+) sizes and lower "
-                 rf"at (\w+) \({three} against {three} with 100 homes, {three} against {three} "
-                 rf"with 1,000, {three} against {three} for the one fit on all 3,000\)", text,
-                 "docs/model.md")
+    typed = _one(r"On those version-7 homes, feature set 4 [^:]*? was within (\d\.\d{3}) of "
+                 r"feature set 5 at every size: its 10-day accuracy was higher at (\w+) sizes "
+                 r"and lower at (\w+) " + _THREE_SIZES, _prose("docs/model.md"), "docs/model.md")
+    old, new = _compared(previous, five, typed)
     words = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
              "seven": 7, "eight": 8}
-    assert typed[0] == f"{max(abs(old[n] - new[n]) for n in new):.3f}"
     assert (words[typed[1]], words[typed[2]]) == (sum(old[n] > new[n] for n in new),
                                                   sum(old[n] < new[n] for n in new))
-    assert typed[3:] == tuple(f"{figures[n]:.3f}" for n in (100, 1000, 3000)
-                              for figures in (old, new))
 
 
 def test_model_page_names_the_curves_weakest_classes(curve: dict[str, Any]) -> None:
