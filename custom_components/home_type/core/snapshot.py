@@ -275,8 +275,19 @@ class HomeSnapshot:
 
 
 def _format_timestamps(timestamps: NDArray[np.float64]) -> list[str]:
-    """ISO 8601 UTC with milliseconds, truncated (never rounded up into the next hour)."""
-    millis = np.floor(np.asarray(timestamps, dtype=np.float64) * 1000.0 + 1e-6).astype(np.int64)
+    """ISO 8601 UTC with milliseconds, truncated (never rounded up into the next hour).
+
+    A stamp read from a file is the float nearest its millisecond, often just under it
+    (``.154`` held as ``.15399…``), so a truncated product would write the millisecond before.
+    A fixed nudge is lost in the product's rounding once seconds pass mid-1970; instead, a time
+    that is exactly the float of the next millisecond is written as that millisecond: the
+    float nearest it, or the one :meth:`_Parser.timestamps` makes of it (micros / 1e6, which
+    rounds twice past 2255).
+    """
+    seconds = np.asarray(timestamps, dtype=np.float64)
+    millis = np.floor(seconds * 1000.0).astype(np.int64)
+    after = millis + 1
+    millis += (after / 1000.0 == seconds) | ((after * 1000).astype(np.float64) / 1e6 == seconds)
     text = np.datetime_as_string(millis.astype("datetime64[ms]"), unit="ms")
     return [f"{value}Z" for value in text.tolist()]
 
