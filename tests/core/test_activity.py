@@ -17,6 +17,7 @@ from custom_components.home_type.core.activity import (
     hours_covered,
     local_hour_buckets,
     summarize_events,
+    summary_from_buckets,
     summary_of,
     utc_offset_segments,
 )
@@ -36,6 +37,26 @@ def test_segments_split_at_dst_changes() -> None:
     assert segments[1].start == ts("2025-03-30T03:00")  # 02:00 CET jumps to 03:00 CEST
     assert segments[2].start == ts("2025-10-26T02:00", "UTC") - 3600  # 03:00 CEST → 02:00 CET
     assert segments[0].start == start and segments[-1].end == end
+
+
+@pytest.mark.parametrize("late", [1.0, 1234.567, 3601.0])
+def test_a_change_is_found_to_the_second_whatever_second_the_window_starts(late: float) -> None:
+    """The search for a change runs from the window's start: one that starts at an odd
+    second finds the change where it is, not a second after it."""
+    start = ts("2025-03-20T00:00") + late
+    segments = utc_offset_segments(BERLIN, start, ts("2025-04-20T00:00"))
+    assert [s.offset for s in segments] == [3600, 7200]
+    assert segments[1].start == ts("2025-03-30T03:00")
+
+
+def test_clocks_that_change_twice_within_weeks_are_cut_at_both() -> None:
+    """Morocco leaves summer time for Ramadan, five weeks in 2026: a search that stepped over
+    both changes would read the whole window in one offset."""
+    segments = utc_offset_segments("Africa/Casablanca", ts("2026-02-01T00:00", "UTC"),
+                                   ts("2026-05-01T00:00", "UTC"))
+    assert [s.offset for s in segments] == [3600, 0, 3600]
+    assert [s.start for s in segments[1:]] == [ts("2026-02-15T02:00", "UTC"),
+                                               ts("2026-03-22T02:00", "UTC")]
 
 
 def test_no_dst_zone_is_one_segment() -> None:
@@ -58,6 +79,15 @@ def test_hour_bucket_edges(local: str, hour: int) -> None:
     t = ts(local)
     buckets = local_hour_buckets(np.array([t]), utc_offset_segments(BERLIN, t - 10, t + 10))
     assert buckets[0] % 24 == hour
+
+
+def test_the_first_hours_of_1970_west_of_utc_are_the_evening_before() -> None:
+    """The format's times start at 1970-01-01T00:00Z, which is 19:00 on 31 December in New
+    York: a local time before the epoch is rounded down to its hour, not toward zero."""
+    stamp = 1800.0  # 00:30 UTC, 19:30 in New York
+    buckets = local_hour_buckets(np.array([stamp]),
+                                 utc_offset_segments("America/New_York", 0.0, 3600.0))
+    assert buckets[0] % 24 == 19
 
 
 def test_hours_across_spring_forward() -> None:
@@ -108,6 +138,17 @@ def test_summary_counts_by_hour_and_kind_of_day() -> None:
     # ... unless the recorder is older than what happened in the window.
     older = summarize_events(events, BERLIN, start, end, history_start=start - 86400)
     assert older.days == pytest.approx(3.0)
+
+
+def test_a_recorder_read_with_no_change_is_no_history() -> None:
+    """The integration's path: a window in which the recorder holds no change gives what a
+    home file's window with no change gives, no history (the home is classified from its
+    structure), however long the recorder has kept states."""
+    end = ts("2025-06-09T00:00")
+    assert summary_from_buckets([], BERLIN, end - 10 * 86400, end, end - 30 * 86400) is (
+        EMPTY_SUMMARY)
+    events = EventLog.from_columns(["light.a"], [end - 20 * 86400], ["on"])
+    assert summarize_events(events, BERLIN, end - 10 * 86400, end) is EMPTY_SUMMARY
 
 
 def test_window_and_entity_filter() -> None:

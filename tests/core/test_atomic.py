@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ from custom_components.home_type.core.atomic import (
     atomic_create_bytes,
     atomic_create_first_free,
     atomic_write_bytes,
+    temporary_names,
+    write_temp_beside,
 )
 
 
@@ -109,6 +112,20 @@ def test_written_files_are_readable_by_others(tmp_path: Path) -> None:
     for write, name in ((atomic_write_bytes, "model.pkl"), (atomic_create_bytes, "home.json")):
         target = write(tmp_path / name, b"{}")
         assert target.stat().st_mode & 0o777 == 0o644
+    # The trainer's publish stages its files with it and renames them itself.
+    staged = write_temp_beside(tmp_path / "bundle.pkl", b"{}")
+    assert staged.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_temporary_file_is_hidden_and_named_as_the_clean_ups_look_for(tmp_path: Path) -> None:
+    """generate and the export remove what a killed write left by its name (temporary_names):
+    a temporary file named otherwise would stay for good, and one not hidden would be listed
+    among the user's files while it is written."""
+    for name in ("home_006.json.gz", "model.pkl"):
+        staged = write_temp_beside(tmp_path / name, b"{}")
+        assert staged.parent == tmp_path
+        assert temporary_names(re.escape(name)).fullmatch(staged.name), staged.name
+        staged.unlink()
 
 
 def test_a_replaced_file_keeps_its_permissions(tmp_path: Path) -> None:

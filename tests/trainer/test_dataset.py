@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,24 +21,35 @@ from custom_components.home_type.core.features import (
     name_placement,
 )
 from custom_components.home_type.core.snapshot import (
+    HOME_TYPES,
     Area,
+    Device,
+    Entity,
+    EventLog,
     HomeSnapshot,
     SnapshotError,
     iter_home_files,
     read_snapshot,
     write_snapshot,
 )
+from tests.conftest import ROOT
 from trainer import dataset
 from trainer.dataset import (
     DEFAULT_WINDOW,
     EVALUATION_WINDOWS,
+    MAX_COPIES,
+    MAX_JOBS,
     MAX_SEED,
     WINDOWS,
     DatasetError,
+    Home,
     HomeRows,
     as_home,
+    check_copies,
+    check_jobs,
     check_seed,
     evaluation_rows,
+    held_out,
     load_homes,
     name_without_room,
     shared_seeds,
@@ -83,6 +99,14 @@ def test_split_keeps_a_training_home_of_every_type() -> None:
     assert sorted(h.label for h in train) == sorted(h.label for h in test) == ["a", "b"]
 
 
+def test_half_a_home_is_held_out() -> None:
+    """Rounded as the refusal below says, half up: two homes of a type at 0.25 hold one out
+    (round() would hold none, and refuse the split), five at 0.5 hold three."""
+    train, test = _split(_homes(a=2, b=2), 0.25, 0)
+    assert sorted(h.label for h in test) == sorted(h.label for h in train) == ["a", "b"]
+    assert held_out(5, 0.5) == 3
+
+
 def test_split_that_leaves_no_test_home_is_refused() -> None:
     with pytest.raises(DatasetError) as refused:
         _split(_homes(a=1, b=1), 0.5, 0)
@@ -96,6 +120,56 @@ def test_split_follows_the_seed() -> None:
     homes = _homes(a=10, b=10)
     ids = [sorted(h.home_id for h in _split(homes, 0.3, seed)[1]) for seed in (1, 1, 2)]
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_the_ends_of_each_setting_s_range_are_accepted() -> None:
+    """A check refuses what lies outside its range and nothing inside it: seed 0, 100 copies
+    and 1024 workers are settings a user may give."""
+    check_seed(0)
+    check_seed(MAX_SEED)
+    check_copies(1)
+    check_copies(MAX_COPIES)
+    for n_jobs in (-1, 1, MAX_JOBS):
+        check_jobs(n_jobs)
+    with pytest.raises(DatasetError, match=f"--jobs {MAX_JOBS + 1}: give -1"):
+        check_jobs(MAX_JOBS + 1)
+
+
+#: What a training run makes of a home file and of a set of homes, printed as JSON: the rows
+#: of ``training_rows`` (seed 5) of the file named first, and the homes ``split_by_home``
+#: holds out (seed 3) of four homes of each type.
+_ROWS_AND_SPLIT = """
+import json, sys
+from pathlib import Path
+from custom_components.home_type.core.snapshot import HOME_TYPES, HomeSnapshot
+from trainer.dataset import Home, split_by_home, training_rows
+rows = training_rows(Path(sys.argv[1]), 4, 5)
+homes = [Home(HomeSnapshot(f"{label}{i}", label, {}), "UTC", 0.0)
+         for label in HOME_TYPES for i in range(4)]
+print(json.dumps({"rows": [vector.tolist() for vector, _ in rows.train],
+                  "held_out": sorted(h.home_id for h in split_by_home(homes, 0.25, 3)[1])}))
+"""
+
+
+def test_a_seed_makes_the_same_rows_and_split_in_every_run(tmp_path: Path) -> None:
+    """Training is repeatable from its seed: the draws that thin a home's copies (and cut its
+    windows) and the homes held out must not depend on Python's string hashing, which differs
+    from one run to the next."""
+    devices = tuple(Device(f"d{i}", f"Lamp {i}", f"room{i % 4}") for i in range(12))
+    snapshot = HomeSnapshot(
+        "home_001", "condo", {}, areas=tuple(Area(f"room{i}", f"Room {i}") for i in range(4)),
+        devices=devices,
+        entities=tuple(Entity(f"light.lamp_{i}", f"d{i}", f"room{i % 4}") for i in range(12)))
+    path = write_snapshot(snapshot, tmp_path / "home_001.json")
+    runs = [subprocess.Popen([sys.executable, "-c", _ROWS_AND_SPLIT, str(path)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+            for seed in ("0", "1")]  # side by side: two interpreters' start-up, not one after
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    made = [json.loads(stdout) for stdout, _ in outputs]
+    assert made[0] == made[1]
+    assert len(made[0]["held_out"]) == len(HOME_TYPES)
 
 
 def test_seeds_are_compared_as_text() -> None:
@@ -127,6 +201,42 @@ def test_a_window_covers_its_days(home_file: Path) -> None:
     assert window_summary(home, None).days == 0.0
     for days in (1, 10):
         assert window_summary(home, days).days == pytest.approx(days, abs=0.05)
+
+
+def _light_home(metadata: dict[str, object], stamps: list[str]) -> Home:
+    """A home of one light whose events, off and on by turns, come at ``stamps`` (UTC)."""
+    times = [datetime.fromisoformat(stamp).timestamp() for stamp in stamps]
+    return as_home(HomeSnapshot(
+        "x", "studio", metadata, entities=(Entity("light.a"),),
+        events=EventLog.from_columns(["light.a"] * len(times), times,
+                                     [("off", "on")[i % 2] for i in range(len(times))])))
+
+
+def test_without_a_metadata_end_history_ends_just_after_the_last_event() -> None:
+    """As the format says; a window's end is not in it, so an end on the last event would
+    leave the home's last change out of every window."""
+    home = _light_home({}, ["2025-06-01T00:00:00+00:00", "2025-06-02T05:00:00+00:00"])
+    assert home.end == datetime.fromisoformat("2025-06-02T05:00:01+00:00").timestamp()
+    assert window_summary(home, 1).counts["light.a"][0, 5] == 1
+
+
+def test_a_window_ends_where_it_is_asked_to() -> None:
+    """Training cuts windows that end before the file does: only the changes before that end,
+    and the day before it, are in the window."""
+    home = _light_home({}, ["2025-06-01T00:00:00+00:00", "2025-06-02T01:00:00+00:00",
+                            "2025-06-04T05:00:00+00:00"])
+    summary = window_summary(home, 1, datetime.fromisoformat("2025-06-03T00:00Z").timestamp())
+    assert summary.counts["light.a"].sum() == 1 and summary.counts["light.a"][0, 1] == 1
+
+
+def test_an_exported_home_s_history_starts_at_its_recorder_s_oldest_state() -> None:
+    """An export's first event is its first change in the window, not the start of what the
+    recorder kept (metadata ``history_start``): the quiet days before it are history too,
+    as the integration counts them, not hours the window missed."""
+    home = _light_home({"end": "2025-06-10T00:00:00Z", "history_start": "2025-06-01T00:00:00Z"},
+                       ["2025-06-08T00:00:00+00:00", "2025-06-08T01:00:00+00:00"])
+    assert home.history_start == datetime.fromisoformat("2025-06-01T00:00Z").timestamp()
+    assert window_summary(home, DEFAULT_WINDOW).days == pytest.approx(9.0)
 
 
 def test_a_metadata_end_without_an_offset_is_refused() -> None:
@@ -198,6 +308,9 @@ def test_thinning_drops_a_few_devices_and_their_entities(small_homes: Path) -> N
     kept = []
     own_area = {d.device_id: d.area_id for d in snapshot.devices}
     floorless = 0
+    deviceless = sum(e.device_id is None for e in snapshot.entities)
+    assert deviceless  # a template sensor, the sun: entities of no device
+    entities_kept, deviceless_kept = [], []
     for _ in range(200):
         thinned = thin(snapshot, rng)
         devices = {d.device_id for d in thinned.devices}
@@ -205,11 +318,17 @@ def test_thinning_drops_a_few_devices_and_their_entities(small_homes: Path) -> N
         assert all(e.device_id is None or e.device_id in devices for e in thinned.entities)
         assert not len(thinned.events)
         kept.append(len(devices) / len(snapshot.devices))
+        # Up to a tenth of the entities left go too, those of no device alike.
+        entities_kept.append(len(thinned.entities) / sum(
+            e.device_id is None or e.device_id in devices for e in snapshot.entities))
+        deviceless_kept.append(sum(e.device_id is None for e in thinned.entities) / deviceless)
         if any(d.area_id for d in thinned.devices):  # not one of the copies with no room
             # An area something is in is never dropped: its devices stay in it.
             assert all(d.area_id == own_area[d.device_id] for d in thinned.devices)
             floorless += not thinned.floors
     assert min(kept) >= 0.6 and 0.8 <= np.mean(kept) < 1.0
+    assert min(entities_kept) >= 0.8 and 0.9 <= np.mean(entities_kept) < 1.0
+    assert np.mean(deviceless_kept) >= 0.9
     # Now and then the floor registry goes too, as an owner may never have set it up.
     assert 5 <= floorless <= 40, floorless  # a tenth of about 190
 
@@ -332,6 +451,10 @@ def test_a_sorted_home_is_scored_again_with_onboarding_leftovers(
     # A home with a "Küche" of its own took onboarding's for it: no second one.
     kitchen = replace(german, areas=(*german.areas, Area("kueche", "küche")))
     assert "Küche" not in [a.name for a in with_onboarding_leftovers(kitchen).areas]
+    # An area of its own with onboarding's id and another name: the leftover gets another id.
+    lounge = HomeSnapshot("x", "condo", {}, areas=(Area("living_room", "Lounge"),))
+    assert [(a.area_id, a.name) for a in with_onboarding_leftovers(lounge).areas[:2]] == [
+        ("living_room", "Lounge"), ("living_room_onboarding", "Living Room")]
     assert (left.devices, left.entities, left.floors) == (
         german.devices, german.entities, german.floors)
     assert days == DEFAULT_WINDOW
@@ -354,6 +477,15 @@ def test_an_unsorted_home_gets_onboarding_areas_in_its_own_language(
                                          if k != "language"})
     assert [a.name for a in unsorted_registry(unsaid).areas] == [
         "Living Room", "Kitchen", "Bedroom"]
+
+
+def test_loading_labelled_homes_refuses_a_home_without_a_label(tmp_path: Path) -> None:
+    """Homes to learn or score from need their type; unlabelled ones are asked for as such."""
+    write_snapshot(HomeSnapshot("home_x", None, {}), tmp_path / "home_001.json")
+    with pytest.raises(DatasetError) as refused:
+        load_homes(tmp_path, n_jobs=1)
+    assert str(refused.value) == f"{tmp_path}: homes without a label: home_x"
+    assert [home.label for home in load_homes(tmp_path, labelled=False, n_jobs=1)] == [""]
 
 
 def test_a_home_cut_short_says_how_to_make_it_again(small_homes: Path, tmp_path: Path) -> None:
