@@ -35,7 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from custom_components.home_type.core.atomic import atomic_write_bytes, write_temp_beside
+from custom_components.home_type.core.atomic import (
+    atomic_write_bytes,
+    sync_folder,
+    write_temp_beside,
+)
 from custom_components.home_type.core.model import (
     ModelError,
     ModelMissingError,
@@ -283,7 +287,7 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
                 previous_path.unlink(missing_ok=True)
                 _move_in(previous_path, outgoing)
             _move_in(current_path, incoming)
-        _sync_folder(folder)
+        sync_folder(folder)
     except OSError as err:
         raise _cannot_write(folder, err) from None
     finally:
@@ -342,13 +346,3 @@ def _replace_or_remove(staged_results: Path | None, target: Path) -> None:
         target.unlink(missing_ok=True)
     else:
         os.replace(staged_results, target)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the renames durable; not every file system (nor Windows) can fsync a folder."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

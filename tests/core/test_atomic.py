@@ -188,6 +188,28 @@ def test_pieces_are_written_in_order_or_not_at_all(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_name_is_on_disk_once_the_write_returns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A power cut after a write has returned must find the new file under its name: the
+    folder is synced after the rename (train writes the model, then its hash file, and an
+    undone rename would leave the old model beside the new hash)."""
+    synced: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        kind = "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        synced.append((kind, (tmp_path / "named").exists()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    atomic_write_bytes(tmp_path / "named", b"abc")
+    assert synced == [("file", False), ("folder", True)]
+    (tmp_path / "named").unlink()
+    synced.clear()
+    atomic_create_bytes(tmp_path / "named", b"abc")
+    assert synced == [("file", False), ("folder", True)]
+
+
 def test_the_data_is_on_disk_before_the_file_takes_its_name(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A power cut after the rename must find the whole file under its name, not an empty

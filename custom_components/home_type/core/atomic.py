@@ -84,7 +84,23 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    sync_folder(target.parent)
     return Path(path)
+
+
+def sync_folder(folder: str | os.PathLike[str]) -> None:
+    """Make the names given in ``folder`` durable: a power cut must not undo a rename.
+
+    Without it the file is whole on disk but its new name may not be, and a model written
+    before its hash file could come back as the old model beside the new hash. Not every file
+    system (nor Windows) can sync a folder; there the rename is as durable as it gets.
+    """
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 #: errno values of file systems that have no hard links (FAT, exFAT, some network shares).
@@ -119,6 +135,7 @@ def atomic_create_first_free(
                 _link_new(tmp, target)
             except FileExistsError:
                 continue
+            sync_folder(target.parent)
             return target
         raise FileExistsError(errno.EEXIST, "File exists", str(targets[0]))
     finally:
