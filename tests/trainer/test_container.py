@@ -788,6 +788,18 @@ def test_no_trained_model_yet_names_the_command_there_is(
     assert "scripts/" not in no_model_yet()
 
 
+def test_in_a_checkout_the_bundled_model_is_named_from_its_root(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where scripts/train runs, the checkout's root, the bundled model is named as the user
+    would type it there (elsewhere, as in the image, by its absolute path)."""
+    from trainer.command_line import no_model_yet
+
+    monkeypatch.chdir(ROOT)
+    assert no_model_yet().endswith(
+        "or use the one bundled with the integration, "
+        "custom_components/home_type/models/home_type_classifier.pkl")
+
+
 @pytest.mark.parametrize("args", [["--help"], ["verify", "nowhere.pkl"]])
 def test_ctrl_c_after_the_command_has_ended_is_ignored(args: list[str]) -> None:
     """Once a command has ended, whether it succeeded or not, the interpreter's shutdown joins

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import os
+import select
 import shutil
 import subprocess
 import sys
@@ -17,9 +20,9 @@ import pytest
 
 import trainer.folder_lock
 from custom_components.home_type.core.model import load_model, results_path_for, sha256_path
-from tests.conftest import trainer_in_process
+from tests.conftest import ROOT, trainer_in_process
 from tests.models import make_model
-from trainer.folder_lock import reading_homes, writing_homes
+from trainer.folder_lock import reading_homes, switching_files, writing_homes
 from trainer.publish import MODEL_NAME, PREVIOUS_NAME
 from trainer.runs import TrainingRun
 
@@ -58,18 +61,36 @@ class _SaysWhenItBlocks:
         fcntl.flock(fd, operation)
 
 
+#: Another run's switch made as the trainer makes it, with :func:`switching_files`: it holds
+#: the folder until ``go`` exists (or 30 s pass) and notes what was in it meanwhile.
+_SWITCHING_AS_A_RUN = """
+import os, sys, time
+from pathlib import Path
+from trainer.folder_lock import switching_files
+folder, ready, go, seen = map(Path, sys.argv[1:5])
+with switching_files(folder):
+    ready.touch()
+    deadline = time.monotonic() + 30
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    seen.write_text("\\n".join(sorted(os.listdir(folder))))
+"""
+
+
 @contextmanager
-def switched_by_another_process(folder: Path, notes: Path,
-                                switch_in: Path | None = None) -> Iterator[list[str]]:
+def switched_by_another_process(folder: Path, notes: Path, switch_in: Path | None = None,
+                                program: str = _SWITCHING) -> Iterator[list[str]]:
     """While the block runs, another process is switching files in ``folder``: those of
     ``switch_in``, if given, once this process waits for the folder.
 
+    ``program`` is what that process runs (:data:`_SWITCHING`, or :data:`_SWITCHING_AS_A_RUN`).
     Yields a list that holds, after the block, the names that were in ``folder`` while that
     process held it.
     """
     ready, go, seen = notes / "ready", notes / "go", notes / "seen"
-    holder = subprocess.Popen([sys.executable, "-c", _SWITCHING, str(folder), str(ready),
-                               str(go), str(seen), *([str(switch_in)] if switch_in else [])])
+    holder = subprocess.Popen([sys.executable, "-c", program, str(folder), str(ready),
+                               str(go), str(seen), *([str(switch_in)] if switch_in else [])],
+                              cwd=ROOT)
     deadline = time.monotonic() + 30
     while not ready.exists():
         assert holder.poll() is None and time.monotonic() < deadline, "holder did not start"
@@ -253,3 +274,73 @@ def test_training_waits_to_write_while_another_run_switches_the_files(tmp_path: 
     assert seen == []
     assert sorted(p.name for p in run.output.parent.iterdir()) == sorted(
         p.name for p in run.written)
+
+
+def test_two_runs_switching_files_in_one_folder_take_turns(tmp_path: Path) -> None:
+    """Two publishes to one folder, or a training run and a publish: each moves the other's
+    files if they interleave, so the second waits for the first's whole switch -- also when
+    both are the trainer's own switches, not only behind a lock taken some other way."""
+    folder = tmp_path / "ha"
+    folder.mkdir()
+    with switched_by_another_process(folder, tmp_path, program=_SWITCHING_AS_A_RUN) as seen:
+        with switching_files(folder):
+            (folder / "mine").touch()
+        (tmp_path / "go").touch()  # had this run not waited, the other one notes "mine"
+    assert seen == []
+    assert [p.name for p in folder.iterdir()] == ["mine"]
+
+
+def test_a_run_that_waits_says_so_before_it_waits(tmp_path: Path) -> None:
+    """Behind a run that holds the folder for long (a model written into a homes folder), the
+    line is all the user sees: said once the wait is over, it would say nothing while it
+    lasts."""
+    model = make_model(tmp_path / "new", "2026.03.03-cccc")
+    ha = tmp_path / "ha"
+    ha.mkdir()
+    held = os.open(ha, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another run switching files there
+    try:
+        publish = subprocess.Popen([sys.executable, "-m", "trainer", "publish", str(model),
+                                    "--to", str(ha)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        assert publish.stderr is not None
+        said = ""
+        deadline = time.monotonic() + 30
+        while "waiting for another trainer run" not in said and time.monotonic() < deadline:
+            if select.select([publish.stderr], [], [], 0.1)[0]:
+                line = publish.stderr.readline()
+                if not line:  # it ended
+                    break
+                said += line
+    finally:
+        os.close(held)
+    _, rest = publish.communicate(timeout=60)
+    assert said == f"waiting for another trainer run to finish with {ha} …\n", said + rest
+    assert publish.returncode == 0, rest
+    assert load_model(ha / MODEL_NAME).version == "2026.03.03-cccc"
+
+
+class _NoLocksHere:
+    """``fcntl`` on a file system that has no locks (some network shares): ``flock`` fails."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(fcntl, name)
+
+    def flock(self, fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+
+@pytest.mark.parametrize("system", [None, _NoLocksHere()], ids=["no flock", "no locks there"])
+def test_a_folder_that_cannot_be_locked_is_used_unlocked(
+        system: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system cannot lock a folder (Windows has no flock; some network shares
+    refuse it) the trainer runs as it did before the lock: it is not refused as busy, and a
+    switch does not wait for a lock it can never get."""
+    monkeypatch.setattr(trainer.folder_lock, "fcntl", system)
+    homes = tmp_path / "homes"
+    homes.mkdir()
+    with writing_homes(homes), reading_homes(homes), switching_files(homes):
+        pass  # each would have refused, or waited for, the one before it
+    assert trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
+                              "--output", str(homes)) == 0
+    assert len(list(homes.iterdir())) == 2

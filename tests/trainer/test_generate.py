@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gzip
 import hashlib
 import itertools
@@ -501,12 +502,16 @@ class _Panic(BaseException):
     """What pyo3 makes of a KeyboardInterrupt raised while pydantic-core's Rust code runs."""
 
 
+@pytest.mark.parametrize("argv", [["inspect", "no_such_home.json"], ["nope"]],
+                         ids=["command", "usage error"])
 def test_ctrl_c_while_the_command_line_is_built_stops_cleanly(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    argv: list[str]
 ) -> None:
     """Typer builds each option's validator in pydantic-core for about half a second; Ctrl-C
     in there came out as pyo3's PanicException (a traceback, exit 1). It is held until the
-    command line is built, then stops the run before the command starts."""
+    command line is built, then stops the run before the command starts -- also a run that
+    ends before any command with a usage error, which must not swallow it."""
     from typer import _adapters
 
     from tests.conftest import trainer_in_process
@@ -527,14 +532,32 @@ def test_ctrl_c_while_the_command_line_is_built_stops_cleanly(
     monkeypatch.setattr(_adapters, "try_build_adapter", build_in_rust)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     try:
-        code = trainer_in_process(monkeypatch, "inspect", str(tmp_path / "no_such_home.json"))
+        monkeypatch.chdir(tmp_path)
+        code = trainer_in_process(monkeypatch, *argv)
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C acts again
     finally:
         signal.signal(signal.SIGINT, previous)
     assert pressed
     assert code == 130
     err = capsys.readouterr().err
-    assert "interrupted" in err and "no such" not in err  # stopped before the command ran
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert "no such" not in err and "error" not in err  # stopped before the command ran
+
+
+def test_an_ignored_ctrl_c_stays_ignored_by_the_command_line(
+        small_homes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A background job (``cmd &``, nohup) starts with Ctrl-C ignored: holding Ctrl-C while
+    the command line is built must not arm it, or a Ctrl-C meant for the terminal's
+    foreground job would stop this one."""
+    from tests.conftest import trainer_in_process
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        home = next(iter(iter_home_files(small_homes)))
+        assert trainer_in_process(monkeypatch, "inspect", str(home)) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_help_for_every_command(monkeypatch: pytest.MonkeyPatch,
@@ -608,6 +631,17 @@ def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: s
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {message}")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_an_output_folder_given_with_a_trailing_slash_is_that_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell's completion ends a folder's name in /: refused for a file written (a model),
+    it names the folder itself when a folder is asked for."""
+    from tests.conftest import trainer_in_process
+
+    assert trainer_in_process(monkeypatch, "generate", "--count", "1", "--days", "1",
+                              "--output", f"{tmp_path / 'homes'}/") == 0
+    assert [p.name for p in (tmp_path / "homes").iterdir()] == ["home_001.json.gz"]
 
 
 @pytest.mark.parametrize(("count", "days", "message"), [
@@ -709,6 +743,20 @@ def test_a_full_disk_stops_in_one_line(tmp_path: Path, monkeypatch: pytest.Monke
     assert not any(tmp_path.iterdir())
 
 
+def test_a_temporary_file_that_cannot_be_made_is_not_named(tmp_path: Path) -> None:
+    """A disk full (or a permission refused) as a home's temporary file is created names it
+    in the error: the line names the folder, as for any write, not a hidden file the user
+    never asked for and will not find; only a file or folder in the way is named."""
+    from trainer.command_line import write_failed
+
+    temporary = str(tmp_path / ".home_003.json.gz.uc9y0fkw.tmp")
+    for err in (OSError(errno.ENOSPC, "No space left on device", temporary),
+                PermissionError(errno.EACCES, "Permission denied", temporary)):
+        assert write_failed(tmp_path, err, 2) == (
+            f"cannot write into {tmp_path}: {err.strerror}; 2 new homes written, none "
+            "half-written: fix that and run the same command again to finish")
+
+
 def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder that exists but cannot be written is refused before any home is made (as root
     every folder is writable, so the refusal is simulated)."""
@@ -766,7 +814,18 @@ def test_progress_and_summary_count_what_was_written(tmp_path: Path) -> None:
         "cottage": (2, f"{sum(len(h.events) for h in homes if h.home_type == 'cottage') / 4:,.0f}"),
         "total": (3, f"{events / 6:,.0f}")}
     assert "3 homes written to" in result.stderr  # the title wraps a long folder's name
-    assert f"{events:,} state changes" in result.stderr
+    size = sum(path.stat().st_size for path in tmp_path.iterdir())
+    assert 1024 <= size < 1024 * 1024, size  # the homes of 2 days: some kilobytes
+    assert f"{events:,} state changes, {size / 1024:.1f} KB on disk." in result.stderr
+
+
+def test_sizes_on_disk_are_shown_in_the_largest_unit_below_them() -> None:
+    """The summary's size: bytes below a kilobyte, then KB, MB and GB (the largest shown)."""
+    from trainer.homes_commands import _human_bytes
+
+    assert [_human_bytes(size) for size in (0, 1023, 1024, 1536 * 1024, 3 * 1024**3,
+                                            5 * 1024**4)] == [
+        "0 B", "1023 B", "1.0 KB", "1.5 MB", "3.0 GB", "5120.0 GB"]
 
 
 @pytest.mark.slow
@@ -938,6 +997,27 @@ def test_ctrl_c_after_the_last_home_says_nothing_is_left(
     assert str(stopped.value) == (f"interrupted: {finished} new homes written to {tmp_path}; "
                                   f"{told}" + ("" if finished == 3 else " (finished homes are "
                                                "kept, no partial file is left)"))
+
+
+def test_ctrl_c_after_the_last_missing_home_of_a_resumed_run_says_nothing_is_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resumed run makes only the homes missing: once it has made them all, nothing is left
+    to do, though it made fewer homes than --count."""
+    homes_commands.generate(count=3, days=1, seed=1, output=tmp_path, workers=1)
+    for name in ("home_002.json.gz", "home_003.json.gz"):
+        (tmp_path / name).unlink()
+
+    def interrupted(jobs: list[HomeJob], worker: object, workers: int,
+                    on_done: Callable[[HomeResult], None], *_: object) -> None:
+        for job in jobs:
+            on_done(HomeResult(job.home_id, job.home_type, 0, 0, 0.0))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(homes_commands, "run_jobs", interrupted)
+    with pytest.raises(UserError) as stopped:
+        homes_commands.generate(count=3, days=1, seed=1, output=tmp_path, workers=2)
+    assert str(stopped.value) == (f"interrupted: 2 new homes written to {tmp_path}; every home "
+                                  "it was to make: nothing is left to do")
 
 
 def test_workers_minus_one_means_all_cores(tmp_path: Path,
@@ -1133,6 +1213,34 @@ def test_inspect(small_homes: Path) -> None:
                                f"({sum(d.area_id is None for d in home.devices)} without an area)")
     assert rows["entities"].startswith(f"{len(home.entities)}: ")
     assert rows["events"] == f"{len(home.events):,} ({per_day:,.0f} per day)"
+    assert result.stdout.count("/day)") == 3  # the three busiest entities (the row wraps)
+
+
+def test_inspect_lists_floors_from_the_lowest(small_homes: Path, tmp_path: Path) -> None:
+    """Floors as a house has them, bottom to top, whatever their order in the file; a floor
+    of no level last."""
+    document = json.loads(gzip.decompress((small_homes / "home_001.json.gz").read_bytes()))
+    document["floors"] = [{"floor_id": "attic", "name": "Attic", "level": None},
+                          {"floor_id": "up", "name": "Upstairs", "level": 1},
+                          {"floor_id": "cellar", "name": "Cellar", "level": -1},
+                          {"floor_id": "ground", "name": "Ground", "level": 0}]
+    home = tmp_path / "home.json"
+    home.write_text(json.dumps(document))
+    result = run_trainer("inspect", str(home))
+    assert result.returncode == 0, result.stderr
+    assert "Cellar (-1), Ground (0), Upstairs (1), Attic (None)" in result.stdout
+
+
+def test_inspect_a_home_whose_history_is_one_instant(small_homes: Path, tmp_path: Path) -> None:
+    """A home exported just after Home Assistant started holds the first states only, all at
+    one instant: its rate is counted over an hour, not divided by a span of zero."""
+    document = json.loads(gzip.decompress((small_homes / "home_001.json.gz").read_bytes()))
+    document["events"] = document["events"][:1]
+    home = tmp_path / "home.json"
+    home.write_text(json.dumps(document))
+    result = run_trainer("inspect", str(home))
+    assert result.returncode == 0, result.stderr
+    assert "1 (24 per day)" in result.stdout and "(0.0 days)" in result.stdout
 
 
 def test_inspect_shows_names_as_written(small_homes: Path, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ import pytest
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import read_snapshot
 from devtools.instance import free_port
-from tests.conftest import interrupt_after_first_home, run_trainer, trainer_in_process
+from tests.conftest import ROOT, interrupt_after_first_home, run_trainer, trainer_in_process
 from trainer import homes_commands, openai_command
 from trainer.command_line import UserError
 from trainer.container import IN_CONTAINER_VARIABLE
@@ -1525,11 +1525,11 @@ def test_cli_rejects_bad_openai_flags(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(UserError, match="--dry-run: OpenAI backend option; use with "):
         homes_commands.generate(**{**defaults, "output": tmp_path, "dry_run": True})
     # Without --backend openai they would do nothing, silently.
-    assert refusal("generate", "--model", "gpt-4o", "--rpm", "5", "--max-cost", "1", "--price",
-                   "0,0", "--timeout", "30", "--max-reply-tokens", "16000", "--output",
-                   str(tmp_path / "homes")) == (
-        "error: --model, --rpm, --max-cost, --price, --timeout, --max-reply-tokens: OpenAI "
-        "backend options; use with --backend openai")
+    assert refusal("generate", "--model", "gpt-4o", "--concurrency", "2", "--rpm", "5", "--tpm",
+                   "5000", "--max-cost", "1", "--price", "0,0", "--timeout", "30",
+                   "--max-reply-tokens", "16000", "--output", str(tmp_path / "homes")) == (
+        "error: --model, --concurrency, --rpm, --tpm, --max-cost, --price, --timeout, "
+        "--max-reply-tokens: OpenAI backend options; use with --backend openai")
     assert not (tmp_path / "homes").exists()
     # And the other way round: the OpenAI backend would ignore it.
     with pytest.raises(UserError, match="--workers: procedural backend option"):
@@ -1731,6 +1731,17 @@ def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
     assert reserved / 100_000 > 20 / 60
     assert (f"time: at least {reserved / 100_000:.1f} min within --rpm 60 --tpm 100000"
             in result.stdout)
+
+
+def test_cli_llm_homes_go_to_a_folder_of_their_own_by_default(tmp_path: Path) -> None:
+    """Without --output, homes designed by an LLM go to data/synthetic_homes_llm, not among the
+    procedural homes of data/synthetic_homes: a folder of both is refused by the next run
+    of either backend, and training would mix the two."""
+    result = run_trainer("generate", "--backend", "openai", "--count", "2", "--days", "2",
+                         "--dry-run", cwd=tmp_path,
+                         env={**_env(None, None), "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert "(0 of 2 homes already in data/synthetic_homes_llm)" in result.stdout
 
 
 def test_dry_run_time_when_requests_per_minute_bind(

@@ -6,11 +6,13 @@ re-hashed), so these tests need no training run.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -517,6 +519,87 @@ def test_ctrl_c_waits_for_the_switch_to_finish(tmp_path: Path,
     assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
     assert load_model(ha / PREVIOUS_NAME).version == "2026.02.02-bbbb"
     assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]
+
+
+class _Stop(Exception):
+    """What the test's handler of SIGTERM or SIGHUP raises where the signal lands."""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_kill_and_a_closed_terminal_wait_for_the_switch_to_finish(
+        signum: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kill`` (SIGTERM) and a closed terminal (SIGHUP, whose default ends the process where
+    it lands) between two renames are held as Ctrl-C is, then meet the handler they would
+    have met: stopped half-way, the rollback would leave no previous model. In a background
+    job, where Ctrl-C is ignored, a Ctrl-C held with them does not swallow them."""
+    ha = tmp_path / "ha"
+    for version in ("2026.01.01-aaaa", "2026.02.02-bbbb"):
+        publishing.publish(make_model(tmp_path / version, version), ha, Thresholds())
+    real_replace = os.replace
+
+    def replace(src: StrPath, dst: StrPath) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # ignored, as in a background job
+        os.kill(os.getpid(), signum)  # right before each rename
+        return real_replace(src, dst)
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop
+
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
+                signum: signal.signal(signum, stop)}
+    try:
+        monkeypatch.setattr(os, "replace", replace)
+        with pytest.raises(_Stop):
+            publishing.rollback(ha)
+        monkeypatch.setattr(os, "replace", real_replace)
+        assert signal.getsignal(signum) is stop
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+    assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.02.02-bbbb"
+    assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]
+
+
+def test_a_switch_that_fails_gives_the_signals_back(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills up between the renames ends the switch with an error, not with the
+    signals still held: a process that goes on (a program calling the trainer) would
+    otherwise never stop at Ctrl-C again."""
+    ha = tmp_path / "ha"
+    publishing.publish(make_model(tmp_path / "a", "2026.01.01-aaaa"), ha, Thresholds())
+    handlers = {signum: signal.getsignal(signum)
+                for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+
+    def full(src: StrPath, dst: StrPath) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(PublishRefused, match="No space left on device"):
+        publishing.publish(make_model(tmp_path / "b", "2026.02.02-bbbb"), ha, Thresholds())
+    assert {signum: signal.getsignal(signum) for signum in handlers} == handlers
+
+
+def test_a_switch_made_from_another_thread_is_made(tmp_path: Path) -> None:
+    """Only the main thread may set signal handlers: publishing from another thread (a program
+    that runs the trainer's functions in a worker) switches the model all the same, rather
+    than failing with "signal only works in main thread"."""
+    ha = tmp_path / "ha"
+    model = make_model(tmp_path / "a", "2026.01.01-aaaa")
+    failed: list[BaseException] = []
+
+    def publish_there() -> None:
+        try:
+            publishing.publish(model, ha, Thresholds())
+        except BaseException as err:
+            failed.append(err)
+
+    worker = threading.Thread(target=publish_there)
+    worker.start()
+    worker.join(timeout=60)
+    assert failed == []
+    assert load_model(ha / MODEL_NAME).version == "2026.01.01-aaaa"
 
 
 def test_refused_error_type_carries_the_exit_code(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from custom_components.home_type.core.model import (
 from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
 from tests.conftest import ROOT, no_space_left, run_trainer, trainer_in_process
 from tests.models import BUNDLED
-from trainer.bundle_checks import backward_types
+from trainer.bundle_checks import backward_types, backward_warning
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
 from trainer.pipeline import compile_pipeline, settle_calibration
 from trainer.publish import EXIT_NOT_VERIFIED
@@ -85,6 +85,17 @@ def test_a_type_whose_probabilities_run_backwards_is_named(
     assert ("warning: this model's probabilities run backwards for ranch_house: too few of the "
             "training homes show that type") in shown
     assert "never answers" not in shown  # it has every type; it may even answer ranch_house
+
+
+def test_the_backwards_warning_names_each_type_in_its_number() -> None:
+    """Two types turned upside down are named apart, and the sentence speaks of both: run
+    together ("ranch_housestudio") the names could not be looked up, and "that type … it"
+    would tell the user to train on more homes of one type only."""
+    assert " ".join(backward_warning(["ranch_house", "studio"]).split()) == (
+        "[yellow]warning:[/yellow] this model's probabilities run backwards for ranch_house, "
+        "studio: too few of the training homes show those types to fit them (the surer its "
+        "trees are of one, the less likely it makes it), so its answers of them mean nothing; "
+        "train on more homes of them")
 
 
 def test_training_writes_every_artifact(trained_model: Path) -> None:
@@ -871,6 +882,8 @@ def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "--bogus"], "No such option: --bogus"),
     (["evaluate", "--jobs", "many"], "Invalid value for '--jobs'"),
+    # pydantic's words for a value that is no number, in the commands' own
+    (["train", "--test-size", "a fifth"], "Invalid value for '--test-size': give a number ("),
     (["classify"], "Missing argument 'FILE'"),
     (["nope"], "No such command 'nope'"),
     # pathlib drops the slash: a file "new" beside the folder meant
@@ -890,6 +903,13 @@ def test_usage_mistakes_give_one_line(args: list[str], message: str) -> None:
     if "Invalid value" in message or "No such" in message:  # click's own: where to look
         command = "python -m trainer" + ("" if args[0] == "nope" else f" {args[0]}")
         assert line.endswith(f"(see {command} --help)")
+
+
+def test_a_usage_error_is_one_sentence_without_clicks_full_stop() -> None:
+    """click ends some of its messages with a full stop ("Missing argument 'FILE'."), which
+    read as two sentences once the --help hint follows."""
+    assert one_error_line(run_trainer("classify")) == (
+        "error: Missing argument 'FILE' (see python -m trainer classify --help)")
 
 
 def test_the_bare_command_shows_its_help_and_no_error_line() -> None:
@@ -957,6 +977,21 @@ def test_output_under_a_file_names_the_file(command: str, tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
+@pytest.mark.parametrize(("command", "written"), [
+    ("train", ["m.pkl", "m.pkl.sha256", "m.sklearn.joblib", "m_results.json"]),
+    ("curve", ["c.json"])])
+def test_an_output_that_exists_is_to_be_replaced_not_refused(
+        command: str, written: list[str], tmp_path: Path) -> None:
+    """Training again into the model it replaces is what scripts/train does at every run: the
+    checks made before the long work look at the folder the files go in, and let the
+    previous run's files be (here the homes, missing, are what is refused)."""
+    for name in written:
+        (tmp_path / name).write_text("the previous run's")
+    line = one_error_line(run_trainer(command, "--synthetic-homes", "nowhere", "--output",
+                                      written[0], cwd=tmp_path))
+    assert line.startswith("error: nowhere: no such folder"), line
+
+
 @pytest.mark.parametrize(("command", "flag"), [
     ("train", "--output"), ("pipeline", "--model"), ("curve", "--output")])
 def test_an_output_that_cannot_be_looked_at_or_links_to_nothing(
@@ -980,18 +1015,19 @@ def test_an_output_that_cannot_be_looked_at_or_links_to_nothing(
 RESULTS = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
 
 
-def _as_a_user_kept_out_of(folder: Path) -> list[str]:
-    """The command prefix of a user who may not enter ``folder``, which it locks.
+def _as_a_user_kept_out_of(folder: Path, *, may_enter: bool = False) -> list[str]:
+    """The command prefix of a user who may not enter ``folder``, which it locks; with
+    ``may_enter``, who may enter and read it but not write in it.
 
     As root (CI) by dropping the powers that let root in everywhere; otherwise by the mode.
     """
     if os.geteuid() != 0:
-        folder.chmod(0)
+        folder.chmod(0o555 if may_enter else 0)
         return []
     if shutil.which("setpriv") is None:
         pytest.skip("root without setpriv: no user to keep out")
     os.chown(folder, 65534, 65534)  # nobody's
-    folder.chmod(0o700)
+    folder.chmod(0o755 if may_enter else 0o700)
     powers = "-dac_override,-dac_read_search"
     return ["setpriv", f"--bounding-set={powers}", f"--inh-caps={powers}", "--reuid=0"]
 
@@ -1023,6 +1059,62 @@ def test_a_folder_one_may_not_enter_is_named(tmp_path: Path, args: list[str], fl
                            "denied); the container writes as uid "), line
     assert line.endswith("give ./data and ./models to that user, or run it as yours with "
                          "HOME_TYPE_UID=$(id -u) HOME_TYPE_GID=$(id -g)")
+
+
+def test_a_folder_one_may_enter_but_not_write_in_is_refused_before_the_work(
+        tmp_path: Path) -> None:
+    """./models made by another user, who lets others read it (755): the model is refused at
+    once, with what to do in the container, not after a whole training run whose first
+    write fails."""
+    models = tmp_path / "models"
+    models.mkdir()
+    prefix = _as_a_user_kept_out_of(models, may_enter=True)
+    try:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "trainer", "train", "--synthetic-homes", "nowhere",
+             "--output", str(models / "m.pkl")],
+            capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
+            env={**os.environ, "HOME_TYPE_IN_CONTAINER": "1"})
+    finally:
+        models.chmod(0o755)
+    line = one_error_line(result)
+    assert line.startswith(f"error: --output {models / 'm.pkl'}: cannot write in {models} "
+                           "(permission denied); the container writes as uid "), line
+
+
+def test_the_folder_named_is_the_one_that_cannot_be_entered(tmp_path: Path) -> None:
+    """Another user's folder that others may enter (755) holds one they may not (700): the
+    line names the one the user cannot enter, not the one above it that they cannot write
+    in."""
+    theirs = tmp_path / "theirs"
+    locked = theirs / "locked"
+    locked.mkdir(parents=True)
+    prefix = _as_a_user_kept_out_of(locked)
+    _as_a_user_kept_out_of(theirs, may_enter=True)
+    try:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "trainer", "train", "--output",
+             str(locked / "m.pkl")],
+            capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+    finally:
+        theirs.chmod(0o755)
+        locked.chmod(0o700)
+    line = one_error_line(result)
+    assert line.startswith(f"error: --output {locked / 'm.pkl'}: cannot enter {locked} "
+                           "(permission denied)"), line
+
+
+def test_a_model_among_homes_is_refused_however_their_folder_is_named(tmp_path: Path) -> None:
+    """Homes named through a symbolic link (./data on a larger disk, linked) are the folder
+    the link leads to: a model written there would still be read as a home."""
+    homes = tmp_path / "disk" / "homes"
+    homes.mkdir(parents=True)
+    (tmp_path / "homes").symlink_to(homes)
+    stderr = _refused_before_scikit_learn(
+        ["train", "--synthetic-homes", str(tmp_path / "homes"), "--output",
+         str(homes / "model.pkl")])
+    assert "in the homes folder of --synthetic-homes" in stderr, stderr
+    assert not any(homes.iterdir())
 
 
 def test_homes_that_cannot_be_looked_at_are_not_called_unwritable(tmp_path: Path) -> None:
@@ -1057,6 +1149,24 @@ def test_an_oserror_of_no_machine_trouble_keeps_its_traceback(
     monkeypatch.setattr(model_commands, "load_bundle", lost)
     with pytest.raises(FileNotFoundError):
         trainer_in_process(monkeypatch, "verify", str(BUNDLED))
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO,
+                                  errno.EACCES, errno.EPERM, errno.ENAMETOOLONG, errno.ELOOP,
+                                  errno.EMFILE, errno.ENFILE], ids=errno.errorcode.get)
+def test_each_trouble_of_the_machine_is_one_line(code: int, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A full, read-only or failing disk, a refused permission, a name the file system does
+    not take, no file descriptor left: where no check of the command foresaw it, the
+    system's words on one line and exit 2, as the README promises -- not a traceback."""
+    from trainer import model_commands
+
+    def trouble(path: Path) -> object:
+        raise OSError(code, os.strerror(code), "models/m.pkl")
+
+    monkeypatch.setattr(model_commands, "load_bundle", trouble)
+    assert trainer_in_process(monkeypatch, "verify", str(BUNDLED)) == 2
+    assert capsys.readouterr().err == f"error: models/m.pkl: {os.strerror(code)}\n"
 
 
 def test_an_error_of_the_code_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
