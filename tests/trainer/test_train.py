@@ -1032,6 +1032,15 @@ def _as_a_user_kept_out_of(folder: Path, *, may_enter: bool = False) -> list[str
     return ["setpriv", f"--bounding-set={powers}", f"--inh-caps={powers}", "--reuid=0"]
 
 
+def _trainer_as(prefix: list[str], *args: str, cwd: Path = ROOT,
+                in_container: bool = True) -> subprocess.CompletedProcess[str]:
+    """``python -m trainer ARGS`` as the user of ``prefix`` (:func:`_as_a_user_kept_out_of`)."""
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "trainer", *args], capture_output=True, text=True,
+        cwd=cwd, timeout=600, check=False,
+        env={**os.environ, "HOME_TYPE_IN_CONTAINER": "1"} if in_container else None)
+
+
 @pytest.mark.parametrize(("args", "flag", "name"), [
     (["train"], "--output", "m.pkl"), (["curve"], "--output", "c.json"),
     (["pipeline"], "--to", "p"),
@@ -1048,10 +1057,7 @@ def test_a_folder_one_may_not_enter_is_named(tmp_path: Path, args: list[str], fl
     given = locked / name if name else locked
     prefix = _as_a_user_kept_out_of(locked)
     try:
-        result = subprocess.run(
-            [*prefix, sys.executable, "-m", "trainer", *args, flag, str(given)],
-            capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
-            env={**os.environ, "HOME_TYPE_IN_CONTAINER": "1"})
+        result = _trainer_as(prefix, *args, flag, str(given), cwd=tmp_path)
     finally:
         locked.chmod(0o700)
     line = one_error_line(result)
@@ -1070,11 +1076,8 @@ def test_a_folder_one_may_enter_but_not_write_in_is_refused_before_the_work(
     models.mkdir()
     prefix = _as_a_user_kept_out_of(models, may_enter=True)
     try:
-        result = subprocess.run(
-            [*prefix, sys.executable, "-m", "trainer", "train", "--synthetic-homes", "nowhere",
-             "--output", str(models / "m.pkl")],
-            capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
-            env={**os.environ, "HOME_TYPE_IN_CONTAINER": "1"})
+        result = _trainer_as(prefix, "train", "--synthetic-homes", "nowhere", "--output",
+                             str(models / "m.pkl"))
     finally:
         models.chmod(0o755)
     line = one_error_line(result)
@@ -1092,10 +1095,8 @@ def test_the_folder_named_is_the_one_that_cannot_be_entered(tmp_path: Path) -> N
     prefix = _as_a_user_kept_out_of(locked)
     _as_a_user_kept_out_of(theirs, may_enter=True)
     try:
-        result = subprocess.run(
-            [*prefix, sys.executable, "-m", "trainer", "train", "--output",
-             str(locked / "m.pkl")],
-            capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+        result = _trainer_as(prefix, "train", "--output", str(locked / "m.pkl"),
+                             in_container=False)
     finally:
         theirs.chmod(0o755)
         locked.chmod(0o700)
