@@ -274,6 +274,13 @@ class HomeSnapshot:
         return _Parser(source).home(document)
 
 
+def _seconds_of_micros(micros: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Epoch seconds of whole microseconds, as the reader makes them and the writer undoes."""
+    seconds = micros.astype(np.float64)
+    seconds /= 1e6
+    return seconds
+
+
 def _format_timestamps(timestamps: NDArray[np.float64]) -> list[str]:
     """ISO 8601 UTC with milliseconds, truncated (never rounded up into the next hour).
 
@@ -281,13 +288,13 @@ def _format_timestamps(timestamps: NDArray[np.float64]) -> list[str]:
     (``.154`` held as ``.15399…``), so a truncated product would write the millisecond before.
     A fixed nudge is lost in the product's rounding once seconds pass mid-1970; instead, a time
     that is exactly the float of the next millisecond is written as that millisecond: the
-    float nearest it, or the one :meth:`_Parser.timestamps` makes of it (micros / 1e6, which
+    float nearest it, or the one the reader makes of it (:func:`_seconds_of_micros`, which
     rounds twice past 2255).
     """
     seconds = np.asarray(timestamps, dtype=np.float64)
     millis = np.floor(seconds * 1000.0).astype(np.int64)
     after = millis + 1
-    millis += (after / 1000.0 == seconds) | ((after * 1000).astype(np.float64) / 1e6 == seconds)
+    millis += (after / 1000.0 == seconds) | (_seconds_of_micros(after * 1000) == seconds)
     text = np.datetime_as_string(millis.astype("datetime64[ms]"), unit="ms")
     return [f"{value}Z" for value in text.tolist()]
 
@@ -723,9 +730,7 @@ class _Parser:
             except ValueError:  # pragma: no cover - what passed _written_form, numpy parses
                 pass
             else:
-                seconds = micros.astype(np.float64)
-                seconds /= 1e6
-                return self.in_range(seconds, stamps)
+                return self.in_range(_seconds_of_micros(micros), stamps)
         return self.in_range(np.array([self.timestamp(s, f"events[{i}].timestamp")
                                        for i, s in enumerate(stamps)], dtype=np.float64), stamps)
 
