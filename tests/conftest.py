@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gzip
+import json
 import logging
 import os
 import shutil
@@ -15,6 +17,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,6 +156,13 @@ def trainer_in_process(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     except SystemExit as err:
         return int(err.code or 0)
     return 0
+
+
+def rewrite_home(path: Path, document: dict[str, Any], **metadata: object) -> None:
+    """Write ``document`` to ``path`` as generate writes a home (gzip JSON), ``metadata`` over
+    its own: the home as another seed, backend or simulator version would have said it."""
+    path.write_bytes(gzip.compress(json.dumps(
+        {**document, "metadata": {**document["metadata"], **metadata}}).encode()))
 
 
 def no_space_left(fd: int) -> None:

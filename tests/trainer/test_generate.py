@@ -32,7 +32,7 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from tests.conftest import ROOT, interrupt_after_first_home, run_trainer
+from tests.conftest import ROOT, interrupt_after_first_home, rewrite_home, run_trainer
 from trainer import homes_commands
 from trainer.command_line import EXIT_INTERRUPTED, UserError
 from trainer.generate import (
@@ -900,10 +900,6 @@ def test_resume_refuses_a_home_under_another_homes_name(tmp_path: Path) -> None:
     assert (tmp_path / "home_002.json.gz").read_bytes() == fresh
 
 
-def _rewrite(path: Path, document: dict[str, object]) -> None:
-    path.write_bytes(gzip.compress(json.dumps(document).encode()))
-
-
 def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None:
     """Files of this generator are checked from their head; any other key order is read whole,
     and a damaged file is refused (it would otherwise pass for a finished home)."""
@@ -912,9 +908,9 @@ def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None
     jobs = plan_jobs(2, 1, 3, tmp_path)
     first = jobs[0].path
     document = json.loads(gzip.decompress(first.read_bytes()))
-    _rewrite(first, {"events": document.pop("events"), **document})
+    rewrite_home(first, {"events": document.pop("events"), **document})
     assert pending(jobs, tmp_path, overwrite=False) == []
-    _rewrite(first, {**document, "metadata": {**document["metadata"], "seed": 4}})
+    rewrite_home(first, document, seed=4)
     with pytest.raises(FolderMismatch, match="holds homes of seed 4; these flags ask for homes "
                                              "of seed 3"):
         pending(jobs, tmp_path, overwrite=False)
@@ -939,8 +935,7 @@ def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) ->
                for document in documents)
 
     def made_by(job: HomeJob, **metadata: object) -> None:
-        document = documents[jobs.index(job)]
-        _rewrite(job.path, {**document, "metadata": {**document["metadata"], **metadata}})
+        rewrite_home(job.path, documents[jobs.index(job)], **metadata)
 
     for job in jobs[:2]:
         made_by(job, simulator_version=SIMULATOR_VERSION - 1)

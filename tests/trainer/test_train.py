@@ -35,7 +35,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
-from tests.conftest import ROOT, no_space_left, run_trainer, trainer_in_process
+from tests.conftest import ROOT, no_space_left, rewrite_home, run_trainer, trainer_in_process
 from tests.models import BUNDLED
 from trainer.bundle_checks import backward_types, backward_warning
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
@@ -1546,11 +1546,7 @@ def test_a_folder_of_two_simulations_is_refused(small_homes: Path, tmp_path: Pat
     document = json.loads(gzip.decompress(second.read_bytes()))
     assert document["metadata"]["generator"] == "procedural"
 
-    def made_by(**metadata: object) -> None:
-        second.write_bytes(gzip.compress(json.dumps(
-            {**document, "metadata": {**document["metadata"], **metadata}}).encode()))
-
-    made_by(simulator_version=SIMULATOR_VERSION - 1)
+    rewrite_home(second, document, simulator_version=SIMULATOR_VERSION - 1)
     for train in (True, False):
         with pytest.raises(DatasetError) as caught:
             training.read_rows(tmp_path, 1, 0, 1, no_progress, "reading", train=train)
@@ -1558,7 +1554,7 @@ def test_a_folder_of_two_simulations_is_refused(small_homes: Path, tmp_path: Pat
             f"{tmp_path}: procedural homes of simulator versions {SIMULATOR_VERSION - 1} and "
             f"{SIMULATOR_VERSION}, as a generate run cut short while making them again leaves "
             "them: run generate again with the same flags to finish")
-    made_by(simulator_version=SIMULATOR_VERSION - 1, generator="openai")
+    rewrite_home(second, document, simulator_version=SIMULATOR_VERSION - 1, generator="openai")
     assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
 
 
