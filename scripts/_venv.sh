@@ -99,7 +99,8 @@ installed_with() {
 # cancelled by user"), which the scripts passed on as a failed install. After it the script
 # ends by SIGINT itself, as a shell does for Ctrl-C (130 to whoever runs it), and a script
 # around it stops too. Nothing is stamped as installed, so the next run installs again. The
-# caller's own trap on INT, if any, is put back first.
+# caller's own trap on INT, if any, is put back first. In a run started beside others
+# (_beside.sh), the signal ends that run, a subshell ($BASHPID), not the script ($$).
 run_pip() {
     local python="$1" interrupted=0 status=0 previous
     shift
@@ -109,7 +110,7 @@ run_pip() {
     eval "${previous:-trap - INT}"
     if (( interrupted )); then
         echo "interrupted: the install is left to the next run" >&2
-        kill -INT "$$"
+        kill -INT "$BASHPID"
     fi
     return "$status"
 }

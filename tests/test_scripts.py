@@ -312,7 +312,8 @@ def test_a_failed_fetch_of_python_314_says_so_and_leaves_no_folder(project: Path
 
 def test_newer_releases_refuse_tests_they_do_not_run(project: Path) -> None:
     """A path of a folder no newer release runs is a one-line error, before any venv."""
-    copy_scripts(project, "test-newer-ha", "_python314.sh", "_help.sh")
+    copy_scripts(project, "test-newer-ha", "_python314.sh", "_help.sh", "_beside.sh",
+                 "_newer_ha.sh")
     refused = subprocess.run(
         ["bash", str(project / "scripts" / "test-newer-ha"), "-x", "tests/trainer/test_curve.py"],
         capture_output=True, text=True, timeout=60, check=False,
@@ -405,3 +406,138 @@ def test_screenshots_without_a_browser_is_one_line(tmp_path: Path) -> None:
         f"scripts/screenshots: error: --chromium {tmp_path / 'chromium'}: no such program; "
         "install Debian's chromium package (apt-get install chromium) or name the browser")
     assert list(tmp_path.iterdir()) == []
+
+
+def beside(project: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run as scripts/test runs its runs: _beside.sh sourced, its clean-up on EXIT."""
+    copy_scripts(project, "_beside.sh")
+    return bash(project, f'source "{project}/scripts/_beside.sh"\nstop_beside_on_exit\n{code}',
+                TMPDIR=str(project), **env)
+
+
+def test_runs_beside_are_shown_whole_as_each_ends(project: Path) -> None:
+    """Side by side, three runs print at once; each is shown whole, in the order they end, and
+    a failure fails the script only once every run has ended and been shown."""
+    ran = beside(project, """
+talk() { for i in 1 2 3; do echo "$1 $i"; sleep "$2"; done; return "$3"; }
+start_beside "slow" talk slow 1.2 0
+start_beside "broken" talk broken 0.1 3
+start_beside "quick" talk quick 0.8 0
+finish_beside "quick"
+echo "after quick"
+finish_all_beside
+echo "went on"
+""")
+    assert ran.returncode == 3
+    lines = ran.stdout.splitlines()
+    assert lines[:3] == [f"==> {name}: started (its output follows when it ends)"
+                         for name in ("slow", "broken", "quick")]
+    assert re.fullmatch(r"==> quick: done in [23] s", lines[3])
+    assert lines[4:8] == ["quick 1", "quick 2", "quick 3", "after quick"]
+    # broken ended 2 s before it was shown: its time is its own, not how long it waited.
+    assert re.fullmatch(r"==> broken: FAILED \(exit 3\) after [01] s", lines[8])
+    assert lines[9:12] == ["broken 1", "broken 2", "broken 3"]
+    assert re.fullmatch(r"==> slow: done in [34] s", lines[12])
+    assert lines[13:] == ["slow 1", "slow 2", "slow 3"]
+    assert ran.stderr == "error: 1 run(s) failed: broken\n"
+    assert not list(project.glob("home-type-run.*"))
+
+
+def test_every_failed_run_is_named_and_the_first_status_kept(project: Path) -> None:
+    ran = beside(project, """
+start_beside "first" sh -c 'exit 4'
+start_beside "second" sh -c 'sleep 0.3; exit 1'
+finish_all_beside
+""")
+    assert ran.returncode == 4
+    assert ran.stderr == "error: 2 run(s) failed: first; second\n"
+    unknown = beside(project, 'finish_beside "nothing"')
+    assert unknown.returncode == 2
+    assert unknown.stderr == "error: no run named 'nothing' is going on\n"
+
+
+def _interrupted(project: Path, code: str, started: str) -> tuple[subprocess.Popen[str], str]:
+    """The script ``code`` run in a session of its own (its id: the script's pid), sent Ctrl-C
+    as a terminal sends it (to its process group) once it printed ``started``; the script and
+    its stderr."""
+    copy_scripts(project, "_beside.sh")
+    script = (f'source "{project}/scripts/_venv.sh"\nsource "{project}/scripts/_beside.sh"\n'
+              f"stop_beside_on_exit\n{code}\n")
+    # Ctrl-C as a terminal's shell leaves it, whatever this test's own runner does with it
+    # (started in the background by a shell, it ignores SIGINT, which bash could not undo).
+    run = subprocess.Popen(["env", "--default-signal=INT", "bash", "-c", script],
+                           stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(project),
+                                "TMPDIR": str(project), "BESIDE_PATIENCE": "2"})
+    try:
+        assert run.stdout is not None
+        while started not in run.stdout.readline():
+            assert run.poll() is None, run.communicate()
+        os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    return run, err
+
+
+def test_ctrl_c_stops_the_runs_beside_as_ctrl_c_would(project: Path) -> None:
+    """Started in the background, a run ignored SIGINT, and the terminal's Ctrl-C reaches only
+    the script's own process group: pytest went on after the script had ended. Each run now
+    gets Ctrl-C from the script (pytest tears down its fixtures); one deaf to it is killed."""
+    record = project / "interrupted"
+    run, err = _interrupted(project, f"""
+start_beside "polite" python3 -c '
+import time
+try:
+    print("listening", flush=True)
+    time.sleep(60)
+except KeyboardInterrupt:
+    open("{record}", "w").write("teardown")'
+start_beside "deaf" sh -c 'trap "" INT; echo listening; sleep 60'
+until grep -q listening "${{BESIDE_LOG[0]}}" && grep -q listening "${{BESIDE_LOG[1]}}"; do
+    sleep 0.05
+done
+echo ready
+finish_all_beside
+""", "ready")
+    assert run.returncode == -signal.SIGINT
+    assert record.read_text() == "teardown"
+    assert err == "==> stopped what still ran beside: polite; deaf\n"
+    assert not list(project.glob("home-type-run.*"))
+    # Nothing of the script's session is left, but the dead that init has not reaped yet.
+    left = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(run.pid)], capture_output=True,
+                          text=True, check=False).stdout
+    assert all(line.startswith("Z") for line in left.splitlines()), left
+
+
+def test_an_install_cut_short_beside_ends_its_run_not_the_script(project: Path) -> None:
+    """run_pip ended "the script" on Ctrl-C with ``kill -INT $$``: in a run beside others,
+    $$ is the script, which then died though the run had been stopped on purpose."""
+    pip = executable(project / "python",
+                     "#!/bin/sh\ntrap 'kill $! 2>/dev/null; exit 1' INT\n"
+                     "echo 'pip started' >&2; sleep 30 & wait $!\n")
+    ran = beside(project, f"""
+start_beside "install" run_pip "{pip}" install x
+until grep -q 'pip started' "${{BESIDE_LOG[0]}}"; do sleep 0.05; done
+kill -INT -- "-${{BESIDE_PID[0]}}"
+finish_all_beside || echo "the script goes on: $?"
+""")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[1:] == [
+        "==> install: FAILED (exit 130) after 0 s", "pip started",
+        "interrupted: the install is left to the next run", "the script goes on: 130"]
+
+
+def test_the_newer_releases_postgresql_run_has_a_database_of_its_own(project: Path) -> None:
+    """It runs beside the main suite's run on the same server, whose plugin drops the database
+    it names when each test ends."""
+    copy_scripts(project, "_newer_ha.sh", "_python314.sh")
+    urls = bash(project, f"""source "{project}/scripts/_newer_ha.sh"
+with_database_suffix postgresql://u:p@127.0.0.1:5432/home_type_test _newer_ha
+with_database_suffix 'mysql://u:p@127.0.0.1/db?charset=utf8mb4' _newer_ha""")
+    assert urls.returncode == 0, urls.stderr
+    assert urls.stdout.splitlines() == [
+        "postgresql://u:p@127.0.0.1:5432/home_type_test_newer_ha",
+        "mysql://u:p@127.0.0.1/db_newer_ha?charset=utf8mb4"]

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Sourced by scripts/test and scripts/test-newer-ha: runs that mostly wait go side by side
+# instead of one after another. In a clean-clone CI run on two cores (2026-12-06), the recorder
+# tests on PostgreSQL and MariaDB kept 33-56 % of one core busy (the rest is the server's
+# CREATE DATABASE and its syncs) and pip's installs 25 %; one after another, what ran after the
+# main suite took 440 of the 865 seconds.
+#
+#   start_beside NAME COMMAND…  starts COMMAND (a program or a function) in the background. What
+#                               it prints goes to a file of its own, shown whole when it ends,
+#                               so the runs' lines do not interleave.
+#   finish_beside NAME          waits for that one: its output, then its exit status.
+#   finish_all_beside           waits for all the others, showing each as it ends; once all have
+#                               ended, fails with the first failure's status, naming them all.
+#   stop_beside_on_exit         what a script that starts any calls first: on its exit, Ctrl-C
+#                               included, stop_beside runs.
+#   stop_beside                 stops the runs still going with SIGINT, as Ctrl-C would (pytest
+#                               then tears its fixtures down: a test database is dropped), and
+#                               KILLs them BESIDE_PATIENCE seconds later (30) if not ended.
+#
+# Each run gets a process group of its own (job control on while it starts): bash would start it
+# with SIGINT ignored otherwise, and the terminal's Ctrl-C, which reaches only the script's own
+# group, would not stop it. stop_beside passes it on.
+
+BESIDE_NAME=()    # by run number, as are the two below; ended runs are unset
+BESIDE_PID=()
+BESIDE_LOG=()
+BESIDE_START=()   # $SECONDS when it started
+BESIDE_FAILED=()  # names of the runs that failed, in the order they ended
+BESIDE_STATUS=0   # the first failure's exit status
+
+start_beside() {
+    local name="$1" log number=${#BESIDE_NAME[@]}
+    shift
+    log="$(mktemp "${TMPDIR:-/tmp}/home-type-run.XXXXXX")"
+    set -m
+    # It notes when it ended: it may be shown much later, once an earlier one has been.
+    (trap 'echo "$SECONDS" >"$log.ended"' EXIT; "$@") >"$log" 2>&1 </dev/null &
+    set +m
+    BESIDE_NAME[number]="$name"
+    BESIDE_PID[number]=$!
+    BESIDE_LOG[number]="$log"
+    BESIDE_START[number]=$SECONDS
+    echo "==> $name: started (its output follows when it ends)"
+}
+
+# _end_beside NUMBER STATUS: shows how run NUMBER ended and what it printed, and forgets it.
+_end_beside() {
+    local number="$1" status="$2" name="${BESIDE_NAME[$1]}" log="${BESIDE_LOG[$1]}" ended
+    ended="$(cat "$log.ended" 2>/dev/null || echo "$SECONDS")"
+    local took=$((ended - BESIDE_START[number]))
+    if ((status == 0)); then
+        echo "==> $name: done in $took s"
+    else
+        echo "==> $name: FAILED (exit $status) after $took s"
+        BESIDE_FAILED+=("$name")
+        ((BESIDE_STATUS)) || BESIDE_STATUS=$status
+    fi
+    cat "$log"
+    rm -f "$log" "$log.ended"
+    unset "BESIDE_PID[number]" "BESIDE_LOG[number]" "BESIDE_START[number]"
+    return "$status"
+}
+
+finish_beside() {
+    local number status=0
+    for number in "${!BESIDE_PID[@]}"; do
+        [[ ${BESIDE_NAME[number]} == "$1" ]] || continue
+        wait "${BESIDE_PID[number]}" || status=$?
+        _end_beside "$number" "$status"
+        return
+    done
+    echo "error: no run named '$1' is going on" >&2
+    return 2
+}
+
+finish_all_beside() {
+    local number status shown
+    while ((${#BESIDE_PID[@]})); do
+        # Polled: `wait -n` says "no such job" of a run that ended before it was called.
+        shown=0
+        for number in "${!BESIDE_PID[@]}"; do
+            if [[ -e "${BESIDE_LOG[number]}.ended" ]] || ! kill -0 "${BESIDE_PID[number]}" 2>/dev/null; then
+                status=0
+                wait "${BESIDE_PID[number]}" || status=$?
+                _end_beside "$number" "$status" || true
+                shown=1
+            fi
+        done
+        ((shown)) || sleep 0.1
+    done
+    if ((${#BESIDE_FAILED[@]})); then
+        echo "error: ${#BESIDE_FAILED[@]} run(s) failed: $(_joined "${BESIDE_FAILED[@]}")" >&2
+        return "$BESIDE_STATUS"
+    fi
+}
+
+stop_beside_on_exit() {
+    trap stop_beside EXIT
+    # Without a trap, bash lost a Ctrl-C that came between two commands of finish_all_beside's
+    # polling, and polled on. With it, the script still ends by SIGINT, as a shell does for
+    # Ctrl-C, so that a loop around it stops too.
+    trap 'trap - INT; kill -INT "$$"' INT
+}
+
+stop_beside() {
+    ((${#BESIDE_PID[@]})) || return 0
+    local number pids="${BESIDE_PID[*]}" names=() timer
+    for number in "${!BESIDE_PID[@]}"; do
+        names+=("${BESIDE_NAME[number]}")
+        kill -INT -- "-${BESIDE_PID[number]}" 2>/dev/null || true
+    done
+    echo "==> stopped what still ran beside: $(_joined "${names[@]}")" >&2
+    set -m  # a group of its own, so that its sleep goes with it
+    (sleep "${BESIDE_PATIENCE:-30}"; for pid in $pids; do kill -KILL -- "-$pid" 2>/dev/null || true; done) &
+    set +m
+    timer=$!
+    for number in "${!BESIDE_PID[@]}"; do
+        wait "${BESIDE_PID[number]}" 2>/dev/null || true
+        rm -f "${BESIDE_LOG[number]}" "${BESIDE_LOG[number]}.ended"
+        unset "BESIDE_PID[number]" "BESIDE_LOG[number]" "BESIDE_START[number]"
+    done
+    kill -- "-$timer" 2>/dev/null || true
+    wait "$timer" 2>/dev/null || true
+}
+
+# _joined WORD…: the WORDs, "; " between them.
+_joined() {
+    local joined
+    joined="$(printf '; %s' "$@")"
+    echo "${joined#; }"
+}

@@ -1,0 +1,155 @@
+# shellcheck shell=bash
+# Sourced by scripts/test-newer-ha and scripts/test (after _venv.sh, which sets ROOT and VENV,
+# and _beside.sh): the integration's tests on Home Assistant releases newer than the pinned
+# one, each in a venv of its own (created and installed on first use).
+#
+# Why: hacs.json promises 2025.4.4 "or newer", and newer releases change the registries, the
+# recorder, the REST API and the test plugin. Two releases:
+# - NEWER_HA, the newest that pytest-homeassistant-custom-component has been published for:
+#   tests/integration, tests/core and tests/instance, in .venv-newer-ha; with
+#   HOME_TYPE_TEST_DBURL set (.ci/run sets it), the tests that read the recorder's database
+#   again on PostgreSQL, as in scripts/test, in a database of their own (the URL's name with
+#   _newer_ha added: the main suite's run on PostgreSQL may be going on beside them).
+# - CURRENT_HA, the current release, while the plugin lags behind it: tests/instance only (a
+#   real `hass` process, which needs no plugin), in .venv-current-ha. Empty when NEWER_HA is
+#   the current release.
+# Both need Python 3.14.2, which scripts/_python314.sh finds or fetches (Debian testing's
+# build, into .python3.14/).
+#
+# Not run here: the static checks and the trainer's tests (they do not depend on Home
+# Assistant), and the entity snapshot of test_sensor.py (its stored registry entry lists the
+# pinned release's fields; newer releases add some). Home Assistant's own pins win over the
+# project's (numpy, orjson): the integration runs on what Home Assistant ships.
+
+NEWER_HA=2026.10.4
+NEWER_PLUGIN=0.13.375  # pytest-homeassistant-custom-component for that release
+CURRENT_HA=2026.11.0   # plugin 0.13.375 does not load with it (httpx2, logger internals)
+NEWER_VENV="$ROOT/.venv-newer-ha"
+CURRENT_VENV="$ROOT/.venv-current-ha"
+
+# shellcheck source=scripts/_python314.sh
+source "$ROOT/scripts/_python314.sh"
+shopt -s inherit_errexit
+
+# ensure_ha_venv DIR RELEASE [PLUGIN]: DIR holds Home Assistant RELEASE with its test plugin
+# (or, without one, the pytest plugins tests/instance needs), the project's requirements and
+# test extras less the pins that are Home Assistant's, and the project itself.
+ensure_ha_venv() {
+    local dir="$1" release="$2" plugin="${3:-}"
+    # Marked as .venv is (_venv.sh): once pip is in.
+    if ! venv_marked "$dir" || ! python314_works "$dir/bin/python"; then
+        local python314
+        python314="$(find_python314)"
+        echo "==> creating ${dir#"$ROOT/"} with $python314"
+        rm -rf "$dir"
+        # Without pip: Debian's ensurepip looks for its wheels under /usr/share.
+        "$python314" -m venv --without-pip "$dir"
+        run_pip "$VENV/bin/python" --python "$dir/bin/python" install --quiet pip
+        mark_venv "$dir"
+    fi
+    local stamp="$dir/.home-type-installed" want
+    want="$( (cat "$ROOT/pyproject.toml"; echo "$release $plugin") | sha256sum | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        return 0
+    fi
+    echo "==> installing Home Assistant $release and the project into ${dir#"$ROOT/"}" \
+         "(first time: a few minutes)"
+    local requirements
+    mapfile -t requirements < <("$dir/bin/python" - "$ROOT/pyproject.toml" <<'PY'
+import re
+import sys
+import tomllib
+
+with open(sys.argv[1], "rb") as file:
+    project = tomllib.load(file)["project"]
+pinned_by_home_assistant = {"numpy", "orjson", "homeassistant",
+                            "pytest-homeassistant-custom-component"}
+for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+    name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
+    if name not in pinned_by_home_assistant:
+        print(requirement)
+PY
+    )
+    if [[ -n "$plugin" ]]; then
+        requirements+=("pytest-homeassistant-custom-component==$plugin")
+    else  # what the plugin brings that tests/instance uses
+        requirements+=(pytest pytest-asyncio pytest-socket)
+    fi
+    run_pip "$dir/bin/python" install --quiet "homeassistant==$release" "${requirements[@]}"
+    run_pip "$dir/bin/python" install --quiet --no-deps -e "$ROOT"
+    echo "$want" > "$stamp"
+}
+
+# set_up_newer_releases: the venvs of both releases, ready.
+set_up_newer_releases() {
+    ensure_ha_venv "$NEWER_VENV" "$NEWER_HA" "$NEWER_PLUGIN"
+    if [[ -n "$CURRENT_HA" ]]; then
+        ensure_ha_venv "$CURRENT_VENV" "$CURRENT_HA"
+    fi
+}
+
+# take_newer_release_arguments ARG…: the pytest arguments of scripts/test-newer-ha. Test
+# paths among them choose each run's tests, and a run with none of them is left out; the other
+# arguments (-k, -x …) go to every run. A path outside the folders run here is a one-line error.
+take_newer_release_arguments() {
+    GIVEN=$#
+    ARGS=("$@")
+    OPTIONS=()
+    local arg
+    for arg in "$@"; do
+        [[ ${arg#./} == tests/* ]] || OPTIONS+=("$arg")
+    done
+    PATHS_GIVEN=$((GIVEN - ${#OPTIONS[@]}))
+    local runnable
+    mapfile -t runnable < <(tests_within "tests/integration tests/core tests/instance" "$@")
+    if ((${#runnable[@]} < PATHS_GIVEN)); then
+        echo "error: only tests/integration, tests/core and tests/instance run on newer releases;" \
+             "run the others with scripts/test" >&2
+        exit 2
+    fi
+}
+
+# run_over VENV "FOLDER…" ARG…: pytest over the FOLDERs, or over the chosen paths inside them,
+# with ARGs and the options given.
+run_over() {
+    local venv="$1" folders="$2" chosen=()
+    shift 2
+    if ((PATHS_GIVEN == 0)); then
+        read -ra chosen <<<"$folders"
+    else
+        mapfile -t chosen < <(tests_within "$folders" "${ARGS[@]}")
+    fi
+    if ((${#chosen[@]} == 0)); then
+        echo "    (none of the selected tests is among these)"
+        return 0
+    fi
+    run_pytest "$venv" "$GIVEN" "${chosen[@]}" "$@" "${OPTIONS[@]}"
+}
+
+# with_database_suffix URL SUFFIX: the database URL with SUFFIX added to its database's name.
+with_database_suffix() {
+    local url="$1" suffix="$2" query=""
+    if [[ $url == *\?* ]]; then
+        query="?${url#*\?}"
+        url="${url%%\?*}"
+    fi
+    echo "$url$suffix$query"
+}
+
+# start_newer_release_runs: each release's runs, beside one another (and whatever else the
+# caller started). They need set_up_newer_releases first.
+start_newer_release_runs() {
+    start_beside "integration tests on Home Assistant $NEWER_HA" \
+        run_over "$NEWER_VENV" "tests/integration tests/core tests/instance" \
+        --deselect "tests/integration/test_sensor.py::test_entities"
+    if [[ -n "${HOME_TYPE_TEST_DBURL:-}" ]]; then
+        local url
+        url="$(with_database_suffix "$HOME_TYPE_TEST_DBURL" _newer_ha)"
+        start_beside "recorder tests on Home Assistant $NEWER_HA again, on $(shown_url "$url")" \
+            run_over "$NEWER_VENV" "tests/integration tests/core" -m recorder --dburl "$url"
+    fi
+    if [[ -n "$CURRENT_HA" ]]; then
+        start_beside "a real Home Assistant $CURRENT_HA running Home Type (tests/instance, no test plugin)" \
+            run_over "$CURRENT_VENV" "tests/instance" -p no:homeassistant
+    fi
+}
