@@ -11,9 +11,6 @@
 #   finish_beside NAME          waits for that one: its output, then its exit status.
 #   finish_all_beside           waits for all the others, showing each as it ends; once all have
 #                               ended, fails with the first failure's status, naming them all.
-#   at_low_priority COMMAND…    COMMAND (a program or a function) 10 steps nicer than the
-#                               script: a run beside that should take only the CPU the
-#                               foreground leaves it.
 #   stop_beside_on_exit         what a script that starts any calls first: on its exit, Ctrl-C
 #                               included, stop_beside runs.
 #   stop_beside                 stops the runs still going with SIGINT, as Ctrl-C would (pytest
@@ -44,14 +41,6 @@ start_beside() {
     BESIDE_LOG[number]="$log"
     BESIDE_START[number]=$SECONDS
     echo "==> $name: started (its output follows when it ends)"
-}
-
-at_low_priority() {
-    local niceness
-    niceness="$(ps -o ni= -p "$BASHPID")"
-    niceness=$((${niceness// /} + 10))
-    renice -n $((niceness > 19 ? 19 : niceness)) -p "$BASHPID" >/dev/null
-    "$@"
 }
 
 # _end_beside NUMBER STATUS: shows how run NUMBER ended and what it printed, and forgets it.

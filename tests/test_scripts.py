@@ -541,17 +541,3 @@ with_database_suffix 'mysql://u:p@127.0.0.1/db?charset=utf8mb4' _newer_ha""")
     assert urls.stdout.splitlines() == [
         "postgresql://u:p@127.0.0.1:5432/home_type_test_newer_ha",
         "mysql://u:p@127.0.0.1/db_newer_ha?charset=utf8mb4"]
-
-
-def test_a_run_at_low_priority_is_ten_steps_nicer(project: Path) -> None:
-    """The newer releases' set-up runs beside the main suite, which needs both cores."""
-    ran = beside(project, """
-start_beside "set-up" at_low_priority sh -c 'ps -o ni= -p $$'
-start_beside "suite" sh -c 'ps -o ni= -p $$'
-finish_all_beside""")
-    assert ran.returncode == 0, ran.stderr
-    niceness = {line.split(":")[0].removeprefix("==> "): int(output)
-                for line, output in zip(ran.stdout.splitlines()[2::2],
-                                        ran.stdout.splitlines()[3::2], strict=True)}
-    assert niceness["set-up"] == min(niceness["suite"] + 10, 19)
-    assert niceness["suite"] == os.nice(0)
