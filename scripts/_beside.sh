@@ -15,7 +15,9 @@
 #                               included, stop_beside runs.
 #   stop_beside                 stops the runs still going with SIGINT, as Ctrl-C would (pytest
 #                               then tears its fixtures down: a test database is dropped), and
-#                               KILLs them BESIDE_PATIENCE seconds later (30) if not ended.
+#                               KILLs them BESIDE_PATIENCE seconds later (30) if not ended, or at
+#                               a second Ctrl-C; then what they left running; then shows what
+#                               each had printed.
 #
 # Each run gets a process group of its own (job control on while it starts): bash would start it
 # with SIGINT ignored otherwise, and the terminal's Ctrl-C, which reaches only the script's own
@@ -29,17 +31,20 @@ BESIDE_FAILED=()  # names of the runs that failed, in the order they ended
 BESIDE_STATUS=0   # the first failure's exit status
 
 start_beside() {
-    local name="$1" log number=${#BESIDE_NAME[@]}
+    local name="$1" number=${#BESIDE_NAME[@]} ended
     shift
-    log="$(mktemp "${TMPDIR:-/tmp}/home-type-run.XXXXXX")"
-    set -m
-    # It notes when it ended: it may be shown much later, once an earlier one has been.
-    (trap 'echo "$SECONDS" >"$log.ended"' EXIT; "$@") >"$log" 2>&1 </dev/null &
-    set +m
+    # Each noted at once: a Ctrl-C may come at any moment, and stop_beside cleans up what is noted.
     BESIDE_NAME[number]="$name"
-    BESIDE_PID[number]=$!
-    BESIDE_LOG[number]="$log"
+    BESIDE_LOG[number]="$(mktemp "${TMPDIR:-/tmp}/home-type-run.XXXXXX")"
     BESIDE_START[number]=$SECONDS
+    # It notes when it ended: it may be shown much later, once an earlier one has been. It cannot
+    # ask anything (pip for a password, say): in the background, reading the terminal stops it.
+    ended="$(printf %q "${BESIDE_LOG[number]}.ended")"
+    set -m
+    # shellcheck disable=SC2064  # the path, expanded now: no later local can shadow it
+    (trap "echo \"\$SECONDS\" >$ended" EXIT; export PIP_NO_INPUT=1 GIT_TERMINAL_PROMPT=0; "$@") \
+        >"${BESIDE_LOG[number]}" 2>&1 </dev/null & BESIDE_PID[number]=$!
+    set +m
     echo "==> $name: started (its output follows when it ends)"
 }
 
@@ -103,24 +108,50 @@ stop_beside_on_exit() {
 }
 
 stop_beside() {
-    ((${#BESIDE_PID[@]})) || return 0
-    local number pids="${BESIDE_PID[*]}" names=() timer
+    local number pids="" names=() timer
     for number in "${!BESIDE_PID[@]}"; do
         names+=("${BESIDE_NAME[number]}")
-        kill -INT -- "-${BESIDE_PID[number]}" 2>/dev/null || true
+        pids+=" ${BESIDE_PID[number]}"
     done
-    echo "==> stopped what still ran beside: $(_joined "${names[@]}")" >&2
-    set -m  # a group of its own, so that its sleep goes with it
-    (sleep "${BESIDE_PATIENCE:-30}"; for pid in $pids; do kill -KILL -- "-$pid" 2>/dev/null || true; done) &
-    set +m
-    timer=$!
-    for number in "${!BESIDE_PID[@]}"; do
-        wait "${BESIDE_PID[number]}" 2>/dev/null || true
+    if ((${#names[@]})); then
+        # A second Ctrl-C kills them, rather than the script in the middle of its clean-up.
+        # shellcheck disable=SC2064  # this moment's runs
+        trap "_kill_groups$pids" INT
+        for number in "${!BESIDE_PID[@]}"; do
+            kill -INT -- "-${BESIDE_PID[number]}" 2>/dev/null || true
+        done
+        echo "==> stopping what still runs beside (Ctrl-C again: at once): $(_joined "${names[@]}")" >&2
+        set -m  # a group of its own, so that its sleep goes with it
+        # shellcheck disable=SC2086  # one word per process group
+        (sleep "${BESIDE_PATIENCE:-30}"; _kill_groups $pids) &
+        set +m
+        timer=$!
+        for number in "${!BESIDE_PID[@]}"; do
+            wait "${BESIDE_PID[number]}" 2>/dev/null || true
+        done
+        # What a run started and left behind (a real hass, pytest-xdist's workers) goes with it.
+        # shellcheck disable=SC2086  # one word per process group
+        _kill_groups $pids
+        kill -- "-$timer" 2>/dev/null || true
+        wait "$timer" 2>/dev/null || true
+    fi
+    # What each had printed: when CI's time limit stops a run that hung, the reason is there.
+    for number in "${!BESIDE_LOG[@]}"; do
+        if [[ -n "${BESIDE_PID[number]:-}" ]]; then
+            echo "==> ${BESIDE_NAME[number]}: stopped after $((SECONDS - BESIDE_START[number])) s; it had printed:"
+            cat "${BESIDE_LOG[number]}"
+        fi
         rm -f "${BESIDE_LOG[number]}" "${BESIDE_LOG[number]}.ended"
         unset "BESIDE_PID[number]" "BESIDE_LOG[number]" "BESIDE_START[number]"
     done
-    kill -- "-$timer" 2>/dev/null || true
-    wait "$timer" 2>/dev/null || true
+}
+
+# _kill_groups PID…: KILLs the process group of each run PID.
+_kill_groups() {
+    local pid
+    for pid in "$@"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
 }
 
 # _joined WORD…: the WORDs, "; " between them.

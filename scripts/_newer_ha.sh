@@ -80,11 +80,20 @@ PY
     echo "$want" > "$stamp"
 }
 
-# set_up_newer_releases: the venvs of both releases, ready.
-set_up_newer_releases() {
+set_up_newer_release() {
     ensure_ha_venv "$NEWER_VENV" "$NEWER_HA" "$NEWER_PLUGIN"
+}
+
+set_up_current_release() {
+    ensure_ha_venv "$CURRENT_VENV" "$CURRENT_HA"
+}
+
+# set_up_newer_releases: the venvs of both releases, ready, one after the other (the first may
+# fetch Python 3.14 for both).
+set_up_newer_releases() {
+    set_up_newer_release
     if [[ -n "$CURRENT_HA" ]]; then
-        ensure_ha_venv "$CURRENT_VENV" "$CURRENT_HA"
+        set_up_current_release
     fi
 }
 
@@ -126,18 +135,23 @@ run_over() {
     run_pytest "$venv" "$GIVEN" "${chosen[@]}" "$@" "${OPTIONS[@]}"
 }
 
-# with_database_suffix URL SUFFIX: the database URL with SUFFIX added to its database's name.
+# with_database_suffix URL SUFFIX: the database URL with SUFFIX added to its database's name,
+# parsed as Home Assistant parses it (SQLAlchemy's make_url: a password may hold a "?").
 with_database_suffix() {
-    local url="$1" suffix="$2" query=""
-    if [[ $url == *\?* ]]; then
-        query="?${url#*\?}"
-        url="${url%%\?*}"
-    fi
-    echo "$url$suffix$query"
+    "$VENV/bin/python" - "$1" "$2" <<'PY'
+import sys
+
+from sqlalchemy.engine import make_url
+
+url = make_url(sys.argv[1])
+if not url.database:
+    sys.exit(f"error: the database URL {url} names no database")
+print(url.set(database=url.database + sys.argv[2]).render_as_string(hide_password=False))
+PY
 }
 
-# start_newer_release_runs: each release's runs, beside one another (and whatever else the
-# caller started). They need set_up_newer_releases first.
+# start_newer_release_runs: NEWER_HA's runs, beside one another (and whatever else the caller
+# started). They need set_up_newer_release first.
 start_newer_release_runs() {
     start_beside "integration tests on Home Assistant $NEWER_HA" \
         run_over "$NEWER_VENV" "tests/integration tests/core tests/instance" \
@@ -148,8 +162,11 @@ start_newer_release_runs() {
         start_beside "recorder tests on Home Assistant $NEWER_HA again, on $(shown_url "$url")" \
             run_over "$NEWER_VENV" "tests/integration tests/core" -m recorder --dburl "$url"
     fi
-    if [[ -n "$CURRENT_HA" ]]; then
-        start_beside "a real Home Assistant $CURRENT_HA running Home Type (tests/instance, no test plugin)" \
-            run_over "$CURRENT_VENV" "tests/instance" -p no:homeassistant
-    fi
+}
+
+# start_current_release_run: CURRENT_HA's run, beside the others. It needs
+# set_up_current_release first.
+start_current_release_run() {
+    start_beside "a real Home Assistant $CURRENT_HA running Home Type (tests/instance, no test plugin)" \
+        run_over "$CURRENT_VENV" "tests/instance" -p no:homeassistant
 }

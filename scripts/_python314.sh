@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by scripts/test-newer-ha (after _venv.sh, which sets ROOT and VENV): find_python314
+# Sourced by scripts/_newer_ha.sh (after _venv.sh, which sets ROOT and VENV): find_python314
 # prints the path of a Python 3.14.2 or newer, fetching one into .python3.14/ when there is none.
 #
 # Why fetch: Home Assistant 2026.3 and later need Python 3.14.2. Debian 12 has none, and pyenv

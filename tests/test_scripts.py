@@ -14,7 +14,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -456,60 +458,122 @@ finish_all_beside
     assert unknown.stderr == "error: no run named 'nothing' is going on\n"
 
 
-def _interrupted(project: Path, code: str, started: str) -> tuple[subprocess.Popen[str], str]:
-    """The script ``code`` run in a session of its own (its id: the script's pid), sent Ctrl-C
-    as a terminal sends it (to its process group) once it printed ``started``; the script and
-    its stderr."""
-    copy_scripts(project, "_beside.sh")
-    script = (f'source "{project}/scripts/_venv.sh"\nsource "{project}/scripts/_beside.sh"\n'
-              f"stop_beside_on_exit\n{code}\n")
-    # Ctrl-C as a terminal's shell leaves it, whatever this test's own runner does with it
-    # (started in the background by a shell, it ignores SIGINT, which bash could not undo).
-    run = subprocess.Popen(["env", "--default-signal=INT", "bash", "-c", script],
-                           stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True,
-                           env={"PATH": "/usr/bin:/bin", "HOME": str(project),
-                                "TMPDIR": str(project), "BESIDE_PATIENCE": "2"})
-    try:
-        assert run.stdout is not None
-        while started not in run.stdout.readline():
-            assert run.poll() is None, run.communicate()
-        os.killpg(run.pid, signal.SIGINT)
-        _, err = run.communicate(timeout=30)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-    return run, err
-
-
-def test_ctrl_c_stops_the_runs_beside_as_ctrl_c_would(project: Path) -> None:
-    """Started in the background, a run ignored SIGINT, and the terminal's Ctrl-C reaches only
-    the script's own process group: pytest went on after the script had ended. Each run now
-    gets Ctrl-C from the script (pytest tears down its fixtures); one deaf to it is killed."""
-    record = project / "interrupted"
-    run, err = _interrupted(project, f"""
-start_beside "polite" python3 -c '
+#: A run as pytest takes Ctrl-C, leaving behind a child deaf to it (as a real hass or an xdist
+#: worker could), and a line once it listens.
+_POLITE = """
+start_beside "polite" sh -c '(trap "" INT; sleep 62) & exec python3 -c "$0"' '
 import time
 try:
     print("listening", flush=True)
     time.sleep(60)
 except KeyboardInterrupt:
+    print("tearing down")
     open("{record}", "w").write("teardown")'
-start_beside "deaf" sh -c 'trap "" INT; echo listening; sleep 60'
-until grep -q listening "${{BESIDE_LOG[0]}}" && grep -q listening "${{BESIDE_LOG[1]}}"; do
-    sleep 0.05
-done
+until grep -q listening "${{BESIDE_LOG[0]}}"; do sleep 0.05; done
+"""
+#: That run, and one deaf to Ctrl-C that leaves such a child too; a line once both listen.
+_TWO_RUNS = _POLITE + """
+start_beside "deaf" sh -c 'trap "" INT; (sleep 61) & echo listening; wait; sleep 60'
+until grep -q listening "${{BESIDE_LOG[1]}}"; do sleep 0.05; done
 echo ready
-finish_all_beside
-""", "ready")
-    assert run.returncode == -signal.SIGINT
-    assert record.read_text() == "teardown"
-    assert err == "==> stopped what still ran beside: polite; deaf\n"
+"""
+
+
+def _script_in_session(project: Path, code: str, **env: str) -> subprocess.Popen[str]:
+    """The script ``code`` (_beside.sh set up as scripts/test sets it up) in a session of its own
+    (its id: the script's pid), running; its output read line by line."""
+    copy_scripts(project, "_beside.sh")
+    script = (f'source "{project}/scripts/_venv.sh"\nsource "{project}/scripts/_beside.sh"\n'
+              f"stop_beside_on_exit\n{code}\n")
+    # Ctrl-C as a terminal's shell leaves it, whatever this test's own runner does with it
+    # (started in the background by a shell, it ignores SIGINT, which bash could not undo).
+    return subprocess.Popen(["env", "--default-signal=INT", "bash", "-c", script],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(project),
+                                 "TMPDIR": str(project), **env})
+
+
+def _read_until(stream: IO[str] | None, text: str, run: subprocess.Popen[str]) -> None:
+    assert stream is not None
+    while text not in stream.readline():
+        assert run.poll() is None, run.communicate()
+
+
+def _nothing_left(project: Path, session: int) -> None:
+    """No run's file is left, nor a process of the session, but the dead that init has not
+    reaped yet."""
     assert not list(project.glob("home-type-run.*"))
-    # Nothing of the script's session is left, but the dead that init has not reaped yet.
-    left = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(run.pid)], capture_output=True,
+    left = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(session)], capture_output=True,
                           text=True, check=False).stdout
     assert all(line.startswith("Z") for line in left.splitlines()), left
+
+
+def test_ctrl_c_stops_the_runs_beside_as_ctrl_c_would(project: Path) -> None:
+    """Started in the background, a run ignored SIGINT, and the terminal's Ctrl-C reaches only
+    the script's own process group: pytest went on after the script had ended. Each run now
+    gets Ctrl-C from the script (pytest tears down its fixtures); one deaf to it is killed, with
+    what it left behind; and what each printed is shown."""
+    record = project / "interrupted"
+    run = _script_in_session(project, _TWO_RUNS.format(record=record) + "finish_all_beside",
+                             BESIDE_PATIENCE="2")
+    try:
+        _read_until(run.stdout, "ready", run)
+        os.killpg(run.pid, signal.SIGINT)  # as the terminal sends it: to the whole group
+        out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == -signal.SIGINT
+    assert record.read_text() == "teardown"
+    assert err == "==> stopping what still runs beside (Ctrl-C again: at once): polite; deaf\n"
+    assert re.fullmatch(r"==> polite: stopped after \d s; it had printed:\nlistening\n"
+                        r"tearing down\n==> deaf: stopped after \d s; it had printed:\n"
+                        r"listening\n", out)
+    _nothing_left(project, run.pid)
+
+
+def test_what_a_stopped_run_leaves_running_is_killed(project: Path) -> None:
+    """Only each run's first process was waited for: a child it left, deaf to Ctrl-C, lived on
+    once the script had ended."""
+    record = project / "interrupted"
+    run = _script_in_session(project,  # BESIDE_PATIENCE: 30 s
+                             _POLITE.format(record=record) + "echo ready\nfinish_all_beside")
+    try:
+        _read_until(run.stdout, "ready", run)
+        os.killpg(run.pid, signal.SIGINT)
+        run.communicate(timeout=20)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == -signal.SIGINT
+    assert record.read_text() == "teardown"
+    _nothing_left(project, run.pid)
+
+
+@pytest.mark.parametrize("ending", ["Ctrl-C", "a failure"])
+def test_a_second_ctrl_c_kills_the_runs_at_once(project: Path, ending: str) -> None:
+    """A second Ctrl-C while the runs were being stopped ended the script there: the runs went
+    on, their files were left, and a failure's status became 130. Now it kills them, and the
+    clean-up goes on."""
+    code = _TWO_RUNS.format(record=project / "interrupted")
+    code += "exit 3" if ending == "a failure" else "finish_all_beside"
+    run = _script_in_session(project, code)  # BESIDE_PATIENCE: 30 s
+    started = time.monotonic()
+    try:
+        _read_until(run.stdout, "ready", run)
+        if ending == "Ctrl-C":
+            os.killpg(run.pid, signal.SIGINT)
+        _read_until(run.stderr, "==> stopping what still runs beside", run)
+        os.killpg(run.pid, signal.SIGINT)
+        out, _ = run.communicate(timeout=20)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert time.monotonic() - started < 15
+    assert run.returncode == (-signal.SIGINT if ending == "Ctrl-C" else 3)
+    assert "==> deaf: stopped after" in out
+    _nothing_left(project, run.pid)
 
 
 def test_an_install_cut_short_beside_ends_its_run_not_the_script(project: Path) -> None:
@@ -532,12 +596,23 @@ finish_all_beside || echo "the script goes on: $?"
 
 def test_the_newer_releases_postgresql_run_has_a_database_of_its_own(project: Path) -> None:
     """It runs beside the main suite's run on the same server, whose plugin drops the database
-    it names when each test ends."""
+    it names when each test ends. The URL is read as Home Assistant reads it: a "?" in the
+    password is no query, and a URL naming no database is refused."""
     copy_scripts(project, "_newer_ha.sh", "_python314.sh")
-    urls = bash(project, f"""source "{project}/scripts/_newer_ha.sh"
+    venv = Path(sys.executable).parent.parent  # has SQLAlchemy, as .venv has
+    urls = bash(project, f"""VENV="{venv}"
+source "{project}/scripts/_newer_ha.sh"
 with_database_suffix postgresql://u:p@127.0.0.1:5432/home_type_test _newer_ha
-with_database_suffix 'mysql://u:p@127.0.0.1/db?charset=utf8mb4' _newer_ha""")
+with_database_suffix 'mysql://u:pa%3Fss@127.0.0.1/db?charset=utf8mb4' _newer_ha
+with_database_suffix 'postgresql://u:pa?ss@h/db' _x""")
     assert urls.returncode == 0, urls.stderr
     assert urls.stdout.splitlines() == [
         "postgresql://u:p@127.0.0.1:5432/home_type_test_newer_ha",
-        "mysql://u:p@127.0.0.1/db_newer_ha?charset=utf8mb4"]
+        "mysql://u:pa%3Fss@127.0.0.1/db_newer_ha?charset=utf8mb4",
+        "postgresql://u:pa%3Fss@h/db_x"]
+    none = bash(project, f"""VENV="{venv}"
+source "{project}/scripts/_newer_ha.sh"
+with_database_suffix postgresql://u:p@127.0.0.1:5432 _newer_ha""")
+    assert none.returncode == 1
+    assert none.stderr == ("error: the database URL postgresql://u:***@127.0.0.1:5432 names "
+                           "no database\n")
