@@ -3,7 +3,8 @@
 # instead of one after another. In a clean-clone CI run on two cores (2026-12-06), the recorder
 # tests on PostgreSQL and MariaDB kept 33-56 % of one core busy (the rest is the server's
 # CREATE DATABASE and its syncs) and pip's installs 25 %; one after another, what ran after the
-# main suite took 440 of the 865 seconds.
+# main suite took 440 of the 865 seconds. Side by side (and the installs during the main
+# suite), CI took 588 seconds.
 #
 #   start_beside NAME COMMAND…  starts COMMAND (a program or a function) in the background. What
 #                               it prints goes to a file of its own, shown whole when it ends,
@@ -23,7 +24,7 @@
 # with SIGINT ignored otherwise, and the terminal's Ctrl-C, which reaches only the script's own
 # group, would not stop it. stop_beside passes it on.
 
-BESIDE_NAME=()    # by run number, as are the two below; ended runs are unset
+BESIDE_NAME=()    # by run number, as are the three below, where ended runs are unset
 BESIDE_PID=()
 BESIDE_LOG=()
 BESIDE_START=()   # $SECONDS when it started
