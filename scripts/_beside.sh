@@ -49,9 +49,11 @@ start_beside() {
     echo "==> $name: started (its output follows when it ends)"
 }
 
-# _end_beside NUMBER STATUS: shows how run NUMBER ended and what it printed, and forgets it.
+# _end_beside NUMBER: waits for run NUMBER, shows how it ended and what it printed, forgets it,
+# and returns its status.
 _end_beside() {
-    local number="$1" status="$2" name="${BESIDE_NAME[$1]}" log="${BESIDE_LOG[$1]}" ended
+    local number="$1" status=0 name="${BESIDE_NAME[$1]}" log="${BESIDE_LOG[$1]}" ended
+    wait "${BESIDE_PID[number]}" || status=$?
     ended="$(cat "$log.ended" 2>/dev/null || echo "$SECONDS")"
     local took=$((ended - BESIDE_START[number]))
     if ((status == 0)); then
@@ -68,27 +70,25 @@ _end_beside() {
 }
 
 finish_beside() {
-    local number status=0
+    local number
     for number in "${!BESIDE_PID[@]}"; do
-        [[ ${BESIDE_NAME[number]} == "$1" ]] || continue
-        wait "${BESIDE_PID[number]}" || status=$?
-        _end_beside "$number" "$status"
-        return
+        if [[ ${BESIDE_NAME[number]} == "$1" ]]; then
+            _end_beside "$number"
+            return
+        fi
     done
     echo "error: no run named '$1' is going on" >&2
     return 2
 }
 
 finish_all_beside() {
-    local number status shown
+    local number shown
     while ((${#BESIDE_PID[@]})); do
         # Polled: `wait -n` says "no such job" of a run that ended before it was called.
         shown=0
         for number in "${!BESIDE_PID[@]}"; do
             if [[ -e "${BESIDE_LOG[number]}.ended" ]] || ! kill -0 "${BESIDE_PID[number]}" 2>/dev/null; then
-                status=0
-                wait "${BESIDE_PID[number]}" || status=$?
-                _end_beside "$number" "$status" || true
+                _end_beside "$number" || true
                 shown=1
             fi
         done

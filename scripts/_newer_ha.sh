@@ -164,9 +164,10 @@ start_newer_release_runs() {
     fi
 }
 
-# start_current_release_run: CURRENT_HA's run, beside the others. It needs
-# set_up_current_release first.
+# start_current_release_run: CURRENT_HA's run, if there is such a release, beside the others.
+# It needs set_up_current_release first.
 start_current_release_run() {
+    [[ -n "$CURRENT_HA" ]] || return 0
     start_beside "a real Home Assistant $CURRENT_HA running Home Type (tests/instance, no test plugin)" \
         run_over "$CURRENT_VENV" "tests/instance" -p no:homeassistant
 }
