@@ -6,6 +6,7 @@ repository), so nothing here touches the project's own .venv or installs anythin
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -15,8 +16,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -75,6 +76,30 @@ def executable(path: Path, script: str) -> Path:
 
 def ready(project: Path) -> bool:
     return bash(project, "venv_ready").returncode == 0
+
+
+@contextlib.contextmanager
+def in_session(project: Path, script: str, **env: str) -> Iterator[subprocess.Popen[str]]:
+    """``script`` run by bash in a session of its own (its id: the script's pid), running, its
+    output read as it comes; its process group KILLed if it still runs at the end."""
+    # Ctrl-C as a terminal's shell leaves it, whatever this test's own runner does with it
+    # (started in the background by a shell, it ignores SIGINT, which bash could not undo).
+    run = subprocess.Popen(["env", "--default-signal=INT", "bash", "-c", script],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(project), **env})
+    try:
+        yield run
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+
+
+def read_until(run: subprocess.Popen[str], text: str, *, stream: str = "stdout") -> None:
+    """Read ``run``'s stdout (or stderr) until a line holding ``text``."""
+    lines = getattr(run, stream)
+    while text not in lines.readline():
+        assert run.poll() is None, run.communicate()
 
 
 def test_a_venv_is_ready_only_when_finished_here(project: Path, tmp_path: Path) -> None:
@@ -210,19 +235,11 @@ def test_ctrl_c_during_an_install_ends_the_script_and_stamps_nothing(project: Pa
                '  trap \'kill $! 2>/dev/null; exit 1\' INT\n'
                '  echo "pip started"; sleep 30 & wait $!;;\nesac\nexit 0\n')
     (venv / ".home-type-venv").write_text(f"{venv}\n")
-    run = subprocess.Popen(
-        ["bash", "-c", f'source "{project}/scripts/_venv.sh"\nensure_venv\necho went on'],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(project)})
-    try:
-        assert run.stdout is not None
-        while "pip started" not in run.stdout.readline():
-            assert run.poll() is None, run.communicate()
+    with in_session(project, f'source "{project}/scripts/_venv.sh"\nensure_venv\necho went on'
+                    ) as run:
+        read_until(run, "pip started")
         os.killpg(run.pid, signal.SIGINT)  # as the terminal sends it: to the whole group
         out, err = run.communicate(timeout=30)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == -signal.SIGINT, err  # ended by it, as a shell is: 130 to a shell
     assert "went on" not in out
     assert err == "interrupted: the install is left to the next run\n"
@@ -410,11 +427,14 @@ def test_screenshots_without_a_browser_is_one_line(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def beside(project: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``code`` run as scripts/test runs its runs: _beside.sh sourced, its clean-up on EXIT."""
+def with_beside(project: Path, code: str) -> str:
+    """``code`` as scripts/test runs its runs: after _beside.sh, its clean-up on EXIT."""
     copy_scripts(project, "_beside.sh")
-    return bash(project, f'source "{project}/scripts/_beside.sh"\nstop_beside_on_exit\n{code}',
-                TMPDIR=str(project), **env)
+    return f'source "{project}/scripts/_beside.sh"\nstop_beside_on_exit\n{code}\n'
+
+
+def beside(project: Path, code: str) -> subprocess.CompletedProcess[str]:
+    return bash(project, with_beside(project, code), TMPDIR=str(project))
 
 
 def test_runs_beside_are_shown_whole_as_each_ends(project: Path) -> None:
@@ -485,25 +505,13 @@ echo ready
 """
 
 
-def _script_in_session(project: Path, code: str, **env: str) -> subprocess.Popen[str]:
-    """The script ``code`` (_beside.sh set up as scripts/test sets it up) in a session of its own
-    (its id: the script's pid), running; its output read line by line."""
-    copy_scripts(project, "_beside.sh")
-    script = (f'source "{project}/scripts/_venv.sh"\nsource "{project}/scripts/_beside.sh"\n'
-              f"stop_beside_on_exit\n{code}\n")
-    # Ctrl-C as a terminal's shell leaves it, whatever this test's own runner does with it
-    # (started in the background by a shell, it ignores SIGINT, which bash could not undo).
-    return subprocess.Popen(["env", "--default-signal=INT", "bash", "-c", script],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(project),
-                                 "TMPDIR": str(project), **env})
-
-
-def _read_until(stream: IO[str] | None, text: str, run: subprocess.Popen[str]) -> None:
-    assert stream is not None
-    while text not in stream.readline():
-        assert run.poll() is None, run.communicate()
+@contextlib.contextmanager
+def _beside_in_session(project: Path, code: str,
+                       **env: str) -> Iterator[subprocess.Popen[str]]:
+    """:func:`in_session` of ``code`` after :func:`with_beside`, its files in ``project``."""
+    script = f'source "{project}/scripts/_venv.sh"\n' + with_beside(project, code)
+    with in_session(project, script, TMPDIR=str(project), **env) as run:
+        yield run
 
 
 def _nothing_left(project: Path, session: int) -> None:
@@ -521,15 +529,11 @@ def test_ctrl_c_stops_the_runs_beside_as_ctrl_c_would(project: Path) -> None:
     gets Ctrl-C from the script (pytest tears down its fixtures); one deaf to it is killed, with
     what it left behind; and what each printed is shown."""
     record = project / "interrupted"
-    run = _script_in_session(project, _TWO_RUNS.format(record=record) + "finish_all_beside",
-                             BESIDE_PATIENCE="2")
-    try:
-        _read_until(run.stdout, "ready", run)
+    with _beside_in_session(project, _TWO_RUNS.format(record=record) + "finish_all_beside",
+                            BESIDE_PATIENCE="2") as run:
+        read_until(run, "ready")
         os.killpg(run.pid, signal.SIGINT)  # as the terminal sends it: to the whole group
         out, err = run.communicate(timeout=30)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == -signal.SIGINT
     assert record.read_text() == "teardown"
     assert err == "==> stopping what still runs beside (Ctrl-C again: at once): polite; deaf\n"
@@ -543,15 +547,11 @@ def test_what_a_stopped_run_leaves_running_is_killed(project: Path) -> None:
     """Only each run's first process was waited for: a child it left, deaf to Ctrl-C, lived on
     once the script had ended."""
     record = project / "interrupted"
-    run = _script_in_session(project,  # BESIDE_PATIENCE: 30 s
-                             _POLITE.format(record=record) + "echo ready\nfinish_all_beside")
-    try:
-        _read_until(run.stdout, "ready", run)
+    with _beside_in_session(project,  # BESIDE_PATIENCE: 30 s
+                            _POLITE.format(record=record) + "echo ready\nfinish_all_beside") as run:
+        read_until(run, "ready")
         os.killpg(run.pid, signal.SIGINT)
         run.communicate(timeout=20)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == -signal.SIGINT
     assert record.read_text() == "teardown"
     _nothing_left(project, run.pid)
@@ -564,18 +564,14 @@ def test_a_second_ctrl_c_kills_the_runs_at_once(project: Path, ending: str) -> N
     clean-up goes on."""
     code = _TWO_RUNS.format(record=project / "interrupted")
     code += "exit 3" if ending == "a failure" else "finish_all_beside"
-    run = _script_in_session(project, code)  # BESIDE_PATIENCE: 30 s
     started = time.monotonic()
-    try:
-        _read_until(run.stdout, "ready", run)
+    with _beside_in_session(project, code) as run:  # BESIDE_PATIENCE: 30 s
+        read_until(run, "ready")
         if ending == "Ctrl-C":
             os.killpg(run.pid, signal.SIGINT)
-        _read_until(run.stderr, "==> stopping what still runs beside", run)
+        read_until(run, "==> stopping what still runs beside", stream="stderr")
         os.killpg(run.pid, signal.SIGINT)
         out, _ = run.communicate(timeout=20)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
     assert time.monotonic() - started < 15
     assert run.returncode == (-signal.SIGINT if ending == "Ctrl-C" else 3)
     assert "==> deaf: stopped after" in out
