@@ -35,6 +35,22 @@ bootstrap), ten stratified 100-home subsets of the first 1,000 homes of seed 204
 the next 500 at 10 days, scored 0.721 against 0.737, macro F1 0.608 against 0.642, and the
 lowest class precision 0.38 against 0.41 (2026-12-06, feature set 5).
 
+:data:`N_ESTIMATORS` stays at 100, and ``train --copies`` at 4, though fewer thinned copies
+and more trees did a little better on the homes they were tried on (2026-12-06, feature set 5,
+simulator version 8: twenty stratified 100-home subsets of the first 1,000 homes of seed 2042,
+scored on the next 500 at 10 days; differences paired by subset, +/- their standard error).
+Each thinned copy costs accuracy on whole homes: 0.733 with the home alone, 0.723 with one
+thinned copy, 0.719 with two, 0.712 with three (the default), 0.703 with seven. The home alone
+has no copy to lose every room in, though, and on the same homes with no room in the registry
+or in any name it scored 0.30 against 0.58. One thinned copy and 200 trees (a quarter more
+nodes in all, in three fits) scored 0.729 (+0.017 +/- 0.002, macro F1 +0.022); with
+``ROOMLESS_SHARE`` doubled to keep the roomless rows' share, 0.726, and on the same homes
+unsorted, unnamed, unfloored or thinned within 0.001 of the default or above it. On 400
+homes of seed 5042, generated to check the choice on homes it was not made on, the gain shrank
+to +0.010 +/- 0.003 (0.749 against 0.739), and to +0.006 with the roomless share doubled,
+where the homes with their floors removed lost 0.009: less than one home in a hundred, for a
+larger file and twice the trees to walk. Not adopted.
+
 The forest's probabilities are calibrated with Platt scaling fitted on out-of-fold
 predictions, the folds grouped by home so no home's windows calibrate its own predictions;
 the forest adds its trees' probabilities up in the trees' order
