@@ -64,9 +64,15 @@ _end_beside() {
         ((BESIDE_STATUS)) || BESIDE_STATUS=$status
     fi
     cat "$log"
-    rm -f "$log" "$log.ended"
-    unset "BESIDE_PID[number]" "BESIDE_LOG[number]" "BESIDE_START[number]"
+    _forget_beside "$number"
     return "$status"
+}
+
+# _forget_beside NUMBER: deletes run NUMBER's files and forgets it (its name stays, for its
+# number is never reused).
+_forget_beside() {
+    rm -f "${BESIDE_LOG[$1]}" "${BESIDE_LOG[$1]}.ended"
+    unset "BESIDE_PID[$1]" "BESIDE_LOG[$1]" "BESIDE_START[$1]"
 }
 
 finish_beside() {
@@ -142,8 +148,7 @@ stop_beside() {
             echo "==> ${BESIDE_NAME[number]}: stopped after $((SECONDS - BESIDE_START[number])) s; it had printed:"
             cat "${BESIDE_LOG[number]}"
         fi
-        rm -f "${BESIDE_LOG[number]}" "${BESIDE_LOG[number]}.ended"
-        unset "BESIDE_PID[number]" "BESIDE_LOG[number]" "BESIDE_START[number]"
+        _forget_beside "$number"
     done
 }
 
