@@ -7,6 +7,7 @@ import json
 import math
 import random
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -668,8 +669,13 @@ def test_fold_reads_styled_letters_and_is_idempotent() -> None:
     """
     assert fold("𝐊𝐢𝐭𝐜𝐡𝐞𝐧") == fold("𝕂𝕚𝕥𝕔𝕙𝕖𝕟") == "kitchen" and fold("ℌall") == "hall"
     assert area_kind("𝐊𝐢𝐭𝐜𝐡𝐞𝐧") == "kitchen" and area_kind("🄶🄰🅁🄰🄶🄴") == "garage"
+    # Every assigned character; of the unassigned and private-use code points (nine in ten of
+    # all) one in 256: they have no case, no decomposition and one category each, so each folds
+    # as every other of its kind, and all of them took 9 s of the suite. No surrogates: not text.
     characters = "".join(chr(point) for point in range(0x110000)
-                         if not 0xD800 <= point <= 0xDFFF)  # no surrogates: not text
+                         if not 0xD800 <= point <= 0xDFFF and (
+                             point % 256 == 0
+                             or unicodedata.category(chr(point)) not in ("Cn", "Co")))
     assert [ch for ch in characters if fold(fold(ch)) != fold(ch)] == []
 
 
