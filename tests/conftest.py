@@ -6,6 +6,7 @@ import contextlib
 import errno
 import fcntl
 import gzip
+import io
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -49,8 +51,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep Home Assistant's tests on one pytest-xdist worker, one after the other.
 
     scripts/test runs the whole suite with ``-n auto --dist loadgroup``: the trainer's tests,
-    each mostly a ``python -m trainer`` subprocess, spread over the cores, while these run in one
-    worker, in order, as in a run without ``-n`` (where the marker does nothing).
+    each mostly a trainer command, spread over the cores, while these run in one worker, in
+    order, as in a run without ``-n`` (where the marker does nothing).
     """
     serial = pytest.mark.xdist_group("home_assistant")
     for item in items:
@@ -148,9 +150,37 @@ def trainer_in_process(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     No new interpreter: a second faster than ``run_trainer``, and the test's monkeypatches
     reach the command.
     """
+    monkeypatch.setattr(sys, "argv", ["trainer", *argv])
+    return _exit_code_of_main()
+
+
+def call_trainer(*args: str, cwd: Path | None = None,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``run_trainer`` in this process: the same exit code, stdout and stderr.
+
+    No interpreter to start and numpy, rich and scikit-learn imported once per worker: a second
+    or two less per command, which over the trainer's tests was most of the suite's time on a
+    two-core machine. Not for what only a process of its own shows: click's usage lines (they
+    name ``python -m trainer`` from how the process was started), what a command imports
+    (``verify`` refuses to run beside scikit-learn), signals, and ``__main__``'s handling of
+    Ctrl-C and SIGTERM.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(patch.object(sys, "argv", ["trainer", *args]))
+        if env is not None:
+            stack.enter_context(patch.dict(os.environ, env, clear=True))
+        stack.enter_context(contextlib.chdir(cwd or ROOT))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        code = _exit_code_of_main()
+    return subprocess.CompletedProcess(["python", "-m", "trainer", *args], code,
+                                       out.getvalue(), err.getvalue())
+
+
+def _exit_code_of_main() -> int:
     from trainer.cli import main
 
-    monkeypatch.setattr(sys, "argv", ["trainer", *argv])
     try:
         main()
     except SystemExit as err:

@@ -29,7 +29,7 @@ import yaml
 
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import read_snapshot
-from tests.conftest import EQUAL_MIX, ROOT, run_trainer, trainer_in_process
+from tests.conftest import EQUAL_MIX, ROOT, call_trainer, run_trainer, trainer_in_process
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from tests.trainer.test_openai import _env as openai_env
 from trainer.container import IN_CONTAINER_VARIABLE
@@ -492,10 +492,10 @@ def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) ->
     args = ["pipeline", "--count", "4", "--days", "1", "--seed", "42", "--backend", "procedural",
             "--mix", SMALLEST_MIX, "--data", str(data), "--model", str(model), "--to", str(to)]
     homes = data / "synthetic_homes"
-    made = run_trainer("generate", "--count", "5", "--days", "2", "--seed", "5",
-                       "--output", str(homes))
+    made = call_trainer("generate", "--count", "5", "--days", "2", "--seed", "5",
+                        "--output", str(homes))
     assert made.returncode == 0, made.stderr
-    result = run_trainer(*args)
+    result = call_trainer(*args)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: step 1/5 (generate): {homes} holds 5 homes of seed 5, 2 days; these flags ask "
@@ -508,9 +508,9 @@ def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) ->
     shutil.rmtree(homes)
     evaluation = data / "synthetic_homes_eval"
     for count, seed, folder in (("4", "42", homes), ("5", "1042", evaluation)):
-        assert run_trainer("generate", "--count", count, "--days", "1", "--seed", seed,
-                           "--mix", SMALLEST_MIX, "--output", str(folder)).returncode == 0
-    result = run_trainer(*args)
+        assert call_trainer("generate", "--count", count, "--days", "1", "--seed", seed,
+                            "--mix", SMALLEST_MIX, "--output", str(folder)).returncode == 0
+    result = call_trainer(*args)
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: step 2/5 (generate): {evaluation} holds 5 homes; these "

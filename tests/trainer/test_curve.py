@@ -18,9 +18,9 @@ from custom_components.home_type.core.snapshot import read_snapshot
 from tests.conftest import (
     ALL_TYPES,
     ROOT,
+    call_trainer,
     exit_code_of_ctrl_c_while_writing,
     no_space_left,
-    run_trainer,
     trainer_in_process,
 )
 from trainer.curve import CURVE_WINDOWS, stratified_subset
@@ -57,9 +57,9 @@ def test_subset_sizes_it_cannot_draw() -> None:
 def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> None:
     base = trained_model.parent.parent  # 24 training homes (seed 7), 8 evaluation (seed 8)
     output = tmp_path / "curve.json"
-    result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
-                         "--evaluation-homes", str(base / "eval"), "--sizes", "24,8",
-                         "--repeats", "2", "--output", str(output), "--jobs", "1")
+    result = call_trainer("curve", "--synthetic-homes", str(base / "train"),
+                          "--evaluation-homes", str(base / "eval"), "--sizes", "24,8",
+                          "--repeats", "2", "--output", str(output), "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "learning curve on 8 unseen homes" in result.stdout
     # The floor-registry figures in a table of their own: ten columns wrapped every cell.
@@ -97,8 +97,8 @@ def test_curve_command_and_its_report(trained_model: Path, tmp_path: Path) -> No
     page = tmp_path / "model.md"
     page.write_text(f"# Model\n\n{START}\n{END}\n")  # report fills an existing page's sections
     results = ROOT / "custom_components/home_type/models/home_type_classifier_results.json"
-    result = run_trainer("report", "--results", str(results), "--curve", str(output),
-                         "--page", str(page))
+    result = call_trainer("report", "--results", str(results), "--curve", str(output),
+                          "--page", str(page))
     assert result.returncode == 0, result.stderr
     text = page.read_text()
     assert render_curve(curve) in text and f"Feature set {FEATURE_VERSION}." in text
@@ -145,9 +145,9 @@ def test_curve_bad_inputs(trained_model: Path, tmp_path: Path, args: list[str],
                           message: str) -> None:
     """Refused at once: before any home is read, with one line and nothing written."""
     base = trained_model.parent.parent
-    result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
-                         "--evaluation-homes", str(base / "eval"), "--output",
-                         str(tmp_path / "curve.json"), "--jobs", "1", *args)
+    result = call_trainer("curve", "--synthetic-homes", str(base / "train"),
+                          "--evaluation-homes", str(base / "eval"), "--output",
+                          str(tmp_path / "curve.json"), "--jobs", "1", *args)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
@@ -164,9 +164,9 @@ def test_curve_refuses_an_output_among_its_homes(trained_model: Path, tmp_path: 
         shutil.copytree(base / name, tmp_path / name)
     first = sorted((tmp_path / folder).iterdir())[0]
     before = first.read_bytes()
-    result = run_trainer("curve", "--synthetic-homes", str(tmp_path / "train"),
-                         "--evaluation-homes", str(tmp_path / "eval"), "--sizes", "8",
-                         "--repeats", "1", "--jobs", "1", "--output", str(first))
+    result = call_trainer("curve", "--synthetic-homes", str(tmp_path / "train"),
+                          "--evaluation-homes", str(tmp_path / "eval"), "--sizes", "8",
+                          "--repeats", "1", "--jobs", "1", "--output", str(first))
     flag = "--synthetic-homes" if folder == "train" else "--evaluation-homes"
     assert result.returncode == 2
     assert result.stderr == (f"error: --output {first}: in the homes folder of {flag}, where it "
@@ -178,9 +178,9 @@ def test_curve_refuses_an_output_among_its_homes(trained_model: Path, tmp_path: 
 def test_curve_refuses_sizes_below_the_types_before_reading_evaluation_homes(
         trained_model: Path, tmp_path: Path) -> None:
     base = trained_model.parent.parent
-    result = run_trainer("curve", "--synthetic-homes", str(base / "train"),
-                         "--evaluation-homes", str(base / "eval"), "--sizes", "3,8",
-                         "--output", str(tmp_path / "c.json"), "--jobs", "1")
+    result = call_trainer("curve", "--synthetic-homes", str(base / "train"),
+                          "--evaluation-homes", str(base / "eval"), "--sizes", "3,8",
+                          "--output", str(tmp_path / "c.json"), "--jobs", "1")
     assert result.returncode == 2
     assert "--sizes: at least 8 homes, one of each type in" in result.stderr
     assert "reading evaluation homes" not in result.stderr
@@ -196,9 +196,9 @@ def test_curve_refuses_homes_of_one_type_as_train_does(trained_model: Path,
     for path in files:
         if read_snapshot(path).home_type == first:
             shutil.copy(path, one_type / path.name)
-    result = run_trainer("curve", "--synthetic-homes", str(one_type), "--evaluation-homes",
-                         str(base / "eval"), "--sizes", "2", "--output", str(tmp_path / "c.json"),
-                         "--jobs", "1")
+    result = call_trainer("curve", "--synthetic-homes", str(one_type), "--evaluation-homes",
+                          str(base / "eval"), "--sizes", "2", "--output", str(tmp_path / "c.json"),
+                          "--jobs", "1")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         f"error: {one_type}: homes of at least 2 types are needed")
@@ -208,8 +208,8 @@ def test_curve_refuses_homes_of_one_type_as_train_does(trained_model: Path,
 def test_curve_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
                                                              tmp_path: Path) -> None:
     train = trained_model.parent.parent / "train"
-    result = run_trainer("curve", "--synthetic-homes", str(train), "--evaluation-homes",
-                         str(train), "--sizes", "8", "--output", str(tmp_path / "c.json"))
+    result = call_trainer("curve", "--synthetic-homes", str(train), "--evaluation-homes",
+                          str(train), "--sizes", "8", "--output", str(tmp_path / "c.json"))
     assert result.returncode == 2
     assert "generated with the training seed 7" in result.stderr
     assert "fitting" not in result.stderr

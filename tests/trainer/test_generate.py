@@ -32,7 +32,7 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from tests.conftest import ROOT, interrupt_after_first_home, rewrite_home, run_trainer
+from tests.conftest import ROOT, call_trainer, interrupt_after_first_home, rewrite_home
 from trainer import homes_commands
 from trainer.command_line import EXIT_INTERRUPTED, UserError
 from trainer.generate import (
@@ -166,8 +166,8 @@ def test_two_states_in_one_millisecond_are_one_change() -> None:
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
     args = ["generate", "--count", "3", "--days", "2", "--seed", "11", "--mix", "condo=1,cottage=2"]
-    assert run_trainer(*args, "--output", str(tmp_path / "a")).returncode == 0
-    assert run_trainer(*args, "--output", str(tmp_path / "b"), "--workers", "1").returncode == 0
+    assert call_trainer(*args, "--output", str(tmp_path / "a")).returncode == 0
+    assert call_trainer(*args, "--output", str(tmp_path / "b"), "--workers", "1").returncode == 0
     a = sorted((tmp_path / "a").iterdir())
     b = sorted((tmp_path / "b").iterdir())
     assert [p.name for p in a] == [p.name for p in b]
@@ -626,7 +626,7 @@ def test_command_line_loads_without_scipy_signal() -> None:
      (["--seed", "-1"], "--seed -1: give a whole number from 0 to 4294967295")],
 )
 def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
-    result = run_trainer("generate", "--output", str(tmp_path / "out"), *args)
+    result = call_trainer("generate", "--output", str(tmp_path / "out"), *args)
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"error: {message}")
@@ -670,8 +670,8 @@ def test_unwritable_output(tmp_path: Path) -> None:
     try:
         if os.access(locked, os.W_OK):
             pytest.skip("running as a user who can write anywhere")
-        result = run_trainer("generate", "--count", "1", "--days", "1",
-                             "--output", str(locked / "homes"))
+        result = call_trainer("generate", "--count", "1", "--days", "1",
+                              "--output", str(locked / "homes"))
     finally:
         locked.chmod(0o700)
     assert result.returncode == 2 and "cannot create it" in result.stderr
@@ -697,8 +697,8 @@ def test_an_output_that_cannot_be_made_says_why(tmp_path: Path,
 def test_unwritable_output_as_root(tmp_path: Path) -> None:
     """Root can write anywhere; a file standing where the folder should be still fails."""
     (tmp_path / "homes").write_text("not a folder")
-    result = run_trainer("generate", "--count", "1", "--days", "1",
-                         "--output", str(tmp_path / "homes"))
+    result = call_trainer("generate", "--count", "1", "--days", "1",
+                          "--output", str(tmp_path / "homes"))
     assert result.returncode == 2
     expected = f"error: --output {tmp_path / 'homes'}: exists and is not a folder"
     assert result.stderr.strip() == expected
@@ -709,7 +709,7 @@ def test_output_under_a_file(tmp_path: Path) -> None:
     must be makes mkdir fail with ENOTDIR."""
     (tmp_path / "file").write_text("not a folder")
     output = tmp_path / "file" / "homes"
-    result = run_trainer("generate", "--count", "1", "--days", "1", "--output", str(output))
+    result = call_trainer("generate", "--count", "1", "--days", "1", "--output", str(output))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: --output {output}: cannot create it (Not a directory)"
     assert (tmp_path / "file").read_text() == "not a folder"
@@ -719,8 +719,8 @@ def test_a_home_that_cannot_be_written_stops_in_one_line(tmp_path: Path) -> None
     """A folder where a home file goes (as a full disk would, any failed write): the line names
     it, counts the homes written, and nothing half-written is left."""
     (tmp_path / "home_002.json.gz").mkdir()
-    result = run_trainer("generate", "--count", "3", "--days", "1", "--workers", "1",
-                         "--output", str(tmp_path))
+    result = call_trainer("generate", "--count", "3", "--days", "1", "--workers", "1",
+                          "--output", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: cannot write into {tmp_path / 'home_002.json.gz'}: Is a directory; 1 new home "
@@ -770,18 +770,18 @@ def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
     args = ["generate", "--count", "3", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
-    assert run_trainer(*args).returncode == 0
+    assert call_trainer(*args).returncode == 0
     (tmp_path / "home_002.json.gz").unlink()
     stamp = (tmp_path / "home_001.json.gz").stat().st_mtime_ns
-    again = run_trainer(*args)
+    again = call_trainer(*args)
     assert again.returncode == 0
     assert "2 of 3 homes already" in again.stderr and "1 home written" in again.stderr
     assert (tmp_path / "home_002.json.gz").exists()
     assert (tmp_path / "home_001.json.gz").stat().st_mtime_ns == stamp
-    nothing = run_trainer(*args)
+    nothing = call_trainer(*args)
     assert "nothing to do" in nothing.stderr
     assert "0/0" not in nothing.stderr  # no empty progress bar after "nothing to do"
-    forced = run_trainer(*args, "--overwrite")
+    forced = call_trainer(*args, "--overwrite")
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
 
 
@@ -789,20 +789,20 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next(tmp_path: Path) -
     """A run killed (kill -9, a power cut) leaves the home it was writing as a hidden
     temporary file; the next run that writes there removes it, and nothing else."""
     args = ["generate", "--count", "2", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
-    assert run_trainer(*args).returncode == 0
+    assert call_trainer(*args).returncode == 0
     (tmp_path / "home_002.json.gz").rename(tmp_path / ".home_002.json.gz.uc9y0fkw.tmp")
     kept = [tmp_path / ".notes.tmp", tmp_path / ".home_002.json.gz.tmp", tmp_path / "mine.tmp"]
     for path in kept:
         path.write_text("mine")
-    assert run_trainer(*args).returncode == 0
+    assert call_trainer(*args).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["home_001.json.gz", "home_002.json.gz", *(p.name for p in kept)])
 
 
 def test_progress_and_summary_count_what_was_written(tmp_path: Path) -> None:
     """The bar reaches the number of homes; the summary's figures are the files' own."""
-    result = run_trainer("generate", "--count", "3", "--days", "2", "--seed", "8", "--mix",
-                         "studio=1,cottage=2", "--output", str(tmp_path))
+    result = call_trainer("generate", "--count", "3", "--days", "2", "--seed", "8", "--mix",
+                          "studio=1,cottage=2", "--output", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert re.search(r"^homes .* 3/3 home_00\d (studio|cottage) ", result.stderr, re.MULTILINE)
     homes = [read_snapshot(path) for path in iter_home_files(tmp_path)]
@@ -832,7 +832,7 @@ def test_sizes_on_disk_are_shown_in_the_largest_unit_below_them() -> None:
 def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -> None:
     """A file name that exists is not a finished home of these flags: each difference is named."""
     args = ["generate", "--count", "3", "--days", "2", "--seed", "1", "--output", str(tmp_path)]
-    assert run_trainer(*args).returncode == 0
+    assert call_trainer(*args).returncode == 0
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
     expected = {
         ("--days", "10"): "holds homes of 2 days; these flags ask for homes of 10 days: pass "
@@ -856,28 +856,28 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
                                               "flags ask for homes of the openai backend",
     }
     for flags, message in expected.items():
-        result = run_trainer(*args, *flags)
+        result = call_trainer(*args, *flags)
         assert result.returncode == 2, (flags, result.stderr)
         assert result.stderr.startswith(f"error: {tmp_path} ") and message in result.stderr, \
             (flags, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and not result.stdout
     # Strays are refused even with --overwrite: training would read them.
-    stray = run_trainer(*args, "--count", "2", "--overwrite")
+    stray = call_trainer(*args, "--count", "2", "--overwrite")
     assert stray.returncode == 2 and "remove home_003.json.gz" in stray.stderr
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()} == before
-    forced = run_trainer(*args, "--seed", "99", "--overwrite")
+    forced = call_trainer(*args, "--seed", "99", "--overwrite")
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
-    assert "nothing to do" in run_trainer(*args, "--seed", "99").stderr
+    assert "nothing to do" in call_trainer(*args, "--seed", "99").stderr
 
 
 def test_resume_keeps_only_homes_a_fresh_run_would_write(tmp_path: Path) -> None:
     """With one label, a larger --count plans the same first homes: they are kept, and the
     folder is byte for byte what a fresh run of the larger count writes."""
     args = ["generate", "--days", "1", "--seed", "4", "--mix", "studio=1"]
-    assert run_trainer(*args, "--count", "2", "--output", str(tmp_path / "a")).returncode == 0
-    grown = run_trainer(*args, "--count", "3", "--output", str(tmp_path / "a"))
+    assert call_trainer(*args, "--count", "2", "--output", str(tmp_path / "a")).returncode == 0
+    grown = call_trainer(*args, "--count", "3", "--output", str(tmp_path / "a"))
     assert grown.returncode == 0 and "2 of 3 homes already" in grown.stderr
-    assert run_trainer(*args, "--count", "3", "--output", str(tmp_path / "b")).returncode == 0
+    assert call_trainer(*args, "--count", "3", "--output", str(tmp_path / "b")).returncode == 0
     a, b = sorted((tmp_path / "a").iterdir()), sorted((tmp_path / "b").iterdir())
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
 
@@ -887,24 +887,24 @@ def test_resume_refuses_a_home_under_another_homes_name(tmp_path: Path) -> None:
     the folder would train on one home twice."""
     args = ["generate", "--count", "2", "--days", "1", "--seed", "4", "--mix", "studio=1",
             "--output", str(tmp_path)]
-    assert run_trainer(*args).returncode == 0
+    assert call_trainer(*args).returncode == 0
     fresh = (tmp_path / "home_002.json.gz").read_bytes()
     (tmp_path / "home_002.json.gz").write_bytes((tmp_path / "home_001.json.gz").read_bytes())
-    result = run_trainer(*args)
+    result = call_trainer(*args)
     assert result.returncode == 2 and not result.stdout
     assert result.stderr.strip() == (
         f"error: {tmp_path / 'home_002.json.gz'} is home_001 (index 0), not the home_002 these "
         f"flags plan (index 1): pass --overwrite or delete {tmp_path} to regenerate them, or pass "
         "another --output")
-    assert run_trainer(*args, "--overwrite").returncode == 0
+    assert call_trainer(*args, "--overwrite").returncode == 0
     assert (tmp_path / "home_002.json.gz").read_bytes() == fresh
 
 
 def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None:
     """Files of this generator are checked from their head; any other key order is read whole,
     and a damaged file is refused (it would otherwise pass for a finished home)."""
-    assert run_trainer("generate", "--count", "2", "--days", "1", "--seed", "3",
-                       "--output", str(tmp_path)).returncode == 0
+    assert call_trainer("generate", "--count", "2", "--days", "1", "--seed", "3",
+                        "--output", str(tmp_path)).returncode == 0
     jobs = plan_jobs(2, 1, 3, tmp_path)
     first = jobs[0].path
     document = json.loads(gzip.decompress(first.read_bytes()))
@@ -927,7 +927,7 @@ def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) ->
     it. Any other difference is still refused. An LLM home is kept whatever simulated it,
     since asking for its design again is paid."""
     flags = ("generate", "--count", "3", "--days", "1", "--seed", "3", "--output", str(tmp_path))
-    assert run_trainer(*flags).returncode == 0
+    assert call_trainer(*flags).returncode == 0
     jobs = plan_jobs(3, 1, 3, tmp_path)
     made = {job.path.name: job.path.read_bytes() for job in jobs}
     documents = [json.loads(gzip.decompress(made[job.path.name])) for job in jobs]
@@ -949,7 +949,7 @@ def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) ->
         f"--overwrite or delete {tmp_path} to regenerate them, or pass another --output")
     made_by(jobs[0], simulator_version=SIMULATOR_VERSION - 1)
 
-    remade = run_trainer(*flags, env={**os.environ, "COLUMNS": "400"})
+    remade = call_trainer(*flags, env={**os.environ, "COLUMNS": "400"})
     assert remade.returncode == 0, remade.stderr
     assert f"1 of 3 homes already in {tmp_path}; generating the rest" in remade.stderr
     assert (f"2 homes in {tmp_path} of another simulator version: making them again with "
@@ -965,8 +965,8 @@ def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) ->
 def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """scripts/train re-runs generate on 200 homes of 90 days: skipping must not parse them."""
-    assert run_trainer("generate", "--count", "2", "--days", "3", "--seed", "3",
-                       "--output", str(tmp_path)).returncode == 0
+    assert call_trainer("generate", "--count", "2", "--days", "3", "--seed", "3",
+                        "--output", str(tmp_path)).returncode == 0
     monkeypatch.setattr("trainer.generate.runner.read_snapshot",
                         lambda path: pytest.fail(f"read {path} in full"))
     assert pending(plan_jobs(2, 3, 3, tmp_path), tmp_path, overwrite=False) == []
@@ -1033,9 +1033,9 @@ def test_workers_minus_one_means_all_cores(tmp_path: Path,
         homes_commands.generate(count=2, days=1, seed=1, output=tmp_path / str(workers),
                                 workers=workers)
     assert used == [2, 3]
-    assert "-1: all cores" in run_trainer("generate", "--help").stdout
+    assert "-1: all cores" in call_trainer("generate", "--help").stdout
     for bad in ("0", "-2"):
-        result = run_trainer("generate", "--workers", bad, "--output", str(tmp_path / "x"))
+        result = call_trainer("generate", "--workers", bad, "--output", str(tmp_path / "x"))
         assert result.returncode == 2
         assert result.stderr.strip() == (f"error: --workers {bad}: give -1 (all cores) or a "
                                           "number of workers, from 1 to 1024")
@@ -1167,7 +1167,7 @@ def test_ctrl_c_leaves_no_partial_file_and_rerun_resumes(tmp_path: Path) -> None
     args = ["generate", "--count", "30", "--days", "30", "--seed", "3", "--output", str(tmp_path)]
     _, written = interrupt_after_first_home(args, tmp_path)
     assert len(written) < 30
-    resumed = run_trainer(*args)
+    resumed = call_trainer(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(written)} of 30 homes already" in resumed.stderr
     assert len(list(tmp_path.iterdir())) == 30
@@ -1185,14 +1185,14 @@ def test_ctrl_c_halfway_through_a_home_file_with_one_worker_finishes_it(tmp_path
     shown = " ".join(stderr.split())
     assert "waiting for the 1 home in progress to finish" in shown
     assert "interrupted: 2 new homes written" in shown
-    resumed = run_trainer(*args)
+    resumed = call_trainer(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert "2 of 4 homes already" in resumed.stderr
     assert len(list(tmp_path.iterdir())) == 4
 
 
 def test_inspect(small_homes: Path) -> None:
-    result = run_trainer("inspect", str(small_homes / "home_001.json.gz"))
+    result = call_trainer("inspect", str(small_homes / "home_001.json.gz"))
     assert result.returncode == 0, result.stderr
     for word in ("home_001", "floors", "areas", "devices", "entities", "events", "per day",
                  "span"):
@@ -1221,7 +1221,7 @@ def test_inspect_lists_floors_from_the_lowest(small_homes: Path, tmp_path: Path)
                           {"floor_id": "ground", "name": "Ground", "level": 0}]
     home = tmp_path / "home.json"
     home.write_text(json.dumps(document))
-    result = run_trainer("inspect", str(home))
+    result = call_trainer("inspect", str(home))
     assert result.returncode == 0, result.stderr
     assert "Cellar (-1), Ground (0), Upstairs (1), Attic (None)" in result.stdout
 
@@ -1233,7 +1233,7 @@ def test_inspect_a_home_whose_history_is_one_instant(small_homes: Path, tmp_path
     document["events"] = document["events"][:1]
     home = tmp_path / "home.json"
     home.write_text(json.dumps(document))
-    result = run_trainer("inspect", str(home))
+    result = call_trainer("inspect", str(home))
     assert result.returncode == 0, result.stderr
     assert "1 (24 per day)" in result.stdout and "(0.0 days)" in result.stdout
 
@@ -1248,22 +1248,22 @@ def test_inspect_shows_names_as_written(small_homes: Path, tmp_path: Path) -> No
     home = tmp_path / "[dim]" / "mine.json"
     home.parent.mkdir()
     home.write_text(json.dumps(document))
-    result = run_trainer("inspect", str(home))
+    result = call_trainer("inspect", str(home))
     assert result.returncode == 0, result.stderr
     assert "[bold]mine[/]" in result.stdout and "[red]Upstairs (1)" in result.stdout
-    missing = run_trainer("inspect", str(tmp_path / "[/]" / "gone.json"))
+    missing = call_trainer("inspect", str(tmp_path / "[/]" / "gone.json"))
     assert missing.stderr == f"error: {tmp_path / '[/]' / 'gone.json'}: no such file\n"
 
 
 def test_inspect_bad_file(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"schema_version": 1}')
-    result = run_trainer("inspect", str(tmp_path / "x.json"))
+    result = call_trainer("inspect", str(tmp_path / "x.json"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {tmp_path / 'x.json'}: missing field 'home_id'"
-    missing = run_trainer("inspect", str(tmp_path / "nope.json"))
+    missing = call_trainer("inspect", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
-    deep = run_trainer("inspect", str(tmp_path / "deep.json"))
+    deep = call_trainer("inspect", str(tmp_path / "deep.json"))
     assert deep.returncode == 2
     assert deep.stderr == (f"error: {tmp_path / 'deep.json'}: "
                            "not a home file (JSON nested too deeply)\n")
@@ -1284,7 +1284,7 @@ def test_inspect_refuses_what_classify_could_not_use(small_homes: Path, tmp_path
     change(document)
     home = tmp_path / "odd.json"
     home.write_text(json.dumps(document))
-    result = run_trainer("inspect", str(home))
+    result = call_trainer("inspect", str(home))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {home}: {message}"
 

@@ -27,7 +27,13 @@ import pytest
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import read_snapshot
 from devtools.instance import free_port
-from tests.conftest import ROOT, interrupt_after_first_home, run_trainer, trainer_in_process
+from tests.conftest import (
+    ROOT,
+    call_trainer,
+    interrupt_after_first_home,
+    run_trainer,
+    trainer_in_process,
+)
 from trainer import homes_commands, openai_command
 from trainer.command_line import UserError
 from trainer.container import IN_CONTAINER_VARIABLE
@@ -418,7 +424,7 @@ async def test_server_error_then_success(api: FakeOpenAI, tmp_path: Path, status
 def test_cli_timeout_is_the_wait_for_a_reply(api: FakeOpenAI, tmp_path: Path) -> None:
     """A slow local server timed out at 120 s on every attempt, and nothing could change it."""
     api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
-    quick = run_trainer(*_generate(tmp_path, "--count", "1", "--timeout", "0.3"), env=_env(api))
+    quick = call_trainer(*_generate(tmp_path, "--count", "1", "--timeout", "0.3"), env=_env(api))
     assert quick.returncode == 0, quick.stderr
     assert "home_001: the request timed out; attempt 1/6 failed" in quick.stderr
     # The request that timed out may be billed: the summary says what it could cost, too.
@@ -426,8 +432,8 @@ def test_cli_timeout_is_the_wait_for_a_reply(api: FakeOpenAI, tmp_path: Path) ->
             "be billed all the same, or none reported)") in " ".join(quick.stderr.split())
     assert len(api.requests) == 2
     api.script(Answer(body=completion(design_reply("condo")).body, delay=1.0))
-    patient = run_trainer(*_generate(tmp_path / "more", "--count", "1", "--timeout", "5"),
-                          env=_env(api))
+    patient = call_trainer(*_generate(tmp_path / "more", "--count", "1", "--timeout", "5"),
+                           env=_env(api))
     assert patient.returncode == 0, patient.stderr
     assert "timed out" not in patient.stderr and len(api.requests) == 3
     # Every request answered with its tokens: the cost is known, not "up to".
@@ -1312,8 +1318,8 @@ def _progress_line(stderr: str) -> str:
 
 def test_cli_quota_exit_code_and_one_line(api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(quota_exhausted())
-    result = run_trainer(*_generate(tmp_path / "homes", "--count", "3", "--concurrency", "1"),
-                         env=_env(api))
+    result = call_trainer(*_generate(tmp_path / "homes", "--count", "3", "--concurrency", "1"),
+                          env=_env(api))
     assert result.returncode == 3, result.stderr
     assert len(api.requests) == 1
     lines = result.stderr.strip().splitlines()
@@ -1323,14 +1329,14 @@ def test_cli_quota_exit_code_and_one_line(api: FakeOpenAI, tmp_path: Path) -> No
 
 
 def test_cli_missing_key_before_any_request(api: FakeOpenAI, tmp_path: Path) -> None:
-    result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, None))
+    result = call_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, None))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-… (any non-empty value for "
         "a local server at OPENAI_BASE_URL), or run generate with --dry-run to see the plan and "
         "its cost without a key"]
     assert api.requests == [] and not (tmp_path / "homes").exists()
-    blank = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, "  "))
+    blank = call_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, "  "))
     assert blank.returncode == 2 and "OPENAI_API_KEY is not set" in blank.stderr
     assert api.requests == [] and not (tmp_path / "homes").exists()
 
@@ -1342,7 +1348,7 @@ def test_cli_no_request_while_another_run_uses_the_folder(api: FakeOpenAI,
 
     (tmp_path / "homes").mkdir()
     with writing_homes(tmp_path / "homes"):
-        result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api))
+        result = call_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'homes'}: another trainer run is using this folder (generate "
@@ -1354,8 +1360,8 @@ def test_cli_no_request_while_another_run_uses_the_folder(api: FakeOpenAI,
 def test_cli_web_page_at_the_base_url_is_one_error_line(
         api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(Answer(raw=b"<html>Open WebUI</html>", content_type="text/html"))
-    result = run_trainer(*_generate(tmp_path, "--count", "2", "--concurrency", "1"),
-                         env=_env(api))
+    result = call_trainer(*_generate(tmp_path, "--count", "2", "--concurrency", "1"),
+                          env=_env(api))
     assert result.returncode == 5, result.stderr
     assert "Traceback" not in result.stderr and len(api.requests) == 1
     assert result.stderr.strip().splitlines()[-1] == (
@@ -1366,7 +1372,7 @@ def test_cli_web_page_at_the_base_url_is_one_error_line(
 def test_cli_whitespace_around_the_key_is_ignored(api: FakeOpenAI, tmp_path: Path) -> None:
     """The \r a CRLF .env leaves on the key: a connection error retried six times, exit 6, with
     the key in every line, before the key was stripped."""
-    result = run_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api, " test-key\r"))
+    result = call_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api, " test-key\r"))
     assert result.returncode == 0, result.stderr
     assert [r.headers["authorization"] for r in api.requests] == ["Bearer test-key"]
 
@@ -1377,13 +1383,13 @@ def test_cli_whitespace_around_the_url_and_ids_is_ignored(
     OPENAI_ORG_ID, six retries advising to check the server."""
     env = _env(api) | {"OPENAI_BASE_URL": f" {api.url}\r", "OPENAI_PROJECT_ID": "proj_abc\r",
                        "OPENAI_ORG_ID": " org-xyz\r\n"}
-    result = run_trainer(*_generate(tmp_path, "--count", "1"), env=env)
+    result = call_trainer(*_generate(tmp_path, "--count", "1"), env=env)
     assert result.returncode == 0, result.stderr
     assert [(r.headers["openai-project"], r.headers["openai-organization"])
             for r in api.requests] == [("proj_abc", "org-xyz")]
     # An empty line of that file: nothing is sent (the SDK read "\r" itself and sent it).
-    blank = run_trainer(*_generate(tmp_path / "blank", "--count", "1"),
-                        env=_env(api) | {"OPENAI_ORG_ID": "\r", "OPENAI_PROJECT_ID": " "})
+    blank = call_trainer(*_generate(tmp_path / "blank", "--count", "1"),
+                         env=_env(api) | {"OPENAI_ORG_ID": "\r", "OPENAI_PROJECT_ID": " "})
     assert blank.returncode == 0, blank.stderr
     assert [("openai-organization" in r.headers, "openai-project" in r.headers)
             for r in api.requests[1:]] == [(False, False)]
@@ -1393,7 +1399,7 @@ def test_cli_a_password_in_the_url_is_never_shown(socket_enabled: None, tmp_path
     """The dry run's plan and the advice after refused connections named the URL whole."""
     url = f"http://me:s3cret@127.0.0.1:{free_port()}/v1"
     env = _env(None) | {"OPENAI_BASE_URL": url}
-    plan = run_trainer(*_generate(tmp_path, "--count", "1", "--dry-run"), env=env)
+    plan = call_trainer(*_generate(tmp_path, "--count", "1", "--dry-run"), env=env)
     assert plan.returncode == 0, plan.stderr
     assert f"at http://me:***@127.0.0.1:{url.rsplit(':', 1)[1]}," in plan.stdout
     assert "s3cret" not in plan.stdout + plan.stderr
@@ -1418,7 +1424,7 @@ def test_cli_a_password_in_the_url_is_never_shown(socket_enabled: None, tmp_path
 def test_cli_a_key_no_api_has_is_refused_before_any_request(
         api: FakeOpenAI, tmp_path: Path, key: str) -> None:
     """The docs' placeholder pasted as it is was a traceback; a key is never echoed."""
-    result = run_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, key))
+    result = call_trainer(*_generate(tmp_path / "homes", "--count", "2"), env=_env(api, key))
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "error: OPENAI_API_KEY is not a key: it holds a space, a control character or a "
@@ -1429,9 +1435,9 @@ def test_cli_a_key_no_api_has_is_refused_before_any_request(
 
 def test_cli_bad_key_exit_code(api: FakeOpenAI, tmp_path: Path) -> None:
     api.script(error(401, "invalid_api_key", "Incorrect API key provided."))
-    result = run_trainer(*_generate(tmp_path, "--count", "2", "--model", "gpt-9",
+    result = call_trainer(*_generate(tmp_path, "--count", "2", "--model", "gpt-9",
                                     "--concurrency", "1"),
-                         env=_env(api))
+                          env=_env(api))
     assert result.returncode == 4, result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: OpenAI refused the API key (HTTP 401 invalid_api_key")
@@ -1440,20 +1446,20 @@ def test_cli_bad_key_exit_code(api: FakeOpenAI, tmp_path: Path) -> None:
 
 def test_cli_success_then_nothing_to_do(api: FakeOpenAI, tmp_path: Path) -> None:
     args = _generate(tmp_path, "--count", "2", "--mix", "studio=1,ranch_house=1")
-    result = run_trainer(*args, env=_env(api))
+    result = call_trainer(*args, env=_env(api))
     assert result.returncode == 0, result.stderr
     assert "2 homes written" in result.stderr and "2 requests (0 retries)" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home_001.json.gz", "home_002.json.gz"]
     labels = sorted(read_snapshot(p).home_type or "" for p in tmp_path.iterdir())
     assert labels == ["ranch_house", "studio"]
-    again = run_trainer(*args, env=_env(api, None))  # nothing left to ask: no key needed
+    again = call_trainer(*args, env=_env(api, None))  # nothing left to ask: no key needed
     assert again.returncode == 0 and "nothing to do" in again.stderr
     assert len(api.requests) == 2
 
 
 def test_cli_dry_run_needs_no_key_and_sends_nothing(api: FakeOpenAI, tmp_path: Path) -> None:
-    result = run_trainer(*_generate(tmp_path / "homes", "--count", "4", "--dry-run"),
-                         env=_env(api, None))
+    result = call_trainer(*_generate(tmp_path / "homes", "--count", "4", "--dry-run"),
+                          env=_env(api, None))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("dry run: 4 requests to gpt-4o-mini at " + api.url)
@@ -1563,12 +1569,12 @@ def test_openai_flags_at_their_limits(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_cli_resume_refuses_homes_of_other_flags(api: FakeOpenAI, tmp_path: Path) -> None:
     """An LLM folder resumes only with the flags that planned it; no request is sent otherwise."""
     args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
-    assert run_trainer(*args, env=_env(api)).returncode == 0
+    assert call_trainer(*args, env=_env(api)).returncode == 0
     assert len(api.requests) == 2
-    again = run_trainer(*args, env=_env(api))
+    again = call_trainer(*args, env=_env(api))
     assert again.returncode == 0 and "2 of 2 homes already" in again.stderr
     for flags in (("--days", "3"), ("--seed", "4"), ("--dry-run", "--days", "3")):
-        result = run_trainer(*args, *flags, env=_env(api))
+        result = call_trainer(*args, *flags, env=_env(api))
         assert result.returncode == 2, (flags, result.stderr)
         assert result.stderr.startswith(f"error: {tmp_path} holds homes of ")
         assert f"pass --overwrite or delete {tmp_path} to regenerate them" in result.stderr
@@ -1576,22 +1582,22 @@ def test_cli_resume_refuses_homes_of_other_flags(api: FakeOpenAI, tmp_path: Path
 
 
 def test_cli_counts_only_the_homes_this_run_wrote(api: FakeOpenAI, tmp_path: Path) -> None:
-    first = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1"), env=_env(api))
+    first = call_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1"), env=_env(api))
     assert first.returncode == 0, first.stderr
-    plan = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1", "--dry-run"),
-                       env=_env(api, None))
+    plan = call_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1", "--dry-run"),
+                        env=_env(api, None))
     lines = plan.stdout.strip().splitlines()
     assert lines[0].startswith("dry run: 2 requests") and "(2 of 4 homes already in" in lines[0]
     assert [line.split()[0] for line in lines[1:3]] == ["home_003", "home_004"]
     api.script(completion(design_reply("condo")), quota_exhausted())
-    second = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
+    second = call_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
                                     "--concurrency", "1"), env=_env(api))
     assert second.returncode == 3, second.stderr
     assert "This run wrote 1 new home to" in second.stderr.strip().splitlines()[-1]
     assert len(list(tmp_path.iterdir())) == 3
     # --overwrite plans every home again; the three kept from before are not this run's
     api.script(quota_exhausted())
-    third = run_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
+    third = call_trainer(*_generate(tmp_path, "--count", "4", "--mix", "condo=1",
                                    "--concurrency", "1", "--overwrite"), env=_env(api))
     assert third.returncode == 3, third.stderr
     assert "This run wrote 0 new homes" in third.stderr.strip().splitlines()[-1]
@@ -1603,14 +1609,14 @@ def test_cli_skipped_homes_are_named_and_retried_by_a_rerun(
     bad = completion('{"language": "en"')
     api.script(bad, bad)
     args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
-    result = run_trainer(*args, env=_env(api))
+    result = call_trainer(*args, env=_env(api))
     assert result.returncode == 0, result.stderr
     err = " ".join(result.stderr.split())
     assert "home_001 skipped: the reply is not valid JSON" in err
     assert ("1 home skipped because the model's design could not be used: home_001. Run the "
             "same command again to retry it.") in err
     assert [p.name for p in tmp_path.iterdir()] == ["home_002.json.gz"]
-    again = run_trainer(*args, env=_env(api))
+    again = call_trainer(*args, env=_env(api))
     assert again.returncode == 0, again.stderr
     assert [r.home[0] for r in api.requests[3:]] == ["home_001"]
     assert len(list(tmp_path.iterdir())) == 2
@@ -1623,7 +1629,7 @@ def test_cli_a_run_whose_every_reply_was_unusable_fails(
     pipeline went on to pay for its evaluation homes; it now fails with exit 5."""
     fenced = completion("```json\n" + design_reply("condo") + "\n```")
     api.script(*[fenced] * 4)
-    result = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+    result = call_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
                                     "--concurrency", "1"), env=_env(api))
     assert result.returncode == 5, result.stderr
     last = " ".join(result.stderr.strip().splitlines()[-1].split())
@@ -1633,11 +1639,11 @@ def test_cli_a_run_whose_every_reply_was_unusable_fails(
     assert len(api.requests) == 4 and list(tmp_path.iterdir()) == []
     # A rerun for the homes skipped by an earlier run, beside the ones it wrote: exit 0.
     api.script(completion(design_reply("condo")), fenced, fenced)
-    first = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+    first = call_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
                                    "--concurrency", "1"), env=_env(api))
     assert first.returncode == 0 and len(list(tmp_path.iterdir())) == 1, first.stderr
     api.script(fenced, fenced)
-    again = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+    again = call_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
                                    "--concurrency", "1"), env=_env(api))
     assert again.returncode == 0, again.stderr
     assert "1 home skipped because the model's design could not be used" in again.stderr
@@ -1650,7 +1656,7 @@ def test_cli_max_reply_tokens_is_the_allowance_sent_held_and_advised(
     cut = completion(None, finish_reason="length")
     api.script(cut, cut, cut, cut)
     args = _generate(tmp_path, "--count", "2", "--mix", "condo=1", "--concurrency", "1")
-    result = run_trainer(*args, env=_env(api))
+    result = call_trainer(*args, env=_env(api))
     assert result.returncode == 5, result.stderr
     err = " ".join(result.stderr.split())
     assert ("home_001 skipped: the reply was cut off at the token limit, 8,000 tokens, after "
@@ -1659,20 +1665,20 @@ def test_cli_max_reply_tokens_is_the_allowance_sent_held_and_advised(
     assert err.endswith("Raise --max-reply-tokens (pipeline: --openai-max-reply-tokens) above "
                         "8,000, or ask a model that does not reason")
     assert "supports structured outputs" not in err
-    raised = run_trainer(*args, "--max-reply-tokens", "32000", env=_env(api))
+    raised = call_trainer(*args, "--max-reply-tokens", "32000", env=_env(api))
     assert raised.returncode == 0, raised.stderr
     assert len(list(tmp_path.iterdir())) == 2
     assert {(r.body["max_completion_tokens"], r.body["max_tokens"])
             for r in api.requests[4:]} == {(32_000, 32_000)}
     # What each request holds of --tpm and --max-cost: the dry run counts the new allowance.
-    plan = run_trainer(*_generate(tmp_path / "plan", "--count", "2", "--max-reply-tokens",
+    plan = call_trainer(*_generate(tmp_path / "plan", "--count", "2", "--max-reply-tokens",
                                   "16000", "--dry-run"), env=_env(api, None))
     assert plan.returncode == 0, plan.stderr
     assert "+ 16,000 reply tokens" in " ".join(plan.stdout.split())
     # OpenAI refuses a request above the account's tokens per minute: none is planned so.
-    beyond = run_trainer(*_generate(tmp_path / "beyond", "--count", "2", "--tpm", "30000",
+    beyond = call_trainer(*_generate(tmp_path / "beyond", "--count", "2", "--tpm", "30000",
                                     "--max-reply-tokens", "50000", "--dry-run"),
-                         env=_env(api, None))
+                          env=_env(api, None))
     assert beyond.returncode == 2 and " ".join(beyond.stderr.split()).startswith(
         "error: --max-reply-tokens 50,000 and a prompt of up to ~"), beyond.stderr
     assert "more than --tpm 30,000 allows a request" in " ".join(beyond.stderr.split())
@@ -1685,7 +1691,7 @@ def test_cli_one_cut_off_home_among_others_gets_the_allowance_advice(
     reply, while the next home's replies were cut off."""
     bad, cut = completion('{"language": "en"'), completion(None, finish_reason="length")
     api.script(bad, bad, cut, cut)
-    result = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+    result = call_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
                                     "--concurrency", "1"), env=_env(api))
     assert result.returncode == 5, result.stderr
     last = " ".join(result.stderr.strip().splitlines()[-1].split())
@@ -1709,7 +1715,7 @@ def test_cli_an_allowance_refused_stops_at_once_saying_to_lower_it(
     rate limit and ended "try again later": no retry or model changes the allowance."""
     api.script(error(status, "rate_limit_exceeded" if status == 429 else None, message,
                      type_="tokens" if status == 429 else "invalid_request_error"))
-    result = run_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
+    result = call_trainer(*_generate(tmp_path, "--count", "2", "--mix", "condo=1",
                                     "--concurrency", "1"), env=_env(api))
     assert result.returncode == 5, result.stderr
     last = " ".join(result.stderr.strip().splitlines()[-1].split())
@@ -1723,8 +1729,8 @@ def test_cli_an_allowance_refused_stops_at_once_saying_to_lower_it(
 def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
     """With the defaults the TPM budget, not the RPM one, bounds the time: it is printed."""
     output = tmp_path / "homes"
-    result = run_trainer("generate", "--backend", "openai", "--count", "20", "--days", "2",
-                         "--seed", "3", "--output", str(output), "--dry-run", env=_env(None, None))
+    result = call_trainer("generate", "--backend", "openai", "--count", "20", "--days", "2",
+                          "--seed", "3", "--output", str(output), "--dry-run", env=_env(None, None))
     assert result.returncode == 0, result.stderr
     plans = plan_requests(plan_jobs(20, 2, 3, output, generator="openai"))
     reserved = sum(p.prompt_tokens for p in plans) + 20 * 8_000
@@ -1759,7 +1765,7 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
     holds = [_hold_usd(job) for job in plan_jobs(3, 2, 3, tmp_path, generator="openai")]
     limit = f"{max(holds) + REPLY_USD / 2:.6f}"  # room for the first home only
     args = _generate(tmp_path, "--count", "3", "--concurrency", "1")
-    result = run_trainer(*args, "--max-cost", limit, env=_env(api))
+    result = call_trainer(*args, "--max-cost", limit, env=_env(api))
     assert result.returncode == 7, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
     assert result.stderr.strip().splitlines()[-1] == (
@@ -1773,12 +1779,12 @@ def test_cli_max_cost_stops_with_exit_7_and_a_rerun_finishes(
     assert ("3/3 retries 0 · skipped 0 · 3,400 tokens · cap reached: 2 homes not designed"
             in _progress_line(result.stderr))
     # the same cap again: a new run's own budget, for the homes not yet written
-    again = run_trainer(*args, "--max-cost", limit, env=_env(api))
+    again = call_trainer(*args, "--max-cost", limit, env=_env(api))
     assert again.returncode == 7, again.stderr
     assert [r.home[0] for r in api.requests[1:]] == ["home_002"]
     assert "2/2 retries 0 · skipped 0 · 3,400 tokens · cap reached: 1 home not designed" in \
         _progress_line(again.stderr)
-    last = run_trainer(*args, "--max-cost", limit, env=_env(api))
+    last = call_trainer(*args, "--max-cost", limit, env=_env(api))
     assert last.returncode == 0, last.stderr
     assert [r.home[0] for r in api.requests[1:]] == ["home_002", "home_003"]
     assert "cap reached" not in last.stderr
@@ -1796,8 +1802,8 @@ def test_cli_a_reply_past_the_allowance_stops_the_run_at_the_cap(
     api.script(long)
     holds = [_hold_usd(job) for job in plan_jobs(3, 2, 3, tmp_path, generator="openai")]
     limit = f"{max(holds) * 2:.6f}"  # room for two homes as the allowance promises
-    result = run_trainer(*_generate(tmp_path, "--count", "3", "--concurrency", "1"),
-                         "--max-cost", limit, env=_env(api))
+    result = call_trainer(*_generate(tmp_path, "--count", "3", "--concurrency", "1"),
+                          "--max-cost", limit, env=_env(api))
     assert result.returncode == 7, result.stderr
     spent = cost_usd("gpt-4o-mini", 1900, 30_000)
     assert spent is not None and spent > float(limit)
@@ -1816,12 +1822,12 @@ def test_cli_dry_run_says_where_max_cost_stops_the_run(tmp_path: Path) -> None:
     plans = plan_requests(plan_jobs(20, 2, 3, tmp_path / "homes", generator="openai"))
     fit = homes_within(0.01, FAST.model, plans, 8_000)
     assert 0 < fit < 20
-    low = run_trainer(*args, "--max-cost", "0.01", env=_env(None, None))
+    low = call_trainer(*args, "--max-cost", "0.01", env=_env(None, None))
     assert low.returncode == 0, low.stderr
     assert low.stdout.strip().splitlines()[-1].startswith(
         f"cap: --max-cost $0.01 stops the run after about {fit} of 20 homes (each request "
         "holds its prompt + 8,000 reply tokens of the cap until it answers")
-    high = run_trainer(*args, "--max-cost", "1", env=_env(None, None))
+    high = call_trainer(*args, "--max-cost", "1", env=_env(None, None))
     assert "cap: --max-cost $1.00 leaves room for every planned home" in high.stdout
 
 
@@ -1856,24 +1862,24 @@ def test_cli_price_is_what_the_dry_run_and_the_summary_count(
         api: FakeOpenAI, tmp_path: Path) -> None:
     """A model without an assumed price gets one from --price; a known model's is replaced."""
     args = _generate(tmp_path, "--count", "2", "--model", "gpt-5-mini", "--price", "0.25,2.00")
-    plan = run_trainer(*args, "--dry-run", env=_env(api, None))
+    plan = call_trainer(*args, "--dry-run", env=_env(api, None))
     assert plan.returncode == 0, plan.stderr
     plans = plan_requests(plan_jobs(2, 2, 3, tmp_path, generator="openai"))
     dollars = cost_usd("gpt-5-mini", sum(p.prompt_tokens for p in plans),
                        sum(p.completion_tokens for p in plans), (0.25, 2.00)) or 0.0
     assert (f"cost: about {usd(dollars)} (--price for gpt-5-mini: $0.25 input / $2.00 output "
             "per million tokens)") in plan.stdout
-    result = run_trainer(*args, env=_env(api))
+    result = call_trainer(*args, env=_env(api))
     assert result.returncode == 0, result.stderr
     assert [r.body["model"] for r in api.requests] == ["gpt-5-mini"] * 2
     paid = 2 * (1_900 * 0.25 + 1_500 * 2.00) / 1e6  # the fake reports 1,900 + 1,500 tokens
     assert (f"about {usd(paid)} (--price for gpt-5-mini: $0.25 input / $2.00 output per million "
             "tokens)") in " ".join(result.stderr.split())
-    known = run_trainer(*_generate(tmp_path / "known", "--count", "1", "--price", "0.075,0",
+    known = call_trainer(*_generate(tmp_path / "known", "--count", "1", "--price", "0.075,0",
                                    "--dry-run"), env=_env(api, None))
     assert "(--price for gpt-4o-mini: $0.075 input / $0.00 output per million tokens)" in \
         known.stdout
-    unknown = run_trainer(*_generate(tmp_path / "unknown", "--count", "1", "--model", "llama3",
+    unknown = call_trainer(*_generate(tmp_path / "unknown", "--count", "1", "--model", "llama3",
                                      "--dry-run"), env=_env(api, None))
     assert ("cost: unknown (no price assumed for 'llama3'; --price INPUT,OUTPUT gives one)"
             in unknown.stdout)
@@ -1891,10 +1897,10 @@ def test_cli_max_cost_counts_at_the_given_price(api: FakeOpenAI, tmp_path: Path)
     assert 2 * REPLY_USD + max(_hold_usd(job) for job in jobs) < limit
     args = _generate(tmp_path, "--count", "3", "--concurrency", "1", "--model", "gpt-5-mini",
                      "--price", "0.25,2.00", "--max-cost", f"{limit:.6f}")
-    plan = run_trainer(*args, "--dry-run", env=_env(api, None))
+    plan = call_trainer(*args, "--dry-run", env=_env(api, None))
     assert f"cap: --max-cost {usd(limit)} stops the run after about 1 of 3 homes" in \
         plan.stdout, plan.stdout
-    result = run_trainer(*args, env=_env(api))
+    result = call_trainer(*args, env=_env(api))
     assert result.returncode == 7, result.stderr
     assert len(api.requests) == 1 and [p.name for p in tmp_path.iterdir()] == [
         "home_001.json.gz"]
@@ -1914,7 +1920,7 @@ def test_cli_ctrl_c_leaves_no_partial_file_and_rerun_resumes(
     assert f"interrupted: {len(written)} new homes written" in stderr
     before = len(api.requests)
     api.default_delay = 0.0
-    resumed = run_trainer(*args, env=_env(api))
+    resumed = call_trainer(*args, env=_env(api))
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(written)} of 6 homes already" in resumed.stderr
     assert len(api.requests) - before == 6 - len(written)
@@ -1948,7 +1954,7 @@ def test_cli_progress_counts_the_tokens_of_skipped_homes(
     """The bar showed "skipped 1 · 0 tokens" for two requests paid for."""
     bad = completion('{"language": "en"')
     api.script(bad, bad)
-    result = run_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api))
+    result = call_trainer(*_generate(tmp_path, "--count", "1"), env=_env(api))
     assert result.returncode == 5, result.stderr  # its only home: no home could be designed
     assert "skipped 1 · 6,800 tokens" in _progress_line(result.stderr)
 
@@ -1969,16 +1975,16 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
         "multi_story", "cottage"))
     homes, evaluation = tmp_path / "homes", tmp_path / "evaluation"
     for count, seed, folder in (("16", "1", homes), ("8", "2", evaluation)):
-        made = run_trainer("generate", "--count", count, "--days", "4", "--seed", seed,
-                           "--mix", mix, "--output", str(folder))
+        made = call_trainer("generate", "--count", count, "--days", "4", "--seed", seed,
+                            "--mix", mix, "--output", str(folder))
         assert made.returncode == 0, made.stderr
-    refused = run_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
-                          env=_env(api))
+    refused = call_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
+                           env=_env(api))
     assert refused.returncode == 2 and "holds homes of the procedural backend, 4 days; these " \
         "flags ask for homes of the openai backend, 2 days" in refused.stderr and not api.requests
     llm_homes = tmp_path / "llm"
-    llm = run_trainer(*_generate(llm_homes, "--count", "24", "--seed", "1", "--mix", mix),
-                      env=_env(api))
+    llm = call_trainer(*_generate(llm_homes, "--count", "24", "--seed", "1", "--mix", mix),
+                       env=_env(api))
     assert llm.returncode == 0, llm.stderr
     assert len(api.requests) == 24
     for path in sorted(llm_homes.iterdir())[16:]:
@@ -1986,8 +1992,8 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
     generators = [read_snapshot(p).metadata["generator"] for p in sorted(homes.iterdir())]
     assert generators == ["procedural"] * 16 + ["openai"] * 8
     model = tmp_path / "models" / "home_type_classifier.pkl"
-    trained = run_trainer("train", "--synthetic-homes", str(homes), "--evaluation-homes",
-                          str(evaluation), "--output", str(model), "--copies", "1")
+    trained = call_trainer("train", "--synthetic-homes", str(homes), "--evaluation-homes",
+                           str(evaluation), "--output", str(model), "--copies", "1")
     assert trained.returncode == 0, trained.stderr + trained.stdout
     # The model says what it learned from (train fits on the homes it records): both kinds.
     info = load_model(model).info["training_data"]

@@ -27,7 +27,7 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from tests.conftest import run_trainer, trainer_in_process
+from tests.conftest import call_trainer, trainer_in_process
 from tests.models import BUNDLED, make_model
 from trainer import publish as publishing
 from trainer.publish import (
@@ -72,7 +72,7 @@ def test_bundled_model_meets_the_default_thresholds(tmp_path: Path) -> None:
 
     This one runs ``python -m trainer publish`` as a user does, in its own process.
     """
-    result = run_trainer("publish", str(BUNDLED), "--to", str(tmp_path / "ha"))
+    result = call_trainer("publish", str(BUNDLED), "--to", str(tmp_path / "ha"))
     code, stdout = result.returncode, result.stdout
     version = load_model(BUNDLED).version
     assert code == 0, result.stderr

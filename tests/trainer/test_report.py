@@ -15,9 +15,9 @@ from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import HOME_TYPES
 from tests.conftest import (
     ROOT,
+    call_trainer,
     exit_code_of_ctrl_c_while_writing,
     no_space_left,
-    run_trainer,
     trainer_in_process,
 )
 from trainer.generate.llm_prompt import HOME_TYPE_DESCRIPTIONS
@@ -70,7 +70,7 @@ def _page(folder: Path, text: str) -> Path:
 def test_report_replaces_the_sections_of_a_page_copy(tmp_path: Path) -> None:
     """Between the markers only; a page without the curve's markers gets the curve appended."""
     page = _page(tmp_path, f"# Model\n\nintro\n\n{START}\nstale table\n{END}\n\nafter\n")
-    result = run_trainer("report", "--page", str(page))
+    result = call_trainer("report", "--page", str(page))
     assert result.returncode == 0, result.stderr
     text = page.read_text()
     assert text.startswith("# Model\n\nintro\n\n" + START) and "stale table" not in text
@@ -91,7 +91,7 @@ def test_report_refuses_a_page_it_cannot_update(tmp_path: Path) -> None:
                    f"'{END}'); is it the right page?",
     }
     for page, message in cases.items():
-        result = run_trainer("report", "--page", str(page))
+        result = call_trainer("report", "--page", str(page))
         assert result.returncode == 2
         assert result.stderr.strip() == f"error: --page {page}: {message}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "model.md"]
@@ -103,14 +103,14 @@ def test_report_names_the_file_it_cannot_read(tmp_path: Path) -> None:
     before = page.read_text()
     curve = tmp_path / "curve.json"
     curve.write_text(json.dumps({"points": []}))
-    bad_curve = run_trainer("report", "--page", str(page), "--curve", str(curve))
+    bad_curve = call_trainer("report", "--page", str(page), "--curve", str(curve))
     assert bad_curve.returncode == 2
     assert bad_curve.stderr.strip() == (
         f"error: {curve}: not a learning curve report reads (no 'training_data')")
     results = tmp_path / "results.json"
     results.write_text(json.dumps({"evaluation": {"by_window": {}}, "training_data": {}}))
-    bad_results = run_trainer("report", "--page", str(page), "--results", str(results),
-                              "--curve", str(tmp_path / "none.json"))
+    bad_results = call_trainer("report", "--page", str(page), "--results", str(results),
+                               "--curve", str(tmp_path / "none.json"))
     assert bad_results.returncode == 2
     assert bad_results.stderr.strip() == (
         f"error: {results}: not a results file report reads (no 'model_version')")
@@ -122,7 +122,7 @@ def test_a_results_file_of_another_shape_is_one_line(tmp_path: Path, results: ob
     page = _page(tmp_path, f"{START}\n{END}\n")
     path = tmp_path / "results.json"
     path.write_text(json.dumps(results))
-    result = run_trainer("report", "--page", str(page), "--results", str(path))
+    result = call_trainer("report", "--page", str(page), "--results", str(path))
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {path}: not a results file report reads (")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

@@ -35,7 +35,14 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
-from tests.conftest import ROOT, no_space_left, rewrite_home, run_trainer, trainer_in_process
+from tests.conftest import (
+    ROOT,
+    call_trainer,
+    no_space_left,
+    rewrite_home,
+    run_trainer,
+    trainer_in_process,
+)
 from tests.models import BUNDLED
 from trainer.bundle_checks import backward_types, backward_warning
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
@@ -285,13 +292,13 @@ def test_compiled_model_equals_sklearn_on_every_home_and_window(trained_model: P
 def test_two_home_types_train_and_compile_like_sklearn(tmp_path: Path) -> None:
     """With two classes scikit-learn keeps one calibrator; the bundle and predictor follow it."""
     for seed, folder in ((7, "train"), (8, "eval")):
-        result = run_trainer("generate", "--count", "12", "--days", "3", "--seed", str(seed),
-                             "--mix", "apartment=1,condo=1", "--output", str(tmp_path / folder))
+        result = call_trainer("generate", "--count", "12", "--days", "3", "--seed", str(seed),
+                              "--mix", "apartment=1,condo=1", "--output", str(tmp_path / folder))
         assert result.returncode == 0, result.stderr
     model = tmp_path / "models" / "home_type_classifier.pkl"
-    result = run_trainer("train", "--synthetic-homes", str(tmp_path / "train"),
-                         "--evaluation-homes", str(tmp_path / "eval"), "--output", str(model),
-                         "--copies", "1", "--jobs", "2")
+    result = call_trainer("train", "--synthetic-homes", str(tmp_path / "train"),
+                          "--evaluation-homes", str(tmp_path / "eval"), "--output", str(model),
+                          "--copies", "1", "--jobs", "2")
     assert result.returncode == 0, result.stderr
     assert results_of(model)["compiled_vs_sklearn_max_abs_diff"] < 1e-9
     assert loads_bundle(model.read_bytes())["calibration"]["a"].shape == (1,)
@@ -303,8 +310,8 @@ def test_two_home_types_train_and_compile_like_sklearn(tmp_path: Path) -> None:
         np.testing.assert_allclose(compiled.predict_proba(X), pipeline.predict_proba(X),
                                    rtol=0, atol=1e-9)
     assert compiled.classes == ("apartment", "condo")
-    classified = run_trainer("classify", str(tmp_path / "eval" / "home_001.json.gz"),
-                             "--model", str(model))
+    classified = call_trainer("classify", str(tmp_path / "eval" / "home_001.json.gz"),
+                              "--model", str(model))
     assert classified.returncode == 0, classified.stderr
     assert set(json.loads(classified.stdout)["probabilities"]) == {"apartment", "condo"}
 
@@ -322,9 +329,9 @@ def test_bundle_describes_itself(trained_model: Path) -> None:
 def test_training_is_deterministic(trained_model: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.pkl"
     base = trained_model.parent.parent
-    result = run_trainer("train", "--synthetic-homes", str(base / "train"),
-                         "--evaluation-homes", str(base / "eval"), "--output", str(again),
-                         "--copies", "2", "--jobs", "1")
+    result = call_trainer("train", "--synthetic-homes", str(base / "train"),
+                          "--evaluation-homes", str(base / "eval"), "--output", str(again),
+                          "--copies", "2", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr, "scikit-learn's fold warnings are not the user's"
     # The last line names every file written, the hash Home Assistant needs among them.
@@ -443,7 +450,7 @@ assert not any(m.startswith(("sklearn", "scipy")) for m, v in sys.modules.items(
 
 def test_classify_command(trained_model: Path, small_homes: Path, tmp_path: Path) -> None:
     home = small_homes / "home_003.json.gz"
-    result = run_trainer("classify", str(home), "--model", str(trained_model))
+    result = call_trainer("classify", str(home), "--model", str(trained_model))
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert set(answer) >= {"home_type", "confidence", "probabilities", "model_version"}
@@ -468,7 +475,7 @@ def test_classify_odd_homes(trained_model: Path, tmp_path: Path) -> None:
     }
     path = tmp_path / "odd.json"
     path.write_text(json.dumps(odd))
-    result = run_trainer("classify", str(path), "--model", str(trained_model))
+    result = call_trainer("classify", str(path), "--model", str(trained_model))
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["method"] == "structure" and answer["history_days"] == 0
@@ -480,17 +487,17 @@ def test_classify_a_file_whose_name_is_not_utf8(trained_model: Path, small_homes
     as U+FFFD rather than failing half-way through printing it, on a strict UTF-8 output."""
     name = os.fsdecode(b"home_\xff.json.gz")
     (tmp_path / name).write_bytes((small_homes / "home_003.json.gz").read_bytes())
-    result = run_trainer("classify", str(tmp_path / name), "--model", str(trained_model),
-                         env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    result = call_trainer("classify", str(tmp_path / name), "--model", str(trained_model),
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["file"] == f"{tmp_path}/home_\ufffd.json.gz"
 
 
 def test_classify_bad_inputs(trained_model: Path, tmp_path: Path) -> None:
-    missing = run_trainer("classify", str(tmp_path / "none.json"), "--model", str(trained_model))
+    missing = call_trainer("classify", str(tmp_path / "none.json"), "--model", str(trained_model))
     assert missing.returncode == 2 and "no such file" in missing.stderr
-    no_model = run_trainer("classify", str(tmp_path / "x.json"), "--model",
-                           str(tmp_path / "no.pkl"))
+    no_model = call_trainer("classify", str(tmp_path / "x.json"), "--model",
+                            str(tmp_path / "no.pkl"))
     assert no_model.returncode == 2 and "no model file there" in no_model.stderr
     assert "Traceback" not in missing.stderr + no_model.stderr
 
@@ -499,8 +506,8 @@ def test_classify_bad_inputs(trained_model: Path, tmp_path: Path) -> None:
 def test_classify_refuses_a_window_the_model_never_saw(trained_model: Path, small_homes: Path,
                                                        days: str) -> None:
     """0 to 90 days, as the integration's option and the trained windows; not a traceback."""
-    result = run_trainer("classify", str(small_homes / "home_001.json.gz"), "--model",
-                         str(trained_model), "--history-days", days)
+    result = call_trainer("classify", str(small_homes / "home_001.json.gz"), "--model",
+                          str(trained_model), "--history-days", days)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == (
         "error: --history-days must be from 0 to 90 days (the longest window the model is "
@@ -513,8 +520,8 @@ def test_classify_goes_on_past_a_bad_file(trained_model: Path, small_homes: Path
     homes = [small_homes / "home_001.json.gz", tmp_path / "missing.json",
              small_homes / "home_002.json.gz", tmp_path / "broken.json"]
     homes[3].write_text("{")
-    result = run_trainer("classify", *map(str, homes), "--model", str(trained_model),
-                         "--history-days", "90")
+    result = call_trainer("classify", *map(str, homes), "--model", str(trained_model),
+                          "--history-days", "90")
     assert result.returncode == 2
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["home_id"] for a in answers] == ["home_001", "home_002"]
@@ -617,16 +624,16 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     results["evaluation"], results["protocol"]["headline"] = None, "holdout"
     results["targets"]["accuracy_10d"]["measured"] = -1.0
     results_file.write_text(json.dumps(results))
-    shown = run_trainer("evaluate", "--model", str(model), "--homes",
-                        str(trained_model.parent.parent / "eval"))
+    shown = call_trainer("evaluate", "--model", str(model), "--homes",
+                         str(trained_model.parent.parent / "eval"))
     assert shown.returncode == 0, shown.stderr
     assert "10d" in shown.stdout and "stored" not in shown.stderr
     # The fixture's homes hold 12 days: the 90d row is labelled so, and says what it reads.
     assert ("note: the homes hold 12 days of history, so the 90d row reads those 12"
             in " ".join(shown.stderr.split()))
     assert json.loads(results_file.read_text()) == results  # only --write stores the figures
-    result = run_trainer("evaluate", "--model", str(model), "--homes",
-                         str(trained_model.parent.parent / "eval"), "--write")
+    result = call_trainer("evaluate", "--model", str(model), "--homes",
+                          str(trained_model.parent.parent / "eval"), "--write")
     assert result.returncode == 0, result.stderr
     assert "10d" in result.stdout and "accuracy" in result.stdout
     assert "confidence at least" in result.stdout
@@ -641,8 +648,8 @@ def test_evaluate_command(trained_model: Path, tmp_path: Path) -> None:
     assert updated["targets"]["accuracy_10d"]["measured"] == (
         updated["evaluation"]["by_window"]["10d"]["accuracy"])
     # Stored over stored figures, it says what they rested on.
-    again = run_trainer("evaluate", "--model", str(model), "--homes",
-                        str(trained_model.parent.parent / "eval"), "--write")
+    again = call_trainer("evaluate", "--model", str(model), "--homes",
+                         str(trained_model.parent.parent / "eval"), "--write")
     assert (f"now on {homes} homes of {trained_model.parent.parent / 'eval'} (were on {homes} "
             f"homes of {trained_model.parent.parent / 'eval'})") in " ".join(again.stderr.split())
 
@@ -654,16 +661,16 @@ def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     results_file.write_text(json.dumps(results_of(trained_model)))
     before = results_file.read_bytes()
-    same_seed = run_trainer("evaluate", "--model", str(model), "--homes",
-                            str(trained_model.parent.parent / "train"), "--write")
+    same_seed = call_trainer("evaluate", "--model", str(model), "--homes",
+                             str(trained_model.parent.parent / "train"), "--write")
     assert same_seed.returncode == 2, same_seed.stderr  # a script sees the store refused
     assert "10d" in same_seed.stdout  # shown, with the warning
     stderr = " ".join(same_seed.stderr.split())
     assert "shares a seed (7) with the training homes" in stderr
     assert f"error: nothing stored in {results_file}" in stderr and "updated" not in stderr
     assert results_file.read_bytes() == before
-    published = run_trainer("publish", str(model), "--to", str(tmp_path / "ha"),
-                            "--min-accuracy", "0", "--min-macro-f1", "0")
+    published = call_trainer("publish", str(model), "--to", str(tmp_path / "ha"),
+                             "--min-accuracy", "0", "--min-macro-f1", "0")
     assert published.returncode == 0, published.stderr  # still its figures on unseen homes
 
 
@@ -672,15 +679,15 @@ def test_evaluate_checks_the_results_file_first(trained_model: Path, tmp_path: P
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     results_file.write_text("{not json")
     # No such homes: the results file is refused before any evaluation starts.
-    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
-                         "--write")
+    broken = call_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                          "--write")
     assert broken.returncode == 2
     assert broken.stderr.startswith(f"error: {results_file}: not a results file")
     assert "leave out --write" in " ".join(broken.stderr.split())
     assert "Traceback" not in broken.stderr
     assert len(broken.stderr.strip().splitlines()) <= 2  # one line, wrapped at most once
     assert results_file.read_text() == "{not json"
-    ignored = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
+    ignored = call_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"))
     assert ignored.returncode == 2 and "no such folder" in ignored.stderr
 
 
@@ -697,8 +704,8 @@ def test_evaluate_checks_what_it_writes_into_first(trained_model: Path, tmp_path
     results = results_of(trained_model)
     damage(results)
     results_file.write_text(json.dumps(results))
-    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
-                         "--write")
+    broken = call_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                          "--write")
     assert broken.returncode == 2
     assert " ".join(broken.stderr.split()) == (
         f"error: {results_file}: not a results file ({field}); fix or remove it, or leave out "
@@ -709,8 +716,8 @@ def test_evaluate_refuses_a_results_file_not_in_utf8(trained_model: Path, tmp_pa
     model = copy_model(trained_model, tmp_path / "m")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
     results_file.write_bytes('{"model_version": "K\u00fcche"}'.encode("latin-1"))
-    broken = run_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
-                         "--write")
+    broken = call_trainer("evaluate", "--model", str(model), "--homes", str(tmp_path / "none"),
+                          "--write")
     assert broken.returncode == 2
     assert broken.stderr.startswith(f"error: {results_file}: not a results file ('utf-8' codec")
     assert "leave out --write" in " ".join(broken.stderr.split())
@@ -778,26 +785,26 @@ def test_evaluate_says_why_nothing_was_stored(trained_model: Path, tmp_path: Pat
     model = copy_model(trained_model, tmp_path / "m")
     homes = str(trained_model.parent.parent / "eval")
     results_file = tmp_path / "m" / "home_type_classifier_results.json"
-    missing = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
+    missing = call_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
     assert missing.returncode == 2, missing.stderr
     assert f"nothing stored in {results_file}: no such file" in " ".join(missing.stderr.split())
     assert not results_file.exists()
     other = results_of(trained_model) | {"model_version": "2020.01.01-0000"}
     results_file.write_text(json.dumps(other))
-    foreign = run_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
+    foreign = call_trainer("evaluate", "--model", str(model), "--homes", homes, "--write")
     assert foreign.returncode == 2, foreign.stderr
     assert "describes model 2020.01.01-0000, not this model" in " ".join(foreign.stderr.split())
     assert json.loads(results_file.read_text()) == other
-    quiet = run_trainer("evaluate", "--model", str(model), "--homes", homes)
+    quiet = call_trainer("evaluate", "--model", str(model), "--homes", homes)
     assert quiet.returncode == 0 and "stored" not in quiet.stderr
 
 
 def test_train_refuses_evaluation_homes_of_the_training_seed(trained_model: Path,
                                                             tmp_path: Path) -> None:
     base = trained_model.parent.parent
-    result = run_trainer("train", "--synthetic-homes", str(base / "train"),
-                         "--evaluation-homes", str(base / "train"), "--output",
-                         str(tmp_path / "m.pkl"), "--copies", "1")
+    result = call_trainer("train", "--synthetic-homes", str(base / "train"),
+                          "--evaluation-homes", str(base / "train"), "--output",
+                          str(tmp_path / "m.pkl"), "--copies", "1")
     assert result.returncode == 2
     assert "generated with the training seed 7" in result.stderr
     assert "fitting" not in result.stderr, "refused once the seeds are known, before any fit"
@@ -805,12 +812,12 @@ def test_train_refuses_evaluation_homes_of_the_training_seed(trained_model: Path
 
 
 def test_train_bad_inputs(tmp_path: Path) -> None:
-    missing = run_trainer("train", "--synthetic-homes", str(tmp_path / "nope"), "--output",
-                          str(tmp_path / "m.pkl"))
+    missing = call_trainer("train", "--synthetic-homes", str(tmp_path / "nope"), "--output",
+                           str(tmp_path / "m.pkl"))
     assert missing.returncode == 2 and "no such folder" in missing.stderr
     (tmp_path / "empty").mkdir()
-    empty = run_trainer("train", "--synthetic-homes", str(tmp_path / "empty"), "--output",
-                        str(tmp_path / "m.pkl"))
+    empty = call_trainer("train", "--synthetic-homes", str(tmp_path / "empty"), "--output",
+                         str(tmp_path / "m.pkl"))
     assert empty.returncode == 2 and "no home files" in empty.stderr
     assert "Traceback" not in missing.stderr + empty.stderr
 
@@ -941,19 +948,19 @@ def test_paths_are_shown_as_written(trained_model: Path, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"ok {model}: version ")
     home = tmp_path / "[/]" / "home.json"
-    line = one_error_line(run_trainer("classify", str(home), "--model", str(model)))
+    line = one_error_line(call_trainer("classify", str(home), "--model", str(model)))
     assert line == f"error: {home}: no such file"
 
 
 def test_train_refuses_a_folder_as_output_before_reading(small_homes: Path,
                                                           tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
-                                      "--output", str(tmp_path / "out")))
+    line = one_error_line(call_trainer("train", "--synthetic-homes", str(small_homes),
+                                       "--output", str(tmp_path / "out")))
     assert f"--output {tmp_path / 'out'}: is a folder" in line
     (tmp_path / "m.pkl.sha256").mkdir()  # a file written beside the model
-    line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
-                                      "--output", str(tmp_path / "m.pkl")))
+    line = one_error_line(call_trainer("train", "--synthetic-homes", str(small_homes),
+                                       "--output", str(tmp_path / "m.pkl")))
     assert f"{tmp_path / 'm.pkl.sha256'} is a folder" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pkl.sha256", "out"]
     assert not any((tmp_path / "out").iterdir())
@@ -961,8 +968,8 @@ def test_train_refuses_a_folder_as_output_before_reading(small_homes: Path,
     (tmp_path / "m.pkl.sha256").rmdir()
     for beside in ("m.sklearn.joblib", "m_results.json"):
         (tmp_path / beside).mkdir()
-        line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
-                                          "--output", str(tmp_path / "m.pkl")))
+        line = one_error_line(call_trainer("train", "--synthetic-homes", str(small_homes),
+                                           "--output", str(tmp_path / "m.pkl")))
         assert f"{tmp_path / beside} is a folder" in line
         (tmp_path / beside).rmdir()
 
@@ -1352,8 +1359,8 @@ def test_train_refuses_bad_settings_before_reading(small_homes: Path, tmp_path: 
 
 
 def test_evaluate_refuses_no_jobs_before_reading(trained_model: Path) -> None:
-    result = run_trainer("evaluate", "--model", str(trained_model), "--homes",
-                         str(trained_model.parent.parent / "eval"), "--jobs", "0")
+    result = call_trainer("evaluate", "--model", str(trained_model), "--homes",
+                          str(trained_model.parent.parent / "eval"), "--jobs", "0")
     assert result.returncode == 2
     assert "error: --jobs 0: give -1 (all cores)" in result.stderr
     assert "reading" not in result.stderr
