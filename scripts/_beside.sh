@@ -13,7 +13,9 @@
 #   finish_all_beside           waits for all the others, showing each as it ends; once all have
 #                               ended, fails with the first failure's status, naming them all.
 #   stop_beside_on_exit         what a script that starts any calls first: on its exit, Ctrl-C
-#                               included, stop_beside runs.
+#                               included, stop_beside runs (and the folder below is removed).
+#   share_made_once             one folder, for all of the script's pytest runs, for what each
+#                               would make once (tests/conftest.py's made_once: homes, a model).
 #   stop_beside                 stops the runs still going with SIGINT, as Ctrl-C would (pytest
 #                               then tears its fixtures down: a test database is dropped), and
 #                               KILLs them BESIDE_PATIENCE seconds later (30) if not ended, or at
@@ -107,11 +109,26 @@ finish_all_beside() {
 }
 
 stop_beside_on_exit() {
-    trap stop_beside EXIT
+    trap _at_exit EXIT
     # Without a trap, bash lost a Ctrl-C that came between two commands of finish_all_beside's
     # polling, and polled on. With it, the script still ends by SIGINT, as a shell does for
     # Ctrl-C, so that a loop around it stops too.
     trap 'trap - INT; kill -INT "$$"' INT
+}
+
+_at_exit() {
+    stop_beside
+    if [[ -n "${_MADE_ONCE:-}" ]]; then
+        rm -rf -- "$_MADE_ONCE"
+    fi
+}
+
+# The database runs and the newer releases' runs each trained the test model again: a third of
+# a database run's time. The runs end before the script does; a run stopped by stop_beside has
+# been waited for (or KILLed) first.
+share_made_once() {
+    _MADE_ONCE="$(mktemp -d "${TMPDIR:-/tmp}/home-type-made-once.XXXXXX")"
+    export HOME_TYPE_TEST_FIXTURES="$_MADE_ONCE"
 }
 
 stop_beside() {

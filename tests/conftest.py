@@ -62,18 +62,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,
               make: Callable[[Path], None]) -> Path:
-    """A folder that ``make`` fills once per pytest run, shared read-only by the tests.
+    """A folder that ``make`` fills once, shared read-only by the tests.
 
     Under pytest-xdist each worker sets up session fixtures of its own: without this, every
     worker would generate the same homes and train the same model again. The first worker makes
     the folder under the run's shared temporary folder while holding a lock; the others wait,
-    then use it.
+    then use it. scripts/test goes further: the runs after its main one (the recorder's tests
+    on PostgreSQL and MariaDB, the integration's on newer Home Assistant releases) each trained
+    the same model again, a third of a database run's time, so it names one folder for all of
+    its runs in ``HOME_TYPE_TEST_FIXTURES`` and removes it when it ends.
     """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
+    if fixtures := os.environ.get("HOME_TYPE_TEST_FIXTURES"):
+        shared = Path(fixtures)
+    elif "PYTEST_XDIST_WORKER" in os.environ:
+        shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    else:
         folder = tmp_path_factory.mktemp(name)
         make(folder)
         return folder
-    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
     folder, done = shared / name, shared / f"{name}.done"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes

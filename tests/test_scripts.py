@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, made_once
 
 SCRIPTS = ROOT / "scripts"
 VENV_SH = SCRIPTS / "_venv.sh"
@@ -482,6 +482,44 @@ finish_all_beside
     unknown = beside(project, 'finish_beside "nothing"')
     assert unknown.returncode == 2
     assert unknown.stderr == "error: no run named 'nothing' is going on\n"
+
+
+def test_the_runs_of_a_script_share_one_made_once_folder_removed_at_its_end(
+        project: Path) -> None:
+    """Each run beside sees the folder the script made; nothing of it is left after the exit,
+    a failed run's exit included."""
+    ran = beside(project, """
+share_made_once
+start_beside "first" sh -c 'echo "$HOME_TYPE_TEST_FIXTURES"; touch "$HOME_TYPE_TEST_FIXTURES/made"'
+finish_beside "first"
+start_beside "second" sh -c 'ls "$HOME_TYPE_TEST_FIXTURES"; exit 3'
+finish_all_beside
+""")
+    assert ran.returncode == 3
+    lines = ran.stdout.splitlines()
+    folder = Path(lines[2])
+    assert folder.parent == project and folder.name.startswith("home-type-made-once.")
+    assert lines[5] == "made"  # the second run saw what the first made
+    assert not folder.exists()
+
+
+def test_made_once_makes_a_folder_once_for_every_run_sharing_it(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With HOME_TYPE_TEST_FIXTURES set, as scripts/test sets it for all of its runs, a second
+    run finds the folder the first made, and a folder left half made (no .done) is made again."""
+    monkeypatch.setenv("HOME_TYPE_TEST_FIXTURES", str(tmp_path))
+    made: list[Path] = []
+
+    def make(folder: Path) -> None:
+        made.append(folder)
+        (folder / "home").write_text(str(len(made)))
+
+    first = made_once(tmp_path_factory, "homes", make)
+    again = made_once(tmp_path_factory, "homes", make)
+    assert first == again == tmp_path / "homes" and made == [first]
+    (tmp_path / "homes.done").unlink()  # a run that failed while making it
+    assert (made_once(tmp_path_factory, "homes", make) / "home").read_text() == "2"
 
 
 #: A run as pytest takes Ctrl-C, leaving behind a child deaf to it (as a real hass or an xdist
