@@ -138,6 +138,15 @@ ensure_venv() {
         run_pip "$VENV/bin/python" install --quiet --upgrade pip
         mark_venv "$VENV"
     fi
+    # What a script can start once .venv has pip, before the project is installed into it
+    # (scripts/test: the newer releases' venvs). Without the lock, which is this set-up's.
+    if declare -F while_venv_installs >/dev/null; then
+        if [[ -n "$lock" ]]; then
+            while_venv_installs {lock}<&-
+        else
+            while_venv_installs
+        fi
+    fi
     local extras="test${HOME_TYPE_EXTRAS:+,$HOME_TYPE_EXTRAS}"
     # The recorder tests on MariaDB need its driver (scripts/test; it compiles against
     # libmariadb-dev, so it is not among the test extras every contributor installs).

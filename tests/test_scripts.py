@@ -211,6 +211,31 @@ def test_an_install_is_stamped_with_its_extras_and_not_repeated(project: Path) -
     assert (venv / ".home-type-installed-test-develop").read_text() == f"{digest}\n"
 
 
+def test_what_needs_only_pip_starts_before_the_install_without_the_lock(
+        project: Path) -> None:
+    """scripts/test sets the newer releases' venvs up from .venv's pip, beside the project's
+    install: its while_venv_installs runs first, and what it starts in the background does not
+    hold .venv's lock, or a second run would wait for those set-ups too."""
+    (project / "pyproject.toml").write_text("[project]\n")
+    venv = project / ".venv"
+    log = project / "python.log"
+    executable(venv / "bin" / "python",
+               f'#!/bin/sh\ncase "$*" in *"pip install"*) echo "$*" >> "{log}";; esac\n')
+    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    run = bash(project, f"""
+while_venv_installs() {{
+    echo "started" >> "{log}"
+    sleep 3 >/dev/null 2>&1 &
+}}
+ensure_venv
+flock -n {project}/pyproject.toml true && echo "lock free while it runs" >> "{log}"
+""")
+    assert run.returncode == 0, run.stderr
+    assert log.read_text().splitlines() == [
+        "started", f"-m pip install --quiet -e {project}[test]",
+        "lock free while it runs"]
+
+
 def test_an_install_with_more_extras_serves_fewer(project: Path) -> None:
     """After scripts/develop (test and develop), scripts/test (test) installed again, which
     needs the network: an install stamp of the same pyproject.toml with every extra asked
