@@ -160,7 +160,7 @@ def trainer_in_process(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     return _exit_code_of_main()
 
 
-def call_trainer(*args: str, cwd: Path | None = None,
+def call_trainer(*args: str,
                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``run_trainer`` in this process: the same exit code, stdout and stderr.
 
@@ -169,14 +169,15 @@ def call_trainer(*args: str, cwd: Path | None = None,
     two-core machine. Not for what only a process of its own shows: click's usage lines (they
     name ``python -m trainer`` from how the process was started), what a command imports
     (``verify`` refuses to run beside scikit-learn), signals, and ``__main__``'s handling of
-    Ctrl-C and SIGTERM.
+    Ctrl-C and SIGTERM. Nor for a command run in a folder of the test's choosing: joblib's loky
+    workers outlive a command and read relative paths from the folder they started in.
     """
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
         stack.enter_context(patch.object(sys, "argv", ["trainer", *args]))
         if env is not None:
             stack.enter_context(patch.dict(os.environ, env, clear=True))
-        stack.enter_context(contextlib.chdir(cwd or ROOT))
+        stack.enter_context(contextlib.chdir(ROOT))  # where run_trainer runs the command
         stack.enter_context(contextlib.redirect_stdout(out))
         stack.enter_context(contextlib.redirect_stderr(err))
         code = _exit_code_of_main()
