@@ -123,9 +123,9 @@ _at_exit() {
     fi
 }
 
-# The database runs and the newer releases' runs each trained the test model again: a third of
-# a database run's time. The runs end before the script does; a run stopped by stop_beside has
-# been waited for (or KILLed) first.
+# The database runs and the newer releases' runs each trained the test model again: a fifth of
+# a database run's time alone, a third under load. The runs end before the script does; a run
+# stopped by stop_beside has been waited for (or KILLed) first.
 share_made_once() {
     _MADE_ONCE="$(mktemp -d "${TMPDIR:-/tmp}/home-type-made-once.XXXXXX")"
     export HOME_TYPE_TEST_FIXTURES="$_MADE_ONCE"

@@ -69,8 +69,9 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,
     the folder under the run's shared temporary folder while holding a lock; the others wait,
     then use it. scripts/test goes further: the runs after its main one (the recorder's tests
     on PostgreSQL and MariaDB, the integration's on newer Home Assistant releases) each trained
-    the same model again, a third of a database run's time, so it names one folder for all of
-    its runs in ``HOME_TYPE_TEST_FIXTURES`` and removes it when it ends.
+    the same model again (a fifth of a database run's time alone, a third under load), so it
+    names one folder for all of its runs in ``HOME_TYPE_TEST_FIXTURES`` and removes it at its
+    end.
     """
     if fixtures := os.environ.get("HOME_TYPE_TEST_FIXTURES"):
         shared = Path(fixtures)
