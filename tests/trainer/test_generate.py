@@ -949,7 +949,7 @@ def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) ->
         f"--overwrite or delete {tmp_path} to regenerate them, or pass another --output")
     made_by(jobs[0], simulator_version=SIMULATOR_VERSION - 1)
 
-    remade = call_trainer(*flags, env={**os.environ, "COLUMNS": "400"})
+    remade = call_trainer(*flags)
     assert remade.returncode == 0, remade.stderr
     assert f"1 of 3 homes already in {tmp_path}; generating the rest" in remade.stderr
     assert (f"2 homes in {tmp_path} of another simulator version: making them again with "
