@@ -36,15 +36,14 @@ shopt -s inherit_errexit
 # test extras less the pins that are Home Assistant's, and the project itself.
 ensure_ha_venv() {
     local dir="$1" release="$2" plugin="${3:-}"
-    # Marked as .venv is (_venv.sh): once pip is in.
+    # Marked as .venv is (_venv.sh). Without pip: .venv's uv installs into it (and Debian's
+    # ensurepip would look for its wheels under /usr/share).
     if ! venv_marked "$dir" || ! python314_works "$dir/bin/python"; then
         local python314
         python314="$(find_python314)"
         echo "==> creating ${dir#"$ROOT/"} with $python314"
         rm -rf "$dir"
-        # Without pip: Debian's ensurepip looks for its wheels under /usr/share.
         "$python314" -m venv --without-pip "$dir"
-        run_pip "$VENV/bin/python" --python "$dir/bin/python" install --quiet pip
         mark_venv "$dir"
     fi
     local stamp="$dir/.home-type-installed" want
@@ -53,7 +52,7 @@ ensure_ha_venv() {
         return 0
     fi
     echo "==> installing Home Assistant $release and the project into ${dir#"$ROOT/"}" \
-         "(first time: a few minutes)"
+         "(first time: about a minute)"
     local requirements
     mapfile -t requirements < <("$dir/bin/python" - "$ROOT/pyproject.toml" <<'PY'
 import re
@@ -75,8 +74,8 @@ PY
     else  # what the plugin brings that tests/instance uses
         requirements+=(pytest pytest-asyncio pytest-socket)
     fi
-    run_pip "$dir/bin/python" install --quiet "homeassistant==$release" "${requirements[@]}"
-    run_pip "$dir/bin/python" install --quiet --no-deps -e "$ROOT"
+    uv_install "$dir/bin/python" "homeassistant==$release" "${requirements[@]}"
+    uv_install "$dir/bin/python" --no-deps -e "$ROOT"
     echo "$want" > "$stamp"
 }
 

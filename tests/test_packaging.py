@@ -404,6 +404,15 @@ def test_the_project_pins_what_home_assistant_pins() -> None:
     assert {"numpy", "orjson"} <= set(checked)
 
 
+def test_the_scripts_install_with_the_uv_home_assistant_pins() -> None:
+    """scripts/_venv.sh installs uv with pip before the project (which brings Home Assistant's
+    own uv): the two are one release, or each install of the project would replace it."""
+    script = (ROOT / "scripts" / "_venv.sh").read_text()
+    ours = re.search(r"^UV_VERSION=(\S+)$", script, flags=re.MULTILINE)
+    assert ours is not None
+    assert f"uv=={ours.group(1)}" == str(home_assistant_constraints()["uv"])
+
+
 def test_github_runs_hassfest_and_hacs_validation() -> None:
     """The validators that cannot run in scripts/test (they need GitHub) run there."""
     workflow = yaml.safe_load((ROOT / ".github/workflows/validate.yaml").read_text())

@@ -26,6 +26,8 @@ from tests.conftest import ROOT, made_once
 SCRIPTS = ROOT / "scripts"
 VENV_SH = SCRIPTS / "_venv.sh"
 RUNS_ON_SOURCING = 'ensure_venv\ncd "$ROOT"\n'
+#: The uv release _venv.sh installs (tests/test_packaging.py: Home Assistant's).
+UV_VERSION = re.findall(r"^UV_VERSION=(\S+)$", VENV_SH.read_text(), flags=re.MULTILINE)[0]
 #: A real Python 3.13: the one running the tests.
 PYTHON313 = sys.executable
 
@@ -194,34 +196,59 @@ def test_the_python_found_is_named_by_its_own_path(project: Path) -> None:
     assert found.stdout == f"{PYTHON313}\n"
 
 
+def logged_venv(project: Path, *, uv: bool = True) -> tuple[Path, Path]:
+    """A finished .venv in ``project`` whose python and uv stand-ins log their installs to
+    install.log; without ``uv``, a .venv that has none yet. The venv and the log."""
+    (project / "pyproject.toml").write_text("[project]\n")
+    venv = project / ".venv"
+    log = project / "install.log"
+    executable(venv / "bin" / "python",
+               f'#!/bin/sh\ncase "$*" in *"pip install"*) echo "python $*" >> "{log}";; esac\n')
+    if uv:
+        executable(venv / "bin" / "uv", f'#!/bin/sh\necho "uv $*" >> "{log}"\n')
+    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    return venv, log
+
+
 def test_an_install_is_stamped_with_its_extras_and_not_repeated(project: Path) -> None:
     """The stamp names every extra installed, so the next run asking for them installs
     nothing (and needs no network)."""
-    (project / "pyproject.toml").write_text("[project]\n")
-    venv = project / ".venv"
-    log = project / "python.log"
-    executable(venv / "bin" / "python", f'#!/bin/sh\necho "$*" >> "{log}"\n')
-    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    venv, log = logged_venv(project)
     for _ in range(2):
         run = bash(project, "ensure_venv", HOME_TYPE_EXTRAS="develop")
         assert run.returncode == 0, run.stderr
-    installs = [line for line in log.read_text().splitlines() if "pip install" in line]
-    assert installs == [f"-m pip install --quiet -e {project}[test,develop]"]
+    assert log.read_text().splitlines() == [
+        f"uv pip install --quiet --python {venv}/bin/python -e {project}[test,develop]"]
     digest = hashlib.sha256(b"[project]\n").hexdigest()
     assert (venv / ".home-type-installed-test-develop").read_text() == f"{digest}\n"
 
 
-def test_what_needs_only_pip_starts_before_the_install_without_the_lock(
+def test_a_venv_without_uv_gets_home_assistant_s_uv_from_pip_first(project: Path) -> None:
+    """uv installs the project: a .venv made before it did, or cut short before uv was in,
+    gets it from its pip, at the release Home Assistant pins, and then installs with it."""
+    venv, log = logged_venv(project, uv=False)
+    uv = venv / "bin" / "uv"
+    # As pip would: uv is there once pip has installed it.
+    executable(venv / "bin" / "python", f"""#!/bin/sh
+case "$*" in *"pip install"*) echo "python $*" >> "{log}";; esac
+case "$*" in *"pip install --quiet uv=="*)
+    printf '#!/bin/sh\\necho "uv $*" >> "{log}"\\n' > "{uv}"; chmod +x "{uv}";;
+esac
+""")
+    for _ in range(2):
+        run = bash(project, "ensure_venv")
+        assert run.returncode == 0, run.stderr
+    assert log.read_text().splitlines() == [
+        f"python -m pip install --quiet uv=={UV_VERSION}",
+        f"uv pip install --quiet --python {venv}/bin/python -e {project}[test]"]
+
+
+def test_what_needs_only_uv_starts_before_the_install_without_the_lock(
         project: Path) -> None:
-    """scripts/test sets the newer releases' venvs up from .venv's pip, beside the project's
+    """scripts/test sets the newer releases' venvs up with .venv's uv, beside the project's
     install: its while_venv_installs runs first, and what it starts in the background does not
     hold .venv's lock, or a second run would wait for those set-ups too."""
-    (project / "pyproject.toml").write_text("[project]\n")
-    venv = project / ".venv"
-    log = project / "python.log"
-    executable(venv / "bin" / "python",
-               f'#!/bin/sh\ncase "$*" in *"pip install"*) echo "$*" >> "{log}";; esac\n')
-    (venv / ".home-type-venv").write_text(f"{venv}\n")
+    venv, log = logged_venv(project)
     run = bash(project, f"""
 while_venv_installs() {{
     echo "started" >> "{log}"
@@ -232,7 +259,7 @@ flock -n {project}/pyproject.toml true && echo "lock free while it runs" >> "{lo
 """)
     assert run.returncode == 0, run.stderr
     assert log.read_text().splitlines() == [
-        "started", f"-m pip install --quiet -e {project}[test]",
+        "started", f"uv pip install --quiet --python {venv}/bin/python -e {project}[test]",
         "lock free while it runs"]
 
 
@@ -251,18 +278,17 @@ def test_an_install_with_more_extras_serves_fewer(project: Path) -> None:
 
 
 def test_ctrl_c_during_an_install_ends_the_script_and_stamps_nothing(project: Path) -> None:
-    """pip takes Ctrl-C for its own and exits 1, which the scripts passed on as a failure."""
-    (project / "pyproject.toml").write_text("[project]\n")
-    venv = project / ".venv"
+    """pip takes Ctrl-C for its own and exits 1, which the scripts passed on as a failure;
+    the project's installer is held to the same."""
+    venv, _ = logged_venv(project)
     # As pip does: SIGINT ends the install with exit 1.
-    executable(venv / "bin" / "python",
+    executable(venv / "bin" / "uv",
                '#!/bin/sh\ncase "$*" in *"pip install"*)\n'
                '  trap \'kill $! 2>/dev/null; exit 1\' INT\n'
-               '  echo "pip started"; sleep 30 & wait $!;;\nesac\nexit 0\n')
-    (venv / ".home-type-venv").write_text(f"{venv}\n")
+               '  echo "install started"; sleep 30 & wait $!;;\nesac\nexit 0\n')
     with in_session(project, f'source "{project}/scripts/_venv.sh"\nensure_venv\necho went on'
                     ) as run:
-        read_until(run, "pip started")
+        read_until(run, "install started")
         os.killpg(run.pid, signal.SIGINT)  # as the terminal sends it: to the whole group
         out, err = run.communicate(timeout=30)
     assert run.returncode == -signal.SIGINT, err  # ended by it, as a shell is: 130 to a shell
