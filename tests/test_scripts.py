@@ -28,6 +28,8 @@ VENV_SH = SCRIPTS / "_venv.sh"
 RUNS_ON_SOURCING = 'ensure_venv\ncd "$ROOT"\n'
 #: The uv release _venv.sh installs (tests/test_packaging.py: Home Assistant's).
 UV_VERSION = re.findall(r"^UV_VERSION=(\S+)$", VENV_SH.read_text(), flags=re.MULTILINE)[0]
+#: How _venv.sh's uv_install starts uv, as the stand-ins below log it, up to the venv's python.
+UV_INSTALL = "uv pip install --quiet --compile-bytecode --python"
 #: A real Python 3.13: the one running the tests.
 PYTHON313 = sys.executable
 
@@ -218,7 +220,7 @@ def test_an_install_is_stamped_with_its_extras_and_not_repeated(project: Path) -
         run = bash(project, "ensure_venv", HOME_TYPE_EXTRAS="develop")
         assert run.returncode == 0, run.stderr
     assert log.read_text().splitlines() == [
-        f"uv pip install --quiet --python {venv}/bin/python -e {project}[test,develop]"]
+        f"{UV_INSTALL} {venv}/bin/python -e {project}[test,develop]"]
     digest = hashlib.sha256(b"[project]\n").hexdigest()
     assert (venv / ".home-type-installed-test-develop").read_text() == f"{digest}\n"
 
@@ -240,7 +242,7 @@ esac
         assert run.returncode == 0, run.stderr
     assert log.read_text().splitlines() == [
         f"python -m pip install --quiet uv=={UV_VERSION}",
-        f"uv pip install --quiet --python {venv}/bin/python -e {project}[test]"]
+        f"{UV_INSTALL} {venv}/bin/python -e {project}[test]"]
 
 
 def test_what_needs_only_uv_starts_before_the_install_without_the_lock(
@@ -259,7 +261,7 @@ flock -n {project}/pyproject.toml true && echo "lock free while it runs" >> "{lo
 """)
     assert run.returncode == 0, run.stderr
     assert log.read_text().splitlines() == [
-        "started", f"uv pip install --quiet --python {venv}/bin/python -e {project}[test]",
+        "started", f"{UV_INSTALL} {venv}/bin/python -e {project}[test]",
         "lock free while it runs"]
 
 
