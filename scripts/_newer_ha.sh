@@ -52,7 +52,7 @@ ensure_ha_venv() {
         return 0
     fi
     echo "==> installing Home Assistant $release and the project into ${dir#"$ROOT/"}" \
-         "(first time: about a minute)"
+         "(first time: one to two minutes)"
     local requirements
     mapfile -t requirements < <("$dir/bin/python" - "$ROOT/pyproject.toml" <<'PY'
 import re

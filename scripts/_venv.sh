@@ -182,7 +182,7 @@ ensure_venv() {
     local want
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if ! installed_with "$extras" "$want"; then
-        echo "==> installing the project and its extras [$extras] into .venv (first time: about a minute)"
+        echo "==> installing the project and its extras [$extras] into .venv (first time: one to two minutes)"
         uv_install "$VENV/bin/python" -e "${ROOT}[$extras]"
         echo "$want" > "$VENV/.home-type-installed-${extras//,/-}"
     fi
