@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,14 @@ import pytest
 from custom_components.home_type.core.snapshot import read_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def scripts_uv_version() -> str:
+    """The uv release scripts/_venv.sh installs the project with (its ``UV_VERSION=`` line)."""
+    found = re.search(r"^UV_VERSION=(\S+)$", (ROOT / "scripts" / "_venv.sh").read_text(),
+                      flags=re.MULTILINE)
+    assert found is not None, "scripts/_venv.sh sets no UV_VERSION"
+    return found.group(1)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -40,6 +40,7 @@ from homeassistant.const import __version__ as HA_VERSION
 from packaging.requirements import Requirement
 
 from custom_components.home_type.core.model import load_model
+from tests.conftest import scripts_uv_version
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "home_type"
@@ -407,10 +408,7 @@ def test_the_project_pins_what_home_assistant_pins() -> None:
 def test_the_scripts_install_with_the_uv_home_assistant_pins() -> None:
     """scripts/_venv.sh installs uv with pip before the project (which brings Home Assistant's
     own uv): the two are one release, or each install of the project would replace it."""
-    script = (ROOT / "scripts" / "_venv.sh").read_text()
-    ours = re.search(r"^UV_VERSION=(\S+)$", script, flags=re.MULTILINE)
-    assert ours is not None
-    assert f"uv=={ours.group(1)}" == str(home_assistant_constraints()["uv"])
+    assert f"uv=={scripts_uv_version()}" == str(home_assistant_constraints()["uv"])
 
 
 def test_github_runs_hassfest_and_hacs_validation() -> None:

@@ -21,13 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, made_once
+from tests.conftest import ROOT, made_once, scripts_uv_version
 
 SCRIPTS = ROOT / "scripts"
 VENV_SH = SCRIPTS / "_venv.sh"
 RUNS_ON_SOURCING = 'ensure_venv\ncd "$ROOT"\n'
-#: The uv release _venv.sh installs (tests/test_packaging.py: Home Assistant's).
-UV_VERSION = re.findall(r"^UV_VERSION=(\S+)$", VENV_SH.read_text(), flags=re.MULTILINE)[0]
 #: How _venv.sh's uv_install starts uv, as the stand-ins below log it, up to the venv's python.
 UV_INSTALL = "uv pip install --quiet --compile-bytecode --python"
 #: A real Python 3.13: the one running the tests.
@@ -200,14 +198,20 @@ def test_the_python_found_is_named_by_its_own_path(project: Path) -> None:
 
 def logged_venv(project: Path, *, uv: bool = True) -> tuple[Path, Path]:
     """A finished .venv in ``project`` whose python and uv stand-ins log their installs to
-    install.log; without ``uv``, a .venv that has none yet. The venv and the log."""
+    install.log; without ``uv``, a .venv that has none until its pip installs it. The venv
+    and the log."""
     (project / "pyproject.toml").write_text("[project]\n")
     venv = project / ".venv"
     log = project / "install.log"
-    executable(venv / "bin" / "python",
-               f'#!/bin/sh\ncase "$*" in *"pip install"*) echo "python $*" >> "{log}";; esac\n')
+    uv_stand_in = f'#!/bin/sh\necho "uv $*" >> "{log}"\n'
+    executable(venv / "bin" / "python", f"""#!/bin/sh
+case "$*" in *"pip install"*) echo "python $*" >> "{log}";; esac
+case "$*" in *"pip install --quiet uv=="*)
+    printf '%s' '{uv_stand_in}' > "{venv}/bin/uv"; chmod +x "{venv}/bin/uv";;
+esac
+""")
     if uv:
-        executable(venv / "bin" / "uv", f'#!/bin/sh\necho "uv $*" >> "{log}"\n')
+        executable(venv / "bin" / "uv", uv_stand_in)
     (venv / ".home-type-venv").write_text(f"{venv}\n")
     return venv, log
 
@@ -229,19 +233,11 @@ def test_a_venv_without_uv_gets_home_assistant_s_uv_from_pip_first(project: Path
     """uv installs the project: a .venv made before it did, or cut short before uv was in,
     gets it from its pip, at the release Home Assistant pins, and then installs with it."""
     venv, log = logged_venv(project, uv=False)
-    uv = venv / "bin" / "uv"
-    # As pip would: uv is there once pip has installed it.
-    executable(venv / "bin" / "python", f"""#!/bin/sh
-case "$*" in *"pip install"*) echo "python $*" >> "{log}";; esac
-case "$*" in *"pip install --quiet uv=="*)
-    printf '#!/bin/sh\\necho "uv $*" >> "{log}"\\n' > "{uv}"; chmod +x "{uv}";;
-esac
-""")
     for _ in range(2):
         run = bash(project, "ensure_venv")
         assert run.returncode == 0, run.stderr
     assert log.read_text().splitlines() == [
-        f"python -m pip install --quiet uv=={UV_VERSION}",
+        f"python -m pip install --quiet uv=={scripts_uv_version()}",
         f"{UV_INSTALL} {venv}/bin/python -e {project}[test]"]
 
 
