@@ -53,6 +53,9 @@ def pytest_configure(config: pytest.Config) -> None:
 #: The folders whose tests share Home Assistant's test plugin state: the recorder, the plugin's
 #: configuration folder (see tests/integration/conftest.py) and a real ``hass`` process.
 _HOME_ASSISTANT_TESTS = tuple(ROOT / "tests" / name for name in ("core", "instance", "integration"))
+#: Where scripts/test's database runs collect the tests marked ``recorder`` from: collecting the
+#: whole suite to choose them cost each run 13 s of CPU, against 7.
+RECORDER_TESTS = ROOT / "tests" / "integration"
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the marker
@@ -62,11 +65,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     scripts/test runs the whole suite with ``-n auto --dist loadgroup``: the trainer's tests,
     each mostly a trainer command, spread over the cores, while these run in one worker, in
     order, as in a run without ``-n`` (where the marker does nothing).
+
+    A test marked ``recorder`` anywhere but in RECORDER_TESTS stops the run: the database runs
+    would leave it out without a word.
     """
     serial = pytest.mark.xdist_group("home_assistant")
     for item in items:
         if any(item.path.is_relative_to(folder) for folder in _HOME_ASSISTANT_TESTS):
             item.add_marker(serial)
+        if item.get_closest_marker("recorder") and not item.path.is_relative_to(RECORDER_TESTS):
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked recorder outside {RECORDER_TESTS.relative_to(ROOT)}/,"
+                " where scripts/test's database runs look for such tests")
 
 
 def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,

@@ -18,10 +18,17 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from tests.conftest import ROOT, made_once, scripts_uv_version
+from tests.conftest import (
+    RECORDER_TESTS,
+    ROOT,
+    made_once,
+    pytest_collection_modifyitems,
+    scripts_uv_version,
+)
 
 SCRIPTS = ROOT / "scripts"
 VENV_SH = SCRIPTS / "_venv.sh"
@@ -331,6 +338,35 @@ def test_a_second_run_waits_for_the_first_to_set_venv_up(project: Path) -> None:
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err
     assert out == "==> another run is setting .venv up: waiting for it\nready\n"
+
+
+class _CollectedTest:
+    """What tests/conftest.py's collection hook reads of a pytest item."""
+
+    def __init__(self, path: Path, *, recorder: bool) -> None:
+        self.path = path
+        self.nodeid = f"{path.relative_to(ROOT)}::test_it"
+        self.recorder = recorder
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return pytest.mark.recorder.mark if name == "recorder" and self.recorder else None
+
+    def add_marker(self, marker: pytest.MarkDecorator) -> None:
+        """Home Assistant's tests are grouped on one worker: not what is tested here."""
+
+
+def test_a_recorder_test_where_the_database_runs_do_not_look_stops_the_run() -> None:
+    """scripts/test's database runs collect RECORDER_TESTS only: a test marked recorder
+    elsewhere would be left out of them without a word, so collecting it is an error."""
+    inside = _CollectedTest(RECORDER_TESTS / "test_new.py", recorder=True)
+    unmarked = _CollectedTest(ROOT / "tests" / "trainer" / "test_new.py", recorder=False)
+    pytest_collection_modifyitems(cast(list[pytest.Item], [inside, unmarked]))
+
+    outside = _CollectedTest(ROOT / "tests" / "trainer" / "test_new.py", recorder=True)
+    with pytest.raises(pytest.UsageError, match=(
+            r"^tests/trainer/test_new.py::test_it is marked recorder outside"
+            r" tests/integration/, where scripts/test's database runs look")):
+        pytest_collection_modifyitems(cast(list[pytest.Item], [inside, outside]))
 
 
 def test_nothing_collected_fails_only_a_whole_suite_run(project: Path) -> None:

@@ -32,8 +32,6 @@ from custom_components.home_type.diagnostics import async_get_config_entry_diagn
 from .common import async_load_home, async_record_history, failing_database, write_model
 from .homes import END, SECRETS, TIMEZONE, tiny_home
 
-pytestmark = pytest.mark.recorder
-
 
 @pytest.fixture
 async def home_loaded(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
@@ -44,6 +42,7 @@ async def home_loaded(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> No
     await async_load_home(hass, tiny_home())
 
 
+@pytest.mark.recorder
 @pytest.mark.usefixtures("home_loaded", "init_integration")
 async def test_diagnostics(
     hass: HomeAssistant,
@@ -71,6 +70,7 @@ async def test_diagnostics(
     assert not leaked
 
 
+@pytest.mark.recorder
 @pytest.mark.usefixtures("init_integration")
 async def test_diagnostics_explain_the_result_shown(
     hass: HomeAssistant,
@@ -175,6 +175,7 @@ async def test_diagnostics_forget_the_error_of_a_fixed_model(
     assert diagnostics["last_error"] is None
 
 
+@pytest.mark.recorder
 @pytest.mark.usefixtures("home_loaded", "init_integration")
 async def test_diagnostics_with_a_database_error(
     hass: HomeAssistant,

@@ -53,8 +53,6 @@ from trainer.dataset import as_home, window_summary
 from .common import async_insert_events, async_load_home, failing_database, held
 from .homes import END, SECRETS, tiny_home
 
-pytestmark = pytest.mark.recorder
-
 MODEL_OPTION = "home_type/home_type_classifier.pkl"
 
 
@@ -103,6 +101,7 @@ def homes(small_homes: Path) -> dict[str, HomeSnapshot]:
     return found
 
 
+@pytest.mark.recorder
 @pytest.mark.parametrize("anonymize", [True, False])
 @pytest.mark.parametrize(("name", "days"), [("tiny", 3), ("cottage", 10), ("multi_story", 90)])
 async def test_trainer_gives_the_sensors_answer(
@@ -472,6 +471,7 @@ async def test_unwritable_location(
     assert list(config_dir.iterdir()) == []
 
 
+@pytest.mark.recorder
 async def test_database_error(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
 ) -> None:
@@ -497,6 +497,7 @@ async def test_entry_not_loaded(
     assert err.value.translation_key == "entry_not_loaded"
 
 
+@pytest.mark.recorder
 async def test_empty_recorder(hass: HomeAssistant) -> None:
     """A recorder with no state at all: no events and no history start, not an error."""
     await async_wait_recording_done(hass)
@@ -506,6 +507,7 @@ async def test_empty_recorder(hass: HomeAssistant) -> None:
     assert history_start is None
 
 
+@pytest.mark.recorder
 async def test_events_of_the_window_only(hass: HomeAssistant) -> None:
     """The file's events are the activity query's: [start, end), the entities asked for, each
     entity's led by the state it changed from, however long before the window."""
