@@ -34,7 +34,7 @@ SCRIPTS = ROOT / "scripts"
 VENV_SH = SCRIPTS / "_venv.sh"
 RUNS_ON_SOURCING = 'ensure_venv\ncd "$ROOT"\n'
 #: How _venv.sh's uv_install starts uv, as the stand-ins below log it, up to the venv's python.
-UV_INSTALL = "uv pip install --quiet --compile-bytecode --python"
+UV_INSTALL = "uv pip install --quiet --python"
 #: A real Python 3.13: the one running the tests.
 PYTHON313 = sys.executable
 
@@ -266,6 +266,19 @@ flock -n {project}/pyproject.toml true && echo "lock free while it runs" >> "{lo
     assert log.read_text().splitlines() == [
         "started", f"{UV_INSTALL} {venv}/bin/python -e {project}[test]",
         "lock free while it runs"]
+
+
+def test_the_scripts_pythons_compile_each_import_once_into_the_venv(project: Path) -> None:
+    """uv compiles nothing at install: a module is compiled when first imported, into
+    .venv/pycache -- also where PYTHONDONTWRITEBYTECODE would have every process compile it
+    again -- and never beside its source."""
+    (project / "module.py").write_text("")
+    run = bash(project, f'cd "{project}" && "{PYTHON313}" -c "import module"',
+               PYTHONDONTWRITEBYTECODE="1")
+    assert run.returncode == 0, run.stderr
+    cached = project / ".venv" / "pycache" / project.relative_to("/")
+    assert [path.name for path in cached.iterdir()] == ["module.cpython-313.pyc"]
+    assert not (project / "__pycache__").exists()
 
 
 def test_an_install_with_more_extras_serves_fewer(project: Path) -> None:
