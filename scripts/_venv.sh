@@ -17,14 +17,6 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # system's certificates, as pip does.
 UV_VERSION=0.6.10
 export UV_NATIVE_TLS="${UV_NATIVE_TLS:-1}"
-# Bytecode: each module is compiled the first time a script's Python imports it, once for all
-# later processes, into .venv/pycache rather than beside its source. Also where
-# PYTHONDONTWRITEBYTECODE is set (as on this machine), under which every process compiled its
-# imports again: a clean-clone .ci/run's main suite reached 66 % after 331 s, against 251-278 s
-# with compiled files. uv compiling everything at install instead cost about 45 s of CPU per
-# venv, mostly for Home Assistant's components that nothing here imports.
-export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$VENV/pycache}"
-unset PYTHONDONTWRITEBYTECODE
 
 # python313_at CANDIDATE: print the interpreter's own path if CANDIDATE is a Python 3.13 with
 # venv and ensurepip. A pyenv shim answers for the version pyenv selects here; the path printed
@@ -137,7 +129,7 @@ run_pip() {
 }
 
 # uv_install PYTHON ARG…: uv (.venv's) installs into the environment of PYTHON, as run_install
-# runs it (compiling nothing: see PYTHONPYCACHEPREFIX above).
+# runs it (compiling nothing: see PYTHONPYCACHEPREFIX in ensure_venv).
 uv_install() {
     run_install "$VENV/bin/uv" pip install --quiet --python "$1" "${@:2}"
 }
@@ -194,6 +186,15 @@ ensure_venv() {
     if [[ -n "$lock" ]]; then
         exec {lock}<&-
     fi
+    # Bytecode: each module is compiled the first time a script's Python imports it, once for
+    # all later processes, into .venv/pycache rather than beside its source (once .venv is
+    # made: before, the folder would pass for a .venv cut short). Also where
+    # PYTHONDONTWRITEBYTECODE is set (as on this machine), under which every process compiled
+    # its imports again: a clean-clone .ci/run's main suite reached 66 % after 331 s, against
+    # 251-278 s with compiled files. uv compiling everything at install instead cost about 45 s
+    # of CPU per venv, mostly for Home Assistant's components that nothing here imports.
+    export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$VENV/pycache}"
+    unset PYTHONDONTWRITEBYTECODE
     export PATH="$VENV/bin:$PATH"
 }
 
