@@ -772,6 +772,9 @@ def test_train_that_cannot_write_names_the_folder(
     """ENOSPC names no file ("cannot write None"), and a refused write a hidden temporary file
     the user never asked for: the error names the model's folder."""
     monkeypatch.setattr(os, "fsync", failure)
+    # Not the repository: after scripts/train, its 100 evaluation homes of 90 days would be
+    # scored first (40-50 s for each of these tests, against 12 s).
+    monkeypatch.chdir(tmp_path)
     code = trainer_in_process(
         monkeypatch, "train", "--synthetic-homes", str(trained_model.parent.parent / "train"),
         "--output", str(tmp_path / "out" / "m.pkl"), "--copies", "1", "--jobs", "1")
