@@ -760,3 +760,24 @@ with_database_suffix postgresql://u:p@127.0.0.1:5432 _newer_ha""")
     assert none.returncode == 1
     assert none.stderr == ("error: the database URL postgresql://u:***@127.0.0.1:5432 names "
                            "no database\n")
+
+
+def test_a_real_home_assistant_runs_on_the_newest_release_only(project: Path) -> None:
+    """tests/instance starts a real ``hass``: on the current release, the plugin-free run, and
+    not again on the plugin's release -- unless that is the current one. scripts/test leaves
+    the newer release's PostgreSQL run to scripts/test-newer-ha."""
+    copy_scripts(project, "_newer_ha.sh", "_python314.sh")
+    runs = bash(project, f"""source "{project}/scripts/_newer_ha.sh"
+take_newer_release_arguments
+start_beside() {{ echo "$2 ${{3#$ROOT/}} $4"; }}
+HOME_TYPE_TEST_DBURL=postgresql://u:p@127.0.0.1/db
+start_newer_release_run
+start_current_release_run
+CURRENT_HA=""
+start_newer_release_run
+start_current_release_run""")
+    assert runs.returncode == 0, runs.stderr
+    assert runs.stdout.splitlines() == [
+        "run_over .venv-newer-ha tests/integration tests/core",
+        "run_over .venv-current-ha tests/instance",
+        "run_over .venv-newer-ha tests/integration tests/core tests/instance"]
