@@ -11,10 +11,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # The project is installed by uv, the installer Home Assistant itself requires and installs its
 # integrations' requirements with, at the version homeassistant==2025.4.4 pins (pyproject.toml's
 # release; tests/test_packaging.py checks the two agree). Alone on a clean clone, with empty
-# caches, it installed .venv in 84 and 98 s where pip took 167 and 163 s (run in turn), and the
-# newer releases' venvs in 148 and 147 s against 183 and 170. pip, from ensurepip, installs only
-# uv; uv reads none of pip's configuration (a mirror is UV_DEFAULT_INDEX), and takes the
-# system's certificates, as pip does.
+# caches and both compiling every module (as this file had them do then), it installed .venv in
+# 84 and 98 s where pip took 167 and 163 s (run in turn), and the newer releases' venvs in 148
+# and 147 s against 183 and 170. pip, from ensurepip, installs only uv; uv reads none of pip's
+# configuration (a mirror is UV_DEFAULT_INDEX), and takes the system's certificates, as pip
+# does.
 UV_VERSION=0.6.10
 export UV_NATIVE_TLS="${UV_NATIVE_TLS:-1}"
 
