@@ -733,12 +733,12 @@ kill -INT -- "-${{BESIDE_PID[0]}}"
 finish_all_beside || echo "the script goes on: $?"
 """)
     assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
     # How long it took is a whole second or two on a busy machine (a clean-clone CI saw 1 s).
-    assert re.sub(r"after \d+ s$", "after N s", ran.stdout.splitlines()[1]) == (
+    assert re.sub(r"after \d+ s$", "after N s", lines[1]) == (
         "==> install: FAILED (exit 130) after N s")
-    assert ran.stdout.splitlines()[2:] == [
-        "pip started", "interrupted: the install is left to the next run",
-        "the script goes on: 130"]
+    assert lines[2:] == ["pip started", "interrupted: the install is left to the next run",
+                         "the script goes on: 130"]
 
 
 def test_the_newer_releases_postgresql_run_has_a_database_of_its_own(project: Path) -> None:
