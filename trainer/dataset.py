@@ -457,6 +457,20 @@ def check_copies(copies: int) -> None:
         raise DatasetError(f"--copies must be at most {MAX_COPIES}, not {copies}")
 
 
+#: Rows a leaf may be asked to hold at most: far more than a run has (24 per home), and a
+#: count the tree builder's integers hold.
+MAX_MIN_SAMPLES_LEAF: Final = 1_000_000
+
+
+def check_min_samples_leaf(rows: int) -> None:
+    """Refuse a leaf size before any home is read."""
+    if rows < 1:
+        raise DatasetError("--min-samples-leaf must be at least 1")
+    if rows > MAX_MIN_SAMPLES_LEAF:
+        raise DatasetError(f"--min-samples-leaf must be at most {MAX_MIN_SAMPLES_LEAF:,}, "
+                           f"not {rows}")
+
+
 #: More workers than any machine has cores; a larger count overflows a C int in joblib.
 MAX_JOBS: Final = 1024
 

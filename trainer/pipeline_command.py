@@ -59,6 +59,7 @@ from .generate.runner import DEFAULT_MIX, GenerationError, allocate_labels, chec
 from .homes_commands import generate
 from .model_commands import DEFAULT_PUBLISH_DIR, publish
 from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
+from .runs import MIN_SAMPLES_LEAF
 from .training_commands import train
 
 #: Evaluation homes use ``seed + EVAL_SEED_OFFSET`` (42 → 1042, as scripts/train).
@@ -153,6 +154,10 @@ def pipeline(
         min=1, envvar="HOME_TYPE_COPIES",
         help="Copies of each home per history window: the home itself, then thinned ones "
              "(train --copies).")] = 4,
+    min_samples_leaf: Annotated[int, typer.Option(
+        min=1, envvar="HOME_TYPE_MIN_SAMPLES_LEAF",
+        help="Rows a leaf of the forest holds at least (train --min-samples-leaf).")
+    ] = MIN_SAMPLES_LEAF,
     data: Annotated[Path, path_option(
         help="Folder for the homes: synthetic_homes/ and synthetic_homes_eval/ in it "
              "(…_llm/ with the openai backend).")] = Path("data"),
@@ -195,12 +200,19 @@ def pipeline(
     ] = OpenAISettings.max_completion_tokens,
 ) -> None:
     """Generate if missing → train → evaluate → verify → publish: the container's default run."""
-    from .dataset import MAX_SEED, DatasetError, check_copies, check_seed
+    from .dataset import (
+        MAX_SEED,
+        DatasetError,
+        check_copies,
+        check_min_samples_leaf,
+        check_seed,
+    )
 
     # What would stop the train step is refused before generating homes for it.
     try:
         check_seed(seed)
         check_copies(copies)
+        check_min_samples_leaf(min_samples_leaf)
     except DatasetError as err:
         raise UserError(str(err)) from None
     if seed > MAX_SEED - EVAL_SEED_OFFSET:  # the evaluation homes' seed, which generate takes
@@ -275,7 +287,7 @@ def pipeline(
                           timeout=timeout, max_reply_tokens=reply_tokens)),
         ("train", f"on {folder}, evaluate on {evaluation}",
          lambda: train(synthetic_homes=folder, output=model, evaluation_homes=evaluation,
-                       seed=seed, copies=copies)),
+                       seed=seed, copies=copies, min_samples_leaf=min_samples_leaf)),
         ("verify", f"{model} in a fresh process, as Home Assistant loads it",
          lambda: _verify_in_new_process(model)),
         ("publish", f"to {to}",

@@ -18,6 +18,7 @@ from .dataset import (
     DatasetError,
     check_copies,
     check_jobs,
+    check_min_samples_leaf,
     check_seed,
     check_test_size,
     home_files,
@@ -25,6 +26,10 @@ from .dataset import (
 
 #: The share of homes a training run holds out (``train --test-size``'s default).
 DEFAULT_TEST_SIZE: Final = 0.2
+
+#: Rows a leaf of the forest holds at least (``train --min-samples-leaf``'s default):
+#: :mod:`trainer.pipeline`'s docstring says why 8 for a hundred homes, and why more for more.
+MIN_SAMPLES_LEAF: Final = 8
 
 #: A run reports its steps to this: step name, items done, items in all.
 Progress = Callable[[str, int, int], None]
@@ -45,6 +50,7 @@ class TrainingRun:
     test_size: float = DEFAULT_TEST_SIZE
     seed: int = 42
     copies: int = 4
+    min_samples_leaf: int = MIN_SAMPLES_LEAF
     cv_folds: int = 5
     n_jobs: int = -1
     progress: Progress = field(default=no_progress)
@@ -83,6 +89,7 @@ def check_training_run(run: TrainingRun) -> None:
     """Refuse the settings and folders of a run before any home is read (none is read here)."""
     check_seed(run.seed)
     check_copies(run.copies)
+    check_min_samples_leaf(run.min_samples_leaf)
     check_jobs(run.n_jobs)
     check_test_size(run.test_size)
     home_files(run.homes)

@@ -76,7 +76,7 @@ from .metrics import (
     window_name,
 )
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds, settle_calibration
-from .runs import Progress, TrainingRun, check_training_run
+from .runs import MIN_SAMPLES_LEAF, Progress, TrainingRun, check_training_run
 from .signals import signals_held
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
@@ -136,13 +136,14 @@ def training_types(homes: list[HomeRows], folder: Path) -> list[str]:
     return labels
 
 
-def fit_rows(rows: Rows, seed: int, n_jobs: int) -> Any:
+def fit_rows(rows: Rows, seed: int, n_jobs: int,
+             min_samples_leaf: int = MIN_SAMPLES_LEAF) -> Any:
     """The pipeline of :mod:`.pipeline`, fitted on rows (calibration folds grouped by home).
 
     Every calibration fold trains a forest on the other folds' homes, which must hold two types
     at least: in a folder of a few homes they may not, and scikit-learn fails in its own terms.
     """
-    pipeline = build_pipeline(rows.groups, seed, n_jobs)
+    pipeline = build_pipeline(rows.groups, seed, n_jobs, min_samples_leaf)
     for fitted, _ in pipeline.named_steps["classifier"].cv:  # the folds the fit will use
         if np.unique(rows.y[fitted]).size < MIN_TYPES:
             types = Counter(dict(zip(rows.groups.tolist(), rows.y.tolist(), strict=True)).values())
@@ -434,7 +435,8 @@ def _holdout(run: TrainingRun, homes: list[HomeRows], train: Rows, test: Rows,
     train_homes, test_homes = split_by_home(homes, run.test_size, run.seed)  # type: ignore[arg-type]
     held_out = {h.home_id for h in test_homes}
     run.progress("fitting on the training split", 0, 1)
-    model = fit_rows(_rows_of(train, held_out, inside=False), run.seed, run.n_jobs)
+    model = fit_rows(_rows_of(train, held_out, inside=False), run.seed, run.n_jobs,
+                     run.min_samples_leaf)
     rows = _rows_of(test, held_out, inside=True)
     by_window = per_window(rows.y, model.predict(rows.X), rows.windows, labels)
     run.progress("fitting on the training split", 1, 1)
@@ -450,7 +452,8 @@ def _cross_validate(run: TrainingRun, homes: list[HomeRows], train: Rows, test: 
     for i, (_, test_idx) in enumerate(folds):
         run.progress("cross-validation", i, len(folds))
         fold = {homes[j].home_id for j in test_idx}
-        model = fit_rows(_rows_of(train, fold, inside=False), run.seed, run.n_jobs)
+        model = fit_rows(_rows_of(train, fold, inside=False), run.seed, run.n_jobs,
+                         run.min_samples_leaf)
         rows = _window(_rows_of(test, fold, inside=True), DEFAULT_WINDOW)
         scores.append(classification_metrics(rows.y, model.predict(rows.X), labels))
     run.progress("cross-validation", len(folds), len(folds))
@@ -529,7 +532,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     cross_validation = _cross_validate(run, homes, train, test, labels)
 
     run.progress("fitting the final model", 0, 1)
-    final = fit_rows(train, run.seed, run.n_jobs)
+    final = fit_rows(train, run.seed, run.n_jobs, run.min_samples_leaf)
     bundle = make_bundle(final, homes, run.homes)
     data = dumps_bundle(bundle)
     predictor = model_from_bundle(bundle, "trained model")
@@ -560,6 +563,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
             "seed": run.seed,
             "training_windows_days": "none, 1, 3, 10, 30, 90 (random end); copies: "
                                      + copies_text(run.copies),
+            "min_samples_leaf": run.min_samples_leaf,
             "evaluation_windows_days": "none, 1, 10, 90 (ending at the file's end)",
             "headline": "evaluation" if evaluation else "holdout",
         },

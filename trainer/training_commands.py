@@ -34,6 +34,7 @@ from .command_line import (
     progress_bar,
 )
 from .folder_lock import FolderBusy, switching_files
+from .runs import MIN_SAMPLES_LEAF
 
 DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
 
@@ -63,6 +64,9 @@ def train(
     copies: Annotated[int, typer.Option(
         help="Copies of each home per history window: the home itself, then thinned ones "
              "(augmentation).")] = 4,
+    min_samples_leaf: Annotated[int, typer.Option(
+        help="Rows a leaf of the forest holds at least: more for more homes keeps the model "
+             "file small (docs/model.md).")] = MIN_SAMPLES_LEAF,
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
 ) -> None:
     """Train the classifier, evaluate it honestly, write the bundle and its results file."""
@@ -78,7 +82,8 @@ def train(
                         "_results.json would be read as a home; write the model elsewhere "
                         f"(default: {DEFAULT_MODEL})")
     run = TrainingRun(homes=synthetic_homes, output=output, evaluation_homes=evaluation_homes,
-                      test_size=test_size, seed=seed, copies=copies, n_jobs=jobs)
+                      test_size=test_size, seed=seed, copies=copies,
+                      min_samples_leaf=min_samples_leaf, n_jobs=jobs)
     try:
         check_training_run(run)  # before the progress bar, which would print a line
         # scikit-learn (a second and a half to import) only once the flags are good.

@@ -466,6 +466,10 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
                          env={**os.environ, "HOME_TYPE_COPIES": "999999999"})
     assert copies.returncode == 2 and copies.stderr.strip() == (
         "error: --copies must be at most 100, not 999999999")
+    leaf = run_trainer("pipeline", cwd=tmp_path,
+                       env={**os.environ, "HOME_TYPE_MIN_SAMPLES_LEAF": "1000001"})
+    assert leaf.returncode == 2 and leaf.stderr.strip() == (
+        "error: --min-samples-leaf must be at most 1,000,000, not 1000001")
     assert not (tmp_path / "data").exists()
     unnamed = run_trainer("pipeline", cwd=tmp_path,
                           env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
@@ -581,7 +585,8 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineStep
     code, calls = pipeline_steps(
         "--count", "4", "--days", "2", "--seed", "5", "--mix", SMALLEST_MIX, "--data", "d",
         "--model", "out/m.pkl", "--to", "ha", "--min-accuracy", "0.5",
-        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_MACRO_F1="0.25", HOME_TYPE_MAX_COST="1",
+        HOME_TYPE_COPIES="2", HOME_TYPE_MIN_SAMPLES_LEAF="30", HOME_TYPE_MIN_MACRO_F1="0.25",
+        HOME_TYPE_MAX_COST="1",
         HOME_TYPE_PRICE="0.25,2.00", HOME_TYPE_OPENAI_MODEL="llama3.1",
         HOME_TYPE_OPENAI_TIMEOUT="600", HOME_TYPE_OPENAI_MAX_REPLY_TOKENS="16000")
     assert code == 0, capsys.readouterr().err
@@ -595,7 +600,7 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineStep
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
         ("train", (), {"synthetic_homes": homes, "output": model, "evaluation_homes": evaluation,
-                       "seed": 5, "copies": 2}),
+                       "seed": 5, "copies": 2, "min_samples_leaf": 30}),
         ("_verify_in_new_process", (model,), {}),
         ("publish", (model,), {"to": Path("ha"), "min_accuracy": 0.5, "min_macro_f1": 0.25}),
     ]

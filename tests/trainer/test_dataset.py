@@ -39,6 +39,7 @@ from trainer.dataset import (
     EVALUATION_WINDOWS,
     MAX_COPIES,
     MAX_JOBS,
+    MAX_MIN_SAMPLES_LEAF,
     MAX_SEED,
     WINDOWS,
     DatasetError,
@@ -47,6 +48,7 @@ from trainer.dataset import (
     as_home,
     check_copies,
     check_jobs,
+    check_min_samples_leaf,
     check_seed,
     evaluation_rows,
     held_out,
@@ -129,6 +131,8 @@ def test_the_ends_of_each_setting_s_range_are_accepted() -> None:
     check_seed(MAX_SEED)
     check_copies(1)
     check_copies(MAX_COPIES)
+    check_min_samples_leaf(1)
+    check_min_samples_leaf(MAX_MIN_SAMPLES_LEAF)
     for n_jobs in (-1, 1, MAX_JOBS):
         check_jobs(n_jobs)
     with pytest.raises(DatasetError, match=f"--jobs {MAX_JOBS + 1}: give -1"):

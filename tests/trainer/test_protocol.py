@@ -41,7 +41,7 @@ class _Recorder:
         self.fitted: list[set[str]] = []
         self.scored: list[tuple[set[str], set[int]]] = []
 
-    def __call__(self, rows: Any, seed: int, n_jobs: int) -> Any:
+    def __call__(self, rows: Any, seed: int, n_jobs: int, min_samples_leaf: int) -> Any:
         self.fitted.append(set(rows.groups.tolist()))
         return self
 
@@ -189,3 +189,32 @@ def test_evaluation_homes_of_a_type_training_lacks_are_scored(
     assert ten["per_class"]["studio"]["support"] == 1
     assert ten["per_class"]["studio"]["recall"] == 0.0
     assert ten["homes"] == 3
+
+
+def test_every_fit_of_a_run_holds_its_leaves_to_min_samples_leaf(
+        small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--min-samples-leaf`` keeps a model trained on many homes small: the held-out split's,
+    each fold's and the final fit all use it (a fold fitted with the default would score a
+    model other than the one shipped), the kept pipeline's trees hold it, and the protocol
+    records it."""
+    import joblib
+
+    from trainer import pipeline
+
+    leaf_sizes: list[int] = []
+    real_build = pipeline.build_pipeline
+
+    def build_pipeline(*args: Any) -> Any:
+        leaf_sizes.append(args[3])
+        return real_build(*args)
+
+    monkeypatch.setattr(train, "build_pipeline", build_pipeline)
+    run = TrainingRun(homes=small_homes, output=tmp_path / "m.pkl", test_size=0.5, copies=1,
+                      cv_folds=2, n_jobs=1, min_samples_leaf=30)
+    results = train.run_training(run)
+    assert leaf_sizes == [30] * (1 + results["cross_validation"]["folds"] + 1)
+    assert results["protocol"]["min_samples_leaf"] == 30
+    (calibrated,) = joblib.load(run.sklearn_path).named_steps["classifier"].calibrated_classifiers_
+    for tree in calibrated.estimator.estimators_:
+        leaves = tree.tree_.children_left == -1
+        assert tree.tree_.n_node_samples[leaves].min() >= 30

@@ -1347,6 +1347,9 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     (["--jobs", "0"], "--jobs 0: give -1 (all cores) or a number of workers"),
     (["--copies", "0"], "--copies must be at least 1"),
     (["--copies", "101"], "--copies must be at most 100, not 101"),
+    (["--min-samples-leaf", "0"], "--min-samples-leaf must be at least 1"),
+    (["--min-samples-leaf", "1000001"], "--min-samples-leaf must be at most 1,000,000, not "
+                                        "1000001"),
     (["--evaluation-homes", "nowhere"], "nowhere: no such folder"),
     (["--evaluation-homes", "empty"], "empty: no home files"),
     (["--evaluation-homes", "notes.txt"], "notes.txt: is a file; give the folder of home files"),
