@@ -285,11 +285,13 @@ def test_floors_advice_quotes_the_bundled_models_figures(name: str) -> None:
 @pytest.mark.parametrize("name", ["README.md", "docs/integration.md", "docs/troubleshooting.md"])
 def test_floors_advice_quotes_the_curves_steadier_figures(
         name: str, curve: dict[str, Any]) -> None:
-    """One model on 100 homes moves by several points for nothing, so the advice also gives
-    the learning curve's: its 100-home fits on the curve's homes that have floors."""
-    typed = _one(r"of (\w+) models trained like it,? on the (\d+) of (\d+) homes that have "
-                 r"floors: (\d+) % against (\d+) %", _prose(name), name)
-    (point,) = (p for p in curve["points"] if p["homes"] == 100)
+    """One model scored on 100 homes moves by several points for nothing, so the advice also
+    gives the learning curve's: its fits on as many homes as the bundled model's, on the
+    curve's homes that have floors."""
+    typed = _one(r"of (\w+) models trained on as many homes,? on the (\d+) of (\d+) homes that "
+                 r"have floors: (\d+) % against (\d+) %", _prose(name), name)
+    homes = json.loads(RESULTS.read_text())["training_data"]["homes"]
+    (point,) = (p for p in curve["points"] if p["homes"] == homes)
     words = {"two": 2, "three": 3, "four": 4, "five": 5}
     assert (words.get(typed[0]), *map(int, typed[1:])) == (
         point["fits"], curve["evaluation_by_floor_registry"]["with_floors"],
@@ -337,8 +339,9 @@ def test_model_versions_named_are_the_bundled_models() -> None:
     pictured = json.loads((ROOT / "docs/images/pictured.json").read_text())["model_version"]
     assert pictured == bundle["model_version"], (
         f"the README's pictures show model {pictured}: retake them with scripts/screenshots")
-    typed = _one(r"`scripts/train` rebuilds the bundled model: its version ends in the same "
-                 r"hash, `([0-9a-f]{8})`, .*? the scikit-learn it was made with \(([\d.]+);",
+    typed = _one(r"`scripts/train-bundled` rebuilds the bundled model: its version ends in "
+                 r"the same hash, `([0-9a-f]{8})`, .*? the scikit-learn it was made with "
+                 r"\(([\d.]+);",
                  _prose("README.md"), "README.md")
     assert typed == (digest, bundle["sklearn_version"])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -460,6 +461,8 @@ def test_each_script_stops_on_errors_even_through_a_link(script: str) -> None:
 
 @pytest.mark.parametrize(("script", "first_line"), [
     ("train", "The whole training pipeline, offline:"),
+    ("train-bundled", "Rebuilds the model bundled with the integration, offline, as scripts/train "
+                      "does its own:"),
     ("test", "Runs the whole test suite in .venv (created and installed on first use)."),
     ("test-newer-ha",
      "Runs the integration's tests on Home Assistant releases newer than the pinned one, "
@@ -507,15 +510,51 @@ def test_help_of_a_script_lists_its_modules_options_once_set_up(tmp_path: Path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == [".venv", "scripts"]
 
 
-def test_train_refuses_arguments_it_would_ignore(tmp_path: Path) -> None:
+@pytest.mark.parametrize("script", ["train", "train-bundled"])
+def test_train_refuses_arguments_it_would_ignore(tmp_path: Path, script: str) -> None:
     """scripts/train runs the whole pipeline with fixed settings: an argument given to it was
     silently ignored, and the run then replaced the model all the same."""
-    scripts = copy_scripts(tmp_path, "train", "_help.sh")
-    run = subprocess.run(["bash", str(scripts / "train"), "--count", "10"],
+    scripts = copy_scripts(tmp_path, script, "_help.sh")
+    run = subprocess.run(["bash", str(scripts / script), "--count", "10"],
                          capture_output=True, text=True, timeout=60, check=False)
     assert (run.returncode, run.stdout) == (2, "")
-    assert run.stderr.startswith("error: scripts/train takes no arguments")
+    assert run.stderr.startswith(f"error: scripts/{script} takes no arguments")
     assert len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("bundled", "said"), [
+    ("2026.12.01-a1b2c3d4", "models/bundled holds the bundled model: 2026.12.09-a1b2c3d4, "
+                            "bundled as 2026.12.01-a1b2c3d4"),
+    ("2026.12.09-ffffffff", "models/bundled holds another model than the bundled one: "
+                            "2026.12.09-a1b2c3d4, not 2026.12.09-ffffffff (to ship it: "
+                            "docs/model.md, \"The bundle\")")])
+def test_train_bundled_trains_on_a_thousand_homes_and_compares_hashes(
+        tmp_path: Path, bundled: str, said: str) -> None:
+    """The bundled model is rebuilt by one command, as scripts/train rebuilds its own: its
+    homes, leaves and evaluation homes are the ones docs/model.md states, and the run says
+    whether it made the bundled model, by the hash alone (the date is the day of training)."""
+    scripts = copy_scripts(tmp_path, "train-bundled", "_help.sh")
+    (scripts / "_venv.sh").write_text(  # python -m trainer … is logged, python -c runs
+        'cd "$(dirname "${BASH_SOURCE[0]}")/.."\n'
+        'python() { if [[ "$1" == -c ]]; then command python3 "$@"; '
+        'else echo "$*" >> calls.log; fi; }\n')
+    for folder, version in (("models/bundled", "2026.12.09-a1b2c3d4"),
+                            ("custom_components/home_type/models", bundled)):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "home_type_classifier_results.json").write_text(
+            json.dumps({"model_version": version}))
+    run = subprocess.run(["bash", str(scripts / "train-bundled")], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.splitlines() == [said]
+    assert (tmp_path / "calls.log").read_text().splitlines() == [
+        "-m trainer generate --count 1000 --days 90 --seed 42 --output data/bundled_homes",
+        "-m trainer generate --count 100 --days 90 --seed 1042 --output "
+        "data/synthetic_homes_eval",
+        "-m trainer train --synthetic-homes data/bundled_homes --evaluation-homes "
+        "data/synthetic_homes_eval --min-samples-leaf 100 --output "
+        "models/bundled/home_type_classifier.pkl --test-size 0.2",
+        "-m trainer verify models/bundled/home_type_classifier.pkl"]
 
 
 def test_screenshots_without_a_browser_is_one_line(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import pickle
 import signal
@@ -68,7 +67,9 @@ def publish(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
 
 
 def test_bundled_model_meets_the_default_thresholds(tmp_path: Path) -> None:
-    """The defaults are documented as 'what the shipped model reaches': keep that true.
+    """The defaults are documented as met by the shipped model: keep that true. (They are
+    set for the container's default run of 100 homes, which the bundled model, trained on
+    1,000, passes with room: trainer/publish.py.)
 
     This one runs ``python -m trainer publish`` as a user does, in its own process.
     """
@@ -84,9 +85,8 @@ def test_bundled_model_meets_the_default_thresholds(tmp_path: Path) -> None:
     assert results_path_for(published).read_bytes() == results_path_for(BUNDLED).read_bytes()
     assert not (tmp_path / "ha" / PREVIOUS_NAME).exists()
     figures = json.loads(results_path_for(BUNDLED).read_bytes())["evaluation"]["by_window"]["10d"]
-    rounded_down = tuple(math.floor((figures[name] - 0.02) * 20 + 1e-9) / 20  # to 0.05
-                         for name in ("accuracy", "macro_f1"))
-    assert rounded_down == (DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1)
+    assert figures["accuracy"] - 0.02 >= DEFAULT_MIN_ACCURACY
+    assert figures["macro_f1"] - 0.02 >= DEFAULT_MIN_MACRO_F1
 
 
 def test_publish_keeps_the_previous_model_and_rolls_back(tmp_path: Path,
@@ -281,7 +281,7 @@ def test_force_publishes_below_the_thresholds_and_holdout_is_the_fallback(
         tmp_path: Path, publish: Publish) -> None:
     low = make_model(tmp_path / "m", "2026.01.01-low", accuracy=0.5, section="holdout")
     code, _, stderr = publish(str(low), "--to", str(tmp_path / "ha"))
-    assert code == EXIT_BELOW_THRESHOLDS and "on 20 held-out homes (10-day history)" in stderr
+    assert code == EXIT_BELOW_THRESHOLDS and "on 200 held-out homes (10-day history)" in stderr
     code, stdout, _ = publish(str(low), "--to", str(tmp_path / "ha"), "--force")
     assert code == 0 and "thresholds not checked (--force)" in stdout
     assert load_model(tmp_path / "ha" / MODEL_NAME).version == "2026.01.01-low"
@@ -334,7 +334,7 @@ def test_an_empty_evaluation_section_falls_back_to_the_held_out_figures(
     results_path_for(model).write_text(json.dumps(results))
     code, _, stderr = publish(str(model), "--to", str(tmp_path / "ha"))
     assert code == EXIT_BELOW_THRESHOLDS
-    assert "accuracy 0.500 < --min-accuracy 0.70 on 20 held-out homes" in " ".join(stderr.split())
+    assert "accuracy 0.500 < --min-accuracy 0.70 on 200 held-out homes" in " ".join(stderr.split())
 
 
 def test_rollback_without_a_previous_model_creates_nothing(tmp_path: Path,

@@ -237,7 +237,7 @@ def test_each_figure_is_read_from_its_own_window() -> None:
         for i, window in enumerate(("none", "1d", "10d", "90d")):
             results[section]["by_window"][window]["accuracy"] = base + i / 100
     page = render(results, "results.json")
-    assert "(20 homes, model fitted on the other 80), 10-day history: accuracy 0.520." in page
+    assert "(200 homes, model fitted on the other 800), 10-day history: accuracy 0.520." in page
     rows = {line.split(" | ")[0]: line.split(" | ")[2] for line in page.splitlines()
             if line.startswith(("| none |", "| 1d |", "| 10d |", "| 90d |"))}
     assert {window: row.split(" ")[0] for window, row in rows.items()} == {
