@@ -223,6 +223,9 @@ def publish(
     out.print(f"published {outcome.model_path}: {outcome.replaced or 'none'} → "
               f"{outcome.version} ({outcome.quality})", markup=False, highlight=False,
               soft_wrap=True)
+    if outcome.below_bundled:
+        console.print(f"[yellow]warning:[/yellow] {escape(outcome.below_bundled)}",
+                      highlight=False, soft_wrap=True)
     if outcome.replaced:
         out.print(f"previous model kept as {to / PREVIOUS_NAME} (publish --rollback --to {to} "
                   "restores it)", markup=False, highlight=False, soft_wrap=True)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from custom_components.home_type.const import BUNDLED_MODEL
 from custom_components.home_type.core.atomic import (
     atomic_write_bytes,
     sync_folder,
@@ -113,6 +114,7 @@ class Outcome:
     unchanged: bool = False  # the same model was already published
     dropped: str | None = None  # why the model found at the destination was not kept
     quality: str | None = None  # the figures that were checked, or why they were not
+    below_bundled: str | None = None  # how the bundled model scores better on the same homes
 
     @property
     def model_path(self) -> Path:
@@ -206,7 +208,42 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
         quality = (f"thresholds not checked (--force); {results_path_for(model).name} left "
                    "behind: it does not describe this model")
         candidate = dataclasses.replace(candidate, results=None)
-    return _install(folder, lambda: (candidate, quality))
+    outcome = _install(folder, lambda: (candidate, quality))
+    return dataclasses.replace(outcome, below_bundled=below_bundled(candidate))
+
+
+#: The figures the bundled model was measured with, beside it in the integration.
+BUNDLED_RESULTS: Final = results_path_for(BUNDLED_MODEL)
+
+
+def below_bundled(candidate: Candidate, bundled: Path = BUNDLED_RESULTS) -> str | None:
+    """How the bundled model scores better than the candidate on the same evaluation homes.
+
+    The container's default run trains on 100 homes, the bundled model on 1,000, and both are
+    scored on the same 100 homes: its model passes the thresholds and would replace a better
+    one without a word. Homes count as the same when their generators, seeds, count, days and
+    labels are; figures on other homes are not comparable, and say nothing.
+    """
+    try:
+        mine = json.loads(candidate.results or b"")
+        theirs = json.loads(bundled.read_bytes())
+        if mine["model_version"].split("-")[-1] == theirs["model_version"].split("-")[-1]:
+            return None  # the bundled model itself, trained again
+        same = [{k: v for k, v in run["evaluation"]["data"].items() if k != "folder"}
+                for run in (mine, theirs)]
+        if same[0] != same[1]:
+            return None
+        figures = [[float(run["evaluation"]["by_window"][THRESHOLD_WINDOW][name])
+                    for run in (mine, theirs)] for name in ("accuracy", "macro_f1")]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # no figures to compare: the thresholds said what there is to say
+    if all(new >= old for new, old in figures):
+        return None
+    (accuracy, bundled_accuracy), (macro_f1, bundled_macro_f1) = figures
+    return ("the bundled model scores better on the same evaluation homes (10-day history): "
+            f"accuracy {bundled_accuracy:.3f} against this model's {accuracy:.3f}, "
+            f"macro F1 {bundled_macro_f1:.3f} against {macro_f1:.3f}; with its Model file "
+            "option empty, Home Type uses the bundled model")
 
 
 def _describes(results: bytes, version: str) -> bool:

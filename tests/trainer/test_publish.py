@@ -607,3 +607,41 @@ def test_refused_error_type_carries_the_exit_code(tmp_path: Path) -> None:
         publishing.publish(tmp_path / "none.pkl", tmp_path / "ha", Thresholds())
     assert caught.value.exit_code == EXIT_NOT_VERIFIED
     assert not isinstance(caught.value, ModelError)
+
+
+def test_a_model_below_the_bundled_one_on_the_same_homes_is_published_with_a_warning(
+        tmp_path: Path, publish: Publish) -> None:
+    """The container's default run (100 homes) passes the thresholds with a model less
+    accurate than the bundled one (1,000 homes) on the very same evaluation homes: it is
+    published, as asked, and the user is told what they give up."""
+    bundled = json.loads(results_path_for(BUNDLED).read_bytes())["evaluation"]["by_window"]
+    accuracy, macro_f1 = bundled["10d"]["accuracy"], bundled["10d"]["macro_f1"]
+    lower = make_model(tmp_path / "low", "2026.01.01-aaaa", accuracy=0.74, macro_f1=0.9)
+    code, stdout, stderr = publish(str(lower), "--to", str(tmp_path / "ha"))
+    assert code == 0 and "none → 2026.01.01-aaaa" in stdout
+    assert " ".join(stderr.split()) == (
+        "warning: the bundled model scores better on the same evaluation homes (10-day history): "
+        f"accuracy {accuracy:.3f} against this model's 0.740, macro F1 {macro_f1:.3f} against "
+        "0.900; with its Model file option empty, Home Type uses the bundled model")
+    # Macro F1 alone lower is worse too; under --force as well.
+    f1 = make_model(tmp_path / "f1", "2026.01.02-bbbb", accuracy=0.99, macro_f1=0.70)
+    code, _, stderr = publish(str(f1), "--to", str(tmp_path / "ha"), "--force")
+    assert code == 0 and "against 0.700; with its Model file" in " ".join(stderr.split())
+
+
+@pytest.mark.parametrize("change", ["better", "other homes", "bundled retrained", "holdout"])
+def test_no_warning_where_the_bundled_model_is_not_better_on_the_same_homes(
+        tmp_path: Path, publish: Publish, change: str) -> None:
+    """Figures on other homes say nothing of which model is better; the bundled model trained
+    again (same hash, another day) is not worse than itself."""
+    version = "2026.01.01-" + (load_model(BUNDLED).version.split("-")[-1]
+                               if change == "bundled retrained" else "aaaa")
+    model = make_model(tmp_path / "m", version, accuracy=0.95 if change == "better" else 0.74,
+                       section="holdout" if change == "holdout" else "evaluation")
+    if change == "other homes":
+        results = json.loads(results_path_for(model).read_text())
+        results["evaluation"]["data"]["seeds"] = ["2042"]
+        results_path_for(model).write_text(json.dumps(results))
+    code, stdout, stderr = publish(str(model), "--to", str(tmp_path / "ha"))
+    assert code == 0 and f"none → {version}" in stdout
+    assert stderr == ""
