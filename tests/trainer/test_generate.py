@@ -2019,10 +2019,12 @@ _SEED_42_ALL_HOMES = "2b0501e259962f91f11203ef9d2adabd1e67294e4a9baf732e9767faf6
 
 @pytest.mark.slow
 def test_seed_42_still_makes_the_homes_the_bundled_model_learned_from(tmp_path: Path) -> None:
-    """The bundled model was trained on the seed-42 homes: a generator that now draws other
-    homes from that seed (a changed draw, a reordered random call, another numpy) leaves the
-    model trained on homes no command makes. If the change is meant, bump SIMULATOR_VERSION,
-    regenerate data/synthetic_homes, retrain the bundled model and update these digests."""
+    """scripts/train's model is trained on these seed-42 homes, and the bundled model on 1,000
+    of the same seed, drawn by the same code: a generator that now draws other homes from that
+    seed (a changed draw, a reordered random call, another numpy) leaves the models trained on
+    homes no command makes. If the change is meant, bump SIMULATOR_VERSION, regenerate
+    data/synthetic_homes and data/bundled_homes, retrain the bundled model
+    (scripts/train-bundled) and update these digests."""
     jobs = plan_jobs(100, 2, 42, tmp_path)
     every = hashlib.sha256()
     digests = {}
