@@ -169,7 +169,7 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
         shared = (shared_seeds(trained_on, section["data"]["seeds"])
                   if where == "evaluation homes" else [])
         where = f"{int(window['homes'])} {where}"
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
         raise refuse(f"{results_file.name} is not a results file with {THRESHOLD_WINDOW} "
                      f"figures and their homes' seeds ({type(err).__name__}: {err})") from None
     if version != candidate.version:
@@ -208,25 +208,28 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
         quality = (f"thresholds not checked (--force); {results_path_for(model).name} left "
                    "behind: it does not describe this model")
         candidate = dataclasses.replace(candidate, results=None)
-    outcome = _install(folder, lambda: (candidate, quality))
-    return dataclasses.replace(outcome, below_bundled=below_bundled(candidate))
+    warning = below_bundled(candidate)  # before the switch: nothing after it may fail
+    return dataclasses.replace(_install(folder, lambda: (candidate, quality)),
+                               below_bundled=warning)
 
 
 #: The figures the bundled model was measured with, beside it in the integration.
 BUNDLED_RESULTS: Final = results_path_for(BUNDLED_MODEL)
 
 
-def below_bundled(candidate: Candidate, bundled: Path = BUNDLED_RESULTS) -> str | None:
+def below_bundled(candidate: Candidate, bundled: Path | None = None) -> str | None:
     """How the bundled model scores better than the candidate on the same evaluation homes.
 
     The container's default run trains on 100 homes, the bundled model on 1,000, and both are
     scored on the same 100 homes: its model passes the thresholds and would replace a better
     one without a word. Homes count as the same when their generators, seeds, count, days and
-    labels are; figures on other homes are not comparable, and say nothing.
+    labels are (not the simulator's version, which the results do not record: the bundled
+    model is retrained whenever it changes); figures on other homes are not comparable, and
+    say nothing.
     """
     try:
         mine = json.loads(candidate.results or b"")
-        theirs = json.loads(bundled.read_bytes())
+        theirs = json.loads((bundled or BUNDLED_RESULTS).read_bytes())
         if mine["model_version"].split("-")[-1] == theirs["model_version"].split("-")[-1]:
             return None  # the bundled model itself, trained again
         same = [{k: v for k, v in run["evaluation"]["data"].items() if k != "folder"}
@@ -235,15 +238,15 @@ def below_bundled(candidate: Candidate, bundled: Path = BUNDLED_RESULTS) -> str 
             return None
         figures = [[float(run["evaluation"]["by_window"][THRESHOLD_WINDOW][name])
                     for run in (mine, theirs)] for name in ("accuracy", "macro_f1")]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None  # no figures to compare: the thresholds said what there is to say
     if all(new >= old for new, old in figures):
         return None
     (accuracy, bundled_accuracy), (macro_f1, bundled_macro_f1) = figures
-    return ("the bundled model scores better on the same evaluation homes (10-day history): "
-            f"accuracy {bundled_accuracy:.3f} against this model's {accuracy:.3f}, "
-            f"macro F1 {bundled_macro_f1:.3f} against {macro_f1:.3f}; with its Model file "
-            "option empty, Home Type uses the bundled model")
+    return ("on the same evaluation homes (10-day history) the bundled model scores accuracy "
+            f"{bundled_accuracy:.3f} and macro F1 {bundled_macro_f1:.3f}, this model "
+            f"{accuracy:.3f} and {macro_f1:.3f}; leave Home Type's Model file option empty to "
+            "keep the bundled model")
 
 
 def _describes(results: bytes, version: str) -> bool:
