@@ -39,3 +39,16 @@ answer_help_from() {
     fi
     exit 0
 }
+
+# refuse_arguments SCRIPT ARG…: a script that runs with fixed settings stops, exit 2, when given
+# any ARG (it was silently ignored, and the run then replaced the model all the same).
+refuse_arguments() {
+    local name
+    name="scripts/$(basename "$(readlink -f "$1")")"
+    shift
+    if [[ $# -gt 0 ]]; then
+        echo "error: $name takes no arguments ($name --help; for other counts, days or seeds:" \
+             ".venv/bin/python -m trainer pipeline --help)" >&2
+        exit 2
+    fi
+}
