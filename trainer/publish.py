@@ -217,7 +217,7 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
 BUNDLED_RESULTS: Final = results_path_for(BUNDLED_MODEL)
 
 
-def below_bundled(candidate: Candidate, bundled: Path | None = None) -> str | None:
+def below_bundled(candidate: Candidate) -> str | None:
     """How the bundled model scores better than the candidate on the same evaluation homes.
 
     The container's default run trains on 100 homes, the bundled model on 1,000, and both are
@@ -229,7 +229,7 @@ def below_bundled(candidate: Candidate, bundled: Path | None = None) -> str | No
     """
     try:
         mine = json.loads(candidate.results or b"")
-        theirs = json.loads((bundled or BUNDLED_RESULTS).read_bytes())
+        theirs = json.loads(BUNDLED_RESULTS.read_bytes())
         if mine["model_version"].split("-")[-1] == theirs["model_version"].split("-")[-1]:
             return None  # the bundled model itself, trained again
         same = [{k: v for k, v in run["evaluation"]["data"].items() if k != "folder"}
