@@ -29,7 +29,14 @@ import yaml
 
 from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import read_snapshot
-from tests.conftest import EQUAL_MIX, ROOT, call_trainer, run_trainer, trainer_in_process
+from tests.conftest import (
+    EQUAL_MIX,
+    ONE_WORKER,
+    ROOT,
+    call_trainer,
+    run_trainer,
+    trainer_in_process,
+)
 from tests.trainer.fake_openai import FakeOpenAI, quota_exhausted, serve
 from tests.trainer.test_openai import _env as openai_env
 from trainer.container import IN_CONTAINER_VARIABLE
@@ -417,15 +424,15 @@ def test_docker_stop_stops_the_image_command_cleanly(
 
 def test_pipeline_usage_errors(tmp_path: Path) -> None:
     # In the words of generate's own checks, not pydantic's ("Input should be greater …").
-    bad = run_trainer("pipeline", "--count", "0", cwd=tmp_path)
+    bad = call_trainer("pipeline", "--count", "0", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith(
         "error: Invalid value for '--count': must be at least 1 (see ")
     # A bad value is blamed on where it came from: the flag typed, or the variable set.
-    typed = run_trainer("pipeline", "--days", "abc", cwd=tmp_path)
+    typed = call_trainer("pipeline", "--days", "abc", cwd=tmp_path)
     assert typed.returncode == 2 and typed.stderr.startswith(
         "error: Invalid value for '--days': give a whole number (see ")
-    from_environment = run_trainer("pipeline", cwd=tmp_path,
-                                   env={**os.environ, "HOME_TYPE_DAYS": "abc"})
+    from_environment = call_trainer("pipeline", cwd=tmp_path,
+                                    env={**os.environ, "HOME_TYPE_DAYS": "abc"})
     assert from_environment.returncode == 2 and from_environment.stderr.startswith(
         "error: Invalid value for '--days' (env var: 'HOME_TYPE_DAYS'): give a whole number")
     for flag, value, words in (
@@ -433,57 +440,57 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
             # Click's own range check refused NaN as "must be at most 1".
             ("--min-macro-f1", "nan", "must be a share from 0 to 1, e.g. 0.7, not nan"),
             ("--min-accuracy", "x", "give a number")):
-        refused = run_trainer("pipeline", flag, value, cwd=tmp_path)
+        refused = call_trainer("pipeline", flag, value, cwd=tmp_path)
         assert refused.returncode == 2 and refused.stderr.startswith(
             f"error: Invalid value for '{flag}': {words} (see "), refused.stderr
-    backend = run_trainer("pipeline", "--backend", "llm", cwd=tmp_path)
+    backend = call_trainer("pipeline", "--backend", "llm", cwd=tmp_path)
     assert backend.returncode == 2 and "--backend must be one of auto, procedural, openai" in \
         backend.stderr
-    free = run_trainer("pipeline", "--max-cost", "0", cwd=tmp_path)
+    free = call_trainer("pipeline", "--max-cost", "0", cwd=tmp_path)
     assert free.returncode == 2 and free.stderr.strip() == (
         "error: --max-cost must be a positive number of dollars, not 0")
-    patience = run_trainer("pipeline", cwd=tmp_path,
-                           env={**os.environ, "HOME_TYPE_OPENAI_TIMEOUT": "-1"})
+    patience = call_trainer("pipeline", cwd=tmp_path,
+                            env={**os.environ, "HOME_TYPE_OPENAI_TIMEOUT": "-1"})
     assert patience.returncode == 2 and patience.stderr.strip() == (
         "error: --openai-timeout / HOME_TYPE_OPENAI_TIMEOUT must be a positive number of seconds, "
         "not -1")
-    allowance = run_trainer("pipeline", cwd=tmp_path,
-                            env={**os.environ, "HOME_TYPE_OPENAI_MAX_REPLY_TOKENS": "500"})
+    allowance = call_trainer("pipeline", cwd=tmp_path,
+                             env={**os.environ, "HOME_TYPE_OPENAI_MAX_REPLY_TOKENS": "500"})
     assert allowance.returncode == 2 and allowance.stderr.strip() == (
         "error: --openai-max-reply-tokens / HOME_TYPE_OPENAI_MAX_REPLY_TOKENS must be at least "
         "1,000 tokens (a home's design takes up to ~3,750), not 500")
-    price = run_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
+    price = call_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
         "more (e.g. --price 0.25,2.00), not '0.25'")
     # Refused before any home is generated: the evaluation homes' seed, and a copy count
     # that would only fill memory.
-    seed = run_trainer("pipeline", "--seed", "4294966296", cwd=tmp_path)
+    seed = call_trainer("pipeline", "--seed", "4294966296", cwd=tmp_path)
     assert seed.returncode == 2 and seed.stderr.strip() == (
         "error: --seed 4294966296: give a whole number from 0 to 4294966295 (the evaluation "
         "homes use --seed + 1000)")
-    copies = run_trainer("pipeline", cwd=tmp_path,
-                         env={**os.environ, "HOME_TYPE_COPIES": "999999999"})
+    copies = call_trainer("pipeline", cwd=tmp_path,
+                          env={**os.environ, "HOME_TYPE_COPIES": "999999999"})
     assert copies.returncode == 2 and copies.stderr.strip() == (
         "error: --copies must be at most 100, not 999999999")
-    leaf = run_trainer("pipeline", cwd=tmp_path,
-                       env={**os.environ, "HOME_TYPE_MIN_SAMPLES_LEAF": "1000001"})
+    leaf = call_trainer("pipeline", cwd=tmp_path,
+                        env={**os.environ, "HOME_TYPE_MIN_SAMPLES_LEAF": "1000001"})
     assert leaf.returncode == 2 and leaf.stderr.strip() == (
         "error: --min-samples-leaf must be at most 1,000,000, not 1000001")
     assert not (tmp_path / "data").exists()
-    unnamed = run_trainer("pipeline", cwd=tmp_path,
-                          env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
+    unnamed = call_trainer("pipeline", cwd=tmp_path,
+                           env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
     assert unnamed.returncode == 2 and unnamed.stderr.strip() == (
         "error: --openai-model / HOME_TYPE_OPENAI_MODEL must name a model")
     # Training writes the model before publish checks it: never in the folder HA reads.
-    live = run_trainer("pipeline", "--model", "ha/home_type_classifier.pkl", "--to", "ha",
-                       cwd=tmp_path)
+    live = call_trainer("pipeline", "--model", "ha/home_type_classifier.pkl", "--to", "ha",
+                        cwd=tmp_path)
     assert live.returncode == 2 and " ".join(live.stderr.split()) == (
         "error: --model ha/home_type_classifier.pkl is in --to ha, the folder Home Assistant "
         "reads: a model that fails publish's checks would be live there; train it elsewhere "
         "(default models/home_type_classifier.pkl)")
     (tmp_path / "data").write_text("not a folder")
-    data = run_trainer("pipeline", cwd=tmp_path)
+    data = call_trainer("pipeline", cwd=tmp_path)
     assert data.returncode == 2 and data.stderr.strip() == (
         "error: --data data: is a file, not a folder")
     (tmp_path / "data").unlink()
@@ -497,7 +504,7 @@ def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) ->
             "--mix", SMALLEST_MIX, "--data", str(data), "--model", str(model), "--to", str(to)]
     homes = data / "synthetic_homes"
     made = call_trainer("generate", "--count", "5", "--days", "2", "--seed", "5",
-                        "--output", str(homes))
+                        "--output", str(homes), *ONE_WORKER)
     assert made.returncode == 0, made.stderr
     result = call_trainer(*args)
     assert result.returncode == 2, result.stderr[-2000:]
@@ -513,7 +520,8 @@ def test_pipeline_refuses_to_train_on_homes_of_other_settings(tmp_path: Path) ->
     evaluation = data / "synthetic_homes_eval"
     for count, seed, folder in (("4", "42", homes), ("5", "1042", evaluation)):
         assert call_trainer("generate", "--count", count, "--days", "1", "--seed", seed,
-                            "--mix", SMALLEST_MIX, "--output", str(folder)).returncode == 0
+                            "--mix", SMALLEST_MIX, "--output", str(folder),
+                            *ONE_WORKER).returncode == 0
     result = call_trainer(*args)
     assert result.returncode == 2, result.stderr[-2000:]
     last = result.stderr.strip().splitlines()[-1]

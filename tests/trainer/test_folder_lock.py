@@ -20,7 +20,7 @@ import pytest
 
 import trainer.folder_lock
 from custom_components.home_type.core.model import load_model, results_path_for, sha256_path
-from tests.conftest import ROOT, trainer_in_process
+from tests.conftest import ONE_WORKER, ROOT, trainer_in_process
 from tests.models import make_model
 from trainer.folder_lock import reading_homes, switching_files, writing_homes
 from trainer.publish import MODEL_NAME, PREVIOUS_NAME
@@ -250,7 +250,7 @@ def test_generate_with_other_flags_is_refused_as_busy_not_told_to_delete(
     """Deleting the folder, as a mismatch advises, would delete the homes another run writes."""
     output = tmp_path / "homes"
     assert trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
-                              "--output", str(output)) == 0
+                              "--output", str(output), *ONE_WORKER) == 0
     capsys.readouterr()
     with writing_homes(output):
         assert trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
@@ -342,5 +342,5 @@ def test_a_folder_that_cannot_be_locked_is_used_unlocked(
     with writing_homes(homes), reading_homes(homes), switching_files(homes):
         pass  # each would have refused, or waited for, the one before it
     assert trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
-                              "--output", str(homes)) == 0
+                              "--output", str(homes), *ONE_WORKER) == 0
     assert len(list(homes.iterdir())) == 2

@@ -32,7 +32,13 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from tests.conftest import ROOT, call_trainer, interrupt_after_first_home, rewrite_home
+from tests.conftest import (
+    ONE_WORKER,
+    ROOT,
+    call_trainer,
+    interrupt_after_first_home,
+    rewrite_home,
+)
 from trainer import homes_commands
 from trainer.command_line import EXIT_INTERRUPTED, UserError
 from trainer.generate import (
@@ -769,7 +775,8 @@ def test_output_folder_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
-    args = ["generate", "--count", "3", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
+    args = ["generate", "--count", "3", "--days", "1", "--seed", "5", "--output", str(tmp_path),
+            *ONE_WORKER]
     assert call_trainer(*args).returncode == 0
     (tmp_path / "home_002.json.gz").unlink()
     stamp = (tmp_path / "home_001.json.gz").stat().st_mtime_ns
@@ -788,7 +795,8 @@ def test_existing_homes_are_skipped_unless_overwrite(tmp_path: Path) -> None:
 def test_a_killed_runs_temporary_files_are_removed_by_the_next(tmp_path: Path) -> None:
     """A run killed (kill -9, a power cut) leaves the home it was writing as a hidden
     temporary file; the next run that writes there removes it, and nothing else."""
-    args = ["generate", "--count", "2", "--days", "1", "--seed", "5", "--output", str(tmp_path)]
+    args = ["generate", "--count", "2", "--days", "1", "--seed", "5", "--output", str(tmp_path),
+            *ONE_WORKER]
     assert call_trainer(*args).returncode == 0
     (tmp_path / "home_002.json.gz").rename(tmp_path / ".home_002.json.gz.uc9y0fkw.tmp")
     kept = [tmp_path / ".notes.tmp", tmp_path / ".home_002.json.gz.tmp", tmp_path / "mine.tmp"]
@@ -802,7 +810,7 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next(tmp_path: Path) -
 def test_progress_and_summary_count_what_was_written(tmp_path: Path) -> None:
     """The bar reaches the number of homes; the summary's figures are the files' own."""
     result = call_trainer("generate", "--count", "3", "--days", "2", "--seed", "8", "--mix",
-                          "studio=1,cottage=2", "--output", str(tmp_path))
+                          "studio=1,cottage=2", "--output", str(tmp_path), *ONE_WORKER)
     assert result.returncode == 0, result.stderr
     assert re.search(r"^homes .* 3/3 home_00\d (studio|cottage) ", result.stderr, re.MULTILINE)
     homes = [read_snapshot(path) for path in iter_home_files(tmp_path)]
@@ -832,7 +840,7 @@ def test_sizes_on_disk_are_shown_in_the_largest_unit_below_them() -> None:
 def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -> None:
     """A file name that exists is not a finished home of these flags: each difference is named."""
     args = ["generate", "--count", "3", "--days", "2", "--seed", "1", "--output", str(tmp_path)]
-    assert call_trainer(*args).returncode == 0
+    assert call_trainer(*args, *ONE_WORKER).returncode == 0
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()}
     expected = {
         ("--days", "10"): "holds homes of 2 days; these flags ask for homes of 10 days: pass "
@@ -865,7 +873,7 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
     stray = call_trainer(*args, "--count", "2", "--overwrite")
     assert stray.returncode == 2 and "remove home_003.json.gz" in stray.stderr
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.iterdir()} == before
-    forced = call_trainer(*args, "--seed", "99", "--overwrite")
+    forced = call_trainer(*args, "--seed", "99", "--overwrite", *ONE_WORKER)
     assert forced.returncode == 0 and "3 homes written" in forced.stderr
     assert "nothing to do" in call_trainer(*args, "--seed", "99").stderr
 
@@ -873,7 +881,7 @@ def test_rerun_with_other_flags_is_refused_and_touches_nothing(tmp_path: Path) -
 def test_resume_keeps_only_homes_a_fresh_run_would_write(tmp_path: Path) -> None:
     """With one label, a larger --count plans the same first homes: they are kept, and the
     folder is byte for byte what a fresh run of the larger count writes."""
-    args = ["generate", "--days", "1", "--seed", "4", "--mix", "studio=1"]
+    args = ["generate", "--days", "1", "--seed", "4", "--mix", "studio=1", *ONE_WORKER]
     assert call_trainer(*args, "--count", "2", "--output", str(tmp_path / "a")).returncode == 0
     grown = call_trainer(*args, "--count", "3", "--output", str(tmp_path / "a"))
     assert grown.returncode == 0 and "2 of 3 homes already" in grown.stderr
@@ -886,7 +894,7 @@ def test_resume_refuses_a_home_under_another_homes_name(tmp_path: Path) -> None:
     """Same seed, days and label is not enough: a copied or renamed home is another home, and
     the folder would train on one home twice."""
     args = ["generate", "--count", "2", "--days", "1", "--seed", "4", "--mix", "studio=1",
-            "--output", str(tmp_path)]
+            "--output", str(tmp_path), *ONE_WORKER]
     assert call_trainer(*args).returncode == 0
     fresh = (tmp_path / "home_002.json.gz").read_bytes()
     (tmp_path / "home_002.json.gz").write_bytes((tmp_path / "home_001.json.gz").read_bytes())
@@ -904,7 +912,7 @@ def test_resume_reads_a_home_whose_head_does_not_name_it(tmp_path: Path) -> None
     """Files of this generator are checked from their head; any other key order is read whole,
     and a damaged file is refused (it would otherwise pass for a finished home)."""
     assert call_trainer("generate", "--count", "2", "--days", "1", "--seed", "3",
-                        "--output", str(tmp_path)).returncode == 0
+                        "--output", str(tmp_path), *ONE_WORKER).returncode == 0
     jobs = plan_jobs(2, 1, 3, tmp_path)
     first = jobs[0].path
     document = json.loads(gzip.decompress(first.read_bytes()))
@@ -926,7 +934,8 @@ def test_resume_remakes_procedural_homes_of_another_simulator(tmp_path: Path) ->
     differs only by its simulator version is made again from its seed, as this version makes
     it. Any other difference is still refused. An LLM home is kept whatever simulated it,
     since asking for its design again is paid."""
-    flags = ("generate", "--count", "3", "--days", "1", "--seed", "3", "--output", str(tmp_path))
+    flags = ("generate", "--count", "3", "--days", "1", "--seed", "3", "--output", str(tmp_path),
+             *ONE_WORKER)
     assert call_trainer(*flags).returncode == 0
     jobs = plan_jobs(3, 1, 3, tmp_path)
     made = {job.path.name: job.path.read_bytes() for job in jobs}
@@ -966,7 +975,7 @@ def test_resume_checks_homes_from_their_head_only(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """scripts/train re-runs generate on 200 homes of 90 days: skipping must not parse them."""
     assert call_trainer("generate", "--count", "2", "--days", "3", "--seed", "3",
-                        "--output", str(tmp_path)).returncode == 0
+                        "--output", str(tmp_path), *ONE_WORKER).returncode == 0
     monkeypatch.setattr("trainer.generate.runner.read_snapshot",
                         lambda path: pytest.fail(f"read {path} in full"))
     assert pending(plan_jobs(2, 3, 3, tmp_path), tmp_path, overwrite=False) == []
@@ -1164,13 +1173,13 @@ def _fake_home(job: HomeJob) -> HomeResult:
 
 @pytest.mark.slow
 def test_ctrl_c_leaves_no_partial_file_and_rerun_resumes(tmp_path: Path) -> None:
-    args = ["generate", "--count", "30", "--days", "30", "--seed", "3", "--output", str(tmp_path)]
+    args = ["generate", "--count", "10", "--days", "10", "--seed", "3", "--output", str(tmp_path)]
     _, written = interrupt_after_first_home(args, tmp_path)
-    assert len(written) < 30
-    resumed = call_trainer(*args)
+    assert len(written) < 10
+    resumed = call_trainer(*args, *ONE_WORKER)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(written)} of 30 homes already" in resumed.stderr
-    assert len(list(tmp_path.iterdir())) == 30
+    assert f"{len(written)} of 10 homes already" in resumed.stderr
+    assert len(list(tmp_path.iterdir())) == 10
 
 
 @pytest.mark.slow

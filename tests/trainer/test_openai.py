@@ -28,6 +28,7 @@ from custom_components.home_type.core.model import load_model
 from custom_components.home_type.core.snapshot import read_snapshot
 from devtools.instance import free_port
 from tests.conftest import (
+    ONE_WORKER,
     ROOT,
     call_trainer,
     interrupt_after_first_home,
@@ -1976,7 +1977,7 @@ def test_llm_and_procedural_homes_train_one_classifier(api: FakeOpenAI, tmp_path
     homes, evaluation = tmp_path / "homes", tmp_path / "evaluation"
     for count, seed, folder in (("16", "1", homes), ("8", "2", evaluation)):
         made = call_trainer("generate", "--count", count, "--days", "4", "--seed", seed,
-                            "--mix", mix, "--output", str(folder))
+                            "--mix", mix, "--output", str(folder), *ONE_WORKER)
         assert made.returncode == 0, made.stderr
     refused = call_trainer(*_generate(homes, "--count", "24", "--seed", "1", "--mix", mix),
                            env=_env(api))

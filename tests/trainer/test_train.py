@@ -36,6 +36,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
 from tests.conftest import (
+    ONE_WORKER,
     ROOT,
     call_trainer,
     no_space_left,
@@ -293,7 +294,8 @@ def test_two_home_types_train_and_compile_like_sklearn(tmp_path: Path) -> None:
     """With two classes scikit-learn keeps one calibrator; the bundle and predictor follow it."""
     for seed, folder in ((7, "train"), (8, "eval")):
         result = call_trainer("generate", "--count", "12", "--days", "3", "--seed", str(seed),
-                              "--mix", "apartment=1,condo=1", "--output", str(tmp_path / folder))
+                              "--mix", "apartment=1,condo=1", "--output", str(tmp_path / folder),
+                              *ONE_WORKER)
         assert result.returncode == 0, result.stderr
     model = tmp_path / "models" / "home_type_classifier.pkl"
     result = call_trainer("train", "--synthetic-homes", str(tmp_path / "train"),
@@ -939,7 +941,7 @@ def test_the_bare_command_shows_its_help_and_no_error_line() -> None:
 ])
 def test_train_output_that_names_no_file(output: str, message: str, tmp_path: Path) -> None:
     """Not a ValueError from pathlib, which has no name for ".", "..", "/" or ""."""
-    line = one_error_line(run_trainer("train", "--output", output, cwd=tmp_path))
+    line = one_error_line(call_trainer("train", "--output", output, cwd=tmp_path))
     assert line.startswith(f"error: {message}")
 
 
@@ -981,8 +983,8 @@ def test_train_refuses_a_folder_as_output_before_reading(small_homes: Path,
 def test_output_under_a_file_names_the_file(command: str, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     flag = "--output" if command == "train" else "--model"
-    line = one_error_line(run_trainer(command, flag, str(tmp_path / "file" / "m.pkl"),
-                                      cwd=tmp_path))
+    line = one_error_line(call_trainer(command, flag, str(tmp_path / "file" / "m.pkl"),
+                                       cwd=tmp_path))
     assert f"{tmp_path / 'file'} is a file, not a folder" in line
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
@@ -997,8 +999,8 @@ def test_an_output_that_exists_is_to_be_replaced_not_refused(
     previous run's files be (here the homes, missing, are what is refused)."""
     for name in written:
         (tmp_path / name).write_text("the previous run's")
-    line = one_error_line(run_trainer(command, "--synthetic-homes", "nowhere", "--output",
-                                      written[0], cwd=tmp_path))
+    line = one_error_line(call_trainer(command, "--synthetic-homes", "nowhere", "--output",
+                                       written[0], cwd=tmp_path))
     assert line.startswith("error: nowhere: no such folder"), line
 
 
@@ -1012,11 +1014,11 @@ def test_an_output_that_cannot_be_looked_at_or_links_to_nothing(
     link was taken for a missing folder, and a whole training run went before its write
     failed ("File exists")."""
     long = tmp_path / ("x" * 300 + ".pkl")
-    line = one_error_line(run_trainer(command, flag, str(long), cwd=tmp_path))
+    line = one_error_line(call_trainer(command, flag, str(long), cwd=tmp_path))
     assert line == f"error: {flag} {long}: File name too long"
     (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
-    line = one_error_line(run_trainer(command, flag, str(tmp_path / "gone" / "m.pkl"),
-                                      cwd=tmp_path))
+    line = one_error_line(call_trainer(command, flag, str(tmp_path / "gone" / "m.pkl"),
+                                       cwd=tmp_path))
     assert line == (f"error: {flag} {tmp_path / 'gone' / 'm.pkl'}: {tmp_path / 'gone'} is a "
                     f"symbolic link that leads to no folder ({tmp_path / 'nowhere'})")
     assert [p.name for p in tmp_path.iterdir()] == ["gone"]
@@ -1134,7 +1136,7 @@ def test_homes_that_cannot_be_looked_at_are_not_called_unwritable(tmp_path: Path
     long = tmp_path / ("h" * 300)
     for args in (["train", "--synthetic-homes", str(long), "--output", "m.pkl"],
                  ["evaluate", "--homes", str(long), "--model", str(BUNDLED)]):
-        line = one_error_line(run_trainer(*args, cwd=tmp_path))
+        line = one_error_line(call_trainer(*args, cwd=tmp_path))
         assert line == f"error: {long}: cannot read it (File name too long)"
 
 
@@ -1195,7 +1197,7 @@ def test_an_error_of_the_code_keeps_its_traceback(monkeypatch: pytest.MonkeyPatc
 def test_a_file_beside_the_model_whose_name_is_too_long_is_named(tmp_path: Path) -> None:
     """The model's own name fits, the joblib file's beside it does not: that file is named."""
     stem = tmp_path / ("x" * 243)
-    line = one_error_line(run_trainer("train", "--output", f"{stem}.pkl", cwd=tmp_path))
+    line = one_error_line(call_trainer("train", "--output", f"{stem}.pkl", cwd=tmp_path))
     assert line == f"error: --output {stem}.pkl: {stem}.sklearn.joblib: File name too long"
 
 
@@ -1312,13 +1314,13 @@ def test_pipeline_refuses_its_homes_folders_for_its_outputs_before_generating(
     whose generate step refuses the folder and says to delete it -- with the published model
     in it. Both refused before a home is made (found by a review: --to was not checked, and
     --model only at the train step, after both folders were generated)."""
-    model = one_error_line(run_trainer("pipeline", "--data", "d", "--model",
-                                       f"d/{folder}/m.pkl", cwd=tmp_path))
+    model = one_error_line(call_trainer("pipeline", "--data", "d", "--model",
+                                        f"d/{folder}/m.pkl", cwd=tmp_path))
     assert model == (f"error: --model d/{folder}/m.pkl: in the homes folder of --data "
                      f"({folder}), where its _results.json would be read as a home; train it "
                      "elsewhere (default models/home_type_classifier.pkl)")
-    to = one_error_line(run_trainer("pipeline", "--data", "d", "--to", f"d/{folder}",
-                                    cwd=tmp_path))
+    to = one_error_line(call_trainer("pipeline", "--data", "d", "--to", f"d/{folder}",
+                                     cwd=tmp_path))
     assert to == (f"error: --to d/{folder}: is the homes folder of --data ({folder}), where "
                   "the model's _results.json would be read as a home; publish elsewhere "
                   "(default models/published)")
@@ -1327,14 +1329,14 @@ def test_pipeline_refuses_its_homes_folders_for_its_outputs_before_generating(
 
 def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
-    line = one_error_line(run_trainer("pipeline", "--model", "models", cwd=tmp_path))
+    line = one_error_line(call_trainer("pipeline", "--model", "models", cwd=tmp_path))
     assert "--model models: is a folder" in line
-    seed = one_error_line(run_trainer("pipeline", "--seed", "-1", cwd=tmp_path))
+    seed = one_error_line(call_trainer("pipeline", "--seed", "-1", cwd=tmp_path))
     assert "--seed -1: give a whole number from 0 to 4294967295" in seed
     (tmp_path / "notes.txt").write_text("x")
-    to = one_error_line(run_trainer("pipeline", "--to", "notes.txt", cwd=tmp_path))
+    to = one_error_line(call_trainer("pipeline", "--to", "notes.txt", cwd=tmp_path))
     assert "--to notes.txt: is a file, not a folder" in to
-    under = one_error_line(run_trainer("pipeline", "--to", "notes.txt/ha", cwd=tmp_path))
+    under = one_error_line(call_trainer("pipeline", "--to", "notes.txt/ha", cwd=tmp_path))
     assert f"--to notes.txt/ha: {tmp_path / 'notes.txt'} is a file, not a folder" in under
     assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "notes.txt"]
 
@@ -1358,8 +1360,8 @@ def test_train_refuses_bad_settings_before_reading(small_homes: Path, tmp_path: 
                                                    args: list[str], message: str) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "notes.txt").write_text("not homes")
-    line = one_error_line(run_trainer("train", "--synthetic-homes", str(small_homes),
-                                      "--output", "new/m.pkl", *args, cwd=tmp_path))
+    line = one_error_line(call_trainer("train", "--synthetic-homes", str(small_homes),
+                                       "--output", "new/m.pkl", *args, cwd=tmp_path))
     assert message in line
     assert not (tmp_path / "new").exists()
 
