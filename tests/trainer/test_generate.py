@@ -39,6 +39,7 @@ from tests.conftest import (
     interrupt_after_first_home,
     rewrite_home,
 )
+from tests.trainer.pool_jobs import failing_home, fake_home
 from trainer import homes_commands
 from trainer.command_line import EXIT_INTERRUPTED, UserError
 from trainer.generate import (
@@ -1116,7 +1117,7 @@ def _ctrl_c_after_the_first_home(on_wait: Callable[[int], None]) -> list[HomeRes
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        runner.run_jobs(plan_jobs(6, 1, 1, Path(".")), _fake_home, 2, on_done, on_wait)
+        runner.run_jobs(plan_jobs(6, 1, 1, Path(".")), fake_home, 2, on_done, on_wait)
     return done
 
 
@@ -1153,22 +1154,9 @@ def test_a_failed_home_is_not_reported_as_ctrl_c() -> None:
 
     waits: list[int] = []
     with pytest.raises(ValueError, match="no such home"):
-        runner.run_jobs(plan_jobs(4, 1, 1, Path(".")), _failing_home, 2, lambda _: None,
+        runner.run_jobs(plan_jobs(4, 1, 1, Path(".")), failing_home, 2, lambda _: None,
                         waits.append)
     assert waits == []
-
-
-def _failing_home(job: HomeJob) -> HomeResult:
-    if job.index == 0:
-        raise ValueError("no such home")
-    return _fake_home(job)
-
-
-def _fake_home(job: HomeJob) -> HomeResult:
-    import time
-
-    time.sleep(0.3)
-    return HomeResult(job.home_id, job.home_type, 0, 0, 0.3)
 
 
 @pytest.mark.slow
