@@ -697,10 +697,21 @@ def _beside_in_session(project: Path, code: str,
 
 def _nothing_left(project: Path, session: int) -> None:
     """No run's file is left, nor a process of the session, but the dead that init has not
-    reaped yet."""
+    reaped yet.
+
+    A process killed a moment ago still runs until the kernel gives it a turn to exit: on a
+    busy machine CI once found ``R sleep 61`` there. A process the script failed to stop
+    sleeps on: it is still there after the wait, and fails the test.
+    """
     assert not list(project.glob("home-type-run.*"))
-    left = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(session)], capture_output=True,
-                          text=True, check=False).stdout
+    deadline = time.monotonic() + 10
+    while True:
+        left = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(session)],
+                              capture_output=True, text=True, check=False).stdout
+        if all(line.startswith("Z") for line in left.splitlines()) or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert all(line.startswith("Z") for line in left.splitlines()), left
 
 
