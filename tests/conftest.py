@@ -285,20 +285,32 @@ snapshot.iter_snapshot_bytes = paused
 """
 
 
-def processes_left(session: int, wait: float = 10) -> list[int]:
+def processes_left(session: int, wait: float = 10, *, zombies: bool = True) -> list[int]:
     """The processes still in ``session`` (a process started with ``start_new_session``, and
-    every process it started) once ``wait`` seconds have passed or none is left."""
+    every process it started) once ``wait`` seconds have passed or none is left.
+
+    A process killed a moment ago is still there until the kernel gives it a turn to exit,
+    which on a busy machine can take a while: the wait lets it go. ``zombies=False`` leaves out
+    the dead that nobody has reaped yet (in a container, init may never reap them).
+    """
     deadline = time.monotonic() + wait
     while True:
         left = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):  # gone meanwhile
-                    if os.getsid(int(entry.name)) == session:
+                    if os.getsid(int(entry.name)) == session and (
+                            zombies or not _is_zombie(entry)):
                         left.append(int(entry.name))
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)
+
+
+def _is_zombie(process: Path) -> bool:
+    """Whether the process of ``/proc/PID`` has exited and waits to be reaped (state Z)."""
+    # The state follows the command's name in parentheses, which may hold spaces or ")".
+    return (process / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def interrupt_after_first_home(args: list[str], folder: Path, *, env: dict[str, str] | None = None,

@@ -27,6 +27,7 @@ from tests.conftest import (
     RECORDER_TESTS,
     ROOT,
     made_once,
+    processes_left,
     pytest_collection_modifyitems,
     scripts_uv_version,
 )
@@ -697,22 +698,12 @@ def _beside_in_session(project: Path, code: str,
 
 def _nothing_left(project: Path, session: int) -> None:
     """No run's file is left, nor a process of the session, but the dead that init has not
-    reaped yet.
-
-    A process killed a moment ago still runs until the kernel gives it a turn to exit: on a
-    busy machine CI once found ``R sleep 61`` there. A process the script failed to stop
-    sleeps on: it is still there after the wait, and fails the test.
-    """
+    reaped yet. A process killed a moment before is given time to exit (CI once found
+    ``R sleep 61`` there on a busy machine); one the script failed to stop is still there."""
     assert not list(project.glob("home-type-run.*"))
-    deadline = time.monotonic() + 10
-    while True:
-        left = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(session)],
-                              capture_output=True, text=True, check=False).stdout
-        if all(line.startswith("Z") for line in left.splitlines()) or \
-                time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert all(line.startswith("Z") for line in left.splitlines()), left
+    assert not processes_left(session, zombies=False), subprocess.run(
+        ["ps", "-o", "stat=,args=", "-s", str(session)], capture_output=True, text=True,
+        check=False).stdout
 
 
 def test_ctrl_c_stops_the_runs_beside_as_ctrl_c_would(project: Path) -> None:
