@@ -417,6 +417,79 @@ def test_test_paths_choose_the_tests_of_each_run(project: Path) -> None:
         "tests/integration/test_view.py::test_x", "./tests/instance/", "tests/integration"]
 
 
+#: scripts/test's main run of the whole suite, as the stand-in python below logs it.
+_MAIN_RUN = ("-m pytest -n auto --dist loadgroup --durations=20 "
+             "--cov=custom_components/home_type --cov-report=term")
+_POSTGRESQL = "postgresql://u:p@127.0.0.1:9/db"
+_MARIADB = "mysql://u:p@127.0.0.1:9/db?charset=utf8mb4"
+#: _newer_ha.sh's functions as scripts/test calls them, each run a logged python.
+_NEWER_HA_STAND_IN = """
+take_newer_release_arguments() { :; }
+set_up_newer_releases() { :; }
+start_newer_release_run() { start_beside newer run_pytest "$VENV" 0 newer-release; }
+start_current_release_run() { start_beside current run_pytest "$VENV" 0 current-release; }
+"""
+
+
+def _scripts_test(project: Path, arguments: list[str], env: dict[str, str], *,
+                  main_exits: int = 0) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """scripts/test, ended, and the arguments of each pytest run it started, sorted. .venv is
+    taken as set up, _newer_ha.sh's functions are stood in for, and the python that runs pytest
+    only logs its arguments (the main suite's run then exits ``main_exits``)."""
+    scripts = copy_scripts(project, "test", "_help.sh", "_beside.sh")
+    (scripts / "_newer_ha.sh").write_text(_NEWER_HA_STAND_IN)
+    with (scripts / "_venv.sh").open("a") as functions:
+        functions.write('while_venv_installs\ncd "$ROOT"\nexport PATH="$VENV/bin:$PATH"\n')
+    executable(project / ".venv" / "bin" / "python",
+               f'#!/bin/sh\necho "$*" >> {project}/runs\n'
+               f'case "$*" in *--cov=*) exit {main_exits};; esac\n')
+    ran = subprocess.run(["bash", str(scripts / "test"), *arguments], capture_output=True,
+                         text=True, timeout=60, check=False,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(project),
+                              "TMPDIR": str(project), **env})
+    return ran, sorted((project / "runs").read_text().splitlines())
+
+
+_PG, _MARIA, _NEWER = ("recorder tests on PostgreSQL", "recorder tests on MariaDB",
+                       "integration tests on newer Home Assistant releases")
+
+
+@pytest.mark.parametrize(("arguments", "env", "runs", "skipped"), [
+    ([], {}, [_MAIN_RUN], [_PG, _MARIA, _NEWER]),
+    ([], {"HOME_TYPE_TEST_DBURL": _POSTGRESQL, "HOME_TYPE_TEST_MYSQL_DBURL": _MARIADB}, [
+        _MAIN_RUN, f"-m pytest tests/integration -m recorder --dburl {_MARIADB}",
+        f"-m pytest tests/integration -m recorder --dburl {_POSTGRESQL}"], [_NEWER]),
+    ([], {"HOME_TYPE_TEST_NEWER_HA": "1"}, [
+        _MAIN_RUN, "-m pytest current-release", "-m pytest newer-release"], [_PG, _MARIA]),
+    (["-x", "tests/integration/test_view.py"],
+     {"HOME_TYPE_TEST_DBURL": _POSTGRESQL, "HOME_TYPE_TEST_NEWER_HA": "1"}, [
+         "-m pytest -x tests/integration/test_view.py",
+         f"-m pytest -x tests/integration/test_view.py -m recorder --dburl {_POSTGRESQL}"],
+     [_MARIA, _NEWER]),
+], ids=["alone", "databases", "newer-releases", "chosen-tests"])
+def test_scripts_test_runs_what_its_settings_ask_for(
+        project: Path, arguments: list[str], env: dict[str, str], runs: list[str],
+        skipped: list[str]) -> None:
+    """CI's entry point: the whole suite with coverage, then each database's recorder tests
+    and the newer releases' runs when their variables ask for them; tests chosen go to each
+    database's run, not to the newer releases' (scripts/test-newer-ha runs those). Each run
+    left out says so."""
+    ran, started = _scripts_test(project, arguments, env)
+    assert ran.returncode == 0, ran.stderr
+    assert started == sorted(runs)
+    said = [line.partition(": SKIPPED")[0] for line in ran.stdout.splitlines()
+            if ": SKIPPED" in line]
+    assert said == [f"==> {name}" for name in skipped]
+
+
+def test_scripts_test_stops_when_the_main_suite_fails(project: Path) -> None:
+    """A failed main suite is the script's failure at once: no run after it starts."""
+    ran, started = _scripts_test(project, [], {"HOME_TYPE_TEST_DBURL": _POSTGRESQL,
+                                               "HOME_TYPE_TEST_NEWER_HA": "1"}, main_exits=3)
+    assert ran.returncode == 3
+    assert started == [_MAIN_RUN]
+
+
 def test_a_failed_fetch_of_python_314_says_so_and_leaves_no_folder(project: Path) -> None:
     """The clean-up ran once its function had returned, where a local variable is gone: a
     failed download said "work: unbound variable" and left .python3.14.XXXXXX behind."""
