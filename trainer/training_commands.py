@@ -171,7 +171,8 @@ def _targets_line(targets: dict[str, dict[str, object]]) -> str:
 def evaluate(
     model: Annotated[Path, path_option(help="Model bundle to score.")] = DEFAULT_MODEL,
     homes: Annotated[Path, path_option(
-        help="Labelled homes the model never saw (another seed).")] = DEFAULT_EVAL_HOMES,
+        help="Labelled homes the model never saw: another seed's, or real homes exported "
+        "with their home_type.")] = DEFAULT_EVAL_HOMES,
     write: Annotated[bool, typer.Option(
         "--write/--no-write", help="Store the figures in the model's _results.json, in place "
         "of the evaluation figures training stored there, which publish checks.")] = False,

@@ -158,6 +158,7 @@ class ExportResult:
             "path": str(self.path),
             "filename": os.path.relpath(self.path, config_dir),
             "anonymized": bool(self.snapshot.metadata["anonymized"]),
+            "home_type": self.snapshot.home_type,
             "window_days": self.snapshot.metadata["days"],
             "floors": len(self.snapshot.floors),
             "areas": len(self.snapshot.areas),
@@ -395,9 +396,13 @@ def _iso(timestamp: float) -> str:
 
 
 async def async_build_export(
-    hass: HomeAssistant, entry: HomeTypeConfigEntry, *, anonymized: bool
+    hass: HomeAssistant, entry: HomeTypeConfigEntry, *, anonymized: bool,
+    home_type: str | None = None,
 ) -> tuple[HomeSnapshot, Classification | None]:
     """The live home with its window's events, and the integration's answer for that window.
+
+    ``home_type`` is the label the owner gives the file (``None``: unlabelled); the answer is
+    the model's own, whatever the label says.
 
     The window ends now, on a whole second: the file keeps times to the millisecond
     (truncated), and a window that starts and ends on whole seconds keeps every exported
@@ -416,6 +421,7 @@ async def async_build_export(
             instance.max_bind_vars,
         )
     home.events = events
+    home.home_type = home_type
     home.metadata = {
         "generator": GENERATOR,
         "source": "home_assistant",

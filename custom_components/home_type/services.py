@@ -29,6 +29,7 @@ from .const import (
     ATTR_ANONYMIZE,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_FILENAME,
+    ATTR_HOME_TYPE,
     DOMAIN,
     LOGGER,
     SERVICE_CLASSIFY,
@@ -37,6 +38,7 @@ from .const import (
 )
 from .coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
 from .core.model import ModelError
+from .core.snapshot import HOME_TYPES
 from .export import (
     ExportFilenameError,
     ExportResult,
@@ -54,6 +56,9 @@ SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_FILENAME): cv.string,
         vol.Optional(ATTR_ANONYMIZE, default=True): cv.boolean,
+        # What the home really is, as its owner knows: a labelled file is one the trainer's
+        # evaluate can score a model on, the only figures that come from real homes.
+        vol.Optional(ATTR_HOME_TYPE): vol.In(HOME_TYPES),
     }
 )
 
@@ -200,7 +205,8 @@ async def _async_export(call: ServiceCall, entry: HomeTypeConfigEntry, paths: li
         raise _file_exists(paths[0])
     try:
         snapshot, classification = await async_build_export(
-            hass, entry, anonymized=call.data[ATTR_ANONYMIZE]
+            hass, entry, anonymized=call.data[ATTR_ANONYMIZE],
+            home_type=call.data.get(ATTR_HOME_TYPE),
         )
     except SQLAlchemyError as err:
         raise HomeAssistantError(

@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -40,6 +41,7 @@ from custom_components.home_type.core.classify import classify
 from custom_components.home_type.core.features import FEATURE_NAMES, extract_features
 from custom_components.home_type.core.model import load_model, sha256_path
 from custom_components.home_type.core.snapshot import (
+    HOME_TYPES,
     EventLog,
     HomeSnapshot,
     iter_home_files,
@@ -127,7 +129,7 @@ async def test_trainer_gives_the_sensors_answer(
     assert response["filename"] == f"{name}.json.gz"
     assert response["anonymized"] is anonymize
     exported = read_snapshot(path)
-    assert exported.home_type is None
+    assert exported.home_type is None is response["home_type"]  # unlabelled unless told
     assert exported.metadata["generator"] == "home_assistant_export"
     assert exported.metadata["days"] == days
     assert exported.metadata["timezone"] == hass.config.time_zone
@@ -183,6 +185,39 @@ async def test_trainer_command_line(
     assert printed["home_type"] == shown.state
     assert printed["probabilities"] == shown.attributes["probabilities"]
     assert printed["history_days"] == shown.attributes["history_days"]
+
+
+async def test_labelled_exports_are_scored_by_evaluate(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_dir: Path,
+    trained_model: Path,
+) -> None:
+    """The type an owner gives is the file's label, the answer stays the model's, and a
+    folder of such files is what ``python -m trainer evaluate --homes`` scores a model on."""
+    _install_model(trained_model, config_dir)
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10, MODEL_OPTION)
+    answer = entry.runtime_data.data.home_type
+    other = next(label for label in HOME_TYPES if label != answer)
+    shared = config_dir / "shared"
+    shared.mkdir()
+    for name, label in (("right", answer), ("wrong", other)):
+        response = await export(hass, entry.entry_id, filename=f"{name}.json.gz",
+                                home_type=label)
+        assert response["home_type"] == label
+        assert response["classification"]["home_type"] == answer
+        exported = read_snapshot(config_dir / f"{name}.json.gz")
+        assert exported.home_type == label
+        (config_dir / f"{name}.json.gz").rename(shared / f"{name}.json.gz")
+        freezer.tick(1)  # another moment: another home id, as two owners' files have
+
+    result = await hass.async_add_executor_job(
+        run_trainer, "evaluate", "--model", str(trained_model), "--homes", str(shared),
+        "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    accuracy = re.search(r"^\W*10d\W+2\W+([\d.]+)", result.stdout, re.MULTILINE)
+    assert accuracy is not None, result.stdout
+    assert float(accuracy[1]) == 0.5  # one of the two labels is the model's answer
 
 
 async def test_default_name_and_nothing_else_written(
@@ -377,6 +412,8 @@ async def test_unknown_field(hass: HomeAssistant, mock_config_entry: MockConfigE
         await export(hass, mock_config_entry.entry_id, folder="/tmp")
     with pytest.raises(vol.Invalid):
         await export(hass, mock_config_entry.entry_id, anonymize="perhaps")
+    with pytest.raises(vol.Invalid):
+        await export(hass, mock_config_entry.entry_id, home_type="castle")
 
 
 @pytest.mark.usefixtures("init_integration")
