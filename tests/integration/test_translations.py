@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, selector
 from homeassistant.helpers.translation import async_get_translations
 
 from custom_components.home_type import coordinator
@@ -40,6 +40,17 @@ def test_home_types_have_names() -> None:
     states = STRINGS["entity"]["sensor"]["home_type"]["state"]
     assert set(states) == set(HOME_TYPES)
     assert all(states.values())
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATIONS))
+def test_export_label_choices_are_the_states(language: str) -> None:
+    """The export's ``home_type`` list offers every label, each named as the sensor names it."""
+    actions = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    select = actions["export_snapshot"]["fields"]["home_type"]["selector"]["select"]
+    assert tuple(select["options"]) == HOME_TYPES
+    strings = TRANSLATIONS[language]
+    assert (strings["selector"][select["translation_key"]]["options"]
+            == strings["entity"]["sensor"]["home_type"]["state"])
 
 
 def test_exceptions_are_translated() -> None:
@@ -74,6 +85,8 @@ def test_actions_are_described() -> None:
         assert text["name"] and text["description"]
         assert set(spec["fields"]) == set(text["fields"]), action
         assert all(field["name"] and field["description"] for field in text["fields"].values())
+        for field in spec["fields"].values():  # as hassfest checks them
+            selector.validate_selector(field["selector"])
 
 
 def test_flow_errors_are_translated() -> None:
@@ -184,3 +197,5 @@ async def test_home_assistant_reads_the_language(
     assert entity[f"{prefix}.entity.sensor.home_type.state.townhouse"] == townhouse
     actions = await async_get_translations(hass, language, "services", {DOMAIN})
     assert actions[f"{prefix}.services.reload_model.name"] == reload_model
+    choices = await async_get_translations(hass, language, "selector", {DOMAIN})
+    assert choices[f"{prefix}.selector.home_type.options.townhouse"] == townhouse
