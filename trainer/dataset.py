@@ -96,12 +96,37 @@ def _load(path: Path) -> Home:
     return as_home(read_snapshot(path))
 
 
+#: How provenance names the origin of a home no seed made (an export of a real home).
+UNSEEDED_PREFIX: Final = "home "
+
+
+def origin(seed: object, home_id: str) -> str:
+    """A home's origin as provenance's ``seeds`` record it: its generator's seed, else itself.
+
+    Exports of real homes have no seed. Recorded as one ``None``, every export trained on
+    would make every other export count as seen (and evaluate, train and publish refuse
+    figures on seen homes); named by its id, only that very home does.
+    """
+    return str(seed) if seed is not None else f"{UNSEEDED_PREFIX}{home_id}"
+
+
 def shared_seeds(trained: Iterable[object], evaluated: Iterable[object]) -> list[str]:
     """Seeds that made both the training and the evaluation homes (figures not on unseen homes).
 
     Compared as text: bundles, results files and home files do not all hold seeds as strings.
     """
     return sorted({str(seed) for seed in trained} & {str(seed) for seed in evaluated})
+
+
+def describe_shared(shared: Sequence[str]) -> str:
+    """Shared origins as a message names them: "seed 7", "seeds 7, 8", "home home_2025…Z"."""
+    seeds = [item for item in shared if not item.startswith(UNSEEDED_PREFIX)]
+    homes = [item for item in shared if item.startswith(UNSEEDED_PREFIX)]
+    parts = [f"seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}"] if seeds else []
+    if homes:
+        parts.append(f"home{'s' if len(homes) > 1 else ''} "
+                     + ", ".join(item.removeprefix(UNSEEDED_PREFIX) for item in homes))
+    return " and ".join(parts)
 
 
 def home_files(folder: Path) -> list[Path]:

@@ -143,7 +143,8 @@ def read_candidate(model: Path) -> Candidate:
 
 def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> str:
     """Check the candidate's 10-day figures against the thresholds; return them as a phrase."""
-    from .dataset import shared_seeds  # here: joblib is no cost for the other commands
+    # Here: joblib is no cost for the other commands.
+    from .dataset import describe_shared, shared_seeds
 
     results_file = results_path_for(model)
 
@@ -176,9 +177,9 @@ def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> 
         raise refuse(f"{results_file.name} describes model {version}, not this model "
                      f"{candidate.version}")
     if shared:
-        raise refuse(f"{results_file.name} scores it on evaluation homes of its training seed "
-                     f"{', '.join(shared)}, not on unseen homes (evaluate it on homes of "
-                     "another seed)")
+        raise refuse(f"{results_file.name} scores it on evaluation homes of its training "
+                     f"{describe_shared(shared)}, not on unseen homes (evaluate it on homes of "
+                     "another seed, or on homes it was not trained on)")
     figures = f"accuracy {accuracy:.3f}, macro F1 {macro_f1:.3f} on {where} (10-day history)"
     short = [f"{name} {value:.3f} < {flag} {limit:.2f}" for name, value, flag, limit in (
         ("accuracy", accuracy, "--min-accuracy", thresholds.min_accuracy),

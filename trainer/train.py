@@ -60,8 +60,10 @@ from .dataset import (
     Rows,
     check_jobs,
     copies_text,
+    describe_shared,
     evaluation_rows,
     home_files,
+    origin,
     shared_seeds,
     split_by_home,
     stack,
@@ -165,7 +167,7 @@ def provenance(homes: list[HomeRows], folder: Path) -> dict[str, Any]:
     ``unsorted`` counts the homes the generator left as onboarding made them: what the model
     learnt of such homes.
     """
-    seeds = sorted({str(h.seed) for h in homes})
+    seeds = sorted({origin(h.seed, h.home_id) for h in homes})
     return {
         "folder": str(folder),
         "homes": len(homes),
@@ -185,8 +187,8 @@ def refuse_shared_seeds(training: dict[str, Any], evaluation: dict[str, Any]) ->
     shared = shared_seeds(training["seeds"], evaluation["seeds"])
     if shared:
         raise DatasetError(
-            f"{evaluation['folder']}: evaluation homes were generated with the training "
-            f"seed {', '.join(shared)}; generate them with another --seed")
+            f"{evaluation['folder']}: evaluation homes share {describe_shared(shared)} with "
+            "the training homes; evaluate on homes of another --seed, or on homes not trained on")
 
 
 def _best_stump(train: Rows, test: Rows) -> dict[str, Any]:

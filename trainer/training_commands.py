@@ -188,7 +188,7 @@ def evaluate(
     # become, unnoticed, what publish's thresholds are checked on.
     from custom_components.home_type.core.model import results_path_for
 
-    from .dataset import DatasetError, check_jobs, home_files, shared_seeds
+    from .dataset import DatasetError, check_jobs, describe_shared, home_files, shared_seeds
 
     predictor = load_bundle(model)
     results_file = results_path_for(model)
@@ -216,12 +216,13 @@ def evaluate(
     shared = shared_seeds(predictor.info.get("training_data", {}).get("seeds", []),
                           evaluation["data"]["seeds"])
     if shared:
-        console.print(f"[yellow]warning:[/yellow] {escape(str(homes))} shares a seed "
-                      f"({', '.join(shared)}) with the training homes; these figures are not on "
-                      "unseen homes",
+        console.print(f"[yellow]warning:[/yellow] {escape(str(homes))} shares "
+                      f"{escape(describe_shared(shared))} with the training homes; these figures "
+                      "are not on unseen homes",
                       highlight=False, soft_wrap=True)
         # Stored, they would pass for figures on unseen homes (publish trusts the file).
-        not_stored = not_stored or f"{homes} shares a seed with the training homes"
+        not_stored = not_stored or (f"{homes} shares {describe_shared(shared)} with the "
+                                    "training homes")
     out.print(summary_table(escape(f"{predictor.version} on {homes}"), evaluation["by_window"]))
     _note_short_history(evaluation["data"]["days"])
     _print_ten_day(evaluation)

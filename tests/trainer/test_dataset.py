@@ -50,10 +50,12 @@ from trainer.dataset import (
     check_jobs,
     check_min_samples_leaf,
     check_seed,
+    describe_shared,
     evaluation_rows,
     held_out,
     load_homes,
     name_without_room,
+    origin,
     shared_seeds,
     split_by_home,
     stack,
@@ -179,6 +181,19 @@ def test_a_seed_makes_the_same_rows_and_split_in_every_run(tmp_path: Path) -> No
 def test_seeds_are_compared_as_text() -> None:
     assert shared_seeds([7, "8"], ["7", 9]) == ["7"]
     assert shared_seeds([7], [8]) == []
+
+
+def test_a_home_no_seed_made_is_its_own_origin() -> None:
+    """Two exports of real homes share no seed; the same export trained on is seen."""
+    assert origin(7, "home_001") == "7"
+    exports = [origin(None, "home_20250315T120000Z"), origin(None, "home_20250316T120000Z")]
+    assert shared_seeds(exports[:1], exports[1:]) == []
+    assert shared_seeds(["7", *exports], exports[1:]) == [exports[1]]
+    assert describe_shared(["7"]) == "seed 7"
+    assert describe_shared(["7", "8"]) == "seeds 7, 8"
+    assert describe_shared(["7", exports[0]]) == "seed 7 and home home_20250315T120000Z"
+    assert describe_shared(exports) == (
+        "homes home_20250315T120000Z, home_20250316T120000Z")
 
 
 def test_a_run_of_several_fits_keeps_every_seed_in_range() -> None:

@@ -668,7 +668,7 @@ def test_evaluate_never_stores_figures_on_a_training_seed(trained_model: Path,
     assert same_seed.returncode == 2, same_seed.stderr  # a script sees the store refused
     assert "10d" in same_seed.stdout  # shown, with the warning
     stderr = " ".join(same_seed.stderr.split())
-    assert "shares a seed (7) with the training homes" in stderr
+    assert "shares seed 7 with the training homes" in stderr
     assert f"error: nothing stored in {results_file}" in stderr and "updated" not in stderr
     assert results_file.read_bytes() == before
     published = call_trainer("publish", str(model), "--to", str(tmp_path / "ha"),
@@ -811,7 +811,8 @@ def test_train_refuses_evaluation_homes_of_the_training_seed(trained_model: Path
                           "--evaluation-homes", str(base / "train"), "--output",
                           str(tmp_path / "m.pkl"), "--copies", "1")
     assert result.returncode == 2
-    assert "generated with the training seed 7" in result.stderr
+    assert "evaluation homes share seed 7 with the training homes" in " ".join(
+        result.stderr.split())
     assert "fitting" not in result.stderr, "refused once the seeds are known, before any fit"
     assert not (tmp_path / "m.pkl").exists()
 
@@ -1617,3 +1618,22 @@ def test_a_folder_the_user_may_not_read_is_one_line(small_homes: Path, tmp_path:
         folder.chmod(0o755)
     assert (run.returncode, run.stdout, run.stderr) == (
         2, "", f"error: {unread.format(folder=folder)}: cannot read it (Permission denied)\n")
+
+
+def test_exports_trained_on_are_seen_and_others_are_not(tmp_path: Path) -> None:
+    """Exports of real homes have no seed: only the very home trained on counts as seen."""
+    from trainer.dataset import DatasetError, HomeRows
+    from trainer.train import provenance, refuse_shared_seeds
+
+    def homes(*ids: str, seed: object = None) -> list[HomeRows]:
+        return [HomeRows(label="studio", home_id=home_id, seed=seed,
+                         generator="home_assistant_export", days=10, train=[], test=[])
+                for home_id in ids]
+
+    trained = provenance([*homes("home_001", seed=7), *homes("home_20250315T120000Z")],
+                         tmp_path / "train")
+    assert trained["seeds"] == ["7", "home home_20250315T120000Z"]
+    refuse_shared_seeds(trained, provenance(homes("home_20250316T120000Z"), tmp_path / "e"))
+    with pytest.raises(DatasetError, match="share home home_20250315T120000Z with the "
+                                           "training homes"):
+        refuse_shared_seeds(trained, provenance(homes("home_20250315T120000Z"), tmp_path / "e"))
