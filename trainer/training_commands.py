@@ -132,17 +132,29 @@ def _note_short_history(days: list[int]) -> None:
     """Say so when homes hold fewer days than a window's name: its row reads what they hold.
 
     With ``--days 3`` the 10d and 90d rows are the same three days, and labelled as if not.
+    A folder of exports mixes windows (3 days of one recorder, 90 of another; 0 where history
+    was off): the shortest says which rows read less than their names for some homes.
     """
     from .dataset import EVALUATION_WINDOWS
 
-    held = max(days, default=0)
-    longer = [f"{window}d" for window in EVALUATION_WINDOWS if window and window > held]
-    if held and longer:
-        what = "that day" if held == 1 else f"those {held}"
-        console.print(f"note: the homes hold {held} day{'s' if held > 1 else ''} of history, so "
-                      f"the {' and '.join(longer)} row{'s' if len(longer) > 1 else ''} read"
-                      f"{'' if len(longer) > 1 else 's'} {what}", highlight=False,
-                      soft_wrap=True)
+    if not days:  # none recorded: nothing known to say
+        return
+    fewest, most = min(days), max(days)
+    longer = [f"{window}d" for window in EVALUATION_WINDOWS if window and window > fewest]
+    if not longer:
+        return
+    rows = "the " + (f"{', '.join(longer[:-1])} and {longer[-1]} rows" if len(longer) > 1
+                     else f"{longer[0]} row")
+    read = "read" if len(longer) > 1 else "reads"
+    if fewest == most:
+        what = ("no history" if fewest == 0 else "that day" if fewest == 1
+                else f"those {fewest}")
+        text = (f"the homes hold {fewest} day{'' if fewest == 1 else 's'} of history, so {rows} "
+                f"{read} {what}")
+    else:
+        text = (f"the homes hold {fewest} to {most} days of history, so {rows} {read} fewer days "
+                "than named for some of them")
+    console.print(f"note: {text}", highlight=False, soft_wrap=True)
 
 
 def _print_ten_day(scores: dict[str, Any]) -> None:

@@ -1254,7 +1254,14 @@ def test_train_prints_the_figures_the_targets_and_the_files_it_wrote(
     ([12], "note: the homes hold 12 days of history, so the 90d row reads those 12"),
     ([10], "note: the homes hold 10 days of history, so the 90d row reads those 10"),
     ([3], "note: the homes hold 3 days of history, so the 10d and 90d rows read those 3"),
+    ([1], "note: the homes hold 1 day of history, so the 10d and 90d rows read that day"),
     ([90], ""), ([], ""),  # no days recorded: nothing known to say
+    # Exports of several recorders: the shortest decides which rows say more than some hold.
+    ([10, 90], "note: the homes hold 10 to 90 days of history, so the 90d row reads fewer days "
+               "than named for some of them"),
+    ([3, 10], "note: the homes hold 3 to 10 days of history, so the 10d and 90d rows read fewer "
+              "days than named for some of them"),
+    ([0], "note: the homes hold 0 days of history, so the 1d, 10d and 90d rows read no history"),
 ])
 def test_short_history_is_noted_for_the_windows_longer_than_the_homes(
         days: list[int], note: str, capsys: pytest.CaptureFixture[str]) -> None:
