@@ -49,6 +49,15 @@ from .export import (
 )
 from .issues import model_error_translation
 
+
+def _home_type(value: object) -> str | None:
+    """A home type, or ``None`` for no label: null, or the empty text a template gives."""
+    if value is None or value == "":
+        return None
+    label: str = vol.In(HOME_TYPES)(value)
+    return label
+
+
 SERVICE_CLASSIFY_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
 SERVICE_RELOAD_MODEL_SCHEMA = SERVICE_CLASSIFY_SCHEMA
 SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
@@ -58,7 +67,7 @@ SERVICE_EXPORT_SNAPSHOT_SCHEMA = vol.Schema(
         vol.Optional(ATTR_ANONYMIZE, default=True): cv.boolean,
         # What the home really is, as its owner knows: a labelled file is one the trainer's
         # evaluate can score a model on, the only figures that come from real homes.
-        vol.Optional(ATTR_HOME_TYPE): vol.In(HOME_TYPES),
+        vol.Optional(ATTR_HOME_TYPE): _home_type,
     }
 )
 

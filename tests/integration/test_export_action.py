@@ -201,15 +201,21 @@ async def test_labelled_exports_are_scored_by_evaluate(
     other = next(label for label in HOME_TYPES if label != answer)
     shared = config_dir / "shared"
     shared.mkdir()
-    for name, label in (("right", answer), ("wrong", other)):
-        response = await export(hass, entry.entry_id, filename=f"{name}.json.gz",
-                                home_type=label)
+    # Anonymised under a chosen name, and with the real names under the default one.
+    for label, fields in ((answer, {"filename": "right.json.gz"}), (other, {"anonymize": False})):
+        response = await export(hass, entry.entry_id, home_type=label, **fields)
         assert response["home_type"] == label
         assert response["classification"]["home_type"] == answer
-        exported = read_snapshot(config_dir / f"{name}.json.gz")
-        assert exported.home_type == label
-        (config_dir / f"{name}.json.gz").rename(shared / f"{name}.json.gz")
+        path = Path(response["path"])
+        assert read_snapshot(path).home_type == label
+        path.rename(shared / path.name)
         freezer.tick(1)  # another moment: another home id, as two owners' files have
+    # No label: left out, null, or the empty text a template gives.
+    for empty in (None, ""):
+        response = await export(hass, entry.entry_id, home_type=empty)
+        assert response["home_type"] is None
+        assert read_snapshot(Path(response["path"])).home_type is None
+        freezer.tick(1)
 
     result = await hass.async_add_executor_job(
         run_trainer, "evaluate", "--model", str(trained_model), "--homes", str(shared),
@@ -412,7 +418,7 @@ async def test_unknown_field(hass: HomeAssistant, mock_config_entry: MockConfigE
         await export(hass, mock_config_entry.entry_id, folder="/tmp")
     with pytest.raises(vol.Invalid):
         await export(hass, mock_config_entry.entry_id, anonymize="perhaps")
-    with pytest.raises(vol.Invalid):
+    with pytest.raises(vol.Invalid, match="value must be one of"):
         await export(hass, mock_config_entry.entry_id, home_type="castle")
 
 
