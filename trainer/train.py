@@ -118,7 +118,8 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
                                "share ids: keep each run's in a folder of its own)")
     unlabelled = [h.home_id for h in homes if not h.label]
     if unlabelled:
-        raise DatasetError(f"{folder}: homes without a label: {', '.join(unlabelled[:5])}")
+        raise DatasetError(f"{folder}: homes without a label: {', '.join(unlabelled[:5])} (an "
+                           "export is labelled by the export action's home_type)")
     # generate makes a folder's procedural homes of another simulator version again, one by
     # one: a run cut short leaves two simulations, which no model should learn or be scored on.
     versions = sorted({str(h.simulator_version) for h in homes if h.generator == "procedural"})

@@ -190,7 +190,7 @@ def evaluate(
         "of the evaluation figures training stored there, which publish checks.")] = False,
     jobs: Annotated[int, typer.Option(help="Parallel workers (-1: all cores).")] = -1,
 ) -> None:
-    """Score the compiled model on homes of another seed, per history window.
+    """Score the compiled model on labelled homes it never saw, per history window.
 
     Shows the figures; --write also stores them, and publish then checks these instead.
 

@@ -1312,7 +1312,8 @@ def test_homes_without_a_label_are_refused(small_homes: Path, tmp_path: Path) ->
     (tmp_path / "home_001.json").write_text(json.dumps(home))
     with pytest.raises(DatasetError) as caught:
         training.read_evaluation_homes(tmp_path, 1, no_progress)
-    assert str(caught.value) == f"{tmp_path}: homes without a label: home_001"
+    assert str(caught.value) == (f"{tmp_path}: homes without a label: home_001 (an export is "
+                                 "labelled by the export action's home_type)")
 
 
 @pytest.mark.parametrize("folder", ["synthetic_homes", "synthetic_homes_eval"])
