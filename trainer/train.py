@@ -113,9 +113,12 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
     for path, home in zip(files, homes, strict=True):
         # A copied file would count as another home: in the figures, folds and provenance.
         if (seen := first.setdefault(home.home_id, path)) != path:
+            why = ("two homes anonymised in the same second share one too: then give one file "
+                   "another home_id" if home.generator == "home_assistant_export" else
+                   "homes of two runs of generate share ids: keep each run's in a folder of its "
+                   "own")
             raise DatasetError(f"{seen} and {path} are both home {home.home_id}: a home may be "
-                               "in a folder once; remove the copy (homes of two runs of generate "
-                               "share ids: keep each run's in a folder of its own)")
+                               f"in a folder once; remove the copy ({why})")
     unlabelled = [h.home_id for h in homes if not h.label]
     if unlabelled:
         raise DatasetError(f"{folder}: homes without a label: {', '.join(unlabelled[:5])} (an "

@@ -34,7 +34,12 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
-from custom_components.home_type.core.snapshot import HOME_TYPES, iter_home_files, read_snapshot
+from custom_components.home_type.core.snapshot import (
+    HOME_TYPES,
+    iter_home_files,
+    read_snapshot,
+    write_snapshot,
+)
 from tests.conftest import (
     ONE_WORKER,
     ROOT,
@@ -1553,6 +1558,16 @@ def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> Non
         "generate share ids: keep each run's in a folder of its own)")
     (tmp_path / "home_003.json.gz").unlink()
     assert len(training.read_evaluation_homes(tmp_path, 1, no_progress)) == 2
+    # Two exports of one second: anonymised, two homes share "home_<moment>".
+    for name in ("home_001.json.gz", "home_002.json.gz"):
+        home = read_snapshot(tmp_path / name)
+        home.home_id = "home_20250315T120000Z"
+        home.metadata = {**home.metadata, "generator": "home_assistant_export"}
+        write_snapshot(home, tmp_path / name)
+    with pytest.raises(DatasetError, match=r"remove the copy \(two homes anonymised in the same "
+                                           r"second share one too: then give one file another "
+                                           r"home_id\)$"):
+        training.read_evaluation_homes(tmp_path, 1, no_progress)
 
 
 def test_a_folder_of_two_simulations_is_refused(small_homes: Path, tmp_path: Path) -> None:
