@@ -49,6 +49,7 @@ from custom_components.home_type.core.model import (
     sha256_line,
     sha256_path,
 )
+from custom_components.home_type.core.snapshot import EXPORT_GENERATOR
 
 from .bundle_checks import backward_types
 from .dataset import (
@@ -114,7 +115,7 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
         # A copied file would count as another home: in the figures, folds and provenance.
         if (seen := first.setdefault(home.home_id, path)) != path:
             why = ("two homes anonymised in the same second share one too: then give one file "
-                   "another home_id" if home.generator == "home_assistant_export" else
+                   "another home_id" if home.generator == EXPORT_GENERATOR else
                    "homes of two runs of generate share ids: keep each run's in a folder of its "
                    "own")
             raise DatasetError(f"{seen} and {path} are both home {home.home_id}: a home may be "

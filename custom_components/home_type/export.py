@@ -75,6 +75,7 @@ from .core.classify import Classification, classify
 from .core.features import name_placement, onboarding_leftovers
 from .core.model import HomeTypeModel
 from .core.snapshot import (
+    EXPORT_GENERATOR,
     Area,
     Device,
     Entity,
@@ -86,7 +87,6 @@ from .core.snapshot import (
 from .core.vocabulary import area_kind, names_fire, names_level
 from .snapshot import async_home_snapshot
 
-GENERATOR: Final = "home_assistant_export"
 SUFFIXES: Final = (".json.gz", ".json")
 REDACTED_STATE: Final = "redacted"
 
@@ -423,7 +423,7 @@ async def async_build_export(
     home.events = events
     home.home_type = home_type
     home.metadata = {
-        "generator": GENERATOR,
+        "generator": EXPORT_GENERATOR,
         "source": "home_assistant",
         "timezone": hass.config.time_zone,
         "end": _iso(end),

@@ -45,6 +45,10 @@ HOME_TYPES: Final[tuple[str, ...]] = (
     "cottage",
 )
 
+#: The ``generator`` of a home Home Assistant exported (a real home): the trainer reads it to
+#: tell an export from a generated home.
+EXPORT_GENERATOR: Final = "home_assistant_export"
+
 #: The most a home file may hold, read or decompressed. The largest of `scripts/train`'s homes
 #: (90 days) is 3.5 MB compressed and 35 MB of JSON; a file read without a bound (``/dev/zero``
 #: given by mistake, or a gzip "bomb") would take all the memory there is before failing.
