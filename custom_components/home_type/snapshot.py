@@ -9,7 +9,9 @@ what the device is or does -- not its settings and diagnostics, nor people and z
 area, as in a home file. A floor
 or area that a registry entry names but its registry no longer holds (a registry edited by
 hand, or files restored from different days; Home Assistant loads them as they are) counts as
-none: a home file cannot name it, and an area that is not there holds nothing. Two kinds of
+none: a home file cannot name it, and an area that is not there holds nothing. So does a
+device an entity names that the device registry no longer holds: the entity stays, on no
+device, as Home Assistant 2026.8+ detaches it when it loads the registries. Two kinds of
 stale entries that registries kept from older releases hold, and that later releases clean
 up, are not part of the home either: a device that no integration provides any more (no config
 entry; 2026.8 drops it, and its entities are then on no device, as here), and an enabled
@@ -62,7 +64,10 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
         if (entity.disabled or not _part_of_the_home(entity)
                 or _of_a_disabled_integration(hass, entity)):
             continue
-        device_id = None if entity.device_id in unprovided else entity.device_id
+        device_id = entity.device_id
+        if device_id is not None and (device_id in unprovided
+                                      or device_registry.async_get(device_id) is None):
+            device_id = None
         device = devices.get(device_id) if device_id is not None else None
         if device_id is not None and device is None:
             continue  # an entity of a disabled or service device

@@ -621,6 +621,41 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
     assert Entity("sensor.bytes_sent", None, None, None, None) in home.entities
 
 
+@pytest.mark.parametrize("load_registries", [False])
+async def test_an_entity_whose_device_its_registry_no_longer_holds_stays_on_no_device(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Seen in real homes (73 entities in one): registries saved on different days name
+    devices that are gone. 2025.4.4 keeps the entity pointing at nothing, 2026.8+ detaches
+    it at start-up; either way it is the home's, on no device, in its own area.
+
+    Before, 2025.4.4's home lost those entities (taken for a disabled device's), so one home
+    had two snapshots, and a different answer, on two releases.
+    """
+    stored = _stored_registries()
+    [tv] = stored["core.device_registry"]["data"]["devices"]
+    entities = stored["core.entity_registry"]["data"]["entities"]
+    entities.append({
+        **entities[0], "id": "7a6b5c4d3e2f10011203f4e5d6c7b8a9", "entity_id": "light.porch",
+        "device_id": "00000000000000000000000000000bad", "unique_id": "porch",
+        "area_id": None})
+    entities.append({
+        **entities[0], "id": "6a5b4c3d2e1f00011203f4e5d6c7b8a9", "entity_id": "light.desk",
+        "device_id": "00000000000000000000000000000bad", "unique_id": "desk",
+        "area_id": "living_room"})
+    await _load_registries(hass, hass_storage, stored, [
+        MockConfigEntry(domain=domain, entry_id=entry_id)
+        for domain, entry_id in (("home_fixture", tv["primary_config_entry"]),
+                                 ("companion", "01COMPANION000000000000000"))])
+
+    home = async_home_snapshot(hass)
+
+    assert home.devices == (Device(tv["id"], "TV", "living_room", "LG", "OLED55"),)
+    assert Entity("light.porch", None, None, None, None) in home.entities
+    assert Entity("light.desk", None, "living_room", None, None) in home.entities
+    assert len(home.entities) == 4
+
+
 @SINCE_2026_8
 async def test_device_of_two_integrations_counts_once(
     hass: HomeAssistant,
