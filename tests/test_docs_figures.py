@@ -77,9 +77,9 @@ def _at(curve: dict[str, Any], key: str, homes: int) -> str:
 def test_readme_headline_is_the_bundled_models() -> None:
     results = json.loads(RESULTS.read_text())
     ten = results["evaluation"]["by_window"]["10d"]
-    typed = _one(rf"\({NUMBER} on (\d+) unseen homes with 10 days of history, 95 % interval "
-                 rf"{NUMBER}–{NUMBER}, against {NUMBER} wanted\)", _prose("README.md"),
-                 "README.md")
+    typed = _one(rf"\({NUMBER} on (\d+) unseen synthetic homes with 10 days of history, "
+                 rf"95 % interval {NUMBER}–{NUMBER}, against {NUMBER} wanted\)",
+                 _prose("README.md"), "README.md")
     low, high = ten["intervals_95"]["accuracy"]
     assert typed == (_two(ten["accuracy"]), str(ten["homes"]), _two(low), _two(high),
                      _two(results["targets"]["accuracy_10d"]["target"]))
