@@ -10,8 +10,9 @@ area, as in a home file. A floor
 or area that a registry entry names but its registry no longer holds (a registry edited by
 hand, or files restored from different days; Home Assistant loads them as they are) counts as
 none: a home file cannot name it, and an area that is not there holds nothing. So does a
-device an entity names that the device registry no longer holds: the entity stays, on no
-device, as Home Assistant 2026.8+ detaches it when it loads the registries. Two kinds of
+device an entity names that the device registry does not hold (removed, or never in the file
+saved): the entity stays, on no device, as Home Assistant 2026.8+ detaches it when it loads
+the registries. Two kinds of
 stale entries that registries kept from older releases hold, and that later releases clean
 up, are not part of the home either: a device that no integration provides any more (no config
 entry; 2026.8 drops it, and its entities are then on no device, as here), and an enabled

@@ -626,14 +626,22 @@ async def test_an_entity_whose_device_its_registry_no_longer_holds_stays_on_no_d
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     """Seen in real homes (73 entities in one): registries saved on different days name
-    devices that are gone. 2025.4.4 keeps the entity pointing at nothing, 2026.8+ detaches
-    it at start-up; either way it is the home's, on no device, in its own area.
+    devices the device registry does not hold, never saved in it or removed since (then
+    listed among its deleted devices). 2025.4.4 keeps the entity pointing at it, 2026.8+
+    detaches it at start-up; either way it is the home's, on no device, in its own area.
 
     Before, 2025.4.4's home lost those entities (taken for a disabled device's), so one home
     had two snapshots, and a different answer, on two releases.
     """
     stored = _stored_registries()
     [tv] = stored["core.device_registry"]["data"]["devices"]
+    removed = "00000000000000000000000000000de1"
+    stored["core.device_registry"]["data"]["deleted_devices"] = [{
+        "id": removed, "config_entries": [tv["primary_config_entry"]],
+        "config_entries_subentries": {tv["primary_config_entry"]: [None]},
+        "connections": [], "identifiers": [["home_fixture", "desk_lamp"]],
+        "orphaned_timestamp": None, "created_at": tv["created_at"],
+        "modified_at": tv["modified_at"]}]  # the fields 2025.4.4 stores of a deleted device
     entities = stored["core.entity_registry"]["data"]["entities"]
     entities.append({
         **entities[0], "id": "7a6b5c4d3e2f10011203f4e5d6c7b8a9", "entity_id": "light.porch",
@@ -641,7 +649,7 @@ async def test_an_entity_whose_device_its_registry_no_longer_holds_stays_on_no_d
         "area_id": None})
     entities.append({
         **entities[0], "id": "6a5b4c3d2e1f00011203f4e5d6c7b8a9", "entity_id": "light.desk",
-        "device_id": "00000000000000000000000000000bad", "unique_id": "desk",
+        "device_id": removed, "unique_id": "desk",
         "area_id": "living_room"})
     await _load_registries(hass, hass_storage, stored, [
         MockConfigEntry(domain=domain, entry_id=entry_id)
