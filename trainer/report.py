@@ -59,7 +59,9 @@ def _confidence_table(levels: list[dict[str, Any]]) -> list[str]:
              "sensor's `confidence` attribute) reaches a level, and how many of them are right. "
              "An automation that acts only at or above a level — the blueprint's *Minimum "
              "confidence* — acts on that share of homes, with that accuracy; the accuracy of a "
-             "level few homes reach rests on those few.",
+             "level few homes reach rests on those few. These are synthetic homes: on real "
+             "ones that show little of their layout, a high confidence has been wrong "
+             "(\"Expect less on real homes\" above).",
              "",
              "| confidence at least | homes | share | accuracy |",
              "| ---: | ---: | ---: | ---: |"]
