@@ -12,7 +12,7 @@ hand, or files restored from different days; Home Assistant loads them as they a
 none: a home file cannot name it, and an area that is not there holds nothing. So does a
 device an entity names that the device registry does not hold (removed, or never in the file
 saved): the entity stays, on no device, as Home Assistant 2026.8+ detaches it when it loads
-the registries. Two kinds of
+the registries (:func:`_detached_on_upgrade`). Two kinds of
 stale entries that registries kept from older releases hold, and that later releases clean
 up, are not part of the home either: a device that no integration provides any more (no config
 entry; 2026.8 drops it, and its entities are then on no device, as here), and an enabled
@@ -67,7 +67,7 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
             continue
         device_id = entity.device_id
         if device_id is not None and (device_id in unprovided
-                                      or device_registry.async_get(device_id) is None):
+                                      or _detached_on_upgrade(device_registry, entity)):
             device_id = None
         device = devices.get(device_id) if device_id is not None else None
         if device_id is not None and device is None:
@@ -156,6 +156,25 @@ def _main_devices(registry: dr.DeviceRegistry) -> Iterable[dr.DeviceEntry]:
     """The registry's devices that are not children (2026.9+: an iterable, not a mapping)."""
     registry_devices = registry.devices
     return registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
+
+
+def _detached_on_upgrade(registry: dr.DeviceRegistry, entity: er.RegistryEntry) -> bool:
+    """Whether 2026.8+ leaves the entity on no device when it loads the registries.
+
+    It does so when the entity names a device the device registry does not hold (registry
+    files saved on different days: removed since, or never saved), and when it sits on a
+    device of several config entries, none of them its own (which of the split parts it
+    belongs to cannot be told). Older releases keep both as they are; the snapshot is the same
+    on every release.
+    """
+    if entity.device_id is None:
+        return False
+    entry = registry.async_get(entity.device_id)
+    if entry is None:
+        return True
+    if hasattr(entry, "config_entry_id"):  # 2026.8+: it has done it already
+        return False
+    return len(entry.config_entries) > 1 and entity.config_entry_id not in entry.config_entries
 
 
 def _provided(entry: dr.DeviceEntry) -> bool:

@@ -664,6 +664,50 @@ async def test_an_entity_whose_device_its_registry_no_longer_holds_stays_on_no_d
     assert len(home.entities) == 4
 
 
+@pytest.mark.parametrize("load_registries", [False])
+async def test_an_entity_on_a_shared_device_of_neither_entry_is_on_no_device(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """An entity of a third integration sitting on the TV of two config entries (a registry
+    edited by hand, or files saved on different days). 2026.8+ splits the TV per entry and
+    cannot tell which part the entity belongs to: it leaves it on no device. 2025.4.4 keeps it
+    on the TV; the snapshot is the one of 2026.8+ on both, its area its own.
+
+    An entity of one of the TV's own entries stays on the TV, and so does a third
+    integration's entity on a device of one entry, which 2026.8+ does not split.
+    """
+    stored = _stored_registries()
+    [tv] = stored["core.device_registry"]["data"]["devices"]
+    lamp = {**tv, "id": "1f2e3d4c5b6a79880796a5b4c3d2e1f0", "name": "Lamp", "area_id": None,
+            "config_entries": [tv["primary_config_entry"]],
+            "config_entries_subentries": {tv["primary_config_entry"]: [None]},
+            "identifiers": [["home_fixture", "lamp"]], "connections": [],
+            "manufacturer": None, "model": None, "model_id": None}
+    stored["core.device_registry"]["data"]["devices"].append(lamp)
+    entities = stored["core.entity_registry"]["data"]["entities"]
+    for key, device in (("tv_power", tv), ("lamp_power", lamp)):
+        entities.append({
+            **entities[0], "id": f"{key:0>32}", "entity_id": f"sensor.{key}",
+            "config_entry_id": "01THIRD0000000000000000000", "platform": "third",
+            "device_id": device["id"], "unique_id": key, "area_id": None})
+    await _load_registries(hass, hass_storage, stored, [
+        MockConfigEntry(domain=domain, entry_id=entry_id)
+        for domain, entry_id in (("home_fixture", tv["primary_config_entry"]),
+                                 ("companion", "01COMPANION000000000000000"),
+                                 ("third", "01THIRD0000000000000000000"))])
+
+    home = async_home_snapshot(hass)
+
+    assert set(home.devices) == {Device(tv["id"], "TV", "living_room", "LG", "OLED55"),
+                                 Device(lamp["id"], "Lamp", None, None, None)}
+    assert set(home.entities) == {
+        Entity("media_player.tv", tv["id"], "living_room", None, None),
+        Entity("sensor.tv_battery", tv["id"], "living_room", None, None),
+        Entity("sensor.tv_power", None, None, None, None),
+        Entity("sensor.lamp_power", lamp["id"], None, None, None),
+    }
+
+
 @SINCE_2026_8
 async def test_device_of_two_integrations_counts_once(
     hass: HomeAssistant,
