@@ -66,8 +66,9 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
                 or _of_a_disabled_integration(hass, entity)):
             continue
         device_id = entity.device_id
-        if device_id is not None and (device_id in unprovided
-                                      or _detached_on_upgrade(device_registry, entity)):
+        if device_id is not None and (
+                device_id in unprovided
+                or _detached_on_upgrade(device_registry, entity, device_id)):
             device_id = None
         device = devices.get(device_id) if device_id is not None else None
         if device_id is not None and device is None:
@@ -158,7 +159,8 @@ def _main_devices(registry: dr.DeviceRegistry) -> Iterable[dr.DeviceEntry]:
     return registry_devices.values() if isinstance(registry_devices, Mapping) else registry_devices
 
 
-def _detached_on_upgrade(registry: dr.DeviceRegistry, entity: er.RegistryEntry) -> bool:
+def _detached_on_upgrade(registry: dr.DeviceRegistry, entity: er.RegistryEntry,
+                         device_id: str) -> bool:
     """Whether 2026.8+ leaves the entity on no device when it loads the registries.
 
     It does so when the entity names a device the device registry does not hold (registry
@@ -167,14 +169,12 @@ def _detached_on_upgrade(registry: dr.DeviceRegistry, entity: er.RegistryEntry) 
     belongs to cannot be told). Older releases keep both as they are; the snapshot is the same
     on every release.
     """
-    if entity.device_id is None:
-        return False
-    entry = registry.async_get(entity.device_id)
+    entry = registry.async_get(device_id)
     if entry is None:
         return True
-    if hasattr(entry, "config_entry_id"):  # 2026.8+: it has done it already
-        return False
-    return len(entry.config_entries) > 1 and entity.config_entry_id not in entry.config_entries
+    # 2026.8+ has done it already (its devices have one config entry each).
+    return (not hasattr(entry, "config_entry_id") and len(entry.config_entries) > 1
+            and entity.config_entry_id not in entry.config_entries)
 
 
 def _provided(entry: dr.DeviceEntry) -> bool:
