@@ -58,17 +58,13 @@ def async_home_snapshot(hass: HomeAssistant) -> HomeSnapshot:
     area_ids = {area.area_id for area in areas}
     device_registry = dr.async_get(hass)
     devices = _home_devices(device_registry, area_ids)
-    # Their entities stay, on no device: as 2026.8 leaves them when it drops such a device.
-    unprovided = {entry.id for entry in _main_devices(device_registry) if not _provided(entry)}
     entities: list[Entity] = []
     for entity in er.async_get(hass).entities.values():
         if (entity.disabled or not _part_of_the_home(entity)
                 or _of_a_disabled_integration(hass, entity)):
             continue
         device_id = entity.device_id
-        if device_id is not None and (
-                device_id in unprovided
-                or _detached_on_upgrade(device_registry, entity, device_id)):
+        if device_id is not None and _detached_on_upgrade(device_registry, entity, device_id):
             device_id = None
         device = devices.get(device_id) if device_id is not None else None
         if device_id is not None and device is None:
@@ -164,13 +160,14 @@ def _detached_on_upgrade(registry: dr.DeviceRegistry, entity: er.RegistryEntry,
     """Whether 2026.8+ leaves the entity on no device when it loads the registries.
 
     It does so when the entity names a device the device registry does not hold (registry
-    files saved on different days: removed since, or never saved), and when it sits on a
-    device of several config entries, none of them its own (which of the split parts it
-    belongs to cannot be told). Older releases keep both as they are; the snapshot is the same
-    on every release.
+    files saved on different days: removed since, or never saved), or one that no integration
+    provides any more (which 2026.8 drops: :func:`_provided`), and when it sits on a device of
+    several config entries, none of them its own (which of the split parts it belongs to cannot
+    be told). Older releases keep all three as they are; the snapshot is the same on every
+    release.
     """
     entry = registry.async_get(device_id)
-    if entry is None:
+    if entry is None or not _provided(entry):
         return True
     # 2026.8+ has done it already (its devices have one config entry each).
     return (not hasattr(entry, "config_entry_id") and len(entry.config_entries) > 1
