@@ -228,13 +228,11 @@ def evaluate(
     shared = shared_seeds(predictor.info.get("training_data", {}).get("seeds", []),
                           evaluation["data"]["seeds"])
     if shared:
-        console.print(f"[yellow]warning:[/yellow] {escape(str(homes))} shares "
-                      f"{escape(describe_shared(shared))} with the training homes; these figures "
-                      "are not on unseen homes",
-                      highlight=False, soft_wrap=True)
+        sharing = f"{homes} shares {describe_shared(shared)} with the training homes"
+        console.print(f"[yellow]warning:[/yellow] {escape(sharing)}; these figures are not on "
+                      "unseen homes", highlight=False, soft_wrap=True)
         # Stored, they would pass for figures on unseen homes (publish trusts the file).
-        not_stored = not_stored or (f"{homes} shares {describe_shared(shared)} with the "
-                                    "training homes")
+        not_stored = not_stored or sharing
     out.print(summary_table(escape(f"{predictor.version} on {homes}"), evaluation["by_window"]))
     _note_short_history(evaluation["data"]["days"])
     _print_ten_day(evaluation)
