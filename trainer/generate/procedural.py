@@ -35,6 +35,7 @@ from .names import (
     UNIT_FLOOR_NAMES,
     VAGUE_NAMES,
 )
+from .streams import NAMING_STREAM, side_stream
 
 #: (time zone, latitude range, longitude, language, weight)
 LOCATIONS: Final = (
@@ -453,10 +454,7 @@ class _DeviceNaming:
     """
 
     def __init__(self, home: np.random.Generator, language: str) -> None:
-        seeds = home.bit_generator.seed_seq
-        spawn_key = getattr(seeds, "spawn_key", ())
-        self._rng = np.random.default_rng(np.random.SeedSequence(
-            getattr(seeds, "entropy", None), spawn_key=(*spawn_key, _NAMING_STREAM)))
+        self._rng = side_stream(home, NAMING_STREAM)
         self._language = language
         self._words = (DEVICE_WORDS.get(language) if _chance(self._rng, 0.75) else None)
 
@@ -471,10 +469,6 @@ class _DeviceNaming:
         if fold(area_name) in fold(word):
             return word
         return f"{word} {area_name}" if first else f"{area_name} {word}"
-
-
-#: The naming stream's place among the home's streams (see :class:`_DeviceNaming`).
-_NAMING_STREAM: Final = 6
 
 
 def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:

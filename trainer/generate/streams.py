@@ -1,0 +1,24 @@
+"""Random streams of their own, derived from a home's: a change to one draw moves no other.
+
+A home's generator draws its rooms, devices and residents in one sequence. A habit drawn from
+that sequence (how the owner names devices, which device classes their integrations set)
+would shift every later draw, and the home would become another home. Drawn from a stream
+derived from the home's seed instead, it changes only what it decides.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+#: The streams' places among a home's streams. Never reuse a number: it would tie two habits.
+NAMING_STREAM: Final = 6
+
+
+def side_stream(home: np.random.Generator, stream: int) -> np.random.Generator:
+    """A generator seeded from ``home``'s seed and ``stream``, whatever ``home`` has drawn."""
+    seeds = home.bit_generator.seed_seq
+    spawn_key = getattr(seeds, "spawn_key", ())
+    return np.random.default_rng(np.random.SeedSequence(
+        getattr(seeds, "entropy", None), spawn_key=(*spawn_key, stream)))
