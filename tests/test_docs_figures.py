@@ -145,20 +145,26 @@ def _compared(earlier: dict[str, Any], later: dict[str, Any],
     return old, new
 
 
-def test_model_page_compares_the_curve_with_the_previous_simulator(
+def test_model_page_compares_the_curve_with_the_previous_simulators(
         curve: dict[str, Any]) -> None:
     """The curve's feature set and simulator version, and the figures of the same seeds'
-    homes of the previous simulator (docs/learning_curve_simulator_7.json), as quoted."""
+    homes of the two simulators before (docs/learning_curve_simulator_8.json against the
+    curve, docs/learning_curve_simulator_7.json against version 8's), as quoted."""
     text = _prose("docs/model.md")
     version, simulator = _one(r"It was measured with feature set (\d+) on homes of simulator "
                               r"version (\d+)", text, "docs/model.md")
     assert (int(version), int(simulator)) == (curve["feature_version"], SIMULATOR_VERSION)
-    previous = json.loads((ROOT / "docs/learning_curve_simulator_7.json").read_text())
-    assert previous["feature_version"] == curve["feature_version"]
-    _compared(previous, curve, _one(
-        r"simulator version 7 \(`docs/learning_curve_simulator_7\.json`\), in which [^;]*?gave "
-        r"a 10-day accuracy within (\d\.\d{3}) of it at every size " + _THREE_SIZES, text,
+    eight, seven = (json.loads((ROOT / f"docs/learning_curve_simulator_{n}.json").read_text())
+                    for n in (8, 7))
+    assert seven["feature_version"] == eight["feature_version"] == curve["feature_version"]
+    _compared(eight, curve, _one(
+        r"simulator version 8 \(`docs/learning_curve_simulator_8\.json`\), [^;]*?gave a 10-day "
+        r"accuracy within (\d\.\d{3}) of it at every size " + _THREE_SIZES, text,
         "docs/model.md"))
+    _compared(seven, eight, _one(
+        r"simulator version 7 \(`docs/learning_curve_simulator_7\.json`\), in which [^;]*?gave "
+        r"a 10-day accuracy within (\d\.\d{3}) of version 8's at every size " + _THREE_SIZES,
+        text, "docs/model.md"))
 
 
 def test_model_page_compares_the_previous_feature_sets() -> None:
@@ -184,11 +190,12 @@ def test_model_page_names_the_curves_weakest_classes(curve: dict[str, Any]) -> N
         if point["homes"] >= 100:
             fits.update(point["lowest_precision_class_10d"])
     typed = _one(r"of the (\d+) fits from 100 homes on, the lowest class precision is the "
-                 r"multi-storey house's in (\d+), the ranch house's in (\d+) and the "
-                 r"townhouse's in (\d+)\)", _prose("docs/model.md"), "docs/model.md")
+                 r"multi-storey house's in (\d+), the ranch house's in (\d+), the "
+                 r"townhouse's in (\d+) and the studio's in (\d+)\)", _prose("docs/model.md"),
+                 "docs/model.md")
     assert tuple(map(int, typed)) == (fits.total(), fits["multi_story"], fits["ranch_house"],
-                                      fits["townhouse"])
-    assert set(fits) == {"multi_story", "ranch_house", "townhouse"}  # no other class named
+                                      fits["townhouse"], fits["studio"])
+    assert set(fits) <= {"multi_story", "ranch_house", "townhouse", "studio"}  # none other
 
 
 @pytest.mark.parametrize(("name", "pattern"), [

@@ -35,7 +35,7 @@ from .world import MINUTE, Array, World
 __all__ = ["SIMULATOR_VERSION", "World", "local_midnight", "run_simulation", "simulate"]
 
 #: Version of the simulation, recorded in every home's metadata (`simulator_version`).
-SIMULATOR_VERSION = 8
+SIMULATOR_VERSION = 9
 
 
 def _dedupe(times: Array, states: list[str]) -> tuple[Array, list[str]]:

@@ -14,6 +14,8 @@ import numpy as np
 
 #: The streams' places among a home's streams. Never reuse a number: it would tie two habits.
 NAMING_STREAM: Final = 6
+OWNED_KINDS_STREAM: Final = 7
+REGISTRY_HABITS_STREAM: Final = 8
 
 
 def side_stream(home: np.random.Generator, stream: int) -> np.random.Generator:
