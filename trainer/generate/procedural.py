@@ -9,7 +9,6 @@ teaches nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -270,26 +269,26 @@ def _floor_names(rng: np.random.Generator, plan: _Plan, language: str,
     return floors
 
 
-#: Of these kinds, the share of homes whose owner has any at all (:func:`_kinds_kept`).
+#: Of these kinds, the share of homes whose owner has any at all (:func:`_kinds_shunned`).
 _OWNED_KINDS: Final = {
     "irrigation_valve": 0.15, "water_shutoff": 0.15, "smoke_detector": 0.25,
     "window_sensor": 0.45, "door_sensor": 0.85, "doorbell": 0.6,
 }
 
 
-def _kinds_kept(home: np.random.Generator) -> Callable[[str], bool]:
-    """Which kinds of device this home's owner has at all: an owner automates a kind or not.
+def _kinds_shunned(home: np.random.Generator) -> frozenset[str]:
+    """The kinds of device this home's owner has none of: an owner automates a kind or not.
 
     Placed room by room alone, 60 % of the generator's houses had a water valve, 73 % a smoke
     sensor, 71 % a window sensor, 78 % a door sensor and 59 % a doorbell; of 25 public Home
     Assistant configurations of houses (recent registries, 2026-12-07), 1, 3, 6, 12 and 6 did.
     :data:`_OWNED_KINDS` is set between the two, as those configurations are few and their
-    registries thin (simulator version 9). Drawn from a stream of the home's own, after the
-    devices are drawn: a home without smoke sensors is otherwise the home it was.
+    registries thin (simulator version 9). Drawn from a stream of the home's own and applied
+    after the devices are drawn, so the design of a home without smoke sensors is otherwise
+    the one its seed made (the registry's ids and the history, drawn later, differ).
     """
-    habits = side_stream(home, OWNED_KINDS_STREAM)
-    shunned = {kind for kind, share in _OWNED_KINDS.items() if not _chance(habits, share)}
-    return lambda kind: kind not in shunned
+    owner = side_stream(home, OWNED_KINDS_STREAM)
+    return frozenset(kind for kind, share in _OWNED_KINDS.items() if not _chance(owner, share))
 
 
 # Device placement: (device kind, area kinds it goes in, base probability per such area)
@@ -556,8 +555,8 @@ def design_home(home_type: str, rng: np.random.Generator) -> HomeDesign:
         if _chance(rng, 0.08):
             maker = model = None  # type: ignore[assignment]
         devices.append(DeviceDesign(kind, name, assigned, maker, model))
-    kept = _kinds_kept(rng)
-    devices = [device for device in devices if kept(device.kind)]
+    shunned = _kinds_shunned(rng)
+    devices = [device for device in devices if device.kind not in shunned]
     has_car_space = any(a.kind in ("garage", "carport", "parking", "driveway") for a in areas)
     residents = _residents_design(rng, plan, has_car_space)
     for person in residents:

@@ -45,10 +45,17 @@ def _unique(base: str, used: set[str]) -> str:
     return candidate
 
 
+#: The shares of homes whose integrations give plugs the class ``outlet``, make plugs meter
+#: power, and make motion sensors measure light too.
+_OUTLET_CLASS: Final = 0.35
+_METERING_PLUGS: Final = 0.6
+_LIGHT_MEASURING_MOTION: Final = 0.5
 #: How often a home's integrations give a cover of the "blinds" kind each class (None: none).
 _COVER_CLASSES: Final = {"shutter": 0.35, "curtain": 0.2, "blind": 0.2, "shade": 0.15, None: 0.1}
-#: How often they give door and window contacts their own class, "opening", or none.
-_CONTACT_CLASSES: Final = {"own": 0.7, "opening": 0.15, None: 0.15}
+#: How often they give door and window contacts their kind's own class (door, window), the
+#: class "opening", or none.
+_OWN_CLASS: Final = "own"
+_CONTACT_CLASSES: Final = {_OWN_CLASS: 0.7, "opening": 0.15, None: 0.15}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +67,23 @@ class RegistryHabits:
     Real registries are plainer, and one home mostly has one integration for a kind. Of 25
     public configurations of houses (2026-12-07), 7 had a switch of class ``outlet``, 11 an
     illuminance sensor and 15 a power or energy sensor, where 93 %, 97 % and 97 % of the
-    generator's houses had one; their covers were shutters and curtains, none a blind.
-    Drawn here, from a stream of the home's own (:mod:`.streams`), so that both generators'
-    homes get them: an OpenAI design names kinds of device, not entities (simulator version 9).
+    generator's houses had one; their covers were shutters and curtains, none a blind. The
+    shares are set between the catalogue and those homes, as they are few and their
+    registries thin: a fifth of the homes' covers are still blinds (simulator version 9).
+
+    Drawn here, so that both generators' homes get them (an OpenAI design names kinds of
+    device, not entities), from a stream of the home's own (:mod:`.streams`), so that the
+    habits are the home's whatever was drawn before. A skipped entity is one draw fewer for
+    what follows it, though: the registry's later ids and the history differ.
     """
 
     plug_class: str | None
     plugs_meter: bool
     motion_illuminance: bool
     cover_class: str | None
-    contact_class: str | None  # "own": the kind's own class (door, window)
+    #: Whether contacts have their kind's own class; if not, this one (or none).
+    contacts_own_class: bool
+    contact_class: str | None
 
     @classmethod
     def draw(cls, home: np.random.Generator) -> RegistryHabits:
@@ -79,24 +93,28 @@ class RegistryHabits:
         def pick(shares: dict[str | None, float]) -> str | None:
             return list(shares)[int(rng.choice(len(shares), p=list(shares.values())))]
 
-        return cls(plug_class="outlet" if rng.random() < 0.35 else None,
-                   plugs_meter=bool(rng.random() < 0.6),
-                   motion_illuminance=bool(rng.random() < 0.5),
-                   cover_class=pick(_COVER_CLASSES), contact_class=pick(_CONTACT_CLASSES))
+        plug_class = "outlet" if rng.random() < _OUTLET_CLASS else None
+        plugs_meter = bool(rng.random() < _METERING_PLUGS)
+        motion_illuminance = bool(rng.random() < _LIGHT_MEASURING_MOTION)
+        cover_class = pick(_COVER_CLASSES)
+        contact_class = pick(_CONTACT_CLASSES)
+        return cls(plug_class, plugs_meter, motion_illuminance, cover_class,
+                   contacts_own_class=contact_class == _OWN_CLASS,
+                   contact_class=None if contact_class == _OWN_CLASS else contact_class)
 
     def entity(self, kind: str, template: EntityTemplate) -> EntityTemplate | None:
         """The catalogue's entity as this home registers it, or None: it registers none."""
-        if kind == "smart_plug":
-            if template.domain == "switch":
-                return replace(template, device_class=self.plug_class)
+        if kind == "smart_plug" and template.domain == "switch":
+            return replace(template, device_class=self.plug_class)
+        if kind == "smart_plug" and template.device_class in ("power", "energy"):
             return template if self.plugs_meter else None
         if kind == "motion_sensor" and template.device_class == "illuminance":
             return template if self.motion_illuminance else None
-        if kind == "blinds":
+        if kind == "blinds" and template.domain == "cover":
             return replace(template, device_class=self.cover_class)
-        if kind in ("door_sensor", "window_sensor") and template.domain == "binary_sensor":
-            return template if self.contact_class == "own" else replace(
-                template, device_class=self.contact_class)
+        if (kind in ("door_sensor", "window_sensor") and template.domain == "binary_sensor"
+                and not self.contacts_own_class):
+            return replace(template, device_class=self.contact_class)
         return template
 
 

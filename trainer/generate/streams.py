@@ -1,9 +1,10 @@
-"""Random streams of their own, derived from a home's: a change to one draw moves no other.
+"""Random streams of their own, derived from a home's, for habits that must not move its draws.
 
 A home's generator draws its rooms, devices and residents in one sequence. A habit drawn from
-that sequence (how the owner names devices, which device classes their integrations set)
-would shift every later draw, and the home would become another home. Drawn from a stream
-derived from the home's seed instead, it changes only what it decides.
+that sequence (how the owner names devices, which kinds of device they keep) would shift every
+later draw, and the home would become another home. Drawn from a stream derived from the
+home's seed instead, the habit itself moves none of the home's draws; what it then changes
+(a device left out) may still move those that follow.
 """
 
 from __future__ import annotations
