@@ -9,6 +9,7 @@ area, device or entity name or id: the home is summarised here, not copied (the
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from .core.features import (
     name_placement,
     onboarding_leftovers,
 )
+from .core.layout_shown import layout_shown
 from .core.model import HomeTypeModel
 from .core.snapshot import HomeSnapshot
 from .core.vocabulary import area_kind
@@ -74,11 +76,13 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
     return info
 
 
-def _registries(home: HomeSnapshot) -> dict[str, Any]:
+def _registries(home: HomeSnapshot) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The registries in numbers, and what they show of the layout with what they leave out."""
     placement = name_placement(home)
     # As the model sees them: a device of no area that its name places counts as in one.
     in_use = areas_in_use(home, placement)
     left_out = len(onboarding_leftovers(home, placement))
+    shown = layout_shown(home, placement)
     return {
         "floors": len(home.floors),
         "floor_levels": sorted({f.level for f in home.floors if f.level is not None}),
@@ -97,11 +101,11 @@ def _registries(home: HomeSnapshot) -> dict[str, Any]:
         "entities": len(home.entities),
         "entities_without_device": sum(1 for e in home.entities if e.device_id is None),
         "entity_domains": dict(sorted(Counter(e.domain for e in home.entities).items())),
-    }
+    }, {**asdict(shown), "gaps": list(shown.gaps)}
 
 
-def _home_in_numbers(home: HomeSnapshot,
-                     summary: ActivitySummary) -> tuple[NDArray[np.float64], dict[str, Any]]:
+def _home_in_numbers(home: HomeSnapshot, summary: ActivitySummary
+                     ) -> tuple[NDArray[np.float64], tuple[dict[str, Any], dict[str, Any]]]:
     """The feature vector and the registries' counts: both fold every name, so in the executor."""
     return extract_features(home, summary), _registries(home)
 
@@ -155,8 +159,8 @@ async def async_get_config_entry_diagnostics(
             )
     if read is not None:
         home, summary = read
-        features, data["registries"] = await hass.async_add_executor_job(
-            _home_in_numbers, home, summary)
+        features, (data["registries"], data["layout_shown"]) = (
+            await hass.async_add_executor_job(_home_in_numbers, home, summary))
         data["activity"] = _activity(summary, coordinator.history_days)
         data["features"] = dict(zip(FEATURE_NAMES, map(float, features), strict=True))
     return async_redact_data(data, TO_REDACT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from unittest.mock import patch
 
@@ -68,6 +69,27 @@ async def test_diagnostics(
     text = json.dumps(diagnostics, ensure_ascii=False)
     leaked = [secret for secret in SECRETS if secret.casefold() in text.casefold()]
     assert not leaked
+
+
+@pytest.mark.recorder
+async def test_diagnostics_name_what_the_registries_leave_out(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The tiny home as an owner who never set floors up nor sorted its devices: only the front
+    door lock, which its name places in a hallway, is in an area. The kitchen and the living
+    room are still in use: an entity of each keeps an area of its own."""
+    home = tiny_home()
+    await async_load_home(hass, replace(
+        home, floors=(), areas=tuple(replace(a, floor_id=None) for a in home.areas),
+        devices=tuple(replace(d, area_id=None) for d in home.devices)))
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, mock_config_entry)
+    assert diagnostics["layout_shown"] == {
+        "floors": 0, "floors_with_level": 0, "areas_in_use": 3, "areas_in_use_on_a_level": 0,
+        "devices": 4, "devices_in_an_area": 1, "gaps": ["no_floors", "most_devices_in_no_area"]}
 
 
 @pytest.mark.recorder
@@ -284,6 +306,6 @@ def test_an_area_a_device_is_placed_in_by_its_name_is_not_empty() -> None:
         areas=(Area("kitchen", "Kitchen"), Area("bedroom", "Bedroom")),
         devices=(Device("d1", "Kitchen Light", None, None, None),),
         entities=(Entity("light.kitchen_light", "d1", None),))
-    registries = diagnostics_module._registries(home)
+    registries, _ = diagnostics_module._registries(home)
     assert (registries["areas_with_nothing_in_them"], registries["onboarding_areas_left_out"]) == (
         0, 1)  # the bedroom, which the model leaves out as onboarding's
