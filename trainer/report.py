@@ -61,7 +61,8 @@ def _confidence_table(levels: list[dict[str, Any]]) -> list[str]:
              "confidence* — acts on that share of homes, with that accuracy; the accuracy of a "
              "level few homes reach rests on those few. These are synthetic homes: on real "
              "ones that show little of their layout, a high confidence has been wrong "
-             "(\"Expect less on real homes\" above).",
+             "(\"Expect less on real homes\" above; a home's diagnostics name what its "
+             "registries leave out, `layout_shown.gaps`).",
              "",
              "| confidence at least | homes | share | accuracy |",
              "| ---: | ---: | ---: | ---: |"]
