@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from custom_components.home_type.core import features
+from custom_components.home_type.core.layout_shown import FEW_DEVICES_IN_AREAS, GAPS
 from custom_components.home_type.core.model import loads_bundle
 from custom_components.home_type.core.vocabulary import AREA_KINDS
 from tests.conftest import ROOT
@@ -424,3 +425,18 @@ def test_the_openai_flags_default_to_the_documented_values() -> None:
         "rpm": str(defaults["rpm"]), "tpm": str(defaults["tpm"]),
         "timeout": f"{defaults['timeout']:g}",
         "max-reply-tokens": str(defaults["max_reply_tokens"])}
+
+
+def test_the_gaps_diagnostics_name_are_the_ones_the_pages_explain() -> None:
+    """troubleshooting.md says what each gap means and what to do about it, in the order
+    diagnostics list them, and integration.md names them all: a gap added, renamed or dropped
+    in core/layout_shown.py would otherwise leave an owner with a name no page explains."""
+    explained = re.findall(r"^  - `([a-z_]+)`: ", (ROOT / "docs/troubleshooting.md").read_text(),
+                           re.MULTILINE)
+    assert tuple(explained) == GAPS
+    named, = _one(r"`layout_shown`, with its `gaps`: ((?:`[a-z_]+`(?:, )?)+)\)",
+                  _prose("docs/integration.md"), "docs/integration.md")
+    assert tuple(re.findall(r"`([a-z_]+)`", named)) == GAPS
+    assert FEW_DEVICES_IN_AREAS == 0.5  # "fewer than half the devices are in an area"
+    _one(r"`most_devices_in_no_area`: fewer than half the devices are in an area",
+         _prose("docs/troubleshooting.md"), "docs/troubleshooting.md")
