@@ -19,15 +19,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from custom_components.home_type.core import features
 from custom_components.home_type.core.layout_shown import FEW_DEVICES_IN_AREAS, GAPS
-from custom_components.home_type.core.model import loads_bundle
+from custom_components.home_type.core.model import load_model, loads_bundle
 from custom_components.home_type.core.vocabulary import AREA_KINDS
 from tests.conftest import ROOT
 from tests.models import BUNDLED
-from trainer import homes_commands
+from trainer import homes_commands, pipeline
 from trainer.generate.openai_cost import PRICES_PER_MILLION
 from trainer.generate.simulate import SIMULATOR_VERSION
 from trainer.pipeline import CALIBRATION_DIGITS
@@ -117,6 +118,32 @@ def test_model_page_gives_the_model_file_sizes_of_the_curve(curve: dict[str, Any
     assert typed[:4] == tuple(f"{sizes[n]['mean'] / 1e6:.2f}" for n in (100, 200, 400, 3000))
     too_large = [n for n, size in sizes.items() if size["min"] > 2_000_000]
     assert too_large == [n for n in sizes if n >= int(typed[4].replace(",", ""))]
+
+
+def test_model_page_sums_the_sizes_up_as_the_curve_gives_them(curve: dict[str, Any]) -> None:
+    """The two sentences that give a model of 1,000 homes with leaves of 8 rows its size, and
+    the trainer's docstring that says the same, to a tenth of a MB."""
+    sizes = {p["homes"]: f"{p['model_bytes']['mean'] / 1e6:.1f}" for p in curve["points"]}
+    page = _prose("docs/model.md")
+    assert _one(r"with leaves of 8 rows, (\d+\.\d) MB at 100 homes and (\d+\.\d) MB at 1,000",
+                page, "docs/model.md") == (sizes[100], sizes[1000])
+    assert _one(r"leaves of 8 would make a (\d+\.\d) MB file", page,
+                "docs/model.md") == (sizes[1000],)
+    docstring = " ".join((pipeline.__doc__ or "").split())
+    assert _one(r"(\d+\.\d) MB at 100 homes, (\d+\.\d) MB at 1,000 with leaves of 8 rows",
+                docstring, "trainer/pipeline.py") == (sizes[100], sizes[1000])
+
+
+def test_model_page_gives_the_bundled_models_deepest_tree() -> None:
+    """A prediction's work grows with the levels; the page says how deep the bundled trees go,
+    counted as the loader's limit counts them: levels of splits."""
+    forest = load_model(BUNDLED).forest
+    level, depth = forest.roots, 0
+    while (level := level[forest.left[level] >= 0]).size:
+        depth += 1
+        level = np.concatenate([forest.left[level], forest.right[level]])
+    assert _one(r"the bundled model has (\d+) trees of (\d+) levels at most",
+                _prose("docs/model.md"), "docs/model.md") == (str(forest.roots.size), str(depth))
 
 
 def test_model_page_gives_the_calibration_rounding_the_trainer_uses() -> None:

@@ -19,15 +19,15 @@ macro F1 from 0.672 to 0.684, and log loss from 0.80 to 0.75, at 100 homes (0.52
 of 16 less too (0.754). Grouped cross-validation on ``scripts/train``'s 100 homes, five seeds,
 gave 0.694 with either size.
 
-More homes make more leaves, and the bundle grows with them: 1.0 MB at 100 homes, 9.5 MB at
-1,000 with leaves of 8 rows. ``train --min-samples-leaf`` holds leaves to more rows, so a model
-trained on many homes stays small. Measured on three 1,000-home subsets of the learning curve's
-homes (seed 2042, simulator version 7), scored on its 300 homes of seed 3042 (2026-12-05),
-10-day accuracy as a mean over the fits: leaves of 8 rows 9.35-9.68 MB and 0.829, of 40 rows
-3.44-3.51 MB and 0.830, of 80 rows 1.93-1.96 MB and 0.822, of 100 rows 1.58-1.60 MB and 0.820
-(two fits, against 0.837 with leaves of 8 on those two): a loss inside the fits' spread.
-``scripts/train-bundled``, which trains the model bundled with the integration on 1,000 homes,
-uses 100: a 1.62 MB file.
+More homes make more leaves, and the bundle grows with them: 1.0 MB at 100 homes, 9.8 MB at
+1,000 with leaves of 8 rows (docs/learning_curve.json). ``train --min-samples-leaf`` holds
+leaves to more rows, so a model trained on many homes stays small. Measured on three 1,000-home
+subsets of the learning curve's homes (seed 2042, simulator version 7), scored on its 300 homes
+of seed 3042 (2026-12-05), 10-day accuracy as a mean over the fits: leaves of 8 rows 9.35-9.68
+MB and 0.829, of 40 rows 3.44-3.51 MB and 0.830, of 80 rows 1.93-1.96 MB and 0.822, of 100 rows
+1.58-1.60 MB and 0.820 (two fits, against 0.837 with leaves of 8 on those two): a loss inside
+the fits' spread. ``scripts/train-bundled``, which trains the model bundled with the
+integration on 1,000 homes, uses 100: a 1.62 MB file.
 
 The learner and :data:`MAX_FEATURES` were measured on the same ten 100-home subsets, each
 calibrated as here (10-day accuracy): this forest 0.759; histogram gradient boosting (learning
