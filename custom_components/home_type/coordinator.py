@@ -121,10 +121,6 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         #: to its answer, and by a look's classification again. An update reads for seconds;
         #: an edit classified again meanwhile was then overwritten by the update's older home.
         self._answer_lock = asyncio.Lock()
-        #: Held by the export action from its read to its write: each export holds a large
-        #: home's events in memory (a gigabyte or more for 90 days), and a repeating
-        #: automation or a second click started another beside it.
-        self.export_lock = asyncio.Lock()
 
     @property
     def history_days(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 from sqlalchemy.exc import SQLAlchemyError
 
 from .activity import database_error_text
@@ -48,6 +50,12 @@ from .export import (
     write_export,
 )
 from .issues import model_error_translation
+
+#: Held by the export action from its read to its write: each export holds a large home's
+#: events in memory (a gigabyte or more for 90 days), and a repeating automation or a second
+#: click started another beside it. Home Assistant's, not the entry's: an export outlives a
+#: reload of the entry (saving the options), and the reloaded entry's export ran beside it.
+_EXPORT_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_export_lock")
 
 
 def _home_type(value: object) -> str | None:
@@ -195,7 +203,7 @@ async def _async_export_snapshot(call: ServiceCall) -> ServiceResponse:
             translation_key=f"export_filename_{err.reason}",
             translation_placeholders={"filename": str(filename)},
         ) from err
-    exporting = entry.runtime_data.export_lock
+    exporting = hass.data[_EXPORT_LOCK]
     if exporting.locked():
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="export_running")
     async with exporting:
@@ -253,6 +261,7 @@ def _file_exists(path: Path) -> ServiceValidationError:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (once, when the integration is set up)."""
+    hass.data[_EXPORT_LOCK] = asyncio.Lock()
     hass.services.async_register(
         DOMAIN,
         SERVICE_CLASSIFY,

@@ -443,17 +443,23 @@ async def test_existing_file_is_never_replaced(
 
 
 @pytest.mark.usefixtures("init_integration")
+@pytest.mark.parametrize("reloaded", [False, True], ids=["meanwhile", "after_a_reload"])
 async def test_one_export_at_a_time(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path, reloaded: bool
 ) -> None:
     """Each export holds a large home's events in memory: a second one, asked for while the
     first reads (a repeating automation, a second click), is refused, not run beside it; the
-    next one after the first is taken."""
+    next one after the first is taken. Also when the entry was reloaded meanwhile (the options
+    saved): the first export goes on with the old entry's coordinator, whose lock the
+    reloaded entry's export did not know."""
     with held("custom_components.home_type.services.async_build_export",
               async_build_export) as (reading, release):
         first = hass.async_create_task(export(hass, mock_config_entry.entry_id,
                                               filename="first.json"))
         await reading.wait()
+        if reloaded:
+            assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+            assert mock_config_entry.state is ConfigEntryState.LOADED
         # Within a time limit: run beside the first, the second would wait for its release.
         async with asyncio.timeout(5):
             with pytest.raises(HomeAssistantError) as err:
