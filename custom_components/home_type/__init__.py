@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
@@ -27,12 +29,35 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and its HTTP view; clear what a killed export left."""
     async_setup_services(hass)
     hass.http.register_view(HomeTypeClassifyView())
-    removed = await hass.async_add_executor_job(
+    await _async_remove_stale_exports(hass)
+    return True
+
+
+async def _async_remove_stale_exports(hass: HomeAssistant) -> None:
+    """Delete what exports killed mid-write left; look again when the youngest kept is stale.
+
+    Kept because it was younger than an hour (it may be a write in progress, of a program
+    that names its files as exports are named), such a file stayed until a start an hour or
+    more later -- often the next update.
+    """
+    removed, wait = await hass.async_add_executor_job(
         remove_stale_exports, hass.config.config_dir, time.time())
     if removed:
         LOGGER.warning("Removed the temporary files of exports that Home Assistant stopped "
                        "before they were written whole: %s", ", ".join(sorted(removed)))
-    return True
+    if wait is None:
+        return
+
+    @callback
+    def _stop(_event: Event) -> None:
+        cancel()
+
+    async def _again(_now: datetime) -> None:
+        unlisten()
+        await _async_remove_stale_exports(hass)
+
+    cancel = async_call_later(hass, wait, _again)
+    unlisten = hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _stop)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> bool:

@@ -467,21 +467,28 @@ _TEMPORARY_EXPORT: Final = temporary_names(r"[^/]+\.json(?:\.gz)?")
 STALE_EXPORT_SECONDS: Final = 3600
 
 
-def remove_stale_exports(config_dir: str, now: float) -> list[str]:
+def remove_stale_exports(config_dir: str, now: float) -> tuple[list[str], float | None]:
     """Delete what exports killed mid-write left in the configuration folder; blocking.
 
     A write that fails or is stopped removes its temporary file, but not one Home Assistant
     never finished: a power cut, the kernel ending it for lack of memory. Such a file can be
-    large, hold the home's real names, and go into every backup. Returns the names removed.
+    large, hold the home's real names, and go into every backup. Returns the names removed,
+    and how many seconds from ``now`` the youngest kept is stale (``None`` if none is kept):
+    Home Assistant killed for lack of memory is restarted within seconds by the Supervisor's
+    watchdog, and what it left is then too young to tell from a write in progress.
     """
     removed = []
+    youngest: float | None = None
     with os.scandir(config_dir) as entries:
         for entry in entries:
             if not _TEMPORARY_EXPORT.fullmatch(entry.name) or not entry.is_file(
                     follow_symlinks=False):
                 continue
             with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
-                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_EXPORT_SECONDS:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+                if age > STALE_EXPORT_SECONDS:
                     os.unlink(entry.path)
                     removed.append(entry.name)
-    return removed
+                elif age >= 0:  # one dated in the future never turns stale
+                    youngest = age if youngest is None else min(youngest, age)
+    return removed, None if youngest is None else STALE_EXPORT_SECONDS - youngest + 1

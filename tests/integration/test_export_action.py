@@ -29,7 +29,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.recorder import get_instance
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -504,6 +504,36 @@ async def test_what_a_killed_export_left_is_removed_at_the_next_start(
     assert ("Removed the temporary files of exports that Home Assistant stopped before they "
             "were written whole: .home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp, "
             ".mine.json.a1b2c3d4.tmp") in caplog.text
+
+
+async def test_what_a_killed_export_left_is_removed_an_hour_after_it_was_left(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, config_dir: Path,
+    freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Home Assistant killed for lack of memory mid-export is restarted within seconds by
+    the Supervisor's watchdog: what the export left is then too young to remove at the start
+    (it may be a write in progress), and stayed until a start an hour or more later. It is
+    removed once it is an hour old, while Home Assistant runs; a file dated in the future
+    (a clock set back) never turns stale, and is left as at the start."""
+    now = time.time()
+    left = config_dir / ".home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp"
+    future = config_dir / ".mine.json.a1b2c3d4.tmp"
+    for path, stamp in ((left, now - 60), (future, now + 7200)):
+        path.write_text("{}")
+        os.utime(path, (stamp, stamp))
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(3600 - 60 - 1)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert left.exists()
+    freezer.tick(3)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert sorted(p.name for p in config_dir.iterdir()) == [future.name]
+    assert ("Removed the temporary files of exports that Home Assistant stopped before they "
+            f"were written whole: {left.name}") in caplog.text
 
 
 @pytest.mark.usefixtures("init_integration")
