@@ -49,6 +49,7 @@ from .issues import (
     async_delete_model_issue,
     model_error_translation,
 )
+from .shared_runs import SharedRuns
 from .snapshot import async_home_snapshot, async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
@@ -73,11 +74,6 @@ def _registries(home: HomeSnapshot) -> _Registries:
 
 def _entity_ids(home: HomeSnapshot) -> set[str]:
     return {entity.entity_id for entity in home.entities}
-
-
-def _retrieve_exception(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
 
 
 class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
@@ -109,8 +105,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._model_file: ModelFileSignature | None = None
         self._model_lock = asyncio.Lock()
         self._unloaded = False
-        self._last_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
-        self._next_read: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None = None
+        self._reads = SharedRuns(hass, f"{DOMAIN} read home", self._async_read)
+        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", super().async_refresh)
         #: The read the sensor's answer is of: registry looks compare with it, diagnostics
         #: explain the answer with it.
         self.classified_read: tuple[HomeSnapshot, ActivitySummary] | None = None
@@ -196,38 +192,25 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
     async def async_read_home(self) -> tuple[HomeSnapshot, ActivitySummary]:
         """Read the live home: a read that starts no earlier than this call, shared.
 
-        A large home's read keeps the recorder's executor busy for tens of seconds. The hourly
-        update, the classify action, the view's ``?refresh=1`` and diagnostics can come at
-        once, and each used to start a read of its own: four at once filled that executor, and
-        Home Assistant's history and logbook waited behind them. Now one read runs at a time.
-        A caller that comes while one runs does not take its answer, which may predate what
-        the caller has just changed: it waits for the next read, which starts when the running
-        one ends and which every caller until then shares.
+        Diagnostics read without a refresh; every refresh reads. One read runs at a time, and
+        the callers that come while one runs share the next (:class:`SharedRuns`).
         """
-        read = self._next_read
-        if read is None or read.done():  # done: cancelled before it began (Home Assistant stopping)
-            previous = self._last_read
-            if previous is not None and previous.done():
-                previous = None
-            read = self._last_read = self.hass.async_create_background_task(
-                self._async_read_after(previous), f"{DOMAIN} read home", eager_start=True
-            )
-            # Retrieved here too: every caller may have been cancelled (a closed request).
-            read.add_done_callback(_retrieve_exception)
-            if not read.done() and previous is not None:
-                self._next_read = read
-        # A caller that is cancelled leaves the read to the others.
-        return await asyncio.shield(read)
+        return await self._reads()
 
-    async def _async_read_after(
-        self, previous: asyncio.Task[tuple[HomeSnapshot, ActivitySummary]] | None
-    ) -> tuple[HomeSnapshot, ActivitySummary]:
-        if previous is not None:
-            await asyncio.wait([previous])
-            # From here on a new caller must not join: this read has begun.
-            self._next_read = None
+    async def _async_read(self) -> tuple[HomeSnapshot, ActivitySummary]:
         # Ended on unload (on SQLite): see activity.read_session.
         return await async_read_home(self.hass, self.history_days, lambda: self._unloaded)
+
+    async def async_refresh(self) -> None:
+        """Refresh now: a refresh that starts no earlier than this call, shared.
+
+        The classify action, the endpoint's ``?refresh=1``, ``reload_model`` and an edit's
+        update that come while a refresh runs share the next one (:class:`SharedRuns`) instead
+        of each reading the recorder in turn behind the answer lock (and, from Home Assistant
+        2026.10, the debouncer's). The hourly update is Home Assistant's own: it takes its
+        turn after a refresh under way, unshared.
+        """
+        await self._refreshes()
 
     @callback
     def async_follow_registries(self) -> CALLBACK_TYPE:

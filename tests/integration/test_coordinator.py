@@ -25,6 +25,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util.event_type import EventType
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from sqlalchemy.exc import OperationalError
 
 from custom_components.home_type import activity
@@ -33,6 +34,7 @@ from custom_components.home_type.const import (
     REGISTRY_LOOK_COOLDOWN,
     REGISTRY_REFRESH_COOLDOWN,
     SERVICE_CLASSIFY,
+    SERVICE_RELOAD_MODEL,
     UPDATE_INTERVAL,
 )
 from custom_components.home_type.coordinator import HomeTypeConfigEntry, HomeTypeCoordinator
@@ -458,8 +460,7 @@ async def test_reads_at_once_share_one_read(
     one, which begins when it ends: the running one may predate what they just changed
     (here, a new entity). A caller that is cancelled (a closed request) leaves the read to
     the others; a call after them all reads anew. Only one refresh is among the callers:
-    Home Assistant 2026.10 serialises a coordinator's refreshes on the debouncer's lock, so
-    a second would wait for the first instead of asking for the home."""
+    refreshes share among themselves first (the next test)."""
     coordinator = init_integration.runtime_data
     entities = er.async_get(hass)
     entities.async_get_or_create("light", "demo", "ceiling")
@@ -501,4 +502,65 @@ async def test_reads_at_once_share_one_read(
         assert "light.demo_new_lamp" not in {entity.entity_id for entity in first.entities}
         assert "light.demo_new_lamp" in {entity.entity_id for entity in home.entities}
         await coordinator.async_read_home()
+        assert database.call_count == 3
+
+
+async def test_refreshes_at_once_share_one_refresh(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
+) -> None:
+    """The classify action, the endpoint's ``?refresh=1`` and ``reload_model`` that come while
+    a refresh runs share the next one. Each used to take the answer lock (and, from Home
+    Assistant 2026.10, the debouncer's) before asking for the home, so none ever waited beside
+    another: callers at once read the recorder one after another, the last waiting for all.
+    The shared refresh begins after the running one, and sees what changed meanwhile (a new
+    entity); a caller that is cancelled (a closed request) leaves it to the others."""
+    coordinator = init_integration.runtime_data
+    entities = er.async_get(hass)
+    entities.async_get_or_create("light", "demo", "ceiling")
+    await hass.async_block_till_done()
+    entry = {"config_entry_id": init_integration.entry_id}
+    reading, released = threading.Event(), threading.Event()
+    real_summarize, real_refresh = activity._summarize, coordinator.async_refresh
+    asked: list[str] = []
+    all_asked = asyncio.Event()
+
+    def summarize(*args: Any) -> Any:
+        reading.set()
+        assert released.wait(10)
+        return real_summarize(*args)
+
+    async def refresh() -> None:
+        asked.append("caller")
+        if len(asked) == 7:
+            all_asked.set()
+        await real_refresh()
+
+    client = await hass_client()
+    with patch.object(activity, "_summarize", side_effect=summarize) as database, \
+            patch.object(coordinator, "async_refresh", side_effect=refresh):
+        running = hass.async_create_task(coordinator.async_refresh())
+        assert await hass.async_add_executor_job(reading.wait, 10)
+        entities.async_get_or_create("light", "demo", "new_lamp")
+        gone = hass.async_create_task(coordinator.async_refresh())
+        actions = asyncio.gather(*(
+            hass.services.async_call(DOMAIN, service, entry, blocking=True, return_response=True)
+            for service in (SERVICE_CLASSIFY, SERVICE_CLASSIFY, SERVICE_RELOAD_MODEL)))
+        views = asyncio.gather(*(client.get("/api/home_type/classify", params={"refresh": "1"})
+                                 for _ in range(2)))
+        await all_asked.wait()
+        gone.cancel()
+        released.set()
+        await running
+        classified, again, reloaded = await actions
+        answers = [await response.json() for response in await views]
+        assert gone.cancelled()
+        assert database.call_count == 2
+        assert classified == again == answers[0] == answers[1] == coordinator.data.as_dict()
+        assert reloaded == {"model_version": coordinator.data.model_version,
+                            "previous_model_version": coordinator.data.model_version}
+        assert coordinator.classified_read is not None
+        home = coordinator.classified_read[0]
+        assert "light.demo_new_lamp" in {entity.entity_id for entity in home.entities}
+        await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY, entry, blocking=True,
+                                       return_response=True)
         assert database.call_count == 3

@@ -1,0 +1,62 @@
+"""Work that callers asking at once share: one run at a time, the next shared by all who wait.
+
+A large home's read keeps the recorder's executor busy for tens of seconds, and the hourly
+update, the classify action, the endpoint's ``?refresh=1``, an edit's update and diagnostics
+can all ask at once. Each used to start its own, one after another; the last caller waited for
+all of them, and Home Assistant's history and logbook behind them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+
+
+def _retrieve_exception(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+class SharedRuns[T]:
+    """Runs ``job`` one at a time; a caller gets a run that starts no earlier than its call.
+
+    A caller that comes while a run is under way does not take that run's answer, which may
+    predate what the caller has just changed (a new entity, a new model): it waits for the
+    next run, which starts when the running one ends and which every caller until then shares.
+    A caller that is cancelled (a closed request) leaves the run to the others: runs are
+    background tasks, which Home Assistant cancels when it stops.
+    """
+
+    def __init__(self, hass: HomeAssistant, name: str,
+                 job: Callable[[], Coroutine[Any, Any, T]]) -> None:
+        """Runs of ``job``, named ``name`` among Home Assistant's tasks."""
+        self._hass, self._name, self._job = hass, name, job
+        self._latest: asyncio.Task[T] | None = None
+        #: The latest run while it waits for the one before: callers join it.
+        self._waiting: asyncio.Task[T] | None = None
+
+    async def __call__(self) -> T:
+        """The answer of a run begun no earlier than this call."""
+        run = self._waiting
+        if run is None or run.done():  # done: cancelled before it began (Home Assistant stopping)
+            previous = self._latest
+            if previous is not None and previous.done():
+                previous = None
+            run = self._latest = self._hass.async_create_background_task(
+                self._run_after(previous), self._name, eager_start=True
+            )
+            # Retrieved here too: every caller may have been cancelled.
+            run.add_done_callback(_retrieve_exception)
+            if not run.done() and previous is not None:
+                self._waiting = run
+        return await asyncio.shield(run)
+
+    async def _run_after(self, previous: asyncio.Task[T] | None) -> T:
+        if previous is not None:
+            await asyncio.wait([previous])
+            # From here on a new caller must not join: this run has begun.
+            self._waiting = None
+        return await self._job()
