@@ -38,6 +38,7 @@ from custom_components.home_type.core.snapshot import (
 )
 from custom_components.home_type.core.vocabulary import fold, room_phrase
 
+from .folder_lock import FolderBusy, reading_homes
 from .generate.registry import onboarding_areas
 
 #: History windows in days; ``None`` is structure only (a recorder with no history).
@@ -130,17 +131,24 @@ def describe_shared(shared: Sequence[str]) -> str:
 
 
 def home_files(folder: Path) -> list[Path]:
-    """The home files of a folder; a missing or empty one is refused before any work."""
+    """The home files of a folder; a missing, empty or busy one is refused before any work.
+
+    Busy: ``generate`` is writing into it. What is there so far is not the folder's homes,
+    and counting them said "no home files" or "at most 2 homes" of a folder being filled.
+    """
     try:
         if folder.exists() and not folder.is_dir():
             raise DatasetError(f"{folder}: is a file; give the folder of home files")
         if not folder.is_dir():
             raise DatasetError(f"{folder}: no such folder (generate homes first: "
                                "python -m trainer generate)")
-        files = list(iter_home_files(folder))
+        with reading_homes(folder):
+            files = list(iter_home_files(folder))
     except OSError as err:  # a folder, or a file in it, this user may not read
         where = os.fsdecode(err.filename) if err.filename else folder
         raise DatasetError(f"{where}: cannot read it ({err.strerror})") from None
+    except FolderBusy as err:
+        raise DatasetError(str(err)) from None
     if not files:
         raise DatasetError(f"{folder}: no home files (home_001.json.gz …) in it")
     return files

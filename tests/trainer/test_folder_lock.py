@@ -162,6 +162,28 @@ def test_reading_homes_is_refused_while_they_are_generated(
     assert not model.parent.exists()
 
 
+@pytest.mark.parametrize("written", [0, 2], ids=["before_its_first_home", "with_two"])
+def test_a_folder_being_filled_is_busy_not_short_of_homes(
+        small_homes: Path, trained_model: Path, tmp_path: Path, written: int,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Counted before the read, the homes of a folder still being generated were too few:
+    "no home files in it", or curve's "--sizes: at most 2 homes", advice for another problem."""
+    homes = tmp_path / "homes"
+    homes.mkdir()
+    for path in sorted(small_homes.glob("home_*"))[:written]:
+        shutil.copy(path, homes)
+    with writing_homes(homes):
+        for args in (("train", "--synthetic-homes", str(homes), "--output",
+                      str(tmp_path / "model.pkl")),
+                     ("evaluate", "--model", str(trained_model), "--homes", str(homes)),
+                     ("curve", "--synthetic-homes", str(homes), "--evaluation-homes",
+                      str(small_homes), "--sizes", "4", "--output", str(tmp_path / "c.json"))):
+            assert trainer_in_process(monkeypatch, *args) == 2
+            assert capsys.readouterr().err.strip() == (
+                f"error: {homes}: homes are being generated into this folder by another run; "
+                "wait for it to end, then run this again")
+
+
 def test_runs_that_read_homes_share_the_folder(
         small_homes: Path, trained_model: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
