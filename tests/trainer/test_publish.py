@@ -406,6 +406,26 @@ def test_destination_under_a_file(tmp_path: Path, publish: Publish) -> None:
     assert "Traceback" not in stderr and (tmp_path / "file").read_text() == ""
 
 
+def test_a_folder_of_generated_homes_is_no_destination(tmp_path: Path, publish: Publish) -> None:
+    """The results file published beside the model would be read as a home there, and every
+    later train or evaluate of the folder refused it. Home Assistant's own folder, which may
+    hold the export action's homes (home_type_export_….json.gz), is one."""
+    model = make_model(tmp_path / "m", "2026.01.01-aaaa")
+    homes = tmp_path / "homes"
+    homes.mkdir()
+    (homes / "home_001.json.gz").write_bytes(b"a home")
+    code, stdout, stderr = publish(str(model), "--to", str(homes))
+    assert (code, stdout, stderr) == (
+        2, "", f"error: --to {homes}: holds generated homes (home_001.json.gz …); publish into "
+               "the folder Home Assistant reads the model from\n")
+    assert state(homes) == {"home_001.json.gz": b"a home"}
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "home_type_export_2026-01-01_120000.json.gz").write_bytes(b"an export")
+    code, stdout, _ = publish(str(model), "--to", str(config))
+    assert code == 0 and stdout.startswith(f"published {config / MODEL_NAME}")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder")
 def test_unwritable_destination(tmp_path: Path, publish: Publish) -> None:
     model = make_model(tmp_path / "m", "2026.01.01-aaaa")
