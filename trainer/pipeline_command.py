@@ -102,8 +102,14 @@ def resolve_backend(requested: str, api_key: str | None) -> tuple[str, str | Non
 
 
 def _verify_in_new_process(model: Path) -> None:
-    """Run ``verify`` where scikit-learn was never imported (training imported it here)."""
-    result = subprocess.run([sys.executable, "-m", "trainer", "verify", str(model)], check=False)
+    """Run ``verify`` where scikit-learn was never imported (training imported it here).
+
+    In a process group of its own: Ctrl-C reaches the terminal's whole group, so the child
+    said "interrupted" and then this process said it again. This one alone is stopped now,
+    and ends the child as it stops (``subprocess.run`` kills it).
+    """
+    result = subprocess.run([sys.executable, "-m", "trainer", "verify", str(model)],
+                            check=False, process_group=0)
     if result.returncode != 0:
         raise UserError("the bundle failed verification (its error is above)", result.returncode)
 

@@ -727,6 +727,36 @@ def test_verify_step_fails_on_a_model_verify_refuses(tmp_path: Path) -> None:
     _verify_in_new_process(BUNDLED_MODEL)  # a good bundle passes
 
 
+def test_ctrl_c_during_the_verify_step_is_said_once(tmp_path: Path) -> None:
+    """The verify step's process got the terminal's Ctrl-C too, and said "interrupted" (or,
+    still importing, printed a traceback) before the pipeline said it again. Here the step's
+    process is a Python that only sleeps; Ctrl-C goes to the pipeline's process group, as a
+    terminal sends it, once that process runs."""
+    sleeper, started = tmp_path / "python", tmp_path / "started"
+    sleeper.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import pathlib, time; "
+                       f"pathlib.Path(\"{started}\").touch(); time.sleep(60)'\n")
+    sleeper.chmod(0o755)
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from trainer.pipeline_command import _verify_in_new_process
+        sys.executable = {str(sleeper)!r}
+        try:
+            _verify_in_new_process(Path("model.pkl"))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            sys.exit(130)
+        """)
+    run = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    _, stderr = run.communicate(timeout=30)
+    assert (run.returncode, stderr) == (130, "interrupted\n")
+
+
 def test_pipeline_checks_the_split_train_makes() -> None:
     """The labels check holds out train's share: pipeline calls train with its default, and
     the check refuses the planned homes exactly when train's split would."""
