@@ -40,6 +40,7 @@ from custom_components.home_type.core.vocabulary import fold, room_phrase
 
 from .folder_lock import FolderBusy, reading_homes
 from .generate.registry import onboarding_areas
+from .signals import workers_ignore_ctrl_c
 
 #: History windows in days; ``None`` is structure only (a recorder with no history).
 WINDOWS: Final[tuple[int | None, ...]] = (None, 1, 3, 10, 30, 90)
@@ -160,8 +161,10 @@ def load_homes(folder: str | os.PathLike[str], *, labelled: bool = True,
     base = Path(folder)
     files = home_files(base)
     try:
-        homes: list[Home] = Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(_load)(p) for p in files)
+        with workers_ignore_ctrl_c():  # a generator's first tasks start the workers
+            loading = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+                delayed(_load)(p) for p in files)
+        homes: list[Home] = list(loading)
     except SnapshotError as err:
         # generate checks a home it keeps from its head only (reading all of them would take
         # minutes), so a file cut short by a copy passes there and is found here.
@@ -446,7 +449,9 @@ def build_rows(homes: Iterable[Home | Path], windows: Sequence[int | None] = WIN
         else:
             jobs.append(delayed(_file_rows)(home, windows, copies, seed, augment))
     try:
-        results = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
+        with workers_ignore_ctrl_c():  # a generator's first tasks start the workers
+            working = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(jobs)
+        results = list(working)
     except SnapshotError as err:
         raise DatasetError(str(err)) from None
     X, y, groups, wins = [], [], [], []

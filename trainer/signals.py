@@ -1,9 +1,10 @@
-"""Holding Ctrl-C, ``docker stop`` and SIGHUP while a set of files changes together.
+"""Signals the trainer holds or keeps away: while a set of files changes, and from workers.
 
 Publishing switches a model slot with several renames, and training writes a model, its hash,
 its scikit-learn pipeline and its results: a signal between two of them would leave a set that
 does not belong together (a model trusted by nothing, a previous model that exists only as a
 temporary file). Each step is atomic on its own; this makes the set of them uninterrupted.
+Worker processes, on the other hand, are kept from Ctrl-C: the main process stops them.
 """
 
 from __future__ import annotations
@@ -38,3 +39,23 @@ def signals_held() -> Iterator[None]:
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
         for sig in received:
             signal.raise_signal(sig)
+
+
+@contextlib.contextmanager
+def workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored; the main process alone handles Ctrl-C.
+
+    Ctrl-C goes to the terminal's whole process group. A worker still importing when it came
+    died with a traceback, before the main process said "interrupted". An ignored SIGINT is
+    inherited across fork and exec from the moment the worker exists (a blocked one is not:
+    joblib's workers start with none blocked); the main process ends its workers as it stops.
+    The block only starts them -- milliseconds in which a Ctrl-C is lost.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -80,7 +80,7 @@ from .metrics import (
 )
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds, settle_calibration
 from .runs import MIN_SAMPLES_LEAF, Progress, TrainingRun, check_training_run
-from .signals import signals_held
+from .signals import signals_held, workers_ignore_ctrl_c
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
 TARGETS: Final = {
@@ -103,9 +103,11 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
         files = home_files(folder)
         progress(step, 0, len(files))
         try:
-            for home in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
+            with workers_ignore_ctrl_c():  # a generator's first tasks start the workers
+                rows = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
                     delayed(training_rows)(path, copies, seed) if train else
-                    delayed(evaluation_rows)(path) for path in files):
+                    delayed(evaluation_rows)(path) for path in files)
+            for home in rows:
                 homes.append(home)
                 progress(step, len(homes), len(files))
         except ValueError as err:  # SnapshotError is a ValueError; it names the file

@@ -39,6 +39,7 @@ from custom_components.home_type.core.snapshot import (
 )
 
 from ..folder_lock import writing_homes
+from ..signals import workers_ignore_ctrl_c
 from .design import HomeDesign, check_design
 from .procedural import design_home
 from .simulate import SIMULATOR_VERSION, simulate
@@ -453,18 +454,6 @@ def _mismatch(output: Path, jobs: list[HomeJob], homes: int, extra: list[str],
 
 
 @contextlib.contextmanager
-def _workers_ignore_ctrl_c() -> Iterator[None]:
-    """Start worker processes with SIGINT ignored; the main process alone handles Ctrl-C.
-
-    A spawned worker inherits an ignored SIGINT from the moment it exists, so one still
-    importing when Ctrl-C arrives cannot die with a traceback; the main process cancels what
-    has not started, and a home being written is finished whole.
-    """
-    with _ctrl_c_handled_by(signal.SIG_IGN):
-        yield
-
-
-@contextlib.contextmanager
 def _ctrl_c_handled_by(handler: signal.Handlers | Callable[[int, FrameType | None], None],
                        ) -> Iterator[None]:
     """SIGINT goes to ``handler`` inside the block, and to the handler before it after."""
@@ -575,8 +564,9 @@ def run_jobs(
     futures: list[concurrent.futures.Future[HomeResult]] = []
     reported: set[concurrent.futures.Future[HomeResult]] = set()
     try:
-        with _workers_ignore_ctrl_c():
-            # submit() starts the worker processes (up to max_workers) as it queues jobs.
+        with workers_ignore_ctrl_c():
+            # submit() starts the worker processes (up to max_workers) as it queues jobs; the
+            # main process cancels what has not started, and a home being written is finished.
             futures = [pool.submit(worker, job) for job in jobs]
         with _HandOverGate() as gate:
             for future in concurrent.futures.as_completed(futures):
