@@ -150,7 +150,20 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
-def write_failed(output: Path, err: OSError, written: int) -> str:
+def _again(planned: int, overwrite: bool) -> str:
+    """How a run that stopped short is finished.
+
+    A run with ``--overwrite`` does not resume: it makes every home again, those this run
+    wrote included, and its advice said "to finish (finished homes are kept)".
+    """
+    if overwrite:
+        return (f"run the same command again, which makes all {counted(planned, 'home')} again "
+                "(--overwrite remakes every home)")
+    return "run the same command again to finish"
+
+
+def write_failed(output: Path, err: OSError, written: int, planned: int, *,
+                 overwrite: bool = False) -> str:
     """A home that could not be written (disk full, a folder in its place …), as one line.
 
     Names the folder, not the temporary file the atomic write was filling, and the file only
@@ -161,19 +174,23 @@ def write_failed(output: Path, err: OSError, written: int) -> str:
     if in_the_way and isinstance(err, IsADirectoryError | NotADirectoryError):
         where = Path(os.fsdecode(in_the_way))
     return (f"cannot write into {where}: {err.strerror or err}; "
-            f"{counted(written, 'new home')} written, none half-written: fix that and run the "
-            "same command again to finish")
+            f"{counted(written, 'new home')} written, none half-written: fix that and "
+            f"{_again(planned, overwrite)}")
 
 
-def generation_interrupted(output: Path, written: int, planned: int) -> UserError:
+def generation_interrupted(output: Path, written: int, planned: int, *,
+                           overwrite: bool = False) -> UserError:
     """Ctrl-C or SIGTERM during ``generate`` (either backend): what is on disk, what to do.
 
     Interrupted as the last home was written, it has nothing left to do: "run the same
     command again to finish" then sent the user to a run that found nothing to do.
     """
-    rest = ("every home it was to make: nothing is left to do" if written == planned
-            else "run the same command again to finish (finished homes are kept, no partial "
-                 "file is left)")
+    if written == planned:
+        rest = "every home it was to make: nothing is left to do"
+    elif overwrite:
+        rest = f"{_again(planned, overwrite)}; no partial file is left"
+    else:
+        rest = f"{_again(planned, overwrite)} (finished homes are kept, no partial file is left)"
     return UserError(f"interrupted: {counted(written, 'new home')} written to {output}; {rest}",
                      EXIT_INTERRUPTED)
 

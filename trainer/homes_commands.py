@@ -199,10 +199,12 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
             run_jobs(todo, make_procedural_home, n_workers, done, waiting)
         except KeyboardInterrupt:
             progress.stop()
-            raise generation_interrupted(output, len(results), len(todo)) from None
+            raise generation_interrupted(output, len(results), len(todo),
+                                         overwrite=overwrite) from None
         except OSError as err:
             progress.stop()
-            raise UserError(write_failed(output, err, len(results))) from None
+            raise UserError(write_failed(output, err, len(results), len(todo),
+                                         overwrite=overwrite)) from None
     generation_summary(results, output, time.perf_counter() - began, days)
 
 

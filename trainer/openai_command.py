@@ -117,11 +117,11 @@ def generate_openai(jobs: list[HomeJob], output: Path, *, overwrite: bool,
                         "or a non-ASCII character (the '…' of the placeholder sk-…, say); set "
                         "it to the key itself")
     with homes_to_write(jobs, output, overwrite) as todo:
-        _design_homes(todo, len(jobs), output, settings, days, api_key)
+        _design_homes(todo, len(jobs), output, settings, days, api_key, overwrite=overwrite)
 
 
 def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: OpenAISettings,
-                  days: int, api_key: str) -> None:
+                  days: int, api_key: str, *, overwrite: bool) -> None:
     """Ask the model for the homes still missing, and explain how the run ended."""
     if len(todo) < planned:
         console.print(f"{planned - len(todo)} of {counted(planned, 'home')} already in "
@@ -141,7 +141,8 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         except (OpenAIStop, KeyboardInterrupt, OSError) as err:
             progress.stop()
             _openai_summary(summary, settings)
-            raise _stopped(err, output, _written_since(todo, started), len(todo)) from None
+            raise _stopped(err, output, _written_since(todo, started), len(todo),
+                           overwrite=overwrite) from None
         reporter.not_sent(len(summary.not_sent))
     generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
@@ -202,14 +203,14 @@ def _cap_message(summary: RunSummary, settings: OpenAISettings) -> str:
 
 
 def _stopped(err: OpenAIStop | KeyboardInterrupt | OSError, output: Path, written: int,
-             planned: int) -> UserError:
+             planned: int, *, overwrite: bool) -> UserError:
     """The one line a run that did not finish ends with: the API's stop, Ctrl-C, a write."""
     if isinstance(err, OpenAIStop):
         return UserError(f"{err} This run wrote {counted(written, 'new home')} to {output}.",
                          err.exit_code)
     if isinstance(err, KeyboardInterrupt):
-        return generation_interrupted(output, written, planned)
-    return UserError(write_failed(output, err, written))
+        return generation_interrupted(output, written, planned, overwrite=overwrite)
+    return UserError(write_failed(output, err, written, planned, overwrite=overwrite))
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:

@@ -759,7 +759,7 @@ def test_a_temporary_file_that_cannot_be_made_is_not_named(tmp_path: Path) -> No
     temporary = str(tmp_path / ".home_003.json.gz.uc9y0fkw.tmp")
     for err in (OSError(errno.ENOSPC, "No space left on device", temporary),
                 PermissionError(errno.EACCES, "Permission denied", temporary)):
-        assert write_failed(tmp_path, err, 2) == (
+        assert write_failed(tmp_path, err, 2, 3) == (
             f"cannot write into {tmp_path}: {err.strerror}; 2 new homes written, none "
             "half-written: fix that and run the same command again to finish")
 
@@ -1002,6 +1002,34 @@ def test_ctrl_c_after_the_last_home_says_nothing_is_left(
     assert str(stopped.value) == (f"interrupted: {finished} new homes written to {tmp_path}; "
                                   f"{told}" + ("" if finished == 3 else " (finished homes are "
                                                "kept, no partial file is left)"))
+
+
+def test_a_run_with_overwrite_that_stops_short_says_it_makes_every_home_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--overwrite does not resume: the run again makes every home, those already rewritten
+    included. Its advice said "to finish (finished homes are kept)"."""
+    homes_commands.generate(count=3, days=1, seed=1, output=tmp_path, workers=1)
+
+    def interrupted(jobs: list[HomeJob], worker: object, workers: int,
+                    on_done: Callable[[HomeResult], None], *_: object) -> None:
+        for job in jobs[:2]:
+            on_done(HomeResult(job.home_id, job.home_type, 0, 0, 0.0))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(homes_commands, "run_jobs", interrupted)
+    with pytest.raises(UserError) as stopped:
+        homes_commands.generate(count=3, days=2, seed=1, output=tmp_path, workers=2,
+                                overwrite=True)
+    assert str(stopped.value) == (
+        f"interrupted: 2 new homes written to {tmp_path}; run the same command again, which "
+        "makes all 3 homes again (--overwrite remakes every home); no partial file is left")
+    from trainer.command_line import write_failed
+
+    assert write_failed(tmp_path, OSError(errno.ENOSPC, "No space left on device"), 2, 3,
+                        overwrite=True) == (
+        f"cannot write into {tmp_path}: No space left on device; 2 new homes written, none "
+        "half-written: fix that and run the same command again, which makes all 3 homes again "
+        "(--overwrite remakes every home)")
 
 
 def test_ctrl_c_after_the_last_missing_home_of_a_resumed_run_says_nothing_is_left(
