@@ -256,6 +256,9 @@ def test_floor_registry_sentence_adds_the_same_homes_without_floors_when_measure
     assert "floors removed" not in page
     assert f"without {floors['without_floors']['accuracy']:.3f} " \
            f"({floors['without_floors']['homes']} homes). Levels" in page
+    floors["without_floors"]["homes"] = 1  # a small evaluation: "(1 homes)" it said
+    assert f"without {floors['without_floors']['accuracy']:.3f} (1 home). Levels" in render(
+        results, "results.json")
 
 
 def test_unsorted_sentence_says_whether_the_confidence_can_be_trusted() -> None:
