@@ -106,7 +106,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._model_lock = asyncio.Lock()
         self._unloaded = False
         self._reads = SharedRuns(hass, f"{DOMAIN} read home", self._async_read)
-        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", super().async_refresh)
+        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", super().async_refresh,
+                                     begins_itself=True)
         #: The read the sensor's answer is of: registry looks compare with it, diagnostics
         #: explain the answer with it.
         self.classified_read: tuple[HomeSnapshot, ActivitySummary] | None = None
@@ -208,7 +209,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         update that come while a refresh runs share the next one (:class:`SharedRuns`) instead
         of each reading the recorder in turn behind the answer lock (and, from Home Assistant
         2026.10, the debouncer's). The hourly update is Home Assistant's own: it takes its
-        turn after a refresh under way, unshared.
+        turn after a refresh under way, unshared, and the callers that come while it runs share
+        the refresh after it. (``homeassistant.update_entity`` goes through Home Assistant's
+        debouncer, which calls this method before 2026.10 and its own refresh from then on.)
         """
         await self._refreshes()
 
@@ -337,6 +340,9 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
     async def _async_update_data(self) -> Classification:
         """Read the registries and the recorder, then classify in the executor."""
         async with self._answer_lock:
+            # Until here a shared refresh waited behind another (the hourly update's, say),
+            # and callers could still join it.
+            self._refreshes.begun()
             return await self._async_answer()
 
     async def _async_answer(self) -> Classification:

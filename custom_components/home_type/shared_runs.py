@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 
 
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:
@@ -28,15 +28,22 @@ class SharedRuns[T]:
     next run, which starts when the running one ends and which every caller until then shares.
     A caller that is cancelled (a closed request) leaves the run to the others: runs are
     background tasks, which Home Assistant cancels when it stops.
+
+    A run has begun when its job starts, or, with ``begins_itself``, when the job says so
+    (:meth:`begun`): a refresh waits for locks first (behind the hourly update, which is not
+    one of these runs), and callers that come meanwhile still share it.
     """
 
     def __init__(self, hass: HomeAssistant, name: str,
-                 job: Callable[[], Coroutine[Any, Any, T]]) -> None:
+                 job: Callable[[], Coroutine[Any, Any, T]], *,
+                 begins_itself: bool = False) -> None:
         """Runs of ``job``, named ``name`` among Home Assistant's tasks."""
         self._hass, self._name, self._job = hass, name, job
+        self._begins_itself = begins_itself
         self._latest: asyncio.Task[T] | None = None
-        #: The latest run while it waits for the one before: callers join it.
+        #: The latest run while it has not begun: callers join it.
         self._waiting: asyncio.Task[T] | None = None
+        self._begun: asyncio.Task[Any] | None = None  # the run that began last
 
     async def __call__(self) -> T:
         """The answer of a run begun no earlier than this call."""
@@ -50,13 +57,24 @@ class SharedRuns[T]:
             )
             # Retrieved here too: every caller may have been cancelled.
             run.add_done_callback(_retrieve_exception)
-            if not run.done() and previous is not None:
+            # Begun already if it started eagerly with nothing to wait for.
+            if not run.done() and self._begun is not run:
                 self._waiting = run
         return await asyncio.shield(run)
+
+    @callback
+    def begun(self) -> None:
+        """Say, from inside a run, that it has begun: a caller from now on gets the next one.
+
+        Called by any other task, it does nothing.
+        """
+        self._begun = asyncio.current_task()
+        if self._waiting is self._begun:
+            self._waiting = None
 
     async def _run_after(self, previous: asyncio.Task[T] | None) -> T:
         if previous is not None:
             await asyncio.wait([previous])
-            # From here on a new caller must not join: this run has begun.
-            self._waiting = None
+        if not self._begins_itself:
+            self.begun()
         return await self._job()

@@ -23,6 +23,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 from homeassistant.util.event_type import EventType
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -505,18 +506,23 @@ async def test_reads_at_once_share_one_read(
         assert database.call_count == 3
 
 
+@pytest.mark.parametrize("running", ["a_refresh", "the_hourly_update"])
 async def test_refreshes_at_once_share_one_refresh(
-    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator,
+    running: str,
 ) -> None:
     """The classify action, the endpoint's ``?refresh=1`` and ``reload_model`` that come while
     a refresh runs share the next one. Each used to take the answer lock (and, from Home
     Assistant 2026.10, the debouncer's) before asking for the home, so none ever waited beside
     another: callers at once read the recorder one after another, the last waiting for all.
     The shared refresh begins after the running one, and sees what changed meanwhile (a new
-    entity); a caller that is cancelled (a closed request) leaves it to the others."""
+    entity); a caller that is cancelled (a closed request) leaves it to the others. The hourly
+    update is Home Assistant's, not a shared one: the first caller's refresh, waiting behind
+    it, had begun for the others, who made a third."""
     coordinator = init_integration.runtime_data
     entities = er.async_get(hass)
     entities.async_get_or_create("light", "demo", "ceiling")
+    async_fire_time_changed(hass, dt_util.utcnow() + REGISTRY_LOOK_COOLDOWN)  # its look: read
     await hass.async_block_till_done()
     entry = {"config_entry_id": init_integration.entry_id}
     reading, released = threading.Event(), threading.Event()
@@ -531,14 +537,17 @@ async def test_refreshes_at_once_share_one_refresh(
 
     async def refresh() -> None:
         asked.append("caller")
-        if len(asked) == 7:
+        if len(asked) == (7 if running == "a_refresh" else 6):
             all_asked.set()
         await real_refresh()
 
     client = await hass_client()
     with patch.object(activity, "_summarize", side_effect=summarize) as database, \
             patch.object(coordinator, "async_refresh", side_effect=refresh):
-        running = hass.async_create_task(coordinator.async_refresh())
+        if running == "a_refresh":
+            first = hass.async_create_task(coordinator.async_refresh())
+        else:
+            async_fire_time_changed(hass, dt_util.utcnow() + UPDATE_INTERVAL)
         assert await hass.async_add_executor_job(reading.wait, 10)
         entities.async_get_or_create("light", "demo", "new_lamp")
         gone = hass.async_create_task(coordinator.async_refresh())
@@ -550,7 +559,8 @@ async def test_refreshes_at_once_share_one_refresh(
         await all_asked.wait()
         gone.cancel()
         released.set()
-        await running
+        if running == "a_refresh":
+            await first
         classified, again, reloaded = await actions
         answers = [await response.json() for response in await views]
         assert gone.cancelled()
