@@ -45,7 +45,7 @@ async def _async_remove_stale_exports(hass: HomeAssistant) -> None:
     if removed:
         LOGGER.warning("Removed the temporary files of exports that Home Assistant stopped "
                        "before they were written whole: %s", ", ".join(sorted(removed)))
-    if wait is None:
+    if wait is None or hass.is_stopping:  # a sweep the stop caught: the next start's
         return
 
     @callback

@@ -489,6 +489,6 @@ def remove_stale_exports(config_dir: str, now: float) -> tuple[list[str], float 
                 if age > STALE_EXPORT_SECONDS:
                     os.unlink(entry.path)
                     removed.append(entry.name)
-                elif age >= 0:  # one dated in the future never turns stale
+                elif age >= 0:  # one dated in the future: not looked at again until a start
                     youngest = age if youngest is None else min(youngest, age)
     return removed, None if youngest is None else STALE_EXPORT_SECONDS - youngest + 1

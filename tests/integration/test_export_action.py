@@ -514,7 +514,7 @@ async def test_what_a_killed_export_left_is_removed_an_hour_after_it_was_left(
     the Supervisor's watchdog: what the export left is then too young to remove at the start
     (it may be a write in progress), and stayed until a start an hour or more later. It is
     removed once it is an hour old, while Home Assistant runs; a file dated in the future
-    (a clock set back) never turns stale, and is left as at the start."""
+    (a clock set back) is not looked at again until a start, as before."""
     now = time.time()
     left = config_dir / ".home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp"
     future = config_dir / ".mine.json.a1b2c3d4.tmp"
