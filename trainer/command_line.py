@@ -35,10 +35,15 @@ from custom_components.home_type.core.model import (
     ModelMissingError,
     load_model,
 )
-from custom_components.home_type.core.snapshot import HomeSnapshot, SnapshotError, read_snapshot
+from custom_components.home_type.core.snapshot import (
+    HomeSnapshot,
+    SnapshotError,
+    iter_home_files,
+    read_snapshot,
+)
 
 from .container import in_container, ownership_hint
-from .generate.runner import FolderMismatch
+from .generate.runner import GENERATED_HOME, FolderMismatch
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -325,6 +330,20 @@ def homes_folder_flag(folder: Path, homes: Iterable[tuple[str, Path | None]]) ->
     where = folder.absolute().resolve()
     return next((flag for flag, home in homes
                  if home is not None and home.absolute().resolve() == where), None)
+
+
+def refuse_generated_homes(folder: Path, flag: str) -> None:
+    """Refuse to publish into a folder of generated homes.
+
+    The results file published beside the model is read as a home there, and every later
+    train or evaluate of that folder failed. Home Assistant's folder, which may hold the export
+    action's ``home_type_export_…`` homes, is one to publish into.
+    """
+    with looking_at(folder, flag):
+        if folder.is_dir() and any(GENERATED_HOME.fullmatch(path.name)
+                                   for path in iter_home_files(folder)):
+            raise UserError(f"{flag} {folder}: holds generated homes (home_001.json.gz …); "
+                            "publish into the folder Home Assistant reads the model from")
 
 
 def check_model_output(path: Path, flag: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Final
@@ -18,7 +17,6 @@ import typer
 from rich.markup import escape
 
 from custom_components.home_type.core.activity import summarize_events
-from custom_components.home_type.core.snapshot import iter_home_files
 
 from .bundle_checks import backward_types, backward_warning
 from .command_line import (
@@ -34,6 +32,7 @@ from .command_line import (
     path_option,
     print_error,
     read_home,
+    refuse_generated_homes,
     share_option,
     shown_path,
 )
@@ -160,8 +159,6 @@ def verify(
 
 
 DEFAULT_PUBLISH_DIR = Path("models/published")
-#: How generate names the homes it writes: home_001.json.gz …
-_GENERATED_HOME: Final = re.compile(r"home_\d+\.json(?:\.gz)?")
 
 
 def publish(
@@ -206,13 +203,8 @@ def publish(
     with looking_at(to, "--to"):  # a folder this user may not enter is not one without models
         if to.is_dir() and not os.access(to, os.R_OK | os.X_OK):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(to))
-        # The results file published beside the model would be read as a home there, and
-        # every later train or evaluate of that folder refused it. train, curve and pipeline
-        # refuse to write into their homes folders; publish is given none to compare with.
-        if not rollback and to.is_dir() and any(
-                _GENERATED_HOME.fullmatch(path.name) for path in iter_home_files(to)):
-            raise UserError(f"--to {to}: holds generated homes (home_001.json.gz …); publish "
-                            "into the folder Home Assistant reads the model from")
+    if not rollback:  # train, curve and pipeline compare with their homes folders too
+        refuse_generated_homes(to, "--to")
     try:
         if rollback:
             outcome = rollback_model(to)

@@ -45,6 +45,7 @@ from .command_line import (
     homes_folder_flag,
     os_error_text,
     path_option,
+    refuse_generated_homes,
     share_option,
 )
 from .generate.openai_settings import (
@@ -228,6 +229,7 @@ def pipeline(
     _check_planned_labels(count, days, seed, mix)
     check_model_output(model, "--model")
     check_folder_output(to, "--to")
+    refuse_generated_homes(to, "--to")  # before homes are generated, paid for, trained on
     check_folder_output(data, "--data")
     if model.absolute().parent.resolve() == to.absolute().resolve():
         # Training would write the model where Home Assistant reads it, before publish's checks.

@@ -1352,7 +1352,13 @@ def test_pipeline_refuses_a_folder_as_model_before_generating(tmp_path: Path) ->
     assert "--to notes.txt: is a file, not a folder" in to
     under = one_error_line(call_trainer("pipeline", "--to", "notes.txt/ha", cwd=tmp_path))
     assert f"--to notes.txt/ha: {tmp_path / 'notes.txt'} is a file, not a folder" in under
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "notes.txt"]
+    # Other homes than its own: publish would refuse them, after the homes were made.
+    (tmp_path / "old_homes").mkdir()
+    (tmp_path / "old_homes" / "home_001.json.gz").write_bytes(b"a home")
+    homes = one_error_line(call_trainer("pipeline", "--to", "old_homes", cwd=tmp_path))
+    assert homes == ("error: --to old_homes: holds generated homes (home_001.json.gz …); "
+                     "publish into the folder Home Assistant reads the model from")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "notes.txt", "old_homes"]
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -15,6 +15,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -319,8 +320,10 @@ def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterat
         yield pending(jobs, output, overwrite)
 
 
+#: How generate names the homes it writes: ``home_006.json.gz``.
+GENERATED_HOME: Final = re.compile(r"home_\d+\.json(?:\.gz)?")
 #: The atomic write's temporary name of a home file: ``.home_006.json.gz.uc9y0fkw.tmp``.
-_TEMPORARY_HOME: Final = temporary_names(r"home_\d+\.json(?:\.gz)?")
+_TEMPORARY_HOME: Final = temporary_names(GENERATED_HOME.pattern)
 
 
 #: Compressed bytes read for a home's head: its metadata is in the first kilobyte.
