@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 
 @contextlib.contextmanager
@@ -42,6 +43,23 @@ def signals_held() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def ctrl_c_handled_by(handler: signal.Handlers | Callable[[int, FrameType | None], None],
+                      ) -> Iterator[None]:
+    """SIGINT goes to ``handler`` inside the block, and to the handler before it after.
+
+    Outside the main thread, where handlers cannot be set, the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def workers_ignore_ctrl_c() -> Iterator[None]:
     """Start worker processes with SIGINT ignored; the main process alone handles Ctrl-C.
 
@@ -49,13 +67,8 @@ def workers_ignore_ctrl_c() -> Iterator[None]:
     died with a traceback, before the main process said "interrupted". An ignored SIGINT is
     inherited across fork and exec from the moment the worker exists (a blocked one is not:
     joblib's workers start with none blocked); the main process ends its workers as it stops.
-    The block only starts them -- milliseconds in which a Ctrl-C is lost.
+    The block only starts them -- milliseconds in which a Ctrl-C is lost. (A worker joblib
+    replaces later, one that outgrew its memory, starts without it.)
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # handlers can only be set from the main thread
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    with ctrl_c_handled_by(signal.SIG_IGN):
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -40,7 +40,7 @@ from custom_components.home_type.core.snapshot import (
 )
 
 from ..folder_lock import writing_homes
-from ..signals import workers_ignore_ctrl_c
+from ..signals import ctrl_c_handled_by, workers_ignore_ctrl_c
 from .design import HomeDesign, check_design
 from .procedural import design_home
 from .simulate import SIMULATOR_VERSION, simulate
@@ -457,17 +457,6 @@ def _mismatch(output: Path, jobs: list[HomeJob], homes: int, extra: list[str],
 
 
 @contextlib.contextmanager
-def _ctrl_c_handled_by(handler: signal.Handlers | Callable[[int, FrameType | None], None],
-                       ) -> Iterator[None]:
-    """SIGINT goes to ``handler`` inside the block, and to the handler before it after."""
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextlib.contextmanager
 def _ctrl_c_ignored() -> Iterator[None]:
     """Ctrl-C (or SIGTERM) again while the homes in progress finish changes nothing.
 
@@ -475,12 +464,9 @@ def _ctrl_c_ignored() -> Iterator[None]:
     for them anyway; cutting the wait short only lost the homes finished meanwhile from the
     count ("4 new homes written" with 9 on disk).
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     # A handler that does nothing, not SIG_IGN: the entry point hands SIGTERM to Ctrl-C's
     # handler, and stops the run itself when Ctrl-C is ignored.
-    with _ctrl_c_handled_by(lambda signum, frame: None):
+    with ctrl_c_handled_by(lambda signum, frame: None):
         yield
 
 
