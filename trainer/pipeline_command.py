@@ -24,6 +24,7 @@ may take, ``HOME_TYPE_OPENAI_MAX_REPLY_TOKENS`` (generate ``--max-reply-tokens``
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -61,6 +62,7 @@ from .homes_commands import generate
 from .model_commands import DEFAULT_PUBLISH_DIR, publish
 from .publish import DEFAULT_MIN_ACCURACY, DEFAULT_MIN_MACRO_F1
 from .runs import MIN_SAMPLES_LEAF
+from .signals import ctrl_c_handled_by
 from .training_commands import train
 
 #: Evaluation homes use ``seed + EVAL_SEED_OFFSET`` (42 → 1042, as scripts/train).
@@ -105,14 +107,21 @@ def resolve_backend(requested: str, api_key: str | None) -> tuple[str, str | Non
 def _verify_in_new_process(model: Path) -> None:
     """Run ``verify`` where scikit-learn was never imported (training imported it here).
 
-    In a process group of its own: Ctrl-C reaches the terminal's whole group, so the child
-    said "interrupted" and then this process said it again. This one alone is stopped now,
-    and ends the child as it stops (``subprocess.run`` kills it).
+    Its process starts with SIGINT ignored: Ctrl-C reaches the terminal's whole process group,
+    so the child said "interrupted" and then this process said it again. This one alone stops
+    now, and ends the child as it does. (A process group of its own would keep Ctrl-C away
+    too, but a terminal set to ``stty tostop`` stops a background group that writes to it.)
     """
-    result = subprocess.run([sys.executable, "-m", "trainer", "verify", str(model)],
-                            check=False, process_group=0)
-    if result.returncode != 0:
-        raise UserError("the bundle failed verification (its error is above)", result.returncode)
+    with ctrl_c_handled_by(signal.SIG_IGN):
+        child = subprocess.Popen([sys.executable, "-m", "trainer", "verify", str(model)])
+    with child:
+        try:
+            returncode = child.wait()
+        except BaseException:
+            child.kill()
+            raise
+    if returncode != 0:
+        raise UserError("the bundle failed verification (its error is above)", returncode)
 
 
 def _check_planned_labels(count: int, days: int, seed: int, mix: str | None) -> None:
