@@ -151,7 +151,8 @@ async def _async_classify(call: ServiceCall) -> ServiceResponse:
 async def _async_refresh_or_raise(coordinator: HomeTypeCoordinator) -> None:
     """Classify now; a failure is the action's, with the coordinator's translated reason.
 
-    ``async_refresh`` never raises: it only marks the sensor unavailable.
+    A refresh that fails does not raise: it marks the sensor unavailable. (Only Home
+    Assistant stopping under it ends the call, cancelled.)
     """
     await coordinator.async_refresh()
     if not coordinator.last_update_success:
