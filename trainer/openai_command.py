@@ -141,11 +141,15 @@ def _design_homes(todo: list[HomeJob], planned: int, output: Path, settings: Ope
         except (OpenAIStop, KeyboardInterrupt, OSError) as err:
             progress.stop()
             _openai_summary(summary, settings)
+            if overwrite:
+                _overwrite_note(todo, started)
             raise _stopped(err, output, _written_since(todo, started), len(todo),
                            overwrite=overwrite) from None
         reporter.not_sent(len(summary.not_sent))
     generation_summary(summary.written, output, time.perf_counter() - began, days)
     _openai_summary(summary, settings)
+    if overwrite:
+        _overwrite_note(todo, started)
     if summary.not_sent:
         raise UserError(_cap_message(summary, settings), CapReached.exit_code)
     if summary.skipped and not summary.written and len(todo) == planned:
@@ -211,6 +215,26 @@ def _stopped(err: OpenAIStop | KeyboardInterrupt | OSError, output: Path, writte
     if isinstance(err, KeyboardInterrupt):
         return generation_interrupted(output, written, planned, overwrite=overwrite)
     return UserError(write_failed(output, err, written, planned, overwrite=overwrite))
+
+
+def _overwrite_note(todo: list[HomeJob], started: float) -> None:
+    """After a run with ``--overwrite`` that left homes it did not rewrite: how to pay only once.
+
+    Every way such a run stops (the cap, the quota, Ctrl-C, a skipped home) advised running
+    the same command again, and with ``--overwrite`` that designs every home again, paying
+    for those just written; at a ``--max-cost`` stop it stopped at the same place again.
+    Without ``--overwrite`` a run designs only the homes missing, once the older ones are gone.
+    """
+    older = [job.path.name for job in todo
+             if job.path.exists() and job.path.stat().st_mtime < started]
+    if not older:
+        return
+    shown = ", ".join(older[:3]) + (f" and {len(older) - 3} more" if len(older) > 3 else "")
+    console.print(f"note: with --overwrite the same command designs all "
+                  f"{counted(len(todo), 'home')} again, those this run wrote too; to design "
+                  f"only the rest, delete the {counted(len(older), 'home')} it did not rewrite "
+                  f"({shown}) and run it without --overwrite", highlight=False, markup=False,
+                  soft_wrap=True)
 
 
 def _written_since(todo: list[HomeJob], started: float) -> int:

@@ -1623,6 +1623,29 @@ def test_cli_skipped_homes_are_named_and_retried_by_a_rerun(
     assert len(list(tmp_path.iterdir())) == 2
 
 
+def test_cli_an_overwrite_that_stopped_says_how_to_pay_only_for_the_rest(
+        api: FakeOpenAI, tmp_path: Path) -> None:
+    """Stopped (here by the quota), a run with --overwrite advised running the same command
+    again, which designs every home again, paying twice for those just written (at a
+    --max-cost stop, stopping at the same place again). The note's way pays once."""
+    args = _generate(tmp_path, "--count", "3", "--mix", "condo=1", "--concurrency", "1")
+    assert call_trainer(*args, env=_env(api)).returncode == 0
+    api.script(completion(design_reply("condo")), quota_exhausted())
+    stopped = call_trainer(*args, "--overwrite", env=_env(api))
+    assert stopped.returncode == 3, stopped.stderr
+    assert ("note: with --overwrite the same command designs all 3 homes again, those this run "
+            "wrote too; to design only the rest, delete the 2 homes it did not rewrite "
+            "(home_002.json.gz, home_003.json.gz) and run it without --overwrite"
+            ) in " ".join(stopped.stderr.split())
+    for name in ("home_002.json.gz", "home_003.json.gz"):
+        (tmp_path / name).unlink()
+    sent = len(api.requests)
+    again = call_trainer(*args, env=_env(api))
+    assert again.returncode == 0, again.stderr
+    assert sorted(r.home[0] for r in api.requests[sent:]) == ["home_002", "home_003"]
+    assert "note:" not in again.stderr
+
+
 def test_cli_a_run_whose_every_reply_was_unusable_fails(
         api: FakeOpenAI, tmp_path: Path) -> None:
     """A server that ignores response_format (here: JSON in a Markdown fence) makes every
