@@ -416,7 +416,7 @@ BUNDLED_RESULTS = Path("custom_components/home_type/models/home_type_classifier_
 def report(
     results: Annotated[Path, path_option(help="A model's _results.json.")] = BUNDLED_RESULTS,
     curve: Annotated[Path, path_option(
-        help="A learning curve (python -m trainer curve); skipped if the file is absent.")
+        help="A learning curve (python -m trainer curve); the default is skipped if absent.")
     ] = DEFAULT_CURVE,
     page: Annotated[Path, path_option(
         file=True, help="Markdown page whose generated section to replace (it must have one).")
@@ -430,6 +430,8 @@ def report(
     data = _read_json(results, "results file", "train a model first")
     with looking_at(curve, "--curve"):
         curve_there = curve.exists()
+    if not curve_there and curve != DEFAULT_CURVE:  # a name mistyped was skipped without a word
+        raise UserError(f"--curve {curve}: no such file (python -m trainer curve writes one)")
     curve_data = _read_json(curve, "learning curve", "") if curve_there else None
     try:
         old = page.read_text(encoding="utf-8")

@@ -109,8 +109,7 @@ def test_report_names_the_file_it_cannot_read(tmp_path: Path) -> None:
         f"error: {curve}: not a learning curve report reads (no 'training_data')")
     results = tmp_path / "results.json"
     results.write_text(json.dumps({"evaluation": {"by_window": {}}, "training_data": {}}))
-    bad_results = call_trainer("report", "--page", str(page), "--results", str(results),
-                               "--curve", str(tmp_path / "none.json"))
+    bad_results = call_trainer("report", "--page", str(page), "--results", str(results))
     assert bad_results.returncode == 2
     assert bad_results.stderr.strip() == (
         f"error: {results}: not a results file report reads (no 'model_version')")
@@ -162,8 +161,8 @@ def test_a_results_file_report_cannot_render_is_one_line(
     damage(results)
     path = tmp_path / "results.json"
     path.write_text(json.dumps(results))
-    code, err = _report(monkeypatch, capsys, "--page", str(page), "--results", str(path),
-                        "--curve", str(tmp_path / "none.json"))
+    monkeypatch.chdir(tmp_path)  # no docs/learning_curve.json: the default curve is skipped
+    code, err = _report(monkeypatch, capsys, "--page", str(page), "--results", str(path))
     assert code == 2
     assert err.startswith(f"error: {path}: not a results file report reads ({error}: ")
     assert len(err.splitlines()) == 1 and page.read_text() == f"{START}\n{END}\n"
@@ -193,8 +192,13 @@ def test_report_says_what_it_updated_or_why_it_could_not(
     args = ["--page", str(page), "--results", str(RESULTS)]
     assert _report(monkeypatch, capsys, *args, "--curve", str(CURVE)) == (
         0, f"updated {page} from {RESULTS} and {CURVE}\n")
-    assert _report(monkeypatch, capsys, *args, "--curve", str(tmp_path / "none.json")) == (
-        0, f"updated {page} from {RESULTS}\n")  # no curve: none named
+    typo = tmp_path / "curve.jsno"  # a curve named but not there was skipped without a word
+    assert _report(monkeypatch, capsys, *args, "--curve", str(typo)) == (
+        2, f"error: --curve {typo}: no such file (python -m trainer curve writes one)\n")
+    with monkeypatch.context() as elsewhere:
+        elsewhere.chdir(tmp_path)  # no docs/learning_curve.json: the default curve is skipped
+        assert _report(monkeypatch, capsys, *args) == (
+            0, f"updated {page} from {RESULTS}\n")  # no curve: none named
     written = page.read_text()
 
     monkeypatch.setattr(os, "fsync", no_space_left)
