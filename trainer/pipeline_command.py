@@ -43,6 +43,7 @@ from .command_line import (
     check_folder_output,
     check_model_output,
     console,
+    counted,
     homes_folder_flag,
     os_error_text,
     path_option,
@@ -292,13 +293,13 @@ def pipeline(
 
         capped = f", at most {usd(share)} of --max-cost {usd(max_cost)}"
     steps: list[tuple[str, str, Callable[[], None]]] = [
-        ("generate", f"training homes ({count} × {days} days, seed {seed}, {chosen}{capped}) "
-                     f"in {folder}",
+        ("generate", f"training homes ({count} × {counted(days, 'day')}, seed {seed}, "
+                     f"{chosen}{capped}) in {folder}",
          lambda: generate(count=count, days=days, seed=seed, output=folder, backend=chosen,
                           mix=mix, model=llm, max_cost=share, price=price, timeout=timeout,
                           max_reply_tokens=reply_tokens)),
-        ("generate", f"evaluation homes ({count} × {days} days, seed {eval_seed}{capped}) in "
-                     f"{evaluation}",
+        ("generate", f"evaluation homes ({count} × {counted(days, 'day')}, seed {eval_seed}"
+                     f"{capped}) in {evaluation}",
          lambda: generate(count=count, days=days, seed=eval_seed, output=evaluation,
                           backend=chosen, mix=mix, model=llm, max_cost=share, price=price,
                           timeout=timeout, max_reply_tokens=reply_tokens)),

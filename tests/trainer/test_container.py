@@ -618,6 +618,16 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineStep
         ["5/5", "publish"]]
 
 
+def test_pipeline_steps_say_one_day(pipeline_steps: PipelineSteps,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The steps' headers said "(4 × 1 days, …)" (found by a review of the command line)."""
+    code, _ = pipeline_steps("--count", "4", "--days", "1", "--seed", "5", "--mix",
+                             SMALLEST_MIX, "--backend", "procedural")
+    assert code == 0
+    headers = [line for line in capsys.readouterr().err.splitlines() if " generate " in line]
+    assert [h.split("(")[1].split(",")[0] for h in headers] == ["4 × 1 day", "4 × 1 day"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--mix", "condo=1"], "--mix / HOME_TYPE_MIX condo=1: training needs homes of at least 2 "
                            "types; give 2 labels a positive weight"),
