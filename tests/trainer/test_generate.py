@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -1147,6 +1147,34 @@ def _ctrl_c_after_the_first_home(on_wait: Callable[[int], None]) -> list[HomeRes
     with pytest.raises(KeyboardInterrupt):
         runner.run_jobs(plan_jobs(6, 1, 1, Path(".")), fake_home, 2, on_done, on_wait)
     return done
+
+
+def test_ctrl_c_that_broke_the_waits_lock_is_still_ctrl_c(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C raised inside threading.Condition.wait's own clean-up surfaced as "RuntimeError:
+    release unlocked lock" (its context the KeyboardInterrupt): a traceback in CI where the run
+    should have said "interrupted". It is Ctrl-C; another RuntimeError is not."""
+    import concurrent.futures
+
+    from trainer.generate import runner
+
+    def lock_broken_by_ctrl_c(futures: object) -> Iterator[object]:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise RuntimeError("release unlocked lock")  # noqa: B904 -- as CPython raises it
+        yield  # a generator, as as_completed is
+
+    def failing(futures: object) -> Iterator[object]:
+        raise RuntimeError("another failure")
+        yield
+
+    monkeypatch.setattr(concurrent.futures, "as_completed", lock_broken_by_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_jobs(plan_jobs(4, 1, 1, Path(".")), fake_home, 2, lambda _: None)
+    monkeypatch.setattr(concurrent.futures, "as_completed", failing)
+    with pytest.raises(RuntimeError, match="another failure"):
+        runner.run_jobs(plan_jobs(4, 1, 1, Path(".")), fake_home, 2, lambda _: None)
 
 
 @pytest.mark.slow

@@ -563,16 +563,32 @@ def run_jobs(
                     reported.add(future)
                     on_done(future.result())
     except BaseException as err:
+        ctrl_c = _is_ctrl_c(err)
         with _ctrl_c_ignored():
             for future in futures:
                 future.cancel()  # fails for the homes a worker has taken: those will be written
             running = sum(not future.done() for future in futures)
-            if running and isinstance(err, KeyboardInterrupt):  # a failed home is no Ctrl-C
+            if running and ctrl_c:  # a failed home is no Ctrl-C
                 on_wait(running)
             pool.shutdown(wait=True, cancel_futures=True)
             for future in futures:
                 if (future not in reported and not future.cancelled()
                         and future.exception() is None):
                     on_done(future.result())
+        if ctrl_c and not isinstance(err, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
         raise
     pool.shutdown(wait=True)
+
+
+def _is_ctrl_c(err: BaseException) -> bool:
+    """Whether ``err`` is Ctrl-C, also where CPython let it break a lock's bookkeeping.
+
+    ``as_completed`` waits on a ``threading.Condition``; a Ctrl-C raised inside the wait's own
+    clean-up (re-taking the lock) made leaving it release a lock not held: "RuntimeError:
+    release unlocked lock", with the KeyboardInterrupt as its context, and a traceback where
+    the run should have said "interrupted" (seen once in CI). The lock is free, as it should
+    be once the wait is abandoned.
+    """
+    return isinstance(err, KeyboardInterrupt) or (
+        isinstance(err, RuntimeError) and isinstance(err.__context__, KeyboardInterrupt))
