@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -155,16 +155,26 @@ def home_files(folder: Path) -> list[Path]:
     return files
 
 
+def in_workers(jobs: Iterable[Any], n_jobs: int) -> Iterator[Any]:
+    """The results of ``jobs`` (joblib's ``delayed`` calls), in order, from worker processes.
+
+    They leave Ctrl-C to this process (:func:`~trainer.signals.workers_ignore_ctrl_c`). A
+    generator's first tasks start the workers, so the block that ignores Ctrl-C holds only
+    their start, not the work.
+    """
+    with workers_ignore_ctrl_c():
+        results: Iterator[Any] = Parallel(n_jobs=n_jobs, backend="loky",
+                                          return_as="generator")(jobs)
+    return results
+
+
 def load_homes(folder: str | os.PathLike[str], *, labelled: bool = True,
                n_jobs: int = -1) -> list[Home]:
     """Every home file of a folder, read in parallel, in file-name order."""
     base = Path(folder)
     files = home_files(base)
     try:
-        with workers_ignore_ctrl_c():  # a generator's first tasks start the workers
-            loading = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
-                delayed(_load)(p) for p in files)
-        homes: list[Home] = list(loading)
+        homes: list[Home] = list(in_workers((delayed(_load)(p) for p in files), n_jobs))
     except SnapshotError as err:
         # generate checks a home it keeps from its head only (reading all of them would take
         # minutes), so a file cut short by a copy passes there and is found here.
@@ -449,9 +459,7 @@ def build_rows(homes: Iterable[Home | Path], windows: Sequence[int | None] = WIN
         else:
             jobs.append(delayed(_file_rows)(home, windows, copies, seed, augment))
     try:
-        with workers_ignore_ctrl_c():  # a generator's first tasks start the workers
-            working = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(jobs)
-        results = list(working)
+        results = list(in_workers(jobs, n_jobs))
     except SnapshotError as err:
         raise DatasetError(str(err)) from None
     X, y, groups, wins = [], [], [], []

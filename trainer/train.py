@@ -34,7 +34,7 @@ from typing import Any, Final, NotRequired, TypedDict
 import joblib
 import numpy as np
 import sklearn
-from joblib import Parallel, delayed
+from joblib import delayed
 from numpy.typing import NDArray
 from sklearn.tree import DecisionTreeClassifier
 
@@ -64,6 +64,7 @@ from .dataset import (
     describe_shared,
     evaluation_rows,
     home_files,
+    in_workers,
     origin,
     shared_seeds,
     split_by_home,
@@ -80,7 +81,7 @@ from .metrics import (
 )
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds, settle_calibration
 from .runs import MIN_SAMPLES_LEAF, Progress, TrainingRun, check_training_run
-from .signals import signals_held, workers_ignore_ctrl_c
+from .signals import signals_held
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
 TARGETS: Final = {
@@ -103,11 +104,8 @@ def read_rows(folder: Path, copies: int, seed: int, n_jobs: int, progress: Progr
         files = home_files(folder)
         progress(step, 0, len(files))
         try:
-            with workers_ignore_ctrl_c():  # a generator's first tasks start the workers
-                rows = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator")(
-                    delayed(training_rows)(path, copies, seed) if train else
-                    delayed(evaluation_rows)(path) for path in files)
-            for home in rows:
+            for home in in_workers((delayed(training_rows)(path, copies, seed) if train else
+                                    delayed(evaluation_rows)(path) for path in files), n_jobs):
                 homes.append(home)
                 progress(step, len(homes), len(files))
         except ValueError as err:  # SnapshotError is a ValueError; it names the file
