@@ -1,7 +1,7 @@
 """What a trained bundle's own numbers say about it, read without scikit-learn.
 
-``train`` records it in the results file and warns; ``verify``, which must not import
-scikit-learn, warns the same from the loaded bundle.
+``train`` records it in the results file and warns; ``verify`` and ``publish``, which must not
+import scikit-learn, warn the same from the loaded bundle.
 """
 
 from __future__ import annotations
@@ -9,6 +9,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from custom_components.home_type.core.model import HomeTypeModel
+from custom_components.home_type.core.snapshot import HOME_TYPES
+
+
+def never_answered(model: HomeTypeModel) -> list[str]:
+    """The home types the model has no class for: its training homes had none of them.
+
+    A small ``--count`` or a ``--mix`` leaves types out, and the figures cannot show it: the
+    evaluation homes of the same mix have none of them either.
+    """
+    return [home_type for home_type in HOME_TYPES if home_type not in model.classes]
+
+
+def never_warning(types: Sequence[str]) -> str:
+    """The one warning ``train``, ``verify`` and ``publish`` print about :func:`never_answered`."""
+    return (f"[yellow]warning:[/yellow] this model never answers {', '.join(types)}: its "
+            "training homes had none, so Home Type's sensor can never show "
+            f"{'it' if len(types) == 1 else 'them'}")
 
 
 def backward_types(model: HomeTypeModel) -> list[str]:

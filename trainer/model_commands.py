@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from custom_components.home_type.core.activity import summarize_events
 
-from .bundle_checks import backward_types, backward_warning
+from .bundle_checks import backward_types, backward_warning, never_answered, never_warning
 from .command_line import (
     DEFAULT_MODEL,
     EXIT_USAGE,
@@ -134,19 +134,18 @@ def verify(
                           "classes": list(predictor.classes),
                           "features": len(predictor.feature_names), "training_data": info,
                           "backward_types": backward,
+                          "never_answers": never_answered(predictor),
                           "samples": [{"home_type": home_type, "days": SAMPLE_DAYS,
                                        "result": result.as_dict()}
                                       for home_type, result in samples]}))
         return
-    never = [home_type for home_type in HOME_TYPES if home_type not in predictor.classes]
     out.print(f"[green]ok[/green] {escape(str(model))}: version {predictor.version}, "
               f"{len(predictor.classes)} classes, {len(predictor.feature_names)} features, "
               f"trained on {info.get('homes', '?')} homes "
               f"(seeds {', '.join(info.get('seeds', []))})"
               f"; hash checked; loaded without scikit-learn", soft_wrap=True)
-    if never:  # trained without homes of these types: it can never answer them
-        out.print(f"[yellow]warning:[/yellow] it never answers {', '.join(never)}: its "
-                  "training homes had none", soft_wrap=True)
+    if never := never_answered(predictor):
+        out.print(never_warning(never), soft_wrap=True)
     if backward:
         out.print(backward_warning(backward), soft_wrap=True)
     wrong = [f"{home_type} → {result.home_type} ({result.confidence:.2f})"
@@ -219,6 +218,8 @@ def publish(
         console.print(f"[yellow]warning:[/yellow] the model found in {escape(str(to))} was not "
                       f"kept as previous: {escape(outcome.dropped)}", highlight=False,
                       soft_wrap=True)
+    if outcome.never_answers:  # the figures cannot show it: evaluation homes of its mix
+        console.print(never_warning(outcome.never_answers), highlight=False, soft_wrap=True)
     if outcome.unchanged:
         out.print(f"{outcome.model_path} is already model {outcome.version}; nothing to switch "
                   f"({outcome.quality})", markup=False, highlight=False, soft_wrap=True)

@@ -52,6 +52,7 @@ from custom_components.home_type.core.model import (
     sha256_path,
 )
 
+from .bundle_checks import never_answered
 from .folder_lock import switching_files
 from .signals import signals_held
 
@@ -102,6 +103,8 @@ class Candidate:
     results: bytes | None
     #: Seeds of the homes it was trained on, from the verified bundle (not the results file).
     training_seeds: frozenset[str] = frozenset()
+    #: Home types it has no class for (:func:`~trainer.bundle_checks.never_answered`).
+    never_answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,7 @@ class Outcome:
     dropped: str | None = None  # why the model found at the destination was not kept
     quality: str | None = None  # the figures that were checked, or why they were not
     below_bundled: str | None = None  # how the bundled model scores better on the same homes
+    never_answers: tuple[str, ...] = ()  # types the model now current can never answer
 
     @property
     def model_path(self) -> Path:
@@ -138,7 +142,8 @@ def read_candidate(model: Path) -> Candidate:
     training_data = predictor.info.get("training_data")
     seeds = training_data.get("seeds", []) if isinstance(training_data, dict) else []
     return Candidate(data=data, version=predictor.version, results=results,
-                     training_seeds=frozenset(str(seed) for seed in seeds))
+                     training_seeds=frozenset(str(seed) for seed in seeds),
+                     never_answers=tuple(never_answered(predictor)))
 
 
 def check_quality(candidate: Candidate, model: Path, thresholds: Thresholds) -> str:
@@ -318,7 +323,7 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
                 # publish --force): gone, as from a model switched in without figures.
                 results_path_for(current_path).unlink(missing_ok=True)
             return Outcome(folder, new.version, replaced=new.version, unchanged=True,
-                           quality=quality)
+                           quality=quality, never_answers=new.never_answers)
         incoming = _stage_slot(current_path, new, staged)
         previous_path = folder / PREVIOUS_NAME
         outgoing = (None if current is None else  # the verified current file itself moves
@@ -338,7 +343,7 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
     return Outcome(folder, new.version, replaced=None if current is None else current.version,
-                   dropped=dropped, quality=quality)
+                   dropped=dropped, quality=quality, never_answers=new.never_answers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,7 @@ from custom_components.home_type.core.model import (
 )
 from custom_components.home_type.core.snapshot import EXPORT_GENERATOR
 
-from .bundle_checks import backward_types
+from .bundle_checks import backward_types, never_answered
 from .dataset import (
     DEFAULT_WINDOW,
     MIN_TYPES,
@@ -580,6 +580,7 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
         "baselines": baselines,
         "compiled_vs_sklearn_max_abs_diff": parity,
         "backward_types": backward_types(predictor),
+        "never_answers": never_answered(predictor),
         "model_size_bytes": len(data),
         "training_seconds": round(time.perf_counter() - began, 1),
     }

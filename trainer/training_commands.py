@@ -19,7 +19,7 @@ from rich.table import Table
 
 from custom_components.home_type.core.model import sha256_path
 
-from .bundle_checks import backward_warning
+from .bundle_checks import backward_warning, never_warning
 from .command_line import (
     DEFAULT_MODEL,
     UserError,
@@ -104,6 +104,8 @@ def train(
         raise UserError(f"cannot write {where}: {err.strerror or err}") from None
     if results["backward_types"]:
         console.print(backward_warning(results["backward_types"]), soft_wrap=True)
+    if results["never_answers"]:
+        console.print(never_warning(results["never_answers"]), soft_wrap=True)
     headline = results["evaluation"] or {"by_window": results["holdout"]["by_window"]}
     title = ("evaluation homes (another seed, never seen)" if results["evaluation"]
              else f"held-out homes ({results['holdout']['homes_test']}, same seed)")

@@ -672,6 +672,28 @@ def test_a_model_below_the_bundled_one_on_the_same_homes_is_published_with_a_war
     assert code == 0 and "this model 0.990 and 0.700;" in " ".join(stderr.split())
 
 
+def test_a_model_that_never_answers_a_type_is_published_with_a_warning(
+        tmp_path: Path, publish: Publish) -> None:
+    """A model trained without homes of some types (a small --count, a --mix) passes the
+    thresholds on evaluation homes of the same mix, which have none of them either: the
+    figures cannot show what Home Assistant's sensor will never say. Rolled back to, too."""
+    partial = make_model(tmp_path / "partial", "2026.01.01-aaaa",
+                         without=("cottage", "studio"))
+    code, stdout, stderr = publish(str(partial), "--to", str(tmp_path / "ha"))
+    assert code == 0 and "none → 2026.01.01-aaaa" in stdout
+    warning = ("warning: this model never answers studio, cottage: its training homes had "
+               "none, so Home Type's sensor can never show them")
+    assert " ".join(stderr.split()) == warning
+    code, _, stderr = publish(str(partial), "--to", str(tmp_path / "ha"))  # already there
+    assert code == 0 and " ".join(stderr.split()) == warning
+    whole = make_model(tmp_path / "whole", "2026.01.02-bbbb")
+    code, _, stderr = publish(str(whole), "--to", str(tmp_path / "ha"))
+    assert code == 0 and stderr == ""
+    code, stdout, stderr = publish("--rollback", "--to", str(tmp_path / "ha"))
+    assert code == 0 and "2026.01.02-bbbb → 2026.01.01-aaaa" in stdout
+    assert " ".join(stderr.split()) == warning
+
+
 @pytest.mark.parametrize("change", ["better", "equal", "other homes", "bundled retrained",
                                     "holdout", "no bundled figures"])
 def test_no_warning_where_the_bundled_model_is_not_better_on_the_same_homes(

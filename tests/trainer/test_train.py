@@ -50,7 +50,7 @@ from tests.conftest import (
     trainer_in_process,
 )
 from tests.models import BUNDLED
-from trainer.bundle_checks import backward_types, backward_warning
+from trainer.bundle_checks import backward_types, backward_warning, never_answered
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
 from trainer.pipeline import compile_pipeline, settle_calibration
 from trainer.publish import EXIT_NOT_VERIFIED
@@ -117,8 +117,8 @@ def test_training_writes_every_artifact(trained_model: Path) -> None:
     results = results_of(trained_model)
     for key in ("model_version", "created", "feature_version", "training_data", "protocol",
                 "holdout", "cross_validation", "evaluation", "baselines", "targets",
-                "compiled_vs_sklearn_max_abs_diff", "backward_types", "model_size_bytes",
-                "training_seconds"):
+                "compiled_vs_sklearn_max_abs_diff", "backward_types", "never_answers",
+                "model_size_bytes", "training_seconds"):
         assert key in results, key
     # --copies 2: the home counts as one of them, and the protocol says so
     assert results["protocol"]["training_windows_days"].endswith(
@@ -575,6 +575,7 @@ def test_verify_command(trained_model: Path, tmp_path: Path) -> None:
     assert report["features"] > 0 and len(report["classes"]) == 8
     # verify reads from the bundle alone what train wrote in the results
     assert report["backward_types"] == results_of(trained_model)["backward_types"]
+    assert report["never_answers"] == results_of(trained_model)["never_answers"] == []
     # One sample of each type: the report counts the right answers and names the wrong ones.
     samples = report["samples"]
     assert [s["home_type"] for s in samples] == list(HOME_TYPES)
@@ -603,8 +604,17 @@ def test_verify_names_the_types_a_model_never_answers(
                         lambda path: dataclasses.replace(bundled, classes=renamed))
     monkeypatch.delitem(sys.modules, "sklearn", raising=False)  # other tests of this process
     assert trainer_in_process(monkeypatch, "verify", str(BUNDLED)) == 0
-    assert ("warning: it never answers cottage: its training homes had none"
-            in " ".join(capsys.readouterr().out.split()))
+    assert ("warning: this model never answers cottage: its training homes had none, so "
+            "Home Type's sensor can never show it" in " ".join(capsys.readouterr().out.split()))
+
+
+def test_bundled_results_say_of_the_bundled_model_what_it_says_of_itself() -> None:
+    """Publish copies the results beside the model; their checks of it are its own."""
+    results = json.loads(RESULTS.read_text())
+    bundled = load_model(BUNDLED)
+    assert results["model_version"] == bundled.version
+    assert results["backward_types"] == backward_types(bundled) == []
+    assert results["never_answers"] == never_answered(bundled) == []
 
 
 @pytest.mark.parametrize("command", [["verify"], ["evaluate"], ["classify", "home.json"],
@@ -1243,15 +1253,17 @@ def test_train_prints_the_figures_the_targets_and_the_files_it_wrote(
             f"{results['compiled_vs_sklearn_max_abs_diff']:.1e}), m.pkl.sha256 (Home Assistant "
             "checks the model against it), m.sklearn.joblib, m_results.json in "
             f"{results['training_seconds']:.0f} s") in shown
-    assert "backwards" not in captured.err
+    assert "backwards" not in captured.err and "never answers" not in captured.err
     # Without evaluation homes the held-out homes are the headline, and the title says so.
-    results.update(evaluation=None, backward_types=["ranch_house"])
+    results.update(evaluation=None, backward_types=["ranch_house"], never_answers=["studio"])
     assert trainer_in_process(monkeypatch, *args) == 0
     captured = capsys.readouterr()
     assert (f"{results['model_version']} on held-out homes "
             f"({results['holdout']['homes_test']}, same seed)") in " ".join(captured.out.split())
     assert "evaluation homes" not in captured.out
     assert ("warning: this model's probabilities run backwards for ranch_house"
+            in " ".join(captured.err.split()))
+    assert ("warning: this model never answers studio: its training homes had none"
             in " ".join(captured.err.split()))
 
 
