@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -302,7 +302,8 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         """
         await self._async_pick_up_new_model()
         model = self.model
-        assert model is not None  # checked by the caller
+        if TYPE_CHECKING:  # checked by the caller, and a failed load keeps the model in use
+            assert model is not None
         summary = summary_of(summary, _entity_ids(home))
         result = await self.hass.async_add_executor_job(classify, home, summary, model)
         self.classified_read = home, summary
