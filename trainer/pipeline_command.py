@@ -141,17 +141,34 @@ def _check_planned_labels(count: int, days: int, seed: int, mix: str | None) -> 
         raise UserError(str(err)) from None
     homes = Counter(allocate_labels(weights, count, seed))
     if sum(weight > 0 for weight in weights.values()) < MIN_TYPES:
-        raise UserError(f"--mix / HOME_TYPE_MIX {mix}: training needs homes of at least "
+        raise UserError(f"--mix {mix}: training needs homes of at least "
                         f"{MIN_TYPES} types; give {MIN_TYPES} labels a positive weight")
     if len(homes) < MIN_TYPES or not any(held_out(n, DEFAULT_TEST_SIZE) for n in homes.values()):
         raise UserError(
-            f"--count / HOME_TYPE_COUNT {count}: too few homes for training ("
+            f"--count {count}: too few homes for training ("
             + ", ".join(f"{n} {label}" for label, n in homes.most_common())
             + f"); it needs {MIN_TYPES} types, and a type with enough homes to hold "
             f"{DEFAULT_TEST_SIZE:.0%} of them out for testing: give a larger --count")
 
 
+def _naming_its_variable(ctx: typer.Context, message: str) -> str:
+    """Name the environment variable beside the flag an error starts with, if it gave the value.
+
+    As click's own errors do ("Invalid value for '--count' (env var: 'HOME_TYPE_COUNT')"): the
+    container's runs take their settings from docker-compose.yml, whose user never typed the
+    flag; one who typed it is not sent looking for a variable they never set.
+    """
+    for param in ctx.command.params:
+        flag = next((opt for opt in param.opts if message.startswith((f"{opt} ", f"{opt}:"))),
+                    None)
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if flag and param.envvar and getattr(source, "name", None) == "ENVIRONMENT":
+            return f"{flag} (env var: '{param.envvar}'){message.removeprefix(flag)}"
+    return message
+
+
 def pipeline(
+    ctx: typer.Context,
     count: Annotated[int, typer.Option(
         min=1, envvar="HOME_TYPE_COUNT",
         help="Homes to train on, and as many evaluation homes.")] = 100,
@@ -225,44 +242,47 @@ def pipeline(
         check_seed,
     )
 
-    # What would stop the train step is refused before generating homes for it.
     try:
-        check_seed(seed)
-        check_copies(copies)
-        check_min_samples_leaf(min_samples_leaf)
-    except DatasetError as err:
-        raise UserError(str(err)) from None
-    if seed > MAX_SEED - EVAL_SEED_OFFSET:  # the evaluation homes' seed, which generate takes
-        raise UserError(f"--seed {seed}: give a whole number from 0 to "
-                        f"{MAX_SEED - EVAL_SEED_OFFSET} (the evaluation homes use --seed + "
-                        f"{EVAL_SEED_OFFSET})")
-    _check_planned_labels(count, days, seed, mix)
-    check_model_output(model, "--model")
-    check_folder_output(to, "--to")
-    refuse_generated_homes(to, "--to")  # before homes are generated, paid for, trained on
-    check_folder_output(data, "--data")
-    if model.absolute().parent.resolve() == to.absolute().resolve():
-        # Training would write the model where Home Assistant reads it, before publish's checks.
-        raise UserError(f"--model {model} is in --to {to}, the folder Home Assistant reads: a "
-                        "model that fails publish's checks would be live there; train it "
-                        f"elsewhere (default {DEFAULT_MODEL})")
-    if max_cost is not None and (problem := max_cost_problem(max_cost)):
-        raise UserError(problem)
-    if problem := timeout_problem(openai_timeout, "--openai-timeout / HOME_TYPE_OPENAI_TIMEOUT"):
-        raise UserError(problem)
-    if problem := reply_tokens_problem(
-            openai_max_reply_tokens,
-            "--openai-max-reply-tokens / HOME_TYPE_OPENAI_MAX_REPLY_TOKENS"):
-        raise UserError(problem)
-    if price is not None:
+        # What would stop the train step is refused before generating homes for it.
         try:
-            parse_price(price)
-        except ValueError as err:
+            check_seed(seed)
+            check_copies(copies)
+            check_min_samples_leaf(min_samples_leaf)
+        except DatasetError as err:
             raise UserError(str(err)) from None
-    openai_model = openai_model.strip()
-    if not openai_model:
-        raise UserError("--openai-model / HOME_TYPE_OPENAI_MODEL must name a model")
-    chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
+        if seed > MAX_SEED - EVAL_SEED_OFFSET:  # the evaluation homes' seed, generate's too
+            raise UserError(f"--seed {seed}: give a whole number from 0 to "
+                            f"{MAX_SEED - EVAL_SEED_OFFSET} (the evaluation homes use --seed + "
+                            f"{EVAL_SEED_OFFSET})")
+        _check_planned_labels(count, days, seed, mix)
+        check_model_output(model, "--model")
+        check_folder_output(to, "--to")
+        refuse_generated_homes(to, "--to")  # before homes are generated, paid for, trained on
+        check_folder_output(data, "--data")
+        if model.absolute().parent.resolve() == to.absolute().resolve():
+            # Training would write the model where Home Assistant reads it, before publish's
+            # checks.
+            raise UserError(f"--model {model} is in --to {to}, the folder Home Assistant reads: a "
+                            "model that fails publish's checks would be live there; train it "
+                            f"elsewhere (default {DEFAULT_MODEL})")
+        if max_cost is not None and (problem := max_cost_problem(max_cost)):
+            raise UserError(problem)
+        if problem := timeout_problem(openai_timeout, "--openai-timeout"):
+            raise UserError(problem)
+        if problem := reply_tokens_problem(openai_max_reply_tokens,
+                                           "--openai-max-reply-tokens"):
+            raise UserError(problem)
+        if price is not None:
+            try:
+                parse_price(price)
+            except ValueError as err:
+                raise UserError(str(err)) from None
+        openai_model = openai_model.strip()
+        if not openai_model:
+            raise UserError("--openai-model must name a model")
+        chosen, notice = resolve_backend(backend, os.environ.get("OPENAI_API_KEY"))
+    except UserError as err:  # the variable set in docker-compose.yml, not the flag
+        raise UserError(_naming_its_variable(ctx, str(err)), err.exit_code) from None
     if notice:
         console.print(notice, highlight=False)
     folder = data / ("synthetic_homes_llm" if chosen == "openai" else "synthetic_homes")

@@ -452,13 +452,13 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     patience = call_trainer("pipeline", cwd=tmp_path,
                             env={**os.environ, "HOME_TYPE_OPENAI_TIMEOUT": "-1"})
     assert patience.returncode == 2 and patience.stderr.strip() == (
-        "error: --openai-timeout / HOME_TYPE_OPENAI_TIMEOUT must be a positive number of seconds, "
-        "not -1")
+        "error: --openai-timeout (env var: 'HOME_TYPE_OPENAI_TIMEOUT') must be a positive number "
+        "of seconds, not -1")
     allowance = call_trainer("pipeline", cwd=tmp_path,
                              env={**os.environ, "HOME_TYPE_OPENAI_MAX_REPLY_TOKENS": "500"})
     assert allowance.returncode == 2 and allowance.stderr.strip() == (
-        "error: --openai-max-reply-tokens / HOME_TYPE_OPENAI_MAX_REPLY_TOKENS must be at least "
-        "1,000 tokens (a home's design takes up to ~3,750), not 500")
+        "error: --openai-max-reply-tokens (env var: 'HOME_TYPE_OPENAI_MAX_REPLY_TOKENS') must be "
+        "at least 1,000 tokens (a home's design takes up to ~3,750), not 500")
     price = call_trainer("pipeline", "--price", "0.25", cwd=tmp_path)
     assert price.returncode == 2 and price.stderr.strip() == (
         "error: --price must be two dollar amounts per million tokens, INPUT,OUTPUT, each 0 or "
@@ -472,16 +472,17 @@ def test_pipeline_usage_errors(tmp_path: Path) -> None:
     copies = call_trainer("pipeline", cwd=tmp_path,
                           env={**os.environ, "HOME_TYPE_COPIES": "999999999"})
     assert copies.returncode == 2 and copies.stderr.strip() == (
-        "error: --copies must be at most 100, not 999999999")
+        "error: --copies (env var: 'HOME_TYPE_COPIES') must be at most 100, not 999999999")
     leaf = call_trainer("pipeline", cwd=tmp_path,
                         env={**os.environ, "HOME_TYPE_MIN_SAMPLES_LEAF": "1000001"})
     assert leaf.returncode == 2 and leaf.stderr.strip() == (
-        "error: --min-samples-leaf must be at most 1,000,000, not 1000001")
+        "error: --min-samples-leaf (env var: 'HOME_TYPE_MIN_SAMPLES_LEAF') must be at most "
+        "1,000,000, not 1000001")
     assert not (tmp_path / "data").exists()
     unnamed = call_trainer("pipeline", cwd=tmp_path,
                            env={**os.environ, "HOME_TYPE_OPENAI_MODEL": " "})
     assert unnamed.returncode == 2 and unnamed.stderr.strip() == (
-        "error: --openai-model / HOME_TYPE_OPENAI_MODEL must name a model")
+        "error: --openai-model (env var: 'HOME_TYPE_OPENAI_MODEL') must name a model")
     # Training writes the model before publish checks it: never in the folder HA reads.
     live = call_trainer("pipeline", "--model", "ha/home_type_classifier.pkl", "--to", "ha",
                         cwd=tmp_path)
@@ -629,12 +630,12 @@ def test_pipeline_steps_say_one_day(pipeline_steps: PipelineSteps,
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--mix", "condo=1"], "--mix / HOME_TYPE_MIX condo=1: training needs homes of at least 2 "
+    (["--mix", "condo=1"], "--mix condo=1: training needs homes of at least 2 "
                            "types; give 2 labels a positive weight"),
-    (["--count", "3"], "--count / HOME_TYPE_COUNT 3: too few homes for training (1 condo, 1 "
+    (["--count", "3"], "--count 3: too few homes for training (1 condo, 1 "
                        "single_family_house, 1 apartment); it needs 2 types, and a type with "
                        "enough homes to hold 20% of them out for testing: give a larger --count"),
-    (["--count", "4", "--mix", "studio=2,condo=2"], "--count / HOME_TYPE_COUNT 4: too few homes "
+    (["--count", "4", "--mix", "studio=2,condo=2"], "--count 4: too few homes "
      "for training (2 studio, 2 condo); it needs 2 types, and a type with enough homes to hold "
      "20% of them out for testing: give a larger --count"),
     (["--count", "100001"], "--count must be at most 100000, not 100001"),
@@ -650,6 +651,26 @@ def test_pipeline_refuses_what_train_would_before_generating(
     assert capsys.readouterr().err.strip().startswith(f"error: {message}")
     code, calls = pipeline_steps("--count", "4", "--mix", SMALLEST_MIX, "--backend", "procedural")
     assert code == 0 and [name for name, _, _ in calls][:3] == ["generate", "generate", "train"]
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"HOME_TYPE_MIX": "castle=1"}, "--mix (env var: 'HOME_TYPE_MIX'): 'castle=1' is not "),
+    ({"HOME_TYPE_MIX": "condo=1"}, "--mix (env var: 'HOME_TYPE_MIX') condo=1: training needs "),
+    ({"HOME_TYPE_COUNT": "3"}, "--count (env var: 'HOME_TYPE_COUNT') 3: too few homes "),
+    ({"HOME_TYPE_DAYS": "3651"}, "--days (env var: 'HOME_TYPE_DAYS') must be at most 3650 "),
+    ({"HOME_TYPE_SEED": "4294966296"}, "--seed (env var: 'HOME_TYPE_SEED') 4294966296: give "),
+    ({"HOME_TYPE_BACKEND": "llm"}, "--backend (env var: 'HOME_TYPE_BACKEND') must be one of "),
+    ({"HOME_TYPE_MAX_COST": "0"}, "--max-cost (env var: 'HOME_TYPE_MAX_COST') must be "),
+    ({"HOME_TYPE_PRICE": "1"}, "--price (env var: 'HOME_TYPE_PRICE') must be two dollar "),
+])
+def test_pipeline_errors_name_the_variable_that_gave_the_value(
+        pipeline_steps: PipelineSteps, capsys: pytest.CaptureFixture[str],
+        env: dict[str, str], message: str) -> None:
+    """The container's runs are set in docker-compose.yml: "--mix" alone sent its user looking
+    for a flag they never typed. As click's own errors do, the variable is named beside it."""
+    code, calls = pipeline_steps(**env)
+    assert (code, calls) == (2, [])
+    assert capsys.readouterr().err.startswith(f"error: {message}")
 
 
 def test_pipeline_keeps_llm_homes_apart(pipeline_steps: PipelineSteps,
