@@ -219,6 +219,8 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], type[ModelError], str]
                        r"\(bad 'training_data'\)"),
     "seeds numbers": (lambda b: b["training_data"].__setitem__("seeds", [5]),
                       ModelForeignError, r"\(bad 'training_data'\)"),
+    "generators numbers": (lambda b: b["training_data"].__setitem__("generators", [5]),
+                           ModelForeignError, r"\(bad 'training_data'\)"),
     "an array in the description": (_set("created", np.zeros(2)), ModelForeignError,
                                     r"\(bad 'created'\)"),
     # Numbers a prediction would turn into NaN or negative probabilities.

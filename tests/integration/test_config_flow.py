@@ -96,6 +96,9 @@ def _damage_other_numpy(model: Path) -> None:
         ("/etc/home_type.pkl", None, "outside_config"),
         (".", None, "outside_config"),  # the folder itself: no file in it
         ("../outside/home_type.pkl", None, "outside_config"),
+        # A sibling whose name begins with the folder's: outside, though its path string
+        # starts with the folder's.
+        ("../config-old/home_type.pkl", None, "outside_config"),
         ("models/missing.pkl", None, "model_missing"),
         ("models/home_type.pkl", _damage_tampered, "model_tampered"),
         ("models/home_type.pkl", _damage_no_hash, "model_tampered"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -189,6 +190,30 @@ async def test_follows_edits_of_the_home(
         await _tick(hass, freezer, timedelta(seconds=1))
         assert read_home.call_count == 2
         assert home_type_state(hass).state == "single_family_house"
+
+
+async def test_an_edit_that_leaves_the_answer_writes_no_state(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    model_path: Path,
+    area_registry: ar.AreaRegistry,
+) -> None:
+    """An edit classified again to the same answer is not written again: a state written
+    unchanged still goes to the state machine, and to the recorder's last-reported time."""
+    with patch(
+        "custom_components.home_type.coordinator.async_read_home", wraps=async_read_home
+    ) as read_home, patch(
+        "custom_components.home_type.coordinator.classify", wraps=classify
+    ) as classified:
+        await _set_up_answering_by_floors(hass, model_path, read_home)
+        classified.reset_mock()
+        reported = home_type_state(hass).last_reported
+        await _tick(hass, freezer, REGISTRY_LOOK_COOLDOWN)
+        area_registry.async_create("Hall")  # no floor: still an apartment
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert classified.call_count == 1 and read_home.call_count == 0
+        assert home_type_state(hass).state == "apartment"
+        assert home_type_state(hass).last_reported == reported
 
 
 async def test_an_edit_during_a_refresh_is_not_lost(
@@ -460,19 +485,24 @@ async def test_reads_at_once_share_one_read(
     read behind the result instead). Callers that come while a read runs share the next
     one, which begins when it ends: the running one may predate what they just changed
     (here, a new entity). A caller that is cancelled (a closed request) leaves the read to
-    the others; a call after them all reads anew. Only one refresh is among the callers:
-    refreshes share among themselves first (the next test)."""
+    the others. A caller that comes once the shared read has begun gets the read after it,
+    as does a call after them all. Only one refresh is among the callers: refreshes share
+    among themselves first (the next test)."""
     coordinator = init_integration.runtime_data
     entities = er.async_get(hass)
     entities.async_get_or_create("light", "demo", "ceiling")
-    # The database reads wait until every caller has asked for the home.
-    released = threading.Event()
+    # The database reads wait until every caller has asked for the home, and the shared read,
+    # once begun, until a caller has come late for it.
+    released, late_came = threading.Event(), threading.Event()
     real_summarize, real_read_home = activity._summarize, coordinator.async_read_home
     callers: list[str] = []
     all_asked = asyncio.Event()
+    reads = itertools.count(1)
 
     def summarize(*args: Any) -> Any:
         assert released.wait(10)
+        if next(reads) == 2:  # one read at a time: no two threads count at once
+            assert late_came.wait(10)
         return real_summarize(*args)
 
     async def read_home() -> Any:
@@ -495,15 +525,22 @@ async def test_reads_at_once_share_one_read(
         await all_asked.wait()
         gone.cancel()
         released.set()
+        async with asyncio.timeout(10):
+            while database.call_count < 2:  # the shared read has begun
+                await asyncio.sleep(0.01)
+        late = hass.async_create_task(coordinator.async_read_home())
+        await asyncio.sleep(0)
+        late_came.set()
         result, (home, _) = await waiting
         first, _ = await running
         assert gone.cancelled()
-        assert database.call_count == 2
         assert result == coordinator.data.as_dict()
         assert "light.demo_new_lamp" not in {entity.entity_id for entity in first.entities}
         assert "light.demo_new_lamp" in {entity.entity_id for entity in home.entities}
+        await late
+        assert database.call_count == 3  # the first, the shared one, the late caller's
         await coordinator.async_read_home()
-        assert database.call_count == 3
+        assert database.call_count == 4
 
 
 @pytest.mark.parametrize("running", ["a_refresh", "the_hourly_update"])
