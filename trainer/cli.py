@@ -60,9 +60,16 @@ def _release_ctrl_c() -> None:
         raise KeyboardInterrupt
 
 
+#: The command path of the command being run ("python -m trainer generate"), for the hint of
+#: a usage error click raises without its context: a flag given no value.
+_command_path: list[str] = []
+
+
 @app.callback()
-def _command_line_built() -> None:
+def _command_line_built(ctx: typer.Context) -> None:
     _release_ctrl_c()
+    if ctx.invoked_subcommand:
+        _command_path[:] = [f"{ctx.command_path} {ctx.invoked_subcommand}"]
 
 
 def _name_only_the_flag_given(err: Exception) -> None:
@@ -144,7 +151,8 @@ def main() -> None:
         message = _plain_words(str(format_message())).rstrip(".")
         if message:  # none after the help a bare command prints (no_args_is_help)
             ctx = getattr(err, "ctx", None)
-            hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            path = ctx.command_path if ctx is not None else next(iter(_command_path), None)
+            hint = f" (see {path} --help)" if path is not None else ""
             print_error(f"{message}{hint}")
         sys.exit(getattr(err, "exit_code", EXIT_USAGE))
     if code == EXIT_INTERRUPTED:
