@@ -25,7 +25,8 @@ import pytest
 import voluptuous as vol
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.recorder import get_instance
@@ -34,6 +35,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.home_type import _async_remove_stale_exports
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core import activity as activity_module
 from custom_components.home_type.core.activity import counted_changes
@@ -47,7 +49,14 @@ from custom_components.home_type.core.snapshot import (
     iter_home_files,
     read_snapshot,
 )
-from custom_components.home_type.export import anonymize, async_build_export, read_events
+from custom_components.home_type.export import (
+    DEFAULT_NAMES_PER_SECOND,
+    anonymize,
+    async_build_export,
+    default_filenames,
+    read_events,
+    remove_stale_exports,
+)
 from custom_components.home_type.snapshot import async_read_home
 from tests.conftest import run_trainer
 from trainer.dataset import as_home, window_summary
@@ -524,6 +533,7 @@ async def test_what_a_killed_export_left_is_removed_an_hour_after_it_was_left(
     mock_config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+    waiting = _stop_listeners(hass)
     freezer.tick(3600 - 60 - 1)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
@@ -534,6 +544,51 @@ async def test_what_a_killed_export_left_is_removed_an_hour_after_it_was_left(
     assert sorted(p.name for p in config_dir.iterdir()) == [future.name]
     assert ("Removed the temporary files of exports that Home Assistant stopped before they "
             f"were written whole: {left.name}") in caplog.text
+    # The look done, its listener for the stop (which would cancel it) is gone with it.
+    assert _stop_listeners(hass) == waiting - 1
+
+
+def _stop_listeners(hass: HomeAssistant) -> int:
+    return hass.bus.async_listeners().get(EVENT_HOMEASSISTANT_STOP, 0)
+
+
+def test_a_kept_export_file_is_stale_when_the_sweep_says(tmp_path: Path) -> None:
+    """The wait returned is when the youngest file kept turns stale: the sweep then removes
+    it, where one that found it exactly an hour old would keep it and look again at once."""
+    now = time.time()
+    left = tmp_path / ".home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp"
+    left.write_text("{}")
+    os.utime(left, (now - 60, now - 60))
+    removed, wait = remove_stale_exports(str(tmp_path), now)
+    assert removed == [] and wait is not None
+    assert remove_stale_exports(str(tmp_path), now + wait) == ([left.name], None)
+
+
+async def test_a_sweep_the_stop_caught_schedules_nothing(
+    hass: HomeAssistant, config_dir: Path
+) -> None:
+    """Home Assistant stopping: what a young file needs is the next start's sweep, not a
+    timer (or a listener for the stop) left behind."""
+    left = config_dir / ".home_type_export_20250101_120000.json.gz.uc9y0fkw.tmp"
+    left.write_text("{}")
+    os.utime(left, (time.time() - 60,) * 2)
+    before = _stop_listeners(hass)
+    hass.set_state(CoreState.stopping)
+    try:
+        await _async_remove_stale_exports(hass)
+    finally:
+        hass.set_state(CoreState.running)
+    assert _stop_listeners(hass) == before
+    assert left.exists()
+
+
+def test_a_second_holds_a_hundred_default_names() -> None:
+    """integration.md promises ``…_2`` to ``…_100`` after the first name of a second."""
+    names = default_filenames(datetime(2025, 3, 15, 13))
+    assert len(set(names)) == len(names) == DEFAULT_NAMES_PER_SECOND == 100
+    assert names[0] == "home_type_export_2025-03-15_130000.json.gz"
+    assert names[1] == "home_type_export_2025-03-15_130000_2.json.gz"
+    assert names[-1] == "home_type_export_2025-03-15_130000_100.json.gz"
 
 
 @pytest.mark.usefixtures("init_integration")
