@@ -374,6 +374,19 @@ async def test_attribute_updates_are_not_changes(
         ("light.desk", "off"), ("light.desk", "off"), ("light.desk", "on")]
     assert events.timestamps.min() == start - 60
 
+    # Older recorder schemas wrote a change of state with last_changed_ts equal to
+    # last_updated_ts, not NULL: a database kept since then counts its rows alike.
+    def as_older_schemas_wrote() -> None:
+        with get_instance(hass).get_session() as session:
+            session.execute(text("UPDATE states SET last_changed_ts = last_updated_ts "
+                                 "WHERE last_changed_ts IS NULL"))
+            session.commit()
+
+    await get_instance(hass).async_add_executor_job(as_older_schemas_wrote)
+    older = await async_activity_summary(hass, ["climate.hall", "light.desk"], 1, end)
+    assert {entity: int(grid.sum()) for entity, grid in older.counts.items()} == {
+        "climate.hall": 1, "light.desk": 2}
+
 
 async def _a_restart_and_dropouts(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> float:
     """A light that drops off the network and has no state for a while, a lock, and then a

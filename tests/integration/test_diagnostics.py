@@ -309,3 +309,6 @@ def test_an_area_a_device_is_placed_in_by_its_name_is_not_empty() -> None:
     registries, _ = diagnostics_module._registries(home)
     assert (registries["areas_with_nothing_in_them"], registries["onboarding_areas_left_out"]) == (
         0, 1)  # the bedroom, which the model leaves out as onboarding's
+    # Placed in a room that exists: counted as placed, no room added for it.
+    assert (registries["devices_placed_by_name"], registries["rooms_named_by_devices"]) == (
+        1, {})
