@@ -255,7 +255,8 @@ async def test_child_devices_of_newer_home_assistant(
     The pinned Home Assistant cannot make one, so the real registries hold every device, and
     the registry is given the 2026.9+ shape on top, as its migration does it: the sub-devices
     leave ``devices`` and become children with the same ids. Children count as devices, with
-    their parent's maker, model and (without their own) area; their entities stay in the home.
+    their parent's maker, model and (without an area of their own that exists) area; their
+    entities stay in the home.
     """
     parents = _parents(hass, area_registry, device_registry)
     keys = ("channel_1", "channel_2", "channel_3", "spare_channel", "cloud_part")
@@ -273,7 +274,8 @@ async def test_child_devices_of_newer_home_assistant(
     monkeypatch.setattr(device_registry, "devices",
                         _DevicesView([parents.hub, parents.spare, parents.cloud]))
     monkeypatch.setattr(device_registry, "child_devices", [
-        child("channel_1", parents.hub, name="Channel 1"),
+        # An area id the area registry does not hold counts as none: the parent's area.
+        child("channel_1", parents.hub, name="Channel 1", area_id="gone"),
         child("channel_2", parents.hub, name="Channel 2", name_by_user="Porch light",
               area_id=parents.porch.id),
         child("channel_3", parents.hub, disabled_by=dr.DeviceEntryDisabler.USER),
@@ -709,17 +711,20 @@ async def test_an_entity_on_a_shared_device_of_neither_entry_is_on_no_device(
 
 
 @SINCE_2026_8
+@pytest.mark.parametrize("maker", ["Signify", None])
 async def test_device_of_two_integrations_counts_once(
     hass: HomeAssistant,
     area_registry: ar.AreaRegistry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
+    maker: str | None,
 ) -> None:
     """A bulb, as its router sees it (same MAC) and as a battery companion sees it (same
     identifier), is three devices to Home Assistant 2026.8+ and was one before: it is one.
 
     The router registered it first, without maker or model; the bulb's own integration's
-    registration gives the fields. The router itself, sharing nothing, stays apart.
+    registration gives the fields, a model alone as well. The router itself, sharing
+    nothing, stays apart.
     """
     kitchen, office = area_registry.async_create("Kitchen"), area_registry.async_create("Office")
     mac = (dr.CONNECTION_NETWORK_MAC, "aa:bb:cc:dd:ee:ff")
@@ -738,7 +743,7 @@ async def test_device_of_two_integrations_counts_once(
                       name="bulb-client")
     device_registry.async_update_device(client.id, area_id=office.id)
     bulb = register("hue", "light.bulb", identifiers={("hue", "bulb")}, connections={mac},
-                    name="Bulb", manufacturer="Signify", model="LCT015")
+                    name="Bulb", manufacturer=maker, model="LCT015")
     device_registry.async_update_device(bulb.id, area_id=kitchen.id)
     register("battery_notes", "sensor.bulb_battery", identifiers={("hue", "bulb")},
              name="Bulb battery")
@@ -751,7 +756,7 @@ async def test_device_of_two_integrations_counts_once(
 
     assert len(home.devices) == 2  # the bulb once, not once per registration
     assert set(home.devices) == {
-        Device(bulb.id, "Bulb", kitchen.id, "Signify", "LCT015"),
+        Device(bulb.id, "Bulb", kitchen.id, maker, "LCT015"),
         Device(router.id, "Router", None, "Ubiquiti", "UDR"),
     }
     assert {(entity.entity_id, entity.device_id) for entity in home.entities} == {
