@@ -106,6 +106,14 @@ def test_custom_mix() -> None:
             parse_mix(bad)
 
 
+def test_homes_left_over_go_to_the_types_in_their_order_not_by_name() -> None:
+    """Equal remainders: the leftover homes go to the types as HOME_TYPES lists them, so the
+    plan does not change with a label's spelling (alphabetically, apartment would win)."""
+    assert allocate_labels({"studio": 1, "apartment": 1, "condo": 1}, 1, 0) == ["studio"]
+    assert Counter(allocate_labels({"cottage": 1, "townhouse": 1, "apartment": 1}, 2, 0)) == {
+        "apartment": 1, "townhouse": 1}
+
+
 def test_labels_are_shuffled_by_seed() -> None:
     a, b = allocate_labels(DEFAULT_MIX, 100, 1), allocate_labels(DEFAULT_MIX, 100, 2)
     assert a != b and Counter(a) == Counter(b)

@@ -382,6 +382,7 @@ async def test_rate_limited_twice_then_success(api: FakeOpenAI, tmp_path: Path) 
     assert "attempt 1/6" in recorder.retries[0][2] and "attempt 2/6" in recorder.retries[1][2]
     assert len(clock.sleeps) == 2  # one wait before each retry
     assert all(0.02 <= s <= 0.022 for s in clock.sleeps)  # retry-after-ms: 20
+    assert clock.sleeps[0] != clock.sleeps[1]  # jittered, each its own
 
 
 @pytest.mark.parametrize("answer", [
@@ -715,7 +716,9 @@ async def test_retry_after_is_honoured(api: FakeOpenAI, tmp_path: Path,
     jobs, _ = await design_homes(api, tmp_path, clock=clock, reporter=recorder)
     assert len(api.requests) == 2 and jobs[0].path.exists()
     assert len(clock.sleeps) == 1
-    assert waited <= clock.sleeps[0] <= waited * 1.1  # the hint, plus at most 10 % jitter
+    # The hint, plus up to 10 % jitter, which spreads out clients told to come back at the
+    # same moment (a draw of exactly 0 has a chance of 2^-53).
+    assert waited < clock.sleeps[0] <= waited * 1.1
     assert "as the server asked" in recorder.retries[0][2]
 
 
