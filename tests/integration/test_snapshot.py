@@ -593,7 +593,9 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
     """Seen in real homes, as Home Assistant 2025.4.4 keeps them: a device of no config entry
     (a router's, stored in 2019) and an enabled entity of a disabled integration. Neither is
     part of the home, and the answer must not change when Home Assistant upgrades: 2026.8
-    drops the device (its entities stay, on no device), 2026.11 disables the entity."""
+    drops the device (its entities stay, on no device), 2026.11 disables the entity. An
+    entity of an integration since removed is no disabled integration's: it stays, as Home
+    Assistant keeps it on either release."""
     stored = _stored_registries()
     [tv] = stored["core.device_registry"]["data"]["devices"]
     stored["core.device_registry"]["data"]["devices"].append({
@@ -605,6 +607,10 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
         **entities[0], "id": "9a8b7c6d5e4f30211203f4e5d6c7b8a9", "entity_id": "switch.old_plug",
         "config_entry_id": "01OLDPLUG00000000000000000", "device_id": None,
         "platform": "old_plug", "unique_id": "old_plug"})
+    entities.append({  # of an integration removed since: not of a disabled one, the home's
+        **entities[0], "id": "7a6b5c4d3e2f10011203f4e5d6c7b8a9", "entity_id": "switch.gone_plug",
+        "config_entry_id": "01GONEPLUG0000000000000000", "device_id": None,
+        "platform": "gone_plug", "unique_id": "gone_plug"})
     entities.append({  # the router's, on it; 2026.8 keeps it on no device
         **entities[0], "id": "8a7b6c5d4e3f20111203f4e5d6c7b8a9", "entity_id": "sensor.bytes_sent",
         "device_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "unique_id": "bytes_sent"})
@@ -619,7 +625,7 @@ async def test_stale_entries_of_a_registry_kept_from_older_releases(
 
     assert home.devices == (Device(tv["id"], "TV", "living_room", "LG", "OLED55"),)
     assert {entity.entity_id for entity in home.entities} == {
-        "media_player.tv", "sensor.tv_battery", "sensor.bytes_sent"}
+        "media_player.tv", "sensor.tv_battery", "sensor.bytes_sent", "switch.gone_plug"}
     assert Entity("sensor.bytes_sent", None, None, None, None) in home.entities
 
 
