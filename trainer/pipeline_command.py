@@ -72,7 +72,7 @@ BACKENDS: Final = ("auto", "procedural", "openai")
 
 
 def _halved_cap_note(step: str, err: UserError, share: float | None,
-                     max_cost: float | None) -> str:
+                     max_cost: float | None, flag: str) -> str:
     """Turn generate's cap advice into the pipeline's: each step was given half of the cap.
 
     A generate step stopped by ``--max-cost`` names caps of its own half; a user who raised the
@@ -84,8 +84,8 @@ def _halved_cap_note(step: str, err: UserError, share: float | None,
     if (step != "generate" or share is None or max_cost is None
             or err.exit_code != CapReached.exit_code):
         return ""
-    return (" (The pipeline gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
-            f"{usd(max_cost)}: set it to twice any cap named here.)")
+    return (f" (The pipeline gives each generate step half of {flag} {usd(max_cost)}: set it "
+            "to twice any cap named here.)")
 
 
 def resolve_backend(requested: str, api_key: str | None) -> tuple[str, str | None]:
@@ -151,20 +151,26 @@ def _check_planned_labels(count: int, days: int, seed: int, mix: str | None) -> 
             f"{DEFAULT_TEST_SIZE:.0%} of them out for testing: give a larger --count")
 
 
-def _naming_its_variable(ctx: typer.Context, message: str) -> str:
-    """Name the environment variable beside the flag an error starts with, if it gave the value.
+def _as_given(ctx: typer.Context, flag: str) -> str:
+    """``flag``, with its environment variable beside it if that gave the value.
 
     As click's own errors do ("Invalid value for '--count' (env var: 'HOME_TYPE_COUNT')"): the
     container's runs take their settings from docker-compose.yml, whose user never typed the
     flag; one who typed it is not sent looking for a variable they never set.
     """
     for param in ctx.command.params:
-        flag = next((opt for opt in param.opts if message.startswith((f"{opt} ", f"{opt}:"))),
-                    None)
         source = ctx.get_parameter_source(param.name) if param.name else None
-        if flag and param.envvar and getattr(source, "name", None) == "ENVIRONMENT":
-            return f"{flag} (env var: '{param.envvar}'){message.removeprefix(flag)}"
-    return message
+        if (flag in param.opts and param.envvar
+                and getattr(source, "name", None) == "ENVIRONMENT"):
+            return f"{flag} (env var: '{param.envvar}')"
+    return flag
+
+
+def _naming_its_variable(ctx: typer.Context, message: str) -> str:
+    """An error that starts with an option's flag, the flag as :func:`_as_given` names it."""
+    flag = next((opt for param in ctx.command.params for opt in param.opts
+                 if message.startswith((f"{opt} ", f"{opt}:"))), None)
+    return message if flag is None else _as_given(ctx, flag) + message.removeprefix(flag)
 
 
 def pipeline(
@@ -343,7 +349,8 @@ def pipeline(
                             "pass another --data", err.exit_code) from None
         except UserError as err:
             raise UserError(f"step {number}/{len(steps)} ({name}): {err}"
-                            + _halved_cap_note(name, err, share, max_cost),
+                            + _halved_cap_note(name, err, share, max_cost,
+                                               _as_given(ctx, "--max-cost")),
                             err.exit_code) from None
         except OSError as err:  # what a step's own checks left, said as main says it
             if err.errno not in ENVIRONMENT_ERRORS:

@@ -271,12 +271,14 @@ def test_pipeline_with_a_key_designs_homes_with_openai_and_stops_on_its_error(
     assert not (tmp_path / "models").exists()
 
 
+@pytest.mark.parametrize("typed", [False, True])
 def test_pipeline_max_cost_too_small_for_one_request_sends_none(
-        api: FakeOpenAI, tmp_path: Path) -> None:
+        api: FakeOpenAI, tmp_path: Path, typed: bool) -> None:
     env = {k: v for k, v in openai_env(api).items() if not k.startswith("HOME_TYPE_")}
-    result = run_trainer("pipeline", cwd=tmp_path, env={
+    cap = ["--max-cost", "0.002"] if typed else []
+    result = run_trainer("pipeline", *cap, cwd=tmp_path, env={
         **env, "HOME_TYPE_COUNT": "4", "HOME_TYPE_DAYS": "2", "HOME_TYPE_MIX": SMALLEST_MIX,
-        "HOME_TYPE_MAX_COST": "0.002"})
+        **({} if typed else {"HOME_TYPE_MAX_COST": "0.002"})})
     assert result.returncode == 7, result.stderr  # generate's "cap reached" exit code
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: step 1/5 (generate): stopped at --max-cost $0.001: $0.00 "
@@ -286,8 +288,9 @@ def test_pipeline_max_cost_too_small_for_one_request_sends_none(
                          "Raise --max-cost above $0.0051, or lower --max-reply-tokens "
                          "(pipeline: --openai-max-reply-tokens; 8,000, held in full until a "
                          "reply comes): no request fits under less. (The pipeline "
-                         "gives each generate step half of --max-cost / HOME_TYPE_MAX_COST "
-                         "$0.002: set it to twice any cap named here.)"), last
+                         "gives each generate step half of --max-cost"
+                         + ("" if typed else " (env var: 'HOME_TYPE_MAX_COST')")
+                         + " $0.002: set it to twice any cap named here.)"), last
     assert api.requests == [] and not (tmp_path / "models").exists()
 
 
