@@ -218,15 +218,15 @@ def publish(
         console.print(f"[yellow]warning:[/yellow] the model found in {escape(str(to))} was not "
                       f"kept as previous: {escape(outcome.dropped)}", highlight=False,
                       soft_wrap=True)
+    out.print(f"{outcome.model_path} is already model {outcome.version}; nothing to switch "
+              f"({outcome.quality})" if outcome.unchanged else
+              f"published {outcome.model_path}: {outcome.replaced or 'none'} → "
+              f"{outcome.version} ({outcome.quality})", markup=False, highlight=False,
+              soft_wrap=True)
     if outcome.never_answers:  # the figures cannot show it: evaluation homes of its mix
         console.print(never_warning(outcome.never_answers), highlight=False, soft_wrap=True)
     if outcome.unchanged:
-        out.print(f"{outcome.model_path} is already model {outcome.version}; nothing to switch "
-                  f"({outcome.quality})", markup=False, highlight=False, soft_wrap=True)
         return
-    out.print(f"published {outcome.model_path}: {outcome.replaced or 'none'} → "
-              f"{outcome.version} ({outcome.quality})", markup=False, highlight=False,
-              soft_wrap=True)
     if outcome.below_bundled:
         console.print(f"[yellow]warning:[/yellow] {escape(outcome.below_bundled)}",
                       highlight=False, soft_wrap=True)
