@@ -68,6 +68,7 @@ from trainer.generate.openai_retry import (
     AuthFailed,
     QuotaExhausted,
     RequestRejected,
+    never_sent,
     parse_duration,
     refused_in_container,
     retry_after_seconds,
@@ -790,6 +791,44 @@ async def test_a_server_never_reached_is_named(
     container = (f"in the trainer container, {host} is the container itself: a server on your "
                  f"machine is http://host.docker.internal:{port}/v1")
     assert (container in message) is hint
+
+
+async def test_requests_that_never_reached_the_server_cost_nothing(
+        socket_enabled: None, tmp_path: Path) -> None:
+    """A refused connection sent nothing, so it was not billed: its hold on the cap is freed.
+    Kept, three refused attempts spent three holds, which could end a run's cap early after a
+    short network outage, and made the 'up to' figure larger than anything billed."""
+    jobs = plan_jobs(1, 2, 7, tmp_path, {"condo": 1}, generator="openai")
+    settings = dataclasses.replace(FAST, max_cost_usd=1.0)
+    summary = RunSummary()
+    clock = FakeTime()
+    async with make_client(settings, api_key="test-key",
+                           base_url=f"http://127.0.0.1:{free_port()}/v1") as client:
+        with pytest.raises(APIUnavailable):
+            await generate_homes(jobs, settings, client, Recorder(), summary=summary,
+                                 sleep=clock.sleep, clock=clock.clock)
+    assert len(clock.sleeps) > 1  # retried, each attempt refused
+    assert summary.spent_usd == 0
+
+
+@pytest.mark.parametrize("transport", ["httpx", "httpx2"])
+def test_only_a_connection_never_made_is_a_request_never_sent(transport: str) -> None:
+    """A read that timed out, or a connection dropped mid-reply, may have been generated and
+    billed: those keep their hold. The SDK raises from httpx (1.x) or httpx2 (later)."""
+    httpx = pytest.importorskip(transport)
+    request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
+
+    def failed(kind: type[openai.APIConnectionError], cause: Exception) -> BaseException:
+        err = kind(request=request)
+        err.__cause__ = cause
+        return err
+
+    assert never_sent(failed(openai.APIConnectionError, httpx.ConnectError("refused")))
+    assert never_sent(failed(openai.APITimeoutError, httpx.ConnectTimeout("no answer")))
+    assert not never_sent(failed(openai.APITimeoutError, httpx.ReadTimeout("slow")))
+    assert not never_sent(failed(openai.APIConnectionError,
+                                 httpx.RemoteProtocolError("peer closed")))
+    assert not never_sent(httpx.ConnectError("not the SDK's"))
 
 
 async def test_a_timeout_in_the_container_is_still_retried(

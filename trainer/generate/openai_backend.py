@@ -43,6 +43,7 @@ from .openai_retry import (
     RequestRejected,
     describe,
     give_up_advice,
+    never_sent,
     retrying,
     server_hint,
     stop_for,
@@ -383,6 +384,9 @@ class HomeDesigner:
             )
         except openai.APIStatusError:
             self._cap.free(hold)
+            raise
+        except openai.APIConnectionError as err:
+            (self._cap.free if never_sent(err) else self._cap.keep)(hold)
             raise
         except (json.JSONDecodeError, UnicodeDecodeError) as err:  # a 200 whose body is no JSON
             self._cap.keep(hold)

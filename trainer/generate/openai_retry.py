@@ -165,6 +165,25 @@ def _names_the_container(base_url: str) -> bool:
     return in_container() and _is_local(urlsplit(base_url).hostname or "")
 
 
+#: The transport's errors for a connection never made. The SDK raises them from httpx (openai
+#: 1.x) or from httpx2 (later releases), whose classes have the same names.
+_NOT_CONNECTED: Final = frozenset({"ConnectError", "ConnectTimeout"})
+_TRANSPORTS: Final = frozenset({"httpx", "httpx2"})
+
+
+def never_sent(err: BaseException) -> bool:
+    """Whether a request that failed never reached the server: nothing was generated or billed.
+
+    A connection refused, a host not found, a connection (or its TLS) not made in time: the
+    request's bytes never left. Any other connection error (a read timed out, a connection
+    dropped mid-reply) may have reached the server, which may have generated and billed it.
+    """
+    cause = err.__cause__
+    return isinstance(err, openai.APIConnectionError) and cause is not None and any(
+        kind.__name__ in _NOT_CONNECTED and kind.__module__.split(".")[0] in _TRANSPORTS
+        for kind in type(cause).__mro__)
+
+
 def refused_in_container(err: BaseException, base_url: str) -> bool:
     """A connection to localhost refused inside the trainer's container: no retry can help.
 
