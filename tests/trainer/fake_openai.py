@@ -51,10 +51,11 @@ def completion(content: str | None, *, finish_reason: str = "stop",
 
 
 def error(status: int, code: str | None, message: str = "scripted error", *,
-          type_: str | None = None, headers: dict[str, str] | None = None) -> Answer:
+          type_: str | None = None, headers: dict[str, str] | None = None,
+          param: str | None = None) -> Answer:
     """An error in OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``."""
     return Answer(status=status, headers=headers or {}, body={"error": {
-        "message": message, "type": type_ or code or "error", "param": None, "code": code}})
+        "message": message, "type": type_ or code or "error", "param": param, "code": code}})
 
 
 def quota_exhausted() -> Answer:

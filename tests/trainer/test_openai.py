@@ -1766,6 +1766,27 @@ def test_cli_one_cut_off_home_among_others_gets_the_allowance_advice(
                          "8,000, or ask a model that does not reason")
 
 
+@pytest.mark.parametrize(("code", "param", "message"), [
+    ("invalid_parameter_combination", None,
+     "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported."),
+    ("unsupported_parameter", "max_tokens", "Unsupported parameter: 'max_tokens' is not "
+     "supported with this model. Use 'max_completion_tokens' instead."),
+])
+async def test_a_proxy_to_openai_gets_the_newer_reply_limit_alone(
+        api: FakeOpenAI, tmp_path: Path, code: str, param: str | None, message: str) -> None:
+    """A server on this network gets max_tokens too, for Ollama; a proxy there (LiteLLM)
+    passes it on to OpenAI, which refuses it. That was read as an allowance too large ("Lower
+    --max-reply-tokens") and stopped the run; now the request goes again without it, and so
+    does every later one."""
+    api.script(error(400, code, message, type_="invalid_request_error", param=param))
+    recorder = Recorder()
+    jobs, summary = await design_homes(api, tmp_path, count=2, mix={"condo": 1},
+                                       reporter=recorder)
+    assert all(job.path.exists() for job in jobs) and summary.retries == 0
+    assert ["max_tokens" in request.body for request in api.requests] == [True, False, False]
+    assert all(request.body["max_completion_tokens"] == 8_000 for request in api.requests)
+
+
 @pytest.mark.parametrize(("status", "message"), [
     (400, "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, "
           "whereas you provided 32000."),

@@ -44,6 +44,7 @@ from .openai_retry import (
     describe,
     give_up_advice,
     never_sent,
+    refuses_older_limit,
     retrying,
     server_hint,
     stop_for,
@@ -372,16 +373,18 @@ class HomeDesigner:
 
     async def _send(self, chat: list[dict[str, str]], hold: Reservation) -> ChatCompletion:
         """Send one request; then turn its hold on the spending cap into what it cost."""
-        settings = self._settings
         try:
-            # Plain dicts, as the prompt module builds them; the SDK's TypedDicts are the same.
-            completion = await self._client.chat.completions.create(
-                model=settings.model,
-                messages=cast("list[ChatCompletionMessageParam]", chat),
-                response_format=cast("ResponseFormatJSONSchema", response_format()),
-                max_completion_tokens=settings.max_completion_tokens,
-                extra_body=self._compatible_limit,
-            )
+            try:
+                completion = await self._create(chat)
+            except openai.BadRequestError as err:
+                if self._compatible_limit is None or not refuses_older_limit(err):
+                    raise
+                # A proxy on this network passing both names on to OpenAI, which refuses
+                # them together: the newer name alone, for this request and every later one.
+                _LOG.info("the server refused max_tokens (%s); sending max_completion_tokens "
+                          "alone", describe(err))
+                self._compatible_limit = None
+                completion = await self._create(chat)
         except openai.APIStatusError:
             self._cap.free(hold)
             raise
@@ -405,6 +408,17 @@ class HomeDesigner:
         else:
             self._cap.settle(hold, *tokens)
         return completion
+
+    async def _create(self, chat: list[dict[str, str]]) -> ChatCompletion:
+        settings = self._settings
+        # Plain dicts, as the prompt module builds them; the SDK's TypedDicts are the same.
+        return await self._client.chat.completions.create(
+            model=settings.model,
+            messages=cast("list[ChatCompletionMessageParam]", chat),
+            response_format=cast("ResponseFormatJSONSchema", response_format()),
+            max_completion_tokens=settings.max_completion_tokens,
+            extra_body=self._compatible_limit,
+        )
 
     def _not_the_api(self) -> RequestRejected:
         """A 200 that is no chat completion: OPENAI_BASE_URL names a web page or a proxy."""

@@ -95,6 +95,27 @@ _ALLOWANCE_WORDS: Final = ("max_tokens", "max_completion_tokens", "context lengt
                            "request too large")
 
 
+#: Codes of a 400 refusing a parameter as such, not its value.
+_PARAMETER_CODES: Final = frozenset({"invalid_parameter_combination", "unsupported_parameter"})
+
+
+def refuses_older_limit(err: BaseException) -> bool:
+    """Tell a 400 refusing ``max_tokens`` itself, not the allowance it gives.
+
+    OpenAI's answer to it beside ``max_completion_tokens`` ("Setting 'max_tokens' and
+    'max_completion_tokens' at the same time is not supported"), or to it on a reasoning
+    model. A server on this network gets both names (``older_reply_limit``), and a proxy
+    there (LiteLLM, one-api) passes them on to OpenAI. By its code, not its parameter: a value
+    above the model's limit is refused naming ``max_tokens`` too, and dropping the name would
+    leave a server that reads only it (Ollama) with no limit.
+    """
+    if not isinstance(err, openai.BadRequestError) or err.code not in _PARAMETER_CODES:
+        return False
+    if err.param:  # "max_completion_tokens" unsupported, "use 'max_tokens' instead": not this
+        return err.param == "max_tokens"
+    return "max_tokens" in str(_server_message(err) or err.message).lower()
+
+
 def is_allowance_error(err: BaseException) -> bool:
     """Tell a 400, 422 or 429 refusing the request for its reply allowance (--max-reply-tokens).
 
@@ -103,7 +124,7 @@ def is_allowance_error(err: BaseException) -> bool:
     allowance above its own output limit (gpt-4o-mini's is 16,384 tokens) with a 400.
     """
     if not isinstance(err, openai.BadRequestError | openai.UnprocessableEntityError
-                      | openai.RateLimitError) or is_quota_error(err):
+                      | openai.RateLimitError) or is_quota_error(err) or refuses_older_limit(err):
         return False
     text = " ".join(str(_server_message(err) or err.message).split()).lower()
     return any(word in text for word in _ALLOWANCE_WORDS)
