@@ -66,7 +66,8 @@ class SharedRuns[T]:
     def begun(self) -> None:
         """Say, from inside a run, that it has begun: a caller from now on gets the next one.
 
-        Called by any other task, it does nothing.
+        Called by any other task (the hourly update's refresh), it changes no caller's run:
+        it only records that task, which no caller waits for.
         """
         self._begun = asyncio.current_task()
         if self._waiting is self._begun:
