@@ -30,6 +30,7 @@ from tests.conftest import ROOT
 from tests.models import BUNDLED
 from trainer import homes_commands, pipeline
 from trainer.generate.openai_cost import PRICES_PER_MILLION
+from trainer.generate.openai_settings import OpenAISettings, default_timeout
 from trainer.generate.simulate import SIMULATOR_VERSION
 from trainer.pipeline import CALIBRATION_DIGITS
 
@@ -447,11 +448,18 @@ def test_the_openai_flags_default_to_the_documented_values() -> None:
     defaults = {name: param.default for name, param in
                 inspect.signature(homes_commands.generate).parameters.items()}
     assert {flag: documented[flag] for flag in (
-        "model", "concurrency", "rpm", "tpm", "timeout", "max-reply-tokens")} == {
+        "model", "concurrency", "rpm", "tpm", "max-reply-tokens")} == {
         "model": defaults["model"], "concurrency": str(defaults["concurrency"]),
         "rpm": str(defaults["rpm"]), "tpm": str(defaults["tpm"]),
-        "timeout": f"{defaults['timeout']:g}",
         "max-reply-tokens": str(defaults["max_reply_tokens"])}
+    # --timeout's default follows the reply allowance (default_timeout)
+    assert defaults["timeout"] is None
+    base, per = OpenAISettings.timeout, OpenAISettings.max_completion_tokens
+    assert (f"| `--timeout SECONDS` | {base:g}, or {base:g} per {per:,} tokens of a larger "
+            "`--max-reply-tokens` |") in page
+    assert default_timeout(4 * per) == 4 * base == 480  # "32,000 tokens: 480 s"
+    _one(rf"grows with `--max-reply-tokens` \({4 * per:,} tokens: {4 * base:g} s\)", page,
+         "docs/openai.md")
 
 
 def test_the_gaps_diagnostics_name_are_the_ones_the_pages_explain() -> None:

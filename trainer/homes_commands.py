@@ -94,12 +94,13 @@ def generate(
              "server), counted by --dry-run, the summary and --max-cost in place of the assumed "
              "price. Needed for --max-cost with a model that has none. Default: the assumed "
              "price (docs/openai.md).", rich_help_panel="OpenAI backend")] = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", metavar="SECONDS",
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", metavar="SECONDS", show_default=False,
         help="openai: seconds to wait for a reply before the request is retried; raise it for a "
              "slow local server (no new attempt starts 300 s after a request's first, or 2.5 "
-             "times this when longer).", rich_help_panel="OpenAI backend")
-    ] = OpenAISettings.timeout,
+             "times this when longer). Default: 120, and 120 per 8,000 tokens of a larger "
+             "--max-reply-tokens.", rich_help_panel="OpenAI backend")
+    ] = None,
     max_reply_tokens: Annotated[int, typer.Option(
         "--max-reply-tokens", metavar="TOKENS",
         help="openai: the most tokens a reply may take; each request holds this much of --tpm "
@@ -123,7 +124,7 @@ def generate(
                                                      OpenAISettings.concurrency),
             ("--rpm", rpm, OpenAISettings.rpm), ("--tpm", tpm, OpenAISettings.tpm),
             ("--max-cost", max_cost, None), ("--price", price, None),
-            ("--timeout", timeout, OpenAISettings.timeout),
+            ("--timeout", timeout, None),
             ("--max-reply-tokens", max_reply_tokens, OpenAISettings.max_completion_tokens),
             ("--dry-run", dry_run, False)) if value != default]
         if given:

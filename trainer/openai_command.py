@@ -41,6 +41,7 @@ from .generate.openai_settings import (
     OpenAISettings,
     base_url_from_environment,
     base_url_problem,
+    default_timeout,
     header_safe,
     id_problem,
     max_cost_problem,
@@ -63,11 +64,18 @@ from .homes_commands import generation_summary
 
 def openai_settings(model: str, concurrency: int, rpm: int, tpm: int,
                     max_cost: float | None = None, price: str | None = None,
-                    timeout: float = OpenAISettings.timeout,
+                    timeout: float | None = None,
                     max_reply_tokens: int = OpenAISettings.max_completion_tokens
                     ) -> OpenAISettings:
-    """Check the backend's flags and turn them into settings."""
-    if problem := timeout_problem(timeout) or reply_tokens_problem(max_reply_tokens):
+    """Check the backend's flags and turn them into settings.
+
+    ``timeout`` None (no ``--timeout``) waits as long as the reply allowance calls for.
+    """
+    if timeout is None:
+        timeout = default_timeout(max_reply_tokens)
+    elif problem := timeout_problem(timeout):
+        raise GenerationError(problem)
+    if problem := reply_tokens_problem(max_reply_tokens):
         raise GenerationError(problem)
     for flag, value in (("--concurrency", concurrency), ("--rpm", rpm), ("--tpm", tpm)):
         if value < 1:
@@ -352,6 +360,9 @@ def _print_plan(todo: list[HomeJob], total: int, settings: OpenAISettings,
         f"time: at least {minutes:.1f} min within --rpm {settings.rpm} --tpm {settings.tpm} "
         f"(each request reserves its prompt + {settings.max_completion_tokens:,} reply tokens "
         "of the TPM budget)",
+        # Shown: unless --timeout is given, it follows --max-reply-tokens (default_timeout).
+        f"wait: up to {settings.timeout:g} s for each reply (--timeout); no new attempt of a "
+        f"request starts {settings.max_retry_seconds:g} s after its first",
     ]
     if settings.max_cost_usd is not None:
         fit = homes_within(settings.max_cost_usd, settings.model, plans,

@@ -227,11 +227,13 @@ def pipeline(
         help="openai: the model that designs the homes (generate --model), e.g. the name a "
              "local server behind OPENAI_BASE_URL knows it by.")
     ] = DEFAULT_LLM_MODEL,
-    openai_timeout: Annotated[float, typer.Option(
+    openai_timeout: Annotated[float | None, typer.Option(
         "--openai-timeout", metavar="SECONDS", envvar="HOME_TYPE_OPENAI_TIMEOUT",
+        show_default=False,
         help="openai: seconds to wait for a reply before the request is retried (generate "
-             "--timeout); raise it for a slow local server.")
-    ] = OpenAISettings.timeout,
+             "--timeout); raise it for a slow local server. Default: 120, and 120 per 8,000 "
+             "tokens of a larger --openai-max-reply-tokens.")
+    ] = None,
     openai_max_reply_tokens: Annotated[int, typer.Option(
         "--openai-max-reply-tokens", metavar="TOKENS",
         envvar="HOME_TYPE_OPENAI_MAX_REPLY_TOKENS",
@@ -273,7 +275,8 @@ def pipeline(
                             f"elsewhere (default {DEFAULT_MODEL})")
         if max_cost is not None and (problem := max_cost_problem(max_cost)):
             raise UserError(problem)
-        if problem := timeout_problem(openai_timeout, "--openai-timeout"):
+        if openai_timeout is not None and (
+                problem := timeout_problem(openai_timeout, "--openai-timeout")):
             raise UserError(problem)
         if problem := reply_tokens_problem(openai_max_reply_tokens,
                                            "--openai-max-reply-tokens"):
@@ -310,7 +313,7 @@ def pipeline(
     share = max_cost / 2 if max_cost is not None and chosen == "openai" else None
     price = price if chosen == "openai" else None
     llm = openai_model if chosen == "openai" else DEFAULT_LLM_MODEL
-    timeout = openai_timeout if chosen == "openai" else OpenAISettings.timeout
+    timeout = openai_timeout if chosen == "openai" else None
     reply_tokens = (openai_max_reply_tokens if chosen == "openai"
                     else OpenAISettings.max_completion_tokens)
     capped = ""

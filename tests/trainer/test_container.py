@@ -607,7 +607,7 @@ def test_pipeline_calls_each_step_with_its_settings(pipeline_steps: PipelineStep
     # the procedural generator costs nothing and asks no model: the cap, the price, the model,
     # the timeout and the reply allowance, set for when a key is there, are not passed
     same = {"count": 4, "days": 2, "backend": "procedural", "mix": SMALLEST_MIX, "max_cost": None,
-            "price": None, "model": "gpt-4o-mini", "timeout": 120.0, "max_reply_tokens": 8_000}
+            "price": None, "model": "gpt-4o-mini", "timeout": None, "max_reply_tokens": 8_000}
     assert calls == [
         ("generate", (), {**same, "seed": 5, "output": homes}),
         ("generate", (), {**same, "seed": 1005, "output": evaluation}),
@@ -699,6 +699,16 @@ def test_pipeline_keeps_llm_homes_apart(pipeline_steps: PipelineSteps,
     train = next(kwargs for name, _, kwargs in calls if name == "train")
     assert train["synthetic_homes"] == Path("data/synthetic_homes_llm")
     assert train["evaluation_homes"] == Path("data/synthetic_homes_llm_eval")
+
+
+def test_pipeline_leaves_the_wait_to_the_reply_allowance(pipeline_steps: PipelineSteps) -> None:
+    """Without --openai-timeout, generate is given none, and waits as long as the reply
+    allowance calls for (``default_timeout``) rather than a fixed 120 s."""
+    code, calls = pipeline_steps(OPENAI_API_KEY="sk-test",
+                                 HOME_TYPE_OPENAI_MAX_REPLY_TOKENS="16000")
+    assert code == 0
+    assert [(kwargs["timeout"], kwargs["max_reply_tokens"])
+            for name, _, kwargs in calls if name == "generate"] == [(None, 16_000)] * 2
 
 
 def test_pipeline_stops_at_the_failing_step(pipeline_steps: PipelineSteps,

@@ -1599,6 +1599,16 @@ def test_openai_flags_at_their_limits(tmp_path: Path, monkeypatch: pytest.Monkey
     assert least.max_completion_tokens == 1_000 and least.max_retry_seconds == 300
     patient = openai_command.openai_settings("gpt-4o-mini", 1, 1, 1, timeout=600)
     assert patient.max_retry_seconds == 1_500  # 2.5 timeouts: room for a second attempt
+    # Not given, the wait grows with the allowance, and the retry budget with it; given, it
+    # is taken as it is.
+    waits = {tokens: openai_command.openai_settings("gpt-4o-mini", 1, 1, 1,
+                                                    max_reply_tokens=tokens)
+             for tokens in (1_000, 8_000, 12_000, 32_000)}
+    assert {tokens: (s.timeout, s.max_retry_seconds) for tokens, s in waits.items()} == {
+        1_000: (120, 300), 8_000: (120, 300), 12_000: (180, 450), 32_000: (480, 1_200)}
+    brief = openai_command.openai_settings("gpt-4o-mini", 1, 1, 1, timeout=30,
+                                           max_reply_tokens=32_000)
+    assert (brief.timeout, brief.max_retry_seconds) == (30, 300)
     jobs = plan_jobs(4, 2, 3, tmp_path, generator="openai")
     largest = max(chat_tokens(messages(job)) for job in jobs)
     exact = dataclasses.replace(FAST, tpm=largest + FAST.max_completion_tokens)
@@ -1824,6 +1834,12 @@ def test_cli_dry_run_time_at_the_default_limits(tmp_path: Path) -> None:
     assert reserved / 100_000 > 20 / 60
     assert (f"time: at least {reserved / 100_000:.1f} min within --rpm 60 --tpm 100000"
             in result.stdout)
+    assert ("wait: up to 120 s for each reply (--timeout); no new attempt of a request starts "
+            "300 s after its first") in result.stdout
+    longer = call_trainer("generate", "--backend", "openai", "--count", "2", "--days", "2",
+                          "--output", str(output), "--max-reply-tokens", "16000", "--dry-run",
+                          env=_env(None, None))
+    assert "wait: up to 240 s for each reply (--timeout)" in longer.stdout, longer.stderr
 
 
 def test_cli_llm_homes_go_to_a_folder_of_their_own_by_default(tmp_path: Path) -> None:

@@ -146,6 +146,19 @@ def timeout_problem(timeout: float, flag: str = "--timeout") -> str | None:
     return _not_positive(flag, timeout, "seconds")
 
 
+def default_timeout(max_reply_tokens: int) -> float:
+    """The wait for a reply when ``--timeout`` is not given: 120 s per 8,000 tokens of allowance.
+
+    A server sends its reply once it is whole, and a reasoning model thinks before it writes:
+    a reply that uses a larger allowance is silent for longer. Cut off at a fixed 120 s, it was
+    sent again, and an attempt cut off may still have been generated and billed. 120 s for the
+    default 8,000 tokens is some 67 tokens a second; a larger allowance keeps that pace (32,000
+    tokens: 480 s), a smaller one keeps the 120 s.
+    """
+    return OpenAISettings.timeout * max(1.0, max_reply_tokens
+                                        / OpenAISettings.max_completion_tokens)
+
+
 def retry_seconds(timeout: float) -> float:
     """The time after which a request starts no new attempt: 300 s, or 2.5 timeouts if longer.
 
@@ -169,7 +182,8 @@ class OpenAISettings:
     #: counts against it too.
     max_completion_tokens: int = 8_000
     #: --timeout: seconds the SDK waits for the server (to connect, and between the bytes of a
-    #: reply, which a server sends once its whole reply is ready).
+    #: reply, which a server sends once its whole reply is ready); when not given, this for the
+    #: default reply allowance, longer for a larger one (:func:`default_timeout`).
     timeout: float = 120.0
     max_attempts: int = 6
     max_retry_seconds: float = 300.0
