@@ -592,6 +592,24 @@ def test_a_pickle_of_more_operations_than_any_model_is_refused_before_it_runs(
                                  "pickle operations, far more than any model")
 
 
+@pytest.mark.parametrize("put", [
+    b"r" + (2**24).to_bytes(4, "little"),  # LONG_BINPUT 16,777,216
+    b"p16777216\n",  # PUT, as protocol 0 writes it
+])
+def test_a_memo_index_past_any_model_is_refused_before_the_memo_grows(put: bytes) -> None:
+    """The unpickler grows its memo to twice the index a PUT names: nine bytes asked for 256 MiB
+    here, 2 GiB with an index eight times this (found by a security review), enough to end
+    Home Assistant on a small board."""
+    data = b"\x80\x04N" + put + b"."
+    with pytest.raises(ModelForeignError) as caught:
+        assert_peak_below(2**20, lambda _: loads_bundle(data, "memo.pkl"), Path("memo.pkl"))
+    assert str(caught.value) == ("memo.pkl: not a Home Type model: it holds a memo index of "
+                                 "16,777,216, far more than any model writes")
+    last = MAX_PICKLE_OPERATIONS - 1  # the highest index taken: what follows it is judged
+    with pytest.raises(ModelForeignError, match="not a Home Type model bundle"):
+        loads_bundle(b"\x80\x04N" + b"r" + last.to_bytes(4, "little") + b".", "memo.pkl")
+
+
 def test_an_array_of_enormous_lengths_is_refused_before_they_are_multiplied() -> None:
     """Two lengths of a megabyte of digits each: multiplying them took seconds per megabyte of
     file, holding the interpreter (and Home Assistant's event loop) all along."""

@@ -417,17 +417,30 @@ def loads_bundle(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
     return bundle
 
 
+#: The operations that store an object in the unpickler's memo at an index the file gives.
+_MEMO_PUTS: Final = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+
+
 def _count_operations(data: bytes) -> None:
     """Refuse a pickle of more operations than :data:`MAX_PICKLE_OPERATIONS`, before any runs.
+
+    A memo index past that number is refused too: the unpickler grows its memo to twice the
+    index a ``PUT`` names, so ``LONG_BINPUT 134,217,728`` -- nine bytes of file, two
+    operations -- had it ask for 2 GiB. A pickle writes its memo from 0 up, one index an
+    object, so no bundle comes near.
 
     A pickle whose operations cannot all be read is refused here too, rather than left to the
     unpickler, which could be more lenient somewhere and go on past the count.
     """
     try:
-        for count, _ in enumerate(pickletools.genops(data), start=1):
+        for count, (operation, argument, _) in enumerate(pickletools.genops(data), start=1):
             if count > MAX_PICKLE_OPERATIONS:
                 raise _NotABundle(f"more than {MAX_PICKLE_OPERATIONS:,} pickle operations, "
                                   "far more than any model")
+            if (operation.name in _MEMO_PUTS and isinstance(argument, int)
+                    and not 0 <= argument < MAX_PICKLE_OPERATIONS):
+                raise _NotABundle(f"a memo index of {argument:,}, far more than any model "
+                                  "writes")
     except ValueError:  # pickletools' words ("expected 17 bytes in a unicodestring1 …")
         raise pickle.UnpicklingError("it is cut short or damaged") from None
 
