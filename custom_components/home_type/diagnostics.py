@@ -8,6 +8,7 @@ area, device or entity name or id: the home is summarised here, not copied (the
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
@@ -48,11 +49,35 @@ TO_REDACT = {
     "area_id",
     "device_id",
     "entity_id",
+    # As "model" → "file" shows it: an absolute path names the folders above the configuration
+    # (a user's home folder, on a core install).
+    CONF_MODEL_PATH,
 }
 
-#: Bundle fields that say where a model came from, shown as they are.
+#: Bundle fields that say where a model came from, shown as they are (training data as
+#: :func:`_training_data` shows it).
 _PROVENANCE = ("created", "sklearn_version", "numpy_version", "feature_version",
                "snapshot_schema_version", "training_data")
+#: How the trainer records a home that no generator seed made -- an export of a real home --
+#: among the seeds: by its home id, which unless anonymised holds the home's name.
+_EXPORT_PREFIX = "home "
+
+
+def _training_data(info: dict[str, Any]) -> dict[str, Any]:
+    """A model's training data without the names it may hold of its owner's homes and folders.
+
+    A model trained on its owner's own exports records each as ``home <home id>`` among the
+    seeds (the id holds the home's name unless the export was anonymised), and the folder as
+    the trainer was given it (``/home/alice/…``). Kept: the generator seeds, how many exports,
+    and the folder's last name. The loader has checked the types (text, lists of text).
+    """
+    shown = dict(info)
+    if "folder" in info:
+        shown["folder"] = re.split(r"[\\/]", info["folder"].rstrip("\\/"))[-1]
+    if exports := [s for s in info.get("seeds", []) if s.startswith(_EXPORT_PREFIX)]:
+        shown["seeds"] = [s for s in info["seeds"] if s not in exports]
+        shown["exported_homes"] = len(exports)
+    return shown
 
 
 def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
@@ -68,6 +93,8 @@ def _model(hass: HomeAssistant, entry: HomeTypeConfigEntry) -> dict[str, Any]:
         info["version"] = model.version
         info["classes"] = list(model.classes)
         info["provenance"] = {key: model.info[key] for key in _PROVENANCE if key in model.info}
+        if "training_data" in info["provenance"]:
+            info["provenance"]["training_data"] = _training_data(model.info["training_data"])
     error = coordinator.model_error
     if error is not None:
         # The file as "file" names it: no folder outside the configuration shows.

@@ -30,7 +30,13 @@ from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.snapshot import Area, Device, Entity, HomeSnapshot
 from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
 
-from .common import async_load_home, async_record_history, failing_database, write_model
+from .common import (
+    async_load_home,
+    async_record_history,
+    failing_database,
+    model_bundle,
+    write_model,
+)
 from .homes import END, SECRETS, TIMEZONE, tiny_home
 
 
@@ -177,6 +183,37 @@ async def test_diagnostics_name_a_model_outside_the_configuration_by_its_name(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["model"]["error"] == {
         "reason": "missing", "message": "home_type_classifier.pkl: no model file there"}
+
+
+async def test_diagnostics_name_no_folder_or_home_a_model_came_from(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    config_dir: Path,
+) -> None:
+    """A model trained on its owner's own exports, its path given whole: the trainer records
+    each export by its home id (the home's name, unless anonymised) and the folder as typed,
+    and the option held the folders above the configuration (found by a security review)."""
+    model = write_model(config_dir / "home_type" / "mine.pkl", model_bundle() | {
+        "training_data": {"folder": "/home/alice/home-type/my_exports/", "homes": 3,
+                          "generators": ["export", "procedural"], "days": [10],
+                          "labels": {"condo": 3},
+                          "seeds": ["42", "home Smith residence_20260101T120000Z",
+                                    "home 5f3c_20260102T080000Z"]}})
+    entry = MockConfigEntry(domain=DOMAIN, title="Home Type", options={
+        CONF_HISTORY_DAYS: 0, CONF_MODEL_PATH: str(model)})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["model"]["loaded"] is True
+    assert diagnostics["model"]["file"] == "home_type/mine.pkl"
+    assert diagnostics["config_entry"]["options"][CONF_MODEL_PATH] == "**REDACTED**"
+    assert diagnostics["model"]["provenance"]["training_data"] == {
+        "folder": "my_exports", "homes": 3, "generators": ["export", "procedural"],
+        "days": [10], "labels": {"condo": 3}, "seeds": ["42"], "exported_homes": 2}
+    text = json.dumps(diagnostics)
+    assert "Smith" not in text and "alice" not in text and str(config_dir) not in text
 
 
 async def test_diagnostics_forget_the_error_of_a_fixed_model(
