@@ -49,7 +49,7 @@ from .export import (
     export_path,
     write_export,
 )
-from .issues import model_error_translation
+from .issues import config_relative, model_error_translation
 
 #: Held by the export action from its read to its write: each export holds a large home's
 #: events in memory (a gigabyte or more for 90 days), and a repeating automation or a second
@@ -156,18 +156,30 @@ async def _async_refresh_or_raise(coordinator: HomeTypeCoordinator) -> None:
     """
     await coordinator.async_refresh()
     if not coordinator.last_update_success:
-        error = coordinator.last_exception
-        if isinstance(error, HomeAssistantError) and error.translation_key:
-            raise HomeAssistantError(
-                translation_domain=error.translation_domain,
-                translation_key=error.translation_key,
-                translation_placeholders=error.translation_placeholders,
-            ) from error
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="classify_failed",
-            translation_placeholders={"error": str(error)},
-        ) from error
+        raise last_failure(coordinator) from coordinator.last_exception
+
+
+def last_failure(coordinator: HomeTypeCoordinator) -> HomeAssistantError:
+    """The last update's failure as the actions and the endpoint give it: translated.
+
+    An error nobody foresaw is a failed classification, its text with the configuration
+    folder's paths relative to it, as diagnostics write them: the endpoint answers every user
+    with a token, and the folder's path tells where Home Assistant lives (a user's home
+    folder, on a core install).
+    """
+    error = coordinator.last_exception
+    if isinstance(error, HomeAssistantError) and error.translation_key:
+        return HomeAssistantError(
+            translation_domain=error.translation_domain,
+            translation_key=error.translation_key,
+            translation_placeholders=error.translation_placeholders,
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="classify_failed",
+        translation_placeholders={
+            "error": config_relative(str(error), coordinator.hass.config.config_dir)},
+    )
 
 
 async def _async_reload_model(call: ServiceCall) -> ServiceResponse:

@@ -17,12 +17,11 @@ from http import HTTPStatus
 from typing import Final
 
 from aiohttp import web
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 
 from .const import DOMAIN
 from .coordinator import HomeTypeConfigEntry
-from .services import not_ready_error
+from .services import last_failure, not_ready_error
 
 URL: Final = "/api/home_type/classify"
 PARAM_REFRESH: Final = "refresh"
@@ -73,13 +72,7 @@ class HomeTypeClassifyView(HomeAssistantView):
         if refresh:
             await coordinator.async_refresh()
         if not coordinator.last_update_success:
-            error = coordinator.last_exception
-            if not (isinstance(error, HomeAssistantError) and error.translation_key):
-                error = HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="classify_failed",
-                    translation_placeholders={"error": str(error)},
-                )
+            error = last_failure(coordinator)
             return self.json_message(
                 str(error), HTTPStatus.SERVICE_UNAVAILABLE, error.translation_key
             )

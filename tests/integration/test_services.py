@@ -207,6 +207,15 @@ async def test_classify_unexpected_error(
         await classify(hass, mock_config_entry.entry_id)
     assert err.value.translation_key == "classify_failed"
     assert "boom" in str(err.value)
+    # A file of the configuration folder is named relative to it, as diagnostics name it.
+    denied = OSError(13, "Permission denied", f"{hass.config.config_dir}/private/home-v2.db")
+    with patch(
+        "custom_components.home_type.coordinator.classify", side_effect=denied
+    ), pytest.raises(HomeAssistantError) as err:
+        await classify(hass, mock_config_entry.entry_id)
+    assert str(err.value) == ("Home Type could not classify the home: [Errno 13] Permission "
+                              "denied: 'private/home-v2.db'")
+    assert err.value.__cause__ is denied
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -168,6 +168,25 @@ async def test_unexpected_error_is_503(hass_client: ClientSessionGenerator) -> N
     }
 
 
+@pytest.mark.usefixtures("init_integration")
+async def test_unexpected_error_names_files_as_options_do(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """Any user with a token may ask: a file of the configuration folder is named relative to
+    it, as diagnostics name it, not by a path that tells where Home Assistant lives (found by
+    a security review)."""
+    config_dir = hass.config.config_dir
+    denied = OSError(13, "Permission denied", f"{config_dir}/private/home-v2.db")
+    client = await hass_client()
+    with patch("custom_components.home_type.coordinator.classify", side_effect=denied):
+        response = await client.get(URL + "?refresh=1")
+    assert await response.json() == {
+        "code": "classify_failed",
+        "message": "Home Type could not classify the home: [Errno 13] Permission denied: "
+                   "'private/home-v2.db'",
+    }
+
+
 @pytest.mark.recorder
 async def test_set_up_waiting_to_retry_gives_its_reason(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, mock_config_entry: MockConfigEntry
