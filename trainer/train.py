@@ -21,8 +21,10 @@ The protocol, in order:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import time
 import warnings
 from collections import Counter
@@ -38,7 +40,12 @@ from joblib import delayed
 from numpy.typing import NDArray
 from sklearn.tree import DecisionTreeClassifier
 
-from custom_components.home_type.core.atomic import atomic_write_bytes
+from custom_components.home_type.core.atomic import (
+    atomic_write_bytes,
+    remove_leftovers,
+    stage_replacement,
+    sync_folder,
+)
 from custom_components.home_type.core.features import FEATURE_NAMES, FEATURE_VERSION
 from custom_components.home_type.core.model import (
     HomeTypeModel,
@@ -501,22 +508,45 @@ def _baselines(train: Rows, test: Rows) -> dict[str, Any]:
 
 def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
                      results: dict[str, Any]) -> None:
-    """The scikit-learn pipeline, the bundle, its hash and the results, each atomically.
+    """The scikit-learn pipeline, the bundle, its hash and the results: all four, or none.
 
-    A crash between the hash and the bundle (SIGKILL, power) leaves a pair that does not
-    match, in either order, which every loader refuses: never a model trusted by another's
-    hash. Ctrl-C and ``docker stop`` are held until all four are written, so they never split
-    the pair (nor leave results beside another model); another run writing the folder's files
-    is waited for, so two runs with one ``--output`` never mix theirs.
+    Each is first written whole under a temporary name, and only then renamed into place: a
+    full disk or Ctrl-C while they are written leaves the previous set as it was. (Written one
+    after another, a disk that filled up at the model left the old model beside the new hash,
+    and the model that worked failed its check.) The renames, milliseconds, are held from
+    Ctrl-C and ``docker stop``; the old model goes first, so a crash among them (SIGKILL,
+    power) leaves no model rather than one beside another's hash. Another run writing the
+    folder's files is waited for, so two runs with one ``--output`` never mix theirs; the
+    temporary files of a run killed while it wrote are removed then, as no run can be writing
+    them.
     """
-    run.output.parent.mkdir(parents=True, exist_ok=True)
+    folder = run.output.parent
+    folder.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
-    with switching_files(run.output.parent), signals_held():
-        atomic_write_bytes(run.sklearn_path, buffer.getvalue())
-        atomic_write_bytes(sha256_path(run.output), sha256_line(data, run.output.name).encode())
-        atomic_write_bytes(run.output, data)
-        write_results(run.results_path, results)
+    files = ((run.sklearn_path, buffer.getvalue()),
+             (sha256_path(run.output), sha256_line(data, run.output.name).encode()),
+             (run.output, data),
+             (run.results_path, results_text(results)))
+    staged: list[Path] = []
+    with switching_files(folder):
+        remove_leftovers(folder, [path.name for path, _ in files])
+        try:
+            moves = []
+            for path, content in files:
+                tmp, target = stage_replacement(path, content)
+                staged.append(tmp)
+                moves.append((tmp, target))
+            with signals_held():
+                moves[2][1].unlink(missing_ok=True)  # the old model, before its hash changes
+                for tmp, target in moves:
+                    os.replace(tmp, target)
+            for target_folder in {target.parent for _, target in moves}:
+                sync_folder(target_folder)
+        finally:
+            for tmp in staged:  # whatever was not renamed into place (an error, Ctrl-C)
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)
 
 
 def run_training(run: TrainingRun) -> dict[str, Any]:
@@ -589,6 +619,11 @@ def run_training(run: TrainingRun) -> dict[str, Any]:
     return results
 
 
+def results_text(results: dict[str, Any]) -> bytes:
+    """A results file's bytes, readable by people and by ``report``."""
+    return (json.dumps(results, indent=2) + "\n").encode()
+
+
 def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write a results file atomically, readable by people and by ``report``."""
-    atomic_write_bytes(path, (json.dumps(results, indent=2) + "\n").encode())
+    """Write a results file atomically."""
+    atomic_write_bytes(path, results_text(results))

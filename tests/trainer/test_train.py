@@ -1535,29 +1535,92 @@ def test_forest_probabilities_do_not_depend_on_threads() -> None:
         assert np.array_equal(forest.predict_proba(X), in_order)
 
 
+def _old_set(run: Any) -> dict[str, bytes]:
+    """A previous training run's four files at ``run``'s paths, as they are on disk."""
+    run.output.parent.mkdir(parents=True, exist_ok=True)
+    run.output.write_bytes(b"old model")
+    sha256_path(run.output).write_text(sha256_line(b"old model", run.output.name))
+    joblib.dump({"fitted": "old"}, run.sklearn_path)
+    run.results_path.write_text('{"model_version": "old"}')
+    return {path.name: path.read_bytes() for path in run.output.parent.iterdir()}
+
+
 def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """A signal before any of training's writes is held until all four files are written."""
+    """A signal while the files are renamed into place is held until all four are there."""
     import signal
 
-    from custom_components.home_type.core.atomic import atomic_write_bytes
     from trainer import train as training
     from trainer.runs import TrainingRun
 
-    real_write = atomic_write_bytes
+    real_replace = os.replace
 
-    def write(path: Path, data: bytes) -> Path:
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each write
-        return real_write(path, data)
+    def replace(source: Any, target: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each rename
+        real_replace(source, target)
 
-    monkeypatch.setattr(training, "atomic_write_bytes", write)
     run = TrainingRun(homes=tmp_path, output=tmp_path / "out" / "model.pkl")
+    _old_set(run)
+    monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
         training._write_artifacts(run, {"fitted": True}, b"new model", {"model_version": "v"})
     assert run.output.read_bytes() == b"new model"
     assert sha256_path(run.output).read_text() == sha256_line(b"new model", "model.pkl")
     assert joblib.load(run.sklearn_path) == {"fitted": True}
     assert json.loads(run.results_path.read_text()) == {"model_version": "v"}
+    assert len(list(run.output.parent.iterdir())) == 4  # nothing staged is left
+
+
+@pytest.mark.parametrize("failure", ["ctrl-c", "disk full"])
+@pytest.mark.parametrize("at", range(4))
+def test_a_write_that_fails_leaves_the_previous_model_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, at: int) -> None:
+    """A full disk (or Ctrl-C) while the files are written, before any is renamed: the previous
+    set stays as it was, and no temporary file is left. Written one after another, a disk that
+    filled up at the model left the old model beside the new hash, and the model that worked
+    failed its check (found by a review of crash safety)."""
+    import signal
+
+    from custom_components.home_type.core.atomic import stage_replacement as real_stage
+    from trainer import train as training
+    from trainer.runs import TrainingRun
+
+    staged: list[Path] = []
+
+    def stage(path: Path, data: bytes) -> tuple[Path, Path]:
+        if len(staged) == at:
+            if failure == "ctrl-c":
+                os.kill(os.getpid(), signal.SIGINT)
+            else:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        staged.append(path)
+        return real_stage(path, data)
+
+    run = TrainingRun(homes=tmp_path, output=tmp_path / "out" / "model.pkl")
+    before = _old_set(run)
+    monkeypatch.setattr(training, "stage_replacement", stage)
+    with pytest.raises(KeyboardInterrupt if failure == "ctrl-c" else OSError):
+        training._write_artifacts(run, {"fitted": True}, b"new model", {"model_version": "v"})
+    assert {path.name: path.read_bytes() for path in run.output.parent.iterdir()} == before
+
+
+def test_training_removes_what_a_killed_run_left(tmp_path: Path) -> None:
+    """``kill -9`` while a run wrote left its temporary files (a whole copy of the model, say),
+    which no later run removed. The next run to write the folder removes them, and nothing
+    else that is not its own."""
+    from trainer import train as training
+    from trainer.runs import TrainingRun
+
+    run = TrainingRun(homes=tmp_path, output=tmp_path / "out" / "model.pkl")
+    run.output.parent.mkdir()
+    left = [run.output.parent / f".{path.name}.a1b2c3d4.tmp" for path in run.written]
+    kept = [run.output.parent / name for name in (
+        ".other.pkl.a1b2c3d4.tmp", ".model.pkl.a1b2c3d4.tmp.bak", "notes.txt")]
+    for path in left + kept:
+        path.write_bytes(b"x")
+    training._write_artifacts(run, {"fitted": True}, b"new model", {"model_version": "v"})
+    assert sorted(p.name for p in run.output.parent.iterdir()) == sorted(
+        [p.name for p in run.written] + [p.name for p in kept])
 
 
 def test_a_copied_home_file_is_refused(small_homes: Path, tmp_path: Path) -> None:

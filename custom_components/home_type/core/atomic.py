@@ -59,12 +59,27 @@ def write_temp_beside(path: str | os.PathLike[str], data: Data, mode: int = 0o64
     return Path(tmp_name)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+def remove_leftovers(folder: Path, names: Iterable[str]) -> None:
+    """Remove the temporary files of ``names`` that a writer killed mid-write left in ``folder``.
 
-    As an editor saves: a file replaced keeps its permissions (a results file its owner made
-    0600 stays private), and a symbolic link keeps naming the file it did, which is replaced
-    (``docs/model.md`` linked into a website's folder stays linked). Returns ``path``.
+    ``kill -9`` or a power cut leaves them (a write that fails or is stopped removes its own):
+    a model's, a whole copy of it, in the folder Home Assistant reads. Only for a caller that
+    holds the folder against other writers of these names, which could be writing them now.
+    """
+    leftover = temporary_names("|".join(re.escape(name) for name in names))
+    with contextlib.suppress(OSError):  # a folder not there, or not ours to list: none to clean
+        for path in folder.iterdir():
+            if leftover.fullmatch(path.name):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def stage_replacement(path: str | os.PathLike[str], data: Data) -> tuple[Path, Path]:
+    """Stage ``data`` to replace ``path`` as :func:`atomic_write_bytes` does: (staged, target).
+
+    Renaming the staged file over the target is the whole write. A set of files that must
+    change together (a model, its hash, its results) is staged whole first, so that a full disk
+    or Ctrl-C while they are written changes none of them; the caller renames or unlinks.
     """
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     try:
@@ -72,12 +87,22 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
     except FileNotFoundError:
         mode = 0o644
     try:
-        tmp = write_temp_beside(target, data, mode)
+        return write_temp_beside(target, data, mode), target
     except OSError as err:
         if target == Path(path) or err.filename is None:
             raise
         # The folder the link leads to refused the write: name the link too.
         raise type(err)(err.errno, err.strerror, f"{path} (a link to {target})") from None
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: Data) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+
+    As an editor saves: a file replaced keeps its permissions (a results file its owner made
+    0600 stays private), and a symbolic link keeps naming the file it did, which is replaced
+    (``docs/model.md`` linked into a website's folder stays linked). Returns ``path``.
+    """
+    tmp, target = stage_replacement(path, data)
     try:
         os.replace(tmp, target)
     except BaseException:
