@@ -230,6 +230,9 @@ def publish(
     if outcome.below_bundled:
         console.print(f"[yellow]warning:[/yellow] {escape(outcome.below_bundled)}",
                       highlight=False, soft_wrap=True)
-    if outcome.replaced:
+    if outcome.trained_again:
+        out.print(f"{outcome.replaced} was this model, trained again: the previous model is "
+                  "left as it was", markup=False, highlight=False, soft_wrap=True)
+    elif outcome.replaced:
         out.print(f"previous model kept as {to / PREVIOUS_NAME} (publish --rollback --to {to} "
                   "restores it)", markup=False, highlight=False, soft_wrap=True)

@@ -38,6 +38,7 @@ from typing import Any, Final
 from custom_components.home_type.const import BUNDLED_MODEL
 from custom_components.home_type.core.atomic import (
     atomic_write_bytes,
+    remove_leftovers,
     sync_folder,
     write_temp_beside,
 )
@@ -115,6 +116,7 @@ class Outcome:
     version: str
     replaced: str | None = None  # the version that was current before
     unchanged: bool = False  # the same model was already published
+    trained_again: bool = False  # the one replaced was this model trained again: kept no copy
     dropped: str | None = None  # why the model found at the destination was not kept
     quality: str | None = None  # the figures that were checked, or why they were not
     below_bundled: str | None = None  # how the bundled model scores better on the same homes
@@ -236,7 +238,7 @@ def below_bundled(candidate: Candidate) -> str | None:
     try:
         mine = json.loads(candidate.results or b"")
         theirs = json.loads(BUNDLED_RESULTS.read_bytes())
-        if mine["model_version"].split("-")[-1] == theirs["model_version"].split("-")[-1]:
+        if version_digest(mine["model_version"]) == version_digest(theirs["model_version"]):
             return None  # the bundled model itself, trained again
         same = [{k: v for k, v in run["evaluation"]["data"].items() if k != "folder"}
                 for run in (mine, theirs)]
@@ -296,7 +298,23 @@ def _install(folder: Path, choose: Callable[[], tuple[Candidate, str]]) -> Outco
     except OSError as err:
         raise _cannot_write(folder, err) from None
     with switching_files(folder):
+        remove_leftovers(folder, [path.name for slot in (MODEL_NAME, PREVIOUS_NAME)
+                                  for path in _slot_files(folder / slot)])
         return _switch(folder, *choose())
+
+
+def _slot_files(slot: Path) -> tuple[Path, Path, Path]:
+    """A slot's model, its ``.sha256`` and its results file."""
+    return slot, sha256_path(slot), results_path_for(slot)
+
+
+def version_digest(version: str) -> str:
+    """The part of a model version that names the model: its digest, without the day.
+
+    The same homes and seed train the same model on another day (the digest leaves the
+    creation time out): a version differs, the digest does not.
+    """
+    return version.rsplit("-", maxsplit=1)[-1]
 
 
 def _cannot_write(folder: Path, err: OSError) -> PublishRefused:
@@ -324,9 +342,14 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
                 results_path_for(current_path).unlink(missing_ok=True)
             return Outcome(folder, new.version, replaced=new.version, unchanged=True,
                            quality=quality, never_answers=new.never_answers)
+        # The current model trained again (the container's run, repeated) replaces it where
+        # it is: kept as previous, it pushed out the model it had replaced, and a rollback
+        # gave back the same model.
+        again = current is not None and version_digest(current.version) == version_digest(
+            new.version)
         incoming = _stage_slot(current_path, new, staged)
         previous_path = folder / PREVIOUS_NAME
-        outgoing = (None if current is None else  # the verified current file itself moves
+        outgoing = (None if current is None or again else  # the verified current file moves
                     _stage_slot(previous_path, current, staged, move_from=current_path))
         with signals_held():
             if outgoing is None:
@@ -343,7 +366,8 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
     return Outcome(folder, new.version, replaced=None if current is None else current.version,
-                   dropped=dropped, quality=quality, never_answers=new.never_answers)
+                   trained_again=again, dropped=dropped, quality=quality,
+                   never_answers=new.never_answers)
 
 
 @dataclass(frozen=True, slots=True)
