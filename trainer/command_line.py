@@ -313,12 +313,27 @@ def _check_writable(given: Path, flag: str, start: Path) -> None:
                         f"folder ({os.readlink(nearest)})")
     if not nearest.is_dir():
         raise UserError(f"{flag} {given}: {nearest} is a file, not a folder")
-    if not os.access(nearest, os.W_OK | os.X_OK):
-        # No statvfs on Windows: there, a read-only folder says "permission denied".
-        if hasattr(os, "statvfs") and os.statvfs(nearest).f_flag & os.ST_RDONLY:
-            raise UserError(f"{flag} {given}: cannot write in {nearest} (read-only file system)")
-        raise UserError(f"{flag} {given}: cannot write in {nearest} (permission denied)"
-                        + ownership_hint())
+    if why := unwritable(nearest):
+        raise UserError(f"{flag} {given}: cannot write in {nearest} ({why})"
+                        + (ownership_hint() if why == PERMISSION_DENIED else ""))
+
+
+#: What :func:`unwritable` says of a folder this user may not write in.
+PERMISSION_DENIED: Final = "permission denied"
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why a folder cannot be written in, in the words of the error a write would meet, or None.
+
+    "read-only file system" says what to change; "permission denied" on one would send the
+    user to chmod.
+    """
+    if os.access(folder, os.W_OK | os.X_OK):
+        return None
+    # No statvfs on Windows: there, a read-only folder says "permission denied".
+    if hasattr(os, "statvfs") and os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return "read-only file system"
+    return PERMISSION_DENIED
 
 
 def homes_folder_flag(folder: Path, homes: Iterable[tuple[str, Path | None]]) -> str | None:

@@ -32,6 +32,7 @@ from .command_line import (
     out,
     path_option,
     progress_bar,
+    unwritable,
 )
 from .folder_lock import FolderBusy, switching_files
 from .runs import MIN_SAMPLES_LEAF
@@ -215,9 +216,9 @@ def evaluate(
     except DatasetError as err:
         raise UserError(str(err)) from None
     folder = results_file.absolute().parent
-    if results is not None and not not_stored and not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"{results_file}: cannot write in {folder} (permission denied), so the "
-                        "figures could not be stored; without --write, evaluate only shows them")
+    if results is not None and not not_stored and (why := unwritable(folder)):
+        raise UserError(f"{results_file}: cannot write in {folder} ({why}), so the figures "
+                        "could not be stored; without --write, evaluate only shows them")
     # scikit-learn (a second and a half to import) only once the flags are good.
     from .metrics import summary_table
     from .train import evaluate_model

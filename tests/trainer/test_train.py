@@ -762,6 +762,18 @@ def test_evaluate_that_cannot_store_says_so_in_one_line(
     assert " ".join(capsys.readouterr().err.split()) == (
         f"error: {results_file}: cannot write in {results_file.parent} (permission denied), so "
         "the figures could not be stored; without --write, evaluate only shows them")
+
+    class ReadOnly:
+        f_flag = os.ST_RDONLY
+
+    with monkeypatch.context() as patched:  # "permission denied" would send the user to chmod
+        patched.setattr(os, "access", lambda path, mode: False)
+        patched.setattr(os, "statvfs", lambda path: ReadOnly())
+        code = trainer_in_process(patched, "evaluate", "--model", str(model), "--homes", homes,
+                                  "--write")
+    assert code == 2
+    assert (f"cannot write in {results_file.parent} (read-only file system), so the figures"
+            in " ".join(capsys.readouterr().err.split()))
     monkeypatch.setattr(os, "fsync", no_space_left)
     code = trainer_in_process(monkeypatch, "evaluate", "--model", str(model), "--homes", homes,
                               "--write")
