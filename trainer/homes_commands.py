@@ -196,8 +196,13 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
                                    "progress to finish (a home is written whole or not at all) …",
                                    highlight=False)
 
+        def lost(homes: int) -> None:
+            progress.console.print(f"the stop reached their workers too: {counted(homes, 'home')} "
+                                   "in progress not finished (no home is left half-written; the "
+                                   "next run makes them)", highlight=False)
+
         try:
-            run_jobs(todo, make_procedural_home, n_workers, done, waiting)
+            run_jobs(todo, make_procedural_home, n_workers, done, waiting, lost)
         except KeyboardInterrupt:
             progress.stop()
             raise generation_interrupted(output, len(results), len(todo),

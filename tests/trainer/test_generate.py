@@ -2269,3 +2269,33 @@ def test_routines_keep_local_time_on_the_day_the_clocks_change() -> None:
     switch, week_after = (float(np.mean(hours)) for hours in wake_hours.values())
     assert all(len(hours) >= 6 for hours in wake_hours.values()), wake_hours
     assert abs(switch - week_after) < 0.5, (switch, week_after)
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_whole_group_says_which_homes_it_cut_short(tmp_path: Path) -> None:
+    """systemd and ``timeout`` send SIGTERM to every process of the run, the workers too: the
+    homes they were making end unwritten. The run said it waited for them, then counted none;
+    it now says they were cut short, and removes what the workers left (found by a review of
+    crash safety)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trainer", "generate", "--count", "20", "--days", "20", "--seed",
+         "3", "--workers", "2", "--output", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(tmp_path.glob("home_*.json.gz")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    shown = " ".join(stderr.split())
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    cut = re.search(r"the stop reached their workers too: (\d+) homes? in progress not "
+                    r"finished \(no home is left half-written; the next run makes them\)", shown)
+    assert cut is not None and int(cut.group(1)) >= 1, stderr
+    reported = re.search(r"interrupted: (\d+) new homes? written", shown)
+    written = sorted(tmp_path.iterdir())
+    assert reported is not None and int(reported.group(1)) == len(written), stderr
+    assert all(p.name.startswith("home_") for p in written)  # no temporary file left
+    for path in written:
+        read_snapshot(path)

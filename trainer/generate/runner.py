@@ -307,17 +307,26 @@ def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterat
     :class:`~trainer.folder_lock.FolderBusy` if another run uses it), and the jobs are counted
     again: a run that ended meanwhile may have written some. The temporary files of a run that
     was killed (``kill -9``, a power cut: a stopped run removes its own) are removed then, as
-    no other run can be writing them.
+    no other run can be writing them, and again as the run ends: a worker killed with it (a
+    SIGTERM to the whole process group) leaves its home's.
     """
     if not pending_unless_busy(jobs, output, overwrite):
         yield []
         return
     prepare_output(output)
     with writing_homes(output):
-        for leftover in output.iterdir():
-            if _TEMPORARY_HOME.fullmatch(leftover.name):
-                leftover.unlink(missing_ok=True)
-        yield pending(jobs, output, overwrite)
+        _remove_temporary_homes(output)
+        try:
+            yield pending(jobs, output, overwrite)
+        finally:
+            with contextlib.suppress(OSError):  # a folder gone meanwhile has none left
+                _remove_temporary_homes(output)
+
+
+def _remove_temporary_homes(output: Path) -> None:
+    for leftover in output.iterdir():
+        if _TEMPORARY_HOME.fullmatch(leftover.name):
+            leftover.unlink(missing_ok=True)
 
 
 #: How generate names the homes it writes: ``home_006.json.gz``.
@@ -533,12 +542,15 @@ def run_jobs(
     workers: int,
     on_done: Callable[[HomeResult], None],
     on_wait: Callable[[int], None] = lambda running: None,
+    on_lost: Callable[[int], None] = lambda lost: None,
 ) -> None:
     """Run jobs on a process pool; Ctrl-C cancels what has not started and re-raises.
 
     Homes already being made are finished whole (their workers ignore Ctrl-C): after Ctrl-C
     ``on_wait`` hears how many before the wait, and each of them still reaches ``on_done``, so
-    the caller's count of written homes is what is on disk. With one worker the home is made
+    the caller's count of written homes is what is on disk. A stop that reached the workers
+    too (SIGTERM to the whole process group: systemd, ``timeout``) ends the homes they were
+    making, unwritten: ``on_lost`` hears how many, after the wait. With one worker the home is made
     in this process, and Ctrl-C is held until it is written and counted, as the pool's
     workers hold theirs (it used to drop that home: the README promises it finished).
     """
@@ -571,10 +583,16 @@ def run_jobs(
             if running and ctrl_c:  # a failed home is no Ctrl-C
                 on_wait(running)
             pool.shutdown(wait=True, cancel_futures=True)
+            lost = 0
             for future in futures:
-                if (future not in reported and not future.cancelled()
-                        and future.exception() is None):
+                if future in reported or future.cancelled():
+                    continue
+                if future.exception() is None:
                     on_done(future.result())
+                else:
+                    lost += 1
+            if lost and ctrl_c:
+                on_lost(lost)
         if ctrl_c and not isinstance(err, KeyboardInterrupt):
             raise KeyboardInterrupt from None
         raise
