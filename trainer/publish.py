@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,7 +239,7 @@ def below_bundled(candidate: Candidate) -> str | None:
     try:
         mine = json.loads(candidate.results or b"")
         theirs = json.loads(BUNDLED_RESULTS.read_bytes())
-        if version_digest(mine["model_version"]) == version_digest(theirs["model_version"]):
+        if same_model(mine["model_version"], theirs["model_version"]):
             return None  # the bundled model itself, trained again
         same = [{k: v for k, v in run["evaluation"]["data"].items() if k != "folder"}
                 for run in (mine, theirs)]
@@ -271,7 +272,8 @@ def rollback(folder: Path) -> Outcome:
     _previous(folder)  # none: refused at once, creating nothing
     # Read again once the folder is this run's: a publish it waited for has made another
     # model previous.
-    return _install(folder, lambda: (_previous(folder), "rolled back to the previous model"))
+    return _install(folder, lambda: (_previous(folder), "rolled back to the previous model"),
+                    rollback=True)
 
 
 def _previous(folder: Path) -> Candidate:
@@ -284,8 +286,12 @@ def _previous(folder: Path) -> Candidate:
         raise PublishRefused(f"not rolled back: {err}", EXIT_NOT_VERIFIED) from None
 
 
-def _install(folder: Path, choose: Callable[[], tuple[Candidate, str]]) -> Outcome:
+def _install(folder: Path, choose: Callable[[], tuple[Candidate, str]], *,
+             rollback: bool = False) -> Outcome:
     """Switch in the model ``choose`` gives; the current one (if valid) becomes previous.
+
+    Unless a publish brings the current model trained again (:func:`same_model`): that one is
+    replaced where it is, and the previous model stays.
 
     Another publish or rollback to the folder is waited for: both read the current model and
     move it, and interleaved they would move each other's. ``choose`` (the model and the
@@ -300,7 +306,7 @@ def _install(folder: Path, choose: Callable[[], tuple[Candidate, str]]) -> Outco
     with switching_files(folder):
         remove_leftovers(folder, [path.name for slot in (MODEL_NAME, PREVIOUS_NAME)
                                   for path in _slot_files(folder / slot)])
-        return _switch(folder, *choose())
+        return _switch(folder, *choose(), retrained_in_place=not rollback)
 
 
 def _slot_files(slot: Path) -> tuple[Path, Path, Path]:
@@ -308,13 +314,20 @@ def _slot_files(slot: Path) -> tuple[Path, Path, Path]:
     return slot, sha256_path(slot), results_path_for(slot)
 
 
-def version_digest(version: str) -> str:
-    """The part of a model version that names the model: its digest, without the day.
+#: A version as ``train`` writes it: the day, then the digest of the bundle without its
+#: creation time (``2026.12.07-dd50204f``).
+_TRAINED_VERSION: Final = re.compile(r"\d{4}\.\d{2}\.\d{2}-([0-9a-f]{8})")
 
-    The same homes and seed train the same model on another day (the digest leaves the
-    creation time out): a version differs, the digest does not.
+
+def same_model(version: str, other: str) -> bool:
+    """Whether two versions ``train`` wrote name one model, trained on different days.
+
+    The same homes and seed train the same model on another day: the version's day differs,
+    its digest does not. A version of another form ("unknown", one set by hand) names no
+    digest, and is the same model as no other.
     """
-    return version.rsplit("-", maxsplit=1)[-1]
+    first, second = (_TRAINED_VERSION.fullmatch(v) for v in (version, other))
+    return first is not None and second is not None and first.group(1) == second.group(1)
 
 
 def _cannot_write(folder: Path, err: OSError) -> PublishRefused:
@@ -322,7 +335,13 @@ def _cannot_write(folder: Path, err: OSError) -> PublishRefused:
                           "are left whole", 2)
 
 
-def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
+def _switch(folder: Path, new: Candidate, quality: str, *,
+            retrained_in_place: bool = True) -> Outcome:
+    """Switch ``new`` in; the current model becomes previous.
+
+    Unless it is ``new`` trained again and ``retrained_in_place`` (a publish; a rollback
+    always swaps).
+    """
     current_path = folder / MODEL_NAME
     dropped = None
     try:
@@ -345,8 +364,8 @@ def _switch(folder: Path, new: Candidate, quality: str) -> Outcome:
         # The current model trained again (the container's run, repeated) replaces it where
         # it is: kept as previous, it pushed out the model it had replaced, and a rollback
         # gave back the same model.
-        again = current is not None and version_digest(current.version) == version_digest(
-            new.version)
+        again = (retrained_in_place and current is not None
+                 and same_model(current.version, new.version))
         incoming = _stage_slot(current_path, new, staged)
         previous_path = folder / PREVIOUS_NAME
         outgoing = (None if current is None or again else  # the verified current file moves

@@ -255,23 +255,54 @@ def test_the_same_model_trained_again_keeps_the_previous_one(tmp_path: Path,
     container's run, repeated): it replaces the current one where it is. Kept as previous, it
     pushed out the model before it, and a rollback gave back the same model (found by a review
     of crash safety)."""
-    a = make_model(tmp_path / "a", "2026.01.01-aaaa")
-    b = make_model(tmp_path / "b", "2026.02.02-bbbb")
-    b_again = make_model(tmp_path / "b2", "2026.03.03-bbbb")
+    a = make_model(tmp_path / "a", "2026.01.01-aaaaaaaa")
+    b = make_model(tmp_path / "b", "2026.02.02-bbbbbbbb")
+    b_again = make_model(tmp_path / "b2", "2026.03.03-bbbbbbbb")
     ha = tmp_path / "ha"
     for model in (a, b):
         assert publish(str(model), "--to", str(ha))[0] == 0
     code, stdout, _ = publish(str(b_again), "--to", str(ha))
     assert code == 0
-    assert stdout.splitlines()[-1] == ("2026.02.02-bbbb was this model, trained again: the "
+    assert stdout.splitlines()[-1] == ("2026.02.02-bbbbbbbb was this model, trained again: the "
                                        "previous model is left as it was")
-    assert "2026.02.02-bbbb → 2026.03.03-bbbb" in stdout and "--rollback" not in stdout
-    assert load_model(ha / MODEL_NAME).version == "2026.03.03-bbbb"
+    assert "2026.02.02-bbbbbbbb → 2026.03.03-bbbbbbbb" in stdout and "--rollback" not in stdout
+    assert load_model(ha / MODEL_NAME).version == "2026.03.03-bbbbbbbb"
     assert json.loads(results_path_for(ha / MODEL_NAME).read_text())["model_version"] == (
-        "2026.03.03-bbbb")
-    assert load_model(ha / PREVIOUS_NAME).version == "2026.01.01-aaaa"
+        "2026.03.03-bbbbbbbb")
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.01.01-aaaaaaaa"
     code, stdout, _ = publish("--rollback", "--to", str(ha))
-    assert code == 0 and "2026.03.03-bbbb → 2026.01.01-aaaa" in stdout
+    assert code == 0 and "2026.03.03-bbbbbbbb → 2026.01.01-aaaaaaaa" in stdout
+
+
+def test_only_versions_train_wrote_name_the_same_model(tmp_path: Path, publish: Publish) -> None:
+    """A version of another form names no digest: "A-1" and "B-1" are two models, and the one
+    replaced is kept (as is an "unknown" beside another "unknown")."""
+    assert publishing.same_model("2026.01.01-0123abcd", "2027.05.05-0123abcd")
+    for version, other in (("A-1", "B-1"), ("unknown", "unknown"), ("mine-final", "x-final"),
+                           ("2026.01.01-0123abcd", "2026.01.01-0123abce")):
+        assert not publishing.same_model(version, other), (version, other)
+    ha = tmp_path / "ha"
+    for version in ("A-1", "B-1"):
+        assert publish(str(make_model(tmp_path / version, version)), "--to", str(ha))[0] == 0
+    assert load_model(ha / PREVIOUS_NAME).version == "A-1"
+
+
+def test_a_rollback_swaps_even_the_same_model_trained_again(tmp_path: Path,
+                                                          publish: Publish) -> None:
+    """A folder an older publish left with the same model in both slots, trained on two days:
+    a rollback swaps them, as its help says, rather than copying one over the other."""
+    ha = tmp_path / "ha"
+    b = make_model(tmp_path / "b", "2026.02.02-bbbbbbbb")
+    b_again = make_model(tmp_path / "b2", "2026.03.03-bbbbbbbb")
+    assert publish(str(b), "--to", str(ha))[0] == 0
+    publishing._install(ha, lambda: (publishing.read_candidate(b_again), "as before"),
+                        rollback=True)  # the swap older publishes made
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.02.02-bbbbbbbb"
+    code, stdout, _ = publish("--rollback", "--to", str(ha))
+    assert code == 0 and "2026.03.03-bbbbbbbb → 2026.02.02-bbbbbbbb" in stdout
+    assert "trained again" not in stdout
+    assert load_model(ha / MODEL_NAME).version == "2026.02.02-bbbbbbbb"
+    assert load_model(ha / PREVIOUS_NAME).version == "2026.03.03-bbbbbbbb"
 
 
 def test_publish_removes_what_a_killed_publish_left(tmp_path: Path, publish: Publish) -> None:
