@@ -514,8 +514,9 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
     full disk or Ctrl-C while they are written leaves the previous set as it was. (Written one
     after another, a disk that filled up at the model left the old model beside the new hash,
     and the model that worked failed its check.) The renames, milliseconds, are held from
-    Ctrl-C and ``docker stop``; the old model goes first, so a crash among them (SIGKILL,
-    power) leaves no model rather than one beside another's hash. Another run writing the
+    Ctrl-C and ``docker stop``; the old model goes first and the new one comes last, so a
+    crash among them (SIGKILL, power) leaves no model, never one beside another's hash or
+    results. Another run writing the
     folder's files is waited for, so two runs with one ``--output`` never mix theirs; the
     temporary files of a run killed while it wrote are removed then, as no run can be writing
     them.
@@ -524,10 +525,12 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
     folder.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
+    # In the order they are renamed: the model last, so that whenever it is there, so are
+    # the files that go with it.
     files = ((run.sklearn_path, buffer.getvalue()),
              (sha256_path(run.output), sha256_line(data, run.output.name).encode()),
-             (run.output, data),
-             (run.results_path, results_text(results)))
+             (run.results_path, results_text(results)),
+             (run.output, data))
     staged: list[Path] = []
     with switching_files(folder):
         remove_leftovers(folder, [path.name for path, _ in files])
@@ -538,11 +541,11 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
                 staged.append(tmp)
                 moves.append((tmp, target))
             with signals_held():
-                moves[2][1].unlink(missing_ok=True)  # the old model, before its hash changes
+                moves[-1][1].unlink(missing_ok=True)  # the old model, before its hash changes
                 for tmp, target in moves:
                     os.replace(tmp, target)
-            for target_folder in {target.parent for _, target in moves}:
-                sync_folder(target_folder)
+                for target_folder in {target.parent for _, target in moves}:
+                    sync_folder(target_folder)  # before a held Ctrl-C stops the process
         finally:
             for tmp in staged:  # whatever was not renamed into place (an error, Ctrl-C)
                 with contextlib.suppress(OSError):

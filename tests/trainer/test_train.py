@@ -1616,6 +1616,42 @@ def test_a_write_that_fails_leaves_the_previous_model_whole(
     assert {path.name: path.read_bytes() for path in run.output.parent.iterdir()} == before
 
 
+@pytest.mark.parametrize("renamed", range(4))
+def test_a_crash_among_the_renames_leaves_no_model_or_the_whole_new_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renamed: int) -> None:
+    """SIGKILL or a power cut after any rename: whenever a model is there, its hash and its
+    results are its own (the results were renamed after the model, and a crash between left
+    the new model beside the old figures, which publish then refused)."""
+    from custom_components.home_type.core.model import ModelMissingError, read_verified
+    from trainer import train as training
+    from trainer.runs import TrainingRun
+
+    class Crash(BaseException):
+        """The process ends here: nothing after it runs, no clean-up either."""
+
+    real_replace = os.replace
+    done: list[str] = []
+
+    def replace(source: Any, target: Any) -> None:
+        if len(done) == renamed:
+            raise Crash
+        real_replace(source, target)
+        done.append(str(target))
+
+    run = TrainingRun(homes=tmp_path, output=tmp_path / "out" / "model.pkl")
+    _old_set(run)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(Crash):
+        training._write_artifacts(run, {"fitted": True}, b"new model", {"model_version": "v"})
+    monkeypatch.setattr(os, "replace", real_replace)
+    try:
+        read_verified(run.output)
+    except ModelMissingError:
+        return  # no model: nothing trusts the wrong files
+    assert run.output.read_bytes() == b"new model"
+    assert json.loads(run.results_path.read_text()) == {"model_version": "v"}
+
+
 def test_training_removes_what_a_killed_run_left(tmp_path: Path) -> None:
     """``kill -9`` while a run wrote left its temporary files (a whole copy of the model, say),
     which no later run removed. The next run to write the folder removes them, and nothing
