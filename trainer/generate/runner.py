@@ -579,18 +579,18 @@ def run_jobs(
         with _ctrl_c_ignored():
             for future in futures:
                 future.cancel()  # fails for the homes a worker has taken: those will be written
-            running = sum(not future.done() for future in futures)
+            running = [future for future in futures if not future.done()]
             if running and ctrl_c:  # a failed home is no Ctrl-C
-                on_wait(running)
+                on_wait(len(running))
             pool.shutdown(wait=True, cancel_futures=True)
-            lost = 0
             for future in futures:
-                if future in reported or future.cancelled():
-                    continue
-                if future.exception() is None:
+                if (future not in reported and not future.cancelled()
+                        and future.exception() is None):
                     on_done(future.result())
-                else:
-                    lost += 1
+            # The homes waited for that no worker finished: the stop reached the workers too.
+            # (A pool that broke before the wait has none running; the count of homes written
+            # says what there is.)
+            lost = sum(future.exception() is not None for future in running)
             if lost and ctrl_c:
                 on_lost(lost)
         if ctrl_c and not isinstance(err, KeyboardInterrupt):
