@@ -252,7 +252,9 @@ async def _async_export(call: ServiceCall, entry: HomeTypeConfigEntry, paths: li
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="export_write_failed",
-            translation_placeholders={"filename": paths[0].name, "error": str(err)},
+            # As the other actions write a file: relative to the configuration folder.
+            translation_placeholders={"filename": paths[0].name,
+                                      "error": config_relative(str(err), config_dir)},
         ) from err
     result = ExportResult(path, snapshot, classification)
     LOGGER.info(

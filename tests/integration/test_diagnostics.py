@@ -29,6 +29,7 @@ from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.snapshot import Area, Device, Entity, HomeSnapshot
 from custom_components.home_type.diagnostics import async_get_config_entry_diagnostics
+from trainer.dataset import UNSEEDED_PREFIX, origin
 
 from .common import (
     async_load_home,
@@ -214,6 +215,9 @@ async def test_diagnostics_name_no_folder_or_home_a_model_came_from(
         "days": [10], "labels": {"condo": 3}, "seeds": ["42"], "exported_homes": 2}
     text = json.dumps(diagnostics)
     assert "Smith" not in text and "alice" not in text and str(config_dir) not in text
+    # The trainer's own prefix for a home of no seed, which diagnostics cannot import.
+    assert diagnostics_module._EXPORT_PREFIX == UNSEEDED_PREFIX
+    assert origin(None, "x") == f"{UNSEEDED_PREFIX}x"
 
 
 async def test_diagnostics_forget_the_error_of_a_fixed_model(

@@ -603,6 +603,13 @@ async def test_unwritable_location(
     assert err.value.translation_key == "export_write_failed"
     assert "No space left on device" in str(err.value)
     assert list(config_dir.iterdir()) == []
+    # A file the error names is named as the other actions name it: relative to the folder.
+    denied = PermissionError(13, "Permission denied", str(config_dir / "home.json.gz"))
+    with patch("custom_components.home_type.core.atomic.os.link", side_effect=denied), \
+            pytest.raises(HomeAssistantError) as err:
+        await export(hass, mock_config_entry.entry_id, filename="home.json.gz")
+    assert str(config_dir) not in str(err.value)
+    assert "[Errno 13] Permission denied: 'home.json.gz'" in str(err.value)
 
 
 @pytest.mark.recorder
