@@ -40,7 +40,9 @@ from .publish import (
     DEFAULT_MIN_ACCURACY,
     DEFAULT_MIN_MACRO_F1,
     PREVIOUS_NAME,
+    Outcome,
     PublishRefused,
+    SwitchedThenStopped,
     Thresholds,
     publish as publish_model,
     rollback as rollback_model,
@@ -214,6 +216,14 @@ def publish(
         fresh = model is None and not rollback and not DEFAULT_MODEL.exists()
         hint = no_model_yet() if fresh else ""
         raise UserError(f"{err}{hint}", err.exit_code) from None
+    except SwitchedThenStopped as stop:  # said before "interrupted": the model is switched
+        _report(stop.outcome, to)
+        raise
+    _report(outcome, to)
+
+
+def _report(outcome: Outcome, to: Path) -> None:
+    """What a publish or rollback did: the switch, its warnings, where the previous model is."""
     if outcome.dropped:
         console.print(f"[yellow]warning:[/yellow] the model found in {escape(str(to))} was not "
                       f"kept as previous: {escape(outcome.dropped)}", highlight=False,

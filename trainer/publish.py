@@ -218,8 +218,12 @@ def publish(model: Path, folder: Path, thresholds: Thresholds, *, force: bool = 
                    "behind: it does not describe this model")
         candidate = dataclasses.replace(candidate, results=None)
     warning = below_bundled(candidate)  # before the switch: nothing after it may fail
-    return dataclasses.replace(_install(folder, lambda: (candidate, quality)),
-                               below_bundled=warning)
+    try:
+        outcome = _install(folder, lambda: (candidate, quality))
+    except SwitchedThenStopped as stop:
+        stop.outcome = dataclasses.replace(stop.outcome, below_bundled=warning)
+        raise
+    return dataclasses.replace(outcome, below_bundled=warning)
 
 
 #: The figures the bundled model was measured with, beside it in the integration.
@@ -370,23 +374,44 @@ def _switch(folder: Path, new: Candidate, quality: str, *,
         previous_path = folder / PREVIOUS_NAME
         outgoing = (None if current is None or again else  # the verified current file moves
                     _stage_slot(previous_path, current, staged, move_from=current_path))
-        with signals_held():
-            if outgoing is None:
-                current_path.unlink(missing_ok=True)
-            else:
-                previous_path.unlink(missing_ok=True)
-                _move_in(previous_path, outgoing)
-            _move_in(current_path, incoming)
-        sync_folder(folder)
+        outcome = Outcome(folder, new.version,
+                          replaced=None if current is None else current.version,
+                          trained_again=again, dropped=dropped, quality=quality,
+                          never_answers=new.never_answers)
+        switched = False
+        try:
+            with signals_held():
+                if outgoing is None:
+                    current_path.unlink(missing_ok=True)
+                else:
+                    previous_path.unlink(missing_ok=True)
+                    _move_in(previous_path, outgoing)
+                _move_in(current_path, incoming)
+                sync_folder(folder)  # before a held Ctrl-C stops the process
+                switched = True
+        except KeyboardInterrupt as stop:
+            if switched:  # the held Ctrl-C, once the switch was whole: the command says so
+                raise SwitchedThenStopped(outcome) from stop
+            raise
     except OSError as err:
         raise _cannot_write(folder, err) from None
     finally:
         for path in staged:  # whatever was not renamed into place (an error, Ctrl-C)
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
-    return Outcome(folder, new.version, replaced=None if current is None else current.version,
-                   trained_again=again, dropped=dropped, quality=quality,
-                   never_answers=new.never_answers)
+    return outcome
+
+
+class SwitchedThenStopped(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) held during a switch, raised once it was whole.
+
+    It stops the run as Ctrl-C does, with what was done: stopped with a bare "interrupted",
+    the user, or a script reading the exit code, took the new model for not published.
+    """
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.version)
+        self.outcome = outcome
 
 
 @dataclass(frozen=True, slots=True)

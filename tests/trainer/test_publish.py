@@ -637,6 +637,41 @@ def test_ctrl_c_waits_for_the_switch_to_finish(tmp_path: Path,
     assert not [p.name for p in ha.iterdir() if p.name.startswith(".")]
 
 
+def test_a_ctrl_c_held_by_the_switch_says_what_was_published(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A Ctrl-C held until the switch was whole stopped the run with a bare "interrupted": the
+    user, or a script reading exit code 130, took the new model for not published (found by a
+    review of crash safety). The run still stops, having said what it did."""
+    ha = tmp_path / "ha"
+    a = make_model(tmp_path / "a", "2026.01.01-aaaaaaaa")
+    b = make_model(tmp_path / "b", "2026.02.02-bbbbbbbb")
+    publishing.publish(a, ha, Thresholds())
+    real_replace = os.replace
+
+    def replace(src: StrPath, dst: StrPath) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right before each rename
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    code = trainer_in_process(monkeypatch, "publish", str(b), "--to", str(ha))
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert code == 130
+    shown = " ".join(capsys.readouterr().out.split())
+    assert f"published {ha / MODEL_NAME}: 2026.01.01-aaaaaaaa → 2026.02.02-bbbbbbbb" in shown
+    assert f"previous model kept as {ha / PREVIOUS_NAME}" in shown
+    assert load_model(ha / MODEL_NAME).version == "2026.02.02-bbbbbbbb"
+
+    def fails(src: StrPath, dst: StrPath) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fails)  # a switch that did not finish says nothing done
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        publishing.publish(a, ha, Thresholds())
+    assert not isinstance(stopped.value, publishing.SwitchedThenStopped)
+
+
 class _Stop(Exception):
     """What the test's handler of SIGTERM or SIGHUP raises where the signal lands."""
 
