@@ -13,7 +13,20 @@ import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import FrameType
+
+
+class WrittenThenStopped(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) held while a model's files were switched in, raised once they were.
+
+    It stops the run as Ctrl-C does, and the command first says the model was written: a bare
+    "interrupted" left the user believing the run had changed nothing.
+    """
+
+    def __init__(self, model: Path) -> None:
+        super().__init__(str(model))
+        self.model = model
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from .command_line import (
 )
 from .folder_lock import FolderBusy, switching_files
 from .runs import MIN_SAMPLES_LEAF
+from .signals import WrittenThenStopped
 
 DEFAULT_EVAL_HOMES = Path("data/synthetic_homes_eval")
 
@@ -96,6 +97,11 @@ def train(
             results = run_training(run)
     except (DatasetError, FolderBusy) as err:
         raise UserError(str(err)) from None
+    except WrittenThenStopped as stop:  # said before "interrupted": the model is there
+        console.print(f"{stop.model} and its files were written before the run stopped (its "
+                      f"figures: {run.results_path})", markup=False,
+                      highlight=False, soft_wrap=True)
+        raise
     except OSError as err:
         # A full disk names no file, and a refused write the hidden temporary file the user
         # never asked for: the model's folder is where everything goes.

@@ -54,6 +54,7 @@ from trainer.bundle_checks import backward_types, backward_warning, never_answer
 from trainer.dataset import EVALUATION_WINDOWS, build_rows, with_onboarding_leftovers
 from trainer.pipeline import compile_pipeline, settle_calibration
 from trainer.publish import EXIT_NOT_VERIFIED
+from trainer.signals import WrittenThenStopped
 
 
 def results_of(model: Path) -> dict[str, Any]:
@@ -1574,13 +1575,41 @@ def test_ctrl_c_waits_for_the_model_and_its_hash(tmp_path: Path,
     run = TrainingRun(homes=tmp_path, output=tmp_path / "out" / "model.pkl")
     _old_set(run)
     monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(WrittenThenStopped):  # the command says the model was written
         training._write_artifacts(run, {"fitted": True}, b"new model", {"model_version": "v"})
     assert run.output.read_bytes() == b"new model"
     assert sha256_path(run.output).read_text() == sha256_line(b"new model", "model.pkl")
     assert joblib.load(run.sklearn_path) == {"fitted": True}
     assert json.loads(run.results_path.read_text()) == {"model_version": "v"}
     assert len(list(run.output.parent.iterdir())) == 4  # nothing staged is left
+
+    def fails(source: Any, target: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", fails)  # not written: nothing said to be
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        training._write_artifacts(run, {"fitted": True}, b"newer", {"model_version": "w"})
+    assert not isinstance(stopped.value, WrittenThenStopped)
+
+
+def test_a_ctrl_c_held_by_the_write_says_the_model_was_written(
+        small_homes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Stopped by a Ctrl-C held until its files were all written, train said a bare
+    "interrupted", as if it had changed nothing (found by a review of crash safety)."""
+    model = tmp_path / "m" / "model.pkl"
+
+    def written_then_stopped(run: Any) -> None:
+        raise WrittenThenStopped(run.output)
+
+    monkeypatch.setattr("trainer.train.run_training", written_then_stopped)
+    code = trainer_in_process(monkeypatch, "train", "--synthetic-homes", str(small_homes),
+                              "--output", str(model))
+    assert code == 130
+    assert (f"{model} and its files were written before the run stopped (its figures: "
+            f"{tmp_path / 'm' / 'model_results.json'})") in " ".join(
+                capsys.readouterr().err.split())
 
 
 @pytest.mark.parametrize("failure", ["ctrl-c", "disk full"])
