@@ -51,7 +51,9 @@ def signals_held() -> Iterator[None]:
     finally:
         for sig, handler in before.items():
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-        for sig in received:
+        # The first one raised ends the block, or the process, and the rest are lost: a
+        # hang-up and a SIGTERM (exit 143) before a Ctrl-C, each once.
+        for sig in sorted(set(received), key=held.index, reverse=True):
             signal.raise_signal(sig)
 
 

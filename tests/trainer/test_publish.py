@@ -732,6 +732,26 @@ def test_a_switch_that_fails_gives_the_signals_back(tmp_path: Path,
     assert {signum: signal.getsignal(signum) for signum in handlers} == handlers
 
 
+def test_held_signals_come_back_the_strongest_first() -> None:
+    """The first signal raised after the block stops the run, and the rest are lost: a Ctrl-C
+    then a ``kill`` ended as Ctrl-C (exit 130, not 143), and a hang-up after a Ctrl-C never
+    came (found by a review). Each comes back once."""
+    from trainer.signals import signals_held
+
+    seen: list[int] = []
+    names = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, lambda signum, frame: seen.append(signum))
+                for sig in names}
+    try:
+        with signals_held():
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                os.kill(os.getpid(), sig)
+        assert seen == [signal.SIGHUP, signal.SIGTERM, signal.SIGINT]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def test_a_switch_made_from_another_thread_is_made(tmp_path: Path) -> None:
     """Only the main thread may set signal handlers: publishing from another thread (a program
     that runs the trainer's functions in a worker) switches the model all the same, rather
