@@ -56,7 +56,7 @@ from custom_components.home_type.core.model import (
 
 from .bundle_checks import never_answered
 from .folder_lock import switching_files
-from .signals import signals_held
+from .signals import HeldUntilDone, signals_held
 
 MODEL_NAME: Final = "home_type_classifier.pkl"
 PREVIOUS_NAME: Final = "home_type_classifier.previous.pkl"
@@ -378,7 +378,6 @@ def _switch(folder: Path, new: Candidate, quality: str, *,
                           replaced=None if current is None else current.version,
                           trained_again=again, dropped=dropped, quality=quality,
                           never_answers=new.never_answers)
-        switched = False
         try:
             with signals_held():
                 if outgoing is None:
@@ -388,11 +387,8 @@ def _switch(folder: Path, new: Candidate, quality: str, *,
                     _move_in(previous_path, outgoing)
                 _move_in(current_path, incoming)
                 sync_folder(folder)  # before a held Ctrl-C stops the process
-                switched = True
-        except KeyboardInterrupt as stop:
-            if switched:  # the held Ctrl-C, once the switch was whole: the command says so
-                raise SwitchedThenStopped(outcome) from stop
-            raise
+        except HeldUntilDone as stop:  # the switch is whole: the command says what it did
+            raise SwitchedThenStopped(outcome) from stop
     except OSError as err:
         raise _cannot_write(folder, err) from None
     finally:

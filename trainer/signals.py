@@ -17,6 +17,13 @@ from pathlib import Path
 from types import FrameType
 
 
+class HeldUntilDone(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) that :func:`signals_held` held, raised once its block had finished.
+
+    The set of files the block switched is whole: the caller says what it did, then stops.
+    """
+
+
 class WrittenThenStopped(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) held while a model's files were switched in, raised once they were.
 
@@ -34,9 +41,11 @@ def signals_held() -> Iterator[None]:
     """Hold SIGINT, SIGTERM and SIGHUP until the block is done, then raise them again.
 
     The block takes milliseconds, and a signal received meanwhile still stops the process --
-    with the set complete. Python runs signal handlers in the main thread whichever thread the
-    signal hits (joblib may have left threads), so swapping the handlers holds them where
-    blocking the signal in one thread would not.
+    with the set complete: a Ctrl-C after a block that finished comes out as
+    :class:`HeldUntilDone`, so the caller can say what was done before the run stops. Python
+    runs signal handlers in the main thread whichever thread the signal hits (joblib may have
+    left threads), so swapping the handlers holds them where blocking the signal in one thread
+    would not.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # handlers can only be set from the main thread
@@ -46,15 +55,22 @@ def signals_held() -> Iterator[None]:
             if hasattr(signal, name)]
     before = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum))
               for sig in held}
+    finished = False
     try:
         yield
+        finished = True
     finally:
         for sig, handler in before.items():
             signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-        # The first one raised ends the block, or the process, and the rest are lost: a
-        # hang-up and a SIGTERM (exit 143) before a Ctrl-C, each once.
-        for sig in sorted(set(received), key=held.index, reverse=True):
-            signal.raise_signal(sig)
+        try:
+            # The first one raised ends the block, or the process, and the rest are lost: a
+            # hang-up and a SIGTERM (exit 143) before a Ctrl-C, each once.
+            for sig in sorted(set(received), key=held.index, reverse=True):
+                signal.raise_signal(sig)
+        except KeyboardInterrupt as stop:
+            if finished:
+                raise HeldUntilDone from stop
+            raise
 
 
 @contextlib.contextmanager

@@ -88,7 +88,7 @@ from .metrics import (
 )
 from .pipeline import build_pipeline, compile_pipeline, grouped_folds, settle_calibration
 from .runs import MIN_SAMPLES_LEAF, Progress, TrainingRun, check_training_run
-from .signals import WrittenThenStopped, signals_held
+from .signals import HeldUntilDone, WrittenThenStopped, signals_held
 
 #: What the issue asks of the model on held-out homes with a 10-day history.
 TARGETS: Final = {
@@ -540,7 +540,6 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
                 tmp, target = stage_replacement(path, content)
                 staged.append(tmp)
                 moves.append((tmp, target))
-            written = False
             try:
                 with signals_held():
                     moves[-1][1].unlink(missing_ok=True)  # the old model, before its hash
@@ -548,11 +547,8 @@ def _write_artifacts(run: TrainingRun, pipeline: Any, data: bytes,
                         os.replace(tmp, target)
                     for target_folder in {target.parent for _, target in moves}:
                         sync_folder(target_folder)  # before a held Ctrl-C stops the process
-                    written = True
-            except KeyboardInterrupt as stop:
-                if written:  # the held Ctrl-C, once all four were there: the command says so
-                    raise WrittenThenStopped(run.output) from stop
-                raise
+            except HeldUntilDone as stop:  # all four are there: the command says so
+                raise WrittenThenStopped(run.output) from stop
         finally:
             for tmp in staged:  # whatever was not renamed into place (an error, Ctrl-C)
                 with contextlib.suppress(OSError):
