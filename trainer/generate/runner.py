@@ -30,7 +30,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from custom_components.home_type.core.atomic import temporary_names
+from custom_components.home_type.core.atomic import remove_temporary_files, temporary_names
 from custom_components.home_type.core.snapshot import (
     HOME_TYPES,
     SnapshotError,
@@ -315,18 +315,11 @@ def homes_to_write(jobs: list[HomeJob], output: Path, overwrite: bool) -> Iterat
         return
     prepare_output(output)
     with writing_homes(output):
-        _remove_temporary_homes(output)
+        remove_temporary_files(output, _TEMPORARY_HOME)
         try:
             yield pending(jobs, output, overwrite)
         finally:
-            with contextlib.suppress(OSError):  # a folder gone meanwhile has none left
-                _remove_temporary_homes(output)
-
-
-def _remove_temporary_homes(output: Path) -> None:
-    for leftover in output.iterdir():
-        if _TEMPORARY_HOME.fullmatch(leftover.name):
-            leftover.unlink(missing_ok=True)
+            remove_temporary_files(output, _TEMPORARY_HOME)
 
 
 #: How generate names the homes it writes: ``home_006.json.gz``.

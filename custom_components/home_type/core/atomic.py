@@ -66,7 +66,11 @@ def remove_leftovers(folder: Path, names: Iterable[str]) -> None:
     a model's, a whole copy of it, in the folder Home Assistant reads. Only for a caller that
     holds the folder against other writers of these names, which could be writing them now.
     """
-    leftover = temporary_names("|".join(re.escape(name) for name in names))
+    remove_temporary_files(folder, temporary_names("|".join(re.escape(name) for name in names)))
+
+
+def remove_temporary_files(folder: Path, leftover: re.Pattern[str]) -> None:
+    """Remove the files of ``folder`` whose names ``leftover`` (:func:`temporary_names`) takes."""
     with contextlib.suppress(OSError):  # a folder not there, or not ours to list: none to clean
         for path in folder.iterdir():
             if leftover.fullmatch(path.name):
