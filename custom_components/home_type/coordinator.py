@@ -49,7 +49,7 @@ from .issues import (
     async_delete_model_issue,
     model_error_translation,
 )
-from .shared_runs import SharedRuns
+from .shared_runs import RunCancelledError, SharedRuns
 from .snapshot import async_home_snapshot, async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
@@ -213,7 +213,12 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         the refresh after it. (``homeassistant.update_entity`` goes through Home Assistant's
         debouncer, which calls this method before 2026.10 and its own refresh from then on.)
         """
-        await self._refreshes()
+        try:
+            await self._refreshes()
+        except RunCancelledError:
+            # Home Assistant's stop cancelled the refresh: the last answer stands, as it does
+            # for a refresh the stop cut short (_async_answer).
+            return
 
     @callback
     def async_follow_registries(self) -> CALLBACK_TYPE:
@@ -355,11 +360,16 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             raise UpdateFailed(**model_error_translation(error, self.hass.config.config_dir))
         try:
             home, summary = await self.async_read_home()
-        except SQLAlchemyError as err:
-            if self._unloaded and self.data is not None:
-                # The unload ended the read (activity.read_session): nothing failed, and an
-                # ERROR "could not read the recorder's history" would say the database did.
+        except (SQLAlchemyError, RunCancelledError) as err:
+            # The unload or Home Assistant's stop ended the read (activity.read_session; the
+            # stop also cancels the run): nothing failed, and an ERROR "could not read the
+            # recorder's history" would say the database did. Home Assistant does not unload
+            # entries as it stops, and an automation on its shutdown may still ask.
+            if (self._unloaded or self.hass.is_stopping) and self.data is not None:
                 return self.data
+            if self.hass.is_stopping or isinstance(err, RunCancelledError):
+                raise UpdateFailed(translation_domain=DOMAIN,
+                                   translation_key="stopping") from err
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="recorder_error",

@@ -151,8 +151,8 @@ async def _async_classify(call: ServiceCall) -> ServiceResponse:
 async def _async_refresh_or_raise(coordinator: HomeTypeCoordinator) -> None:
     """Classify now; a failure is the action's, with the coordinator's translated reason.
 
-    A refresh that fails does not raise: it marks the sensor unavailable. (Only Home
-    Assistant stopping under it ends the call, cancelled.)
+    A refresh that fails does not raise: it marks the sensor unavailable. (One that Home
+    Assistant's stop ends leaves the last answer, which the call then gives.)
     """
     await coordinator.async_refresh()
     if not coordinator.last_update_success:
@@ -239,6 +239,9 @@ async def _async_export(call: ServiceCall, entry: HomeTypeConfigEntry, paths: li
             home_type=call.data.get(ATTR_HOME_TYPE),
         )
     except SQLAlchemyError as err:
+        if hass.is_stopping:  # the stop ended the read (activity.read_session), not a fault
+            raise HomeAssistantError(translation_domain=DOMAIN,
+                                     translation_key="stopping") from err
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="recorder_error",

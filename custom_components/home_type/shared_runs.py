@@ -15,6 +15,16 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 
 
+class RunCancelledError(Exception):
+    """The run a caller waited for was cancelled, and the caller was not.
+
+    Runs are background tasks, which Home Assistant cancels as it stops; a caller still
+    waiting then got a bare ``CancelledError`` through ``shield``, and set-up, taking it for
+    its own failure, logged "Error setting up entry" with its traceback. An exception says what
+    happened, and the caller's own cancellation stays a ``CancelledError``.
+    """
+
+
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
@@ -60,7 +70,13 @@ class SharedRuns[T]:
             # Begun already if it started eagerly with nothing to wait for.
             if not run.done() and self._begun is not run:
                 self._waiting = run
-        return await asyncio.shield(run)
+        try:
+            return await asyncio.shield(run)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if run.cancelled() and caller is not None and not caller.cancelling():
+                raise RunCancelledError(self._name) from None
+            raise
 
     @callback
     def begun(self) -> None:

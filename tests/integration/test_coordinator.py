@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
@@ -460,6 +461,64 @@ async def test_a_read_running_when_its_entry_unloads_ends(
         await hass.async_block_till_done()
         assert outcomes == ["interrupted", "read"]
     assert home_type_state(hass).state in HOME_TYPES
+
+
+async def test_a_read_the_stop_ends_is_no_database_failure(
+    hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An automation on Home Assistant's shutdown asks for the home type (here SQLite asks at
+    every step, as it does often in a large home's read). The stop ends the read, and the
+    answer was "could not read the recorder's history: interrupted": an ERROR, the sensor
+    unavailable and the action failed, all for a database that was fine. Home Assistant does
+    not unload entries as it stops, so the unload's rule (the last answer stands) never
+    applied. It applies to the stop now."""
+    monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    await hass.async_block_till_done(wait_background_tasks=True)
+    before = _coordinator(hass).data.as_dict()
+    answers: list[Any] = []
+
+    async def on_stop(_event: object) -> None:
+        answers.append(await hass.services.async_call(
+            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID}, blocking=True,
+            return_response=True))
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    await hass.async_stop()
+    assert answers == [before]
+    assert home_type_state(hass).state == before["home_type"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_refresh_the_stop_cancels_leaves_the_last_answer(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stop cancels a shared refresh, a background task, under a caller still waiting for
+    it (the endpoint's ``?refresh=1``, say): the caller got a bare CancelledError it had not
+    asked for. It gets the last answer, as when the stop ends the read itself."""
+    coordinator = _coordinator(hass)
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    await hass.async_block_till_done(wait_background_tasks=True)
+    before = coordinator.data
+    reading = threading.Event()
+    real_summarize = activity._summarize
+
+    def summarize(*args: Any) -> Any:  # a read still running when the stop comes
+        reading.set()
+        deadline = time.monotonic() + 10
+        while not hass.is_stopping and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return real_summarize(*args)
+
+    with patch.object(activity, "_summarize", new=summarize):
+        refresh = hass.async_create_task(coordinator.async_refresh())
+        assert await hass.async_add_executor_job(reading.wait, 10)
+        await hass.async_stop()
+        await refresh
+    assert coordinator.data is before
+    assert home_type_state(hass).state == before.home_type
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_reads_at_once_share_one_read(

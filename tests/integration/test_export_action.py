@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.home_type import _async_remove_stale_exports
+from custom_components.home_type import _async_remove_stale_exports, activity as home_type_activity
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 from custom_components.home_type.core import activity as activity_module
 from custom_components.home_type.core.activity import counted_changes
@@ -624,6 +624,33 @@ async def test_database_error(
         await export(hass, entry.entry_id, filename="home.json")
     assert err.value.translation_key == "recorder_error"
     assert str(err.value) == "Home Type could not read the recorder's history: disk I/O error"
+    assert list(config_dir.iterdir()) == []
+
+
+async def test_an_export_the_stop_ends_is_no_database_failure(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An export running as Home Assistant stops: the stop ends its read (on SQLite, asked at
+    every step here, as in a large home's read), and the action said the recorder's history
+    could not be read -- "interrupted", a database fault that was not one. It says that Home
+    Assistant is stopping now, and writes nothing."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    if get_instance(hass).dialect_name != "sqlite":
+        pytest.skip("SQLite's progress handler; the servers' connections are sockets")
+    monkeypatch.setattr(home_type_activity, "STEPS_PER_LOOK", 1)
+    errors: list[HomeAssistantError] = []
+
+    async def on_stop(_event: object) -> None:
+        try:
+            await export(hass, entry.entry_id, filename="home.json")
+        except HomeAssistantError as err:
+            errors.append(err)
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    await hass.async_stop()
+    assert [err.translation_key for err in errors] == ["stopping"]
+    assert str(errors[0]) == "Home Assistant is stopping: Home Type did not read the home"
     assert list(config_dir.iterdir()) == []
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,9 +21,11 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from sqlalchemy.exc import OperationalError
 
+from custom_components.home_type import activity
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 
 from .common import failing_database, home_type_state, model_bundle, write_model
+from .conftest import ENTRY_ID
 
 COORDINATOR_LOG = "custom_components.home_type"
 
@@ -166,6 +171,37 @@ async def test_recorder_error_retries_setup(
     assert mock_config_entry.reason == (
         "Home Type could not read the recorder's history: database is locked")
     assert mock_config_entry.error_reason_translation_key == "recorder_error"
+
+
+async def test_stopping_while_set_up_reads_logs_no_error(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant restarted while set-up's first read of a large home runs (at start, or
+    in the reload a save of the options makes): its stop cancels the read, a background task,
+    and set-up, which waited for it, took that for its own failure -- "Error setting up entry
+    Home Type" and a CancelledError's traceback. Set-up now ends not ready, for the stop."""
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    reading = threading.Event()
+    real_summarize = activity._summarize
+
+    def summarize(*args: Any) -> Any:  # a read still running when the stop comes
+        reading.set()
+        deadline = time.monotonic() + 10
+        while not hass.is_stopping and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return real_summarize(*args)
+
+    mock_config_entry.add_to_hass(hass)
+    with patch.object(activity, "_summarize", new=summarize):
+        setup = hass.async_create_task(hass.config_entries.async_setup(ENTRY_ID))
+        assert await hass.async_add_executor_job(reading.wait, 10)
+        await hass.async_stop()
+        assert not await setup
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.error_reason_translation_key == "stopping"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or (
+        r.levelno >= logging.WARNING
+        and r.name.startswith(("homeassistant.config_entries", COORDINATOR_LOG)))] == []
 
 
 @pytest.mark.parametrize("days", [0, 10])
