@@ -18,7 +18,9 @@ things the plain ``cp`` of a file does not:
   (current, previous) holds, at every instant, either a matching pair or *no model at all* (its
   model is moved away before its hash changes, and the new model arrives last). A load during
   those microseconds -- or after a crash inside them -- finds "no model file there", never a
-  model that fails its hash; running ``publish`` again completes the switch.
+  model that fails its hash; running ``publish`` again completes the switch. (A load whose
+  reads straddle the switch, the old model's bytes then the new hash, sees them differ: Home
+  Assistant reads both again when their files changed during its read.)
 
 The folder itself is never replaced, only files inside it: Docker bind-mounts it into the Home
 Assistant container, and a bind mount keeps pointing at the folder it was created with.

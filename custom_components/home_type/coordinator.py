@@ -155,7 +155,17 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # Taken before reading: a file that changes during the read (a publish finishing,
             # a copy in progress) then differs from it at the next check and is read again.
             signature = await self.hass.async_add_executor_job(model_file_signature, path)
-            model = await self.hass.async_add_executor_job(load_model, path)
+            try:
+                model = await self.hass.async_add_executor_job(load_model, path)
+            except ModelError:
+                # A publish switched the files while they were read -- the model's bytes of
+                # one, the hash of the next -- or between two of its renames (no model):
+                # read them again once, rather than raise a repair issue for an hour.
+                changed = await self.hass.async_add_executor_job(model_file_signature, path)
+                if changed == signature:
+                    raise
+                signature = changed
+                model = await self.hass.async_add_executor_job(load_model, path)
         except ModelError as err:
             self.model_error = err
             # The user has to act (a file, or the options): say so under Repairs too -- unless

@@ -9,6 +9,7 @@ leaves the model in use -- as does a model file broken by hand.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from custom_components.home_type.const import (
     REGISTRY_LOOK_COOLDOWN,
     UPDATE_INTERVAL,
 )
+from custom_components.home_type.core import model as model_module
 from custom_components.home_type.core.model import HomeTypeModel, load_model
 from tests.models import make_model
 from trainer.publish import (
@@ -224,6 +226,34 @@ async def test_a_model_published_while_being_read_is_picked_up(
     assert len(reads) == 2
     assert sensor_version(hass) == "B-1"
     assert ir.async_get(hass).async_get_issue(DOMAIN, "model") is None
+
+
+async def test_a_publish_between_a_loads_two_reads_raises_no_issue(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A load reads the model, then its hash: a publish landing between the two reads gave
+    A's bytes beside B's hash, which looked like a tampered model -- a repair issue and a
+    warning, A answering, for up to an hour, until the next check. The files changed under
+    the read, so it reads them again."""
+    real_read, published = model_module._read_file, list[bool]()
+
+    def read_then_publish_lands(path: Path, limit: int) -> bytes:
+        data = real_read(path, limit)
+        if path.name == MODEL_NAME and not published:
+            published.append(True)
+            publish(make_model(tmp_path / "b", "B-1"), config_dir / FOLDER, Thresholds())
+        return data
+
+    with patch.object(model_module, "_read_file", read_then_publish_lands):
+        assert await reload_model(hass, running_on_a) == {
+            "model_version": "B-1", "previous_model_version": "A-1"}
+    assert published
+    assert sensor_version(hass) == "B-1"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "model") is None
+    assert [r.getMessage() for r in caplog.records
+            if r.name.startswith("custom_components.home_type")
+            and r.levelno >= logging.WARNING] == []
 
 
 async def test_overlapping_loads_end_on_the_newest_model(
