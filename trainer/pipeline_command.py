@@ -176,10 +176,10 @@ def _naming_its_variable(ctx: typer.Context, message: str) -> str:
 def pipeline(
     ctx: typer.Context,
     count: Annotated[int, typer.Option(
-        min=1, envvar="HOME_TYPE_COUNT",
+        min=1, metavar="<int>", envvar="HOME_TYPE_COUNT",
         help="Homes to train on, and as many evaluation homes.")] = 100,
     days: Annotated[int, typer.Option(
-        min=1, envvar="HOME_TYPE_DAYS", help="Days of history per home.")] = 90,
+        min=1, metavar="<int>", envvar="HOME_TYPE_DAYS", help="Days of history per home.")] = 90,
     seed: Annotated[int, typer.Option(
         envvar="HOME_TYPE_SEED", help="Seed of the training homes and the model; evaluation "
                                       f"homes use seed + {EVAL_SEED_OFFSET}.")] = 42,
@@ -191,11 +191,11 @@ def pipeline(
         help="auto (openai if OPENAI_API_KEY is set, else procedural), procedural or openai.")
     ] = "auto",
     copies: Annotated[int, typer.Option(
-        min=1, envvar="HOME_TYPE_COPIES",
+        min=1, metavar="<int>", envvar="HOME_TYPE_COPIES",
         help="Copies of each home per history window: the home itself, then thinned ones "
              "(train --copies).")] = 4,
     min_samples_leaf: Annotated[int, typer.Option(
-        min=1, envvar="HOME_TYPE_MIN_SAMPLES_LEAF",
+        min=1, metavar="<int>", envvar="HOME_TYPE_MIN_SAMPLES_LEAF",
         help="Rows a leaf of the forest holds at least (train --min-samples-leaf).")
     ] = MIN_SAMPLES_LEAF,
     data: Annotated[Path, path_option(

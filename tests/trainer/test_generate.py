@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+import typer
 
 from custom_components.home_type.core import vocabulary
 from custom_components.home_type.core.activity import NO_STATE
@@ -592,6 +593,27 @@ def test_help_for_every_command(monkeypatch: pytest.MonkeyPatch,
         usage = re.search(rf"Usage: [^\n]*trainer {command} \[OPTIONS\]",
                           capsys.readouterr().out)
         assert usage, command
+
+
+def test_help_names_every_option_whole_at_80_columns(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """80 columns: a classic terminal, and what rich assumes when the output is no terminal
+    (``--help | less``, a log). rich narrows the columns to fit; pipeline's types,
+    ``<int range> [x>=1]``, took so much room that its help cut ``--openai-max-reply-tokens``
+    to ``--openai-max-reply-toke…`` (and three of its variables' names too)."""
+    from tests.conftest import trainer_in_process
+    from trainer.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    for name, command in group.commands.items():
+        assert trainer_in_process(monkeypatch, name, "--help") == 0
+        shown = capsys.readouterr().out
+        assert max(map(len, shown.splitlines())) <= 80, name
+        for flag in (flag for option in command.params for flag in option.opts
+                     if flag.startswith("--")):  # each at the start of its row
+            assert re.search(rf"^│ {re.escape(flag)} ", shown, re.MULTILINE), (name, flag)
 
 
 def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
