@@ -183,6 +183,9 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
 
     n_workers = cpu_count() if workers == -1 else workers
     results: list[HomeResult] = []
+    # A worker the stop ended may have written its home first: its file is then new.
+    found_before = {job.path: _file_identity(job.path) for job in todo}
+    written_unreported: list[HomeJob] = []
     began = time.perf_counter()
     with progress_bar() as progress:
         task = progress.add_task("homes", total=len(todo), status="")
@@ -196,22 +199,35 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
                                    "progress to finish (a home is written whole or not at all) …",
                                    highlight=False)
 
-        def lost(homes: int) -> None:
-            progress.console.print(f"the stop reached their workers too: {counted(homes, 'home')} "
-                                   "in progress not finished (no home is left half-written; the "
-                                   "next run makes them)", highlight=False)
+        def lost(jobs: list[HomeJob]) -> None:
+            written_unreported.extend(job for job in jobs if _file_identity(job.path)
+                                      not in (None, found_before[job.path]))
+            if homes := len(jobs) - len(written_unreported):
+                progress.console.print(f"the stop reached their workers too: "
+                                       f"{counted(homes, 'home')} in progress not finished (no "
+                                       "home is left half-written; the next run makes them)",
+                                       highlight=False)
 
         try:
             run_jobs(todo, make_procedural_home, n_workers, done, waiting, lost)
         except KeyboardInterrupt:
             progress.stop()
-            raise generation_interrupted(output, len(results), len(todo),
-                                         overwrite=overwrite) from None
+            raise generation_interrupted(output, len(results) + len(written_unreported),
+                                         len(todo), overwrite=overwrite) from None
         except OSError as err:
             progress.stop()
             raise UserError(write_failed(output, err, len(results), len(todo),
                                          overwrite=overwrite)) from None
     generation_summary(results, output, time.perf_counter() - began, days)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` is now, if any: a home written since is a new file (a rename)."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns
 
 
 def generation_summary(results: list[HomeResult], output: Path, seconds: float,

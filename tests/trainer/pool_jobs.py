@@ -9,6 +9,8 @@ trainer's own workers.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 from trainer.generate.runner import HomeJob, HomeResult
@@ -24,4 +26,16 @@ def failing_home(job: HomeJob) -> HomeResult:
     """The first home fails as a worker's error would; the others are fake homes."""
     if job.index == 0:
         raise ValueError("no such home")
+    return fake_home(job)
+
+
+def written_then_stopped(job: HomeJob) -> HomeResult:
+    """The first home is written, then Ctrl-C comes and its worker dies before it can report
+    it -- as SIGTERM to the whole process group can end a worker; the other is never made."""
+    if job.index == 0:
+        job.path.write_bytes(b"a home")  # in place, as the worker's rename leaves it
+        os.kill(os.getppid(), signal.SIGINT)
+        time.sleep(1)  # the run is waiting for its homes in progress by then
+        os._exit(1)
+    time.sleep(30)  # ended with the pool, once it breaks
     return fake_home(job)

@@ -2294,6 +2294,31 @@ def test_routines_keep_local_time_on_the_day_the_clocks_change() -> None:
 
 
 @pytest.mark.slow
+def test_a_home_written_by_a_worker_the_stop_ended_is_counted(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A worker can write its home and die before it reports it: the stop that reached the
+    workers counted that home as not finished ("0 new homes written" with one on disk, seen in
+    CI). Its file is new since the run began, so it counts as written."""
+    from tests.conftest import trainer_in_process
+    from tests.trainer.pool_jobs import written_then_stopped
+
+    monkeypatch.setattr(homes_commands, "make_procedural_home", written_then_stopped)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        code = trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
+                                  "--workers", "2", "--output", str(tmp_path))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    shown = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_INTERRUPTED, shown
+    assert "waiting for the 2 homes in progress" in shown
+    assert "the stop reached their workers too: 1 home in progress not finished" in shown
+    assert f"interrupted: 1 new home written to {tmp_path}" in shown
+    assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
+
+
+@pytest.mark.slow
 def test_sigterm_to_the_whole_group_says_which_homes_it_cut_short(tmp_path: Path) -> None:
     """systemd and ``timeout`` send SIGTERM to every process of the run, the workers too: the
     homes they were making end unwritten. The run said it waited for them, then counted none;
@@ -2316,9 +2341,11 @@ def test_sigterm_to_the_whole_group_says_which_homes_it_cut_short(tmp_path: Path
                     r"finished \(no home is left half-written; the next run makes them\)", shown)
     waited = re.search(r"waiting for the (\d+) homes? in progress to finish", shown)
     # A pool the signal broke before the run stopped waiting for homes has none in progress:
-    # then neither is said.
-    assert (cut is None) == (waited is None), stderr
-    assert cut is None or waited is None or 1 <= int(cut.group(1)) <= int(waited.group(1))
+    # then neither is said. Homes it waited for may all have been written before their
+    # workers ended: then none was cut short.
+    if cut is not None:
+        assert waited is not None, stderr
+        assert 1 <= int(cut.group(1)) <= int(waited.group(1))
     reported = re.search(r"interrupted: (\d+) new homes? written", shown)
     written = sorted(tmp_path.iterdir())
     assert reported is not None and int(reported.group(1)) == len(written), stderr

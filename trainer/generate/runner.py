@@ -535,7 +535,7 @@ def run_jobs(
     workers: int,
     on_done: Callable[[HomeResult], None],
     on_wait: Callable[[int], None] = lambda running: None,
-    on_lost: Callable[[int], None] = lambda lost: None,
+    on_lost: Callable[[list[HomeJob]], None] = lambda lost: None,
 ) -> None:
     """Run jobs on a process pool; Ctrl-C cancels what has not started and re-raises.
 
@@ -543,7 +543,8 @@ def run_jobs(
     ``on_wait`` hears how many before the wait, and each of them still reaches ``on_done``, so
     the caller's count of written homes is what is on disk. A stop that reached the workers
     too (SIGTERM to the whole process group: systemd, ``timeout``) ends the homes they were
-    making, unwritten: ``on_lost`` hears how many, after the wait. With one worker the home is made
+    making: ``on_lost`` hears which, after the wait -- most unwritten, but a worker may have
+    written its home and died before it could say so. With one worker the home is made
     in this process, and Ctrl-C is held until it is written and counted, as the pool's
     workers hold theirs (it used to drop that home: the README promises it finished).
     """
@@ -583,7 +584,8 @@ def run_jobs(
             # The homes waited for that no worker finished: the stop reached the workers too.
             # (A pool that broke before the wait has none running; the count of homes written
             # says what there is.)
-            lost = sum(future.exception() is not None for future in running)
+            lost = [job for job, future in zip(jobs, futures, strict=True)
+                    if future in running and future.exception() is not None]
             if lost and ctrl_c:
                 on_lost(lost)
         if ctrl_c and not isinstance(err, KeyboardInterrupt):
