@@ -145,6 +145,16 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         async with self._model_lock:
             return await self._async_load_model()
 
+    async def async_swap_model(self) -> tuple[str | None, HomeTypeModel]:
+        """Load the model file now, as :meth:`async_load_model`; also the version it replaced.
+
+        That version is read once this load's turn comes: read before, two overlapping
+        ``reload_model`` calls both named the model in use before the first as the previous.
+        """
+        async with self._model_lock:
+            previous = self.model.version if self.model is not None else None
+            return previous, await self._async_load_model()
+
     async def _async_load_model(self) -> HomeTypeModel:
         option = self.config_entry.options.get(CONF_MODEL_PATH, "")
         path = self._model_path()

@@ -189,9 +189,8 @@ async def _async_reload_model(call: ServiceCall) -> ServiceResponse:
     """
     await _async_check_admin(call)
     coordinator = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID]).runtime_data
-    previous = coordinator.model.version if coordinator.model is not None else None
     try:
-        model = await coordinator.async_load_model()
+        previous, model = await coordinator.async_swap_model()
     except ModelError as err:
         raise HomeAssistantError(
             **model_error_translation(err, call.hass.config.config_dir)

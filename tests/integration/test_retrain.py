@@ -259,7 +259,8 @@ async def test_a_publish_between_a_loads_two_reads_raises_no_issue(
 async def test_overlapping_loads_end_on_the_newest_model(
     hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path, tmp_path: Path
 ) -> None:
-    """A slow load of B must not finish after, and undo, a load of the C published meanwhile."""
+    """A slow load of B must not finish after, and undo, a load of the C published meanwhile;
+    and each ``reload_model`` names the model its own load replaced (both named A)."""
     coordinator = running_on_a.runtime_data
     publish(make_model(tmp_path / "b", "B-1"), config_dir / FOLDER, Thresholds())
     first_read, let_first_finish = threading.Event(), threading.Event()
@@ -272,11 +273,13 @@ async def test_overlapping_loads_end_on_the_newest_model(
         return model
 
     with patch.object(coordinator_module, "load_model", slow_first_read):
-        slow = hass.async_create_task(coordinator.async_load_model())
+        slow = hass.async_create_task(reload_model(hass, running_on_a))
         await hass.async_add_executor_job(first_read.wait, 10)
         publish(make_model(tmp_path / "c", "C-1"), config_dir / FOLDER, Thresholds())
-        fast = hass.async_create_task(coordinator.async_load_model())
+        fast = hass.async_create_task(reload_model(hass, running_on_a))
         await asyncio.sleep(0.05)  # without one load at a time, C would be in before B ends
         let_first_finish.set()
-        await asyncio.gather(slow, fast)
+        assert list(await asyncio.gather(slow, fast)) == [
+            {"model_version": "B-1", "previous_model_version": "A-1"},
+            {"model_version": "C-1", "previous_model_version": "B-1"}]
     assert coordinator.model is not None and coordinator.model.version == "C-1"
