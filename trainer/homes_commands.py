@@ -169,8 +169,10 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
         console.print(f"{skipped} of {counted(planned, 'home')} already in {output}; "
                       + ("nothing to do." if not todo else "generating the rest "
                          "(--overwrite regenerates them)."), markup=False)
+    # A worker the stop ended may have written its home first: its file is then new.
+    found_before = {job.path: _file_identity(job.path) for job in todo}
     # Without --overwrite, a pending home whose file exists is of another simulator version.
-    remade = 0 if overwrite else sum(job.path.exists() for job in todo)
+    remade = 0 if overwrite else sum(found is not None for found in found_before.values())
     if remade:
         console.print(f"{counted(remade, 'home')} in {output} of another simulator version: "
                       f"making {'it' if remade == 1 else 'them'} again with version "
@@ -183,8 +185,6 @@ def _generate_procedural(todo: list[HomeJob], planned: int, output: Path, worker
 
     n_workers = cpu_count() if workers == -1 else workers
     results: list[HomeResult] = []
-    # A worker the stop ended may have written its home first: its file is then new.
-    found_before = {job.path: _file_identity(job.path) for job in todo}
     written_unreported: list[HomeJob] = []
     began = time.perf_counter()
     with progress_bar() as progress:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 from trainer.generate.runner import HomeJob, HomeResult
 
@@ -29,13 +30,24 @@ def failing_home(job: HomeJob) -> HomeResult:
     return fake_home(job)
 
 
+#: A file that says the run is waiting for its homes in progress (``written_then_stopped``).
+WAITING_MARK = "HOME_TYPE_TEST_WAITING_MARK"
+
+
 def written_then_stopped(job: HomeJob) -> HomeResult:
     """The first home is written, then Ctrl-C comes and its worker dies before it can report
-    it -- as SIGTERM to the whole process group can end a worker; the other is never made."""
+    it -- as SIGTERM to the whole process group can end a worker; the other is never made.
+
+    The worker dies once the run waits for it (the test makes the file ``WAITING_MARK``
+    names then): dead earlier, it breaks the pool before the Ctrl-C is seen.
+    """
     if job.index == 0:
         job.path.write_bytes(b"a home")  # in place, as the worker's rename leaves it
         os.kill(os.getppid(), signal.SIGINT)
-        time.sleep(1)  # the run is waiting for its homes in progress by then
+        waiting = Path(os.environ[WAITING_MARK])
+        deadline = time.monotonic() + 30
+        while not waiting.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         os._exit(1)
-    time.sleep(30)  # ended with the pool, once it breaks
+    time.sleep(60)  # ended with the pool, once it breaks
     return fake_home(job)

@@ -2301,21 +2301,34 @@ def test_a_home_written_by_a_worker_the_stop_ended_is_counted(
     workers counted that home as not finished ("0 new homes written" with one on disk, seen in
     CI). Its file is new since the run began, so it counts as written."""
     from tests.conftest import trainer_in_process
-    from tests.trainer.pool_jobs import written_then_stopped
+    from tests.trainer.pool_jobs import WAITING_MARK, written_then_stopped
 
+    output, waiting = tmp_path / "homes", tmp_path / "waiting"
+    monkeypatch.setenv(WAITING_MARK, str(waiting))  # the workers' environment
     monkeypatch.setattr(homes_commands, "make_procedural_home", written_then_stopped)
+
+    def run_jobs(jobs: list[HomeJob], worker: Callable[[HomeJob], HomeResult], workers: int,
+                 on_done: Callable[[HomeResult], None], on_wait: Callable[[int], None],
+                 on_lost: Callable[[list[HomeJob]], None]) -> None:
+        def marked(running: int) -> None:
+            on_wait(running)
+            waiting.touch()
+
+        runner.run_jobs(jobs, worker, workers, on_done, marked, on_lost)
+
+    monkeypatch.setattr(homes_commands, "run_jobs", run_jobs)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     try:
         code = trainer_in_process(monkeypatch, "generate", "--count", "2", "--days", "1",
-                                  "--workers", "2", "--output", str(tmp_path))
+                                  "--workers", "2", "--output", str(output))
     finally:
         signal.signal(signal.SIGINT, previous)
     shown = " ".join(capsys.readouterr().err.split())
     assert code == EXIT_INTERRUPTED, shown
     assert "waiting for the 2 homes in progress" in shown
     assert "the stop reached their workers too: 1 home in progress not finished" in shown
-    assert f"interrupted: 1 new home written to {tmp_path}" in shown
-    assert [p.name for p in tmp_path.iterdir()] == ["home_001.json.gz"]
+    assert f"interrupted: 1 new home written to {output}" in shown
+    assert [p.name for p in output.iterdir()] == ["home_001.json.gz"]
 
 
 @pytest.mark.slow
