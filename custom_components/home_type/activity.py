@@ -107,6 +107,16 @@ def read_session(
                 sqlite.set_progress_handler(None, 0)
 
 
+def read_stopped(err: SQLAlchemyError) -> bool:
+    """Whether ``err`` is a read's own stop (:func:`read_session`): SQLite's "interrupted".
+
+    Only that error is Home Assistant's stop, or the entry's unload, and not a fault: any
+    other -- on a server's database too, which no progress handler stops -- is the database's.
+    """
+    cause = getattr(err, "orig", None)  # the driver's error, under SQLAlchemy's DBAPIError
+    return isinstance(cause, sqlite3.OperationalError) and str(cause) == "interrupted"
+
+
 def database_error_text(err: SQLAlchemyError) -> str:
     """The database's own one-line reason, e.g. "database is locked".
 

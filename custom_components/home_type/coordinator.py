@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -23,7 +23,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
-from .activity import database_error_text
+from .activity import database_error_text, read_stopped
 from .const import (
     CONF_HISTORY_DAYS,
     CONF_MODEL_PATH,
@@ -53,6 +53,10 @@ from .shared_runs import RunCancelledError, SharedRuns
 from .snapshot import async_home_snapshot, async_read_home
 
 type HomeTypeConfigEntry = ConfigEntry[HomeTypeCoordinator]
+
+#: Reads of a model file that changed under each (a publish switching it) before its error
+#: is the answer.
+MODEL_READ_ATTEMPTS: Final = 3
 
 #: What the home is made of; an edit to any of them may change the answer.
 _REGISTRY_EVENTS = (
@@ -106,7 +110,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._model_lock = asyncio.Lock()
         self._unloaded = False
         self._reads = SharedRuns(hass, f"{DOMAIN} read home", self._async_read)
-        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", super().async_refresh,
+        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", self._async_shared_refresh,
                                      begins_itself=True)
         #: The read the sensor's answer is of: registry looks compare with it, diagnostics
         #: explain the answer with it.
@@ -165,17 +169,18 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # Taken before reading: a file that changes during the read (a publish finishing,
             # a copy in progress) then differs from it at the next check and is read again.
             signature = await self.hass.async_add_executor_job(model_file_signature, path)
-            try:
-                model = await self.hass.async_add_executor_job(load_model, path)
-            except ModelError:
-                # A publish switched the files while they were read -- the model's bytes of
-                # one, the hash of the next -- or between two of its renames (no model):
-                # read them again once, rather than raise a repair issue for an hour.
-                changed = await self.hass.async_add_executor_job(model_file_signature, path)
-                if changed == signature:
-                    raise
-                signature = changed
-                model = await self.hass.async_add_executor_job(load_model, path)
+            for attempt in range(MODEL_READ_ATTEMPTS):
+                try:
+                    model = await self.hass.async_add_executor_job(load_model, path)
+                    break
+                except ModelError:
+                    # A publish switched the files while they were read -- the model's bytes
+                    # of one, the hash of the next -- or between two of its renames (no
+                    # model): read them again, rather than raise a repair issue for an hour.
+                    changed = await self.hass.async_add_executor_job(model_file_signature, path)
+                    if changed == signature or attempt == MODEL_READ_ATTEMPTS - 1:
+                        raise
+                    signature = changed
         except ModelError as err:
             self.model_error = err
             # The user has to act (a file, or the options): say so under Repairs too -- unless
@@ -239,6 +244,21 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # Home Assistant's stop cancelled the refresh: the last answer stands, as it does
             # for a refresh the stop cut short (_async_answer).
             return
+
+    async def _async_shared_refresh(self) -> None:
+        """A refresh as a shared run: one that Home Assistant's stop cancels changes nothing.
+
+        From Home Assistant 2026.10 the coordinator marks a refresh cancelled under it as
+        failed ("Home Assistant is stopping") before the cancellation goes on, and a caller
+        still waiting took that for a failed classification. The last answer stands, as for a
+        read the stop ended (:meth:`_async_answer`).
+        """
+        success, error = self.last_update_success, self.last_exception
+        try:
+            await super().async_refresh()
+        except asyncio.CancelledError:
+            self.last_update_success, self.last_exception = success, error
+            raise
 
     @callback
     def async_follow_registries(self) -> CALLBACK_TYPE:
@@ -384,10 +404,13 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # The unload or Home Assistant's stop ended the read (activity.read_session; the
             # stop also cancels the run): nothing failed, and an ERROR "could not read the
             # recorder's history" would say the database did. Home Assistant does not unload
-            # entries as it stops, and an automation on its shutdown may still ask.
-            if (self._unloaded or self.hass.is_stopping) and self.data is not None:
+            # entries as it stops, and an automation on its shutdown may still ask. The last
+            # answer stands -- unless the database was failing already: that is still so.
+            stopped = isinstance(err, RunCancelledError) or read_stopped(err)
+            if stopped and self.data is not None and self.last_update_success:
                 return self.data
-            if self.hass.is_stopping or isinstance(err, RunCancelledError):
+            # (Only Home Assistant's stop cancels a run.)
+            if isinstance(err, RunCancelledError) or (stopped and self.hass.is_stopping):
                 raise UpdateFailed(translation_domain=DOMAIN,
                                    translation_key="stopping") from err
             raise UpdateFailed(

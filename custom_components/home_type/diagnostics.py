@@ -36,6 +36,7 @@ from .core.model import HomeTypeModel
 from .core.snapshot import HomeSnapshot
 from .core.vocabulary import area_kind
 from .issues import config_relative, model_file
+from .shared_runs import RunCancelledError
 
 #: Keys whose values name the home or something in it. The output is built from counts, so
 #: none should be there; redacting them anyway keeps a later addition from leaking one.
@@ -184,6 +185,8 @@ async def async_get_config_entry_diagnostics(
             data["home_error"] = (
                 f"could not read the recorder's history: {database_error_text(err)}"
             )
+        except RunCancelledError:  # the stop cancelled the read
+            data["home_error"] = "Home Assistant is stopping"
     if read is not None:
         home, summary = read
         features, (data["registries"], data["layout_shown"]) = (

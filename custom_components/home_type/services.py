@@ -26,7 +26,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from sqlalchemy.exc import SQLAlchemyError
 
-from .activity import database_error_text
+from .activity import database_error_text, read_stopped
 from .const import (
     ATTR_ANONYMIZE,
     ATTR_CONFIG_ENTRY_ID,
@@ -238,7 +238,7 @@ async def _async_export(call: ServiceCall, entry: HomeTypeConfigEntry, paths: li
             home_type=call.data.get(ATTR_HOME_TYPE),
         )
     except SQLAlchemyError as err:
-        if hass.is_stopping:  # the stop ended the read (activity.read_session), not a fault
+        if read_stopped(err):  # Home Assistant's stop ended the read, not a fault
             raise HomeAssistantError(translation_domain=DOMAIN,
                                      translation_key="stopping") from err
         raise HomeAssistantError(

@@ -24,7 +24,7 @@ from unittest.mock import patch
 
 import numpy as np
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import CoreState, HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -192,3 +192,22 @@ def said_twice(text: str) -> set[str]:
     words = re.findall(r"[\w./-]+", text.lower())
     runs = [" ".join(words[i:i + 3]) for i in range(len(words) - 2)]
     return {run for run in runs if runs.count(run) > 1}
+
+
+async def async_stop_meeting[T](hass: HomeAssistant, task: asyncio.Task[T]) -> T:
+    """Stop Home Assistant as it meets ``task`` under way, and return what ``task`` gave.
+
+    ``hass.async_stop`` begins its stage 2 by cancelling the background tasks (Home Type's
+    shared reads and refreshes among them), then says it is stopping. It waits for nothing
+    begun before the stop after that, and from Home Assistant 2026.10 cancels what is still
+    running at its last stage -- a set-up with an error. On a loaded machine (CI) ``task``
+    could still be running then, however soon it ends. So those two steps are taken here,
+    ``task`` is awaited, and the stop is then run whole (``force``: it is under way).
+    """
+    for background in list(hass._background_tasks):  # as async_stop does
+        background.cancel("Home Assistant is stopping")
+    hass.set_state(CoreState.stopping)
+    try:
+        return await task
+    finally:
+        await hass.async_stop(force=True)

@@ -17,6 +17,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
@@ -47,6 +48,7 @@ from custom_components.home_type.snapshot import async_home_snapshot, async_read
 
 from .common import (
     async_record_history,
+    async_stop_meeting,
     failing_database,
     home_type_state,
     model_bundle,
@@ -495,8 +497,10 @@ async def test_a_refresh_the_stop_cancels_leaves_the_last_answer(
     hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The stop cancels a shared refresh, a background task, under a caller still waiting for
-    it (the endpoint's ``?refresh=1``, say): the caller got a bare CancelledError it had not
-    asked for. It gets the last answer, as when the stop ends the read itself."""
+    it (the classify action, the endpoint's ``?refresh=1``): the caller got a bare
+    CancelledError it had not asked for, and from Home Assistant 2026.10, which marks a
+    cancelled refresh as failed, "could not classify the home: Home Assistant is stopping".
+    It gets the last answer, as when the stop ends the read itself."""
     coordinator = _coordinator(hass)
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -512,13 +516,73 @@ async def test_a_refresh_the_stop_cancels_leaves_the_last_answer(
         return real_summarize(*args)
 
     with patch.object(activity, "_summarize", new=summarize):
-        refresh = hass.async_create_task(coordinator.async_refresh())
+        call = hass.async_create_task(hass.services.async_call(
+            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID}, blocking=True,
+            return_response=True))
         assert await hass.async_add_executor_job(reading.wait, 10)
-        await hass.async_stop()
-        await refresh
+        assert await async_stop_meeting(hass, call) == before.as_dict()
     assert coordinator.data is before
+    assert coordinator.last_update_success
     assert home_type_state(hass).state == before.home_type
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_database_failing_as_home_assistant_stops_is_still_a_failure(
+    hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the read's own stop ("interrupted") keeps the last answer: a database that fails
+    as Home Assistant stops -- or that was failing already, when the stop ends the read --
+    is not made good by the stop ("recovered", and an old answer given as new)."""
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    await hass.async_block_till_done(wait_background_tasks=True)
+    outcomes: list[str | None] = []
+
+    async def classify_on_stop(_event: object) -> None:
+        try:
+            await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
+                                           {"config_entry_id": ENTRY_ID}, blocking=True)
+        except HomeAssistantError as err:
+            outcomes.append(err.translation_key)
+        else:
+            outcomes.append(None)
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, classify_on_stop)
+    with failing_database(hass, "disk I/O error", "min(states.last_updated_ts)"):
+        await hass.async_stop()
+    assert outcomes == ["recorder_error"]
+    assert not _coordinator(hass).last_update_success
+
+
+async def test_a_read_the_stop_ends_after_failures_says_it_stopped(
+    hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database was failing; then the stop ends a read: the answer there was is not
+    given back as new, the sensor stays unavailable, and the action says why it stopped."""
+    if get_instance(hass).dialect_name != "sqlite":
+        pytest.skip("SQLite's progress handler; the servers' connections are sockets")
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    await hass.async_block_till_done(wait_background_tasks=True)
+    with (failing_database(hass, "disk I/O error", "min(states.last_updated_ts)"),
+          pytest.raises(HomeAssistantError)):
+        await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
+                                       {"config_entry_id": ENTRY_ID}, blocking=True)
+    monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
+    outcomes: list[str | None] = []
+
+    async def classify_on_stop(_event: object) -> None:
+        try:
+            await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
+                                           {"config_entry_id": ENTRY_ID}, blocking=True)
+        except HomeAssistantError as err:
+            outcomes.append(err.translation_key)
+        else:
+            outcomes.append(None)
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, classify_on_stop)
+    await hass.async_stop()
+    assert outcomes == ["stopping"]
+    assert not _coordinator(hass).last_update_success
+    assert home_type_state(hass).state == STATE_UNAVAILABLE
 
 
 async def test_reads_at_once_share_one_read(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 # Diagnostics import hassio for the system information; its models compile datetime parsers
@@ -34,6 +37,7 @@ from trainer.dataset import UNSEEDED_PREFIX, origin
 from .common import (
     async_load_home,
     async_record_history,
+    async_stop_meeting,
     failing_database,
     model_bundle,
     write_model,
@@ -262,6 +266,34 @@ async def test_diagnostics_with_a_database_error(
     assert before.home_type == "single_family_house" and diagnostics["result"] is None
     text = json.dumps(diagnostics, ensure_ascii=False).casefold()
     assert [secret for secret in SECRETS if secret.casefold() in text] == []
+
+
+@pytest.mark.usefixtures("home_loaded", "init_integration")
+async def test_diagnostics_read_as_home_assistant_stops(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """With no result to explain, diagnostics read the home; the stop cancels that read, and
+    the download said nothing but an error (500) with a traceback in the log. It says that
+    Home Assistant is stopping."""
+    with failing_database(hass, "database is locked", "FROM states_meta"):
+        await mock_config_entry.runtime_data.async_refresh()  # no result now
+    reading = threading.Event()
+    real_summarize = activity._summarize
+
+    def summarize(*args: Any) -> Any:  # a read still running when the stop comes
+        reading.set()
+        deadline = time.monotonic() + 10
+        while not hass.is_stopping and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return real_summarize(*args)
+
+    with patch.object(activity, "_summarize", new=summarize):
+        download = hass.async_create_task(
+            async_get_config_entry_diagnostics(hass, mock_config_entry))
+        assert await hass.async_add_executor_job(reading.wait, 10)
+        diagnostics = await async_stop_meeting(hass, download)
+    assert diagnostics["home_error"] == "Home Assistant is stopping"
+    assert "features" not in diagnostics
 
 
 @pytest.mark.usefixtures("home_loaded", "init_integration")

@@ -24,7 +24,13 @@ from sqlalchemy.exc import OperationalError
 from custom_components.home_type import activity
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 
-from .common import failing_database, home_type_state, model_bundle, write_model
+from .common import (
+    async_stop_meeting,
+    failing_database,
+    home_type_state,
+    model_bundle,
+    write_model,
+)
 from .conftest import ENTRY_ID
 
 COORDINATOR_LOG = "custom_components.home_type"
@@ -195,8 +201,7 @@ async def test_stopping_while_set_up_reads_logs_no_error(
     with patch.object(activity, "_summarize", new=summarize):
         setup = hass.async_create_task(hass.config_entries.async_setup(ENTRY_ID))
         assert await hass.async_add_executor_job(reading.wait, 10)
-        await hass.async_stop()
-        assert not await setup
+        assert not await async_stop_meeting(hass, setup)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.error_reason_translation_key == "stopping"
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or (

@@ -39,8 +39,9 @@ from custom_components.home_type.const import (
     REGISTRY_LOOK_COOLDOWN,
     UPDATE_INTERVAL,
 )
+from custom_components.home_type.coordinator import MODEL_READ_ATTEMPTS
 from custom_components.home_type.core import model as model_module
-from custom_components.home_type.core.model import HomeTypeModel, load_model
+from custom_components.home_type.core.model import HomeTypeModel, load_model, sha256_path
 from tests.models import make_model
 from trainer.publish import (
     EXIT_BELOW_THRESHOLDS,
@@ -254,6 +255,29 @@ async def test_a_publish_between_a_loads_two_reads_raises_no_issue(
     assert [r.getMessage() for r in caplog.records
             if r.name.startswith("custom_components.home_type")
             and r.levelno >= logging.WARNING] == []
+
+
+async def test_a_model_file_that_never_settles_is_refused_after_three_reads(
+    hass: HomeAssistant, running_on_a: MockConfigEntry, config_dir: Path,
+) -> None:
+    """Reading again is for a publish that switched the files under a read: a hash file that
+    changes under every read (a copy that never ends, a tool rewriting it) is read three times,
+    and then its error is the answer, as for any file that fails its check."""
+    digest = sha256_path(config_dir / FOLDER / MODEL_NAME)
+    real_read, reads = model_module._read_file, list[Path]()
+
+    def read_while_rewritten(path: Path, limit: int) -> bytes:
+        reads.append(path)
+        if path == digest:  # longer each time: a new size, whatever the clock's resolution
+            digest.write_text("0" * 64 + " " * len(reads) + "\n")
+        return real_read(path, limit)
+
+    with patch.object(model_module, "_read_file", read_while_rewritten), \
+            pytest.raises(HomeAssistantError, match="does not match"):
+        await reload_model(hass, running_on_a)
+    assert [path.name for path in reads].count(MODEL_NAME) == MODEL_READ_ATTEMPTS == 3
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "model") is not None
+    assert sensor_version(hass) == "A-1"  # the model in use stays
 
 
 async def test_overlapping_loads_end_on_the_newest_model(
