@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
@@ -33,6 +35,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from sqlalchemy import event
 
+from custom_components.home_type import activity
 from custom_components.home_type.core.features import FEATURE_NAMES
 from custom_components.home_type.core.model import (
     bundle_header,
@@ -211,3 +214,21 @@ async def async_stop_meeting[T](hass: HomeAssistant, task: asyncio.Task[T]) -> T
         return await task
     finally:
         await hass.async_stop(force=True)
+
+
+@contextmanager
+def read_held_until_stopping(hass: HomeAssistant) -> Iterator[threading.Event]:
+    """Reads of the history that run on until Home Assistant stops, as a large home's would;
+    the event is set once one has begun (wait for it in the executor)."""
+    reading = threading.Event()
+    real_summarize = activity._summarize
+
+    def summarize(*args: Any) -> Any:
+        reading.set()
+        deadline = time.monotonic() + 10
+        while not hass.is_stopping and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return real_summarize(*args)
+
+    with patch.object(activity, "_summarize", new=summarize):
+        yield reading

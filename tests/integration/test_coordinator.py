@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +51,7 @@ from .common import (
     failing_database,
     home_type_state,
     model_bundle,
+    read_held_until_stopping,
     write_model,
 )
 from .conftest import ENTRY_ID
@@ -505,17 +505,7 @@ async def test_a_refresh_the_stop_cancels_leaves_the_last_answer(
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
     await hass.async_block_till_done(wait_background_tasks=True)
     before = coordinator.data
-    reading = threading.Event()
-    real_summarize = activity._summarize
-
-    def summarize(*args: Any) -> Any:  # a read still running when the stop comes
-        reading.set()
-        deadline = time.monotonic() + 10
-        while not hass.is_stopping and time.monotonic() < deadline:
-            time.sleep(0.005)
-        return real_summarize(*args)
-
-    with patch.object(activity, "_summarize", new=summarize):
+    with read_held_until_stopping(hass) as reading:
         call = hass.async_create_task(hass.services.async_call(
             DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID}, blocking=True,
             return_response=True))
@@ -527,17 +517,12 @@ async def test_a_refresh_the_stop_cancels_leaves_the_last_answer(
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
-async def test_a_database_failing_as_home_assistant_stops_is_still_a_failure(
-    hass: HomeAssistant, init_integration: MockConfigEntry, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Only the read's own stop ("interrupted") keeps the last answer: a database that fails
-    as Home Assistant stops -- or that was failing already, when the stop ends the read --
-    is not made good by the stop ("recovered", and an old answer given as new)."""
-    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
-    await hass.async_block_till_done(wait_background_tasks=True)
+def _classify_on_stop(hass: HomeAssistant) -> list[str | None]:
+    """What a classify call by an automation on Home Assistant's shutdown gets, once it stops:
+    None for an answer, else its error's translation key."""
     outcomes: list[str | None] = []
 
-    async def classify_on_stop(_event: object) -> None:
+    async def classify(_event: object) -> None:
         try:
             await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
                                            {"config_entry_id": ENTRY_ID}, blocking=True)
@@ -546,7 +531,19 @@ async def test_a_database_failing_as_home_assistant_stops_is_still_a_failure(
         else:
             outcomes.append(None)
 
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, classify_on_stop)
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, classify)
+    return outcomes
+
+
+async def test_a_database_failing_as_home_assistant_stops_is_still_a_failure(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Only the read's own stop ("interrupted") keeps the last answer: a database that fails
+    as Home Assistant stops -- or that was failing already, when the stop ends the read --
+    is not made good by the stop ("recovered", and an old answer given as new)."""
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    await hass.async_block_till_done(wait_background_tasks=True)
+    outcomes = _classify_on_stop(hass)
     with failing_database(hass, "disk I/O error", "min(states.last_updated_ts)"):
         await hass.async_stop()
     assert outcomes == ["recorder_error"]
@@ -567,18 +564,7 @@ async def test_a_read_the_stop_ends_after_failures_says_it_stopped(
         await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
                                        {"config_entry_id": ENTRY_ID}, blocking=True)
     monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
-    outcomes: list[str | None] = []
-
-    async def classify_on_stop(_event: object) -> None:
-        try:
-            await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
-                                           {"config_entry_id": ENTRY_ID}, blocking=True)
-        except HomeAssistantError as err:
-            outcomes.append(err.translation_key)
-        else:
-            outcomes.append(None)
-
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, classify_on_stop)
+    outcomes = _classify_on_stop(hass)
     await hass.async_stop()
     assert outcomes == ["stopping"]
     assert not _coordinator(hass).last_update_success

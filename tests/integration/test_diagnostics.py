@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from unittest.mock import patch
 
 # Diagnostics import hassio for the system information; its models compile datetime parsers
@@ -40,6 +37,7 @@ from .common import (
     async_stop_meeting,
     failing_database,
     model_bundle,
+    read_held_until_stopping,
     write_model,
 )
 from .homes import END, SECRETS, TIMEZONE, tiny_home
@@ -277,17 +275,7 @@ async def test_diagnostics_read_as_home_assistant_stops(
     Home Assistant is stopping."""
     with failing_database(hass, "database is locked", "FROM states_meta"):
         await mock_config_entry.runtime_data.async_refresh()  # no result now
-    reading = threading.Event()
-    real_summarize = activity._summarize
-
-    def summarize(*args: Any) -> Any:  # a read still running when the stop comes
-        reading.set()
-        deadline = time.monotonic() + 10
-        while not hass.is_stopping and time.monotonic() < deadline:
-            time.sleep(0.005)
-        return real_summarize(*args)
-
-    with patch.object(activity, "_summarize", new=summarize):
+    with read_held_until_stopping(hass) as reading:
         download = hass.async_create_task(
             async_get_config_entry_diagnostics(hass, mock_config_entry))
         assert await hass.async_add_executor_job(reading.wait, 10)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from sqlalchemy.exc import OperationalError
 
-from custom_components.home_type import activity
 from custom_components.home_type.const import CONF_HISTORY_DAYS, CONF_MODEL_PATH, DOMAIN
 
 from .common import (
@@ -29,6 +26,7 @@ from .common import (
     failing_database,
     home_type_state,
     model_bundle,
+    read_held_until_stopping,
     write_model,
 )
 from .conftest import ENTRY_ID
@@ -187,18 +185,8 @@ async def test_stopping_while_set_up_reads_logs_no_error(
     and set-up, which waited for it, took that for its own failure -- "Error setting up entry
     Home Type" and a CancelledError's traceback. Set-up now ends not ready, for the stop."""
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
-    reading = threading.Event()
-    real_summarize = activity._summarize
-
-    def summarize(*args: Any) -> Any:  # a read still running when the stop comes
-        reading.set()
-        deadline = time.monotonic() + 10
-        while not hass.is_stopping and time.monotonic() < deadline:
-            time.sleep(0.005)
-        return real_summarize(*args)
-
     mock_config_entry.add_to_hass(hass)
-    with patch.object(activity, "_summarize", new=summarize):
+    with read_held_until_stopping(hass) as reading:
         setup = hass.async_create_task(hass.config_entries.async_setup(ENTRY_ID))
         assert await hass.async_add_executor_job(reading.wait, 10)
         assert not await async_stop_meeting(hass, setup)
