@@ -110,7 +110,7 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
         self._model_lock = asyncio.Lock()
         self._unloaded = False
         self._reads = SharedRuns(hass, f"{DOMAIN} read home", self._async_read)
-        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", self._async_shared_refresh,
+        self._refreshes = SharedRuns(hass, f"{DOMAIN} refresh", super().async_refresh,
                                      begins_itself=True)
         #: The read the sensor's answer is of: registry looks compare with it, diagnostics
         #: explain the answer with it.
@@ -245,19 +245,22 @@ class HomeTypeCoordinator(DataUpdateCoordinator[Classification]):
             # for a refresh the stop cut short (_async_answer).
             return
 
-    async def _async_shared_refresh(self) -> None:
-        """A refresh as a shared run: one that Home Assistant's stop cancels changes nothing.
+    async def _async_refresh(self, *args: Any, **kwargs: Any) -> None:
+        """Home Assistant's refresh; one that its stop cancels changes nothing.
 
         From Home Assistant 2026.10 the coordinator marks a refresh cancelled under it as
-        failed ("Home Assistant is stopping") before the cancellation goes on, and a caller
-        still waiting took that for a failed classification. The last answer stands, as for a
-        read the stop ended (:meth:`_async_answer`).
+        failed ("Home Assistant is stopping") before the cancellation goes on: the hourly
+        update the stop cut short, or a shared refresh a caller still waits for. A classify
+        call then took that for a failed classification. The state before it stands, as the
+        last answer does for a read the stop ended (:meth:`_async_answer`). (Earlier releases
+        leave the state as it was themselves.)
         """
         success, error = self.last_update_success, self.last_exception
         try:
-            await super().async_refresh()
+            await super()._async_refresh(*args, **kwargs)
         except asyncio.CancelledError:
-            self.last_update_success, self.last_exception = success, error
+            if isinstance(self.last_exception, asyncio.CancelledError):  # marked by the cancel
+                self.last_update_success, self.last_exception = success, error
             raise
 
     @callback

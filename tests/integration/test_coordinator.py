@@ -517,6 +517,27 @@ async def test_a_refresh_the_stop_cancels_leaves_the_last_answer(
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
+async def test_a_stop_during_the_hourly_update_leaves_the_last_answer(
+    hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stop cancels the hourly update as it reads; from Home Assistant 2026.10 that marked
+    the update failed, and a shutdown automation's classify call then said Home Assistant was
+    stopping, where earlier releases gave the last answer. Every release gives it now."""
+    monkeypatch.setattr(activity, "STEPS_PER_LOOK", 1)
+    coordinator = _coordinator(hass)
+    er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
+    await hass.async_block_till_done(wait_background_tasks=True)
+    outcomes = _classify_on_stop(hass)
+    with read_held_until_stopping(hass) as reading:
+        freezer.tick(UPDATE_INTERVAL)
+        async_fire_time_changed(hass)  # the hourly update, a background task
+        assert await hass.async_add_executor_job(reading.wait, 10)
+        await hass.async_stop()
+    assert outcomes == [None]
+    assert coordinator.last_update_success
+
+
 def _classify_on_stop(hass: HomeAssistant) -> list[str | None]:
     """What a classify call by an automation on Home Assistant's shutdown gets, once it stops:
     None for an answer, else its error's translation key."""

@@ -654,6 +654,27 @@ async def test_an_export_the_stop_ends_is_no_database_failure(
     assert list(config_dir.iterdir()) == []
 
 
+@pytest.mark.recorder
+async def test_a_database_failing_as_home_assistant_stops_fails_the_export(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path
+) -> None:
+    """Only the read's own stop is the stop: a database error during it is the database's."""
+    entry = await _set_up_home(hass, freezer, tiny_home(), 10)
+    errors: list[HomeAssistantError] = []
+
+    async def on_stop(_event: object) -> None:
+        try:
+            await export(hass, entry.entry_id, filename="home.json")
+        except HomeAssistantError as err:
+            errors.append(err)
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    with failing_database(hass, "disk I/O error", "FROM states_meta"):
+        await hass.async_stop()
+    assert [err.translation_key for err in errors] == ["recorder_error"]
+    assert list(config_dir.iterdir()) == []
+
+
 async def test_entry_not_loaded(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
