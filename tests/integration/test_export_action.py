@@ -627,6 +627,21 @@ async def test_database_error(
     assert list(config_dir.iterdir()) == []
 
 
+def _export_on_stop(hass: HomeAssistant, entry_id: str) -> list[HomeAssistantError]:
+    """The errors of an export an automation on Home Assistant's shutdown makes, once it has
+    stopped."""
+    errors: list[HomeAssistantError] = []
+
+    async def on_stop(_event: object) -> None:
+        try:
+            await export(hass, entry_id, filename="home.json")
+        except HomeAssistantError as err:
+            errors.append(err)
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    return errors
+
+
 async def test_an_export_the_stop_ends_is_no_database_failure(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, config_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -639,15 +654,7 @@ async def test_an_export_the_stop_ends_is_no_database_failure(
     if get_instance(hass).dialect_name != "sqlite":
         pytest.skip("SQLite's progress handler; the servers' connections are sockets")
     monkeypatch.setattr(home_type_activity, "STEPS_PER_LOOK", 1)
-    errors: list[HomeAssistantError] = []
-
-    async def on_stop(_event: object) -> None:
-        try:
-            await export(hass, entry.entry_id, filename="home.json")
-        except HomeAssistantError as err:
-            errors.append(err)
-
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    errors = _export_on_stop(hass, entry.entry_id)
     await hass.async_stop()
     assert [err.translation_key for err in errors] == ["stopping"]
     assert str(errors[0]) == "Home Assistant is stopping: Home Type did not read the home"
@@ -660,15 +667,7 @@ async def test_a_database_failing_as_home_assistant_stops_fails_the_export(
 ) -> None:
     """Only the read's own stop is the stop: a database error during it is the database's."""
     entry = await _set_up_home(hass, freezer, tiny_home(), 10)
-    errors: list[HomeAssistantError] = []
-
-    async def on_stop(_event: object) -> None:
-        try:
-            await export(hass, entry.entry_id, filename="home.json")
-        except HomeAssistantError as err:
-            errors.append(err)
-
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    errors = _export_on_stop(hass, entry.entry_id)
     with failing_database(hass, "disk I/O error", "FROM states_meta"):
         await hass.async_stop()
     assert [err.translation_key for err in errors] == ["recorder_error"]
