@@ -479,14 +479,7 @@ async def test_a_read_the_stop_ends_is_no_database_failure(
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
     await hass.async_block_till_done(wait_background_tasks=True)
     before = _coordinator(hass).data.as_dict()
-    answers: list[Any] = []
-
-    async def on_stop(_event: object) -> None:
-        answers.append(await hass.services.async_call(
-            DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID}, blocking=True,
-            return_response=True))
-
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, on_stop)
+    answers = _classify_on_stop(hass)
     await hass.async_stop()
     assert answers == [before]
     assert home_type_state(hass).state == before["home_type"]
@@ -528,29 +521,29 @@ async def test_a_stop_during_the_hourly_update_leaves_the_last_answer(
     coordinator = _coordinator(hass)
     er.async_get(hass).async_get_or_create("light", "demo", "ceiling")  # a history to read
     await hass.async_block_till_done(wait_background_tasks=True)
+    before = coordinator.data.as_dict()
     outcomes = _classify_on_stop(hass)
     with read_held_until_stopping(hass) as reading:
         freezer.tick(UPDATE_INTERVAL)
         async_fire_time_changed(hass)  # the hourly update, a background task
         assert await hass.async_add_executor_job(reading.wait, 10)
         await hass.async_stop()
-    assert outcomes == [None]
+    assert outcomes == [before]
     assert coordinator.last_update_success
 
 
-def _classify_on_stop(hass: HomeAssistant) -> list[str | None]:
+def _classify_on_stop(hass: HomeAssistant) -> list[Any]:
     """What a classify call by an automation on Home Assistant's shutdown gets, once it stops:
-    None for an answer, else its error's translation key."""
-    outcomes: list[str | None] = []
+    its answer, or its error's translation key."""
+    outcomes: list[Any] = []
 
     async def classify(_event: object) -> None:
         try:
-            await hass.services.async_call(DOMAIN, SERVICE_CLASSIFY,
-                                           {"config_entry_id": ENTRY_ID}, blocking=True)
+            outcomes.append(await hass.services.async_call(
+                DOMAIN, SERVICE_CLASSIFY, {"config_entry_id": ENTRY_ID}, blocking=True,
+                return_response=True))
         except HomeAssistantError as err:
             outcomes.append(err.translation_key)
-        else:
-            outcomes.append(None)
 
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, classify)
     return outcomes
